@@ -13,7 +13,6 @@ default parameters as ``bench_train.py``'s tuned run has them.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -21,9 +20,11 @@ import common
 
 
 def default_caps() -> list[int]:
-    """1, 2, 4, ... up to this machine's cores, and the cores themselves."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
+    """1, 2, 4, ... up to the cores this process may keep busy (its affinity, at most its
+    cgroup CPU quota), and those cores themselves."""
+    from recommender.kernels.cpus import available_cpus
+
+    cores = available_cpus()
     caps, c = [], 1
     while c < cores:
         caps.append(c)
@@ -45,7 +46,11 @@ def run(quick: bool, caps: list[int], repeats: int) -> dict[str, Any]:
     watched = data.subset(~holdout_mask(data, config.holdout, config.seed))
     del data
     engine_cap, engine_concurrency = trials.TRIAL_THREADS, trials.concurrency
-    side_by_side, threads_each = engine_concurrency()
+    shares = engine_concurrency()  # each side-by-side trial's threads
+    side_by_side = len(shares)
+    # one count where the shares are even, else each of them ("2, 2, 1, 1" on 6 cores)
+    threads_each: int | str = shares[0] if len(set(shares)) == 1 else ", ".join(
+        str(t) for t in shares)
     modes: list[int | str] = [*caps, "engine"]
     runs: dict[int | str, list[dict[str, float]]] = {m: [] for m in modes}
     first: dict[str, Any] | None = None
@@ -62,7 +67,7 @@ def run(quick: bool, caps: list[int], repeats: int) -> dict[str, Any]:
                 common.log(f"tuning {shape.name} one trial at a time, every pool capped at "
                            f"{mode} thread(s) (round {r + 1}/{repeats})")
                 trials.TRIAL_THREADS = int(mode)
-                trials.concurrency = lambda *a, **k: (1, 1)  # one at a time
+                trials.concurrency = lambda *a, **k: (1,)  # one at a time
             t0, c0 = time.perf_counter(), time.process_time()
             chosen, report = tune(watched, config)
             runs[mode].append({"wall_s": time.perf_counter() - t0,

@@ -8,7 +8,7 @@ applies the margin rule between two.
 from __future__ import annotations
 
 import math
-import os
+import queue
 import sys
 import threading
 import time
@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
+from recommender.kernels.cpus import available_cpus
 from recommender.model import ease, prior
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE, TrainConfig
 from recommender.model.training import fit_factors
@@ -66,25 +67,26 @@ def trial_limits(pools: list[dict[str, Any]], cap: int | None = None) -> dict[st
 _USABLE: list[int] = []
 
 
-def usable_threads(pools: list[dict[str, Any]]) -> int:
-    """The threads a search may run at once: this process's CPUs, or fewer where an OpenMP
+def usable_threads(pools: list[dict[str, Any]], cpus: int | None = None) -> int:
+    """The threads a search may run at once: this process's CPUs (``cpus``, default
+    ``available_cpus``: its affinity, at most its cgroup CPU quota), or fewer where an OpenMP
     pool is set lower (OMP_NUM_THREADS=1 keeps the search on one thread)."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)  # no affinity on macOS and Windows
+    cpus = available_cpus() if cpus is None else cpus
     openmp = [int(p["num_threads"]) for p in pools if p.get("user_api") == "openmp"]
     return max(1, min([cpus, *openmp]))
 
 
 @contextmanager
 def trial_threads() -> Iterator[None]:
-    """Every thread pool capped at ``TRIAL_THREADS`` for the search's trials."""
+    """Every thread pool capped at ``TRIAL_THREADS`` for the search's trials, or at the CPUs
+    this process may keep busy where fewer (a cgroup CPU quota: ``available_cpus``)."""
     # import the backend (and the BLAS it links) first: only loaded libraries are capped
     import implicit.cpu.als  # noqa: F401
 
-    pools = threadpool_info()
-    _USABLE.append(usable_threads(pools))
+    pools, cpus = threadpool_info(), available_cpus()
+    _USABLE.append(usable_threads(pools, cpus))
     try:
-        with threadpool_limits(trial_limits(pools)):
+        with threadpool_limits(trial_limits(pools, min(TRIAL_THREADS, cpus))):
             yield
     finally:
         _USABLE.pop()
@@ -229,11 +231,12 @@ class Search:
         return trial
 
     def prefetch(self, candidates: list[dict[str, Any]]) -> None:
-        """Measure the ALS trials of ``candidates`` not yet run side by side, ``concurrency()``
-        at a time, each fit on its own threads, and record them in the order given: the same
-        trials, list and choice as one after another (each trial is a function of its
-        parameters alone), sooner where one trial of a sample keeps few cores busy. One at a
-        time (``concurrency`` 1, one core) it leaves them to ``run``."""
+        """Measure the ALS trials of ``candidates`` not yet run side by side, as many at a
+        time as ``concurrency()`` gives shares, each fit on the OpenMP threads of the share it
+        holds, and record them in the order given: the same trials, list and choice as one
+        after another (each trial is a function of its parameters alone), sooner where one
+        trial of a sample keeps few cores busy. One at a time (a single share: one core) it
+        leaves them to ``run``."""
         todo: dict[tuple[Any, ...], dict[str, Any]] = {}
         for p in candidates:
             if _key(p) in self.cache:
@@ -241,8 +244,8 @@ class Search:
             if p.get("family", "als") != "als":  # run in turn: the ones after it wait too
                 break
             todo.setdefault(_key(p), p)
-        side_by_side, threads = concurrency(trials=len(todo)) if len(todo) > 1 else (1, 1)
-        if side_by_side < 2:
+        shares = concurrency(trials=len(todo)) if len(todo) > 1 else (1,)
+        if len(shares) < 2:
             return
         for p in todo.values():  # the shared inputs, built once before the threads
             self.confidence(p.get("weighting", self.config.weighting))
@@ -251,10 +254,23 @@ class Search:
         # BLAS at one thread throughout (fit_factors sets it so, and its count must not
         # change while another thread is in a BLAS call); each fit's OpenMP threads: its own
         stop = threading.Event()  # set: the running fits end at their next sweep
+        # each running trial holds one of the shares (as many as the pool's threads, so one is
+        # always free as a trial starts) and hands it back as it ends, for the next to take
+        free: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for share in shares:
+            free.put(share)
+
+        def measure(p: dict[str, Any]
+                    ) -> tuple[dict[str, Any], list[np.ndarray]] | tuple[str, float]:
+            threads = free.get_nowait()
+            try:
+                return self._measure(p, threads=threads, stop=stop)
+            finally:
+                free.put(threads)
+
         with threadpool_limits(1, "blas"), \
-                ThreadPoolExecutor(side_by_side, thread_name_prefix="tuning-trial") as pool:
-            futures = [pool.submit(self._measure, p, threads=threads, stop=stop)
-                       for p in todo.values()]
+                ThreadPoolExecutor(len(shares), thread_name_prefix="tuning-trial") as pool:
+            futures = [pool.submit(measure, p) for p in todo.values()]
             try:
                 measured = [f.result() for f in futures]
             except BaseException:  # Ctrl-C or an error: no trial goes on, none starts
@@ -321,15 +337,16 @@ def _key(params: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(params.get(n) for n in (*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE))
 
 
-def concurrency(cores: int | None = None, trials: int | None = None) -> tuple[int, int]:
-    """(trials run side by side, OpenMP threads each) on ``cores`` (default: the threads the
-    search may use, ``usable_threads``) for ``trials`` to run (default: many): up to
-    ``MAX_SIDE_BY_SIDE`` trials, each on an equal share of the cores, at most
-    ``TRIAL_THREADS``."""
+def concurrency(cores: int | None = None, trials: int | None = None) -> tuple[int, ...]:
+    """Each side-by-side trial's OpenMP threads, one count per trial run at once, on ``cores``
+    (default: the threads the search may use, ``usable_threads``) for ``trials`` to run
+    (default: many): up to ``MAX_SIDE_BY_SIDE`` trials, sharing the cores as evenly as whole
+    threads go (6 cores: 2, 2, 1, 1), each at most ``TRIAL_THREADS``."""
     n = cores if cores is not None else (
         _USABLE[-1] if _USABLE else usable_threads(threadpool_info()))
     side_by_side = max(1, min(MAX_SIDE_BY_SIDE, n, trials or MAX_SIDE_BY_SIDE))
-    return side_by_side, max(1, min(TRIAL_THREADS, n // side_by_side))
+    each, more = divmod(max(n, 1), side_by_side)  # the first ``more`` trials: one more
+    return tuple(max(1, min(TRIAL_THREADS, each + (i < more))) for i in range(side_by_side))
 
 
 def score(trial: dict[str, Any]) -> float:

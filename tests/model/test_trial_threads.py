@@ -4,6 +4,7 @@ with its trials measured one at a time as side by side (``Search.prefetch``)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import replace
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from test_tuning import planted_groups
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from recommender.kernels import cpus
 from recommender.model import trials, tuning
 from recommender.model.config import TrainConfig
 
@@ -64,12 +66,13 @@ def test_a_search_on_one_thread_reports_what_a_search_on_every_thread_does() -> 
     assert tuning.timeless(report) == tuning.timeless(report_1)
 
 
-@pytest.mark.parametrize("side_by_side", [2, 3])
+@pytest.mark.parametrize("shares", [(1, 1), (1, 1, 1), (2, 1, 1)])
 def test_trials_side_by_side_report_what_one_at_a_time_does(
-        monkeypatch: pytest.MonkeyPatch, side_by_side: int) -> None:
-    """The oracle: the same search with one trial at a time (``concurrency`` 1)."""
+        monkeypatch: pytest.MonkeyPatch, shares: tuple[int, ...]) -> None:
+    """The oracle: the same search with one trial at a time (``concurrency`` (1,)); side by
+    side on even shares and on uneven ones (6 cores: 2, 2, 1, 1)."""
     data = planted_groups()
-    monkeypatch.setattr(trials, "concurrency", lambda *a, **k: (1, 1))
+    monkeypatch.setattr(trials, "concurrency", lambda *a, **k: (1,))
     chosen_1, report_1 = tuning.tune(data, CFG)
     threads_seen: list[int | None] = []
     real = trials.Search.factors
@@ -80,41 +83,59 @@ def test_trials_side_by_side_report_what_one_at_a_time_does(
         return real(self, cfg, threads, stop)
 
     monkeypatch.setattr(trials.Search, "factors", counted)
-    monkeypatch.setattr(trials, "concurrency", lambda *a, **k: (side_by_side, 1))
+    monkeypatch.setattr(trials, "concurrency", lambda *a, **k: shares)
     chosen, report = tuning.tune(data, CFG)
     assert report["status"] == "searched" and len(report["trials"]) > 10
-    assert threads_seen.count(1) >= 8  # the grid's cells, the schemes: side by side
+    side = [t for t in threads_seen if t is not None]  # the grid's cells, the schemes
+    assert len(side) >= 8 and set(side) == set(shares)
     assert chosen == chosen_1
     assert tuning.timeless(report) == tuning.timeless(report_1)  # the same trials, in order
 
 
 @pytest.mark.parametrize(("cores", "expected"), [
-    (1, (1, 1)), (2, (2, 1)), (3, (3, 1)), (4, (4, 1)), (8, (4, 2)), (16, (4, 4)),
-    (64, (4, 4))])
-def test_side_by_side_trials_share_the_cores(cores: int, expected: tuple[int, int]) -> None:
-    side_by_side, threads = trials.concurrency(cores)
-    assert (side_by_side, threads) == expected
-    assert side_by_side * threads <= cores and threads <= trials.TRIAL_THREADS
+    (1, (1,)), (2, (1, 1)), (3, (1, 1, 1)), (4, (1, 1, 1, 1)), (6, (2, 2, 1, 1)),
+    (8, (2, 2, 2, 2)), (16, (4, 4, 4, 4)), (64, (4, 4, 4, 4))])
+def test_side_by_side_trials_share_the_cores(cores: int, expected: tuple[int, ...]) -> None:
+    shares = trials.concurrency(cores)
+    assert shares == expected
+    assert sum(shares) <= cores and max(shares) <= trials.TRIAL_THREADS
+
+
+@pytest.mark.parametrize("todo", [None, 1, 2, 3, 4, 9])
+@pytest.mark.parametrize("cores", range(1, 17))
+def test_every_core_is_used_where_the_cap_and_the_trials_allow(cores: int,
+                                                               todo: int | None) -> None:
+    """6 cores ran 4 trials of 1 thread (2 idle), 7 and 5 the same: the oracle counts the
+    cores the trials can keep busy, ``min(cores, trials at once x TRIAL_THREADS)``."""
+    shares = trials.concurrency(cores, trials=todo)
+    at_once = min(trials.MAX_SIDE_BY_SIDE, cores, todo or cores)
+    assert len(shares) == at_once  # as many side by side as before
+    assert all(1 <= t <= trials.TRIAL_THREADS for t in shares)
+    assert max(shares) - min(shares) <= 1  # as even as whole threads go
+    assert sum(shares) == min(cores, at_once * trials.TRIAL_THREADS)
 
 
 @pytest.mark.parametrize(("cores", "todo", "expected"), [
-    (16, 2, (2, 4)), (8, 2, (2, 4)), (8, 3, (3, 2)), (8, 9, (4, 2)), (2, 9, (2, 1)),
-    (6, 1, (1, 4))])
+    (16, 2, (4, 4)), (8, 2, (4, 4)), (8, 3, (3, 3, 2)), (8, 9, (2, 2, 2, 2)), (2, 9, (1, 1)),
+    (6, 1, (4,))])
 def test_fewer_trials_than_the_cores_take_more_threads_each(
-        cores: int, todo: int, expected: tuple[int, int]) -> None:
+        cores: int, todo: int, expected: tuple[int, ...]) -> None:
     assert trials.concurrency(cores, trials=todo) == expected
 
 
 def test_an_openmp_pool_set_lower_keeps_the_search_to_it() -> None:
     """OMP_NUM_THREADS=1 (an OpenMP pool of 1) ran 16 threads side by side: the explicit
     count of each fit overrode it."""
-    cpus = trials.usable_threads([])
-    assert cpus >= 1
+    import implicit.cpu.als  # noqa: F401  (its OpenMP loaded before the limit: run alone, the
+    # test limited no OpenMP pool, loaded later inside ``trial_threads`` at the cores' count)
+
+    here = trials.usable_threads([])
+    assert here >= 1
     assert trials.usable_threads([{"user_api": "openmp", "num_threads": 1},
                                   {"user_api": "blas", "num_threads": 8}]) == 1
-    assert trials.usable_threads([{"user_api": "openmp", "num_threads": 10**6}]) == cpus
+    assert trials.usable_threads([{"user_api": "openmp", "num_threads": 10**6}]) == here
     with threadpool_limits(1, "openmp"), trials.trial_threads():
-        assert trials.concurrency() == (1, 1)  # one at a time: as before the side by side
+        assert trials.concurrency() == (1,)  # one at a time: as before the side by side
 
 
 def _search() -> trials.Search:
@@ -146,7 +167,7 @@ def test_an_error_in_one_trial_stops_the_others_and_is_raised(
         return real(self, params, *a, **kw)
 
     monkeypatch.setattr(trials.Search, "_measure", measure)
-    monkeypatch.setattr(trials, "concurrency", lambda *a, **k: (2, 1))
+    monkeypatch.setattr(trials, "concurrency", lambda *a, **k: (1, 1))
     cells = [{**CFG.to_dict(), "regularization": r} for r in (30.0, 10.0, 100.0)]
     cells = [{n: c[n] for n in ("regularization", "alpha", "weighting", "factors",
                                 "popularity")} for c in cells]
@@ -167,9 +188,39 @@ def test_an_ease_candidate_keeps_the_als_ones_after_it_in_turn(
         raise AssertionError("not measured side by side")
 
     monkeypatch.setattr(trials.Search, "_measure", measure)
-    monkeypatch.setattr(trials, "concurrency", lambda *a, **k: (2, 1))
+    monkeypatch.setattr(trials, "concurrency", lambda *a, **k: (1, 1))
     base = {"alpha": 3.0, "weighting": "binary", "factors": 8, "popularity": 0.0}
     search.prefetch([{**base, "regularization": 30.0},
                      {**base, "regularization": 30.0, "family": "ease", "ease_lambda": 100.0},
                      {**base, "regularization": 10.0}, {**base, "regularization": 100.0}])
     assert measured == []  # one ALS trial before the EASE one: nothing side by side
+
+
+def big_host(monkeypatch: pytest.MonkeyPatch, quota: int | None) -> None:
+    """A 64-core host (this process's affinity) in a container whose cgroup allows ``quota``
+    CPUs (the quota reader faked)."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    monkeypatch.setattr(cpus, "cpu_quota", lambda *a, **k: quota)
+
+
+@pytest.mark.parametrize(("quota", "expected"), [(None, 64), (4, 4), (1, 1), (6, 6)])
+def test_the_search_keeps_to_a_cpu_quota(monkeypatch: pytest.MonkeyPatch, quota: int | None,
+                                         expected: int) -> None:
+    """A quota of 4 CPUs on 64 cores ran 4 trials x 4 threads, throttled: the affinity alone
+    was read."""
+    big_host(monkeypatch, quota)
+    assert trials.usable_threads([]) == expected
+    assert trials.usable_threads([{"user_api": "openmp", "num_threads": 3}]) == min(3, expected)
+    monkeypatch.setattr(trials, "threadpool_info", lambda: [])  # no pool set lower
+    shares = trials.concurrency()
+    assert sum(shares) == min(expected, trials.MAX_SIDE_BY_SIDE * trials.TRIAL_THREADS)
+
+
+def test_a_quota_of_one_cpu_runs_the_trials_one_at_a_time_on_one_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import implicit.cpu.als  # noqa: F401  (its OpenMP and BLAS loaded: their pools listed)
+
+    big_host(monkeypatch, 1)
+    with trials.trial_threads():
+        assert trials.concurrency() == (1,)
+        assert {p["num_threads"] for p in threadpool_info()} == {1}
