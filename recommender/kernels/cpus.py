@@ -74,3 +74,16 @@ def available_cpus() -> int:
         os.cpu_count() or 1)
     quota = cpu_quota()
     return max(1, cpus if quota is None else min(cpus, quota))
+
+
+def fit_threads() -> int:
+    """The OpenMP threads an ALS fit on the calling thread is given when no count is asked
+    for: 0 (OpenMP's own count: the affinity's, ``OMP_NUM_THREADS`` or a ``threadpool_limits``
+    in force) without a cgroup CPU quota; under one, that count capped by the quota (OpenMP
+    counts the affinity: 64 threads on a 4-CPU quota of a 64-core host)."""
+    if cpu_quota() is None:
+        return 0
+    from threadpoolctl import threadpool_info
+
+    openmp = [int(p["num_threads"]) for p in threadpool_info() if p.get("user_api") == "openmp"]
+    return max(1, min([available_cpus(), *openmp]))

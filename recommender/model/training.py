@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.progress import show_progress
+from recommender.kernels.cpus import fit_threads
 from recommender.model import calibration, catalog_only, ease, prior, segments
 from recommender.model import fitted as fitted_pairs
 from recommender.model.calibration_horizon import latest, ordering
@@ -44,7 +45,8 @@ def make_backend(config: TrainConfig, iterations: int | None = None,
                  threads: int | None = None) -> Any:
     """The ``implicit`` model object for ``config`` (CPU backend); ``threads``: ALS's OpenMP
     threads (default: OpenMP's count for the calling thread, which a thread other than the
-    main one does not inherit from ``threadpool_limits``)."""
+    main one does not inherit from ``threadpool_limits``, at most a cgroup CPU quota's:
+    ``kernels.cpus.fit_threads``)."""
     iters = config.iterations if iterations is None else iterations
     if config.model == "als":
         from implicit.cpu.als import AlternatingLeastSquares
@@ -52,7 +54,7 @@ def make_backend(config: TrainConfig, iterations: int | None = None,
         als = AlternatingLeastSquares(
             factors=config.factors, regularization=config.regularization, alpha=config.alpha,
             iterations=iters, random_state=config.seed, calculate_training_loss=False,
-            num_threads=threads or 0,
+            num_threads=threads or fit_threads(),
         )
         als.cg_steps = config.cg_steps  # an attribute, not a constructor argument, in implicit
         return als

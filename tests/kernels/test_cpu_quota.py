@@ -116,3 +116,17 @@ def test_this_machine_reads_without_error() -> None:
     quota = cpus.cpu_quota()
     assert quota is None or quota >= 1
     assert 1 <= cpus.available_cpus() <= (os.cpu_count() or 1)
+
+
+def test_a_fit_asked_for_no_thread_count_keeps_to_the_quota(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The final fit (``training.make_backend`` without ``threads``) gets OpenMP's own count
+    (0) with no quota, and at most the quota's CPUs under one: OpenMP counts the affinity."""
+    from recommender.model.config import TrainConfig
+    from recommender.model.training import make_backend
+
+    monkeypatch.setattr(cpus, "cpu_quota", lambda *a, **k: None)
+    assert make_backend(TrainConfig()).num_threads == 0
+    monkeypatch.setattr(cpus, "cpu_quota", lambda *a, **k: 1)
+    assert make_backend(TrainConfig()).num_threads == 1
+    assert make_backend(TrainConfig(), threads=3).num_threads == 3  # asked for: as asked
