@@ -19,7 +19,10 @@ wave, a withdrawal, a wave's send time) take a write key (``RECOMMENDER_WRITE_KE
 format) or the admin key as soon as any read or write key is configured: a read key there is
 403, so a key handed to a reporting tool cannot change what the engine serves. With no key
 configured at all the service is open, writes included (a trial on a laptop). ``/health``'s
-``access`` says which of them the keys a request carries open (:func:`key_access`).
+``access`` says which of them the keys a request carries open (:func:`key_access`); once a
+read or write key is configured, a key sent to ``/health`` that is none of the server's keys
+is a 401 as on a data endpoint (no key is answered 200, as a liveness probe needs), so a wrong
+key is told so, not shown as no key.
 
 :class:`ReadKeys` checks them before routing, so the fast path (``service/fastpath.py``),
 the unknown-parameter check and body parsing never run for a caller without a key: a caller
@@ -61,6 +64,10 @@ METRICS_KEY_NEEDED = ("a metrics key is required: send 'Authorization: Bearer <k
                       "'X-API-Key: <key>' (the keys are set in RECOMMENDER_METRICS_KEYS)")
 WRITE_KEY_NEEDED = ("this endpoint writes to the campaign store: it needs a write key "
                     "(RECOMMENDER_WRITE_KEYS) or the admin key, not a read key")
+HEALTH_PATH = "/health"
+HEALTH_KEY_UNKNOWN = ("the key sent is none of this server's keys: send a read, write or admin "
+                      "key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>', or no key "
+                      "(/health answers without one)")
 #: routes that write to the campaign store (POST only)
 WRITE_PATHS = frozenset({"/events", "/campaigns/plan", "/campaigns/{plan_id}/next",
                          "/campaigns/{plan_id}/withdraw", "/campaigns/{plan_id}/waves/{wave}/sent"})
@@ -205,7 +212,8 @@ def key_access(headers: Sequence[tuple[bytes, bytes]], read: KeyRing, write: Key
     :class:`ReadKeys` decides: ``read``, the data endpoints (no read key configured, or a read,
     write or admin key sent); ``write``, the campaign store's writes (``WRITE_PATHS``: no read
     or write key configured, or a write key or the admin key sent). ``/health`` says it, so a
-    client (Audience Studio) offers only what its key may do; no key's id is said."""
+    client (Audience Studio) offers only what its key may do; no key's id is said. (A key that
+    is none of the server's keys never gets here once read or write keys are set: 401.)"""
     given = presented_keys(headers)
 
     def holds(*rings: KeyRing) -> bool:
@@ -340,6 +348,12 @@ class ReadKeys:
             found = self._match(given, self.keys, self.write, self.admin)
             if found is None and kind != OPEN and self.keys:
                 await _refuse(send, 401, READ_KEY_NEEDED, _unread_body(scope))
+                return
+            # a wrong key on /health (a metrics key is one of the server's keys): 401, as
+            # the routes it asks about answer it; it was 200 saying what no key may do
+            if found is None and given and route_path(scope) == HEALTH_PATH and (
+                    self.keys or self.write) and self._match(given, self.metrics) is None:
+                await _refuse(send, 401, HEALTH_KEY_UNKNOWN, _unread_body(scope))
                 return
         if found is not None:
             scope.setdefault("state", {})["key_id"] = found

@@ -107,7 +107,8 @@ class KeyAccess(BaseModel):
         "whether it may write to the campaign store (POST /events, /campaigns/plan, "
         "/campaigns/{plan_id}/next, .../withdraw, .../waves/{wave}/sent): true when no read or "
         "write key is configured, or when it carries a write key (RECOMMENDER_WRITE_KEYS) or "
-        "the admin key; false for a read key (those writes answer it 403) and for none"))
+        "the admin key; false for a read key (those writes answer it 403), a metrics key and "
+        "none"))
 
 
 class Health(BaseModel):
@@ -145,7 +146,10 @@ class Health(BaseModel):
     access: KeyAccess = Field(description=(
         "what the key this request carries (X-API-Key or Authorization: Bearer; or none) lets "
         "it do, as the key check decides; its id is not said. Audience Studio offers only the "
-        "writes it may make"))
+        "writes it may make. A key that is none of the server's keys is not said here: once "
+        "read or write keys are configured /health answers it 401, as the data endpoints do "
+        "(no key: 200; with no read or write key configured, keys are ignored here as on "
+        "the data endpoints)"))
     campaign_store_checked_s: float | None = Field(default=None, description=(
         "seconds since this worker last probed whether the campaign store takes writes (its "
         "background poller, every 5 s): how old campaign_store's read_only or failing is; "

@@ -32,8 +32,9 @@ unknown-query-parameter check included) and 503 (no model loaded; busy, past
 RECOMMENDER_MAX_IN_FLIGHT, on a scoring route; with Retry-After), 413 (a body declared over the
 limit) and 400 (a request framed twice) on every operation, 408 (``service/limits.py``) on every
 operation with a request body,
-when read keys are configured, 401 and the key's security schemes on every data endpoint, and
-400 (a key header sent twice) wherever a key is checked.
+when read keys are configured, 401 and the key's security schemes on every data endpoint (and
+401 on ``/health``, for a wrong key, once read or write keys are), and 400 (a key header sent
+twice) wherever a key is checked.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from service import schema_headers
 from service.auth import (
     ADMIN_PREFIX,
     API_KEY_HEADER,
+    HEALTH_PATH,
     METRICS_PATH,
     OPEN_PATHS,
     WRITE_PATHS,
@@ -66,6 +68,7 @@ from service.limits import EXEMPT
 from service.settings import Settings
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_JSON = {"application/json": {"schema": ERROR_REF}}
 _SYNTAX = set("\\^$.|?*+()[]{}/")
 _NEVER: dict[str, Any] = {"minLength": 1, "maxLength": 0}  # no string matches (no vocabulary)
 READ_SCHEMES = {
@@ -353,22 +356,20 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             responses["422"] = {"description": "invalid request: a parameter out of range or "
                                                "unknown, an undeclared query parameter or a "
                                                "malformed body (detail says which)",
-                                "content": {"application/json": {"schema": ERROR_REF}}}
+                                "content": ERROR_JSON}
             if path != "/metrics":
                 _unavailable(responses, settings, bounded=not path.startswith(EXEMPT),
                              export=path in EXPORTS)
             # service/limits.py sees every request's head before any route: a body declared
             # over the limit (a GET's too) is a 413, a request framed twice a 400
-            responses.setdefault("413", {
-                "description": "request body over RECOMMENDER_MAX_BODY_BYTES",
-                "content": {"application/json": {"schema": ERROR_REF}}})
-            responses["400"] = {"description": FRAMED_TWICE,
-                                "content": {"application/json": {"schema": ERROR_REF}}}
+            responses.setdefault("413", {"description": "request body over "
+                                         "RECOMMENDER_MAX_BODY_BYTES", "content": ERROR_JSON})
+            responses["400"] = {"description": FRAMED_TWICE, "content": ERROR_JSON}
             if "requestBody" in op:  # a body read under a time bound
                 responses.setdefault("408", {
                     "description": "the request body did not arrive within "
                                    "RECOMMENDER_TIMEOUT_REQUEST_BODY seconds",
-                    "content": {"application/json": {"schema": ERROR_REF}}})
+                    "content": ERROR_JSON})
             if path.startswith(ADMIN_PREFIX) and admin_closed:
                 op.pop("security", None)  # no key opens it: 403 whatever is sent
             # a key header sent twice is a 400 (auth.repeated_key_header): on every route
@@ -379,19 +380,20 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                                                     f"than once; or {FRAMED_TWICE}")
             if read_keys and path not in OPEN_PATHS and not path.startswith(ADMIN_PREFIX):
                 responses["401"] = {"description": "missing or wrong read key",
-                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                                    "content": ERROR_JSON}
                 op["security"] = [{name: []} for name in READ_SCHEMES]
+            if write_keys and path == HEALTH_PATH:  # a wrong key (auth.HEALTH_KEY_UNKNOWN)
+                responses["401"] = {"description": "a key was sent that is none of the "
+                                    "server's keys (no key: 200)", "content": ERROR_JSON}
             if write_keys and path in WRITE_PATHS:
-                responses["401"] = {"description": "missing or wrong key",
-                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                responses["401"] = {"description": "missing or wrong key", "content": ERROR_JSON}
                 if read_keys:  # without read keys no key is one: every refusal is a 401
                     responses["403"] = {"description": "a read key: this endpoint needs a "
-                                                       "write key or the admin key",
-                                        "content": {"application/json": {"schema": ERROR_REF}}}
+                                        "write key or the admin key", "content": ERROR_JSON}
                 op["security"] = [{name: []} for name in WRITE_SCHEMES]
             if metrics_keys and path == METRICS_PATH:
                 responses["401"] = {"description": "missing or wrong metrics key",
-                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                                    "content": ERROR_JSON}
                 op["security"] = [{name: []} for name in METRICS_SCHEMES]
     components = schema.setdefault("components", {})
     if read_keys or write_keys:

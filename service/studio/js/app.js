@@ -85,8 +85,10 @@ async function sourceLine() {
   let m = null;
   let failed = "";
   try { m = (await getJson("/health")).model; } catch (e) {
+    // a key the server does not hold is a 401 on /health too (the key dialog opens)
     failed = e.status === 0 ? "the engine could not be reached just now"
-      : `the engine's /health failed just now (${e.message})`;
+      : e.status === 401 ? "the engine refused the key in use (enter another with the “API key” button)"
+        : `the engine's /health failed just now (${e.message})`;
   }
   if (mine !== lineAsked) return;
   // an engine out of reach, or a /health that failed (a 502 from a proxy): the line named

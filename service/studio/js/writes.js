@@ -8,7 +8,8 @@ import { h } from "./ui.js";
 function refusedNote(what, id, said) {
   const why = said.read
     ? (apiKey() ? "the key in use can read but not write" : "the server lets a caller without a key read, not write")
-    : (apiKey() ? "the server refuses the key in use" : "no key is in use");
+    : (apiKey() ? (said.refused ? "the server does not know the key in use" : "the server refuses the key in use")
+      : "no key is in use");
   return h("p", { class: "note", id }, `${what} needs a key with write rights (a write key, RECOMMENDER_WRITE_KEYS, `,
     `or the admin key): ${why}. Enter one with the “API key” button.`);
 }
