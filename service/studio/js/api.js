@@ -23,26 +23,29 @@ export function setApiKey(value) {
 
 // what the key in use may do (/health's access: {read, write}), asked once per key and again
 // after a write refused (403: its rights changed since); null when /health does not say (an
-// engine without the field, or the ask failed: asked again next time). A key the server does
-// not hold is a 401 on /health (the key dialog opens, as on any 401): it may do nothing, and
-// is said so ({read: false, write: false, refused: true}; it was read as "no answer", and every
-// write offered). A page offers a write only where the key may make it (writes.js);
-// "studio:access-stale" says to ask again
+// engine without the field: asked again next time). A key the server does not hold is a 401
+// on /health (the key dialog opens, as on any 401): it may do nothing, and is said so ({read:
+// false, write: false, refused: true}; it was read as "no answer", and every write offered).
+// An ask that failed (the engine out of reach, a 5xx) is {failed: why}: the writes stay hidden
+// and say so (they were offered), asked again next time or by recheckAccess. A page offers a
+// write only where the key may make it (writes.js); "studio:access-stale" says to ask again
 let access = null;
 let accessOf = null;  // the key the cached ask was made with
 const accessStale = () => {
   access = null;
   window.dispatchEvent(new CustomEvent("studio:access-stale"));
 };
+/** Ask /health again what the key in use may do (every write a page offers follows). */
+export const recheckAccess = accessStale;
 export function keyAccess() {
   if (!access || accessOf !== apiKey()) {
     accessOf = apiKey();
     const asked = getJson("/health").then((body) => {
       const said = body && body.access;
       return said && typeof said.write === "boolean" && typeof said.read === "boolean" ? said : null;
-    }).catch((e) => (e.status === 401 ? { read: false, write: false, refused: true } : null));
+    }).catch((e) => (e.status === 401 ? { read: false, write: false, refused: true } : { failed: e.message }));
     access = asked;
-    asked.then((said) => { if (said === null && access === asked) access = null; });
+    asked.then((said) => { if ((said === null || said.failed) && access === asked) access = null; });
   }
   return access;
 }

@@ -143,8 +143,9 @@ export function sendSection(planId, summary, recorded) {
       label, at, button));
   };
   box.follow(summary);
-  followWrites(box, "Recording a wave's send", "send-no-write", (note) => {
+  followWrites(box, "Recording a wave's send", "send-no-write", (note, known) => {
     if (closed) return;
+    form.hidden = !known;  // not offered before /health says what the key may do
     if (note) {
       denied = true;
       form.replaceChildren(note);
@@ -160,6 +161,7 @@ export function sendSection(planId, summary, recorded) {
     if (!NO_WRITES.has(state)) return;
     form.replaceChildren(h("p", { class: "note", id: "send-read-only" },
       `The campaign store takes no writes now (/health: campaign_store ${state}): a send cannot be recorded here.`));
+    form.hidden = false;
     closed = true;
   }).catch(() => {});
   return box;

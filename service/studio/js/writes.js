@@ -1,6 +1,6 @@
 // The campaign store's writes offered only where the key in use may make them (/health's access).
 
-import { apiKey, keyAccess } from "./api.js";
+import { apiKey, keyAccess, recheckAccess } from "./api.js";
 import { h } from "./ui.js";
 
 /** The one-line note said in place of a write (``what``: "Planning a campaign") the key in
@@ -14,44 +14,58 @@ function refusedNote(what, id, said) {
     `or the admin key): ${why}. Enter one with the “API key” button.`);
 }
 
+/** The one-line note said in place of the write ``what`` while /health, which says whether
+    the key in use may make it, could not be asked (``why``): not offered blind, and "Check
+    again" asks again (a new page asks again too). */
+function uncheckedNote(what, id, why) {
+  return h("p", { class: "note", id }, `${what} is not offered for now: whether the key in use may make it could not be checked (${why}). `,
+    h("button", { type: "button", class: "ghost", id: `${id}-check`, onclick: () => recheckAccess() }, "Check again"));
+}
+
 // every write a page offers, asked again when the key changes or a write is refused; one
 // whose page has gone is dropped at the next ask, or when a later page offers one
 const followers = new Set();
 window.addEventListener("studio:access-stale", () => { for (const ask of followers) ask(); });
 
-/** Call ``apply(note)`` once /health says what the key in use may do: ``note`` (a node, of id
-    ``id``) to say in place of the write ``what`` when the key may not write to the campaign
-    store, null when it may or when /health does not say (the write is offered; a refusal
-    then opens the key dialog, api.js). Asked again when the key changes or a write is refused
-    (its rights changed since the page was drawn), until ``within`` has left the page. */
+/** Call ``apply(null, false)`` at once (the write not offered: the key's rights are not
+    known yet; a read key saw every write until /health answered), then ``apply(note, true)``
+    once /health says what the key in use may do: ``note`` (a node, of id ``id``) to say in
+    place of the write ``what`` when the key may not write to the campaign store or /health
+    could not be asked (``uncheckedNote``), null when it may or when /health does not say (an
+    engine without ``access``: the write is offered; a refusal then opens the key dialog,
+    api.js). Asked again when the key changes or a write is refused (its rights changed since
+    the page was drawn), until ``within`` has left the page. */
 export function followWrites(within, what, id, apply) {
   for (const other of followers) if (other.gone()) followers.delete(other);
   let asked = 0, answered = false;  // (a page is drawn before /health can answer)
   const ask = async () => {
     if (answered && !within.isConnected) { followers.delete(ask); return; }
     const mine = ++asked;
+    apply(null, false);
     const said = await keyAccess();
     answered = true;
     if (mine !== asked || !within.isConnected) return;
-    apply(said && !said.write ? refusedNote(what, id, said) : null);
+    if (said && said.failed) apply(uncheckedNote(what, id, said.failed), true);
+    else apply(said && !said.write ? refusedNote(what, id, said) : null, true);
   };
   ask.gone = () => answered && !within.isConnected;  // not while its page is being drawn
   followers.add(ask);
   ask();
 }
 
-/** ``controls`` (the buttons and fields of the write ``what``) hidden, and its note (of id
-    ``id``) said after ``anchor``, while the key in use may not make it (``followWrites``, for
-    as long as ``anchor`` is on the page); a submit button is disabled too, so Enter in its
-    form does not press it unseen. */
+/** ``controls`` (the buttons and fields of the write ``what``) hidden until /health says the
+    key in use may make it, and its note (of id ``id``) said after ``anchor`` while it may not
+    (``followWrites``, for as long as ``anchor`` is on the page); a submit button is disabled
+    too, so Enter in its form does not press it unseen. */
 export function offerWrites(what, id, controls, anchor) {
   let said = null;
-  followWrites(anchor, what, id, (note) => {
+  followWrites(anchor, what, id, (note, known) => {
     said?.remove();
     said = note;
+    const off = Boolean(note) || !known;
     for (const c of controls) {
-      c.hidden = Boolean(note);
-      if (c.type === "submit") c.disabled = Boolean(note);
+      c.hidden = off;
+      if (c.type === "submit") c.disabled = off;
     }
     if (note) anchor.after(note);
   });
