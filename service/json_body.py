@@ -8,6 +8,12 @@ body) reads the body once with a hook that notes such keys; a body that has one 
 naming each (``body field 'events[0].user_id': ...``), anything else is handed on parsed, so
 FastAPI does not parse it again. ``duplicate_key_errors`` serves ``POST /admin/reload``, which
 reads its own body.
+
+A body sent as another media type (``text/plain``, a form, none) is a 415 saying that it must
+be ``application/json`` (or ``application/*+json``) and what was sent (:func:`body_type_refusal`,
+the one test, which ``JsonRoute`` and ``POST /admin/reload`` both apply before parsing): it
+was a 422, as if the JSON were wrong. ``POST /admin/reload`` keeps taking a body sent with no
+Content-Type or as a form (``curl -d``'s default), as it always read its body as JSON.
 """
 
 from __future__ import annotations
@@ -17,11 +23,18 @@ import json
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from recommender.errors import clipped
+
 DUPLICATE_KEY = "duplicate_key"  # the error type in the 422 body
+FORM = "application/x-www-form-urlencoded"  # what ``curl -d`` sends without -H
+#: the 415 every operation with a JSON body lists (``schema_limits``)
+UNSUPPORTED_TYPE = ("the request body was not sent as JSON: send the header "
+                    "'Content-Type: application/json' (or another application/*+json type)")
 
 
 class _Twice(dict[str, Any]):
@@ -96,23 +109,47 @@ def duplicate_key_errors(raw: bytes | str) -> list[dict[str, Any]]:
     return read[1] if read is not None else []
 
 
-def _is_json(request: Request) -> bool:
-    """Whether FastAPI may read this request's body as JSON (its own test: application/json or
-    application/*+json; or no Content-Type, which it reads as JSON under
-    ``strict_content_type=False`` and before FastAPI 0.132: checked too, so those keep no
-    repeat; strict, it answers such a body that it was not sent as JSON)."""
-    value = request.headers.get("content-type")
-    if not value:
-        return True
+def body_type_refusal(content_type: str | None, missing_ok: bool = False,
+                      form_ok: bool = False) -> str | None:
+    """None when a body sent with the Content-Type ``content_type`` (None or "": none sent) is
+    read as JSON: application/json or application/*+json (FastAPI's own test), none when
+    ``missing_ok``, a form when ``form_ok``; else the 415's detail, naming what was sent."""
+    if not content_type:
+        return None if missing_ok else f"{UNSUPPORTED_TYPE}; it was sent with no Content-Type"
     message = email.message.Message()
-    message["content-type"] = value
+    message["content-type"] = content_type
     subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json"))
+    if message.get_content_maintype() == "application" and (
+            subtype == "json" or subtype.endswith("+json")):
+        return None
+    if message.get_content_type() == FORM:
+        if form_ok:
+            return None
+        return f"{UNSUPPORTED_TYPE}; it was sent as {FORM} (what curl -d sends without -H)"
+    return f"{UNSUPPORTED_TYPE}; it was sent as {clipped(content_type)}"
+
+
+def check_body_type(request: Request, raw: bytes, missing_ok: bool = False,
+                    form_ok: bool = False) -> None:
+    """Raise the 415 of :func:`body_type_refusal` for a body ``raw`` not sent as JSON; an
+    empty body has no type to refuse (a route whose body is required says it is missing)."""
+    if raw and (why := body_type_refusal(request.headers.get("content-type"), missing_ok,
+                                         form_ok)) is not None:
+        raise HTTPException(415, why)
 
 
 class JsonRoute(APIRoute):
     """A route whose JSON body may not repeat a key in one object (module docstring)."""
+
+    def _strict(self, request: Request) -> bool:
+        """Whether FastAPI refuses a body sent with no Content-Type here (its
+        ``strict_content_type``: the route's, else the app's; on by default): where it is off,
+        such a body is read as JSON, not refused."""
+        for value in (self.strict_content_type,
+                      getattr(request.app.router, "strict_content_type", True)):
+            if not isinstance(value, DefaultPlaceholder):
+                return bool(value)
+        return True
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -120,15 +157,15 @@ class JsonRoute(APIRoute):
             return handler
 
         async def route(request: Request) -> Response:
-            if _is_json(request):
-                raw = await request.body()
-                # not JSON (None): FastAPI parses it again and says why
-                read = _read(raw) if raw else None
-                if read is not None:
-                    parsed, errors = read
-                    if errors:
-                        raise RequestValidationError(errors)
-                    request._json = parsed  # what Request.json() would return
+            raw = await request.body()
+            check_body_type(request, raw, missing_ok=not self._strict(request))
+            # not JSON (None): FastAPI parses it again and says why
+            read = _read(raw) if raw else None
+            if read is not None:
+                parsed, errors = read
+                if errors:
+                    raise RequestValidationError(errors)
+                request._json = parsed  # what Request.json() would return
             return await handler(request)
 
         return route

@@ -31,7 +31,7 @@ It also lists the statuses every route can answer: 422 (``{"detail", "errors"}``
 unknown-query-parameter check included) and 503 (no model loaded; busy, past
 RECOMMENDER_MAX_IN_FLIGHT, on a scoring route; with Retry-After), 413 (a body declared over the
 limit) and 400 (a request framed twice) on every operation, 408 (``service/limits.py``) on every
-operation with a request body,
+operation with a request body, with 415 (a body not sent as JSON),
 when read keys are configured, 401 and the key's security schemes on every data endpoint (and
 401 on ``/health``, for a wrong key, once read or write keys are), and 400 (a key header sent
 twice) wherever a key is checked.
@@ -64,6 +64,7 @@ from service.auth import (
     WRITE_PATHS,
     admin_ring,
 )
+from service.json_body import UNSUPPORTED_TYPE
 from service.limits import EXEMPT
 from service.settings import Settings
 
@@ -365,11 +366,13 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             responses.setdefault("413", {"description": "request body over "
                                          "RECOMMENDER_MAX_BODY_BYTES", "content": ERROR_JSON})
             responses["400"] = {"description": FRAMED_TWICE, "content": ERROR_JSON}
-            if "requestBody" in op:  # a body read under a time bound
+            if "requestBody" in op:  # a body read under a time bound, and only as JSON
                 responses.setdefault("408", {
                     "description": "the request body did not arrive within "
                                    "RECOMMENDER_TIMEOUT_REQUEST_BODY seconds",
                     "content": ERROR_JSON})
+                responses.setdefault("415", {"description": f"{UNSUPPORTED_TYPE}; detail "
+                                             "says what was sent", "content": ERROR_JSON})
             if path.startswith(ADMIN_PREFIX) and admin_closed:
                 op.pop("security", None)  # no key opens it: 403 whatever is sent
             # a key header sent twice is a 400 (auth.repeated_key_header): on every route

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
-from service.json_body import duplicate_key_errors
+from service.json_body import check_body_type, duplicate_key_errors
 from service.routes import INVALID, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
 from service.state import ReloadError, RetryableReloadError
@@ -38,6 +38,9 @@ router = APIRouter(tags=["admin"])
                403: {"model": Error, "description": "no admin key is configured (the admin "
                                                     "endpoints are closed), or model_path is "
                                                     "outside RECOMMENDER_MODELS_ROOT"},
+               415: {"model": Error, "description": "a body sent as a media type other than "
+                                                    "JSON, none or a form (curl -d's default, "
+                                                    "read as JSON)"},
                409: {"model": Error, "description": "the new model could not be loaded; the "
                                                     "old one keeps serving (detail says why)"},
                503: {"model": Error, "description": "the new model loaded but the campaign "
@@ -53,6 +56,8 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
     raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, as the other routes take
     path = None
     if raw.strip():
+        # read as JSON, as it always was, when sent with no Content-Type or as curl -d's form
+        check_body_type(request, raw, missing_ok=True, form_ok=True)
         twice = duplicate_key_errors(raw)
         if twice:
             raise RequestValidationError(twice)

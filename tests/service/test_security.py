@@ -300,7 +300,7 @@ def test_unauthenticated_callers_learn_nothing_but_401(locked: TestClient) -> No
     key = {"X-API-Key": READ_A}
     assert locked.get("/segments", params={"nosuch": "1"}, headers=key).status_code == 422
     assert locked.post("/audiences/lookalike", content=b"{not json",
-                       headers=key).status_code == 422
+                       headers={**key, "content-type": "application/json"}).status_code == 422
 
 
 def test_refusals_are_written_as_every_other_answer(locked: TestClient) -> None:

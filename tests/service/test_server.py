@@ -58,7 +58,8 @@ def test_real_server_answers_over_http(server: str, model_dir: Path) -> None:
         assert [r["user_id"] for r in rows] == [u["user_id"] for u in body["users"]]
         assert http.get("/films/nope/audience").status_code == 404
         assert http.get("/films/00004/audience", params={"k": 0}).status_code == 422
-        assert http.post("/audiences/lookalike", content=b"{").status_code == 422
+        assert http.post("/audiences/lookalike", content=b"{",
+                         headers={"content-type": "application/json"}).status_code == 422
         assert "recommender_http_requests_total" in http.get("/metrics").text
         # a name rebound to 127.0.0.1 is no name of this loopback server (DNS rebinding): 400
         # before any work, every worker; its own names, with any port, are answered
