@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,24 @@ def _serve(model: Path, data: Path, root: Path, **env_extra: str) -> Iterator[Se
             proc.kill()
 
 
+def own_store(demo_folders: tuple[Path, Path, Path], name: str) -> tuple[Path, Path, Path]:
+    """(model, data, folder): the demo's model and data, and the folder ``name`` beside them
+    (made here) for a server's campaign store of its own, so that what a module stores (plans,
+    events) moves no other module's answers; ``_serve(*own_store(...))`` serves them."""
+    model, data, root = demo_folders
+    own = root / name
+    own.mkdir(exist_ok=True)
+    return model, data, own
+
+
+def serve_own_store(demo_folders: tuple[Path, Path, Path], name: str, **env_extra: str
+                    ) -> Iterator[Served]:
+    """The demo model served with its campaign store in ``own_store``'s folder ``name``, with
+    ``env_extra`` added to the server's environment."""
+    model, data, own = own_store(demo_folders, name)
+    yield from _serve(model, data, own, **env_extra)
+
+
 @pytest.fixture(scope="session")
 def demo_folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """(model, data, scratch folder): the demo trained as ``make demo`` does."""
@@ -113,6 +131,21 @@ def copy_small_demo(small_demo: Path, dest: Path) -> Path:
     return dest
 
 
+def trained_small_demo(tmp_path_factory: pytest.TempPathFactory, small_demo: Path, name: str,
+                       change: Callable[[Path], object] | None = None,
+                       train_args: Sequence[str] = ()) -> tuple[Path, Path, Path]:
+    """(model, data, folder): a copy of ``small_demo`` in a new folder named after ``name``
+    (``folder/data``), changed by ``change(data)`` when given, then trained ``--no-tune`` with
+    ``train_args`` into ``folder/model``; ``_serve(*trained_small_demo(...))`` serves it with
+    a campaign store of its own in the folder."""
+    root = tmp_path_factory.mktemp(name)
+    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
+    if change is not None:
+        change(data)
+    _cli("train", "--data", str(data), "--out", str(model), "--no-tune", *train_args)
+    return model, data, root
+
+
 READ_KEY = "studio-read-key-0123"
 WRITE_KEY = "studio-write-key-0002"
 
@@ -130,11 +163,9 @@ def write_key() -> str:
 @pytest.fixture(scope="module")
 def served_locked(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     """The same model behind a read key (RECOMMENDER_READ_KEYS), plans behind a write key."""
-    model, data, root = demo_folders
-    locked = root / "locked"
-    locked.mkdir(exist_ok=True)
-    yield from _serve(model, data, locked, RECOMMENDER_READ_KEYS=f"studio:{READ_KEY}",
-                      RECOMMENDER_WRITE_KEYS=f"planner:{WRITE_KEY}")
+    yield from serve_own_store(demo_folders, "locked",
+                               RECOMMENDER_READ_KEYS=f"studio:{READ_KEY}",
+                               RECOMMENDER_WRITE_KEYS=f"planner:{WRITE_KEY}")
 
 
 ADMIN_KEY = "studio-admin-key-0123456789"
@@ -145,9 +176,7 @@ def served_reloadable(demo_folders: tuple[Path, Path, Path], request: pytest.Fix
                       ) -> Iterator[Served]:
     """A copy of the demo model in a folder of the test module's own (a test trains again into
     it and reloads it with ``reload_served``), served with the admin key ``ADMIN_KEY``."""
-    model, data, root = demo_folders
-    own = root / f"reloadable-{request.module.__name__}"
-    own.mkdir(exist_ok=True)
+    model, data, own = own_store(demo_folders, f"reloadable-{request.module.__name__}")
     shutil.copytree(model, own / "model", dirs_exist_ok=True)
     yield from _serve(own / "model", data, own, RECOMMENDER_ADMIN_KEY=ADMIN_KEY)
 
@@ -169,11 +198,8 @@ SMALL_MAX_SEEDS = 5  # a lookalike seed list's longest, on the same server
 def served_small_k(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     """The demo model behind a server whose largest page is ``SMALL_MAX_K`` (and longest
     lookalike seed list ``SMALL_MAX_SEEDS``)."""
-    model, data, root = demo_folders
-    own = root / "small-k"
-    own.mkdir(exist_ok=True)
-    yield from _serve(model, data, own, RECOMMENDER_MAX_K=str(SMALL_MAX_K),
-                      RECOMMENDER_MAX_SEED_USERS=str(SMALL_MAX_SEEDS))
+    yield from serve_own_store(demo_folders, "small-k", RECOMMENDER_MAX_K=str(SMALL_MAX_K),
+                               RECOMMENDER_MAX_SEED_USERS=str(SMALL_MAX_SEEDS))
 
 
 #: films and users whose ids a URL path or a trim would lose: "." and ".." are path segments
@@ -195,18 +221,19 @@ def odd_ids_model(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
                   ) -> tuple[Path, Path]:
     """(model, data): a small demo with the films ``ODD_FILMS`` (each watched by 40 users) and
     the users ``ODD_USERS`` (15 films each, different ones), trained once for the run."""
-    root = tmp_path_factory.mktemp("odd-ids")
-    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
-    films = [line.split(",", 1)[0] for line in
-             (data / "films.csv").read_text(encoding="utf-8").splitlines()[1:]]
-    with open(data / "interactions.csv", "a", encoding="utf-8") as f:
-        for n, film in enumerate(ODD_FILMS):
-            f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
-        for n, user in enumerate(ODD_USERS):
-            f.writelines(f"{user},{film},4.0,1721512629\n" for film in films[15 * n:15 * n + 15])
-    with open(data / "films.csv", "a", encoding="utf-8") as f:
-        f.writelines(f"{film},{title},2001,Drama\n" for film, title in ODD_FILMS.items())
-    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
+    def add_odd_ids(data: Path) -> None:
+        films = [line.split(",", 1)[0] for line in
+                 (data / "films.csv").read_text(encoding="utf-8").splitlines()[1:]]
+        with open(data / "interactions.csv", "a", encoding="utf-8") as f:
+            for n, film in enumerate(ODD_FILMS):
+                f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
+            for n, user in enumerate(ODD_USERS):
+                f.writelines(f"{user},{film},4.0,1721512629\n"
+                             for film in films[15 * n:15 * n + 15])
+        with open(data / "films.csv", "a", encoding="utf-8") as f:
+            f.writelines(f"{film},{title},2001,Drama\n" for film, title in ODD_FILMS.items())
+
+    model, data, _ = trained_small_demo(tmp_path_factory, small_demo, "odd-ids", add_odd_ids)
     return model, data
 
 
@@ -233,16 +260,16 @@ SAME_TITLES = {"twin-a": ("Twin Harbor", 2001), "twin-b": ("Twin Harbor", 2001),
 def served_same_titles(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
                        ) -> Iterator[Served]:
     """A small demo with the films ``SAME_TITLES`` (each watched by 40 users), served."""
-    root = tmp_path_factory.mktemp("same-titles")
-    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
-    with open(data / "interactions.csv", "a", encoding="utf-8") as f:
-        for n, film in enumerate(SAME_TITLES):
-            f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
-    with open(data / "films.csv", "a", encoding="utf-8") as f:
-        f.writelines(f'{film},"{title}",{year},Drama\n'
-                     for film, (title, year) in SAME_TITLES.items())
-    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
-    yield from _serve(model, data, root)
+    def add_same_titles(data: Path) -> None:
+        with open(data / "interactions.csv", "a", encoding="utf-8") as f:
+            for n, film in enumerate(SAME_TITLES):
+                f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
+        with open(data / "films.csv", "a", encoding="utf-8") as f:
+            f.writelines(f'{film},"{title}",{year},Drama\n'
+                         for film, (title, year) in SAME_TITLES.items())
+
+    yield from _serve(*trained_small_demo(tmp_path_factory, small_demo, "same-titles",
+                                          add_same_titles))
 
 
 @pytest.fixture(scope="session")
@@ -364,10 +391,8 @@ def served_one_segment(tmp_path_factory: pytest.TempPathFactory, small_demo: Pat
                        ) -> Iterator[Served]:
     """The demo (a catalog with genres) trained with one segment, whose genres all have a lift
     of 1 (no top genre), and served."""
-    root = tmp_path_factory.mktemp("one-segment")
-    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
-    _cli("train", "--data", str(data), "--out", str(model), "--no-tune", "--segments", "1")
-    yield from _serve(model, data, root)
+    yield from _serve(*trained_small_demo(tmp_path_factory, small_demo, "one-segment",
+                                          train_args=("--segments", "1")))
 
 
 @pytest.fixture(scope="module")
@@ -375,12 +400,12 @@ def served_places_only(tmp_path_factory: pytest.TempPathFactory, small_demo: Pat
                        ) -> Iterator[Served]:
     """The demo with a users file of places alone (``user_id,city,cinema``: no attribute the
     portrait pictures), trained and served."""
-    root = tmp_path_factory.mktemp("places-only")
-    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
-    rows = [line.split(",") for line in
-            (data / "users.csv").read_text(encoding="utf-8").splitlines()]
-    at = [rows[0].index(c) for c in ("user_id", "city", "cinema")]
-    (data / "users.csv").write_text("".join(",".join(r[i] for i in at) + "\n" for r in rows),
-                                    encoding="utf-8")
-    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
-    yield from _serve(model, data, root)
+    def places_alone(data: Path) -> None:
+        rows = [line.split(",") for line in
+                (data / "users.csv").read_text(encoding="utf-8").splitlines()]
+        at = [rows[0].index(c) for c in ("user_id", "city", "cinema")]
+        (data / "users.csv").write_text(
+            "".join(",".join(r[i] for i in at) + "\n" for r in rows), encoding="utf-8")
+
+    yield from _serve(*trained_small_demo(tmp_path_factory, small_demo, "places-only",
+                                          places_alone))

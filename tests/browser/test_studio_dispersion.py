@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served, _serve
+from conftest import Served, serve_own_store
 from studio_http import api, api_text
 
 
@@ -19,10 +19,7 @@ from studio_http import api, api_text
 def served_shock(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     """The demo model with a store of its own: the events posted here move no other test's
     audiences."""
-    model, data, root = demo_folders
-    own = root / "dispersion-events"
-    own.mkdir(exist_ok=True)
-    yield from _serve(model, data, own)
+    yield from serve_own_store(demo_folders, "dispersion-events")
 
 
 def test_a_shock_by_place_is_said_on_the_report(served_shock: Any, watched: Any,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served, _serve
+from conftest import Served, serve_own_store
 from studio_http import api, api_text
 
 
@@ -19,10 +19,7 @@ from studio_http import api, api_text
 def served_events(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     """The demo model with a store of its own: the events posted here move no other test's
     audiences."""
-    model, data, root = demo_folders
-    own = root / "early-events"
-    own.mkdir(exist_ok=True)
-    yield from _serve(model, data, own)
+    yield from serve_own_store(demo_folders, "early-events")
 
 
 def test_responses_before_the_plan_are_said(served_events: Any, watched: Any) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served, _serve
+from conftest import Served, _serve, own_store
 from studio_http import api
 
 from recommender.model import artifact
@@ -21,9 +21,7 @@ from recommender.model import artifact
 @pytest.fixture(scope="module")
 def served_before_cov(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     """The demo model saved again without ``model.cov`` in calibration.json, served."""
-    model, data, root = demo_folders
-    own = root / "before-cov"
-    own.mkdir(exist_ok=True)
+    model, data, own = own_store(demo_folders, "before-cov")
     loaded = artifact.load(model)
     del loaded.calibration["model"]["cov"]
     yield from _serve(artifact.save(loaded, own / "model"), data, own)

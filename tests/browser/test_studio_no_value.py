@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pandas as pd
 import pytest
-from conftest import Served, _cli, _serve, copy_small_demo
+from conftest import Served, _serve, trained_small_demo
 from studio_http import api
 
 NO_REGION = "region=(no value)"
@@ -22,18 +22,17 @@ NO_REGION = "region=(no value)"
 
 @pytest.fixture(scope="module")
 def served_gaps(tmp_path_factory: pytest.TempPathFactory, small_demo: Path) -> Iterator[Served]:
-    root = tmp_path_factory.mktemp("no-region")
-    data, model = root / "data", root / "model"
-    copy_small_demo(small_demo, data)
-    users = pd.read_csv(data / "users.csv", dtype=str, keep_default_na=False)
-    users.loc[users.index % 7 == 3, "region"] = ""  # an empty cell
-    # an occupation without a value beside one spelt so: the server takes neither as a filter
-    users.loc[users.index % 13 == 1, "occupation"] = ""
-    users.loc[users.index % 13 == 2, "occupation"] = "(No Value)"
-    users = users[users.index % 11 != 5]  # no row at all
-    users.to_csv(data / "users.csv", index=False)
-    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
-    yield from _serve(model, data, root)
+    def leave_gaps(data: Path) -> None:
+        users = pd.read_csv(data / "users.csv", dtype=str, keep_default_na=False)
+        users.loc[users.index % 7 == 3, "region"] = ""  # an empty cell
+        # an occupation without a value beside one spelt so: the server takes neither as a
+        # filter
+        users.loc[users.index % 13 == 1, "occupation"] = ""
+        users.loc[users.index % 13 == 2, "occupation"] = "(No Value)"
+        users = users[users.index % 11 != 5]  # no row at all
+        users.to_csv(data / "users.csv", index=False)
+
+    yield from _serve(*trained_small_demo(tmp_path_factory, small_demo, "no-region", leave_gaps))
 
 
 def _without_region(served: Served) -> int:

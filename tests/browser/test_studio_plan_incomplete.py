@@ -12,17 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served, _serve
+from conftest import Served, serve_own_store
 from studio_http import api
 
 
 @pytest.fixture(scope="module")
 def served_damaged(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     """The demo model with a store of its own (a summary damaged here breaks no other list)."""
-    model, data, root = demo_folders
-    own = root / "damaged-list"
-    own.mkdir(exist_ok=True)
-    yield from _serve(model, data, own)
+    yield from serve_own_store(demo_folders, "damaged-list")
 
 
 def test_a_damaged_plan_is_marked_incomplete(served_damaged: Any, watched: Any) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served, _serve
+from conftest import Served, serve_own_store
 from studio_http import api
 
 MOST = 3  # cells
@@ -22,10 +22,7 @@ MOST = 3  # cells
 
 @pytest.fixture(scope="module")
 def served_few_cells(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
-    model, data, root = demo_folders
-    own = root / "few-cells"
-    own.mkdir(exist_ok=True)
-    yield from _serve(model, data, own, RECOMMENDER_MAX_SLATE_CELLS=str(MOST))
+    yield from serve_own_store(demo_folders, "few-cells", RECOMMENDER_MAX_SLATE_CELLS=str(MOST))
 
 
 def _refusal(served: Served, body: dict[str, Any]) -> str:

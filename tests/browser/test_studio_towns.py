@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import Served, _cli, _serve, copy_small_demo
+from conftest import Served, _serve, trained_small_demo
 from studio_http import api
 
 
@@ -41,13 +41,11 @@ def _twin_a_city(data: Path) -> tuple[str, str, str]:
 @pytest.fixture(scope="module")
 def served_twin(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
                 ) -> Iterator[tuple[Served, tuple[str, str, str]]]:
-    root = tmp_path_factory.mktemp("twin-city")
-    data, model = root / "data", root / "model"
-    copy_small_demo(small_demo, data)
-    twin = _twin_a_city(data)
-    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
-    for served in _serve(model, data, root):
-        yield served, twin
+    twins: list[tuple[str, str, str]] = []
+    folders = trained_small_demo(tmp_path_factory, small_demo, "twin-city",
+                                 lambda data: twins.append(_twin_a_city(data)))
+    for served in _serve(*folders):
+        yield served, twins[0]
 
 
 def test_a_town_is_offered_and_its_bookmark_kept(served_twin: Any, watched: Any) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served, _cli, _serve
+from conftest import Served, _cli, _serve, own_store
 from studio_http import api
 
 from recommender.model.calibration import uncalibrated
@@ -24,9 +24,7 @@ from recommender.model.calibration import uncalibrated
 def served_uncalibrated(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     """The demo data trained with --holdout 0 (no calibration), served with a store of its
     own."""
-    _, data, root = demo_folders
-    own = root / "uncalibrated"
-    own.mkdir(exist_ok=True)
+    _, data, own = own_store(demo_folders, "uncalibrated")
     model = own / "model"
     _cli("train", "--data", str(data), "--out", str(model), "--holdout", "0", "--no-tune")
     yield from _serve(model, data, own)

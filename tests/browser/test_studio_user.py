@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served, _serve
+from conftest import Served, serve_own_store
 from studio_http import api, not_found_leads_back
 
 ODD_USER = "new/user ?#%1"  # a user new from campaign events, with characters a URL holds specially
@@ -49,10 +49,7 @@ def _expected(body: Any) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def served_events(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     """The demo model on a store of its own, where ``ODD_USER`` watched two films."""
-    model, data, root = demo_folders
-    own = root / "user-page"
-    own.mkdir(exist_ok=True)
-    for served in _serve(model, data, own):
+    for served in serve_own_store(demo_folders, "user-page"):
         films = [f["film_id"] for f in api(served, "/films?limit=2")["films"]]
         stored = api(served, "/events", {"events": [
             {"event_id": f"user-page-{n}", "user_id": ODD_USER, "film_id": f,
