@@ -4,6 +4,7 @@ port, the command, waiting until ``/health`` answers, and stopping the server wi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -12,6 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -29,37 +31,82 @@ def serve_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "recommender.cli"]
 
 
+#: what ``recommender serve`` says when its port was taken: its own check before uvicorn
+#: ("cannot listen on 127.0.0.1:PORT: Address already in use"), or uvicorn's bind error
+IN_USE = re.compile(r"address already in use", re.IGNORECASE)
+#: how many ports ``start_server`` tries before it gives up
+ATTEMPTS = 5
+
+_LOGS: dict[int, IO[bytes]] = {}  # a started server's pid -> the file its output goes to
+
+
+def server_output(proc: subprocess.Popen[bytes], last: int = 4000) -> str:
+    """The last ``last`` characters a server :func:`start_server` started has written (its
+    stdout and stderr, interleaved)."""
+    log = _LOGS.get(proc.pid)
+    if log is None:
+        return ""
+    log.seek(0)
+    return log.read().decode(errors="replace")[-last:]
+
+
 def start_server(model_dir: Path, *, workers: int = 1, env: dict[str, str] | None = None,
                  clean: bool = False, timeout: float = 60.0
                  ) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``recommender serve MODEL_DIR`` on a free port and wait until it is healthy:
     (process, base URL). ``env`` is added to this process's environment, from which
     ``clean=True`` first drops every ``RECOMMENDER_*`` variable. The server runs in its own
-    session, so :func:`stop_server` stops its workers too and nothing else."""
-    port = free_port()
-    cmd = serve_command() + ["serve", str(model_dir), "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", str(workers)]
+    session, so :func:`stop_server` stops its workers too and nothing else.
+
+    The port is free when :func:`free_port` picks it, but another process (a test of another
+    xdist worker) may take it before the server binds it: a server that exits saying the
+    address is in use is started again on a new port (``ATTEMPTS`` ports in all), and
+    ``/health`` is asked only once this server has said it listens on its port (uvicorn's
+    "Uvicorn running on" line, written once bound) and is still running after the answer, so
+    the answer is this server's, never that of another server on the port."""
     base_env = {k: v for k, v in os.environ.items()
                 if not (clean and k.startswith("RECOMMENDER_"))}
-    # the output goes to a file, never a pipe: a busy server's access log would fill a pipe
-    # nobody reads and block the server
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                            env={**base_env, **(env or {})}, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    for attempt in range(1, ATTEMPTS + 1):
+        port = free_port()
+        cmd = serve_command() + ["serve", str(model_dir), "--host", "127.0.0.1", "--port",
+                                 str(port), "--workers", str(workers)]
+        # the output goes to a file, never a pipe: a busy server's access log would fill a
+        # pipe nobody reads and block the server
+        log = tempfile.TemporaryFile()
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                env={**base_env, **(env or {})}, start_new_session=True)
+        _LOGS[proc.pid] = log
+        base = f"http://127.0.0.1:{port}"
+        if _healthy(proc, base, timeout):
+            return proc, base
+        exited, out = proc.poll() is not None, server_output(proc)
+        stop_server(proc)  # one that ran past the timeout; an exited one's log closed
+        if not exited:
+            pytest.fail(f"server did not become healthy in {timeout:.0f} s:\n{out}")
+        if not IN_USE.search(out) or attempt == ATTEMPTS:
+            pytest.fail(f"server exited with {proc.returncode} (port {port}, try {attempt} "
+                        f"of {ATTEMPTS}):\n{out}")
+    raise AssertionError("unreachable")
+
+
+def _healthy(proc: subprocess.Popen[bytes], base: str, timeout: float) -> bool:
+    """True once ``proc`` listens on ``base`` and answers its ``/health``; False when it exited
+    first or ``timeout`` seconds passed."""
+    listening = f"Uvicorn running on {base}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            log.seek(0)
-            out = log.read().decode(errors="replace")[-4000:]
-            pytest.fail(f"server exited with {proc.returncode}:\n{out}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    stop_server(proc)
-    pytest.fail(f"server did not become healthy in {timeout:.0f} s")
+            return False
+        if listening in server_output(proc, last=1 << 20):
+            try:
+                answered = httpx.get(f"{base}/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                answered = False
+            # bound before the request and alive after it: no other process held the port
+            if answered and proc.poll() is None:
+                return True
+        time.sleep(0.1)
+    return False
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -71,3 +118,6 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+    log = _LOGS.pop(proc.pid, None)
+    if log is not None:
+        log.close()

@@ -11,28 +11,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import start_server, stop_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = os.environ.get("RECOMMENDER_TEST_CHROMIUM") or shutil.which("chromium") or ""
 VENDOR = Path(__file__).parent / "vendor"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cli(*args: str) -> None:
@@ -49,33 +42,18 @@ class Served:
     data: Path
 
 
-def _serve(model: Path, data: Path, root: Path, **env_extra: str) -> Iterator[Served]:
-    port = _free_port()
-    env = {**os.environ, "RECOMMENDER_BLAS_THREADS": "1",
-           "RECOMMENDER_STORE": str(root / "campaigns.db"), **env_extra}
-    proc = subprocess.Popen([sys.executable, "-m", "recommender.cli", "serve", str(model),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+def _serve(model: Path, data: Path, root: Path, **env_extra: str
+           ) -> Generator[Served, None, None]:
+    """``model`` served (``servers.start_server``: a port of its own, retried if another
+    process takes it first) with its campaign store ``root/campaigns.db``, until the generator
+    ends; ``env_extra`` is added to the server's environment."""
+    proc, base = start_server(model, env={"RECOMMENDER_BLAS_THREADS": "1",
+                                          "RECOMMENDER_STORE": str(root / "campaigns.db"),
+                                          **env_extra})
     try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"recommender serve exited: {err[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("recommender serve did not become healthy in 30 s")
         yield Served(base, model, data)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 def own_store(demo_folders: tuple[Path, Path, Path], name: str) -> tuple[Path, Path, Path]:

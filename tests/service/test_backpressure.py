@@ -281,25 +281,26 @@ def keyed_server(model_dir: Path) -> Iterator[int]:
 def serving(conf: Settings, app: Any = None, http: type[GuardedH11] = QuickHead
             ) -> Iterator[int]:
     """A uvicorn server of ``conf`` (or of ``app``) on a free port, in a thread, until the
-    generator ends."""
+    generator ends. The port is bound here and its socket handed to uvicorn: a port picked
+    free and bound later could be taken meanwhile by another process (an xdist worker's)."""
     options = {**uvicorn_options(conf), "http": http}
     assert uvicorn_options(conf)["http"] is GuardedH11
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app or create_app(conf), host="127.0.0.1",
-                                           port=port, log_level="warning", **options))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+        server = uvicorn.Server(uvicorn.Config(app or create_app(conf), host="127.0.0.1",
+                                               port=port, log_level="warning", **options))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        try:
+            yield port
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
 
 
 def closed_by_server(sock: socket.socket, trickle: bytes = b"", within: float = 20.0) -> bytes:

@@ -10,7 +10,6 @@ version it serves.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import threading
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from servers import free_port, serve_command, stop_server
+from servers import server_output, start_server, stop_server
 from service_fixtures import save_model
 
 from recommender.model import artifact, layout
@@ -45,20 +44,15 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(root: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    cmd = serve_command()
-    port = free_port()
-    env = {**os.environ, "RECOMMENDER_ADMIN_KEY": KEY, "RECOMMENDER_MODELS_ROOT": str(root),
+    env = {"RECOMMENDER_ADMIN_KEY": KEY, "RECOMMENDER_MODELS_ROOT": str(root),
            "RECOMMENDER_WARM_CACHE": "false", "RECOMMENDER_WATCH_INTERVAL": "0.5"}
-    proc = subprocess.Popen(
-        [*cmd, "serve", str(root / "served"), "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    # a port of its own, retried if another process takes it first
+    proc, base = start_server(root / "served", workers=2, env=env, timeout=90)
     try:
-        deadline = time.monotonic() + 90
         while len(workers(proc)) < 2 or not healthy(base):
             if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"the server did not start two workers:\n{out}")
+                pytest.fail(f"the server did not start two workers:\n{server_output(proc)}")
             time.sleep(0.2)
         yield base, proc
     finally:
