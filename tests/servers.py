@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from pathlib import Path
 from typing import IO
 
@@ -37,13 +38,14 @@ IN_USE = re.compile(r"address already in use", re.IGNORECASE)
 #: how many ports ``start_server`` tries before it gives up
 ATTEMPTS = 5
 
-_LOGS: dict[int, IO[bytes]] = {}  # a started server's pid -> the file its output goes to
+#: a started server -> the file its output goes to (dropped, and closed, with the process)
+_LOGS: weakref.WeakKeyDictionary[subprocess.Popen[bytes], IO[bytes]] = weakref.WeakKeyDictionary()
 
 
 def server_output(proc: subprocess.Popen[bytes], last: int = 4000) -> str:
     """The last ``last`` characters a server :func:`start_server` started has written (its
     stdout and stderr, interleaved)."""
-    log = _LOGS.get(proc.pid)
+    log = _LOGS.get(proc)
     if log is None:
         return ""
     log.seek(0)
@@ -75,7 +77,7 @@ def start_server(model_dir: Path, *, workers: int = 1, env: dict[str, str] | Non
         log = tempfile.TemporaryFile()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                 env={**base_env, **(env or {})}, start_new_session=True)
-        _LOGS[proc.pid] = log
+        _LOGS[proc] = log
         base = f"http://127.0.0.1:{port}"
         if _healthy(proc, base, timeout):
             return proc, base
@@ -118,6 +120,6 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    log = _LOGS.pop(proc.pid, None)
+    log = _LOGS.pop(proc, None)
     if log is not None:
         log.close()
