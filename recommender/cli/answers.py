@@ -98,9 +98,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not total and args.query.strip() and not (model.catalog.titles != "").any():
         # "0 films match 'Heat'" on a log without a catalog (FilmTrust) did not say that no
         # title could match
-        print("no film has a title: the model's catalog has none (its training data named "
-              "none: train with a films.csv holding a title column beside the log, or --films "
-              "FILE); search finds a film by its exact id")
+        from recommender.cli.catalog_ids import no_titles
+
+        print(no_titles(model))
     if rows:
         _film_table(rows, ranked=False, match=bool(args.query.strip()))
         print(f"viewers: {_viewers_source(model)}")

@@ -114,6 +114,7 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
     merged over it) gives a row."""
     import numpy as np
 
+    from recommender.cli.catalog_ids import first_without_row
     from recommender.io.readers import read_films, read_users
 
     for path, kind, ids, known in (
@@ -136,8 +137,9 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
                 # a folder's own catalog covering part of the log (--films's line says so)
                 where = f" or in {more_films}" if more_films else ""
                 print(f"note: {path}: {missing:,} of the log's {len(known):,} films have no "
-                      f"row in it{where}: they are untitled and without genres (search finds "
-                      "them by id only; genre filters and segments leave them out)",
+                      f"row in it{where}{first_without_row(model)}: they are untitled and "
+                      "without genres (search finds them by id only; genre filters and "
+                      "segments leave them out)",
                       file=sys.stderr)
             elif kind == "user" and (extra := len(given) - matched):
                 # a folder's users.csv listing members who bought nothing: left out without
@@ -151,7 +153,7 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
                   file=sys.stderr)
         if kind == "film":
             catalog_columns_unread(path)
-        if matched and (twins := zero_twins(miss, known)):  # some rows only: said nowhere
+        if twins := zero_twins(miss, known):  # which ids: named, some rows or none matching
             n, pairs = twins
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"once leading zeros are dropped ({pairs}): ids are compared as written, so "

@@ -277,6 +277,7 @@ def _say_if_live(out: str, version: str, before: Path) -> None:
 def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig, out: Path,
                     seconds: float) -> None:
     """What ``train`` prints once the model is saved: tuning, size, warnings."""
+    from recommender.cli.catalog_ids import say_coverage
     from recommender.cli.checks import attribute_spellings, genre_separators, metadata_matches
     from recommender.cli.log_ids import odd_log_ids
     from recommender.io import readers
@@ -330,8 +331,11 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
               "store, the model skips them)")
     metadata_matches(model, args.users, args.films)
     # a dataset folder's own users.csv / films.csv: the same warning when none of its ids match
-    metadata_matches(model, *readers.folder_metadata(args.data), quiet=True,
-                     more_films=args.films)
+    users_file, films_file = readers.folder_metadata(args.data)
+    metadata_matches(model, users_file, films_file, quiet=True, more_films=args.films)
+    # a catalog no file above counts (movies.csv, u.item): its ids against the log's
+    say_coverage(model, str(args.data), line=not args.films and films_file is None,
+                 rowless=films_file is None)
     genre_separators(model)
     attribute_spellings(model)
     odd_log_ids(model)

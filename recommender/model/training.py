@@ -376,8 +376,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     unliked = unliked_films(data.film_idx, final.film_idx, data.n_films)
     if unliked:  # --min-rating (or the holdout) left them nothing to fit
         meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
-    if (only := catalog_only.record(data.catalog, data.films)) is not None:
-        meta[catalog_only.KEY] = only
+    catalog_only.write(meta, data.catalog, data.films)
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
     if (small := collapsed(uf, ff, config)) is not None:

@@ -373,8 +373,7 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     unliked = unliked_films(f, f[liked_rows], n_films)
     if unliked:
         meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
-    if (only := catalog_only.record(src.catalog, films_map)) is not None:
-        meta[catalog_only.KEY] = only
+    catalog_only.write(meta, src.catalog, films_map)
     return Model(users=users_map, films=films_map, user_factors=uf, film_factors=ff, seen=seen,
                  seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
                  segments=seg, meta=meta, calibration=calib,

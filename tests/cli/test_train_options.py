@@ -505,8 +505,8 @@ def test_a_dataset_folders_own_users_or_films_file_that_matches_no_id_is_a_warni
     code, out, err = run_cli(capsys, "train", "--data", folder, "--out", tmp_path / "m2",
                              "--no-tune", "--factors", 4)
     assert code == 0, err
-    assert (f"note: {folder / 'films.csv'}: 20 of the log's 30 films have no row in it: they "
-            "are untitled and without genres") in err
+    assert (f"note: {folder / 'films.csv'}: 20 of the log's 30 films have no row in it "
+            "('001', '002', '004' and 17 more): they are untitled and without genres") in err
 
 
 def test_a_time_column_under_another_name_is_warned_of(tmp_path: Path,
@@ -733,4 +733,5 @@ def test_a_folders_partial_catalog_completed_by_films_is_no_untitled_note(
                              "--films", extra, "--no-tune", "--factors", 4)
     assert code == 0, err
     assert (f"note: {folder / 'films.csv'}: 18 of the log's 30 films have no row in it or "
-            f"in {extra}: they are untitled and without genres") in err, err
+            f"in {extra} ('004', '005', '007' and 15 more): they are untitled and without "
+            "genres") in err, err
