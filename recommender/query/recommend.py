@@ -97,6 +97,33 @@ BY_POPULARITY = NO_TASTE + ": the list ranks films by the popularity prior alone
 BY_BIAS = NO_TASTE + ": the list ranks films by the model's film bias alone"
 BY_BIAS_AND_POPULARITY = NO_TASTE + (": the list ranks films by the model's film bias and the "
                                      "popularity prior alone")
+THIN_VIEWERS = 5  # a film with fewer viewers gets ``thin_note``: its vector rests on them
+MANY_TIED = 3  # as many films tied at the top score get it too (two alike are no crowd)
+TIED = ("based on {viewers}: the {tied} films tied at score {score} are in no meaningful "
+        "order (an internal tie-break orders them){few}")
+FEW = "a similarity from so few watches says little, even at 1 (the same taste)"
+
+
+def thin_note(viewers: int, scores: NDArray[np.floating], top: NDArray[np.integer]
+              ) -> str | None:
+    """The note of a similar-films list read from a film with fewer than ``THIN_VIEWERS``
+    viewers, or whose first ``MANY_TIED`` or more films tie at the top score as the answer
+    writes it (6 digits): a one-viewer film was 1.0 similar to 161 films, shown in internal
+    order under "1 = the same taste" with no note. None otherwise. ``scores``: every
+    candidate's, the film's own -inf."""
+    if not len(top):
+        return None
+    shown = np.round(np.asarray(scores, np.float64), 6)  # as the answer rounds each score
+    best = float(shown[int(top[0])])
+    tied = int(np.count_nonzero(shown == best))
+    few = viewers < THIN_VIEWERS
+    named = f"{viewers:,} viewer{'s' * (viewers != 1)}"
+    if tied >= MANY_TIED or few and tied > 1:
+        return TIED.format(viewers=named, tied=f"{tied:,}", score=f"{best:.4f}",
+                           few=f"; {FEW}" if few else "")
+    return f"based on {named}: {FEW}" if few else None
+
+
 NOT_SIMILAR = ("nothing fitted ties this film to the others (e.g. every viewer rated it below "
                "the model's min_rating): every film is as similar to it, so the list is in "
                "catalog order, not by similarity")
@@ -372,8 +399,9 @@ def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
     scores[f] = -np.inf
     top = top_k(scores, k)
     unranked = tied_rows(scores) or bool(model.nothing_fitted(model.film_factors[f]))
-    return FilmList(None, top, scores[top],
-                    note=for_model(NOT_SIMILAR, model) if unranked else None)
+    viewers = int(model.seen_by_film.indptr[f + 1] - model.seen_by_film.indptr[f])
+    return FilmList(None, top, scores[top], note=for_model(NOT_SIMILAR, model) if unranked
+                    else thin_note(viewers, scores, top))
 
 
 def batch_recommendations(
