@@ -302,7 +302,8 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
         print(f"tuning: {len(tuned['trials'])} trials in {tuned['seconds']:.1f} s chose "
               + (", ".join(shown.values()) or "nothing")
               + f" (validation objective {tuned['validation']['chosen']['objective']}, "
-              f"starting point {tuned['validation']['start']['objective']})"
+              f"starting point {tuned['validation']['start']['objective']}, on train's own "
+              "validation split of its training part: not tune's figures)"
               + (f"; not searched: {', '.join(kept)}" if kept else ""))
         for stage in ("family", "popularity"):
             found = tuned.get(stage)

@@ -52,8 +52,8 @@ def cli_tune(args: Any) -> int:
     print(f"best: {p['weighting']} weighting, {p['factors']} factors, {p['iterations']} "
           f"iterations, regularization {p['regularization']}, alpha {p['alpha']}"
           + (f", bm25 k1 {p['bm25_k1']} b {p['bm25_b']}" if p["weighting"] == "bm25" else ""))
-    print(f"validation objective: best {v['best']['objective']:.4f}, "
-          f"defaults {v['defaults']['objective']:.4f}")
+    print(f"validation objective on tune's validation split (not train's own): best "
+          f"{v['best']['objective']:.4f}, defaults {v['defaults']['objective']:.4f}")
     rows = [[name] + [_fmt(t[name][key]) for key in headline(args.k)] for name in t]
     s, vs = result["split"], result["validation_split"]
     print(f"measured on: validation, {vs['train_interactions']:,} train / "
