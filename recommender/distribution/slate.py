@@ -30,7 +30,9 @@ them cinema by cinema, so that over all such cinemas their totals differ by at m
 screen; a film a bound holds back has its own weight and is not in the share, and a
 group whose re-dealt totals would cross one of its films' bounds keeps the programme's
 split). The programme is a transportation problem with convex costs, whose LP optimum is whole
-(``solve``), so HiGHS's dual simplex (``scipy.optimize.linprog``) solves it without branching.
+(``solve``), so HiGHS's dual simplex (``scipy.optimize.linprog``) solves it without branching
+(once per class of cinemas alike in screens, costs and bounds, most of those without demand,
+where that optimum is the whole programme's only one, else the whole one: ``slate_classes``).
 A cinema whose figures the minimum cell size hides (``pooled_cinemas``) shares its screens by
 the summed demand of all the model's such cinemas (the pool a film's breakdown by cinema shows
 as "other"; by no demand when that pool holds fewer than min_cell users), whichever
@@ -44,7 +46,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
@@ -56,6 +57,7 @@ from recommender.distribution.places import (
     place_merges,
 )
 from recommender.distribution.screens import whole_number
+from recommender.distribution.slate_classes import allocate
 from recommender.distribution.slate_file import InfeasibleSlateError, SlateFilm, check_films
 from recommender.distribution.slate_fit import fit, own_demand, plain_targets
 from recommender.distribution.slate_greedy import by_cinema
@@ -239,25 +241,18 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
                           "(no film bound: its programme alone)", variables=3 * n,
                           constraints=n_c, nonzeros=3 * n)
         return _even_out(by_cinema(cost, bounds, s, n_c, n_f), none, w, lo, hi)
-    pieces = sp.hstack([sp.identity(n, format="csr")] * 3, format="csr")
-    per_cinema = sp.kron(sp.identity(n_c), np.ones((1, n_f)), format="csr") @ pieces
-    per_film = sp.kron(np.ones((1, n_c)), sp.identity(n_f), format="csr") @ pieces
-    # dual simplex: a vertex (whole), tolerances under the tie-break's 1e-7; off_main: Ctrl-C
-    a_ub = sp.vstack([-per_film[floored], per_film[capped]], format="csr")
-    res = off_main(linprog, cost, A_eq=per_cinema, b_eq=s, method="highs-ds", A_ub=a_ub,
-                   b_ub=np.concatenate([-lo[floored].astype(np.float64), hi[capped]]),
-                   bounds=np.stack([np.zeros(3 * n), bounds], axis=1),
-                   options={"primal_feasibility_tolerance": 1e-10,
-                            "dual_feasibility_tolerance": 1e-10})
-    if res.x is None:
+    # one programme per class of identical cinemas where that is exact (slate_classes)
+    solved, res = allocate(lambda *a, **k: off_main(linprog, *a, **k), cost, bounds, s, n_f,
+                           floored, capped, lo, hi)
+    if solved is None:
         raise InfeasibleSlateError(f"no allocation satisfies the slate's bounds ({res.message})")
-    x = np.rint(res.x.reshape(3, n).sum(axis=0)).astype(np.int64).reshape(n_c, n_f)
+    rows = int(floored.sum() + capped.sum())  # the whole programme's film rows
+    x = np.rint(solved.reshape(3, n).sum(axis=0)).astype(np.int64).reshape(n_c, n_f)
     if report is not None:  # a vertex of a totally unimodular programme: whole, no gap
         done = res.status == 0
         report.update(status="optimal" if done else str(res.message), gap=0.0 if done else None,
                       solver="HiGHS dual simplex, linear programme (its optimum is whole)",
-                      variables=3 * n, constraints=n_c + a_ub.shape[0],
-                      nonzeros=int(per_cinema.nnz + a_ub.nnz))
+                      variables=3 * n, constraints=n_c + rows, nonzeros=3 * (n + n_c * rows))
     return _even_out(x, none, w, lo, hi)
 
 
