@@ -13,6 +13,13 @@ cinemas with none), 1-20 screens a cinema, one film capped and one with a minimu
 total deviation is recorded: they must agree (the baseline stops at HiGHS's default relative
 gap of 1e-4, so it may be a hair above).
 
+Mostly without demand (``NO_DEMAND_SIZES``): the same instances with 95% of the cinemas
+without any (no user names them), six seeds a size. ``solve`` solves its programme once
+per class of identical cinemas where that gives the whole programme's only optimum
+(``recommender.distribution.slate_classes``), else the whole programme after it; the
+baseline is the whole programme alone (the classes off), in the same run: the screens must
+be the same, and each row says which way the answer came.
+
 Writes benchmarks/results/slate.json and slate.md (``--quick``: results/quick/).
 """
 
@@ -31,12 +38,15 @@ import common  # noqa: E402
 
 SIZES = [(100, 10), (500, 20), (2000, 20), (4000, 50)]
 QUICK_SIZES = [(100, 10), (500, 20)]
+NO_DEMAND_SIZES = [(2000, 20, 0.95), (5000, 20, 0.95)]  # cinemas, films, share without demand
+QUICK_NO_DEMAND_SIZES = [(2000, 20, 0.95)]
+NO_DEMAND_SEEDS = 6
 BASELINE_CAP_S = 60.0
 
 
-def instance(n_c: int, n_f: int, seed: int) -> tuple[Any, ...]:
+def instance(n_c: int, n_f: int, seed: int, no_demand: float = 0.05) -> tuple[Any, ...]:
     rng = np.random.default_rng(seed)
-    demand = rng.gamma(0.8, 4.0, size=(n_c, n_f)) * (rng.random((n_c, 1)) > 0.05)
+    demand = rng.gamma(0.8, 4.0, size=(n_c, n_f)) * (rng.random((n_c, 1)) > no_demand)
     screens = rng.integers(1, 21, size=n_c)
     lo = np.zeros(n_f, np.int64)
     hi = np.full(n_f, np.inf)
@@ -123,10 +133,60 @@ def main() -> int:
         print(f"{n_c} x {n_f}: solve {np.median(times):.3f} s"
               + (f", textbook {np.median(base_times):.2f} s" if base_times else ""), flush=True)
     doc = {"load_average_at_start": load, "repeats": args.repeats, "sizes": rows,
-           "baseline_cap_s": BASELINE_CAP_S}
+           "baseline_cap_s": BASELINE_CAP_S,
+           "no_demand": [no_demand_row(n_c, n_f, share, seed, args.repeats)
+                         for n_c, n_f, share in (QUICK_NO_DEMAND_SIZES if args.quick
+                                                 else NO_DEMAND_SIZES)
+                         for seed in range(NO_DEMAND_SEEDS)]}
     out = common.write_result("slate", doc, args.quick)
     out.with_suffix(".md").write_text(markdown(doc, out))
     return 0
+
+
+def no_demand_row(n_c: int, n_f: int, share: float, seed: int, repeats: int
+                  ) -> dict[str, Any]:
+    """One mostly-without-demand instance: ``solve`` against the whole programme alone, each
+    run in turn (a shared machine's load falls on both), and the programmes HiGHS solved."""
+    import recommender.distribution.slate_classes as classes
+    from recommender.distribution.slate import solve
+
+    inst = instance(n_c, n_f, seed=n_c + n_f + seed, no_demand=share)
+    sizes: list[int] = []
+    real = classes.programme
+
+    def counted(lp: Any, cost: Any, *rest: Any) -> Any:
+        sizes.append(len(cost) // (3 * n_f))
+        return real(lp, cost, *rest)
+    times, whole_times = [], []
+    share_setting = classes.CLASS_SHARE
+    classes.programme = counted  # type: ignore[assignment]
+    try:
+        for _ in range(repeats):
+            sizes.clear()
+            t0 = time.perf_counter()
+            x = solve(*inst)
+            times.append(time.perf_counter() - t0)
+            used = list(sizes)
+            classes.CLASS_SHARE = 0.0
+            t0 = time.perf_counter()
+            xw = solve(*inst)
+            whole_times.append(time.perf_counter() - t0)
+            classes.CLASS_SHARE = share_setting
+    finally:
+        classes.programme, classes.CLASS_SHARE = real, share_setting  # type: ignore[assignment]
+    row = {"cinemas": n_c, "films": n_f, "no_demand_share": share, "seed": seed,
+           "cinemas_without_demand": int((inst[0].sum(axis=1) <= 0).sum()),
+           "screens": int(inst[1].sum()), "classes": used[0] if used else n_c,
+           "answered_by": ("whole programme" if not used or used[0] == n_c else
+                           "classes" if len(used) == 1 else "whole programme after classes"),
+           "solve_s": common.stats(times), "whole_s": common.stats(whole_times),
+           "speedup": round(float(np.median(whole_times) / np.median(times)), 2),
+           "same_screens": bool(np.array_equal(x, xw)),
+           "deviation": round(deviation(x, *inst), 6)}
+    print(f"{n_c} x {n_f}, {share:.0%} without demand, seed {seed}: solve "
+          f"{np.median(times):.3f} s ({row['answered_by']}), whole {np.median(whole_times):.3f} s",
+          flush=True)
+    return row
 
 
 def markdown(doc: dict[str, Any], out: Path) -> str:
@@ -155,7 +215,31 @@ def markdown(doc: dict[str, Any], out: Path) -> str:
                f"not run | – | {r['deviation']:.3f} / – |"))
     lines += ["", "Both are exact up to the solvers' tolerances: the same least total deviation "
               "(the textbook programme stops at HiGHS's default relative gap).", ""]
+    if doc.get("no_demand"):
+        lines += no_demand_markdown(doc)
     return "\n".join(lines)
+
+
+def no_demand_markdown(doc: dict[str, Any]) -> list[str]:
+    """The mostly-without-demand table: ``solve`` against the whole programme alone."""
+    lines = ["## Mostly cinemas without demand", "",
+             "The same instances with most cinemas' demand zero (no user names them). "
+             "`solve` solves one programme per class of identical cinemas (same screens, "
+             "costs and bounds) where its optimum is the whole programme's only one, else "
+             "the whole programme after it (a tie: identical cinemas whose screens the "
+             "simplex deals by its own pivots, e.g. a capped film's last screens); the "
+             "baseline is the whole programme alone, in the same run, run in turn with "
+             f"`solve` (median of {doc['repeats']} each).", "",
+             "| cinemas x films | without demand | seed | classes | answered by | `solve` (s) | "
+             "whole programme (s) | speed-up | same screens |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in doc["no_demand"]:
+        lines.append(
+            f"| {r['cinemas']:,} x {r['films']} | {r['cinemas_without_demand']:,} | "
+            f"{r['seed']} | {r['classes']:,} | {r['answered_by']} | "
+            f"{r['solve_s']['median']:.3f} | {r['whole_s']['median']:.3f} | "
+            f"×{r['speedup']} | {'yes' if r['same_screens'] else 'NO'} |")
+    return lines + [""]
 
 
 if __name__ == "__main__":
