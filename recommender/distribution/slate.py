@@ -31,8 +31,10 @@ screen; a film a bound holds back has its own weight and is not in the share, an
 group whose re-dealt totals would cross one of its films' bounds keeps the programme's
 split). The programme is a transportation problem with convex costs, whose LP optimum is whole
 (``solve``), so HiGHS's dual simplex (``scipy.optimize.linprog``) solves it without branching
-(once per class of cinemas alike in screens, costs and bounds, most of those without demand,
-where that optimum is the whole programme's only one, else the whole one: ``slate_classes``).
+(once per class of cinemas alike in screens, costs and bounds, most of those without demand;
+where identical cinemas tie, e.g. over a capped film's last screens, each class's screens
+are dealt to its cinemas in turn, the earlier ones in the table taking the extra screens
+first: since this version a stated rule, not the simplex's pick: ``slate_classes``).
 A cinema whose figures the minimum cell size hides (``pooled_cinemas``) shares its screens by
 the summed demand of all the model's such cinemas (the pool a film's breakdown by cinema shows
 as "other"; by no demand when that pool holds fewer than min_cell users), whichever
@@ -241,7 +243,7 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
                           "(no film bound: its programme alone)", variables=3 * n,
                           constraints=n_c, nonzeros=3 * n)
         return _even_out(by_cinema(cost, bounds, s, n_c, n_f), none, w, lo, hi)
-    # one programme per class of identical cinemas where that is exact (slate_classes)
+    # one programme per class of identical cinemas, dealt to its members (slate_classes)
     solved, res = allocate(lambda *a, **k: off_main(linprog, *a, **k), cost, bounds, s, n_f,
                            floored, capped, lo, hi)
     if solved is None:

@@ -1,23 +1,31 @@
-"""The slate's linear programme solved once per class of identical cinemas, where that is exact.
+"""The slate's programme solved once per class of identical cinemas, dealt by a stated rule.
 
 Cinemas of the same screens and the same costs and bounds for every film (cinemas no user
 names, most of all: their targets follow their screens alone, and their turns repeat every
 few cinemas) are one class: the programme over the classes (a class's screens and piece
-bounds times its size) has a whole optimum ``X``, and ``X / size`` at each member is an
-optimum of the whole programme (the same cost, every row met). It is the one the whole
-programme's dual simplex reaches only where the whole programme has a single optimum: its
-optimal face is the set of allocations that keep every piece of non-zero reduced cost at
-its bound and every film row of non-zero dual tight (complementary slackness with the
-class programme's duals, which are the whole programme's too), and that face is one point
-exactly where no direction within it moves, i.e. where the directed graph of the free
-pieces (a unit up: cinema to film; down: film to cinema; films of zero dual one node) has
-no cycle, at every member of every class. Where it has one (the whole programme ties,
-e.g. a capped film's last screens among identical cinemas, which the simplex deals by its
-own pivots), or ``X / size`` is not whole, the whole programme is solved as before, after
-the class programme: the answer never depends on which. Where 95% of the cinemas have no
-demand, 2,000 cinemas x 20 films are about 500 classes and 5,000 x 20 about 660: one such
-slate took 0.45 s against 15.7 s, but with a capped film most tie (three in four on random
-tables), and take the class programme's time more (``benchmarks/bench_slate.py``).
+bounds times its size) has a whole optimum ``X[class, film]`` (a vertex of a totally
+unimodular programme of whole bounds). The tie rule: each class's screens are dealt to its
+members (in their order in the cinema table) one at a time, the films in the order ``solve``
+is given them (their ids' order, ``slate.plan_slate``) and each film's ``X`` screens in
+turn from the member after the one where the previous film's stopped (unit ``u`` of the
+class's films' screens, one after the other, goes to member ``u mod size``): each member gets
+``floor`` or ``ceil`` of ``X / size`` of every film, the earlier members the extra screens
+first, and exactly its own screens in all (``size x screens`` units in turn). That is an
+optimum of the whole programme: each cell's cost is convex, piecewise linear with whole
+breakpoints (``floor(t)``, ``ceil(t)``, the screens), so ``floor`` and ``ceil`` of ``X / size``
+lie on one linear piece and the members' costs add up to ``size x f(X / size)``, the class
+programme's cost of the cell; the class programme's least cost is no more than the whole
+programme's (a whole allocation summed over each class is a class allocation of the same
+cost); every film row sees the class programme's totals, every cinema its screens. Where the whole
+programme has several optima (a capped film's last screens among identical cinemas: three
+in four of random mostly-no-demand tables) this rule picks one; before this version the
+whole programme's dual simplex did, by its own pivots (a scipy/HiGHS upgrade could change
+it); ``slate._even_out`` then re-deals the cinemas without demand among films of equal
+weight, as before. Where more than ``CLASS_SHARE`` of the cinemas are distinct, or the class
+programme has no whole optimum (HiGHS did not answer a vertex: never seen) or none at all,
+the whole programme is solved as before. Where 95% of the cinemas have no demand, 2,000
+cinemas x 20 films are about 500 classes and 5,000 x 20 about 660
+(``benchmarks/bench_slate.py``).
 """
 
 from __future__ import annotations
@@ -28,11 +36,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import connected_components
 
 Solver = Callable[..., Any]  # ``scipy.optimize.linprog``'s signature, off the main thread
 CLASS_SHARE = 0.5  # classes at most this share of the cinemas: else the whole programme
-REDUCED_COST_TOLERANCE = 1e-9  # a piece of |reduced cost| <= this is free (a tie)
 OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 
 
@@ -43,7 +49,8 @@ def allocate(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
     """(The whole programme's pieces, ``3 x cinemas x films`` flattened as ``cost`` is, or
     None where it has no solution, and the solver's result) of the slate's programme:
     pieces of ``cost`` within ``[0, bounds]``, each cinema's ``s`` screens, film rows for the
-    ``floored`` films' minimums ``lo`` and the ``capped`` films' maximums ``hi``."""
+    ``floored`` films' minimums ``lo`` and the ``capped`` films' maximums ``hi``; from the
+    class programme dealt by ``deal`` where there are few enough classes."""
     n_c = len(s)
     c3 = cost.reshape(3, n_c, n_f).transpose(1, 0, 2).reshape(n_c, 3 * n_f)
     b3 = bounds.reshape(3, n_c, n_f).transpose(1, 0, 2).reshape(n_c, 3 * n_f)
@@ -56,15 +63,38 @@ def allocate(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
         k = size.astype(np.float64)
         cc = c3[first].reshape(m, 3, n_f).transpose(1, 0, 2).ravel()
         bb = (b3[first] * k[:, None]).reshape(m, 3, n_f).transpose(1, 0, 2).ravel()
-        res, a_eq, a_ub = programme(lp, cc, bb, s[first] * k, n_f, floored, capped, lo, hi)
+        res, _, _ = programme(lp, cc, bb, s[first] * k, n_f, floored, capped, lo, hi)
         if res.x is not None and res.status == 0:
-            pieces = res.x.reshape(3, m, n_f) / k[None, :, None]
-            whole = np.abs(pieces - np.rint(pieces)).max(initial=0.0) <= 1e-6
-            if whole and _single(res, cc, bb, a_eq, a_ub, inverse.ravel(), m, n_f,
-                                 floored, capped):
-                return np.rint(pieces)[:, inverse.ravel(), :].ravel(), res
+            total = res.x.reshape(3, m, n_f).sum(axis=0)
+            if np.abs(total - np.rint(total)).max(initial=0.0) <= 1e-6:
+                x = deal(np.rint(total).astype(np.int64), inverse.ravel(), size)
+                return pieces_of(x, bounds), res
     res, _, _ = programme(lp, cost, bounds, s, n_f, floored, capped, lo, hi)
     return res.x, res
+
+
+def deal(total: NDArray[np.int64], inverse: NDArray[np.intp], size: NDArray[np.intp]
+         ) -> NDArray[np.int64]:
+    """Each cinema's screens per film (cinemas x films) of its class's ``total`` (classes x
+    films), by the tie rule (module docstring): member ``r`` of a class of ``k`` gets the
+    units ``u`` with ``u mod k == r`` of each film's run ``[begin, end)`` of the class's
+    units, ``ceil((end - r) / k) - ceil((begin - r) / k)`` of them."""
+    order = np.argsort(inverse, kind="stable")  # each class's members in table order
+    rank = np.empty(len(inverse), np.int64)
+    rank[order] = np.arange(len(inverse)) - np.repeat(np.cumsum(size) - size, size)
+    end = np.cumsum(total, axis=1)[inverse]
+    k = np.asarray(size, np.int64)[inverse][:, None]
+    r = rank[:, None]
+    return -((r - end) // k) + ((r - end + total[inverse]) // k)
+
+
+def pieces_of(x: NDArray[np.int64], bounds: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The pieces (as ``bounds``) of ``x`` screens a cell, filled in order: the cheapest
+    first (each cell's pieces' costs rise: -1, 1 - 2 frac(t), +1, plus one tie-break)."""
+    b = bounds.reshape(3, *x.shape)
+    p0 = np.minimum(x, b[0])
+    p1 = np.minimum(x - p0, b[1])
+    return np.stack([p0, p1, x - p0 - p1]).astype(np.float64).ravel()
 
 
 def programme(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
@@ -84,28 +114,3 @@ def programme(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64]
              bounds=np.stack([np.zeros(3 * n), bounds], axis=1), options=dict(OPTIONS))
     return res, per_cinema, a_ub
 
-
-def _single(res: Any, cost: NDArray[np.float64], bounds: NDArray[np.float64],
-            a_eq: sp.csr_matrix, a_ub: sp.csr_matrix, inverse: NDArray[np.intp], m: int,
-            n_f: int, floored: NDArray[np.bool_], capped: NDArray[np.bool_]) -> bool:
-    """Whether the class programme's optimum, each class's pieces over its members, is the
-    whole programme's only optimum: no cycle of free pieces (module docstring)."""
-    y, z = np.asarray(res.eqlin.marginals), np.asarray(res.ineqlin.marginals)
-    reduced = cost - a_eq.T @ y - (a_ub.T @ z if a_ub.shape[0] else 0.0)
-    x = np.asarray(res.x)
-    free = (np.abs(reduced) <= REDUCED_COST_TOLERANCE) & (bounds > 0)
-    up = (free & (x < bounds - 1e-6)).reshape(3, m, n_f).any(axis=0)[inverse]
-    down = (free & (x > 1e-6)).reshape(3, m, n_f).any(axis=0)[inverse]
-    held = np.zeros(n_f, bool)  # a film row of non-zero dual is tight at every optimum
-    n_lo = int(floored.sum())
-    held[np.flatnonzero(floored)[np.abs(z[:n_lo]) > REDUCED_COST_TOLERANCE]] = True
-    held[np.flatnonzero(capped)[np.abs(z[n_lo:]) > REDUCED_COST_TOLERANCE]] = True
-    n_c = len(inverse)
-    node = n_c + np.where(held, np.arange(n_f), n_f)  # films of zero dual: one node
-    c_up, j_up = np.nonzero(up)
-    c_dn, j_dn = np.nonzero(down)
-    tails = np.concatenate([c_up, node[j_dn]])
-    heads = np.concatenate([node[j_up], c_dn])
-    graph = sp.csr_matrix((np.ones(len(tails)), (tails, heads)), shape=(n_c + n_f + 1,) * 2)
-    k, label = connected_components(graph, directed=True, connection="strong")
-    return k == graph.shape[0]  # every strongly connected part one node: no cycle
