@@ -8,13 +8,20 @@ import urllib.request
 from typing import Any
 
 
-def api(served: Any, path: str, body: Any = None, timeout: float = 30) -> Any:
+def api(served: Any, path: str, body: Any = None, timeout: float = 30,
+        headers: dict[str, str] | None = None) -> Any:
     """GET ``path`` (POST ``body`` as JSON when given) from ``served``; the decoded JSON."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(f"{served.base}{path}", data=data,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              **(headers or {})})
     with urllib.request.urlopen(request, timeout=timeout) as r:
         return json.loads(r.read())
+
+
+def api_as(served: Any, path: str, key: str, body: Any = None) -> Any:
+    """``api`` with ``key`` sent (``X-API-Key``; '' sends the header empty, read as no key)."""
+    return api(served, path, body, headers={"X-API-Key": key})
 
 
 def stored_plan(served: Any, nth: int, budget: int, seed: int, waves: int | None = None

@@ -6,20 +6,12 @@ plan a write key stores."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
+
+from studio_http import api_as
 
 NOTES = ("#send-no-write", "#next-wave-no-write", "#withdraw-no-write")
 WRITES = ("#record-send", "#next-wave", "#withdraw-sent", "#withdraw-none", "#leave-out")
-
-
-def _locked(served: Any, path: str, key: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{served.base}{path}", data=data, headers={
-        "Content-Type": "application/json", "X-API-Key": key})
-    with urllib.request.urlopen(request, timeout=30) as r:
-        return json.loads(r.read())
 
 
 def _enter_key(page: Any, key: str) -> None:
@@ -30,14 +22,14 @@ def _enter_key(page: Any, key: str) -> None:
 
 def test_a_key_that_can_only_read_is_offered_no_write(watched: Any, served_locked: Any,
                                                       read_key: str, write_key: str) -> None:
-    assert _locked(served_locked, "/health", "")["access"] == {"read": False, "write": False}
-    assert _locked(served_locked, "/health", read_key)["access"] == {"read": True,
+    assert api_as(served_locked, "/health", "")["access"] == {"read": False, "write": False}
+    assert api_as(served_locked, "/health", read_key)["access"] == {"read": True,
                                                                      "write": False}
-    assert _locked(served_locked, "/health", write_key)["access"] == {"read": True,
+    assert api_as(served_locked, "/health", write_key)["access"] == {"read": True,
                                                                       "write": True}
-    films = _locked(served_locked, "/films?limit=30", read_key)["films"]
+    films = api_as(served_locked, "/films?limit=30", read_key)["films"]
     planned, slate = films[28], films[29]
-    pid = _locked(served_locked, "/campaigns/plan", write_key, {
+    pid = api_as(served_locked, "/campaigns/plan", write_key, {
         "films": [{"film_id": planned["film_id"], "budget": 20}], "seed": 47,
         "waves": 2})["plan_id"]
     page = watched.page
@@ -78,7 +70,7 @@ def test_a_key_that_can_only_read_is_offered_no_write(watched: Any, served_locke
     page.get_by_role("button", name="Plan", exact=True).click()
     page.wait_for_selector("#plan-totals")
     new = page.inner_text("#plan-totals dd >> nth=0")
-    stored = _locked(served_locked, f"/campaigns/{new}", read_key)["summary"]["films"]
+    stored = api_as(served_locked, f"/campaigns/{new}", read_key)["summary"]["films"]
     assert [(f["film_id"], f["budget"]) for f in stored] == [(slate["film_id"], 5)]
     # and every write of the campaign page, with no note
     page.goto(f"{served_locked.base}/studio/#/campaigns/{pid}")

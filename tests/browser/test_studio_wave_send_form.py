@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from studio_http import api, said_writable, stored_plan
+from studio_http import api, api_as, said_writable, stored_plan
 
 ZONE = "Asia/Kolkata"  # UTC+05:30 all year: a half-hour offset, no summer time
 OFFSET = timezone(timedelta(hours=5, minutes=30))
@@ -88,22 +87,14 @@ def test_no_send_form_where_the_store_takes_no_writes(served_demo: Any, browser:
     assert not errors, errors
 
 
-def _locked(served: Any, path: str, key: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{served.base}{path}", data=data, headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {key}"})
-    with urllib.request.urlopen(request, timeout=30) as r:
-        return json.loads(r.read())
-
-
 def test_a_read_key_is_asked_for_a_write_key(served_locked: Any, browser: Any,
                                             read_key: str, write_key: str) -> None:
     """A key whose write rights went after the page was drawn: the send is refused (403), the
     key dialog opens saying what the action needs, as Plan and Withdraw do, and the form gives
     way to a note; with the write key entered the same form records it. (A key that could
     not write when the page asked is not offered the form: test_studio_read_key_writes.)"""
-    film = _locked(served_locked, "/films?limit=26", read_key)["films"][25]["film_id"]
-    plan = _locked(served_locked, "/campaigns/plan", write_key,
+    film = api_as(served_locked, "/films?limit=26", read_key)["films"][25]["film_id"]
+    plan = api_as(served_locked, "/campaigns/plan", write_key,
                    {"films": [{"film_id": film, "budget": 20}], "seed": 45, "waves": 2})
     pid = plan["plan_id"]
     context, page, errors = _page(browser)
@@ -122,14 +113,14 @@ def test_a_read_key_is_asked_for_a_write_key(served_locked: Any, browser: Any,
         # refused: the page asked again what the key may do, and the form gave way to a note
         page.wait_for_selector("#send-no-write", state="attached")
         assert page.locator("#record-send").count() == 0
-        assert not _locked(served_locked, f"/campaigns/{pid}", read_key)["summary"].get(
+        assert not api_as(served_locked, f"/campaigns/{pid}", read_key)["summary"].get(
             "wave_sends")
         page.fill("#key-input", write_key)
         page.get_by_role("button", name="Save").click()
         page.wait_for_selector("#record-send")
         page.click("#record-send")
         page.wait_for_selector("#send-recorded")
-        stored = _locked(served_locked, f"/campaigns/{pid}", read_key)["summary"]["wave_sends"]
+        stored = api_as(served_locked, f"/campaigns/{pid}", read_key)["summary"]["wave_sends"]
         assert [s["wave"] for s in stored] == [1]
     finally:
         context.close()

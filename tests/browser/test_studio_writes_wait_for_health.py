@@ -8,19 +8,12 @@ itself, /health's access for the key and the plan it stores."""
 from __future__ import annotations
 
 import json
-import urllib.request
 from typing import Any
+
+from studio_http import api_as
 
 WRITES = ("#record-send", "#next-wave", "#withdraw-sent", "#withdraw-none")
 KEY = "recommender.studio.key"  # where the Studio keeps the key (sessionStorage)
-
-
-def _locked(served: Any, path: str, key: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{served.base}{path}", data=data, headers={
-        "Content-Type": "application/json", "X-API-Key": key})
-    with urllib.request.urlopen(request, timeout=30) as r:
-        return json.loads(r.read())
 
 
 def _plan_button(page: Any) -> Any:
@@ -43,10 +36,10 @@ def _release(page: Any, held: list[Any]) -> None:
 def test_writes_are_hidden_until_health_says_the_key_may_write(watched: Any,
                                                                served_locked: Any,
                                                                write_key: str) -> None:
-    assert _locked(served_locked, "/health", write_key)["access"] == {"read": True,
+    assert api_as(served_locked, "/health", write_key)["access"] == {"read": True,
                                                                       "write": True}
-    film = _locked(served_locked, "/films?limit=40", write_key)["films"][37]
-    pid = _locked(served_locked, "/campaigns/plan", write_key, {
+    film = api_as(served_locked, "/films?limit=40", write_key)["films"][37]
+    pid = api_as(served_locked, "/campaigns/plan", write_key, {
         "films": [{"film_id": film["film_id"], "budget": 20}], "seed": 53,
         "waves": 2})["plan_id"]
     page = watched.page
