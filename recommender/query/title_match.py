@@ -125,8 +125,8 @@ def _written_apart(words: list[str], keys: list[str], kind: str, year: int | Non
 def _correction(word: str, title_words: list[str], last: bool) -> dict[str, Any] | None:
     """The title word nearest ``word`` within its typo allowance, as ``corrected`` lists it
     (``last``: the query's last word, which may be the start of a title word mistyped)."""
-    if not MIN_LENGTH <= len(word) <= MAX_LENGTH:
-        return None
+    if not MIN_LENGTH <= len(word) <= MAX_LENGTH or word.isdigit():
+        return None  # a number is no title word mistyped (``typos.digits_only``)
     most = 2 if len(word) >= LONG_WORD else 1
 
     def distance(w: str) -> int:

@@ -14,7 +14,7 @@ How a query meets a title (``TitleIndex.scores``):
   (``PREFIX``), every word of the query is a word of a name, the last one possibly unfinished
   (``WORDS``), the query appears inside a name (``INSIDE``), and typo tolerance (``FUZZY``:
   1 + the character-trigram similarity, at least ``FUZZY_MIN``, in steps of 0.05; one edit
-  in a short word, which breaks most of its trigrams, or two in a long one: ``typos.py``). A
+  in a short word, or two in a long one: ``typos.py``; never for a number: ``digits_only``). A
   leading article of the query ("the", "a", "an") may be left out or added.
 - A query ending in a year ("godfather 1972") is also read as a title and a year: a film of
   that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
@@ -54,7 +54,7 @@ from numpy.typing import NDArray
 
 from recommender.model.kept import Kept
 from recommender.query.number_words import readings
-from recommender.query.typos import typo_levels
+from recommender.query.typos import digits_only, typo_levels
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -349,7 +349,7 @@ class TitleIndex:
         if not text:
             return np.zeros(self.n, np.float64)
         forms = list(dict.fromkeys([text, _QUERY_ARTICLE.sub("", text)]))
-        key_level = self._key_levels(forms[-1], fuzzy=True)
+        key_level = self._key_levels(forms[-1], fuzzy=not digits_only(forms[-1]))
         if len(forms) > 1:
             key_level = np.maximum(key_level, self._key_levels(forms[0], fuzzy=False))
         title_level = (np.maximum.reduceat(key_level, self.starts) if self.n

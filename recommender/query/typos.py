@@ -93,6 +93,14 @@ def edit_distance(a: str, b: str, most: int) -> int:
     return min(row[len(b)], most + 1)
 
 
+def digits_only(text: str) -> bool:
+    """Whether every word of the normalised ``text`` is digits: such a word is a number (an
+    id, a year, "300"), never a title word mistyped, so neither edits nor trigram similarity
+    read it as another ("2571" is no typo of U-571's "571", "999999" no "99 francs")."""
+    words = text.split()
+    return bool(words) and all(w.isdigit() for w in words)
+
+
 class Neighbours:
     """The deletion index of a sorted word list: ``near(word)`` lists the words one edit
     away, alphabetically; ``near(word, 2)`` those two edits away (of a word of ``LONG_WORD``
@@ -159,8 +167,10 @@ def typo_levels(index: Any, text: str) -> NDArray[np.float64]:
         return i == len(words) - 1 and at < len(vocab) and vocab[at].startswith(w)
     unknown = [i for i in range(len(words)) if not known(i)]
     if not unknown or len(unknown) > MAX_TYPO_WORDS or \
-            any(not MIN_LENGTH <= len(words[i]) <= MAX_LENGTH for i in unknown):
-        return out  # a word past MAX_LENGTH is no title word mistyped (and costs its square)
+            any(not MIN_LENGTH <= len(words[i]) <= MAX_LENGTH or words[i].isdigit()
+                for i in unknown):
+        return out  # a word past MAX_LENGTH is no title word mistyped (and costs its square),
+        # a number no other number with a digit more or less (``digits_only``)
     near: Neighbours | None = getattr(index, "_neighbours", None)
     if near is None:
         with _BUILD:  # built once per index

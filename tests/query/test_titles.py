@@ -219,19 +219,22 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
         out = []
         for title in titles:
             keys, _ = keys_of(title)
-            best = max([level(k, bare, True) for k in keys] + [0.0])
+            # a number alone is never trigram-similar to another ("999999" no "99 francs")
+            number = all(w.isdigit() for w in bare.split())
+            best = max([level(k, bare, not number) for k in keys] + [0.0])
             if bare != q:
                 best = max([best] + [level(k, q, False) for k in keys])
             out.append(best)
         # one edit in each word no title has (the last may begin one): every word one edit
         # away, alphabetically, 8 at most, 16 corrected queries at most, 2 such words at most;
         # a word of 8 letters or more that no word is one edit from: the words two edits away
-        # (scored 1.7 + a tenth of the level, not 2.0 +)
+        # (scored 1.7 + a tenth of the level, not 2.0 +); a word of digits is no typo ("2011" is no
+        # "2012" or "2001")
         words = bare.split()
         unknown = [i for i, w in enumerate(words) if w not in vocab and not (
             i == len(words) - 1 and any(v.startswith(w) for v in vocab))]
         if not typos or not unknown or len(unknown) > 2 or \
-                any(len(words[i]) < 3 for i in unknown):
+                any(len(words[i]) < 3 or words[i].isdigit() for i in unknown):
             return out
         options = [[v for v in vocab if edit_distance(words[i], v) == 1][:8] for i in unknown]
         two = [not o and len(words[i]) >= 8 for o, i in zip(options, unknown, strict=True)]

@@ -139,3 +139,29 @@ def test_concurrent_first_searches_build_each_index_once(monkeypatch: Any) -> No
         t.join()
     assert found == [30] * 8
     assert built == {"title": 1, "one": 1, "two": 1}
+
+
+def test_a_number_is_no_typo_of_another_number() -> None:
+    """A number that no title holds ("2571", an id; "999999") was read as a typo of U-571's
+    "571" (one digit dropped) or as trigram-similar to "99 francs": `audience MODEL 999999`
+    said it matched 99 francs. Digits are never corrected; a number a title holds (a whole
+    word, the start or the inside of one) still finds it, and a letter word still its typos."""
+    from recommender.query.title_match import match_reasons
+    titles = ["U-571 (2000)", "99 francs (2007)", "300 (2007)", "Mr. 3000 (2004)",
+              "Matrix, The (1999)", "Apollo 13 (1995)"]
+    index = TitleIndex(titles, [0] * len(titles))
+    names = [t.rsplit(" (", 1)[0].lower() for t in titles]
+    for q in ("2571", "999999", "5711", "57", "300", "3000", "30", "13", "9", "571"):
+        # the oracle: the titles whose name holds the number's digits, as typed
+        want = {i for i, name in enumerate(names) if q in name}
+        scores, levels = index.scored(q)
+        assert set(np.flatnonzero(scores > 0).tolist()) == want, q
+        hits = np.flatnonzero(scores > 0)
+        for m in match_reasons(index, q, hits, levels[hits]):
+            assert m["corrected"] == [] and m["kind"] not in ("typo", "similar"), (q, m)
+    from recommender.query.typos import digits_only
+    assert digits_only("2571 300") and not digits_only("u 571") and not digits_only("")
+    # a digit word beside letters is not corrected either (trigram similarity at most, as
+    # the query has letters); a letter word still is
+    assert index.scores("u 5711").max() <= FUZZY + 1
+    assert titles[int(np.argmax(index.scores("matirx")))] == "Matrix, The (1999)"
