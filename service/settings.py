@@ -25,6 +25,7 @@ from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.errors import InvalidParameterError
 from recommender.model import layout
 from recommender.query.audience import MAX_K
+from recommender.query.page_size import SERVED_MAX_K
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from service import cors
 from service.auth import key_items
@@ -102,7 +103,8 @@ class Settings(BaseSettings):
         default=0.25, ge=0, description="seconds between two looks at the store's latest event "
                                         "sequence (new events reach this worker's audiences and "
                                         "recommendations at the next look); 0 = never look")
-    max_k: int = Field(default=10_000, ge=1, le=MAX_K, description="largest k (page size) accepted")
+    max_k: int = Field(default=SERVED_MAX_K, ge=1, le=MAX_K,
+                       description="largest k (page size) accepted")
     max_search_limit: int = Field(default=1000, ge=1, description="largest limit of GET /films")
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
     max_slate_cells: int = Field(default=DEFAULT_MAX_SLATE_CELLS, ge=1,

@@ -163,10 +163,10 @@ def cmd_film(args: argparse.Namespace) -> int:
 
 def cmd_similar(args: argparse.Namespace) -> int:
     from recommender.cli.checks import film_argument
-    from recommender.query.audience import check_k
+    from recommender.query.audience import check_served_k
     from recommender.query.recommend import similar_films
 
-    check_k(args.k, 0)
+    check_served_k(args.k, 0)
     model = answer_model(args)  # the film vectors as trained; its note names the events too
     film_argument(model, args.film_id)
     body = similar_films(model, args.film_id, args.k).similar_json(model, args.film_id)
@@ -187,9 +187,9 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     from recommender.cli.checks import every_id_unknown
     from recommender.errors import InvalidParameterError
     from recommender.io.id_lists import read_id_list_as_known
-    from recommender.query.audience import check_k, lookalikes
+    from recommender.query.audience import check_served_k, lookalikes
 
-    check_k(args.k, args.offset)
+    check_served_k(args.k, args.offset)
     model = answer_model(args)
     # a header line is skipped, problems name the file; a line as written, else stripped
     seeds = read_id_list_as_known(args.seeds, model.users, said=note)
@@ -263,11 +263,11 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 
 
 def cmd_cold_start(args: argparse.Namespace) -> int:
-    from recommender.query.audience import check_k, cold_start_page
+    from recommender.query.audience import check_served_k, cold_start_page
     from recommender.query.catalog import resolve_genres
     from recommender.query.hints import title_hints
 
-    check_k(args.k, args.offset)
+    check_served_k(args.k, args.offset)
     model = answer_model(args)
     likes = weighted_likes(model, args.like)
     with title_hints(model):  # every --like film unknown: the titles the one given matches

@@ -156,12 +156,13 @@ def _pseudonymous(model: Model, args: argparse.Namespace) -> Model:
 def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.cli.checks import film_argument
     from recommender.errors import InvalidParameterError
-    from recommender.query.audience import film_audience
+    from recommender.query.audience import check_served_k, film_audience
     from recommender.query.export import audience_csv, audience_table
     from recommender.query.filters import parse_filters
     from recommender.query.linkable import pseudonymous_cut
     from recommender.query.render import column_text, resolve_with, table_columns
 
+    check_served_k(args.k, args.offset)  # a page, as HTTP bounds it (`audiences` exports)
     given_with = getattr(args, "with_", None)
     if args.json and given_with is not None:
         raise InvalidParameterError(
@@ -312,9 +313,12 @@ def cmd_audiences(args: argparse.Namespace) -> int:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError, UnknownUserError
+    from recommender.query.audience import check_served_k
     from recommender.query.export import write_recommendations
     from recommender.query.recommend import recommend_user
 
+    if args.out is None:  # one user's or a --watched list's films: a page, as HTTP bounds it
+        check_served_k(args.k)
     if getattr(args, "watched", None):
         if args.include_seen:
             raise InvalidParameterError("--include-seen keeps a known user's watched films; "

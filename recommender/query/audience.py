@@ -35,6 +35,7 @@ from recommender.query.pages import (
     AudiencePage,
     Tiers,
     check_k,
+    check_served_k,
     empty_note,
     for_model,
     named_film,
@@ -52,7 +53,8 @@ from recommender.query.segment_cells import hidden_splits
 from recommender.query.summary_rings import film_scores, summary_ranking
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
-           "batch_audiences", "check_k", "cold_start_audience", "cold_start_page",
+           "batch_audiences", "check_k", "check_served_k", "cold_start_audience",
+           "cold_start_page",
            "cold_start_vector", "known_comparables",
            "film_audience", "film_scores", "lookalikes", "rank_users", "resolve_tier",
            "ring_info", "tier_bounds", "tier_of"]

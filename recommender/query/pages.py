@@ -22,13 +22,13 @@ from recommender.io.text import did_you_mean, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.query.hints import film_names
+from recommender.query.page_size import MAX_K, served_max_k
 from recommender.query.render import percentile_values, score_values
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
 
 Tiers = Sequence[tuple[str, float]]
-MAX_K = 100_000
 UNRANKED = ("nothing fitted ties this film to the users (e.g. every viewer rated it below the "
             "model's min_rating): every candidate scores the same (or, in LMF, by their own "
             "bias alone), so its rings hold users in no meaningful order and their "
@@ -213,6 +213,11 @@ def empty_note(candidates: int, ring: dict[str, Any] | None = None, matching: in
                 f"({plural(matching, 'candidate', sep=',')} outside it "
                 f"{'does' if matching == 1 else 'do'})")
     return f"the filter ({cut}) matches no candidate"
+
+
+def check_served_k(k: int, offset: int = 0) -> None:
+    """``check_k`` against ``served_max_k``: the bound and the message of the HTTP answer."""
+    check_k(k, offset, served_max_k())
 
 
 def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:

@@ -260,3 +260,57 @@ def test_a_number_option_is_read_as_a_decimal_number_only(
     assert code == 2
     assert f"argument {next(a for a in reversed(argv[:-1]) if a.startswith('--'))}" in \
         capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ --k
+
+
+@pytest.mark.parametrize("command", ["audience", "audience --csv", "similar", "lookalike",
+                                     "cold-start", "recommend --user", "recommend --watched"])
+def test_k_is_bounded_as_over_http(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   command: str) -> None:
+    """`audience -k 100000` and `similar -k 20000 --json` printed pages (JSON with "k":
+    100000) that the server refuses 422 "k must be in [1, 10000]": the CLI's answers keep to
+    the server's largest page (RECOMMENDER_MAX_K, 10,000 unset), with its message."""
+    from service.settings import Settings
+
+    monkeypatch.delenv("RECOMMENDER_MAX_K", raising=False)
+    served = Settings().max_k  # the server's own default: the oracle
+    model = artifact.load(model_dir)
+    film, user = str(model.films.ids[0]), str(model.users.ids[0])
+    (tmp_path / "seeds.txt").write_text(user + "\n")
+    (tmp_path / "watched.txt").write_text(film + "\n")
+    argv: list[Any] = {
+        "audience": ["audience", model_dir, film], "similar": ["similar", model_dir, film],
+        "audience --csv": ["audience", model_dir, film, "--csv"],
+        "lookalike": ["lookalike", model_dir, "--seeds", tmp_path / "seeds.txt"],
+        "cold-start": ["cold-start", model_dir, "--like", film],
+        "recommend --user": ["recommend", model_dir, "--user", user, "--json"],
+        "recommend --watched": ["recommend", model_dir, "--watched", tmp_path / "watched.txt"],
+    }[command]
+    for big in (served + 1, 100_000):
+        code, _, err = run(capsys, *argv, "-k", big)
+        assert_refused(code, err, f"k must be in [1, {served}], got {big}")
+    code, _, err = run(capsys, *argv, "-k", served)
+    assert code == 0, err
+    monkeypatch.setenv("RECOMMENDER_MAX_K", "3")  # the server's setting, read alike
+    assert Settings().max_k == 3
+    code, _, err = run(capsys, *argv, "-k", 4)
+    assert_refused(code, err, "k must be in [1, 3], got 4")
+    code, _, err = run(capsys, *argv, "-k", 3)
+    assert code == 0, err
+
+
+def test_exports_are_not_bounded_as_pages(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    """`audiences` and `recommend --all --out` write files, not pages: any k."""
+    monkeypatch.setenv("RECOMMENDER_MAX_K", "3")
+    code, out, err = run(capsys, "audiences", model_dir, "--all", "-k", 50,
+                         "--out", tmp_path / "a.csv")
+    assert code == 0, err
+    code, out, err = run(capsys, "recommend", model_dir, "--all", "-k", 15,
+                         "--out", tmp_path / "r.csv")
+    assert code == 0, err
+    assert len((tmp_path / "r.csv").read_text().splitlines()) > 3 * 120

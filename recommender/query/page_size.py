@@ -1,0 +1,25 @@
+"""The largest page (k) an answer may hold: the library's bound and the one HTTP serves.
+
+Light to import (no numpy): ``recommender --help``'s environment list names the default.
+"""
+
+from __future__ import annotations
+
+from recommender.errors import InvalidParameterError
+from recommender.io.env_numbers import whole_number_from_env
+
+MAX_K = 100_000
+SERVED_MAX_K = 10_000  # the server's largest page unless RECOMMENDER_MAX_K says another
+MAX_K_ENV = "RECOMMENDER_MAX_K"
+
+
+def served_max_k() -> int:
+    """The largest page (k, users or films) an answer served over HTTP may hold: the
+    server's ``RECOMMENDER_MAX_K`` (``SERVED_MAX_K`` when unset, at most ``MAX_K``). The CLI's
+    answers that print an endpoint's body keep to it too (``-k 100000`` printed a body with
+    "k": 100000, which the server refuses 422); exports (``audiences``) are not pages."""
+    value = whole_number_from_env(MAX_K_ENV, SERVED_MAX_K, "the largest page", "users or films")
+    if value > MAX_K:
+        raise InvalidParameterError(f"the largest page is misconfigured: {MAX_K_ENV}={value} "
+                                    f"must be at most {MAX_K:,}")
+    return value
