@@ -113,7 +113,7 @@ def download(
     """Download dataset ``name`` and unpack it into the new folder ``dest``.
 
     Args:
-        name: a key of ``DATASETS``.
+        name: a key of ``DATASETS``, in any case ("ML-100K"), surrounding blanks aside.
         dest: the folder to create; it must not exist yet (an empty folder is accepted).
         url: download from here instead of the official URL (a mirror, or a test server).
         sha256: expected SHA-256 hex digest of the archive. When given it is checked and the
@@ -129,7 +129,7 @@ def download(
         DataError: the download failed, the checksum does not match (expected vs got) or the
             archive is not a valid zip. Nothing is left behind in any of these cases.
     """
-    spec = DATASETS.get(name)
+    spec = DATASETS.get(name.strip().lower())  # any case: `download ML-100K` was refused
     if spec is None:
         raise InvalidParameterError(
             f"unknown dataset {name!r}; expected one of: {', '.join(sorted(DATASETS))}")

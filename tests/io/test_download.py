@@ -109,6 +109,19 @@ def test_unverified_download_prints_sha256(served: tuple[str, Path], tmp_path: P
     assert len(load(folder)) == 3
 
 
+def test_a_name_in_any_case_is_the_dataset(served: tuple[str, Path], tmp_path: Path) -> None:
+    """`download ML-100K` was refused as an unknown dataset: a name is read in any case."""
+    base, root = served
+    digest = make_ml100k_zip(root / "ml-100k.zip")
+    for i, name in enumerate(("ML-100K", "Ml-100k", " ml-100K ")):
+        folder = dl.download(name, tmp_path / str(i), url=f"{base}/ml-100k.zip", sha256=digest,
+                             progress=False)
+        assert folder == tmp_path / str(i) / dl.DATASETS["ml-100k"].folder
+        assert len(load(folder)) == 3
+    with pytest.raises(InvalidParameterError, match="unknown dataset 'ML-50K'"):
+        dl.download("ML-50K", tmp_path / "x", url=f"{base}/ml-100k.zip", progress=False)
+
+
 def test_unknown_name_lists_known_names(tmp_path: Path) -> None:
     with pytest.raises(InvalidParameterError) as info:
         dl.download("ml-50k", tmp_path / "x", url="http://127.0.0.1:9/none.zip")
