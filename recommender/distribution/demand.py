@@ -223,6 +223,7 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     # small places pooled, and more where another breakdown would undo the pooling
     merge = place_merges(model, m)[groups.by]
     merged = int(merge.sum())
+    pooled_places = int((merge & (groups.labels != OTHER)).sum())  # a real "other" is the pool
     # every place pooled and the pool still under min_cell, beside users without a place:
     # its row would be a small group's figures (the film's less theirs too), so no place is
     # shown, pooled or not, and theirs are hidden with it
@@ -289,7 +290,7 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     return {
         "by": groups.by,
         "min_cell": m,
-        "merged_places": merged,
+        "merged_places": pooled_places,
         "users": int(users.sum()),
         "viewers": int(n_view.sum()),
         "expected_new": round(float(exp_new.sum()), 3),

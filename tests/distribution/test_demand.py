@@ -411,3 +411,21 @@ def test_the_cli_says_why_the_users_without_a_place_show_no_figures(
     out = capsys.readouterr().out
     assert "297 users have no region" in out
     assert "the users with a region are fewer than 10: no figures are shown" in out
+
+
+def test_a_real_place_called_other_is_not_counted_as_merged() -> None:
+    """A place value "other" (18 users) is the pool's own row, never a small place: every
+    place had 10 users or more and the answer said "(1 merged)"; the count is of the places
+    actually pooled, those under the minimum cell (an oracle from the sizes alone)."""
+    for sizes in ({"North": 100, "East": 82, "other": 18},
+                  {"North": 100, "East": 76, "other": 18, "South": 4, "West": 2}):
+        m = synthetic_model(n_users=200, n_films=30, seed=8)  # merges are kept per model
+        values = np.repeat(list(sizes), list(sizes.values()))
+        m.user_table.attributes["zip_zone"] = np.random.default_rng(2).permutation(
+            values).astype(str)
+        body = demand_by_place(m, str(m.films.ids[3]), "zip_zone", min_cell=10)
+        small = {p for p, n in sizes.items() if n < 10}
+        assert body["merged_places"] == len(small), (sizes, body["merged_places"])
+        got = rows(body)
+        assert set(got) == set(sizes) - small
+        assert got["other"]["users"] == 18 + sum(sizes[p] for p in small)
