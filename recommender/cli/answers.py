@@ -32,6 +32,7 @@ from recommender.cli.printing import (
     liked_text,
     no_attributes_text,
     note,
+    note_repeated,
     print_body,
     print_table,
     rank_legend,
@@ -230,10 +231,9 @@ def say_skipped(model: Any, unknown: list[str]) -> None:
 
 
 def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str, float]:
-    """``--like`` values: film ids, or ``FILM_ID=WEIGHT`` (as the HTTP body's
-    ``{"film_id": weight}``; an id the model holds as written, ``=`` and all, stays an id).
-    Weights default to 1 (a bare id given beside ``FILM_ID=WEIGHT`` takes that weight); a
-    weight that is not a positive number, or two weights for one film, are refused."""
+    """``--like`` values: ids, or ``FILM_ID=WEIGHT`` as HTTP's ``{"film_id": weight}`` (an id held
+    as written, ``=`` and all, stays an id); weight 1 unless given (a bare id beside ``ID=W``
+    takes W; a repeat is noted); a weight not a positive number, or two for one film, refused."""
     from recommender.campaigns.slate import DECIMAL  # decimal digits: float() took "1_0", "٣"
     from recommender.errors import InvalidParameterError
 
@@ -259,6 +259,8 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
                                         f"({given[film]:g} and {weight:g}); give it once")
         pairs[film] = given[film] = weight
         weighted = True
+    note_repeated([t if i or "=" not in t else t.rpartition("=")[0]
+                   for t, i in zip(likes, known, strict=True)], pairs)
     return pairs if weighted else list(pairs)
 
 

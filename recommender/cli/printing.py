@@ -74,6 +74,15 @@ def note(text: str) -> None:
     print(f"note: {text}", file=sys.stderr)
 
 
+def note_repeated(films: list[str], weights: dict[str, float]) -> None:
+    """A ``note`` per film ``--like`` names more than once (``films`` as named, in order): it
+    is read once, with the weight ``weights`` gives it, as lookalike notes a seed repeated
+    (``cold-start --like 2571 2571=3`` took the weight 3 unsaid)."""
+    for film in dict.fromkeys(f for f in films if films.count(f) > 1):  # a few --like films
+        note(f"--like names film {film!r} {films.count(film)} times: read once, weight "
+             f"{weights[film]:g}")
+
+
 #: a catalog's columns, left out of a table where no row has one (a log without films.csv)
 CATALOG_COLUMNS = ("title", "year", "genres")
 

@@ -314,3 +314,25 @@ def test_exports_are_not_bounded_as_pages(capsys: pytest.CaptureFixture[str], mo
                          "--out", tmp_path / "r.csv")
     assert code == 0, err
     assert len((tmp_path / "r.csv").read_text().splitlines()) > 3 * 120
+
+
+def test_a_like_film_given_twice_is_noted(capsys: pytest.CaptureFixture[str],
+                                          model_dir: Path, tmp_path: Path) -> None:
+    """`cold-start --like 2571 2571=3` took the weight 3 unsaid, where lookalike notes a seed
+    given twice: each film named more than once is noted on stderr (read once, its weight);
+    the answer is that of the film given once with that weight."""
+    model = artifact.load(model_dir)
+    a, b = str(model.films.ids[0]), str(model.films.ids[1])
+    code, twice, err = run(capsys, "cold-start", model_dir, "--like", a, f"{a}=3", b, b,
+                           "--json")
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if line.startswith("note: --like")]
+    assert notes == [f"note: --like names film {a!r} 2 times: read once, weight 3",
+                     f"note: --like names film {b!r} 2 times: read once, weight 1"]
+    code, once, err = run(capsys, "cold-start", model_dir, "--like", f"{a}=3", b, "--json")
+    assert code == 0 and "note: --like" not in err, err
+    assert json.loads(twice) == json.loads(once)
+    # lookalike's own note on a seed given twice, the precedent
+    (tmp_path / "seeds.txt").write_text(f"{model.users.ids[0]}\n{model.users.ids[0]}\n")
+    code, _, err = run(capsys, "lookalike", model_dir, "--seeds", tmp_path / "seeds.txt")
+    assert code == 0 and "duplicate id dropped" in err, err
