@@ -69,8 +69,11 @@ class UnknownGenreError(UnknownIdError):
 
     kind = "genre"
 
-    def __init__(self, ids: Iterable[str], known: Iterable[str] | None = None) -> None:
+    def __init__(self, ids: Iterable[str], known: Iterable[str] | None = None,
+                 near: str = "") -> None:
+        """``near``: said after the genres named (`` (did you mean 'Sci-Fi'?)``)."""
         super().__init__(ids)
+        self.args = (f"{self.args[0]}{near}",)
         if known is not None:
             names = list(known)
             # "genres are: none" read as if a genre named "none" were the one to give

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.io.places import CITY, PLACE_ATTRIBUTES
+from recommender.io.text import did_you_mean
 from recommender.model import calibration, catalog_only
 from recommender.model.kept import Kept
 from recommender.model.model import Model
@@ -160,8 +161,12 @@ def resolve_genres(model: Model, genres: Sequence[str]) -> list[str]:
         found.append([given] if given in known else cased.get(given.lower())
                      or (loose.get(key, []) if key else []))
     unknown = [g for g, hits in zip(genres, found, strict=True) if not hits]
-    if unknown:
-        raise UnknownGenreError(unknown, known)
+    if unknown:  # the nearest genre of each typo ("Sci-Fy"), as for tiers and attributes
+        near = [(g, did_you_mean(g, known).removeprefix(" (did you mean ").removesuffix("?)"))
+                for g in dict.fromkeys(unknown)]
+        said = [m if len(near) == 1 else f"{m} for {g!r}" for g, m in near if m]
+        raise UnknownGenreError(unknown, known, f" (did you mean {', '.join(said)}?)" if said
+                                else "")
     for name, hits in zip(genres, found, strict=True):
         if len(hits) > 1:
             raise InvalidParameterError(

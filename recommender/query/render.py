@@ -35,7 +35,7 @@ from recommender.io.columns import (
     USER_ID,
 )
 from recommender.io.csvsafe import csv_writer, safe_column
-from recommender.io.text import folded_name
+from recommender.io.text import did_you_mean, folded_name
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
 from recommender.query.catalog import segment_labels
@@ -152,8 +152,9 @@ def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = 
         # case and Unicode form aside, as a filter's attribute name (an NFD name typed NFC)
         folded = [c for c in choices if folded_name(c) == folded_name(name)]
         if len(folded) != 1:
-            raise InvalidParameterError(f"unknown {option} column {name!r}; valid columns are: "
-                                        f"{', '.join(choices)}")
+            near = did_you_mean(name, choices) if not folded else ""  # as a filter's name
+            raise InvalidParameterError(f"unknown {option} column {name!r}{near}; valid columns "
+                                        f"are: {', '.join(choices)}")
         out.append(folded[0])
     fixed = (FILM_ID, USER_ID, RANK, SCORE, PERCENTILE, TIER, SEGMENT)
     return [n for n in dict.fromkeys(out) if n not in fixed]

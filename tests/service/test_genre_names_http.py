@@ -145,3 +145,33 @@ def test_two_genres_that_differ_only_by_case_are_each_reached_as_written() -> No
             resolve_genres(stub, [name])
     _pattern_takes_what_the_server_takes(stub, genre_pattern(vocab), [
         "Sci-Fi", "Sci-fi", " Sci-Fi\t", "sci-fi", "SCI-FI", "sci fi", "Drama", "DRAMA"])
+
+
+def test_a_mistyped_genre_or_column_gets_a_did_you_mean(
+        client: TestClient, model: Model, model_dir: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--genre Sci-Fy` (search, cold start, HTTP) and `--with regon` listed the valid names
+    with no "did you mean", where a tier, an attribute or a segment mistyped gets one: the
+    nearest name is said on every surface alike (hand-planted names: Dramma is Drama's)."""
+    near = " (did you mean 'Drama'?)"
+    said = [client.get("/films", params={"genre": "Dramma"}),
+            client.post("/audiences/cold-start", json={"genres": ["Dramma"], "k": 5}),
+            client.post("/distribution/cold-start", json={"genres": ["Dramma"], "by": "region"})]
+    for r in said:
+        assert r.status_code == 422 and f"unknown genre 'Dramma'{near}; " in r.text, r.text
+    for argv in (("search", model_dir, "", "--genre", "Dramma"),
+                 ("cold-start", model_dir, "--genre", "Dramma", "--k", 5)):
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2 and f"unknown genre 'Dramma'{near}; this model's genres" in err, err
+    # several: each near one named with the name it is for; none for a name near no genre
+    code, _, err = run_cli(capsys, "cold-start", model_dir, "--genre", "Dramma", "Xyzzy",
+                           "Film-Nior", "--k", 5)
+    assert code == 2 and ("unknown genre 'Dramma', 'Xyzzy', 'Film-Nior' (did you mean 'Drama' "
+                          "for 'Dramma', 'Film-Noir' for 'Film-Nior'?); ") in err, err
+    code, _, err = run_cli(capsys, "cold-start", model_dir, "--genre", "Xyzzy", "--k", 5)
+    assert code == 2 and "unknown genre 'Xyzzy'; this model's genres" in err, err
+    # a --with column mistyped, as a filter's attribute is
+    film = str(model.films.ids[0])
+    assert "region" in model.user_table.attributes
+    code, _, err = run_cli(capsys, "audience", model_dir, film, "--with", "regon", "--csv")
+    assert code == 2 and "unknown --with column 'regon' (did you mean 'region'?)" in err, err
