@@ -22,23 +22,30 @@ HINT_MATCHES = 5
 HINT_IDS = 5  # films of one error given the titles they match
 
 
-def title_hint(model: Model, film_id: str) -> str:
+def title_hint(model: Model, film_id: str, besides: Sequence[str] = ()) -> str:
     """"; it matches titles: ID TITLE (YEAR), ..." (the best ``HINT_MATCHES`` search hits,
     then "and N more" when the search finds more: six films called Hamlet listed five, as if
     there were no other) for a film argument that is not an id, or "" when no title matches
-    it (a blank argument matches none: the search would list any film)."""
+    it (a blank argument matches none: the search would list any film). ``besides``: the
+    films already named as those the argument is the title of (``titled_hint``), left out
+    ("; it also matches titles: ..." the others; `audience MODEL hamlet` listed the five
+    Hamlets twice, in two orders)."""
     from recommender.query.catalog import film_fields, search_films, with_year
 
     if not film_id.strip():
         return ""
-    total, rows = search_films(model, film_id, limit=HINT_MATCHES)
+    skip = set(besides)
+    total, rows = search_films(model, film_id, limit=HINT_MATCHES + len(skip))
+    others = [r for r in rows if r["film_id"] not in skip]
+    total -= len(rows) - len(others)  # a film's exact title ranks first: all on this page
+    rows = others[:HINT_MATCHES]
     if not rows:
         return ""
     fields = film_fields(model, np.array([model.film_index(r["film_id"]) for r in rows]))
     shown = [f"{fid} {with_year(title, year)}" for fid, title, year, _ in fields]
     more = (f" and {total - len(rows):,} more (search for it to see them)"
             if total > len(rows) else "")
-    return "; it matches titles: " + ", ".join(shown) + more
+    return f"; it {'also ' if skip else ''}matches titles: " + ", ".join(shown) + more
 
 
 _FOLDED: Kept[tuple[NDArray[np.str_], NDArray[np.str_]]] = Kept()  # per model, see _folded
@@ -83,8 +90,8 @@ def titled_exactly(model: Model, text: str) -> NDArray[np.int64]:
 def titled_hint(model: Model, film_id: str) -> str:
     """"; it is the title of ID TITLE (YEAR): give its id, 'ID'" for a film argument that is
     one film's title exactly (``titled_exactly``; the films for several), else "": a film is
-    always named by its id, and the one a title names is said first, before the titles the
-    search also finds (``film_hint``; after them for one of several, ``unknown_hints``)."""
+    always named by its id, and the one a title names is said first, before the other titles
+    the search finds (``film_hint``, ``unknown_hints``)."""
     from recommender.query.catalog import film_fields, with_year
 
     found = titled_exactly(model, film_id)
@@ -184,7 +191,13 @@ def film_hint(model: Model, film_id: str) -> str:
     left_out = catalog_only_hint(model, film_id)
     if left_out.endswith(f" is {LEFT_OUT}"):
         return left_out
-    return left_out + titled_hint(model, film_id) + title_hint(model, film_id)
+    return left_out + titled_hint(model, film_id) + title_hint(model, film_id,
+                                                              _titled_ids(model, film_id))
+
+
+def _titled_ids(model: Model, film_id: str) -> list[str]:
+    """The ids of the films whose title ``film_id`` is (``titled_exactly``)."""
+    return [model.film_labels[0][f] for f in titled_exactly(model, film_id).tolist()]
 
 
 def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
@@ -218,7 +231,8 @@ def _one_of_several(model: Model, film_id: str) -> str:
     left_out = catalog_only_hint(model, film_id)
     if left_out.endswith(f" is {LEFT_OUT}"):
         return left_out
-    said = [title_hint(model, film_id), titled_hint(model, film_id)]
+    said = [titled_hint(model, film_id),
+            title_hint(model, film_id, _titled_ids(model, film_id))]
     return ("".join(f"; {film_id!r}{hint.removeprefix('; it')}" for hint in said if hint)
             + (f"; {film_id!r}: {left_out.removeprefix('; ')}" if left_out else ""))
 

@@ -105,11 +105,14 @@ def test_unknown_film_hints(model: Model) -> None:
     message = str(e.value)
     # 'Film 2' is one film's title: said first (tests/service/test_title_for_an_id.py)
     assert message.startswith("unknown film_id 'film 2'; it is the title of ")
-    assert "; it matches titles: " in message
-    total, want = search_films(model, "film 2", limit=5)
-    assert total > 5
-    listed, more = message.split("it matches titles: ")[1].split(" and ")
-    assert more == f"{total - 5:,} more (search for it to see them)"
+    assert "; it also matches titles: " in message
+    # the other matches: the search's, less the film named first (not listed twice)
+    total, want = search_films(model, "film 2", limit=6)
+    titled = str(model.films.ids[[str(t) for t in model.catalog.titles].index("Film 2")])
+    want = [r for r in want if r["film_id"] != titled][:5]
+    assert total > 6 and len(want) == 5
+    listed, more = message.split("it also matches titles: ")[1].split(" and ")
+    assert more == f"{total - 6:,} more (search for it to see them)"
     assert listed.split(", ") == [
         f"{r['film_id']} {r['title']}" + (f" ({r['year']})" if r["year"] else "") for r in want]
     assert known_film(model, str(model.films.ids[3])) == 3
@@ -132,10 +135,12 @@ def test_several_unknown_films_each_list_the_titles_they_match(model: Model) -> 
     assert message.startswith("unknown film_id 'film 2', 'xyzzy', '1000', 'film 3'; ")
     parts = message.split("; ")
     for typed in ("film 2", "film 3"):
-        own = [p for p in parts if p.startswith(f"'{typed}' matches titles: ")]
-        want = title_hint(model, typed).removeprefix("; it matches titles: ")
+        own = [p for p in parts if p.startswith(f"'{typed}' also matches titles: ")]
+        titled = [str(i) for i, t in zip(model.films.ids, model.catalog.titles, strict=True)
+                  if str(t).lower() == typed]
+        want = title_hint(model, typed, titled).removeprefix("; it also matches titles: ")
         assert len(own) == 1 and own[0].endswith(want), message
-    assert not any(p.startswith(("'xyzzy' matches", "'1000' matches")) for p in parts)
+    assert not any(p.startswith(("'xyzzy' ", "'1000' ")) for p in parts)
     assert "; did you mean '0001000'?" in message
     none = model.films.unknown(UnknownFilmError, ["xyzzy", "qqqqq"])
     assert with_title_hint(model, none) is none

@@ -62,7 +62,8 @@ def test_a_title_names_its_film_first(client: TestClient, model_dir: Path,
     for said in _both(client, model_dir, capsys, argument):
         assert (f"unknown film_id {argument!r}; it is the title of {film} Silent Carnival "
                 f"(2022): give its id, {film!r} (a film is named by its id, byte for byte); "
-                f"it matches titles: {film} Silent Carnival (2022)") in said
+                f"it also matches titles: ") in said
+        assert said.count(f"{film} Silent Carnival") == 1  # named once, not among the others
 
 
 def test_a_title_of_two_films_names_both(client: TestClient, model_dir: Path,
@@ -133,3 +134,18 @@ def test_a_title_written_with_its_year_is_named_without_it(
             assert f"it is the title of {named[0]}: give its id, {ids[films[0]]!r}" in said
         else:
             assert f"it is the title of {len(films)} films: {', '.join(named)}: give" in said
+
+
+def test_the_films_a_title_names_are_not_listed_again_among_its_matches(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`audience MODEL hamlet` listed the five Hamlets twice, in two orders: as the films
+    'hamlet' is the title of, then as the titles it matches. The matches now leave those out
+    ("it also matches titles": the others, counted without them), on the CLI and over HTTP;
+    an argument whose every match is a film it is the title of says no list at all."""
+    ids = [str(i) for i in artifact.load(model_dir).films.ids]
+    for said in _both(client, model_dir, capsys, "heat"):
+        titled, _, matches = said.partition("; it also matches titles: ")
+        assert f"{ids[2]} Heat (1995)" in titled and f"{ids[3]} Heat (1986)" in titled
+        assert matches.strip() == f"{ids[4]} Heat Wave (1990)"  # the oracle: TITLES above
+    for said in _both(client, model_dir, capsys, "psycho"):
+        assert "matches titles" not in said and said.count(f"{ids[5]} Psycho") == 1
