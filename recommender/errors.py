@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 
 def clipped(value: str, most: int = 40) -> str:
@@ -58,6 +59,19 @@ class UnknownIdError(RecommenderError, KeyError):
 
 class UnknownFilmError(UnknownIdError):
     kind = "film_id"
+    #: the ids were given as a new film's comparable films (cold start): a hint says that a
+    #: catalog film without viewers cannot be one, and to give its genres (``comparable_films``)
+    comparable = False
+
+
+E = TypeVar("E", bound=Exception)
+
+
+def comparable_films(error: E) -> E:
+    """``error`` (an unknown film's) marked as one of comparable films (cold start)."""
+    if isinstance(error, UnknownFilmError):
+        error.comparable = True
+    return error
 
 
 class UnknownUserError(UnknownIdError):

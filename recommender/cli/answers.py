@@ -221,11 +221,11 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
 def say_skipped(model: Any, unknown: list[str]) -> None:
     """Each comparable film the model does not know, skipped (as lookalike skips unknown
     seeds): said on stderr, with the titles it matches."""
-    from recommender.errors import UnknownFilmError
+    from recommender.errors import UnknownFilmError, comparable_films
     from recommender.query.hints import with_title_hint
 
     for film_id in unknown:
-        error = model.films.unknown(UnknownFilmError, [film_id])
+        error = comparable_films(model.films.unknown(UnknownFilmError, [film_id]))
         hinted = with_title_hint(model, error) if isinstance(error, UnknownFilmError) else error
         print(f"skipped {hinted}", file=sys.stderr)
 

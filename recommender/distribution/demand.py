@@ -31,7 +31,7 @@ from recommender.distribution.homonyms import (
 )
 from recommender.distribution.places import PlaceGroups, place_groups, place_merges
 from recommender.distribution.screens import largest_remainder, whole_number
-from recommender.errors import InvalidParameterError, UnknownFilmError
+from recommender.errors import InvalidParameterError, UnknownFilmError, comparable_films
 from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas, screens_by_place
 from recommender.io.text import plural
 from recommender.kernels.ranking import tied_rows
@@ -161,8 +161,8 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     # comparable films the model does not know are skipped and listed, as the cold-start
     # audience does (a 404 here, though the genres or the other films could answer)
     known, unknown = known_comparables(model, comparable)
-    if unknown and not known and not genres:
-        raise model.films.unknown(UnknownFilmError, dict.fromkeys(unknown))
+    if unknown and not known and not genres:  # "no viewers to learn from" for a catalog film
+        raise comparable_films(model.films.unknown(UnknownFilmError, dict.fromkeys(unknown)))
     scores, stand_in, unfitted = cold_start_scores(model, known, genres)
     nobody = np.zeros(0, np.int64)
     p = film_probabilities(model, scores, stand_in, nobody, unfitted)

@@ -17,6 +17,7 @@ from recommender.errors import (
     InvalidParameterError,
     UnknownFilmError,
     UnknownUserError,
+    comparable_films,
 )
 from recommender.kernels.ranking import rank_of, settle_top_k, settled_rank_of, top_k
 from recommender.model import calibration, calibration_interval
@@ -408,8 +409,8 @@ def cold_start_page(
     (``UnknownFilmError``) only when nothing known remains: every comparable film unknown and
     no genre given."""
     known, unknown = known_comparables(model, comparable)
-    if unknown and not known and not genres:
-        raise model.films.unknown(UnknownFilmError, dict.fromkeys(unknown))
+    if unknown and not known and not genres:  # "no viewers to learn from" for a catalog film
+        raise comparable_films(model.films.unknown(UnknownFilmError, dict.fromkeys(unknown)))
     page = cold_start_audience(model, known, genres, k, offset, segment=segment,
                                filters=filters, tiers=tiers, tier=tier)
     return page, unknown

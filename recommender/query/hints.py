@@ -110,9 +110,12 @@ def titled_hint(model: Model, film_id: str) -> str:
 LEFT_OUT = ("in the training data's catalog, but no interaction of the log names it: the model "
             "holds no audience or viewers for it (a cold-start audience ranks one from "
             "comparable films or genres)")
+LEFT_OUT_LIKE = ("in the training data's catalog, but no interaction of the log names it: it "
+                 "has no viewers to learn from, so it cannot stand for a new film's audience; "
+                 "give its genres instead (--genre, or the body's genres)")
 
 
-def catalog_only_hint(model: Model, film_id: str) -> str:
+def catalog_only_hint(model: Model, film_id: str, comparable: bool = False) -> str:
     """What the model's catalog films without interactions (``model.catalog_only``) say of a
     film argument: "; 1076 Innocents, The (1961) is in the training data's catalog, but ..."
     when it is one's id, "; not in the model (...): ID TITLE (YEAR), ..." for those of which
@@ -121,8 +124,8 @@ def catalog_only_hint(model: Model, film_id: str) -> str:
 
     by_id, found = _left_out(model, film_id)
     named = [f"{fid} {with_year(title, year)}" for fid, title, year, _ in found]
-    if by_id:
-        return f"; {named[0]} is {LEFT_OUT}"
+    if by_id:  # a comparable film of a cold start: no audience to learn from (LEFT_OUT_LIKE)
+        return f"; {named[0]} is {LEFT_OUT_LIKE if comparable else LEFT_OUT}"
     if not named:
         return ""
     return ("; not in the model (in the training data's catalog, but no interaction of the "
@@ -184,12 +187,17 @@ def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:
                               for fid, title, year in catalog_only.listed(model.meta)])
 
 
-def film_hint(model: Model, film_id: str) -> str:
+def _is_left_out(hint: str) -> bool:
+    return hint.endswith((f" is {LEFT_OUT}", f" is {LEFT_OUT_LIKE}"))
+
+
+def film_hint(model: Model, film_id: str, comparable: bool = False) -> str:
     """What the error of one unknown film argument adds: that it is a film of the training
     catalog left out of the model (``catalog_only_hint``), else the left-out films and the
-    titles it names (``title_hint``); "" when none."""
-    left_out = catalog_only_hint(model, film_id)
-    if left_out.endswith(f" is {LEFT_OUT}"):
+    titles it names (``title_hint``); "" when none (``comparable``: one of a cold start's
+    comparable films, which a film without viewers cannot be: ``LEFT_OUT_LIKE``)."""
+    left_out = catalog_only_hint(model, film_id, comparable)
+    if _is_left_out(left_out):
         return left_out
     return left_out + titled_hint(model, film_id) + title_hint(model, film_id,
                                                               _titled_ids(model, film_id))
@@ -208,28 +216,29 @@ def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
     if len(error.ids) == 1:
         if model.films.same_but_zeros(error.ids[0]):
             return error  # an id that differs by leading zeros already says "did you mean"
-        hint = film_hint(model, error.ids[0])
+        hint = film_hint(model, error.ids[0], error.comparable)
     else:
-        hint = unknown_hints(model, error.ids)
+        hint = unknown_hints(model, error.ids, error.comparable)
     if not hint:
         return error
     hinted = UnknownFilmError(error.ids)
+    hinted.comparable = error.comparable
     hinted.args = (f"{error}{hint}",)
     return hinted
 
 
-def unknown_hints(model: Model, film_ids: Sequence[str]) -> str:
+def unknown_hints(model: Model, film_ids: Sequence[str], comparable: bool = False) -> str:
     """The hints of the first ``HINT_IDS`` of ``film_ids`` (unknown film ids), each naming its
     id, as ``with_title_hint`` gives them for several (``"; 'amelie' matches titles: ..."``);
     one a known id with more or fewer leading zeros is left to ``did_you_mean``."""
-    return "".join(_one_of_several(model, film_id) for film_id in film_ids[:HINT_IDS]
+    return "".join(_one_of_several(model, film_id, comparable) for film_id in film_ids[:HINT_IDS]
                    if not model.films.same_but_zeros(film_id))
 
 
-def _one_of_several(model: Model, film_id: str) -> str:
+def _one_of_several(model: Model, film_id: str, comparable: bool = False) -> str:
     """The hints of one of several unknown film arguments, each naming the argument."""
-    left_out = catalog_only_hint(model, film_id)
-    if left_out.endswith(f" is {LEFT_OUT}"):
+    left_out = catalog_only_hint(model, film_id, comparable)
+    if _is_left_out(left_out):
         return left_out
     said = [titled_hint(model, film_id),
             title_hint(model, film_id, _titled_ids(model, film_id))]

@@ -215,3 +215,28 @@ def test_a_left_out_id_is_read_as_a_known_ids_did_you_mean_reads_it(
             "not_in_model"] == [{"film_id": "90", "title": "Innocents, The (1961)", "year": 1961}]
         code, out, _ = run_cli(capsys, "search", model_dir, typed, "--json")
         assert code == 0 and json.loads(out)["not_in_model"] == body["not_in_model"]
+
+
+def test_a_comparable_film_without_viewers_asks_for_its_genres(
+        model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cold-start --like 2939` (a catalog film with no interactions) answered that "a
+    cold-start audience ranks one from comparable films or genres": the very thing asked
+    for. As a comparable film it has no viewers to learn from: its genres are asked for
+    instead, on the CLI (refused, or skipped beside a known film) and over HTTP alike; an
+    audience asked for it still says what a cold start is."""
+    like = ("90 Innocents, The (1961) is in the training data's catalog, but no interaction of "
+            "the log names it: it has no viewers to learn from, so it cannot stand for a new "
+            "film's audience; give its genres instead (--genre, or the body's genres)")
+    code, _, err = run_cli(capsys, "cold-start", model_dir, "--like", "90", "--k", 3)
+    assert code == 2 and err.strip() == f"error: unknown film_id '90'; {like}", err
+    code, out, err = run_cli(capsys, "cold-start", model_dir, "--like", "90", "1", "--k", 3)
+    assert code == 0 and f"skipped unknown film_id '90'; {like}" in err, err
+    code, _, err = run_cli(capsys, "cold-start", model_dir, "--like", "90", "91", "--k", 3)
+    assert code == 2 and "'90'" in err and "give its genres instead" in err, err
+    assert "comparable films or genres" not in err
+    with TestClient(create_app(Settings(model_path=str(model_dir)))) as client:
+        r = client.post("/audiences/cold-start", json={"comparable_film_ids": ["90"]})
+        assert r.status_code == 404 and r.json()["detail"] == (
+            f"unknown film_id '90'; {like}"), r.text
+        r = client.get("/films/90/audience")  # not a comparable film: as before
+        assert r.status_code == 404 and "a cold-start audience ranks one" in r.text
