@@ -34,7 +34,8 @@ split). The programme is a transportation problem with convex costs, whose LP op
 (once per class of cinemas alike in screens, costs and bounds, most of those without demand;
 where identical cinemas tie, e.g. over a capped film's last screens, each class's screens
 are dealt to its cinemas in turn, the earlier ones in the table taking the extra screens
-first: since this version a stated rule, not the simplex's pick: ``slate_classes``).
+first: since this version a stated rule, not the simplex's pick: ``slate_classes``; ties
+between classes, and the whole programme's ties, are still the simplex's pick).
 A cinema whose figures the minimum cell size hides (``pooled_cinemas``) shares its screens by
 the summed demand of all the model's such cinemas (the pool a film's breakdown by cinema shows
 as "other"; by no demand when that pool holds fewer than min_cell users), whichever

@@ -20,7 +20,10 @@ cost); every film row sees the class programme's totals, every cinema its screen
 programme has several optima (a capped film's last screens among identical cinemas: three
 in four of random mostly-no-demand tables) this rule picks one; before this version the
 whole programme's dual simplex did, by its own pivots (a scipy/HiGHS upgrade could change
-it); ``slate._even_out`` then re-deals the cinemas without demand among films of equal
+it). The rule settles ties within a class only: a tie between classes (a capped film's last
+screens going to one class of no-demand cinemas or another at the same cost) is still the
+class programme's simplex pick, and the whole programme's ties where it is solved whole;
+``slate._even_out`` then re-deals the cinemas without demand among films of equal
 weight, as before. Where more than ``CLASS_SHARE`` of the cinemas are distinct, or the class
 programme has no whole optimum (HiGHS did not answer a vertex: never seen) or none at all,
 the whole programme is solved as before. Where 95% of the cinemas have no demand, 2,000
