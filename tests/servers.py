@@ -48,8 +48,10 @@ def server_output(proc: subprocess.Popen[bytes], last: int = 4000) -> str:
     log = _LOGS.get(proc)
     if log is None:
         return ""
-    log.seek(0)
-    return log.read().decode(errors="replace")[-last:]
+    # read at offset 0 without moving the offset the server writes at (one file description,
+    # shared): a seek(0) there made its next write land over the start of its output
+    fd = log.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")[-last:]
 
 
 def start_server(model_dir: Path, *, workers: int = 1, env: dict[str, str] | None = None,

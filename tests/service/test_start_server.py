@@ -97,3 +97,29 @@ def test_a_server_that_fails_otherwise_is_not_started_again(
         servers.start_server(tmp_path / "missing", clean=True)
     assert len(given) == 1
     assert str(tmp_path / "missing") in str(failed.value)
+
+
+def test_reading_a_server_output_leaves_its_writes_in_place() -> None:
+    """``server_output`` polled while the server writes (``start_server`` polls it every
+    0.1 s for "Uvicorn running on"): the output keeps every line in order. One file
+    description is shared with the child, so a seek to read moved the offset it writes at
+    and later lines overwrote the first (a worker's start-up lines over the listening line)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    n = 20_000
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-c", f"import sys\nfor i in range({n}): "
+                             "sys.stdout.write(f'{i:06d}\\n'); sys.stdout.flush()"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    servers._LOGS[proc] = log
+    try:
+        while proc.poll() is None:
+            servers.server_output(proc, last=100)
+        assert proc.wait() == 0
+        got = servers.server_output(proc, last=1 << 30).splitlines()
+        assert got == [f"{i:06d}" for i in range(n)]
+    finally:
+        servers._LOGS.pop(proc, None)
+        log.close()
