@@ -72,8 +72,10 @@ def no_titles(model: Model) -> str:
     from recommender.model import catalog_only
 
     covered = model.meta.get(catalog_only.COVERAGE)
-    covered = covered if isinstance(covered, dict) else {}  # a model from before it: counted
-    unmet = int(covered.get("films", 0)) if covered else catalog_only.count(model.meta)
+    # a model from before the coverage was recorded: which catalog films were the log's is
+    # unknown (its count of catalog films without interactions says nothing of it)
+    covered = covered if isinstance(covered, dict) else {}
+    unmet = int(covered.get("films", 0))
     if unmet and not int(covered.get("of_the_log", 0)):
         why = catalog_only.near_text(covered) or ID_HINT
         return (f"no film has a title: the training catalog had {unmet:,} films, none of "

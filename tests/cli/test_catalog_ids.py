@@ -73,3 +73,21 @@ def test_a_films_file_matching_no_film_names_the_pairs(tmp_path: Path, capsys: A
     _, err = _train(capsys, data, tmp_path / "m")
     assert (f"{data / 'films.csv'}: {N_FILMS} of its film ids match a film of the log only once "
             "leading zeros are dropped ('1' for '001', '2' for '002', '3' for '003')") in err, err
+
+
+def test_a_model_from_before_the_coverage_is_told_what_was_said_before() -> None:
+    """A model trained before ``catalog_coverage`` was recorded, whose catalog had films
+    without interactions and no title: which of its films were the log's is unknown, so the
+    message does not claim that none were (the older sentence stands)."""
+    from types import SimpleNamespace
+
+    from recommender.cli.catalog_ids import no_titles
+    from recommender.model import catalog_only
+
+    old = SimpleNamespace(meta={catalog_only.KEY: {"count": 3}})
+    said = no_titles(old)  # type: ignore[arg-type]
+    assert "none of them a film of the log" not in said
+    assert "its training data named none" in said
+    now = SimpleNamespace(meta={catalog_only.COVERAGE: {"films": 3, "of_the_log": 0}})
+    assert "the training catalog had 3 films, none of them a film of the log" in \
+        no_titles(now)  # type: ignore[arg-type]
