@@ -308,6 +308,7 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
     # far from an even split of targets and controls (a holdout near 0 or 1): a wide interval;
     # the holdout's own share decides, not a small plan's rounding (14 targets and 1 control
     # at the default 0.1 were told to hold out nearer 0.5)
+    horizon = calibration.horizon(model.calibration)
     split = lopsided_warning(float(target.sum()), float(control.sum()),
                              what="uplift's 95% interval will be") if 0 < holdout < 1 and \
         width_vs_even(1 - holdout, holdout) >= LOPSIDED_WIDTH else None
@@ -318,9 +319,11 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
         "store_events": store_events(model.meta),
         "parameters": {"cap": cap, "holdout": holdout, "waves": waves, "seed": seed,
                        "excluded_users": n_exclude, "excluded_unknown_users": n_unknown},
-        "horizon": {**calibration.horizon(model.calibration),
-                    "curve": model.calibration.get("horizon_curve")},  # report scales p
-        "units": UNITS,
+        "horizon": {**horizon, "curve": model.calibration.get("horizon_curve")},  # report
+        # scales p; a log without times: p and expected conversions are no forecast (the note)
+        "units": {**UNITS, **{k: f"{UNITS[k]}; no forecast of conversion: "
+                              f"{horizon['note']}" for k in ("p", "expected_conversions")}}
+        if calibration.random_holdout(horizon) else UNITS,
         "films": film_rows,
         "totals": {"films": n, "budget": int(budgets.sum()),
                    "selected_limit": sum(int(x) for x in limits),  # Python ints: no wrap

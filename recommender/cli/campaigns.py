@@ -308,7 +308,7 @@ def print_notes(summary: dict[str, Any]) -> None:
     beside the body (they were lost there: a re-plan's warning, the opt-outs of other plans'
     pairs, a film of no effect, the solver's tolerance)."""
     from recommender.io.text import shown_cell
-    from recommender.model.calibration import uncalibrated
+    from recommender.model.calibration import random_holdout, uncalibrated
 
     for f in summary.get("films") or []:  # none in a hand-made summary: no film to note
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
@@ -345,6 +345,10 @@ def print_notes(summary: dict[str, Any]) -> None:
         print("warning: every p is 0, so expected conversions and value are 0 and each film's "
               "contacts are its top-ranked users, not weighed by their chance or its value: "
               f"{summary['horizon']['description']}", file=sys.stderr)
+    if random_holdout(summary.get("horizon") or {}):  # a log without times (a plan stored
+        # before the flag reads as then): its expected conversions read as a forecast
+        print("warning: expected conversions are no forecast of conversion: each p is "
+              f"{summary['horizon']['note']}", file=sys.stderr)
     if gone := summary.get("withdrawn"):  # campaign withdraw (recommender/campaigns/withdraw.py)
         print(f"note: withdrawn {gone['at']} after {gone['sent_waves']} sent wave(s): the "
               "users of its later waves are free for other plans of its films; no next wave",
@@ -410,7 +414,9 @@ def print_summary(summary: dict[str, Any], plan_id: str | None = None) -> None:
          "target rows: (film, user) pairs to contact"],
         ["control", f_(t, "control", "{:,}".format), "held-out rows, never contacted"],
         ["expected conversions", f_(t, "expected_conversions", "{:.2f}".format),
-         "(film, user) pairs, sum of p over target rows"],
+         "(film, user) pairs, sum of p over target rows" + (
+             "; no forecast of conversion: p measured on a random holdout (warning above)"
+             if (summary.get("horizon") or {}).get("random_holdout") is True else "")],
         ["expected value", f_(t, "expected_value", "{:.2f}".format),
          "value units over target rows"],
         ["objective", f_(o, "objective", "{:.4f}".format), "value units over every selected "

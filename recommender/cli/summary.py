@@ -91,6 +91,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
               + (f" ({base:.5f})" if isinstance(base, int | float) else "")
               + ("; lift '-': a random candidate's conversion is 0, so a tier's has nothing to "
                  "be compared with" if undivided else ""))
+        if calibration.random_holdout(horizon):  # a log without times: no conversion rate
+            print(f"warning: the conversion column is {horizon['note']}")
     if body.get("conversion_interval_note"):  # what the intervals cover, or why there is none
         print(f"{body['conversion_interval_note'][0].upper()}"
               f"{body['conversion_interval_note'][1:]}")

@@ -58,8 +58,8 @@ from recommender.model.calibration_horizon import (
 )
 
 __all__ = ["N_BINS", "activity_curve", "base_rate", "calibrate", "conversion", "from_arrays",
-           "has_model", "horizon", "horizon_factor", "mean_p", "measured", "p_at", "resolution",
-           "scale", "uncalibrated"]
+           "has_model", "horizon", "horizon_factor", "mean_p", "measured", "p_at",
+           "random_holdout", "resolution", "scale", "uncalibrated"]
 GRID = 96    # points of the log-rank grid p_at evaluates on, per film
 METHOD = ("logistic in log rank fraction (piecewise linear), film popularity and momentum, "
           "fitted on the held-out slice of the training interactions")
@@ -354,11 +354,25 @@ def uncalibrated(horizon: dict[str, Any]) -> bool:
     return str(horizon.get("description") or "").startswith(NO_CALIBRATION)
 
 
+#: what a probability measured on a random holdout is (a log without times): the horizon's note
+RANDOM_HOLDOUT_NOTE = ("not a conversion rate: p is the chance that a hidden viewing is found, "
+                       "measured on a random held-out share of the training interactions (the "
+                       "log has no time, so p forecasts no conversion in any span of days)")
+
+
+def random_holdout(horizon: dict[str, Any]) -> bool:
+    """Whether a ``horizon`` (a summary's, a plan's) was measured on a random holdout, so its
+    p are no forecast of conversion; a plan stored before the flag reads False, as then."""
+    return horizon.get("random_holdout") is True
+
+
 def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     """What a probability from ``p_at`` covers: the span of the held-out slice behind it,
     whether anything was measured (``calibrated``: False when every probability is 0), and
     what it was measured on: ``held_out_conversions`` (the held-out slice's conversions of
-    ranked candidates) over ``films_measured`` films (both None without a holdout)."""
+    ranked candidates) over ``films_measured`` films (both None without a holdout), and
+    ``random_holdout`` (True, with ``note``, when the holdout was a random share: a log without
+    timestamps, whose p measure how often a hidden viewing is found, not a conversion)."""
     # the measurement's size, which every probability comes from (its source, beside the
     # days): said in the description only under FEW_HITS conversions, it had no field
     source = ({"held_out_conversions": _total_hits(calibration),
@@ -374,8 +388,8 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
                "no calibration holdout was fitted: trained with --holdout 0, or the holdout "
                "left nothing to fit before it, as meta.json's refit says; retrain with "
                "--holdout > 0")
-        return {"days": None, "calibrated": False, **source, "description": (
-            f"{NO_CALIBRATION}: every probability is 0 ({why})")}
+        return {"days": None, "calibrated": False, "random_holdout": False, **source,
+                "description": f"{NO_CALIBRATION}: every probability is 0 ({why})"}
     days = calibration.get("horizon_days")
     kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
     hits = _total_hits(calibration)
@@ -386,11 +400,13 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
         kind += (f", measured on {hits:,} held-out conversions of "
                  f"{source['films_measured']:,} films")
     if not days:
-        return {"days": None, "calibrated": True, **source, "description": (
-            f"probability ({kind}) of watching within the held-out slice of the training "
-            "interactions, a random share (the log has no timestamps, or all are equal), so "
-            "it has no span in days")}
-    return {"days": days, "calibrated": True, **source, "description": (
+        return {"days": None, "calibrated": True, "random_holdout": True, **source,
+                "note": RANDOM_HOLDOUT_NOTE, "description": (
+                    f"probability ({kind}) of watching within the held-out slice of the "
+                    "training interactions, a random share (the log has no timestamps, or all "
+                    f"are equal), so it has no span in days; {RANDOM_HOLDOUT_NOTE}")}
+    return {"days": days, "calibrated": True, "random_holdout": False, **source,
+            "description": (
         f"probability ({kind}) of watching within {days:g} days, the span of the held-out "
         "slice (the latest training interactions); for a horizon of D days use "
         "calibration.scale(p, calibration, D) = 1 - (1 - p) ** k(D), where k(D) is the "
