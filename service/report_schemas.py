@@ -154,6 +154,10 @@ class Report(_Closed):
     waves_included: list[int] = Field(description="the numbers of the waves counted (1 is "
                                                   "sent first)")
     sent_waves_source: str = Field(description="where sent_waves came from, in words")
+    recorded_waves: list[int] = Field(description="the waves whose send was recorded "
+                                                  "(campaign sent; wave numbers, 1 is sent "
+                                                  "first): by default waves 1 to the last "
+                                                  "of them count")
     horizon: dict[str, Any] = Field(description="the plan summary's calibration horizon")
     predicted: Predicted
     method: dict[str, str] = Field(description="each figure's method, in words")

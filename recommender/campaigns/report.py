@@ -38,7 +38,8 @@ and the block says how many (``measured_targets`` counts the others).
 
 Only the waves that were sent count: ``sent_waves`` (waves 1..N; default: those a withdrawal
 recorded (``withdraw.py``), else the largest ``sent_waves`` of the next waves planned after
-this plan (waves said sent stay sent: a re-plan after fewer does not unsend them), else every
+this plan (waves said sent stay sent: a re-plan after fewer does not unsend them), else waves
+1 to the last whose send was recorded (``campaign sent``; ``recorded_waves``), else every
 wave of the plan); the rows of later waves were never contacted, and counting them would
 dilute the uplift.
 
@@ -312,6 +313,16 @@ def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],
         if link is not None and 1 <= link[1] <= planned:
             return link[1], planned, (f"the next wave {link[0]} was planned after {link[1]} "
                                       "sent wave" + ("s" if link[1] != 1 else ""))
+        recorded = sorted(w for w in wave_send_times(store, plan_id) if 1 <= w <= planned)
+        if recorded:  # ``campaign sent``: waves 1 to the last recorded (they go in order)
+            last = recorded[-1]
+            return last, planned, (
+                f"recorded sends: wave{'s' if len(recorded) != 1 else ''} "
+                f"{', '.join(map(str, recorded))} recorded sent of {planned} (campaign sent), "
+                f"so waves 1-{last} count" if last > 1 else
+                f"recorded sends: wave 1 recorded sent of {planned} (campaign sent), so wave 1 "
+                "counts") + ("" if last == planned else
+                             "; pass sent_waves to count later waves sent unrecorded")
         return planned, planned, (f"default: all {planned} wave{'s' if planned != 1 else ''} "
                                   "of the plan (pass sent_waves when later waves were not sent)")
     if not 1 <= sent_waves <= planned:
@@ -413,6 +424,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "early_conversions": early,
             "sent_waves": sent, "plan_waves": planned,
             "waves_included": list(range(1, sent + 1)), "sent_waves_source": sent_source,
+            "recorded_waves": sorted(wave_send_times(store, plan_id)),
             "horizon": horizon, "predicted": predicted, "method": METHOD,
             "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "

@@ -82,7 +82,8 @@ def add_event_commands(add: Add) -> None:
     r.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
                    help="waves 1..N of the plan that were sent: only they are reported "
                         "(default: those its withdrawal recorded, else the sent waves of a "
-                        "next wave planned after it, else all)")
+                        "next wave planned after it, else waves 1 to the last recorded "
+                        "sent by `campaign sent`, else all)")
     r.add_argument("--model", metavar="MODEL",
                    help="a model folder: its users' region (else city, cinema) are the places "
                         "the dispersion check compares, as GET /campaigns/{plan_id}/report "
