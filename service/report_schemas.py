@@ -94,6 +94,13 @@ class WaveStart(_Closed):
     end: int = Field(description="unix seconds: start + window")
     source: str = Field(description="'recorded' (campaign sent, POST "
                                     "/campaigns/{plan_id}/waves/{wave}/sent) or 'plan start'")
+    window_elapsed_days: float = Field(description="days of the window passed at the report's "
+                                                   "time (as_of), at most window_days")
+    window_elapsed_share: float = Field(description="share (0-1) of the window passed at the "
+                                                    "report's time (as_of)")
+    window_open: bool = Field(description="whether the window is still open at as_of: its "
+                                          "observed conversions will grow, predicted is for "
+                                          "the full window")
 
 
 class DispersionArm(_Closed):
@@ -141,6 +148,10 @@ class Report(_Closed):
     start: int = Field(description="unix seconds: the plan's created time")
     end: int = Field(description="unix seconds: start + window")
     window_days: float = Field(description="days")
+    as_of: int = Field(description="unix seconds: the report's time, at which each wave's "
+                                   "window_elapsed_days is measured")
+    window_open: bool = Field(description="whether any wave's window is still open at as_of "
+                                          "(the note says how much has passed)")
     events_read: int = Field(description="store events of the plan's films in the waves' "
                                          "windows (wave_starts: each from its start to "
                                          "before its end; those conversions are counted "

@@ -54,6 +54,7 @@ that allows, and the note says so when they do. It changes no interval.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,7 +68,7 @@ from recommender.campaigns.dispersion import dispersion, report_sentence
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.report_units import METHOD, UNITS
-from recommender.campaigns.report_windows import early_text, starts_text, wave_starts
+from recommender.campaigns.report_windows import early_text, open_text, starts_text, wave_starts
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.summary_fields import summary_films
@@ -360,12 +361,13 @@ def predicted_scaling(horizon: dict[str, Any], window_days: float
 def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.0,
                     start: int | None = None, sent_waves: int | None = None,
                     until_seq: int | None = None, model: Model | None = None,
-                    no_model: str = NO_MODEL) -> dict[str, Any]:
+                    no_model: str = NO_MODEL, as_of: int | None = None) -> dict[str, Any]:
     """The report of a stored plan's sent waves (see the module docstring), of the events
     stored up to sequence ``until_seq`` (default: all); ``UnknownPlanError`` when there is no
     such plan, ``InvalidParameterError`` for ``sent_waves`` outside 1..the plan's waves.
     ``model``: whose users' places the ``dispersion`` check reads (``dispersion.py``; None:
-    not checked, ``no_model`` says why)."""
+    not checked, ``no_model`` says why); ``as_of``: the report's time, unix seconds (default:
+    now), at which each wave's window has passed ``wave_starts``'s ``window_elapsed_days``."""
     if not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:  # NaN too
         raise InvalidParameterError(f"window_days: expected {WINDOW_RULE}, got {window_days}")
     summary = store.summary(plan_id)
@@ -385,7 +387,8 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     begin = plan_start(summary, plan_id) if start is None else int(start)
     length = int(round(window_days * DAY))
     end = begin + length
-    starts = wave_starts(wave_send_times(store, plan_id), sent, begin, length)
+    now = report_now() if as_of is None else int(as_of)
+    starts = wave_starts(wave_send_times(store, plan_id), sent, begin, length, now)
     lut = np.full(sent + 1, begin, np.int64)
     lut[[w["wave"] for w in starts]] = [w["start"] for w in starts]
     row_start = lut[np.clip(np.asarray(rows.column("wave").to_numpy(), np.int64), 0, sent)]
@@ -417,7 +420,8 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     for block in body["films"]:
         block["title"] = titles.get(block["film_id"], "")
     return {"plan_id": plan_id, "model_version": summary.get("model_version", ""),
-            "start": begin, "end": end, "window_days": window_days,
+            "start": begin, "end": end, "window_days": window_days, "as_of": now,
+            "window_open": any(w["window_open"] for w in starts),
             # those of the window, as conversions count them (it counted every event from
             # the start on, past the window's end too: a year's, reported a year later)
             "events_read": int(seen.sum()), "wave_starts": starts,
@@ -428,10 +432,16 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "horizon": horizon, "predicted": predicted, "method": METHOD,
             "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
-                    f"predicted conversions: {predicted['scaling']}" + report_sentence(spread)
+                    f"predicted conversions: {predicted['scaling']}"
+                    + open_text(starts, window_days) + report_sentence(spread)
                     + starts_text(starts)
                     + early_text(early, dated, any(w["source"] == "recorded" for w in starts)),
             "dispersion": spread, **body}
+
+
+def report_now() -> int:
+    """The report's time when none is given (unix seconds): the clock's, replaced in tests."""
+    return int(time.time())
 
 
 def _waves_text(n: int) -> str:

@@ -1,7 +1,8 @@
 """The report's words and windows per wave: each wave's window from its recorded send.
 
 ``wave_starts`` gives each counted wave's window (``{wave, start, end, source}``: its recorded
-send, ``wave_sends.py``, else the plan's start); ``starts_text`` and ``early_text`` are the
+send, ``wave_sends.py``, else the plan's start, and how much of it has passed at the report's
+time); ``open_text``, ``starts_text`` and ``early_text`` are the
 note's words on them and on plan rows with an event in the day before their wave's start
 (``early_conversions``), split from ``report.py`` (at its line bound).
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from recommender.io.text import utc_time
+
+DAY = 86_400
 
 
 def early_text(early: int, dated: bool, sent: bool = False) -> str:
@@ -35,12 +38,34 @@ def early_text(early: int, dated: bool, sent: bool = False) -> str:
                    "machine's?")
 
 
-def wave_starts(sends: dict[int, int], sent: int, begin: int, length: int
+def wave_starts(sends: dict[int, int], sent: int, begin: int, length: int, as_of: int
                 ) -> list[dict[str, Any]]:
-    """Each counted wave's window ``{wave, start, end, source}``: from its recorded send
-    (``wave_sends.py``), else from ``begin`` (the plan's start)."""
-    return [{"wave": w, "start": (t := sends.get(w, begin)), "end": t + length,
-             "source": "recorded" if w in sends else "plan start"} for w in range(1, sent + 1)]
+    """Each counted wave's window ``{wave, start, end, source, window_elapsed_days,
+    window_elapsed_share, window_open}``: from its recorded send (``wave_sends.py``), else from
+    ``begin`` (the plan's start); how much of it has passed at ``as_of`` (unix seconds: the
+    report's time), in days and as a share 0-1 of the window, and whether it is still open."""
+    out = []
+    for w in range(1, sent + 1):
+        t = sends.get(w, begin)
+        passed = min(max(as_of - t, 0), length)
+        out.append({"wave": w, "start": t, "end": t + length,
+                    "source": "recorded" if w in sends else "plan start",
+                    "window_elapsed_days": round(passed / DAY, 4),
+                    "window_elapsed_share": round(passed / length, 4) if length else 1.0,
+                    "window_open": as_of < t + length})
+    return out
+
+
+def open_text(starts: list[dict[str, Any]], window_days: float) -> str:
+    """The note's word on windows still open at the report's time (``wave_starts``), "" when
+    every one has closed: observed conversions will grow, and predicted is for the whole."""
+    still = [w for w in starts if w["window_open"]]
+    if not still:
+        return ""
+    passed = ", ".join(f"wave {w['wave']} {w['window_elapsed_days']:.4g}" for w in still) \
+        if len(starts) > 1 else f"{still[0]['window_elapsed_days']:.4g}"
+    return (f"; the window is still open: {passed} of {window_days:g} days passed; observed "
+            "conversions will grow; predicted is for the full window")
 
 
 def starts_text(starts: list[dict[str, Any]]) -> str:

@@ -49,7 +49,9 @@ def print_report(body: dict[str, Any], window_days: float) -> None:
           f"= events for the film by the user within {window_days:g} days of "
           f"{'each wave' + chr(39) + 's start (below), else ' if sends else ''}the plan's "
           f"start ({utc_time(body['start'])}, unix {body['start']}); "
-          f"{body['events_read']:,} events read in {'those windows' if sends else 'that window'}")
+          f"{body['events_read']:,} events read in {'those windows' if sends else 'that window'}"
+          f" as of {utc_time(body['as_of'])} (unix {body['as_of']})"
+          + ("; the window is still open (note below)" if body["window_open"] else ""))
     if sends:  # ``campaign sent``: each wave's own window
         print("waves' windows start: " + "; ".join(
             f"wave {w['wave']} {utc_time(w['start'])} (unix {w['start']}, "

@@ -113,7 +113,7 @@ def test_wave_two_counts_from_its_send(store_target: str) -> None:
     sent = START + 20 * DAY
     body = record_wave_sent(store, "plan-w", 2, sent)
     assert body["already"] is False and body["waves"] == [{"wave": 2, "sent_at": sent}]
-    after = campaign_report(store, "plan-w")
+    after = campaign_report(store, "plan-w", as_of=sent + 30 * DAY)  # both windows closed
     w2 = after["waves"][1]
     assert (w2["target_conversions"], w2["control_conversions"]) == (12, 0)
     want = oracle(rows, {2: sent}, 2)
@@ -125,8 +125,10 @@ def test_wave_two_counts_from_its_send(store_target: str) -> None:
     assert after["waves"][0]["target_conversions"] == 4
     assert (after["start"], after["end"]) == (START, START + 30 * DAY)
     assert after["wave_starts"] == [
-        {"wave": 1, "start": START, "end": START + 30 * DAY, "source": "plan start"},
-        {"wave": 2, "start": sent, "end": sent + 30 * DAY, "source": "recorded"}]
+        {"wave": 1, "start": START, "end": START + 30 * DAY, "source": "plan start",
+         "window_elapsed_days": 30.0, "window_elapsed_share": 1.0, "window_open": False},
+        {"wave": 2, "start": sent, "end": sent + 30 * DAY, "source": "recorded",
+         "window_elapsed_days": 30.0, "window_elapsed_share": 1.0, "window_open": False}]
     assert "wave 2 from 2024-03-21 00:00:00 UTC (its recorded send)" in after["note"]
     assert after["early_conversions"] == 0  # day 5 is weeks before wave 2: no early one
     store.close()

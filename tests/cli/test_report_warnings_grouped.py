@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from helpers import run_cli as run
 from helpers import synthetic_model
 
+import recommender.campaigns.report as report_module
 from recommender.campaigns.small_groups import small_groups_kind, small_groups_warning
 from recommender.cli.report_notes import places_text, sized_places
 from recommender.model import artifact
@@ -47,6 +48,8 @@ def test_each_kind_of_warning_is_one_line_naming_its_blocks(
         capsys: pytest.CaptureFixture[str], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    # one report time for the CLI's and HTTP's bodies (a second apart, their as_of differed)
+    monkeypatch.setattr(report_module, "report_now", lambda: 1_800_000_000)
     model = synthetic_model(n_users=300, n_films=8, seed=6)
     folder = artifact.save(dataclasses.replace(model, calibration=dict(
         model.calibration, horizon_days=30.0)), tmp_path / "model")
