@@ -32,7 +32,13 @@ from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm, check_slate
 from recommender.campaigns.small_groups import LOPSIDED_WIDTH, lopsided_warning, width_vs_even
-from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
+from recommender.campaigns.waves import (
+    MAX_SELECTION,
+    assign,
+    controls_upto,
+    rounding_phases,
+    selection_sizes,
+)
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
 from recommender.io.progress import show_progress
@@ -249,6 +255,10 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     summary = _summary(model, slate, films, budgets, limits, values, eligible, f_pos, wave,
                        control, p, ev, weights[nf, nu], nf, solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
+    notes = small_plan_notes(slate, budgets, summary["films"], holdout, waves,
+                             control_offsets, phases)
+    if notes:  # a film without a control group, or with fewer waves than asked
+        summary["plan_notes"] = notes
     summary["parameters"].update(rounding=rounding,
                                  excluded_unknown_user_ids=unknown_opt_outs(exclude, ex_idx))
     summary.update(plan_id=plan_id, seconds=round(time.perf_counter() - t0, 3),
@@ -350,6 +360,44 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
                       "controls) independently, cap enforced afterwards by dropping each "
                       "user's lower-p contacts; same units as objective"},
     }
+
+
+def small_plan_notes(slate: list[SlateFilm], budgets: NDArray[np.int64],
+                     film_rows: list[dict[str, Any]], holdout: float, waves: int,
+                     offsets: NDArray[np.int64] | None, phases: NDArray[np.float64]
+                     ) -> list[dict[str, str]]:
+    """``{film_id, kind, note}`` of each film planned without a control group though a holdout
+    was asked (``no_control``: its budget, or its eligible users, too few for one control at
+    this holdout; the contacts one needs, from ``waves.controls_upto``), and of each planned in
+    fewer waves than asked (``fewer_waves``: a wave holds at least one user)."""
+    n = len(slate)
+    off = np.zeros(n, np.int64) if offsets is None else np.asarray(offsets, np.int64)
+    ph = np.asarray(phases, np.float64)
+    base = controls_upto(off, holdout, ph)
+    # the fewest users holding one control: floor(h (o + n) + ph) reaches base + 1 (+ floor ph)
+    need = np.maximum(np.ceil((base + np.floor(ph) + 1 - ph) / max(holdout, 1e-300) - off), 1)
+    need = np.minimum(need, MAX_SELECTION).astype(np.int64)
+    need += controls_upto(off + need, holdout, ph) - base < 1  # float rounding: one more
+    short = (need > 1) & (controls_upto(off + need - 1, holdout, ph) - base >= 1)
+    need -= short.astype(np.int64)
+    out = []
+    for i, row in enumerate(film_rows):  # one entry per slate film, not per user
+        fid, sel, n_waves = slate[i].film_id, int(row["selected"]), len(row["waves"])
+        if holdout > 0 and row["contacts"] > 0 and row["control"] == 0:
+            contacts = int(need[i]) - 1  # the targets of the smallest selection with a control
+            why = (f"budget {int(budgets[i])} too small for holdout {holdout:g}: at least "
+                   f"{contacts} contacts needed" if budgets[i] < contacts else
+                   f"its {sel} selected users are too few for holdout {holdout:g} (at least "
+                   f"{contacts} contacts and one control needed; it has "
+                   f"{int(row['eligible_users'])} eligible users)")
+            out.append({"film_id": fid, "kind": "no_control", "note": (
+                f"no control group ({why}), so its uplift cannot be measured")})
+        if 0 < n_waves < waves:
+            out.append({"film_id": fid, "kind": "fewer_waves", "note": (
+                f"{n_waves} wave{'s' if n_waves != 1 else ''}, not the {waves} asked: its "
+                f"{sel} selected user{'s' if sel != 1 else ''} (contacts and controls) "
+                f"fill{'s' if sel == 1 else ''} at most that many waves of one user")})
+    return out
 
 
 def wave_rows(f_pos: NDArray[np.int64], wave: NDArray[Any], control: NDArray[np.bool_],

@@ -60,6 +60,7 @@ from recommender.campaigns.plan import (
     check_options,
     new_plan_id,
     plan_rows,
+    small_plan_notes,
     unknown_opt_outs,
 )
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
@@ -162,6 +163,9 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
                        control, p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     summary["engine"] = "spark"
+    notes = small_plan_notes(slate, budgets, summary["films"], holdout, waves, None, phases)
+    if notes:  # as the local planner says them (no control group, fewer waves than asked)
+        summary["plan_notes"] = notes
     # the opt-outs that name no user, as the local planner lists them (they were missing)
     summary["parameters"].update(rounding=FILM_PHASE,
                                  excluded_unknown_user_ids=unknown_opt_outs(exclude, ex_idx))

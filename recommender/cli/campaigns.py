@@ -336,6 +336,8 @@ def print_notes(summary: dict[str, Any]) -> None:
         print(f"note: film {shown_cell(x['film_id'])} left out from this wave on "
               f"({'asked' if x['why'] == 'asked' else 'no effect measured'}): "
               f"{x['budget_left']:,} contacts of its budget left unplanned", file=sys.stderr)
+    for x in summary.get("plan_notes") or []:  # no control group, fewer waves than asked
+        print(f"warning: film {shown_cell(x['film_id'])}: {x['note']}", file=sys.stderr)
     if summary.get("split_warning"):  # a holdout near 0 or 1: the uplift's interval is wide
         print(f"warning: {summary['split_warning']}", file=sys.stderr)
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.spark
 
 
 def check_plan(model: Model, slate: list[SlateFilm], cap: int, exclude: list[str],
-               spark: Any) -> None:
+               spark: Any) -> Any:
     from recommender.campaigns.spark_plan import plan_slate_spark
 
     got = plan_slate_spark(model, slate, cap=cap, holdout=0.2, waves=2, seed=5,
@@ -85,6 +85,22 @@ def check_plan(model: Model, slate: list[SlateFilm], cap: int, exclude: list[str
     keys = ("film_id", "budget", "selected_limit", "budget_exceeds_eligible", "eligible_users")
     assert [{k: f[k] for k in keys} for f in got.summary["films"]] == \
         [{k: f[k] for k in keys} for f in want.summary["films"]]
+    # a film without a control group, or in fewer waves than asked, said as locally
+    assert got.summary.get("plan_notes") == want.summary.get("plan_notes")
+    return got
+
+
+def test_spark_plan_says_a_film_without_controls(spark: Any) -> None:
+    """A budget of 1 at holdout 0.2 and 2 waves: no control group, one wave (plan_notes)."""
+    from recommender.campaigns.waves import rounding_phases
+
+    model = synthetic_model(n_users=200, n_films=12, seed=4)
+    ids = [str(i) for i in model.films.ids]
+    # a film of budget 1 selects one user, no control, where 0.4 + its phase < 1
+    small = next(i for i, ph in zip(ids, rounding_phases(ids), strict=True) if ph < 0.6)
+    slate = [SlateFilm(small, 1), SlateFilm(next(i for i in ids if i != small), 30)]
+    got = check_plan(model, slate, 1, [], spark)
+    assert {n["kind"] for n in got.summary["plan_notes"]} == {"no_control", "fewer_waves"}
 
 
 def test_spark_plan_on_a_trained_model(spark: Any) -> None:
