@@ -98,6 +98,19 @@ function sendsRecorded(report) {
   return (report.wave_starts || []).some((w) => w.source === "recorded");
 }
 
+/** A warning while a wave's window is still open at the report's time (wave_starts'
+    window_open and window_elapsed_days): its observed conversions will grow, and the
+    predicted ones are for the whole window; null once every window has closed. */
+function windowOpen(report, span) {
+  const open = (report.wave_starts || []).filter((w) => w.window_open);
+  if (!open.length) return null;
+  const passed = open.map((w) => `${report.wave_starts.length > 1 ? `wave ${w.wave}: ` : ""}`
+    + `${num(w.window_elapsed_days, 2)} days`).join(", ");
+  return h("p", { class: "warning", id: "report-window-open" },
+    `The window of ${span} is still open (${passed} passed at ${utcTime(report.as_of)}): `,
+    "observed conversions will grow; predicted conversions are for the full window.");
+}
+
 /** Unix seconds as the server's UTC times read ("2024-03-21 00:00:00 UTC"). */
 export function utcTime(seconds) {
   return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
@@ -128,8 +141,11 @@ function wavesCounted(report, later = []) {
         + "the most waves any of them says were sent"
     : source.startsWith("the next wave") ? "a next wave was planned after them"
       : source.startsWith("withdrawn") ? "the campaign was withdrawn after them"
+        : source.startsWith("recorded sends") ? (n === of ? "their sends were recorded"
+          : "the sends recorded (“Record send”) go up to them; set “Waves already sent” to count later waves sent unrecorded")
         : "every wave of the plan, as nothing says fewer went out";
-  const warn = n === of && source !== "given" && !source.startsWith("withdrawn") && of > 1
+  const warn = n === of && source !== "given" && !source.startsWith("withdrawn")
+    && !source.startsWith("recorded sends") && of > 1
     ? " If later waves have not gone out yet, set “Waves already sent”: their users were never contacted, and counting them lowers the uplift." : "";
   return `${which} of ${of} counted (${why}).${warn}`;
 }
@@ -180,6 +196,7 @@ export function reportView(report, later) {
         : " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
     report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
     waveStarts(report, span),
+    windowOpen(report, span),
     earlyWarning(report),
     dispersionWarning(report),
     uplift_chart(rows),
