@@ -44,6 +44,10 @@ function funnel(summary) {
       : h("p", { class: "note" }, `Expected conversion: the share of a ring's users expected to watch the film${horizon}, `,
         "measured on interactions held out from training. Base: a random candidate, ",
         pct(summary.base_conversion, 2), "."),
+    // a log without timestamps: held out at random, p is no conversion rate (horizon.note)
+    summary.horizon && summary.horizon.random_holdout && summary.base_conversion !== null
+      ? h("p", { class: "warning", id: "random-holdout" },
+        sentence(`${summary.horizon.note[0].toUpperCase()}${summary.horizon.note.slice(1)}`)) : "",
     h("ol", { class: "funnel" }, summary.tiers.map((t) => h("li", { "data-tier": t.tier },
       h("span", { class: "ring-name" }, t.tier),
       h("span", { class: "ring-bar", "aria-hidden": "true",
