@@ -87,3 +87,15 @@ def shared_datasets() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/datasets not found beside the checkout")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _one_report_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every campaign report a test makes in this process is made at one time, the clock's as
+    the test starts: a report says how much of each wave's window had passed (its ``as_of``),
+    so two reports a test compares (the CLI's and HTTP's, one with places and one without)
+    differed when a second ticked between them. A test of the clock itself sets its own."""
+    from recommender.campaigns import report
+
+    now = report.report_now()
+    monkeypatch.setattr(report, "report_now", lambda: now)

@@ -60,6 +60,7 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "wave": "the wave's number (1 is sent first)",
          "window_days": "days", "start": "unix seconds (the plan's created time)",
          "end": "unix seconds (start + window)",
+         "as_of": "unix seconds (the report's time: how much of each window had passed)",
          "events_read": "store events of the plan's films in the waves' windows",
          "early_conversions": "plan rows with an event in the day before their wave's start "
                               "(not counted)",
