@@ -27,4 +27,18 @@ def test_recorded_waves_and_an_open_window_are_said(served_demo: Any, watched: A
     days = report["wave_starts"][0]["window_elapsed_days"]
     assert f"is still open ({days:.2f} days passed" in warned, warned
     assert "observed conversions will grow" in warned, warned
+    # wave 2 alone recorded: waves 1-2 count (they go out in order), but wave 1's send was
+    # never recorded, so the page does not say "their sends were recorded"
+    other = stored_plan(served_demo, 37, budget=40, seed=6, waves=2)["plan_id"]
+    begin = api(served_demo, f"/campaigns/{other}/report")["start"]
+    api(served_demo, f"/campaigns/{other}/waves/2/sent", {"at": begin})
+    got = api(served_demo, f"/campaigns/{other}/report")
+    assert got["sent_waves"] == 2 and got["recorded_waves"] == [2]
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{other}")
+    page.wait_for_function("document.querySelector('#report-note') && document.querySelector("
+                           "'#report-note').innerText.includes('Waves 1–2 of 2 counted')")
+    note = page.inner_text("#report-note")
+    assert "Waves 1–2 of 2 counted (the sends recorded (“Record send”: wave 2, waves going " \
+        "out in order) go up to them)" in note, note
+    assert "their sends were recorded" not in note, note
     watched.assert_clean()

@@ -130,6 +130,16 @@ function waveStarts(report, span) {
     same with parameter names). `later`: GET /campaigns/{id}'s next_waves; of several (each a
     re-plan of the same remaining budget), the server counts the most waves any says were
     sent, and the campaign goes on in each: "a next wave was planned after them" named one. */
+// whether each wave 1..n counted has its own send recorded (wave 2 recorded alone counts wave
+// 1 too, as waves go out in order: "their sends were recorded" would not be true of it)
+function allRecorded(report, n) {
+  const got = new Set(report.recorded_waves || []);
+  for (let w = 1; w <= n; w += 1) if (!got.has(w)) return false;
+  return true;
+}
+
+const plural = (list) => ((list || []).length === 1 ? "" : "s");
+
 function wavesCounted(report, later = []) {
   const n = report.sent_waves, of = report.plan_waves;
   const which = n === 1 ? "Wave 1" : `Waves 1–${n}`;
@@ -141,8 +151,11 @@ function wavesCounted(report, later = []) {
         + "the most waves any of them says were sent"
     : source.startsWith("the next wave") ? "a next wave was planned after them"
       : source.startsWith("withdrawn") ? "the campaign was withdrawn after them"
-        : source.startsWith("recorded sends") ? (n === of ? "their sends were recorded"
-          : "the sends recorded (“Record send”) go up to them; set “Waves already sent” to count later waves sent unrecorded")
+        : source.startsWith("recorded sends") ? (allRecorded(report, n) && n === of ? "their sends were recorded"
+          : "the sends recorded (“Record send”"
+            + (allRecorded(report, n) ? "" : `: wave${plural(report.recorded_waves)} ${(report.recorded_waves || []).join(", ")}, waves going out in order`)
+            + ") go up to them"
+            + (n === of ? "" : "; set “Waves already sent” to count later waves sent unrecorded"))
         : "every wave of the plan, as nothing says fewer went out";
   const warn = n === of && source !== "given" && !source.startsWith("withdrawn")
     && !source.startsWith("recorded sends") && of > 1
