@@ -387,9 +387,11 @@ def small_plan_notes(slate: list[SlateFilm], budgets: NDArray[np.int64],
             contacts = int(need[i]) - 1  # the targets of the smallest selection with a control
             why = (f"budget {int(budgets[i])} too small for holdout {holdout:g}: at least "
                    f"{contacts} contacts needed" if budgets[i] < contacts else
-                   f"its {sel} selected users are too few for holdout {holdout:g} (at least "
-                   f"{contacts} contacts and one control needed; it has "
-                   f"{int(row['eligible_users'])} eligible users)")
+                   f"its {_users(sel, 'selected user')} too few for holdout {holdout:g} (at "
+                   f"least {contacts} contact{'s' if contacts != 1 else ''} and one control "
+                   f"needed; it has {int(row['eligible_users'])} eligible users"
+                   + (", the others left to the slate's other films by the frequency cap"
+                      if int(row["eligible_users"]) > sel else "") + ")")
             out.append({"film_id": fid, "kind": "no_control", "note": (
                 f"no control group ({why}), so its uplift cannot be measured")})
         if 0 < n_waves < waves:
@@ -398,6 +400,11 @@ def small_plan_notes(slate: list[SlateFilm], budgets: NDArray[np.int64],
                 f"{sel} selected user{'s' if sel != 1 else ''} (contacts and controls) "
                 f"fill{'s' if sel == 1 else ''} at most that many waves of one user")})
     return out
+
+
+def _users(n: int, what: str) -> str:
+    """'1 selected user is', '3 selected users are'."""
+    return f"{n} {what} is" if n == 1 else f"{n} {what}s are"
 
 
 def wave_rows(f_pos: NDArray[np.int64], wave: NDArray[Any], control: NDArray[np.bool_],

@@ -87,3 +87,25 @@ def test_cli_and_http_say_the_same(tmp_path: Path, capsys: pytest.CaptureFixture
                                                  "waves": 5, "holdout": HOLDOUT})
     assert r.status_code == 200, r.text
     assert r.json()["summary"]["plan_notes"] == cli
+
+
+def test_a_film_left_few_users_by_the_cap_says_so() -> None:
+    """Three films over 8 users at a cap of 1: one is selected 2 users though 7 are eligible
+    and its budget allows more, the others going to the slate's other films; its note says the
+    cap left them to the other films, not that it had too few eligible users. The oracle:
+    the same film planned alone gets its control group."""
+    model = synthetic_model(n_users=8, n_films=6, seed=3)
+    films = [str(f) for f in model.films.ids[:3]]
+    plan = plan_slate(model, [SlateFilm(f, 10) for f in films], holdout=HOLDOUT, waves=1,
+                      progress=False, cap=1)
+    rows = {r["film_id"]: r for r in plan.summary["films"]}
+    notes = [n for n in plan.summary["plan_notes"] if n["kind"] == "no_control"]
+    assert notes
+    for note in notes:
+        row = rows[note["film_id"]]
+        assert row["control"] == 0 and row["eligible_users"] > row["selected"]
+        sel = row["selected"]
+        assert (f"its {sel} selected user{' is' if sel == 1 else 's are'} too few"
+                in note["note"]), note
+        assert "left to the slate's other films by the frequency cap" in note["note"], note
+        assert _control(model, note["film_id"], 10, waves=1) >= 1  # alone: a control
