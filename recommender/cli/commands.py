@@ -317,7 +317,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from recommender.query.export import write_recommendations
     from recommender.query.recommend import recommend_user
 
-    if args.out is None:  # one user's or a --watched list's films: a page, as HTTP bounds it
+    # a printed page, as HTTP bounds it (--users/--all without --out are told to give one)
+    if args.out is None and (args.user is not None or getattr(args, "watched", None)):
         check_served_k(args.k)
     if getattr(args, "watched", None):
         if args.include_seen:

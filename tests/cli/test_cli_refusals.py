@@ -314,6 +314,9 @@ def test_exports_are_not_bounded_as_pages(capsys: pytest.CaptureFixture[str], mo
                          "--out", tmp_path / "r.csv")
     assert code == 0, err
     assert len((tmp_path / "r.csv").read_text().splitlines()) > 3 * 120
+    # an export without --out is told it needs one, whatever its k (not to lower k)
+    code, out, err = run(capsys, "recommend", model_dir, "--all", "-k", 15)
+    assert code != 0 and "need --out" in err and "k must be" not in err, err
 
 
 def test_a_like_film_given_twice_is_noted(capsys: pytest.CaptureFixture[str],
