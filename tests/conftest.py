@@ -90,12 +90,22 @@ def shared_datasets() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _one_report_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every campaign report a test makes in this process is made at one time, the clock's as
-    the test starts: a report says how much of each wave's window had passed (its ``as_of``),
-    so two reports a test compares (the CLI's and HTTP's, one with places and one without)
-    differed when a second ticked between them. A test of the clock itself sets its own."""
+def _one_report_time(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every campaign report a test makes in this process is made at one time, the clock's at
+    its first report: a report says how much of each wave's window had passed (its
+    ``as_of``), so two reports a test compares (the CLI's and HTTP's, one with places and one
+    without) differed when a second ticked between them. A test marked ``report_clock`` reads
+    the clock at each report; one that sets ``report_now`` itself sets its own."""
+    if request.node.get_closest_marker("report_clock"):
+        return
     from recommender.campaigns import report
 
-    now = report.report_now()
-    monkeypatch.setattr(report, "report_now", lambda: now)
+    clock = report.report_now
+    first: list[int] = []
+
+    def once() -> int:
+        if not first:
+            first.append(clock())
+        return first[0]
+
+    monkeypatch.setattr(report, "report_now", once)

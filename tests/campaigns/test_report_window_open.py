@@ -86,3 +86,19 @@ def test_cli_equals_http_at_an_injected_time(store_url: str, tmp_path: Path,
     assert f"as of 2024-03-24 00:00:00 UTC (unix {SENT2 + 3 * DAY})" in head, head
     assert "the window is still open (note below)" in head, head
     assert "the window is still open: wave 1 23, wave 2 3 of 30 days passed" in out, out
+
+
+@pytest.mark.report_clock
+def test_a_report_is_made_at_the_clock_s_time_by_default(store_url: str) -> None:
+    """Without ``as_of`` the report's time is the clock's, in unix seconds (conftest fixes it
+    per test elsewhere; this test reads the real one)."""
+    import time
+
+    s = open_store(store_url)
+    try:
+        before = int(time.time())
+        body = campaign_report(s, "plan-w", 30.0)
+        after = time.time()
+    finally:
+        s.close()
+    assert before <= body["as_of"] <= after
