@@ -175,6 +175,23 @@ def ari(a: NDArray[Any], b: NDArray[Any]) -> float:
     return (index - expected) / (max_index - expected)
 
 
+def timeless_log(root: Path, n_users: int = 150, n_films: int = 60) -> tuple[Path, Path]:
+    """(a small demo folder, a folder whose interactions.csv is that log's user_id, film_id
+    alone: no timestamp, no catalog, no users)."""
+    import csv
+
+    src = demo.generate(root / "demo", n_users=n_users, n_films=n_films)
+    log = root / "log"
+    log.mkdir()
+    with open(src / "interactions.csv", newline="") as fh, \
+            open(log / "interactions.csv", "w", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["user_id", "film_id"])
+        for row in csv.DictReader(fh):
+            w.writerow([row["user_id"], row["film_id"]])
+    return src, log
+
+
 def make_demo(folder: Path, **kwargs: Any) -> Path:
     return demo.generate(folder, **kwargs)
 

@@ -8,24 +8,14 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli as run
+from helpers import timeless_log
 
-from recommender.io import demo
 from recommender.model import artifact
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("users-file")
-    src = demo.generate(root / "demo", n_users=150, n_films=60)
-    log = root / "log"
-    log.mkdir()
-    with open(src / "interactions.csv", newline="") as fh, \
-            open(log / "interactions.csv", "w", newline="") as out:
-        w = csv.writer(out)
-        w.writerow(["user_id", "film_id"])
-        for row in csv.DictReader(fh):
-            w.writerow([row["user_id"], row["film_id"]])
-    return log
+    return timeless_log(tmp_path_factory.mktemp("users-file"))[1]
 
 
 def _train(capsys: pytest.CaptureFixture[str], data: Path, out: Path, *extra: object) -> None:

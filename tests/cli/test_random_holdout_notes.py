@@ -7,7 +7,6 @@ body is the CLI's."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 from pathlib import Path
@@ -16,9 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli as run
-from helpers import synthetic_model
+from helpers import synthetic_model, timeless_log
 
-from recommender.io import demo
 from recommender.model import artifact, calibration
 from service.app import create_app
 from service.settings import Settings
@@ -95,15 +93,7 @@ def test_a_horizon_stored_before_the_flag_reads_as_then() -> None:
 
 def test_train_warns_on_a_log_without_times(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    src = demo.generate(tmp_path / "demo", n_users=150, n_films=60)
-    log = tmp_path / "log"
-    log.mkdir()
-    with open(src / "interactions.csv", newline="") as fh, \
-            open(log / "interactions.csv", "w", newline="") as out:
-        w = csv.writer(out)
-        w.writerow(["user_id", "film_id"])
-        for row in csv.DictReader(fh):
-            w.writerow([row["user_id"], row["film_id"]])
+    src, log = timeless_log(tmp_path)
     for data, random in ((log, True), (src, False)):
         code, _, err = run(capsys, "train", "--data", data, "--out", tmp_path / f"m{random}",
                            "--no-tune", "--factors", 4, "--iterations", 2, "--segments", 2)
