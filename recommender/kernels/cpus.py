@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 OWN_CGROUP = Path("/proc/self/cgroup")
@@ -67,13 +68,27 @@ def cpu_quota(root: Path = CGROUP_ROOT, own: Path = OWN_CGROUP) -> int | None:
     return min(found, default=None)
 
 
-def available_cpus() -> int:
-    """The CPUs this process may keep busy: those of its affinity (all of them where the
-    system has none: macOS, Windows), at most its cgroup quota's (``cpu_quota``)."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+def _affinity() -> int:
+    """The CPUs of this process's affinity (all of them where the system has none: macOS,
+    Windows)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
         os.cpu_count() or 1)
+
+
+def available_cpus() -> int:
+    """The CPUs this process may keep busy: those of its affinity, at most its cgroup quota's
+    (``cpu_quota``)."""
     quota = cpu_quota()
-    return max(1, cpus if quota is None else min(cpus, quota))
+    return max(1, _affinity() if quota is None else min(_affinity(), quota))
+
+
+def usable_threads(pools: list[dict[str, Any]], cpus: int | None = None) -> int:
+    """The threads a search or a fit may run at once: this process's CPUs (``cpus``, default
+    ``available_cpus``), or fewer where an OpenMP pool of ``pools`` (``threadpool_info()``) is
+    set lower (OMP_NUM_THREADS=1 keeps them on one thread)."""
+    cpus = available_cpus() if cpus is None else cpus
+    openmp = [int(p["num_threads"]) for p in pools if p.get("user_api") == "openmp"]
+    return max(1, min([cpus, *openmp]))
 
 
 def fit_threads() -> int:
@@ -81,9 +96,9 @@ def fit_threads() -> int:
     for: 0 (OpenMP's own count: the affinity's, ``OMP_NUM_THREADS`` or a ``threadpool_limits``
     in force) without a cgroup CPU quota; under one, that count capped by the quota (OpenMP
     counts the affinity: 64 threads on a 4-CPU quota of a 64-core host)."""
-    if cpu_quota() is None:
+    quota = cpu_quota()
+    if quota is None:
         return 0
     from threadpoolctl import threadpool_info
 
-    openmp = [int(p["num_threads"]) for p in threadpool_info() if p.get("user_api") == "openmp"]
-    return max(1, min([available_cpus(), *openmp]))
+    return usable_threads(threadpool_info(), max(1, min(_affinity(), quota)))

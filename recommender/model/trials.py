@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
-from recommender.kernels.cpus import available_cpus
+from recommender.kernels.cpus import available_cpus, usable_threads
 from recommender.model import ease, prior
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE, TrainConfig
 from recommender.model.training import fit_factors
@@ -65,15 +65,6 @@ def trial_limits(pools: list[dict[str, Any]], cap: int | None = None) -> dict[st
 
 # the threads the search may use, read as ``trial_threads`` starts (before its cap)
 _USABLE: list[int] = []
-
-
-def usable_threads(pools: list[dict[str, Any]], cpus: int | None = None) -> int:
-    """The threads a search may run at once: this process's CPUs (``cpus``, default
-    ``available_cpus``: its affinity, at most its cgroup CPU quota), or fewer where an OpenMP
-    pool is set lower (OMP_NUM_THREADS=1 keeps the search on one thread)."""
-    cpus = available_cpus() if cpus is None else cpus
-    openmp = [int(p["num_threads"]) for p in pools if p.get("user_api") == "openmp"]
-    return max(1, min([cpus, *openmp]))
 
 
 @contextmanager
