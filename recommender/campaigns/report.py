@@ -77,10 +77,10 @@ from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
 from recommender.model.calibration import horizon_factor, scale, uncalibrated
+from recommender.model.calibration_horizon import DAY
 from recommender.model.model import Model
 
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
-DAY = 86_400
 MIN_WINDOW_DAYS = 1 / DAY  # one second: timestamps are whole seconds
 MAX_WINDOW_DAYS = 3650.0   # the bound of every surface (HTTP, CLI, Studio)
 WINDOW_RULE = f"days in [1/86400, {MAX_WINDOW_DAYS:g}] (at least one second)"  # said by each

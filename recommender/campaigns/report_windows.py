@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from recommender.io.text import utc_time
-
-DAY = 86_400
+from recommender.model.calibration_horizon import DAY
 
 
 def early_text(early: int, dated: bool, sent: bool = False) -> str:
