@@ -246,20 +246,9 @@ def attribute_spellings(model: Model, shown: int = 3) -> None:
 def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
     """How many of ``given`` (ids, not in the ``IdMap`` ``known``) equal one of ``known`` once
     leading zeros are dropped from both, and the first three as "'7' for '007'"; None if none."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from recommender.io.id_twins import no_zeros
 
-    miss = np.asarray(given, str)
-    if not len(miss):
-        return None
-    known_ids = np.asarray(known.ids, str)
-    at = pc.index_in(pc.utf8_ltrim(pa.array(miss, pa.string()), "0"),
-                     value_set=pc.utf8_ltrim(pa.array(known_ids, pa.string()), "0"))
-    at_np = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
-    hit = np.flatnonzero(at_np >= 0)
-    pairs = ", ".join(f"{str(miss[i])!r} for {str(known_ids[at_np[i]])!r}" for i in hit[:3])
-    return (len(hit), pairs) if len(hit) else None
+    return _twins(given, known, no_zeros)
 
 
 def space_twins(given: Any, known: Any) -> tuple[int, str] | None:
@@ -267,22 +256,25 @@ def space_twins(given: Any, known: Any) -> tuple[int, str] | None:
     surrounding whitespace is stripped from both and letter case folded, and the first three
     as "'u1 ' for 'u1'"; None if none. A padded or re-cased export's rows were left out, and
     the only warning (none at all when some ids matched) blamed leading zeros."""
+    from recommender.io.id_twins import no_spaces_or_case
+
+    return _twins(given, known, no_spaces_or_case)
+
+
+def _twins(given: Any, known: Any, loosen: Any) -> tuple[int, str] | None:
+    """(how many of ``given`` match ``known`` once loosened, the first three as "'g' for
+    'k'"), None if none (``io.id_twins.loose_matches``)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+
+    from recommender.io.id_twins import loose_matches
 
     miss = np.asarray(given, str)
     if not len(miss):
         return None
     known_ids = np.asarray(known.ids, str)
-
-    def loose(values: Any) -> pa.Array:
-        return pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
-
-    at = pc.index_in(loose(miss), value_set=loose(known_ids))
-    at_np = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
-    hit = np.flatnonzero(at_np >= 0)
-    pairs = ", ".join(f"{str(miss[i])!r} for {str(known_ids[at_np[i]])!r}" for i in hit[:3])
+    hit, at = loose_matches(miss, known_ids, loosen)
+    pairs = ", ".join(f"{str(miss[i])!r} for {str(known_ids[j])!r}"
+                      for i, j in zip(hit[:3], at, strict=False))
     return (len(hit), pairs) if len(hit) else None
 
 

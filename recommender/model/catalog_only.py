@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from recommender.io.dataset import Catalog
+from recommender.io.id_twins import any_writing, loose_matches
 from recommender.io.ids import IdMap
 
 KEY = "catalog_without_interactions"
@@ -81,21 +81,13 @@ def coverage(catalog: Catalog | None, films: IdMap) -> dict[str, Any] | None:
     has_row[at[at >= 0]] = True
     without = np.flatnonzero(~has_row)
     stray = ids.filter(pa.array(at < 0))
-    near = np.asarray(pc.index_in(_loose(stray), value_set=_loose(films.ids)).fill_null(-1)
-                      .to_numpy(zero_copy_only=False), dtype=np.int64)
-    hit = np.flatnonzero(near >= 0)
-    pairs = [[str(stray[int(i)]), str(films.ids[near[i]])] for i in hit[:SHOWN]]
+    hit, near = loose_matches(stray, films.ids, any_writing)
+    pairs = [[str(stray[int(i)]), str(films.ids[j])] for i, j in zip(hit[:SHOWN], near,
+                                                                      strict=False)]
     return {"films": len(ids), "of_the_log": int(np.count_nonzero(at >= 0)),
             "log_films_without_row": int(len(without)),
             "first_without_row": films.ids[without[:SHOWN]].tolist(),
             "near": int(len(hit)), "near_pairs": pairs}
-
-
-def _loose(ids: Any) -> pa.Array:
-    """``ids`` with surrounding spaces and leading zeros dropped, lower-cased, in NFC."""
-    text = pc.utf8_normalize(pa.array(np.asarray(ids, dtype=str), pa.string())
-                             if not isinstance(ids, pa.Array) else ids, "NFC")
-    return pc.utf8_ltrim(pc.utf8_lower(pc.utf8_trim_whitespace(text)), "0")
 
 
 def near_text(covered: dict[str, Any]) -> str:
