@@ -89,11 +89,6 @@ def describe_validation_error(err: dict[str, Any]) -> str:
             "request body is not valid JSON"
     if kind == "unknown_query_parameter":  # service.deps.reject_unknown_query's own sentence
         return str(err.get("msg", f"unknown {where}"))
-    if kind == "model_attributes_type" and tuple(err.get("loc", ())) == ("body",) \
-            and isinstance(err.get("input"), bytes | bytearray):
-        # FastAPI hands on the raw bytes of a body not sent as JSON (curl -d sends a form)
-        return ("request body was not read as JSON: send the header "
-                "'Content-Type: application/json'")
     if kind == "missing":
         return f"{where} is required" if where != "request body" else \
             "a JSON request body is required"
