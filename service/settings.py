@@ -25,7 +25,7 @@ from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.errors import InvalidParameterError
 from recommender.model import layout
 from recommender.query.audience import MAX_K
-from recommender.query.page_size import SERVED_MAX_K
+from recommender.query.page_size import SERVED_MAX_K, SERVED_MAX_SEARCH_LIMIT
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from service import cors
 from service.auth import key_items
@@ -105,7 +105,8 @@ class Settings(BaseSettings):
                                         "recommendations at the next look); 0 = never look")
     max_k: int = Field(default=SERVED_MAX_K, ge=1, le=MAX_K,
                        description="largest k (page size) accepted")
-    max_search_limit: int = Field(default=1000, ge=1, description="largest limit of GET /films")
+    max_search_limit: int = Field(default=SERVED_MAX_SEARCH_LIMIT, ge=1,
+                                  description="largest limit of GET /films")
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
     max_slate_cells: int = Field(default=DEFAULT_MAX_SLATE_CELLS, ge=1,
                                  description="largest slate allocated (cinemas x films)")

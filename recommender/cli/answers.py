@@ -41,13 +41,13 @@ from recommender.cli.printing import (
 )
 from recommender.cli.summary import cmd_summary
 from recommender.io.text import plural, shown_cell
+from recommender.query.page_size import SERVED_MAX_SEARCH_LIMIT
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
     from recommender.query.audience import AudiencePage
 
-# the service's defaults (service/settings.py): GET /films's largest limit, the longest seed list
-MAX_SEARCH_LIMIT = 1000
+# the service's default (service/settings.py): the longest seed list
 MAX_SEED_USERS = 100_000
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
@@ -84,11 +84,10 @@ def _page_table(model: Model, page: AudiencePage, score: str) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from recommender.errors import InvalidParameterError
     from recommender.query.catalog import search_body, with_year
+    from recommender.query.page_size import check_search_limit
 
-    if args.limit > MAX_SEARCH_LIMIT:
-        raise InvalidParameterError(f"limit must be in [1, {MAX_SEARCH_LIMIT}], got {args.limit}")
+    check_search_limit(args.limit)  # GET /films's bound (RECOMMENDER_MAX_SEARCH_LIMIT), its message
     model = answer_model(args)
     body = search_body(model, args.query, args.limit, args.offset, args.genre)
     total, rows, genre = body["total"], body["films"], body["genre"]  # as the catalog writes it
@@ -367,7 +366,8 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("query", help="a title or part of one, any case, a year may follow "
                                  "(\"godfather 1972\"); empty = all")
     s.add_argument("--limit", "--k", "-k", dest="limit", type=_positive_int, default=20,
-                   help=f"page size (at most {MAX_SEARCH_LIMIT})")
+                   help="page size (at most RECOMMENDER_MAX_SEARCH_LIMIT, "
+                        f"{SERVED_MAX_SEARCH_LIMIT} unset)")
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--genre", help="only films of this genre (any case; spaces, hyphens "
                                    "and punctuation ignored where that names one genre)")

@@ -16,7 +16,7 @@ from typing import Any
 
 from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.model.min_cell import DEFAULT_MIN_CELL
-from recommender.query.page_size import SERVED_MAX_K
+from recommender.query.page_size import SERVED_MAX_K, SERVED_MAX_SEARCH_LIMIT
 
 #: (variable without ``RECOMMENDER_``, what it sets with its unit, its default as ``serve`` reads
 #: it: ``None`` for a setting unset by default, whose text says what unset means)
@@ -49,7 +49,8 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("EVENTS_POLL", "seconds between two looks at the store's new events (0: never)", "0.25"),
     ("MAX_K", "largest k (page size, users or films; the CLI's answers keep to it too)",
      str(SERVED_MAX_K)),
-    ("MAX_SEARCH_LIMIT", "largest limit of GET /films (films)", "1000"),
+    ("MAX_SEARCH_LIMIT", "largest limit of GET /films (films; search --limit keeps to it too)",
+     str(SERVED_MAX_SEARCH_LIMIT)),
     ("MAX_SEED_USERS", "longest lookalike seed list (users)", "100000"),
     ("MAX_SLATE_CELLS", "largest slate POST /distribution/slate allocates (cinemas x films; "
                         "more: 422)", str(DEFAULT_MAX_SLATE_CELLS)),
@@ -109,6 +110,8 @@ COMMAND_EPILOG = _items([
     "RECOMMENDER_MAX_K: the largest page (-k) of an answer that HTTP also gives (audience, "
     f"similar, lookalike, cold-start, recommend --user or --watched; default {SERVED_MAX_K}, "
     "as serve's): exports (audiences, recommend --out) take any k",
+    "RECOMMENDER_MAX_SEARCH_LIMIT: the largest search --limit (films; default "
+    f"{SERVED_MAX_SEARCH_LIMIT}, as serve's GET /films)",
     "RECOMMENDER_STORE, RECOMMENDER_CINEMAS, RECOMMENDER_PSEUDONYM_KEY: the campaign store, "
     "the cinema table and the pseudonym key when none is given (each command's --help)",
     "A value RECOMMENDER_PROGRESS or RECOMMENDER_MIN_CELL does not take stops any command "

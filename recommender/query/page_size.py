@@ -1,5 +1,7 @@
 """The largest page (k) an answer may hold: the library's bound and the one HTTP serves.
 
+The largest search page (``limit`` of ``GET /films``, ``search --limit``) is read here too.
+
 Light to import (no numpy): ``recommender --help``'s environment list names the default.
 """
 
@@ -11,6 +13,8 @@ from recommender.io.env_numbers import whole_number_from_env
 MAX_K = 100_000
 SERVED_MAX_K = 10_000  # the server's largest page unless RECOMMENDER_MAX_K says another
 MAX_K_ENV = "RECOMMENDER_MAX_K"
+SERVED_MAX_SEARCH_LIMIT = 1000  # GET /films's largest limit unless the variable says another
+MAX_SEARCH_LIMIT_ENV = "RECOMMENDER_MAX_SEARCH_LIMIT"
 
 
 def served_max_k() -> int:
@@ -23,3 +27,19 @@ def served_max_k() -> int:
         raise InvalidParameterError(f"the largest page is misconfigured: {MAX_K_ENV}={value} "
                                     f"must be at most {MAX_K:,}")
     return value
+
+
+def served_max_search_limit() -> int:
+    """The largest ``limit`` (films) of a title search, ``GET /films``'s and ``search``'s: the
+    server's ``RECOMMENDER_MAX_SEARCH_LIMIT`` (``SERVED_MAX_SEARCH_LIMIT`` when unset). The CLI
+    had its own 1000 and ignored the variable, so the two bounds could differ."""
+    return whole_number_from_env(MAX_SEARCH_LIMIT_ENV, SERVED_MAX_SEARCH_LIMIT,
+                                 "the largest search page", "films")
+
+
+def check_search_limit(limit: int, most: int | None = None) -> None:
+    """``limit`` against ``most`` (``served_max_search_limit`` when ``None``; the server passes
+    its setting): one message for ``GET /films`` and ``search``."""
+    most = served_max_search_limit() if most is None else most
+    if not 1 <= limit <= most:
+        raise InvalidParameterError(f"limit must be in [1, {most}], got {limit}")

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from recommender.errors import InvalidParameterError
 from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.catalog import search_body
 from recommender.query.filters import (
@@ -22,6 +21,7 @@ from recommender.query.filters import (
 )
 from recommender.query.limits import MAX_QUERY
 from recommender.query.linkable import check_filtered
+from recommender.query.page_size import check_search_limit
 from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.recommend import similar_films
 from service.access_log import page_rows, pseudonym_key, record_export
@@ -93,9 +93,7 @@ def search(
                                                    "that names one genre)",
                                        json_schema_extra={"x-vocabulary": "genre"})] = None,
 ) -> dict[str, Any]:
-    if limit > settings.max_search_limit:
-        raise InvalidParameterError(
-            f"limit must be in [1, {settings.max_search_limit}], got {limit}")
+    check_search_limit(limit, settings.max_search_limit)
     return search_body(engine.model, query, limit, offset, genre, counts=engine.film_counts)
 
 

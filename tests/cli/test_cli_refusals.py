@@ -339,3 +339,29 @@ def test_a_like_film_given_twice_is_noted(capsys: pytest.CaptureFixture[str],
     (tmp_path / "seeds.txt").write_text(f"{model.users.ids[0]}\n{model.users.ids[0]}\n")
     code, _, err = run(capsys, "lookalike", model_dir, "--seeds", tmp_path / "seeds.txt")
     assert code == 0 and "duplicate id dropped" in err, err
+
+
+def test_search_limit_is_bounded_as_over_http(capsys: pytest.CaptureFixture[str],
+                                              model_dir: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`search --limit` was bounded by a fixed 1000 while `GET /films?limit=` reads
+    RECOMMENDER_MAX_SEARCH_LIMIT: the CLI keeps to the server's setting, with its message."""
+    from service.settings import Settings
+
+    monkeypatch.delenv("RECOMMENDER_MAX_SEARCH_LIMIT", raising=False)
+    served = Settings().max_search_limit  # the server's own default: the oracle
+    code, _, err = run(capsys, "search", model_dir, "", "--limit", served + 1)
+    assert_refused(code, err, f"limit must be in [1, {served}], got {served + 1}")
+    code, out, err = run(capsys, "search", model_dir, "", "--limit", served, "--json")
+    assert code == 0, err
+    assert json.loads(out)["limit"] == served
+    monkeypatch.setenv("RECOMMENDER_MAX_SEARCH_LIMIT", "3")  # the server's setting, read alike
+    assert Settings().max_search_limit == 3
+    code, _, err = run(capsys, "search", model_dir, "", "--limit", 4)
+    assert_refused(code, err, "limit must be in [1, 3], got 4")
+    code, out, err = run(capsys, "search", model_dir, "", "-k", 3, "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["films"]) == 3
+    monkeypatch.setenv("RECOMMENDER_MAX_SEARCH_LIMIT", "0")  # refused, naming the variable
+    code, _, err = run(capsys, "search", model_dir, "", "--limit", 1)
+    assert_refused(code, err, "RECOMMENDER_MAX_SEARCH_LIMIT='0' must be at least 1")

@@ -145,6 +145,15 @@ def test_search_orders_by_viewers_and_paginates(client: TestClient, model: Model
     assert all(f["viewers"] == counts[model.film_index(f["film_id"])] for f in first["films"])
 
 
+def test_search_limit_beyond_the_setting_is_refused(client: TestClient) -> None:
+    """The bound `search --limit` shares (tests/cli/test_cli_refusals.py), with its message."""
+    most = Settings().max_search_limit
+    assert client.get("/films", params={"limit": most}).status_code == 200
+    r = client.get("/films", params={"limit": most + 1})
+    assert r.status_code == 422
+    assert r.json()["detail"] == f"limit must be in [1, {most}], got {most + 1}"
+
+
 def test_search_by_genre(client: TestClient, model: Model) -> None:
     body = client.get("/films", params={"genre": "g3", "limit": 100}).json()
     assert body["total"] == sum(group_of_film(f) == 3 for f in model.films.ids.tolist())
