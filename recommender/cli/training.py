@@ -423,7 +423,8 @@ def _not_the_data(out: str | None, data: str) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from recommender.evaluation.report import cli_evaluate
 
-    _not_the_data(getattr(args, "json_path", None), args.data)
+    path = getattr(args, "json_path", None)
+    _not_the_data(None if path == "-" else path, args.data)  # "-": stdout
     # the engine under test is trained as `train` would with the same options
     result: int = cli_evaluate(args, _train_config(args))
     return result

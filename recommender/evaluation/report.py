@@ -18,6 +18,8 @@ from recommender.io.atomic import atomic_file
 from recommender.io.text import table_text, utc_time
 from recommender.model.config import TrainConfig
 
+STDOUT = "-"  # evaluate's --json with no path, or "-": the report's JSON on stdout
+
 
 def cli_evaluate(args: Any, config: TrainConfig | None = None) -> int:
     """``recommender evaluate``: the engine trained with ``config`` (default: what ``train``
@@ -25,15 +27,19 @@ def cli_evaluate(args: Any, config: TrainConfig | None = None) -> int:
     from recommender.io import readers as data_mod
     from recommender.io.atomic import check_writable
 
-    if getattr(args, "json_path", None):  # not after the whole run
-        check_writable(args.json_path)
+    path = getattr(args, "json_path", None)  # STDOUT: the JSON on stdout, as --json elsewhere
+    if path and path != STDOUT:  # not after the whole run
+        check_writable(path)
     interactions = data_mod.load(args.data)
     report = evaluate(interactions, protocol=args.protocol, k=args.k,
                       seed=getattr(args, "seed", 0), config=config)
+    if path == STDOUT:
+        print(json_text(report), end="")  # the file's bytes, nothing else on stdout
+        return 0
     print(format_report(report))
-    if getattr(args, "json_path", None):
-        write_json(report, args.json_path)
-        print(f"report written to {args.json_path}")
+    if path:
+        write_json(report, path)
+        print(f"report written to {path}")
     return 0
 
 
@@ -188,12 +194,17 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def json_text(obj: Any) -> str:
+    """``obj`` as the report's JSON text (NaN as null, indented, a final newline)."""
+    return json.dumps(_clean(obj), indent=2, sort_keys=False) + "\n"
+
+
 def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
     """Write ``obj`` as JSON atomically (temporary file, then rename): never half-written."""
     p = Path(path)
+    text = json_text(obj)  # a value JSON cannot hold fails here, before any file is opened
     with atomic_file(p) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(_clean(obj), fh, indent=2, sort_keys=False)
-        fh.write("\n")
+        fh.write(text)
     return p
 
 

@@ -218,3 +218,30 @@ def test_the_time_protocol_header_says_its_cut_off() -> None:
         "12:00:00 UTC), 10 train / 5 test interactions")
     far = {**report, "split": {**report["split"], "cutoff_timestamp": -10**14}}
     assert "80th-percentile timestamp, -100,000,000,000,000 unix seconds)" in format_report(far)
+
+
+@pytest.mark.parametrize("spelling", [["--json"], ["--json", "-"]])
+def test_evaluate_json_without_a_path_prints_the_report_json(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        spelling: list[str]) -> None:
+    """Every other command's ``--json`` prints the JSON on stdout, while evaluate's took a
+    path only: ``--json`` alone (or ``--json -``) prints the file's bytes, nothing else, and
+    ``--json PATH`` still writes the file (the contract)."""
+    import recommender.evaluation.report as report_mod
+
+    report = {**_report(20, 20, 5), "nan": float("nan"), "np": np.float32(0.25)}
+    monkeypatch.setattr(report_mod, "evaluate", lambda *a, **kw: report)
+    monkeypatch.chdir(tmp_path)  # where a file named "-" would land
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    path = tmp_path / "report.json"
+    assert main(["evaluate", "--data", str(log), "--json", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert f"report written to {path}" in printed and "audience_recall@20" in printed
+    assert main(["evaluate", *spelling, "--data", str(log), "--seed", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert out == path.read_text(encoding="utf-8")
+    # the oracle: the standard library's encoding of the report, NaN as null
+    assert json.loads(out) == json.loads(json.dumps({**report, "nan": None, "np": 0.25}))
+    assert not (tmp_path / "-").exists() and sorted(p.name for p in tmp_path.iterdir()) == [
+        "log.csv", "report.json"]
