@@ -341,14 +341,19 @@ def measured_so_far(summary: dict[str, Any], blocks: dict[str, Any], plan_id: st
         film["measured_uplift"] = {"absolute_uplift": b.get("absolute_uplift"),
                                    "targets": b.get("measured_targets", 0),
                                    "controls": b.get("controls", 0)}
-    films = {f["film_id"] for f in summary.get("films", [])}
+    budget = {f["film_id"]: int(f.get("budget", 0)) for f in summary.get("films", [])}
+    flat = [f for f in no_effect_films(blocks) if f in budget]
+    # the advice only where taking it changes the plan: a film of no effect this wave still
+    # plans (left out, or its budget spent, it has budget 0 here: the option changes nothing)
+    planned = [f for f in flat if budget[f] > 0]
+    then = ("their remaining budget is planned all the same; leave them out with "
+            "--leave-out-no-effect (leave_out_no_effect) if that holds" if planned else
+            "none of them is planned in this wave (left out, left_out, or no budget left)")
     summary["no_effect"] = {
-        "films": [f for f in no_effect_films(blocks) if f in films],
+        "films": flat,
         "note": "films whose sent waves measured an absolute uplift (conversion share of "
                 "targets less that of controls, 0.05 = 5 points) with its whole 95% interval "
-                f"at or below 0, in plan {plan_id}'s report so far: unless left out "
-                "(left_out), their remaining budget is planned all the same; leave them out "
-                "with --leave-out-no-effect (leave_out_no_effect) if that holds"}
+                f"at or below 0, in plan {plan_id}'s report so far: {then}"}
 
 
 def _rows_of(store: CampaignStore, plan_id: str, sent_waves: int

@@ -324,10 +324,13 @@ def print_notes(summary: dict[str, Any]) -> None:
     for f in summary.get("films") or []:  # a next wave: what its previous plan's waves measured
         u = (f.get("measured_uplift") or {}).get("absolute_uplift")
         if f.get("film_id") in flat and u:  # none: a hand-made film, no note
-            then = ("left out (--leave-out-no-effect)" if f["film_id"] in left else
+            # the option named only where it changes the plan (given, it still advised it)
+            planned = f["film_id"] not in left and int(f.get("budget", 1)) > 0
+            then = (("left out (--leave-out)" if left[f["film_id"]]["why"] == "asked" else
+                     "left out (--leave-out-no-effect)") if f["film_id"] in left else
                     "its remaining budget is planned all the same (--leave-out-no-effect "
-                    "leaves such films out)")
-            print(f"{'note' if f['film_id'] in left else 'warning'}: film "
+                    "leaves such films out)" if planned else "no budget of it is left to plan")
+            print(f"{'warning' if planned else 'note'}: film "
                   f"{shown_cell(f['film_id'])}: the sent waves measured an uplift of "
                   f"{100 * u['estimate']:+.2f} points "
                   f"[{100 * u['low']:+.2f}, {100 * u['high']:+.2f}] (95%, conversion rate of "

@@ -6,6 +6,7 @@ controls all convert and its targets none (uplift -1), another's the reverse (+1
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -231,3 +232,57 @@ def plan_csv_rows(store: CampaignStore, plan_id: str, film: str) -> list[str]:
     rows = [r for part in store.iter_rows(plan_id) for r in part.to_pylist()]
     return [r["user_id"] for r in rows if r["film_id"] == film and r["wave"] == 1
             and r["group"] == "target"]
+
+
+ADVICE = "--leave-out-no-effect"
+
+
+@pytest.mark.parametrize("options", [["--leave-out-no-effect"], ["--leave-out", "FLAT"]])
+def test_the_advice_to_leave_out_is_given_only_where_it_changes_the_plan(
+        measured: Measured, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        options: list[str]) -> None:
+    """With the flat film left out (by the option itself, or by its id), the summary's
+    ``no_effect`` note (the --json body, the --summary file, HTTP) still advised passing
+    --leave-out-no-effect: taking that advice changes nothing. Without it, the advice stays."""
+    m = measured
+    argv = ["plan", m.model_dir, "--after", m.plan_id, "--store", m.db, "--json"]
+    code, out, err = run_cli(capsys, *argv, "--out", tmp_path / "all.csv")
+    assert code == 0, err
+    every = json.loads(out)["summary"]
+    assert every["no_effect"]["films"] == [m.flat]  # the oracle: planned, so advised
+    assert ADVICE in every["no_effect"]["note"] and f"{ADVICE} leaves such films out" in err
+    given = [m.flat if o == "FLAT" else o for o in options]
+    code, out, err = run_cli(capsys, *argv, *given, "--out", tmp_path / "next.csv",
+                             "--summary", tmp_path / "summary.json")
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    assert summary == json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["no_effect"]["films"] == [m.flat]  # still named: measured so
+    assert {f["film_id"]: f["budget"] for f in summary["films"]}[m.flat] == 0
+    assert ADVICE not in summary["no_effect"]["note"]
+    assert "none of them is planned in this wave" in summary["no_effect"]["note"]
+    said = [line for line in err.splitlines() if f"film {m.flat}: the sent waves" in line]
+    assert len(said) == 1 and said[0].startswith("note: ")
+    assert said[0].endswith(f"no effect; left out ({options[0]})")
+
+
+def test_no_advice_for_a_film_of_no_effect_whose_budget_is_spent(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A film of no effect whose sent waves spent its budget plans nothing: leaving it out
+    changes nothing, so neither the summary's note nor the CLI's line advises it."""
+    from recommender.campaigns.next_wave import measured_so_far
+    from recommender.cli.campaigns import print_notes
+
+    flat = {"estimate": -0.2, "low": -0.3, "high": -0.1}
+    blocks = {"f1": {"absolute_uplift": flat, "measured_targets": 9, "controls": 4}}
+    for budget, advised in ((0, False), (5, True)):
+        summary: dict[str, Any] = {"films": [{"film_id": "f1", "budget": budget}],
+                                   "left_out": [], "horizon": {}}
+        measured_so_far(summary, blocks, "plan-x")
+        assert summary["no_effect"]["films"] == ["f1"]
+        assert (ADVICE in summary["no_effect"]["note"]) is advised
+        print_notes(summary)
+        err = capsys.readouterr().err
+        assert (ADVICE in err) is advised, err
+        assert err.startswith("warning: film f1:" if advised else "note: film f1:"), err
+        assert ("no budget of it is left to plan" in err) is not advised, err
