@@ -22,8 +22,10 @@ def add_rollback_command(add: Add) -> None:
                         "version (default: the one current pointed at before; see `info MODEL "
                         "--versions`)")
     s.add_argument("--json", action="store_true",
-                   help="print what changed as JSON (model_folder, rolled_back_to, version, "
-                        "previous_version, model_version)")
+                   help="print what changed as JSON: model_folder; version folders "
+                        "rolled_back_to, version (now current) and replaced_version; model "
+                        "versions model_version (now) and previous_model_version (before; "
+                        "also previous_version, as /admin/reload names it)")
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
@@ -34,9 +36,11 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if args.json:
         print_body(done)
         return 0
+    replaced = done["replaced_version"]
     print(f"rolled back {args.model} to {done['rolled_back_to']}: now serving model "
-          f"{done['model_version']} (was {done['previous_version']}) as version "
-          f"{done['version']}; `recommender rollback {args.model}` undoes it")
+          f"{done['model_version']} (was {done['previous_model_version']}) as version "
+          f"{done['version']}{f' (replacing version {replaced})' if replaced else ''}; "
+          f"`recommender rollback {args.model}` undoes it")
     return 0
 
 

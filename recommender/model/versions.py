@@ -101,9 +101,12 @@ def target(kept: list[Version], to: str | None) -> Version:
 
 def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, Any]:
     """Publish the version ``to`` (``target``) of the model folder ``model`` as its newest,
-    current version. Returns what changed: ``rolled_back_to`` (the version's folder name),
-    ``version`` (the new current version's), ``previous_version`` and ``model_version`` (the
-    model versions served before and now). ``ArtifactError`` when it is refused (a damaged
+    current version. Returns what changed, as version folder names: ``rolled_back_to`` (the
+    version chosen), ``version`` (the new current one) and ``replaced_version`` (the one it
+    replaced); as model versions: ``model_version`` (served now) and
+    ``previous_model_version`` (served before; ``previous_version`` too, the name
+    ``/admin/reload`` answers it by: it sat beside ``version``, a folder name, with no
+    folder of its own said). ``ArtifactError`` when it is refused (a damaged
     or missing target, a flat folder, the current version): the folder is left as it was."""
     root = Path(model)
     kept = listed(root)
@@ -119,6 +122,7 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
 
     def swapped(new: Path, previous: Path | None) -> None:  # the folder's lock held
         swap.append([new.name, *_meta_texts(new, "model_version"),
+                     previous.name if previous else None,
                      *(_meta_texts(previous, "model_version") if previous else [None])])
 
     try:  # ``load`` first: the seal, then every file's size and SHA-256
@@ -138,9 +142,10 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
                             f"({layout.resolve(root).name}) serves already; nothing to roll back")
     # read as ``current`` was swapped, with the lock held: read after, a save that landed
     # since had removed the version replaced (previous_version None) and was named instead
-    version, model_version, previous = swap[0]
+    version, model_version, replaced, previous = swap[0]
     return {"model_folder": str(root), "rolled_back_to": chosen.name, "version": version,
-            "previous_version": previous, "model_version": model_version}
+            "replaced_version": replaced, "previous_version": previous,
+            "model_version": model_version, "previous_model_version": previous}
 
 
 def _meta_texts(folder: Path, *keys: str) -> list[str | None]:

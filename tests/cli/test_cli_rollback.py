@@ -97,3 +97,31 @@ def test_a_damaged_target_is_refused_in_one_line(
     assert code == 2 and "a flat model folder" in err
     code, _, err = run(capsys, "info", served, "--versions", "--store", "sqlite:///x.db")
     assert code == 2 and "--store does not apply with --versions" in err
+
+
+def test_rollback_json_says_each_version_as_a_folder_and_as_a_model(
+        pair: tuple[Model, Model], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``version`` is a folder name and ``previous_version`` a model version: the JSON said
+    the folder served now and the model served before, never the folder replaced. Each is
+    said both ways: folder names (rolled_back_to, version, replaced_version) and model
+    versions (model_version, previous_model_version; previous_version kept, unchanged)."""
+    first, second = pair
+    served = tmp_path / "served"
+    artifact.save(first, served)
+    artifact.save(second, served)
+    before = layout.resolve(served)  # the oracle: what `current` points at, before and after
+    older = layout.versions(served)[0]
+    code, out, err = run(capsys, "rollback", served, "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    after = layout.resolve(served)
+    assert body["rolled_back_to"] == older.name  # republished as a new version, after
+    assert body["replaced_version"] == before.name and body["version"] == after.name
+    assert [p.name for p in layout.versions(served)] == [before.name, after.name]
+    assert body["previous_model_version"] == body["previous_version"] == meta_version(before)
+    assert body["model_version"] == meta_version(after) == first.version
+    assert meta_version(before) == second.version
+    code, out, err = run(capsys, "rollback", served)  # the text says the same
+    assert code == 0, err
+    assert f"(was {first.version}) as version {layout.resolve(served).name} (replacing " \
+           f"version {after.name})" in out
