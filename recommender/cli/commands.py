@@ -81,10 +81,10 @@ def _print_json(body: Any, model: Model | None = None) -> None:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from recommender.io.demo import generate
+    from recommender.io.demo import CLI_OPTIONS, generate
 
     out = generate(args.out_dir, seed=args.seed, n_users=args.users, n_films=args.films,
-                   n_interactions=args.interactions, progress=show_progress())
+                   n_interactions=args.interactions, progress=show_progress(), names=CLI_OPTIONS)
     print(f"wrote demo data to {out}")
     return 0
 

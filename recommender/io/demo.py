@@ -35,7 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,11 @@ CINEMAS_FILE = PLACES_CINEMAS_FILE
 GROUP = "group"
 
 
+#: what ``recommender demo-data`` calls the parameters (``generate``'s ``names``): its errors
+#: named ``n_interactions``, a name the user never typed
+CLI_OPTIONS = {"n_users": "--users", "n_films": "--films", "n_interactions": "--interactions"}
+
+
 def generate(
     out_dir: str | os.PathLike[str],
     *,
@@ -108,6 +113,7 @@ def generate(
     n_interactions: int | None = None,
     n_groups: int | None = None,
     progress: bool = False,
+    names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a demo data folder to ``out_dir`` and return its path.
 
@@ -120,12 +126,14 @@ def generate(
     1..n_users, got 8"). ``n_interactions`` is 100,000 by default, the demo's density
     (100,000 of 3,000 x 400 pairs) at another size, within what the size allows
     (``demo-data --users 300 --films 60`` was refused for the 100,000 it never asked for).
+    ``names``: what a refusal calls each parameter (``{"n_users": "--users"}`` for the CLI,
+    whose errors named the Python parameters); unlisted, its own name.
     """
     n_groups = min(8, n_users) if n_groups is None else n_groups
     if n_interactions is None:
         lo, hi = interaction_range(n_users, n_films)
         n_interactions = min(max(round(100_000 * n_users * n_films / 1_200_000), lo), hi)
-    _check_parameters(n_users, n_films, n_interactions, n_groups)
+    _check_parameters(n_users, n_films, n_interactions, n_groups, names or {})
     out = Path(out_dir)
     _check_target(out)
     steps = tqdm(total=5, desc="demo data", disable=not progress, unit="step")
@@ -201,24 +209,28 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
 # Parameters and the target folder
 
 
-def _check_parameters(n_users: int, n_films: int, n_interactions: int, n_groups: int) -> None:
+def _check_parameters(n_users: int, n_films: int, n_interactions: int, n_groups: int,
+                      names: Mapping[str, str]) -> None:
+    """Refuse a size no demo has, calling each parameter what ``names`` says (``generate``)."""
+    users, films, groups, inter = (names.get(n, n) for n in ("n_users", "n_films", "n_groups",
+                                                             "n_interactions"))
     if n_users < 1:
-        raise InvalidParameterError(f"n_users must be >= 1, got {n_users}")
+        raise InvalidParameterError(f"{users} must be >= 1, got {n_users}")
     # each user watches 5 to half the catalog films, half of that on average: below 20 films
     # no count of interactions fits (12 films asked for 200..120)
     if n_films < 4 * MIN_PER_USER:
-        raise InvalidParameterError(f"n_films must be >= {4 * MIN_PER_USER} (each user watches "
+        raise InvalidParameterError(f"{films} must be >= {4 * MIN_PER_USER} (each user watches "
                                     f"at least {MIN_PER_USER} films, a quarter of the catalog "
                                     f"on average), got {n_films}")
     if n_groups < 1 or n_groups > n_users:
-        raise InvalidParameterError(f"n_groups must be in 1..n_users, got {n_groups}")
+        raise InvalidParameterError(f"{groups} must be in 1..{users}, got {n_groups}")
     if n_groups > max_groups():
-        raise InvalidParameterError(f"n_groups must be <= {max_groups()}, got {n_groups}")
+        raise InvalidParameterError(f"{groups} must be <= {max_groups()}, got {n_groups}")
     lo, hi = interaction_range(n_users, n_films)
     if not lo <= n_interactions <= hi:
         raise InvalidParameterError(
-            f"n_interactions (--interactions) must be in {lo}..{hi} for {n_users} users and "
-            f"{n_films} films, got {n_interactions}")
+            f"{inter} must be in {lo}..{hi} for {n_users} users ({users}) and {n_films} films "
+            f"({films}), got {n_interactions}")
 
 
 def interaction_range(n_users: int, n_films: int) -> tuple[int, int]:

@@ -135,7 +135,7 @@ def test_another_size_without_a_count_takes_the_demo_s_density(tmp_path: Path,
     assert m["n_interactions"] == max(lo, round(100_000 * 300 * 60 / (3000 * 400))) == 1500
     code, _, err = run_cli(capsys, "demo-data", tmp_path / "e", "--users", 300, "--films", 60,
                            "--interactions", 100_000)
-    assert code == 2 and "n_interactions (--interactions) must be in 1500..4500" in err
+    assert code == 2 and "error: --interactions must be in 1500..4500" in err
     assert not (tmp_path / "e").exists()
 
 
