@@ -76,6 +76,7 @@ from recommender.campaigns.wave_sends import plan_created, wave_send_times
 from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
+from recommender.io.text import days_text
 from recommender.model.calibration import horizon_factor, scale, uncalibrated
 from recommender.model.calibration_horizon import DAY
 from recommender.model.model import Model
@@ -341,6 +342,7 @@ def predicted_scaling(horizon: dict[str, Any], window_days: float
     curve = horizon.get("curve") or horizon.get("horizon_curve")
     cal = {"horizon_days": days, "horizon_curve": curve}
     k = horizon_factor(cal, window_days) if days else None
+    span = days_text(float(days)) if days else ""  # as every text says the horizon
     if uncalibrated(horizon):  # a plan stored before the flag too (its description)
         how = ("not scaled: the plan's model had no calibration, so every p is 0 and so are "
                "the predicted conversions, whatever the window")
@@ -348,10 +350,10 @@ def predicted_scaling(horizon: dict[str, Any], window_days: float
         how = ("not scaled: the plan's probabilities have no horizon in days, so predicted "
                "conversions cover the calibration's held-out slice, whatever the window")
     elif len((curve or {}).get("days") or []) >= 2:  # what horizon_factor reads as a curve
-        how = (f"each p stretched from {days:g} to {window_days:g} days: 1 - (1 - p) ** k, "
+        how = (f"each p stretched from {span} to {window_days:g} days: 1 - (1 - p) ** k, "
                f"k = {k:.4g} from the measured activity curve (calibration.scale)")
     else:
-        how = (f"each p stretched from {days:g} to {window_days:g} days: 1 - (1 - p) ** k, "
+        how = (f"each p stretched from {span} to {window_days:g} days: 1 - (1 - p) ** k, "
                f"k = window / horizon = {k:.4g} (calibration.scale; the plan's summary holds "
                "no activity curve, so activity is taken as even over time)")
     return cal, {"horizon_days": days, "window_days": window_days,

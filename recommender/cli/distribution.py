@@ -155,14 +155,14 @@ def _no_forecast(model: Any, horizon: dict[str, Any], then: str = "") -> None:
 
 def _print_demand(body: dict[str, Any], model: Any) -> None:
     from recommender.cli.printing import film_named
-    from recommender.io.text import plural, shown_cell
+    from recommender.io.text import days_text, plural, shown_cell
     from recommender.model import calibration
 
     what = film_named(model, body["film_id"]) if body["film_id"] else (
         "a new film like " + ", ".join(body["cold_start"]["comparable_film_ids"]
                                        + body["cold_start"]["genres"]))
     days = body["horizon"].get("days")
-    horizon = (f"calibration horizon: {days:.1f} days" if isinstance(days, int | float)
+    horizon = (f"calibration horizon: {days_text(days)} days" if isinstance(days, int | float)
                else "calibration horizon: the held-out slice"
                if calibration.measured(model.calibration) else "no calibration")
     viewers = plural(body["viewers"], "viewer", sep=",")

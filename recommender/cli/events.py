@@ -34,7 +34,7 @@ from recommender.cli.events_status import add_status_parser, cmd_events_status
 from recommender.cli.printing import print_table
 from recommender.cli.stores import _store
 from recommender.errors import InvalidParameterError
-from recommender.io.text import plural
+from recommender.io.text import days_text, plural
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 IMPORT_BATCH = 10_000
@@ -314,7 +314,7 @@ def _campaign_list(args: argparse.Namespace) -> int:
                        p["totals"].get("contacts", ""),
                        _num(p["totals"].get("expected_conversions")),
                        spans[p["plan_id"]] if p["plan_id"] in spans
-                       else f"{p['horizon_days']:g}",
+                       else days_text(p["horizon_days"]),
                        "no" if not p.get("withdrawn") else p["withdrawn"]["sent_waves"]]
                       for p in plans])
         said = set(spans.values())

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from recommender.io.text import plural, shown_cell
+from recommender.io.text import days_text, plural, shown_cell
 from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def horizon_span(horizon: dict[str, Any] | None) -> str:
     horizon = horizon or {}
     days = horizon.get("days")
     if isinstance(days, int | float):
-        return f"{days:g} days, the calibration horizon"
+        return f"{days_text(days)} days, the calibration horizon"
     if uncalibrated(horizon):
         return "no span: every p is 0, the model has no calibration"
     if horizon.get("description"):

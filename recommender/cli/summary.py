@@ -17,7 +17,7 @@ from recommender.cli.printing import (
     print_table,
     split_table,
 )
-from recommender.io.text import plural
+from recommender.io.text import days_text, plural
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -62,7 +62,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     horizon = body.get("horizon") or {}
     days = horizon.get("days")
-    within = (f"within {days:g} days" if isinstance(days, int | float)
+    within = (f"within {days_text(days)} days" if isinstance(days, int | float)
               else "(horizon below)" if horizon.get("description") else "(no calibration)")
     def span(v: list[float] | None, fmt: str) -> str:
         return "-" if v is None else f"{v[0]:{fmt}} to {v[1]:{fmt}}"

@@ -88,6 +88,13 @@ def listing(items: Sequence[str], most: int) -> str:
                                       else "")
 
 
+def days_text(days: float) -> str:
+    """A span in days as every text says it (the calibration horizon: ``summary`` printed
+    ``460.299`` and ``distribution`` ``460.3`` of one model): its stored digits (3 decimals at
+    most), trailing zeros dropped (``7``, ``0.25``)."""
+    return f"{days:g}"
+
+
 def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
     """``n`` and the noun in its number: ``1 cinema``, ``2 cinemas``, ``0 cities`` (``nouns``:
     the plural when it is not ``noun + "s"``; ``sep=","``: thousands separated)."""

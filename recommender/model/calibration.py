@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommender.io.text import days_text
 from recommender.model.calibration_fit import (
     FEATURES,
     KNOTS,
@@ -407,8 +408,8 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
                     f"are equal), so it has no span in days; {RANDOM_HOLDOUT_NOTE}")}
     return {"days": days, "calibrated": True, "random_holdout": False, **source,
             "description": (
-        f"probability ({kind}) of watching within {days:g} days, the span of the held-out "
-        "slice (the latest training interactions); for a horizon of D days use "
+        f"probability ({kind}) of watching within {days_text(days)} days, the span of the "
+        "held-out slice (the latest training interactions); for a horizon of D days use "
         "calibration.scale(p, calibration, D) = 1 - (1 - p) ** k(D), where k(D) is the "
         "growth of known users' activity over D days measured on past cuts of the training "
         "data (horizon_curve; past its last point it keeps its last pace): an approximation "
