@@ -37,34 +37,56 @@ def _cpus(quota: str, period: str) -> int | None:
     return max(1, math.ceil(q / p))
 
 
+def _own_path(own: Path, v1: bool) -> list[str]:
+    """This process's cgroup path in ``/proc/self/cgroup``, as its parts: the v2 line's
+    ("0::/path"), or with ``v1`` the line of the hierarchy whose controllers include ``cpu``
+    ("4:cpu,cpuacct:/path"); none when the line is missing."""
+    path = ""
+    for line in (_read(own) or "").splitlines():
+        number, _, rest = line.partition(":")
+        controllers, colon, where = rest.partition(":")
+        if colon and (number.strip() != "0" and "cpu" in controllers.split(",") if v1
+                      else number == "0" and not controllers):
+            path = where.strip()
+            break
+    return [p for p in path.split("/") if p not in ("", ".", "..")]
+
+
+def _folders(mount: Path, parts: list[str]) -> list[Path]:
+    """The cgroup at ``parts`` under ``mount`` and each one above it, up to ``mount`` itself
+    (a parent's quota limits its children too; ``mount`` alone for no parts)."""
+    return [mount.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)]
+
+
 def _v2_folders(root: Path, own: Path) -> list[Path]:
     """The folders whose ``cpu.max`` limits this process under cgroup v2: its own cgroup
     (``/proc/self/cgroup``'s "0::/path" line, the path under ``root``) and each one above it,
-    up to ``root`` itself (a parent's quota limits its children too); ``root`` alone when
-    the line is missing."""
-    path = ""
-    for line in (_read(own) or "").splitlines():
-        if line.startswith("0::"):
-            path = line[3:].strip()
-            break
-    parts = [p for p in path.split("/") if p not in ("", ".", "..")]
-    return [root.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)]
+    up to ``root`` itself; ``root`` alone when the line is missing."""
+    return _folders(root, _own_path(own, v1=False))
+
+
+def _v1_folders(root: Path, own: Path) -> list[Path]:
+    """The folders whose ``cpu.cfs_quota_us`` limits this process under cgroup v1: as
+    ``_v2_folders``, its cpu hierarchy's line ("N:cpu,cpuacct:/path") under ``root/cpu``
+    (only ``root/cpu`` was read: a quota on the process's own cgroup was missed)."""
+    return _folders(root / "cpu", _own_path(own, v1=True))
 
 
 def cpu_quota(root: Path = CGROUP_ROOT, own: Path = OWN_CGROUP) -> int | None:
     """The CPUs a cgroup quota allows this process (ceil(quota / period), at least 1), or None
     when there is none. ``root``: where the cgroup file system is mounted; ``own``: the
     process's ``/proc/self/cgroup``. The smallest of the v2 quotas (``_v2_folders``) and the v1
-    one (``root/cpu``); a file missing, unreadable or not a quota counts as none, never an
+    ones (``_v1_folders``); a file missing, unreadable or not a quota counts as none, never an
     error."""
     found: list[int] = []
     for folder in _v2_folders(root, own):
         fields = (_read(folder / "cpu.max") or "").split()
         if len(fields) == 2 and (cpus := _cpus(*fields)) is not None:
             found.append(cpus)
-    v1 = [_read(root / "cpu" / f"cpu.cfs_{n}_us") for n in ("quota", "period")]
-    if v1[0] is not None and v1[1] is not None and (cpus := _cpus(v1[0], v1[1])) is not None:
-        found.append(cpus)
+    for folder in _v1_folders(root, own):
+        v1 = [_read(folder / f"cpu.cfs_{n}_us") for n in ("quota", "period")]
+        if v1[0] is not None and v1[1] is not None and (cpus := _cpus(v1[0], v1[1])) is not None:
+            found.append(cpus)
     return min(found, default=None)
 
 

@@ -130,3 +130,28 @@ def test_a_fit_asked_for_no_thread_count_keeps_to_the_quota(
     monkeypatch.setattr(cpus, "cpu_quota", lambda *a, **k: 1)
     assert make_backend(TrainConfig()).num_threads == 1
     assert make_backend(TrainConfig(), threads=3).num_threads == 3  # asked for: as asked
+
+
+def test_a_v1_quota_on_the_process_cgroup_or_above_it(tmp_path: Path) -> None:
+    """Under cgroup v1 only ``root/cpu`` was read: a quota on the process's own cpu cgroup
+    (/proc/self/cgroup's "N:cpu,cpuacct:/path" line), or on a folder above it, was missed.
+    The smallest quota from the own folder up to the mount wins, as under v2."""
+    own = tmp_path / "self-cgroup"
+    own.write_text("11:memory:/ignored\n4:cpuacct,cpu:/kubepods/pod7/box\n"
+                   "1:name=systemd:/elsewhere\n0::/unused\n", encoding="ascii")
+
+    def v1(quota: int) -> dict[str, str]:
+        return {"cpu.cfs_quota_us": f"{quota}\n", "cpu.cfs_period_us": "100000\n"}
+
+    root = fake(tmp_path / "cg", {f"cpu/kubepods/pod7/box/{n}": t for n, t in v1(300000).items()}
+                | {f"cpu/kubepods/pod7/{n}": t for n, t in v1(-1).items()}
+                | {f"cpu/elsewhere/{n}": t for n, t in v1(100000).items()}
+                | {f"memory/ignored/{n}": t for n, t in v1(100000).items()})
+    assert cpus.cpu_quota(root, own) == ceil_cpus(300000, 100000)
+    fake(root, {f"cpu/kubepods/{n}": t for n, t in v1(200000).items()})  # a parent's: smaller
+    assert cpus.cpu_quota(root, own) == ceil_cpus(200000, 100000)
+    fake(root, {f"cpu/{n}": t for n, t in v1(150000).items()})  # the mount's: smaller still
+    assert cpus.cpu_quota(root, own) == ceil_cpus(150000, 100000)
+    # a path not mounted here (the container sees its own cgroup at the mount): the mount's
+    own.write_text("4:cpu,cpuacct:/docker/abc123\n", encoding="ascii")
+    assert cpus.cpu_quota(root, own) == ceil_cpus(150000, 100000)
