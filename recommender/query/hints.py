@@ -69,21 +69,64 @@ def _folded(model: Model) -> tuple[NDArray[np.str_], NDArray[np.str_]]:
     return _FOLDED.put(model, (folded, bare))
 
 
+def front(name: str) -> str:
+    """A stripped name with a trailing article moved to the front, as search reads titles
+    (``titles.title_names``): "matrix, the" is "the matrix", "auberge espagnole, l'"
+    "l'auberge espagnole"; any other name as it is."""
+    from recommender.query.titles import _TRAILING_ARTICLE
+
+    m = _TRAILING_ARTICLE.match(name)
+    if m is None:
+        return name
+    article = m.group("article")
+    return article + ("" if article.endswith("'") else " ") + m.group("body")
+
+
+_NAMED: Kept[dict[str, list[int]]] = Kept()  # per model, see _named
+_ALTERNATIVE = re.compile(r"^(?P<rest>.*\S)\s*\((?P<alt>[^()]*)\)\s*$")  # Seven (Se7en)
+_AKA = re.compile(r"^\s*a\.?k\.?a\.?\s+")
+
+
+def _named(model: Model) -> dict[str, list[int]]:
+    """The films of each name of a title, lower-cased with its article in front (``front``):
+    the title without its own year and each alternative title in its trailing parentheses
+    ("amelie" and "le fabuleux destin d'amélie poulain" for "Amelie (Fabuleux destin
+    d'Amélie Poulain, Le) (2001)"; a year the film lacks is no alternative title: "Brazil
+    (1985)" of no year is not "brazil"), once per model."""
+    kept = _NAMED.get(model)
+    if kept is not None:
+        return kept
+    named: dict[str, list[int]] = {}
+    for i, rest in enumerate(_folded(model)[1].tolist()):
+        names = []
+        while (m := _ALTERNATIVE.match(rest)) and not re.fullmatch(r"\s*[0-9]{4}\s*",
+                                                                    m.group("alt")):
+            names.append(_AKA.sub("", m.group("alt")).strip())
+            rest = m.group("rest")
+        for name in dict.fromkeys(front(n) for n in (rest, *names) if n):
+            named.setdefault(name, []).append(i)
+    return _NAMED.put(model, named)
+
+
 def titled_exactly(model: Model, text: str) -> NDArray[np.int64]:
     """The films whose title is ``text``, or its title with its year (``Heat (1995)``), equal
-    ignoring case (``str.lower``) and surrounding blanks (no article, accent or typo
-    forgiven); a catalog that writes each title with its year (MovieLens: "Heat (1995)") is
-    named by its title without it too ("heat" named no film of MovieLens, where it is two
-    films' title)."""
+    ignoring case (``str.lower``) and surrounding blanks (no accent or typo forgiven); a
+    catalog that writes each title with its year (MovieLens: "Heat (1995)") is named by its
+    title without it too ("heat" named no film of MovieLens, where it is two films' title),
+    and by each alternative title in its parentheses; an article may stand in front or at
+    the end, where the other has it ("the matrix" names "Matrix, The (1999)", "Boot, Das"
+    "Das Boot": ``_named``), never left out ("matrix" names neither)."""
     wanted = text.strip().lower()
     if not wanted or not model.n_films:
         return np.zeros(0, np.int64)
     folded, bare = _folded(model)
     same = (folded == wanted) | (bare == wanted)
+    same[_named(model).get(front(wanted), [])] = True
     dated = re.fullmatch(r"(.*\S)\s*\(([0-9]{4})\)", wanted)  # Heat (1995)
     if dated:
-        same |= ((folded == dated.group(1)) | (bare == dated.group(1))) & (
-            np.asarray(model.catalog.years) == int(dated.group(2)))
+        plain = (folded == dated.group(1)) | (bare == dated.group(1))
+        plain[_named(model).get(front(dated.group(1)), [])] = True
+        same |= plain & (np.asarray(model.catalog.years) == int(dated.group(2)))
     return np.flatnonzero(same).astype(np.int64)
 
 
