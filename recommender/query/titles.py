@@ -14,8 +14,9 @@ How a query meets a title (``TitleIndex.scores``):
   (``PREFIX``), every word of the query is a word of a name, the last one possibly unfinished
   (``WORDS``), the query appears inside a name (``INSIDE``), and typo tolerance (``FUZZY``:
   1 + the character-trigram similarity, at least ``FUZZY_MIN``, in steps of 0.05; one edit
-  in a short word, or two in a long one: ``typos.py``; never for a number: ``digits_only``). A
-  leading article of the query ("the", "a", "an") may be left out or added.
+  in a short word, or two in a long one: ``typos.py``; never for a number: ``digits_only``,
+  nor a number's trigrams alone beside words: ``letter_words``). A leading article of the
+  query ("the", "a", "an") may be left out or added.
 - A query ending in a year ("godfather 1972") is also read as a title and a year: a film of
   that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
   gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).
@@ -54,15 +55,12 @@ from numpy.typing import NDArray
 
 from recommender.model.kept import Kept
 from recommender.query.number_words import readings
-from recommender.query.typos import digits_only, typo_levels
+from recommender.query.typos import digits_only, letter_words, typo_levels
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
 
-# a query equal to a film's id: below a title that is the query ("1984"), above one that
-# starts with it (a pasted id is found first: at 4.5, MovieLens id 1, Toy Story, came 61st
-# for "1"; "2001" gives Lethal Weapon 2, id 2001, then 2001: A Space Odyssey)
-ID_MATCH = 5.5
+ID_MATCH = 5.5  # a film's id: below a title that is it ("1984"), above one starting with it
 EXACT = 6.0
 PREFIX = 5.0
 WORDS = 4.0
@@ -71,8 +69,7 @@ FUZZY = 1.0
 FUZZY_MIN = 0.5  # the least trigram similarity that counts as a match
 YEAR_BONUS = 1.5
 AS_TYPED_BONUS = 0.1
-# a query matched only with its spaces taken out ("e t" as "et": E.T., and Eternal Sunshine)
-# ranks below one matched as typed
+# a query matched only with its spaces taken out ("e t" as "et") ranks below one as typed
 COMPACT_PENALTY = 0.5
 EXTRA_TRIGRAM_WEIGHT = 0.2  # how much a title's trigrams the query lacks lower similarity
 
@@ -142,9 +139,8 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
     return names, year
 
 
-# a sequel's Roman numeral as people type it ("godfather 2"); single letters (I, V, X) stay
-# letters: they are words too ("I, Robot", "X-Men"). A query's number words read in digits
-# alone, "three" became a prefix "3" and ranked 300 first ("six" lost Sixth Sense)
+# a sequel's Roman numeral as people type it ("godfather 2"); I, V, X stay letters ("I, Robot",
+# "X-Men"). Number words read in digits alone, "three" ranked 300 first (a prefix "3")
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
 _WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -287,6 +283,9 @@ class TitleIndex:
                              minlength=n_keys).astype(np.float64)
         sim = shared / (len(q_codes) + EXTRA_TRIGRAM_WEIGHT * (self.key_trigrams - shared))
         close = sim >= FUZZY_MIN
+        if (letters := letter_words(text)) is not None:  # a number's trigrams are not enough
+            mine = pos[ok][np.isin(q_codes[ok], _trigram_codes([letters])[1])].tolist()
+            close &= np.bincount(self._rows(self.trigram_keys, mine), minlength=n_keys) > 0
         level[close] = FUZZY + np.floor(sim[close] * 20 + 1e-9) / 20
         return level
 

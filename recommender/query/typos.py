@@ -101,6 +101,17 @@ def digits_only(text: str) -> bool:
     return bool(words) and all(w.isdigit() for w in words)
 
 
+def letter_words(text: str) -> str | None:
+    """The words of the normalised ``text`` that are not numbers where it has both ("u 5711":
+    "u"), else None. A title that such a query's trigrams find must share one of these
+    words' trigrams: a number's trigrams alone are no likeness ("u 5711", a typo of U-571,
+    listed Room 5711 and 5711 Nights, "k 9" the film 9), as a number is no typo of another
+    (``digits_only``); U-571 and Unit 571 share the "u" and are still found."""
+    words = text.split()
+    letters = [w for w in words if not w.isdigit()]
+    return " ".join(letters) if letters and len(letters) < len(words) else None
+
+
 class Neighbours:
     """The deletion index of a sorted word list: ``near(word)`` lists the words one edit
     away, alphabetically; ``near(word, 2)`` those two edits away (of a word of ``LONG_WORD``
