@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from recommender.query.hints import HINT_IDS
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
 from service.health_schemas import ModelInfo
 from service.search_match import SearchMatch
@@ -193,6 +194,10 @@ class ColdStartAudience(Audience):
     unknown_film_ids: list[str] = Field(
         description="comparable film ids the model does not know (skipped; all unknown and no "
                     "genre -> 404)")
+    unknown_film_hints: list[str] = Field(default_factory=list, description=(
+        f"what is said of each of the first {HINT_IDS} unknown_film_ids, in order, as the CLI "
+        "says it: "
+        "the film a title names and the titles it matches"))
 
 
 class LookalikeRequest(BaseModel):

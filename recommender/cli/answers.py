@@ -219,14 +219,11 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
 
 def say_skipped(model: Any, unknown: list[str]) -> None:
     """Each comparable film the model does not know, skipped (as lookalike skips unknown
-    seeds): said on stderr, with the titles it matches."""
-    from recommender.errors import UnknownFilmError, comparable_films
-    from recommender.query.hints import with_title_hint
+    seeds): said on stderr, with the titles it matches (``hints.skipped_hints``)."""
+    from recommender.query.hints import skipped_hints
 
-    for film_id in unknown:
-        error = comparable_films(model.films.unknown(UnknownFilmError, [film_id]))
-        hinted = with_title_hint(model, error) if isinstance(error, UnknownFilmError) else error
-        print(f"skipped {hinted}", file=sys.stderr)
+    for said in skipped_hints(model, unknown, len(unknown)):
+        print(f"skipped {said}", file=sys.stderr)
 
 
 def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str, float]:
@@ -266,7 +263,7 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 def cmd_cold_start(args: argparse.Namespace) -> int:
     from recommender.query.audience import check_served_k, cold_start_page
     from recommender.query.catalog import resolve_genres
-    from recommender.query.hints import title_hints
+    from recommender.query.hints import skipped_hints, title_hints
 
     check_served_k(args.k, args.offset)
     model = answer_model(args)
@@ -276,7 +273,8 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
                                         args.offset, segment=args.segment, tier=args.tier)
     say_skipped(model, unknown)
     if args.json:
-        print_body({**page.to_json(), "unknown_film_ids": unknown}, model)
+        print_body({**page.to_json(), "unknown_film_ids": unknown,
+                    "unknown_film_hints": skipped_hints(model, unknown)}, model)
         return 0
     genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
     like = shown_cell(liked_text(likes, unknown, genres))

@@ -39,7 +39,7 @@ from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.audience import cold_start_vector, known_comparables
 from recommender.query.catalog import resolve_genres
-from recommender.query.hints import NO_FILM_NAMES, film_names
+from recommender.query.hints import NO_FILM_NAMES, film_names, skipped_hints
 from recommender.query.privacy import OTHER, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
@@ -170,6 +170,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     return {"film_id": None, **NO_FILM_NAMES, **body,
             "cold_start": {"comparable_film_ids": [str(i) for i in known],
                            "unknown_film_ids": unknown,
+                           "unknown_film_hints": skipped_hints(model, unknown),
                            "genres": list(dict.fromkeys(resolve_genres(model, genres))),
                            "calibrated_as": str(model.films.ids[stand_in])},
             "note": tie_note(scores, nobody, unfitted)}

@@ -289,6 +289,22 @@ def _one_of_several(model: Model, film_id: str, comparable: bool = False) -> str
             + (f"; {film_id!r}: {left_out.removeprefix('; ')}" if left_out else ""))
 
 
+def skipped_hints(model: Model, film_ids: Sequence[str], most: int = HINT_IDS) -> list[str]:
+    """What is said of each of the first ``most`` of a cold start's comparable films skipped
+    as unknown (``film_ids``), in order, as one unknown film's error says it
+    (``with_title_hint``): "unknown film_id 'the matrix'; it is the title of 2571 Matrix, The
+    (1999): give its id, ..."; the CLI's "skipped" lines and the answer's
+    ``unknown_film_hints`` (HTTP answered the ids alone)."""
+    from recommender.errors import comparable_films
+
+    said = []
+    for film_id in film_ids[:most]:
+        error = comparable_films(model.films.unknown(UnknownFilmError, [film_id]))
+        said.append(str(with_title_hint(model, error) if isinstance(error, UnknownFilmError)
+                        else error))
+    return said
+
+
 def known_film(model: Model, film_id: str) -> int:
     """The index of ``film_id``; an unknown id raises ``UnknownFilmError`` that lists the
     titles it matches (``title_hint``)."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from recommender.errors import InvalidParameterError
 from recommender.query.audience import cold_start_page, lookalikes
+from recommender.query.hints import skipped_hints
 from service.access_log import record_export
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
@@ -50,4 +51,5 @@ def cold_start(body: ColdStartRequest, request: Request, engine: EngineDep
     record_export(request, rows=len(page.user_ids), k=body.k, offset=body.offset,
                   comparable_film_ids=body.comparable_film_ids or None,
                   genres=body.genres or None, segment=body.segment, tier=body.tier)
-    return {**page.to_json(), "unknown_film_ids": unknown}
+    return {**page.to_json(), "unknown_film_ids": unknown,
+            "unknown_film_hints": skipped_hints(engine.model, unknown)}

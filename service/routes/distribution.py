@@ -38,6 +38,7 @@ from recommender.distribution.slate_file import check_films, holding, named
 from recommender.errors import DataError
 from recommender.io.places import MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
 from recommender.io.text import listing
+from recommender.query.hints import HINT_IDS
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
@@ -164,6 +165,9 @@ class ColdStartInput(BaseModel):
     unknown_film_ids: list[str] = Field(default_factory=list, description=(
         "comparable film ids the model does not know: skipped, as the cold-start audience "
         "skips them"))
+    unknown_film_hints: list[str] = Field(default_factory=list, description=(
+        f"what is said of each of the first {HINT_IDS} unknown_film_ids, in order, as the CLI "
+        "says it"))
     genres: list[str]
     calibrated_as: str = Field(description="the known film nearest the new one, whose "
                                            "calibration gives the probabilities")

@@ -246,7 +246,8 @@ def test_cold_start_skips_unknown_films(answers: TestClient, model_dir: Path,
     assert http.json()["unknown_film_ids"] == ["ghost", "the matrix"]
     known = answers.post("/audiences/cold-start", json={"comparable_film_ids": ["00002"],
                                                        "k": 6}).json()
-    assert {**known, "unknown_film_ids": ["ghost", "the matrix"]} == http.json()
+    assert {**known, "unknown_film_ids": ["ghost", "the matrix"],
+            "unknown_film_hints": http.json()["unknown_film_hints"]} == http.json()
     err = same_body(capsys, http, "cold-start", model_dir, "--like", "00002", "ghost",
                     "the matrix", "--k", 6)
     lines = err.strip().splitlines()

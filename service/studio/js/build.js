@@ -188,7 +188,7 @@ function coldStart() {
         ...(g.length ? ["genres", ...fewOf(g)] : []), `k${size}`, answeredBy(body)]);
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
-        ...unknownList("unknown-films", "film id(s)", unknown),
+        ...unknownList("unknown-films", "film id(s)", unknown, body.unknown_film_hints || []),
         unranked(body, "cold-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, name,

@@ -114,7 +114,8 @@ function newFilm() {
       const nearest = calibrated ? h("a", { href: `#/film/${encodeURIComponent(calibrated)}` }, calibrated) : null;
       out.replaceChildren(
         // comparable films the model does not know are skipped and listed (it was a 404)
-        ...unknownList("dnew-unknown-films", "film id(s)", body.cold_start?.unknown_film_ids || []),
+        ...unknownList("dnew-unknown-films", "film id(s)", body.cold_start?.unknown_film_ids || [],
+          body.cold_start?.unknown_film_hints || []),
         nearest ? h("p", { class: "note", id: "dnew-calibrated" },
           "Probabilities from the calibration of the known film nearest the new one: ", nearest, ".") : "",
         ...demandView(body, warning));

@@ -376,12 +376,14 @@ const SHOWN_UNKNOWN = 10;
 /** The ids the server did not know (`noun`: "id(s)", "film id(s)"): ten of them written out,
     all of them behind "Show all" (50,000 unknown seeds were one paragraph of 590,000
     characters above the audience, read out whole by a screen reader: it is a live region). */
-export function unknownList(id, noun, ids) {
+export function unknownList(id, noun, ids, hints = []) {
   if (!ids.length) return [];
   const more = ids.length - SHOWN_UNKNOWN;
   return [h("p", { class: "warning", id },
     `${int(ids.length)} unknown ${noun} skipped: ${ids.slice(0, SHOWN_UNKNOWN).join(", ")}`,
     more > 0 ? ` and ${int(more)} more` : ""),
+  // what the answer says of each (unknown_film_hints): the film a title names, its matches
+  hints.length ? h("ul", { class: "note", id: `${id}-hints` }, ...hints.map((t) => h("li", {}, t))) : "",
   more > 0 ? h("details", { id: `${id}-all` }, h("summary", {}, `Show all ${int(ids.length)} unknown ${noun}`),
     h("p", {}, ids.join(", "))) : ""];
 }
