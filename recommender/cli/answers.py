@@ -261,12 +261,14 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 
 
 def cmd_cold_start(args: argparse.Namespace) -> int:
+    from recommender.cli.commas import refuse_comma_lists
     from recommender.query.audience import check_served_k, cold_start_page
     from recommender.query.catalog import resolve_genres
     from recommender.query.hints import skipped_hints, title_hints
 
     check_served_k(args.k, args.offset)
     model = answer_model(args)
+    refuse_comma_lists(model, args.like, args.genre)  # "--like 1,2" was one unknown film
     likes = weighted_likes(model, args.like)
     with title_hints(model):  # every --like film unknown: the titles the one given matches
         page, unknown = cold_start_page(model, likes, args.genre or [], args.k,

@@ -118,8 +118,10 @@ def cmd_distribution(args: argparse.Namespace) -> int:
                if capped(args.by) and args.screens else None)
     if cold:
         from recommender.cli.answers import say_skipped
+        from recommender.cli.commas import refuse_comma_lists
         from recommender.query.hints import title_hints
 
+        refuse_comma_lists(model, args.like, args.genre)
         with title_hints(model):  # every --like film unknown: the titles the one given matches
             body = cold_start_demand(model, weighted_likes(model, args.like), args.genre or [],
                                      args.by, args.screens, cinemas=cinemas)

@@ -1,0 +1,62 @@
+"""A repeatable option given a comma-separated list: `--with region,gender` is read as the
+columns listed (as repeated), and `--like`/`--genre`, which take values separated by spaces,
+refuse a comma-separated list of known films or genres naming that form: `cold-start --like
+00004,00008 --genre G0` skipped '00004,00008' as one unknown film and ranked without both.
+
+Oracle: the service-test model (films 00004 and 00008, genres G0 to G3) and the answers the
+same options give written the accepted way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
+from service_fixtures import GENRES, save_model
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("commas") / "model")
+
+
+@pytest.mark.parametrize("command", ["cold-start", "distribution"])
+@pytest.mark.parametrize(("option", "value", "accepted"), [
+    ("--like", "00004,00008", "00004 00008"), ("--like", "00004=2, 00008", "00004=2 00008"),
+    ("--genre", f"{GENRES[0]},{GENRES[1]}", f"{GENRES[0]} {GENRES[1]}"),
+])
+def test_a_comma_list_is_refused_naming_the_form(model_dir: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 command: str, option: str, value: str,
+                                                 accepted: str) -> None:
+    other = ["--genre", GENRES[2]] if option == "--like" else ["--like", "00002"]
+    code, out, err = run_cli(capsys, command, model_dir, option, value, *other)
+    assert code == 2 and out == ""
+    assert f"{option} {value!r}: give several values separated by spaces, not commas " \
+           f"({option} {accepted})" in err, err
+    code, _, err = run_cli(capsys, command, model_dir, option, *accepted.split(), *other)
+    assert code == 0, err
+
+
+def test_a_value_of_no_known_part_is_still_an_unknown_film(
+        model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "cold-start", model_dir, "--like", "ghost,x", "--genre",
+                           GENRES[0], "-k", 2)
+    assert code == 0 and "skipped unknown film_id 'ghost,x'" in err
+
+
+def test_with_takes_a_comma_list_as_repeated(model_dir: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    films = tmp_path / "films.txt"
+    films.write_text("00004\n00008\n", encoding="utf-8")
+    written = []
+    for i, given in enumerate([["--with", "region,gender"],
+                               ["--with", "region", "--with", "gender"]]):
+        out = tmp_path / f"a{i}.csv"
+        code, _, err = run_cli(capsys, "audiences", model_dir, "--films", films, "-k", 3,
+                               *given, "--out", out)
+        assert code == 0, err
+        written.append(out.read_text(encoding="utf-8"))
+    assert written[0] == written[1]
+    assert written[0].splitlines()[0].endswith(",region,gender")
