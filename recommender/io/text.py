@@ -90,9 +90,11 @@ def listing(items: Sequence[str], most: int) -> str:
 
 def days_text(days: float) -> str:
     """A span in days as every text says it (the calibration horizon: ``summary`` printed
-    ``460.299`` and ``distribution`` ``460.3`` of one model): its stored digits (3 decimals at
-    most), trailing zeros dropped (``7``, ``0.25``)."""
-    return f"{days:g}"
+    ``460.299`` and ``distribution`` ``460.3`` of one model): its stored digits, the shortest
+    that read back as the number (``repr``: ``1460.299``, where ``:g`` wrote ``1460.3``), a
+    whole number without ``.0`` (``7``, ``0.25``)."""
+    text = repr(float(days))
+    return text.removesuffix(".0")
 
 
 def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:

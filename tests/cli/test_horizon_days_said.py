@@ -45,3 +45,13 @@ def test_the_horizon_reads_the_same_in_every_command(
             spans = [(row[header.index("within (days)"):].split()[0], "")]
         assert spans, (name, out)
         assert {a or b for a, b in spans} == {said}, (name, out)
+
+
+def test_days_text_keeps_every_stored_digit() -> None:
+    """Four digits before the point kept all three after it (``:g`` wrote 1460.3)."""
+    from recommender.io.text import days_text
+
+    for days in (1460.299, 460.299, 7.0, 0.25, 12345.678):
+        assert float(days_text(days)) == days
+    assert days_text(7.0) == "7"
+    assert days_text(1460.299) == "1460.299"
