@@ -548,7 +548,7 @@ def test_a_new_films_genres_are_also_said_as_genres(capsys: pytest.CaptureFixtur
     code, out, err = run(capsys, "cold-start", model_dir, "--genres", genre, "--k", 4, "--json")
     assert code == 0, err
     assert json.loads(out) == {**cold_start_audience(model, [], genres=[genre], k=4).to_json(),
-                               "unknown_film_ids": []}
+                               "unknown_film_ids": [], "unknown_film_hints": []}
     assert out == run(capsys, "cold-start", model_dir, "--genre", genre, "--k", 4, "--json")[1]
     code, _, err = run(capsys, "distribution", model_dir, "--genres", genre, "--json")
     assert code == 0, err
