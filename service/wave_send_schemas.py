@@ -33,8 +33,9 @@ class WaveSent(BaseModel):
     wave: int = Field(description="the wave that went out (1..plan_waves)")
     sent_at: int = Field(description="when it went out (unix seconds): its report's window of "
                                      "that wave starts there")
-    sent_at_utc: str = Field(description="sent_at as a UTC time")
-    recorded_at: str = Field(description="when it was recorded (ISO 8601, UTC)")
+    sent_at_utc: str = Field(description="sent_at as ISO 8601 in UTC (2024-03-21T09:00:00Z)")
+    recorded_at: str = Field(description="when it was recorded (ISO 8601 in UTC, the same "
+                                         "form)")
     already: bool = Field(description="true: recorded so before, nothing changed")
     plan_waves: int = Field(description="the waves the plan was made with")
     waves: list[dict[str, int]] = Field(description="every recorded send of the plan, "

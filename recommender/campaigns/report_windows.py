@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recommender.io.text import utc_time
+from recommender.io.text import iso_utc
 from recommender.model.calibration_horizon import DAY
 
 
@@ -73,6 +73,6 @@ def starts_text(starts: list[dict[str, Any]]) -> str:
     if not any(w["source"] == "recorded" for w in starts):
         return ""
     return ("; each wave's conversions counted from its own start: " + ", ".join(
-        f"wave {w['wave']} from {utc_time(w['start'])}"
+        f"wave {w['wave']} from {iso_utc(w['start'])}"
         f"{' (its recorded send)' if w['source'] == 'recorded' else ' (the plan start)'}"
         for w in starts))

@@ -21,7 +21,7 @@ The table is defined on the store's ``metadata`` and created by migration step 8
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +34,7 @@ from recommender.campaigns.store import (
     withdrawn_records,
 )
 from recommender.errors import InvalidParameterError, PlansClashError
-from recommender.io.text import utc_time
+from recommender.io.text import iso_utc
 
 wave_sends = sa.Table(
     "campaign_wave_sends", metadata,
@@ -42,7 +42,9 @@ wave_sends = sa.Table(
                                                       ondelete="CASCADE"), primary_key=True),
     sa.Column("wave", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("sent_at", sa.BigInteger, nullable=False),  # unix seconds
-    sa.Column("recorded_at", sa.Text, nullable=False),  # ISO 8601, UTC
+    # ISO 8601, UTC: 2024-03-21T09:00:00Z (older code wrote 2024-03-21T09:00:00+00:00:
+    # ``recorded_text`` shows either in the first form)
+    sa.Column("recorded_at", sa.Text, nullable=False),
 )
 
 
@@ -57,7 +59,20 @@ def create_tables(conn: Connection) -> None:
 
 
 def _when(ts: int) -> str:
-    return f"{ts} ({utc_time(ts, NO_DATE)})"
+    return f"{ts} ({iso_utc(ts, NO_DATE)})"
+
+
+def recorded_text(stored: str) -> str:
+    """A stored ``recorded_at`` as every surface shows it, ``iso_utc``'s form (``...Z``): rows
+    written by older code hold ``2024-03-21T09:00:00+00:00``, read alike; a text that is no
+    ISO time with an offset is given back as stored."""
+    try:
+        when = datetime.fromisoformat(stored)
+    except ValueError:
+        return stored
+    if when.tzinfo is None:
+        return stored
+    return iso_utc(int(when.timestamp()), stored)
 
 
 def plan_created(summary: dict[str, Any], plan_id: str | None = None) -> int:
@@ -100,13 +115,14 @@ def wave_send_times(store: CampaignStore, plan_id: str) -> dict[int, int]:
 def listed_sends(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
     """The recorded sends of ``plan_id`` by wave, as ``campaign show`` and ``GET
     /campaigns/{plan_id}`` list them (``wave_sends``): ``[{wave, sent_at (unix seconds),
-    sent_at_utc, recorded_at (ISO 8601, UTC)}]``, the names ``POST .../sent`` answers with."""
+    sent_at_utc, recorded_at (both ISO 8601 in UTC, ``2024-03-21T09:00:00Z``)}]``, the names
+    ``POST .../sent`` answers with."""
     c = wave_sends.c
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(c.wave, c.sent_at, c.recorded_at)
                             .where(c.plan_id == plan_id).order_by(c.wave)).all()
-    return [{"wave": int(w), "sent_at": int(t), "sent_at_utc": utc_time(int(t), NO_DATE),
-             "recorded_at": str(r)} for w, t, r in rows]
+    return [{"wave": int(w), "sent_at": int(t), "sent_at_utc": iso_utc(int(t), NO_DATE),
+             "recorded_at": recorded_text(str(r))} for w, t, r in rows]
 
 
 def _refuse_after_next_wave(conn: Connection, plan_id: str, wave: int) -> None:
@@ -152,7 +168,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
         raise InvalidParameterError(
             f"at {_when(at)} is in the future (after {_when(int(clock + FUTURE_SLACK))}, this "
             "clock plus one day); expected when the wave was sent")
-    recorded_at = datetime.fromtimestamp(clock, UTC).isoformat(timespec="seconds")
+    recorded_at = iso_utc(int(clock))
     c = wave_sends.c
     with store.engine.begin() as conn:
         lock_plan(conn, store, plan_id, "this send time")
@@ -164,7 +180,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
             raise InvalidParameterError(
                 f"plan {plan_id} was withdrawn after {gone['sent_waves']} sent wave(s) "
                 f"({gone['at']}): wave {wave} never went out")
-        known = {int(w): (int(t), str(r)) for w, t, r in conn.execute(
+        known = {int(w): (int(t), recorded_text(str(r))) for w, t, r in conn.execute(
             sa.select(c.wave, c.sent_at, c.recorded_at).where(c.plan_id == plan_id))}
         already = wave in known
         if already and known[wave][0] != at:
@@ -182,6 +198,6 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
             conn.execute(wave_sends.insert().values(plan_id=plan_id, wave=wave, sent_at=at,
                                                     recorded_at=recorded_at))
             known[wave] = (at, recorded_at)
-    return {"plan_id": plan_id, "wave": wave, "sent_at": at, "sent_at_utc": utc_time(at, NO_DATE),
+    return {"plan_id": plan_id, "wave": wave, "sent_at": at, "sent_at_utc": iso_utc(at, NO_DATE),
             "recorded_at": known[wave][1], "already": already, "plan_waves": planned,
             "waves": [{"wave": w, "sent_at": t} for w, (t, _) in sorted(known.items())]}

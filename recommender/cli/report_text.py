@@ -42,19 +42,19 @@ def report_row(name: str, b: dict[str, Any]) -> list[Any]:
 def print_report(body: dict[str, Any], window_days: float) -> None:
     """Print a report ``body`` (``campaign_report``'s) of a ``window_days`` window."""
     from recommender.campaigns.report import UNITS
-    from recommender.io.text import utc_time
+    from recommender.io.text import iso_utc
 
     sends = [w for w in body["wave_starts"] if w["source"] == "recorded"]
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
           f"= events for the film by the user within {window_days:g} days of "
           f"{'each wave' + chr(39) + 's start (below), else ' if sends else ''}the plan's "
-          f"start ({utc_time(body['start'])}, unix {body['start']}); "
+          f"start ({iso_utc(body['start'])}, unix {body['start']}); "
           f"{body['events_read']:,} events read in {'those windows' if sends else 'that window'}"
-          f" as of {utc_time(body['as_of'])} (unix {body['as_of']})"
+          f" as of {iso_utc(body['as_of'])} (unix {body['as_of']})"
           + ("; the window is still open (note below)" if body["window_open"] else ""))
     if sends:  # ``campaign sent``: each wave's own window
         print("waves' windows start: " + "; ".join(
-            f"wave {w['wave']} {utc_time(w['start'])} (unix {w['start']}, "
+            f"wave {w['wave']} {iso_utc(w['start'])} (unix {w['start']}, "
             f"{'its recorded send' if w['source'] == 'recorded' else 'the plan start'})"
             for w in body["wave_starts"]))
     print(body["note"])

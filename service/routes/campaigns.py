@@ -209,8 +209,9 @@ class PlanCreated(BaseModel):
                                                 "it ({plan_id, sent_waves, withdrawn}), the "
                                                 "most waves sent first, and ``wave_sends``: "
                                                 "each recorded send ({wave, sent_at (unix "
-                                                "seconds), sent_at_utc, recorded_at (ISO "
-                                                "8601, UTC)}), by wave (POST "
+                                                "seconds), sent_at_utc, recorded_at (both "
+                                                "ISO 8601 in UTC, 2024-03-21T09:00:00Z)}), "
+                                                "by wave (POST "
                                                 "/campaigns/{plan_id}/waves/{wave}/sent)")
 
 

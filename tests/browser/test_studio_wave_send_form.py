@@ -49,7 +49,7 @@ def test_the_next_waves_send_is_recorded_from_the_page(served_demo: Any, browser
         page.wait_for_selector("#send-recorded")
         stored = api(served_demo, f"/campaigns/{pid}")["summary"]["wave_sends"]
         assert [(s["wave"], s["sent_at"]) for s in stored] == [(1, sent)]
-        utc = datetime.fromtimestamp(sent, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        utc = datetime.fromtimestamp(sent, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         # the report read again: wave 1's window starts at its send
         page.wait_for_selector(f"#report-wave-starts:has-text('wave 1 from {utc}')")
         assert "wave 1 from " + utc + " to" in page.inner_text("#report-wave-starts")

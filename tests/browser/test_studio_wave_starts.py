@@ -15,7 +15,7 @@ from studio_http import api, api_text, stored_plan
 
 
 def _utc(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_each_waves_window_start_is_shown(served_demo: Any, watched: Any) -> None:

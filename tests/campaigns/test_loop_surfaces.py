@@ -207,7 +207,7 @@ def test_the_loop_from_the_command_line(model_dir: Path, tmp_path: Path,
     out = capsys.readouterr().out
     assert "absolute uplift [95%]" in out and "Newcombe" in out
     start = datetime.fromtimestamp(body["start"], UTC)  # a date a person reads
-    assert f"start ({start:%Y-%m-%d %H:%M:%S} UTC, unix {body['start']})" in out
+    assert f"start ({start:%Y-%m-%dT%H:%M:%S}Z, unix {body['start']})" in out
     assert main(["plan", str(model_dir), "--after", plan_id, "--store", store, "--out",
                  str(tmp_path / "next.csv")]) == 0
     assert f"next wave of {plan_id} (wave 1 sent): " in capsys.readouterr().out  # not 1..1

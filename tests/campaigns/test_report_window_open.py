@@ -83,7 +83,7 @@ def test_cli_equals_http_at_an_injected_time(store_url: str, tmp_path: Path,
     code, out, err = run_cli(capsys, "campaign", "report", "plan-w", "--store", store_url)
     assert code == 0, err
     head = out.splitlines()[0]
-    assert f"as of 2024-03-24 00:00:00 UTC (unix {SENT2 + 3 * DAY})" in head, head
+    assert f"as of 2024-03-24T00:00:00Z (unix {SENT2 + 3 * DAY})" in head, head
     assert "the window is still open (note below)" in head, head
     assert "the window is still open: wave 1 23, wave 2 3 of 30 days passed" in out, out
 

@@ -129,7 +129,7 @@ def test_wave_two_counts_from_its_send(store_target: str) -> None:
          "window_elapsed_days": 30.0, "window_elapsed_share": 1.0, "window_open": False},
         {"wave": 2, "start": sent, "end": sent + 30 * DAY, "source": "recorded",
          "window_elapsed_days": 30.0, "window_elapsed_share": 1.0, "window_open": False}]
-    assert "wave 2 from 2024-03-21 00:00:00 UTC (its recorded send)" in after["note"]
+    assert "wave 2 from 2024-03-21T00:00:00Z (its recorded send)" in after["note"]
     assert after["early_conversions"] == 0  # day 5 is weeks before wave 2: no early one
     store.close()
 
@@ -168,11 +168,11 @@ def test_refusals_say_what(store_target: str) -> None:
         record_wave_sent(store, "plan-w", 1, True, now=now)  # type: ignore[arg-type]
     record_wave_sent(store, "plan-w", 1, START + 10 * DAY, now=now)
     with pytest.raises(InvalidParameterError, match=r"before wave 1's recorded send, "
-                       rf"{START + 10 * DAY} \(2024-03-11 00:00:00 UTC\): waves go out in order"):
+                       rf"{START + 10 * DAY} \(2024-03-11T00:00:00Z\): waves go out in order"):
         record_wave_sent(store, "plan-w", 2, START + 9 * DAY, now=now)
     record_wave_sent(store, "plan-w", 2, START + 10 * DAY, now=now)  # the same moment: fine
     with pytest.raises(WaveSentClashError, match=rf"wave 1 of plan plan-w was recorded as sent "
-                       rf"at {START + 10 * DAY} \(2024-03-11 00:00:00 UTC\)"):
+                       rf"at {START + 10 * DAY} \(2024-03-11T00:00:00Z\)"):
         record_wave_sent(store, "plan-w", 1, START + 11 * DAY, now=now)
     assert wave_send_times(store, "plan-w") == {1: START + 10 * DAY, 2: START + 10 * DAY}
     stored(store, "plan-x")
@@ -330,8 +330,8 @@ def test_cli_equals_http_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0 and "nothing changed" in out, err
     code, out, err = run_cli(capsys, "campaign", "report", "plan-w", "--store", stores["cli"])
     assert code == 0, err
-    assert ("waves' windows start: wave 1 2024-03-01 00:00:00 UTC (unix "
-            f"{START}, the plan start); wave 2 2024-03-21 00:00:00 UTC (unix "
+    assert ("waves' windows start: wave 1 2024-03-01T00:00:00Z (unix "
+            f"{START}, the plan start); wave 2 2024-03-21T00:00:00Z (unix "
             f"{START + 20 * DAY}, its recorded send)") in out
 
 

@@ -50,7 +50,7 @@ def test_show_and_get_list_the_recorded_sends(tmp_path: Path,
     assert cli == [{k: answers[w][k] for k in ("wave", "sent_at", "sent_at_utc", "recorded_at")}
                    for w in (1, 2)]
     assert [(w["wave"], w["sent_at"]) for w in cli] == sorted(sends.items())
-    assert cli[1]["sent_at_utc"] == "2024-03-21 00:00:00 UTC"
+    assert cli[1]["sent_at_utc"] == "2024-03-21T00:00:00Z"
     settings = Settings(model_path=str(save_model(tmp_path / "model")), store=url,
                         warm_cache=False)
     with TestClient(create_app(settings)) as client:
@@ -59,7 +59,7 @@ def test_show_and_get_list_the_recorded_sends(tmp_path: Path,
         assert r.json()["summary"]["wave_sends"] == cli
         described = client.get("/openapi.json").json()["components"]["schemas"]["PlanCreated"]
         assert "wave_sends" in described["properties"]["summary"]["description"]
-    assert ("wave 2 at 2024-03-21 00:00:00 UTC (unix "
+    assert ("wave 2 at 2024-03-21T00:00:00Z (unix "
             f"{START + 20 * DAY} seconds; recorded {answers[2]['recorded_at']})") in notes
 
 

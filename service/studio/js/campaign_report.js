@@ -111,9 +111,10 @@ function windowOpen(report, span) {
     "observed conversions will grow; predicted conversions are for the full window.");
 }
 
-/** Unix seconds as the server's UTC times read ("2024-03-21 00:00:00 UTC"). */
+/** Unix seconds as the server shows send times and the report's: ISO 8601 in UTC, whole
+    seconds ("2024-03-21T00:00:00Z", recommender.io.text.iso_utc). */
 export function utcTime(seconds) {
-  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, "Z");
 }
 
 /** Each counted wave's window (the report's wave_starts): from its recorded send, else from
