@@ -170,6 +170,10 @@ class Report(_Closed):
                                                   "first): by default waves 1 to the last "
                                                   "of them count")
     horizon: dict[str, Any] = Field(description="the plan summary's calibration horizon")
+    calibration_warning: str | None = Field(
+        None, description="null, or why predicted conversions are no forecast: the plan's "
+                          "model was calibrated on a random holdout (a log without "
+                          "timestamps), so its p are not conversion rates")
     predicted: Predicted
     method: dict[str, str] = Field(description="each figure's method, in words")
     units: dict[str, str] = Field(description="each figure's unit")

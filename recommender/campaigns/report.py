@@ -67,7 +67,7 @@ from scipy import special
 from recommender.campaigns.dispersion import dispersion, report_sentence
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
-from recommender.campaigns.report_units import METHOD, UNITS
+from recommender.campaigns.report_units import METHOD, UNITS, p_warning
 from recommender.campaigns.report_windows import early_text, open_text, starts_text, wave_starts
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
@@ -432,6 +432,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "waves_included": list(range(1, sent + 1)), "sent_waves_source": sent_source,
             "recorded_waves": sorted(wave_send_times(store, plan_id)),
             "horizon": horizon, "predicted": predicted, "method": METHOD,
+            "calibration_warning": p_warning(horizon),  # a random holdout's p
             "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
                     f"predicted conversions: {predicted['scaling']}"

@@ -9,6 +9,10 @@ for those who read them); ``tests/campaigns/test_report_units.py`` walks a real 
 
 from __future__ import annotations
 
+from typing import Any
+
+from recommender.model.calibration import RANDOM_HOLDOUT_NOTE, random_holdout
+
 METHOD = {
     "rates": "95% Wilson score interval, an end with 3 or fewer events (conversions, or "
              "non-conversions) moved out to the exact Poisson limit (Brown, Cai & DasGupta "
@@ -86,3 +90,16 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "phi": "a ratio: chi-square / df (1 on average if a row's chance depends on "
                 "its film and wave alone; more under a place's shock, or where a place's "
                 "users differ in p within a film)"}
+
+
+def p_warning(horizon: dict[str, Any]) -> str | None:
+    """The report's ``calibration_warning`` for a plan's ``horizon`` (its summary's): a plan
+    made from a model calibrated on a random holdout (a log without timestamps) carries p
+    that are no conversion rates, so its predicted conversions forecast nothing the report
+    observes; None for any other plan (one stored before the flag too, as then)."""
+    if not random_holdout(horizon):
+        return None
+    return ("the plan's model was calibrated on a random holdout (its log had no timestamps): "
+            "predicted conversions are no forecast of conversion, and predicted against "
+            "observed compares unlike figures; each p is "
+            f"{horizon.get('note') or RANDOM_HOLDOUT_NOTE}")

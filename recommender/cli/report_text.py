@@ -58,6 +58,8 @@ def print_report(body: dict[str, Any], window_days: float) -> None:
             f"{'its recorded send' if w['source'] == 'recorded' else 'the plan start'})"
             for w in body["wave_starts"]))
     print(body["note"])
+    if body.get("calibration_warning"):  # a plan from a model of a log without times
+        print(f"warning: {body['calibration_warning']}")
 
     from recommender.cli.report_notes import Place, block_name, grouped_notes
 

@@ -41,3 +41,25 @@ def test_the_funnel_says_its_conversion_is_no_rate(watched: Any, served_untimed:
                            "found"), said
     assert summary["horizon"]["note"][1:] in said, said
     watched.assert_clean()
+
+
+def test_the_report_warns_its_predicted_conversions_are_no_forecast(
+        watched: Any, served_untimed: Served) -> None:
+    """A plan of the untimed model: the campaign page's report warns beside its figures that
+    its predicted conversions are no forecast (the report's calibration_warning, the
+    oracle: the plan's horizon flag and the server's sentence)."""
+    from studio_http import stored_plan
+
+    page = watched.page
+    plan = stored_plan(served_untimed, 3, budget=20, seed=2)
+    assert plan["summary"]["horizon"]["random_holdout"] is True
+    pid = plan["plan_id"]
+    said = api(served_untimed, f"/campaigns/{urllib.parse.quote(pid, safe='')}/report")[
+        "calibration_warning"]
+    assert said and "random holdout" in said
+    page.goto(f"{served_untimed.base}/studio/#/campaigns/{urllib.parse.quote(pid, safe='')}")
+    page.wait_for_selector("#report table")
+    shown = page.inner_text("#report-random-holdout")
+    assert shown.startswith("Predicted conversions are no forecast: "), shown
+    assert said in shown, shown
+    watched.assert_clean()

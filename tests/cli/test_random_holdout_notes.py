@@ -102,3 +102,41 @@ def test_train_warns_on_a_log_without_times(
         assert horizon["random_holdout"] is random  # the oracle: what the model measured
         warned = [line for line in err.splitlines() if calibration.RANDOM_HOLDOUT_NOTE in line]
         assert len(warned) == (1 if random else 0), err
+
+
+def test_the_report_warns_its_predicted_conversions_are_no_forecast(
+        capsys: pytest.CaptureFixture[str], models: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan of the untimed model: its report's expected conversions rest on p that are no
+    conversion rates; the report said so only in the plan's description (the text, --json and
+    HTTP now warn); a plan of the timed model is not warned."""
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id,budget\n{models['film']},20\n")
+    store = str(tmp_path / "store.db")
+    for name, random in (("untimed", True), ("timed", False)):
+        code, out, err = run(capsys, "plan", models[name], "--slate", slate, "--out",
+                             tmp_path / f"{name}.csv", "--store", store, "--json")
+        assert code == 0, err
+        plan = json.loads(out)
+        # the oracle: the flag the plan's own summary carries
+        assert calibration.random_holdout(plan["summary"]["horizon"]) is random
+        pid = plan["plan_id"]
+        code, out, err = run(capsys, "campaign", "report", pid, "--store", store, "--json")
+        assert code == 0, err
+        body = json.loads(out)
+        said = body["calibration_warning"]
+        if random:
+            assert "random holdout" in said and "no forecast of conversion" in said, said
+            assert plan["summary"]["horizon"]["note"] in said, said
+        else:
+            assert said is None
+        code, out, err = run(capsys, "campaign", "report", pid, "--store", store)
+        assert code == 0, err
+        warned = [line for line in out.splitlines() if "random holdout" in line]
+        assert warned == ([f"warning: {said}"] if random else []), out
+        settings = Settings(model_path=str(models[name]), store=store, warm_cache=False)
+        with TestClient(create_app(settings)) as client:
+            r = client.get(f"/campaigns/{pid}/report")
+        assert r.status_code == 200, r.text
+        assert r.json()["calibration_warning"] == said

@@ -76,6 +76,15 @@ function earlyWarning(report) {
     "not counted as conversions, nor among the events read", why ? ` (${why[1]}).` : ".");
 }
 
+/** The plan's model was calibrated on a random holdout (a log without timestamps): its p are
+    no conversion rates, so the predicted conversions forecast nothing the report observes
+    (the report's calibration_warning); null for any other plan. */
+function randomHoldoutWarning(report) {
+  if (!report.calibration_warning) return null;
+  return h("p", { class: "warning", id: "report-random-holdout" },
+    "Predicted conversions are no forecast: ", sentence(report.calibration_warning));
+}
+
 /** The places' conversions vary beyond chance (the report's dispersion check, over the
     served model's places): said where it is seen (the server's sentence was in the folded API
     note only), with each arm that fired and what to read the figures as. */
@@ -212,6 +221,7 @@ export function reportView(report, later) {
     waveStarts(report, span),
     windowOpen(report, span),
     earlyWarning(report),
+    randomHoldoutWarning(report),
     dispersionWarning(report),
     uplift_chart(rows),
     table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
