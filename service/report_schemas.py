@@ -50,7 +50,9 @@ class Block(_Closed):
         None, description="conversions of the measured targets (the target rate's numerator)")
     target_rate: Interval | None = Field(description="share of targets converted (0-1)")
     control_rate: Interval | None = Field(description="share of controls converted (0-1), "
-                                                      "weighted by the targets of each stratum")
+                                                      "weighted over strata: each (film, "
+                                                      "wave)'s rate weighted by its measured "
+                                                      "targets, not converted / controls")
     control_effective_size: float | None = Field(
         None, description="the controls' effective size over several strata (plan rows held "
                           "out, effective)")

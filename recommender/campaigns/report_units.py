@@ -45,6 +45,11 @@ METHOD = {
 _CONVERTED = "rows converted (users)"
 _RATE = "share of rows (0.1 = 10%): estimate, low and high of its 95% interval"
 _PREDICTED = "rows (users): sum of p stretched to the window"
+#: how the control rate of a block is made (the footer's ``strata`` method says it at length)
+CONTROL_RATE = ("weighted over strata: each (film, wave) stratum's controls converted / "
+                "controls, weighted by the stratum's measured targets (not the block's "
+                "controls converted / controls); one stratum, or none with targets: "
+                "converted / controls")
 
 #: the unit of each number of the report (the uplift blocks' units were not said: the CLI
 #: prints points and percents, the JSON holds shares)
@@ -54,7 +59,9 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "measured_targets": "plan rows contacted in a (film, wave) with controls: those the "
                              "rates and uplift compare",
          "measured_conversions": "rows converted among the measured targets",
-         "target_rate": _RATE, "control_rate": _RATE,
+         "target_rate": _RATE,
+         # a weighted figure, not controls converted / controls: said where the number is
+         "control_rate": f"{_RATE}; {CONTROL_RATE}",
          "absolute_uplift": "difference of the rates, a share (0.05 = 5 percentage points)",
          "relative_uplift": "ratio of the rates minus 1 (0.5 = +50%)",
          "incremental_conversions": "rows converted (users) beyond the control rate",

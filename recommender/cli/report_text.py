@@ -74,7 +74,9 @@ def print_report(body: dict[str, Any], window_days: float) -> None:
     # rows, not users: a user may be a target (or a control) of several films of the plan
     # each count with its unit (the "converted" columns and the predicted ones had none)
     print_table(["group", f"targets ({UNITS['targets']})", "converted (rows)", "target rate",
-                  f"controls ({UNITS['controls']})", "converted (rows)", "control rate",
+                  f"controls ({UNITS['controls']})", "converted (rows)",
+                  # weighted over (film, wave) strata: not the converted / controls beside it
+                  "control rate (weighted by targets per film x wave)",
                   "absolute uplift [95%]", "relative uplift [95%]",
                   "incremental conversions (rows) [95%]",
                   "predicted / observed conversions (target rows)"], rows)

@@ -190,7 +190,8 @@ export function reportView(report, later) {
     { key: "target_conversions", label: "Target conversions", num: true, format: int },
     { key: "control_conversions", label: "Control conversions", num: true, format: int },
     { key: "target_rate", label: "Target rate [95%]", format: interval },
-    { key: "control_rate", label: "Control rate [95%]", format: interval },
+    // weighted over (film, wave) strata by their targets: not control conversions / controls
+    { key: "control_rate", label: "Control rate, weighted by targets per film and wave [95%]", format: interval },
     { key: "absolute_uplift", label: "Absolute uplift, percentage points [95%]", format: pointsInterval },
     { key: "relative_uplift", label: "Relative uplift [95%]", format: relativeInterval },
     { key: "incremental_conversions", label: "Incremental conversions [95%]",
