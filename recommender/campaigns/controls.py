@@ -227,11 +227,13 @@ def take_plans_lock(conn: sa.Connection, dialect: str, what: str) -> None:
 
 
 def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
-                    summary: dict[str, Any], link: dict[str, Any] | None) -> None:
+                    summary: dict[str, Any], link: dict[str, Any] | None,
+                    plans_locked: bool = False) -> None:
     """In a plan's transaction, after the writers' lock (SQLite's; on PostgreSQL
-    ``PLANS_LOCK``, taken here): refuse the plan when it selects a (film, user) pair that a
-    plan stored since it was made selects for that film, as a target or a control
-    (``held_out`` was read before planning), naming that plan (``PlansClashError``); nothing
+    ``PLANS_LOCK``, taken here unless ``plans_locked`` says the transaction holds it, as a
+    next wave's ``plan_lock.lock_plan`` took it): refuse the plan when it selects a (film,
+    user) pair that a plan stored since it was made selects for that film, as a target or a
+    control (``held_out`` was read before planning), naming that plan (``PlansClashError``); nothing
     is stored, and planning again leaves the pairs out. A next wave's own chain (``link``)
     is skipped, as ``blocked_pairs`` skips it, and so are the other next waves of the
     chain's plans and theirs (``next_waves_under``). A plan that did not leave them out
@@ -240,7 +242,8 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
     left_out = (summary.get("held_out_elsewhere") or {}).get("left_out")
     if not left_out and link is None:
         return
-    take_plans_lock(conn, dialect, "this plan")
+    if not plans_locked:  # taken once per transaction (a second took it again for nothing)
+        take_plans_lock(conn, dialect, "this plan")
     previous = None if link is None else link.get("previous_plan_id")
     if previous is not None:  # after the lock a withdrawal takes too
         refuse_withdrawn(conn, str(previous))

@@ -303,7 +303,8 @@ class CampaignStore:
                 check_plan(conn, self)
             else:  # and the plans lock, then the previous plan's row (gone: refused)
                 lock_plan(conn, self, link["previous_plan_id"], "this plan")
-            refuse_held_out(conn, self.dialect, rows, summary, link)  # others' controls, again
+            # others' controls, again; a next wave's lock_plan holds the plans lock already
+            refuse_held_out(conn, self.dialect, rows, summary, link, link is not None)
             if link is not None and amend is not None:  # its next waves but those withdrawn unsent
                 summary = amend(summary, re_plans(conn, link["previous_plan_id"]), conn)
             conn.execute(plans.insert().values(

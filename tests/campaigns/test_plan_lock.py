@@ -97,3 +97,39 @@ def test_next_waves_withdrawals_and_sends_of_one_plan_at_once_never_deadlock(
     if gone is not None and gone["sent_waves"] == 0:
         assert live == [] and wave_send_times(store, "first") == {}, (gone, live)
     store.close()
+
+
+@pytest.mark.parametrize("left_out", [True, False])
+def test_a_next_wave_takes_the_plans_lock_once(store_target: str, left_out: bool,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A next wave's save took the plans lock in ``lock_plan`` and again in
+    ``controls.refuse_held_out``: once now, counted where it is taken (every dialect) and,
+    on PostgreSQL, as the advisory-lock statements the server was sent for ``PLANS_LOCK``."""
+    from recommender.campaigns import controls
+
+    taken: list[str] = []
+    take = controls.take_plans_lock
+
+    def counted(conn: sa.Connection, dialect: str, what: str) -> None:
+        taken.append(what)
+        take(conn, dialect, what)
+
+    store = open_store(store_target)
+    saved(store, "first")
+    sent: list[object] = []
+
+    @sa.event.listens_for(store.engine, "before_cursor_execute")
+    def _seen(conn: object, cursor: object, statement: str, params: object,
+              context: object, many: bool) -> None:
+        if "pg_advisory_xact_lock" in statement and controls.PLANS_LOCK in (
+                params.values() if isinstance(params, dict) else params):  # type: ignore[union-attr]
+            sent.append(statement)
+
+    monkeypatch.setattr(controls, "take_plans_lock", counted)
+    summary = {**SUMMARY, "held_out_elsewhere": {"left_out": left_out}}
+    store.save_plan("second", summary, rows("second"), link={
+        "previous_plan_id": "first", "sent_waves": 1, "events_seq": 0})
+    assert taken == ["this plan"]
+    assert len(sent) == (1 if store.dialect == "postgresql" else 0), sent
+    assert store.summary("second")["model_version"] == "m"  # stored
+    store.close()
