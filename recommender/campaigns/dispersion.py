@@ -180,8 +180,11 @@ def _places(model: Model, user_ids: pa.Array) -> tuple[str | None, NDArray[np.in
     idx = model.users.to_index(user_ids, strict=False)
     values = np.full(len(idx), "", dtype=object)
     values[idx >= 0] = np.asarray(attrs[attr], object)[idx[idx >= 0]]
-    label = np.char.strip(values.astype(str))
-    placed = label != ""
+    # each value byte for byte ("North" and "North " are two places, as the distribution's
+    # place_groups keeps them); one of spaces alone is no place, as a blank one is (why it
+    # stripped: the labels themselves were stripped too, merging those two)
+    label = values.astype(str)
+    placed = np.char.strip(label) != ""
     names, code = np.unique(label[placed], return_inverse=True)
     out = np.full(len(idx), -1, np.int64)
     out[placed] = code.ravel()

@@ -224,3 +224,26 @@ def test_users_without_a_place_and_models_without_places_are_said(tmp_path: Path
     model.user_table.attributes.pop("region")
     none = dispersion(rows, np.zeros(4, bool), model)
     assert none["attribute"] is None and "no place attribute" in none["note"]
+
+
+def test_places_differing_only_in_spaces_stay_two(tmp_path: Path) -> None:
+    """A place's value is kept byte for byte, as the distribution's places keep it: "North"
+    and "North " are two places (the check stripped each label and merged them); a value of
+    spaces alone is no place, as a blank one is (the oracle: the values counted by hand)."""
+    model = synthetic_model(n_users=300, n_films=4, seed=7)
+    n = len(model.users.ids)
+    region = np.array([("North", "North ", "  ")[i % 3] for i in range(n)], dtype=object)
+    model.user_table.attributes["region"] = region
+    rows = pa.Table.from_arrays([
+        pa.array(["p"] * n), pa.array(["A"] * n), pa.array(model.users.ids),
+        pa.array(np.ones(n, np.int16)),
+        pa.array(["target" if i % 2 else "control" for i in range(n)]),
+        pa.array(np.arange(1, n + 1, dtype=np.int32)), pa.array(np.full(n, 0.1)),
+        pa.array(np.full(n, 0.1))], schema=PLAN_SCHEMA)
+    block = dispersion(rows, np.zeros(n, bool), model)
+    blank = sum(1 for r in region if not r.strip())
+    assert block["unplaced_rows"] == blank == n // 3
+    for arm, odd in (("controls", 0), ("targets", 1)):
+        placed = {r for i, r in enumerate(region) if i % 2 == odd and r.strip()}
+        assert placed == {"North", "North "}
+        assert block[arm]["places"] == len(placed) == 2, block[arm]
