@@ -22,13 +22,28 @@ AGE_BANDS = ((0, 18, "under 18"), (18, 25, "18-24"), (25, 35, "25-34"), (35, 45,
              (45, 55, "45-54"), (55, 65, "55-64"), (65, 200, "65+"))
 
 
-def age_band(ages: NDArray[np.integer]) -> NDArray[np.str_]:
-    """Map ages in years to the bands in ``AGE_BANDS`` (unknown / negative -> "unknown")."""
+def age_band(ages: NDArray[np.integer],
+             blank: NDArray[np.bool_] | None = None) -> NDArray[np.str_]:
+    """Map ages in years to the bands in ``AGE_BANDS`` (unknown / negative -> "unknown"); an
+    age left ``blank`` (an empty cell) has no band either: "", which filters and tables call
+    ``(no value)`` as they call the blank age itself (it was "unknown" beside an age of
+    ``(no value)``; "unknown" stays for an age given but not read as a number)."""
     ages = np.asarray(ages)
     out = np.full(ages.shape, "unknown", dtype=object)
     for lo, hi, label in AGE_BANDS:
         out[(ages >= lo) & (ages < hi)] = label
+    if blank is not None:
+        out[np.asarray(blank, bool)] = ""
     return out.astype(str)
+
+
+def age_bands(values: NDArray[np.str_]) -> NDArray[np.str_]:
+    """The ``age_band`` of each age as a users file writes it (text): a blank cell has no
+    band (""), text that is no number is "unknown"."""
+    from recommender.io.convert import ages
+
+    text = np.asarray(values, dtype=str)
+    return age_band(ages(text), blank=np.char.strip(text) == "")
 
 
 @dataclass

@@ -42,7 +42,6 @@ from recommender.io.columns import (
     attribute_array,
 )
 from recommender.io.convert import (
-    ages,
     check_unique_ids,
     np_str,
     string_ids,
@@ -50,7 +49,7 @@ from recommender.io.convert import (
     year_from,
     years,
 )
-from recommender.io.dataset import Catalog, Interactions, UserTable, age_band
+from recommender.io.dataset import Catalog, Interactions, UserTable, age_bands
 from recommender.io.delimited import (
     EXPECTED_HEADER,
     CsvLocator,
@@ -390,7 +389,7 @@ def _derive_user_attributes(ids: NDArray[np.str_],
     missing, and named as derived."""
     out, derived = dict(attrs), {}
     if AGE_BAND not in out and AGE in out:
-        out[AGE_BAND], derived[AGE_BAND] = age_band(ages(out[AGE])), AGE
+        out[AGE_BAND], derived[AGE_BAND] = age_bands(out[AGE]), AGE
     zip_col = next((c for c in _ZIP_COLUMNS if c in out), None)
     if REGION not in out and zip_col is not None:
         out[REGION], derived[REGION] = zip_region(out[zip_col]), zip_col

@@ -33,14 +33,13 @@ from recommender.io.columns import (
     ZIP,
 )
 from recommender.io.convert import (
-    ages,
     np_str,
     string_ids,
     value_of,
     year_from,
     years,
 )
-from recommender.io.dataset import Catalog, Interactions, UserTable, age_band
+from recommender.io.dataset import Catalog, Interactions, UserTable, age_bands
 from recommender.io.delimited import (
     CsvLocator,
     Delimited,
@@ -275,7 +274,7 @@ def read_ml100k_users(p: Path) -> UserTable:
     age = np_str(table.column(AGE))
     zips = np_str(table.column(ZIP))
     attrs = {
-        AGE_BAND: age_band(ages(age)),
+        AGE_BAND: age_bands(age),
         GENDER: np_str(table.column(GENDER)),
         OCCUPATION: np_str(table.column(OCCUPATION)),
         REGION: zip_region(zips),

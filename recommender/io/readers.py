@@ -42,8 +42,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.columns import AGE, AGE_BAND, GENRES, REGION, TITLE, YEAR, ZIP
-from recommender.io.convert import ages
-from recommender.io.dataset import Catalog, Interactions, UserTable, age_band
+from recommender.io.dataset import Catalog, Interactions, UserTable, age_bands
 from recommender.io.delimited import PathLike, existing_file
 from recommender.io.id_lists import (
     ID_LIST_HEADERS,
@@ -425,5 +424,5 @@ def _derived_again(name: str, second: UserTable, a: UserTable) -> NDArray[np.str
     if source == ZIP and name == ZIP_ZONE:
         return zip_zone(values)
     if source == AGE and name == AGE_BAND:
-        return age_band(ages(values))
+        return age_bands(values)
     return None
