@@ -68,6 +68,7 @@ from recommender.campaigns.dispersion import dispersion, report_sentence
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.report_units import METHOD, UNITS, p_warning
+from recommender.campaigns.report_units import predicted_scaling as predicted_scaling
 from recommender.campaigns.report_windows import early_text, open_text, starts_text, wave_starts
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
@@ -76,8 +77,7 @@ from recommender.campaigns.wave_sends import plan_created, wave_send_times
 from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
-from recommender.io.text import days_text
-from recommender.model.calibration import horizon_factor, scale, uncalibrated
+from recommender.model.calibration import scale
 from recommender.model.calibration_horizon import DAY
 from recommender.model.model import Model
 
@@ -332,32 +332,6 @@ def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],
             f"sent_waves must be in [1, {planned}] (the waves of plan {plan_id}), got "
             f"{sent_waves}")
     return sent_waves, planned, "given"
-
-
-def predicted_scaling(horizon: dict[str, Any], window_days: float
-                      ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the calibration ``scale`` reads, what the body says about it) for the plan's
-    ``horizon`` (its summary's) and the report's window."""
-    days = horizon.get("days")
-    curve = horizon.get("curve") or horizon.get("horizon_curve")
-    cal = {"horizon_days": days, "horizon_curve": curve}
-    k = horizon_factor(cal, window_days) if days else None
-    span = days_text(float(days)) if days else ""  # as every text says the horizon
-    if uncalibrated(horizon):  # a plan stored before the flag too (its description)
-        how = ("not scaled: the plan's model had no calibration, so every p is 0 and so are "
-               "the predicted conversions, whatever the window")
-    elif k is None:
-        how = ("not scaled: the plan's probabilities have no horizon in days, so predicted "
-               "conversions cover the calibration's held-out slice, whatever the window")
-    elif len((curve or {}).get("days") or []) >= 2:  # what horizon_factor reads as a curve
-        how = (f"each p stretched from {span} to {window_days:g} days: 1 - (1 - p) ** k, "
-               f"k = {k:.4g} from the measured activity curve (calibration.scale)")
-    else:
-        how = (f"each p stretched from {span} to {window_days:g} days: 1 - (1 - p) ** k, "
-               f"k = window / horizon = {k:.4g} (calibration.scale; the plan's summary holds "
-               "no activity curve, so activity is taken as even over time)")
-    return cal, {"horizon_days": days, "window_days": window_days,
-                 "factor": None if k is None else round(k, 6), "scaling": how}
 
 
 def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.0,

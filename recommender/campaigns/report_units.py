@@ -5,13 +5,21 @@
 of ``campaign report --json`` or ``GET /campaigns/{plan_id}/report`` finds each field's unit
 under its own name (the families ``conversions``, ``rates`` and ``predicted_conversions`` stay
 for those who read them); ``tests/campaigns/test_report_units.py`` walks a real body.
+``predicted_scaling`` and ``p_warning`` say, in words, how the predicted conversions were
+scaled to the report's window and when they forecast nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from recommender.model.calibration import RANDOM_HOLDOUT_NOTE, random_holdout
+from recommender.io.text import days_text
+from recommender.model.calibration import (
+    RANDOM_HOLDOUT_NOTE,
+    horizon_factor,
+    random_holdout,
+    uncalibrated,
+)
 
 METHOD = {
     "rates": "95% Wilson score interval, an end with 3 or fewer events (conversions, or "
@@ -110,3 +118,29 @@ def p_warning(horizon: dict[str, Any]) -> str | None:
             "predicted conversions are no forecast of conversion, and predicted against "
             "observed compares unlike figures; each p is "
             f"{horizon.get('note') or RANDOM_HOLDOUT_NOTE}")
+
+
+def predicted_scaling(horizon: dict[str, Any], window_days: float
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the calibration ``scale`` reads, what the body says about it) for the plan's
+    ``horizon`` (its summary's) and the report's window."""
+    days = horizon.get("days")
+    curve = horizon.get("curve") or horizon.get("horizon_curve")
+    cal = {"horizon_days": days, "horizon_curve": curve}
+    k = horizon_factor(cal, window_days) if days else None
+    span = days_text(float(days)) if days else ""  # as every text says the horizon
+    if uncalibrated(horizon):  # a plan stored before the flag too (its description)
+        how = ("not scaled: the plan's model had no calibration, so every p is 0 and so are "
+               "the predicted conversions, whatever the window")
+    elif k is None:
+        how = ("not scaled: the plan's probabilities have no horizon in days, so predicted "
+               "conversions cover the calibration's held-out slice, whatever the window")
+    elif len((curve or {}).get("days") or []) >= 2:  # what horizon_factor reads as a curve
+        how = (f"each p stretched from {span} to {window_days:g} days: 1 - (1 - p) ** k, "
+               f"k = {k:.4g} from the measured activity curve (calibration.scale)")
+    else:
+        how = (f"each p stretched from {span} to {window_days:g} days: 1 - (1 - p) ** k, "
+               f"k = window / horizon = {k:.4g} (calibration.scale; the plan's summary holds "
+               "no activity curve, so activity is taken as even over time)")
+    return cal, {"horizon_days": days, "window_days": window_days,
+                 "factor": None if k is None else round(k, 6), "scaling": how}

@@ -570,4 +570,4 @@ def test_lookalike_and_cold_start_take_a_tier(capsys: pytest.CaptureFixture[str]
                        "--json")
     assert code == 0
     assert json.loads(out) == {**cold_start_audience(model, [fid], tier="core").to_json(),
-                               "unknown_film_ids": []}
+                               "unknown_film_ids": [], "unknown_film_hints": []}
