@@ -93,6 +93,18 @@ def table_suppression(counts: NDArray[np.int64], min_cell: int,
     return hide
 
 
+def known_zeros(counts: NDArray[np.int64], hide: NDArray[np.bool_],
+                last_is_row_sum: bool = True) -> NDArray[np.bool_]:
+    """The hidden cells of a table (as ``table_suppression``'s: column totals published,
+    the last column each row's sum) that the published numbers make 0: a row's shown sum
+    less its shown parts, or a column's total less its shown cells, leaves 0 (counts are not
+    negative). Such a cell hides nothing, since anyone can subtract: shown as 0, never as
+    hidden (a segment's row core ``-``, extended 0, broad 0, all 0 read as a hidden count)."""
+    n = np.asarray(counts, np.int64)
+    rows, cols = n.shape
+    return _zeros(n, np.asarray(hide, bool), _lines(rows, cols, last_is_row_sum))
+
+
 def _complement(n: NDArray[np.int64], hide: NDArray[np.bool_],
                 lines: list[list[tuple[int, int, int]]], cell: int, last_is_row_sum: bool
                 ) -> list[int]:

@@ -21,7 +21,13 @@ from numpy.typing import NDArray
 from recommender.model.model import Model
 from recommender.query.catalog import viewer_segments
 from recommender.query.portrait import scope_suppression
-from recommender.query.privacy import few, few_rest, outside_pairs, table_suppression
+from recommender.query.privacy import (
+    few,
+    few_rest,
+    known_zeros,
+    outside_pairs,
+    table_suppression,
+)
 from recommender.query.summary_rings import met_rings
 
 
@@ -70,7 +76,12 @@ def hidden_splits(model: Model, rings: NDArray[np.int64], other: NDArray[np.int6
     hide = scope_suppression(table, scopes, min_cell, (), guard, published,
                              (decided, alone))
     first = 0 if exclude_seen else n_tiers + 1
-    return hide[first:first + n_tiers + 1].T.copy()
+    version = 0 if exclude_seen else 1
+    mine = hide[first:first + n_tiers + 1].T.copy()
+    # a hidden cell this version's own numbers make 0 (its row's sum or its tier's size less
+    # the shown cells) is no hidden count: shown as the 0 anyone works out
+    own = np.column_stack([counts[version], counts[version].sum(axis=1)])
+    return mine & ~known_zeros(own, mine)
 
 
 def one_version(counts: NDArray[np.int64], sizes: NDArray[np.int64], min_cell: int,
