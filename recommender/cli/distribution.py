@@ -216,7 +216,7 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
 
 def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate import InfeasibleSlateError, need_cinemas, plan_slate
-    from recommender.distribution.slate_file import holding, read_slate
+    from recommender.distribution.slate_file import held, read_slate
     from recommender.distribution.slate_size import check_size, max_cells_from_env
     from recommender.errors import DataError, InvalidParameterError
     from recommender.io.places import read_cinemas
@@ -246,8 +246,8 @@ def _slate(args: argparse.Namespace) -> int:
     except InfeasibleSlateError as e:  # named the files and films, as other slate errors do
         if e.bound is None:
             raise
-        named = listing([f"{films[i].film_id} on line {films[i].line}"
-                         for i in holding(films, e.bound)], 5)
+        named = listing(held(films, e.bound, lambda i, n: f"film {films[i].film_id}: {n} on "
+                                                     f"line {films[i].line}"), 5)
         raise DataError(args.slate, f"{e} in {cinemas.source} ({e.bound}: {named})") from None
     from recommender.cli.printing import export_source, horizon_span
 

@@ -12,6 +12,7 @@ caller) to the same rules, naming each film by its position ``films[i]`` and its
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,13 @@ class InfeasibleSlateError(InvalidParameterError):
 def named(films: list[SlateFilm], i: int) -> str:
     """A film of a slate given as a list, as errors name it: ``films[2] ('0104257')``."""
     return f"films[{i}] ({films[i].film_id!r})"
+
+
+def held(films: list[SlateFilm], bound: str, name: Callable[[int, int], str]) -> list[str]:
+    """Each film holding ``bound`` (``holding``) as an infeasible sum's errors list it,
+    ``name(i, its bound)``: ``film 50: 3 on line 2`` from a file, ``films[0] ('50'): 3`` from
+    a body (the films' ids alone read as the bounds: "max_screens: 50 on line 2")."""
+    return [name(i, int(getattr(films[i], bound))) for i in holding(films, bound)]
 
 
 def holding(films: list[SlateFilm], bound: str) -> list[int]:

@@ -34,7 +34,7 @@ from recommender.distribution.slate import (
     need_cinemas,
     plan_slate,
 )
-from recommender.distribution.slate_file import check_films, holding, named
+from recommender.distribution.slate_file import check_films, held, named
 from recommender.errors import DataError
 from recommender.io.places import MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
 from recommender.io.text import listing
@@ -386,9 +386,11 @@ async def slate(body: SlateScreensRequest, engine: EngineDep,
                                            min_cell=settings.min_cell,
                                            max_cells=settings.max_slate_cells))
         except InfeasibleSlateError as e:  # the films holding the bound, as the CLI's lines
-            held = holding(films, e.bound) if e.bound else []
-            shown = listing([named(films, i) for i in held], 5)
-            raise HTTPException(409, f"{e} ({e.bound}: {shown})" if held else str(e)) from None
+            bounds = held(films, e.bound, lambda i, n: f"{named(films, i)}: {n}") \
+                if e.bound else []
+            shown = listing(bounds, 5)
+            raise HTTPException(409, f"{e} ({e.bound}: {shown})" if bounds else str(e)) \
+                from None
 
     return await run_in_threadpool(work)
 

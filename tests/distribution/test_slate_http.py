@@ -175,6 +175,11 @@ def _post(client: TestClient, body: dict[str, Any]) -> Any:
      "min_screens add up to 11, more than the 10 screens"),
     ({"films": [{"film_id": "00003", "max_screens": 9}]}, 409,
      "max_screens add up to 9, fewer than the 10 screens"),
+    # each film with its bound, not its id alone (read as the bound: "max_screens: 00003")
+    ({"films": [{"film_id": "00003", "min_screens": 11}]}, 409,
+     "(min_screens: films[0] ('00003'): 11)"),
+    ({"films": [{"film_id": "00003", "max_screens": 9}]}, 409,
+     "(max_screens: films[0] ('00003'): 9)"),
     ({"films": [{"film_id": "00003"}], "cinemas": []}, 422, "cinemas"),
     ({"films": [{"film_id": "00003"}], "cinemas": [{"cinema_id": "c1", "screens": 0}]}, 422,
      "screens"),

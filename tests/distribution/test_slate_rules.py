@@ -119,10 +119,10 @@ def test_slate_errors_name_the_films_position_and_id(client: TestClient) -> None
                                            "max_screens": 2}]}, 409,
          "films[1] ('00003'): max_screens 2 is below min_screens 4"),
         ({"films": [{"film_id": "00002"}, {"film_id": "00003", "min_screens": 99}]}, 409,
-         "more than the 9 screens available (min_screens: films[1] ('00003'))"),
+         "more than the 9 screens available (min_screens: films[1] ('00003'): 99)"),
         ({"films": [{"film_id": "00002", "max_screens": 1}, {"film_id": "00003",
                                                              "max_screens": 2}]}, 409,
-         "(max_screens: films[0] ('00002'), films[1] ('00003'))"),
+         "(max_screens: films[0] ('00002'): 1, films[1] ('00003'): 2)"),
         ({"films": [{"film_id": "00003"}], "cinemas": [
             {"cinema_id": "c1", "screens": 1}, {"cinema_id": "c2", "screens": 1},
             {"cinema_id": "c1", "screens": 2}]}, 409,
