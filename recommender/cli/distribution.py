@@ -223,7 +223,9 @@ def _slate(args: argparse.Namespace) -> int:
     from recommender.io.text import listing, plural, shown_cell
 
     films = read_slate(args.slate)
-    cinemas = read_cinemas(args.screens_per_cinema) if args.screens_per_cinema else None
+    # the header it needs, not the whole cinema table's (city, region and seats go unread)
+    cinemas = read_cinemas(args.screens_per_cinema, header="cinema_id,screens") \
+        if args.screens_per_cinema else None
     if cinemas is not None:  # too large a slate: said before the model is read (plan_slate too)
         check_size(len(cinemas), len(films), max_cells_from_env())
     model = answer_model(args)

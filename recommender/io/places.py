@@ -119,18 +119,21 @@ def screens_by_place(rows: NDArray[np.str_], screens: NDArray[np.int64],
     return np.where(names[pos] == want, sums[pos], 0).astype(np.int64)
 
 
-def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
+def read_cinemas(path: str | os.PathLike[str], header: str = "") -> Cinemas:
     """Read a ``cinemas.csv`` (see the module docstring); ``DataError`` names the file, the
     line and what was expected. ``screens`` and ``seats`` may be the only columns besides
-    ``cinema_id`` (``--screens-per-cinema`` files): a missing city or region reads as ""."""
+    ``cinema_id`` (``--screens-per-cinema`` files): a missing city or region reads as "".
+    ``header``: the header a missing or empty file is told to have (by default the whole
+    table's; ``cinema_id,screens`` for a file that needs no more, as a screens file)."""
     p = Path(path)
+    header = header or ",".join(CINEMA_COLUMNS)
     try:
         # bytes, not read_text: its universal newlines turned a CR in a quoted cinema_id
         # into an LF (cinema "C\r2" read as "C\n2", a cinema no user names)
         data = p.read_bytes()
     except FileNotFoundError:
         raise DataError(str(p), "no such file (expected a cinemas CSV with the header "
-                        f"{','.join(CINEMA_COLUMNS)})") from None
+                        f"{header})") from None
     except IsADirectoryError:
         raise DataError(str(p), "expected a cinemas CSV, found a folder") from None
     except OSError as e:  # no permission, an I/O error: said, as any input problem is
@@ -138,12 +141,11 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     records = csv_records(utf8_text(p, data), p)  # a bad byte named by line and column
     rows = [row for _, row in records]
     if not rows:
-        raise DataError(str(p), f"empty file; expected the header {','.join(CINEMA_COLUMNS)}",
-                        line=1)
+        raise DataError(str(p), f"empty file; expected the header {header}", line=1)
     head = [h.strip().lower() for h in rows[0]]
     if CINEMA_ID not in head or SCREENS not in head:
         raise DataError(str(p), f"the header must name {CINEMA_ID} and {SCREENS} (expected "
-                        f"{','.join(CINEMA_COLUMNS)}); found {','.join(rows[0])}", line=1)
+                        f"{header}); found {','.join(rows[0])}", line=1)
     duplicate_columns(p, head)
     # other columns (a name, an address) are not read; one close to a missing column's name
     # is the typo it likely is

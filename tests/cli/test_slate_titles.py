@@ -158,3 +158,22 @@ def test_a_typed_number_word_is_not_read_as_digits_as_search_reads_a_query(
     with pytest.raises(DataError, match="is 9 .* not 'Nine'"):
         slate_films_known(model, str(wrong), read_plan_slate(wrong))
 
+
+@pytest.mark.parametrize(("name", "text", "said"), [
+    ("absent.csv", None, "no such file (expected a cinemas CSV with the header "
+                         "cinema_id,screens)"),
+    ("empty.csv", "", "empty file; expected the header cinema_id,screens"),
+    ("other.csv", "cinema,screens\nc1,2\n", "the header must name cinema_id and screens "
+                                           "(expected cinema_id,screens)"),
+])
+def test_a_screens_file_is_told_the_header_it_needs(
+        model_dir: Path, tmp_path: Path, name: str, text: str | None, said: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # --screens-per-cinema reads cinema_id and screens alone: it was asked for the whole
+    # cinema table's header (cinema_id,city,region,screens,seats)
+    screens = tmp_path / name if text is None else write(tmp_path, name, text)
+    slate = write(tmp_path, "s.csv", "film_id,max_screens\n00000,1\n")
+    code, out, err = run_cli(capsys, "distribution", model_dir, "--slate", slate,
+                             "--screens-per-cinema", screens)
+    assert code == 2 and out == "" and said in err, err
+    assert "city" not in err
