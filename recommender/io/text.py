@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,20 @@ from recommender.errors import clipped as clipped
 #: terminals), and the bidirectional embeddings, overrides and isolates, which reordered the
 #: columns after them on the line
 _HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
+
+
+def value_order(values: Iterable[str]) -> list[str]:
+    """Attribute values in the order they are listed: as numbers when every one but the
+    blank reads as a finite number (an age: 7 before 10, where text put "7" after "69"),
+    else as text; the blank first, ties of one number (``7``, ``7.0``) as text."""
+    values = list(values)
+    try:
+        numbers = [float(v) for v in values if v != ""]
+    except ValueError:
+        return sorted(values)
+    if not numbers or not all(math.isfinite(x) for x in numbers):
+        return sorted(values)
+    return sorted(values, key=lambda v: (v != "", float(v) if v else 0.0, v))
 
 
 def shown_cell(value: Any) -> str:

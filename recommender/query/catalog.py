@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.io.places import CITY, PLACE_ATTRIBUTES
-from recommender.io.text import did_you_mean
+from recommender.io.text import did_you_mean, value_order
 from recommender.model import calibration, catalog_only
 from recommender.model.kept import Kept
 from recommender.model.model import Model
@@ -336,17 +336,18 @@ _VOCABULARY: Kept[tuple[dict[str, tuple[str, ...]], NDArray[np.int64]]] = Kept()
 
 
 def _vocabulary(model: Model) -> tuple[dict[str, tuple[str, ...]], NDArray[np.int64]]:
-    """Per attribute (sorted by name), its values sorted (a city's towns too) and how many
-    users have none, kept per user table."""
+    """Per attribute (sorted by name), its values sorted (a city's towns too; as numbers
+    where all are, an age: ``value_order``) and how many users have none, kept per user
+    table."""
     table = model.user_table
     kept = _VOCABULARY.get(table)
     if kept is not None:
         return kept
     attributes, towns = table.attributes, city_labels(model)
     names = sorted(attributes)
-    values = {name: tuple(sorted(_distinct(attributes[name])
-                                 | (_distinct(towns) if name == CITY and towns is not None
-                                    else set())))
+    values = {name: tuple(value_order(_distinct(attributes[name])
+                                      | (_distinct(towns) if name == CITY and towns is not None
+                                         else set())))
               for name in names}
     blank = np.array([np.count_nonzero(np.asarray(attributes[name], dtype=str) == "")
                       for name in names], np.int64)

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from recommender.errors import InvalidParameterError
 from recommender.io.ids import unicode_form
 from recommender.io.places import CITY
-from recommender.io.text import did_you_mean, listing, plural
+from recommender.io.text import did_you_mean, listing, plural, value_order
 from recommender.io.text import folded_name as folded_name  # where cli.checks finds it
 from recommender.model.model import Model
 from recommender.query.attribute_codes import attribute_codes
@@ -86,7 +86,7 @@ def _resolve(given: str, known: Sequence[str], what: str, options: str, more: st
                   f"{' and '.join(repr(v) for v in sorted(matches))} ignoring case{forms}")
     else:
         reason = f"unknown {named}{did_you_mean(given, known)}"
-    raise InvalidParameterError(f"{reason}; {options}: {_listing(sorted(known))}{more}")
+    raise InvalidParameterError(f"{reason}; {options}: {_listing(value_order(known))}{more}")
 
 
 def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str]]:
@@ -95,7 +95,8 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
     A name or value the model holds is kept; one that differs from exactly one known name or
     value only by case is replaced by it (``region=north`` -> ``region=North``). Anything else
     raises ``InvalidParameterError`` naming the attribute and the value and listing the valid
-    ones (sorted; the first ``SHOWN_VALUES`` and a count when there are more), so a misspelt
+    ones (sorted, as numbers where all are: ``value_order``; the first ``SHOWN_VALUES`` and a
+    count when there are more), so a misspelt
     filter fails instead of selecting nobody.
     """
     attrs = model.user_table.attributes
@@ -150,7 +151,7 @@ def _no_value(name: str, value: str, known: Sequence[str], blank: bool, valid: s
     if not blank:
         raise InvalidParameterError(
             f"every user has a value of {name!r}, so {name}={NO_VALUE} selects nobody; "
-            f"{valid}: {_listing(sorted(known))}")
+            f"{valid}: {_listing(value_order(known))}")
     return ""
 
 
