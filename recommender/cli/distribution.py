@@ -271,7 +271,8 @@ def _slate(args: argparse.Namespace) -> int:
     print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], str(t), f["min_screens"],
          "-" if f["max_screens"] is None else f["max_screens"], f["screens"],
-         f"{f['expected_new']:.1f}"] for f, t in zip(body["films"], titles, strict=True)],
+         # the body's 3 decimals, as the allocation's rows and the places' table
+         f"{f['expected_new']:.3f}"] for f, t in zip(body["films"], titles, strict=True)],
         films=True)
     hidden = max((f["expected_new_hidden_cinemas"] for f in body["films"]), default=0)
     print("min_screens, max_screens: the slate's bounds, over all cinemas ('-': no maximum); "

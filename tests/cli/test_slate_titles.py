@@ -177,3 +177,23 @@ def test_a_screens_file_is_told_the_header_it_needs(
                              "--screens-per-cinema", screens)
     assert code == 2 and out == "" and said in err, err
     assert "city" not in err
+
+
+def test_the_slate_table_shows_expected_new_as_the_body_does(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the table rounded to 1 decimal (7.5, 7.7, 8.0) where the body, the allocation's rows
+    # and every other table give 3
+    import json
+
+    screens = write(tmp_path, "screens.csv", "cinema_id,screens\nc1,2\nc2,3\n")
+    slate = write(tmp_path, "s.csv", "film_id\n00000\n00002\n")
+    args = ("distribution", model_dir, "--slate", slate, "--screens-per-cinema", screens)
+    code, out, _ = run_cli(capsys, *args, "--json")
+    assert code == 0
+    body = json.loads(out)
+    code, out, _ = run_cli(capsys, *args)
+    assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines()
+            if line.split() and line.split()[0] in {"00000", "00002"}}
+    for film in body["films"]:
+        assert rows[film["film_id"]][-1] == f"{film['expected_new']:.3f}", out
