@@ -34,8 +34,8 @@ split). The programme is a transportation problem with convex costs, whose LP op
 (once per class of cinemas alike in screens, costs and bounds, most of those without demand;
 where identical cinemas tie, e.g. over a capped film's last screens, each class's screens
 are dealt to its cinemas in turn, the earlier ones in the table taking the extra screens
-first: since this version a stated rule, not the simplex's pick: ``slate_classes``; ties
-between classes, and the whole programme's ties, are still the simplex's pick).
+first: a stated rule, not the simplex's pick: ``slate_classes``; ties between classes, and
+the whole programme's, go to the least secondary cost, earlier classes first: ``slate_lex``).
 A cinema whose figures the minimum cell size hides (``pooled_cinemas``) shares its screens by
 the summed demand of all the model's such cinemas (the pool a film's breakdown by cinema shows
 as "other"; by no demand when that pool holds fewer than min_cell users), whichever
@@ -245,7 +245,7 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
                           constraints=n_c, nonzeros=3 * n)
         return _even_out(by_cinema(cost, bounds, s, n_c, n_f), none, w, lo, hi)
     # one programme per class of identical cinemas, dealt to its members (slate_classes)
-    solved, res = allocate(lambda *a, **k: off_main(linprog, *a, **k), cost, bounds, s, n_f,
+    solved, res, _ = allocate(lambda *a, **k: off_main(linprog, *a, **k), cost, bounds, s, n_f,
                            floored, capped, lo, hi)
     if solved is None:
         raise InfeasibleSlateError(f"no allocation satisfies the slate's bounds ({res.message})")

@@ -20,9 +20,12 @@ cost); every film row sees the class programme's totals, every cinema its screen
 programme has several optima (a capped film's last screens among identical cinemas: three
 in four of random mostly-no-demand tables) this rule picks one; before this version the
 whole programme's dual simplex did, by its own pivots (a scipy/HiGHS upgrade could change
-it). The rule settles ties within a class only: a tie between classes (a capped film's last
-screens going to one class of no-demand cinemas or another at the same cost) is still the
-class programme's simplex pick, and the whole programme's ties where it is solved whole;
+it). The rule settles ties within a class; ties between classes (a capped film's last
+screens going to one class of no-demand cinemas or another at the same cost: the review
+re-solved 139 class programmes in reverse class order, 13 gave other class totals), and the
+whole programme's ties where it is solved whole, are settled by a second stage on the first
+stage's optimal face (``classes``, ``slate_lex``: the least secondary cost, the earlier
+classes in the table first), the same answer in any order of the classes;
 ``slate._even_out`` then re-deals the cinemas without demand among films of equal
 weight, as before. Where more than ``CLASS_SHARE`` of the cinemas are distinct, or the class
 programme has no whole optimum (HiGHS did not answer a vertex: never seen) or none at all,
@@ -40,20 +43,25 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommender.distribution.slate_lex import ranks, settle
+
 Solver = Callable[..., Any]  # ``scipy.optimize.linprog``'s signature, off the main thread
 CLASS_SHARE = 0.5  # classes at most this share of the cinemas: else the whole programme
 OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+COST_SCALE = 1e3  # the costs as HiGHS is given them: its dual tolerance 1e-13 of a screen's
 
 
 def allocate(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
              s: NDArray[np.float64], n_f: int, floored: NDArray[np.bool_],
              capped: NDArray[np.bool_], lo: NDArray[np.int64], hi: NDArray[np.float64]
-             ) -> tuple[NDArray[np.float64] | None, Any]:
+             ) -> tuple[NDArray[np.float64] | None, Any, dict[str, int]]:
     """(The whole programme's pieces, ``3 x cinemas x films`` flattened as ``cost`` is, or
-    None where it has no solution, and the solver's result) of the slate's programme:
-    pieces of ``cost`` within ``[0, bounds]``, each cinema's ``s`` screens, film rows for the
-    ``floored`` films' minimums ``lo`` and the ``capped`` films' maximums ``hi``; from the
-    class programme dealt by ``deal`` where there are few enough classes."""
+    None where it has no solution, the first stage's result, and the size of what was solved:
+    ``size``) of the slate's programme: pieces of ``cost`` within ``[0, bounds]``, each
+    cinema's ``s`` screens, film rows for the ``floored`` films' minimums ``lo`` and the
+    ``capped`` films' maximums ``hi``; from the class programme dealt by ``deal`` where there
+    are few enough classes; ties among optima settled by ``slate_lex`` (classes ranked by
+    their first cinema in the table; on the whole programme, each cinema by its place)."""
     n_c = len(s)
     c3 = cost.reshape(3, n_c, n_f).transpose(1, 0, 2).reshape(n_c, 3 * n_f)
     b3 = bounds.reshape(3, n_c, n_f).transpose(1, 0, 2).reshape(n_c, 3 * n_f)
@@ -66,14 +74,38 @@ def allocate(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
         k = size.astype(np.float64)
         cc = c3[first].reshape(m, 3, n_f).transpose(1, 0, 2).ravel()
         bb = (b3[first] * k[:, None]).reshape(m, 3, n_f).transpose(1, 0, 2).ravel()
-        res, _, _ = programme(lp, cc, bb, s[first] * k, n_f, floored, capped, lo, hi)
-        if res.x is not None and res.status == 0:
-            total = res.x.reshape(3, m, n_f).sum(axis=0)
+        x, res, solved = classes(lp, cc, bb, s[first] * k, n_f, floored, capped, lo, hi,
+                                 ranks(first))
+        if x is not None:
+            total = x.reshape(3, m, n_f).sum(axis=0)
             if np.abs(total - np.rint(total)).max(initial=0.0) <= 1e-6:
-                x = deal(np.rint(total).astype(np.int64), inverse.ravel(), size)
-                return pieces_of(x, bounds), res
-    res, _, _ = programme(lp, cost, bounds, s, n_f, floored, capped, lo, hi)
-    return res.x, res
+                dealt = deal(np.rint(total).astype(np.int64), inverse.ravel(), size)
+                return pieces_of(dealt, bounds), res, solved
+    return classes(lp, cost, bounds, s, n_f, floored, capped, lo, hi,
+                   np.arange(1, n_c + 1, dtype=np.int64))
+
+
+def classes(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
+            s: NDArray[np.float64], n_f: int, floored: NDArray[np.bool_],
+            capped: NDArray[np.bool_], lo: NDArray[np.int64], hi: NDArray[np.float64],
+            rank: NDArray[np.int64]) -> tuple[NDArray[np.float64] | None, Any, dict[str, int]]:
+    """(The pieces, None where the programme has no solution; the first stage's result; its
+    size) of the programme over ``len(s)`` classes (or cinemas) of ``rank`` (1 up, by their
+    first cinema in the table): the first stage (``programme``), then ``slate_lex.settle``'s
+    least secondary cost among its optima. The same answer in any order of the classes."""
+    # the costs scaled up: HiGHS's least dual tolerance (1e-10, absolute) let a vertex dearer
+    # by 6e-11 in the tie-break alone pass for optimal (seed 115 of the class tests)
+    scaled = cost * COST_SCALE
+    res, a_eq, a_ub = programme(lp, scaled, bounds, s, n_f, floored, capped, lo, hi)
+    size = {"classes": len(s), "solved_variables": len(cost),
+            "solved_constraints": a_eq.shape[0] + a_ub.shape[0],
+            "solved_nonzeros": int(a_eq.nnz + a_ub.nnz), "tie_variables": 0}
+    if res.x is None or res.status != 0:
+        return None, res, size
+    b_ub = np.concatenate([-lo[floored].astype(np.float64), hi[capped]])
+    x, size["tie_variables"] = settle(lp, res, a_eq, a_ub, scaled, bounds, s, b_ub, rank,
+                                      n_f, OPTIONS)
+    return x, res, size
 
 
 def deal(total: NDArray[np.int64], inverse: NDArray[np.intp], size: NDArray[np.intp]

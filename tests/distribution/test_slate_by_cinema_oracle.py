@@ -62,7 +62,7 @@ def test_cinema_by_cinema_is_the_programmes_least_deviation(
     loose = hi.copy()
     loose[0] = float(screens.sum())
     y = solve(demand, screens, lo, loose)
-    assert calls == [1]
+    assert calls in ([1], [1, 1])  # the programme (and its tie stage, slate_lex)
     assert float(np.abs(y - target).sum()) == pytest.approx(deviation, abs=1e-5)
     for c in range(n_c):
         for value in np.unique(target[c]):

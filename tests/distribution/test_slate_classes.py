@@ -116,7 +116,8 @@ def test_the_classes_answer_an_optimum_of_the_whole_programme(
         n_c, n_f = demand.shape
         x, sizes = solved(demand, screens, lo, hi, monkeypatch, SHARE)
         whole, whole_sizes = solved(demand, screens, lo, hi, monkeypatch, 0.0)
-        assert whole_sizes in ([], [3 * n_c * n_f])  # one whole programme
+        assert whole_sizes[:1] in ([], [3 * n_c * n_f])  # one whole programme (and its ties)
+        assert len(whole_sizes) <= 2 and whole_sizes[1:] <= whole_sizes[:1], seed
         if isinstance(whole, str):
             assert x == whole, seed
             continue
@@ -127,7 +128,7 @@ def test_the_classes_answer_an_optimum_of_the_whole_programme(
         cost, bounds, s, _, floored, capped, lo_p, hi_p = args
         used.clear()
         monkeypatch.setattr(slate_classes, "CLASS_SHARE", SHARE)
-        pieces, res = slate_classes.allocate(
+        pieces, res, _ = slate_classes.allocate(
             lambda c, **k: used.append(len(c)) or linprog(c, **k), *args)
         oracle, a_eq, a_ub = slate_classes.programme(linprog, cost, bounds, s, n_f, floored,
                                                      capped, lo_p, hi_p)
@@ -138,21 +139,21 @@ def test_the_classes_answer_an_optimum_of_the_whole_programme(
         want = oracle.x.reshape(3, n_c, n_f).sum(axis=0)
         assert float(cost @ pieces) == pytest.approx(float(cost @ oracle.x), rel=1e-9), seed
         assert (got.sum(axis=1) == s).all(), seed
-        assert np.allclose(got.sum(axis=0), res.x.reshape(3, -1, n_f).sum(axis=(0, 1)),
-                           atol=1e-6), seed  # the programme solved: its film totals
         if not np.allclose(got.sum(axis=0), want.sum(axis=0), atol=1e-6):
             # seed 115: the oracle's vertex is dearer by 5.7e-11 in the tie-break alone,
-            # within HiGHS's 1e-10 dual tolerance, and has other film totals
-            assert float(cost @ pieces) < float(cost @ oracle.x), seed
+            # within HiGHS's 1e-10 dual tolerance; or a tie between classes, which the
+            # second stage settles (slate_lex) where the oracle's simplex picked another
+            assert float(cost @ pieces) <= float(cost @ oracle.x) + 1e-9, seed
             other_totals += 1
         assert (got.sum(axis=0)[floored] >= lo_p[floored]).all(), seed
         assert (got.sum(axis=0)[capped] <= hi_p[capped]).all(), seed
         by_classes += used[0] < 3 * n_c * n_f
-        assert used[1:] == [] and sizes == used, seed  # the class programme alone
+        # the class programme, then the tie stage over its free pieces alone
+        assert len(used) <= 2 and used[1:] <= [used[0]] and sizes == used, seed
         if single(oracle, cost, bounds, a_eq, a_ub, n_f, floored, capped):
             unique += 1
             assert x.tolist() == whole.tolist(), seed
-    assert by_classes >= 50 and unique >= 10 and other_totals <= 1  # both kinds are seen
+    assert by_classes >= 50 and unique >= 10  # both kinds are seen
 
 
 def test_identical_cinemas_tied_over_a_capped_film_take_its_screens_in_turn(
@@ -169,7 +170,7 @@ def test_identical_cinemas_tied_over_a_capped_film_take_its_screens_in_turn(
     lo, hi = np.zeros(3, np.int64), np.array([np.inf, 10.0, np.inf])
     x, sizes = solved(demand, screens, lo, hi, monkeypatch, SHARE)
     whole, _ = solved(demand, screens, lo, hi, monkeypatch, 0.0)
-    assert isinstance(x, np.ndarray) and len(sizes) == 1 and sizes[0] == 3 * 2 * 3
+    assert isinstance(x, np.ndarray) and sizes[0] == 3 * 2 * 3 and len(sizes) <= 2
     assert x[:, 1].sum() == 10 and (x.sum(axis=1) == screens).all()
     assert x.sum(axis=0).tolist() == whole.sum(axis=0).tolist()
     dev = np.abs(x - _targets(demand, screens, _weights(demand, screens, lo, hi), lo, hi))
