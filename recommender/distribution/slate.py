@@ -242,10 +242,11 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
         if report is not None:
             report.update(status="optimal", gap=0.0, solver="each cinema's cheapest pieces "
                           "(no film bound: its programme alone)", variables=3 * n,
-                          constraints=n_c, nonzeros=3 * n)
+                          constraints=n_c, nonzeros=3 * n, classes=n_c, solved_variables=0,
+                          solved_constraints=0, solved_nonzeros=0, tie_variables=0)
         return _even_out(by_cinema(cost, bounds, s, n_c, n_f), none, w, lo, hi)
     # one programme per class of identical cinemas, dealt to its members (slate_classes)
-    solved, res, _ = allocate(lambda *a, **k: off_main(linprog, *a, **k), cost, bounds, s, n_f,
+    solved, res, size = allocate(lambda *a, **k: off_main(linprog, *a, **k), cost, bounds, s, n_f,
                            floored, capped, lo, hi)
     if solved is None:
         raise InfeasibleSlateError(f"no allocation satisfies the slate's bounds ({res.message})")
@@ -255,7 +256,8 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
         done = res.status == 0
         report.update(status="optimal" if done else str(res.message), gap=0.0 if done else None,
                       solver="HiGHS dual simplex, linear programme (its optimum is whole)",
-                      variables=3 * n, constraints=n_c + rows, nonzeros=3 * (n + n_c * rows))
+                      variables=3 * n, constraints=n_c + rows, nonzeros=3 * (n + n_c * rows),
+                      **size)  # the whole programme's size, and what HiGHS solved (classes)
     return _even_out(x, none, w, lo, hi)
 
 

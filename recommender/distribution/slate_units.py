@@ -28,6 +28,18 @@ SLATE_UNITS: dict[str, str] = {
     "optimality.constraints": "constraints of the programme (one per cinema, per film "
                               "minimum and per film maximum)",
     "optimality.nonzeros": "non-zero coefficients of the programme's constraint matrix",
+    "optimality.classes": "cinemas: the classes of identical cinemas (same screens, costs "
+                          "and bounds) the programme was solved over, once each; the "
+                          "cinemas where it was solved whole or cinema by cinema",
+    "optimality.solved_variables": "variables of the programme HiGHS solved (the class "
+                                   "programme's: three per class and film; 0: no solver, "
+                                   "cinema by cinema); variables above is the whole "
+                                   "programme's",
+    "optimality.solved_constraints": "constraints of the programme HiGHS solved",
+    "optimality.solved_nonzeros": "non-zero coefficients of the programme HiGHS solved",
+    "optimality.tie_variables": "variables of the second stage that settles ties among "
+                                "optima: the pieces free at the optimum (0: none, or no "
+                                "solver)",
     "films.screens": "screens given to the film over all cinemas",
     "films.min_screens": "the slate's fewest screens for the film over all cinemas "
                          "(0: no minimum)",

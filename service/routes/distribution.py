@@ -333,6 +333,16 @@ class SlateOptimality(BaseModel):
                                          "film minimum and per film maximum)")
     nonzeros: int = Field(description="coefficients: the non-zero ones of the programme's "
                                       "constraint matrix")
+    classes: int = Field(description="cinemas: the classes of identical cinemas the "
+                                     "programme was solved over (every cinema where it was "
+                                     "solved whole or cinema by cinema)")
+    solved_variables: int = Field(description="variables of the programme HiGHS solved (the "
+                                              "class programme's; 0: no solver ran)")
+    solved_constraints: int = Field(description="constraints of the programme HiGHS solved")
+    solved_nonzeros: int = Field(description="coefficients: the non-zero ones of the "
+                                             "programme HiGHS solved")
+    tie_variables: int = Field(description="variables of the second stage that settles ties "
+                                           "among optima (0: none)")
 
 
 class SlateScreens(BaseModel):

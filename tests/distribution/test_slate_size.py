@@ -70,11 +70,47 @@ def test_the_programme_has_a_row_per_bound_only_and_stays_optimal(
     assert report["variables"] == seen[0]["variables"]
     assert report["constraints"] == seen[0]["rows"]
     assert report["nonzeros"] == seen[0]["nonzeros"]
+    assert report["solved_variables"] == seen[0]["variables"] and report["classes"] == n_c
+    assert report["tie_variables"] == (seen[1]["variables"] if len(seen) > 1 else 0)
     target = _targets(demand, screens, w)
     assert (x.sum(axis=1) == screens).all()
     assert (x.sum(axis=0) >= lo).all() and (x.sum(axis=0) <= hi).all()
     assert float(np.abs(x - target).sum()) == pytest.approx(
         absolute_value_milp(target, screens, lo_eff, hi), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_report_says_the_size_of_the_class_programme_solved(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most cinemas without demand and few screens: one programme per class of identical
+    cinemas. ``variables``, ``constraints`` and ``nonzeros`` keep the whole programme's size;
+    ``solved_*`` is what HiGHS was given (the spy's count), ``classes`` its rows of
+    cinemas, ``tie_variables`` the second stage's. Before, the report gave the
+    whole programme's size alone, many times what was solved."""
+    demand, screens, lo, hi = instance(seed, n_c=400)
+    demand[40:] = 0.0
+    screens = np.where(np.arange(400) < 40, screens, 1 + np.arange(400) % 2)
+    seen: list[dict[str, Any]] = []
+    real = slate.linprog
+
+    def spy(c: Any, **kw: Any) -> Any:
+        ub = kw["A_ub"]
+        seen.append({"variables": len(c),
+                     "rows": kw["A_eq"].shape[0] + (0 if ub is None else ub.shape[0]),
+                     "nonzeros": kw["A_eq"].nnz + (0 if ub is None else ub.nnz)})
+        return real(c, **kw)
+
+    monkeypatch.setattr(slate, "linprog", spy)
+    report: dict[str, Any] = {}
+    solve(demand, screens, lo, hi, report=report)
+    n_c, n_f = demand.shape
+    assert 0 < len(seen) <= 2 and seen[0]["variables"] < 3 * n_c * n_f
+    assert report["variables"] == 3 * n_c * n_f  # the whole programme's, as before
+    assert report["solved_variables"] == seen[0]["variables"]
+    assert report["solved_constraints"] == seen[0]["rows"] < report["constraints"]
+    assert report["solved_nonzeros"] == seen[0]["nonzeros"] < report["nonzeros"]
+    assert report["classes"] * 3 * n_f == seen[0]["variables"] and report["classes"] < n_c
+    assert report["tie_variables"] == (seen[1]["variables"] if len(seen) > 1 else 0)
 
 
 def test_a_slate_past_the_limit_is_refused_before_any_demand_is_scored(
