@@ -30,7 +30,7 @@ classes in the table first), the same answer in any order of the classes;
 weight, as before. Where more than ``CLASS_SHARE`` of the cinemas are distinct, or the class
 programme has no whole optimum (HiGHS did not answer a vertex: never seen) or none at all,
 the whole programme is solved as before. Where 95% of the cinemas have no demand, 2,000
-cinemas x 20 films are about 500 classes (0.16-0.44 s against 2.2-3.8 s for the whole
+cinemas x 20 films are about 500 classes (0.38-0.56 s against 3.4-4.5 s for the whole
 programme) and 5,000 x 20 about 660 (``benchmarks/bench_slate.py``).
 """
 
