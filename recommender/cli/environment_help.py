@@ -109,7 +109,8 @@ COMMAND_EPILOG = _items([
     f"(cinemas x films, default {DEFAULT_MAX_SLATE_CELLS}; more: exit 2 before any work)",
     "RECOMMENDER_MAX_K: the largest page (-k) of an answer that HTTP also gives (audience, "
     f"similar, lookalike, cold-start, recommend --user or --watched; default {SERVED_MAX_K}, "
-    "as serve's): exports (audiences, recommend --out) take any k",
+    "as serve's): exports (audiences, recommend --out) take any k, one above the candidates "
+    "listing them all (audiences --engine spark: at most 100000)",
     "RECOMMENDER_MAX_SEARCH_LIMIT: the largest search --limit (films; default "
     f"{SERVED_MAX_SEARCH_LIMIT}, as serve's GET /films)",
     "RECOMMENDER_STORE, RECOMMENDER_CINEMAS, RECOMMENDER_PSEUDONYM_KEY: the campaign store, "

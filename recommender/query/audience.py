@@ -35,6 +35,7 @@ from recommender.query.pages import (
     MAX_K,
     AudiencePage,
     Tiers,
+    check_export_k,
     check_k,
     check_served_k,
     empty_note,
@@ -54,7 +55,7 @@ from recommender.query.segment_cells import hidden_splits
 from recommender.query.summary_rings import film_scores, summary_ranking
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
-           "batch_audiences", "check_k", "check_served_k", "cold_start_audience",
+           "batch_audiences", "check_export_k", "check_k", "check_served_k", "cold_start_audience",
            "cold_start_page",
            "cold_start_vector", "known_comparables",
            "film_audience", "film_scores", "lookalikes", "rank_users", "resolve_tier",
@@ -94,7 +95,9 @@ def rank_users(
     orders users by their own bias): the page then carries the note, as one from a ``vector``
     with nothing fitted does.
     """
-    check_k(k, offset)
+    # a page of a library caller as large as it likes up to MAX_K, and any up to every user
+    # (the exports' cut pages: --k above the users lists them all)
+    check_k(k, offset, max(MAX_K, len(scores)))
     scores = np.array(scores, dtype=np.float32) if copy else np.asarray(scores, np.float32)
     if exclude is not None and len(exclude):
         scores[exclude] = -np.inf
@@ -429,6 +432,6 @@ def batch_audiences(
     (len(films), min(k, n_users)); row r's first ``counts[r]`` entries are real, and they are
     ``film_audience``'s users and scores to the last digit (settled on exact dot products).
     """
-    check_k(k)
+    check_export_k(k)
     yield from top_k_blocks(film_idx, model.film_factors, model.user_factors, model.seen_by_film,
                             k, exclude_seen, batch, model.score_slacks)

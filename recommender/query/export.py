@@ -47,6 +47,7 @@ from recommender.query.audience import (
     AudiencePage,
     Tiers,
     batch_audiences,
+    check_export_k,
     film_scores,
     rank_users,
     resolve_tier,
@@ -267,10 +268,12 @@ def write_audiences(
     labels = np.asarray(model.segments.labels)
     schema = _schema(with_names)
     bar = tqdm(total=len(film_idx), unit="film", disable=not show, file=sys.stderr)
+    check_export_k(k)
+    k_page = min(k, max(model.n_users, 1))  # a k above the users lists every candidate
 
     def sliced_tables() -> Iterator[pa.Table]:
         for f in np.asarray(film_idx, np.int64).tolist():  # a loop over films, as the CLI's
-            page = rank_users(model, film_scores(model, f), str(model.films.ids[f]), k, 0,
+            page = rank_users(model, film_scores(model, f), str(model.films.ids[f]), k_page, 0,
                               exclude=model.film_viewers(f) if exclude_seen else None,
                               mask=mask, tiers=tiers, copy=False,
                               vector=model.film_factors[f], tier=ring)
@@ -352,6 +355,7 @@ def write_recommendations(
 ) -> int:
     """Write the top-``k`` films of each user to ``out``; returns the number of rows."""
     output_format(out)
+    check_export_k(k)
     show = show_progress(progress)
     schema = RECOMMEND_SCHEMA
     bar = tqdm(total=len(user_idx), unit="user", disable=not show, file=sys.stderr)

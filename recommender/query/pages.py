@@ -220,6 +220,14 @@ def check_served_k(k: int, offset: int = 0) -> None:
     check_k(k, offset, served_max_k())
 
 
+def check_export_k(k: int) -> None:
+    """An export's ``k`` (``audiences``, ``recommend --out``): any number >= 1, a ``k`` above
+    the candidates listing them all. An export streams per batch of films or users, each
+    block ``batch x min(k, candidates)`` wide, no wider than the block's own scores."""
+    if k < 1:
+        raise InvalidParameterError(f"k must be >= 1, got {k}")
+
+
 def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:
     if not 1 <= k <= max_k:
         raise InvalidParameterError(f"k must be in [1, {max_k}], got {k}")

@@ -26,7 +26,7 @@ from recommender.kernels.ranking import (
 from recommender.model.fitted import explaining_films
 from recommender.model.foldin import fold_in_history
 from recommender.model.model import Model
-from recommender.query.audience import check_k
+from recommender.query.audience import check_export_k, check_k
 from recommender.query.blocks import Block, top_k_blocks
 from recommender.query.catalog import film_fields
 from recommender.query.hints import film_names
@@ -412,7 +412,7 @@ def batch_recommendations(
 
     Yields ``(users, films, scores, counts)``; row r's first ``counts[r]`` entries are real,
     and they are ``recommend_user``'s films and scores to the last digit."""
-    check_k(k)
+    check_export_k(k)
     yield from top_k_blocks(user_idx, model.user_factors, model.rec_films, model.seen, k,
                             exclude_seen, batch, lambda tastes: _slacks(model, tastes),
                             model.rec_tastes)

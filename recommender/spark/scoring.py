@@ -32,7 +32,7 @@ from recommender.kernels import ranking
 from recommender.kernels.ranking import score_block, settled_top_k_rows, top_k_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.model.model import Model
-from recommender.query.audience import Tiers, check_k
+from recommender.query.audience import MAX_K, Tiers
 from recommender.query.export import AUDIENCE_SCHEMA, audiences_context, tier_index
 from recommender.query.render import LEAST_PERCENTILE, PERCENTILE_DIGITS
 from recommender.spark.full_device import as_full_device, full_device
@@ -75,7 +75,9 @@ def batch_audiences_spark(
     """
     from recommender.model import artifact
 
-    check_k(k)
+    if not 1 <= k <= MAX_K:  # each task holds a running top-k of every film it scores
+        raise InvalidParameterError(f"--engine spark takes --k in [1, {MAX_K:,}] (each task "
+                                    f"keeps a top-k per film), got {k:,}")
     check_tiers(tuple(tiers))
     out_s = str(out)
     if not out_s.rstrip("/").lower().endswith(".parquet"):

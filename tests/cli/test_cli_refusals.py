@@ -365,3 +365,27 @@ def test_search_limit_is_bounded_as_over_http(capsys: pytest.CaptureFixture[str]
     monkeypatch.setenv("RECOMMENDER_MAX_SEARCH_LIMIT", "0")  # refused, naming the variable
     code, _, err = run(capsys, "search", model_dir, "", "--limit", 1)
     assert_refused(code, err, "RECOMMENDER_MAX_SEARCH_LIMIT='0' must be at least 1")
+
+
+def test_exports_take_a_k_above_the_largest_page(capsys: pytest.CaptureFixture[str],
+                                                model_dir: Path, tmp_path: Path) -> None:
+    """`audiences --all -k 100001` and `recommend --all -k 200000 --out` answered "k must be
+    in [1, 100000]" though the README and --help say exports take any k: a k above the
+    candidates lists them all, the rows of a k of exactly the candidates."""
+    model = artifact.load(model_dir)
+    viewers = model.film_counts()
+    for argv, full, big, rows in (
+            (["audiences", model_dir, "--all"], model.n_users, 100_001,
+             int((model.n_users - viewers).sum())),
+            (["audiences", model_dir, "--all", "--segment", "0"], model.n_users, 100_001, None),
+            (["recommend", model_dir, "--all"], model.n_films, 200_000,
+             model.n_users * model.n_films - int(viewers.sum()))):
+        texts = []
+        for k in (full, big):
+            out = tmp_path / f"{argv[0]}{len(argv)}_{k}.csv"
+            code, _, err = run(capsys, *argv, "-k", k, "--out", out)
+            assert code == 0, err
+            texts.append(out.read_text())
+        assert texts[0] == texts[1]
+        if rows is not None:
+            assert len(texts[1].splitlines()) == rows + 1  # every candidate, and the header
