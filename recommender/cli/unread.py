@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
 
 #: header names that read as the time of an interaction (not a duration: watch_time, runtime)
 TIME_LIKE = re.compile(r"time|date|datetime|ts|when|.*timestamp.*|.*datetime|.*_date|.*_at"
@@ -82,3 +86,23 @@ def warn_unread_cinemas(data: str) -> None:
                   + (f"rename it {CINEMAS_FILE} (or give it" if text else
                      f"convert it to {CINEMAS_FILE} (or give the CSV")
                   + " to distribution as --cinemas)", file=sys.stderr)
+
+
+def warn_near_place_columns(model: Model) -> None:
+    """Warn (stderr) of a users-file column one or two edits from a place attribute the model
+    lacks (``cinmea``, ``reigon``): it trains as an attribute of its own, and distribution
+    --by cinema, the cinema table and the Studio's places knew of no cinema without a word."""
+    from recommender.io.places import PLACE_ATTRIBUTES
+    from recommender.query.typos import near_name
+
+    attributes = model.user_table.attributes
+    for name in attributes:
+        if name in PLACE_ATTRIBUTES:
+            continue
+        meant = near_name(name, [a for a in PLACE_ATTRIBUTES if a not in attributes])
+        if meant is not None:
+            print(f"warning: the users file's column {name!r} is not the place attribute "
+                  f"{meant!r}, which it is spelt close to: the model keeps it as an attribute "
+                  f"of its own and has no {meant!r} (distribution --by {meant} and the cinema "
+                  f"table cannot read it); rename the column {meant!r} and train again if "
+                  "that was meant", file=sys.stderr)

@@ -36,6 +36,7 @@ from recommender.model import layout
 from recommender.model.kept import Kept
 from recommender.model.model import Model
 from recommender.query.privacy import OTHER, merged_cells
+from recommender.query.typos import near_name
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,21 @@ def check_place(model: Model, by: str) -> str:
         raise InvalidParameterError(
             f"by={by!r} is not a place attribute; use one of this model's place attributes "
             f"({listed})")
+    # a misspelt column of the users file (cinmea) is an attribute of the model: name it
+    near = near_name(by, [a for a in model.user_table.attributes if a not in have])
+    meant = "" if near is None else (
+        f" (did you mean {near!r}? a users-file column the model keeps as an attribute; "
+        f"rename it {by.strip().lower()!r} and train again to group by it)"
+        if by.strip().lower() in PLACE_ATTRIBUTES else f" (did you mean {near!r}?)")
     if by in PLACE_ATTRIBUTES:
         raise InvalidParameterError(
-            f"by={by!r}: this model's users have no {by!r} attribute; its place attributes "
-            f"are: {listed}")
+            f"by={by!r}: this model's users have no {by!r} attribute{meant}; its place "
+            f"attributes are: {listed}")
+    near_place = near_name(by, have)
     raise InvalidParameterError(
-        f"by={by!r} is not a user attribute of this model; its place attributes are: {listed}")
+        f"by={by!r} is not a user attribute of this model"
+        f"{meant if near_place is None else f' (did you mean {near_place!r}?)'}; its place "
+        f"attributes are: {listed}")
 
 
 def place_groups(model: Model, by: str) -> PlaceGroups:

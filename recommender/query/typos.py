@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import threading
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -91,6 +91,22 @@ def edit_distance(a: str, b: str, most: int) -> int:
         if min(row) > most:
             return most + 1
     return min(row[len(b)], most + 1)
+
+
+def near_name(given: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` (column or attribute names) nearest ``given`` within one edit, or
+    two for a name of six letters or more (``cinmea`` for ``cinema``, ``cty`` for ``city``);
+    None if none is, or ``given`` is one of them. Ties go to the first in ``names``."""
+    given = given.strip().lower()
+    best: tuple[int, str] | None = None
+    for name in names:
+        most = 2 if len(name) >= 6 else 1
+        d = edit_distance(given, name, most)
+        if d == 0:
+            return None
+        if d <= most and (best is None or d < best[0]):
+            best = (d, name)
+    return None if best is None else best[1]
 
 
 def digits_only(text: str) -> bool:
