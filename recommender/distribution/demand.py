@@ -29,7 +29,7 @@ from recommender.distribution.homonyms import (
     untold_rows,
     untold_towns,
 )
-from recommender.distribution.places import PlaceGroups, place_groups, place_merges
+from recommender.distribution.places import PlaceGroups, check_placed, place_groups, place_merges
 from recommender.distribution.screens import largest_remainder, whole_number
 from recommender.errors import InvalidParameterError, UnknownFilmError, comparable_films
 from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas, screens_by_place
@@ -141,6 +141,7 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     screens = check_screens(screens)
     scores = np.asarray(model.user_factors @ np.asarray(model.film_factors[f]), np.float32)
     viewers = model.film_viewers(f)
+    check_placed(model, groups, len(viewers))
     unfitted = bool(model.nothing_fitted(model.film_factors[f]))
     p = film_probabilities(model, scores, f, viewers, unfitted)
     body = _body(model, groups, p, viewers, screens, min_cell, cinemas)
@@ -157,6 +158,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     the model does not know are skipped and listed (``UnknownFilmError`` only when nothing
     known is left: every film unknown and no genre)."""
     groups = place_groups(model, by)
+    check_placed(model, groups)
     screens = check_screens(screens)
     # comparable films the model does not know are skipped and listed, as the cold-start
     # audience does (a 404 here, though the genres or the other films could answer)

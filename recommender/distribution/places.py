@@ -129,6 +129,20 @@ def place_groups(model: Model, by: str) -> PlaceGroups:
     return _CACHE.put(model, groups, by)
 
 
+def check_placed(model: Model, groups: PlaceGroups, viewers: int | None = None) -> None:
+    """Refuse a breakdown by an attribute no user has a value of (a users file whose ids match
+    none of the log's, ``0001`` for ``1``): its head read "0 viewers + 0.0 expected new" of a
+    film with hundreds, only its footer saying why. ``viewers``: the film's, said."""
+    if len(groups.labels):
+        return
+    seen = "" if viewers is None else f" (the film's {viewers:,} viewers among them)"
+    raise InvalidParameterError(
+        f"by={groups.by!r}: none of the {model.n_users:,} users of this model has a "
+        f"{groups.by}{seen}, so there is no place to break demand down by (nor to share "
+        "screens among); train with a users file whose user_id values are the log's (train "
+        "warns when few match)")
+
+
 _CINEMAS: dict[tuple[str, int, int], Cinemas] = {}
 _LOCK = threading.Lock()
 

@@ -122,6 +122,12 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
             if value == "" and blank:  # NO_VALUE resolved: resolving a resolved cut is a no-op
                 resolved.append(value)
                 continue
+            if not known:
+                # not "valid values of 'cinema' are: none", read as a value called none
+                raise InvalidParameterError(
+                    f"unknown value {value!r} for user attribute {name!r}: no user has a "
+                    f"value of {name!r}" + (f" ({name}={NO_VALUE} selects every user, all "
+                                            "without one)" if blank else ""))
             try:
                 resolved.append(_resolve(value, known, what, valid, more))
             except InvalidParameterError as e:

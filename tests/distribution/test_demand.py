@@ -397,7 +397,8 @@ def test_a_pool_of_every_place_under_min_cell_is_not_shown_beside_users_without_
 def test_screens_with_no_user_in_any_place_say_so() -> None:
     m = synthetic_model(n_users=300, n_films=10, seed=1)
     m.user_table.attributes["region"] = np.full(300, "")
-    with pytest.raises(InvalidParameterError, match="none of the 300 users has a region"):
+    with pytest.raises(InvalidParameterError,
+                       match="none of the 300 users of this model has a region"):
         demand_by_place(m, str(m.films.ids[0]), "region", screens=3, min_cell=10)
 
 
