@@ -37,12 +37,13 @@ from recommender.cli.distribution import add_distribution_command
 from recommender.cli.environment import check_environment
 from recommender.cli.events import add_event_commands
 from recommender.cli.help_texts import EPILOGS, TOP, describe
+from recommender.cli.printing import folders_created
 from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
-from recommender.io.atomic import PLACED
+from recommender.io.atomic import CREATED, PLACED
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 from recommender.query.limits import MAX_WORKERS
 
@@ -395,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # building the parser imports more (the model's options)
         print("interrupted", file=sys.stderr)
         return 130
-    placed = len(PLACED)
+    placed, created = len(PLACED), len(CREATED)
     try:
         refuse_undecodable(args)  # text arguments (ids, a title, names) are UTF-8
         check_environment(args)  # RECOMMENDER_PROGRESS misspelt...: said before any work
@@ -411,6 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stayed behind, empty)
         with _terminable():
             code: int = args.func(args)
+        folders_created(created)
         return code
     except (RecommenderError, argparse.ArgumentTypeError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -320,3 +320,13 @@ def search_header(total: int, query: str, genre: str | None, shown: int, offset:
     if total and offset >= total:
         return f"{found}; no films at matches {offset + 1:,}+ (the search has {total:,})"
     return f"{found}; showing 0"
+
+
+def folders_created(since: int) -> None:
+    """Name (stderr) the folders this command created to write a file in (``--out
+    new/x.csv``): kept, as a model's folder is, but said, so a misspelt folder is seen."""
+    from recommender.io.atomic import CREATED
+
+    for folder, file in dict.fromkeys(CREATED[since:]):
+        print(f"note: created the folder {shown_cell(folder)} to write {shown_cell(file)} "
+              "(it did not exist)", file=sys.stderr)

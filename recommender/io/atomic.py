@@ -175,15 +175,32 @@ def _named_if_full(path: Path) -> Iterator[None]:
 PLACED: list[str] = []
 
 
+#: (folder, file) of each folder ``atomic_file`` created to write a file in (the topmost of
+#: those it created): ``--out new/x.csv`` made ``new`` without a word, so a typo in a folder
+#: name left the file somewhere unlooked-for; the CLI names them (``printing.folders_created``)
+CREATED: list[tuple[str, str]] = []
+
+
+def _topmost_missing(folder: Path) -> Path | None:
+    """The topmost of ``folder`` and the folders above it that do not exist; None if it does."""
+    top = None
+    while not folder.exists() and folder != folder.parent:
+        top, folder = folder, folder.parent
+    return top
+
+
 @contextmanager
 def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``dest`` (an empty private file already there); when the
     block ends without an exception, give it the umask's permissions and rename it to
-    ``dest``; otherwise delete it."""
+    ``dest``; otherwise delete it. A folder it creates for ``dest`` is listed in ``CREATED``."""
     path = Path(dest)
     not_in_a_model(path)
     try:
+        missing = _topmost_missing(path.parent)
         make_folder(path.parent, path)
+        if missing is not None:
+            CREATED.append((str(missing), str(path)))
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}-",
                                     suffix=suffix, dir=path.parent)
     except OSError as e:  # named by the path asked for, not the hidden temporary one

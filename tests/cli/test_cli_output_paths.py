@@ -190,3 +190,20 @@ def test_a_folder_whose_turn_cannot_be_taken_is_written_as_before(
     monkeypatch.setattr(os, "open", real_open)
     monkeypatch.setattr(fcntl, "flock", real_flock)
     assert out.read_text().startswith("plan_id,") and summary.exists()
+
+
+def test_a_folder_created_for_an_output_is_said(model_dir: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`--out new/deeper/x.csv` created the folders without a word (a misspelt folder name left
+    the file somewhere unlooked-for): they are still created, and named on stderr, the topmost
+    one created; an existing folder is not named."""
+    out = tmp_path / "new" / "deeper" / "a.csv"
+    assert main(["audiences", str(model_dir), "--all", "-k", "2", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert out.is_file()
+    notes = [line for line in err.splitlines() if "created the folder" in line]
+    assert notes == [f"note: created the folder {tmp_path / 'new'} to write {out} (it did not "
+                     "exist)"], err
+    again = tmp_path / "new" / "r.parquet"
+    assert main(["recommend", str(model_dir), "--all", "-k", "2", "--out", str(again)]) == 0
+    assert "created the folder" not in capsys.readouterr().err
