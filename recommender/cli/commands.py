@@ -305,9 +305,9 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)
-    warn_exported_films(model, films, exclude_seen=not args.include_seen)
-    print(audiences_written(model, rows, len(films), args.k, export_cut(model, args),
-                            args.out, t0))
+    cut = export_cut(model, args)
+    warn_exported_films(model, films, exclude_seen=not args.include_seen, rows=rows, cut=cut)
+    print(audiences_written(model, rows, len(films), args.k, cut, args.out, t0))
     return 0
 
 

@@ -233,12 +233,19 @@ def recommendations_written(model: Model, rows: int, users: int, k: int, exclude
 
 
 def warn_exported_films(model: Model, films: NDArray[np.int64], spark: bool = False,
-                        exclude_seen: bool = True) -> None:
+                        exclude_seen: bool = True, rows: int | None = None, cut: str = ""
+                        ) -> None:
     """Say on stderr what an audience export's rows cannot say of its ``films``: those with
-    no rows at all (with viewers left out: every user has watched them), then how many have
-    nothing fitted."""
+    no rows at all (with viewers left out: every user has watched them), an export of no
+    rows for its ``cut`` (``export_cut``: a filter matching no candidate wrote 0 rows, exit
+    0, where ``audience`` says so), then how many have nothing fitted."""
     if exclude_seen:
         _warn_no_candidates(model, films)
+    if rows == 0 and len(films) and cut and not (
+            exclude_seen and (model.film_counts()[films] >= model.n_users).all()):
+        print(f"warning: the export has no rows: its cut ({cut}) matches no candidate of "
+              f"the {plural(len(films), 'film', sep=',')}",
+              file=sys.stderr)
     unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
     if unfitted:  # a row has no place for the note their audience pages carry
         where = ("its _recommender.json" if spark else "a Parquet export's context")

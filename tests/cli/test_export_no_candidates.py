@@ -48,3 +48,30 @@ def test_films_every_user_watched_are_named(tmp_path: Path,
     assert set(pd.read_csv(out, dtype={"film_id": str})["film_id"]) == {"f1", "everyone's"}
     code, _, err = run_cli(capsys, "audiences", tmp_path / "m", "--all", "--out", out)
     assert code == 0 and "1 of the 13 films has no rows" in err
+
+
+def test_an_export_whose_cut_matches_nobody_says_so(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`audiences --all --filter zip_zone=7 --filter region=Pacific` (valid values, no user
+    with both) wrote 0 rows, exit 0, without a word, where `audience` says the filter
+    matches no candidate."""
+    from helpers import synthetic_model
+
+    from recommender.model import artifact
+
+    model = synthetic_model(n_users=60, n_films=6, seed=2)
+    north = np.arange(model.n_users) < 30  # the oracle: North is zone 1, South zone 2
+    model.user_table.attributes["region"] = np.where(north, "North", "South")
+    model.user_table.attributes["zip_zone"] = np.where(north, "1", "2")
+    path = artifact.save(model, tmp_path / "m")
+    out = tmp_path / "a.csv"
+    code, said, err = run_cli(capsys, "audiences", path, "--all", "--filter", "region=North",
+                              "--filter", "zip_zone=2", "--out", out)
+    assert code == 0, err
+    assert len(out.read_text().splitlines()) == 1  # the header alone
+    assert "wrote 0 rows" in said
+    assert ("warning: the export has no rows: its cut (region=North, zip_zone=2) matches no "
+            "candidate of the 6 films") in err, err
+    code, said, err = run_cli(capsys, "audiences", path, "--all", "--filter", "region=North",
+                              "--filter", "zip_zone=1", "--out", out)
+    assert code == 0 and "wrote 0 rows" not in said and "no rows" not in err, err
