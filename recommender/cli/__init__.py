@@ -131,8 +131,8 @@ class _Once(argparse._StoreAction):
                          "would count)")
         if (self.option_strings and isinstance(values, str) and not values.strip()
                 and self.dest not in EMPTY_MEANS_NONE):
-            parser.error(f"argument {names}: the value is empty; give one, or leave the "
-                         "option out")
+            parser.error(f"argument {names}: the value is empty; give one" + (
+                " (it is required)" if self.required else ", or leave the option out"))
         given.add(self.dest)
         super().__call__(parser, namespace, values, option_string)
 

@@ -185,3 +185,26 @@ def test_an_unknown_option_before_an_action_is_said_with_the_commands_usage(
     err = refused(argv, capsys)
     assert f"recommender {argv[0]}: error: unrecognized arguments: {argv[1]}" in err
     assert f"usage: recommender {argv[0]} [-h] ACTION" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["audiences", "m", "--all", "-k", "1", "--out", ""],
+    ["train", "--data", "d", "--out", " "],
+    ["plan", "m", "--slate", "s.csv", "--out", ""],
+])
+def test_an_empty_required_option_is_not_told_to_be_left_out(
+        argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`audiences --out ""` was told "give one, or leave the option out", though --out is
+    required: a required option (the parser's own flag, the oracle) is told it is."""
+    from recommender.cli import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    sub = next(a for a in build_parser()._actions if a.choices)  # the sub-commands
+    option = next(a for a in sub.choices[argv[0]]._actions if "--out" in a.option_strings)
+    assert option.required
+    code, err = run(capsys, *argv)
+    assert code == 2 and "argument --out: the value is empty; give one (it is required)" in err
+    assert "leave the option out" not in err
+    code, err = run(capsys, "recommend", "m", "--user", "u", "--out", "")  # --out optional
+    assert code == 2 and "give one, or leave the option out" in err
