@@ -22,7 +22,7 @@ from recommender.io.text import did_you_mean, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.query.hints import film_names
-from recommender.query.page_size import MAX_K, served_max_k
+from recommender.query.page_size import MAX_K, MAX_K_ENV, served_max_k
 from recommender.query.render import percentile_values, score_values
 
 if TYPE_CHECKING:
@@ -216,8 +216,15 @@ def empty_note(candidates: int, ring: dict[str, Any] | None = None, matching: in
 
 
 def check_served_k(k: int, offset: int = 0) -> None:
-    """``check_k`` against ``served_max_k``: the bound and the message of the HTTP answer."""
-    check_k(k, offset, served_max_k())
+    """``check_k`` against ``served_max_k``, the bound of the HTTP answer, for the CLI: the
+    message names the option and the variable ("k must be in [1, 10000]" named neither,
+    while ``--k 0`` was told "argument --k/-k: expected a number >= 1")."""
+    max_k = served_max_k()
+    if k > max_k:
+        raise InvalidParameterError(
+            f"argument --k/-k: expected a number at most {max_k} (the largest page, "
+            f"{MAX_K_ENV}, as the server's), got {k}")
+    check_k(k, offset, max_k)
 
 
 def check_export_k(k: int) -> None:

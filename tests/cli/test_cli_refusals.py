@@ -272,7 +272,8 @@ def test_k_is_bounded_as_over_http(capsys: pytest.CaptureFixture[str], model_dir
                                    command: str) -> None:
     """`audience -k 100000` and `similar -k 20000 --json` printed pages (JSON with "k":
     100000) that the server refuses 422 "k must be in [1, 10000]": the CLI's answers keep to
-    the server's largest page (RECOMMENDER_MAX_K, 10,000 unset), with its message."""
+    the server's largest page (RECOMMENDER_MAX_K, 10,000 unset), naming the option and the
+    variable (the message said neither, while --k 0 was told "argument --k/-k: ...")."""
     from service.settings import Settings
 
     monkeypatch.delenv("RECOMMENDER_MAX_K", raising=False)
@@ -291,13 +292,15 @@ def test_k_is_bounded_as_over_http(capsys: pytest.CaptureFixture[str], model_dir
     }[command]
     for big in (served + 1, 100_000):
         code, _, err = run(capsys, *argv, "-k", big)
-        assert_refused(code, err, f"k must be in [1, {served}], got {big}")
+        assert_refused(code, err, f"argument --k/-k: expected a number at most {served} (",
+                       "RECOMMENDER_MAX_K", f"got {big}")
     code, _, err = run(capsys, *argv, "-k", served)
     assert code == 0, err
     monkeypatch.setenv("RECOMMENDER_MAX_K", "3")  # the server's setting, read alike
     assert Settings().max_k == 3
     code, _, err = run(capsys, *argv, "-k", 4)
-    assert_refused(code, err, "k must be in [1, 3], got 4")
+    assert_refused(code, err, "argument --k/-k: expected a number at most 3 (",
+                   "RECOMMENDER_MAX_K", "got 4")
     code, _, err = run(capsys, *argv, "-k", 3)
     assert code == 0, err
 
