@@ -373,8 +373,11 @@ def check_unique_ids(path: Path, ids: pa.Array, name: str, loc: Locator) -> None
     dup = np.ones(len(values), dtype=bool)
     dup[first] = False
     row = int(np.flatnonzero(dup)[0])
-    raise problem(path, loc, row, f"{name} {str(values[row])!r} is listed twice; expected one "
-                  "row per id")
+    # the first listing named too: "line 945: user_id '3' is listed twice" left it to a search
+    line, prefix = loc.where(int(np.flatnonzero(values == values[row])[0]))
+    at = f"line {line}" if line is not None else prefix.rstrip(": ")
+    raise problem(path, loc, row, f"{name} {str(values[row])!r} is listed twice (first on "
+                  f"{at}); expected one row per id")
 
 
 def year_from(col: pa.Array, pattern: str) -> pa.Array:

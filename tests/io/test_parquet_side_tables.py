@@ -105,7 +105,7 @@ def test_both_a_csv_and_a_parquet_table_are_refused(tmp_path: Path) -> None:
                            "(or integers)"),
     (pa.array([1, None], pa.int64()), "row 2: missing user_id; expected a non-empty id"),
     (pa.array(["a", " "]), "row 2: empty user_id (' ': blanks only); expected a non-empty id"),
-    (pa.array([3, 3], pa.int64()), "row 2: user_id '3' is listed twice"),
+    (pa.array([3, 3], pa.int64()), "row 2: user_id '3' is listed twice (first on row 1)"),
 ])
 def test_bad_ids_are_refused_naming_file_row_and_column(tmp_path: Path, column: pa.Array,
                                                         said: str) -> None:

@@ -234,6 +234,12 @@ def test_bad_films_and_users_files(tmp_path: Path) -> None:
     dup = write(tmp_path / "dup.csv", "film_id,title\nA,x\nB,y\nA,z\n")
     err = data_error(d, films=dup)
     assert "dup.csv, line 4" in str(err) and "'A' is listed twice" in str(err)
+    assert "(first on line 2)" in str(err)  # the first listing named too
+    # a quoted field over two lines: lines as an editor counts them
+    twice = write(tmp_path / "twice.csv", 'user_id,city\n1,"Rome\nNorth"\n2,Oslo\n1,Bern\n')
+    err = data_error(d, users=twice)
+    assert "twice.csv, line 5" in str(err) and "user_id '1' is listed twice (first on line 2)" \
+        in str(err), str(err)
     year = write(tmp_path / "year.csv", "film_id,title,year\nA,x,1999\nB,y,nineteen\n")
     err = data_error(d, films=year)
     assert "year.csv, line 3" in str(err) and "'nineteen'" in str(err)
