@@ -247,10 +247,10 @@ def _read_id_index(path: str, ids: IdMap, kind: str, films_of: Model | None = No
     with ``films_of`` the titles it matches (a title listed for an id, as `audience` says);
     the duplicates dropped are said (``printing.note``)."""
     from recommender.io.id_lists import read_id_list_index
-    from recommender.query.hints import film_hint
+    from recommender.query.hints import ids_hint
 
     return read_id_list_index(path, ids, kind, hint=None if films_of is None else
-                              lambda given: film_hint(films_of, given), said=note)
+                              lambda unknown: ids_hint(films_of, unknown), said=note)
 
 
 def cmd_audiences(args: argparse.Namespace) -> int:

@@ -204,15 +204,16 @@ def read_id_list_as_known(path: PathLike, ids: IdMap,
 
 
 def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
-                       hint: Callable[[str], str] | None = None,
+                       hint: Callable[[list[str]], str] | None = None,
                        said: Callable[[str], None] | None = None) -> NDArray[np.int64]:
     """The indices in ``ids`` of the ids of an id list (``read_id_list``), in file order.
 
     A line is looked up as written first, then stripped (``_id_list_as_known``: ids are kept
     byte for byte). Raises ``DataError`` naming the
     file and the line of the first id ``ids`` does not hold, and how many of the file's ids
-    are unknown (``kind`` names them, e.g. ``film_id``), then ``hint`` of that id (the titles
-    a film title matches) when no id differs from it by leading zeros only. ``said`` is told
+    are unknown (``kind`` names them, e.g. ``film_id``), then the ids they may mean (leading
+    zeros, spaces, Unicode form) and ``hint`` of the unknown ids, in file order (the titles
+    each matches, naming it; ``hints.ids_hint``). ``said`` is told
     of the duplicates dropped (where no id is unknown).
     """
     told: list[str] = []
@@ -228,7 +229,9 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
             more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
             count = (f"{len(unknown):,} of the file's {len(lines):,} ids are unknown: "
                      f"{shown}{more}")
-        hinted = ids.did_you_mean([first]) or (hint(first) if hint is not None else "")
+        # each unknown id its hint (the first ``hint`` gives), not the first one's alone
+        hinted = (ids.did_you_mean(unknown, named=len(unknown) > 1)
+                  + (hint(unknown) if hint is not None else ""))
         raise DataError(str(p), f"unknown {kind} {first!r} ({count}){hinted}", line=line)
     if said is not None:  # once every id is known: a refusal prints its one line alone
         for text in told:

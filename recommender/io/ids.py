@@ -138,15 +138,16 @@ class IdMap:
         same = [s for s in ids[lo:hi].tolist() if unicodedata.normalize("NFC", s) == key]
         return ([key] if key in self else []) + same
 
-    def did_you_mean(self, external_ids: Iterable[str]) -> str:
+    def did_you_mean(self, external_ids: Iterable[str], named: bool = False) -> str:
         """"; did you mean '0555612'?" for unknown ids that differ from known ones only by
         leading zeros, surrounding spaces or Unicode form (the first 5), or "". A known id
-        in another Unicode form, which prints as the id typed, says which form each is in."""
+        in another Unicode form, which prints as the id typed, says which form each is in.
+        ``named``: each as "'7' for '007'", of one id too (an error naming several ids)."""
         pairs = [(u, near) for u in itertools.islice(external_ids, 1000)
                  for near in self.same_but_zeros(u)][:5]
         if not pairs:
             return ""
-        if len({u for u, _ in pairs}) == 1:
+        if len({u for u, _ in pairs}) == 1 and not named:  # named: of several ids named
             return ("; did you mean " + " or ".join(repr(n) + _form_note(u, n) for u, n in pairs)
                     + "?")
         return "; did you mean " + ", ".join(f"{n!r} for {u!r}{_form_note(u, n)}"

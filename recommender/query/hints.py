@@ -256,18 +256,23 @@ def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
     that is not a known id written with more or fewer leading zeros (one film: "; it matches
     titles: ...", several: "; 'amelie' matches titles: ..." per film that matches some), else
     ``error`` itself (several comparable titles typed as ids were refused without a hint)."""
-    if len(error.ids) == 1:
-        if model.films.same_but_zeros(error.ids[0]):
-            return error  # an id that differs by leading zeros already says "did you mean"
-        hint = film_hint(model, error.ids[0], error.comparable)
-    else:
-        hint = unknown_hints(model, error.ids, error.comparable)
+    hint = ids_hint(model, error.ids, error.comparable)
     if not hint:
         return error
     hinted = UnknownFilmError(error.ids)
     hinted.comparable = error.comparable
     hinted.args = (f"{error}{hint}",)
     return hinted
+
+
+def ids_hint(model: Model, film_ids: Sequence[str], comparable: bool = False) -> str:
+    """What an error naming the unknown ``film_ids`` adds: of one, ``film_hint`` ("" for a
+    known id written with more or fewer leading zeros: "did you mean" says it); of several,
+    ``unknown_hints``, each naming its id (an id-list file gave the first one's alone)."""
+    if len(film_ids) == 1:
+        return ("" if model.films.same_but_zeros(film_ids[0])
+                else film_hint(model, film_ids[0], comparable))
+    return unknown_hints(model, film_ids, comparable)
 
 
 def unknown_hints(model: Model, film_ids: Sequence[str], comparable: bool = False) -> str:
