@@ -184,15 +184,16 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 
 def cmd_lookalike(args: argparse.Namespace) -> int:
-    from recommender.cli.checks import every_id_unknown
+    from recommender.cli.checks import every_id_unknown, unknown_seeds_said
     from recommender.errors import InvalidParameterError
-    from recommender.io.id_lists import read_id_list_as_known
+    from recommender.io.id_lists import read_id_list_lines
     from recommender.query.audience import check_served_k, lookalikes
 
     check_served_k(args.k, args.offset)
     model = answer_model(args)
     # a header line is skipped, problems name the file; a line as written, else stripped
-    seeds = read_id_list_as_known(args.seeds, model.users, said=note)
+    lines = read_id_list_lines(args.seeds, model.users, said=note)
+    seeds = [s for _, s in lines]
     if len(seeds) > MAX_SEED_USERS:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
                                     f"got {len(seeds)}")
@@ -206,10 +207,7 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     ranked = plural(model.n_users - n_seeds, 'candidate', sep=',')
     print(f"Lookalikes of {plural(n_seeds, 'seed user', sep=',')}; ranking {ranked}; "
           f"{page.ring_text()}{page.shown_text()}")
-    if unknown:  # on stderr, as cold-start's skipped films; the first 10, as --watched's
-        more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
-        print(f"skipped {len(unknown):,} unknown seed id{'s' * (len(unknown) != 1)}: "
-              f"{shown_cell(', '.join(unknown[:10]))}{more}", file=sys.stderr)
+    unknown_seeds_said(unknown, lines)  # on stderr, as cold-start's skipped films
     if len(page.user_idx):
         _page_table(model, page, LOOKALIKE_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order

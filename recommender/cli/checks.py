@@ -396,3 +396,19 @@ def decimal(text: str) -> float:
         # NaN and infinity are read: the option's own check says why it takes no such value
         raise ValueError(f"not a decimal number: {text!r}")
     return float(text)
+
+
+def unknown_seeds_said(unknown: list[str], lines: list[tuple[int, str]]) -> None:
+    """Say on stderr the lookalike seeds skipped as unknown, the first 10 (as --watched's),
+    each with its line of the seed file (``lines``: (line, id)), as a duplicate is named:
+    "skipped 1 unknown seed id: zz" left the line to a search."""
+    if not unknown:
+        return
+    from recommender.io.text import shown_cell
+
+    line_of = {s: n for n, s in reversed(lines)}  # an id's first line
+    more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+    shown = ", ".join(f"{shown_cell(u)} (line {line_of[u]})" if u in line_of else shown_cell(u)
+                      for u in unknown[:10])
+    print(f"skipped {len(unknown):,} unknown seed id{'s' * (len(unknown) != 1)}: {shown}{more}",
+          file=sys.stderr)

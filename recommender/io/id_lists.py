@@ -29,12 +29,13 @@ from recommender.io.places import csv_records, data_rows, delimiter_of
 ID_LIST_HEADERS = ("film_id", "user_id", "movieId", "userId", "id")
 
 
-def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | None = None
-              ) -> tuple[Path, list[tuple[int, str]]]:
+def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | None = None,
+              said: Callable[[str], None] | None = None) -> tuple[Path, list[tuple[int, str]]]:
     """(1-based line number, id) of every id of an id list (see ``read_id_list``);
     ``exact``, when given, receives each such line as written (no line ending) where it
     differs from its stripped id. A first line spelled as a header in another case
-    (``USER_ID``) is a header unless ``ids`` holds it."""
+    (``USER_ID``) is a header unless ``ids`` holds it. ``said`` is told of the blank lines
+    between ids, skipped (``_said_blank``)."""
     p = Path(path)
     if str(path) == "-":  # standard input (a pipe)
         raw = sys.stdin.buffer.read()
@@ -50,6 +51,7 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     # U+0085, U+2028, U+2029 and \x1c-\x1e, which ids may hold: one id was read as two)
     raw_lines = re.split(r"\r\n|\r|\n", text)
     lines = [(n, s) for n, s in enumerate((line.strip() for line in raw_lines), start=1) if s]
+    _said_blank(p, lines, said)
     if exact is not None:
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
     # a lone header in any case (``User_ID``), as a CSV export's header and the Studio's
@@ -139,6 +141,23 @@ def _said_dropped(p: Path, dropped: list[Dropped], said: Callable[[str], None] |
          f"repeated is read once, at its first line): {shown}{more}")
 
 
+def _said_blank(p: Path, lines: list[tuple[int, str]], said: Callable[[str], None] | None
+                ) -> None:
+    """Tell ``said`` of the blank lines between the first id and the last, skipped (the first
+    few): a list cut in two by one was read whole without a word, as if nothing were amiss."""
+    if said is None or len(lines) < 2:
+        return
+    numbers = np.array([n for n, _ in lines], np.int64)
+    gap = np.diff(numbers) - 1  # the blank lines after each id
+    count = int(gap.sum())
+    if count:
+        first = [n for g in np.flatnonzero(gap)[:5].tolist()
+                 for n in range(int(numbers[g]) + 1, int(numbers[g + 1]))[:5]][:5]
+        shown = ", ".join(map(str, first)) + (f" and {count - 5:,} more" if count > 5 else "")
+        said(f"{p}: {count:,} blank line{'s' if count > 1 else ''} between ids skipped "
+             f"(line{'s' if count > 1 else ''} {shown})")
+
+
 def read_id_list(path: PathLike, said: Callable[[str], None] | None = None) -> list[str]:
     """Ids from a text file with one id per line.
 
@@ -150,14 +169,14 @@ def read_id_list(path: PathLike, said: Callable[[str], None] | None = None) -> l
     ``user_id``, ``movieId``, ``userId``, ``id``) in any case is a header and skipped. Raises
     ``DataError`` when the file is missing, not UTF-8 or holds no id.
     """
-    p, lines = _id_lines(path)
+    p, lines = _id_lines(path, said=said)
     first: dict[str, int] = {}
     dropped = [(n, s) for n, s in lines if first.setdefault(s, n) != n]
     _said_dropped(p, dropped, said)
     return list(first)  # each id once, in file order
 
 
-def _readings(path: PathLike, ids: IdMap
+def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None
               ) -> tuple[Path, list[tuple[int, str]], list[list[tuple[str, int]]]]:
     """(file, its (line, stripped id) pairs, each line's readings with their indices in
     ``ids``, -1 unknown). A line's readings, in the order they are tried: as written, stripped
@@ -166,7 +185,7 @@ def _readings(path: PathLike, ids: IdMap
     text cell and the quote of a spreadsheet-safe cell first, as our writers add both (the
     cell "'-1" of a plan is user "-1"), then each alone ('"u00932"', "'-1": ``csvsafe``)."""
     exact: dict[int, str] = {}
-    p, lines = _id_lines(path, exact, ids)
+    p, lines = _id_lines(path, exact, ids, said)
     forms = [list(dict.fromkeys((exact.get(n, s), s, sheet_unquoted(csv_unquoted(s)),
                                  csv_unquoted(s), sheet_unquoted(s)))) for n, s in lines]
     found = iter(ids.to_index([f for fs in forms for f in fs], strict=False).tolist())
@@ -179,8 +198,8 @@ def _id_list_as_known(path: PathLike, ids: IdMap, said: Callable[[str], None] | 
     Ids are kept byte for byte: a line is its first reading ``ids`` holds (``_readings``: as
     written, so a line " a" is user " a" when the model holds it, even beside "a"; then
     stripped; then without our CSV writers' quoting); unknown ids stay stripped. The lines
-    that repeat an id are told to ``said`` (``_said_dropped``)."""
-    p, lines, readings = _readings(path, ids)
+    that repeat an id are told to ``said`` (``_said_dropped``), and the blank lines skipped."""
+    p, lines, readings = _readings(path, ids, said)
     chosen = [next(((f, j) for f, j in rs if j >= 0), (s, -1))
               for (_, s), rs in zip(lines, readings, strict=True)]
     # each id once, at its first line, as the model holds it (" u1" and "u1" are one id when
@@ -193,6 +212,13 @@ def _id_list_as_known(path: PathLike, ids: IdMap, said: Callable[[str], None] | 
                       if first[form] != i], said)
     return (p, [lines[i] for i in keep], [chosen[i][0] for i in keep],
             np.array([chosen[i][1] for i in keep], np.int64))
+
+
+def read_id_list_lines(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None
+                       ) -> list[tuple[int, str]]:
+    """``read_id_list_as_known``'s ids with the line each was read on: (line, id)."""
+    _, lines, known, _ = _id_list_as_known(path, ids, said)
+    return [(n, k) for (n, _), k in zip(lines, known, strict=True)]
 
 
 def read_id_list_as_known(path: PathLike, ids: IdMap,
@@ -246,7 +272,7 @@ def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None
     is user "q", read as user '"q"' when the model holds that too: the opted-out "q" was
     planned); a line ``ids`` holds in no reading stays stripped, for the caller to name.
     File order, each id once: ``said`` is told of the lines that add no id (duplicates)."""
-    p, lines, readings = _readings(path, ids)
+    p, lines, readings = _readings(path, ids, said)
     out: dict[str, None] = {}
     dropped: list[Dropped] = []
     for (n, s), rs in zip(lines, readings, strict=True):

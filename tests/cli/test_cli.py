@@ -443,7 +443,7 @@ def test_id_files_skip_a_header_and_name_the_line_of_an_unknown_id(
     out_path = tmp_path / "a.csv"
     code, _, err = run(capsys, "audiences", model_dir, "--films", films, "--k", 2, "--out",
                        out_path)
-    assert code == 0 and err == ""
+    assert code == 0 and err == f"note: {films}: 1 blank line between ids skipped (line 3)\n"
     assert sorted(set(read_any(out_path).column("film_id").to_pylist())) == sorted(
         [str(model.films.ids[2]), str(model.films.ids[7])])
     bad = tmp_path / "bad.txt"
