@@ -30,6 +30,7 @@ from recommender.cli.printing import (
     film_named,
     hidden_text,
     liked_text,
+    model_version_said,
     no_attributes_text,
     note,
     note_repeated,
@@ -332,6 +333,7 @@ def cmd_segments(args: argparse.Namespace) -> int:
     if args.json:
         print_body({"segments": rows}, model)
         return 0
+    model_version_said(model)  # a table's model too, as --json's (stderr)
     # a catalog without genres (FilmTrust, a ticket export) gives no segment a top genre: the
     # column was blank in every row, under a legend explaining genre lifts
     genres = bool((model.catalog.genres != "").any())

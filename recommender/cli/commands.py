@@ -71,8 +71,7 @@ _offset = _int_at_least(0, MAX_OFFSET)  # the bound the HTTP service puts on off
 
 
 def _print_json(body: Any, model: Model | None = None) -> None:
-    """``body`` as a route rendering its dict with ``json.dumps`` sends it (else print_body);
-    ``model``: the model that answered, named on stderr after it (``model_version_said``)."""
+    """``body`` as a ``json.dumps`` route sends it, ``model`` said (``model_version_said``)."""
     print(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
     model_version_said(model)
 
@@ -192,6 +191,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
               f"{export_source(model)}", file=sys.stderr)
         sys.stdout.write(audience_csv(model, page, f, with_))
         return 0
+    model_version_said(model)  # a table's model too, as --json's and --csv's (stderr)
     genres = str(model.catalog.genres[f]).replace("|", ", ")
     # "Audience for 1 [film 1]" on a log without titles named the id as a title
     print(f"Audience for {film_named(model, args.film_id)}"

@@ -13,6 +13,7 @@ from recommender.cli.printing import (
     SEGMENT_SHARE,
     film_named,
     hidden_text,
+    model_version_said,
     print_body,
     print_table,
     split_table,
@@ -47,6 +48,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body, model)
         return 0
+    model_version_said(model)  # a table's model too, as --json's (stderr)
     print(f"Audience summary for {film_named(model, args.film_id)}: "
           f"{plural(body['viewers'], 'viewer', sep=',')}, "
           f"{plural(body['candidates'], 'candidate', sep=',')}")
