@@ -249,7 +249,7 @@ def test_a_segment_hidden_in_every_ring_keeps_its_row(watched: Any, served_demo:
     table.wait_for()
     got = {row[0]: row[1:] for row in (r.locator("td").all_inner_texts()
                                        for r in table.locator("tbody tr").all())}
-    assert got[gone[0]["label"]] == ["hidden"] * len(rings)
+    assert got[gone[0]["label"]][:len(rings)] == ["hidden"] * len(rings)
     assert len(got) == len(api(served_demo, "/segments")["segments"])
     watched.assert_clean()
 

@@ -102,16 +102,32 @@ function splits(summary, modelSegments = []) {
     }
   }
   const ringCell = (c) => (c ? `${int(c.count)} (${lift(c.lift)})` : "hidden");
+  // each segment's all-rings cell beside its rings' (as the CLI's summary prints "all"), and
+  // the rows in the CLI's order: the most in the audience as far as shown first
+  const overall = new Map((summary.segments || []).map((s) => [s.segment, s]));
+  for (const [seg, row] of perRing) row.all = overall.get(seg);
+  const shownUsers = (row) => Math.max((row.all || {}).count || 0,
+    rings.reduce((n, t) => n + ((row[t.tier] || {}).count || 0), 0));
+  const rows = [...perRing.values()].sort((a, b) => shownUsers(b) - shownUsers(a));
+  // the segments whose all-rings cell the rule hides, named (the film's own largest ones
+  // were missing from the list, the note counting their users only): their rings' cells are
+  // the table's, where the rule allows
+  const gone = rows.filter((r) => !r.all && rings.some((t) => r[t.tier] && r[t.tier].count));
+  const goneNote = gone.length ? ` Left out of this list as the privacy rule hides their all-rings count: ${
+    gone.map((r) => `“${r.label}” (${rings.filter((t) => r[t.tier] && r[t.tier].count)
+      .map((t) => `${t.tier} ring ${int(r[t.tier].count)} users, ${lift(r[t.tier].lift)}`).join("; ")})`).join(", ")}.` : "";
   return [
     section("Segments in the audience",
       h("p", { class: "note", id: "segments-scope" }, `Lift: the segment's share of the rings against its share of all users.${segScope}`,
         hidden && left ? ` ${int(left)} of these ${int(ringUsers)} users are in segments the privacy rule hides from this list; ` +
-          "the table below shows each ring's segments where the rule allows (a cell it hides says “hidden”)." : ""),
+          "the table below shows each ring's segments where the rule allows (a cell it hides says “hidden”)." : "",
+        goneNote),
       liftBars("Segment lift", segs),
       perRing.size ? table("Segments ring by ring: users (lift against all users)", [
         { key: "label", label: "Segment" },
         ...rings.map((t) => ({ key: t.tier, label: `${t.tier} (${int(t.size)} users)`, num: true, format: ringCell })),
-      ], [...perRing.values()].sort((a, b) => rings.reduce((n, t) => n + ((b[t.tier] || {}).count || 0) - ((a[t.tier] || {}).count || 0), 0))) : ""),
+        { key: "all", label: `all rings (${int(ringUsers)} users)`, num: true, format: ringCell },
+      ], rows) : ""),
     // a model without user attributes has no portrait: the note on its values and the
     // summary's hidden cells (the segments' here, every one) read as a portrait hidden
     section(`Portrait${over}`,
