@@ -3,6 +3,11 @@ hides, with the ring counts it shows, as the CLI's summary table does."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 import urllib.parse
 from typing import Any
 
@@ -47,4 +52,30 @@ def test_a_segment_whose_total_is_hidden_is_named_with_its_shown_rings(
         assert got[label][len(rings)] == "hidden"
     for s in summary["segments"]:
         assert got[s["label"]][len(rings)] == f"{s['count']:,} (×{s['lift']:.3f})"
+    watched.assert_clean()
+
+
+def test_each_portrait_attribute_counts_its_hidden_values_as_the_cli_does(
+        watched: Any, served_demo: Any) -> None:
+    """The Studio said only "14 cell(s) hidden" for the whole page where the CLI's summary
+    says, under each attribute, "hidden: 2 gender values (70 users in all)": each attribute
+    says its own, with the CLI's counts."""
+    manifest = json.loads((served_demo.data / "demo.json").read_text())
+    film = manifest["example_film_id"]
+    out = subprocess.run([sys.executable, "-m", "recommender.cli", "summary",
+                          str(served_demo.model), film], check=True, capture_output=True,
+                         text=True, env={**os.environ, "RECOMMENDER_MIN_CELL": "10"}).stdout
+    cli = {m[2]: (int(m[1]), int(m[3])) for m in re.finditer(
+        r"^hidden: (\d+) (\S+) values \(([\d,]+) users in all\)", out, re.M)}
+    assert cli, "the demo film hides no portrait value"
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/film/{urllib.parse.quote(film, safe='')}")
+    page.wait_for_selector(".portrait")
+    said = {page.locator(".hidden-values").nth(i).get_attribute("data-attribute"):
+            page.locator(".hidden-values").nth(i).inner_text()
+            for i in range(page.locator(".hidden-values").count())}
+    assert set(said) == set(cli)
+    for attr, (values, users) in cli.items():
+        assert said[attr].startswith(
+            f"Hidden: {values} {attr} value{'s' * (values > 1)} ({users:,} users in all)")
     watched.assert_clean()

@@ -65,7 +65,30 @@ function funnel(summary) {
         sentence(summary.conversion_interval_note.replace(/^./, (c) => c.toUpperCase()))) : "");
 }
 
-function splits(summary, modelSegments = []) {
+// how many of an attribute's values the portrait leaves out, and their users in all, as the
+// CLI's summary says it under each attribute ("hidden: 2 gender values (70 users in all)"):
+// the model's values (GET /users/attributes, with the users without one) less those shown,
+// holding the pictured users less the shown counts; "" where the values are not known
+function hiddenValues(attr, cells, summary, attributes) {
+  const scope = summary.portrait_scope;
+  const listed = attributes && attributes.attributes && attributes.attributes[attr];
+  if (!listed || !scope || scope.users === undefined || !scope.users) return "";
+  const blank = ((attributes.without_value || {})[attr] ?? 1) !== 0;  // null: some, hidden
+  const values = listed.length + (blank && !listed.includes("") ? 1 : 0);
+  const min = summary.min_cell;
+  const users = scope.users - cells.reduce((n, c) => n + c.count, 0);
+  const why = `each of fewer than ${min} users (or leaving fewer than ${min} outside them) or hidden with one ` +
+    "so that it is not the total less the shown ones";
+  const said = cells.length
+    ? (values > cells.length ? `Hidden: ${int(values - cells.length)} ${attr} value${values - cells.length > 1 ? "s" : ""} ` +
+      `(${int(users)} users in all), ${why}.` : "")
+    : scope.users < min
+      ? `Hidden: every ${attr} value (${int(values)} values): the portrait pictures ${int(scope.users)} users, fewer than ${min}.`
+      : `Hidden: ${int(values)} ${attr} values, every one (${int(users)} users in all), ${why}.`;
+  return said ? h("p", { class: "note hidden-values", "data-attribute": attr }, said) : "";
+}
+
+function splits(summary, modelSegments = [], attributes = null) {
   const segs = (summary.segments || []).map((s) => ({ label: s.label, lift: s.lift, count: s.count }));
   const portrait = Object.entries(summary.portrait || {});
   const scope = summary.portrait_scope;
@@ -139,7 +162,8 @@ function splits(summary, modelSegments = []) {
           label: c.value === "" ? NO_VALUE : c.value, lift: c.lift, count: c.count })))
           : h("p", { class: "note" }, scope && scope.users === 0
             ? "Nobody is pictured: the ranks it covers hold no user."
-            : "Every value is hidden by the privacy rule.")))
+            : "Every value is hidden by the privacy rule."),
+        hiddenValues(attr, cells, summary, attributes)))
         // the portrait's attributes only: users with a city or a cinema alone have attributes
         : h("p", { id: "portrait-none" }, "The model's users have none of the portrait's attributes (age_band, gender, occupation, region): " +
           "train with a users.csv or users.parquet beside the log, or --users FILE, holding them to picture an audience by them.")),
@@ -367,7 +391,7 @@ export async function film(view, id, params) {
   view.replaceChildren(
     h("h1", {}, heading),
     h("div", { class: "grid" }, card(detail), funnel(summary)),
-    h("div", { class: "grid" }, ...splits(summary, segs.segments)),
+    h("div", { class: "grid" }, ...splits(summary, segs.segments, attrs)),
     extras,
     distributionSection(id, params),
     sim.error ? section("Comparable films", errorBox(sim.error)) : similar(sim.body),
