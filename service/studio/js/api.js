@@ -77,10 +77,38 @@ export const newPage = () => { pageVersions = new Set(); };
 /** Whether the page shown had an answer from a model other than ``version``. */
 export const pageSawOtherModel = (version) => [...pageVersions].some((v) => v !== version);
 
+// every request not yet answered, as its start (ms): one note, "Still waiting for the engine
+// (N s)", counts the oldest's seconds once it has waited STILL_WAITING_MS (a hung server left
+// "Searching…" for 40 s with no word), and goes when none waits that long
+export const STILL_WAITING_MS = 3000;
+const waiting = new Set();
+let waitTicks = null;
+function waitNote() {
+  const oldest = Math.min(...[...waiting].map((w) => w.at));
+  const waited = waiting.size ? Date.now() - oldest : 0;
+  let note = document.getElementById("still-waiting");
+  if (!waiting.size && waitTicks !== null) { clearInterval(waitTicks); waitTicks = null; }
+  if (waited < STILL_WAITING_MS) { note?.remove(); return; }
+  if (!note) {
+    note = document.createElement("p");
+    note.id = "still-waiting";
+    note.className = "still-waiting";
+    document.body.append(note);
+  }
+  note.textContent = `Still waiting for the engine (${Math.floor(waited / 1000)} s): it has not answered yet.`;
+}
+/** ``promise`` (a request), counted by the "still waiting" note until it settles. */
+export function waitedFor(promise) {
+  const mine = { at: Date.now() };
+  waiting.add(mine);
+  if (waitTicks === null) waitTicks = setInterval(waitNote, 1000);
+  return promise.finally(() => { waiting.delete(mine); waitNote(); });
+}
+
 async function send(path, options = {}) {
   let response;
   try {
-    response = await fetch(path, { ...options, headers: headers(options.headers) });
+    response = await waitedFor(fetch(path, { ...options, headers: headers(options.headers) }));
   } catch (e) {
     throw new ApiError(0, `the engine could not be reached (${e.message})`);
   }

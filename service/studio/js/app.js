@@ -232,6 +232,7 @@ function skipLink() {
 }
 
 window.addEventListener("hashchange", route);
+window.addEventListener("studio:retry", route);  // "Try again" on a page's own load
 keyDialog();
 skipLink();
 route();

@@ -358,6 +358,7 @@ function audienceTable(id, name, summary, segments, attributes, params) {
       if (mine === seq) { out.replaceChildren(errorBox(e)); sayOwn(out); }
     }
   }
+  out.retry = load;  // "Try again" after the engine was out of reach
   for (const [sel, key] of [[tierSel, "tier"], [segSel, "segment"], [filterSel, "filter"]]) {
     sel.addEventListener("change", () => { state[key] = sel.value; state.offset = 0; load(); });
   }

@@ -96,6 +96,7 @@ export function search(view, params) {
       if (mine === seq) { results.replaceChildren(errorBox(e)); sayOwn(results); }
     }
   }
+  results.retry = run;  // "Try again" after the engine was out of reach
   const later = () => { offset = 0; clearTimeout(timer); timer = setTimeout(run, 200); };
   q.addEventListener("input", later);
   // a genre is a whole word, not a prefix: searched when it is complete (Enter, or leaving

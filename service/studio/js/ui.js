@@ -201,9 +201,26 @@ export function loading(what) {
     server's "did you mean '42'?" read "?."). */
 export const sentence = (text) => (/[.?!]$/.test(String(text)) ? String(text) : `${text}.`);
 
-export function errorBox(error) {
-  return h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
+// an engine out of reach (no answer at all, status 0) offers "Try again": ``retry``, else the
+// nearest box around the error with a ``retry`` of its own (a search's results, a film's
+// audience), else its section's form submitted again, else the page drawn again
+export function errorBox(error, retry = null) {
+  const box = h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
     error && error.message ? error.message : String(error));
+  if (error && error.status === 0) {
+    box.append(" ", h("button", { type: "button", class: "retry", onclick: () => (retry || retryOf(box))() },
+      "Try again"));
+  }
+  return box;
+}
+
+function retryOf(box) {
+  for (let at = box.parentElement; at; at = at.parentElement) {
+    if (typeof at.retry === "function") return at.retry;
+  }
+  const form = box.closest("section")?.querySelector("form");
+  if (form) return () => form.requestSubmit();
+  return () => window.dispatchEvent(new CustomEvent("studio:retry"));
 }
 
 /** A form whose submit runs `run(event, latest)`; when the browser refuses a field (out of
