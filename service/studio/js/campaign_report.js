@@ -21,7 +21,7 @@ const relativeInterval = (v) => (!v || v.estimate === undefined ? "–"
   : `${signed(v.estimate, "%")} [${signed(v.low, "%")}, ${v.high === null ? "+∞" : signed(v.high, "%")}]`);
 
 // One horizontal interval per row on a shared axis: where the uplift may lie, and zero.
-function uplift_chart(rows) {
+export function uplift_chart(rows) {
   const svgNS = "http://www.w3.org/2000/svg";
   const lows = rows.map((r) => r.absolute_uplift?.low ?? 0);
   const highs = rows.map((r) => r.absolute_uplift?.high ?? 0);
@@ -31,7 +31,16 @@ function uplift_chart(rows) {
   const W = 560; const rowH = 26; const left = 110;
   const x = (v) => left + ((v - lo) / span) * (W - left - 20);
   const svg = document.createElementNS(svgNS, "svg");
-  svg.setAttribute("viewBox", `0 0 ${W} ${rowH * rows.length + 24}`);
+  // the axis' labels: the ends' on one line, "0 (no effect)" on a line of its own below
+  // where it would run into one of them (it was drawn over "+1.4 pts")
+  const pp = (v) => `${v > 0 ? "+" : ""}${fixed(100 * v, 1)} pts`;
+  const wide = (text) => text.length * 6.5;  // 11px text: an upper bound of its width
+  const ends = [...(lo < 0 ? [[x(lo), x(lo) + wide(pp(lo))]] : []),
+    ...(hi > 0 ? [[x(hi) - wide(pp(hi)), x(hi)]] : [])];
+  const zero = [x(0) + 4, x(0) + 4 + wide("0 (no effect)")];
+  const apart = ends.every(([a, b]) => b + 4 <= zero[0] || zero[1] + 4 <= a);
+  const axisY = rowH * rows.length + 16;
+  svg.setAttribute("viewBox", `0 0 ${W} ${axisY + (apart ? 8 : 22)}`);
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", "Absolute uplift with 95% intervals, per row of the table below");
   svg.classList.add("chart");
@@ -50,11 +59,13 @@ function uplift_chart(rows) {
     add("line", { x1: x(u.low), x2: x(u.high), y1: y, y2: y, stroke: "#1f5fbf", "stroke-width": 4 });
     if (u.estimate !== null) add("circle", { cx: x(u.estimate), cy: y, r: 5, fill: "#14213d" });
   });
-  add("text", { x: x(0) + 4, y: rowH * rows.length + 16, "font-size": 11 }, "0 (no effect)");
+  // kept inside the chart: at the right end it is drawn leftwards of the zero line
+  const rightward = zero[1] <= W;
+  add("text", { x: rightward ? zero[0] : x(0) - 4, y: apart ? axisY : axisY + 14, "font-size": 11,
+    "text-anchor": rightward ? "start" : "end", class: "axis-zero" }, "0 (no effect)");
   // the scale: the axis' ends in percentage points (the rate of targets less that of controls)
-  const pp = (v) => `${v > 0 ? "+" : ""}${fixed(100 * v, 1)} pts`;
-  if (lo < 0) add("text", { x: x(lo), y: rowH * rows.length + 16, "font-size": 11 }, pp(lo));
-  if (hi > 0) add("text", { x: x(hi), y: rowH * rows.length + 16, "font-size": 11, "text-anchor": "end" }, pp(hi));
+  if (lo < 0) add("text", { x: x(lo), y: axisY, "font-size": 11, class: "axis-end" }, pp(lo));
+  if (hi > 0) add("text", { x: x(hi), y: axisY, "font-size": 11, "text-anchor": "end", class: "axis-end" }, pp(hi));
   // drawn at its own size in a box that scrolls sideways where it is narrower (a phone):
   // shrunk to fit, its 12px labels were 5px high at 360px
   return h("figure", { class: "chart-figure" }, tableBox(svg), h("figcaption", { class: "note" },
