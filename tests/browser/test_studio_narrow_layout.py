@@ -17,8 +17,12 @@ _LABELS = """async (rows) => {
   const m = await import("/studio/assets/js/campaign_report.js");
   const figure = m.uplift_chart(rows);
   document.body.append(figure);
-  return [...figure.querySelectorAll("svg text")].filter((t) => !rows.some((r) => r.name === t.textContent))
-    .map((t) => { const b = t.getBoundingClientRect(); return [t.textContent, b.left, b.right, b.top, b.bottom]; });
+  return [...figure.querySelectorAll("svg text")]
+    .filter((t) => !rows.some((r) => r.name === t.textContent))
+    .map((t) => {
+      const b = t.getBoundingClientRect();
+      return [t.textContent, b.left, b.right, b.top, b.bottom];
+    });
 }"""
 
 
