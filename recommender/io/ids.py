@@ -40,6 +40,9 @@ class IdMap:
         # the ids not in Unicode form NFC sorted by their NFC form (NFC forms, ids), built on
         # the first unknown id (``same_but_zeros``)
         self._forms: tuple[NDArray[np.str_], NDArray[np.str_]] | None = None
+        # the ids with a capital letter sorted by their lower case (lower cases, ids), built
+        # on the first unknown id without another match (``same_case``)
+        self._cases: tuple[NDArray[np.str_], NDArray[np.str_]] | None = None
 
     @property
     def ids(self) -> NDArray[np.str_]:
@@ -138,13 +141,34 @@ class IdMap:
         same = [s for s in ids[lo:hi].tolist() if unicodedata.normalize("NFC", s) == key]
         return ([key] if key in self else []) + same
 
+    def same_case(self, external_id: str) -> list[str]:
+        """The known ids equal to ``external_id`` but for upper and lower case, surrounding
+        spaces aside ("u01060" for "U01060", "c004" for "C004"), other than ``external_id``
+        itself. Only a hint: ids are still matched byte for byte."""
+        if self._cases is None:  # vectorised: only the ids with a capital are kept
+            lower = pc.utf8_lower(self._arrow)
+            differs = pc.not_equal(lower, self._arrow)
+            odd = np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
+            keys = np.asarray(lower.filter(differs).to_numpy(zero_copy_only=False), dtype=str)
+            order = np.argsort(keys, kind="stable")
+            self._cases = (keys[order], self._ids[odd][order])
+        key = external_id.strip().lower()
+        if not key:
+            return []
+        keys, ids = self._cases
+        lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
+        same = [s for s in ids[lo:hi].tolist() if s.lower() == key]
+        return [s for s in dict.fromkeys(([key] if key in self else []) + same)
+                if s != external_id]
+
     def did_you_mean(self, external_ids: Iterable[str], named: bool = False) -> str:
         """"; did you mean '0555612'?" for unknown ids that differ from known ones only by
-        leading zeros, surrounding spaces or Unicode form (the first 5), or "". A known id
-        in another Unicode form, which prints as the id typed, says which form each is in.
+        leading zeros, surrounding spaces or Unicode form, else by upper and lower case
+        (``same_case``: "u01060" for "U01060") (the first 5), or "". A known id in another
+        Unicode form, which prints as the id typed, says which form each is in.
         ``named``: each as "'7' for '007'", of one id too (an error naming several ids)."""
         pairs = [(u, near) for u in itertools.islice(external_ids, 1000)
-                 for near in self.same_but_zeros(u)][:5]
+                 for near in (self.same_but_zeros(u) or self.same_case(u))][:5]
         if not pairs:
             return ""
         if len({u for u, _ in pairs}) == 1 and not named:  # named: of several ids named
