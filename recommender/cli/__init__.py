@@ -252,8 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--protocol", choices=["random", "time", "user"], default="random")
     s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--json", dest="json_path", nargs="?", const="-", metavar="PATH",
-                   help="write the report as JSON to PATH; without PATH (or -): print only "
-                        "the JSON on stdout, as --json does elsewhere")
+                   help="write the report as JSON to PATH; alone (or -): only the JSON, on stdout")
     s.add_argument("--seed", type=_seed, default=0)
     add_training_options(s, seed=False, segments=False)
 
