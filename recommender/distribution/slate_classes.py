@@ -76,7 +76,7 @@ def allocate(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
         bb = (b3[first] * k[:, None]).reshape(m, 3, n_f).transpose(1, 0, 2).ravel()
         x, res, solved = classes(lp, cc, bb, s[first] * k, n_f, floored, capped, lo, hi,
                                  ranks(first))
-        if x is not None:
+        if x is not None and res.status == 0:  # else the whole programme, as before
             total = x.reshape(3, m, n_f).sum(axis=0)
             if np.abs(total - np.rint(total)).max(initial=0.0) <= 1e-6:
                 dealt = deal(np.rint(total).astype(np.int64), inverse.ravel(), size)
@@ -89,7 +89,8 @@ def classes(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
             s: NDArray[np.float64], n_f: int, floored: NDArray[np.bool_],
             capped: NDArray[np.bool_], lo: NDArray[np.int64], hi: NDArray[np.float64],
             rank: NDArray[np.int64]) -> tuple[NDArray[np.float64] | None, Any, dict[str, int]]:
-    """(The pieces, None where the programme has no solution; the first stage's result; its
+    """(The pieces, None where the programme has no solution (an answer of another status
+    than optimal as HiGHS gave it); the first stage's result; its
     size) of the programme over ``len(s)`` classes (or cinemas) of ``rank`` (1 up, by their
     first cinema in the table): the first stage (``programme``), then ``slate_lex.settle``'s
     least secondary cost among its optima. The same answer in any order of the classes."""
@@ -100,8 +101,10 @@ def classes(lp: Solver, cost: NDArray[np.float64], bounds: NDArray[np.float64],
     size = {"classes": len(s), "solved_variables": len(cost),
             "solved_constraints": a_eq.shape[0] + a_ub.shape[0],
             "solved_nonzeros": int(a_eq.nnz + a_ub.nnz), "tie_variables": 0}
-    if res.x is None or res.status != 0:
+    if res.x is None:
         return None, res, size
+    if res.status != 0:  # an answer HiGHS does not call optimal: ``solve`` says its status
+        return np.asarray(res.x, np.float64), res, size
     b_ub = np.concatenate([-lo[floored].astype(np.float64), hi[capped]])
     x, size["tie_variables"] = settle(lp, res, a_eq, a_ub, scaled, bounds, s, b_ub, rank,
                                       n_f, OPTIONS)

@@ -177,3 +177,42 @@ def test_the_whole_programmes_ties_follow_the_rule_by_brute_force(
         assert pieces.reshape(3, n_c, n_f).sum(axis=0).tolist() == want.tolist(), seed
     print("TIED", tied)
     assert tied >= 12
+
+
+@pytest.mark.parametrize("class_share", [0.0, 1.0])
+def test_an_answer_not_called_optimal_is_reported_not_refused(
+        monkeypatch: pytest.MonkeyPatch, class_share: float) -> None:
+    """HiGHS's answer of another status than optimal (4: numerical difficulties) was read as
+    no solution once the tie stage came: a feasible slate refused as infeasible. It is the
+    answer, with its status said in ``optimality`` (as before the tie stage), and the tie stage
+    does not run on it; a class programme's such answer gives way to the whole programme.
+    Oracle: the slate's own bounds (each cinema's screens, the capped film's maximum)."""
+    import scipy.optimize
+
+    from recommender.distribution import slate, slate_classes
+
+    real = scipy.optimize.linprog
+    calls: list[int] = []
+
+    def first_not_optimal(*args: Any, **kwargs: Any) -> Any:
+        res = real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            res.status, res.message = 4, "numerical difficulties (simulated)"
+        return res
+
+    monkeypatch.setattr(slate, "linprog", first_not_optimal)
+    monkeypatch.setattr(slate_classes, "CLASS_SHARE", class_share)
+    rng = np.random.default_rng(3)
+    demand = rng.gamma(0.8, 3.0, size=(30, 4))
+    demand[10:] = 0.0  # identical cinemas without demand: classes when CLASS_SHARE allows
+    screens = np.full(30, 3, np.int64)
+    lo, hi = np.zeros(4, np.int64), np.full(4, np.inf)
+    hi[0] = 5.0
+    report: dict[str, Any] = {}
+    x = slate.solve(demand, screens, lo, hi, report=report)
+    assert (x.sum(axis=1) == screens).all() and x[:, 0].sum() <= 5
+    if class_share == 0.0:  # the whole programme's answer, its status said
+        assert report["status"] == "numerical difficulties (simulated)" and report["gap"] is None
+    else:  # a class programme not optimal: the whole programme is solved instead, as before
+        assert report["status"] == "optimal" and len(calls) >= 2
