@@ -93,11 +93,14 @@ def warn_near_place_columns(model: Model) -> None:
     lacks (``cinmea``, ``reigon``): it trains as an attribute of its own, and distribution
     --by cinema, the cinema table and the Studio's places knew of no cinema without a word."""
     from recommender.io.places import PLACE_ATTRIBUTES
+    from recommender.io.project import ZIP_COLUMNS
     from recommender.query.typos import near_name
 
     attributes = model.user_table.attributes
+    # a column another attribute is worked out from (zip_code: region) is no misspelt place
+    sources = set(ZIP_COLUMNS) | set(model.user_table.derived.values())
     for name in attributes:
-        if name in PLACE_ATTRIBUTES:
+        if name in PLACE_ATTRIBUTES or name in sources:
             continue
         meant = near_name(name, [a for a in PLACE_ATTRIBUTES if a not in attributes])
         if meant is not None:

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from recommender.distribution.homonyms import place_values
 from recommender.errors import InvalidParameterError
 from recommender.io.places import CINEMAS_FILE, PLACE_ATTRIBUTES, Cinemas, read_cinemas
+from recommender.io.project import ZIP_COLUMNS
 from recommender.model import layout
 from recommender.model.kept import Kept
 from recommender.model.model import Model
@@ -91,7 +92,9 @@ def check_place(model: Model, by: str) -> str:
             f"by={by!r} is not a place attribute; use one of this model's place attributes "
             f"({listed})")
     # a misspelt column of the users file (cinmea) is an attribute of the model: name it
-    near = near_name(by, [a for a in model.user_table.attributes if a not in have])
+    sources = set(ZIP_COLUMNS) | set(model.user_table.derived.values())  # zip_code: region's
+    near = near_name(by, [a for a in model.user_table.attributes
+                          if a not in have and a not in sources])
     meant = "" if near is None else (
         f" (did you mean {near!r}? a users-file column the model keeps as an attribute; "
         f"rename it {by.strip().lower()!r} and train again to group by it)"

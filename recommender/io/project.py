@@ -76,7 +76,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     TIMESTAMP: (TIMESTAMP, "rating_timestamp"),
 }
 CATALOG_HEADER = "film_id,title,year,genres"
-_ZIP_COLUMNS = (ZIP, "zip_code", "zipcode", "zip-code")
+ZIP_COLUMNS = (ZIP, "zip_code", "zipcode", "zip-code")  # region is derived from one
 
 
 def canonical_column(name: str) -> str | None:
@@ -390,7 +390,7 @@ def _derive_user_attributes(ids: NDArray[np.str_],
     out, derived = dict(attrs), {}
     if AGE_BAND not in out and AGE in out:
         out[AGE_BAND], derived[AGE_BAND] = age_bands(out[AGE]), AGE
-    zip_col = next((c for c in _ZIP_COLUMNS if c in out), None)
+    zip_col = next((c for c in ZIP_COLUMNS if c in out), None)
     if REGION not in out and zip_col is not None:
         out[REGION], derived[REGION] = zip_region(out[zip_col]), zip_col
     return UserTable(ids, out, derived)

@@ -94,13 +94,15 @@ def edit_distance(a: str, b: str, most: int) -> int:
 
 
 def near_name(given: str, names: Iterable[str]) -> str | None:
-    """The one of ``names`` (column or attribute names) nearest ``given`` within one edit, or
-    two for a name of six letters or more (``cinmea`` for ``cinema``, ``cty`` for ``city``);
-    None if none is, or ``given`` is one of them. Ties go to the first in ``names``."""
+    """The one of ``names`` (column or attribute names) within one edit of ``given``: a
+    letter added, left out, replaced, or two neighbours swapped (``cinmea`` for ``cinema``,
+    ``cty`` for ``city``); None if none is, or ``given`` is one of them. Ties go to the first
+    in ``names``. Two edits named other words: ``religion`` a ``region``, ``zip_code`` (a ZIP
+    column) a ``zip_zone``."""
     given = given.strip().lower()
     best: tuple[int, str] | None = None
     for name in names:
-        most = 2 if len(name) >= 6 else 1
+        most = 1
         d = edit_distance(given, name, most)
         if d == 0:
             return None

@@ -58,3 +58,18 @@ def test_train_says_nothing_of_place_columns_spelt_right(capsys: pytest.CaptureF
                                                           tmp_path: Path) -> None:
     _, err = _demo(capsys, tmp_path, {"occupation": "job"})
     assert "is not the place attribute" not in err, err
+
+
+@pytest.mark.parametrize("renamed", [{"region": "religion"}, {"region": "zip_code"}])
+def test_other_words_and_source_columns_are_no_misspelt_place(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, renamed: dict[str, str]) -> None:
+    """Two edits named other words a place (``religion``: ``region``) and a ZIP column, which
+    region is worked out from, the place ``zip_zone`` ("rename zip_code zip_zone" would have
+    lost the derived region); ``--by zip_zone`` suggested it too."""
+    model, err = _demo(capsys, tmp_path, renamed)
+    assert "is not the place attribute" not in err, err
+    from recommender.model import artifact
+
+    film = str(artifact.load(model).films.ids[0])
+    code, _, err = run(capsys, "distribution", model, film, "--by", "zip_zone")
+    assert code == 2 and "did you mean" not in err, err
