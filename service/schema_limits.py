@@ -64,6 +64,7 @@ from service.auth import (
     WRITE_PATHS,
     admin_ring,
 )
+from service.event_time_schema import event_time_pattern
 from service.json_body import UNSUPPORTED_TYPE
 from service.limits import EXEMPT
 from service.settings import Settings
@@ -263,6 +264,8 @@ def _fill(node: Any, settings: Settings, engine: Engine | None, event_max: int) 
     if limit is not None:
         value = event_max if limit == EVENT_TIME else int(getattr(settings, limit))
         node["maxItems" if node.get("type") == "array" else "maximum"] = value
+    if node.pop("x-pattern", None) == EVENT_TIME:  # POST /events' ISO 8601 times
+        node["pattern"] = event_time_pattern(event_max)
     kind = node.pop("x-vocabulary", None)
     if kind == "slate":
         _slate(node, settings, engine)

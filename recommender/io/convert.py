@@ -229,6 +229,41 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     return out
 
 
+class _Alone(Locator):
+    """No place in a file: one value sent alone (``zoned_time``)."""
+
+    def where(self, row: int) -> tuple[int | None, str]:
+        return None, ""
+
+
+#: what ``zoned_time`` takes, for its refusals (the value itself is said by the caller)
+ZONED_TIME = ("whole unix seconds (a JSON number) or an ISO 8601 time with its zone, such as "
+              "2020-01-31T12:00:00Z")
+
+
+def zoned_time(text: str) -> int:
+    """One ISO 8601 time with its zone (``Z`` or an offset such as ``+01:00``) as unix
+    seconds, read by the rules ``timestamp_column`` reads a column of text by (``t`` and ``z``
+    in either case, fractions floored, past the year 5138 refused); ``ValueError`` says why
+    not. A time without a zone, which a column reads as UTC, is refused: sent alone, it could
+    be any zone's."""
+    arr = rfc3339_upper(pc.ascii_trim_whitespace(pa.array([text], pa.string())))
+    if not pc.match_substring_regex(arr, _ZONED)[0].as_py():
+        dated = pc.match_substring_regex(arr, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")[0].as_py()
+        raise ValueError(f"should be {ZONED_TIME}" + (
+            ": add Z (UTC) or an offset such as +01:00 to the time of day (a time without "
+            "one could be any zone's)" if dated else ""))
+    try:
+        seconds, _ = _text_seconds(Path(), _Alone(), arr)
+    except DataError:
+        raise ValueError(f"should be {ZONED_TIME}") from None
+    out = int(seconds[0].as_py())
+    if out > MAX_TIMESTAMP:
+        raise ValueError("is past the year 5138: expected the time of the event (is it a "
+                         "placeholder for an unknown time?)")
+    return out
+
+
 #: the end of January 1970: a timestamp column (a type that says it holds times) with every
 #: time before it holds numbers written in a coarser unit than its own
 _UNIT_SLIP_END = 31 * 86_400

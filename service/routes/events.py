@@ -52,7 +52,7 @@ from recommender.campaigns.report import (
 from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError, NothingToReportError
-from recommender.io.convert import MAX_ID_BYTES
+from recommender.io.convert import MAX_ID_BYTES, zoned_time
 from recommender.io.text import clipped
 from recommender.model.foldin import named_unserved
 from service.deps import EngineDep
@@ -74,7 +74,7 @@ from service.routes.campaigns import (
     refuse_unread_seed,
     stored_plan,
 )
-from service.schema_limits import event_time_published
+from service.schema_limits import EVENT_TIME, event_time_published
 from service.schemas import Error, JsonInt, StoredId, _json_number
 from service.store_gate import store_gate
 
@@ -128,6 +128,14 @@ router = APIRouter(tags=["events"], route_class=EventsRoute,
 MAX_UNKNOWN_SHOWN = 100
 
 
+def _integer_or_time(schema: dict[str, Any]) -> None:
+    """The timestamp's schema: an integer (its bounds as declared) or a date-time string whose
+    pattern (``service.event_time_schema``) is filled in with the maximum."""
+    number = {k: schema.pop(k) for k in ("type", "minimum", "maximum") if k in schema}
+    schema["anyOf"] = [{**number, "x-maximum": EVENT_TIME},
+                       {"type": "string", "format": "date-time", "x-pattern": EVENT_TIME}]
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # ids: text without a NUL byte (schemas.StoredId: numpy drops trailing NULs)
@@ -143,10 +151,11 @@ class EventIn(BaseModel):
                               description="the film bought or watched (at most 1,000 bytes "
                                           "in UTF-8)")
     timestamp: int = Field(ge=MIN_EVENT_TIMESTAMP, le=MAX_TIMESTAMP,
-                           description="when, in unix seconds: from 1990-01-01 on (a 0 is a "
-                                       "time left unset) and at most one day ahead of the "
-                                       "server's clock",
-                           json_schema_extra={"x-maximum": "event_time"})
+                           description="when, in unix seconds, or an ISO 8601 time with its "
+                                       "zone (2024-03-21T09:00:00Z, +01:00; fractions of a "
+                                       "second floored): from 1990-01-01 on (a 0 is a time "
+                                       "left unset) and at most one day ahead of the server's "
+                                       "clock", json_schema_extra=_integer_or_time)
     weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
                           description="how much, in tickets or views (1 = one ticket or "
                                       "view)")
@@ -162,8 +171,11 @@ class EventIn(BaseModel):
     @field_validator("timestamp", "weight", mode="before")
     @classmethod
     def _json_number(cls, value: Any, info: ValidationInfo) -> Any:
-        """JSON numbers only, as the schema says: not true/false, not "5" (3.0 is 3); a
-        timestamp in milliseconds is said to be one, as ``events import`` says it."""
+        """JSON numbers only, as the schema says: not true/false, not "5" (3.0 is 3), but a
+        timestamp may be an ISO 8601 time with its zone, read as ``events import`` reads one
+        (``zoned_time``); a timestamp in milliseconds is said to be one, as it says it."""
+        if info.field_name == "timestamp" and isinstance(value, str):
+            value = zoned_time(value)  # its ValueError says why not (the 422 adds the text)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("should be a JSON number")  # the 422's text adds what it got
         if info.field_name == "timestamp" and MAX_TIMESTAMP < value <= 1000 * MAX_TIMESTAMP:
