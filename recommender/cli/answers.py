@@ -29,12 +29,11 @@ from recommender.cli.printing import (
     SEGMENT_SHARE,
     film_named,
     hidden_text,
+    json_printed,
     liked_text,
-    model_version_said,
     no_attributes_text,
     note,
     note_repeated,
-    print_body,
     print_table,
     rank_legend,
     search_header,
@@ -92,8 +91,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     model = answer_model(args)
     body = search_body(model, args.query, args.limit, args.offset, args.genre)
     total, rows, genre = body["total"], body["films"], body["genre"]  # as the catalog writes it
-    if args.json:
-        print_body(body, model)
+    if json_printed(args.json, body, model):
         return 0
     print(search_header(total, args.query, genre, len(rows), args.offset))
     if not total and args.query.strip() and not (model.catalog.titles != "").any():
@@ -130,8 +128,7 @@ def cmd_film(args: argparse.Namespace) -> int:
     shares = SEGMENT_SHARE[:-1]  # FilmDetail's SegmentShare: no size
     body = {**raw, "viewer_segments": [{k: r[k] for k in shares}
                                        for r in raw["viewer_segments"]]}
-    if args.json:
-        print_body(body, model)
+    if json_printed(args.json, body, model):
         return 0
     # a year the title already carries ("Toy Story (1995)") is not said twice, and a film
     # without a title is not named by its id twice ("1 [film 1]"): the audience command's rule
@@ -171,8 +168,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
     model = answer_model(args)  # the film vectors as trained; its note names the events too
     film_argument(model, args.film_id)
     body = similar_films(model, args.film_id, args.k).similar_json(model, args.film_id)
-    if args.json:
-        print_body(body, model)
+    if json_printed(args.json, body, model):
         return 0
     print(f"Films similar to {film_named(model, args.film_id)}")
     if body["note"]:
@@ -200,8 +196,7 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
                                     f"got {len(seeds)}")
     with every_id_unknown(args.seeds, "user"):
         page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
-    if args.json:
-        print_body({**page.to_json(), "unknown_seed_ids": unknown}, model)
+    if json_printed(args.json, {**page.to_json(), "unknown_seed_ids": unknown}, model):
         return 0
     skipped = set(unknown)
     n_seeds = len({s for s in seeds if s not in skipped})
@@ -273,9 +268,8 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
         page, unknown = cold_start_page(model, likes, args.genre or [], args.k,
                                         args.offset, segment=args.segment, tier=args.tier)
     say_skipped(model, unknown)
-    if args.json:
-        print_body({**page.to_json(), "unknown_film_ids": unknown,
-                    "unknown_film_hints": skipped_hints(model, unknown)}, model)
+    if json_printed(args.json, {**page.to_json(), "unknown_film_ids": unknown,
+                                "unknown_film_hints": skipped_hints(model, unknown)}, model):
         return 0
     genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
     like = shown_cell(liked_text(likes, unknown, genres))
@@ -295,8 +289,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
 
     model = answer_model(args)
     body = user_attributes(model)  # with the store's new users, as served
-    if args.json:
-        print_body(body, model)
+    if json_printed(args.json, body, model):
         return 0
     if not body["attributes"]:  # and no table: its header alone read as a table cut short
         print(no_attributes_text(model.meta))
@@ -330,10 +323,8 @@ def cmd_segments(args: argparse.Namespace) -> int:
 
     model = answer_model(args)
     rows = segments_table(model)  # sizes with the store's new users, as served
-    if args.json:
-        print_body({"segments": rows}, model)
+    if json_printed(args.json, {"segments": rows}, model):
         return 0
-    model_version_said(model)  # a table's model too, as --json's (stderr)
     # a catalog without genres (FilmTrust, a ticket export) gives no segment a top genre: the
     # column was blank in every row, under a legend explaining genre lifts
     genres = bool((model.catalog.genres != "").any())

@@ -19,9 +19,9 @@ from recommender.cli.printing import (
     export_cut,
     export_source,
     film_named,
+    json_printed,
     model_version_said,
     note,
-    print_body,
     print_table,
     rank_legend,
     recommendations_written,
@@ -335,8 +335,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.user is not None and args.out is None:
         films = recommend_user(model, args.user, k=args.k, exclude_seen=exclude_seen)
         body = films.to_json(model)
-        if args.json:
-            _print_json(body, model)
+        if json_printed(args.json, body, model, _print_json):
             return 0
         n = len(body["films"])
         print(f"Top {plural(n, 'film', sep=',')} for user {shown_cell(args.user)}"
@@ -385,8 +384,8 @@ def _recommend_watched(args: argparse.Namespace) -> int:
         films, unknown = recommend_for_watched(model, watched, k=args.k)
     body = films.watched_json(model, unknown)
     rows = body["films"]
-    if args.json:  # POST /recommendations's response model: pydantic's 0.000015, not 1.5e-05
-        print_body(body, model)
+    # POST /recommendations's response model: pydantic's 0.000015, not 1.5e-05
+    if json_printed(args.json, body, model):
         return 0
     distinct = set(watched)
     if unknown:

@@ -22,7 +22,7 @@ from recommender.cli.commands import (
     answer_model,
     not_an_input,
 )
-from recommender.cli.printing import print_table
+from recommender.cli.printing import json_printed, print_table
 from recommender.io.progress import show_progress
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
@@ -138,8 +138,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     if body["note"]:  # the film (or its comparables) has nothing fitted
         print(f"warning: {body['note']}", file=sys.stderr)
     _no_forecast(model, body["horizon"])
-    if args.json:
-        _print_json(body, model)
+    if json_printed(args.json, body, model, _print_json):
         return 0
     _print_demand(body, model)
     return 0
@@ -257,8 +256,7 @@ def _slate(args: argparse.Namespace) -> int:
                  "films (within their bounds)")
     if args.out:
         _write_allocation(args.out, body, model, args.slate, cinemas.source)
-    if args.json:
-        _print_json(body, model)
+    if json_printed(args.json, body, model, _print_json):
         if args.out:  # stdout is the body: the file, like plan --json's, is said on stderr
             print(f"allocation written to {args.out} {export_source(model)}", file=sys.stderr)
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,20 @@ def model_version_said(model: Model | None) -> None:
     it (README "Command line")."""
     if model is not None:
         note(f"answer {export_source(model)}")
+
+
+def json_printed(as_json: bool, body: Any, model: Model,
+                 printer: Callable[[Any, Model | None], None] = print_body) -> bool:
+    """An answer's model said on stderr with ``--json`` and with a table alike: with
+    ``as_json``, ``body`` printed by ``printer`` (``print_body``, or the CLI's ``_print_json``
+    for a ``json.dumps`` route), which says the model after it, and True; else the model said
+    before the table the caller prints, and False (a table named none: one kept from a run
+    could not tell which model gave it)."""
+    if as_json:
+        printer(body, model)
+        return True
+    model_version_said(model)
+    return False
 
 
 @contextmanager

@@ -13,8 +13,7 @@ from recommender.cli.printing import (
     SEGMENT_SHARE,
     film_named,
     hidden_text,
-    model_version_said,
-    print_body,
+    json_printed,
     print_table,
     split_table,
 )
@@ -45,10 +44,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     body = summary_body(audience_summary(model, args.film_id,
                                           exclude_seen=not args.include_seen,
                                           tier=args.tier, min_cell=min_cell_from_env()))
-    if args.json:
-        print_body(body, model)
+    if json_printed(args.json, body, model):
         return 0
-    model_version_said(model)  # a table's model too, as --json's (stderr)
     print(f"Audience summary for {film_named(model, args.film_id)}: "
           f"{plural(body['viewers'], 'viewer', sep=',')}, "
           f"{plural(body['candidates'], 'candidate', sep=',')}")

@@ -183,7 +183,7 @@ def test_recommend_user(capsys: pytest.CaptureFixture[str], model_dir: Path,
                         model: Model) -> None:
     uid = str(model.users.ids[10])
     code, out, err = run(capsys, "recommend", model_dir, "--user", uid, "--k", 4)
-    assert code == 0 and err == ""
+    assert code == 0 and err == said(model)
     recs = recommend_user(model, uid, k=4)
     for f in recs.film_idx:
         assert str(model.films.ids[f]) in out and f"Film {f}" in out

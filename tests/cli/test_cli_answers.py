@@ -476,6 +476,6 @@ def test_json_answers_name_their_model_as_the_header_does(
         # as audience --csv says its source (no store: the model as trained)
         assert version and err.splitlines()[-1] == \
             f"note: answer from model {version} as trained", (argv, err)
-    # the text form says nothing more on stderr
+    # the text form names its model the same way (tests/cli/test_table_model_note.py)
     code, _, err = run(capsys, "film", model_dir, "00002")
-    assert code == 0 and "from model" not in err
+    assert code == 0 and err.splitlines() == [f"note: answer from model {version} as trained"]

@@ -300,7 +300,7 @@ def test_print_body_writes_floats_as_a_response_model_route_does(
     from fastapi import FastAPI
     from pydantic import BaseModel
 
-    from recommender.cli.answers import print_body
+    from recommender.cli.printing import print_body
 
     class Body(BaseModel):
         values: list[float]
