@@ -259,8 +259,11 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     share = total / total.sum() if total.sum() > 0 else np.zeros(len(total))
     user_share = users / users.sum() if users.sum() > 0 else np.zeros(len(total))
     viewing_share = viewing / viewing.sum() if viewing.sum() > 0 else np.zeros(len(total))
-    if screens is not None and not len(total):
-        raise InvalidParameterError(_no_place(groups, m, small))
+    if screens is not None and not len(total):  # small (no place at all: check_placed)
+        placed = int(groups.users.sum())
+        raise InvalidParameterError(
+            f"no place is shown to share screens among: only {plural(placed, 'user')} "
+            f"{'has' if placed == 1 else 'have'} a {groups.by}, fewer than min_cell ({m})")
     if screens is not None and not total.sum() > 0:
         # the reason where the model measured no conversion (calibration.horizon says why)
         why = "" if calibration.measured(model.calibration) \
@@ -328,17 +331,6 @@ def _without_place(users: int, viewers: float, expected_new: float, min_cell: in
             "viewers": None if hide else int(viewers),
             "expected_new": None if hide else round(float(expected_new), 3),
             "expected_total": None if hide else round(float(viewers + expected_new), 3)}
-
-
-def _no_place(groups: PlaceGroups, min_cell: int, small: bool) -> str:
-    """Why a breakdown has no place to share screens among."""
-    placed = int(groups.users.sum())
-    if small:
-        return (f"no place is shown to share screens among: only {plural(placed, 'user')} "
-                f"{'has' if placed == 1 else 'have'} a {groups.by}, fewer than min_cell "
-                f"({min_cell})")
-    return (f"no place to share screens among: none of the "
-            f"{plural(groups.unplaced_users, 'user')} has a {groups.by}")
 
 
 NO_CINEMAS = ("no cinema table (cinemas.csv) was found for this model, so the allocation is "

@@ -394,12 +394,24 @@ def test_a_pool_of_every_place_under_min_cell_is_not_shown_beside_users_without_
     assert shown["users_without_place"]["viewers"] is not None
 
 
-def test_screens_with_no_user_in_any_place_say_so() -> None:
+@pytest.mark.parametrize("cold", [False, True])
+@pytest.mark.parametrize("min_cell", [1, 10, 1000])
+def test_screens_with_no_user_in_any_place_say_so(cold: bool, min_cell: int) -> None:
+    """``check_placed`` refuses a breakdown by a place no user has before any figure, with or
+    without screens, for a catalog film and a cold-start one, whatever the minimum cell: the
+    breakdown's own "none of the N users has a ..." (``demand._no_place``) was never reached,
+    and is gone."""
     m = synthetic_model(n_users=300, n_films=10, seed=1)
     m.user_table.attributes["region"] = np.full(300, "")
-    with pytest.raises(InvalidParameterError,
-                       match="none of the 300 users of this model has a region"):
-        demand_by_place(m, str(m.films.ids[0]), "region", screens=3, min_cell=10)
+    film = str(m.films.ids[0])
+    for screens in (None, 3):
+        with pytest.raises(InvalidParameterError,
+                           match="none of the 300 users of this model has a region") as e:
+            if cold:
+                cold_start_demand(m, [film], [], "region", screens=screens, min_cell=min_cell)
+            else:
+                demand_by_place(m, film, "region", screens=screens, min_cell=min_cell)
+        assert "no place to break demand down by" in str(e.value)
 
 
 def test_the_cli_says_why_the_users_without_a_place_show_no_figures(
