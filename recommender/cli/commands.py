@@ -294,8 +294,8 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                                      [str(i) for i in served.films.ids[chosen]],
                                      exclude_seen=not args.include_seen)
         warn_exported_films(served, chosen, spark=True, exclude_seen=not args.include_seen)
-        print(audiences_written(served, rows, len(chosen), args.k, export_cut(served, args),
-                                args.out, t0))
+        print(audiences_written(served, rows, chosen, args.k, export_cut(served, args),
+                                args.out, t0, not args.include_seen))
         return 0
     model = _pseudonymous(answer_model(args), args)
     if args.all:
@@ -307,7 +307,8 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                            tier=tier, segment=segment, filters=filters, with_=with_)
     cut = export_cut(model, args)
     warn_exported_films(model, films, exclude_seen=not args.include_seen, rows=rows, cut=cut)
-    print(audiences_written(model, rows, len(films), args.k, cut, args.out, t0))
+    print(audiences_written(model, rows, films, args.k, cut, args.out, t0,
+                            not args.include_seen))
     return 0
 
 

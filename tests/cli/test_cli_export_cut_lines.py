@@ -82,3 +82,24 @@ def test_audience_csv_note_names_the_cut_the_download_names(
     assert note.startswith(f"note: audience of film '{FILM}' (broad ring, segment 0 ("), note
     assert note.split(") from model ")[0].endswith("viewers included, offset 1"), note
     assert note.endswith(f"{http.headers['X-Model-Version']} as trained"), note
+
+
+@pytest.mark.parametrize("include_seen", [False, True])
+def test_audiences_line_says_all_candidates_where_k_is_past_them(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        include_seen: bool) -> None:
+    """"(1 film x top 100001)" repeated k as typed where the film has fewer candidates: the
+    rows per film are all its candidates (its non-viewers; every user with --include-seen),
+    counted from the written file."""
+    import pyarrow.csv as pacsv
+
+    films = tmp_path / "films.txt"
+    films.write_text(f"{FILM}\n")
+    seen = ["--include-seen"] if include_seen else []
+    code, out, err = run_cli(capsys, "audiences", model_dir, "--films", films, "--k", 100_001,
+                             *seen, "--out", tmp_path / "all.csv")
+    assert code == 0, err
+    rows = pacsv.read_csv(tmp_path / "all.csv").num_rows  # the oracle: what the file holds
+    cut = ", viewers included" if include_seen else ""
+    assert out.startswith(f"wrote {rows:,} rows (1 film x all {rows:,} candidates{cut}) to "), out
+    assert "100001" not in out and "100,001" not in out
