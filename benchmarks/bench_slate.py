@@ -18,7 +18,8 @@ without any (no user names them), six seeds a size. ``solve`` solves its program
 per class of identical cinemas and deals each class's screens to its members by the tie
 rule (``recommender.distribution.slate_classes``); the baseline is the whole programme
 alone (the classes off), in the same run: the total deviation and the film totals must be
-the same, and each row says how many cinemas' screens differ (only among tied optima).
+the same, and so must the screens, both paths ending in the tie stage
+(``recommender.distribution.slate_lex``); a row says how many cinemas' screens differ if any do.
 
 Writes benchmarks/results/slate.json and slate.md (``--quick``: results/quick/).
 """
@@ -263,11 +264,13 @@ def no_demand_markdown(doc: dict[str, Any]) -> list[str]:
              "rule (in table order, film after film); the baseline is the whole programme "
              "alone, in the same run, run in turn with `solve` (median of "
              f"{doc['repeats']} each). Matches: the same total deviation (to 1e-9) and film "
-             "totals as the whole programme, and how many cinemas' screens differ: only "
-             "among tied optima (identical cinemas over a capped film's last screens), "
-             "where the rule picks one and the simplex another, in the programme's answer; "
-             "then `_even_out` re-deals the cinemas without demand one after another among "
-             "films of equal weight, so one cinema's other split changes the later ones'.",
+             "totals as the whole programme, and whether the screens are the same at every "
+             "cinema: both paths end in the tie stage (`recommender.distribution.slate_lex`), "
+             "which takes among tied optima (identical cinemas over a capped film's last "
+             "screens) the one a stated rule orders first, not the simplex's pick, and "
+             "`_even_out` then re-deals the cinemas without demand alike from the same "
+             "answer; a row whose screens differ counts the cinemas, in the programme's "
+             "answer and after `_even_out`.",
              "",
              "| cinemas x films | without demand | seed | classes | answered by | `solve` (s) | "
              "whole programme (s) | speed-up | matches whole solve |",
