@@ -106,6 +106,19 @@ async function sourceLine() {
 }
 
 let drawn = false;  // a page was drawn since the studio loaded
+// the key dialog closed with the focus in it (a key saved with Enter): the browser dropped it
+// to the body, and the first Tab went to the footer's "API docs" link; the page drawn next
+// puts it on its heading (``focusPage``)
+let focusToPage = false;
+
+/** The focus on ``view``'s main heading (focusable by script only), else on the page. */
+function focusPage(view) {
+  const heading = view.isConnected && view.querySelector("h1");
+  if (heading) {
+    if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  } else document.getElementById("view").focus({ preventScroll: true });
+}
 
 async function route() {
   newPage();
@@ -126,7 +139,9 @@ async function route() {
   // next Tab went to the footer): it moves to the new page, as the skip link moves it
   // (not on the first page drawn: no focus was lost, and moving it into the page put the skip
   // link and the menu behind the first Tab)
-  const lost = drawn && (document.activeElement === document.body || holder.contains(document.activeElement));
+  const toPage = focusToPage;
+  focusToPage = false;
+  const lost = drawn && (toPage || document.activeElement === document.body || holder.contains(document.activeElement));
   drawn = true;
   holder.replaceChildren(view);
   if (lost && document.activeElement !== holder) holder.focus({ preventScroll: true });
@@ -152,6 +167,10 @@ async function route() {
   } catch (e) {
     view.replaceChildren(errorBox(e));
   }
+  // a key just saved: the page drawn takes the focus at its heading, unless the user put it
+  // somewhere meanwhile (the page's own field: Find a film's title box)
+  const at = document.activeElement;
+  if (toPage && view.isConnected && (!at || at === document.body || at === holder)) focusPage(view);
   // the tab names the page drawn by its heading, as a film's and a user's pages name theirs
   // (every other page, and every error page, was "Audience Studio": a screen reader's first
   // words after a move, and the history and tab list, could not tell the pages apart)
@@ -168,11 +187,14 @@ async function route() {
   }
 }
 
+let openedFrom = null;  // the element focused as the key dialog opened
+
 function keyDialog() {
   const dialog = document.getElementById("key-dialog");
   const input = document.getElementById("key-input");
   const message = document.getElementById("key-message");
   document.getElementById("key-button").addEventListener("click", () => {
+    openedFrom = document.activeElement;
     input.value = apiKey();
     message.textContent = "";
     dialog.showModal();
@@ -203,10 +225,21 @@ function keyDialog() {
     // (a slate being planned, an audience being built) keeps what was entered: its next
     // request sends the new key
     const before = apiKey();
+    // the focus in the dialog as it closes goes where the dialog was opened from, or to the
+    // page when it was opened by a refused request (from nowhere: it fell to the body)
+    const inside = dialog.contains(document.activeElement);
+    const from = openedFrom;
+    openedFrom = null;
     if (dialog.returnValue === "save") setApiKey(input.value.trim());
     if (dialog.returnValue === "clear") setApiKey("");
     dialog.returnValue = "";
-    if (apiKey() !== before && !["plan", "build", "distribute"].includes(parse().name)) route();
+    const redraw = apiKey() !== before && !["plan", "build", "distribute"].includes(parse().name);
+    if (inside && from && from !== document.body && from.isConnected) from.focus();
+    else if (inside) {
+      focusToPage = redraw;
+      focusPage(document.getElementById("view").firstElementChild || document.getElementById("view"));
+    }
+    if (redraw) route();
   });
   window.addEventListener("studio:key-needed", (e) => {
     if (dialog.open) return;
@@ -218,6 +251,7 @@ function keyDialog() {
         + `campaign or record events. Enter a write key, or ask for one. (The server said: ${e.detail.said}.)`
       : apiKey() ? "The server refused this key: check it, or ask for a key that reads this data." : "";
     input.value = "";
+    openedFrom = document.activeElement;
     dialog.showModal();
   });
 }

@@ -44,7 +44,7 @@ export function search(view, params) {
   let timer = null;
   let seq = 0;
 
-  async function run() {
+  async function run(open = false) {
     if (!view.isConnected) { clearTimeout(timer); return; }  // the user has moved on
     const mine = ++seq;
     // the title as typed: an id pasted with its spaces (" 42") is that film first (the server
@@ -58,6 +58,16 @@ export function search(view, params) {
       const body = await getJson(`/films${query({ query: state.q, genre: state.genre,
         limit: PAGE, offset })}`);
       if (mine !== seq) return;
+      // Enter in the title box, and the title typed names one film exactly (its whole title,
+      // of the year typed if any, or its id): that film opens, as Enter in the slate's and
+      // the builder's pickers picks it (it drew the list again, the film one Tab and a
+      // second Enter away)
+      const exact = open && offset === 0 ? body.films.filter((f) => f.match && (f.match.kind === "film_id"
+        || (f.match.kind === "title" && f.match.year_matched !== false))) : [];
+      if (exact.length === 1 && exact[0] === body.films[0]) {
+        location.hash = `#/film/${encodeURIComponent(exact[0].film_id)}`;
+        return;
+      }
       const shown = body.films.length;
       // no film of the page has a title (a catalog without titles): the first column holds
       // each film's id, linked, and is headed so ("Title" headed ids), its copy left out
@@ -99,6 +109,13 @@ export function search(view, params) {
   results.retry = run;  // "Try again" after the engine was out of reach
   const later = () => { offset = 0; clearTimeout(timer); timer = setTimeout(run, 200); };
   q.addEventListener("input", later);
+  // (a form of two text fields and no button is not submitted by Enter: the key is the box's)
+  q.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.isComposing || !q.value.trim()) return;
+    e.preventDefault();
+    clearTimeout(timer);
+    run(true);
+  });
   // a genre is a whole word, not a prefix: searched when it is complete (Enter, or leaving
   // the field), not at every pause in typing ("S", "Sc"... were each a 422)
   genre.addEventListener("change", later);
