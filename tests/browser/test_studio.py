@@ -675,7 +675,7 @@ def test_a_new_key_keeps_the_slate_being_planned(watched: Any, served_locked: An
     assert page.evaluate("() => Object.values(sessionStorage)").count(read_key) == 1
     # refused: the page asked again what the key may do, and Plan gave way to a note
     page.wait_for_selector("#plan-no-write", state="attached")
-    assert "can read but not write" in page.inner_text("#plan-no-write")
+    assert "This key may only read" in page.inner_text("#plan-no-write")
     page.fill("#key-input", write_key)
     page.get_by_role("button", name="Save").click()
     assert page.get_by_label(f"budget for {example_film['title']}").input_value() == "7"

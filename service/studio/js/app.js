@@ -234,6 +234,12 @@ function keyDialog() {
     if (dialog.returnValue === "clear") setApiKey("");
     dialog.returnValue = "";
     const redraw = apiKey() !== before && !["plan", "build", "distribute"].includes(parse().name);
+    // a form page kept: what it said of the old key goes (the next request sends the new one)
+    if (apiKey() !== before && !redraw) {
+      for (const box of document.querySelectorAll("#view .key-needed")) {
+        box.replaceWith(h("p", { class: "note" }, "A new key is in use: try again."));
+      }
+    }
     if (inside && from && from !== document.body && from.isConnected) from.focus();
     else if (inside) {
       focusToPage = redraw;

@@ -3,7 +3,7 @@
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
   pagerPress, pagerBack, pagerHold, ignoredSettings, offsetSetting, focusGoingInto,
-  focusInto, sayOwn } from "./ui.js";
+  focusInto, sayOwn, sentence } from "./ui.js";
 import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
@@ -39,6 +39,15 @@ export function search(view, params) {
   // the page's status region says what was found (announce)
   // its first answer is the page's sentence (the router says no "page shown" of its own)
   const results = h("div", { id: "results", "data-says-own": true });
+  // a genre the server refused (422: "unknown genre 'Dramma' (did you mean 'Drama'?)") is said
+  // beside the field, in the server's words (it was "Something went wrong:" in the results)
+  const genreSaid = h("p", { id: "genre-invalid", class: "invalid", role: "alert", hidden: true });
+  const sayGenre = (text) => {
+    genreSaid.textContent = text ? sentence(text) : "";
+    genreSaid.hidden = !text;
+    if (text) { genre.setAttribute("aria-invalid", "true"); genre.setAttribute("aria-describedby", "genre-invalid"); }
+    else { genre.removeAttribute("aria-invalid"); genre.removeAttribute("aria-describedby"); }
+  };
   // a bad offset is ignored, and said
   let offset = offsetSetting(params, "the films to skip must be a whole number from 0: the first page is shown");
   let timer = null;
@@ -58,6 +67,7 @@ export function search(view, params) {
       const body = await getJson(`/films${query({ query: state.q, genre: state.genre,
         limit: PAGE, offset })}`);
       if (mine !== seq) return;
+      sayGenre("");
       // Enter in the title box, and the title typed names one film exactly (its whole title,
       // of the year typed if any, or its id): that film opens, as Enter in the slate's and
       // the builder's pickers picks it (it drew the list again, the film one Tab and a
@@ -103,7 +113,12 @@ export function search(view, params) {
       focusInto(results, going);
       sayOwn(results, `Search results: ${said}`);
     } catch (e) {
-      if (mine === seq) { results.replaceChildren(errorBox(e)); sayOwn(results); }
+      if (mine !== seq) return;
+      if (e.status === 422 && state.genre && /genre/i.test(e.message)) {
+        sayGenre(e.message);
+        results.replaceChildren(h("p", { class: "note" }, "No search made: correct the genre."));
+      } else results.replaceChildren(errorBox(e));
+      sayOwn(results);
     }
   }
   results.retry = run;  // "Try again" after the engine was out of reach
@@ -123,7 +138,7 @@ export function search(view, params) {
     h("h1", {}, "Find a film"),
     h("form", { class: "row", role: "search", onsubmit: (e) => { e.preventDefault(); run(); } },
       h("label", { for: "q" }, "Title"), q, h("label", { for: "genre" }, "Genre"), genre),
-    results);
+    genreSaid, results);
   q.focus();
   // a catalog without titles is searched by film id, one without genres by none: the fields
   // say so once /health tells (a bookmark's genre is said unusable, and searched without).

@@ -1,6 +1,6 @@
 // Small DOM helpers: elements, number formats, tables, lift bars, loading and error states (CSV cells and file names: files.js).
 
-import { LIMITS_WAIT_MS, limitsFaultSaid } from "./api.js";
+import { LIMITS_WAIT_MS, apiKey, limitsFaultSaid } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -204,7 +204,20 @@ export const sentence = (text) => (/[.?!]$/.test(String(text)) ? String(text) : 
 // an engine out of reach (no answer at all, status 0) offers "Try again": ``retry``, else the
 // nearest box around the error with a ``retry`` of its own (a search's results, a film's
 // audience), else its section's form submitted again, else the page drawn again
+// a request the server refused for its key (401: the key dialog opens over the page) says
+// what the dialog asks, not the server's "a read key is required ... RECOMMENDER_READ_KEYS"
+// as "Something went wrong" (with a wrong key it said "required" beside a dialog saying
+// "refused"); a value the user typed and the server refused (422) is the server's sentence,
+// a validation message: no failure of the studio's
 export function errorBox(error, retry = null) {
+  if (error && error.status === 401) {
+    return h("div", { class: "warning key-needed", role: "status" }, apiKey()
+      ? "The server refused the key in use: enter another with the “API key” button to see this."
+      : "This server asks for a key: enter it with the “API key” button to see this.");
+  }
+  if (error && error.status === 422) {
+    return h("p", { class: "invalid", role: "alert" }, sentence(error.message));
+  }
   const box = h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
     error && error.message ? error.message : String(error));
   if (error && error.status === 0) {

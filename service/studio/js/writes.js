@@ -6,12 +6,15 @@ import { h } from "./ui.js";
 /** The one-line note said in place of a write (``what``: "Planning a campaign") the key in
     use may not make, by what /health's ``access`` says of it. */
 function refusedNote(what, id, said) {
+  // in the marketer's words, with the server's setting in a smaller hint for an admin (the
+  // note read "needs a key with write rights (a write key, RECOMMENDER_WRITE_KEYS, ...)")
+  const doing = what[0].toLowerCase() + what.slice(1);
   const why = said.read
-    ? (apiKey() ? "the key in use can read but not write" : "the server lets a caller without a key read, not write")
-    : (apiKey() ? (said.refused ? "the server does not know the key in use" : "the server refuses the key in use")
-      : "no key is in use");
-  return h("p", { class: "note", id }, `${what} needs a key with write rights (a write key, RECOMMENDER_WRITE_KEYS, `,
-    `or the admin key): ${why}. Enter one with the “API key” button.`);
+    ? (apiKey() ? "This key may only read" : "Without a key this server lets you read only")
+    : (apiKey() ? (said.refused ? "The server does not know the key in use" : "The server refuses the key in use")
+      : "No key is in use");
+  return h("p", { class: "note", id }, `${why}: a write key is needed for ${doing}. Enter one with the “API key” button. `,
+    h("span", { class: "hint" }, "(For an admin: write keys are set in RECOMMENDER_WRITE_KEYS; the admin key writes too.)"));
 }
 
 /** The one-line note said in place of the write ``what`` while /health, which says whether
