@@ -255,9 +255,9 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 
 
 def cmd_cold_start(args: argparse.Namespace) -> int:
-    from recommender.cli.commas import refuse_comma_lists
     from recommender.query.audience import check_served_k, cold_start_page
     from recommender.query.catalog import resolve_genres
+    from recommender.query.commas import refuse_comma_lists
     from recommender.query.hints import skipped_hints, title_hints
 
     check_served_k(args.k, args.offset)

@@ -118,7 +118,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
                if capped(args.by) and args.screens else None)
     if cold:
         from recommender.cli.answers import say_skipped
-        from recommender.cli.commas import refuse_comma_lists
+        from recommender.query.commas import refuse_comma_lists
         from recommender.query.hints import title_hints
 
         refuse_comma_lists(model, args.like, args.genre)

@@ -38,6 +38,7 @@ from recommender.distribution.slate_file import check_films, held, named
 from recommender.errors import DataError
 from recommender.io.places import MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
 from recommender.io.text import listing
+from recommender.query.commas import refuse_comma_lists
 from recommender.query.hints import HINT_IDS
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
@@ -229,6 +230,7 @@ async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
 async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
                      settings: SettingsDep) -> JSONResponse:
     def work() -> JSONResponse:
+        refuse_comma_lists(engine.model, list(body.comparable_film_ids), body.genres, http=True)
         cinemas = _cinemas(engine, settings, body.by, body.screens)
         return JSONResponse(cold_start_demand(engine.model, body.comparable_film_ids,
                                               body.genres, body.by, body.screens,

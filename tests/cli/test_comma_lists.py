@@ -9,6 +9,7 @@ same options give written the accepted way.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,29 @@ def test_with_takes_a_comma_list_as_repeated(model_dir: Path, tmp_path: Path,
         written.append(out.read_text(encoding="utf-8"))
     assert written[0] == written[1]
     assert written[0].splitlines()[0].endswith(",region,gender")
+
+
+@pytest.mark.parametrize("path", ["/audiences/cold-start", "/distribution/cold-start"])
+@pytest.mark.parametrize(("field", "value", "items"), [
+    ("comparable_film_ids", "00004,00008", ["00004", "00008"]),
+    ("genres", f"{GENRES[0]},{GENRES[1]}", [GENRES[0], GENRES[1]]),
+])
+def test_http_refuses_a_comma_list_too(model_dir: Path, path: str, field: str, value: str,
+                                       items: list[str]) -> None:
+    """HTTP skipped '00004,00008' as one unknown film (200) and called 'G0,G1' an unknown
+    genre, where the CLI names the form: a 422 naming the item and the list it means."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    other = {"genres": [GENRES[2]]} if field == "comparable_film_ids" else \
+        {"comparable_film_ids": ["00002"]}
+    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
+        r = c.post(path, json={field: [value], **other})
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"]
+        said = detail if isinstance(detail, str) else str(detail)
+        assert f"{field}[0] {value!r}: give each as an item of its own" in said, said
+        assert json.dumps(items) in said, said
+        assert c.post(path, json={field: items, **other}).status_code == 200
