@@ -38,8 +38,14 @@ def served_max_search_limit() -> int:
 
 
 def check_search_limit(limit: int, most: int | None = None) -> None:
-    """``limit`` against ``most`` (``served_max_search_limit`` when ``None``; the server passes
-    its setting): one message for ``GET /films`` and ``search``."""
-    most = served_max_search_limit() if most is None else most
+    """``limit`` against ``most``: the server passes its setting (``GET /films``'s message);
+    ``None``, ``search``'s, against ``served_max_search_limit`` and naming the option and the
+    variable, as the CLI's --k does (``pages.check_served_k``)."""
+    if most is None:
+        most = served_max_search_limit()
+        if limit > most:
+            raise InvalidParameterError(
+                f"argument --limit/--k/-k: expected a number at most {most} (the largest "
+                f"search page, {MAX_SEARCH_LIMIT_ENV}, as the server's), got {limit}")
     if not 1 <= limit <= most:
         raise InvalidParameterError(f"limit must be in [1, {most}], got {limit}")

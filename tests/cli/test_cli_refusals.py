@@ -354,14 +354,17 @@ def test_search_limit_is_bounded_as_over_http(capsys: pytest.CaptureFixture[str]
     monkeypatch.delenv("RECOMMENDER_MAX_SEARCH_LIMIT", raising=False)
     served = Settings().max_search_limit  # the server's own default: the oracle
     code, _, err = run(capsys, "search", model_dir, "", "--limit", served + 1)
-    assert_refused(code, err, f"limit must be in [1, {served}], got {served + 1}")
+    assert_refused(code, err, f"argument --limit/--k/-k: expected a number at most {served} "
+                              "(the largest search page, RECOMMENDER_MAX_SEARCH_LIMIT, as the "
+                              f"server's), got {served + 1}")  # named as --k's bound is
     code, out, err = run(capsys, "search", model_dir, "", "--limit", served, "--json")
     assert code == 0, err
     assert json.loads(out)["limit"] == served
     monkeypatch.setenv("RECOMMENDER_MAX_SEARCH_LIMIT", "3")  # the server's setting, read alike
     assert Settings().max_search_limit == 3
     code, _, err = run(capsys, "search", model_dir, "", "--limit", 4)
-    assert_refused(code, err, "limit must be in [1, 3], got 4")
+    assert_refused(code, err, "expected a number at most 3 (the largest search page, "
+                              "RECOMMENDER_MAX_SEARCH_LIMIT, as the server's), got 4")
     code, out, err = run(capsys, "search", model_dir, "", "-k", 3, "--json")
     assert code == 0, err
     assert len(json.loads(out)["films"]) == 3
