@@ -36,14 +36,9 @@ def instance(seed: int, n_c: int = 30, n_f: int = 6) -> tuple[Any, ...]:
     return demand, screens, lo, hi
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_the_programme_has_a_row_per_bound_only_and_stays_optimal(
-        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every film had a minimum row, 0 for most (x >= 0 already bounds it): 6 films, one
-    minimum and two caps gave 9 film rows for 3 bounds. The allocation keeps the least
-    deviation, which the textbook integer programme (a dense MILP apart from ``solve``)
-    finds; the report says optimal with no gap, and its size is the programme's."""
-    demand, screens, lo, hi = instance(seed)
+def _spied(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The size of each programme ``slate.solve`` gives HiGHS from now on (variables, rows,
+    non-zeros), in call order."""
     seen: list[dict[str, Any]] = []
     real = slate.linprog
 
@@ -55,6 +50,18 @@ def test_the_programme_has_a_row_per_bound_only_and_stays_optimal(
         return real(c, **kw)
 
     monkeypatch.setattr(slate, "linprog", spy)
+    return seen
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_programme_has_a_row_per_bound_only_and_stays_optimal(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every film had a minimum row, 0 for most (x >= 0 already bounds it): 6 films, one
+    minimum and two caps gave 9 film rows for 3 bounds. The allocation keeps the least
+    deviation, which the textbook integer programme (a dense MILP apart from ``solve``)
+    finds; the report says optimal with no gap, and its size is the programme's."""
+    demand, screens, lo, hi = instance(seed)
+    seen = _spied(monkeypatch)
     report: dict[str, Any] = {}
     x = solve(demand, screens, lo, hi, report=report)
     n_c, n_f = demand.shape
@@ -90,17 +97,7 @@ def test_the_report_says_the_size_of_the_class_programme_solved(
     demand, screens, lo, hi = instance(seed, n_c=400)
     demand[40:] = 0.0
     screens = np.where(np.arange(400) < 40, screens, 1 + np.arange(400) % 2)
-    seen: list[dict[str, Any]] = []
-    real = slate.linprog
-
-    def spy(c: Any, **kw: Any) -> Any:
-        ub = kw["A_ub"]
-        seen.append({"variables": len(c),
-                     "rows": kw["A_eq"].shape[0] + (0 if ub is None else ub.shape[0]),
-                     "nonzeros": kw["A_eq"].nnz + (0 if ub is None else ub.nnz)})
-        return real(c, **kw)
-
-    monkeypatch.setattr(slate, "linprog", spy)
+    seen = _spied(monkeypatch)
     report: dict[str, Any] = {}
     solve(demand, screens, lo, hi, report=report)
     n_c, n_f = demand.shape
