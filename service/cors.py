@@ -22,8 +22,8 @@ REQUEST_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "Idempotency-Ke
 #: the answer headers a page may read beyond the CORS-safelisted ones: every header of the
 #: service's own (the model's version, the events an answer reflects, a plan's model, an
 #: audience's note, a replayed plan) and the standard ones its answers carry
-EXPOSED = ("X-Model-Version", "X-Events-Seq", "X-Plan-Model-Version", "X-Audience-Note",
-           "Idempotent-Replayed", "Content-Disposition", "Retry-After", "ETag")
+EXPOSED = ("X-Model-Version", "X-Events-Seq", "X-Plan-Model-Version", "X-Plan-Waves",
+           "X-Audience-Note", "Idempotent-Replayed", "Content-Disposition", "Retry-After", "ETag")
 METHODS = ("GET", "HEAD", "POST")
 #: how long a browser may keep a preflight's answer (seconds)
 MAX_AGE = 600

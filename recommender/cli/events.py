@@ -109,7 +109,9 @@ def add_event_commands(add: Add) -> None:
     g = w.add_mutually_exclusive_group()
     g.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
     g.add_argument("--csv", action="store_true",
-                   help="print the plan's rows: the HTTP plan.csv download, byte for byte")
+                   help="print the plan's rows: the HTTP plan.csv download, byte for byte "
+                        "(the waves a next wave re-plans or a withdrawal gave back are left "
+                        "out, and stderr says so)")
     from recommender.cli.commands import add_pseudonym_options
 
     add_pseudonym_options(w)  # with --csv: plan.csv?pseudonymize=true
@@ -364,9 +366,13 @@ def _campaign_show(args: argparse.Namespace) -> int:
     try:
         if args.csv:
             from recommender.campaigns.export import csv_chunks
+            from recommender.campaigns.sendable import left_out_text, sendable_rows
 
+            tables, sendable = sendable_rows(store, args.plan_id)
+            if said := left_out_text(args.plan_id, sendable):  # before any row: not missed
+                print(f"warning: {said}", file=sys.stderr)
             out = sys.stdout.buffer
-            for chunk in csv_chunks(store.iter_rows(args.plan_id), key):
+            for chunk in csv_chunks(tables, key):
                 out.write(chunk)
             out.flush()
             return 0

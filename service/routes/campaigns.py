@@ -26,6 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from recommender.campaigns.controls import PLAN_ATTEMPTS, plan_beside
 from recommender.campaigns.export import csv_chunks, plan_rows_count
+from recommender.campaigns.sendable import sendable_rows, waves_header
 from recommender.campaigns.slate import (
     MAX_BUDGET,
     MAX_CAP,
@@ -375,7 +376,10 @@ def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
             responses={200: {"content": {"text/csv": {}},
                              "description": "plan_id,film_id,user_id,wave,group,rank,p,"
                                             "expected_value; the X-Plan-Model-Version header "
-                                            "names the model the plan was made with"},
+                                            "names the model the plan was made with, "
+                                            "X-Plan-Waves ('1-1 of 3') the waves it holds: "
+                                            "not those a next wave re-plans or a withdrawal "
+                                            "gave back"},
                        **NO_PLAN, **NO_PSEUDONYM_KEY, **UNREADABLE,
                        **STORE_DOWN},
             summary="One stored plan's rows as CSV, streamed")
@@ -390,7 +394,8 @@ def plan_csv(plan_id: str, request: Request,
     store = campaign_store(request)
     try:
         summary = store.summary(plan_id)
-        tables = store.iter_rows(plan_id)
+        # the waves that may still go out (recommender/campaigns/sendable.py)
+        tables, sendable = sendable_rows(store, plan_id)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
     # the export log (service/access_log.py)
@@ -401,10 +406,9 @@ def plan_csv(plan_id: str, request: Request,
         [plan_id, "pseudonymized" if key is not None else ""], "plan")}
     if summary.get("model_version"):  # X-Model-Version names the served model, maybe a later one
         headers["X-Plan-Model-Version"] = str(summary["model_version"])
-    # a HEAD (service/head.py) sends no byte of it: no row is read from the store for it.
-    # One empty part, so that it streams as the GET does and carries the GET's headers (the
-    # gzip of service/compression.py: Content-Encoding, Vary), which an answer sent whole
-    # and empty did not
+    headers["X-Plan-Waves"] = waves_header(sendable["last_wave"], sendable["plan_waves"])
+    # a HEAD (service/head.py) reads no row: one empty part, so that it streams as the GET
+    # does and carries the GET's headers (service/compression.py's Content-Encoding, Vary)
     chunks = iter((b"",)) if request.scope.get(HEAD) else csv_chunks(tables, key)
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
 

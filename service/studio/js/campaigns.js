@@ -1,7 +1,7 @@
 // Campaigns: stored plans, their reports (campaign_report.js), the next wave, withdrawal and sends.
 
 import { getJson, postJson, query, setHashParams } from "./api.js";
-import { planSummary } from "./plan.js";
+import { planSummary, downloadNote } from "./plan.js";
 import { withdrawSection } from "./campaign_withdraw.js";
 import { reportView } from "./campaign_report.js";
 import { sendSection } from "./campaign_sends.js";
@@ -199,6 +199,7 @@ async function detail(view, planId, params) {
     later = waves;
     plan.summary.next_waves = waves;
     saidAlready.textContent = already();
+    view.querySelector("#plan-download-note")?.replaceWith(downloadNote(plan.summary));  // what the download holds now
     withdrawBox?.goesOn(live());  // none left: its buttons come back
   };
   // the next unsent wave's send, recorded here; once stored, the plan and the report are read

@@ -49,6 +49,26 @@ function noChance(summary) {
     "their chance or the films' values.", said ? ` The plan's model: ${sentence(said)}` : "");
 }
 
+/** The waves of a stored plan its download holds (GET .../plan.csv holds only the waves that
+    may still go out: recommender/campaigns/sendable.py): up to those its next wave of most
+    sent waves (``next_waves``' first) was planned after, or its withdrawal's; and the note
+    said beside the button when some are left out (the download listed every wave, and a
+    marketer could send wave 2 from it to users the next wave holds out as controls). */
+export function downloadNote(summary) {
+  const waves = (summary.parameters || {}).waves || 1;
+  const by = (summary.next_waves || [])[0];
+  const gone = summary.withdrawn;
+  const last = Math.min(waves, by ? by.sent_waves : waves, gone ? gone.sent_waves : waves);
+  if (last >= waves) return h("p", { class: "note", id: "plan-download-note", hidden: true });
+  const left = last + 1 === waves ? `Wave ${waves} is` : `Waves ${last + 1}–${waves} are`;
+  const why = by && by.sent_waves === last
+    ? ["its next wave ", h("a", { href: `#/campaigns/${encodeURIComponent(by.plan_id)}` }, by.plan_id),
+      ` re-plans ${last + 1 === waves ? "it" : "them"} (download and send that plan's waves instead; it may hold their users out as controls)`]
+    : [`the campaign was withdrawn after ${last === 0 ? "no wave" : last === 1 ? "wave 1" : `waves 1–${last}`}, and their users are free for other campaigns`];
+  return h("p", { class: "warning", id: "plan-download-note" },
+    `${left} left out of this download (never sent from this plan): `, ...why, ".");
+}
+
 export function planSummary(planId, summary) {
   const t = summary.totals || {};
   const o = summary.optimality || {};
@@ -117,6 +137,7 @@ export function planSummary(planId, summary) {
         } finally { release(); }
       } },
     "Download the plan (CSV)"),
+    downloadNote(summary),
   ];
 }
 
