@@ -45,7 +45,9 @@ def _films(found: object, incomplete: list[str]) -> tuple[list[str], dict[str, s
 def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None) -> dict[str, Any]:
     """``row`` (a ``campaign_plans`` row) as a list entry: id, created, model, rows, films,
     ``titles`` (as its summary recorded them), the summary's ``totals``, ``horizon_days``
-    (None: no span in days), ``withdrawn`` and ``incomplete`` (the parts of its summary that
+    (None: no span in days), ``previous_plan_id`` and ``previous_sent_waves`` (a next wave's
+    plan and the waves of it sent before; None otherwise), ``withdrawn`` and ``incomplete``
+    (the parts of its summary that
     could not be read: "summary" when it is no JSON object, "films[2].film_id", "totals",
     "totals.contacts"...; a figure named so is left out of ``totals``)."""
     found = summary_object(row["summary"])
@@ -69,7 +71,12 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None) -> dict[st
         parts.append("horizon")
         horizon = None
     days = (horizon or {}).get("days")
+    up, sent = summary.get("previous_plan_id"), summary.get("sent_waves")
     return {"plan_id": row["plan_id"], "created": row["created"],
+            # a next wave: the plan it continues, after that plan's waves 1..sent_waves
+            "previous_plan_id": up if isinstance(up, str) else None,
+            "previous_sent_waves": sent if isinstance(up, str) and isinstance(sent, int)
+            and not isinstance(sent, bool) else None,
             "model_version": row["model_version"], "rows": row["n_rows"], "films": films,
             "titles": titles, "totals": totals,
             "horizon_days": days if isinstance(days, int | float) else None,

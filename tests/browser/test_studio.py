@@ -559,8 +559,11 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
     assert next_id != plan_id
     assert api(served_demo, f"/campaigns/{next_id}")["plan_id"] == next_id
     page.goto(f"{served_demo.base}/studio/#/campaigns")
-    page.get_by_role("link", name=plan_id).wait_for()
-    page.get_by_role("link", name=next_id).wait_for()
+    # each linked from its own row and from the other's chain mark (one campaign)
+    page.get_by_role("link", name=plan_id).first.wait_for()
+    page.get_by_role("link", name=next_id).first.wait_for()
+    assert page.get_by_role("link", name=plan_id).count() == 2
+    assert page.get_by_role("link", name=next_id).count() == 2
     no_serious_axe(watched)
     watched.assert_clean()
 

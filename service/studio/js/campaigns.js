@@ -5,6 +5,7 @@ import { planSummary, downloadNote } from "./plan.js";
 import { withdrawSection } from "./campaign_withdraw.js";
 import { reportView } from "./campaign_report.js";
 import { sendSection } from "./campaign_sends.js";
+import { chainAbove, chainParagraph } from "./campaign_chain.js";
 import { offerWrites } from "./writes.js";
 import { h, int, num, days, section, table, errorBox, sentence,
   ignoredSettings, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
@@ -38,6 +39,9 @@ async function detail(view, planId, params) {
     return;
   }
   if (!plan || plan.plan_id !== planId || !plan.summary) { unknown(); return; }
+  // a next wave names the plan it continues, and the campaign's numbers of its waves (its
+  // waves were numbered from 1 without a word, as if a campaign of their own)
+  const above = await chainAbove(plan.summary);
   // no live region here (a report's tables were read out at each change): the page's status
   // region says each answer (announce), errors are said by their role=alert boxes
   const out = h("div", { id: "next-wave-out" });
@@ -200,6 +204,7 @@ async function detail(view, planId, params) {
     plan.summary.next_waves = waves;
     saidAlready.textContent = already();
     view.querySelector("#plan-download-note")?.replaceWith(downloadNote(plan.summary));  // what the download holds now
+    view.querySelector("#campaign-chain")?.replaceWith(chainParagraph(plan.summary, waves, above));
     withdrawBox?.goesOn(live());  // none left: its buttons come back
   };
   // the next unsent wave's send, recorded here; once stored, the plan and the report are read
@@ -208,7 +213,7 @@ async function detail(view, planId, params) {
     : sendSection(planId, plan.summary, () => loadReport(lastGiven, false, true));
   const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "",
     (again) => detail(view, planId, again));
-  view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
+  view.replaceChildren(h("h1", {}, `Campaign ${planId}`), chainParagraph(plan.summary, later, above),
     // focusable: the withdrawal redraws the page under the confirm button, and the focus is
     // moved here (it fell to the body, the next Tab went on from wherever the button had been)
     gone ? h("p", { class: "warning", id: "withdrawn", tabindex: -1 }, `Withdrawn ${gone.at}: `,
@@ -241,6 +246,19 @@ async function detail(view, planId, params) {
 
 const LIST_PAGE = 100;
 
+/** A listed plan's place in its campaign (the list showed a next wave's contacts beside its
+    plan's like two campaigns): the plan it continues (a link, after which of its waves), and
+    the next waves of it listed on this page. */
+function chainMark(row, plans) {
+  const link = (id) => h("a", { href: `#/campaigns/${encodeURIComponent(id)}` }, id);
+  const up = row.previous_plan_id, n = row.previous_sent_waves;
+  const down = plans.filter((p) => p.previous_plan_id === row.plan_id && p.plan_id !== row.plan_id);
+  if (!up && !down.length) return "";
+  return h("span", { class: "note plan-chain" },
+    up ? [" (next wave of ", link(up), n ? `, after its ${n === 1 ? "wave 1" : `waves 1–${n}`}: the same campaign` : ": the same campaign", ")"] : "",
+    down.length ? [" (continued in ", ...down.flatMap((p, i) => [i ? ", " : "", link(p.plan_id)]), ")"] : "");
+}
+
 export async function campaigns(view, rest, params) {
   if (rest) {
     let planId = rest;  // a malformed escape ("%" typed in the address) is read as written
@@ -272,7 +290,7 @@ export async function campaigns(view, rest, params) {
       // partial (a plan of no films and 0 contacts looked whole)
       { key: "plan_id", label: "Plan", format: (v, row) => [h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v),
         (row.incomplete || []).length ? h("span", { class: "warning plan-incomplete" },
-          ` (incomplete: ${row.incomplete.join(", ")})`) : ""] },
+          ` (incomplete: ${row.incomplete.join(", ")})`) : "", chainMark(row, body.plans)] },
       { key: "created", label: "Created" },
       { key: "films", label: "Films", wrap: true, format: (v, row) => (v || []).map((f) => {
         const title = row.titles && row.titles[f];
