@@ -24,7 +24,7 @@ def test_a_next_wave_withdrawn_elsewhere_brings_withdraw_back(served_demo: Any,
     page.wait_for_selector("#withdraw-sent", timeout=10000)
     assert page.locator("#withdraw-next").count() == 0
     page.click("#withdraw-sent")
-    assert "Wave 1 was sent" in page.inner_text("#withdraw-out")
+    assert "Taken as sent: wave 1," in page.inner_text("#withdraw-out")
     page.click("#withdraw-confirm")
     page.wait_for_selector("#withdrawn")
     assert api(served_demo, f"/campaigns/{first['plan_id']}")["summary"]["withdrawn"][

@@ -15,7 +15,7 @@ def test_withdraw_after_the_sent_waves(served_demo: Any, watched: Any) -> None:
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=2")
     page.wait_for_selector("#report table")
     page.click("#withdraw-sent")
-    assert "Waves 1–2 were sent" in page.inner_text("#withdraw-out")
+    assert "Taken as sent: waves 1–2" in page.inner_text("#withdraw-out")
     page.click("#withdraw-cancel")  # nothing asked of the server yet
     assert "withdrawn" not in api(served_demo, f"/campaigns/{plan['plan_id']}")["summary"]
     page.click("#withdraw-sent")
@@ -56,8 +56,10 @@ def test_the_confirmation_says_the_waves_in_words(served_demo: Any, watched: Any
     gives back no user (it said the users of the later waves went back)."""
     page = watched.page
     plan = stored_plan(served_demo, 4, budget=20, waves=3, seed=13)
-    for sent, said in ((1, "Wave 1 was sent and keeps its users; the users of the later waves"),
-                       (3, "All 3 waves were sent and keep their users: no user goes back")):
+    for sent, said in ((1, "Taken as sent: wave 1, as “Waves already sent” says (no send "
+                           "recorded). Wave 1 keeps its users; the users of the later waves"),
+                       (3, "Taken as sent: waves 1–3, as “Waves already sent” says (no send "
+                           "recorded). All 3 waves keep their users: no user goes back")):
         page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves={sent}")
         page.wait_for_selector("#report table")
         page.click("#withdraw-sent")
@@ -70,7 +72,8 @@ def test_the_confirmation_says_the_waves_in_words(served_demo: Any, watched: Any
     page.goto(f"{served_demo.base}/studio/#/campaigns/{single['plan_id']}?sent_waves=1")
     page.wait_for_selector("#report table")
     page.click("#withdraw-sent")
-    assert ("Its only wave was sent and keeps its users: no user goes back"
+    assert ("Taken as sent: wave 1, as “Waves already sent” says (no send recorded). Its "
+            "only wave keeps its users: no user goes back"
             in page.inner_text("#withdraw-out")), page.inner_text("#withdraw-out")
     watched.assert_clean()
 
@@ -187,13 +190,13 @@ def test_a_confirmation_is_taken_back_when_the_waves_sent_change(served_demo: An
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=1")
     page.wait_for_selector("#report table")
     page.click("#withdraw-sent")
-    assert "Wave 1 was sent" in page.inner_text("#withdraw-out")
+    assert "Taken as sent: wave 1," in page.inner_text("#withdraw-out")
     page.fill("#sent-waves", "2")
     # as a user does: straight to the button, the box's change (on losing the focus) reading
     # the report again above the section as the click is made (the section moved under it)
     page.click("#withdraw-sent")
     page.wait_for_selector("#report table")
-    assert "Waves 1–2 were sent" in page.inner_text("#withdraw-out")
+    assert "Taken as sent: waves 1–2" in page.inner_text("#withdraw-out")
     page.click("#withdraw-confirm")
     page.wait_for_selector("#withdrawn")
     assert api(served_demo, f"/campaigns/{plan['plan_id']}")["summary"]["withdrawn"][

@@ -7,7 +7,7 @@ import { offerWrites } from "./writes.js";
 /** Withdraw the campaign (POST /campaigns/{id}/withdraw): after the waves already sent, or
     none; each asks to be confirmed (it is final), then the page is drawn again
     (``redraw(params)``: the campaign's page, drawn with the address's ``params``). */
-export function withdrawSection(view, planId, waves, sentWaves, known, redraw) {
+export function withdrawSection(view, planId, waves, sentWaves, known, redraw, basis = () => "") {
   // not a live region (the section's buttons and notes were read out with it): what it asks
   // is said in the page's status region (announce), its errors by role=alert
   const out = h("div", { id: "withdraw-out" });
@@ -40,10 +40,13 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw) {
         if (presses === pointerPressesSoFar() && document.activeElement === document.body) buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
       }
     } }, "Withdraw");
-    const asked = h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
-      // a plan of one wave read "All its wave was sent and keep their users"
-      : n >= waves ? `${waves === 1 ? "Its only wave was sent and keeps its" : `All ${waves} waves were sent and keep their`} users: no user goes back to other campaigns. `
-        : `${n === 1 ? "Wave 1 was sent and keeps its" : `Waves 1–${n} were sent and keep their`} users; the users of the later waves go back to other campaigns of its films. `,
+    // which waves are taken as sent, and on what (``basis``): with no send recorded, the
+    // number was the report's default of every wave, confirmed as "All 3 waves were sent"
+    const asked = h("p", { id: "withdraw-asked" }, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
+      : [basis(n),
+        // a plan of one wave read "All its wave was sent and keep their users"
+        n >= waves ? `${waves === 1 ? "Its only wave keeps its" : `All ${waves} waves keep their`} users: no user goes back to other campaigns. `
+          : `${n === 1 ? "Wave 1 keeps its" : `Waves 1–${n} keep their`} users; the users of the later waves go back to other campaigns of its films. `],
     "This is final: the campaign then has no next wave.");
     out.replaceChildren(asked, go,
     // back to the button that asked (the focus fell to the body with the Cancel button)

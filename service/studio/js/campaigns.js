@@ -69,6 +69,31 @@ async function detail(view, planId, params) {
   // 0 or 5 of 3 stayed on show while 1 or 3 counted, then changed without a word
   // (said with the report asked: announce)
   const clamped = h("p", { class: "warning", id: "sent-clamped" });
+  // with no send recorded (and no next wave or withdrawal), the server's default counts every
+  // wave: the box held 3 as if 3 were known sent, and Withdraw confirmed "All 3 waves were
+  // sent". Said beside the box; the withdrawal says it too (sentBasis)
+  const assumed = h("p", { class: "warning", id: "sent-assumed" });
+  let shownReport = null;  // the report drawn last: where its waves sent came from
+  const sayAssumed = () => {
+    const source = shownReport ? shownReport.sent_waves_source || "" : "";
+    assumed.textContent = source.startsWith("default") && String(shownReport.sent_waves) === sent.value.trim()
+      ? `No send recorded: the report assumes all ${waves} waves went out, as nothing says fewer did. Set the waves actually sent, or record each send (Wave sends, below).`
+      : "";
+  };
+  sent.addEventListener("input", () => { assumed.textContent = ""; });
+  /** Why ``n`` waves are taken as sent, for the withdrawal's confirmation. */
+  const sentBasis = (n) => {
+    const r = shownReport || {};
+    const source = r.sent_waves_source || "", recorded = r.recorded_waves || [];
+    const said = recorded.length ? `sends recorded: wave${recorded.length === 1 ? "" : "s"} ${recorded.join(", ")}` : "no send recorded";
+    if (source.startsWith("default") && String(r.sent_waves) === String(n)) {
+      return `Taken as sent: ${n === 1 ? "wave 1" : `waves 1–${n}`}, the report's assumption (no send recorded, nothing says fewer went out), not a record: set “Waves already sent” first if fewer went out. `;
+    }
+    if (source.startsWith("recorded") && String(r.sent_waves) === String(n)) {
+      return `Taken as sent: ${n === 1 ? "wave 1" : `waves 1–${n}`}, as the recorded sends say (${said}). `;
+    }
+    return `Taken as sent: ${n === 1 ? "wave 1" : `waves 1–${n}`}, as “Waves already sent” says (${said}). `;
+  };
   const sentWaves = () => {
     const typed = sent.value;
     const used = Math.min(most, Math.max(1, Math.floor(Number(sent.value)) || 1));
@@ -128,6 +153,8 @@ async function detail(view, planId, params) {
     // the window the server used, unless the box was changed while the report was read (a
     // value typed then was overwritten, and the next report asked for the old window)
     if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
+    shownReport = report instanceof Error ? null : report;
+    sayAssumed();
     reportBox.replaceChildren(report instanceof Error ? errorBox(report)
       : reportView(report, plan.summary.next_waves || []));
     reportBox.style.minHeight = "";
@@ -212,7 +239,7 @@ async function detail(view, planId, params) {
   const sendBox = gone && gone.sent_waves === 0 ? null
     : sendSection(planId, plan.summary, () => loadReport(lastGiven, false, true));
   const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "",
-    (again) => detail(view, planId, again));
+    (again) => detail(view, planId, again), sentBasis);
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`), chainParagraph(plan.summary, later, above),
     // focusable: the withdrawal redraws the page under the confirm button, and the focus is
     // moved here (it fell to the body, the next Tab went on from wherever the button had been)
@@ -228,7 +255,7 @@ async function detail(view, planId, params) {
     section("Plan", ...planSummary(planId, plan.summary), gone && gone.sent_waves === 0 ? "" : [
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, gone ? `Waves already sent (of ${waves}; the withdrawal says ${gone.sent_waves}): the report counts these` : `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
-      clamped]),
+      clamped, assumed]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
     sendBox || "",
     gone ? "" : section("Next wave", nextNote, leaveOut, next, out),
