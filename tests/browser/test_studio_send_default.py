@@ -30,6 +30,7 @@ def test_the_default_send_time_is_not_before_the_plan(served_demo: Any, browser:
         assert page.input_value("#send-at") == (
             created.astimezone(OFFSET).strftime("%Y-%m-%dT%H:%M:%S"))
         page.click("#record-send")  # the default as it stands: accepted
+        page.click("#send-confirm")
         page.wait_for_selector("#send-recorded")
         stored = api(served_demo, f"/campaigns/{pid}")["summary"]["wave_sends"]
         assert [(s["wave"], s["sent_at"]) for s in stored] == [(1, int(created.timestamp()))]

@@ -39,6 +39,7 @@ def test_the_next_waves_send_is_recorded_from_the_page(served_demo: Any, browser
         # before the plan: the server's refusal, said; nothing stored
         page.fill("#send-at", "2020-01-01T10:00:00")
         page.click("#record-send")
+        page.click("#send-confirm")
         page.wait_for_selector("#send-out [role=alert]")
         assert "before plan" in page.inner_text("#send-out [role=alert]")
         assert not api(served_demo, f"/campaigns/{pid}")["summary"].get("wave_sends")
@@ -46,6 +47,7 @@ def test_the_next_waves_send_is_recorded_from_the_page(served_demo: Any, browser
         sent = int(time.time()) - 1
         page.fill("#send-at", datetime.fromtimestamp(sent, OFFSET).strftime("%Y-%m-%dT%H:%M:%S"))
         page.click("#record-send")
+        page.click("#send-confirm")
         page.wait_for_selector("#send-recorded")
         stored = api(served_demo, f"/campaigns/{pid}")["summary"]["wave_sends"]
         assert [(s["wave"], s["sent_at"]) for s in stored] == [(1, sent)]
@@ -106,6 +108,7 @@ def test_a_read_key_is_asked_for_a_write_key(served_locked: Any, browser: Any,
         page.wait_for_selector("#report table")
         page.unroute("**/health")  # from here on /health says what the read key may do
         page.click("#record-send")
+        page.click("#send-confirm")
         page.locator("#key-dialog").wait_for(state="visible", timeout=5000)
         assert page.inner_text("#key-message").startswith(
             "This action needs a key with write rights")
@@ -119,6 +122,7 @@ def test_a_read_key_is_asked_for_a_write_key(served_locked: Any, browser: Any,
         page.get_by_role("button", name="Save").click()
         page.wait_for_selector("#record-send")
         page.click("#record-send")
+        page.click("#send-confirm")
         page.wait_for_selector("#send-recorded")
         stored = api_as(served_locked, f"/campaigns/{pid}", read_key)["summary"]["wave_sends"]
         assert [s["wave"] for s in stored] == [1]

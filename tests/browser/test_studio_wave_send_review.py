@@ -73,6 +73,7 @@ def test_the_time_typed_is_sent_at_its_own_offset(served_demo: Any, browser: Any
         page.wait_for_selector("#record-send")
         page.fill("#send-at", typed)
         page.click("#record-send")
+        page.click("#send-confirm")
         page.wait_for_selector("#send-out [role=alert]")
         meant = datetime.fromisoformat(typed).replace(tzinfo=BERLIN)
         sent = datetime.fromisoformat(posted[0])
@@ -97,6 +98,8 @@ def test_the_focus_stays_in_the_form_with_the_keyboard(served_demo: Any, browser
         page.fill("#send-at", "2020-01-01T10:00:00")
         page.focus("#record-send")
         page.keyboard.press("Enter")
+        page.wait_for_selector("#send-confirm:focus")  # asked first: Enter confirms
+        page.keyboard.press("Enter")
         page.wait_for_selector("#send-out [role=alert]")
         page.wait_for_function("() => !document.getElementById('record-send').disabled")
         assert page.evaluate("document.activeElement.id") == "record-send"
@@ -104,6 +107,8 @@ def test_the_focus_stays_in_the_form_with_the_keyboard(served_demo: Any, browser
         sent = int(time.time())
         page.fill("#send-at", datetime.fromtimestamp(sent, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
         page.focus("#record-send")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#send-confirm:focus")
         page.keyboard.press("Enter")
         page.wait_for_selector("label[for=send-at]:has-text('Wave 2 went out at')")
         stored = api(served_demo, f"/campaigns/{pid}")["summary"]["wave_sends"]
@@ -129,6 +134,8 @@ def test_enter_in_the_time_records_the_send(served_demo: Any, browser: Any) -> N
         sent = int(time.time())
         page.fill("#send-at", datetime.fromtimestamp(sent, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
         page.focus("#send-at")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#send-confirm:focus")  # Enter asks, as the button does
         page.keyboard.press("Enter")
         page.wait_for_selector("#send-recorded", timeout=10000)
         stored = api(served_demo, f"/campaigns/{pid}")["summary"]["wave_sends"]

@@ -114,10 +114,30 @@ export function sendSection(planId, summary, recorded) {
       label.textContent = `Wave ${wave} went out at (your local time, UTC${utcOffset(at.value ? new Date(at.value) : started)})`;
     };
     sayOffset();
-    at.addEventListener("input", sayOffset);
-    const button = h("button", { type: "submit", id: "record-send", onclick: async () => {
+    // a time changed under a confirmation asked for another is taken back (asked again, it
+    // names the new one)
+    at.addEventListener("input", () => { sayOffset(); if (out.querySelector("#send-confirm")) out.replaceChildren(); });
+    // a send time is final: it was stored at the first click; now the wave and the time are
+    // named, and Record confirms them (as Withdraw asks)
+    const button = h("button", { type: "submit", id: "record-send", onclick: () => {
       const iso = isoWithOffset(at.value);
       if (!iso) { out.replaceChildren(errorBox("type when the wave went out (a date and a time)")); return; }
+      const when = new Date(at.value.length === 16 ? `${at.value}:00` : at.value.slice(0, 19));
+      const asked = h("p", { id: "send-asked" }, `Record wave ${wave} as sent at ${at.value.replace("T", " ")} your time `,
+        `(UTC${utcOffset(when)}; ${utcTime(Math.floor(when.getTime() / 1000))})? A send time is final: `,
+        `wave ${wave}'s report counts from it, and it cannot be changed.`);
+      const confirm = h("button", { type: "button", id: "send-confirm", onclick: () => send(iso) }, `Record wave ${wave}'s send`);
+      out.replaceChildren(asked, confirm, h("button", { type: "button", id: "send-cancel", onclick: () => {
+        out.replaceChildren();
+        button.focus();
+      } }, "Cancel"));
+      announce(asked.textContent);
+      confirm.focus();
+    } }, "Record send");
+    const send = async (iso) => {
+      // confirmed from the keyboard: the focus goes back to the form's button (the confirm
+      // button goes with the answer), where it stays after a refusal (holdButton)
+      if (document.activeElement?.id === "send-confirm") button.focus();
       const release = holdButton(button);
       out.replaceChildren(h("p", { class: "loading", role: "status" }, "Recording the send…"));
       try {
@@ -136,7 +156,7 @@ export function sendSection(planId, summary, recorded) {
       } catch (e) {
         out.replaceChildren(errorBox(e));
       } finally { release(); }
-    } }, "Record send");
+    };
     // Enter in the time records it (it did nothing: no form): the form's submit is the
     // button's click, held while one is recorded (one send per press)
     form.replaceChildren(h("form", { class: "row", novalidate: true, onsubmit: (e) => e.preventDefault() },
