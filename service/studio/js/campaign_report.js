@@ -1,6 +1,6 @@
 // A campaign's report: uplift with 95% intervals per wave and per film, and how it counted.
 
-import { h, int, num, pct, fixed, section, table, tableBox, sentence, daySpan } from "./ui.js";
+import { h, int, num, pct, fixed, section, table, tableBox, sentence, daySpan, days } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -228,7 +228,11 @@ export function reportView(report, later) {
         `over the probabilities' own span rather than the window of ${span} `,
         `(${report.predicted.scaling || "not scaled: the probabilities have no horizon in days"}).`,
         said ? ` The plan's probabilities: ${sentence(said)}` : ""]
-        : " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
+        : [" Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted.",
+          // the plan page's expected conversions are over the calibration horizon: linked
+          report.predicted && report.predicted.horizon_days ? h("span", { id: "report-predicted-window" },
+            ` They are over this report's window of ${span}; the plan's expected conversions are over its calibration horizon of ${days(report.predicted.horizon_days)} days (as the plan says it), `,
+            "stretched here to the window.") : ""]),
     report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
     waveStarts(report, span),
     windowOpen(report, span),

@@ -101,8 +101,11 @@ export function planSummary(planId, summary) {
       summary.created || summary.model_version ? [h("dt", {}, "Planned"), h("dd", { id: "plan-made" },
         [summary.created, summary.model_version && `with model ${summary.model_version}`].filter(Boolean).join(" "))] : "",
       h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted for its film): (film, user) pairs`),
-      h("dt", {}, "Expected conversions"), h("dd", {}, `${num(t.expected_conversions, 1)} (film, user) pairs${horizon} among the contacted ones`,
-        t.expected_value !== undefined ? ` (worth ${num(t.expected_value, 2)} value units)` : ""),
+      // over the calibration horizon: the report's predicted conversions are over its own
+      // window (30 days unless set), and the two figures stood side by side unexplained
+      h("dt", {}, "Expected conversions"), h("dd", { id: "plan-expected" }, `${num(t.expected_conversions, 1)} (film, user) pairs${horizon} among the contacted ones`,
+        t.expected_value !== undefined ? ` (worth ${num(t.expected_value, 2)} value units)` : "",
+        horizon ? `; ${days(summary.horizon.days)} days is the model's calibration horizon, not a campaign report's window: a report predicts over its own window (30 days unless set)` : ""),
       h("dt", {}, "Selected users' worth"), h("dd", {}, `${num(o.objective, 2)} value units (value × probability of watching, over the contacted `,
         "users and their control group, which the planner chooses together); ",
         `the best any plan could reach is at most ${num(o.lp_upper_bound, 2)}, so this plan is within ${pct(o.gap, 4)} of the best`),
@@ -220,7 +223,7 @@ export function plan(view) {
         h("th", { scope: "col" }, c)))), body)),
     h("div", { class: "row" },
       h("label", { for: "cap" }, "Cap per user"), cap,
-      h("label", { for: "holdout" }, "Control share"), holdout,
+      h("label", { for: "holdout" }, "Control share (0–1: 0.1 = 10% of each film's selected users)"), holdout,
       h("label", { for: "waves" }, "Waves"), waves,
       h("label", { for: "seed" }, "Seed"), seed),
     submit);
