@@ -74,6 +74,16 @@ async function detail(view, planId, params) {
   // sent". Said beside the box; the withdrawal says it too (sentBasis)
   const assumed = h("p", { class: "warning", id: "sent-assumed" });
   let shownReport = null;  // the report drawn last: where its waves sent came from
+  // a wave's window starts at its recorded send (wave_starts): the label said "days after the
+  // plan" of a report whose waves counted from their sends
+  const fromSends = () => ((shownReport && shownReport.wave_starts) || []).some((w) => w.source === "recorded");
+  const windowLabel = h("label", { for: "report-window" });
+  const sayWindow = () => {
+    windowLabel.textContent = fromSends()
+      ? "Report window (days after each wave's recorded send a conversion counts; after the plan's creation for a wave with none)"
+      : "Report window (days after the plan's creation a conversion counts; after a wave's send once it is recorded)";
+  };
+  sayWindow();
   const sayAssumed = () => {
     const source = shownReport ? shownReport.sent_waves_source || "" : "";
     assumed.textContent = source.startsWith("default") && String(shownReport.sent_waves) === sent.value.trim()
@@ -155,6 +165,7 @@ async function detail(view, planId, params) {
     if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
     shownReport = report instanceof Error ? null : report;
     sayAssumed();
+    sayWindow();
     reportBox.replaceChildren(report instanceof Error ? errorBox(report)
       : reportView(report, plan.summary.next_waves || []));
     reportBox.style.minHeight = "";
@@ -162,7 +173,7 @@ async function detail(view, planId, params) {
     focusInto(reportBox, going);
     // a report asked by a box's change is said (the page's first is the page's: the router)
     if (fromBox && view.isConnected && !(report instanceof Error)) {
-      announce(`${clamped.textContent ? `${clamped.textContent} ` : ""}Report: ${report.sent_waves === 1 ? "wave 1" : `waves 1–${report.sent_waves}`} sent, conversions within ${days(report.window_days)} days of the plan.`);
+      announce(`${clamped.textContent ? `${clamped.textContent} ` : ""}Report: ${report.sent_waves === 1 ? "wave 1" : `waves 1–${report.sent_waves}`} sent, conversions within ${days(report.window_days)} days of ${fromSends() ? "each wave's start (its recorded send, else the plan)" : "the plan"}.`);
     }
   };
   // the next wave waits for the waves sent: a report that failed left the box empty, and a
@@ -254,7 +265,7 @@ async function detail(view, planId, params) {
     // bookmark's 2 beside "the withdrawal says 0", and a change asked for a report, refused)
     section("Plan", ...planSummary(planId, plan.summary), gone && gone.sent_waves === 0 ? "" : [
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, gone ? `Waves already sent (of ${waves}; the withdrawal says ${gone.sent_waves}): the report counts these` : `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
-        h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
+        windowLabel, windowDays),
       clamped, assumed]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
     sendBox || "",
