@@ -28,7 +28,7 @@ def test_a_send_is_confirmed_first(served_demo: Any, browser: Any) -> None:
         page.click("#record-send")
         asked = page.inner_text("#send-asked")
         assert asked.startswith(f"Record wave 1 as sent at {typed.replace('T', ' ')} your time "
-                                f"(UTC+00:00; {typed.replace('T', ' ')} UTC)?")
+                                f"(UTC+00:00; {typed}Z)?")  # UTC as every send time reads
         assert "final" in asked
         assert api(served_demo, f"/campaigns/{plan_id}")["summary"]["wave_sends"] == []
         page.click("#send-cancel")
