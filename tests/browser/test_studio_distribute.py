@@ -83,7 +83,7 @@ def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
     for film, got in zip(two_films, want["films"], strict=True):
         row = page.locator("tr", has=page.get_by_role("link", name=film["title"]))
         cells = row.first.locator("td").all_inner_texts()
-        assert cells[3] == f"{got['screens']:,}" and cells[4] == f"{got['expected_new']:,.1f}"
+        assert cells[3] == f"{got['screens']:,}" and cells[4] == f"{got['expected_new']:,.3f}"
     # the first page of cinemas: each row holds the API's screens per film
     screens: dict[str, dict[str, int]] = {}
     for r in want["allocation"]:

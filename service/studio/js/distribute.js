@@ -197,7 +197,8 @@ function slateResult(body, titles, warning) {
       { key: "min_screens", label: "Fewest screens", num: true, format: int },
       { key: "max_screens", label: "Most screens", num: true, format: (v) => (v === null ? "no limit" : int(v)) },
       { key: "screens", label: "Screens given", num: true, format: int },
-      { key: "expected_new", label: `Expected new viewers${horizon} (users, cinemas shown)`, num: true, format: (v) => num(v, 1) },
+      { key: "expected_new", label: `Expected new viewers${horizon} (users, cinemas shown)`, num: true,
+        format: (v) => num(v, 3) },  // the body's 3 decimals, as the CLI's slate table
       { key: "note", label: "Note", format: (v) => (v ? `Not a taste for the film: ${v}` : "") },
     ], body.films),
     pivot(body, titles),

@@ -131,8 +131,10 @@ function placesTable(body) {
     { key: "place", label: body.by, wrap: true },
     { key: "users", label: "Users", num: true, format: int },
     { key: "viewers", label: "Viewers", num: true, format: int },
-    { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
-    { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
+    // the body's 3 decimals, as the CLI's table prints them (1 decimal read 0.0 for a small
+    // place's 0.042 expected new viewers, and a row differed from the CLI's and the JSON's)
+    { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 3) },
+    { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 3) },
     // the API's unit says a share from 0 to 1; the column shows it as a percentage
     { key: "share", label: "Share of expected total", num: true, format: (v) => pct(v), shownAs: "shown here as a percentage" },
     { key: "index_vs_users", label: "Index vs users (100 = par)", num: true, format: index },
