@@ -184,16 +184,27 @@ function similar(body) {
 // menu offered only values, and a bookmark of (no value) was dropped as unknown)
 // An attribute with a value spelt (no value) in any case offers neither: the server refuses
 // the filter either way as ambiguous (the menu offered both, each a 422 on choosing it)
-function filterChoices(body) {
+// Grouped by attribute ([attribute, choices]), in the server's order of attributes and of
+// each one's values (numbers as numbers: an age's 16..75), but a raw number whose band the
+// model has too (age beside age_band) last: its ~60 values, one flat list with the others',
+// put the band, gender and region below a long scroll of ages
+const NUMBER = /^\s*-?\d+(\.\d+)?\s*$/;
+function filterGroups(body) {
   const without = (body && body.without_value) || {};
   const spelt = (v) => v.trim().toLowerCase() === NO_VALUE;
-  return Object.entries((body && body.attributes) || {}).flatMap(([attr, values]) => [
+  const attributes = (body && body.attributes) || {};
+  const banded = (attr, values) => `${attr}_band` in attributes && values.length > 0
+    && values.every((v) => NUMBER.test(v));
+  const groups = Object.entries(attributes).map(([attr, values]) => [attr, [
     ...values.filter((v) => !spelt(v)).map((v) => [`${attr}=${v}`, `${attr}=${v}`]),
     ...(without[attr] === 0 || without[attr] === undefined || values.some(spelt) ? []
       : [[`${attr}=${NO_VALUE}`,
         `${attr}=${NO_VALUE}${without[attr] === null ? "" : ` (${int(without[attr])} users)`}`]]),
-  ]);
+  ], banded(attr, values)]);
+  return [...groups.filter((g) => !g[2]), ...groups.filter((g) => g[2])]
+    .map(([attr, choices]) => [attr, choices]);
 }
+const filterChoices = (body) => filterGroups(body).flatMap(([, choices]) => choices);
 
 function audienceTable(id, name, summary, segments, attributes, params) {
   // what a bookmark or a typed URL holds is checked against what this model offers: a value
@@ -269,7 +280,8 @@ function audienceTable(id, name, summary, segments, attributes, params) {
     segments.map((s) => h("option", { value: String(s.segment),
       selected: state.segment === String(s.segment) || undefined }, `${s.label} (${int(s.size)} users)`)));
   const filterSel = h("select", { id: "filter" }, h("option", { value: "" }, "no attribute filter"),
-    filterChoices(attributes).map(([f, text]) => h("option", { value: f, selected: state.filter === f || undefined }, text)));
+    filterGroups(attributes).map(([attr, choices]) => h("optgroup", { label: attr },
+      choices.map(([f, text]) => h("option", { value: f, selected: state.filter === f || undefined }, text)))));
 
   const apiParams = (k, offset) => ({ k, offset, tier: state.tier, segment: state.segment,
     filter: state.filter ? [state.filter] : [] });
