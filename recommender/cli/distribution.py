@@ -52,6 +52,28 @@ def _cinemas(model: Any, model_path: str, given: str | None) -> Any:
         raise InvalidParameterError(f"{CINEMAS_ENV}: {e}") from None
 
 
+def cities(by: str) -> bool:
+    """Whether the breakdown reads the cinema table for each cinema's city alone (by cinema,
+    in any case, as the library reads ``by``), without ``--screens`` to cap."""
+    from recommender.io.places import CINEMA
+
+    return by.strip().lower() == CINEMA
+
+
+def _cities(model: Any, model_path: str, by: str) -> Any:
+    """The cinema table giving each cinema's city (``cities``), as the service reads it for
+    ``by=cinema`` without screens: None for another ``by``, or a table that cannot be read
+    (the cities are null then, as the service's body)."""
+    from recommender.errors import RecommenderError
+
+    if not cities(by):
+        return None
+    try:
+        return _cinemas(model, model_path, None)
+    except RecommenderError:
+        return None
+
+
 def _env_cinemas_unread(by: str, screens: int | None, given: str | None) -> None:
     """A ``note:`` on stderr when ``RECOMMENDER_CINEMAS`` is set but this breakdown does not
     read it (it caps ``--screens`` by cinema, city or region): it was ignored without a word,
@@ -60,7 +82,7 @@ def _env_cinemas_unread(by: str, screens: int | None, given: str | None) -> None
     from recommender.cli.printing import note
     from recommender.distribution.demand import capped
 
-    if given is not None or not _env_cinemas() or (capped(by) and screens):
+    if given is not None or not _env_cinemas() or (capped(by) and screens) or cities(by):
         return
     when = "without --screens" if not screens else f"with --by {by.strip()}"
     note(f"{CINEMAS_ENV} is not read {when}: it caps --screens by the screens of each cinema, "
@@ -115,7 +137,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
 
     model = answer_model(args)
     cinemas = (_cinemas(model, args.model, args.cinemas)
-               if capped(args.by) and args.screens else None)
+               if capped(args.by) and args.screens else _cities(model, args.model, args.by))
     if cold:
         from recommender.cli.answers import say_skipped
         from recommender.query.commas import refuse_comma_lists

@@ -57,6 +57,8 @@ UNRANKED_DEMAND = ("nothing fitted ties this film, or its comparable films, to t
                    "expected_new follow their user counts, not a taste for the film")
 UNITS = {
     "year": "the film's release year (calendar year; null when unknown or for a new film)",
+    "city": "by=cinema: the cinema's city in the cinema table (null: 'other', a cinema it lacks, "
+            "no table, or another by)",
     "users": "the model's users in the place",
     "viewers": "users in the place who watched the film in the training data or in the "
                "campaign store's events recorded since (when the answer reads a store)",
@@ -277,8 +279,11 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     if merge.any():
         order = np.concatenate([order[order != len(labels) - 1], [len(labels) - 1]])
     # the rows column by column (numpy rounding, .tolist()): no Python work per value
+    places = [labels[i] for i in order.tolist()]
+    cities = (cinemas.cities_of(places) if groups.by == CINEMA and cinemas is not None
+              else [None] * len(places))
     columns: dict[str, list[Any]] = {
-        "place": [labels[i] for i in order.tolist()],
+        "place": places, "city": cities[:-1] + [None] if merge.any() else cities,
         "users": users[order].astype(np.int64).tolist(),
         "viewers": n_view[order].astype(np.int64).tolist(),
         "expected_new": np.round(exp_new[order], 3).tolist(),

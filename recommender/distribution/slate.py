@@ -332,7 +332,9 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     optimality: dict[str, Any] = {}
     x[:, by_id] = solve(share[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id],
                          t[:, by_id], optimality)
-    rows = [{"cinema_id": str(cinemas.ids[c]), "film_id": ids[j], "screens": int(x[c, j]),
+    city = cinemas.cities_of(np.asarray(cinemas.ids, str).tolist())
+    rows = [{"cinema_id": str(cinemas.ids[c]), "city": city[c], "film_id": ids[j],
+             "screens": int(x[c, j]),
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
             for c, j in zip(*np.nonzero(x), strict=True)]
     return {

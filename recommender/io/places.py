@@ -95,6 +95,13 @@ class Cinemas:
         """Screens of each id in ``cinema_ids`` (0 for an id the table does not hold)."""
         return self.screens_in(CINEMA, cinema_ids)
 
+    def cities_of(self, cinema_ids: list[str]) -> list[str | None]:
+        """The city the table gives each of ``cinema_ids`` (None: an id it does not hold, or
+        no city, as a ``cinema_id,screens`` table gives none); by a map of its rows."""
+        city = dict(zip(self.ids.tolist(), np.char.strip(self.city.astype(str)).tolist(),
+                        strict=True))
+        return [city.get(c) or None for c in cinema_ids]
+
     def column(self, by: str) -> NDArray[np.str_]:
         """Each row's place for ``by``: its id (``cinema``), ``city`` or ``region``."""
         return {CINEMA: self.ids, CITY: self.city, REGION: self.region}[by]

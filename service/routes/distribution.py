@@ -36,7 +36,7 @@ from recommender.distribution.slate import (
 )
 from recommender.distribution.slate_file import check_films, held, named
 from recommender.errors import DataError
-from recommender.io.places import MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
+from recommender.io.places import CINEMA, MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
 from recommender.io.text import listing
 from recommender.query.commas import refuse_comma_lists
 from recommender.query.hints import HINT_IDS
@@ -73,9 +73,14 @@ def _server_table(engine: Any, settings: Any) -> Cinemas | None:
 def _cinemas(engine: Any, settings: Any, by: str, screens: int | None) -> Cinemas | None:
     """The cinema table capping screens by cinema, city or region, or None
     (``_server_table``)."""
-    if not capped(by) or not screens:  # " cinema" is the cinema, as check_place reads it
+    if capped(by) and screens:  # " cinema" is the cinema, as check_place reads it
+        return _server_table(engine, settings)
+    if by.strip().lower() != CINEMA:
         return None
-    return _server_table(engine, settings)
+    try:  # each cinema's city only: a table the server cannot read leaves them null
+        return cinemas_for(engine.model, engine.path, settings.cinemas)
+    except DataError:
+        return None
 
 BY_HELP = (f"the place attribute to break demand down by: one of {', '.join(PLACE_ATTRIBUTES)} "
            "that the model's users have")
@@ -113,6 +118,8 @@ Screens = Annotated[int | None, Query(ge=1, le=MAX_SCREENS, description=SCREENS_
 
 class PlaceDemand(BaseModel):
     place: str = Field(description="the place; 'other' pools places under min_cell users")
+    city: str | None = Field(None, description="by=cinema: the cinema's city in the cinema "
+                                               "table (null: 'other', not in it, or another by)")
     users: int = Field(description="the model's users in the place")
     viewers: int = Field(description="users in the place who watched the film")
     expected_new: float = Field(description="users in the place expected to watch it within "
@@ -313,6 +320,8 @@ class OpeningFilmScreens(BaseModel):
 
 class SlateScreensRow(BaseModel):
     cinema_id: str
+    city: str | None = Field(None, description="the cinema's city in the cinema table (null: "
+                                               "none given, as cinemas sent in the body)")
     film_id: str
     screens: int = Field(description="screens given to the film at the cinema")
     expected_new: float | None = Field(description="users of the cinema (their most visited) "

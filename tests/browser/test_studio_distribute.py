@@ -91,7 +91,7 @@ def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
     rows = page.locator("#dslate-cinemas tbody tr")
     assert rows.count() == min(25, len(screens))
     for i in range(rows.count()):
-        cinema, *counts = rows.nth(i).locator("td").all_inner_texts()
+        cinema, _city, *counts = rows.nth(i).locator("td").all_inner_texts()
         assert counts == [f"{screens[cinema].get(f['film_id'], 0):,}" for f in two_films]
     # the download: the CLI's --out columns, every row of the API's allocation
     with page.expect_download() as caught:

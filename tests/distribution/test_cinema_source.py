@@ -253,15 +253,18 @@ def test_the_servers_cinema_table_unread_is_said(trained: dict[str, Any],
     film, model = trained["film"], str(trained["model"])
     table = str(trained["data"] / demo.CINEMAS_FILE)
     argv = ["distribution", model, film, "--by", "cinema", "--json"]
+    by_city = ["distribution", model, film, "--by", "city", "--json"]
     monkeypatch.delenv("RECOMMENDER_CINEMAS", raising=False)
-    assert main(argv) == 0
+    assert main(by_city) == 0
     body = capsys.readouterr().out
     monkeypatch.setenv("RECOMMENDER_CINEMAS", table)
-    assert main(argv) == 0
+    assert main(by_city) == 0
     out, err = capsys.readouterr()
     assert out == body
     assert ("note: RECOMMENDER_CINEMAS is not read without --screens: it caps --screens by "
             "the screens of each cinema, city or region") in err, err
+    assert main(argv) == 0  # by cinema it is read for each cinema's city: no note
+    assert "RECOMMENDER_CINEMAS" not in capsys.readouterr().err
     from recommender.cli.distribution import _env_cinemas_unread
 
     _env_cinemas_unread(" zip_zone", 5, None)  # the demo's users have no zip_zone

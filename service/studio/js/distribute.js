@@ -159,11 +159,15 @@ function pivot(body, titles) {
   const films = body.films.map((f) => f.film_id);
   const byCinema = new Map();
   for (const r of body.allocation) {
-    if (!byCinema.has(r.cinema_id)) byCinema.set(r.cinema_id, { cinema_id: r.cinema_id });
+    if (!byCinema.has(r.cinema_id)) byCinema.set(r.cinema_id, { cinema_id: r.cinema_id, city: r.city });
     byCinema.get(r.cinema_id)[`f:${r.film_id}`] = r.screens;
   }
   const rows = [...byCinema.values()];
+  // each cinema's city beside its id where the answer gives it (the server's cinema table;
+  // pasted cinema_id,screens lines give none)
+  const cities = body.allocation.some((r) => r.city);
   const columns = [{ key: "cinema_id", label: "Cinema", wrap: true },
+    ...(cities ? [{ key: "city", label: "City", wrap: true }] : []),
     ...films.map((id) => ({ key: `f:${id}`, label: titles.get(id) || id, num: true, format: (v) => int(v || 0) }))];
   return pagedTable("Screens per cinema", "cinemas", columns, rows, { id: "dslate-cinemas" }, [], PAGE);
 }

@@ -127,8 +127,12 @@ const index = (v) => (v === null ? "–" : num(v, 1)); // as the server rounds i
 function placesTable(body) {
   const rows = body.places;
   const capped = body.screens && body.screens.capacity !== null && body.screens.capacity !== undefined;
+  // by cinema, each cinema's city beside its id where the body gives it (the server's
+  // cinema table): an id alone ("c045") said nothing of where the cinema is
+  const cities = rows.some((r) => r.city);
   const columns = [
     { key: "place", label: body.by, wrap: true },
+    ...(cities ? [{ key: "city", label: "City", wrap: true }] : []),
     { key: "users", label: "Users", num: true, format: int },
     { key: "viewers", label: "Viewers", num: true, format: int },
     // the body's 3 decimals, as the CLI's table prints them (1 decimal read 0.0 for a small

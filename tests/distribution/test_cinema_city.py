@@ -1,0 +1,69 @@
+"""Each cinema's city in a breakdown by cinema and in a slate's allocation rows: the cinema
+table's city column, null where the answer has none (the pool 'other', cinemas sent as
+cinema_id and screens); the HTTP body equals ``distribution --json`` byte for byte. Tables
+showed ids alone ("c045"). Oracle: the cinema table written here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli as run
+from service_fixtures import save_model
+
+from recommender.model import layout
+from service.app import create_app
+from service.routes.distribution import Distribution, SlateScreens
+from service.settings import Settings
+
+CITIES = {"c1": "Pinemouth", "=c2": "Ironby", "c 3": "Fairby", "c9": "Nowhere Town"}
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = save_model(tmp_path_factory.mktemp("cinema-city") / "model",
+                        cinemas=["c1", "=c2", "c 3"])
+    (layout.resolve(folder) / "cinemas.csv").write_text(
+        "cinema_id,city,region,screens,seats\n" + "".join(
+            f"{c},{city},North,2,100\n" for c, city in CITIES.items()))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(model_path=str(model_dir), min_cell=1))) as c:
+        yield c
+
+
+def test_a_breakdown_by_cinema_gives_each_cinemas_city(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "1")
+    monkeypatch.delenv("RECOMMENDER_CINEMAS", raising=False)
+    for screens in ("", "&screens=3"):  # read for the cities alone, and to cap
+        http = client.get(f"/films/00003/distribution?by=cinema{screens}")
+        assert http.status_code == 200, http.text
+        body = http.json()
+        Distribution.model_validate(body)  # the documented schema
+        assert {r["place"]: r["city"] for r in body["places"]} == {
+            c: CITIES[c] for c in ("c1", "=c2", "c 3")}
+        code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
+                             *(["--screens", "3"] if screens else []), "--json")
+        assert code == 0, err
+        assert out == http.content.decode() + "\n"
+    # another breakdown names no city
+    assert {r["city"] for r in client.get("/films/00003/distribution?by=region").json()[
+        "places"]} <= {None}
+
+
+def test_a_slates_rows_give_each_cinemas_city(client: TestClient) -> None:
+    films = [{"film_id": "00003"}, {"film_id": "00002"}]
+    body = client.post("/distribution/slate", json={"films": films}).json()
+    SlateScreens.model_validate(body)
+    assert body["allocation"] and all(r["city"] == CITIES[r["cinema_id"]]
+                                      for r in body["allocation"])
+    sent = client.post("/distribution/slate", json={
+        "films": films, "cinemas": [{"cinema_id": "c1", "screens": 3}]}).json()
+    assert sent["allocation"] and all(r["city"] is None for r in sent["allocation"])
