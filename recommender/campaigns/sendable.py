@@ -68,6 +68,21 @@ def sendable_rows(store: CampaignStore, plan_id: str
             for t in tables), info
 
 
+def sendable_count(store: CampaignStore, plan_id: str, info: dict[str, Any],
+                   whole: int | None) -> int | None:
+    """The rows ``sendable_rows`` streams of ``plan_id`` (``info``: ``sendable_waves``'s
+    answer): ``whole`` (the plan's row count, from its summary) when no wave is left out, else
+    the store's count of the waves' rows (the export log counted every row of the plan)."""
+    if info["last_wave"] >= info["plan_waves"]:
+        return whole
+    from recommender.campaigns.store import plan_rows
+
+    c = plan_rows.c
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(plan_rows).where(
+            c.plan_id == plan_id, c.wave <= info["last_wave"])).scalar_one())
+
+
 def left_out_text(plan_id: str, info: dict[str, Any]) -> str:
     """A sentence naming the waves ``sendable_rows`` left out of ``plan_id``'s rows and why;
     empty when none was."""

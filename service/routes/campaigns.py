@@ -26,7 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from recommender.campaigns.controls import PLAN_ATTEMPTS, plan_beside
 from recommender.campaigns.export import csv_chunks, plan_rows_count
-from recommender.campaigns.sendable import sendable_rows, waves_header
+from recommender.campaigns.sendable import sendable_count, sendable_rows, waves_header
 from recommender.campaigns.slate import (
     MAX_BUDGET,
     MAX_CAP,
@@ -396,8 +396,8 @@ def plan_csv(plan_id: str, request: Request,
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
     # the export log (service/access_log.py)
-    record_export(request, rows=plan_rows_count(summary), pseudonymized=key is not None,
-                  plan_id=plan_id)
+    rows = sendable_count(store, plan_id, sendable, plan_rows_count(summary))  # those sent
+    record_export(request, rows=rows, pseudonymized=key is not None, plan_id=plan_id)
     # a pseudonymised file says so, as an audience's does (it had the raw rows' name)
     headers = {"Content-Disposition": attachment(
         [plan_id, "pseudonymized" if key is not None else ""], "plan")}

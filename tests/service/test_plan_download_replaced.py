@@ -70,3 +70,22 @@ def test_replaced_and_withdrawn_waves_are_left_out(tmp_path: Path, capsys: Any) 
     assert "waves 2-3 of plan" in err and nxt in err and "re-plans them" in err
     code, out, err = run_cli(capsys, "campaign", "show", nxt, "--csv", "--store", db)
     assert code == 0 and "warning" not in err
+
+
+def test_the_export_log_counts_the_rows_sent(tmp_path: Path) -> None:
+    """The export log counted every row of the plan (its summary's contacts and controls)
+    where the download left waves out: it counts the rows the file holds."""
+    import json
+
+    model = save_model(tmp_path / "model")
+    db, log = tmp_path / "campaigns.db", tmp_path / "exports.jsonl"
+    with TestClient(create_app(Settings(model_path=str(model), store=str(db),
+                                        access_log=str(log)))) as c:
+        first = c.post("/campaigns/plan", json=BODY).json()["plan_id"]
+        whole = c.get(f"/campaigns/{first}/plan.csv")
+        c.post(f"/campaigns/{first}/next", json={"sent_waves": 1})
+        after = c.get(f"/campaigns/{first}/plan.csv")
+    logged = [json.loads(line)["rows"] for line in log.read_text().splitlines()
+              if first in line and "plan.csv" in line]
+    assert logged == [len(listed(whole.text)), len(listed(after.text))]
+    assert logged[1] < logged[0]
