@@ -251,10 +251,15 @@ def audiences_written(model: Model, rows: int, films: NDArray[np.int64], k: int,
 def recommendations_written(model: Model, rows: int, users: int, k: int, exclude_seen: bool,
                             out: str, t0: float) -> str:
     """The line ``recommend --out`` ends with: rows, users x top ``k`` (and whether watched
-    films were kept: the rows cannot say so), where, how long since ``t0``, which model."""
+    films were kept: the rows cannot say so), where, how long since ``t0``, which model. A
+    ``k`` at or past the catalog is said as the rows it gives ("x top 200000" read as that
+    many rows per user)."""
     kept = "" if exclude_seen else ", watched films included"
-    return (f"wrote {plural(rows, 'row', sep=',')} ({plural(users, 'user', sep=',')} x top "
-            f"{k}{kept}) to {out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
+    top = f"top {k}" if k < model.n_films else (
+        f"all {plural(model.n_films, 'film', sep=',')}" if not exclude_seen
+        else "all their unwatched films")
+    return (f"wrote {plural(rows, 'row', sep=',')} ({plural(users, 'user', sep=',')} x "
+            f"{top}{kept}) to {out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
 
 
 def warn_exported_films(model: Model, films: NDArray[np.int64], spark: bool = False,

@@ -103,3 +103,25 @@ def test_audiences_line_says_all_candidates_where_k_is_past_them(
     cut = ", viewers included" if include_seen else ""
     assert out.startswith(f"wrote {rows:,} rows (1 film x all {rows:,} candidates{cut}) to "), out
     assert "100001" not in out and "100,001" not in out
+
+
+@pytest.mark.parametrize("include_seen", [False, True])
+def test_recommend_line_says_all_films_where_k_is_past_the_catalog(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        include_seen: bool) -> None:
+    """"(N users x top 200000)" repeated k as typed past the catalog: each user's rows are all
+    the films (all their unwatched ones without --include-seen); the row count is the file's."""
+    import pyarrow.csv as pacsv
+
+    from recommender.model import artifact
+
+    n_films = artifact.load(model_dir).n_films
+    seen = ["--include-seen"] if include_seen else []
+    code, out, err = run_cli(capsys, "recommend", model_dir, "--all", "--k", 200_000, *seen,
+                             "--out", tmp_path / "all.csv")
+    assert code == 0, err
+    rows = pacsv.read_csv(tmp_path / "all.csv").num_rows
+    top = f"all {n_films:,} films, watched films included" if include_seen else \
+        "all their unwatched films"
+    assert f" x {top}) to " in out and out.startswith(f"wrote {rows:,} rows ("), out
+    assert "200000" not in out and "200,000" not in out
