@@ -205,6 +205,8 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
     screens = body["screens"]
     head = ["place", "users", "viewers", "expected_new", "expected_total", "share",
             "index_vs_users", "index_vs_viewing"]
+    if any(r.get("city") for r in body["places"]):  # by cinema: each one's city, as --json
+        head.insert(1, "city")
     if screens is not None:
         head += ["screens"] + (["capacity"] if screens["capacity"] is not None else [])
 

@@ -67,3 +67,27 @@ def test_a_slates_rows_give_each_cinemas_city(client: TestClient) -> None:
     sent = client.post("/distribution/slate", json={
         "films": films, "cinemas": [{"cinema_id": "c1", "screens": 3}]}).json()
     assert sent["allocation"] and all(r["city"] is None for r in sent["allocation"])
+
+
+def test_the_text_table_shows_each_cinemas_city(model_dir: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--json`` gave each cinema's city and the text table did not: a city column beside
+    the place, none by region."""
+    import json
+
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "1")
+    monkeypatch.delenv("RECOMMENDER_CINEMAS", raising=False)
+    code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema")
+    assert code == 0, err
+    head = next(line for line in out.splitlines() if line.split()[:2] == ["place", "city"])
+    assert head
+    places = json.loads(run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
+                            "--json")[1])["places"]
+    for r in places:
+        if r["city"]:
+            assert any(line.startswith(r["place"]) and r["city"] in line
+                       for line in out.splitlines()), (r, out)
+    code, out, _ = run(capsys, "distribution", model_dir, "00003", "--by", "region")
+    assert code == 0 and not any(line.split()[:2] == ["place", "city"]
+                                 for line in out.splitlines())
