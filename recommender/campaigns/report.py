@@ -60,12 +60,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import sqlalchemy as sa
 from numpy.typing import NDArray
 from scipy import special
 
 from recommender.campaigns.dispersion import dispersion, report_sentence
-from recommender.campaigns.events import plan_links, read_events
+from recommender.campaigns.events import read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.report_units import METHOD, UNITS, p_warning
 from recommender.campaigns.report_units import predicted_scaling as predicted_scaling
@@ -294,12 +293,10 @@ def plan_start(summary: dict[str, Any], plan_id: str | None = None) -> int:
 def next_wave_link(store: CampaignStore, plan_id: str) -> tuple[str, int] | None:
     """(next plan, its ``sent_waves``) of the next wave planned after ``plan_id`` with the
     largest ``sent_waves`` (not the latest planned: waves said sent stay sent), or None."""
-    c = plan_links.c
-    with store.engine.connect() as conn:
-        row = conn.execute(sa.select(c.plan_id, c.sent_waves).where(
-            c.previous_plan_id == plan_id).order_by(c.sent_waves.desc(), c.plan_id.desc())
-            .limit(1)).first()
-    return None if row is None else (str(row[0]), int(row[1]))
+    from recommender.campaigns.withdraw import next_wave_of
+
+    with store.engine.connect() as conn:  # one withdrawn before any send re-plans nothing
+        return next_wave_of(conn, plan_id)
 
 
 def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],

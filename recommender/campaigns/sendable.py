@@ -30,16 +30,13 @@ def sendable_waves(store: CampaignStore, plan_id: str,
     planned; ``withdrawn_after`` the waves a withdrawal says were sent, None when it was not
     withdrawn. ``UnknownPlanError`` when there is no such plan; ``summary``: the stored one,
     when the caller has read it."""
-    from recommender.campaigns.events import plan_links
+    from recommender.campaigns.withdraw import next_wave_of
 
     if summary is None:
         summary = store.summary(plan_id)
     planned = int((summary.get("parameters") or {}).get("waves") or 1)
-    c = plan_links.c
-    with store.engine.connect() as conn:
-        row = conn.execute(sa.select(c.plan_id, c.sent_waves).where(
-            c.previous_plan_id == plan_id).order_by(c.sent_waves.desc(), c.plan_id)
-            .limit(1)).first()
+    with store.engine.connect() as conn:  # one withdrawn before any send re-plans nothing
+        row = next_wave_of(conn, plan_id)
     gone = summary.get("withdrawn")
     withdrawn_after = None if gone is None else int(gone["sent_waves"])
     last = planned

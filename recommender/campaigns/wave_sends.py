@@ -129,11 +129,9 @@ def _refuse_after_next_wave(conn: Connection, plan_id: str, wave: int) -> None:
     """``InvalidParameterError`` when a next wave of ``plan_id`` was planned after fewer sent
     waves than ``wave``: the waves after those were re-planned there, never sent from this
     plan (its report stops at them; a withdrawal's count is held to them the same way)."""
-    from recommender.campaigns.events import plan_links
+    from recommender.campaigns.withdraw import next_wave_of
 
-    c = plan_links.c
-    row = conn.execute(sa.select(c.plan_id, c.sent_waves).where(
-        c.previous_plan_id == plan_id).order_by(c.sent_waves.desc(), c.plan_id).limit(1)).first()
+    row = next_wave_of(conn, plan_id)  # one withdrawn before any send re-plans nothing
     if row is not None and wave > int(row[1]):
         raise InvalidParameterError(
             f"wave {wave} of plan {plan_id} was not sent from it: its next wave {row[0]} was "

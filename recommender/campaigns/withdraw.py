@@ -80,6 +80,23 @@ def re_plans(conn: sa.Connection, plan_id: str) -> list[str]:
         ~sa.exists().where(w.plan_id == c.plan_id, w.sent_waves == 0))))
 
 
+def next_wave_of(conn: sa.Connection, plan_id: str) -> tuple[str, int] | None:
+    """(next plan, its ``sent_waves``) of the next wave planned after ``plan_id`` with the
+    largest ``sent_waves`` (ties: the first by plan id; not the latest planned: waves said
+    sent stay sent), or None; next waves withdrawn before any of their waves went out are left
+    out, as ``re_plans`` leaves them (the plan is its own campaign again: its later waves may
+    go out, its download holds them, its report counts them). One rule for the sends
+    (``wave_sends``), the download (``sendable``) and the report's default waves."""
+    from recommender.campaigns.events import plan_links
+
+    c, w = plan_links.c, withdrawals.c
+    row = conn.execute(sa.select(c.plan_id, c.sent_waves).where(
+        c.previous_plan_id == plan_id,
+        ~sa.exists().where(w.plan_id == c.plan_id, w.sent_waves == 0))
+        .order_by(c.sent_waves.desc(), c.plan_id).limit(1)).first()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
 def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, Any]:
     """Withdraw ``plan_id`` after its waves 1..``sent_waves`` (see the module docstring):
     ``{"plan_id", "sent_waves", "plan_waves", "at", "already", "released_rows", "chain"}``,

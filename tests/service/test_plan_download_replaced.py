@@ -89,3 +89,25 @@ def test_the_export_log_counts_the_rows_sent(tmp_path: Path) -> None:
               if first in line and "plan.csv" in line]
     assert logged == [len(listed(whole.text)), len(listed(after.text))]
     assert logged[1] < logged[0]
+
+
+def test_a_next_wave_withdrawn_unsent_replaces_nothing(tmp_path: Path, capsys: Any) -> None:
+    """A next wave withdrawn before any of its waves went out re-plans nothing (the plan is
+    its own campaign again, as ``withdraw.re_plans`` reads it): its parent's download held
+    only wave 1 and named the dead plan to send instead, a send of wave 2 was refused, and
+    the report's default stopped at wave 1. Oracle: the store's rows and the plan's waves."""
+    model = save_model(tmp_path / "model")
+    db = tmp_path / "campaigns.db"
+    with TestClient(create_app(Settings(model_path=str(model), store=str(db)))) as c:
+        first = c.post("/campaigns/plan", json=BODY).json()["plan_id"]
+        nxt = c.post(f"/campaigns/{first}/next", json={"sent_waves": 1}).json()["plan_id"]
+        assert c.post(f"/campaigns/{nxt}/withdraw", json={"sent_waves": 0}).status_code == 200
+        again = c.get(f"/campaigns/{first}/plan.csv")
+        assert again.headers["X-Plan-Waves"] == "1-3 of 3"
+        assert listed(again.text) == stored_rows(db, first)
+        sent = c.post(f"/campaigns/{first}/waves/2/sent", json={})
+        assert sent.status_code == 200, sent.text
+        report = c.get(f"/campaigns/{first}/report").json()
+        assert report["waves_included"] == [1, 2]  # the recorded sends, not cut at wave 1
+    code, out, err = run_cli(capsys, "campaign", "show", first, "--csv", "--store", db)
+    assert code == 0 and out == again.text and "warning" not in err, err

@@ -51,12 +51,13 @@ function noChance(summary) {
 
 /** The waves of a stored plan its download holds (GET .../plan.csv holds only the waves that
     may still go out: recommender/campaigns/sendable.py): up to those its next wave of most
-    sent waves (``next_waves``' first) was planned after, or its withdrawal's; and the note
+    sent waves (``next_waves``' first not withdrawn unsent) was planned after, or its withdrawal's; and the note
     said beside the button when some are left out (the download listed every wave, and a
     marketer could send wave 2 from it to users the next wave holds out as controls). */
 export function downloadNote(summary) {
   const waves = (summary.parameters || {}).waves || 1;
-  const by = (summary.next_waves || [])[0];
+  // a next wave withdrawn before any send re-plans nothing (withdraw.next_wave_of)
+  const by = (summary.next_waves || []).find((n) => !(n.withdrawn && n.withdrawn.sent_waves === 0));
   const gone = summary.withdrawn;
   const last = Math.min(waves, by ? by.sent_waves : waves, gone ? gone.sent_waves : waves);
   if (last >= waves) return h("p", { class: "note", id: "plan-download-note", hidden: true });
