@@ -234,15 +234,18 @@ def audiences_written(model: Model, rows: int, films: NDArray[np.int64], k: int,
     ``k`` (and the ``cut``), where, how long since ``t0`` (``time.perf_counter``), which model.
     A ``k`` at or past every film's candidates (its non-viewers, or every user with
     ``exclude_seen`` False) is said as the rows it gives: "x top 100001" read as that many
-    rows per film."""
+    rows per film; said so only where nothing narrows the rows (a ring, a segment, a filter
+    or an offset: ``export_cut`` names them before the words that do not)."""
     import numpy as np
 
+    whole = cut in ("", "viewers included", "pseudonymized", "viewers included, pseudonymized")
     cands = np.full(len(films), model.n_users, np.int64)
     if exclude_seen and len(films):
         cands -= model.film_counts()[films]
     lo, hi = (int(cands.min()), int(cands.max())) if len(films) else (0, 0)
-    top = (f"top {k}" if k < hi or not len(films) else f"all {plural(hi, 'candidate', sep=',')}"
-           if lo == hi else f"all candidates ({lo:,} to {hi:,})")
+    top = (f"top {k}" if k < hi or not len(films) or not whole
+           else f"all {plural(hi, 'candidate', sep=',')}" if lo == hi
+           else f"all candidates ({lo:,} to {hi:,})")
     return (f"wrote {plural(rows, 'row', sep=',')} ({plural(len(films), 'film', sep=',')} x "
             f"{top}{', ' + cut if cut else ''}) to {out} in {time.perf_counter() - t0:.1f} s, "
             f"{export_source(model)}")

@@ -125,3 +125,21 @@ def test_recommend_line_says_all_films_where_k_is_past_the_catalog(
         "all their unwatched films"
     assert f" x {top}) to " in out and out.startswith(f"wrote {rows:,} rows ("), out
     assert "200000" not in out and "200,000" not in out
+
+
+@pytest.mark.parametrize("cut", [["--tier", "core"], ["--segment", "0"]])
+def test_audiences_line_keeps_top_k_where_a_cut_narrows_the_rows(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        cut: list[str]) -> None:
+    """A ring or a segment leaves fewer rows than the film's candidates: "all 193
+    candidates, core ring" beside 2 rows was untrue; the line keeps the k typed."""
+    import pyarrow.csv as pacsv
+
+    films = tmp_path / "films.txt"
+    films.write_text(f"{FILM}\n")
+    code, out, err = run_cli(capsys, "audiences", model_dir, "--films", films, "--k", 100_001,
+                             *cut, "--out", tmp_path / "cut.csv")
+    assert code == 0, err
+    rows = pacsv.read_csv(tmp_path / "cut.csv").num_rows
+    assert out.startswith(f"wrote {rows:,} rows (1 film x top 100001, "), out
+    assert "candidates" not in out.split(" to ")[0], out
