@@ -70,7 +70,9 @@ def _cities(model: Any, model_path: str, by: str) -> Any:
         return None
     try:
         return _cinemas(model, model_path, None)
-    except RecommenderError:
+    except RecommenderError as e:  # on stderr, not in the body (the service's log says it)
+        print(f"warning: the cinema table is unreadable, so each cinema's city is null: {e}",
+              file=sys.stderr)
         return None
 
 

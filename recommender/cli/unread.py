@@ -89,7 +89,7 @@ def warn_unread_cinemas(data: str) -> None:
 
 
 def warn_near_place_columns(model: Model) -> None:
-    """Warn (stderr) of a users-file column one or two edits from a place attribute the model
+    """Warn (stderr) of a users-file column one edit from a place attribute the model
     lacks (``cinmea``, ``reigon``): it trains as an attribute of its own, and distribution
     --by cinema, the cinema table and the Studio's places knew of no cinema without a word."""
     from recommender.io.places import PLACE_ATTRIBUTES

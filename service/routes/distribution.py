@@ -79,7 +79,8 @@ def _cinemas(engine: Any, settings: Any, by: str, screens: int | None) -> Cinema
         return None
     try:  # each cinema's city only: a table the server cannot read leaves them null
         return cinemas_for(engine.model, engine.path, settings.cinemas)
-    except DataError:
+    except DataError as e:  # said in the server's log, as _server_table says it
+        log.warning("the cinema table is unreadable, so by=cinema's cities are null: %s", e)
         return None
 
 BY_HELP = (f"the place attribute to break demand down by: one of {', '.join(PLACE_ATTRIBUTES)} "

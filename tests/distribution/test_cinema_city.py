@@ -91,3 +91,27 @@ def test_the_text_table_shows_each_cinemas_city(model_dir: Path,
     code, out, _ = run(capsys, "distribution", model_dir, "00003", "--by", "region")
     assert code == 0 and not any(line.split()[:2] == ["place", "city"]
                                  for line in out.splitlines())
+
+
+def test_an_unreadable_table_leaves_the_cities_null_and_says_so(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A cinema table that cannot be read left every city null without a word (the CLI's
+    note that RECOMMENDER_CINEMAS is not read without --screens was gone): a warning on the
+    CLI's stderr and in the server's log; the bodies stay equal and null."""
+    import logging
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nope\n")
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "1")
+    monkeypatch.setenv("RECOMMENDER_CINEMAS", str(bad))
+    code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema", "--json")
+    assert code == 0, err
+    assert "warning: the cinema table is unreadable, so each cinema's city is null" in err, err
+    with TestClient(create_app(Settings(model_path=str(model_dir), min_cell=1,
+                                        cinemas=str(bad)))) as c, \
+            caplog.at_level(logging.WARNING, logger="recommender.service"):
+        http = c.get("/films/00003/distribution?by=cinema")
+    assert http.status_code == 200 and out == http.content.decode() + "\n"
+    assert {r["city"] for r in http.json()["places"]} == {None}
+    assert any("cinema table is unreadable" in r.getMessage() for r in caplog.records)
