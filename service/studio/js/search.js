@@ -42,11 +42,17 @@ export function search(view, params) {
   // a genre the server refused (422: "unknown genre 'Dramma' (did you mean 'Drama'?)") is said
   // beside the field, in the server's words (it was "Something went wrong:" in the results)
   const genreSaid = h("p", { id: "genre-invalid", class: "invalid", role: "alert", hidden: true });
+  // the field's own description (catalog_fields' "genre-none": a catalog without genres) is
+  // kept beside the refusal and given back after it (clearing it had dropped that note)
   const sayGenre = (text) => {
     genreSaid.textContent = text ? sentence(text) : "";
     genreSaid.hidden = !text;
-    if (text) { genre.setAttribute("aria-invalid", "true"); genre.setAttribute("aria-describedby", "genre-invalid"); }
-    else { genre.removeAttribute("aria-invalid"); genre.removeAttribute("aria-describedby"); }
+    const own = (genre.getAttribute("aria-describedby") || "").split(" ")
+      .filter((id) => id && id !== "genre-invalid");
+    const ids = text ? [...own, "genre-invalid"] : own;
+    if (text) genre.setAttribute("aria-invalid", "true"); else genre.removeAttribute("aria-invalid");
+    if (ids.length) genre.setAttribute("aria-describedby", ids.join(" "));
+    else genre.removeAttribute("aria-describedby");
   };
   // a bad offset is ignored, and said
   let offset = offsetSetting(params, "the films to skip must be a whole number from 0: the first page is shown");
