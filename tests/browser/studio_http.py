@@ -86,3 +86,14 @@ def said_writable(route: Any) -> None:
     body = route.fetch().json()
     body["access"] = {**body.get("access", {}), "read": True, "write": True}
     route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+
+def slate_of_one(page: Any, served: Any, film: dict[str, Any]) -> None:
+    """The Distribute page's slate of ``film`` alone (a ``GET /films`` entry), added by its
+    title and shared out, its answer drawn."""
+    page.goto(f"{served.base}/studio/#/distribute")
+    page.fill("#dslate-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
+    page.press("#dslate-search", "Enter")
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")

@@ -9,7 +9,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from studio_http import api
+from studio_http import api, slate_of_one
 
 
 def _cities(served: Any) -> dict[str, str]:
@@ -39,12 +39,7 @@ def test_a_slates_cinemas_show_their_city(watched: Any, served_demo: Any) -> Non
     cities = _cities(served_demo)
     film = api(served_demo, "/films?limit=1")["films"][0]
     page = watched.page
-    page.goto(f"{served_demo.base}/studio/#/distribute")
-    page.fill("#dslate-search", film["title"].lower())
-    page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
-    page.press("#dslate-search", "Enter")
-    page.get_by_role("button", name="Share out the screens").click()
-    page.wait_for_selector("#dslate-total")
+    slate_of_one(page, served_demo, film)
     head = page.locator("#dslate-cinemas thead th").all_inner_texts()
     assert head[:2] == ["Cinema", "City"], head
     rows = page.locator("#dslate-cinemas tbody tr")

@@ -8,7 +8,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from studio_http import api
+from studio_http import api, slate_of_one
 
 
 def test_demand_by_place_shows_the_bodys_three_decimals(watched: Any, served_demo: Any) -> None:
@@ -36,12 +36,7 @@ def test_a_slates_films_show_the_bodys_three_decimals(watched: Any, served_demo:
     want = api(served_demo, "/distribution/slate", {"films": [{"film_id": film["film_id"]}]},
                timeout=60)
     page = watched.page
-    page.goto(f"{served_demo.base}/studio/#/distribute")
-    page.fill("#dslate-search", film["title"].lower())
-    page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
-    page.press("#dslate-search", "Enter")
-    page.get_by_role("button", name="Share out the screens").click()
-    page.wait_for_selector("#dslate-total")
+    slate_of_one(page, served_demo, film)
     row = page.locator("tr", has=page.get_by_role("link", name=film["title"])).first
     cells = row.locator("td").all_inner_texts()
     assert cells[4] == f"{want['films'][0]['expected_new']:,.3f}"
