@@ -4,12 +4,12 @@ How a query meets a title (``TitleIndex.scores``):
 
 - Both are normalised alike (``normalise``): accents folded (Unicode NFKD), case and
   punctuation ignored, ``&`` read as ``and``, apostrophes dropped ("Holland's" = "hollands").
-- A catalog title is split into its names (``title_names``): MovieLens writes alternative
-  titles in parentheses, "Seven (a.k.a. Se7en) (1995)" is "Seven" and "Se7en"; the trailing
-  year is dropped (the catalog's year is used instead); a trailing article is moved back to the
-  front ("Godfather, The" is "The Godfather", "Cité des enfants perdus, La" is "La Cité des
-  enfants perdus"). Each name is kept with and without its leading article, and with its
-  spaces removed ("spider man" = "spiderman").
+- A catalog title is split into its names (``title_names``, from ``title_parse``): MovieLens
+  writes alternative titles in parentheses, "Seven (a.k.a. Se7en) (1995)" is "Seven" and
+  "Se7en"; the trailing year is dropped (the catalog's year is used instead); a trailing
+  article is moved back to the front ("Godfather, The" is "The Godfather", "Cité des enfants
+  perdus, La" is "La Cité des enfants perdus"). Each name is kept with and without its
+  leading article, and with its spaces removed ("spider man" = "spiderman").
 - Match levels, best first: the query is a whole name (``EXACT``), the start of one
   (``PREFIX``), every word of the query is a word of a name, the last one possibly unfinished
   (``WORDS``), the query appears inside a name (``INSIDE``), and typo tolerance (``FUZZY``:
@@ -55,6 +55,12 @@ from numpy.typing import NDArray
 
 from recommender.model.kept import Kept
 from recommender.query.number_words import readings
+from recommender.query.title_parse import (
+    _PARENTHESES_AT_END,
+    _TRAILING_ARTICLE,
+    _YEAR_AT_END,
+    title_names,
+)
 from recommender.query.typos import digits_only, letter_words, typo_levels
 
 if TYPE_CHECKING:
@@ -73,20 +79,9 @@ AS_TYPED_BONUS = 0.1
 COMPACT_PENALTY = 0.5
 EXTRA_TRIGRAM_WEIGHT = 0.2  # how much a title's trigrams the query lacks lower similarity
 
-# articles MovieLens moves to the end ("Godfather, The", "Haine, La", "Vitelloni, I", "Passion, En")
-_ARTICLES = ("the", "a", "an", "le", "la", "les", "l'", "il", "i", "el", "der", "die", "das", "det",
-             "den", "en", "de", "lo", "los", "las", "un", "une", "una", "uno", "ein", "eine", "gli")
-_TRAILING_ARTICLE = re.compile(
-    r"^(?P<body>.*\S)\s*,\s*(?P<article>" + "|".join(re.escape(a) for a in _ARTICLES)
-    + r")\s*$", re.IGNORECASE)
-_LEADING_ENGLISH = re.compile(r"^(the|a|an)\s+(?=\S)", re.IGNORECASE)
 QUERY_ARTICLES = ("the", "a", "an")
 """Articles a query may begin with that a title may lack (or the other way round)."""
 _QUERY_ARTICLE = re.compile(r"^(" + "|".join(QUERY_ARTICLES) + r") (?=\S)")
-# (?<!\s): a search starts at a run of blanks once, not at each of its blanks (n^2 steps)
-_YEAR_AT_END = re.compile(r"(?<!\s)\s*\(\s*(\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\s*\)\s*$")
-_PARENTHESES_AT_END = re.compile(r"^(?P<rest>.*\S)\s*\((?P<alt>[^()]*)\)\s*$")
-_AKA = re.compile(r"^\s*(a\.?k\.?a\.?)\s+", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")  # an ASCII character is never a combining mark
@@ -113,30 +108,6 @@ def normalise(text: str) -> str:
         c for c in run.group() if not unicodedata.combining(c)), folded).casefold()
     folded = _APOSTROPHES.sub("", folded.replace("&", " and "))
     return _NOT_WORD.sub(" ", folded).strip()
-
-
-def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
-    """The names of a catalog title as (with the article in front, without it), and the year
-    in its trailing parentheses (0 if none): "Seven (a.k.a. Se7en) (1995)" gives
-    ([("Seven", "Seven"), ("Se7en", "Se7en")], 1995); "Godfather, The (1972)" gives
-    ([("The Godfather", "Godfather")], 1972)."""
-    rest, year = title.strip(), 0
-    m = _YEAR_AT_END.search(rest)
-    if m and m.start() > 0:
-        rest, year = rest[:m.start()], int(m.group(1))
-    parts: list[str] = []
-    while (m := _PARENTHESES_AT_END.match(rest)) is not None:
-        parts.insert(0, _AKA.sub("", m.group("alt")))
-        rest = m.group("rest")
-    names = []
-    for name in [rest, *parts]:
-        m = _TRAILING_ARTICLE.match(name)
-        if m:
-            article, body = m.group("article"), m.group("body")
-            names.append((article + ("" if article.endswith("'") else " ") + body, body))
-        else:
-            names.append((name, _LEADING_ENGLISH.sub("", name)))
-    return names, year
 
 
 # a sequel's Roman numeral as people type it ("godfather 2"); I, V, X stay letters ("I, Robot",
