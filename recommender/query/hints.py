@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from recommender.errors import UnknownFilmError
 from recommender.io.ids import IdMap
 from recommender.model.kept import Kept
+from recommender.query.title_parse import article_in_front, names_of
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -71,39 +72,27 @@ def _folded(model: Model) -> tuple[NDArray[np.str_], NDArray[np.str_]]:
 
 def front(name: str) -> str:
     """A stripped name with a trailing article moved to the front, as search reads titles
-    (``titles.title_names``): "matrix, the" is "the matrix", "auberge espagnole, l'"
-    "l'auberge espagnole"; any other name as it is."""
-    from recommender.query.titles import _TRAILING_ARTICLE
-
-    m = _TRAILING_ARTICLE.match(name)
-    if m is None:
-        return name
-    article = m.group("article")
-    return article + ("" if article.endswith("'") else " ") + m.group("body")
+    (``title_parse.article_in_front``): "matrix, the" is "the matrix", "auberge espagnole,
+    l'" "l'auberge espagnole"; any other name as it is."""
+    return article_in_front(name)[0]
 
 
 _NAMED: Kept[dict[str, list[int]]] = Kept()  # per model, see _named
-_ALTERNATIVE = re.compile(r"^(?P<rest>.*\S)\s*\((?P<alt>[^()]*)\)\s*$")  # Seven (Se7en)
-_AKA = re.compile(r"^\s*a\.?k\.?a\.?\s+")
 
 
 def _named(model: Model) -> dict[str, list[int]]:
     """The films of each name of a title, lower-cased with its article in front (``front``):
     the title without its own year and each alternative title in its trailing parentheses
     ("amelie" and "le fabuleux destin d'amélie poulain" for "Amelie (Fabuleux destin
-    d'Amélie Poulain, Le) (2001)"; a year the film lacks is no alternative title: "Brazil
-    (1985)" of no year is not "brazil"), once per model."""
+    d'Amélie Poulain, Le) (2001)"), as ``title_parse.names_of`` reads them for search, but a
+    year the film lacks is no alternative title and stays in the name: "Brazil (1985)" of no
+    year is not "brazil" (search finds it for "brazil"), once per model."""
     kept = _NAMED.get(model)
     if kept is not None:
         return kept
     named: dict[str, list[int]] = {}
     for i, rest in enumerate(_folded(model)[1].tolist()):
-        names = []
-        while (m := _ALTERNATIVE.match(rest)) and not re.fullmatch(r"\s*[0-9]{4}\s*",
-                                                                    m.group("alt")):
-            names.append(_AKA.sub("", m.group("alt")).strip())
-            rest = m.group("rest")
-        for name in dict.fromkeys(front(n) for n in (rest, *names) if n):
+        for name in dict.fromkeys(f for f, _ in names_of(rest, own_year_only=True) if f):
             named.setdefault(name, []).append(i)
     return _NAMED.put(model, named)
 

@@ -1,9 +1,11 @@
 """A catalog title's names: its year, each alternative title in parentheses, the article in front.
 
 MovieLens writes "Seven (a.k.a. Se7en) (1995)" for a film called "Seven" and "Se7en", and
-"Godfather, The (1972)" for "The Godfather". Search reads every title's names so
-(``titles.title_names``, ``TitleIndex``), dropping a trailing year from each;
-``names_of(..., own_year_only=True)`` reads a title that kept any year not the film's.
+"Godfather, The (1972)" for "The Godfather". One parser reads both for every surface: search
+(``titles.title_names``, ``TitleIndex``) and the exact title a film argument is
+(``hints.titled_exactly``); they differ only on the trailing year, which search drops from
+every title while the exact title drops it only where it is the film's (``own_year_only``:
+in a catalog without years "Brazil (1985)" is no film called "brazil").
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def article_in_front(name: str) -> tuple[str, str]:
 def names_of(rest: str, own_year_only: bool = False) -> list[tuple[str, str]]:
     """The names of a title whose year is taken off already (``rest``), each as
     ``article_in_front`` gives it: the name, then each alternative title in its trailing
-    parentheses, in order, an "a.k.a." dropped ("Seven (a.k.a.
+    parentheses, in order, an "a.k.a." and surrounding blanks dropped ("Seven (a.k.a.
     Se7en)": [("Seven", "Seven"), ("Se7en", "Se7en")]). ``own_year_only``: ``rest`` kept any
     year that is not the film's, and parentheses holding a year (four digits) end the
     alternatives there, part of the name ("brazil (1985)" is one name)."""
@@ -47,7 +49,7 @@ def names_of(rest: str, own_year_only: bool = False) -> list[tuple[str, str]]:
     while (m := _PARENTHESES_AT_END.match(rest)) is not None:
         if own_year_only and _YEAR_ALONE.fullmatch(m.group("alt")):
             break
-        parts.insert(0, _AKA.sub("", m.group("alt")))
+        parts.insert(0, _AKA.sub("", m.group("alt")).strip())
         rest = m.group("rest")
     return [article_in_front(name) for name in (rest, *parts)]
 

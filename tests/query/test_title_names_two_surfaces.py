@@ -70,3 +70,11 @@ def test_search_drops_every_trailing_year(typed: str, film: int, years: list[int
     in_title = YEARS[film] if TITLES[film].endswith(")") else 0
     assert TitleIndex(TITLES, years).years[film] == (years[film] or in_title)
 
+
+def test_an_alternative_title_is_read_without_its_blanks() -> None:
+    """"Foo ( The Bar ) (1990)" is named as "Foo (The Bar) (1990)" is, "bar" included: the
+    blanks inside the parentheses kept "The" from being read as a leading article (the
+    exact-title check already dropped them)."""
+    index = TitleIndex(["Foo ( The Bar ) (1990)", "Foo (The Bar) (1990)", "Film 2"], [0, 0, 0])
+    _, levels = index.scored("bar")
+    assert [kind_of(float(levels[f])) for f in (0, 1)] == ["title", "title"]
