@@ -186,7 +186,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
     if getattr(args, "csv", False):  # the HTTP audience.csv download, byte for byte
         if page.note:  # the CSV has no place for it, nor for the model (HTTP: a header)
             print(f"warning: {page.note}", file=sys.stderr)
-        cut = export_cut(model, args)  # as the download's name holds it (HTTP)
+        cut = export_cut(model, args).text  # as the download's name holds it (HTTP)
         print(f"note: audience of film {args.film_id!r}{f' ({cut})' if cut else ''} "
               f"{export_source(model)}", file=sys.stderr)
         sys.stdout.write(audience_csv(model, page, f, with_))

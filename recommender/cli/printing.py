@@ -7,7 +7,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from recommender.io.text import days_text, plural, shown_cell
 from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
@@ -211,44 +211,54 @@ def export_source(model: Model) -> str:
     return f"from model {model.version} {folded}"
 
 
-def export_cut(model: Model, args: Any) -> str:
+class ExportCut(NamedTuple):
+    """An audience export's cut (``export_cut``): its words, and whether it narrows the rows
+    (a ring, a segment, a filter or an offset leaves some of a film's candidates out; viewers
+    included and pseudonyms do not)."""
+
+    text: str
+    narrows: bool
+
+
+def export_cut(model: Model, args: Any) -> ExportCut:
     """Every choice an audience export's rows depend on beyond ``k``, as the model names them
     (``filters.cut_text``: ring, segment, filters), then ``viewers included``
     (``--include-seen``), ``pseudonymized`` and ``offset N``: the HTTP download's name holds
     them all (``..._with_viewers_pseudonymized_from21``), and a CSV has no other place for
-    them; "" for none."""
+    them ("" for none); and whether any of them narrows the rows (``ExportCut``)."""
     from recommender.query.filters import cut_text, parse_filters
 
     filters = parse_filters(getattr(args, "filter", None), "--filter")
-    parts = [cut_text(model, getattr(args, "segment", None), filters,
-                      getattr(args, "tier", None)),
+    model_cut = cut_text(model, getattr(args, "segment", None), filters,
+                         getattr(args, "tier", None))
+    offset = f"offset {args.offset:,}" if getattr(args, "offset", 0) else ""
+    parts = [model_cut,
              "viewers included" if getattr(args, "include_seen", False) else "",
              "pseudonymized" if getattr(args, "pseudonymize", False) else "",
-             f"offset {args.offset:,}" if getattr(args, "offset", 0) else ""]
-    return ", ".join(p for p in parts if p)
+             offset]
+    return ExportCut(", ".join(p for p in parts if p), bool(model_cut or offset))
 
 
-def audiences_written(model: Model, rows: int, films: NDArray[np.int64], k: int, cut: str,
-                      out: str, t0: float, exclude_seen: bool = True) -> str:
+def audiences_written(model: Model, rows: int, films: NDArray[np.int64], k: int,
+                      cut: ExportCut, out: str, t0: float, exclude_seen: bool = True) -> str:
     """The line an audience export ends with, whichever engine wrote it: rows, films x top
     ``k`` (and the ``cut``), where, how long since ``t0`` (``time.perf_counter``), which model.
     A ``k`` at or past every film's candidates (its non-viewers, or every user with
     ``exclude_seen`` False) is said as the rows it gives: "x top 100001" read as that many
-    rows per film; said so only where nothing narrows the rows (a ring, a segment, a filter
-    or an offset: ``export_cut`` names them before the words that do not)."""
+    rows per film; said so only where nothing narrows the rows (``cut.narrows``: a ring, a
+    segment, a filter or an offset)."""
     import numpy as np
 
-    whole = cut in ("", "viewers included", "pseudonymized", "viewers included, pseudonymized")
     cands = np.full(len(films), model.n_users, np.int64)
     if exclude_seen and len(films):
         cands -= model.film_counts()[films]
     lo, hi = (int(cands.min()), int(cands.max())) if len(films) else (0, 0)
-    top = (f"top {k}" if k < hi or not len(films) or not whole
+    top = (f"top {k}" if k < hi or not len(films) or cut.narrows
            else f"all {plural(hi, 'candidate', sep=',')}" if lo == hi
            else f"all candidates ({lo:,} to {hi:,})")
     return (f"wrote {plural(rows, 'row', sep=',')} ({plural(len(films), 'film', sep=',')} x "
-            f"{top}{', ' + cut if cut else ''}) to {out} in {time.perf_counter() - t0:.1f} s, "
-            f"{export_source(model)}")
+            f"{top}{', ' + cut.text if cut.text else ''}) to {out} in "
+            f"{time.perf_counter() - t0:.1f} s, {export_source(model)}")
 
 
 def recommendations_written(model: Model, rows: int, users: int, k: int, exclude_seen: bool,
@@ -266,17 +276,17 @@ def recommendations_written(model: Model, rows: int, users: int, k: int, exclude
 
 
 def warn_exported_films(model: Model, films: NDArray[np.int64], spark: bool = False,
-                        exclude_seen: bool = True, rows: int | None = None, cut: str = ""
-                        ) -> None:
+                        exclude_seen: bool = True, rows: int | None = None,
+                        cut: ExportCut | None = None) -> None:
     """Say on stderr what an audience export's rows cannot say of its ``films``: those with
     no rows at all (with viewers left out: every user has watched them), an export of no
-    rows for its ``cut`` (``export_cut``: a filter matching no candidate wrote 0 rows, exit
-    0, where ``audience`` says so), then how many have nothing fitted."""
+    rows for a ``cut`` that narrows them (``export_cut``: a filter matching no candidate
+    wrote 0 rows, exit 0, where ``audience`` says so), then how many have nothing fitted."""
     if exclude_seen:
         _warn_no_candidates(model, films)
-    if rows == 0 and len(films) and cut and not (
+    if rows == 0 and len(films) and cut is not None and cut.narrows and not (
             exclude_seen and (model.film_counts()[films] >= model.n_users).all()):
-        print(f"warning: the export has no rows: its cut ({cut}) matches no candidate of "
+        print(f"warning: the export has no rows: its cut ({cut.text}) matches no candidate of "
               f"the {plural(len(films), 'film', sep=',')}",
               file=sys.stderr)
     unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())

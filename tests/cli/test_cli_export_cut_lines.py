@@ -143,3 +143,29 @@ def test_audiences_line_keeps_top_k_where_a_cut_narrows_the_rows(
     rows = pacsv.read_csv(tmp_path / "cut.csv").num_rows
     assert out.startswith(f"wrote {rows:,} rows (1 film x top 100001, "), out
     assert "candidates" not in out.split(" to ")[0], out
+
+
+@pytest.mark.parametrize(("cut", "narrows"), [
+    (["--filter", "region=R0"], True), (["--pseudonymize"], False),
+    (["--pseudonymize", "--include-seen"], False)])
+def test_audiences_line_says_all_candidates_unless_the_cut_narrows(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, cut: list[str], narrows: bool) -> None:
+    """Pseudonyms leave every candidate in, a filter does not: the line says "all N
+    candidates" beside the first (N the rows the file holds), the k typed beside the other
+    (``printing.ExportCut.narrows``)."""
+    import pyarrow.csv as pacsv
+
+    monkeypatch.setenv("RECOMMENDER_PSEUDONYM_KEY", "k" * 32)
+    films = tmp_path / "films.txt"
+    films.write_text(f"{FILM}\n")
+    code, out, err = run_cli(capsys, "audiences", model_dir, "--films", films, "--k", 100_001,
+                             *cut, "--out", tmp_path / "cut.csv")
+    assert code == 0, err
+    rows = pacsv.read_csv(tmp_path / "cut.csv").num_rows
+    said = out.split(" to ")[0]
+    if narrows:
+        assert said.startswith(f"wrote {rows:,} rows (1 film x top 100001, region=R0"), out
+    else:
+        assert said.startswith(f"wrote {rows:,} rows (1 film x all {rows:,} candidates, "), out
+        assert said.endswith("pseudonymized)"), out
