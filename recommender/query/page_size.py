@@ -17,6 +17,15 @@ SERVED_MAX_SEARCH_LIMIT = 1000  # GET /films's largest limit unless the variable
 MAX_SEARCH_LIMIT_ENV = "RECOMMENDER_MAX_SEARCH_LIMIT"
 
 
+def above_the_servers(option: str, number: int, most: int, what: str, variable: str
+                      ) -> InvalidParameterError:
+    """The CLI's refusal of ``number`` above the server's bound ``most`` (``what``, set by
+    ``variable``), naming the option as argparse does: "argument --k/-k: expected a number
+    at most 10000 (the largest page, RECOMMENDER_MAX_K, as the server's), got 10001"."""
+    return InvalidParameterError(f"argument {option}: expected a number at most {most} ({what}, "
+                                 f"{variable}, as the server's), got {number}")
+
+
 def served_max_k() -> int:
     """The largest page (k, users or films) an answer served over HTTP may hold: the
     server's ``RECOMMENDER_MAX_K`` (``SERVED_MAX_K`` when unset, at most ``MAX_K``). The CLI's
@@ -44,8 +53,7 @@ def check_search_limit(limit: int, most: int | None = None) -> None:
     if most is None:
         most = served_max_search_limit()
         if limit > most:
-            raise InvalidParameterError(
-                f"argument --limit/--k/-k: expected a number at most {most} (the largest "
-                f"search page, {MAX_SEARCH_LIMIT_ENV}, as the server's), got {limit}")
+            raise above_the_servers("--limit/--k/-k", limit, most, "the largest search page",
+                                    MAX_SEARCH_LIMIT_ENV)
     if not 1 <= limit <= most:
         raise InvalidParameterError(f"limit must be in [1, {most}], got {limit}")

@@ -22,7 +22,7 @@ from recommender.io.text import did_you_mean, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.query.hints import film_names
-from recommender.query.page_size import MAX_K, MAX_K_ENV, served_max_k
+from recommender.query.page_size import MAX_K, MAX_K_ENV, above_the_servers, served_max_k
 from recommender.query.render import percentile_values, score_values
 
 if TYPE_CHECKING:
@@ -221,9 +221,7 @@ def check_served_k(k: int, offset: int = 0) -> None:
     while ``--k 0`` was told "argument --k/-k: expected a number >= 1")."""
     max_k = served_max_k()
     if k > max_k:
-        raise InvalidParameterError(
-            f"argument --k/-k: expected a number at most {max_k} (the largest page, "
-            f"{MAX_K_ENV}, as the server's), got {k}")
+        raise above_the_servers("--k/-k", k, max_k, "the largest page", MAX_K_ENV)
     check_k(k, offset, max_k)
 
 
