@@ -47,7 +47,7 @@ def lookalike(body: LookalikeRequest, request: Request, engine: EngineDep,
 def cold_start(body: ColdStartRequest, request: Request, engine: EngineDep
                ) -> dict[str, Any]:
     engine.check_page(body.k, body.offset)
-    refuse_comma_lists(engine.model, list(body.comparable_film_ids), body.genres, http=True)
+    refuse_comma_lists(engine.model, body.comparable_film_ids, body.genres, http=True)
     page, unknown = cold_start_page(engine.model, body.comparable_film_ids, body.genres,
                                     body.k, body.offset, segment=body.segment, tier=body.tier)
     record_export(request, rows=len(page.user_ids), k=body.k, offset=body.offset,

@@ -238,7 +238,7 @@ async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
 async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
                      settings: SettingsDep) -> JSONResponse:
     def work() -> JSONResponse:
-        refuse_comma_lists(engine.model, list(body.comparable_film_ids), body.genres, http=True)
+        refuse_comma_lists(engine.model, body.comparable_film_ids, body.genres, http=True)
         cinemas = _cinemas(engine, settings, body.by, body.screens)
         return JSONResponse(cold_start_demand(engine.model, body.comparable_film_ids,
                                               body.genres, body.by, body.screens,

@@ -25,6 +25,10 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("command", ["cold-start", "distribution"])
 @pytest.mark.parametrize(("option", "value", "accepted"), [
     ("--like", "00004,00008", "00004 00008"), ("--like", "00004=2, 00008", "00004=2 00008"),
+    # a weight after the last id is the whole value's (read whole: film '00004,00008' of
+    # weight 2): each id keeps it, where '00004' was suggested without it
+    ("--like", "00004,00008=2", "00004=2 00008=2"),
+    ("--like", "00004=3,00008=2", "00004=3 00008=2"),
     ("--genre", f"{GENRES[0]},{GENRES[1]}", f"{GENRES[0]} {GENRES[1]}"),
 ])
 def test_a_comma_list_is_refused_naming_the_form(model_dir: Path,
@@ -87,3 +91,29 @@ def test_http_refuses_a_comma_list_too(model_dir: Path, path: str, field: str, v
         assert f"{field}[0] {value!r}: give each as an item of its own" in said, said
         assert json.dumps(items) in said, said
         assert c.post(path, json={field: items, **other}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/audiences/cold-start", "/distribution/cold-start"])
+@pytest.mark.parametrize("weight", [2, 0.5])
+def test_http_suggests_the_weights_object_keeping_the_weight(model_dir: Path, path: str,
+                                                             weight: float) -> None:
+    """A weights object's key "00004,00008" was refused as ``comparable_film_ids[0]`` with a
+    plain list suggested, the weight dropped: the object form is suggested, each id (byte for
+    byte) with the weight given, and that object is accepted."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    meant = {"00004": weight, "00008": weight}  # the oracle: the object the key stands for
+    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
+        r = c.post(path, json={"comparable_film_ids": {"00004,00008": weight, "00002": 1}})
+        assert r.status_code == 422, r.text
+        said = r.json()["detail"]
+        said = said if isinstance(said, str) else str(said)
+        assert "comparable_film_ids key '00004,00008': give each id as a key of its own" in said
+        assert "comparable_film_ids[0]" not in said, said
+        shown = said.split("(comparable_film_ids: ", 1)[1].split("); ", 1)[0]
+        assert json.loads(shown) == meant and shown == json.dumps(meant), said
+        assert c.post(path, json={"comparable_film_ids": {**meant, "00002": 1}}
+                      ).status_code == 200
