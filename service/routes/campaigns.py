@@ -395,8 +395,9 @@ def plan_csv(plan_id: str, request: Request,
         tables, sendable = sendable_rows(store, plan_id)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
-    # the export log (service/access_log.py)
-    rows = sendable_count(store, plan_id, sendable, plan_rows_count(summary))  # those sent
+    # the export log's rows (service/access_log.py); a HEAD sends none (logged 0): no count
+    head = bool(request.scope.get(HEAD))  # and no header needs it (no Content-Length)
+    rows = None if head else sendable_count(store, plan_id, sendable, plan_rows_count(summary))
     record_export(request, rows=rows, pseudonymized=key is not None, plan_id=plan_id)
     # a pseudonymised file says so, as an audience's does (it had the raw rows' name)
     headers = {"Content-Disposition": attachment(
@@ -406,7 +407,7 @@ def plan_csv(plan_id: str, request: Request,
     headers["X-Plan-Waves"] = waves_header(sendable["last_wave"], sendable["plan_waves"])
     # a HEAD (service/head.py) reads no row: one empty part, so that it streams as the GET
     # does and carries the GET's headers (service/compression.py's Content-Encoding, Vary)
-    chunks = iter((b"",)) if request.scope.get(HEAD) else csv_chunks(tables, key)
+    chunks = iter((b"",)) if head else csv_chunks(tables, key)
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
 
 

@@ -110,3 +110,41 @@ def test_a_head_of_a_plans_csv_reads_none_of_its_rows(
     assert head.status_code == 200 and head.content == b"" and read == []
     for name in ("content-type", "content-disposition", "x-plan-model-version"):
         assert head.headers.get(name) == got.headers.get(name), name
+
+
+def test_a_head_of_a_plans_csv_counts_no_row(settings: Settings, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A HEAD of plan.csv ran the store's count of the sendable waves' rows for the export
+    log, which logs a HEAD as 0 rows, and no header it sends needs the count (X-Plan-Waves is
+    the waves'): it is not run, and the GET's and HEAD's headers agree. Oracles: a spy on the
+    route's count (the GET's count is the rows its body holds) and the GET's headers."""
+    from service.routes import campaigns
+
+    counted: list[int | None] = []
+    real = campaigns.sendable_count
+
+    def spy(*args: Any) -> int | None:
+        counted.append(real(*args))
+        return counted[-1]
+
+    monkeypatch.setattr(campaigns, "sendable_count", spy)
+    log = tmp_path / "exports.jsonl"
+    own = settings.model_copy(update={"access_log": str(log), "store": str(tmp_path / "s.db")})
+    with TestClient(create_app(own)) as c:
+        plan_id = c.post("/campaigns/plan", json={
+            "films": [{"film_id": "00003", "budget": 30}], "waves": 3}).json()["plan_id"]
+        # waves 2 and 3 withdrawn: the count is the store's query of wave 1's rows
+        assert c.post(f"/campaigns/{plan_id}/withdraw", json={"sent_waves": 1}
+                      ).status_code == 200
+        got = c.get(f"/campaigns/{plan_id}/plan.csv")
+        assert got.status_code == 200 and got.headers["x-plan-waves"].startswith("1-1 of 3")
+        assert counted == [len(got.text.splitlines()) - 1] and counted[0]
+        head = c.head(f"/campaigns/{plan_id}/plan.csv")
+    assert head.status_code == 200 and head.content == b"" and len(counted) == 1
+    for name in ("content-type", "content-disposition", "x-plan-model-version", "x-plan-waves",
+                 "content-length", "content-encoding", "vary"):
+        assert head.headers.get(name) == got.headers.get(name), name
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["endpoint"], r["rows"]) for r in records if "plan.csv" in r["endpoint"]] == [
+        ("GET /campaigns/{plan_id}/plan.csv", counted[0]),
+        ("HEAD /campaigns/{plan_id}/plan.csv", 0)]
