@@ -14,6 +14,7 @@ def odd_log_ids(model: Model) -> None:
     ``scientific_ids``): they are kept byte for byte, so nothing else says so."""
     padded_ids(model)
     scientific_ids(model)
+    float_ids(model)
     zero_split_ids(model)
     form_split_ids(model)
 
@@ -144,6 +145,39 @@ def scientific_ids(model: Model) -> None:
             print(f"warning: {n:,} {kind} {what} in scientific notation ({shown}), as a "
                   "spreadsheet saves a long numeric id: its last digits are lost, and ids that "
                   "differed only there are one; export the id column as text", file=sys.stderr)
+
+
+def float_ids(model: Model) -> None:
+    """Warn of the log's ids that are whole numbers written as floats (``429.0``), as pandas
+    writes an integer id column that held a missing value (the column became float): kept
+    byte for byte, ``429`` finds none of them (the unknown-id hint names ``429.0``), and
+    ``429.0`` beside ``429`` (two exports merged) split one history in two, without a word."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        if not pc.any(pc.match_substring(known.arrow, ".0")).as_py():
+            continue  # (a plain search first: the regular expression costs more)
+        mask = pc.match_substring_regex(known.arrow, r"^[0-9]+\.0+$")
+        n = int(pc.sum(mask).as_py() or 0)
+        if not n:
+            continue
+        at = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), bool))
+        shown = ", ".join(repr(str(i)) for i in known.ids[at[:3]])
+        forms = pc.replace_substring_regex(pc.filter(known.arrow, mask), r"\.0+$", "")
+        twins = int(_shared(known.arrow, mask, forms).sum())
+        every = f" (every {kind} id of the log is)" if n == len(known) else ""
+        split = (f"; {twins:,} {'is' if twins == 1 else 'are'} another {kind} of the log but "
+                 f"for the '.0': each such {kind}'s interactions are split in two"
+                 if twins else "")
+        print(f"warning: {n:,} {kind} id{'s' * (n != 1)} of the log "
+              f"{'are whole numbers' if n != 1 else 'is a whole number'} written as "
+              f"{'floats' if n != 1 else 'a float'} ({shown}){every}, as pandas writes an "
+              f"integer id column that held a missing value: ids are kept byte for byte, so "
+              f"{str(known.ids[at[0]])!r} is the id and "
+              f"{str(known.ids[at[0]]).partition('.')[0]!r} names no {kind}{split}; export the id "
+              "column as integers or text (pandas: astype('Int64') before to_csv)",
+              file=sys.stderr)
 
 
 def padded_ids(model: Model) -> None:

@@ -94,7 +94,8 @@ class IdMap:
         """The known ids equal to ``external_id`` once leading zeros are stripped from both
         ("0555612" for "555612", and the reverse), and its surrounding spaces ("7176983 ",
         pasted, was told it "matches titles", " u00001" nothing), or a trailing ".0"
-        ("2571.0", a spreadsheet's float, for "2571"), or once both are in Unicode form NFC
+        ("2571.0", a spreadsheet's float, for "2571", and "429.0", pandas' float id, for
+        "429"), or once both are in Unicode form NFC
         (``same_form``), other than ``external_id`` itself."""
         if self._zeros is None:  # sorted arrays: a dict of 2M zero-padded ids took ~4 s, 500 MB
             led = self._ids[np.strings.startswith(self._ids, "0")]
@@ -115,6 +116,9 @@ class IdMap:
             # numpy's str drops a trailing NUL: "5\x00" searched as "5" named "05"; compared here
             near += [stripped] if stripped in self else []
             near += [s for s in zero_led[lo:hi].tolist() if s.lstrip("0") == stripped]
+        asked = external_id.strip()
+        if asked.isascii() and asked.isdigit():  # and the reverse: "429" names "429.0"
+            near += [s for s in (asked + ".0", (asked.lstrip("0") or "0") + ".0") if s in self]
         near += self.same_form(external_id)
         return [s for s in dict.fromkeys(near) if s != external_id]
 

@@ -73,3 +73,26 @@ def test_ids_of_zeros_only_split_by_leading_zeros_are_named(tmp_path: Path,
     assert ("warning: 2 user ids of the log are another of its user ids but for leading "
             "zeros ('00000' beside '0', '00' beside '00000'): ids are kept byte for byte, so "
             "each is a user of its own") in err
+
+
+def test_ids_written_as_floats_are_named_and_found(tmp_path: Path, capsys: Any) -> None:
+    # pandas writes an integer id column that held a NaN as floats: '429.0'; '7.0' beside
+    # '7' is one history split in two. Oracle: the ids planted.
+    users = [f"{u}.0" for u in range(420, 450)] + ["7", "7.0", "1.5", "2.0e0", "x.0"]
+    err = _train(tmp_path, capsys, users)
+    assert ("warning: 31 user ids of the log are whole numbers written as floats ('420.0', "
+            "'421.0', '422.0'), as pandas writes an integer id column that held a missing "
+            "value: ids are kept byte for byte, so '420.0' is the id and '420' names no user; "
+            "1 is another user of the log but for the '.0'") in err
+    code, _, said = run_cli(capsys, "recommend", tmp_path / "m", "--user", "429")
+    assert code == 2 and "unknown user_id '429'; did you mean '429.0'?" in said, said
+    code, _, said = run_cli(capsys, "recommend", tmp_path / "m", "--user", "429.0")
+    assert code == 0, said
+
+
+def test_every_id_a_float_says_so_and_integers_say_nothing(tmp_path: Path,
+                                                           capsys: Any) -> None:
+    err = _train(tmp_path, capsys, [f"{u}.0" for u in range(30)])
+    assert "30 user ids of the log are whole numbers written as floats" in err
+    assert "(every user id of the log is)" in err
+    assert "written as float" not in _train(tmp_path, capsys, [str(u) for u in range(30)])

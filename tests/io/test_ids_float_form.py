@@ -71,3 +71,12 @@ def test_cli_and_http_say_the_id_meant(client: TestClient, model_dir: Path,
     assert code == 2 and r.status_code == 404, (err, r.text)
     for said in (err, r.json()["detail"]):
         assert f"unknown film_id {asked!r}; did you mean {meant!r}?" in said, said
+
+
+@pytest.mark.parametrize(("asked", "meant"), [("429", ["429.0"]), ("0429", ["429.0"]),
+                                              (" 429 ", ["429.0"]), ("42", []), ("429.0", []),
+                                              ("4290", [])])
+def test_an_integer_names_the_float_id_pandas_wrote(asked: str, meant: list[str]) -> None:
+    # an id column pandas wrote as floats stores '429.0': '429' typed was told "unknown"
+    known = IdMap(["429.0", "430.0", "7"])
+    assert known.same_but_zeros(asked) == meant
