@@ -17,6 +17,7 @@ def odd_log_ids(model: Model) -> None:
     float_ids(model)
     zero_split_ids(model)
     form_split_ids(model)
+    case_split_ids(model)
 
 
 def form_split_ids(model: Model) -> None:
@@ -56,6 +57,37 @@ def form_split_ids(model: Model) -> None:
               f"Unicode form ({pairs}: the same letters, other code points, as NFC and NFD "
               f"write an accent): ids are kept byte for byte, so each is a {kind} of its "
               "own; write the ids in one form (NFC)", file=sys.stderr)
+
+
+def case_split_ids(model: Model) -> None:
+    """Warn of the log's ids that are another of its ids but for letter case
+    (``USER00429@MAIL.COM`` beside ``user00429@mail.com``: two exports merged, one of which
+    upper-cased its e-mails): kept byte for byte, they are two users (films), one history
+    split in two, without a word. The ids with a capital are counted, each shown beside
+    another id of its lower case."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        lower = pc.utf8_lower(known.arrow)
+        changed = pc.not_equal(lower, known.arrow)
+        # no capital, or no two ids of one lower case (one hash pass): nothing split
+        if not pc.any(changed).as_py() or pc.count_distinct(lower).as_py() == len(known):
+            continue
+        at = np.flatnonzero(np.asarray(changed.to_numpy(zero_copy_only=False), bool))
+        forms = pc.filter(lower, changed)
+        split = np.flatnonzero(_shared(known.arrow, changed, forms))  # positions in forms
+        if not len(split):
+            continue
+        ids = known.ids
+        beside = [_beside(known.arrow, forms, at, int(k)) for k in split[:3]]
+        pairs = ", ".join(f"{str(ids[at[k]])!r} beside {str(ids[j])!r}"
+                          for k, j in zip(split[:3], beside, strict=True))
+        print(f"warning: {len(split):,} {kind} id{'s' * (len(split) != 1)} of the log "
+              f"{'are' if len(split) != 1 else 'is'} another of its {kind} ids but for "
+              f"letter case ({pairs}): ids are kept byte for byte, so each is a {kind} of "
+              f"its own, its interactions apart; write the ids in one case "
+              f"(lower-case e-mails) if that was not meant", file=sys.stderr)
 
 
 def _beside(ids: Any, forms: Any, at: Any, k: int) -> int:

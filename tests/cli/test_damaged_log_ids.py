@@ -96,3 +96,20 @@ def test_every_id_a_float_says_so_and_integers_say_nothing(tmp_path: Path,
     assert "30 user ids of the log are whole numbers written as floats" in err
     assert "(every user id of the log is)" in err
     assert "written as float" not in _train(tmp_path, capsys, [str(u) for u in range(30)])
+
+
+def test_ids_split_by_letter_case_are_named(tmp_path: Path, capsys: Any) -> None:
+    # two exports merged, one upper-casing e-mails: one person is two users. Oracle: the
+    # ids planted ('Bob' has no twin; 'ANN' and 'Ann' are both 'ann''s)
+    users = ([f"user{u:05d}@mail.com" for u in range(30)]
+             + ["USER00007@MAIL.COM", "User00012@Mail.com", "Bob", "ann", "ANN", "Ann"])
+    err = _train(tmp_path, capsys, users)
+    assert ("warning: 4 user ids of the log are another of its user ids but for letter case "
+            "('USER00007@MAIL.COM' beside 'user00007@mail.com', 'User00012@Mail.com' beside "
+            "'user00012@mail.com', 'ANN' beside 'ann'): ids are kept byte for byte, so each "
+            "is a user of its own") in err
+
+
+def test_ids_of_one_case_each_say_nothing(tmp_path: Path, capsys: Any) -> None:
+    users = [f"U{u:02d}" for u in range(30)] + ["u99", "Bob"]
+    assert "letter case (" not in _train(tmp_path, capsys, users)
