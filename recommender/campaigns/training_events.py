@@ -7,6 +7,7 @@ overlay (``recommender.campaigns.events.trained_through``) starts after them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -51,4 +52,5 @@ def with_stored_events(data: Any, target: str, min_rating: float | None = None
                                                   ev.weight],
         timestamp=ts, catalog=data.catalog, user_table=data.user_table,
         source=f"{data.source} + {len(ev)} events from {store.url}")
-    return merged, info
+    # the rows read and merged stay the log's (the events are counted in info)
+    return replace(merged, rows_read=data.rows_read, rows_merged=data.rows_merged), info

@@ -324,6 +324,10 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
     print(f"trained {what}, {config.weighting} weighting){prior} on {d['users']:,} users x "
           f"{d['films']:,} films x {d['interactions']:,} interactions{fitted} in "
           f"{seconds:.1f} s")
+    if dup := d.get("duplicate_rows_merged"):  # so a wc -l or len(df) of the log adds up
+        print(f"log: {d['rows_read']:,} rows read, {dup:,} duplicate (user, film) "
+              f"row{'s' * (dup != 1)} merged (weights summed, each row 1 without a weight "
+              "column; the latest rating and the first timestamp kept)")
     if model.meta.get("refit"):
         print(f"final fit: {model.meta['refit']}")
     events = model.meta.get("events")

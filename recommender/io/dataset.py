@@ -106,7 +106,8 @@ class UserTable:
 class Interactions(UsersAndFilms):
     """One row per distinct (user, film) pair, with index columns into ``users`` and ``films``.
 
-    Duplicated (user, film) events are merged by ``from_columns``: ``weight`` is the sum of the
+    Duplicated (user, film) events are merged by ``from_columns`` (``rows_read`` rows, of which
+    ``rows_merged`` merged into another): ``weight`` is the sum of the
     events' weights (each event counts 1 when the source has no weight column), ``rating`` is the
     rating of the latest event (by timestamp, ties and missing timestamps by file order) and
     ``timestamp`` is the first one: when the user first watched the film, so that a time split
@@ -124,6 +125,10 @@ class Interactions(UsersAndFilms):
     catalog: Catalog | None = None
     user_table: UserTable | None = None
     source: str = ""
+    # the source's rows before duplicates were merged, and how many merged into another (so
+    # rows_read - rows_merged rows are distinct pairs); 0, 0 when not read by from_columns
+    rows_read: int = 0
+    rows_merged: int = 0
 
     def __len__(self) -> int:
         return len(self.user_idx)
@@ -187,6 +192,8 @@ class Interactions(UsersAndFilms):
             catalog=catalog,
             user_table=user_table,
             source=source,
+            rows_read=n,
+            rows_merged=n - len(first),
         )
 
     def subset(self, mask: NDArray[np.bool_]) -> Interactions:

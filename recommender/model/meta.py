@@ -86,6 +86,10 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
             "users": data.n_users,
             "films": data.n_films,
             "interactions": len(data),
+            # the log's rows as read, and its duplicate (user, film) rows merged into another
+            # (rows_read - duplicate_rows_merged distinct pairs): a wc -l adds up
+            **({"rows_read": data.rows_read, "duplicate_rows_merged": data.rows_merged}
+               if data.rows_read else {}),
             **({"interactions_fitted": fitted} if fitted is not None and fitted != len(data)
                else {}),
             "has_ratings": data.rating is not None,
