@@ -280,7 +280,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
     from recommender.cli.catalog_ids import say_coverage
     from recommender.cli.checks import attribute_spellings, genre_separators, metadata_matches
     from recommender.cli.log_ids import odd_log_ids
-    from recommender.cli.unread import warn_near_place_columns
+    from recommender.cli.unread import warn_near_place_columns, warn_shadowed_attributes
     from recommender.io import readers
     from recommender.io.text import plural
     from recommender.model import artifact
@@ -345,6 +345,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
     genre_separators(model)
     attribute_spellings(model)
     warn_near_place_columns(model)  # cinmea for cinema: an attribute of its own, unsaid
+    warn_shadowed_attributes(model)  # a users file's 'segment': an export's is the engine's
     odd_log_ids(model)
     unliked = model.meta.get("films_without_liked")
     if isinstance(unliked, dict):

@@ -109,3 +109,20 @@ def warn_near_place_columns(model: Model) -> None:
                   f"of its own and has no {meant!r} (distribution --by {meant} and the cinema "
                   f"table cannot read it); rename the column {meant!r} and train again if "
                   "that was meant", file=sys.stderr)
+
+
+def warn_shadowed_attributes(model: Model) -> None:
+    """Warn (stderr) of a users-file column named as a column the engine's audience exports
+    write (``segment``, ``tier``, ``rank``, ``score``, ``title``...): an export's column of
+    that name is the engine's, while ``--filter segment=VIP`` filters on the attribute, and
+    ``audiences --with segment`` had dropped the attribute without a word."""
+    from recommender.query.render import ENGINE_COLUMNS, shadowed_attributes
+
+    for name in shadowed_attributes(model):
+        writes = ("--with " + name + " is refused naming the clash" if name in ENGINE_COLUMNS
+                  else "--with " + name + " writes the engine's " + name)
+        print(f"warning: the users file's column {name!r} has the name of a column the "
+              f"engine's audience exports write (the {name} it works out): an export's "
+              f"{name!r} column is the engine's, while --filter {name}=... filters on the "
+              f"attribute, and {writes}; rename the column (e.g. user_{name}) and train again "
+              "to export it", file=sys.stderr)

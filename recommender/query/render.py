@@ -50,6 +50,15 @@ LEAST_PERCENTILE = 10.0 ** -PERCENTILE_DIGITS
 SEGMENT_LABEL = "segment_label"
 #: ``--with`` columns every model has, before its user attributes
 BUILTIN_WITH = (TITLE, SEGMENT_LABEL)
+#: the columns every audience export writes, whatever ``--with`` names
+ENGINE_COLUMNS = (FILM_ID, USER_ID, RANK, SCORE, PERCENTILE, TIER, SEGMENT)
+
+
+def shadowed_attributes(model: Model) -> list[str]:
+    """The model's user attributes named as a column the engine writes (``ENGINE_COLUMNS``,
+    or a ``BUILTIN_WITH`` one): an export's column of that name is the engine's, while
+    ``--filter`` reads the attribute."""
+    return [a for a in model.user_table.attributes if a in ENGINE_COLUMNS + BUILTIN_WITH]
 
 
 def score_values(scores: NDArray[np.floating] | Sequence[float]) -> list[float]:
@@ -156,8 +165,16 @@ def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = 
             raise InvalidParameterError(f"unknown {option} column {name!r}{near}; valid columns "
                                         f"are: {', '.join(choices)}")
         out.append(folded[0])
-    fixed = (FILM_ID, USER_ID, RANK, SCORE, PERCENTILE, TIER, SEGMENT)
-    return [n for n in dict.fromkeys(out) if n not in fixed]
+    # an attribute named as an engine column (a users file's 'segment' or 'tier'): the export
+    # wrote the engine's column and dropped the attribute without a word
+    if clash := [n for n in dict.fromkeys(out) if n in ENGINE_COLUMNS]:
+        raise InvalidParameterError(
+            f"{option} {', '.join(clash)}: {'each is' if len(clash) > 1 else 'it is'} both a "
+            f"column every audience export writes (the engine's) and a user attribute of the "
+            f"users file, which the export cannot write under the same name; --filter "
+            f"{clash[0]}=... filters on the attribute; rename the users file's column (e.g. "
+            f"user_{clash[0]}) and train again to export it")
+    return list(dict.fromkeys(out))
 
 
 def table_columns(model: Model, users: NDArray[np.integer], filtered: Sequence[str] = ()

@@ -1,0 +1,60 @@
+"""A users-file column named as a column the engine's audience exports write (``segment``,
+``tier``, ``rank``, ``score``, ``title``) is warned of at train, and ``audiences --with
+segment`` is refused naming the clash: it wrote the engine's segment and dropped the
+attribute without a word, while ``--filter segment=VIP`` filters on the attribute.
+
+Oracle: the users file written here (which users are VIP), and the export's header."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli
+
+
+@pytest.fixture()
+def trained(tmp_path: Path, capsys: Any) -> tuple[Path, str, set[str]]:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    users = [f"u{u:02d}" for u in range(40)]
+    vip = {u for i, u in enumerate(users) if i % 3 == 0}
+    (folder / "interactions.csv").write_text("user_id,film_id\n" + "".join(
+        f"{u},f{(i + k) % 10}\n" for i, u in enumerate(users) for k in range(4)),
+        encoding="utf-8")
+    (folder / "users.csv").write_text("user_id,segment,tier,region\n" + "".join(
+        f"{u},{'VIP' if u in vip else 'Standard'},gold,{'North' if i % 2 else 'South'}\n"
+        for i, u in enumerate(users)), encoding="utf-8")
+    code, _, err = run_cli(capsys, "train", "--data", folder, "--out", tmp_path / "m",
+                           "--no-tune", "--factors", 4, "--iterations", 2)
+    assert code == 0, err
+    return tmp_path / "m", str(err), vip
+
+
+def test_train_warns_of_each_shadowed_column(trained: tuple[Path, str, set[str]]) -> None:
+    _, err, _ = trained
+    for name in ("segment", "tier"):
+        assert (f"warning: the users file's column {name!r} has the name of a column the "
+                f"engine's audience exports write") in err
+        assert f"--with {name} is refused naming the clash" in err
+    assert "column 'region' has the name" not in err
+
+
+def test_with_a_shadowed_column_is_refused_and_filter_reads_the_attribute(
+        trained: tuple[Path, str, set[str]], tmp_path: Path, capsys: Any) -> None:
+    model, _, vip = trained
+    out, films = tmp_path / "a.csv", tmp_path / "films.txt"
+    films.write_text("f1\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "audiences", model, "--films", films, "--k", 40, "--out", out,
+                           "--with", "region,segment")
+    assert code == 2 and not out.exists(), err
+    assert "--with segment: it is both a column every audience export writes" in err
+    code, _, err = run_cli(capsys, "audiences", model, "--films", films, "--k", 40, "--out", out,
+                           "--with", "region", "--filter", "segment=VIP")
+    assert code == 0, err
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and {r["user_id"] for r in rows} <= vip
+    assert list(rows[0])[-1] == "region"
