@@ -15,9 +15,37 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from recommender.model.model import Model
 
-#: header names that read as the time of an interaction (not a duration: watch_time, runtime)
-TIME_LIKE = re.compile(r"time|date|datetime|ts|when|.*timestamp.*|.*datetime|.*_date|.*_at"
-                       r"|(event|rating|view|interaction)_(time|ts)", re.I)
+#: words of a header name that read as the time of an interaction, anywhere in the name
+#: (``purchase_time``, ``order_ts``, ``unix_time``, ``eventTime``, ``epoch``, ``sale_date``)
+TIME_WORDS = frozenset({"time", "date", "datetime", "timestamp", "ts", "epoch", "when"})
+#: ... and as its last word only (``created_at``, ``createdAt``, ``created``; not
+#: ``created_by``, ``at_risk``)
+LAST_TIME_WORDS = frozenset({"at", "created", "updated"})
+#: words that make a ``time`` a duration (``watch_time``, ``time_spent``, ``play_time``)
+DURATION_WORDS = frozenset({"watch", "watched", "watching", "play", "played", "playing",
+                            "run", "running", "spent", "elapsed", "dwell", "screen", "total",
+                            "wait", "waiting", "lead", "response", "duration", "length"})
+
+
+def name_words(name: str) -> list[str]:
+    """A header name's words, lower-cased: snake, kebab, spaced and camel case split
+    (``createdAt``: created, at; ``order_ts``: order, ts; ``TIMESTAMP``: timestamp)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])|([A-Z])([A-Z][a-z])", r"\1\3 \2\4", name.strip())
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def time_like(name: str) -> bool:
+    """Whether a header name reads as the time of an interaction (a rule on its words, not
+    a list of names: ``TIME_WORDS``, ``LAST_TIME_WORDS``, a word holding ``timestamp`` or
+    ``datetime``), never a duration (a ``time`` beside one of ``DURATION_WORDS``, or one
+    word such as ``runtime``)."""
+    words = name_words(name)
+    if not words:
+        return False
+    if "time" in words and DURATION_WORDS.intersection(words):
+        return False
+    return (any(w in TIME_WORDS or "timestamp" in w or "datetime" in w for w in words)
+            or words[-1] in LAST_TIME_WORDS)
 
 #: header names that read as a rating (not a count or a weight: plays, views)
 RATING_LIKE = re.compile(r"score|stars?|rate|grade|.*_rating|rating_.*|ratings", re.I)
@@ -49,7 +77,7 @@ def warn_unread_columns(data: str, *, times: bool, ratings: bool) -> None:
         print(f"warning: {data}: {_names(rated)} not read: ratings are read from a column "
               "named rating, so this log trains as one without ratings; rename the column to "
               "use them", file=sys.stderr)
-    timed = [n for n in unread if times and TIME_LIKE.fullmatch(n.strip())]
+    timed = [n for n in unread if times and time_like(n)]
     if timed:
         print(f"warning: {data}: {_names(timed)} not read: interaction times are read from "
               "a column named timestamp (or rating_timestamp), so this log trains as one "

@@ -66,3 +66,28 @@ def test_a_quantity_column_beside_a_weight_column_is_not_warned_of(
     code, _, err = run_cli(capsys, "train", "--data", renamed, "--out", tmp_path / "m-renamed",
                            "--no-tune")
     assert code != 0 and "weight" in err, err  # what the warning asked for is refused
+
+
+TIMES = ["purchase_time", "booking_time", "sale_time", "order_ts", "unix_time", "epoch",
+         "eventTime", "createdAt", "created_at", "Order Date", "EVENT_TIME", "time", "when",
+         "event_timestamp", "PurchaseDate", "sold_at", "view_time", "updated"]
+NOT_TIMES = ["rating", "state", "status", "stats", "seats", "format", "watch_time", "runtime",
+             "play_time", "time_spent", "duration", "created_by", "timezone", "at_risk",
+             "tickets", "latitude", "update", "Title"]
+
+
+def test_time_like_names_are_a_rule_on_words() -> None:
+    # a ticket log's 'purchase_time' or 'createdAt' trained without times without a word:
+    # the list of names had only event_, rating_, view_ and interaction_ times
+    from recommender.cli.unread import time_like
+
+    assert [n for n in TIMES if not time_like(n)] == []
+    assert [n for n in NOT_TIMES if time_like(n)] == []
+
+
+def test_a_purchase_time_column_is_warned_of(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    log, err = _train(tmp_path, capsys, "user_id,film_id,rating,purchase_time,watch_time",
+                      "u{u},f{f},{r},{t},{q}", "purchase")
+    assert f"warning: {log}: column 'purchase_time' not read: interaction times" in err, err
+    assert "'watch_time'" not in err
