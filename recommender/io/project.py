@@ -286,7 +286,11 @@ def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
     titles = (table.column(TITLE).combine_chunks() if TITLE in wanted
               else pa.array([""] * n, pa.string()))
     if YEAR in wanted:
-        year_col = pc.utf8_trim_whitespace(table.column(YEAR).combine_chunks())
+        # a whole number written as a float ("1995.0": pandas writes a year column holding a
+        # missing value so) is that year; "1995.5" is refused
+        year_col = pc.replace_substring_regex(
+            pc.utf8_trim_whitespace(table.column(YEAR).combine_chunks()), r"^(\d{1,4})\.0+$",
+            r"\1")
         ok = pc.match_substring_regex(year_col, r"^(\d{1,4})?$")
         if not pc.all(ok).as_py():
             row = int(np.flatnonzero(~ok.to_numpy(zero_copy_only=False))[0])
