@@ -84,3 +84,44 @@ def no_titles(model: Model) -> str:
     return ("no film has a title: the model's catalog has none (its training data named "
             "none: train with a films.csv holding a title column beside the log, or --films "
             "FILE); search finds a film by its exact id")
+
+
+def warn_title_breaks(model: Model, files: list[Any]) -> None:
+    """Warn (stderr) of the model's titles holding a line break or another control character
+    (``Jumanji\\n(1995)``: a quoted CSV cell spanning lines), naming the line of the first in
+    the first of ``files`` (the catalogs read, None for none) that holds one: the title is
+    kept byte for byte (JSON, CSV and search give it as stored), tables show it escaped
+    (``\\n``, the row kept on one line), where it was accepted without a word."""
+    from pathlib import Path
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from recommender.errors import DataError
+    from recommender.io.project import TITLE_BREAK, title_breaks
+
+    titles = pa.array(np.asarray(model.catalog.titles, dtype=str), pa.string())
+    hit = np.asarray(pc.match_substring_regex(titles, TITLE_BREAK).to_numpy(
+        zero_copy_only=False), bool)
+    if not hit.any():
+        return
+    n, place = int(hit.sum()), ""
+    for f in [Path(f) for f in files if f is not None and Path(f).is_file()]:
+        try:
+            _, first = title_breaks(f)
+        except (OSError, ValueError, DataError):  # another layout (u.item): no line
+            continue
+        if first:
+            line, film, title = first[0]
+            place = f"{f}{f', line {line}' if line else ''}: "
+            break
+    else:
+        i = int(np.flatnonzero(hit)[0])
+        film, title = str(model.films.ids[i]), str(titles[i])
+    others = (f", as {n - 1:,} other title{'s' * (n != 2)} of the catalog do{'es' * (n == 2)}"
+              if n > 1 else "")
+    print(f"warning: {place}the title of film {film!r}, {ascii(title)}, holds a line break "
+          f"or another control character (a quoted CSV cell spanning lines){others}: kept "
+          "byte for byte (JSON, CSV and search give it as stored), tables show it escaped "
+          "(\\n) on one line; fix the catalog if that was not meant", file=sys.stderr)

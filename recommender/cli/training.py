@@ -277,7 +277,7 @@ def _say_if_live(out: str, version: str, before: Path) -> None:
 def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig, out: Path,
                     seconds: float) -> None:
     """What ``train`` prints once the model is saved: tuning, size, warnings."""
-    from recommender.cli.catalog_ids import say_coverage
+    from recommender.cli.catalog_ids import say_coverage, warn_title_breaks
     from recommender.cli.checks import attribute_spellings, genre_separators, metadata_matches
     from recommender.cli.log_ids import odd_log_ids
     from recommender.cli.unread import warn_near_place_columns, warn_shadowed_attributes
@@ -342,6 +342,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
     # a catalog no file above counts (movies.csv, u.item): its ids against the log's
     say_coverage(model, str(args.data), line=not args.films and films_file is None,
                  rowless=films_file is None)
+    warn_title_breaks(model, [args.films, films_file, Path(args.data) / "movies.csv"])
     genre_separators(model)
     attribute_spellings(model)
     warn_near_place_columns(model)  # cinmea for cinema: an attribute of its own, unsaid

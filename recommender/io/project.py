@@ -258,28 +258,9 @@ def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
     """``film_id,title,year,genres`` CSV (or MovieLens ``movieId,title,genres``), or Parquet of
     those columns (``is_parquet``). A film listed twice is an error when ``strict``, else its
     first row is kept."""
-    parquet = is_parquet(p)
-    delimiter, names = (("", parquet_names(p, CATALOG_HEADER)) if parquet else
-                        sniff_header(p, CATALOG_HEADER, alone=COLUMN_ALIASES[FILM_ID]))
-    header = None if parquet else 1
-    canon = [n.strip().lower() for n in names]
-    canon = [FILM_ID if canonical_column(n) == FILM_ID else n for n in canon]
-    if FILM_ID not in canon:
-        raise DataError(str(p), "missing required column film_id; expected "
-                        f"{'columns' if parquet else 'a header'} '{CATALOG_HEADER}'; found "
-                        f"columns {quoted(names)}", line=header)
-    physical = [c if c in CATALOG_COLUMNS else f"_column{i}" for i, c in enumerate(canon)]
-    check_unique_names(p, names, physical, line=header)
-    wanted = [c for c in CATALOG_COLUMNS if c in physical]
-    loc: CsvLocator | RowLocator
-    if parquet:
-        table, loc = parquet_text(p, physical, FILM_ID).select(wanted), RowLocator()
-    else:
-        table = read_delimited(Delimited(p, delimiter, physical, header=True),
-                               {c: pa.string() for c in wanted})
-        loc = CsvLocator(p, True, delimiter=delimiter)
-    ids = string_ids(p, table.column(FILM_ID), FILM_ID, loc)
+    table, loc, ids, wanted = _catalog_table(p)
     n = len(ids)
+    parquet = isinstance(loc, RowLocator)
     if n == 0:
         raise DataError(str(p), "no films: expected at least one " + (
             "row" if parquet else "data line after the header"), line=None if parquet else 2)
@@ -307,6 +288,48 @@ def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
         check_unique_ids(p, ids, FILM_ID, loc)
         return cat
     return dedupe_catalog(cat)
+
+
+def _catalog_table(p: Path) -> tuple[pa.Table, CsvLocator | RowLocator, pa.Array, list[str]]:
+    """(the catalog ``p``'s columns read as text, its locator, its film ids, the columns read)."""
+    parquet = is_parquet(p)
+    delimiter, names = (("", parquet_names(p, CATALOG_HEADER)) if parquet else
+                        sniff_header(p, CATALOG_HEADER, alone=COLUMN_ALIASES[FILM_ID]))
+    header = None if parquet else 1
+    canon = [n.strip().lower() for n in names]
+    canon = [FILM_ID if canonical_column(n) == FILM_ID else n for n in canon]
+    if FILM_ID not in canon:
+        raise DataError(str(p), "missing required column film_id; expected "
+                        f"{'columns' if parquet else 'a header'} '{CATALOG_HEADER}'; found "
+                        f"columns {quoted(names)}", line=header)
+    physical = [c if c in CATALOG_COLUMNS else f"_column{i}" for i, c in enumerate(canon)]
+    check_unique_names(p, names, physical, line=header)
+    wanted = [c for c in CATALOG_COLUMNS if c in physical]
+    loc: CsvLocator | RowLocator
+    if parquet:
+        table, loc = parquet_text(p, physical, FILM_ID).select(wanted), RowLocator()
+    else:
+        table = read_delimited(Delimited(p, delimiter, physical, header=True),
+                               {c: pa.string() for c in wanted})
+        loc = CsvLocator(p, True, delimiter=delimiter)
+    return table, loc, string_ids(p, table.column(FILM_ID), FILM_ID, loc), wanted
+
+
+#: a title's line break or other control character (a quoted CSV cell spanning lines)
+TITLE_BREAK = r"[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}]"
+
+
+def title_breaks(p: Path) -> tuple[int, list[tuple[int | None, str, str]]]:
+    """(how many titles of the catalog ``p`` hold a line break or another control character,
+    the first three as (their line, or None in Parquet; film id; title))."""
+    table, loc, ids, wanted = _catalog_table(p)
+    if TITLE not in wanted:
+        return 0, []
+    titles = table.column(TITLE).combine_chunks()
+    hit = pc.fill_null(pc.match_substring_regex(titles, TITLE_BREAK), False)
+    rows = np.flatnonzero(np.asarray(hit.to_numpy(zero_copy_only=False), bool))
+    return len(rows), [(loc.where(int(r))[0], ids[int(r)].as_py(), titles[int(r)].as_py())
+                       for r in rows[:3]]
 
 
 # --------------------------------------------------------------------------------------------
