@@ -47,11 +47,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from recommender.io.places import CINEMA, CITY, PLACE_ATTRIBUTES
+from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
+from recommender.query.attribute_values import shown_values
 from recommender.query.audience import DEFAULT_TIERS
 from recommender.query.catalog import GENRE_SEPARATORS, genre_key, segment_labels
-from recommender.query.cities import city_labels
 from recommender.query.filters import NO_VALUE
+from recommender.query.privacy import min_cell_from_env
 from recommender.query.render import with_choices
 from recommender.serving.engine import Engine
 from service import schema_headers
@@ -214,8 +215,10 @@ def adjacent_tiers(names: Sequence[str]) -> str:
     return "^(?:" + "|".join([around(any_case("all"))] + options) + ")$"
 
 
-def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
-    """The schema keywords of marker ``x-vocabulary: kind`` for ``engine``'s model."""
+def vocabulary(engine: Engine | None, kind: str, min_cell: int | None = None
+               ) -> dict[str, Any]:
+    """The schema keywords of marker ``x-vocabulary: kind`` for ``engine``'s model; a filter's
+    values are those ``GET /users/attributes`` lists (``attribute_values``)."""
     if engine is None:
         return {}
     model = engine.model
@@ -223,14 +226,12 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
         genres = [g for g in model.catalog.genre_vocabulary() if g]
         return {"pattern": genre_pattern(genres)} if genres else dict(_NEVER)
     if kind == "filter":
-        attributes = model.user_table.attributes
-        towns = city_labels(model)  # Springfield (North) too (query.cities)
-        # the users without a value are NO_VALUE (filters.resolve_filters)
+        # towns too (Springfield (North)); no value is NO_VALUE (filters.resolve_filters)
+        shown = {name: shown_values(model, name, min_cell or min_cell_from_env())
+                 for name in sorted(model.user_table.attributes)}
         parts = [f"\\s*{any_case(name)}\\s*=\\s*"
-                 f"{one_of([str(v) or NO_VALUE for v in set(values.tolist())])}\\s*"
-                 for name, column in sorted(attributes.items())
-                 for values in ([column, towns] if name == CITY and towns is not None
-                                else [column])]
+                 f"{one_of([*s.values, *([NO_VALUE] if s.blank else [])])}\\s*"
+                 for name, s in shown.items() if s.values or s.blank]
         return {"pattern": "^(?:" + "|".join(parts) + ")$"} if parts else dict(_NEVER)
     if kind == "segment":  # a number (integer fields) or a number or a label (text)
         n = model.segments.n
@@ -271,7 +272,7 @@ def _fill(node: Any, settings: Settings, engine: Engine | None, event_max: int) 
         _slate(node, settings, engine)
     elif kind is not None:
         target = node["items"] if node.get("type") == "array" else node
-        target.update(vocabulary(engine, kind))
+        target.update(vocabulary(engine, kind, settings.min_cell))
     for value in node.values():
         _fill(value, settings, engine, event_max)
 

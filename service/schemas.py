@@ -307,10 +307,22 @@ class Recommendations(BaseModel):
         "folded in from those events alone)"))
 
 
+class HiddenValues(BaseModel):
+    values: int = Field(description="the attribute's values held by fewer than min_cell users "
+                                    "each, left out of attributes")
+    users: int | None = Field(description="their users in all; null when fewer than min_cell "
+                                          "(then one such value's users could be worked out)")
+
+
 class UserAttributes(BaseModel):
     attributes: dict[str, list[str]] = Field(
-        description="each user attribute of the model and its values, sorted: what "
-                    "?filter=ATTRIBUTE=VALUE takes (any case)")
+        description="each user attribute of the model and its values held by at least "
+                    "min_cell users, sorted: what ?filter=ATTRIBUTE=VALUE takes (any case); a "
+                    "value held by fewer is not listed, and a filter takes it only typed "
+                    "exactly as the users file spells it")
+    hidden_values: dict[str, HiddenValues] = Field(
+        description="each user attribute of the model and how many of its values the "
+                    "minimum cell rule leaves out of attributes, with their users in all")
     without_value: dict[str, int | None] = Field(
         description="each user attribute of the model and how many users have no value of it "
                     "(an empty cell of the users file, no row there, or a user new from "
@@ -319,8 +331,8 @@ class UserAttributes(BaseModel):
                     "(fewer than min_cell users without a value, or fewer than min_cell with "
                     "one, or, beside users new from campaign events, fewer than min_cell "
                     "trained users without one), never for 0 users")
-    min_cell: int = Field(description="the minimum cell size (users) that hides a count of "
-                                      "without_value")
+    min_cell: int = Field(description="the minimum cell size (users) that hides a value "
+                                      "and a count of without_value")
 
 
 class WatchedRequest(BaseModel):

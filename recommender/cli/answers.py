@@ -285,7 +285,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
 def cmd_attributes(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from recommender.query.catalog import user_attributes
+    from recommender.query.attribute_values import user_attributes
 
     model = answer_model(args)
     body = user_attributes(model)  # with the store's new users, as served
@@ -300,8 +300,9 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     held = {name: set(np.unique(np.asarray(model.user_table.attributes[name], str)).tolist())
             - {""} for name in body["attributes"]}
     print_table(["attribute", "values", "distinct values (count)", "users without a value"], [
-        [name, ", ".join(values[:12]) + (f" and {len(values) - 12:,} more"
-                                         if len(values) > 12 else ""), len(held[name]),
+        [name, (", ".join(values[:12]) + (f" and {len(values) - 12:,} more"
+                                          if len(values) > 12 else "")) or "(none listed)",
+         len(held[name]),
          "hidden" if without[name] is None else plural(without[name], "user", sep=",")]
         for name, values in body["attributes"].items()])
     for name, values in body["attributes"].items():
@@ -309,10 +310,16 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         if towns:
             print(f"{name}: its values also list {plural(len(towns), 'town', sep=',')} of a "
                   f"name held in several regions ({towns[0]}...), as --filter takes them")
+    cell = body["min_cell"]
+    for name, gone in body["hidden_values"].items():  # as the portrait says its hidden values
+        if gone["values"]:
+            users = (f"fewer than {cell:,}" if gone["users"] is None else f"{gone['users']:,}")
+            print(f"hidden: {plural(gone['values'], f'{name} value', sep=',')} ({users} users "
+                  f"in all), each of fewer than {cell:,} users {MIN_CELL_SOURCE}: not listed; "
+                  "a filter takes one typed exactly as the users file spells it")
     if any(n != 0 for n in without.values()):  # hidden ones are some users too
         print(f"users without a value: --filter 'ATTRIBUTE={NO_VALUE}' lists them")
     if any(n is None for n in without.values()):
-        cell = body["min_cell"]
         print(f"hidden: fewer than {plural(cell, 'user', sep=',')} have no value, or fewer "
               f"than {cell:,} have one {MIN_CELL_SOURCE}")
     return 0

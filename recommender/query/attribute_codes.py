@@ -4,7 +4,7 @@ A portrait codes each attribute's values (``np.unique`` over every user's string
 filter lists an attribute's values the same way; worked out per request, the sorts took 2.1
 to 2.6 s of CPU of each summary's portrait beside 2,000,000 users (age band, gender,
 occupation and region; 0.09 s kept), the same answer each time. Kept by the user table, as
-``catalog.user_attributes``' vocabulary is, so the models the service derives from events
+``attribute_values.shown_values`` are, so the models the service derives from events
 of known users share them; the codes take the smallest unsigned type that holds them (one
 byte a user for an attribute of up to 256 values).
 """

@@ -14,13 +14,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
-from recommender.io.places import CITY, PLACE_ATTRIBUTES
-from recommender.io.text import did_you_mean, value_order
+from recommender.io.places import PLACE_ATTRIBUTES
+from recommender.io.text import did_you_mean
 from recommender.model import calibration, catalog_only
 from recommender.model.kept import Kept
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
-from recommender.query.cities import city_labels
 from recommender.query.hints import film_names
 from recommender.query.privacy import few, min_cell_from_env, table_suppression
 from recommender.query.title_match import match_reasons
@@ -296,69 +295,6 @@ def segments_table(model: Model) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ the model
-
-
-def user_attributes(model: Model, min_cell: int | None = None) -> dict[str, Any]:
-    """``GET /users/attributes``: every user attribute and its values, sorted (no counts,
-    as the schema's filter vocabulary lists them). A city named in several regions is listed
-    as its towns too (``Springfield (North)``, ``recommender.query.cities``), as a filter
-    takes them: the Studio's filter offered only the name, and dropped a town's bookmark.
-
-    ``without_value``: per attribute, how many users have none (an empty cell of users.csv,
-    no row there, a user new from campaign events), whom ``ATTRIBUTE=(no value)`` filters
-    (``filters.NO_VALUE``); None when the minimum cell rule hides it (``min_cell``, default
-    ``RECOMMENDER_MIN_CELL``): 1 to ``min_cell`` - 1 users without a value, or, the model's
-    user count being published, as few with one (as a film's segments hide the size less
-    the count, ``viewer_segments``), or 1 to ``min_cell`` - 1 trained users without one
-    beside users new from campaign events (their number is published too, as
-    ``users_without_place`` hides their viewers). 0 and every user are shown: an empty cell
-    names nobody, and the model's user count is published."""
-    cell = min_cell_from_env() if min_cell is None else min_cell
-    values, blank = _vocabulary(model)
-    names = list(values)
-    some = (blank > 0) & (blank < model.n_users)  # none or all: the published user count
-    # users new from campaign events have no value, and their number is published (GET
-    # /health's store_events): 12 of them beside 3 trained users without a region showed 15
-    added = int((model.meta.get("overlay") or {}).get("new_users") or 0)
-    hidden = some & (few(blank, cell) | few(model.n_users - blank, cell)
-                     | (added > 0) & few(blank - added, cell))
-    return {"attributes": {name: list(v) for name, v in values.items()},
-            "without_value": {name: None if h else int(n) for name, n, h in zip(
-                names, blank.tolist(), hidden.tolist(), strict=True)},
-            "min_cell": cell}
-
-
-# each user table's attribute values and blank counts (kept while it lives): by the table, as
-# ``cities`` keeps its labels, so the models derived from events of known users share them;
-# worked out per request, they cost 0.6 s of CPU at 1M users and 6 attributes, the Studio
-# asking on each film page
-_VOCABULARY: Kept[tuple[dict[str, tuple[str, ...]], NDArray[np.int64]]] = Kept()
-
-
-def _vocabulary(model: Model) -> tuple[dict[str, tuple[str, ...]], NDArray[np.int64]]:
-    """Per attribute (sorted by name), its values sorted (a city's towns too; as numbers
-    where all are, an age: ``value_order``) and how many users have none, kept per user
-    table."""
-    table = model.user_table
-    kept = _VOCABULARY.get(table)
-    if kept is not None:
-        return kept
-    attributes, towns = table.attributes, city_labels(model)
-    names = sorted(attributes)
-    values = {name: tuple(value_order(_distinct(attributes[name])
-                                      | (_distinct(towns) if name == CITY and towns is not None
-                                         else set())))
-              for name in names}
-    blank = np.array([np.count_nonzero(np.asarray(attributes[name], dtype=str) == "")
-                      for name in names], np.int64)
-    return _VOCABULARY.put(table, (values, blank))
-
-
-def _distinct(column: NDArray[np.str_]) -> set[str]:
-    """A column's values but the blank, each once: by ``np.unique``, not a set of a list of
-    every user (a Python loop per user: 1.7 s of each request at 1M users and 5 attributes,
-    the Studio asking on each film page)."""
-    return {v for v in np.unique(np.asarray(column, dtype=str)).tolist() if v}
 
 
 def store_events(meta: dict[str, Any]) -> dict[str, int] | None:

@@ -24,10 +24,11 @@ from recommender.io.places import CITY
 from recommender.io.text import did_you_mean, listing, plural, value_order
 from recommender.io.text import folded_name as folded_name  # where cli.checks finds it
 from recommender.model.model import Model
-from recommender.query.attribute_codes import attribute_codes
+from recommender.query.attribute_values import held, hidden_text, known_values, shown_values
 from recommender.query.catalog import segment_labels
 from recommender.query.cities import city_labels
 from recommender.query.pages import resolve_tier
+from recommender.query.privacy import min_cell_from_env
 
 Filters = Mapping[str, str | Sequence[str]]
 
@@ -89,7 +90,8 @@ def _resolve(given: str, known: Sequence[str], what: str, options: str, more: st
     raise InvalidParameterError(f"{reason}; {options}: {_listing(value_order(known))}{more}")
 
 
-def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str]]:
+def resolve_filters(model: Model, filters: Filters | None,
+                    min_cell: int | None = None) -> dict[str, list[str]]:
     """``filters`` with every attribute name and value spelled as the model spells it.
 
     A name or value the model holds is kept; one that differs from exactly one known name or
@@ -97,44 +99,54 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
     raises ``InvalidParameterError`` naming the attribute and the value and listing the valid
     ones (sorted, as numbers where all are: ``value_order``; the first ``SHOWN_VALUES`` and a
     count when there are more), so a misspelt
-    filter fails instead of selecting nobody.
+    filter fails instead of selecting nobody. A value held by fewer than ``min_cell`` users
+    (default ``RECOMMENDER_MIN_CELL``: an email) is taken typed exactly only, and no message
+    lists, suggests or quotes it (``attribute_values``); it is counted instead.
     """
     attrs = model.user_table.attributes
+    cell = min_cell_from_env() if min_cell is None else min_cell
     out: dict[str, list[str]] = {}
     for given_name, wanted in (filters or {}).items():
         name = _resolve(given_name, list(attrs), "user attribute {}", "this model has")
         values = [wanted] if isinstance(wanted, str) else list(wanted)
-        known: list[str] | None = None
-        blank = False
         resolved = out.setdefault(name, [])
+        shown = shown_values(model, name, cell)
+        blank = shown.blank > 0
+        known = list(shown.own)  # the values a message may name; an exact other is taken
+        hidden = hidden_text(shown, cell)
         for value in values:
-            if known is None:
-                # the values users have; "" marks a user without the attribute, not a value
-                known = attribute_codes(model, name)[0].tolist()  # kept, not sorted again
-                blank = bool(known) and known[0] == ""  # sorted: "" first
-                known = known[blank:]
             what = "value {} for user attribute " + repr(name)
             valid = f"valid values of {name!r} are"
-            more = f"; and {NO_VALUE} for the users without one" if blank else ""
+            more = (f"; and {NO_VALUE} for the users without one" if blank else "") + (
+                f"; {hidden}" if hidden else "")
             if value.strip().casefold() == NO_VALUE:
-                resolved.append(_no_value(name, value, known, blank, valid))
+                resolved.append(_no_value(model, name, value, known, blank, valid, hidden))
                 continue
             if value == "" and blank:  # NO_VALUE resolved: resolving a resolved cut is a no-op
                 resolved.append(value)
                 continue
-            if not known:
+            exact = next((v for v in (value, value.strip()) if v and held(model, name, v)),
+                         None)
+            if exact is not None:  # typed as the users file spells it (blanks around aside)
+                resolved.append(exact)
+                continue
+            if not known and not hidden:
                 # not "valid values of 'cinema' are: none", read as a value called none
                 raise InvalidParameterError(
                     f"unknown value {value!r} for user attribute {name!r}: no user has a "
                     f"value of {name!r}" + (f" ({name}={NO_VALUE} selects every user, all "
                                             "without one)" if blank else ""))
+            if not known:  # every value hidden (an email column): none to list or suggest
+                raise InvalidParameterError(
+                    f"unknown value {value!r} for user attribute {name!r}: its {hidden}"
+                    + (f"; {NO_VALUE} names the users without one" if blank else ""))
             try:
                 resolved.append(_resolve(value, known, what, valid, more))
             except InvalidParameterError as e:
-                if name != CITY or (labels := city_labels(model)) is None:
+                if name != CITY or not shown.towns:
                     raise
                 # a city of several regions by its region, as the distribution names it
-                towns = sorted(set(np.unique(labels).tolist()) - {*known, ""})
+                towns = list(shown.towns)
                 try:
                     resolved.append(_resolve(value, towns, what, ""))
                 except InvalidParameterError:
@@ -144,20 +156,26 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
     return out
 
 
-def _no_value(name: str, value: str, known: Sequence[str], blank: bool, valid: str) -> str:
+def _no_value(model: Model, name: str, value: str, known: Sequence[str], blank: bool,
+              valid: str, hidden: str) -> str:
     """``""``, the value of the users without a value of attribute ``name``, for ``value``
     (``NO_VALUE`` in any case); ``InvalidParameterError`` when a user holds a value spelt so
     (which of them is meant is not clear) or when every user has a value (it would select
-    nobody, as a misspelt value would)."""
-    same = [v for v in known if v.strip().casefold() == NO_VALUE]
+    nobody, as a misspelt value would). ``known``: the values a message may name;
+    ``hidden``: what it says of the others."""
+    same = [v for v in known_values(model, name).tolist() if v.strip().casefold() == NO_VALUE]
     if same:
+        # one held by fewer than the minimum cell is not quoted
+        spelt = f"the value {same[0]!r}" if same[0] in known else "a value spelt so"
         raise InvalidParameterError(
-            f"value {value!r} for user attribute {name!r} is ambiguous: some users hold the "
-            f"value {same[0]!r}, and {NO_VALUE} also names the users without a value")
+            f"value {value!r} for user attribute {name!r} is ambiguous: some users hold "
+            f"{spelt}, and {NO_VALUE} also names the users without a value")
     if not blank:
+        listed = f"{valid}: {_listing(value_order(known))}" if known else \
+            "none of its values is listed"
         raise InvalidParameterError(
             f"every user has a value of {name!r}, so {name}={NO_VALUE} selects nobody; "
-            f"{valid}: {_listing(value_order(known))}")
+            f"{listed}" + (f"; {hidden}" if hidden else ""))
     return ""
 
 

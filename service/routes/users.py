@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from recommender.query.catalog import user_attributes as attributes_of
+from recommender.query.attribute_values import user_attributes as attributes_of
 from recommender.query.recommend import recommend_for_watched
 from service.body_cache import recommendations_body
 from service.deps import EngineDep, ServiceDep, SettingsDep

@@ -103,7 +103,8 @@ def test_a_table_spelling_its_regions_otherwise_still_caps_cities_by_name() -> N
                                                            "Springfield": 8}
 
 
-def test_a_town_the_distribution_names_filters_an_audience() -> None:
+def test_a_town_the_distribution_names_filters_an_audience(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """``Springfield (North)``, a place of the distribution, was an unknown value of ``city``
     to ``--filter`` (and ``filter=``, whose schema pattern refused it): one town could not be
     targeted but by ``city=`` and ``region=`` together, which cannot name two towns of two
@@ -115,6 +116,7 @@ def test_a_town_the_distribution_names_filters_an_audience() -> None:
     from recommender.serving.engine import Engine
     from service.schema_limits import vocabulary
 
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "1")  # towns of 6 and 4 users listed, matched
     m = model_with({"a1": 10, "sn": 6, "b1": 10, "ss": 4})
     city = m.user_table.attributes["city"]
     region = m.user_table.attributes["region"]

@@ -12,6 +12,7 @@ from helpers import dense_seen, synthetic_model
 
 from recommender.errors import InvalidParameterError, UnknownFilmError, UnknownGenreError
 from recommender.model.model import Model, Segments
+from recommender.query.attribute_values import user_attributes
 from recommender.query.catalog import (
     film_details,
     film_fields,
@@ -21,7 +22,6 @@ from recommender.query.catalog import (
     segment_labels,
     segment_split,
     segments_table,
-    user_attributes,
 )
 from recommender.query.hints import known_film, title_hint, with_title_hint
 from recommender.query.titles import TitleIndex, title_index
@@ -283,6 +283,8 @@ def test_user_attributes_list_each_value_once_without_a_loop_per_user() -> None:
     model.user_table.attributes = {"city": city.view(_PerUser), "region": region.view(_PerUser)}
     assert user_attributes(model, min_cell=1) == {
         "attributes": {"city": ["A", "B", "S", "S (M)", "S (N)"], "region": ["M", "N"]},
+        "hidden_values": {"city": {"values": 0, "users": 0},
+                          "region": {"values": 0, "users": 0}},
         "without_value": {"city": 1, "region": 2}, "min_cell": 1}
 
 
@@ -293,7 +295,7 @@ def test_user_attributes_are_worked_out_once_per_user_table(
     a second answer, and one of a model derived from events of known users (which shares the
     table), sorts nothing; users new from events (a new table) are counted. Oracle: np.unique
     and the blanks of the columns as written here."""
-    from recommender.query import catalog
+    from recommender.query import attribute_values
     from recommender.serving.overlay import Overlay
 
     model = synthetic_model(n_users=120, n_films=8, seed=4)
@@ -302,12 +304,14 @@ def test_user_attributes_are_worked_out_once_per_user_table(
                "region": np.array(["", "North", "South", "West"])[rng.integers(0, 4, 120)]}
     model.user_table.attributes = dict(columns)
     sorts: list[int] = []
-    real = catalog._distinct
-    monkeypatch.setattr(catalog, "_distinct", lambda c: sorts.append(1) or real(c))
+    real = attribute_values.attribute_codes
+    monkeypatch.setattr(attribute_values, "attribute_codes",
+                        lambda m, n: sorts.append(1) or real(m, n))
 
     def oracle(new: int) -> dict[str, Any]:
         return {"attributes": {n: [v for v in np.unique(c).tolist() if v]
                                for n, c in sorted(columns.items())},
+                "hidden_values": {n: {"values": 0, "users": 0} for n in sorted(columns)},
                 "without_value": {n: int((c == "").sum()) + new
                                   for n, c in sorted(columns.items())}, "min_cell": 1}
 

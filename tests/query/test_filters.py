@@ -85,7 +85,8 @@ def test_an_unknown_attribute_lists_the_known_attributes(model: Model) -> None:
                             "region")
 
 
-def test_ambiguous_and_long_value_lists() -> None:
+def test_ambiguous_and_long_value_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "1")  # every value listed (few users each)
     model = synthetic_model(n_users=60, n_films=5, seed=1)
     attrs = model.user_table.attributes
     n = len(model.users)

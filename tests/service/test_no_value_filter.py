@@ -234,7 +234,7 @@ def test_the_attributes_answer_counts_the_users_without_a_value(
 def test_every_user_with_a_value_counts_zero() -> None:
     """0 users without a value is shown at any minimum cell: an empty cell names nobody, and
     every user with a value is the model's published user count."""
-    from recommender.query.catalog import user_attributes
+    from recommender.query.attribute_values import user_attributes
 
     full = synthetic_model(n_users=60, n_films=10, seed=2)
     columns = full.user_table.attributes
@@ -250,7 +250,7 @@ def test_few_users_with_a_value_hide_the_count_too(min_cell: int) -> None:
     leaves 1 to min_cell - 1 users with one gives their number away, and is hidden too.
     A count of 0 or of every user is shown (the user count is published). Oracle: the
     columns as written here."""
-    from recommender.query.catalog import user_attributes
+    from recommender.query.attribute_values import user_attributes
 
     model = synthetic_model(n_users=8, n_films=5, seed=4)
     columns = {"few": np.array(["", "", "a", "", "", "", "", "b"]),      # 6 without, 2 with
@@ -274,7 +274,7 @@ def test_trained_users_without_a_value_stay_hidden_beside_new_users(trained: int
     value are some but fewer than min_cell, as ``users_without_place`` hides their viewers;
     shown when they are none or enough. Oracle: the region column as written here and the
     12 ids applied."""
-    from recommender.query.catalog import user_attributes
+    from recommender.query.attribute_values import user_attributes
     from recommender.serving.overlay import Overlay
 
     model = synthetic_model(n_users=120, n_films=8, seed=4)

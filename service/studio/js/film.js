@@ -67,14 +67,16 @@ function funnel(summary) {
 
 // how many of an attribute's values the portrait leaves out, and their users in all, as the
 // CLI's summary says it under each attribute ("hidden: 2 gender values (70 users in all)"):
-// the model's values (GET /users/attributes, with the users without one) less those shown,
-// holding the pictured users less the shown counts; "" where the values are not known
+// the model's values (GET /users/attributes: those it lists, those it leaves out as held by
+// fewer than min_cell users, and the users without one) less those shown, holding the
+// pictured users less the shown counts; "" where the values are not known
 function hiddenValues(attr, cells, summary, attributes) {
   const scope = summary.portrait_scope;
   const listed = attributes && attributes.attributes && attributes.attributes[attr];
   if (!listed || !scope || scope.users === undefined || !scope.users) return "";
   const blank = ((attributes.without_value || {})[attr] ?? 1) !== 0;  // null: some, hidden
-  const values = listed.length + (blank && !listed.includes("") ? 1 : 0);
+  const unlisted = ((attributes.hidden_values || {})[attr] || {}).values || 0;
+  const values = listed.length + unlisted + (blank && !listed.includes("") ? 1 : 0);
   const min = summary.min_cell;
   const users = scope.users - cells.reduce((n, c) => n + c.count, 0);
   const why = `each of fewer than ${min} users (or leaving fewer than ${min} outside them) or hidden with one ` +
@@ -255,9 +257,13 @@ function audienceTable(id, name, summary, segments, attributes, params) {
     const attr = at < 0 ? "" : one(v.slice(0, at), Object.keys((attributes && attributes.attributes) || {}));
     // ATTR=(no value) where every user has a value (the menu offers it only where some lack
     // one): "no such value" of it was not true
+    // a value held by fewer than min_cell users is in no list (GET /users/attributes)
+    const unlisted = attr && ((attributes.hidden_values || {})[attr] || {}).values;
     return attr && lower(v.slice(at + 1)) === "(no value)"
       ? `every user of this model has a ${attr}, so none is without one: no attribute filter is used`
-      : "no such attribute value in this model: no attribute filter is used";
+      : unlisted ? `no ${attr} value this model lists (it leaves out ${int(unlisted)} held by fewer than ` +
+        `${int(attributes.min_cell)} users each): no attribute filter is used`
+        : "no such attribute value in this model: no attribute filter is used";
   };
   const state = {
     tier: known("tier", (v) => one(v, RINGS), `no such ring (${RINGS.join(", ")}): all rings are shown`),
