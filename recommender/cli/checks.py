@@ -243,6 +243,18 @@ def attribute_spellings(model: Model, shown: int = 3) -> None:
               "value one way in the users file", file=sys.stderr)
 
 
+def identifying(model: Model) -> None:
+    """Warn of each users-file column where most users hold a value of their own (an email,
+    a phone: ``io.identifying``), with the share, suggesting to leave it out of the file."""
+    from recommender.io.identifying import identifying_columns
+    from recommender.model.min_cell import min_cell_from_env
+
+    table = model.user_table
+    for column in identifying_columns(table, min_cell_from_env()):
+        derived = sorted(d for d, source in table.derived.items() if source == column.name)
+        print(column.warning(derived), file=sys.stderr)
+
+
 def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
     """How many of ``given`` (ids, not in the ``IdMap`` ``known``) equal one of ``known`` once
     leading zeros are dropped from both, and the first three as "'7' for '007'"; None if none."""

@@ -278,7 +278,12 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
                     seconds: float) -> None:
     """What ``train`` prints once the model is saved: tuning, size, warnings."""
     from recommender.cli.catalog_ids import say_coverage, warn_title_breaks
-    from recommender.cli.checks import attribute_spellings, genre_separators, metadata_matches
+    from recommender.cli.checks import (
+        attribute_spellings,
+        genre_separators,
+        identifying,
+        metadata_matches,
+    )
     from recommender.cli.log_ids import odd_log_ids
     from recommender.cli.unread import warn_near_place_columns, warn_shadowed_attributes
     from recommender.io import readers
@@ -345,6 +350,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
     warn_title_breaks(model, [args.films, films_file, Path(args.data) / "movies.csv"])
     genre_separators(model)
     attribute_spellings(model)
+    identifying(model)  # an email column: a value of its own per user
     warn_near_place_columns(model)  # cinmea for cinema: an attribute of its own, unsaid
     warn_shadowed_attributes(model)  # a users file's 'segment': an export's is the engine's
     odd_log_ids(model)

@@ -1,0 +1,61 @@
+"""Users-file columns that single users out: most users hold a value no other user holds.
+
+An email, a phone number or a customer number read from ``users.csv`` is an attribute like
+any other: no portrait, segment or place is made of it, a ``with=`` column of a list carries
+it, and ``GET /users/attributes`` counted (listed, before the minimum cell rule) every value.
+``train`` warns of such a column (``identifying_columns``), naming it and the share of users
+whose value is their own, so that it is left out of the users file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recommender.io.dataset import UserTable
+
+#: the share of the users with a value whose value no other user holds, from which a column
+#: reads as naming users (an email: all; a zip code of a small town's users: many; an age: 0)
+UNIQUE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Identifying:
+    """A column where ``unique`` of the ``users`` with a value hold one no other user holds."""
+
+    name: str
+    unique: int
+    users: int
+
+    @property
+    def share(self) -> float:
+        return self.unique / self.users
+
+    def warning(self, derived: list[str]) -> str:
+        """The ``train`` warning; ``derived``: the attributes worked out from this column."""
+        kept = (f" (the model derives {', '.join(map(repr, derived))} from it: give "
+                f"{'that' if len(derived) == 1 else 'those'} as a column instead)"
+                if derived else "")
+        return (f"warning: users-file column {self.name!r} holds a value of its own for "
+                f"{self.share:.0%} of the users with one ({self.unique:,} of {self.users:,}): "
+                "it reads as an identifier or personal data (an email, a phone number), "
+                "which no portrait, segment or place is made of and which a list's with= "
+                f"columns would carry; leave it out of the users file{kept}")
+
+
+def identifying_columns(table: UserTable, least: int) -> list[Identifying]:
+    """The columns of ``table`` read from the users file (not derived from another) where at
+    least ``UNIQUE_SHARE`` of the users with a value, and at least ``least`` users, hold a
+    value no other user holds; by one ``np.unique`` a column, never a loop per user."""
+    out = []
+    for name in sorted(set(table.attributes) - set(table.derived)):
+        column = np.asarray(table.attributes[name], dtype=str)
+        values = column[column != ""]
+        if not len(values):
+            continue
+        counts = np.unique(values, return_counts=True)[1]
+        unique = int(np.count_nonzero(counts == 1))
+        if unique >= max(least, 1) and unique >= UNIQUE_SHARE * len(values):
+            out.append(Identifying(name, unique, len(values)))
+    return out

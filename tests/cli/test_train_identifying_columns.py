@@ -1,0 +1,67 @@
+"""``train`` warns of a users-file column where most users hold a value of their own (an email,
+a phone number), with the share, suggesting to leave it out of the users file: such a column
+trained without a word, and ``recommender attributes`` then listed every email.
+
+Oracle: pandas over the users.csv trained on (the share of the users with a value whose value
+no other of the model's users holds), not the library's arrays.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import make_demo, run_cli
+
+from recommender.io.dataset import UserTable
+from recommender.io.identifying import identifying_columns
+
+
+def _share(users: pd.DataFrame, column: str) -> tuple[int, int]:
+    """(users whose value no other user holds, users with a value) by pandas."""
+    values = users.loc[users[column] != "", column]
+    return int((values.map(values.value_counts()) == 1).sum()), len(values)
+
+
+def test_train_warns_of_an_email_and_a_phone_column_and_of_no_other(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = make_demo(tmp_path / "data", n_users=200, n_films=40, n_interactions=1_800)
+    users = pd.read_csv(data / "users.csv", dtype=str, keep_default_na=False)
+    n = len(users)
+    users["email"] = [f"viewer{i}@example.com" for i in range(n)]
+    # a phone for 3 users in 5, two households sharing one each
+    phones = np.array([f"+44 7700 {i:06d}" for i in range(n)], dtype=object)
+    phones[np.arange(n) % 5 >= 3] = ""
+    phones[1] = phones[0]
+    phones[6] = phones[5]
+    users["phone"] = phones
+    users.to_csv(data / "users.csv", index=False)
+    code, _, err = run_cli(capsys, "train", "--data", data, "--out", tmp_path / "m", "--no-tune",
+                           "--factors", 4, "--iterations", 2)
+    assert code == 0, err
+    kept = users[users["user_id"].isin(set(pd.read_csv(data / "interactions.csv",
+                                                       dtype=str)["user_id"]))]
+    for column in ("email", "phone"):
+        unique, held = _share(kept, column)
+        assert (f"warning: users-file column {column!r} holds a value of its own for "
+                f"{unique / held:.0%} of the users with one ({unique:,} of {held:,})") in err, err
+        assert "leave it out of the users file" in err
+    # the demo's own columns (age, gender, occupation, city, cinema...) are not warned of
+    warned = set(re.findall(r"users-file column '([^']+)' holds a value of its own", err))
+    assert warned == {"email", "phone"}
+
+
+def test_a_column_a_derived_attribute_comes_from_says_to_give_that_instead() -> None:
+    ids = np.array([f"u{i}" for i in range(40)])
+    zips = np.array([f"{i:05d}" for i in range(40)])
+    table = UserTable(ids, {"zip": zips, "region": np.array(["North"] * 40)},
+                      {"region": "zip"})
+    found = identifying_columns(table, 10)
+    assert [c.name for c in found] == ["zip"]
+    assert "(the model derives 'region' from it: give that as a column instead)" in \
+        found[0].warning(["region"])
+    # fewer users of their own value than the minimum cell: not warned of
+    assert identifying_columns(UserTable(ids[:5], {"zip": zips[:5]}), 10) == []
