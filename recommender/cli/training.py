@@ -277,16 +277,7 @@ def _say_if_live(out: str, version: str, before: Path) -> None:
 def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig, out: Path,
                     seconds: float) -> None:
     """What ``train`` prints once the model is saved: tuning, size, warnings."""
-    from recommender.cli.catalog_ids import say_coverage, warn_title_breaks
-    from recommender.cli.checks import (
-        attribute_spellings,
-        genre_separators,
-        identifying,
-        metadata_matches,
-    )
-    from recommender.cli.log_ids import odd_log_ids
-    from recommender.cli.unread import warn_near_place_columns, warn_shadowed_attributes
-    from recommender.io import readers
+    from recommender.cli.input_warnings import warn_of_inputs
     from recommender.io.text import plural
     from recommender.model import artifact
 
@@ -340,20 +331,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
         print(f"campaign store: {int(events['events']):,} events through sequence "
               f"{events['through_seq']} folded in from {events['store']} (served with that "
               "store, the model skips them)")
-    metadata_matches(model, args.users, args.films)
-    # a dataset folder's own users.csv / films.csv: the same warning when none of its ids match
-    users_file, films_file = readers.folder_metadata(args.data)
-    metadata_matches(model, users_file, films_file, quiet=True, more_films=args.films)
-    # a catalog no file above counts (movies.csv, u.item): its ids against the log's
-    say_coverage(model, str(args.data), line=not args.films and films_file is None,
-                 rowless=films_file is None)
-    warn_title_breaks(model, [args.films, films_file, Path(args.data) / "movies.csv"])
-    genre_separators(model)
-    attribute_spellings(model)
-    identifying(model)  # an email column: a value of its own per user
-    warn_near_place_columns(model)  # cinmea for cinema: an attribute of its own, unsaid
-    warn_shadowed_attributes(model)  # a users file's 'segment': an export's is the engine's
-    odd_log_ids(model)
+    warn_of_inputs(args, model)  # the log, catalog and users files: what may be amiss
     unliked = model.meta.get("films_without_liked")
     if isinstance(unliked, dict):
         n = int(unliked["count"])
