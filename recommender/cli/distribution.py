@@ -263,6 +263,8 @@ def _slate(args: argparse.Namespace) -> int:
                 f"no cinema table (a cinemas.csv in the model folder or its training data, or "
                 f"{CINEMAS_ENV})")
         not_an_input(args.out, cinemas.source)  # the training data's table, read in place
+    else:  # each sent cinema's city from the model's table, as the service gives it
+        cinemas = cinemas.with_cities(_cities(model, args.model, "cinema"))
     slate_films_known(model, args.slate, films)
     if show_progress():  # one solve, silent for long (400 films x 1,667 cinemas: 25 s)
         print(f"sharing {plural(int(cinemas.screens.sum()), 'screen', sep=',')} of "

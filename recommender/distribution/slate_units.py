@@ -6,8 +6,8 @@ SLATE_UNITS: dict[str, str] = {
     "screens": "screens given to the film at the cinema (allocation rows: a pair given "
                "none has no row, so a film's expected_new may pass its rows' sum); at "
                "the top, all the cinemas' screens",
-    "city": "the cinema's city in the cinema table (allocation rows; null: none given, as "
-            "cinemas sent as cinema_id and screens give none)",
+    "city": "the cinema's city in the cinema table, also for cinemas sent as cinema_id and "
+            "screens (allocation rows; null: a cinema the table lacks, or no table)",
     "expected_new": "users of the cinema (their most visited) expected to watch the film "
                     "within the calibration horizon (null: hidden, as for min_cell)",
     "objective": "screens: the total absolute deviation sum |screens - target| over "

@@ -102,6 +102,15 @@ class Cinemas:
                         strict=True))
         return [city.get(c) or None for c in cinema_ids]
 
+    def with_cities(self, table: Cinemas | None) -> Cinemas:
+        """These cinemas (sent as ``cinema_id,screens``, no city) with each one's city from
+        ``table`` (the server's or the model's cinema table), blank where it holds none."""
+        if table is None:
+            return self
+        found = np.asarray([c or "" for c in table.cities_of(self.ids.tolist())], dtype=str)
+        return Cinemas(self.ids, found, self.region, self.screens,
+                       self.seats, self.source)
+
     def column(self, by: str) -> NDArray[np.str_]:
         """Each row's place for ``by``: its id (``cinema``), ``city`` or ``region``."""
         return {CINEMA: self.ids, CITY: self.city, REGION: self.region}[by]

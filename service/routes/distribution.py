@@ -321,8 +321,9 @@ class OpeningFilmScreens(BaseModel):
 
 class SlateScreensRow(BaseModel):
     cinema_id: str
-    city: str | None = Field(None, description="the cinema's city in the cinema table (null: "
-                                               "none given, as cinemas sent in the body)")
+    city: str | None = Field(None, description="the cinema's city in the cinema table, also "
+                                               "for cinemas sent in the body (null: a cinema "
+                                               "the table lacks, or no table)")
     film_id: str
     screens: int = Field(description="screens given to the film at the cinema")
     expected_new: float | None = Field(description="users of the cinema (their most visited) "
@@ -418,13 +419,14 @@ async def slate(body: SlateScreensRequest, engine: EngineDep,
 
 
 def _slate_cinemas(engine: Any, settings: Any, given: list[CinemaScreens] | None) -> Cinemas:
-    """The body's cinemas, else the server's table (503 when it cannot be read, 422 when there
-    is none)."""
+    """The body's cinemas (each one's city from the server's table where it holds it), else
+    the server's table (503 when it cannot be read, 422 when there is none)."""
     if given is not None:
         ids = np.asarray([c.cinema_id for c in given], dtype=str)
         blank = np.full(len(ids), "", dtype=str)
-        return Cinemas(ids, blank, blank, np.asarray([c.screens for c in given], np.int64),
+        sent = Cinemas(ids, blank, blank, np.asarray([c.screens for c in given], np.int64),
                        np.zeros(len(ids), np.int64), "the request body")
+        return sent.with_cities(_cinemas(engine, settings, CINEMA, None))  # their cities
     table = _server_table(engine, settings)
     if table is None:
         raise HTTPException(422, "the server has no cinema table (RECOMMENDER_CINEMAS, or a "

@@ -48,3 +48,30 @@ def test_a_slates_cinemas_show_their_city(watched: Any, served_demo: Any) -> Non
         cinema, city = rows.nth(i).locator("td").all_inner_texts()[:2]
         assert city == cities[cinema], cinema
     watched.assert_clean()
+
+
+def test_pasted_cinemas_show_their_city(watched: Any, served_demo: Any) -> None:
+    """Cinemas pasted as cinema_id,screens showed no city column, though the server's table
+    knows each one's city: the table's city, blank for a cinema it lacks."""
+    cities = _cities(served_demo)
+    known = sorted(cities)[:2]
+    film = api(served_demo, "/films?limit=1")["films"][0]
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    page.fill("#dslate-cinemas-text",
+              "cinema_id,screens\n" + "".join(f"{c},2\n" for c in known) + "zz-none,2\n")
+    page.fill("#dslate-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
+    page.press("#dslate-search", "Enter")
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    head = page.locator("#dslate-cinemas thead th").all_inner_texts()
+    assert head[:2] == ["Cinema", "City"], head
+    rows = page.locator("#dslate-cinemas tbody tr")
+    shown = {}
+    for i in range(rows.count()):
+        cinema, city = rows.nth(i).locator("td").all_inner_texts()[:2]
+        shown[cinema] = city
+    assert {c: shown[c] for c in known} == {c: cities[c] for c in known}, shown
+    assert shown.get("zz-none", "–") in ("–", ""), shown
+    watched.assert_clean()

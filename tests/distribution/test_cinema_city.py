@@ -1,7 +1,7 @@
 """Each cinema's city in a breakdown by cinema and in a slate's allocation rows: the cinema
-table's city column, null where the answer has none (the pool 'other', cinemas sent as
-cinema_id and screens); the HTTP body equals ``distribution --json`` byte for byte. Tables
-showed ids alone ("c045"). Oracle: the cinema table written here."""
+table's city column, also for cinemas sent as cinema_id and screens, null where the table has
+none (the pool 'other', a cinema it lacks); the HTTP body equals ``distribution --json`` byte
+for byte. Tables showed ids alone ("c045"). Oracle: the cinema table written here."""
 
 from __future__ import annotations
 
@@ -64,9 +64,32 @@ def test_a_slates_rows_give_each_cinemas_city(client: TestClient) -> None:
     SlateScreens.model_validate(body)
     assert body["allocation"] and all(r["city"] == CITIES[r["cinema_id"]]
                                       for r in body["allocation"])
-    sent = client.post("/distribution/slate", json={
-        "films": films, "cinemas": [{"cinema_id": "c1", "screens": 3}]}).json()
-    assert sent["allocation"] and all(r["city"] is None for r in sent["allocation"])
+
+
+
+def test_cinemas_sent_in_the_body_get_their_city_from_the_table(
+        client: TestClient, model_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cinemas sent as cinema_id,screens (the Studio's pasted list, the CLI's
+    --screens-per-cinema) showed no city though the server's table gives it: each one's city
+    from the table, null for a cinema it lacks ("c7"); the CLI's --json says the same."""
+    films = [{"film_id": "00003"}, {"film_id": "00002"}]
+    sent = [{"cinema_id": "=c2", "screens": 3}, {"cinema_id": "c7", "screens": 2}]
+    http = client.post("/distribution/slate", json={"films": films, "cinemas": sent})
+    assert http.status_code == 200, http.text
+    body = http.json()
+    SlateScreens.model_validate(body)
+    assert {r["cinema_id"] for r in body["allocation"]} == {"=c2", "c7"}
+    assert all(r["city"] == CITIES.get(r["cinema_id"]) for r in body["allocation"])
+    slate, screens = tmp_path / "slate.csv", tmp_path / "screens.csv"
+    slate.write_text("film_id\n00003\n00002\n")
+    screens.write_text("cinema_id,screens\n=c2,3\nc7,2\n")
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "1")
+    monkeypatch.delenv("RECOMMENDER_CINEMAS", raising=False)
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", slate,
+                         "--screens-per-cinema", screens, "--json")
+    assert code == 0, err
+    assert out == http.content.decode() + "\n"
 
 
 def test_the_text_table_shows_each_cinemas_city(model_dir: Path,
@@ -112,6 +135,9 @@ def test_an_unreadable_table_leaves_the_cities_null_and_says_so(
                                         cinemas=str(bad)))) as c, \
             caplog.at_level(logging.WARNING, logger="recommender.service"):
         http = c.get("/films/00003/distribution?by=cinema")
+        sent = c.post("/distribution/slate", json={  # cinemas sent: null cities, no 503
+            "films": [{"film_id": "00003"}], "cinemas": [{"cinema_id": "c1", "screens": 2}]})
     assert http.status_code == 200 and out == http.content.decode() + "\n"
     assert {r["city"] for r in http.json()["places"]} == {None}
+    assert sent.status_code == 200 and {r["city"] for r in sent.json()["allocation"]} == {None}
     assert any("cinema table is unreadable" in r.getMessage() for r in caplog.records)
