@@ -42,11 +42,13 @@ def _films(found: object, incomplete: list[str]) -> tuple[list[str], dict[str, s
     return ids, titles
 
 
-def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None) -> dict[str, Any]:
+def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None,
+                next_plan_ids: list[str] | None = None) -> dict[str, Any]:
     """``row`` (a ``campaign_plans`` row) as a list entry: id, created, model, rows, films,
     ``titles`` (as its summary recorded them), the summary's ``totals``, ``horizon_days``
     (None: no span in days), ``previous_plan_id`` and ``previous_sent_waves`` (a next wave's
-    plan and the waves of it sent before; None otherwise), ``withdrawn`` and ``incomplete``
+    plan and the waves of it sent before; None otherwise), ``next_plan_ids`` (its next waves,
+    ``withdraw.next_plans_of``), ``withdrawn`` and ``incomplete``
     (the parts of its summary that
     could not be read: "summary" when it is no JSON object, "films[2].film_id", "totals",
     "totals.contacts"...; a figure named so is left out of ``totals``)."""
@@ -80,5 +82,6 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None) -> dict[st
             "model_version": row["model_version"], "rows": row["n_rows"], "films": films,
             "titles": titles, "totals": totals,
             "horizon_days": days if isinstance(days, int | float) else None,
+            "next_plan_ids": list(next_plan_ids or []),
             "withdrawn": withdrawn, "incomplete": incomplete,
             "titles_from_model": []}  # ``query.catalog.name_plan_films`` fills it in

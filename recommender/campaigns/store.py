@@ -339,20 +339,22 @@ class CampaignStore:
 
     def list_plans(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """(number of plans, one page of them, newest first: ``plan_list.listed_plan``'s
-        entries: id, created, model, rows, films, titles, totals, ``horizon_days``, ``withdrawn``
-        and ``incomplete``, the parts of a damaged summary that could not be read)."""
+        entries: id, created, model, rows, films, titles, totals, ``horizon_days``, ``withdrawn``,
+        ``next_plan_ids`` and ``incomplete``, the parts of a damaged summary not read)."""
         if not (1 <= limit <= 2**31 - 1 and 0 <= offset <= 2**31 - 1):
             raise InvalidParameterError(f"limit must be in [1, {2**31 - 1}] and offset in "
                                         f"[0, {2**31 - 1}], got limit {limit}, offset {offset}")
         with self.engine.connect() as conn:
             total = int(conn.execute(sa.select(sa.func.count()).select_from(plans)).scalar_one())
-            result = conn.execute(sa.select(plans).order_by(
-                plans.c.created.desc(), plans.c.plan_id).limit(limit).offset(offset))
-            listed = list(result.mappings())
-            gone = withdrawn_records(conn, [str(r["plan_id"]) for r in listed])
-        from recommender.campaigns.plan_list import listed_plan  # a damaged one: what is read
+            listed = list(conn.execute(sa.select(plans).order_by(
+                plans.c.created.desc(), plans.c.plan_id).limit(limit).offset(offset)).mappings())
+            from recommender.campaigns.plan_list import listed_plan  # damaged: what is read
+            from recommender.campaigns.withdraw import next_plans_of
 
-        return total, [listed_plan(r, gone.get(str(r["plan_id"]))) for r in listed]
+            ids = [str(r["plan_id"]) for r in listed]
+            gone, later = withdrawn_records(conn, ids), next_plans_of(conn, ids)
+        return total, [listed_plan(r, gone.get(i), later.get(i, [])) for r, i in zip(
+            listed, ids, strict=True)]
 
     def summary(self, plan_id: str) -> dict[str, Any]:
         """A stored plan's summary; ``UnknownPlanError`` when there is none (none holds a NUL

@@ -25,6 +25,7 @@ same moment is either before it (and the withdrawal refused for it) or refused a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,6 +96,24 @@ def next_wave_of(conn: sa.Connection, plan_id: str) -> tuple[str, int] | None:
         ~sa.exists().where(w.plan_id == c.plan_id, w.sent_waves == 0))
         .order_by(c.sent_waves.desc(), c.plan_id).limit(1)).first()
     return None if row is None else (str(row[0]), int(row[1]))
+
+
+def next_plans_of(conn: sa.Connection, plan_ids: Sequence[str]) -> dict[str, list[str]]:
+    """``{plan: its next waves}`` for the plans among ``plan_ids`` that have any, by the rule
+    of ``next_wave_of`` (those withdrawn before any send left out) and in its order (the most
+    ``sent_waves`` first, then by plan id: the first is ``next_wave_of``'s), in one query per
+    500 plans (a page of ``GET /campaigns``)."""
+    from recommender.campaigns.events import plan_links
+
+    c, w = plan_links.c, withdrawals.c
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(plan_ids), 500):
+        for up, plan in conn.execute(sa.select(c.previous_plan_id, c.plan_id).where(
+                c.previous_plan_id.in_(list(plan_ids[start:start + 500])),
+                ~sa.exists().where(w.plan_id == c.plan_id, w.sent_waves == 0))
+                .order_by(c.previous_plan_id, c.sent_waves.desc(), c.plan_id)):
+            found.setdefault(str(up), []).append(str(plan))
+    return found
 
 
 def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, Any]:

@@ -220,15 +220,17 @@ class PlanList(BaseModel):
     total: int = Field(description="plans stored, over all pages")
     plans: list[dict[str, Any]] = Field(description=(
         "newest first; each plan's ``titles`` maps its film ids to the titles it was planned "
-        "with; a plan stored before plans recorded them has the served model's ('' for a film "
-        "it does not know), those films listed in ``titles_from_model``; ``horizon_days`` is "
-        "the span in days its ``totals.expected_conversions`` cover (null: the model's "
-        "calibration has no span in days); a next wave's ``previous_plan_id`` names the plan "
-        "it continues, after ``previous_sent_waves`` of its waves (both null for a campaign's "
-        "first plan); ``withdrawn`` is null, or {sent_waves, at, via} once the plan was "
-        "withdrawn; ``incomplete`` names the parts of a damaged stored summary that could not "
-        "be read (\"summary\", \"films[0].film_id\", \"totals\", \"totals.contacts\"...; [] for "
-        "a whole one): the plan is listed without them"))
+        "with; a plan stored before plans recorded them has the served model's ('' for a film it "
+        "does not know), those films listed in ``titles_from_model``; ``horizon_days`` is the "
+        "span in days its ``totals.expected_conversions`` cover (null: the model's calibration "
+        "has no span in days); a next wave's ``previous_plan_id`` names the plan it continues, "
+        "after ``previous_sent_waves`` of its waves (both null for a campaign's first plan); "
+        "``next_plan_ids`` lists the ids of the plans that continue it, its next waves on any "
+        "page but those withdrawn before any wave was sent (none: []), the one of most waves sent "
+        "first; ``withdrawn`` is null, or {sent_waves, at, via} once the plan was withdrawn; "
+        "``incomplete`` names the parts of a damaged stored summary that could not be read "
+        "(\"summary\", \"films[0].film_id\", \"totals\", \"totals.contacts\"...; [] for a "
+        "whole one): the plan is listed without them"))
 
 
 class WithdrawRequest(BaseModel):

@@ -286,15 +286,16 @@ const LIST_PAGE = 100;
 
 /** A listed plan's place in its campaign (the list showed a next wave's contacts beside its
     plan's like two campaigns): the plan it continues (a link, after which of its waves), and
-    the next waves of it listed on this page. */
-function chainMark(row, plans) {
+    its next waves as the server names them (next_plan_ids: on any page, none withdrawn
+    before a send; the list saw this page's alone, and counted those). */
+function chainMark(row) {
   const link = (id) => h("a", { href: `#/campaigns/${encodeURIComponent(id)}` }, id);
   const up = row.previous_plan_id, n = row.previous_sent_waves;
-  const down = plans.filter((p) => p.previous_plan_id === row.plan_id && p.plan_id !== row.plan_id);
+  const down = (row.next_plan_ids || []).filter((p) => p !== row.plan_id);
   if (!up && !down.length) return "";
   return h("span", { class: "note plan-chain" },
     up ? [" (next wave of ", link(up), n ? `, after its ${n === 1 ? "wave 1" : `waves 1–${n}`}: the same campaign` : ": the same campaign", ")"] : "",
-    down.length ? [" (continued in ", ...down.flatMap((p, i) => [i ? ", " : "", link(p.plan_id)]), ")"] : "");
+    down.length ? [" (continued in ", ...down.flatMap((p, i) => [i ? ", " : "", link(p)]), ")"] : "");
 }
 
 export async function campaigns(view, rest, params) {
@@ -328,7 +329,7 @@ export async function campaigns(view, rest, params) {
       // partial (a plan of no films and 0 contacts looked whole)
       { key: "plan_id", label: "Plan", format: (v, row) => [h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v),
         (row.incomplete || []).length ? h("span", { class: "warning plan-incomplete" },
-          ` (incomplete: ${row.incomplete.join(", ")})`) : "", chainMark(row, body.plans)] },
+          ` (incomplete: ${row.incomplete.join(", ")})`) : "", chainMark(row)] },
       { key: "created", label: "Created" },
       { key: "films", label: "Films", wrap: true, format: (v, row) => (v || []).map((f) => {
         const title = row.titles && row.titles[f];
