@@ -41,6 +41,7 @@ from recommender.campaigns.store import (
 from recommender.errors import InvalidParameterError, NothingToReportError, PlansClashError
 
 MAX_SENT_WAVES = MAX_WAVES  # no plan has more waves
+MAX_CHAIN = 50  # earlier plans a summary lists (``earlier_plans``)
 
 
 class WithdrawnPlanError(PlansClashError):
@@ -193,6 +194,29 @@ def previous_plan(conn: sa.Connection, plan_id: str) -> str | None:
     return None if up is None else str(up)
 
 
+def earlier_plans(conn: sa.Connection, plan_id: str) -> tuple[list[dict[str, Any]], bool]:
+    """The plans ``plan_id`` continues, the nearest first, each ``{"plan_id", "sent_waves"}``
+    (its waves sent when the plan after it in the chain was planned), at most ``MAX_CHAIN``
+    (a chain has a plan per wave sent), read link by link; and whether the chain goes on past
+    them (more, or a link back to a plan of it)."""
+    from recommender.campaigns.events import plan_links
+
+    c = plan_links.c
+    chain: list[dict[str, Any]] = []
+    seen, at = {plan_id}, plan_id
+    for _ in range(MAX_CHAIN + 1):
+        link = conn.execute(sa.select(c.previous_plan_id, c.sent_waves).where(
+            c.plan_id == at)).first()
+        if link is None:
+            return chain, False
+        if str(link[0]) in seen or len(chain) == MAX_CHAIN:
+            break
+        at = str(link[0])
+        seen.add(at)
+        chain.append({"plan_id": at, "sent_waves": int(link[1])})
+    return chain, True
+
+
 def next_waves(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
     """The next waves planned after ``plan_id``, each ``{"plan_id", "sent_waves"`` (of
     ``plan_id``'s waves, when it was planned), ``"withdrawn"`` (its record, or None)``}``, the
@@ -208,12 +232,16 @@ def next_waves(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
 
 def shown_summary(store: CampaignStore, plan_id: str) -> dict[str, Any]:
     """A stored plan's summary as ``GET /campaigns/{plan_id}`` and ``campaign show`` give it:
-    the stored one (``UnknownPlanError`` for none) with its ``next_waves`` and its recorded
+    the stored one (``UnknownPlanError`` for none) with its ``next_waves``, the earlier plans
+    of its ``chain`` (``earlier_plans``; ``chain_cut``: more than those) and its recorded
     ``wave_sends`` (``wave_sends.listed_sends``: the send times its report counts from)."""
     from recommender.campaigns.wave_sends import listed_sends
 
-    return {**store.summary(plan_id), "next_waves": next_waves(store, plan_id),
-            "wave_sends": listed_sends(store, plan_id)}
+    summary = store.summary(plan_id)  # first: an unknown id (one with a NUL) is refused
+    with store.engine.connect() as conn:
+        chain, cut = earlier_plans(conn, plan_id)
+    return {**summary, "next_waves": next_waves(store, plan_id), "chain": chain,
+            "chain_cut": cut, "wave_sends": listed_sends(store, plan_id)}
 
 
 def refuse_below_sends(conn: sa.Connection, plan_id: str, sent_waves: int, name: str

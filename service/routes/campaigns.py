@@ -191,29 +191,20 @@ class PlanRequest(BaseModel):
 
 class PlanCreated(BaseModel):
     plan_id: str
-    summary: dict[str, Any] = Field(description="per film and total: contacts, control, "
-                                                "expected conversions, dual price, and a film's "
-                                                "note when nothing fitted orders its contacts "
-                                                "(null otherwise; absent from plans stored "
-                                                "before it); the naive plan; the LP bound and "
-                                                "gap; units; plan_notes: each film "
-                                                "planned without a control group or in "
-                                                "fewer waves than asked, and why (absent "
-                                                "when none); for a next wave, a warning "
-                                                "when the plan already has one (each plans "
-                                                "the same remaining budget); "
-                                                "``withdrawn`` ({sent_waves, at, via}) once "
-                                                "the plan was withdrawn (POST "
-                                                "/campaigns/{plan_id}/withdraw), absent before; "
-                                                "from GET /campaigns/{plan_id}, "
-                                                "``next_waves``: each next wave planned after "
-                                                "it ({plan_id, sent_waves, withdrawn}), the "
-                                                "most waves sent first, and ``wave_sends``: "
-                                                "each recorded send ({wave, sent_at (unix "
-                                                "seconds), sent_at_utc, recorded_at (both "
-                                                "ISO 8601 in UTC, 2024-03-21T09:00:00Z)}), "
-                                                "by wave (POST "
-                                                "/campaigns/{plan_id}/waves/{wave}/sent)")
+    summary: dict[str, Any] = Field(description=(
+        "per film and total: contacts, control, expected conversions, dual price, and a film's "
+        "note when nothing fitted orders its contacts (null otherwise; absent from plans stored "
+        "before it); the naive plan; the LP bound and gap; units; plan_notes: each film planned "
+        "without a control group or in fewer waves than asked, and why (absent when none); for a "
+        "next wave, a warning when the plan already has one (each plans the same remaining "
+        "budget); ``withdrawn`` ({sent_waves, at, via}) once the plan was withdrawn (POST "
+        "/campaigns/{plan_id}/withdraw), absent before; from GET /campaigns/{plan_id}, "
+        "``next_waves``: each next wave planned after it ({plan_id, sent_waves, withdrawn}), the "
+        "most waves sent first, ``chain``: the earlier plans it continues, the nearest first "
+        "({plan_id, sent_waves: its waves sent when the next plan of the chain was planned}; at "
+        "most 50, ``chain_cut`` true when there are more), and ``wave_sends``: each recorded send "
+        "({wave, sent_at (unix seconds), sent_at_utc, recorded_at (both ISO 8601 in UTC, "
+        "2024-03-21T09:00:00Z)}), by wave (POST /campaigns/{plan_id}/waves/{wave}/sent)"))
 
 
 class PlanList(BaseModel):

@@ -63,7 +63,8 @@ def test_plan_list_summary_and_csv(client: TestClient, model_dir: Path, tmp_path
         f"/films/{quote(f['film_id'], safe='')}").json()["title"] for f in FILMS}
     # the stored summary, with the plan's next waves (none yet)
     assert client.get(f"/campaigns/{plan_id}").json() == {
-        "plan_id": plan_id, "summary": {**summary, "next_waves": [], "wave_sends": []}}
+        "plan_id": plan_id, "summary": {**summary, "next_waves": [], "chain": [],
+                                        "chain_cut": False, "wave_sends": []}}
     csv = client.get(f"/campaigns/{plan_id}/plan.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     # the library's plan for the same request, with the same id: the same bytes

@@ -1,32 +1,21 @@
 // A campaign's chain of plans: a next wave names the plan it continues and the campaign's wave numbers, a plan its next waves.
 
-import { getJson } from "./api.js";
 import { h } from "./ui.js";
-
-const MAX_CHAIN = 50;  // plans read up a chain at most (a chain has a plan per wave sent)
 
 const link = (id) => h("a", { href: `#/campaigns/${encodeURIComponent(id)}` }, id);
 const span = (a, b) => (a === b ? `wave ${a}` : `waves ${a}–${b}`);
 
 /** The campaign's waves before ``summary``'s plan (the sent waves each plan up its chain was
-    continued after) and the chain's first plan, read up through GET /campaigns/{id} from its
-    ``previous_plan_id``; null for a plan that continues none. A plan that cannot be read
-    stops the walk: ``known`` false, the count a lower bound. */
-export async function chainAbove(summary) {
+    continued after) and the chain's first plan, from GET /campaigns/{id}'s ``chain`` (its
+    earlier plans, the nearest first; the page read each one, a request per level); null for
+    a plan that continues none. A chain the server cut (``chain_cut``: more than it lists)
+    gives ``known`` false, the count a lower bound. */
+export function chainAbove(summary) {
   if (!summary || !summary.previous_plan_id) return null;
-  let before = 0, first = summary.previous_plan_id, up = summary, known = true;
-  const seen = new Set();
-  for (let i = 0; i < MAX_CHAIN && up && up.previous_plan_id && !seen.has(up.previous_plan_id); i += 1) {
-    before += Number(up.sent_waves) || 0;
-    first = up.previous_plan_id;
-    seen.add(first);
-    try {
-      const read = await getJson(`/campaigns/${encodeURIComponent(first)}`);
-      up = read && read.plan_id === first ? read.summary : null;
-    } catch { up = null; }
-    if (!up) known = false;
-  }
-  return { before, first, known };
+  const chain = Array.isArray(summary.chain) ? summary.chain : [];
+  if (!chain.length) return { before: Number(summary.sent_waves) || 0, first: summary.previous_plan_id, known: false };
+  const before = chain.reduce((n, p) => n + (Number(p.sent_waves) || 0), 0);
+  return { before, first: chain[chain.length - 1].plan_id, known: !summary.chain_cut };
 }
 
 /** The page's paragraph on the chain (#campaign-chain): the plan this next wave continues

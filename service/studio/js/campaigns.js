@@ -41,7 +41,7 @@ async function detail(view, planId, params) {
   if (!plan || plan.plan_id !== planId || !plan.summary) { unknown(); return; }
   // a next wave names the plan it continues, and the campaign's numbers of its waves (its
   // waves were numbered from 1 without a word, as if a campaign of their own)
-  const above = await chainAbove(plan.summary);
+  const above = chainAbove(plan.summary);
   // no live region here (a report's tables were read out at each change): the page's status
   // region says each answer (announce), errors are said by their role=alert boxes
   const out = h("div", { id: "next-wave-out" });
