@@ -9,7 +9,7 @@ import { overview, overviewError } from "./overview.js";
 import { plan } from "./plan.js";
 import { search } from "./search.js";
 import { userPage } from "./user.js";
-import { h, errorBox, int, announce, announcedSoFar, hush } from "./ui.js";
+import { h, errorBox, int, announce, announcedSoFar, hush, reloadPage } from "./ui.js";
 
 // Screens beyond the four above: name -> render(view, rest, params).
 const extraRoutes = new Map([
@@ -165,7 +165,7 @@ async function route() {
     else if (extraRoutes.has(name)) await extraRoutes.get(name)(view, rest, params);
     else view.replaceChildren(h("h1", {}, "Not found"), errorBox(`no studio page “${name}”`));
   } catch (e) {
-    view.replaceChildren(errorBox(e));
+    view.replaceChildren(errorBox(e, reloadPage));
   }
   // a key just saved: the page drawn takes the focus at its heading, unless the user put it
   // somewhere meanwhile (the page's own field: Find a film's title box)

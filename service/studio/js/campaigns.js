@@ -9,7 +9,7 @@ import { chainAbove, chainParagraph } from "./campaign_chain.js";
 import { offerWrites } from "./writes.js";
 import { h, int, num, days, section, table, errorBox, sentence,
   ignoredSettings, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
-  announce } from "./ui.js";
+  announce, reloadPage } from "./ui.js";
 
 /** A campaign that cannot be shown: a heading and the way back to the list (an unknown id
     showed only "Something went wrong: unknown plan_id"), as the film page does. */
@@ -21,7 +21,7 @@ function campaignError(view, planId, e) {
     return;
   }
   view.replaceChildren(h("h1", {}, e.status === 401 || e.status === 403 ? "A key is needed"
-    : "The campaign could not be shown"), errorBox(e), h("p", {}, back, "."));
+    : "The campaign could not be shown"), errorBox(e, reloadPage), h("p", {}, back, "."));
 }
 
 async function detail(view, planId, params) {
@@ -166,7 +166,7 @@ async function detail(view, planId, params) {
     shownReport = report instanceof Error ? null : report;
     sayAssumed();
     sayWindow();
-    reportBox.replaceChildren(report instanceof Error ? errorBox(report)
+    reportBox.replaceChildren(report instanceof Error ? errorBox(report, () => loadReport(given, fromBox, follow))
       : reportView(report, plan.summary.next_waves || []));
     reportBox.style.minHeight = "";
     waitForSent();
@@ -218,7 +218,7 @@ async function detail(view, planId, params) {
       // not from a page left while it was planned: it took the user from the page they went to
       if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) {
-      out.replaceChildren(errorBox(e));
+      out.replaceChildren(errorBox(e, () => next.click()));
       // refused (a next wave planned meanwhile elsewhere holds the pairs: 409): the plan is
       // read again, so the page names the next waves it now has
       getJson(`/campaigns/${encodeURIComponent(planId)}`).then((again) => {
@@ -312,7 +312,7 @@ export async function campaigns(view, rest, params) {
     body = await getJson(`/campaigns${query({ limit: LIST_PAGE, offset })}`);
   } catch (e) {  // said under the page's heading (a store down or a key left only the error)
     view.replaceChildren(h("h1", {}, e.status === 401 || e.status === 403 ? "A key is needed" : "Campaigns"),
-      errorBox(e));
+      errorBox(e, reloadPage));
     return;
   }
   const page = (o) => { location.hash = `#/campaigns${query({ offset: o || "" })}`; };

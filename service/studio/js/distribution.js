@@ -203,7 +203,7 @@ export function distributionSection(id, params) {
       focusInto(out, going);
       if (changed && out.isConnected) announce(demandSaid("Demand", body));
     } catch (e) {
-      if (mine === seq) out.replaceChildren(errorBox(e));
+      if (mine === seq) out.replaceChildren(errorBox(e, () => load()));
     }
   }
   by.addEventListener("change", () => load(true));

@@ -4,7 +4,7 @@ import { download, filmPath, getJson, query, serverLimitsWithin, setHashParams }
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName,
   linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,
-  sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn } from "./ui.js";
+  sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn, reloadPage } from "./ui.js";
 import { namePart } from "./files.js";
 
 const PAGE = 25;
@@ -337,7 +337,7 @@ function audienceTable(id, name, summary, segments, attributes, params) {
             dlStatus.textContent = `Downloaded ${name}.`;
           } catch (e) {
             dlStatus.textContent = "";
-            dlError.replaceChildren(errorBox(e));
+            dlError.replaceChildren(errorBox(e, () => button.click()));
           } finally { release(); }
         } }, label);
         return button;
@@ -413,7 +413,7 @@ export async function film(view, id, params) {
     h("div", { class: "grid" }, ...splits(summary, segs.segments, attrs)),
     extras,
     distributionSection(id, params),
-    sim.error ? section("Comparable films", errorBox(sim.error)) : similar(sim.body),
+    sim.error ? section("Comparable films", errorBox(sim.error, reloadPage)) : similar(sim.body),
     audienceTable(id, heading, summary, segs.segments, attrs, params));
   return extras;
 }
@@ -426,7 +426,7 @@ export function filmError(view, id, e) {
   // only a 404 says the film does not exist: an engine out of reach or a store, limit or
   // server error is not "not found" (the page read "Film not found" for a film that exists)
   if (e.status !== 404) {
-    view.replaceChildren(h("h1", {}, "The film could not be shown"), errorBox(e));
+    view.replaceChildren(h("h1", {}, "The film could not be shown"), errorBox(e, reloadPage));
     return;
   }
   view.replaceChildren(h("h1", {}, "Film not found"),

@@ -1,7 +1,7 @@
 // Overview: the served model and its segments.
 
 import { getJson } from "./api.js";
-import { h, int, pct, lift, section, table, errorBox, filmName } from "./ui.js";
+import { h, int, pct, lift, section, table, errorBox, filmName, reloadPage } from "./ui.js";
 
 export async function overview(view) {
   const [health, segs] = await Promise.all([getJson("/health"), getJson("/segments")]);
@@ -68,7 +68,7 @@ export async function overview(view) {
 }
 
 export function overviewError(view, e) {
-  view.replaceChildren(h("h1", {}, "Overview"), errorBox(e));
+  view.replaceChildren(h("h1", {}, "Overview"), errorBox(e, reloadPage));
 }
 
 /** The training data's file or folder name, without the server's path to it (a marketer

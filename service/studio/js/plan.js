@@ -134,7 +134,7 @@ export function planSummary(planId, summary) {
         try {
           await download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`);
         } catch (err) {  // one error under the button, not one more per failed click
-          const box = errorBox(err);
+          const box = errorBox(err, () => button.click());
           box.classList.add("download-error");
           if (button.nextElementSibling?.classList.contains("download-error")) button.nextElementSibling.replaceWith(box);
           else button.after(box);

@@ -229,7 +229,7 @@ export function filmPicker(find, found, onPick) {
       const first = found.querySelector("button");
       if (pickOnAnswer && first && ambiguous < 2) first.click();
       pickOnAnswer = false;
-    } catch (e) { if (mine === seq) { pickOnAnswer = false; found.replaceChildren(h("li", {}, errorBox(e))); } }
+    } catch (e) { if (mine === seq) { pickOnAnswer = false; found.replaceChildren(h("li", {}, errorBox(e, () => lookUp(++seq)))); } }
   }
   // Enter picks the first film found for what is typed (at once, if its list is not drawn
   // yet: a quick Enter did nothing, or took a film of an earlier prefix); it never submits

@@ -201,9 +201,10 @@ export function loading(what) {
     server's "did you mean '42'?" read "?."). */
 export const sentence = (text) => (/[.?!]$/.test(String(text)) ? String(text) : `${text}.`);
 
-// an engine out of reach (no answer at all, status 0) offers "Try again": ``retry``, else the
-// nearest box around the error with a ``retry`` of its own (a search's results, a film's
-// audience), else its section's form submitted again, else the page drawn again
+// an engine out of reach (no answer at all, status 0) offers "Try again": ``retry`` (the
+// function whose request failed, run again), else the nearest box around the error with a
+// ``retry`` of its own (a search's results, a film's audience, a form's answer box: that form
+// submitted again), else none: it submitted the section's first form, whatever had failed
 // a request the server refused for its key (401: the key dialog opens over the page) says
 // what the dialog asks, not the server's "a read key is required ... RECOMMENDER_READ_KEYS"
 // as "Something went wrong" (with a wrong key it said "required" beside a dialog saying
@@ -221,20 +222,25 @@ export function errorBox(error, retry = null) {
   const box = h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
     error && error.message ? error.message : String(error));
   if (error && error.status === 0) {
-    box.append(" ", h("button", { type: "button", class: "retry", onclick: () => (retry || retryOf(box))() },
-      "Try again"));
+    const again = h("button", { type: "button", class: "retry", onclick: () => (retry || retryOf(box))?.() },
+      "Try again");
+    box.append(" ", again);
+    // once placed (the callers place it at once): no box around it can retry, no button
+    if (!retry) queueMicrotask(() => { if (!retryOf(box)) again.remove(); });
   }
   return box;
 }
 
+/** The ``retry`` of the nearest box around ``box``, or null. */
 function retryOf(box) {
   for (let at = box.parentElement; at; at = at.parentElement) {
     if (typeof at.retry === "function") return at.retry;
   }
-  const form = box.closest("section")?.querySelector("form");
-  if (form) return () => form.requestSubmit();
-  return () => window.dispatchEvent(new CustomEvent("studio:retry"));
+  return null;
 }
+
+/** A page's own load tried again (its "Try again" where the page could not be drawn). */
+export const reloadPage = () => window.dispatchEvent(new CustomEvent("studio:retry"));
 
 /** A form whose submit runs `run(event, latest)`; when the browser refuses a field (out of
     range, empty where required), the previous answer in `out` is taken away, so it is not
@@ -247,6 +253,8 @@ export function answerForm(run, out, ...children) {
     const mine = ++seq;
     return run(e, () => mine === seq);
   } }, ...children);
+  // "Try again" in its answer box submits this form again (not the section's first form)
+  if (typeof out.retry !== "function") out.retry = () => form.requestSubmit();
   form.addEventListener("invalid", () => {
     seq++;
     out.replaceChildren(h("p", { class: "warning" },
