@@ -105,10 +105,14 @@ export function waitedFor(promise) {
   return promise.finally(() => { waiting.delete(mine); waitNote(); });
 }
 
-async function send(path, options = {}) {
+// ``background``: a request no page waits on (the footer's /health, the limits' ask a page
+// stops waiting for after LIMITS_WAIT_MS): not counted by the "still waiting" note, which a
+// hanging one kept on every page
+async function send(path, { background = false, ...options } = {}) {
   let response;
   try {
-    response = await waitedFor(fetch(path, { ...options, headers: headers(options.headers) }));
+    const asked = fetch(path, { ...options, headers: headers(options.headers) });
+    response = await (background ? asked : waitedFor(asked));
   } catch (e) {
     throw new ApiError(0, `the engine could not be reached (${e.message})`);
   }
@@ -167,8 +171,9 @@ const answered = (body, response) => {
 /** The model version the answer ``body`` (from getJson or postJson) came from, or "". */
 export const answeredBy = (body) => versions.get(body) || "";
 
-export async function getJson(path) {
-  const r = await send(path);
+/** GET ``path``'s JSON; ``background``: see ``send``. */
+export async function getJson(path, { background = false } = {}) {
+  const r = await send(path, { background });
   return answered(await r.json(), r);
 }
 
@@ -184,7 +189,7 @@ let knownMaxK = null;
 let healthModel = null;  // /health's model as the limits' ask gave it (null: not shown)
 export function serverLimits() {
   if (!limits) {
-    limits = getJson("/health").then((body) => {
+    limits = getJson("/health", { background: true }).then((body) => {
       healthModel = body.model || null;
       const got = body.limits || {};
       const most = got.max_k ?? null;

@@ -84,7 +84,7 @@ async function sourceLine() {
   const mine = ++lineAsked;
   let m = null;
   let failed = "";
-  try { m = (await getJson("/health")).model; } catch (e) {
+  try { m = (await getJson("/health", { background: true })).model; } catch (e) {
     // a key the server does not hold is a 401 on /health too (the key dialog opens)
     failed = e.status === 0 ? "the engine could not be reached just now"
       : e.status === 401 ? "the engine refused the key in use (enter another with the “API key” button)"

@@ -176,7 +176,7 @@ export function sendSection(planId, summary, recorded) {
     }
   });
   // the store refuses writes (a standby, a read-only disk): no form to fail
-  getJson("/health").then((health) => {
+  getJson("/health", { background: true }).then((health) => {
     const state = health && health.campaign_store;
     if (!NO_WRITES.has(state)) return;
     form.replaceChildren(h("p", { class: "note", id: "send-read-only" },
