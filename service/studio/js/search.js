@@ -135,6 +135,7 @@ export function search(view, params) {
     if (e.key !== "Enter" || e.isComposing || !q.value.trim()) return;
     e.preventDefault();
     clearTimeout(timer);
+    offset = 0;  // a search anew, from its first page (on a later page it redrew that page)
     run(true);
   });
   // a genre is a whole word, not a prefix: searched when it is complete (Enter, or leaving
@@ -142,7 +143,7 @@ export function search(view, params) {
   genre.addEventListener("change", later);
   view.replaceChildren(
     h("h1", {}, "Find a film"),
-    h("form", { class: "row", role: "search", onsubmit: (e) => { e.preventDefault(); run(); } },
+    h("form", { class: "row", role: "search", onsubmit: (e) => { e.preventDefault(); offset = 0; run(); } },
       h("label", { for: "q" }, "Title"), q, h("label", { for: "genre" }, "Genre"), genre),
     genreSaid, results);
   q.focus();
