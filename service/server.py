@@ -351,7 +351,7 @@ def check_at_start(settings: Any) -> None:
         return InvalidParameterError(f"refused setting: RECOMMENDER_{name}: {why}")
 
     if not settings.store and settings.model_path:
-        from service.routes.campaigns import store_beside
+        from recommender.campaigns.default_store import store_beside
 
         target, linked = store_beside(settings.model_path)
         if linked is not None:  # an empty store would hide its plans and events

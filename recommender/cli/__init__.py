@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from recommender.cli.answer_store import STORE_HELP
 from recommender.cli.answers import add_answer_commands
 from recommender.cli.campaigns import add_campaign_commands
 from recommender.cli.checks import decimal, refuse_undecodable
 from recommender.cli.commands import (
-    STORE_HELP,
     _int_at_least,
     _offset,
     _positive_int,

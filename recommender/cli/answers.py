@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from recommender.cli.answer_store import STORE_HELP
 from recommender.cli.commands import (
-    STORE_HELP,
     _offset,
     _positive_int,
     answer_model,

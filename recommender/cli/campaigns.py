@@ -223,10 +223,16 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any) -
                   file=sys.stderr)
             plan = replan()
     said = show_summary(plan.plan_id, plan.summary, bool(args.json))
-    where = f"; stored in {store.url}" if store is not None else \
-        " (not stored: pass --store URL or set RECOMMENDER_STORE)"
+    where = f"; stored in {store.url}" if store is not None else " (not stored)"
     hidden = " (user ids pseudonymised)" if key is not None else ""
     print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}{hidden}{where}", file=said)
+    if store is None:  # the service's reports, next waves and opt-outs know nothing of it
+        from recommender.campaigns.default_store import default_store
+
+        beside = default_store(args.model)
+        print(f"note: plan {plan.plan_id} is not in the campaign store that `serve "
+              f"{args.model}` reads ({beside}, without RECOMMENDER_STORE): plan with --store "
+              f"{beside} (or the service's RECOMMENDER_STORE) to store it", file=sys.stderr)
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from recommender.cli.answer_store import answer_model
 from recommender.cli.printing import (
     AUDIENCE_SCORE,
     audiences_written,
@@ -100,34 +101,6 @@ def _load_model(path: str) -> Model:
     from recommender.model import artifact
 
     return artifact.load(path)
-
-
-STORE_HELP = ("campaign store URL or SQLite file whose events the answer includes, as the "
-              "service's does (default: $RECOMMENDER_STORE; none: the model as trained)")
-
-
-def answer_model(args: argparse.Namespace) -> Model:
-    """The model an answer is computed on: ``args.model`` with the events of the campaign
-    store (``--store``, else ``RECOMMENDER_STORE``) recorded after its training applied, as
-    the service applies them, so that ``--json`` prints the service's body. A store named by
-    the environment only that does not exist yet holds no event: the model as trained."""
-    model = _load_model(args.model)
-    given = getattr(args, "store", None)
-    target = given or os.environ.get("RECOMMENDER_STORE")
-    if not target:
-        return model
-    from recommender.campaigns.next_wave import refreshed_model
-    from recommender.cli.stores import _store, missing_sqlite
-
-    if not given and missing_sqlite(target) is not None:
-        return model  # $RECOMMENDER_STORE's SQLite file is not there yet: no event
-    # any other failure is said (a store that cannot be read is not "no events"); a reader
-    # neither migrates the store nor takes its write lock
-    store = _store(argparse.Namespace(store=target), create=False, read_only=True)
-    try:
-        return refreshed_model(model, store)
-    finally:
-        store.close()
 
 
 def add_pseudonym_options(parser: argparse.ArgumentParser) -> None:
@@ -276,18 +249,18 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                 f"{', '.join(cuts)} {'works' if len(cuts) == 1 else 'work'} with --engine "
                 "local only (the Spark export writes whole top-k lists of the model as "
                 "trained, raw ids)")
+        from recommender.cli.answer_store import answer_store
         from recommender.spark.scoring import batch_audiences_spark
-
-        if os.environ.get("RECOMMENDER_STORE"):  # --store is refused above; the variable
-            print("note: the Spark export answers from the model as trained; the events of "
-                  "$RECOMMENDER_STORE are not included (the local export includes them)",
-                  file=sys.stderr)
 
         # the model and ids read once (a train saving between two reads had the rows come
         # from another version; a pipe cannot be read twice), before Spark starts
         served = _load_model(args.model)
         chosen = (np.arange(served.n_films) if args.all
                   else _read_id_index(args.films, served.films, "film_id", served))
+        if (beside := answer_store(args)[0]) is not None:  # --store is refused above
+            print("note: the Spark export answers from the model as trained; the events of "
+                  f"the campaign store {beside} are not included (the local export includes "
+                  "them)", file=sys.stderr)
         t0 = time.perf_counter()
         rows = batch_audiences_spark(served, args.k, args.out, master=args.spark_master,
                                      films=None if args.all else

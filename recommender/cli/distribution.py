@@ -15,9 +15,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from recommender.cli.answer_store import STORE_HELP
 from recommender.cli.checks import slate_films_known
 from recommender.cli.commands import (
-    STORE_HELP,
     _print_json,
     answer_model,
     not_an_input,

@@ -16,7 +16,6 @@ import logging
 import os
 import threading
 from collections import Counter
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -25,6 +24,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from recommender.campaigns.controls import PLAN_ATTEMPTS, plan_beside
+from recommender.campaigns.default_store import store_beside
 from recommender.campaigns.export import csv_chunks, plan_rows_count
 from recommender.campaigns.sendable import sendable_count, sendable_rows, waves_header
 from recommender.campaigns.slate import (
@@ -72,22 +72,6 @@ def store_pool(settings: Any) -> StorePool:
     """The connection pool of each store a worker opens (``RECOMMENDER_STORE_POOL_*``)."""
     return StorePool(settings.store_pool_size, settings.store_pool_overflow,
                      settings.store_pool_timeout)
-
-
-def store_beside(model: str) -> tuple[Path, Path | None]:
-    """The SQLite store beside the served folder ``model`` as served, its links kept (``serve``
-    keeps them, so that a link swapped to another model is followed: resolved, a worker
-    started after the swap opened the store beside the new target while the others kept the
-    old one's), and the one beside the folder it links to where that one exists and the
-    first does not (a server before links were kept made it there), else None."""
-    folder = Path(model).expanduser().absolute()
-    if folder.name == "..":  # no name of its own (``serve ..``): the folder it reads as
-        folder = folder.resolve()  # (kept, the store was ``...campaigns.db`` inside it)
-    target = folder.with_name(folder.name + ".campaigns.db")
-    real = Path(model).expanduser().resolve()
-    linked = real.with_name(real.name + ".campaigns.db")
-    return target, (linked if linked != target and linked.exists() and not target.exists()
-                    else None)
 
 
 def store_target(settings: Any) -> str:

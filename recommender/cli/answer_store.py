@@ -1,0 +1,68 @@
+"""The campaign store an answering command folds in: ``--store``, the variable, or the service's.
+
+``audience``, ``recommend``, ``summary``... fold in the events a campaign store recorded after
+the model's training, as the service does, so that their ``--json`` is its body. The store is
+``--store``, else ``RECOMMENDER_STORE``, else the one ``serve MODEL`` opens without the variable
+(``recommender.campaigns.default_store``) when that file exists: without it they read no store
+while the service beside them read that file, and listed as an audience users the service knew
+had watched the film. The default is never created, and is named in a ``note:`` on stderr
+when it holds events since the training (else the answer is the model's as trained).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recommender.model.artifact import Model
+
+STORE_HELP = ("campaign store URL or SQLite file whose events the answer includes, as the "
+              "service's does (default: $RECOMMENDER_STORE, else MODEL.campaigns.db beside "
+              "the model, the service's default, when it exists; none: the model as trained)")
+
+
+def answer_store(args: argparse.Namespace) -> tuple[str | None, bool]:
+    """The store an answer on ``args.model`` reads, and whether it was named (``--store`` or
+    ``RECOMMENDER_STORE``, not the default beside the model): None where there is none."""
+    named = getattr(args, "store", None) or os.environ.get("RECOMMENDER_STORE")
+    if named:
+        return named, True
+    from recommender.campaigns.default_store import existing_default_store
+
+    beside = existing_default_store(args.model)
+    return (str(beside), False) if beside is not None else (None, False)
+
+
+def answer_model(args: argparse.Namespace) -> Model:
+    """The model an answer is computed on: ``args.model`` with the events of the campaign
+    store (``answer_store``) recorded after its training applied, as the service applies
+    them, so that ``--json`` prints the service's body. A store named by the environment only
+    that does not exist yet holds no event: the model as trained."""
+    from recommender.cli.commands import _load_model
+
+    model = _load_model(args.model)
+    given = getattr(args, "store", None)
+    target, named = answer_store(args)
+    if not target:
+        return model
+    from recommender.campaigns.next_wave import refreshed_model
+    from recommender.cli.stores import _store, missing_sqlite
+
+    if not given and named and missing_sqlite(target) is not None:
+        return model  # $RECOMMENDER_STORE's SQLite file is not there yet: no event
+    # any other failure is said (a store that cannot be read is not "no events"); a reader
+    # neither migrates the store nor takes its write lock
+    store = _store(argparse.Namespace(store=target), create=False, read_only=True)
+    try:
+        refreshed = refreshed_model(model, store)
+    finally:
+        store.close()
+    from recommender.query.catalog import store_events
+
+    if not named and store_events(refreshed.meta) is not None:  # it changes the answer
+        print(f"note: reading the campaign store {target}, the one `serve {args.model}` "
+              "opens without RECOMMENDER_STORE (--store names another)", file=sys.stderr)
+    return refreshed

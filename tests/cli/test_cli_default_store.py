@@ -1,0 +1,89 @@
+"""Without ``--store`` and ``RECOMMENDER_STORE`` an answering command reads the store that
+``serve MODEL`` opens by default (``MODEL.campaigns.db`` beside the model) when that file
+exists, never creating it: it read no store, so ``audience --json`` listed users the service
+knew had watched the film (events POSTed to it) and differed from the service's body. ``plan``
+without a store says the plan is not in the store the service reads."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from recommender.campaigns.store import open_store
+from recommender.cli import main
+from service.app import create_app
+from service.settings import Settings
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out, err
+
+
+def test_answers_read_the_services_default_store(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    model_dir = save_model(tmp_path / "model")
+    beside = tmp_path / "model.campaigns.db"
+    # no store there yet: the model as trained, and nothing created
+    trained, err = run(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
+    assert not beside.exists() and "campaign store" not in err
+    settings = Settings(model_path=str(model_dir), events_poll=0.05, warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        assert beside.exists()  # the service's own default, made at its start
+        before = client.get("/films/00003/audience", params={"k": 8}).text
+        assert trained.strip() == before
+        users = [u["user_id"] for u in client.get("/films/00003/audience",
+                                                  params={"k": 8}).json()["users"]]
+        now = int(time.time())
+        events = [{"event_id": f"e{i}", "user_id": u, "film_id": "00003", "timestamp": now}
+                  for i, u in enumerate(users[:3])]
+        seq = client.post("/events", json={"events": events}).json()["sequence"]
+        deadline = time.monotonic() + 30
+        while client.get("/events/status").json()["applied"] < seq and \
+                time.monotonic() < deadline:
+            time.sleep(0.02)
+        after = client.get("/films/00003/audience", params={"k": 8})
+        recs = client.get(f"/users/{users[0]}/recommendations", params={"k": 5}).text
+    watched = {u["user_id"] for u in after.json()["users"]}
+    assert after.text != before and not watched & set(users[:3])  # the service's answer moved
+    out, err = run(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
+    assert out.strip() == after.text  # and the command's with it: the same body
+    assert f"note: reading the campaign store {beside}, the one `serve {model_dir}` opens " \
+           "without RECOMMENDER_STORE" in err
+    assert err.splitlines()[-1].endswith(
+        f"with the campaign store's 3 events since training (through sequence {seq})")
+    out, _ = run(capsys, "recommend", str(model_dir), "--user", users[0], "--k", "5", "--json")
+    assert out.strip() == recs
+    # a store named by --store or the variable is still the one read (here: an empty one)
+    other = tmp_path / "other.db"
+    open_store(str(other)).close()
+    out, err = run(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json",
+                   "--store", str(other))
+    assert out == trained and str(beside) not in err
+    monkeypatch.setenv("RECOMMENDER_STORE", str(other))
+    out, err = run(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
+    assert out == trained and str(beside) not in err
+
+
+def test_a_plan_without_a_store_names_the_services(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    model_dir = save_model(tmp_path / "model")
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n00003,5\n")
+    out, err = run(capsys, "plan", str(model_dir), "--slate", str(slate), "--out",
+                   str(tmp_path / "plan.csv"))
+    beside = tmp_path / "model.campaigns.db"
+    assert "(not stored)" in out
+    assert f"is not in the campaign store that `serve {model_dir}` reads ({beside}, " \
+           f"without RECOMMENDER_STORE): plan with --store {beside}" in err
+    assert not beside.exists()
