@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -205,3 +206,13 @@ def _same_id_same_event(p: Path, loc: Locator, ids: list[str], u: list[str], f: 
                           f"weight {w[at]:g}; here user_id {u[row]!r}, film_id {f[row]!r}, "
                           f"timestamp {ts[row]}, weight {w[row]:g}): an event_id names one "
                           "event; nothing was stored")
+
+
+def derived_again(read: EventBatch, now: EventBatch) -> EventBatch:
+    """``now`` (``read`` with some user or film ids read otherwise: ``sheet_ids``) with its
+    event ids derived again from its rows where ``read``'s were derived (a file without
+    event_id), so that the file corrected by hand is the same events, stored once."""
+    if read.event_id != _derived_ids(read.user_id, read.film_id, read.timestamp, read.weight):
+        return now  # the file's own event ids: kept
+    return replace(now, event_id=_derived_ids(now.user_id, now.film_id, now.timestamp,
+                                              now.weight))

@@ -162,8 +162,16 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any) -> int
         record_events,
     )
     from recommender.campaigns.moved import StoreMovedError
+    from recommender.campaigns.sheet_ids import unquoted_ids
     from recommender.cli.store_copy import moved_midway
 
+    read = batch  # an id cut with our CSV files' quote: the id the model or store holds
+    batch, unquoted = unquoted_ids(read, model, store)
+    if unquoted.events:
+        from recommender.campaigns.event_file import derived_again
+
+        batch = derived_again(read, batch)
+        print(f"note: {unquoted.text()}", file=sys.stderr)
     try:  # a reused event_id fails before the first chunk commits
         find_conflicts(store, batch)
     except EventConflictError as e:

@@ -49,6 +49,7 @@ from recommender.campaigns.report import (
     WINDOW_RULE,
     campaign_report,
 )
+from recommender.campaigns.sheet_ids import unquoted_ids
 from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError, NothingToReportError
@@ -222,6 +223,17 @@ class EventsStored(BaseModel):
                     "given (a new user to a model that folds users in, a user it does not "
                     "serve to one that folds none in), so such an event is no conversion of "
                     "the user meant")
+    unquoted_events: int = Field(
+        default=0, description="events whose user_id or film_id was cut from one of our CSV "
+                               "files with its spreadsheet-safe quote (\"'+336123400489\"): "
+                               "read, and stored, as the id it quotes, since the served model "
+                               "or the store holds that one and not the quoted one")
+    unquoted_user_ids: list[dict[str, str]] = Field(
+        default_factory=list, description=f"the user ids so read (at most {MAX_UNKNOWN_SHOWN}"
+                                          "), each {'user_id' as given, 'read_as'}")
+    unquoted_film_ids: list[dict[str, str]] = Field(
+        default_factory=list, description=f"the film ids so read (at most {MAX_UNKNOWN_SHOWN}"
+                                          "), each {'film_id' as given, 'read_as'}")
 
 
 class EventsStatus(BaseModel):
@@ -267,8 +279,10 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
         raise HTTPException(422, f"events[{late}] (event_id {ev[late].event_id!r}): timestamp "
                                  f"{ev[late].timestamp} is past the schema's maximum "
                                  f"{published}; nothing of this batch was stored")
+    store = campaign_store(request)
+    batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store)
     try:
-        stored, duplicates, seq = record_events(campaign_store(request), batch)
+        stored, duplicates, seq = record_events(store, batch)
     except EventConflictError as e:
         raise HTTPException(409, str(e)) from None
     sync = getattr(request.app.state, "events_sync", None)
@@ -283,7 +297,10 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     return {"stored": stored, "duplicates": duplicates, "sequence": seq,
             "unknown_film_ids": unknown[:MAX_UNKNOWN_SHOWN],
             "unknown_user_ids": users[:MAX_UNKNOWN_SHOWN],
-            "mistyped_user_ids": [{"user_id": u, "did_you_mean": k} for u, k in near]}
+            "mistyped_user_ids": [{"user_id": u, "did_you_mean": k} for u, k in near],
+            "unquoted_events": unquoted.events, **{f"unquoted_{k}_ids": [
+                {f"{k}_id": q, "read_as": u} for q, u in list(ids.items())[:MAX_UNKNOWN_SHOWN]]
+                for k, ids in (("user", unquoted.user_ids), ("film", unquoted.film_ids))}}
 
 
 @router.get("/events/status", response_model=EventsStatus, responses={**STORE_DOWN},
