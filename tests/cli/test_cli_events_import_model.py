@@ -55,6 +55,8 @@ def test_import_names_what_the_model_cannot_serve_as_http_does(
                         "model trained with --events knows them (a typo, leading zeros a "
                         f"spreadsheet dropped, or a film new to the catalog; did you mean "
                         f"{film!r}?)")
+    assert notes.pop().startswith(f"note: no campaign store was at {store}: a new one was "
+                                  "created there")  # (said last: cli.db was not there)
     assert len(notes) == (1 if family == "als" else 2)
     if family == "bpr":
         assert notes[1].startswith(f"note: 1 user id of {events} the model does not know "
@@ -66,7 +68,8 @@ def test_import_names_what_the_model_cannot_serve_as_http_does(
         s.close()
     # without --model nothing is said (the store is checked against no model)
     code, _, err = run(capsys, "events", "import", events, "--store", tmp_path / "other.db")
-    assert code == 0 and err == ""
+    assert code == 0 and err.startswith("note: no campaign store was at ") and \
+        err.count("\n") == 1  # but that the store is new
     # a bad model folder fails before any store is made
     code, _, err = run(capsys, "events", "import", events, "--store", tmp_path / "none.db",
                        "--model", tmp_path / "missing")
