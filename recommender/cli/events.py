@@ -33,7 +33,8 @@ from recommender.cli.commands import (
 from recommender.cli.events_status import add_status_parser, cmd_events_status
 from recommender.cli.printing import print_table
 from recommender.cli.stores import _store
-from recommender.errors import InvalidParameterError
+from recommender.errors import DataError, InvalidParameterError
+from recommender.io.progress import progress_off
 from recommender.io.text import days_text, plural
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
@@ -136,8 +137,13 @@ def cmd_events(args: argparse.Namespace) -> int:
         return cmd_events_status(args)
     refuse_moved_import(args)  # a store ``campaign copy`` moved: before a large file is read
     model = model_or_none(args.model)  # then the model and the file: a bad folder or file
-    batch = read_said(args.file, lambda: read_event_file(args.file),  # (empty, unreadable, a
-                      lambda b: plural(len(b), "event", sep=","))  # bad line): no new store
+    try:
+        batch = read_said(args.file, lambda: read_event_file(args.file),  # (empty, unreadable,
+                          lambda b: plural(len(b), "event", sep=","))  # a bad line): no store
+    except DataError as e:  # said as the event_id conflict says it: the file is read whole first
+        if "stored" in e.reason:
+            raise
+        raise DataError(e.path, f"{e.reason}; nothing of the file was stored", e.line) from None
     from recommender.campaigns.pseudonymous import first_pseudonym, pseudonym_reason
 
     if (fake := first_pseudonym(batch.user_id, model)) is not None:  # a pseudonymised export's
@@ -186,6 +192,7 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any) -> int
                           f"{e.reason}; nothing of the file was stored") from None
     stored = duplicates = done = shown = 0
     n = len(batch)
+    lines = n > args.batch and not progress_off()  # RECOMMENDER_PROGRESS=never: none
     seq = max_sequence(store)
     part = None
     try:
@@ -206,7 +213,7 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any) -> int
             # in one assignment: a signal finds the counts, seq and part all before or after
             stored, duplicates, done, seq, part = (stored + s, duplicates + d,
                                                    start + len(part), after, None)
-            if n > args.batch and (20 * done // n > shown or done == n):  # 20 lines at most
+            if lines and (20 * done // n > shown or done == n):  # 20 lines at most
                 shown = 20 * done // n  # (one per batch: 1,000 lines for 10M events)
                 print(f"imported {done:,}/{n:,} events", file=sys.stderr)
     except BaseException as e:

@@ -40,6 +40,13 @@ def show_progress(progress: bool | None = None) -> bool:
                                 "always or never")
 
 
+def progress_off() -> bool:
+    """Whether ``RECOMMENDER_PROGRESS`` says ``never`` (or another off word): the progress
+    lines a command writes to a log as well as to a terminal (``events import``'s "imported
+    N/M events") are left out too, not only the bars."""
+    return os.environ.get(PROGRESS_ENV, "").strip().lower() in _OFF
+
+
 #: the ``TQDM_*`` variables tqdm reads as numbers, each by the type it converts it to:
 #: tqdm converts them when it is imported and a value it cannot convert stops the import
 #: with a bare ``ValueError`` traceback (tqdm 4.66 on); its others read as text or as a

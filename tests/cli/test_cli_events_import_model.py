@@ -96,3 +96,28 @@ def test_a_long_import_says_its_progress_in_at_most_twenty_lines(
         assert count_events(store) == n
     finally:
         store.close()
+
+
+def test_progress_never_silences_the_import_lines_and_a_bad_row_says_nothing_stored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``RECOMMENDER_PROGRESS=never`` left the "imported N/M events" lines in; a bad row's
+    error did not say that nothing of the file was stored (the event_id conflict's does)."""
+    events = tmp_path / "events.csv"
+    events.write_text("user_id,film_id,timestamp,event_id\n" + "".join(
+        f"u{i % 37},f{i % 11},{1_700_000_000 + i},e{i}\n" for i in range(200)))
+    monkeypatch.setenv("RECOMMENDER_PROGRESS", "never")
+    code, out, err = run(capsys, "events", "import", events, "--store", tmp_path / "s.db",
+                         "--batch", "10")
+    assert code == 0 and "stored 200" in out, err
+    assert not [line for line in err.splitlines() if line.startswith("imported ")], err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user_id,film_id,timestamp,weight\nu1,f1,1700000000,1\nu2,f1,1700000001,-2\n")
+    code, _, err = run(capsys, "events", "import", bad, "--store", tmp_path / "s.db")
+    assert code == 2 and err.startswith(f"error: {bad}, line 3: weight -2.0 must be a number")
+    assert err.rstrip().endswith("; nothing of the file was stored"), err
+    s = open_store(str(tmp_path / "s.db"))
+    try:
+        assert count_events(s) == 200
+    finally:
+        s.close()
