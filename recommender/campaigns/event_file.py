@@ -1,4 +1,4 @@
-"""Events from a file: CSV or Parquet in the interactions format, plus an optional event_id.
+"""Events from a file: CSV (plain or .gz) or Parquet as a log, plus an optional event_id.
 
 Columns: ``user_id,film_id`` (MovieLens ``userId,movieId`` accepted), ``timestamp`` (unix
 seconds or ISO 8601, required: a conversion is counted by its time), optional ``weight``
@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from recommender.campaigns.event_times import first_misdated
 from recommender.campaigns.events import MAX_WEIGHT, EventBatch, id_too_long
 from recommender.errors import DataError
-from recommender.io.binary import LOG_FORMATS, SPARK_READS_GZIP
+from recommender.io.binary import LOG_FORMATS
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import string_ids, timestamp_column
 from recommender.io.delimited import (
@@ -122,9 +122,8 @@ def read_event_file(path: str | Path) -> EventBatch:
         try:
             delimiter, names = sniff_header(p)
         except DataError as e:  # an events file's header, not a training log's
-            # and no advice to train on a gzip file with Spark: events are not trained on
             raise DataError(e.path, e.reason.replace(EXPECTED_HEADER, EXPECTED)
-                            .replace(SPARK_READS_GZIP, "").replace(LOG_FORMATS, (
+                            .replace(LOG_FORMATS, (
                                 f"a CSV or TSV file with the header line '{EXPECTED}', or "
                                 "Parquet")), line=e.line) from None
         canon = _canon_unique(p, names, 1)

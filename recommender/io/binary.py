@@ -11,18 +11,20 @@ import os
 from pathlib import Path
 
 from recommender.errors import DataError
+from recommender.io.compressed import GZIP_ERRORS, gzip_problem, is_gzip, open_bytes
 
 _PARQUET = b"PAR1"
 _UTF16 = ("the file is UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8: "
           "re-save it as UTF-8, e.g. `iconv -f utf-16 -t utf-8`")
 LOG_FORMATS = "a CSV or TSV log with a header line, Parquet or a .dat log"
 """What a training log may be, as a JSON file is told (``events import`` reads no .dat)."""
-SPARK_READS_GZIP = ", or train with --engine spark, which reads .csv.gz"
+GZIP_NAME_HINT = ", or name it .csv.gz (or .tsv.gz) to have it read through gzip"
+"""What a gzip-compressed log not named ``.gz`` is told (a ``.gz`` name is read through)."""
 # each message, and what to do instead where the file is an interactions log (``hints``): an
 # id list, a slate or a cinema table named .parquet was told to be named .parquet
 _FIRST_BYTES = {b"\xff\xfe": (_UTF16, ""), b"\xfe\xff": (_UTF16, ""), b"\x1f\x8b": (
     "the file is gzip-compressed; expected plain text: decompress it first (`gunzip`)",
-    SPARK_READS_GZIP), _PARQUET: (
+    GZIP_NAME_HINT), _PARQUET: (
     "the file is Parquet (it starts with Parquet's magic number PAR1); expected text here",
     ": name it .parquet to have it read as Parquet"),
     # an archive as downloaded, or a spreadsheet saved as a workbook: "NUL byte ... binary"
@@ -55,7 +57,7 @@ def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True,
     """What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
     byte-order mark or a NUL byte (the first one is named by line and column); None for
     none. ``hints``: say how an interactions log so stored is read (Parquet named .parquet,
-    gzip by Spark); False for a file only read as text (an id list, a slate). ``header``: the
+    gzip named .gz); False for a file only read as text (an id list, a slate). ``header``: the
     header line of the CSV expected (``--users``, ``--films``), named to a JSON file (told
     "expected plain text, one row per line", which JSON lines are)."""
     for magic, (why, hint) in _FIRST_BYTES.items():
@@ -84,7 +86,16 @@ def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True,
 
 def check_text_file(path: Path) -> None:
     """Raise ``text_problem``'s error for the file at ``path`` (memory-mapped: one fast scan,
-    no copy)."""
+    no copy; a ``.gz`` file's first 64 KB of text, its NUL bytes left to the checks of ids)."""
+    if is_gzip(path):
+        try:
+            with open_bytes(path) as f:
+                err = text_problem(path, f.read(1 << 16))
+        except GZIP_ERRORS as e:
+            err = gzip_problem(path, e)
+        if err is not None:
+            raise err
+        return
     try:
         with open(path, "rb") as f:
             if os.fstat(f.fileno()).st_size == 0:

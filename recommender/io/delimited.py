@@ -11,10 +11,9 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +22,14 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.binary import check_text_file, decode_error, text_problem
+from recommender.io.compressed import (
+    GZIP_ERRORS,
+    arrow_source,
+    file_bytes,
+    gzip_problem,
+    is_gzip,
+    read_blocks,
+)
 from recommender.io.first_line import head_bytes, header_fields
 
 PathLike = str | os.PathLike[str]
@@ -141,16 +148,6 @@ def _quoted_break_in(raw: bytes, chunk: int = 1 << 24) -> bool:
     return False
 
 
-def read_blocks(path: Path, chunk: int = 1 << 24) -> Iterator[bytes]:
-    """The bytes of the file at ``path`` (gzip read through) in blocks of ``chunk``."""
-    import gzip
-
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        while block := fh.read(chunk):
-            yield block
-
-
 def quoted_line_break(path: Path, chunk: int = 1 << 24) -> bool:
     """Whether a line break of the file at ``path`` (gzip read through) falls inside double
     quotes, by the parity of the quotes before it: a quoted field spanning lines, or a stray
@@ -166,8 +163,9 @@ def quoted_line_break(path: Path, chunk: int = 1 << 24) -> bool:
 
 def physical_line(path: Path, record: int, quoting: bool = True, delimiter: str = ","
                   ) -> int:
-    """1-based line the ``record``-th (0-based) non-empty record of ``path`` starts on."""
-    raw = path.read_bytes()
+    """1-based line the ``record``-th (0-based) non-empty record of ``path`` starts on (a
+    ``.gz`` file's line in the text it holds)."""
+    raw = file_bytes(path)
     if quoting and _quoted_break_in(raw):  # a quoted field spans lines
         return _record_line(raw, record, delimiter)
     lines = _nonempty_lines(raw)
@@ -177,7 +175,7 @@ def physical_line(path: Path, record: int, quoting: bool = True, delimiter: str 
 
 
 def utf8_problem(path: Path) -> DataError:
-    raw = path.read_bytes()
+    raw = file_bytes(path)
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -206,8 +204,7 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
     """
     if spec.data is None:
         check_text_file(spec.path)
-    source: pa.NativeFile | str = (pa.BufferReader(spec.data) if spec.data is not None
-                                   else str(spec.path))
+    source = pa.BufferReader(spec.data) if spec.data is not None else arrow_source(spec.path)
     read_opts = pacsv.ReadOptions(column_names=spec.names, skip_rows=int(spec.header),
                                   use_threads=True, block_size=_BLOCK)
     parse_opts = pacsv.ParseOptions(delimiter=spec.delimiter,
@@ -241,6 +238,8 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
                             f"{sep_name(spec.shown_separator or spec.delimiter)}") from None
         raise DataError(str(spec.path), f"could not read the file: {msg}") from None
     except (OSError, pa.ArrowException) as e:
+        if spec.data is None and is_gzip(spec.path) and isinstance(e, GZIP_ERRORS):
+            raise gzip_problem(spec.path, e) from None
         raise DataError(str(spec.path), f"could not read the file: {e}") from None
 
 
@@ -267,6 +266,8 @@ def _spans_blocks(spec: Delimited) -> bool:
         return False
     if spec.data is not None:
         return len(spec.data) > _BLOCK and _quoted_break_in(spec.data)
+    if is_gzip(spec.path):  # its text's size is unknown: within a block both read alike
+        return True
     try:
         big = spec.path.stat().st_size > _BLOCK
     except OSError:
@@ -276,7 +277,7 @@ def _spans_blocks(spec: Delimited) -> bool:
 
 def _long_line(spec: Delimited) -> DataError:
     """The first line longer than pyarrow's read block (no id, title or number is that long)."""
-    payload = spec.data if spec.data is not None else spec.path.read_bytes()
+    payload = spec.data if spec.data is not None else file_bytes(spec.path)
     b = np.frombuffer(payload, dtype=np.uint8)
     ends = np.r_[np.flatnonzero(b == 10), b.size]
     lengths = np.diff(np.r_[-1, ends]) - 1
@@ -290,7 +291,7 @@ def _long_line(spec: Delimited) -> DataError:
 
 def _parse_problem(spec: Delimited, msg: str) -> DataError:
     """Locate a row with the wrong number of fields (single-threaded re-read)."""
-    payload = spec.data if spec.data is not None else spec.path.read_bytes()
+    payload = spec.data if spec.data is not None else file_bytes(spec.path)
     try:
         payload.decode("utf-8")
     except UnicodeDecodeError:
@@ -301,8 +302,7 @@ def _parse_problem(spec: Delimited, msg: str) -> DataError:
         bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
         return "error"
 
-    source: pa.NativeFile | str = (pa.BufferReader(spec.data) if spec.data is not None
-                                   else str(spec.path))
+    source = pa.BufferReader(spec.data) if spec.data is not None else arrow_source(spec.path)
     try:
         pacsv.read_csv(
             source,

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from recommender.errors import DataError
+from recommender.io.compressed import GZIP_ERRORS, gzip_problem, is_gzip, open_bytes
 
 #: the longest header line read (bytes, pyarrow's read block: a longer line cannot be read)
 MAX_HEADER_BYTES = 1 << 24
@@ -17,12 +18,18 @@ def head_bytes(p: Path, expected: str) -> bytes:
     """The first 64 KB of ``p``, and more up to the end of its first line when that is
     longer (a 40,004-column header was cut at 64 KB, and its file told it had 10,949
     fields); ``DataError`` naming line 1 when the first line passes ``MAX_HEADER_BYTES``
-    (``expected``: the header the file should have)."""
-    with open(p, "rb") as f:
-        head = f.read(1 << 16)
-        while (len(head) < MAX_HEADER_BYTES and not _LINE_END.search(head)
-               and (more := f.read(1 << 20))):
-            head += more
+    (``expected``: the header the file should have). A ``.gz`` file's are those of the text
+    it holds (``DataError`` for a gzip stream that cannot be read)."""
+    try:
+        with open_bytes(p) as f:
+            head = f.read(1 << 16)
+            while (len(head) < MAX_HEADER_BYTES and not _LINE_END.search(head)
+                   and (more := f.read(1 << 20))):
+                head += more
+    except GZIP_ERRORS as e:
+        if not is_gzip(p) or isinstance(e, FileNotFoundError | PermissionError):
+            raise
+        raise gzip_problem(p, e) from None
     # the line's length, not the bytes read: a line end read past the limit (a last read of
     # 1 MB) let a first line of 16 MB through to pyarrow, which could not skip it
     end = _LINE_END.search(head)

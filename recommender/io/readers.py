@@ -8,7 +8,8 @@ merged by :meth:`Interactions.from_columns`), with a :class:`Catalog` and a
 Supported inputs (see ``datasets/README.md`` for examples):
 
 * **CSV / TSV with a header** ``user_id,film_id[,rating][,weight][,timestamp]`` (MovieLens
-  ``userId,movieId`` accepted; delimiter sniffed from the header: comma, tab or semicolon).
+  ``userId,movieId`` accepted; delimiter sniffed from the header: comma, tab or semicolon),
+  plain or gzip-compressed (a name ending ``.gz``: ``log.csv.gz``, read through as it streams).
 * **Parquet** with the same column names.
 * **``.dat`` files** with ``::`` separators and no header: ``user::film[::rating[::timestamp]]``.
 * **Folders**: the project's own format (``interactions.csv`` + optional ``films.csv`` and
@@ -234,8 +235,6 @@ def log_columns(path: PathLike) -> list[str]:
             return []
         p = found[1] / "interactions.csv"
         p = p if p.is_file() else p.with_suffix(".parquet")
-    if p.name.lower().endswith((".csv.gz", ".tsv.gz")):  # read by Spark only
-        return _spark_only_columns(p)
     if not p.is_file() or p.suffix.lower() == ".dat" or _ML100K_FILE.fullmatch(p.name.lower()) \
             or p.name.lower() == "ratings.txt":
         return []
@@ -243,23 +242,16 @@ def log_columns(path: PathLike) -> list[str]:
 
 
 def _spark_only_columns(p: Path) -> list[str]:
-    """``log_columns`` of the inputs only ``train --engine spark`` reads: a folder of
-    Parquet parts (its first part's columns) and a gzip-compressed CSV or TSV (its header)."""
-    import gzip
-
+    """``log_columns`` of a folder of Parquet parts, which only ``train --engine spark``
+    reads: its first part's columns."""
     import pyarrow.parquet as pq
 
     try:
-        if p.is_dir():
-            parts = sorted(q for q in itertools.islice(p.rglob("*"), 10_000)  # a bounded look
-                           if q.name.lower().endswith(_PARQUET_SUFFIXES)
-                           and not q.name.startswith((".", "_")))
-            names = list(pq.read_schema(parts[0]).names) if parts else []
-        else:
-            with gzip.open(p, "rt", encoding="utf-8-sig", newline="") as f:
-                head = f.readline().rstrip("\r\n")
-            names = head.split("\t" if p.name.lower().endswith(".tsv.gz") else ",")
-    except (OSError, UnicodeDecodeError, EOFError, ValueError):
+        parts = sorted(q for q in itertools.islice(p.rglob("*"), 10_000)  # a bounded look
+                       if q.name.lower().endswith(_PARQUET_SUFFIXES)
+                       and not q.name.startswith((".", "_")))
+        names = list(pq.read_schema(parts[0]).names) if parts else []
+    except (OSError, ValueError):
         return []
     return names
 

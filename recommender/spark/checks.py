@@ -16,8 +16,9 @@ import numpy as np
 
 from recommender.errors import DataError
 from recommender.io.binary import not_utf8, text_problem
+from recommender.io.compressed import read_blocks
 from recommender.io.convert import BLANK_ID, MAX_ID_BYTES
-from recommender.io.delimited import breaks_in_quotes, read_blocks
+from recommender.io.delimited import breaks_in_quotes
 from recommender.spark.timestamps import _quoted
 
 if TYPE_CHECKING:

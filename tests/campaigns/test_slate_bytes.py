@@ -36,14 +36,20 @@ def test_a_slate_of_bad_bytes_names_the_line(tmp_path: Path, data: bytes, line: 
 def test_an_events_file_named_pq_is_parquet_and_a_gzip_one_is_not_for_spark(
         tmp_path: Path) -> None:
     """Training reads ``.pq`` as Parquet; the events import read it as CSV and refused it. A
-    gzipped events file was told to "train with --engine spark"."""
+    gzipped events file was told to "train with --engine spark": one named .gz is read, as
+    a training log is; one named otherwise is told to be named .gz."""
     pq.write_table(pa.table({"user_id": ["u1"], "film_id": ["f1"], "timestamp": [1700000000]}),
                    tmp_path / "events.pq")
     batch = read_event_file(tmp_path / "events.pq")
     assert (batch.user_id, batch.film_id, batch.timestamp) == (["u1"], ["f1"], [1700000000])
-    zipped = tmp_path / "events.csv.gz"
-    zipped.write_bytes(gzip.compress(b"user_id,film_id,timestamp\nu1,f1,1700000000\n"))
+    text = gzip.compress(b"user_id,film_id,timestamp\nu1,f1,1700000000\n")
+    (tmp_path / "events.csv.gz").write_bytes(text)
+    batch = read_event_file(tmp_path / "events.csv.gz")
+    assert (batch.user_id, batch.film_id, batch.timestamp) == (["u1"], ["f1"], [1700000000])
+    zipped = tmp_path / "events.csv"
+    zipped.write_bytes(text)
     with pytest.raises(DataError) as info:
         read_event_file(zipped)
     assert "gzip-compressed" in info.value.reason, str(info.value)
     assert "--engine spark" not in info.value.reason, str(info.value)
+    assert "name it .csv.gz" in info.value.reason, str(info.value)
