@@ -15,7 +15,8 @@ Supported inputs (see ``datasets/README.md`` for examples):
 * **Folders**: the project's own format (``interactions.csv`` + optional ``films.csv`` and
   ``users.csv``), MovieLens 100K (``u.data``), MovieLens 1M/10M and MovieTweetings
   (``ratings.dat``), MovieLens latest (``ratings.csv`` + ``movies.csv``) and FilmTrust
-  (``ratings.txt``).
+  (``ratings.txt``); and a folder of Parquet part files, flat or Hive-partitioned, as Spark
+  writes a table (``part_files``).
 
 Ids are read as strings and kept byte for byte (``"0104257"`` stays ``"0104257"``). Every
 problem with the input raises :class:`~recommender.errors.DataError` naming the file, the
@@ -32,7 +33,6 @@ datasets' own files), ``delimited`` (pyarrow reading and the line-precise messag
 
 from __future__ import annotations
 
-import itertools
 import re
 import warnings
 from collections.abc import Sequence
@@ -52,6 +52,7 @@ from recommender.io.id_lists import (
     read_id_list_index,
 )
 from recommender.io.ids import IdMap
+from recommender.io.part_files import find_parts, load_parts, parts_columns
 from recommender.io.places import ZIP_ZONE
 from recommender.io.project import (
     canonical_column,
@@ -229,8 +230,8 @@ def log_columns(path: PathLike) -> list[str]:
     p = Path(path)
     if p.is_dir():
         found = _find_layout(p)
-        if found is None:  # a folder of Parquet parts (Spark's input): its first part's
-            return _spark_only_columns(p)
+        if found is None:  # a folder of Parquet parts: theirs and the partition keys
+            return parts_columns(p)
         if found[0] != "project":
             return []
         p = found[1] / "interactions.csv"
@@ -241,33 +242,17 @@ def log_columns(path: PathLike) -> list[str]:
     return header_names(p, parquet=p.suffix.lower() in _PARQUET_SUFFIXES)
 
 
-def _spark_only_columns(p: Path) -> list[str]:
-    """``log_columns`` of a folder of Parquet parts, which only ``train --engine spark``
-    reads: its first part's columns."""
-    import pyarrow.parquet as pq
-
-    try:
-        parts = sorted(q for q in itertools.islice(p.rglob("*"), 10_000)  # a bounded look
-                       if q.name.lower().endswith(_PARQUET_SUFFIXES)
-                       and not q.name.startswith((".", "_")))
-        names = list(pq.read_schema(parts[0]).names) if parts else []
-    except (OSError, ValueError):
-        return []
-    return names
-
-
 def _load_folder(folder: Path) -> Interactions:
     found = _find_layout(folder)
+    if found is None and (parts := find_parts(folder)) is not None:
+        return load_parts(parts)
     if found is None:
         looked = "; ".join(f"{' or '.join(files)} ({layout})" for layout, files in FOLDER_LAYOUTS)
         present = sorted(x.name for x in folder.iterdir())
         shown = ", ".join(present[:15]) + (" ..." if len(present) > 15 else "") or "nothing"
-        parts = any(q.name.lower().endswith(_PARQUET_SUFFIXES)  # a bounded look: a hint
-                    for q in itertools.islice(folder.rglob("*"), 10_000))
-        spark = ("; a folder of Parquet parts (as Spark writes a table) is read by train "
-                 "--engine spark, or give one Parquet file" if parts else "")
-        raise DataError(str(folder), f"no recognised dataset layout; looked for {looked}; "
-                        f"found: {shown}{spark}")
+        raise DataError(str(folder), f"no recognised dataset layout; looked for {looked} "
+                        f"or Parquet parts (part-*.parquet, key=value/part-*.parquet); "
+                        f"found: {shown}")
     layout, d = found
     if layout == "project":
         src = d / "interactions.csv"

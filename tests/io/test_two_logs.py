@@ -35,12 +35,12 @@ def test_two_logs_in_one_folder_are_refused(tmp_path: Path, other: str,
     assert len(load(tmp_path / "interactions.csv")) == 3
 
 
-def test_a_folder_of_parquet_parts_says_what_reads_it(tmp_path: Path) -> None:
-    """A folder of Parquet parts (Spark's table layout) was "no recognised dataset layout"."""
+def test_a_folder_of_parquet_parts_is_read(tmp_path: Path) -> None:
+    """A folder of Parquet parts (Spark's table layout) was "no recognised dataset layout",
+    then told that Spark reads it: the local engine reads it too."""
     folder = tmp_path / "log.parquet"
     folder.mkdir()
     pq.write_table(pa.table({"user_id": ["u1"], "film_id": ["f1"]}),
                    folder / "part-00000-x.snappy.parquet")
-    with pytest.raises(DataError, match="a folder of Parquet parts .* is read by train "
-                                        "--engine spark, or give one Parquet file"):
-        load(folder)
+    got = load(folder)
+    assert got.users.ids.tolist() == ["u1"] and got.films.ids.tolist() == ["f1"]

@@ -1,5 +1,5 @@
-"""The columns a log holds and training never reads are named for the inputs only
-``train --engine spark`` reads too (a folder of Parquet parts, a .csv.gz or .tsv.gz): its
+"""The columns a log holds and training never reads are named for the inputs once only
+``train --engine spark`` read (a folder of Parquet parts, a .csv.gz or .tsv.gz): its
 warning that a time-like column is not read said nothing for them."""
 
 from __future__ import annotations
