@@ -21,6 +21,7 @@ from recommender.io.delimited import (
     Locator,
     problem,
 )
+from recommender.io.iso_forms import ISO_TIMES, basic_form
 from recommender.io.numbers import first_failing as _first_failing
 from recommender.io.numbers import value_of
 
@@ -164,8 +165,10 @@ def _text_seconds(path: Path, loc: Locator, written: pa.Array
     if alone and alone[0] != before:
         what = (f"timestamp {value!r} is written as {alone[0]}, while the rows before "
                 f"it are written as {before}: a column holds one form")
-    raise problem(path, loc, row, f"{what}; expected unix seconds or an ISO 8601 date "
-                  "such as 2020-01-31 or 2020-01-31T12:00:00Z")
+    elif (extended := basic_form(value)) is not None:
+        what = (f"timestamp {value!r} is in ISO 8601's basic form, which is not read (in "
+                f"the extended form: {extended})")
+    raise problem(path, loc, row, f"{what}; expected unix seconds or {ISO_TIMES}")
 
 
 def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
@@ -217,7 +220,7 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
             arr, dates = _text_seconds(path, loc, arr)
     elif not pa.types.is_integer(arr.type):
         raise DataError(str(path), f"column timestamp has type {arr.type}; expected unix "
-                        "seconds or ISO 8601 dates")
+                        f"seconds or {ISO_TIMES}")
     if arr.null_count:
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, "empty timestamp; expected unix seconds")
@@ -295,7 +298,7 @@ def _refuse_dates(path: Path, loc: Locator, seconds: NDArray[np.int64]) -> None:
     if ((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all():
         raise problem(path, loc, 0, f"timestamp {seconds[0]} looks like a date written "
                       "YYYYMMDD (as unix seconds, every timestamp falls in August 1970); write "
-                      "dates as 2020-01-31 (ISO 8601), or unix seconds")
+                      "dates as 2020-01-31 (ISO 8601's extended form), or unix seconds")
 
 
 def _refuse_late(path: Path, loc: Locator, seconds: NDArray[Any], shown: str,
@@ -319,10 +322,10 @@ def _refuse_late(path: Path, loc: Locator, seconds: NDArray[Any], shown: str,
 def unit_hint(value: float) -> str:
     """The finer unit a timestamp past ``MAX_TIMESTAMP`` is likely written in, by its size
     (today's time is 1.7e12 milliseconds, 1.7e15 microseconds, 1.7e18 nanoseconds), and the
-    division back to seconds: "divide by 1000" for microseconds left them a thousand times
-    too late, refused again."""
+    division back to seconds, its thousands separated by commas as every figure of the
+    messages is: "divide by 1000" for microseconds left them a thousand times too late."""
     for limit, unit, by in zip(UNIT_BOUNDS, ("milliseconds", "microseconds"),
-                               ("1000", "1,000,000"), strict=True):
+                               ("1,000", "1,000,000"), strict=True):
         if value < limit:
             return f"({unit}? divide by {by})"
     return "(nanoseconds? divide by 1,000,000,000)"

@@ -16,14 +16,14 @@ import pyarrow as pa
 from recommender.errors import DataError
 from recommender.io.columns import TIMESTAMP
 from recommender.io.convert import MAX_TIMESTAMP, TIME_SEPARATOR, UTC_DESIGNATOR
+from recommender.io.iso_forms import ISO_TIMES
 from recommender.spark.parquet_parts import parquet_parts, part_schema, refuse_mixed_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 
 
-_TS_EXPECTED = ("expected unix seconds or an ISO 8601 date such as 2020-01-31 or "
-                "2020-01-31T12:00:00Z")
+_TS_EXPECTED = f"expected unix seconds or {ISO_TIMES}"
 
 
 def _quoted(name: str) -> str:
@@ -261,7 +261,7 @@ def _seconds(raw: DataFrame, name: str, dtype: Any, nanos: bool, path: str) -> _
     if isinstance(dtype, st.StringType):
         return _Time(_text_seconds(raw, c), "text")
     raise DataError(path, f"column {name!r} has type {dtype.simpleString()}; expected unix "
-                    "seconds or ISO 8601 dates")
+                    f"seconds or {ISO_TIMES}")
 
 
 def _check_time_column(events: DataFrame, path: str, row: Any, time: _Time) -> None:
@@ -283,7 +283,7 @@ def _check_time_column(events: DataFrame, path: str, row: Any, time: _Time) -> N
     if low >= 19000101 and high <= 21001231 and not row["_not_dates"]:
         raise DataError(path, f"timestamp {low} looks like a date written YYYYMMDD (as unix "
                         "seconds, every timestamp falls in August 1970); write dates as "
-                        "2020-01-31 (ISO 8601), or unix seconds")
+                        "2020-01-31 (ISO 8601's extended form), or unix seconds")
     if time.kind == "time" and low >= 0 and high < 31 * 86_400:
         raise DataError(path, "every timestamp falls in January 1970, so they look like unix "
                         "seconds or milliseconds stored as a finer unit (pandas' to_datetime "

@@ -181,7 +181,7 @@ class EventIn(BaseModel):
             raise ValueError("should be a JSON number")  # the 422's text adds what it got
         if info.field_name == "timestamp" and MAX_TIMESTAMP < value <= 1000 * MAX_TIMESTAMP:
             raise ValueError(f"should be whole unix seconds, at most {MAX_TIMESTAMP:,}: "
-                             "milliseconds? divide by 1000")
+                             "milliseconds? divide by 1,000")
         if info.field_name == "timestamp" and -MAX_TIMESTAMP <= value < MIN_EVENT_TIMESTAMP \
                 and value == int(value):  # named as events import names it (a 0: unset)
             raise ValueError(too_early(int(value), named=False))

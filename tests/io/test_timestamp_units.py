@@ -19,7 +19,7 @@ SECONDS = 1_600_000_000
 
 
 @pytest.mark.parametrize("scale,hint", [
-    (10**3, "(milliseconds? divide by 1000)"),
+    (10**3, "(milliseconds? divide by 1,000)"),
     (10**6, "(microseconds? divide by 1,000,000)"),
     (10**9, "(nanoseconds? divide by 1,000,000,000)"),
 ])

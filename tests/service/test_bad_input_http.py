@@ -410,13 +410,13 @@ def test_a_fraction_and_a_millisecond_timestamp_are_said_once_and_plainly(
     detail = r.json()["detail"]
     assert r.status_code == 422 and detail.count("got") == 1 and "(1.5)" in detail, detail
     # POST /events said only "less than or equal to 100000000000" of a time in milliseconds,
-    # where events import says "milliseconds? divide by 1000"
+    # where events import says "milliseconds? divide by 1,000"
     store = client.app.state.campaign_store  # type: ignore[attr-defined]
     before = count_events(store)
     r = client.post("/events", json={"events": [_event(40, timestamp=1_796_437_119_000)]})
     detail = r.json()["detail"]
     assert r.status_code == 422 and "events[0]" in detail and "timestamp" in detail, detail
-    assert "milliseconds? divide by 1000" in detail and "unix seconds" in detail, detail
+    assert "milliseconds? divide by 1,000" in detail and "unix seconds" in detail, detail
     assert count_events(store) == before
 
 
