@@ -1,8 +1,8 @@
 """Binary files given as text: named before any parsing, with what to do instead.
 
-What no text file the readers accept holds: gzip's, zip's (an .xlsx), an .xls workbook's or
-Parquet's magic number, a UTF-16 byte-order mark, a NUL byte; and JSON, whose first line read
-as a CSV header."""
+What no text file the readers accept holds: gzip's (under a name without .gz), bzip2's, xz's,
+zstd's, zip's (an .xlsx), an .xls workbook's or Parquet's magic number, a UTF-16 byte-order
+mark, a NUL byte; and JSON, whose first line read as a CSV header."""
 
 from __future__ import annotations
 
@@ -32,7 +32,12 @@ _FIRST_BYTES = {b"\xff\xfe": (_UTF16, ""), b"\xfe\xff": (_UTF16, ""), b"\x1f\x8b
                      "plain text: save a workbook's sheet as CSV (UTF-8), or unzip an "
                      "archive first (a dataset's: give its folder)", ""),
     b"\xd0\xcf\x11\xe0": ("the file is an Excel .xls workbook (or another Office file); "
-                           "expected plain text: save the sheet as CSV (UTF-8)", "")}
+                           "expected plain text: save the sheet as CSV (UTF-8)", ""),
+    # compressions other than gzip, which only a .gz name has read through
+    **{magic: (f"the file is {kind}-compressed; expected plain text: decompress it first "
+               f"(`{tool} -d`)", ", or recompress it with gzip and name it .csv.gz")
+       for magic, kind, tool in ((b"BZh", "bzip2", "bzip2"), (b"\xfd7zXZ\x00", "xz", "xz"),
+                                 (b"\x28\xb5\x2f\xfd", "zstd", "zstd"))}}
 
 
 def _is_parquet(raw: bytes | mmap.mmap) -> bool:
@@ -61,7 +66,8 @@ def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True,
     header line of the CSV expected (``--users``, ``--films``), named to a JSON file (told
     "expected plain text, one row per line", which JSON lines are)."""
     for magic, (why, hint) in _FIRST_BYTES.items():
-        if bytes(raw[:len(magic)]) == magic and (magic != _PARQUET or _is_parquet(raw)):
+        if bytes(raw[:len(magic)]) == magic and (magic != _PARQUET or _is_parquet(raw)) \
+                and (magic != b"BZh" or bytes(raw[4:10]) == b"1AY&SY"):  # not text "BZh..."
             return DataError(str(path), why + (hint if hints else ""), line=1)
     start = bytes(raw[:64]).removeprefix(b"\xef\xbb\xbf").lstrip()
     if _json_start(start):  # JSON (lines): its keys were read as a CSV header
