@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recommender.campaigns.moved import StoreMovedError
+from recommender.campaigns.store_schema import StoreSchemaNewerError
 from recommender.campaigns.summary_fields import IncompleteSummaryError
 from recommender.errors import (
     InvalidParameterError,
@@ -213,6 +214,20 @@ async def store_moved(request: Request, exc: Exception) -> JSONResponse:
                         status_code=409)
 
 
+async def store_schema_newer(request: Request, exc: Exception) -> JSONResponse:
+    """409, as for a moved store: a newer engine migrated the store, and this one neither
+    reads nor writes it until it is upgraded (a retry will not do). The detail says both
+    schema versions; the store's URL goes to the log only, as a 503's reason does."""
+    assert isinstance(exc, StoreSchemaNewerError)
+    _log_refusal(request, exc)
+    return JSONResponse({"detail": f"the campaign store is at schema version {exc.version}, "
+                                   f"newer than this engine's schema version {exc.latest} (a "
+                                   "newer version of the engine migrated it): this service "
+                                   "neither reads nor writes it; upgrade the engine to the "
+                                   "version that migrated it. Nothing was stored"},
+                        status_code=409)
+
+
 #: seconds a client waits before retrying a request the campaign store could not serve
 STORE_RETRY_AFTER = 5
 #: a store outage is logged once per this many seconds per worker, with the refusals between
@@ -306,3 +321,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DatabaseError, store_damaged)
     app.add_exception_handler(PoolTimeout, store_unavailable)
     app.add_exception_handler(StoreUnavailableError, store_unavailable)  # not 422
+    app.add_exception_handler(StoreSchemaNewerError, store_schema_newer)

@@ -31,6 +31,7 @@ from typing import Any
 
 from recommender.campaigns.events import iter_events, max_sequence, trained_through
 from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.store_schema import StoreSchemaNewerError
 from recommender.errors import StoreUnavailableError
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
@@ -103,8 +104,9 @@ class EventsSync:
         from the poller's probe (``probe``), so that every worker says so, not only the one
         whose write was refused; read from this worker's memory only: /health never waits on
         the store."""
-        if self.waiting or self.failures:
-            return "unavailable"
+        if self.waiting or self.failures:  # a newer engine's store: an upgrade, not a retry
+            return "schema_newer" if isinstance(self.down, StoreSchemaNewerError) else \
+                "unavailable"
         self._look_later()
         return "moved" if self.moved is not None else self.refusing or self.probed or "ok"
 
@@ -198,7 +200,10 @@ class EventsSync:
             self.refusing = self.probed = None
 
     def store_down(self) -> StoreUnavailableError:
-        """What a store route raises while the store is not opened (503, ``Retry-After``)."""
+        """What a store route raises while the store is not opened (503, ``Retry-After``;
+        a store at a newer schema: that refusal, 409)."""
+        if isinstance(self.down, StoreSchemaNewerError):  # a new one: raising one again grows
+            return StoreSchemaNewerError(self.down.shown, self.down.version, self.down.latest)
         return StoreUnavailableError("the campaign store could not be opened since this "
                                      "worker started; retrying in the background")
 
@@ -384,6 +389,8 @@ class EventsSync:
                     self.look()
                     looked = time.monotonic()
             except Exception as e:  # never let the poller die (a store restarting, a lock)
+                if self.waiting:  # why the store is still not opened (/health, store_down)
+                    self.down = e
                 if not self.failures:  # once per outage: a traceback 4 times a second filled logs
                     log.warning("events sync: the campaign store cannot be read (%s: %s); "
                                 "retrying, less often while it lasts", type(e).__name__,

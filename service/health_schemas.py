@@ -126,7 +126,8 @@ class Health(BaseModel):
         "worker took was refused (409), why, until a reload succeeds (the other workers did "
         "not try it and say nothing of it); null otherwise, and for a caller without a key "
         "when read keys are configured"))
-    campaign_store: Literal["ok", "unavailable", "moved", "read_only", "failing"] = Field(
+    campaign_store: Literal["ok", "unavailable", "moved", "read_only", "failing",
+                            "schema_newer"] = Field(
         "ok", description=(
         "unavailable: this worker could not open or read the campaign store at its start or "
         "last poll; its store routes answer 503, it serves the model without the events "
@@ -142,7 +143,10 @@ class Health(BaseModel):
         "writing (a file, folder or mount that cannot be written, a full disk until a write "
         "is taken on it, a PostgreSQL "
         "standby or read-only database), so every worker says so, not only the one whose "
-        "write was refused; /health never waits on the store"))
+        "write was refused. schema_newer: the store is at a schema version newer than this "
+        "engine's (a newer engine migrated it): this worker neither reads nor writes it, its "
+        "store routes answer 409 saying both versions; upgrade the engine. /health never "
+        "waits on the store"))
     access: KeyAccess = Field(description=(
         "what the key this request carries (X-API-Key or Authorization: Bearer; or none) lets "
         "it do, as the key check decides; its id is not said. Audience Studio offers only the "

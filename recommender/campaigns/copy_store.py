@@ -55,7 +55,6 @@ from recommender.campaigns.connection import (
 from recommender.campaigns.events import LOCK_WAIT, events, take_writers_lock
 from recommender.campaigns.moved import copy_refused, moved_to
 from recommender.campaigns.store import (
-    MIGRATIONS,
     CampaignStore,
     idempotency,
     metadata,
@@ -67,6 +66,7 @@ from recommender.campaigns.store import (
     store_info,
     withdrawals,
 )
+from recommender.campaigns.store_schema import StoreSchemaNewerError
 from recommender.errors import InvalidParameterError, StoreUnavailableError, disk_full, sqlstate
 
 COPY_CHUNK = 10_000  # rows read and written at a time
@@ -116,18 +116,16 @@ def copy_store(source: str, target: str, chunk: int = COPY_CHUNK,
     if in_memory_sqlite(target):  # and a URI's (mode=memory): the source was marked moved
         raise InvalidParameterError("the target is an in-memory SQLite database, which is "
                                     "gone when the copy ends: give a file or a PostgreSQL URL")
-    src = open_store(source, read_only=True)
+    src = _opened("source", source, read_only=True)  # a newer schema: before the target
     created = new_sqlite_file(target)
     dst: CampaignStore | None = None
     state = _State()
     try:
         if created is None:  # opening migrates it: a refusal must leave it as it was
             _look_first(src, target)
-        _check_versions({"source": src})  # before the target is opened, which creates the
-        with src.engine.connect() as read:  # tables in a new database: a refusal left them
-            _refuse_source(read, src)
-        dst = open_store(target)
-        _check_versions({"target": dst})
+        with src.engine.connect() as read:  # before the target is opened, which creates the
+            _refuse_source(read, src)  # tables in a new database: a refusal left them
+        dst = _opened("target", target)
         return _copy(src, dst, chunk, progress, before_commit, state)
     except BaseException:
         if dst is not None and state.committed is None:  # failed as it committed: look
@@ -177,15 +175,16 @@ def _restore_sequence(dst: CampaignStore, before: tuple[int, bool]) -> None:
         pass
 
 
-def _check_versions(stores: dict[str, CampaignStore]) -> None:
-    latest = MIGRATIONS[-1][0]
-    for role, store in stores.items():
-        version = store.version()
-        if version != latest:  # a newer engine's store may hold tables this one cannot copy
-            raise InvalidParameterError(
-                f"the {role} {store.url} is at schema version {version}, newer than this "
-                f"engine's {latest}: copy it with the engine that migrated it; nothing was "
-                "written to the target")
+def _opened(role: str, target: str, read_only: bool = False) -> CampaignStore:
+    """``open_store``; a store at a newer schema (``store_schema``), whose tables this engine
+    may not know, is refused naming its ``role`` and that the target was left as it was."""
+    try:
+        return open_store(target, read_only=read_only)
+    except StoreSchemaNewerError as e:
+        raise InvalidParameterError(
+            f"the {role} {e.shown} is at schema version {e.version}, newer than this engine's "
+            f"{e.latest}: copy it with the engine that migrated it; nothing was written to "
+            "the target") from None
 
 
 @contextmanager

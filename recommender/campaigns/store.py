@@ -41,6 +41,8 @@ from recommender.campaigns.connection import (
     watch_file,
     watched_path,
 )
+from recommender.campaigns.store_schema import StoreSchemaNewerError, note_migrated, refuse_newer
+from recommender.campaigns.store_schema import current_version as _current_version
 from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
 from recommender.io.atomic import private_file
 
@@ -211,11 +213,15 @@ class CampaignStore:
             why = open_failure(self.url, e, self._file, watched)
             self.close()  # its connections: their log and index files are found by name
             raise StoreUnavailableError(why) from None
+        except StoreSchemaNewerError:  # a newer engine's: refused before any write
+            self.close()
+            raise
         self._file = self._file or (watch_file(self.engine, watched) if watched else None)
 
     def _check_current(self) -> None:
         """For a reader: the schema must be this engine's (``migrate`` is a writer's)."""
         version, latest = self.version(), MIGRATIONS[-1][0]
+        refuse_newer(self.url, version, latest)  # a newer engine's (``store_schema``)
         if version < latest:
             raise InvalidParameterError(
                 f"the campaign store {self.url} is at schema version {version}, not {latest}"
@@ -250,6 +256,7 @@ class CampaignStore:
             # waited the busy timeout for it, failed to start, and uvicorn stopped every worker
             with self.engine.connect() as conn:
                 current = _current_version(conn)
+            refuse_newer(self.url, current, MIGRATIONS[-1][0])
             if current >= MIGRATIONS[-1][0]:
                 return current
         with self.engine.begin() as conn:
@@ -261,7 +268,8 @@ class CampaignStore:
                 # both create the tables (the second waits here, then sees them)
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             schema_version.create(conn, checkfirst=True)
-            current = _current_version(conn)
+            before = current = _current_version(conn)
+            refuse_newer(self.url, current, MIGRATIONS[-1][0])  # nothing written (rolled back)
             for version, description, step in MIGRATIONS:
                 if version <= current:
                     continue
@@ -270,7 +278,8 @@ class CampaignStore:
                     version=version, description=description,
                     applied_at=datetime.now(UTC).isoformat(timespec="seconds")))
                 current = version
-            return current
+        note_migrated(self.url, before, current)  # once committed: one line
+        return current
 
     def save_plan(self, plan_id: str, summary: dict[str, Any], rows: pa.Table,
                   excluded: Sequence[str] = (), link: dict[str, Any] | None = None,
@@ -423,13 +432,6 @@ def withdrawn_records(conn: Connection, plan_ids: Sequence[str]) -> dict[str, di
             found[str(row[0])] = {"sent_waves": int(row[1]), "at": str(row[2]),
                                   "via": str(row[3])}
     return found
-
-
-def _current_version(conn: Connection) -> int:
-    if not sa.inspect(conn).has_table(schema_version.name):
-        return 0
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema_version.c.version),
-                                                       0))).scalar_one())
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

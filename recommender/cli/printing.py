@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 import warnings
@@ -86,6 +87,21 @@ def note(text: str) -> None:
     """``text`` as a ``note:`` line on stderr: what a command did that its output does not
     say (the duplicates an id list repeated, dropped), kept off stdout and its ``--json``."""
     print(f"note: {text}", file=sys.stderr)
+
+
+class _StoreNotes(logging.Handler):
+    """The campaign store's one line when a command migrated it ("migrated the campaign store
+    ... from schema 3 to 8", ``campaigns.store_schema``, at INFO) as a ``note``; a process
+    whose "recommender" logger has handlers (``serve``'s log configuration) logs it there."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not logging.getLogger("recommender").handlers:
+            note(record.getMessage())
+
+
+_STORE_LOG = logging.getLogger("recommender.campaigns.store")
+_STORE_LOG.setLevel(logging.INFO)
+_STORE_LOG.addHandler(_StoreNotes())
 
 
 def note_repeated(films: list[str], weights: dict[str, float]) -> None:

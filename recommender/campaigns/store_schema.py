@@ -1,0 +1,56 @@
+"""The campaign store's schema version as this engine reads it: a newer one is refused.
+
+A store a newer engine migrated (``schema_version`` holds a step this engine's ``MIGRATIONS``
+does not know) was opened as if current: ``migrate`` stopped at ``current >= latest`` and a
+reader's check refused only an older schema, so ``events status``, ``events import`` and the
+service read and wrote tables whose meaning had changed. Now every opener refuses it
+(``StoreSchemaNewerError``) before any write, and a store migrated from an older schema says
+so on one line (``note_migrated``: the CLI prints it as a note, the service logs it).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from recommender.errors import StoreUnavailableError
+
+#: the logger of the migration's line (the CLI's ``printing`` turns it into a ``note:``)
+log = logging.getLogger("recommender.campaigns.store")
+
+
+class StoreSchemaNewerError(StoreUnavailableError):
+    """The store is at a schema version newer than this engine's latest (a newer engine
+    migrated it): this engine neither reads nor writes it. The CLI exits 2; the service
+    answers its store routes 409 and ``/health`` says ``campaign_store: schema_newer``."""
+
+    def __init__(self, shown: str, version: int, latest: int) -> None:
+        self.shown, self.version, self.latest = shown, version, latest
+        super().__init__(
+            f"the campaign store {shown} is at schema version {version}, newer than this "
+            f"engine's schema version {latest} (a newer version of the engine migrated it): "
+            "this engine neither reads nor writes it; upgrade the engine to the version that "
+            "migrated it (every replica and command using this store)")
+
+
+def current_version(conn: Connection) -> int:
+    """The latest schema step ``schema_version`` records (0: no campaign store yet)."""
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    return int(conn.exec_driver_sql(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version").scalar_one())
+
+
+def refuse_newer(shown: str, version: int, latest: int) -> None:
+    """``StoreSchemaNewerError`` when ``version`` is above ``latest``, this engine's."""
+    if version > latest:
+        raise StoreSchemaNewerError(shown, version, latest)
+
+
+def note_migrated(shown: str, before: int, after: int) -> None:
+    """Log (INFO) that the store ``shown`` was migrated from schema ``before`` to ``after``;
+    nothing for a new store (``before`` 0: created, not migrated) or one already current."""
+    if 0 < before < after:
+        log.info("migrated the campaign store %s from schema %d to %d", shown, before, after)
