@@ -10,6 +10,8 @@ marked as moved (``recommender.campaigns.moved``): it refuses events and plans f
 and what it recorded while it was copied (a service still writing to it) is warned of, with
 their number: the copy holds the store as it was when it was read, without them.
 ``recommender campaign reopen --store SRC`` removes the mark (a copy that was dropped).
+``recommender campaign backup --store SRC --to FILE`` backs a SQLite store up without marking
+it (``recommender.campaigns.backup``): writers go on.
 """
 
 from __future__ import annotations
@@ -28,16 +30,34 @@ if TYPE_CHECKING:
 def add_copy_action(sub: Any) -> None:
     """``campaign copy`` on the ``campaign`` command's sub-parsers."""
     c = sub.add_parser(
-        "copy", help="copy the store into a new, empty database (SQLite to PostgreSQL): ids, "
-                     "event sequence numbers and the store id kept",
-        description="copy every table of a campaign store into a new, empty database, in one "
-                    "transaction, with the event sequence set past the copied events")
-    c.add_argument("--store", help="the store to copy, read only: URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE)")
+        "copy", help="move the store into a new, empty database (SQLite to PostgreSQL): the "
+                     "old store then refuses events and plans (writers are cut off); not a "
+                     "backup (campaign backup)",
+        description="move a campaign store: copy every table into a new, empty database, in "
+                    "one transaction, with the event sequence set past the copied events, then "
+                    "mark the old store as moved: it refuses events and plans from then on "
+                    "(a service still on it answers 409). To back up a store that stays in "
+                    "use, run `recommender campaign backup --store URL --to FILE`")
+    c.add_argument("--store", help="the store to move: URL or SQLite file (default: "
+                                   "$RECOMMENDER_STORE); read, then marked as moved")
     c.add_argument("--to", required=True, metavar="URL",
                    help="the new store: a SQLite file that does not exist yet, or an empty "
                         "PostgreSQL database (postgresql://...; its tables are created)")
     c.set_defaults(campaign_action=cmd_campaign_copy)
+    b = sub.add_parser(
+        "backup", help="back up a SQLite store while it is in use (writers go on): one "
+                       "consistent file, the store left as it was",
+        description="copy a SQLite campaign store into a new file with SQLite's online backup "
+                    "API, as it was at one moment, while services and imports go on writing "
+                    "to it (it is not marked as moved, unlike campaign copy); the file is "
+                    "checked and written under a temporary name first. For PostgreSQL, use "
+                    "pg_dump. Restore by pointing RECOMMENDER_STORE at the file (or copying it "
+                    "into place while nothing has the store open)")
+    b.add_argument("--store", help="the store to back up: SQLite file or sqlite:///PATH "
+                                   "(default: $RECOMMENDER_STORE)")
+    b.add_argument("--to", required=True, metavar="FILE",
+                   help="the backup: a file that does not exist yet")
+    b.set_defaults(campaign_action=cmd_campaign_backup)
     r = sub.add_parser(
         "reopen", help="let a store that `campaign copy` marked as moved record events and "
                        "plans again (when its copy was dropped)",
@@ -102,13 +122,16 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
         plans_copied = rows.get("campaign_plans", 0)
         later, marked = _mark(source, result.source, result.target, result.last_seq,
                               plans_copied)
-        print(f"note: {result.source} is {'marked as moved' if marked else 'not marked'}: "
+        print(f"note: the store was moved, not backed up: {result.source} is "
+              f"{'marked as moved' if marked else 'not marked'}: "
               f"both stores now carry store id {result.store_id}, so "
               + ("it refuses new events and plans (`recommender campaign reopen --store "
                  f"{result.source}` undoes the mark if this copy is dropped)" if marked else
                  "record nothing more in it")
               + f"; point the service (RECOMMENDER_STORE) and imports at {result.target} (a "
-                "service already on it reads the copy at its next poll)", file=sys.stderr)
+                "service already on it reads the copy at its next poll); to back up a store "
+                "that stays in use, run `recommender campaign backup --store URL --to FILE`",
+              file=sys.stderr)
         # said before a signal held since the commit acts (exit 130): it was lost with it
         if later is None:
             later = _recorded_since(source, result.last_seq, plans_copied)
@@ -121,6 +144,16 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
                   f"they would be lost with the old store: stop what writes to "
                   f"{result.source}, {again}copy it again into a new target (drop this one)",
                   file=sys.stderr)
+    return 0
+
+
+def cmd_campaign_backup(args: argparse.Namespace) -> int:
+    from recommender.campaigns.backup import backup_store
+
+    made = backup_store(_named_store(args, "back up"), args.to)
+    print(f"backed up {made.source} to {made.path} ({made.size:,} bytes, schema version "
+          f"{made.schema_version}: {made.plans:,} plans, {made.events:,} events), as it was at "
+          "one moment; the store was left in use (writers went on)")
     return 0
 
 
