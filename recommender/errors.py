@@ -106,6 +106,12 @@ class StoreUnavailableError(InvalidParameterError):
     so as for a bad parameter; the service answers 503 with ``Retry-After`` and retries."""
 
 
+class StoreDamagedError(StoreUnavailableError):
+    """The campaign store's SQLite file is damaged ("database disk image is malformed", "file
+    is not a database"): restore it from a backup. The service answers 503 without
+    ``Retry-After`` (a retry cannot help) and ``/health`` says "damaged"."""
+
+
 class PlansClashError(InvalidParameterError):
     """A plan stored while this one was being made holds out some of its (film, user) pairs
     as controls: nothing is stored, and planning again leaves them out. The CLI exits 2; the
@@ -159,3 +165,17 @@ def io_error(error: BaseException) -> bool:
     orig = getattr(error, "orig", None) or error
     code = getattr(orig, "sqlite_errorcode", None)
     return sqlstate(orig) == "58030" or (isinstance(code, int) and code & 0xFF == 10)
+
+
+def damaged(error: BaseException) -> bool:
+    """Whether a database driver's ``error`` (or the one SQLAlchemy wraps in ``orig``) says
+    the database file is damaged: SQLite's SQLITE_CORRUPT (11) or SQLITE_NOTADB (26), with
+    their extended codes, or their words; PostgreSQL's SQLSTATE XX001 or XX002
+    (data_corrupted, index_corrupted)."""
+    orig = getattr(error, "orig", None) or error
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (11, 26)
+    text = str(orig)
+    return sqlstate(orig) in ("XX001", "XX002") or "disk image is malformed" in text or \
+        "file is not a database" in text

@@ -27,10 +27,12 @@ from recommender.errors import (
     InvalidParameterError,
     PlansClashError,
     RecommenderError,
+    StoreDamagedError,
     StoreUnavailableError,
     UnknownFilmError,
     UnknownGenreError,
     UnknownUserError,
+    damaged,
     disk_full,
     io_error,
     read_only,
@@ -260,8 +262,11 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     the database's host)."""
     _log_refusal(request, exc)
     sync = _events_sync(request)
+    broken = isinstance(exc, StoreDamagedError) or damaged(exc)
     if sync is not None:  # /health's campaign_store says so until a write succeeds
-        if read_only(exc):
+        if broken:
+            sync.refused("damaged")
+        elif read_only(exc):
             sync.refused()
         elif disk_full(exc) or io_error(exc):
             sync.refused("failing")
@@ -276,6 +281,12 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
            "its files could not be read or written: an I/O error (a file the system "
            "refuses to write, or a failing disk)" if io_error(exc) else
            "down, locked or out of connections")
+    if broken:  # no Retry-After: a retry reads the same damaged file (README, "damaged")
+        return JSONResponse({"detail": "the campaign store is unavailable: its database file "
+                                       "is damaged (SQLite: database disk image is malformed, "
+                                       "or not a database); a retry will not help: restore it "
+                                       "from a backup (`recommender campaign backup`). Nothing "
+                                       "was stored"}, status_code=503)
     return JSONResponse({"detail": f"the campaign store is unavailable ({why}): retry in "
                                    f"{STORE_RETRY_AFTER} s (with the "
                                    "same event ids, or the same Idempotency-Key for a plan, "
@@ -285,8 +296,8 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 async def store_damaged(request: Request, exc: Exception) -> JSONResponse:
     """A store the driver cannot read (SQLite's "database disk image is malformed", "file is
-    not a database": a plain ``DatabaseError``) is unavailable like one that is down: 503 with
-    ``Retry-After`` and a JSON body (it was a plain-text 500), and so is one that refuses
+    not a database": a plain ``DatabaseError``) is unavailable: 503 with a JSON body saying it
+    is damaged, without ``Retry-After`` (it was a plain-text 500), and so is one that refuses
     writes (PostgreSQL's read-only transaction, an ``InternalError``: a standby after a
     failover answered every event and plan with a plain-text 500). Its other subclasses (an
     integrity or programming error) are this service's bugs and stay 500."""

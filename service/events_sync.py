@@ -32,7 +32,7 @@ from typing import Any
 from recommender.campaigns.events import iter_events, max_sequence, trained_through
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.store_schema import StoreSchemaNewerError
-from recommender.errors import StoreUnavailableError
+from recommender.errors import StoreDamagedError, StoreUnavailableError
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
 from service.state import ServiceState
@@ -106,7 +106,8 @@ class EventsSync:
         the store."""
         if self.waiting or self.failures:  # a newer engine's store: an upgrade, not a retry
             return "schema_newer" if isinstance(self.down, StoreSchemaNewerError) else \
-                "unavailable"
+                "damaged" if isinstance(self.down, StoreDamagedError) or \
+                self.refusing == "damaged" else "unavailable"
         self._look_later()
         return "moved" if self.moved is not None else self.refusing or self.probed or "ok"
 
@@ -200,10 +201,12 @@ class EventsSync:
             self.refusing = self.probed = None
 
     def store_down(self) -> StoreUnavailableError:
-        """What a store route raises while the store is not opened (503, ``Retry-After``;
-        a store at a newer schema: that refusal, 409)."""
+        """What a store route raises while the store is not opened (503; newer schema: 409)."""
         if isinstance(self.down, StoreSchemaNewerError):  # a new one: raising one again grows
             return StoreSchemaNewerError(self.down.shown, self.down.version, self.down.latest)
+        if isinstance(self.down, StoreDamagedError):  # 503 without Retry-After: restore it
+            return StoreDamagedError("the campaign store could not be opened since this "
+                                     "worker started: its file is damaged")
         return StoreUnavailableError("the campaign store could not be opened since this "
                                      "worker started; retrying in the background")
 
@@ -335,6 +338,8 @@ class EventsSync:
                 return False
             new = self._build(engine)
             self.waiting, self.down = False, None
+            with self._marking:  # the damaged file its routes refused was restored: read now
+                self.refusing = None if self.refusing == "damaged" else self.refusing
             if new is not engine:
                 self.service.install(new)
         log.warning("events sync: the campaign store is read again; model %s now reflects "

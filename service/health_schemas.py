@@ -127,7 +127,7 @@ class Health(BaseModel):
         "not try it and say nothing of it); null otherwise, and for a caller without a key "
         "when read keys are configured"))
     campaign_store: Literal["ok", "unavailable", "moved", "read_only", "failing",
-                            "schema_newer"] = Field(
+                            "schema_newer", "damaged"] = Field(
         "ok", description=(
         "unavailable: this worker could not open or read the campaign store at its start or "
         "last poll; its store routes answer 503, it serves the model without the events "
@@ -145,7 +145,10 @@ class Health(BaseModel):
         "standby or read-only database), so every worker says so, not only the one whose "
         "write was refused. schema_newer: the store is at a schema version newer than this "
         "engine's (a newer engine migrated it): this worker neither reads nor writes it, its "
-        "store routes answer 409 saying both versions; upgrade the engine. /health never "
+        "store routes answer 409 saying both versions; upgrade the engine. damaged: the "
+        "store's SQLite file is damaged (database disk image is malformed), seen at the start "
+        "or by a request: its routes answer 503 without Retry-After (a retry reads the same "
+        "file) until a write succeeds or the worker opens the restored store. /health never "
         "waits on the store"))
     access: KeyAccess = Field(description=(
         "what the key this request carries (X-API-Key or Authorization: Bearer; or none) lets "

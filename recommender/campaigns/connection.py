@@ -25,7 +25,14 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from recommender.errors import InvalidParameterError, StoreUnavailableError, read_only, sqlstate
+from recommender.errors import (
+    InvalidParameterError,
+    StoreDamagedError,
+    StoreUnavailableError,
+    damaged,
+    read_only,
+    sqlstate,
+)
 
 #: every PostgreSQL connection's settings: text is exchanged as UTF-8, and no statement is
 #: prepared on the server. psycopg prepares a query from its 6th run, and PostgreSQL then keeps
@@ -303,10 +310,11 @@ def watched_path(url: sa.engine.URL) -> Path | None:
 
 
 def open_failure(shown: str, error: sa.exc.DatabaseError, held: BinaryIO | None,
-                 path: Path | None) -> str:
+                 path: Path | None) -> StoreUnavailableError:
     """Why opening the store ``shown`` failed: ``error``'s words, unless its file ``held`` was
     deleted or replaced at ``path`` while the open waited for the file's lock (a failed
-    ``plan`` removing the new store it created; SQLite then says "disk I/O error")."""
+    ``plan`` removing the new store it created; SQLite then says "disk I/O error"); a
+    ``StoreDamagedError`` when the driver says the file is damaged (``errors.damaged``)."""
     what = None if held is None or path is None else file_changed(held, path)
     why = " ".join(str(error.orig).split()) if what is None or path is None \
         else file_refusal(path, what)
@@ -314,7 +322,8 @@ def open_failure(shown: str, error: sa.exc.DatabaseError, held: BinaryIO | None,
         why += (": its database is damaged (a SQLite file cut or overwritten) or holds no "
                 "campaign store; restore it from a backup (sqlite3's .recover may save its "
                 "rows)")
-    return f"cannot open the campaign store {shown}: {why}"
+    kind = StoreDamagedError if what is None and damaged(error) else StoreUnavailableError
+    return kind(f"cannot open the campaign store {shown}: {why}")
 
 
 def watch_before(engine: Engine, path: Path | None) -> BinaryIO | None:

@@ -43,7 +43,7 @@ from recommender.campaigns.connection import (
 )
 from recommender.campaigns.store_schema import StoreSchemaNewerError, note_migrated, refuse_newer
 from recommender.campaigns.store_schema import current_version as _current_version
-from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
+from recommender.errors import InvalidParameterError, UnknownIdError
 from recommender.io.atomic import private_file
 
 metadata = sa.MetaData()
@@ -210,9 +210,9 @@ class CampaignStore:
             else:
                 self.migrate()
         except sa.exc.DatabaseError as e:  # OperationalError too: no such folder, locked...
-            why = open_failure(self.url, e, self._file, watched)
+            failure = open_failure(self.url, e, self._file, watched)  # damaged: said so
             self.close()  # its connections: their log and index files are found by name
-            raise StoreUnavailableError(why) from None
+            raise failure from None
         except StoreSchemaNewerError:  # a newer engine's: refused before any write
             self.close()
             raise

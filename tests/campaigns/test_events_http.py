@@ -231,7 +231,7 @@ def test_no_event_is_acknowledged_into_a_deleted_or_replaced_store_file(
 
 def test_a_damaged_store_file_is_a_503_not_a_500(model_dir: Path, tmp_path: Path) -> None:
     # SQLite's "database disk image is malformed" is a DatabaseError, not an OperationalError:
-    # it was a plain-text 500 without Retry-After
+    # it was a plain-text 500, then a 503 with Retry-After saying "retry in 5 s"
     db = tmp_path / "store.db"
     settings = Settings(model_path=str(model_dir), store=str(db), events_poll=0,
                         warm_cache=False)
@@ -248,7 +248,12 @@ def test_a_damaged_store_file_is_a_503_not_a_500(model_dir: Path, tmp_path: Path
             f.unlink()
         r = c.post("/events", json={"events": [ev(i, "u5", "00003") for i in range(2, 40)]})
         assert r.status_code == 503, r.text
-        assert r.headers["retry-after"] == "5" and "unavailable" in r.json()["detail"]
+        # said damaged, without Retry-After: a retry reads the same file (it said "down,
+        # locked or out of connections: retry in 5 s")
+        assert "retry-after" not in r.headers, r.headers
+        assert "damaged" in r.json()["detail"] and "restore it from a backup" in \
+            r.json()["detail"] and "retry in" not in r.json()["detail"], r.text
+        assert c.get("/health").json()["campaign_store"] == "damaged"
 
 
 def test_a_store_outage_is_logged_once_a_minute_with_its_count(

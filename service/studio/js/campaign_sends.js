@@ -6,7 +6,7 @@ import { utcTime } from "./campaign_report.js";
 import { followWrites } from "./writes.js";
 
 // /health's campaign_store when the store takes no write: the form is not offered
-const NO_WRITES = new Set(["read_only", "moved", "failing", "unavailable", "schema_newer"]);
+const NO_WRITES = new Set(["read_only", "moved", "failing", "unavailable", "schema_newer", "damaged"]);
 
 const pad = (n) => String(n).padStart(2, "0");
 
