@@ -357,12 +357,10 @@ class CampaignStore:
             total = int(conn.execute(sa.select(sa.func.count()).select_from(plans)).scalar_one())
             listed = list(conn.execute(sa.select(plans).order_by(
                 plans.c.created.desc(), plans.c.plan_id).limit(limit).offset(offset)).mappings())
-            from recommender.campaigns.plan_list import listed_plan  # damaged: what is read
-            from recommender.campaigns.withdraw import next_plans_of
-
+            from recommender.campaigns import plan_list, withdraw  # listed_plan: damaged too
             ids = [str(r["plan_id"]) for r in listed]
-            gone, later = withdrawn_records(conn, ids), next_plans_of(conn, ids)
-        return total, [listed_plan(r, gone.get(i), later.get(i, [])) for r, i in zip(
+            gone, later = withdrawn_records(conn, ids), withdraw.next_plans_of(conn, ids)
+        return total, [plan_list.listed_plan(r, gone.get(i), later.get(i, [])) for r, i in zip(
             listed, ids, strict=True)]
 
     def summary(self, plan_id: str) -> dict[str, Any]:
