@@ -101,6 +101,16 @@ class InvalidParameterError(RecommenderError, ValueError):
     """A parameter outside its range: says what was expected and what was got."""
 
 
+class AboveLimitError(InvalidParameterError):
+    """A number (``name``'s ``value``: a page's ``k``, a search's ``limit``, a seed list's
+    length) above the bound ``most`` a caller configured. The CLI says the message; the
+    service answers 422 in its usual shape, naming the setting that holds the bound."""
+
+    def __init__(self, name: str, value: int, most: int, message: str) -> None:
+        super().__init__(message)
+        self.name, self.value, self.most = name, value, most
+
+
 class StoreUnavailableError(InvalidParameterError):
     """The campaign store cannot be opened or read now (down, locked, damaged): the CLI says
     so as for a bad parameter; the service answers 503 with ``Retry-After`` and retries."""

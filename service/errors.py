@@ -24,6 +24,7 @@ from recommender.campaigns.moved import StoreMovedError
 from recommender.campaigns.store_schema import StoreSchemaNewerError
 from recommender.campaigns.summary_fields import IncompleteSummaryError
 from recommender.errors import (
+    AboveLimitError,
     InvalidParameterError,
     PlansClashError,
     RecommenderError,
@@ -187,6 +188,34 @@ async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
+#: a bound a setting holds: the parameter's name -> (its Settings field, its variable, what
+#: it counts)
+_BOUNDS = {"k": ("max_k", "RECOMMENDER_MAX_K", "the largest page"),
+           "limit": ("max_search_limit", "RECOMMENDER_MAX_SEARCH_LIMIT",
+                     "the largest search page"),
+           "seed_user_ids": ("max_seed_users", "RECOMMENDER_MAX_SEED_USERS",
+                             "the longest seed list")}
+
+
+async def above_limit(request: Request, exc: Exception) -> JSONResponse:
+    """422 in the shape of every other (``detail`` and ``errors``) for a number above a
+    configured bound, naming the variable that sets it as the 413 names
+    RECOMMENDER_MAX_BODY_BYTES ("k must be in [1, 10000], got 10001" named neither it nor
+    where ``k`` was)."""
+    assert isinstance(exc, AboveLimitError)
+    service = getattr(request.app.state, "service", None)
+    field, variable, what = _BOUNDS.get(exc.name, ("", "", ""))
+    if service is None or getattr(service.settings, field, None) != exc.most:
+        return JSONResponse({"detail": str(exc)}, status_code=422)  # a library's own bound
+    part = "query" if request.method in ("GET", "HEAD") else "body"
+    many = exc.name == "seed_user_ids"
+    said = (f"should hold at most {exc.most:,} ids ({what}, {variable}), got {exc.value:,}"
+            if many else f"should be at most {exc.most} ({what}, {variable}), got {exc.value}")
+    error = {"loc": (part, exc.name), "type": "too_long" if many else "less_than_equal"}
+    return JSONResponse(validation_body(
+        [error], lambda e: f"{_location(e['loc'])}: {said}"), status_code=422)
+
+
 async def plans_clash(request: Request, exc: Exception) -> JSONResponse:
     """409: a plan stored meanwhile holds out some of this plan's pairs as controls
     (``controls.refuse_held_out``); the same request again plans around them."""
@@ -320,6 +349,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(UnknownFilmError, not_found)
     app.add_exception_handler(UnknownUserError, not_found)
     app.add_exception_handler(UnknownGenreError, unknown_genre)
+    app.add_exception_handler(AboveLimitError, above_limit)
     app.add_exception_handler(InvalidParameterError, bad_parameter)
     app.add_exception_handler(PlansClashError, plans_clash)
     app.add_exception_handler(StoreMovedError, store_moved)

@@ -65,7 +65,8 @@ class Limits:
         bounded = self.max_in_flight > 0 and not path.startswith(EXEMPT)
         if bounded and self.in_flight >= self.max_in_flight:
             await _refuse(send, 503, f"the server is busy ({self.in_flight} requests in flight, "
-                                     f"the limit is {self.max_in_flight}); retry after "
+                                     f"the limit is {self.max_in_flight}, "
+                                     "RECOMMENDER_MAX_IN_FLIGHT); retry after "
                                      f"{self.retry_after} s",
                           headers=[(b"retry-after", str(self.retry_after).encode())])
             return
@@ -102,7 +103,8 @@ class Limits:
             except TimeoutError:
                 raise HTTPException(408, f"the request body did not arrive within "
                                          f"{self.body_timeout:g} s (and 1 s more per "
-                                         f"{MIN_BODY_RATE >> 10} KiB received)",
+                                         f"{MIN_BODY_RATE >> 10} KiB received; "
+                                         "RECOMMENDER_TIMEOUT_REQUEST_BODY)",
                                     headers={"Connection": "close"}) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))

@@ -7,7 +7,7 @@ Light to import (no numpy): ``recommender --help``'s environment list names the 
 
 from __future__ import annotations
 
-from recommender.errors import InvalidParameterError
+from recommender.errors import AboveLimitError, InvalidParameterError
 from recommender.io.env_numbers import whole_number_from_env
 
 MAX_K = 100_000
@@ -55,5 +55,7 @@ def check_search_limit(limit: int, most: int | None = None) -> None:
         if limit > most:
             raise above_the_servers("--limit/--k/-k", limit, most, "the largest search page",
                                     MAX_SEARCH_LIMIT_ENV)
+    if limit > most >= 1:  # the service names the setting (RECOMMENDER_MAX_SEARCH_LIMIT)
+        raise AboveLimitError("limit", limit, most, f"limit must be in [1, {most}], got {limit}")
     if not 1 <= limit <= most:
         raise InvalidParameterError(f"limit must be in [1, {most}], got {limit}")

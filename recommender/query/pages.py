@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.errors import InvalidParameterError
+from recommender.errors import AboveLimitError, InvalidParameterError
 from recommender.io.text import did_you_mean, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
@@ -234,6 +234,8 @@ def check_export_k(k: int) -> None:
 
 
 def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:
+    if k > max_k >= 1:  # the service names the setting (RECOMMENDER_MAX_K)
+        raise AboveLimitError("k", k, max_k, f"k must be in [1, {max_k}], got {k}")
     if not 1 <= k <= max_k:
         raise InvalidParameterError(f"k must be in [1, {max_k}], got {k}")
     if offset < 0:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from recommender.errors import InvalidParameterError
+from recommender.errors import AboveLimitError
 from recommender.query.audience import cold_start_page, lookalikes
 from recommender.query.commas import refuse_comma_lists
 from recommender.query.hints import skipped_hints
@@ -31,8 +31,9 @@ def lookalike(body: LookalikeRequest, request: Request, engine: EngineDep,
               settings: SettingsDep) -> dict[str, Any]:
     engine.check_page(body.k, body.offset)
     if len(body.seed_user_ids) > settings.max_seed_users:
-        raise InvalidParameterError(f"seed_user_ids may hold at most {settings.max_seed_users} "
-                                    f"ids, got {len(body.seed_user_ids)}")
+        raise AboveLimitError("seed_user_ids", len(body.seed_user_ids), settings.max_seed_users,
+                              f"seed_user_ids may hold at most {settings.max_seed_users} "
+                              f"ids, got {len(body.seed_user_ids)}")
     page, unknown = lookalikes(engine.model, body.seed_user_ids, body.k, body.offset,
                                tier=body.tier)
     record_export(request, rows=len(page.user_ids), k=body.k, offset=body.offset,

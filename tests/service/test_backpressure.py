@@ -61,7 +61,8 @@ def test_requests_past_the_bound_get_503_with_retry_after(model_dir: Path) -> No
             busy = client.get("/films/00012/audience", params={"k": 5})
             assert busy.status_code == 503
             assert busy.headers["Retry-After"] == "1"
-            assert "busy (2 requests in flight, the limit is 2)" in busy.json()["detail"]
+            assert ("busy (2 requests in flight, the limit is 2, RECOMMENDER_MAX_IN_FLIGHT)"
+                    in busy.json()["detail"])
             assert busy.headers["X-Model-Version"]
             # monitoring and the operator are never refused for load
             assert client.get("/health").status_code == 200
