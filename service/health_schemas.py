@@ -157,6 +157,16 @@ class Health(BaseModel):
         "read or write keys are configured /health answers it 401, as the data endpoints do "
         "(no key: 200; with no read or write key configured, keys are ignored here as on "
         "the data endpoints)"))
+    worker: int = Field(description=(
+        "the process id of the worker that answered: with --workers N each request reaches "
+        "one of them, so after a reload an operator asks until every pid has been seen, "
+        "each with the model.version it serves"))
+    problems: list[str] | None = Field(default=None, description=(
+        "what needs an operator, one short sentence each, beside status (ok while this worker "
+        "answers, as the contract fixes it): the model folder's current version or the last "
+        "reload refused (model_folder_warning says why), the campaign store not ok "
+        "(campaign_store says which). Empty when nothing does; null for a caller without a "
+        "key when read keys are configured, as model_folder_warning"))
     campaign_store_checked_s: float | None = Field(default=None, description=(
         "seconds since this worker last probed whether the campaign store takes writes (its "
         "background poller, every 5 s): how old campaign_store's read_only or failing is; "

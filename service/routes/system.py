@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -24,6 +25,8 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
     details = None if hidden else {**model_info(engine.model), "path": engine.path}
     sync = getattr(request.app.state, "events_sync", None)
     warm = dict(engine.warm_status)
+    refused = request.app.state.service.refused_reason
+    store = sync.store_state if sync is not None else "ok"
     if hidden:  # its counts are the model's number of films
         warm.update(films=None, total=None)
     return {"status": "ok", "model": details,
@@ -32,11 +35,31 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
             "limits": {"max_k": request.app.state.service.settings.max_k,
                        "max_seed_users": request.app.state.service.settings.max_seed_users,
                        "max_slate_cells": request.app.state.service.settings.max_slate_cells},
-            "model_folder_warning": None if hidden else request.app.state.service.refused_reason,
-            "campaign_store": sync.store_state if sync is not None else "ok",
+            "model_folder_warning": None if hidden else refused,
+            "campaign_store": store, "worker": os.getpid(),
+            "problems": None if hidden else problems(refused, store),
             "access": key_access(request.scope.get("headers", []), *request.app.state.key_rings),
             "campaign_store_checked_s": None if sync is None or sync.probed_age is None
             else round(sync.probed_age, 1)}
+
+
+#: what each campaign_store state other than ok means for the routes, in a few words
+_STORE = {"unavailable": "the campaign store is unavailable: its routes answer 503",
+          "moved": "the campaign store was moved by `campaign copy`: events and plans answer "
+                   "409 until the service is pointed at the copy",
+          "read_only": "the campaign store refuses writes: they answer 503",
+          "failing": "the campaign store's disk is full or failing: its routes answer 503"}
+
+
+def problems(refused: str | None, store: str) -> list[str]:
+    """``/health``'s ``problems``: a short sentence for each thing that needs an operator."""
+    said = []
+    if refused:
+        said.append("the model folder's current version, or the last reload, was refused "
+                    "(model_folder_warning says why)")
+    if store in _STORE:
+        said.append(f"{_STORE[store]} (campaign_store)")
+    return said
 
 
 @router.get("/segments", response_model=SegmentList, tags=["audiences"],
