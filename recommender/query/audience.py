@@ -313,6 +313,11 @@ def lookalikes(
     scores = (taste @ seed) / norms
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
                       tiers=tiers, tier=tier, unfitted=bool(blank.all()))
+    if page.total == 0:  # why nobody, as a film's audience says it (it said empty: null)
+        left = model.n_users - len(known)
+        page.empty = ("no candidate: every user the model knows is a seed (the seeds are "
+                      "left out)" if left == 0 else
+                      empty_note(left, page.ring) if page.ring is not None else None)
     return page, unknown
 
 
