@@ -29,7 +29,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote_plus
 
 import h11
@@ -39,6 +39,7 @@ from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.model import layout
 from recommender.query.limits import MAX_WORKERS
 from service.hosts import ENV, LOOPBACK_HOSTS, is_loopback
+from service.stall_log import CountedTransport, warn_cut
 
 
 @functools.cache
@@ -74,11 +75,14 @@ class GuardedH11(H11Protocol):
     stall_timeout: float | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        self._counted = CountedTransport(transport)  # the bytes sent, for a cut's warning
+        self._bounds = (0, 0)  # bytes written when the last complete response began, ended
+        super().connection_made(cast(asyncio.Transport, self._counted))
         self._arm_head_timer()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        self._bounds = (self._bounds[1], self._counted.written)  # all of it in the buffer
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -116,6 +120,10 @@ class GuardedH11(H11Protocol):
         if self.transport.get_write_buffer_size() < self._stall_left:  # read, if slowly
             self._arm_stall_timer()
             return
+        began = self._bounds[0 if self.cycle and self.cycle.response_complete else 1]
+        sent = self._counted.written - self.transport.get_write_buffer_size() - began
+        warn_cut(self.cycle.scope if self.cycle else None, self.client, max(sent, 0),
+                 self.stall_timeout if self.stall_timeout is not None else _stall_timeout())
         self.transport.abort()  # close() would wait for the buffer to drain: it never does
 
     def _arm_head_timer(self) -> None:

@@ -4,9 +4,12 @@ socket pair (no port): a client that stops reading is cut; one that reads slowly
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import socket
 from typing import Any
 
+import pytest
 import uvicorn
 from uvicorn.server import ServerState
 
@@ -76,3 +79,23 @@ def test_a_client_that_reads_slowly_is_not_cut() -> None:
 
 def test_a_client_that_stops_reading_is_cut() -> None:
     assert asyncio.run(download(pause=-1.0)) < len(BODY)
+
+
+def test_a_cut_is_logged_naming_the_request_and_the_bytes_sent(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The access log had written 200 when the head went out, and nothing said the download
+    was cut: a warning names the request and the bytes sent (the head's included) before the
+    cut. Oracle: what the client received (at most what was sent) and the body's size."""
+    with caplog.at_level(logging.WARNING, logger="recommender.service"):
+        got = asyncio.run(download(pause=-1.0))
+    lines = [r.getMessage() for r in caplog.records if "response was cut" in r.getMessage()]
+    assert len(lines) == 1, caplog.records
+    assert "the answer to GET / for 1 s (RECOMMENDER_TIMEOUT_RESPONSE_STALL)" in lines[0]
+    sent = int(re.search(r"after ([0-9,]+) bytes", lines[0]).group(1).replace(",", ""))
+    assert got <= sent < len(BODY)
+
+
+def test_a_slow_reader_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="recommender.service"):
+        assert asyncio.run(download(pause=0.004)) == len(BODY)
+    assert not [r for r in caplog.records if "response was cut" in r.getMessage()]
