@@ -54,13 +54,13 @@ from service.raw_ids import route_path
 OPEN_PATHS = frozenset({"/health", "/metrics"})
 ADMIN_PREFIX = "/admin/"
 API_KEY_HEADER = "X-API-Key"
-READ_KEY_NEEDED = ("a read key is required: send 'X-API-Key: <key>' or "
+READ_KEY_NEEDED = ("missing or wrong read key: send 'X-API-Key: <key>' or "
                    "'Authorization: Bearer <key>' (the keys are set in RECOMMENDER_READ_KEYS)")
 ADMIN_CLOSED = ("admin endpoints are closed: set RECOMMENDER_ADMIN_KEY on the server to "
                 "enable them, then send 'Authorization: Bearer <key>'")
 ADMIN_KEY_NEEDED = "missing or wrong API key: send 'Authorization: Bearer <key>'"
 METRICS_PATH = "/metrics"
-METRICS_KEY_NEEDED = ("a metrics key is required: send 'Authorization: Bearer <key>' or "
+METRICS_KEY_NEEDED = ("missing or wrong metrics key: send 'Authorization: Bearer <key>' or "
                       "'X-API-Key: <key>' (the keys are set in RECOMMENDER_METRICS_KEYS)")
 WRITE_KEY_NEEDED = ("this endpoint writes to the campaign store: it needs a write key "
                     "(RECOMMENDER_WRITE_KEYS) or the admin key, not a read key")
