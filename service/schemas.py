@@ -409,5 +409,7 @@ class Reloaded(BaseModel):
     status: Literal["reloaded"] = "reloaded"
     previous_version: str
     model_version: str
-    seconds: float = Field(description="seconds taken to load and validate the new model")
+    seconds: float = Field(description="seconds from the start of the reload until the new "
+                                       "model answered: its load and checks, then folding "
+                                       "the campaign store's events in (both in the log)")
     model: ModelInfo
