@@ -7,33 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from helpers import train_folder
+from stored_plans import first_plan
 
-from recommender.campaigns.controls import plan_beside
 from recommender.campaigns.next_wave import plan_next_wave
-from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
 from recommender.campaigns.withdraw import next_wave_of, withdraw
-from recommender.io import demo
 from recommender.model import artifact
 from service.app import create_app
 from service.settings import Settings
 
 
 def test_each_plan_names_its_next_waves_on_any_page(tmp_path: Path) -> None:
-    folder = demo.generate(tmp_path / "data", seed=7, n_users=600, n_films=60,
-                           n_interactions=9_000)
-    model = train_folder(folder, factors=8, iterations=4, segments=3)
-    films = model.films.ids[np.argsort(model.film_counts(), kind="stable")[20:23]].tolist()
-    db = tmp_path / "store.db"
-    store = open_store(str(db))
-    plan = plan_beside(model, [SlateFilm(f, 60) for f in films], store, holdout=0.3, seed=1,
-                       waves=3, progress=False)
-    store.save_plan(plan.plan_id, plan.summary, plan.rows)
-    first = plan.plan_id
+    model, store, db, first = first_plan(tmp_path)
     one = plan_next_wave(model, store, first, sent_waves=1, waves=2, progress=False).plan_id
     two = plan_next_wave(model, store, first, sent_waves=2, waves=1, seed=2,
                          progress=False).plan_id

@@ -8,18 +8,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from helpers import run_cli, train_folder
+from helpers import run_cli
+from stored_plans import first_plan
 
-from recommender.campaigns.controls import plan_beside
 from recommender.campaigns.events import plan_links
 from recommender.campaigns.next_wave import plan_next_wave
-from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
 from recommender.campaigns.withdraw import earlier_plans
-from recommender.io import demo
 from recommender.model import artifact
 from service.app import create_app
 from service.settings import Settings
@@ -27,16 +24,7 @@ from service.settings import Settings
 
 def test_a_next_wave_lists_its_earlier_plans(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    folder = demo.generate(tmp_path / "data", seed=7, n_users=600, n_films=60,
-                           n_interactions=9_000)
-    model = train_folder(folder, factors=8, iterations=4, segments=3)
-    films = model.films.ids[np.argsort(model.film_counts(), kind="stable")[20:23]].tolist()
-    db = tmp_path / "store.db"
-    store = open_store(str(db))
-    plan = plan_beside(model, [SlateFilm(f, 60) for f in films], store, holdout=0.3, seed=1,
-                       waves=3, progress=False)
-    store.save_plan(plan.plan_id, plan.summary, plan.rows)
-    root = plan.plan_id
+    model, store, db, root = first_plan(tmp_path)
     a = plan_next_wave(model, store, root, sent_waves=1, waves=3, progress=False).plan_id
     b = plan_next_wave(model, store, a, sent_waves=2, waves=1, progress=False).plan_id
     store.close()
