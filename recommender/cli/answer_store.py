@@ -48,13 +48,22 @@ def answer_model(args: argparse.Namespace) -> Model:
     target, named = answer_store(args)
     if not target:
         return model
-    from recommender.campaigns.next_wave import refreshed_model
-    from recommender.cli.stores import _store, missing_sqlite
+    from recommender.cli.stores import missing_sqlite
 
     if not given and named and missing_sqlite(target) is not None:
         return model  # $RECOMMENDER_STORE's SQLite file is not there yet: no event
     # any other failure is said (a store that cannot be read is not "no events"); a reader
     # neither migrates the store nor takes its write lock
+    return store_model(model, target, args.model, named)
+
+
+def store_model(model: Model, target: str, model_arg: str, named: bool) -> Model:
+    """``model`` with the events the store ``target`` recorded after its training applied,
+    read only: neither migrated nor locked. Where the store is the default beside the model
+    (not ``named``) and its events change the answer, a ``note:`` on stderr names it."""
+    from recommender.campaigns.next_wave import refreshed_model
+    from recommender.cli.stores import _store
+
     store = _store(argparse.Namespace(store=target), create=False, read_only=True)
     try:
         refreshed = refreshed_model(model, store)
@@ -63,6 +72,16 @@ def answer_model(args: argparse.Namespace) -> Model:
     from recommender.query.catalog import store_events
 
     if not named and store_events(refreshed.meta) is not None:  # it changes the answer
-        print(f"note: reading the campaign store {target}, the one `serve {args.model}` "
+        print(f"note: reading the campaign store {target}, the one `serve {model_arg}` "
               "opens without RECOMMENDER_STORE (--store names another)", file=sys.stderr)
     return refreshed
+
+
+def default_store_model(model: Model, model_arg: str) -> Model:
+    """``model`` with the events of the store ``serve MODEL`` opens by default applied when
+    that file exists (``plan`` without a store: no one planned a film the service knows they
+    watched), read only; the model as it is where there is none."""
+    from recommender.campaigns.default_store import existing_default_store
+
+    beside = existing_default_store(model_arg)
+    return model if beside is None else store_model(model, str(beside), model_arg, False)

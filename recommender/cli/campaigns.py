@@ -75,7 +75,8 @@ def add_campaign_commands(add: Add) -> None:
                         "/campaigns/{plan_id}/next) answers, {plan_id, summary}, instead of "
                         "the tables; what was written goes to stderr")
     s.add_argument("--store", help="campaign store URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE; not stored when neither is set)")
+                                   "$RECOMMENDER_STORE; without either: not stored, and "
+                                   "MODEL.campaigns.db's events read when it exists)")
     s.add_argument("--engine", choices=["local", "spark"],
                    help="where to solve: local (exact LP) or spark (one dual price per film, "
                         "recommender/campaigns/spark_plan.py)")
@@ -179,6 +180,10 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any) -
         # as the service plans: the store's events after the model's training are watches
         # (no one is planned a film they have bought since), new users are known
         model = refreshed_model(model, store)
+    else:  # read only, as the answering commands: the events `serve MODEL` knows of
+        from recommender.cli.answer_store import default_store_model
+
+        model = default_store_model(model, args.model)
     slate_films_known(model, args.slate, slate)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
     exclude = read_opt_outs(args.exclude, model.users, said=note) if args.exclude else []

@@ -87,3 +87,42 @@ def test_a_plan_without_a_store_names_the_services(tmp_path: Path,
     assert f"is not in the campaign store that `serve {model_dir}` reads ({beside}, " \
            f"without RECOMMENDER_STORE): plan with --store {beside}" in err
     assert not beside.exists()
+
+
+def test_a_plan_without_a_store_reads_the_services_events(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``plan`` without a store read no store at all, so it planned a film for users the
+    service knew had watched it (events POSTed to the server): it reads the default store's
+    events now, read only, and stores nothing there."""
+    import csv
+
+    from recommender.campaigns.events import EventBatch, record_events
+
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    model_dir = save_model(tmp_path / "model")
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n00003,5\n")
+    out_csv = tmp_path / "plan.csv"
+
+    def planned() -> set[str]:
+        with out_csv.open(newline="", encoding="utf-8") as f:
+            return {r["user_id"] for r in csv.DictReader(f) if r["film_id"] == "00003"}
+
+    run(capsys, "plan", str(model_dir), "--slate", str(slate), "--out", str(out_csv))
+    first = planned()
+    watcher = sorted(first)[0]
+    beside = tmp_path / "model.campaigns.db"
+    store = open_store(str(beside))  # as `serve MODEL` makes it, with an event POSTed
+    record_events(store, EventBatch(["e1"], [watcher], ["00003"], [int(time.time())], [1.0]))
+    store.close()
+    _, err = run(capsys, "plan", str(model_dir), "--slate", str(slate), "--out", str(out_csv))
+    assert first and watcher not in planned()
+    assert f"note: reading the campaign store {beside}, the one `serve {model_dir}` opens " \
+           "without RECOMMENDER_STORE" in err
+    assert f"is not in the campaign store that `serve {model_dir}` reads ({beside}" in err
+    store = open_store(str(beside))
+    try:
+        assert store.list_plans()[0] == 0  # read, never written to
+    finally:
+        store.close()
