@@ -354,6 +354,14 @@ def count_events(store: CampaignStore) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
 
 
+def film_event_count(store: CampaignStore, film_id: str, after: int = 0) -> int:
+    """The events stored for ``film_id`` after sequence ``after``: one index range (film,
+    user), counted on demand for the film an answer was asked of."""
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(events).where(
+            events.c.film_id == film_id, events.c.seq > after)).scalar_one())
+
+
 def _columns(rows: list[Any]) -> EventColumns:
     if not rows:
         return EventColumns(np.zeros(0, np.int64), np.zeros(0, str), np.zeros(0, str),

@@ -69,6 +69,12 @@ def store_model(model: Model, target: str, model_arg: str, named: bool) -> Model
         refreshed = refreshed_model(model, store)
     finally:
         store.close()
+    overlay = refreshed.meta.get("overlay") or {}
+    if overlay.get("events_for_unknown_films"):  # an unknown film's error counts its own
+        from recommender.query.hints import count_store_events_with
+
+        count_store_events_with(refreshed, lambda film_id: _film_events(
+            target, film_id, int(overlay.get("since_seq") or 0)))
     from recommender.query.catalog import store_events
 
     if not named and store_events(refreshed.meta) is not None:  # it changes the answer
@@ -85,3 +91,16 @@ def default_store_model(model: Model, model_arg: str) -> Model:
 
     beside = existing_default_store(model_arg)
     return model if beside is None else store_model(model, str(beside), model_arg, False)
+
+
+def _film_events(target: str, film_id: str, after: int) -> int:
+    """The events the store ``target`` holds for ``film_id`` after sequence ``after``, read
+    on demand (an unknown film's error), the store opened read only again."""
+    from recommender.campaigns.events import film_event_count
+    from recommender.cli.stores import _store
+
+    store = _store(argparse.Namespace(store=target), create=False, read_only=True)
+    try:
+        return film_event_count(store, film_id, after)
+    finally:
+        store.close()

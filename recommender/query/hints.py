@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -219,6 +219,27 @@ def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:
                               for fid, title, year in catalog_only.listed(model.meta)])
 
 
+_STORE_COUNTS: Kept[Callable[[str], int]] = Kept()  # per model read with a store's events
+
+
+def count_store_events_with(model: Model, counter: Callable[[str], int]) -> None:
+    """Have the unknown-film errors of ``model`` (one with a campaign store's events applied)
+    say how many events the store holds for the film asked of: ``counter(film_id)``, asked
+    on demand (the overlay keeps only their total, ``events_for_unknown_films``)."""
+    _STORE_COUNTS.put(model, counter)
+
+
+def store_events_hint(model: Model, film_id: str, name: str = "it") -> str:
+    """"; the campaign store holds N events for it ..." (``name``: how the film is named)
+    when the store ``model`` read holds events for the unknown ``film_id`` (the model learns
+    a film in training alone), else ""."""
+    counter = _STORE_COUNTS.get(model)
+    n = counter(film_id) if counter is not None and film_id else 0
+    return (f"; the campaign store holds {n:,} event{'s' if n != 1 else ''} for {name} since the "
+            "model's training, which an answer cannot fold in (a film is learnt in training): "
+            "`train --data DATA --events STORE` brings it in" if n else "")
+
+
 def _is_left_out(hint: str) -> bool:
     return hint.endswith((f" is {LEFT_OUT}", f" is {LEFT_OUT_LIKE}"))
 
@@ -229,10 +250,11 @@ def film_hint(model: Model, film_id: str, comparable: bool = False) -> str:
     titles it names (``title_hint``); "" when none (``comparable``: one of a cold start's
     comparable films, which a film without viewers cannot be: ``LEFT_OUT_LIKE``)."""
     left_out = catalog_only_hint(model, film_id, comparable)
+    stored = store_events_hint(model, film_id)
     if _is_left_out(left_out):
-        return left_out
-    return left_out + titled_hint(model, film_id) + title_hint(model, film_id,
-                                                              _titled_ids(model, film_id))
+        return left_out + stored
+    return left_out + stored + titled_hint(model, film_id) + title_hint(
+        model, film_id, _titled_ids(model, film_id))
 
 
 def _titled_ids(model: Model, film_id: str) -> list[str]:
@@ -275,12 +297,13 @@ def unknown_hints(model: Model, film_ids: Sequence[str], comparable: bool = Fals
 def _one_of_several(model: Model, film_id: str, comparable: bool = False) -> str:
     """The hints of one of several unknown film arguments, each naming the argument."""
     left_out = catalog_only_hint(model, film_id, comparable)
+    stored = store_events_hint(model, film_id, repr(film_id))
     if _is_left_out(left_out):
-        return left_out
+        return left_out + stored
     said = [titled_hint(model, film_id),
             title_hint(model, film_id, _titled_ids(model, film_id))]
     return ("".join(f"; {film_id!r}{hint.removeprefix('; it')}" for hint in said if hint)
-            + (f"; {film_id!r}: {left_out.removeprefix('; ')}" if left_out else ""))
+            + (f"; {film_id!r}: {left_out.removeprefix('; ')}" if left_out else "") + stored)
 
 
 def skipped_hints(model: Model, film_ids: Sequence[str], most: int = HINT_IDS) -> list[str]:

@@ -240,3 +240,39 @@ def test_a_comparable_film_without_viewers_asks_for_its_genres(
             f"unknown film_id '90'; {like}"), r.text
         r = client.get("/films/90/audience")  # not a comparable film: as before
         assert r.status_code == 404 and "a cold-start audience ranks one" in r.text
+
+
+def test_a_stores_events_for_them_are_counted(model_dir: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A film left out of the model that the campaign store read holds events for was said
+    "no interaction of the log names it" alone, as if nothing had been recorded: its own
+    count of the store's events is said, and that training with them brings it in."""
+    import time
+
+    from recommender.campaigns.events import EventBatch, record_events
+    from recommender.campaigns.store import open_store
+
+    store_path = tmp_path / "events.db"
+    store = open_store(str(store_path))
+    films = ["90", "90", "90", "91", "zz"]  # 90: 3 events, 91 one, "zz" no catalog film
+    record_events(store, EventBatch([f"e{i}" for i in range(5)], ["1", "2", "3", "4", "5"],
+                                    films, [int(time.time())] * 5, [1.0] * 5))
+    store.close()
+    code, _, err = run_cli(capsys, "audience", model_dir, "90", "--store", store_path)
+    assert code == 2 and err.strip() == (
+        "error: unknown film_id '90'; 90 Innocents, The (1961) is in the training data's "
+        "catalog, but no interaction of the log names it: the model holds no audience or "
+        "viewers for it (a cold-start audience ranks one from comparable films or genres); "
+        "the campaign store holds 3 events for it since the model's training, which an "
+        "answer cannot fold in (a film is learnt in training): `train --data DATA --events "
+        "STORE` brings it in")
+    code, _, err = run_cli(capsys, "audience", model_dir, "zz", "--store", store_path)
+    assert code == 2 and "unknown film_id 'zz'; the campaign store holds 1 event for it" in err
+    code, _, err = run_cli(capsys, "audience", model_dir, "92", "--store", store_path)
+    assert code == 2 and "campaign store" not in err  # no event for it: nothing said
+    films_file = tmp_path / "films.txt"
+    films_file.write_text("90\n91\n")
+    code, _, err = run_cli(capsys, "audiences", model_dir, "--films", films_file, "--out",
+                           tmp_path / "never.csv", "--store", store_path)
+    assert code == 2 and "the campaign store holds 3 events for '90' since" in err
+    assert "the campaign store holds 1 event for '91' since" in err
