@@ -1,4 +1,4 @@
-"""Events from a file: CSV (plain or .gz) or Parquet as a log, plus an optional event_id.
+"""Events from a file: CSV (plain or .gz), Parquet or a folder of Parquet parts, as a log.
 
 Columns: ``user_id,film_id`` (MovieLens ``userId,movieId`` accepted), ``timestamp`` (unix
 seconds or ISO 8601, required: a conversion is counted by its time), optional ``weight``
@@ -8,7 +8,8 @@ repeat in the file), so importing the same file twice stores nothing twice. Any 
 is refused, as ``POST /events`` refuses a field it does not read (a ``rating`` column was
 dropped without a word), and so is an event_id the file gives two different events. The
 readers of ``recommender.io`` convert and check the columns; every problem names the file and
-the line (CSV) or row (Parquet).
+the line (CSV) or row (Parquet; a folder's part and its row: ``io.part_files``, whose layouts
+and order `train --data` reads too).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from recommender.io.delimited import (
     sniff_header,
 )
 from recommender.io.numbers import float_column
+from recommender.io.part_files import Parts, PartsLocator, find_parts, read_parts
 from recommender.io.project import canonical_column
 
 EVENT_ID = "event_id"
@@ -107,9 +109,14 @@ def _renames(unread: list[str], canon: list[str | None], them: str) -> str:
 
 def read_event_file(path: str | Path) -> EventBatch:
     """Read and check an events file (see the module docstring)."""
-    p = existing_file(path)
+    p, parts = _parts_of(path)
     loc: Locator
-    if p.suffix.lower() in PARQUET_SUFFIXES:
+    if parts is not None:  # a folder of Parquet parts, read as `train --data` reads it
+        names = parts.names + parts.keys
+        canon = _canon_unique(p, names, None)  # a Parquet schema: no line to name
+        columns = read_parts(parts, {c: n for n, c in zip(names, canon, strict=True) if c})
+        loc = PartsLocator(parts)
+    elif p.suffix.lower() in PARQUET_SUFFIXES:
         try:
             table = pq.read_table(p)
         except (pa.ArrowException, OSError) as e:
@@ -172,10 +179,27 @@ def read_event_file(path: str | Path) -> EventBatch:
 def row_problem(path: str | Path, row: int, message: str) -> DataError:
     """``DataError`` about data row ``row`` (0-based) of the events file ``path``, placed as
     ``read_event_file`` places its own problems (a CSV file's line, a Parquet file's row)."""
-    p = Path(path)
+    p, parts = _parts_of(path)
+    if parts is not None:
+        return problem(p, PartsLocator(parts), row, message)
     if p.suffix.lower() in PARQUET_SUFFIXES:
         return problem(p, RowLocator(), row, message)
     return problem(p, CsvLocator(p, True, delimiter=sniff_header(p)[0]), row, message)
+
+
+def _parts_of(path: str | Path) -> tuple[Path, Parts | None]:
+    """``path`` as an existing file (``existing_file``), or a folder and its Parquet parts
+    (``part_files.find_parts``: the layouts and order `train --data` reads); a folder that
+    holds none is refused naming what is read."""
+    p = Path(path)
+    if not p.is_dir():
+        return existing_file(p), None
+    parts = find_parts(p)
+    if parts is None:
+        raise DataError(str(p), "expected a file, found a folder that holds no Parquet part; "
+                        "expected an events file (CSV or Parquet) or a folder of Parquet parts "
+                        "(part-*.parquet, or key=value/part-*.parquet)")
+    return p, parts
 
 
 def _derived_ids(u: list[str], f: list[str], ts: list[int], w: list[float]) -> list[str]:

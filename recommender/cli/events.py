@@ -57,7 +57,8 @@ def _days(text: str) -> float:
 def add_event_commands(add: Add) -> None:
     s = add("events", cmd_events, "record events (tickets, views) in the campaign store")
     sub = s.add_subparsers(dest="events_command", required=True, metavar="ACTION")
-    i = sub.add_parser("import", help="import an events file (CSV or Parquet)",
+    i = sub.add_parser("import", help="import an events file (CSV or Parquet) or a folder of "
+                                      "Parquet parts",
                        description="import an events file: user_id,film_id,timestamp"
                                    "[,weight][,event_id]; a second import stores nothing twice")
     i.add_argument("file")
