@@ -11,7 +11,8 @@ Supported inputs (see ``datasets/README.md`` for examples):
   ``userId,movieId`` accepted; delimiter sniffed from the header: comma, tab or semicolon),
   plain or gzip-compressed (a name ending ``.gz``: ``log.csv.gz``, read through as it streams).
 * **Parquet** with the same column names.
-* **``.dat`` files** with ``::`` separators and no header: ``user::film[::rating[::timestamp]]``.
+* **``.dat`` files** with ``::`` separators and no header: ``user::film[::rating[::timestamp]]``
+  (plain only: a ``ratings.dat.gz``, as the other headerless formats gzipped, is refused as such).
 * **Folders**: the project's own format (``interactions.csv`` + optional ``films.csv`` and
   ``users.csv``), MovieLens 100K (``u.data``), MovieLens 1M/10M and MovieTweetings
   (``ratings.dat``), MovieLens latest (``ratings.csv`` + ``movies.csv``) and FilmTrust
@@ -167,6 +168,7 @@ def load(
 
 def _load_file(p: Path) -> Interactions:
     name = p.name.lower()
+    _refuse_compressed_public(p, name)
     if p.suffix.lower() in _PARQUET_SUFFIXES:
         return load_parquet(p)
     if p.suffix.lower() == ".dat":
@@ -176,6 +178,22 @@ def _load_file(p: Path) -> Interactions:
     if name == "ratings.txt":
         return load_filmtrust(p)
     return load_csv(p)
+
+
+def _refuse_compressed_public(p: Path, name: str) -> None:
+    """Refuse a gzip-compressed file of a headerless public format (``ratings.dat.gz``,
+    ``u.data.gz``, FilmTrust's ``ratings.txt.gz``): it went to the CSV reader, which refused
+    it with a separator message ("is the separator '::'?"). Their readers read plain text
+    (the ``::`` one holds the file's bytes whole, to rewrite its separator), not a stream."""
+    inner = name.removesuffix(".gz")
+    if inner == name:
+        return
+    kind = ("'::'-separated .dat" if inner.endswith(".dat") else "MovieLens 100K"
+            if _ML100K_FILE.fullmatch(inner) else "FilmTrust" if inner == "ratings.txt" else "")
+    if kind:
+        raise DataError(str(p), f"a gzip-compressed {kind} file is not read (gzip is read "
+                        "through for CSV and TSV logs only: log.csv.gz); decompress it first "
+                        f"(`gunzip -k {p.name}`) and give {p.name[:-3]}")
 
 
 def _detect_layout(folder: Path) -> tuple[str, Path] | None:

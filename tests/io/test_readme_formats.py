@@ -66,3 +66,26 @@ def test_parquet_rows_count_from_1(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         load(path)
     assert info.value.reason.startswith("row 2: "), str(info.value)
+
+
+@pytest.mark.parametrize(("name", "body", "kind"), [
+    ("ratings.dat", b"1::10::5::978300760\n2::11::4::978300761\n", "'::'-separated .dat"),
+    ("u.data", b"1\t10\t5\t881250949\n2\t11\t4\t881250950\n", "MovieLens 100K"),
+    ("ratings.txt", b"1 10 3.5\n2 11 4\n", "FilmTrust")])
+def test_a_gzipped_headerless_file_is_refused_as_such(tmp_path: Path, name: str, body: bytes,
+                                                      kind: str) -> None:
+    """A ``ratings.dat.gz`` went to the CSV reader and was refused "is the separator '::'?"
+    (the file was right, only compressed): it is named as what it is."""
+    import gzip
+
+    assert f"`{name}.gz`" in _section()
+    (tmp_path / name).write_bytes(body)
+    read = load(tmp_path / name)  # the same file plain is read
+    log = tmp_path / f"{name}.gz"
+    log.write_bytes(gzip.compress(body))
+    with pytest.raises(DataError) as info:
+        load(log)
+    assert info.value.reason == (
+        f"a gzip-compressed {kind} file is not read (gzip is read through for CSV and TSV "
+        f"logs only: log.csv.gz); decompress it first (`gunzip -k {name}.gz`) and give {name}")
+    assert len(read.users) == 2
