@@ -144,13 +144,12 @@ def warn_shadowed_attributes(model: Model) -> None:
     write (``segment``, ``tier``, ``rank``, ``score``, ``title``...): an export's column of
     that name is the engine's, while ``--filter segment=VIP`` filters on the attribute, and
     ``audiences --with segment`` had dropped the attribute without a word."""
-    from recommender.query.render import ENGINE_COLUMNS, shadowed_attributes
+    from recommender.query.render import engine_column, shadowed_attributes
 
     for name in shadowed_attributes(model):
-        writes = ("--with " + name + " is refused naming the clash" if name in ENGINE_COLUMNS
-                  else "--with " + name + " writes the engine's " + name)
+        engine = engine_column(name)
         print(f"warning: the users file's column {name!r} has the name of a column the "
-              f"engine's audience exports write (the {name} it works out): an export's "
-              f"{name!r} column is the engine's, while --filter {name}=... filters on the "
-              f"attribute, and {writes}; rename the column (e.g. user_{name}) and train again "
-              "to export it", file=sys.stderr)
+              f"engine's audience exports write (the {engine} it works out): an "
+              f"export's {engine!r} column is the engine's, while --filter {name}=... filters "
+              f"on the attribute, and --with {name} is refused naming the clash; rename the "
+              f"column (e.g. user_{name}) and train again to export it", file=sys.stderr)

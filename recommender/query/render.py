@@ -56,9 +56,16 @@ ENGINE_COLUMNS = (FILM_ID, USER_ID, RANK, SCORE, PERCENTILE, TIER, SEGMENT)
 
 def shadowed_attributes(model: Model) -> list[str]:
     """The model's user attributes named as a column the engine writes (``ENGINE_COLUMNS``,
-    or a ``BUILTIN_WITH`` one): an export's column of that name is the engine's, while
-    ``--filter`` reads the attribute."""
-    return [a for a in model.user_table.attributes if a in ENGINE_COLUMNS + BUILTIN_WITH]
+    or a ``BUILTIN_WITH`` one), letter case and Unicode form aside as ``--with`` reads names:
+    an export's column of that name is the engine's, while ``--filter`` reads the attribute."""
+    return [a for a in model.user_table.attributes if engine_column(a) is not None]
+
+
+def engine_column(name: str) -> str | None:
+    """The column the engine writes (``ENGINE_COLUMNS``, ``BUILTIN_WITH``) that ``name`` is,
+    letter case and Unicode form aside, or None."""
+    return next((c for c in ENGINE_COLUMNS + BUILTIN_WITH
+                 if folded_name(c) == folded_name(name)), None)
 
 
 def score_values(scores: NDArray[np.floating] | Sequence[float]) -> list[float]:
@@ -165,15 +172,20 @@ def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = 
             raise InvalidParameterError(f"unknown {option} column {name!r}{near}; valid columns "
                                         f"are: {', '.join(choices)}")
         out.append(folded[0])
-    # an attribute named as an engine column (a users file's 'segment' or 'tier'): the export
-    # wrote the engine's column and dropped the attribute without a word
-    if clash := [n for n in dict.fromkeys(out) if n in ENGINE_COLUMNS]:
+    # an attribute named as an engine column (a users file's 'segment' or 'tier', or 'title'
+    # beside --with title): the export wrote the engine's column and dropped the attribute
+    # without a word (the users readers lower-case names: a 'Segment' column is 'segment')
+    attrs = [a for a in model.user_table.attributes if engine_column(a) is not None]
+    if clash := [n for n in dict.fromkeys(out) if engine_column(n) is not None and (
+            n in attrs or any(engine_column(a) == n for a in attrs))]:
+        engine = engine_column(clash[0])
+        own = [a for a in attrs if engine_column(a) == engine][0]
         raise InvalidParameterError(
             f"{option} {', '.join(clash)}: {'each is' if len(clash) > 1 else 'it is'} both a "
-            f"column every audience export writes (the engine's) and a user attribute of the "
-            f"users file, which the export cannot write under the same name; --filter "
-            f"{clash[0]}=... filters on the attribute; rename the users file's column (e.g. "
-            f"user_{clash[0]}) and train again to export it")
+            f"column the audience export writes (the engine's {engine}) and a user attribute "
+            f"of the users file ({own!r}), which the export cannot write under the same name"
+            f"; --filter {own}=... filters on the attribute; rename the users file's "
+            f"column (e.g. user_{own}) and train again to export it")
     return list(dict.fromkeys(out))
 
 
