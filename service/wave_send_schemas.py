@@ -18,14 +18,15 @@ SENT_TIME_PATTERN = (
     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9]))$")
 SentTime = Annotated[str, WithJsonSchema({
     "type": "string", "pattern": SENT_TIME_PATTERN, "maxLength": 40,
-    "description": "unix seconds as digits, or ISO 8601 with its UTC offset"})]
+    "description": "unix seconds as digits, or ISO 8601 in the extended form with its UTC "
+                   "offset"})]
 
 
 class SentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: JsonInt | SentTime | None = Field(None, description="when the wave went out: unix "
-                                          "seconds, or ISO 8601 with its UTC offset; null or "
-                                          "absent: now")
+                                          "seconds, or ISO 8601 in the extended form with its "
+                                          "UTC offset; null or absent: now")
 
 
 class WaveSent(BaseModel):

@@ -99,8 +99,8 @@ def parse_sent_at(value: object) -> int:
         if when is not None and when.tzinfo is not None:
             return int(when.timestamp())
     raise InvalidParameterError(
-        "at must be unix seconds or an ISO 8601 time with its UTC offset (e.g. "
-        f"2024-03-21T09:00:00Z), got {value!r}"
+        "at must be unix seconds or an ISO 8601 time in the extended form with its UTC "
+        f"offset (e.g. 2024-03-21T09:00:00Z or 2024-03-21T10:00:00+01:00), got {value!r}"
         + (": a time without an offset could be any zone's" if when is not None else ""))
 
 

@@ -240,8 +240,8 @@ class _Alone(Locator):
 
 
 #: what ``zoned_time`` takes, for its refusals (the value itself is said by the caller)
-ZONED_TIME = ("whole unix seconds (a JSON number) or an ISO 8601 time with its zone, such as "
-              "2020-01-31T12:00:00Z")
+ZONED_TIME = ("whole unix seconds (a JSON number) or an ISO 8601 time in the extended form "
+              "with its zone, such as 2020-01-31T12:00:00Z or 2020-01-31T13:00:00+01:00")
 
 
 def zoned_time(text: str) -> int:
@@ -253,9 +253,11 @@ def zoned_time(text: str) -> int:
     arr = rfc3339_upper(pc.ascii_trim_whitespace(pa.array([text], pa.string())))
     if not pc.match_substring_regex(arr, _ZONED)[0].as_py():
         dated = pc.match_substring_regex(arr, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")[0].as_py()
+        extended = basic_form(text)  # 20170621T071725Z: ISO 8601's basic form, not read
         raise ValueError(f"should be {ZONED_TIME}" + (
             ": add Z (UTC) or an offset such as +01:00 to the time of day (a time without "
-            "one could be any zone's)" if dated else ""))
+            "one could be any zone's)" if dated else f": it is in ISO 8601's basic form, "
+            f"which is not read (in the extended form: {extended})" if extended else ""))
     try:
         seconds, _ = _text_seconds(Path(), _Alone(), arr)
     except DataError:

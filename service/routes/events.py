@@ -152,8 +152,9 @@ class EventIn(BaseModel):
                               description="the film bought or watched (at most 1,000 bytes "
                                           "in UTF-8)")
     timestamp: int = Field(ge=MIN_EVENT_TIMESTAMP, le=MAX_TIMESTAMP,
-                           description="when, in unix seconds, or an ISO 8601 time with its "
-                                       "zone (2024-03-21T09:00:00Z, +01:00; fractions of a "
+                           description="when, in unix seconds, or an ISO 8601 time in the "
+                                       "extended form with its zone (2024-03-21T09:00:00Z, "
+                                       "+01:00; fractions of a "
                                        "second floored): from 1990-01-01 on (a 0 is a time "
                                        "left unset) and at most one day ahead of the server's "
                                        "clock", json_schema_extra=_integer_or_time)

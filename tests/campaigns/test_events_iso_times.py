@@ -75,7 +75,7 @@ def test_a_time_without_its_zone_is_refused_naming_the_event(client: TestClient,
 
 @pytest.mark.parametrize(("text", "said"), [
     ("1600000000", "should be whole unix seconds (a JSON number)"),  # digits as text
-    ("2024-02-30T00:00:00Z", "ISO 8601 time with its zone"),  # no such day
+    ("2024-02-30T00:00:00Z", "ISO 8601 time in the extended form with its zone"),  # no day
     ("1989-12-31T23:59:59Z", "before 1990-01-01"),
     ("9999-12-31T00:00:00Z", "past the year 5138")])
 def test_a_bad_time_is_refused_saying_why(client: TestClient, text: str, said: str) -> None:
@@ -113,3 +113,25 @@ def test_every_end_of_the_pattern_is_taken_inside_the_bounds(event_max: int) -> 
                                           offset_minutes=-(23 * 60 + 59))
     assert not re.fullmatch(pattern, f"{last:%Y-%m}-01T00:00Z")
     assert not re.fullmatch(pattern, "1990-06-01T00:00Z")
+
+
+def test_a_refusal_names_the_extended_form_and_gives_a_basic_time_in_it(
+        client: TestClient) -> None:
+    """The readers name ISO 8601's extended form, the one they read, where ``POST /events``
+    and a wave's send time said "an ISO 8601 time with its zone" while refusing the basic
+    form (20240321T090000Z is ISO 8601 too); a time in the basic form is told its extended
+    form (the oracle: written by hand)."""
+    from recommender.campaigns.wave_sends import parse_sent_at
+    from recommender.errors import InvalidParameterError
+
+    r = client.post("/events", json={"events": [_event(0, "20240321T090000Z")]})
+    detail = r.json()["detail"]
+    assert r.status_code == 422 and "an ISO 8601 time in the extended form with its zone, " \
+        "such as 2020-01-31T12:00:00Z or 2020-01-31T13:00:00+01:00" in detail, detail
+    assert "it is in ISO 8601's basic form, which is not read (in the extended form: " \
+        "2024-03-21T09:00:00Z)" in detail
+    assert zoned_time("2024-03-21T09:00:00Z") == _seconds(2024, 3, 21, 9)  # as it is told
+    with pytest.raises(InvalidParameterError) as e:
+        parse_sent_at("next tuesday")
+    assert "an ISO 8601 time in the extended form with its UTC offset (e.g. " \
+        "2024-03-21T09:00:00Z or 2024-03-21T10:00:00+01:00)" in str(e.value)
