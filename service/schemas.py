@@ -310,8 +310,8 @@ class Recommendations(BaseModel):
 class HiddenValues(BaseModel):
     values: int = Field(description="the attribute's values held by fewer than min_cell users "
                                     "each, left out of attributes")
-    users: int | None = Field(description="their users in all; null when fewer than min_cell "
-                                          "(then one such value's users could be worked out)")
+    users: int = Field(description="their users in all (the listed values' filtered totals "
+                                   "tell a read-key holder as much)")
 
 
 class UserAttributes(BaseModel):

@@ -313,8 +313,8 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     cell = body["min_cell"]
     for name, gone in body["hidden_values"].items():  # as the portrait says its hidden values
         if gone["values"]:
-            users = (f"fewer than {cell:,}" if gone["users"] is None else f"{gone['users']:,}")
-            print(f"hidden: {plural(gone['values'], f'{name} value', sep=',')} ({users} users "
+            print(f"hidden: {plural(gone['values'], f'{name} value', sep=',')} "
+                  f"({plural(gone['users'], 'user', sep=',')} "
                   f"in all), each of fewer than {cell:,} users {MIN_CELL_SOURCE}: not listed; "
                   "a filter takes one typed exactly as the users file spells it")
     if any(n != 0 for n in without.values()):  # hidden ones are some users too

@@ -3,10 +3,10 @@
 ``GET /users/attributes`` (``recommender attributes``), a filter's error (its valid values,
 its "did you mean") and the schema's filter pattern list an attribute's values; a value held
 by fewer than ``min_cell`` users (an email, a phone number, a rare occupation) is in none of
-them, and each says how many values it leaves out and, where they hold at least ``min_cell``
-in all, their users. A filter still takes such a value typed exactly as the users file
-spells it (``filters.resolve_filters``): whoever types it knows it, and the list it cuts
-names its users to a key holder anyway (README, Privacy of attribute values).
+them, and each says how many values it leaves out and their users in all. A filter still
+takes such a value typed exactly as the users file spells it (``filters.resolve_filters``),
+and a list's ``with=`` columns carry every user's values: the hiding keeps a value from
+being offered, not from a key holder (README, Privacy of attribute values).
 """
 
 from __future__ import annotations
@@ -40,10 +40,6 @@ class Shown:
     hidden: int
     hidden_users: int
     blank: int
-
-    def said_users(self, min_cell: int) -> int | None:
-        """``hidden_users``, or None where it is 1 to ``min_cell`` - 1 (one value's users)."""
-        return None if few(np.array([self.hidden_users]), min_cell)[0] else self.hidden_users
 
 
 # each user table's shown values per (attribute, minimum cell) (kept while it lives), with
@@ -100,9 +96,7 @@ def hidden_text(shown: Shown, min_cell: int) -> str:
     takes one typed exactly as the users file spells it)"``, or "" when none is."""
     if not shown.hidden:
         return ""
-    users = shown.said_users(min_cell)
-    in_all = (f"{plural(users, 'user', sep=',')} in all" if users is not None
-              else f"fewer than {min_cell:,} users in all")
+    in_all = f"{plural(shown.hidden_users, 'user', sep=',')} in all"
     return (f"{plural(shown.hidden, 'value', sep=',')} held by fewer than "
             f"{plural(min_cell, 'user', sep=',')} each {'is' if shown.hidden == 1 else 'are'} "
             f"not listed ({in_all}; a filter takes one typed exactly as the users file spells "
@@ -118,9 +112,10 @@ def user_attributes(model: Model, min_cell: int | None = None) -> dict[str, Any]
 
     ``hidden_values``: per attribute, how many values hold fewer than ``min_cell`` users
     each and are left out of the list (``values``; a users file's email column: every one),
-    and their users in all (``users``; None when 1 to ``min_cell`` - 1: one such value's
-    users, once the others' are known). A portrait leaves out the same values and, while
-    they hold fewer than ``min_cell`` together, one more (``portrait.rare_values``).
+    and their users in all (``users``, always: a key holder works it out from the listed
+    values' filtered totals anyway, so a null guarded nothing). A portrait leaves out the
+    same values and, while they hold fewer than ``min_cell`` together, one more
+    (``portrait.rare_values``).
 
     ``without_value``: per attribute, how many users have none (an empty cell of users.csv,
     no row there, a user new from campaign events), whom ``ATTRIBUTE=(no value)`` filters
@@ -141,7 +136,7 @@ def user_attributes(model: Model, min_cell: int | None = None) -> dict[str, Any]
     hidden = some & (few(blank, cell) | few(model.n_users - blank, cell)
                      | (added > 0) & few(blank - added, cell))
     return {"attributes": {name: list(s.values) for name, s in zip(names, shown, strict=True)},
-            "hidden_values": {name: {"values": s.hidden, "users": s.said_users(cell)}
+            "hidden_values": {name: {"values": s.hidden, "users": s.hidden_users}
                               for name, s in zip(names, shown, strict=True)},
             "without_value": {name: None if h else int(n) for name, n, h in zip(
                 names, blank.tolist(), hidden.tolist(), strict=True)},
