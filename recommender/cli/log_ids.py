@@ -198,6 +198,14 @@ def float_ids(model: Model) -> None:
         shown = ", ".join(repr(str(i)) for i in known.ids[at[:3]])
         forms = pc.replace_substring_regex(pc.filter(known.arrow, mask), r"\.0+$", "")
         twins = int(_shared(known.arrow, mask, forms).sum())
+        # the example said to name no one: one whose form is no id of the log ('7.0' beside
+        # '7' was said to leave '7' naming no user); where every form is one, said so
+        rest = pc.filter(known.arrow, pc.invert(mask))
+        is_id = np.asarray(pc.is_in(forms, value_set=pc.filter(rest, pc.is_in(
+            rest, value_set=forms))).to_numpy(zero_copy_only=False), bool)
+        pick = int(np.argmin(is_id))  # the first without an id of its form, else the first
+        example, form = str(known.ids[at[pick]]), str(known.ids[at[pick]]).partition(".")[0]
+        names = f"is another {kind}'s" if is_id[pick] else f"names no {kind}"
         every = f" (every {kind} id of the log is)" if n == len(known) else ""
         split = (f"; {twins:,} {'is' if twins == 1 else 'are'} another {kind} of the log but "
                  f"for the '.0': each such {kind}'s interactions are split in two"
@@ -206,8 +214,7 @@ def float_ids(model: Model) -> None:
               f"{'are whole numbers' if n != 1 else 'is a whole number'} written as "
               f"{'floats' if n != 1 else 'a float'} ({shown}){every}, as pandas writes an "
               f"integer id column that held a missing value: ids are kept byte for byte, so "
-              f"{str(known.ids[at[0]])!r} is the id and "
-              f"{str(known.ids[at[0]]).partition('.')[0]!r} names no {kind}{split}; export the id "
+              f"{example!r} is the id and {form!r} {names}{split}; export the id "
               "column as integers or text (pandas: astype('Int64') before to_csv)",
               file=sys.stderr)
 

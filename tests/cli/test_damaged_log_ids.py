@@ -90,6 +90,22 @@ def test_ids_written_as_floats_are_named_and_found(tmp_path: Path, capsys: Any) 
     assert code == 0, said
 
 
+def test_a_float_id_beside_its_integer_twin_is_not_said_to_name_no_one(
+        tmp_path: Path, capsys: Any) -> None:
+    # '7.0' first, beside '7': the warning said "'7' names no user" of it. Oracle: the ids
+    # planted: '429.0' has no twin, so it is the example said to name no one
+    users = ["7.0"] + [str(u) for u in range(30)] + ["429.0"]
+    err = _train(tmp_path, capsys, users)
+    assert "('7.0', '429.0')" in err
+    assert "so '429.0' is the id and '429' names no user; 1 is another user" in err
+    assert "'7' names no user" not in err
+    # every float beside its twin: said so of the first
+    (tmp_path / "twins").mkdir()
+    err = _train(tmp_path / "twins", capsys, ["3.0", "5.0"] + [str(u) for u in range(30)])
+    assert "so '3.0' is the id and '3' is another user's; 2 are another user" in err
+    assert "names no user" not in err
+
+
 def test_every_id_a_float_says_so_and_integers_say_nothing(tmp_path: Path,
                                                            capsys: Any) -> None:
     err = _train(tmp_path, capsys, [f"{u}.0" for u in range(30)])
