@@ -115,13 +115,14 @@ def render_page(page: AudiencePage) -> bytes:
 
 
 def ring_page(engine: Engine, film_id: str, k: int, offset: int, exclude_seen: bool,
-              segment: str | int | None, filters: Filters | None, tier: str | None
-              ) -> AudiencePage:
+              segment: str | int | None, filters: Filters | None, tier: str | None,
+              min_cell: int) -> AudiencePage:
     """A page the body cache does not keep (a ring, a segment by number or label, attribute
-    filters): ``audience.film_audience`` after the service's page limits."""
+    filters read at the server's ``min_cell``, as ``GET /users/attributes`` lists values):
+    ``audience.film_audience`` after the service's page limits."""
     engine.check_page(k, offset)
     return film_audience(engine.model, film_id, k, offset, exclude_seen, segment, filters,
-                         tier=tier)
+                         tier=tier, min_cell=min_cell)
 
 
 def audience_csv_text(model: Model, page: AudiencePage, with_: Sequence[str] | None = None,

@@ -29,7 +29,7 @@ from recommender.query.catalog import (
     resolve_genres,
     segment_split,
 )
-from recommender.query.filters import Filters, candidate_mask, cut_text
+from recommender.query.filters import Filters, candidate_mask, cut_text, resolve_filters
 from recommender.query.hints import film_names
 from recommender.query.pages import (
     MAX_K,
@@ -165,10 +165,14 @@ def film_audience(
     filters: Filters | None = None,
     tiers: Tiers = DEFAULT_TIERS,
     tier: str | None = None,
+    min_cell: int | None = None,
 ) -> AudiencePage:
     """The users most likely to watch ``film_id``, best first, ``offset``..``offset+k`` (of
-    one ring, with ``tier``; of one segment, by number or label, and attribute filters)."""
+    one ring, with ``tier``; of one segment, by number or label, and attribute filters, read
+    at ``min_cell``: the server's setting, default ``RECOMMENDER_MIN_CELL``)."""
     f = model.film_index(film_id)
+    # at the caller's cell; its exact spellings resolve to themselves at any other
+    filters = resolve_filters(model, filters, min_cell) if filters else filters
     viewers = model.film_viewers(f) if exclude_seen else np.zeros(0, np.int64)
     mask = candidate_mask(model, segment, filters)
     page = rank_users(model, film_scores(model, f), film_id, k, offset, exclude=viewers,

@@ -99,12 +99,12 @@ def search(
 
 async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,
                          exclude_seen: bool, segment: str | None, filters: list[str],
-                         tier: str | None = None) -> AudiencePage:
+                         tier: str | None, min_cell: int) -> AudiencePage:
     parsed = parse_filters(filters)
     if segment is None and not parsed and tier is None:
         return await audience_page(engine, film_id, k, offset, exclude_seen)
     return await run_in_threadpool(ring_page, engine, film_id, k, offset, exclude_seen,
-                                   segment, parsed, tier)
+                                   segment, parsed, tier, min_cell)
 
 
 @router.get("/films/{film_id:path}/audience", response_model=Audience,
@@ -125,11 +125,12 @@ async def audience(
 
     if pseudonymize:  # a key is needed first; the cached bodies hold raw ids
         key = pseudonym_key(service.settings)
+        cell = service.settings.min_cell
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
-                                    tier)
+                                    tier, cell)
         # a filter's attributes are in every row as surely as a column (linkable)
-        check_filtered(engine.model, resolve_filters(engine.model, parse_filters(filters)), (),
-                       page.user_idx, service.settings.min_cell)
+        check_filtered(engine.model, resolve_filters(engine.model, parse_filters(filters),
+                                                     cell), (), page.user_idx, cell)
         return logged(render_page(pseudonymize_page(page, key)))
     # The body is the response model's JSON, rendered once per (model version, request) and
     # kept in the service's body cache: repeated requests for the same page cost a dictionary
@@ -138,7 +139,7 @@ async def audience(
         body = await audience_body(service.bodies, engine, film_id, k, offset, exclude_seen)
     else:
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
-                                    tier)
+                                    tier, service.settings.min_cell)
         body = render_page(page)
     return logged(body)
 
@@ -160,13 +161,14 @@ async def audience_csv(
 ) -> Response:
     key = pseudonym_key(settings) if pseudonymize else None
     page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
-                                tier)
+                                tier, settings.min_cell)
     if key is not None:
         page = pseudonymize_page(page, key)
     # the one audience CSV writer (export.audience_csv: renderer text, csvsafe cells); an
     # unknown with= column fails here, before the export is logged
     # beside pseudonyms, the filters' attributes are checked with the columns (linkable)
-    cut_by = resolve_filters(engine.model, parse_filters(filters)) if key and filters else None
+    cut_by = (resolve_filters(engine.model, parse_filters(filters), settings.min_cell)
+              if key and filters else None)
     text = await run_in_threadpool(audience_csv_text, engine.model, page, with_, bool(key),
                                    settings.min_cell, cut_by)
     record_export(request, film_id=film_id, rows=len(page.user_ids), pseudonymized=bool(key),
@@ -180,7 +182,8 @@ async def audience_csv(
     cut = [page.ring["tier"] if page.ring else "",
            f"segment{number}" if number is not None else "",
            *(f"{a}={v or NO_VALUE}"
-             for a, vs in resolve_filters(engine.model, parse_filters(filters)).items()
+             for a, vs in resolve_filters(engine.model, parse_filters(filters),
+                                          settings.min_cell).items()
              for v in vs),
            "" if exclude_seen else "with_viewers", "pseudonymized" if key else "",
            f"from{offset + 1}" if offset else ""]

@@ -131,3 +131,25 @@ def test_filters_take_a_hidden_value_typed_exactly_and_name_none(
     for pattern in found:
         for value in ("region=Islands", "region=Fjords", "email=viewer7@example.com"):
             assert not re.fullmatch(pattern, value), value
+
+
+def test_filters_read_the_servers_minimum_cell_not_the_environment(
+        model: Model, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's min_cell (Settings, 3) with RECOMMENDER_MIN_CELL unset (10): GET
+    /users/attributes listed the region of 3 users, while a filter read 10 from the
+    environment and refused that region in another case and left it out of the valid ones."""
+    monkeypatch.delenv("RECOMMENDER_MIN_CELL", raising=False)
+    settings = Settings(model_path=str(model_dir), warm_cache=False, min_cell=3)
+    film = str(model.films.ids[0])
+    base = {"k": model.n_users, "exclude_seen": "false"}
+    with TestClient(create_app(settings)) as c:
+        assert "Islands" in c.get("/users/attributes").json()["attributes"]["region"]
+        for path in (f"/films/{film}/audience", f"/films/{film}/audience.csv"):
+            r = c.get(path, params={**base, "filter": "region=islands"})  # listed: any case
+            assert r.status_code == 200, r.text
+        assert c.get(f"/films/{film}/audience", params={
+            **base, "filter": "REGION=islands"}).json()["total"] == 3
+        said = c.get(f"/films/{film}/audience", params={
+            **base, "filter": "region=Nowhere"}).json()["detail"]
+        assert "Islands" in said and "Fjords" not in said, said
+        assert "1 value held by fewer than 3 users each is not listed (2 users in all" in said
