@@ -184,8 +184,9 @@ def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = 
             f"{option} {', '.join(clash)}: {'each is' if len(clash) > 1 else 'it is'} both a "
             f"column the audience export writes (the engine's {engine}) and a user attribute "
             f"of the users file ({own!r}), which the export cannot write under the same name"
-            f"; --filter {own}=... filters on the attribute; rename the users file's "
-            f"column (e.g. user_{own}) and train again to export it")
+            f"; {'--filter ' if option.startswith('--') else 'filter='}{own}=... filters on the "
+            f"attribute; rename the users file's column (e.g. user_{own}) and train again to "
+            "export it")
     return list(dict.fromkeys(out))
 
 

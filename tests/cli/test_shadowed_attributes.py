@@ -118,3 +118,22 @@ def test_title_segment_label_and_a_capitalised_segment_are_refused_too(tmp_path:
     assert code == 0, err
     with out.open(encoding="utf-8") as f:
         assert next(csv.reader(f))[-1] == "region"
+
+
+def test_http_is_told_its_own_filter_spelling(trained: tuple[Path, str, set[str]],
+                                              capsys: Any) -> None:
+    """Over HTTP the refusal said "--filter tier=...", a CLI option the caller has none of."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    model, _, _ = trained
+    code, _, err = run_cli(capsys, "audience", model, "f1", "--with", "tier")
+    assert code == 2 and "; --filter tier=... filters on the attribute" in err, err
+    with TestClient(create_app(Settings(model_path=str(model), warm_cache=False))) as c:
+        r = c.get("/films/f1/audience.csv", params={"with": "tier"})
+    assert r.status_code == 422, r.text
+    said = r.json()["detail"]
+    assert "with tier: it is both a column" in said and "--" not in said, said
+    assert "; filter=tier=... filters on the attribute" in said, said
