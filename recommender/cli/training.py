@@ -321,9 +321,14 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
           f"{d['films']:,} films x {d['interactions']:,} interactions{fitted} in "
           f"{seconds:.1f} s")
     if dup := d.get("duplicate_rows_merged"):  # so a wc -l or len(df) of the log adds up
+        # the columns the log has only (FilmTrust's has no timestamp: "the latest rating")
+        held = " and ".join([*(["the latest rating" if d.get("has_timestamps")
+                                else "the last rating in file order"]
+                               if d.get("has_ratings") else []),
+                             *(["the first timestamp"] if d.get("has_timestamps") else [])])
         print(f"log: {d['rows_read']:,} rows read, {dup:,} duplicate (user, film) "
               f"row{'s' * (dup != 1)} merged (weights summed, each row 1 without a weight "
-              "column; the latest rating and the first timestamp kept)")
+              f"column{f'; {held} kept' if held else ''})")
     if model.meta.get("refit"):
         print(f"final fit: {model.meta['refit']}")
     events = model.meta.get("events")

@@ -67,3 +67,28 @@ def test_a_log_without_duplicates_says_nothing_of_them(tmp_path: Path, capsys: A
     assert "duplicate (user, film)" not in out
     data = json.loads((tmp_path / "m" / "current" / "meta.json").read_text())["data"]
     assert (data["rows_read"], data["duplicate_rows_merged"]) == (90, 0)
+
+
+def test_the_merge_names_only_the_columns_the_log_has(tmp_path: Path, capsys: Any) -> None:
+    """A log without times (FilmTrust: user, film, rating) or without ratings was told "the
+    latest rating and the first timestamp kept" of its merge."""
+    pairs = [(f"u{u}", f"f{(u + k) % 9}") for u in range(30) for k in range(3)]
+    said = {}
+    for header, row, in (("user_id,film_id", "{u},{f}"),
+                         ("user_id,film_id,rating", "{u},{f},{r}"),
+                         ("user_id,film_id,timestamp", "{u},{f},{t}"),
+                         ("user_id,film_id,rating,timestamp", "{u},{f},{r},{t}")):
+        log = tmp_path / f"{header.count(',')}{'rating' in header}.csv"
+        log.write_text(header + "\n" + "".join(
+            row.format(u=u, f=f, r=1 + i % 5, t=1_600_000_000 + i) + "\n"
+            for i, (u, f) in enumerate(pairs + pairs[:4])), encoding="utf-8")
+        code, out, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / log.stem,
+                                 "--no-tune", "--factors", 4, "--iterations", 2)
+        assert code == 0, err
+        line = next(x for x in out.splitlines() if "duplicate (user, film)" in x)
+        said[header] = line.partition("without a weight column")[2]
+    assert said == {"user_id,film_id": ")",
+                    "user_id,film_id,rating": "; the last rating in file order kept)",
+                    "user_id,film_id,timestamp": "; the first timestamp kept)",
+                    "user_id,film_id,rating,timestamp":
+                        "; the latest rating and the first timestamp kept)"}
