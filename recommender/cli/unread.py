@@ -25,6 +25,16 @@ LAST_TIME_WORDS = frozenset({"at", "created", "updated"})
 DURATION_WORDS = frozenset({"watch", "watched", "watching", "play", "played", "playing",
                             "run", "running", "spent", "elapsed", "dwell", "screen", "total",
                             "wait", "waiting", "lead", "response", "duration", "length"})
+#: ... and those that do right before it only (``load_time``, ``session_time``; not
+#: ``session_start_time``)
+DURATION_BEFORE_TIME = frozenset({"load", "loading", "session", "buffer", "buffering",
+                                  "build"})
+#: words that make a name no time at all: a time zone (``time_zone``, ``timeZone``, ``tz``)
+NOT_TIME_WORDS = frozenset({"zone", "tz", "timezone", "offset"})
+#: first words of a flag (``is_updated``, ``has_date``), and words before a ``time`` that make
+#: it one (``first_time``: a first-time viewer)
+FLAG_FIRST_WORDS = frozenset({"is", "has", "was", "did", "had"})
+FLAG_BEFORE_TIME = frozenset({"first", "one", "any", "every", "part", "full", "over"})
 
 
 def name_words(name: str) -> list[str]:
@@ -38,11 +48,15 @@ def time_like(name: str) -> bool:
     """Whether a header name reads as the time of an interaction (a rule on its words, not
     a list of names: ``TIME_WORDS``, ``LAST_TIME_WORDS``, a word holding ``timestamp`` or
     ``datetime``), never a duration (a ``time`` beside one of ``DURATION_WORDS``, or one
-    word such as ``runtime``)."""
+    word such as ``runtime``), a time zone (``NOT_TIME_WORDS``) or a flag (``is_updated``,
+    ``first_time``: ``FLAG_FIRST_WORDS``, ``FLAG_BEFORE_TIME``)."""
     words = name_words(name)
-    if not words:
+    if not words or words[0] in FLAG_FIRST_WORDS or NOT_TIME_WORDS.intersection(words):
         return False
     if "time" in words and DURATION_WORDS.intersection(words):
+        return False
+    if any(w == "time" and i and words[i - 1] in FLAG_BEFORE_TIME | DURATION_BEFORE_TIME
+           for i, w in enumerate(words)):
         return False
     return (any(w in TIME_WORDS or "timestamp" in w or "datetime" in w for w in words)
             or words[-1] in LAST_TIME_WORDS)

@@ -70,10 +70,14 @@ def test_a_quantity_column_beside_a_weight_column_is_not_warned_of(
 
 TIMES = ["purchase_time", "booking_time", "sale_time", "order_ts", "unix_time", "epoch",
          "eventTime", "createdAt", "created_at", "Order Date", "EVENT_TIME", "time", "when",
-         "event_timestamp", "PurchaseDate", "sold_at", "view_time", "updated"]
+         "event_timestamp", "PurchaseDate", "sold_at", "view_time", "updated",
+         "first_seen_at", "last_time", "session_start_time", "load_date"]
 NOT_TIMES = ["rating", "state", "status", "stats", "seats", "format", "watch_time", "runtime",
              "play_time", "time_spent", "duration", "created_by", "timezone", "at_risk",
-             "tickets", "latitude", "update", "Title"]
+             "tickets", "latitude", "update", "Title",
+             # a time zone, a duration, a flag: each was read as a time and warned of
+             "time_zone", "timeZone", "first_time", "is_updated", "load_time", "session_time",
+             "event_tz", "has_timestamp", "part_time", "full_time", "overtime"]
 
 
 def test_time_like_names_are_a_rule_on_words() -> None:
