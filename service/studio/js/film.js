@@ -250,7 +250,15 @@ function audienceTable(id, name, summary, segments, attributes, params) {
     const options = filterChoices(attributes).map(([f]) => f);
     if (options.includes(v)) return v;
     const fits = options.filter((o) => fold(o) === fold(v));
-    return fits.length === 1 ? fits[0] : "";
+    if (fits.length === 1) return fits[0];
+    // a value held by fewer than min_cell users is in no list (hidden_values), yet HTTP and
+    // the CLI take it typed exactly: such a bookmark was dropped as unknown. Kept as written
+    // where the attribute leaves values out; the server's answer (a 422) decides
+    const at = v.indexOf("=");
+    const attr = at < 0 ? "" : one(v.slice(0, at), Object.keys((attributes && attributes.attributes) || {}));
+    const value = at < 0 ? "" : v.slice(at + 1);
+    const unlisted = attr && ((attributes.hidden_values || {})[attr] || {}).values;
+    return unlisted && value.trim() && lower(value) !== "(no value)" ? `${attr}=${value}` : "";
   };
   const filterWhy = (v) => {
     const at = v.indexOf("=");
@@ -287,7 +295,11 @@ function audienceTable(id, name, summary, segments, attributes, params) {
       selected: state.segment === String(s.segment) || undefined }, `${s.label} (${int(s.size)} users)`)));
   const filterSel = h("select", { id: "filter" }, h("option", { value: "" }, "no attribute filter"),
     filterGroups(attributes).map(([attr, choices]) => h("optgroup", { label: attr },
-      choices.map(([f, text]) => h("option", { value: f, selected: state.filter === f || undefined }, text)))));
+      choices.map(([f, text]) => h("option", { value: f, selected: state.filter === f || undefined }, text)))),
+    // a bookmark's value of fewer than min_cell users (filterOf): offered as typed, while shown
+    state.filter && !filterChoices(attributes).some(([f]) => f === state.filter)
+      ? h("optgroup", { label: "not listed" }, h("option", { value: state.filter, selected: true },
+        `${state.filter} (as the address types it)`)) : "");
 
   const apiParams = (k, offset) => ({ k, offset, tier: state.tier, segment: state.segment,
     filter: state.filter ? [state.filter] : [] });
