@@ -50,11 +50,21 @@ ADMIN_CLOSED: dict[int | str, dict[str, Any]] = {
 NO_PSEUDONYM_KEY: dict[int | str, dict[str, Any]] = {
     403: {"model": Error, "description": "pseudonymize=true, but the server has no "
                                          "RECOMMENDER_PSEUDONYM_KEY"}}
+#: a store route's 409 when a newer engine migrated the store (``StoreSchemaNewerError``)
+SCHEMA_NEWER = ("the campaign store is at a schema version newer than this engine's (a newer "
+                "engine migrated it): upgrade the engine (detail names both versions; a retry "
+                "will not help)")
+#: every campaign-store route: the store down (503 with Retry-After) or damaged (503 without:
+#: ``StoreDamagedError``), or at a newer schema (409; a route with its own 409 names it there)
 STORE_DOWN: dict[int | str, dict[str, Any]] = {
     503: {"model": Error, "description": "the campaign store is unavailable (down, locked, "
                                          "out of connections, or its disk is full): retry "
                                          "after Retry-After "
                                          "seconds (same event ids or Idempotency-Key: nothing "
-                                         "is stored twice)",
-          "headers": {"Retry-After": {"description": "seconds to wait before trying again",
-                                      "schema": {"type": "integer"}}}}}
+                                         "is stored twice); or its file is damaged (detail "
+                                         "says so): restore it from a backup, no Retry-After",
+          "headers": {"Retry-After": {"description": "seconds to wait before trying again; "
+                                                     "absent when the store's file is damaged "
+                                                     "(a retry will not help)",
+                                      "required": False, "schema": {"type": "integer"}}}},
+    409: {"model": Error, "description": SCHEMA_NEWER}}

@@ -59,7 +59,7 @@ from service.idempotency import (
 )
 from service.json_body import JsonRoute, NegativeZero
 from service.raw_ids import plan_id as raw_plan_id
-from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
+from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, SCHEMA_NEWER, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 from service.store_gate import store_gate
 from service.wave_send_schemas import SentRequest, WaveSent
@@ -286,7 +286,8 @@ def stored_plan(request: Request) -> None:
         "them), "
         "the Idempotency-Key was used "
         "for another request, or the "
-        "store was moved by `campaign copy` (the service's log names the copy)")}},
+        "store was moved by `campaign copy` (the service's log names the copy); or "
+        f"{SCHEMA_NEWER}")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
 def plan(body: PlanRequest, request: Request, response: Response, engine: EngineDep,
          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
@@ -392,7 +393,7 @@ def plan_csv(plan_id: str, request: Request,
     **NO_PLAN, **INVALID, **STORE_DOWN, 409: {"model": Error, "description": (
         "the plan has next waves (withdraw the last plan of its chain), it was withdrawn "
         "already with another sent_waves (a withdrawal is final), the store was moved by "
-        f"`campaign copy` (the log names the copy), or {NOT_AN_OBJECT}")}},
+        f"`campaign copy` (the log names the copy), or {NOT_AN_OBJECT}; or {SCHEMA_NEWER}")}},
              summary="Withdraw a campaign after its sent waves: the pairs of its unsent waves "
                      "are free for later plans of its films")
 def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict[str, Any]:
@@ -410,7 +411,7 @@ def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict
         "the wave's send was recorded already at another time (a send time is final), the "
         "store was moved by `campaign copy` (the log names the copy), the plan's stored "
         "summary has no 'created' time to check it against (it names the field), or "
-        f"{NOT_AN_OBJECT}")}},
+        f"{NOT_AN_OBJECT}; or {SCHEMA_NEWER}")}},
              summary="Record when a wave of a plan went out: its report counts that wave's "
                      "conversions from then (as `campaign sent`)")
 def wave_sent(plan_id: str, wave: Annotated[int, PathParam(

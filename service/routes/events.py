@@ -62,7 +62,7 @@ from service.idempotency import IdempotencyKey, plan_once, replayed_without_even
 from service.json_body import JsonRoute
 from service.raw_ids import plan_id as raw_plan_id
 from service.report_schemas import Report
-from service.routes import INVALID, STORE_DOWN
+from service.routes import INVALID, SCHEMA_NEWER, STORE_DOWN
 from service.routes.campaigns import (
     MAX_EXCLUDED,
     NO_PLAN,
@@ -251,7 +251,7 @@ class EventsStatus(BaseModel):
     **INVALID, **STORE_DOWN, 409: {"model": Error, "description": "an event_id already "
                                    "recorded with a different payload, or the store was moved "
                                    "by `campaign copy` (the log names the copy): nothing of "
-                                   "the batch was stored"}},
+                                   f"the batch was stored; or {SCHEMA_NEWER}"}},
              summary="Record a batch of events (tickets, views), durably, before answering")
 def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     settings = request.app.state.service.settings
@@ -331,7 +331,7 @@ def _window_days(value: float) -> float:
                                                      "its stored summary lacks what it counts "
                                                      "from: 'created', a film's 'film_id' "
                                                      "(it names the field and the film); or "
-                                                     f"{NOT_AN_OBJECT}"}},
+                                                     f"{NOT_AN_OBJECT}; or {SCHEMA_NEWER}"}},
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
@@ -412,7 +412,7 @@ class NextWaveRequest(BaseModel):
                  "for another request, the store was moved by `campaign copy` (the log "
                  "names the copy), or the plan's stored summary lacks what it counts from "
                  "('created', a film's 'film_id' or 'budget': it names the field), or "
-                 f"{NOT_AN_OBJECT}"}},
+                 f"{NOT_AN_OBJECT}; or {SCHEMA_NEWER}"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
 def next_wave(plan_id: str, request: Request, response: Response, engine: EngineDep,
