@@ -1,11 +1,10 @@
 """Each worker follows the campaign store's events: new events reach its served model quickly.
 
-``EventsSync`` keeps one ``recommender.serving.overlay.Overlay`` on the model the worker
-loaded. A thread looks at the store's latest event sequence every ``RECOMMENDER_EVENTS_POLL``
-seconds (one index look-up); when it moved, it reads the new events, applies them, and installs
-an engine on the derived model (``ServiceState.install``: the old engine's cached rankings and
-bodies are dropped, and the new engine's cache keys carry the event sequence). Workers and
-replicas read the store, never each other's memory, so every one of them reflects an
+``EventsSync`` keeps one ``recommender.serving.overlay.Overlay`` on the worker's model. A
+thread looks at the store's latest event sequence every ``RECOMMENDER_EVENTS_POLL`` seconds;
+when it moved, it reads and applies the new events and installs an engine on the derived model
+(``ServiceState.install``: the old engine's caches dropped, the new one's keys carry the event
+sequence). Workers and replicas read the store, never each other's memory, so each reflects an
 acknowledged event within one poll plus the time to materialise the overlay.
 
 A (re)loaded model passes through ``overlaid`` first: the overlay is rebuilt on it from the
@@ -17,8 +16,7 @@ A worker whose store cannot be opened or read at its start (PostgreSQL down, a d
 locked SQLite file) still starts: it serves the model without the stored events (``at_start``
 logs one warning), its store routes answer 503 with ``Retry-After`` (``store_down``), and the
 poller keeps opening and reading the store, with its back-off, until it can; then the events
-are applied as at a start (``_recover``). A worker that failed to start instead made uvicorn
-stop every worker.
+are applied as at a start (``_recover``); a failed start made uvicorn stop every worker.
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ from typing import Any
 
 from recommender.campaigns.events import iter_events, max_sequence, trained_through
 from recommender.campaigns.store import CampaignStore
-from recommender.campaigns.store_schema import StoreSchemaNewerError
+from recommender.campaigns.store_schema import StoreSchemaNewerError, newer_now
 from recommender.errors import StoreDamagedError, StoreUnavailableError
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
@@ -51,6 +49,7 @@ class EventsSync:
     refusing: str | None = None  # the store's last failure, until a write (``refused``)
     probed: str | None = None  # the poller's last ``write_state`` (``probe``), until a write
     probed_at: float | None = None  # when (``time.monotonic``; None: not probed yet)
+    newer: StoreSchemaNewerError | None = None  # a newer engine migrated it since (``look``)
     store: CampaignStore | None = None  # None: not opened yet (``__init__``)
     _hastened = False  # a request ended this back-off wait (``answered``): not again
 
@@ -104,9 +103,9 @@ class EventsSync:
         from the poller's probe (``probe``), so that every worker says so, not only the one
         whose write was refused; read from this worker's memory only: /health never waits on
         the store."""
-        if self.waiting or self.failures:  # a newer engine's store: an upgrade, not a retry
-            return "schema_newer" if isinstance(self.down, StoreSchemaNewerError) else \
-                "damaged" if isinstance(self.down, StoreDamagedError) or \
+        if self.newer or self.waiting or self.failures:  # newer: an upgrade, not a retry
+            return "schema_newer" if isinstance(self.newer or self.down, StoreSchemaNewerError) \
+                else "damaged" if isinstance(self.down, StoreDamagedError) or \
                 self.refusing == "damaged" else "unavailable"
         self._look_later()
         return "moved" if self.moved is not None else self.refusing or self.probed or "ok"
@@ -148,7 +147,10 @@ class EventsSync:
                     self.refusing = None
 
     def look(self) -> None:
-        """The poller's look at the store besides its events: the moved mark and the probe."""
+        """The poller's look besides the events: the schema (migrated by a newer engine since:
+        409 on the store routes, its events unread), the moved mark and the probe."""
+        if self.store is not None:
+            self.newer = newer_now(self.store)
         self.look_moved()
         self.probe()
 
@@ -202,8 +204,9 @@ class EventsSync:
 
     def store_down(self) -> StoreUnavailableError:
         """What a store route raises while the store is not opened (503; newer schema: 409)."""
-        if isinstance(self.down, StoreSchemaNewerError):  # a new one: raising one again grows
-            return StoreSchemaNewerError(self.down.shown, self.down.version, self.down.latest)
+        newer = self.newer or self.down
+        if isinstance(newer, StoreSchemaNewerError):  # a new one: raising one again grows
+            return StoreSchemaNewerError(newer.shown, newer.version, newer.latest)
         if isinstance(self.down, StoreDamagedError):  # 503 without Retry-After: restore it
             return StoreDamagedError("the campaign store could not be opened since this "
                                      "worker started: its file is damaged")
@@ -281,8 +284,8 @@ class EventsSync:
     def poll(self) -> bool:
         """Apply new events, if any; True when a new engine was installed."""
         overlay = self.overlay
-        if overlay is None:
-            return self._recover() if self.waiting else False
+        if overlay is None or self.newer is not None:  # a newer schema's events: unread
+            return self._recover() if self.waiting and overlay is None else False
         assert self.store is not None
         # events the overlay holds but no installed engine reflects: a read that failed after
         # applying part of what it read (installed now, even if nothing newer arrived)
@@ -347,8 +350,7 @@ class EventsSync:
         return True
 
     def wake(self) -> None:
-        """Look now (after this worker stored events), not at the next tick; while the poller
-        backs off, as ``answered``."""
+        """Look now (this worker stored events); while the poller backs off, as ``answered``."""
         if self.failures or self.waiting:
             self.answered()
         else:
@@ -356,10 +358,8 @@ class EventsSync:
 
     def answered(self) -> None:
         """A store request of this worker was answered: a poller backing off after failed
-        polls looks now, not at the end of its wait (up to a minute, while the routes
-        answered, ``/health`` said "unavailable" and other replicas' events were not applied).
-        Once per wait: a look that fails again waits its (doubled) wait out, else each request
-        answered while the polls failed made one poll (131 polls for 200 requests)."""
+        polls looks now, not after up to a minute of "unavailable". Once per wait: a look
+        that fails again waits its doubled wait out (each request made a poll)."""
         if (self.failures or self.waiting) and not self._hastened:
             self._hastened = True
             self._wake.set()

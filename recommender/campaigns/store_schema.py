@@ -11,11 +11,15 @@ so on one line (``note_migrated``: the CLI prints it as a note, the service logs
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from recommender.errors import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from recommender.campaigns.store import CampaignStore
 
 #: the logger of the migration's line (the CLI's ``printing`` turns it into a ``note:``)
 log = logging.getLogger("recommender.campaigns.store")
@@ -54,3 +58,16 @@ def note_migrated(shown: str, before: int, after: int) -> None:
     nothing for a new store (``before`` 0: created, not migrated) or one already current."""
     if 0 < before < after:
         log.info("migrated the campaign store %s from schema %d to %d", shown, before, after)
+
+
+def newer_now(store: CampaignStore) -> StoreSchemaNewerError | None:
+    """The refusal of ``store``, opened at this engine's schema, when a newer engine has
+    migrated it since (a rolling upgrade): read again by a long-lived opener (the service's
+    poller), where ``refuse_newer`` checked it only as the store was opened; None while it
+    is not newer."""
+    from recommender.campaigns.store import MIGRATIONS
+
+    with store.engine.connect() as conn:
+        version = current_version(conn)
+    latest = MIGRATIONS[-1][0]
+    return StoreSchemaNewerError(store.url, version, latest) if version > latest else None

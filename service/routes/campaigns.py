@@ -258,10 +258,10 @@ def campaign_store(request: Request) -> CampaignStore:
     poller has not managed to open it since the start, 503 (``events_sync``)."""
     state = request.app.state
     store: CampaignStore | None = getattr(state, "campaign_store", None)
+    sync = getattr(state, "events_sync", None)
+    if sync is not None and (store is None or sync.newer is not None):  # 503; 409 (newer)
+        raise sync.store_down()
     if store is None:
-        sync = getattr(state, "events_sync", None)
-        if sync is not None:
-            raise sync.store_down()
         with _open_lock:
             store = getattr(state, "campaign_store", None)
             if store is None:
