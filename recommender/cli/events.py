@@ -333,14 +333,16 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if plans:
         print_table(["plan_id", "created", "model_version", "rows", "films",
                       "contacts ((film, user) pairs)", "expected conversions (pairs)",
-                      "within (days)", "withdrawn (after waves sent)"],
+                      "within (days)", "withdrawn (after waves sent)", "continued in"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
                        ", ".join(film_name(p, f) for f in p["films"]),
                        p["totals"].get("contacts", ""),
                        _num(p["totals"].get("expected_conversions")),
                        spans[p["plan_id"]] if p["plan_id"] in spans
                        else days_text(p["horizon_days"]),
-                       "no" if not p.get("withdrawn") else p["withdrawn"]["sent_waves"]]
+                       "no" if not p.get("withdrawn") else p["withdrawn"]["sent_waves"],
+                       # its next waves (GET /campaigns's next_plan_ids), most waves sent first
+                       ", ".join(p.get("next_plan_ids") or ()) or "none"]
                       for p in plans])
         said = set(spans.values())
         if NO_TIMES in said:
