@@ -379,15 +379,18 @@ def index_ids(events: DataFrame, column: str) -> tuple[DataFrame, NDArray[np.str
     return indexed, out.astype(str)
 
 
+ROWS = "_rows"  # ``merge_events``: the log's rows merged into each (user, film) pair
+
+
 def merge_events(events: DataFrame, has_rating: bool, has_ts: bool) -> DataFrame:
     """One row per (user_id, film_id), as ``Interactions.from_columns`` merges: weights
     summed, the rating of the latest event (timestamp, then file order: files by path, not
-    Spark's largest first), the first timestamp."""
+    Spark's largest first), the first timestamp; ``ROWS``: the log's rows merged into it."""
     from pyspark.sql import functions as sf
 
     latest = sf.struct(sf.coalesce(sf.col(TIMESTAMP), sf.lit(-(2**63))) if has_ts else sf.lit(0),
                        *[sf.col(c) for c in ("_file", "_order") if c in events.columns])
-    aggs = [sf.sum(WEIGHT).alias(WEIGHT)]
+    aggs = [sf.sum(WEIGHT).alias(WEIGHT), sf.count(sf.lit(1)).alias(ROWS)]
     if has_rating:
         aggs.append(sf.max_by(RATING, latest).alias(RATING))
     if has_ts:
@@ -395,8 +398,9 @@ def merge_events(events: DataFrame, has_rating: bool, has_ts: bool) -> DataFrame
     return events.groupBy(USER_ID, FILM_ID).agg(*aggs)
 
 
-def fingerprint(merged: DataFrame, n_users: int, n_films: int, nnz: int) -> str:
-    """An order-independent sha256 of the merged interactions (xor of per-row xxhash64). A
+def fingerprint(merged: DataFrame, n_users: int, n_films: int, nnz: int) -> tuple[str, int]:
+    """An order-independent sha256 of the merged interactions (xor of per-row xxhash64), and
+    the log's rows read (``ROWS`` summed, in the same pass: meta.json's ``rows_read``). A
     weight counts to 6 decimals: a merged pair's summed weight, and the total, are float sums
     whose last bits follow how Spark partitioned them (the fingerprint changed with the
     number of cores)."""
@@ -406,7 +410,9 @@ def fingerprint(merged: DataFrame, n_users: int, n_films: int, nnz: int) -> str:
     micro = sf.round(sf.col(WEIGHT), 6).cast("decimal(38,6)")  # exact, and no overflow
     hashed = [micro if c == WEIGHT else sf.col(c) for c in cols]
     row = merged.agg(sf.bit_xor(sf.xxhash64(*hashed)).alias("h"),
-                     sf.sum(micro).alias("w")).collect()[0]
+                     sf.sum(micro).alias("w"),  # a frame without ROWS: a row per pair read
+                     (sf.sum(ROWS) if ROWS in merged.columns else sf.count(sf.lit(1))).alias("n")
+                     ).collect()[0]
     text = f"{n_users}:{n_films}:{nnz}:{row['h']}:{row['w']!r}:{','.join(cols)}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest(), int(row["n"] or 0)
 

@@ -333,7 +333,7 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
                f"on {n_users:,} users x {n_films:,} films x {n_liked:,} interactions ...")
     conf = spark_confidence(fitted, config, n_users, src.has_rating)
     uf, ff = _fit(conf, params, n_users, n_films)
-    digest = fingerprint(merged, n_users, n_films, nnz)
+    digest, rows_read = fingerprint(merged, n_users, n_films, nnz)  # one pass: both
     kept.unpersist()
     merged.unpersist()
     user_map.unpersist()
@@ -348,8 +348,8 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
     labels = segments.kmeans(uf, config.segments, seed=config.seed, min_size=min_size)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
-    meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
-                 n_liked, params, spark, master, ts)
+    meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest,
+                 (nnz, rows_read), n_liked, params, spark, master, ts)
     if seg.n != config.segments:  # as the local engine records it
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
     if fill is not None:  # what a recorded event's new pair stands for (the overlay)
@@ -392,8 +392,8 @@ def _csr(rows: NDArray[np.int32], cols: NDArray[np.int32], n_rows: int, n_cols: 
 
 
 def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds: float,
-          digest: str, nnz: int, n_liked: int, params: dict[str, Any], spark: SparkSession,
-          master: str, ts: NDArray[np.int64] | None) -> dict[str, Any]:
+          digest: str, counts: tuple[int, int], n_liked: int, params: dict[str, Any],
+          spark: SparkSession, master: str, ts: NDArray[np.int64] | None) -> dict[str, Any]:
     import pyspark
 
     from recommender.model.meta import build_meta, model_version, time_span
@@ -403,7 +403,10 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
                         weight=np.zeros(0, np.float32),
                         rating=np.zeros(0, np.float32) if src.has_rating else None,
                         timestamp=np.zeros(0, np.int64) if src.has_timestamp else None,
-                        source=src.source, user_table=src.user_table)
+                        source=src.source, user_table=src.user_table,
+                        # the log's rows, and its duplicate rows merged, as the local reader's
+                        rows_read=counts[1], rows_merged=counts[1] - counts[0])
+    nnz = counts[0]
     meta = build_meta(shim, config, seconds)
     created = datetime.fromisoformat(meta["created"])
     meta["model_version"] = model_version(created, digest, meta["params"])
@@ -426,8 +429,6 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
                      if config.holdout > 0 else
                      "none: no calibration holdout, one fit on all interactions")
     return meta
-
-
 
 
 class SparkTrainer:

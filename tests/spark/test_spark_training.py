@@ -191,6 +191,37 @@ def test_a_spark_fit_that_predicts_next_to_nothing_is_recorded(spark: Any,
     assert "--regularization 1e+09" in model.meta["collapsed"]["note"]
 
 
+def test_spark_records_the_rows_read_and_the_duplicates_merged(spark: Any,
+                                                               planted: Interactions,
+                                                               tmp_path: Path) -> None:
+    """meta.json's ``rows_read`` and ``duplicate_rows_merged``, as the local trainer records
+    them (Spark wrote neither, so a ``wc -l`` of the log did not add up). Oracles: the CSV's
+    own rows and distinct (user, film) pairs, and the local trainer on the same file."""
+    from dataclasses import replace
+
+    import pyarrow.csv as pacsv
+
+    from recommender.io.readers import load
+    from recommender.model.training import train
+    from recommender.spark.training import train_spark
+
+    path = write_csvs(planted, tmp_path)[0]
+    table = pacsv.read_csv(path)
+    twice = table.slice(0, 25)  # 25 rows again, and one of them a third time
+    log = tmp_path / "log.csv"
+    pacsv.write_csv(pa.concat_tables([table, twice, twice.slice(3, 1)]), log)
+    rows = table.num_rows + 26
+    pairs = len(set(zip(table.column("userId").to_pylist(), table.column("movieId").to_pylist(),
+                        strict=True)))
+    config = replace(SMALL, holdout=0.0)
+    data = train_spark(log, config, spark=spark).meta["data"]
+    assert (data["rows_read"], data["duplicate_rows_merged"]) == (rows, rows - pairs)
+    assert data["interactions"] == pairs
+    local = train(load(log), config, progress=False).meta["data"]
+    assert {k: local[k] for k in ("rows_read", "duplicate_rows_merged", "interactions")} == \
+        {k: data[k] for k in ("rows_read", "duplicate_rows_merged", "interactions")}
+
+
 def test_spark_trainer_is_a_trainer() -> None:
     """``SparkTrainer`` implements the ``Trainer`` interface (its fit runs in the contract
     suite, ``tests/contracts``); the constructor only stores its settings."""
