@@ -48,7 +48,11 @@ _STORE = {"unavailable": "the campaign store is unavailable: its routes answer 5
           "moved": "the campaign store was moved by `campaign copy`: events and plans answer "
                    "409 until the service is pointed at the copy",
           "read_only": "the campaign store refuses writes: they answer 503",
-          "failing": "the campaign store's disk is full or failing: its routes answer 503"}
+          "failing": "the campaign store's disk is full or failing: its routes answer 503",
+          "damaged": "the campaign store's file is damaged: its routes answer 503 without "
+                     "Retry-After; restore it from a backup (`campaign backup`)",
+          "schema_newer": "a newer engine migrated the campaign store: its routes answer 409; "
+                          "upgrade this engine"}
 
 
 def problems(refused: str | None, store: str) -> list[str]:
@@ -57,8 +61,8 @@ def problems(refused: str | None, store: str) -> list[str]:
     if refused:
         said.append("the model folder's current version, or the last reload, was refused "
                     "(model_folder_warning says why)")
-    if store in _STORE:
-        said.append(f"{_STORE[store]} (campaign_store)")
+    if store != "ok":  # a state this table lacks still needs an operator
+        said.append(f"{_STORE.get(store, f'the campaign store is {store}')} (campaign_store)")
     return said
 
 

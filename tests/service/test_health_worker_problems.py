@@ -44,3 +44,21 @@ def test_health_names_its_worker_and_its_problems(tmp_path: Path) -> None:
         anonymous = c.get("/health").json()  # hidden, as model_folder_warning is
         assert anonymous["model_folder_warning"] is None and anonymous["problems"] is None
         assert anonymous["worker"] == os.getpid()
+
+
+def test_every_store_state_but_ok_is_a_problem() -> None:
+    """``problems`` listed a store ``moved``, ``unavailable``, ``read_only`` or ``failing``, but
+    not ``damaged`` or ``schema_newer`` (added later): the two where retrying never helps.
+    Oracle: the schema's own list of ``campaign_store`` states."""
+    import typing
+
+    from service.health_schemas import Health
+    from service.routes.system import problems
+
+    states = typing.get_args(Health.model_fields["campaign_store"].annotation)
+    assert {"ok", "damaged", "schema_newer"} <= set(states)
+    for state in states:
+        said = problems(None, state)
+        assert said == [] if state == "ok" else (len(said) == 1 and "campaign_store" in said[0])
+    assert "restore it from a backup" in problems(None, "damaged")[0]
+    assert "upgrade this engine" in problems(None, "schema_newer")[0]
