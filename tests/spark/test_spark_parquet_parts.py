@@ -158,7 +158,7 @@ def test_a_pair_repeated_across_parts_keeps_the_rating_of_the_last_file_by_name(
     # part-1's events before a large part-0's, so the "latest" rating of a pair without
     # times followed the files' sizes, not their order (and --min-rating kept or dropped it)
     from recommender.io import readers
-    from recommender.spark.reading import merge_events, read_source
+    from recommender.spark.reading import ROWS, merge_events, read_source
 
     folder = tmp_path / "log.d"
     folder.mkdir()
@@ -178,4 +178,5 @@ def test_a_pair_repeated_across_parts_keeps_the_rating_of_the_last_file_by_name(
     src = read_source(spark, str(folder), None, None)
     got = (merge_events(src.events, True, False).filter("user_id = 'u1'").toArrow()
            .to_pylist())
-    assert got == [{"user_id": "u1", "film_id": "f1", "weight": 2.0, "rating": want}]
+    # ROWS: the log's rows merged into the pair (meta.json's rows_read counts them)
+    assert got == [{"user_id": "u1", "film_id": "f1", "weight": 2.0, "rating": want, ROWS: 2}]
