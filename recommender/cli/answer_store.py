@@ -63,12 +63,23 @@ def store_model(model: Model, target: str, model_arg: str, named: bool) -> Model
     (not ``named``) and its events change the answer, a ``note:`` on stderr names it."""
     from recommender.campaigns.next_wave import refreshed_model
     from recommender.cli.stores import _store
+    from recommender.errors import InvalidParameterError
 
-    store = _store(argparse.Namespace(store=target), create=False, read_only=True)
     try:
-        refreshed = refreshed_model(model, store)
-    finally:
-        store.close()
+        store = _store(argparse.Namespace(store=target), create=False, read_only=True)
+        try:
+            refreshed = refreshed_model(model, store)
+        finally:
+            store.close()
+    except InvalidParameterError as e:  # an older, newer or damaged schema; one not a store
+        if named:
+            raise
+        # the default beside the model, which no one named: the answer is the model's as
+        # trained, said, where the command failed on a file the user never gave
+        print(f"note: the campaign store beside the model, {target} (what `serve "
+              f"{model_arg}` opens without RECOMMENDER_STORE), was not read: {e}; the answer "
+              "is the model's as trained (--store names a store to read)", file=sys.stderr)
+        return model
     overlay = refreshed.meta.get("overlay") or {}
     if overlay.get("events_for_unknown_films"):  # an unknown film's error counts its own
         from recommender.query.hints import count_store_events_with

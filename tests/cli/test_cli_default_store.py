@@ -126,3 +126,36 @@ def test_a_plan_without_a_store_reads_the_services_events(
         assert store.list_plans()[0] == 0  # read, never written to
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("kind", ["damaged", "newer"])
+def test_an_unreadable_default_store_is_said_and_the_answer_is_the_models(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        kind: str) -> None:
+    """A default store beside the model that this engine cannot read (a damaged file, or one a
+    newer engine migrated, as in a rolling upgrade) failed ``audience`` and every answering
+    command, though no one named it: the answer is now the model's as trained, with a note;
+    named with ``--store``, it is still refused."""
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    model_dir = save_model(tmp_path / "model")
+    trained, _ = run(capsys, "audience", str(model_dir), "00003", "--k", "5", "--json")
+    beside = tmp_path / "model.campaigns.db"
+    if kind == "damaged":
+        beside.write_bytes(b"not a database, " * 512)
+    else:
+        open_store(str(beside)).close()
+        import sqlite3
+
+        with sqlite3.connect(beside) as conn:
+            (latest,) = conn.execute("select max(version) from schema_version").fetchone()
+            conn.execute("insert into schema_version values (?, 'future', '2030-01-01')",
+                         (latest + 1,))
+    before = beside.read_bytes()
+    out, err = run(capsys, "audience", str(model_dir), "00003", "--k", "5", "--json")
+    assert out == trained
+    assert f"note: the campaign store beside the model, {beside} " in err
+    assert "the answer is the model's as trained" in err
+    assert beside.read_bytes() == before  # nothing written into it
+    code = main(["audience", str(model_dir), "00003", "--k", "5", "--store", str(beside)])
+    assert code == 2  # named, it is refused as before
+    capsys.readouterr()
