@@ -257,7 +257,10 @@ def zoned_time(text: str) -> int:
         raise ValueError(f"should be {ZONED_TIME}" + (
             ": add Z (UTC) or an offset such as +01:00 to the time of day (a time without "
             "one could be any zone's)" if dated else f": it is in ISO 8601's basic form, "
-            f"which is not read (in the extended form: {extended})" if extended else ""))
+            f"which is not read (in the extended form: {extended}" + (
+                ", with Z or an offset such as +01:00 added: sent alone, a time without one "
+                "could be any zone's" if not _zone_at_end(extended) else "") + ")"
+            if extended else ""))
     try:
         seconds, _ = _text_seconds(Path(), _Alone(), arr)
     except DataError:
@@ -267,6 +270,11 @@ def zoned_time(text: str) -> int:
         raise ValueError("is past the year 5138: expected the time of the event (is it a "
                          "placeholder for an unknown time?)")
     return out
+
+
+def _zone_at_end(extended: str) -> bool:
+    """Whether an extended-form time ends in its zone (``Z``, ``+01:00``, ``-05:00``)."""
+    return extended.upper().endswith("Z") or extended[-6:-5] in ("+", "-")
 
 
 #: the end of January 1970: a timestamp column (a type that says it holds times) with every

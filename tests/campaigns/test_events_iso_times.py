@@ -135,3 +135,23 @@ def test_a_refusal_names_the_extended_form_and_gives_a_basic_time_in_it(
         parse_sent_at("next tuesday")
     assert "an ISO 8601 time in the extended form with its UTC offset (e.g. " \
         "2024-03-21T09:00:00Z or 2024-03-21T10:00:00+01:00)" in str(e.value)
+
+
+def test_a_zone_less_basic_time_is_told_to_add_its_zone() -> None:
+    """A POST /events time in ISO 8601's basic form without a zone (20170621T071725) was told
+    its extended form (2017-06-21T07:17:25), which is refused in turn for its missing zone:
+    the hint now says to add Z or an offset, and that time with Z reads as the instant
+    ``datetime.strptime`` gives for the basic form in UTC."""
+    from datetime import UTC, datetime
+
+    from recommender.io.convert import zoned_time
+
+    with pytest.raises(ValueError) as e:
+        zoned_time("20170621T071725")
+    said = str(e.value)
+    assert "(in the extended form: 2017-06-21T07:17:25, with Z or an offset" in said, said
+    want = datetime.strptime("20170621T071725", "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    assert zoned_time("2017-06-21T07:17:25Z") == int(want.timestamp())
+    with pytest.raises(ValueError) as zoned:  # a zone already there: no such advice
+        zoned_time("20170621T071725Z")
+    assert "with Z or an offset" not in str(zoned.value)
