@@ -123,8 +123,8 @@ NO_PLAN: dict[int | str, dict[str, Any]] = {
 #: a plan whose stored summary cannot be read (``summary_fields.stored_summary``): every plan
 #: route refuses it, and a route's own 409s name it too
 NOT_AN_OBJECT = "the plan's stored summary is not a JSON object (written by hand, or damaged)"
-UNREADABLE: dict[int | str, dict[str, Any]] = {409: {"model": Error,
-                                                     "description": NOT_AN_OBJECT}}
+UNREADABLE: dict[int | str, dict[str, Any]] = {409: {  # after STORE_DOWN: both 409s named
+    "model": Error, "description": f"{NOT_AN_OBJECT}; or {SCHEMA_NEWER}"}}
 
 
 class SlateFilmIn(BaseModel):
@@ -337,7 +337,7 @@ def list_plans(request: Request, engine: EngineDep,
 
 
 @router.get("/campaigns/{plan_id}", response_model=PlanCreated,
-            responses={**NO_PLAN, **UNREADABLE, **STORE_DOWN},
+            responses={**NO_PLAN, **STORE_DOWN, **UNREADABLE},
             summary="One stored plan's summary")
 def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
     plan_id = raw_plan_id(request.scope, plan_id)
@@ -355,8 +355,8 @@ def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
                                             "X-Plan-Waves ('1-1 of 3') the waves it holds: "
                                             "not those a next wave re-plans or a withdrawal "
                                             "gave back"},
-                       **NO_PLAN, **NO_PSEUDONYM_KEY, **UNREADABLE,
-                       **STORE_DOWN},
+                       **NO_PLAN, **NO_PSEUDONYM_KEY, **STORE_DOWN,
+                       **UNREADABLE},
             summary="One stored plan's rows as CSV, streamed")
 def plan_csv(plan_id: str, request: Request,
              pseudonymize: Annotated[bool, Query(
