@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from threadpoolctl import threadpool_limits
 
 from recommender import __version__
-from service import cors, errors, events_sync, schema_limits
+from service import cors, errors, events_attach, schema_limits
 from service.access_log import export_log
 from service.auth import (
     ReadKeys,
@@ -65,12 +65,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # http_blas1.json; `bench_http.py --blas-threads 0` measures it again)
         blas = threadpool_limits(settings.blas_threads, "blas") if settings.blas_threads else None
         try:
-            sync = events_sync.attach(app, service)  # stored events follow every model
+            sync = events_attach.attach(app, service)  # stored events follow every model
             service.startup()
             sync.start()
             yield
         finally:
-            events_sync.detach(app)
+            events_attach.detach(app)
             service.shutdown()  # the model watcher, then the engine
             metrics.close()
             if blas is not None:
