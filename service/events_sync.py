@@ -27,10 +27,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from recommender.campaigns.events import iter_events, max_sequence, trained_through
+from recommender.campaigns.events import (
+    film_event_count,
+    iter_events,
+    max_sequence,
+    trained_through,
+)
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.store_schema import StoreSchemaNewerError, newer_now
 from recommender.errors import StoreDamagedError, StoreUnavailableError
+from recommender.query.hints import count_store_events_with
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
 from service.state import ServiceState
@@ -277,9 +283,24 @@ class EventsSync:
         else:
             new = engine_with(engine, overlay.model())
             self._ours = {new.key}
+            if overlay.unknown_film_events:  # an unknown film's 404 counts its own, as the CLI
+                count_store_events_with(new.model, self._film_counter(overlay.since))
         # the sequence each recent engine reflects (the serving one and the one being installed)
         self._seq_of = {**dict(list(self._seq_of.items())[-1:]), new.key: overlay.seq}
         return new
+
+    def _film_counter(self, since: int) -> Callable[[str], int]:
+        """The events this worker's store holds for a film after ``since`` (an unknown film's
+        404, ``recommender.query.hints.store_events_hint``), read from the store this sync
+        reads, not a reopened one; 0 where it cannot be read (the 404 stands, unhinted)."""
+        store = self.store
+
+        def count(film_id: str) -> int:
+            try:
+                return film_event_count(store, film_id, since) if store is not None else 0
+            except Exception:  # noqa: BLE001 - a hint: a store down leaves the 404 as it was
+                return 0
+        return count
 
     def poll(self) -> bool:
         """Apply new events, if any; True when a new engine was installed."""

@@ -276,3 +276,32 @@ def test_a_stores_events_for_them_are_counted(model_dir: Path, tmp_path: Path,
                            tmp_path / "never.csv", "--store", store_path)
     assert code == 2 and "the campaign store holds 3 events for '90' since" in err
     assert "the campaign store holds 1 event for '91' since" in err
+
+
+def test_the_service_counts_them_as_the_cli_does(model_dir: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The service's 404 for an unknown film its store holds events for said nothing of them
+    while the CLI on the same model and store counted them: the same sentence now, read from
+    the service's own store."""
+    import time
+
+    from recommender.campaigns.events import EventBatch, record_events
+    from recommender.campaigns.store import open_store
+
+    store_path = tmp_path / "events.db"
+    store = open_store(str(store_path))
+    films = ["90", "90", "zz", "zz", "zz"]  # 90: a catalog film left out; "zz": none
+    record_events(store, EventBatch([f"e{i}" for i in range(5)], ["1", "2", "3", "4", "5"],
+                                    films, [int(time.time())] * 5, [1.0] * 5))
+    store.close()
+    with TestClient(create_app(Settings(model_path=str(model_dir), store=str(store_path),
+                                        events_poll=0))) as client:
+        for film in ("90", "zz", "92"):
+            code, _, err = run_cli(capsys, "audience", model_dir, film, "--store", store_path)
+            assert code == 2 and err.startswith("error: "), err
+            r = client.get(f"/films/{film}/audience")
+            assert r.status_code == 404, r.text
+            assert r.json()["detail"] == err.strip().removeprefix("error: "), (r.text, err)
+            held = {"90": "2 events", "zz": "3 events"}.get(film)
+            assert (f"the campaign store holds {held} for it" in r.text) if held else \
+                "campaign store" not in r.text
