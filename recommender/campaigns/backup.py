@@ -13,6 +13,7 @@ one consistent snapshot without stopping writers (refused here, saying so).
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import tempfile
@@ -20,7 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recommender.campaigns.connection import in_memory_sqlite, parse_store_url, shown_url
-from recommender.errors import InvalidParameterError, StoreUnavailableError
+from recommender.errors import (
+    InvalidParameterError,
+    StoreDamagedError,
+    StoreUnavailableError,
+    damaged,
+)
+from recommender.io.atomic import not_in_a_model
+
+#: what ``link`` says on a filesystem without hard links (``_give_name``)
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS,
+             errno.EMLINK}
 
 
 @dataclass(frozen=True)
@@ -64,17 +75,48 @@ def _count(conn: sqlite3.Connection, table: str) -> int:
     return int(conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]) if found else 0
 
 
+def _give_name(tmp: Path, dest: Path) -> None:
+    """Give the checked backup ``tmp`` the name ``dest``, never over a file made there
+    meanwhile: a hard link, or where the filesystem has none (FAT, some network and FUSE
+    mounts refuse ``link``) the name taken first with an exclusive create, then the backup
+    renamed over that empty file of its own."""
+    try:
+        os.link(tmp, dest)
+        return
+    except FileExistsError:
+        raise _exists(dest) from None
+    except OSError as e:
+        if e.errno not in _NO_LINKS:
+            raise
+    try:
+        os.close(os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        raise _exists(dest) from None
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        dest.unlink(missing_ok=True)  # the empty file this took the name with
+        raise
+
+
+def _exists(dest: Path, itself: str = "") -> InvalidParameterError:
+    return InvalidParameterError(f"the backup {dest} exists already{itself}: a backup never "
+                                 "overwrites a file; name a new one (e.g. with the date)")
+
+
 def backup_store(target: str, to: str | os.PathLike[str]) -> Backup:
     """Back the SQLite store ``target`` up into the new file ``to`` (module docstring).
-    ``InvalidParameterError`` when ``to`` exists (a backup never overwrites) or is the store,
+    ``InvalidParameterError`` when ``to`` exists (a backup never overwrites), is the store or
+    lies inside a model folder (``io.atomic.not_in_a_model``),
     for a PostgreSQL or in-memory store, or a file that holds no campaign store;
-    ``StoreUnavailableError`` when the store cannot be read (locked, damaged)."""
+    ``StoreDamagedError`` for a file SQLite cannot read as a database (junk, cut, overwritten:
+    restore it from a backup), ``StoreUnavailableError`` when it cannot be read now (locked)."""
     shown, source = _source_file(target)
     dest = Path(to).expanduser().resolve()
     if dest.exists():
         itself = " (it is the store itself)" if dest == source.resolve() else ""
-        raise InvalidParameterError(f"the backup {dest} exists already{itself}: a backup never "
-                                    "overwrites a file; name a new one (e.g. with the date)")
+        raise _exists(dest, itself)
+    not_in_a_model(dest)  # a file written there may replace one of the model's
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".backup", dir=dest.parent)
     os.close(fd)  # made 0600: the store's user ids and events, the owner's only
@@ -98,14 +140,20 @@ def backup_store(target: str, to: str | os.PathLike[str]) -> Backup:
             finally:
                 src.close()
         except sqlite3.DatabaseError as e:
+            why = " ".join(str(e).split())
+            if damaged(e):  # a junk file, a file cut or overwritten: no retry helps
+                raise StoreDamagedError(
+                    f"cannot back up the campaign store {shown}: {why}: its database is "
+                    "damaged (a SQLite file cut or overwritten) or is not a campaign store; "
+                    "restore it from a backup (sqlite3's .recover may save its rows)") from None
             raise StoreUnavailableError(f"cannot back up the campaign store {shown}: "
-                                        f"{' '.join(str(e).split())}") from None
+                                        f"{why}") from None
         if not version:
             raise InvalidParameterError(f"{source} holds no campaign store (no schema_version "
                                         "table): nothing was backed up")
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
-        os.link(tmp, dest)  # never over a file made meanwhile
+        _give_name(tmp, dest)
         dir_fd = os.open(dest.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)

@@ -17,6 +17,7 @@ from recommender.campaigns.events import EventBatch, count_events, record_events
 from recommender.campaigns.moved import moved_to
 from recommender.campaigns.store import open_store
 from recommender.cli import main
+from recommender.errors import InvalidParameterError
 
 BATCH = 10
 
@@ -124,3 +125,65 @@ def test_copy_says_it_moves_the_store_and_points_to_backup(
     with engine.connect() as conn:
         assert moved_to(conn) is not None  # copy still moves it
     engine.dispose()
+
+
+def test_a_junk_source_is_said_damaged_and_restored_from_a_backup(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that is no database was a plain "cannot back up ...: file is not a database"
+    (an unavailable store, as if a retry could help): it is a damaged store now, with the
+    restore-from-a-backup words every other reader of such a file says."""
+    from recommender.campaigns.backup import backup_store
+    from recommender.errors import StoreDamagedError
+
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a SQLite file at all, " * 200)
+    with pytest.raises(StoreDamagedError, match="restore it from a backup"):
+        backup_store(str(junk), tmp_path / "b.db")
+    assert main(["campaign", "backup", "--store", str(junk), "--to",
+                 str(tmp_path / "b.db")]) != 0
+    assert "restore it from a backup" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.db"]  # nothing left behind
+
+
+def test_a_filesystem_without_hard_links_still_gets_its_backup(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``os.link`` refused by the filesystem (FAT, some network mounts) failed the backup with
+    a raw OSError after the whole copy: the name is taken with an exclusive create and the
+    backup renamed over it, still never over another's file."""
+    import errno
+
+    from recommender.campaigns.backup import backup_store
+
+    db = tmp_path / "live.db"
+    store = open_store(str(db))
+    record_events(store, batch(0))
+    store.close()
+
+    def no_links(src: object, dst: object, *a: object, **k: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+    monkeypatch.setattr(os, "link", no_links)
+    made = backup_store(str(db), tmp_path / "out" / "b.db")
+    assert event_ids(made.path) == event_ids(db) == [f"e{i}" for i in range(BATCH)]
+    assert stat.S_IMODE(made.path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.db"]
+    with pytest.raises(InvalidParameterError, match="never overwrites"):
+        backup_store(str(db), made.path)
+
+
+def test_a_backup_inside_a_model_folder_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--to MODEL/x.db`` wrote into the model's folder, which every other writer refuses."""
+    import json
+
+    import numpy as np
+
+    model = tmp_path / "model"
+    model.mkdir()
+    np.save(model / "user_factors.npy", np.zeros((2, 2), np.float32))
+    (model / "meta.json").write_text(json.dumps({"format_version": 1, "model_version": "v"}))
+    db = tmp_path / "live.db"
+    open_store(str(db)).close()
+    assert main(["campaign", "backup", "--store", str(db), "--to",
+                 str(model / "b.db")]) == 2
+    assert "inside the model folder" in capsys.readouterr().err
+    assert sorted(p.name for p in model.iterdir()) == ["meta.json", "user_factors.npy"]
