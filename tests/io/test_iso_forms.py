@@ -5,12 +5,13 @@ written in the extended one, which is then read as the same instant."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from recommender.errors import DataError
+from recommender.io.convert import zoned_time
 from recommender.io.iso_forms import basic_form
 from recommender.io.readers import load
 
@@ -50,3 +51,37 @@ def test_other_forms_are_told_the_extended_form(tmp_path: Path, value: str) -> N
     assert info.value.reason == (f"timestamp {value!r} is not valid; expected unix seconds or "
                                  f"{EXTENDED}"), str(info.value)
     assert basic_form(value) is None
+
+
+
+@pytest.mark.parametrize(("basic", "instant"), [
+    ("20170621T0717.5", datetime(2017, 6, 21, 7, 17, 30, tzinfo=UTC)),  # no zone: UTC
+    ("20170621T0717,25Z", datetime(2017, 6, 21, 7, 17, 15, tzinfo=UTC)),
+    ("20170621T07.5Z", datetime(2017, 6, 21, 7, 30, tzinfo=UTC)),
+    ("20170621T07.999+0200", datetime(2017, 6, 21, 7, 59, 56, tzinfo=timezone(
+        timedelta(hours=2)))),  # 56.4 s, floored
+    ("20170621T0717.125-0330", datetime(2017, 6, 21, 7, 17, 7, tzinfo=timezone(
+        -timedelta(hours=3, minutes=30)))),  # 7.5 s, floored
+    ("20170621T071725.250Z", datetime(2017, 6, 21, 7, 17, 25, tzinfo=UTC)),
+    ("20170621T07", datetime(2017, 6, 21, 7, tzinfo=UTC)),
+    ("20171321T0717Z", None),  # month 13
+    ("20170631T0717Z", None),  # June 31st
+    ("20170621T2400Z", None),  # the hour 24, not read in either form
+    ("20170621T0760Z", None),
+    ("20170621T071760Z", None),  # a leap second
+])
+def test_every_form_suggested_is_read(tmp_path: Path, basic: str,
+                                      instant: datetime | None) -> None:
+    """A fraction of the hour or minute (``T0717.5``) was suggested as ``07:17.5``, and an
+    invalid date or hour as its extended form, each refused in turn: a suggestion is read
+    now, by the column reader and the one-time reader, as the instant the basic form names;
+    a time no form of which is read is given none."""
+    extended = basic_form(basic)
+    if instant is None:
+        assert extended is None, extended
+        return
+    assert extended is not None and "-" in extended[:8], extended
+    got = load(_log(tmp_path, extended)).timestamp
+    assert got is not None and int(got.max()) == int(instant.timestamp()), extended
+    zoned = extended if basic[-1] == "Z" or basic[-5] in "+-" else extended + "Z"
+    assert zoned_time(zoned) == int(instant.timestamp()), extended
