@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,20 +44,14 @@ def form_split_ids(model: Model) -> None:
             continue
         mask = np.zeros(len(known), bool)
         mask[wide[off]] = True
-        forms = pc.filter(nfc, pa.array(off))
-        shared = _shared(known.arrow, pa.array(mask), forms)
-        split = np.flatnonzero(shared)  # positions in forms
-        if not len(split):
+        found = _twins(kind, known, pa.array(mask), wide[off], pc.filter(nfc, pa.array(off)),
+                       ascii)
+        if found is None:
             continue
-        ids, at = known.ids, wide[off]
-        beside = [_beside(known.arrow, forms, at, int(k)) for k in split[:3]]
-        pairs = ", ".join(f"{ascii(str(ids[at[k]]))} beside {ascii(str(ids[j]))}"
-                          for k, j in zip(split[:3], beside, strict=True))
-        print(f"warning: {len(split):,} {kind} id{'s' * (len(split) != 1)} of the log "
-              f"{'are' if len(split) != 1 else 'is'} another of its {kind} ids in another "
-              f"Unicode form ({pairs}: the same letters, other code points, as NFC and NFD "
-              f"write an accent): ids are kept byte for byte, so each is a {kind} of its "
-              "own; write the ids in one form (NFC)", file=sys.stderr)
+        head, pairs = found
+        print(f"{head} in another Unicode form ({pairs}: the same letters, other code "
+              "points, as NFC and NFD write an accent): ids are kept byte for byte, so each "
+              f"is a {kind} of its own; write the ids in one form (NFC)", file=sys.stderr)
 
 
 def case_split_ids(model: Model) -> None:
@@ -75,19 +70,32 @@ def case_split_ids(model: Model) -> None:
         if not pc.any(changed).as_py() or pc.count_distinct(lower).as_py() == len(known):
             continue
         at = np.flatnonzero(np.asarray(changed.to_numpy(zero_copy_only=False), bool))
-        forms = pc.filter(lower, changed)
-        split = np.flatnonzero(_shared(known.arrow, changed, forms))  # positions in forms
-        if not len(split):
+        found = _twins(kind, known, changed, at, pc.filter(lower, changed), repr)
+        if found is None:
             continue
-        ids = known.ids
-        beside = [_beside(known.arrow, forms, at, int(k)) for k in split[:3]]
-        pairs = ", ".join(f"{str(ids[at[k]])!r} beside {str(ids[j])!r}"
-                          for k, j in zip(split[:3], beside, strict=True))
-        print(f"warning: {len(split):,} {kind} id{'s' * (len(split) != 1)} of the log "
-              f"{'are' if len(split) != 1 else 'is'} another of its {kind} ids but for "
-              f"letter case ({pairs}): ids are kept byte for byte, so each is a {kind} of "
-              f"its own, its interactions apart; write the ids in one case "
-              f"(lower-case e-mails) if that was not meant", file=sys.stderr)
+        head, pairs = found
+        print(f"{head} but for letter case ({pairs}): ids are kept byte for byte, so each "
+              f"is a {kind} of its own, its interactions apart; write the ids in one case "
+              "(lower-case e-mails) if that was not meant", file=sys.stderr)
+
+
+def _twins(kind: str, known: Any, mask: Any, at: Any, forms: Any,
+           show: Callable[[str], str]) -> tuple[str, str] | None:
+    """Of the ids under ``mask`` (at positions ``at``, their forms ``forms``), those another
+    id shares its form with (``_shared``): the warning's head ("warning: N user ids of the
+    log are another of its user ids") and the first three, each beside one such id
+    (``show``: ``repr``, or ``ascii`` where the two look alike); None when none."""
+    import numpy as np
+
+    split = np.flatnonzero(_shared(known.arrow, mask, forms))  # positions in forms
+    if not len(split):
+        return None
+    ids, n = known.ids, len(split)
+    beside = [_beside(known.arrow, forms, at, int(k)) for k in split[:3]]
+    pairs = ", ".join(f"{show(str(ids[at[k]]))} beside {show(str(ids[j]))}"
+                      for k, j in zip(split[:3], beside, strict=True))
+    return (f"warning: {n:,} {kind} id{'s' * (n != 1)} of the log {'are' if n != 1 else 'is'} "
+            f"another of its {kind} ids"), pairs
 
 
 def _beside(ids: Any, forms: Any, at: Any, k: int) -> int:
