@@ -12,8 +12,7 @@ import argparse
 import errno
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from recommender.cli.answer_store import STORE_HELP
@@ -37,6 +36,12 @@ from recommender.cli.distribution import add_distribution_command
 from recommender.cli.environment import check_environment
 from recommender.cli.events import add_event_commands
 from recommender.cli.help_texts import EPILOGS, TOP, describe
+from recommender.cli.interrupts import (
+    HeldInterrupts,  # noqa: F401 (re-exported: store_copy and campaigns import it from here)
+    _on_sigterm,  # noqa: F401 (re-exported: a test compares the handler set)
+    _say_placed,
+    _terminable,
+)
 from recommender.cli.printing import folders_created
 from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import store_failure as _store_failure
@@ -317,74 +322,6 @@ def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any],
         shown = (f"default: chosen on a validation split; {value} with --no-tune{unsearched}"
                  if action.dest in tuned else f"default: {value}").replace("%", "%%")
         action.help = f"{action.help} ({shown})" if action.help else shown
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-@contextmanager
-def _terminable() -> Iterator[None]:
-    """SIGTERM raises ``Terminated`` while the block runs (the handler before is restored);
-    off the main thread, where no handler can be set, nothing changes."""
-    try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-class HeldInterrupts:
-    """Ctrl-C and SIGTERM held from ``hold()`` to the end of the ``with`` block, then acted on
-    (the handlers before are restored and the signal raised again): for the last steps of a
-    command that must land together, such as a plan stored in the campaign store and its
-    files renamed into place (a Ctrl-C between the two left the plan stored and its files
-    removed, exit 130, and a retry stored it twice). Before ``hold()`` a signal acts at
-    once; off the main thread nothing is held."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
-        self.caught: list[int] = []
-        self.before: dict[int, Any] = {}
-        self.note: str | None = None
-
-    def _catch(self, signum: int, frame: object) -> None:
-        self.caught.append(signum)
-
-    def hold(self, note: str | None = None) -> None:
-        """Hold the signals from now on; ``note`` is printed (stderr) when one came, saying
-        what was completed rather than undone."""
-        self.note = note
-        try:
-            for s in self.SIGNALS:
-                self.before[s] = signal.signal(s, self._catch)
-        except ValueError:  # not the main thread
-            pass
-
-    def __enter__(self) -> HeldInterrupts:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        for s, handler in self.before.items():
-            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
-        self.before.clear()
-        if self.caught and kind is None:  # what was held acts now, as it would have
-            if self.note:
-                print(self.note, file=sys.stderr)
-            signal.raise_signal(self.caught[0])
-
-
-def _say_placed(since: int) -> None:
-    """Name (stderr) the files and folders this command had put in place, whole, when it
-    was stopped."""
-    if len(PLACED) > since:
-        print(f"note: {', '.join(PLACED[since:])} had been written in full when this stopped "
-              "(replacing any previous one of that name)", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

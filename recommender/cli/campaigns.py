@@ -290,7 +290,7 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
             raise InvalidParameterError(f"{option} {path} is a folder; give a file path")
     if summary_path and Path(summary_path).resolve() == Path(out).resolve():
         raise InvalidParameterError(f"--out and --summary name the same file ({out})")
-    from recommender.cli import HeldInterrupts
+    from recommender.cli.interrupts import HeldInterrupts
 
     # entered first, so left last: once the plan is being stored, Ctrl-C and SIGTERM wait
     # until the files are in place too (store and files agree), then act

@@ -21,7 +21,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from recommender.errors import InvalidParameterError, RecommenderError
+from recommender.errors import InvalidParameterError, RecommenderError, Terminated
 
 if TYPE_CHECKING:
     from recommender.campaigns.moved import StoreMovedError
@@ -98,7 +98,7 @@ class _Progress:
 
 def cmd_campaign_copy(args: argparse.Namespace) -> int:
     from recommender.campaigns.copy_store import COPY_CHUNK, NAMES, copy_store
-    from recommender.cli import HeldInterrupts, Terminated
+    from recommender.cli.interrupts import HeldInterrupts
     from recommender.cli.stores import refuse_new_store_in_a_model
 
     source = _named_store(args, "copy")

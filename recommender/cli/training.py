@@ -241,7 +241,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = train(interactions, config)
         if events is not None:
             model.meta["events"] = events  # the overlay starts after events["through_seq"]
-    from recommender.cli import _terminable
+    from recommender.cli.interrupts import _terminable
 
     before = layout.resolve(args.out).resolve()  # what is served until the swap
     # SIGTERM as Ctrl-C while saving (main sets it for the whole command; kept for callers)
