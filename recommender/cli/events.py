@@ -407,12 +407,12 @@ def _campaign_show(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        from recommender.cli.campaigns import print_notes
+        from recommender.cli.plan_text import print_notes
 
         print_body({"plan_id": args.plan_id, "summary": summary})
         print_notes(summary)  # on stderr, as the tables' are (and plan --json's)
         return 0
-    from recommender.cli.campaigns import print_summary
+    from recommender.cli.plan_text import print_summary
 
     print_summary(summary, args.plan_id)
     return 0

@@ -39,9 +39,10 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.moved import check_store
     from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
-    from recommender.cli.campaigns import pseudonym_key, show_summary, write_outputs
+    from recommender.cli.campaigns import pseudonym_key, write_outputs
     from recommender.cli.checks import warn_unknown_opt_outs
     from recommender.cli.commands import _load_model, not_an_input
+    from recommender.cli.plan_text import show_summary
     from recommender.cli.printing import note
     from recommender.io.id_lists import read_opt_outs
 
