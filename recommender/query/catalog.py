@@ -127,7 +127,7 @@ def search_body(model: Model, query: str, limit: int, offset: int, genre: str | 
 
 
 #: what a genre name's loose reading drops (``genre_key``): ASCII whitespace and punctuation
-#: (a set the schema's pattern lists as it is, ``service.schema_limits.genre_pattern``)
+#: (a set the schema's pattern lists as it is, ``service.schema_patterns.genre_pattern``)
 GENRE_SEPARATORS = frozenset(
     [chr(c) for c in range(128) if chr(c).isspace()] + list(string.punctuation))
 
@@ -136,7 +136,7 @@ def genre_key(name: str) -> str:
     """A genre name as ``resolve_genres`` compares it loosely: lower case, without ASCII
     whitespace and punctuation (``GENRE_SEPARATORS``): "Sci-Fi", "sci fi", "SCIFI" -> "scifi".
     Lower case, not case folded: the schema's pattern matches a letter in either of its cases
-    (``schema_limits.any_case``), and folding reads "SS" as "ß" (a text it refused)."""
+    (``schema_patterns.any_case``), and folding reads "SS" as "ß" (a text it refused)."""
     return "".join(ch for ch in name.lower() if ch not in GENRE_SEPARATORS)
 
 
