@@ -52,6 +52,13 @@ from recommender.campaigns.connection import (
     shown_url,
     store_url,
 )
+from recommender.campaigns.copy_sequence import (
+    _last_seq,
+    _next_seq,
+    _restore_sequence,
+    _set_sequence,
+    _used_up,
+)
 from recommender.campaigns.events import LOCK_WAIT, events, take_writers_lock
 from recommender.campaigns.moved import copy_refused, moved_to
 from recommender.campaigns.store import (
@@ -163,18 +170,6 @@ def _holds(dst: CampaignStore, source_id: str) -> bool | None:
         return None
 
 
-def _restore_sequence(dst: CampaignStore, before: tuple[int, bool]) -> None:
-    """Put PostgreSQL's event sequence back as it was before a copy that was rolled back
-    (best effort: a target that cannot be reached keeps the later value, which is harmless:
-    sequence numbers are monotone, not dense)."""
-    try:
-        with dst.engine.begin() as conn:
-            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence(:t, 'seq'), :n, :c)"),
-                         {"t": events.name, "n": before[0], "c": before[1]})
-    except sa.exc.DBAPIError:
-        pass
-
-
 def _opened(role: str, target: str, read_only: bool = False) -> CampaignStore:
     """``open_store``; a store at a newer schema (``store_schema``), whose tables this engine
     may not know, is refused naming its ``role`` and that the target was left as it was."""
@@ -208,63 +203,10 @@ def _count(conn: Connection, table: sa.Table) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def _last_seq(conn: Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
-               .scalar_one())
-
-
 def _store_id(conn: Connection) -> str | None:
     found = conn.execute(sa.select(store_info.c.value).where(
         store_info.c.key == "store_id")).scalar_one_or_none()
     return None if found is None else str(found)
-
-
-def _used_up(conn: Connection, dialect: str) -> int:
-    """The last sequence number the source's events table has handed out (past its last
-    event when a later one was deleted or, on PostgreSQL, rolled back); 0 when unknown."""
-    if dialect == "sqlite":
-        found = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?",
-                                     (events.name,)).scalar_one_or_none()
-        return int(found or 0)
-    try:  # a role without rights on the sequence: its events' last number will do
-        with conn.begin_nested():
-            found = conn.execute(sa.text(
-                "SELECT pg_sequence_last_value(CAST(pg_get_serial_sequence(:t, 'seq') "
-                "AS regclass))"), {"t": events.name}).scalar_one_or_none()
-    except sa.exc.DBAPIError:
-        return 0
-    return int(found or 0)
-
-
-def _set_sequence(conn: Connection, dialect: str, last: int) -> tuple[int, bool] | None:
-    """Make the target's next event get ``last + 1``; returns PostgreSQL's sequence state
-    before (``setval`` is not undone by a rollback), None on SQLite or when nothing is set."""
-    if last <= 0:
-        return None
-    if dialect == "postgresql":
-        name = _sequence_name(conn)
-        before = conn.execute(sa.text(f"SELECT last_value, is_called FROM {name}")).one()
-        conn.execute(sa.text("SELECT setval(CAST(:s AS regclass), :n)"), {"s": name, "n": last})
-        return int(before[0]), bool(before[1])
-    if not conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = ? WHERE name = ?",
-                                (last, events.name)).rowcount:
-        conn.exec_driver_sql("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
-                             (events.name, last))
-    return None
-
-
-def _next_seq(conn: Connection, dialect: str) -> int:
-    """The sequence number the target's next event will get (read, not drawn)."""
-    if dialect == "sqlite":
-        return max(_used_up(conn, dialect), _last_seq(conn)) + 1
-    row = conn.execute(sa.text(
-        f"SELECT last_value, is_called FROM {_sequence_name(conn)}")).one()
-    return int(row[0]) + 1 if row[1] else int(row[0])
-
-
-def _sequence_name(conn: Connection) -> str:
-    return str(conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'seq')"),
-                            {"t": events.name}).scalar_one())
 
 
 def _shut_out_writers(conn: Connection, dst: CampaignStore, tables: list[sa.Table]) -> None:
