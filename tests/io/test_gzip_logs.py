@@ -13,7 +13,7 @@ import pytest
 
 from recommender.campaigns.event_file import read_event_file
 from recommender.errors import DataError
-from recommender.io import delimited
+from recommender.io import delimited, line_places
 from recommender.io.readers import load, read_films, unread_log_columns
 
 # a quoted id holding the separator, a quoted field spanning two lines, ISO times
@@ -63,6 +63,7 @@ def test_a_gzip_log_is_streamed_not_read_whole(tmp_path: Path,
         raise AssertionError("read whole")
 
     monkeypatch.setattr(delimited, "file_bytes", whole)
+    monkeypatch.setattr(line_places, "file_bytes", whole)  # where a bad line is placed
     monkeypatch.setattr(gzip, "decompress", whole)
     monkeypatch.setattr(Path, "read_bytes", whole)
     assert load(tmp_path / "big.csv.gz").fingerprint() == expected
