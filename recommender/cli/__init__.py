@@ -29,7 +29,6 @@ from recommender.cli.commands import (
     cmd_audiences,
     cmd_demo_data,
     cmd_download,
-    cmd_recommend,
     cmd_serve,
 )
 from recommender.cli.distribution import add_distribution_command
@@ -43,6 +42,7 @@ from recommender.cli.interrupts import (
     _terminable,
 )
 from recommender.cli.printing import folders_created
+from recommender.cli.recommend import cmd_recommend
 from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
