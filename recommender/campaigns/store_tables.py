@@ -117,3 +117,4 @@ withdrawals = sa.Table(  # ``withdraw.py``: a campaign's waves after ``sent_wave
 MIGRATIONS.append((7, "withdrawn campaigns (their unsent waves' pairs are free again)",
                    _create(withdrawals)))
 MIGRATIONS.append((8, "each wave's send time (its report's window)", _tables_of("wave_sends")))
+MIGRATIONS.append((9, "look-ups by user (plan rows, opt-outs, events)", _tables_of("user_indexes")))
