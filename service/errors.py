@@ -39,6 +39,7 @@ from recommender.errors import (
     read_only,
 )
 from recommender.io.text import clipped
+from service.film_events import COUNTED, counted
 
 log = logging.getLogger("recommender.service")
 #: how pydantic names a union's member in an error's location (not a field or key)
@@ -174,8 +175,13 @@ async def not_found(request: Request, exc: Exception) -> JSONResponse:
     engine = getattr(request.state, "engine", None) or (
         service.engine if service is not None else None)
     if isinstance(exc, UnknownFilmError) and engine is not None:
-        # adds the titles the id matches (a title search: off the event loop)
-        detail = await run_in_threadpool(engine.unknown_film_detail, exc)
+        # the store's events for it, read as the store routes read (``film_events``), then
+        # the titles the id matches (a title search: off the event loop)
+        read = COUNTED.set(await counted(request, engine.model, exc.ids))
+        try:
+            detail = await run_in_threadpool(engine.unknown_film_detail, exc)
+        finally:
+            COUNTED.reset(read)
     return JSONResponse({"detail": detail}, status_code=404)
 
 

@@ -39,6 +39,7 @@ from recommender.errors import StoreDamagedError, StoreUnavailableError
 from recommender.query.hints import count_store_events_with
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
+from service.film_events import COUNTED
 from service.state import ServiceState
 
 log = logging.getLogger("recommender.service")
@@ -296,6 +297,8 @@ class EventsSync:
         store = self.store
 
         def count(film_id: str) -> int:
+            if (read := COUNTED.get()) is not None:  # read under the store gate (film_events)
+                return read.get(film_id, 0)
             try:
                 return film_event_count(store, film_id, since) if store is not None else 0
             except Exception:  # noqa: BLE001 - a hint: a store down leaves the 404 as it was

@@ -12,7 +12,8 @@ waiting for one in the event loop; one that finds no place within ``store_pool_t
 seconds is the 503 a request finding no free connection was. The place is given back when
 the route returns (``scope="function"``), not after its answer is sent: a client reading a
 plan's CSV slowly holds none. A route that returns tells the events poller the store answers
-(``EventsSync.answered``): one backing off after an outage looks again at once.
+(``EventsSync.answered``): one backing off after an outage looks again at once. An unknown
+film's 404 counts the store's events for it through the gate too (``film_events``).
 """
 
 from __future__ import annotations
@@ -33,14 +34,21 @@ def gate_size(settings: object, threads: float) -> int:
     return max(1, min(connections, int(threads) // 2))
 
 
+def gate_of(request: Request) -> anyio.Semaphore:
+    """The worker's gate (made at its first use, on the event loop)."""
+    gate = getattr(request.app.state, "store_gate", None)
+    if gate is None:
+        threads = anyio.to_thread.current_default_thread_limiter().total_tokens
+        gate = request.app.state.store_gate = anyio.Semaphore(
+            gate_size(request.app.state.service.settings, threads))
+    return gate
+
+
 async def store_gate(request: Request) -> AsyncIterator[None]:
     """A dependency of the store's routes: holds a place of the worker's gate while the
     route runs (see the module docstring)."""
     settings = request.app.state.service.settings
-    gate = getattr(request.app.state, "store_gate", None)
-    if gate is None:
-        threads = anyio.to_thread.current_default_thread_limiter().total_tokens
-        gate = request.app.state.store_gate = anyio.Semaphore(gate_size(settings, threads))
+    gate = gate_of(request)
     wait = float(settings.store_pool_timeout)
     acquired = False
     with anyio.move_on_after(wait):

@@ -40,6 +40,9 @@ NEEDS = [
     ("fastapi", "0.132", r"send the header",
      "FastAPI reads a body sent without a Content-Type as JSON before 0.132, so such a POST "
      "/events answered about its fields, not the header to send"),
+    ("anyio", "4.1", r"\babandon_on_cancel\b",
+     "to_thread.run_sync(abandon_on_cancel=) is anyio 4.1 (TypeError before it): an unknown "
+     "film's 404 whose store count hangs goes on without it (service/film_events.py)"),
     ("pydantic", "2.10", r"\bmodel_version\b",
      "before 2.10 pydantic protects the model_ namespace: recommender serve printed a "
      "UserWarning for each model_version field; before 2.9 a described field's $ref was "

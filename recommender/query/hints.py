@@ -229,6 +229,12 @@ def count_store_events_with(model: Model, counter: Callable[[str], int]) -> None
     _STORE_COUNTS.put(model, counter)
 
 
+def store_counter(model: Model) -> Callable[[str], int] | None:
+    """The counter ``count_store_events_with`` gave ``model``, or None (no store's events
+    for a film it lacks)."""
+    return _STORE_COUNTS.get(model)
+
+
 def store_events_hint(model: Model, film_id: str, name: str = "it") -> str:
     """"; the campaign store holds N events for it ..." (``name``: how the film is named)
     when the store ``model`` read holds events for the unknown ``film_id`` (the model learns
