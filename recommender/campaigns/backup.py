@@ -110,7 +110,8 @@ def backup_store(target: str, to: str | os.PathLike[str]) -> Backup:
     lies inside a model folder (``io.atomic.not_in_a_model``),
     for a PostgreSQL or in-memory store, or a file that holds no campaign store;
     ``StoreDamagedError`` for a file SQLite cannot read as a database (junk, cut, overwritten:
-    restore it from a backup), ``StoreUnavailableError`` when it cannot be read now (locked)."""
+    restore it from a backup) or whose backup fails its check (a store fault, not the
+    caller's), ``StoreUnavailableError`` when it cannot be read now (locked)."""
     shown, source = _source_file(target)
     dest = Path(to).expanduser().resolve()
     if dest.exists():
@@ -130,8 +131,8 @@ def backup_store(target: str, to: str | os.PathLike[str]) -> Backup:
                     src.backup(out)  # one step: one read transaction, writers go on
                     checked = str(out.execute("PRAGMA quick_check").fetchone()[0])
                     if checked != "ok":
-                        raise InvalidParameterError(f"the backup of {shown} failed its check "
-                                                    f"({checked}): the store may be damaged")
+                        raise StoreDamagedError(f"the backup of {shown} failed its check "
+                                                f"({checked}): the store may be damaged")
                     version = int(out.execute("SELECT MAX(version) FROM schema_version")
                                   .fetchone()[0] or 0) if _count(out, "schema_version") else 0
                     plans, events = _count(out, "campaign_plans"), _count(out, "campaign_events")

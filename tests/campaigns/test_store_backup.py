@@ -187,3 +187,40 @@ def test_a_backup_inside_a_model_folder_is_refused(
                  str(model / "b.db")]) == 2
     assert "inside the model folder" in capsys.readouterr().err
     assert sorted(p.name for p in model.iterdir()) == ["meta.json", "user_factors.npy"]
+
+
+def test_a_backup_failing_its_check_is_a_damaged_store(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A store SQLite reads but whose copy fails ``PRAGMA quick_check`` (here a NULL in a
+    column its schema says NOT NULL, written before the schema said so) was refused as a
+    caller's mistake (``InvalidParameterError``); it is a store fault, said damaged."""
+    from recommender.campaigns.backup import backup_store
+    from recommender.errors import StoreDamagedError
+
+    db = tmp_path / "live.db"
+    store = open_store(str(db))
+    record_events(store, batch(0))
+    store.close()
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("CREATE TABLE extra (x TEXT)")
+        conn.execute("INSERT INTO extra VALUES (NULL)")
+        conn.commit()
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute("UPDATE sqlite_master SET sql = 'CREATE TABLE extra (x TEXT NOT NULL)' "
+                     "WHERE name = 'extra'")
+        conn.commit()
+    finally:
+        conn.close()
+    with sqlite3.connect(db) as check:  # the oracle: SQLite's own check of the store
+        said = str(check.execute("PRAGMA quick_check").fetchone()[0])
+    check.close()
+    assert said != "ok"
+    with pytest.raises(StoreDamagedError) as caught:
+        backup_store(str(db), tmp_path / "b.db")
+    assert str(caught.value) == f"the backup of sqlite:///{db} failed its check ({said}): the " \
+        "store may be damaged"
+    assert main(["campaign", "backup", "--store", str(db), "--to",
+                 str(tmp_path / "b.db")]) == 2
+    assert f"error: {caught.value}" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.db"]  # nothing left behind
