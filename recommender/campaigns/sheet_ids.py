@@ -1,7 +1,8 @@
 """Event ids cut from our CSV files with their spreadsheet-safe quote, read as the ids they quote.
 
 Every CSV file we write prefixes a text cell that begins with ``= + - @``, a tab, a CR or ``'``
-with a ``'`` (``recommender.io.csvsafe``): user ``+336123400489`` is the cell
+(among others) with a ``'``, and puts one after a ``;`` such a character follows
+(``recommender.io.csvsafe``): user ``+336123400489`` is the cell
 ``'+336123400489`` of a plan CSV. Responses keyed by that cell were stored as events of a user
 ``'+336123400489`` whom no plan targeted, and the campaign report counted no conversion where
 every target converted. ``unquoted_ids`` reads such an id as the id it quotes when the model or
@@ -21,13 +22,11 @@ import sqlalchemy as sa
 
 from recommender.campaigns.events import EventBatch, events
 from recommender.campaigns.store import plan_exclusions, plan_rows
-from recommender.io.csvsafe import sheet_unquoted
+from recommender.io.csvsafe import QUOTED_PATTERN, sheet_unquoted
 
 if TYPE_CHECKING:
     from recommender.campaigns.store import CampaignStore
 
-#: a cell ``csvsafe.safe_cell`` quoted: a quote, then a character it quotes
-_QUOTED = "^'[=+\\-@\t\r']"
 _CHUNK = 500  # ids per IN (...) of a store look-up
 
 
@@ -69,7 +68,7 @@ def _column(values: list[str], known: Any) -> tuple[list[str], dict[str, str], A
     """``values`` with each quoted id ``known`` (ids -> the ones held) says to read unquoted
     replaced, the replacements, and the rows replaced (a boolean array, or None)."""
     cells = pa.array(values, pa.string())
-    quoted = pc.match_substring_regex(cells, _QUOTED)
+    quoted = pc.match_substring_regex(cells, QUOTED_PATTERN)
     if not pc.any(quoted).as_py():
         return values, {}, None
     given = pc.unique(pc.filter(cells, quoted)).to_pylist()

@@ -4,7 +4,7 @@ import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
   unknownList, genreList, linkToUser, announce } from "./ui.js";
-import { csvCell, csvCells, fileName, fewOf } from "./files.js";
+import { csvCell, csvCells, fileName, fewOf, originalCell } from "./files.js";
 import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
@@ -51,7 +51,7 @@ export function parseIds(text) {
   if (col >= 0) {
     return lines.slice(1).map((l) => csvCells(l, sep)[col])
       .filter((v) => v !== undefined && v !== "")
-      .map((v) => v.replace(/^'/, ""));  // the CSV-safety prefix of exports (csvsafe.py)
+      .map(originalCell);  // the CSV-safety quotes of exports (csvsafe.py)
   }
   const ids = text.split(/[\r\n,;\t]+/).filter((s) => s.trim());
   return ids.length && /^(user_?id|id)$/i.test(ids[0].trim()) ? ids.slice(1) : ids;

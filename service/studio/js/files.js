@@ -1,13 +1,24 @@
 // CSV cells and download file names, written as the server writes them.
 
-// a text cell a spreadsheet would run as a formula, or one that begins with a quote (so the
-// rule can be undone), gets a leading quote, as every server CSV does
-// (recommender/io/csvsafe.py); then RFC 4180 quoting
+// a text cell a spreadsheet would run as a formula (its first character = + - @, a tab, a
+// CR, a NUL or a full-width ＝＋－＠), or one that begins with a quote (so the rule can be
+// undone), gets a leading quote, and so does a ; tab CR or LF (maybe then one ") that such
+// a character but a tab or CR follows: a spreadsheet splitting on ; starts a cell there,
+// whatever the quoting ("x;=1+1" was the cell =1+1), as every server CSV does
+// (recommender/io/csvsafe.py); then RFC 4180 quoting, of a cell holding ; or a tab too
+const FIRST_QUOTED = /^[=+\-@\t\r\x00\uff1d\uff0b\uff0d\uff20']/;
+const AFTER_SEPARATOR = /([;\t\r\n]"?)(?=[=+\-@\x00\uff1d\uff0b\uff0d\uff20'])/g;
 export const csvCell = (v) => {
   const text = v === null || v === undefined ? "" : String(v);
-  const safe = typeof v === "string" && /^[=+\-@\t\r']/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  const inner = typeof v === "string" ? text.replace(AFTER_SEPARATOR, "$1'") : text;
+  const safe = typeof v === "string" && FIRST_QUOTED.test(inner) ? `'${inner}` : inner;
+  return /[",;\t\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
+
+/** A cell of one of our CSV files as the text it came from: ``csvCell``'s quotes removed
+    (the leading one, and one after each separator; csvsafe.original_cell). */
+export const originalCell = (cell) =>
+  cell.replace(/^'/, "").replace(/([;\t\r\n]"?)'/g, "$1");
 
 
 /** The cells of one CSV line (quotes and doubled quotes as in RFC 4180). */
