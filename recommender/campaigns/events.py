@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from recommender.campaigns.connection import bound_lock_wait, shown_url
+from recommender.campaigns.event_conflict import EventConflictError
 from recommender.campaigns.event_times import first_misdated
 from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
@@ -131,26 +132,6 @@ class EventColumns:
     @property
     def last_seq(self) -> int:
         return int(self.seq[-1]) if len(self.seq) else 0
-
-
-class EventConflictError(InvalidParameterError):
-    """An ``event_id`` already stored (or repeated in its batch) with a different payload."""
-
-    def __init__(self, event_id: str, stored: tuple[Any, ...], sent: tuple[Any, ...],
-                 in_batch: bool = False) -> None:
-        self.event_id = event_id
-
-        def shown(row: tuple[Any, ...]) -> str:
-            return (f"user_id {row[0]!r}, film_id {row[1]!r}, timestamp {row[2]}, "
-                    f"weight {row[3]:g}")
-        # the reason alone (an importer says what of its file was stored); in_batch: no retry
-        self.reason = (f"event_id {event_id!r} is sent twice in this batch with different "
-                       f"payloads ({shown(stored)}; then {shown(sent)}): an event_id names "
-                       "one event" if in_batch else
-                       f"event_id {event_id!r} is already recorded with a different payload "
-                       f"({shown(stored)}; this batch sends {shown(sent)}): an event_id names "
-                       "one event, so a retry must repeat it exactly")
-        super().__init__(f"{self.reason}; nothing of this batch was stored")
 
 
 def _bad(i: int, event_id: object, reason: str) -> InvalidParameterError:

@@ -1,0 +1,39 @@
+"""The error of an event_id reused with another payload, without the stored event's values.
+
+An ``event_id`` names one event: a batch that sends one already recorded with another user,
+film, timestamp or weight is refused (HTTP 409, ``events import`` exit 2). The refusal shows
+the values the caller sent, not the stored event's, which may be another partner's: event
+ids such as ticket numbers run in order, so a write key's 409 read the user, film, time and
+weight of others' events. Nor does it say which values differ: "its user_id differs", or
+not, would answer a guess of the user alone, one probe per user, where a guess must now
+match the whole event (its time to the second included) to be told apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recommender.errors import InvalidParameterError
+
+
+class EventConflictError(InvalidParameterError):
+    """An ``event_id`` already stored (or repeated in its batch) with a different payload."""
+
+    def __init__(self, event_id: str, stored: tuple[Any, ...], sent: tuple[Any, ...],
+                 in_batch: bool = False) -> None:
+        self.event_id = event_id
+
+        def shown(row: tuple[Any, ...]) -> str:
+            return (f"user_id {row[0]!r}, film_id {row[1]!r}, timestamp {row[2]}, "
+                    f"weight {row[3]:g}")
+        # the reason alone (an importer says what of its file was stored); in_batch: no retry,
+        # and both payloads are the caller's. A stored event's values are left unsaid, and so
+        # is which of them differ: "user_id differs" or not answered a guess of the user alone
+        self.reason = (f"event_id {event_id!r} is sent twice in this batch with different "
+                       f"payloads ({shown(stored)}; then {shown(sent)}): an event_id names "
+                       "one event" if in_batch else
+                       f"event_id {event_id!r} is already recorded with another payload than "
+                       f"this batch's ({shown(sent)}; the recorded one is not shown: it may be "
+                       "another sender's): an event_id names one event, so a retry must "
+                       "repeat it exactly")
+        super().__init__(f"{self.reason}; nothing of this batch was stored")
