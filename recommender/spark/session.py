@@ -1,12 +1,13 @@
-"""Starting Spark: the pyspark and Java checks with their install hints, and the session."""
+"""Starting Spark: the session, started and stopped, Ctrl-C and SIGTERM while it runs.
+
+The pyspark, Java and master URL checks with their install hints are ``requirements``.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
-import re
-import shutil
 import signal
 import sys
 import threading
@@ -17,71 +18,21 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from recommender.errors import RecommenderError, Terminated
+from recommender.errors import Terminated
 from recommender.io.progress import show_progress, update_interval_s
 from recommender.kernels.cpus import available_cpus
+from recommender.spark.requirements import (
+    JAVA_INSTALL,
+    PYSPARK_INSTALL,  # noqa: F401 (re-exported: imported from here)
+    SparkUnavailableError,
+    _is_local_master,
+    check_java,
+    check_master,
+    require_pyspark,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-#: the distribution's extra (``'.[spark]'`` installs it only from a source checkout)
-PYSPARK_INSTALL = ("pip install 'film-audience-engine[spark]'  "
-                   "(or: pip install 'pyspark>=4.0' 'pandas>=2.2.2,<3')")
-JAVA_INSTALL = ("install a Java runtime, version 17 or later (Debian/Ubuntu: "
-                "`sudo apt-get install default-jre-headless`), or set JAVA_HOME to one")
-
-
-class SparkUnavailableError(RecommenderError):
-    """``--engine spark`` cannot run here: pyspark or a Java runtime is missing."""
-
-
-def require_pyspark() -> None:
-    """Raise ``SparkUnavailableError`` (saying what to install) when pyspark is missing."""
-    try:
-        import pyspark  # noqa: F401
-        import pyspark.sql  # noqa: F401
-    except ImportError as e:
-        raise SparkUnavailableError(
-            f"--engine spark needs pyspark, which is not installed ({e}); install it with "
-            f"{PYSPARK_INSTALL}") from None
-
-
-def check_java() -> str:
-    """Path of the Java runtime Spark will start (``$JAVA_HOME/bin/java``, else ``java`` on
-    PATH); raises ``SparkUnavailableError`` saying what to install when there is none."""
-    home = os.environ.get("JAVA_HOME")
-    if home:
-        java = Path(home) / "bin" / "java"
-        if java.is_file() and os.access(java, os.X_OK):
-            return str(java)
-        raise SparkUnavailableError(
-            f"--engine spark needs a Java runtime, but JAVA_HOME={home} has no bin/java; "
-            f"fix JAVA_HOME or unset it, or {JAVA_INSTALL}")
-    found = shutil.which("java")
-    if found is None:
-        raise SparkUnavailableError(
-            f"--engine spark needs a Java runtime and none was found (no JAVA_HOME, no `java` "
-            f"on PATH); {JAVA_INSTALL}")
-    return found
-
-
-def _is_local_master(master: str) -> bool:
-    return master.startswith("local")
-
-
-#: the master URLs Spark takes (its "Master URLs" page); checked before the JVM starts
-_MASTER = re.compile(r"local(\[(\*|0*[1-9]\d*)(\s*,\s*\d+)?\])?"
-                     r"|local-cluster\[\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\]|(spark|k8s)://\S+|yarn")
-
-
-def check_master(master: str) -> None:
-    """Refuse a master URL Spark does not take (``SparkUnavailableError`` saying the forms):
-    each such one ended in a JVM stack trace and a hint to install Java."""
-    if not _MASTER.fullmatch(master):
-        raise SparkUnavailableError(
-            f"--spark-master {master!r} is not a Spark master URL; expected local, local[N], "
-            "local[*], spark://HOST:PORT, yarn or k8s://HOST:PORT")
-
 
 def get_session(master: str = "local[*]", conf: dict[str, str] | None = None,
                 progress: bool | None = None) -> tuple[SparkSession, bool]:
