@@ -48,7 +48,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.errors import ArtifactError, InvalidParameterError
@@ -57,8 +56,16 @@ from recommender.io.columns import attribute_array
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
 from recommender.model import fitted, flat, layout
-from recommender.model.files import file_sha256 as file_sha256  # tests, benchmarks
+from recommender.model.artifact_checks import (
+    _check_files,
+    _csr,
+    _expect,
+    _popularity,
+    format_version,  # noqa: F401 (re-exported: meta and the tests import it from here)
+)
 from recommender.model.files import (
+    FILES,
+    META,
     json_file,
     npy_file,
     raw_file,
@@ -67,6 +74,7 @@ from recommender.model.files import (
     verify_file,
     write_flushed,
 )
+from recommender.model.files import file_sha256 as file_sha256  # tests, benchmarks
 from recommender.model.model import Model, Segments
 from recommender.model.staging import staged
 
@@ -78,8 +86,6 @@ from recommender.model.staging import staged
 #   3: unfitted_*.npy (fitted.py), which an older reader would ignore and cite those films
 FORMAT_VERSION = 3
 READABLE_VERSIONS = tuple(range(1, FORMAT_VERSION + 1))
-META = "meta.json"
-FILES = "files"  # meta.json's record of every other file: {name: {"bytes": n, "sha256": hex}}
 PROJECTION = "fold_in_projection"  # optional array (EASE family): films x factors
 PRIOR = "film_prior"  # optional array (a popularity weight > 0): one value per film
 REQUIRED = (
@@ -390,53 +396,3 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         segments=Segments(labels, seg_info), meta=meta, calibration=calib,
         fold_in_projection=projection, film_prior=prior, folder=str(src),
         unfitted=fitted.read(src, meta, arr, (n_users, n_films)))
-
-
-def format_version(params: dict[str, Any]) -> int:
-    """The oldest format that reads a folder trained with ``params`` fully: 2 with a popularity
-    prior, 1 without (so workers older than the prior still load such a folder)."""
-    return 2 if _popularity({"params": params}) > 0 else 1
-
-
-def _popularity(meta: dict[str, Any]) -> float:
-    """``params.popularity`` of ``meta`` (0 when absent: models written before the prior)."""
-    params = meta.get("params")
-    value = params.get("popularity", 0) if isinstance(params, dict) else 0
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
-
-
-def _check_files(src: Path, files: Any, needed: list[str]) -> dict[str, dict[str, Any]]:
-    """meta.json's ``files``, checked for form: every needed file listed, plain names."""
-    where = src / META
-    if not isinstance(files, dict) or not all(
-            isinstance(v, dict) and isinstance(v.get("sha256"), str)
-            and isinstance(v.get("bytes"), int) for v in files.values()):
-        raise ArtifactError(f"{where}: '{FILES}' must map each file name to its bytes and sha256")
-    for name in files:
-        if not name or name in (".", "..", META) or "/" in name or "\\" in name:
-            raise ArtifactError(f"{where}: '{FILES}' lists {name!r}, not a file of the folder")
-    unlisted = [f for f in needed if f not in files]
-    if unlisted:
-        raise ArtifactError(f"{where}: no checksum recorded for {', '.join(unlisted)}")
-    return files
-
-
-def _expect(src: Path, name: str, ok: bool, expected: str, got: Any) -> None:
-    if not ok:
-        raise ArtifactError(f"{src / (name + '.npy')}: inconsistent shape, expected {expected}, "
-                            f"got {tuple(got)}")
-
-
-def _csr(src: Path, arr: Any, name: str, shape: tuple[int, int]) -> sp.csr_matrix:
-    indptr, indices = arr(f"{name}_indptr"), arr(f"{name}_indices")
-    _expect(src, f"{name}_indptr", indptr.shape == (shape[0] + 1,), f"({shape[0] + 1},)",
-            indptr.shape)
-    if shape[0] and (int(indptr[-1]) != len(indices) or int(indptr[0]) != 0):
-        raise ArtifactError(f"{src / (name + '_indptr.npy')}: does not match "
-                            f"{name}_indices ({int(indptr[-1])} vs {len(indices)} entries)")
-    if shape[0] and (np.diff(indptr) < 0).any():
-        raise ArtifactError(f"{src / (name + '_indptr.npy')}: row pointers are not increasing")
-    if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= shape[1]):
-        raise ArtifactError(f"{src / (name + '_indices.npy')}: column index out of range "
-                            f"[0, {shape[1]})")
-    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape, copy=False)

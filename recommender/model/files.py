@@ -16,6 +16,8 @@ from recommender.errors import ArtifactError
 from recommender.model import layout
 
 CHUNK = 1 << 20  # bytes hashed at a time
+META = "meta.json"
+FILES = "files"  # meta.json's record of every other file: {name: {"bytes": n, "sha256": hex}}
 
 
 def npy_file(arr: NDArray[Any]) -> Callable[[IO[bytes]], Any]:
