@@ -1,0 +1,78 @@
+"""A film with no history, placed in taste space: the weighted mean of its comparable films.
+
+``cold_start_vector`` is the vector a new film is scored with (its comparable films and
+genres); ``known_comparables`` splits the comparable films given into those the model knows,
+with their weights, and those it does not (skipped, and said).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.errors import InvalidParameterError, UnknownFilmError
+from recommender.model.model import Model
+from recommender.query.catalog import genre_members, resolve_genres
+
+
+def cold_start_vector(
+    model: Model,
+    comparable: Mapping[str, float] | Sequence[str] = (),
+    genres: Sequence[str] = (),
+    rows: NDArray[np.floating] | None = None,
+) -> NDArray[np.float32]:
+    """Taste vector of a film with no history: the weighted mean of its comparable films'
+    vectors, where each requested genre counts as one more comparable (the mean vector of the
+    catalog's films in that genre that the model fitted, weighted 1; of all of them, zero, when
+    it fitted none). ``rows``: the films' vectors to average
+    (default the film factors; EASE's ``fold_in_projection``, where its cosines are taken)."""
+    factors = model.film_factors if rows is None else rows
+    weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
+                                                                                    1.0)
+    if not weights and not genres:
+        raise InvalidParameterError("give at least one comparable film id or one genre")
+    if any(not np.isfinite(w) or w <= 0 for w in weights.values()):
+        raise InvalidParameterError("comparable film weights must be positive numbers")
+    vecs: list[NDArray[np.float32]] = []
+    ws: list[float] = []
+    if weights:
+        idx = model.films.to_index(list(weights), strict=True, error=UnknownFilmError)
+        vecs.append(np.asarray(factors[idx]))
+        ws.extend(weights.values())
+    if genres:
+        # a genre named twice (in any case or spelling) is one genre, as a film id listed
+        # twice is one film
+        genres = list(dict.fromkeys(resolve_genres(model, genres)))
+        learned = ~model.nothing_fitted(model.film_factors)
+        for members in genre_members(model, genres):
+            # films nothing was fitted on (--min-rating left them no interaction; in an
+            # evaluation, the films first seen after the cut-off) hold zero vectors: averaged
+            # in, they shrank the genre's mean towards 0 by its share of them, and with it
+            # the genre's weight against the others and the comparable films
+            fitted = members & learned
+            vecs.append(np.asarray(factors[fitted if fitted.any() else members]).mean(
+                axis=0, keepdims=True))
+            ws.append(1.0)
+    stacked = np.vstack(vecs)
+    w = np.asarray(ws, np.float64)
+    w = w / w.max()  # relative weights; keeps huge or tiny weights from overflowing to 0
+    return (w @ stacked / w.sum()).astype(np.float32)
+
+
+def known_comparables(
+    model: Model, comparable: Mapping[str, float] | Sequence[str] = (),
+) -> tuple[dict[str, float], list[str]]:
+    """The comparable films the model knows (id -> weight, 1 for a list) and the ids it does
+    not know, each once, in the order given (as ``lookalikes`` splits its seeds). Weights are
+    checked first, unknown films' included."""
+    weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
+                                                                                    1.0)
+    if any(not np.isfinite(w) or w <= 0 for w in weights.values()):
+        raise InvalidParameterError("comparable film weights must be positive numbers")
+    ids = list(comparable)
+    idx = model.films.to_index(ids, strict=False).tolist() if ids else []
+    unknown = list(dict.fromkeys(f for f, i in zip(ids, idx, strict=True) if i < 0))
+    missing = set(unknown)
+    return {f: w for f, w in weights.items() if f not in missing}, unknown
