@@ -24,14 +24,11 @@ from recommender.cli.info import cmd_info
 from recommender.cli.printing import (
     COLD_START_SCORE,
     LOOKALIKE_SCORE,
-    MIN_CELL_SOURCE,
-    NO_VALUE,
     SEGMENT_SHARE,
     film_named,
     hidden_text,
     json_printed,
     liked_text,
-    no_attributes_text,
     note,
     note_repeated,
     print_table,
@@ -40,6 +37,7 @@ from recommender.cli.printing import (
     split_table,
 )
 from recommender.cli.summary import cmd_summary
+from recommender.cli.user_tables import cmd_attributes, cmd_segments
 from recommender.io.text import plural, shown_cell
 from recommender.query.page_size import SERVED_MAX_SEARCH_LIMIT
 
@@ -279,76 +277,6 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
         _page_table(model, page, COLD_START_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order
         print(f"warning: {page.note}")
-    return 0
-
-
-def cmd_attributes(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from recommender.query.attribute_values import user_attributes
-
-    model = answer_model(args)
-    body = user_attributes(model)  # with the store's new users, as served
-    if json_printed(args.json, body, model):
-        return 0
-    if not body["attributes"]:  # and no table: its header alone read as a table cut short
-        print(no_attributes_text(model.meta))
-        return 0
-    without = body["without_value"]
-    # the values users hold: the list adds a town per region of a city named in several
-    # ("Springfield (North)"), which the count of distinct values counted as values too
-    held = {name: set(np.unique(np.asarray(model.user_table.attributes[name], str)).tolist())
-            - {""} for name in body["attributes"]}
-    print_table(["attribute", "values", "distinct values (count)", "users without a value"], [
-        [name, (", ".join(values[:12]) + (f" and {len(values) - 12:,} more"
-                                          if len(values) > 12 else "")) or "(none listed)",
-         len(held[name]),
-         "hidden" if without[name] is None else plural(without[name], "user", sep=",")]
-        for name, values in body["attributes"].items()])
-    for name, values in body["attributes"].items():
-        towns = [v for v in values if v not in held[name]]
-        if towns:
-            print(f"{name}: its values also list {plural(len(towns), 'town', sep=',')} of a "
-                  f"name held in several regions ({towns[0]}...), as --filter takes them")
-    cell = body["min_cell"]
-    for name, gone in body["hidden_values"].items():  # as the portrait says its hidden values
-        if gone["values"]:
-            print(f"hidden: {plural(gone['values'], f'{name} value', sep=',')} "
-                  f"({plural(gone['users'], 'user', sep=',')} "
-                  f"in all), each of fewer than {cell:,} users {MIN_CELL_SOURCE}: not listed; "
-                  "a filter takes one typed exactly as the users file spells it")
-    if any(n != 0 for n in without.values()):  # hidden ones are some users too
-        print(f"users without a value: --filter 'ATTRIBUTE={NO_VALUE}' lists them")
-    if any(n is None for n in without.values()):
-        print(f"hidden: fewer than {plural(cell, 'user', sep=',')} have no value, or fewer "
-              f"than {cell:,} have one {MIN_CELL_SOURCE}")
-    return 0
-
-
-def cmd_segments(args: argparse.Namespace) -> int:
-    from recommender.query.catalog import segments_table
-
-    model = answer_model(args)
-    rows = segments_table(model)  # sizes with the store's new users, as served
-    if json_printed(args.json, {"segments": rows}, model):
-        return 0
-    # a catalog without genres (FilmTrust, a ticket export) gives no segment a top genre: the
-    # column was blank in every row, under a legend explaining genre lifts
-    genres = bool((model.catalog.genres != "").any())
-    print_table(["segment", "label", "size", "share"] + ["top_genres"] * genres
-                 + ["representative_films"], [
-        [s["segment"], s["label"], s["size"], f"{s['share']:.4f}"]
-        + [", ".join(f"{g['genre']} (lift {g['lift']:.3f})" for g in s["top_genres"])] * genres
-        + [", ".join(f["title"] or f["film_id"] for f in s["representative_films"][:3])]
-        for s in rows])
-    print("size: the segment's users; share: its share of all users (0-1); "
-          + ("top_genres: lift = the genre's share of the genres of the films the segment's "
-             "users watched / its share over all users (above 1); " if genres else "")
-          + "representative_films: the films its users watch most above others, by lift x the "
-          "share who watched (first three; --json gives each lift)"
-          + ("" if genres else "; no top_genres: the model's catalog has no genres (its "
-             "training data named none: train with a films.csv holding a genres column beside "
-             "the log, or --films FILE)"))
     return 0
 
 
