@@ -62,9 +62,13 @@ from recommender.distribution.places import (
 from recommender.distribution.screens import whole_number
 from recommender.distribution.slate_classes import allocate
 from recommender.distribution.slate_file import InfeasibleSlateError, SlateFilm, check_films
-from recommender.distribution.slate_fit import fit, own_demand, plain_targets
 from recommender.distribution.slate_greedy import by_cinema
 from recommender.distribution.slate_size import check_size, max_cells_from_env
+from recommender.distribution.slate_targets import (
+    _fit,
+    _targets,  # noqa: F401 (re-exported: the tests import it from here)
+    _weights,  # noqa: F401 (re-exported: the tests import it from here)
+)
 from recommender.distribution.slate_ties import set_ids
 from recommender.distribution.slate_units import SLATE_UNITS
 from recommender.errors import InvalidParameterError, UnknownFilmError
@@ -76,9 +80,6 @@ from recommender.model.model import Model
 from recommender.query.privacy import min_cell_from_env
 
 TIE_BREAK = 1e-7  # per screen, times the film's share of the cinema's demand (<< any deviation)
-WEIGHT_ROUNDS = 500  # sweeps over the bounded films' demand factors (``_weights``)
-WEIGHT_TOLERANCE = 1e-12  # the largest change of a log factor in a sweep that ends them
-FACTOR_LIMIT = 1e12  # the largest factor (and 1 / it the smallest) short of an infinite one
 
 
 def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_]
@@ -355,94 +356,3 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         "objective": round(float(np.abs(x - t).sum()), 6),
         "optimality": optimality,
     }
-
-
-def _targets(demand: NDArray[np.float64], screens: NDArray[np.int64],
-             weights: NDArray[np.float64] | None = None, lo: NDArray[np.int64] | None = None,
-             hi: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-    """Each cinema's screens shared in proportion to ``weights`` x demand (equally, by
-    ``weights``, at a cinema without demand); where ``weights`` has infinite factors (a set of
-    films tight together, ``_weights``) and the bounds are given, the limit of the fitting
-    (``slate_fit.fit``), else those films share their cinemas by demand alone."""
-    w = np.ones(demand.shape[1]) if weights is None else np.asarray(weights, np.float64)
-    top = np.isinf(w)
-    if top.any() and lo is not None and hi is not None:
-        return _fit(demand, screens, lo, hi)[1]
-    own, s = own_demand(demand), np.asarray(screens, np.float64)
-    if not top.any():
-        return plain_targets(own, s, w) if len(own) else np.zeros(own.shape)
-    t = np.zeros(own.shape)
-    mine = (own[:, top] > 0).any(axis=1)
-    t[np.ix_(mine, top)] = plain_targets(own[np.ix_(mine, top)], s[mine], np.ones(top.sum()))
-    t[np.ix_(~mine, ~top)] = plain_targets(own[np.ix_(~mine, ~top)], s[~mine], w[~top])
-    return t
-
-
-def _fit(demand: NDArray[np.float64], screens: NDArray[np.int64], lo: NDArray[np.int64],
-         hi: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(``_weights``, the targets of its limit)."""
-    return fit(own_demand(demand), np.asarray(screens, np.float64), np.asarray(lo, np.float64),
-               np.asarray(hi, np.float64), _sweep)
-
-
-def _weights(demand: NDArray[np.float64], screens: NDArray[np.int64],
-             lo: NDArray[np.int64], hi: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The factor of each film's demand that holds its total target within its bounds: 1
-    for a film the bounds leave alone, else the factor at which its total target meets the
-    bound it is off, the others' factors held (``_factor``), film after film until none
-    moves (the minimum over log factors of a convex function, sum over cinemas of screens x
-    log(sum of factor x demand), less lo x log w above 1 and hi x log w below). Films whose
-    minimums no finite factors meet together (their minimums add up to every screen of the
-    cinemas where they have demand, or more: the convex function has no minimum, it falls
-    as their log factors rise together) have infinite factors: ``slate_fit.fit`` takes the
-    limit, those films take those screens and keep the finite ratios that meet their
-    minimums. A cap no factor meets (a film alone in demand at more screens than its cap)
-    stops at ``1 / FACTOR_LIMIT``, and the integer programme holds the bound."""
-    return _fit(demand, screens, lo, hi)[0]
-
-
-def _sweep(own: NDArray[np.float64], s: NDArray[np.float64], lo_f: NDArray[np.float64],
-           hi_f: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``_weights`` where no set of films is tight: the sweeps of ``_factor``."""
-    w = np.ones(own.shape[1])
-    bounded = np.flatnonzero((lo_f > 0) | np.isfinite(hi_f))
-    for _ in range(WEIGHT_ROUNDS):
-        moved = 0.0
-        row = own @ w  # kept up to date film by film
-        for j in bounded.tolist():
-            at = np.flatnonzero(own[:, j] > 0)
-            d = own[at, j]
-            new = _factor(s[at], d, np.maximum(row[at] - d * w[j], 0.0), lo_f[j], hi_f[j],
-                          float(w[j]))
-            row[at] += d * (new - w[j])
-            moved = max(moved, abs(np.log(new / w[j])))
-            w[j] = new
-        if moved <= WEIGHT_TOLERANCE:
-            break
-    return w
-
-
-def _factor(s: NDArray[np.float64], d: NDArray[np.float64], rest: NDArray[np.float64],
-            lo: float, hi: float, w: float) -> float:
-    """The factor of one film whose total target ``sum s v d / (v d + rest)`` (over its
-    cinemas with demand) meets the bound it is off at ``v = 1``, else 1: Newton's method on
-    ``log v`` from ``w`` (the last sweep's), kept within a bracket that halves when a step
-    leaves it, within ``FACTOR_LIMIT`` (the total grows with ``v``)."""
-
-    def total(u: float) -> tuple[float, float]:  # the total at v = e^u, and its slope in u
-        t = s * d / (d + rest * np.exp(-u))
-        return float(t.sum()), float((t * (1.0 - t / s)).sum())
-    now = total(0.0)[0]
-    if lo <= now <= hi:
-        return 1.0
-    limit = float(np.log(FACTOR_LIMIT))
-    goal, a, b = (lo, 0.0, limit) if now < lo else (hi, -limit, 0.0)
-    u = min(max(float(np.log(w)), a), b)
-    for _ in range(200):
-        value, slope = total(u)
-        if abs(value - goal) <= 1e-12 * max(goal, 1.0) or b - a <= 1e-15:
-            break
-        a, b = (u, b) if value < goal else (a, u)
-        step = u - (value - goal) / slope if slope > 0 else np.nan
-        u = step if a < step < b else 0.5 * (a + b)
-    return float(np.exp(u))

@@ -2,7 +2,7 @@
 
 A set of films whose minimums add up to every screen of the cinemas where they have demand
 (or more) meets them at no finite factor: the documented objective's factors
-(``slate._weights``) run to infinity together. ``fit`` takes that limit exactly. The films a
+(``slate_targets._weights``) run to infinity together. ``fit`` takes that limit exactly. The films a
 maximum flow (films' minimums to the screens of the cinemas where they have demand) cannot
 saturate past, the largest such set, take every screen of their cinemas, the other films
 none there; within the set the factors keep the finite ratios that meet its minimums (scaled
@@ -50,7 +50,7 @@ def fit(own: NDArray[np.float64], s: NDArray[np.float64], lo: NDArray[np.float64
         ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(each film's factor, inf for one of a tight set, and the cinemas x films targets) for
     ``own`` (demand, every row positive somewhere), screens ``s`` and bounds ``lo``/``hi``;
-    ``sweep`` fits the factors where no set is tight (``slate._sweep``); ``unit``: the
+    ``sweep`` fits the factors where no set is tight (``slate_targets._sweep``); ``unit``: the
     minimums' scale, once scaled down (whole times it)."""
     n_c, n_f = own.shape
     if n_c == 0 or n_f == 0:
