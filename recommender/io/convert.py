@@ -21,22 +21,17 @@ from recommender.io.delimited import (
     Locator,
     problem,
 )
+from recommender.io.id_columns import (  # noqa: F401 (re-exported: imported from here)
+    BLANK_ID,
+    MAX_ID_BYTES,
+    check_unique_ids,
+    interaction_ids,
+    np_str,
+    string_ids,
+)
 from recommender.io.iso_forms import ISO_TIMES, basic_form
 from recommender.io.numbers import first_failing as _first_failing
 from recommender.io.numbers import value_of
-
-#: The longest id accepted, in UTF-8 bytes: longer is a damaged file (an unclosed quote, a
-#: column of text read as ids), never an id.
-MAX_ID_BYTES = 1000
-
-
-def np_str(arr: pa.Array | pa.ChunkedArray) -> NDArray[np.str_]:
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
-
-
-
-
-
 
 # unix seconds up to the year 5138: past it, a log's timestamps are milliseconds (or finer)
 MAX_TIMESTAMP = 10**11
@@ -344,88 +339,6 @@ def unit_hint(value: float) -> str:
 #: a late timestamp below the first is taken for milliseconds, below the second for
 #: microseconds, else for nanoseconds (``unit_hint``; the Spark reader splits by them too)
 UNIT_BOUNDS = (1e14, 1e17)
-
-
-#: an id that is empty or only blanks (ASCII whitespace; the same class in Java's regular
-#: expressions, for the Spark reader): no id, refused as an empty one is
-BLANK_ID = r"^[ \t\n\r\f\x0B]*$"
-
-
-def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
-               loc: Locator) -> pa.Array:
-    """An id column as a non-empty string array (ids are never reformatted)."""
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode()
-    if pa.types.is_floating(arr.type):
-        raise DataError(str(path), f"column {name} holds floating-point numbers; store ids "
-                        "as strings (or integers)")
-    if pa.types.is_boolean(arr.type):  # a misplaced column: every row one of two "ids"
-        raise DataError(str(path), f"column {name} holds true/false values; store ids as "
-                        "strings (or integers)")
-    if not pa.types.is_string(arr.type):
-        try:
-            arr = pc.cast(arr, pa.string())
-        except pa.ArrowException as e:
-            raise DataError(str(path), f"column {name} has type {arr.type}; expected string "
-                            f"ids ({e})") from None
-    if arr.null_count:
-        row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
-        raise problem(path, loc, row, f"missing {name}; expected a non-empty id")
-    lengths = pc.binary_length(arr)
-    # BLANK_ID's ids: empty, or ' ' (a ", " separator, a blank cell), by arrow's own class of
-    # ASCII blanks (the regular expression cost ~3x more on a 20M-row log)
-    empty = pc.or_(pc.equal(lengths, 0), pc.ascii_is_space(arr))
-    if pc.any(empty).as_py():
-        row = int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0])
-        text = value_of(arr, row)
-        raise problem(path, loc, row, f"empty {name}{f' ({text!r}: blanks only)' if text else ''}"
-                      "; expected a non-empty id")
-    if len(arr) and pc.max(lengths).as_py() > MAX_ID_BYTES:  # bytes: 600 é are 1,200
-        row = int(pc.index(pc.greater(lengths, MAX_ID_BYTES), True).as_py())
-        text, size = value_of(arr, row), lengths[row].as_py()
-        raise problem(path, loc, row, f"{name} of {size:,} UTF-8 bytes ({len(text):,} characters"
-                      f", {text[:20]!r}...); expected an id of at most {MAX_ID_BYTES:,} bytes "
-                      "(is a quote left open, or a column misplaced?)")
-    nul = pc.match_substring(arr, "\x00")
-    if pc.any(nul).as_py():
-        row = int(np.flatnonzero(nul.to_numpy(zero_copy_only=False))[0])
-        raise problem(path, loc, row, f"{name} {value_of(arr, row)[:40]!r} holds a NUL byte; "
-                      "expected text ids")
-    return arr
-
-
-def interaction_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
-                    loc: Locator) -> pa.Array:
-    """An interaction id column for ``Interactions.from_columns``: integer ids come back
-    dictionary-encoded (the distinct integers written as strings, in order of first
-    appearance, and one code per row), which skips writing millions of repeated ids as text;
-    any other column as ``string_ids`` checks it. The ids are the same strings either way."""
-    if not pa.types.is_integer(col.type):
-        return string_ids(path, col, name, loc)
-    if col.null_count:
-        nulls = pc.is_null(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
-        row = int(np.flatnonzero(nulls.to_numpy(zero_copy_only=False))[0])
-        raise problem(path, loc, row, f"missing {name}; expected a non-empty id")
-    enc = pc.dictionary_encode(col)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
-    return pa.DictionaryArray.from_arrays(enc.indices, enc.dictionary.cast(pa.string()))
-
-
-def check_unique_ids(path: Path, ids: pa.Array, name: str, loc: Locator) -> None:
-    if len(pc.unique(ids)) == len(ids):
-        return
-    values = np_str(ids)
-    _, first = np.unique(values, return_index=True)
-    dup = np.ones(len(values), dtype=bool)
-    dup[first] = False
-    row = int(np.flatnonzero(dup)[0])
-    # the first listing named too: "line 945: user_id '3' is listed twice" left it to a search
-    line, prefix = loc.where(int(np.flatnonzero(values == values[row])[0]))
-    at = f"line {line}" if line is not None else prefix.rstrip(": ")
-    raise problem(path, loc, row, f"{name} {str(values[row])!r} is listed twice (first on "
-                  f"{at}); expected one row per id")
 
 
 def year_from(col: pa.Array, pattern: str) -> pa.Array:
