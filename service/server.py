@@ -19,18 +19,14 @@ that does not arrive is answered 408 by ``service.limits``.
 from __future__ import annotations
 
 import asyncio
-import copy
 import errno
 import functools
-import logging
 import os
-import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import unquote_plus
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -39,6 +35,10 @@ from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.model import layout
 from recommender.query.limits import MAX_WORKERS
 from service.hosts import ENV, LOOPBACK_HOSTS, is_loopback
+from service.server_logs import (  # noqa: F401 (re-exported: the tests import them from here)
+    HideKeys,
+    log_config,
+)
 from service.stall_log import CountedTransport, warn_cut
 
 
@@ -154,56 +154,6 @@ def uvicorn_options(settings: Any) -> dict[str, Any]:
         "timeout_worker_healthcheck": settings.worker_start_timeout,
         "h11_max_incomplete_event_size": 64 * 1024,  # a request head larger than this: 400
     }
-
-
-#: the engine's own log lines (reloads, refused versions, the events overlay): uvicorn's
-#: configuration, plus a time, a level and the worker's pid for them
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"
-
-
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging configuration with a handler for the ``recommender`` loggers (they
-    went to Python's last-resort handler: warnings only, with no time or level)."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["recommender"] = {"format": LOG_FORMAT}
-    config["handlers"]["recommender"] = {"formatter": "recommender",
-                                         "class": "logging.StreamHandler",
-                                         "stream": "ext://sys.stderr"}
-    config["loggers"]["recommender"] = {"handlers": ["recommender"], "level": "INFO",
-                                        "propagate": False}
-    config.setdefault("filters", {})["keys"] = {"()": "service.server.HideKeys"}
-    config["handlers"]["access"]["filters"] = ["keys"]
-    return dict(config)
-
-
-#: a query parameter named like a credential (its name percent-decoded: ``api%5Fkey``,
-#: ``%6Bey``); ``auth``, ``bearer`` and ``credentials`` too (``?auth=KEY`` was logged)
-_KEY_NAME = re.compile(r"key|token|secret|passw|pwd|auth|bearer|credential", re.IGNORECASE)
-
-
-def hide_key_values(query: str) -> str:
-    """``query`` with the value of every parameter named like a key shown as ``***``."""
-    parts = []
-    for part in query.split("&"):
-        name, eq, _ = part.partition("=")
-        parts.append(f"{name}=***" if eq and _KEY_NAME.search(unquote_plus(name)) else part)
-    return "&".join(parts)
-
-
-class HideKeys(logging.Filter):
-    """uvicorn's access line without the value of a query parameter named like a key (a
-    client that sent ``?api_key=...``: never accepted, but the line kept it in the log)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) \
-                and "?" in args[2]:
-            path, _, query = args[2].partition("?")
-            hidden = hide_key_values(query)
-            record.args = (*args[:2], f"{path}?{hidden}", *args[3:])
-        return True
 
 
 def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
