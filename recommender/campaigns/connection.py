@@ -136,6 +136,16 @@ def new_sqlite_file(target: str) -> Path | None:
     return Path(name)
 
 
+def new_store_note(path: Path | str, folder: bool = False, made: bool = True) -> str:
+    """The words that say a command created the campaign store ``path`` (``folder``: and its
+    folder; ``made`` False: the service creates it as it starts), for every command that can
+    create one (``plan``, ``events import``, ``serve``): readers refuse a missing store, so a
+    misspelt path is seen here only."""
+    return (f"no campaign store was at {path}: a new one {'was' if made else 'is'} created "
+            f"there{' (and its folder)' if folder else ''}, readable by its owner only (check "
+            "the path if you meant an existing store)")
+
+
 def in_memory_sqlite(target: str) -> bool:
     """Whether ``target`` names an in-memory SQLite database (``sqlite://``,
     ``sqlite:///:memory:``, or with ``uri=true`` a ``file:`` URI of path ``:memory:``, with

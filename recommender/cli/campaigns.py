@@ -166,7 +166,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
             named: str = target
             store = new.open(lambda: open_store(named))  # a bad URL fails before the work
             check_store(store, "this plan")  # and a store ``campaign copy`` moved
-        return _plan(args, key, slate, store)
+        code = _plan(args, key, slate, store)
+    new.say_created()  # a misspelt --store made a new, empty store: said, as events import
+    return code
 
 
 def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any) -> int:

@@ -283,8 +283,10 @@ def cmd_audiences(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from recommender.cli.stores import say_served_store
     from service.server import serve
 
+    say_served_store()  # a RECOMMENDER_STORE file not there: created as the service starts
     serve(args.model, host=args.host, port=args.port, workers=args.workers)
     return 0
 

@@ -155,13 +155,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     from recommender.cli.stores import NewStore
 
     with NewStore(args.store or os.environ.get("RECOMMENDER_STORE")) as new:  # kept once
-        folder = new.created is not None and not new.created.parent.exists()
         code = _import(args, new.open(lambda: _store(args)), batch, model)  # written to
-    if new.created is not None and new.created.exists():  # readers refuse a missing store:
-        made = " (and its folder)" if folder else ""  # a misspelt path is seen here
-        print(f"note: no campaign store was at {new.created}: a new one was created there"
-              f"{made}, readable by its owner only (check the path if you meant an existing "
-              "store)", file=sys.stderr)
+    new.say_created()  # readers refuse a missing store: a misspelt path is seen here
     return code
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,21 @@ def missing_sqlite(target: str) -> str | None:
             and not os.path.exists(url.database):
         return str(url.database)
     return None
+
+
+def say_served_store() -> None:
+    """Say (stderr) that ``RECOMMENDER_STORE`` names a SQLite file that is not there, which
+    ``serve`` creates as it starts (``new_store_note``, as ``plan`` and ``events import`` say
+    of theirs): a misspelt path served an empty store without a word. The default store
+    beside the model, made on a first start, is not said."""
+    from recommender.campaigns.connection import new_sqlite_file, new_store_note
+
+    target = os.environ.get("RECOMMENDER_STORE")
+    new = new_sqlite_file(target) if target else None
+    if new is not None:
+        path = Path(os.path.realpath(new))
+        note = new_store_note(path, not path.parent.exists(), made=False)
+        print(f"note: RECOMMENDER_STORE: {note}", file=sys.stderr, flush=True)
 
 
 def refuse_in_memory(target: str) -> None:
@@ -105,7 +121,19 @@ class NewStore:
         new = new_sqlite_file(target) if target else None
         # the file SQLite creates: a dangling link's target (the link itself is the user's)
         self.created = Path(os.path.realpath(new)) if new is not None else None
+        # its folder too: a new store's folders are made with it (``say_created``)
+        self.folder = self.created is not None and not self.created.parent.exists()
         self.store: Any = None
+
+    def say_created(self) -> None:
+        """Once the command succeeded: a ``note:`` on stderr naming the store file it created
+        (``new_store_note``), where there was none; nothing for a store that was there. A
+        misspelt ``--store`` (campaign.db for campaigns.db) made a new, empty store that
+        ``plan`` named only as "stored in sqlite:///..."."""
+        if self.created is not None and self.created.exists():
+            from recommender.campaigns.connection import new_store_note
+
+            print(f"note: {new_store_note(self.created, self.folder)}", file=sys.stderr)
 
     def open(self, opener: Callable[[], Any]) -> Any:
         """``opener()``, the store, closed by this guard before it removes the file."""
