@@ -9,7 +9,8 @@ is refused, as ``POST /events`` refuses a field it does not read (a ``rating`` c
 dropped without a word), and so is an event_id the file gives two different events. The
 readers of ``recommender.io`` convert and check the columns; every problem names the file and
 the line (CSV) or row (Parquet; a folder's part and its row: ``io.part_files``, whose layouts
-and order `train --data` reads too).
+and order `train --data` reads too): the first bad one in file order, whichever field is bad,
+and the next few (``_first_bad_in_order``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import hashlib
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -149,6 +151,90 @@ def read_event_file(path: str | Path) -> EventBatch:
     n = len(columns[USER_ID])
     if n == 0:
         raise DataError(str(p), "no events: expected at least one data line")
+    return _first_bad_in_order(p, columns, loc, n)
+
+
+#: further bad rows an error names after the first (``_first_bad_in_order``): each is one
+#: more search of the rest of the file, on the error path only
+MORE_BAD = 3
+
+
+class _Probe(Locator):
+    """A locator that notes the row a check refused and places it nowhere: the checks run
+    column by column, so the row one refuses is the first bad row of its own column only."""
+
+    def __init__(self) -> None:
+        self.row: int | None = None
+
+    def where(self, row: int) -> tuple[int | None, str]:
+        self.row = row
+        return None, ""
+
+
+def _cut(columns: dict[str, Any], start: int, stop: int) -> dict[str, Any]:
+    return {c: v.slice(start, stop - start) for c, v in columns.items()}
+
+
+def _bad_from(p: Path, columns: dict[str, Any], start: int, n: int) -> int | None:
+    """The first row from ``start`` on (in file order) that a check refuses, or None: the
+    checks run on ever shorter runs of rows ending before the row the last one refused, until
+    none refuses (each check refuses at most once: at most one run per check, and each run
+    only on the error path). A problem no row is named for ends the search there."""
+    probe, stop = _Probe(), n
+    while stop > start:
+        probe.row = None
+        try:
+            _checked(p, _cut(columns, start, stop), probe)
+        except DataError:
+            if probe.row is None:
+                break
+            stop = start + probe.row
+            continue
+        break
+    return stop if stop < n else None
+
+
+def _first_bad_in_order(p: Path, columns: dict[str, Any], loc: Locator, n: int) -> EventBatch:
+    """The events of the checked ``columns``, or the problem of the first bad row in file
+    order, naming the next bad rows too (up to ``MORE_BAD``): the columns were checked one
+    after another, so a file with a bad timestamp on line 4 and an empty film_id on line 5
+    named line 5, and once it was fixed, line 4."""
+    probe = _Probe()
+    try:
+        return _checked(p, columns, probe)
+    except DataError:
+        if probe.row is None:
+            raise
+    first = _bad_from(p, columns, 0, n)
+    try:
+        _checked(p, _cut(columns, 0, n if first is None else first + 1), loc)  # its words
+    except DataError as e:
+        error = e
+    else:  # not refused again (a clock's "future" moved on): the checks as they come
+        return _checked(p, columns, loc)
+    if first is None:
+        raise error
+    more: list[int] = []
+    while len(more) <= MORE_BAD and (row := _bad_from(p, columns, (more or [first])[-1] + 1,
+                                                     n)) is not None:
+        more.append(row)
+    if not more:
+        raise error
+    places = [loc.where(r) for r in more[:MORE_BAD]]
+    lines = all(line is not None for line, _ in places)
+    said = [str(line) if lines else prefix.rstrip(": ") for line, prefix in places]
+    rows = all(x.startswith("row ") for x in said)  # a Parquet file's (a part's: named)
+    shown = ", ".join(x.removeprefix("row ") for x in said) if lines or rows else "; ".join(said)
+    what = "line" if lines else "row"
+    count = f"{len(more)} more bad {what}{'s' if len(more) > 1 else ''}" \
+        if len(more) <= MORE_BAD else f"more bad {what}s"
+    raise DataError(error.path, f"{error.reason}; and {count}: {shown}"
+                    f"{', ...' if len(more) > MORE_BAD else ''}", error.line) from None
+
+
+def _checked(p: Path, columns: dict[str, Any], loc: Locator) -> EventBatch:
+    """The events of ``columns``, every field checked (``read_event_file``)."""
+    n = len(columns[USER_ID])
     users = string_ids(p, columns[USER_ID], USER_ID, loc)
     films = string_ids(p, columns[FILM_ID], FILM_ID, loc)
     ts = timestamp_column(p, columns[TIMESTAMP], loc)

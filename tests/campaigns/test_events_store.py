@@ -111,7 +111,8 @@ def test_event_files_csv_and_parquet(tmp_path: Path) -> None:
     (tmp_path / "nots.csv").write_text("user_id,film_id\nu1,f1\n")
     with pytest.raises(DataError, match="missing column timestamp"):
         read_event_file(tmp_path / "nots.csv")
-    (tmp_path / "w.csv").write_text("user_id,film_id,timestamp,weight\nu,f,1,1\nu,f,1,-2\n")
+    (tmp_path / "w.csv").write_text("user_id,film_id,timestamp,weight\nu,f,1700000005,1\n"
+                                    "u,f,1700000005,-2\n")  # line 2 good: line 3 is named
     with pytest.raises(DataError, match="line 3.*weight"):
         read_event_file(tmp_path / "w.csv")
     # pandas writes timestamp[ns]: fractions of a second are floored, as decimal seconds are
