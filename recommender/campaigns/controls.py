@@ -185,8 +185,9 @@ def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore
 def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignStore | None,
                 **options: Any) -> Plan:
     """``plan_slate`` for a plan to be stored in ``store``, leaving out the pairs other plans
-    there select, as targets or controls (``blocked_pairs``; the summary's ``held_out_elsewhere``);
-    without a store, ``plan_slate`` as it is. A plan of nobody (budgets, but no candidate
+    there select, as targets or controls (``blocked_pairs``; the summary's ``held_out_elsewhere``;
+    one of the same slate, model and parameters is named: ``retried.note_retries``); without a
+    store, ``plan_slate`` as it is. A plan of nobody (budgets, but no candidate
     left) raises ``NothingToPlanError``, as a slate of zero budgets and a next wave do."""
     info = None
     if store is None:
@@ -197,6 +198,10 @@ def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignS
         plan = plan_slate(engine, slate, blocked=blocked, **options)
         plan.summary["held_out_elsewhere"] = info
     refuse_nobody(plan, slate, info)
+    if store is not None:  # a stored plan of the same slate, model and parameters: a retry?
+        from recommender.campaigns.retried import note_retries
+
+        note_retries(store, plan.summary, options.get("exclude") or ())
     return plan
 
 

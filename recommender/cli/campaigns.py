@@ -88,6 +88,9 @@ def add_campaign_commands(add: Add) -> None:
                         "spark-submit)")
     add_pseudonym_options(s)  # user ids in --out as keyed HMACs (README "Security")
     from recommender.cli.next_wave import add_after_options
+    from recommender.cli.plan_keys import add_key_option
+
+    add_key_option(s)  # --idempotency-key (recommender/cli/plan_keys.py)
 
     add_after_options(s)  # the next wave of a stored plan (recommender/cli/next_wave.py)
 
@@ -151,6 +154,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         not_an_input(out, args.slate, args.exclude)
     key = pseudonym_key(args)
     slate = read_slate(args.slate)
+    from recommender.cli.plan_keys import answer_stored, request_key, stored_for
+
+    idem = request_key(args, slate)  # --idempotency-key: refused without a store
     target = args.store or os.environ.get("RECOMMENDER_STORE") or None
     from recommender.cli.stores import NewStore
 
@@ -166,13 +172,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
             named: str = target
             store = new.open(lambda: open_store(named))  # a bad URL fails before the work
             check_store(store, "this plan")  # and a store ``campaign copy`` moved
-        code = _plan(args, key, slate, store)
+        if idem is not None and (done := stored_for(store, idem)) is not None:  # a retry
+            return answer_stored(args, store, done, idem[0], key)
+        code = _plan(args, key, slate, store, idem)
     new.say_created()  # a misspelt --store made a new, empty store: said, as events import
     return code
 
 
-def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any) -> int:
-    """``cmd_plan`` once its arguments are checked and its store (or None) is open."""
+def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
+          idem: tuple[str, str] | None = None) -> int:
+    """``cmd_plan`` once its arguments are checked and its store (or None) is open; ``idem``:
+    the request's idempotency key (``plan_keys.request_key``), stored with the plan."""
     from recommender.cli.checks import slate_films_known, warn_unknown_opt_outs
     from recommender.cli.commands import _load_model
     from recommender.cli.printing import note
@@ -215,10 +225,13 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any) -
 
     def commit() -> None:
         if store is not None:
-            store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=exclude)
+            store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=exclude, key=idem)
             store.close()
 
+    from sqlalchemy.exc import IntegrityError
+
     from recommender.campaigns.controls import PLAN_ATTEMPTS
+    from recommender.cli.plan_keys import answer_stored, stored_for
     from recommender.errors import PlansClashError
 
     for attempt in itertools.count(1):
@@ -226,8 +239,12 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any) -
             rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key, commit,
                                  slate=args.slate)
             break
-        except PlansClashError as e:  # as POST /campaigns/plan: made again around them
-            if replan is None or attempt >= PLAN_ATTEMPTS:
+        except (PlansClashError, IntegrityError) as e:  # a twin stored under the same key
+            if idem is not None and (done := stored_for(store, idem)) is not None:
+                return answer_stored(args, store, done, idem[0], key)
+            if isinstance(e, IntegrityError):
+                raise
+            if replan is None or attempt >= PLAN_ATTEMPTS:  # made again around them, as
                 raise
             print(f"note: {e} (planning again: attempt {attempt + 1} of {PLAN_ATTEMPTS})",
                   file=sys.stderr)

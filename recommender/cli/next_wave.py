@@ -49,9 +49,14 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     plan_format(args.out)
     for out in (args.out, args.summary):
         not_an_input(out, args.exclude)
+    from recommender.cli.plan_keys import answer_stored, request_key, stored_for
+
     key = pseudonym_key(args)
+    idem = request_key(args, None)  # --idempotency-key, as POST /campaigns/{plan_id}/next's
     store = _store(args, create=False)
     check_store(store, "this plan")  # moved by ``campaign copy``: said before the work
+    if (done := stored_for(store, idem)) is not None:  # a retry: the plan stored under it
+        return answer_stored(args, store, done, str(args.idempotency_key), key)
     refuse_kept_holdout_seed(args, store.summary(args.after))
     model = refreshed_model(_load_model(args.model), store)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
@@ -64,8 +69,17 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
                             leave_out_no_effect=bool(args.leave_out_no_effect),
                             **({} if args.seed is None else {"seed": args.seed}))
     plan = nxt.plan
-    rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
-                         lambda: nxt.save(store))
+    from sqlalchemy.exc import IntegrityError
+
+    from recommender.errors import PlansClashError
+
+    try:
+        rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
+                             lambda: nxt.save(store, idem))
+    except (PlansClashError, IntegrityError):  # a twin stored under the same key first
+        if (done := stored_for(store, idem)) is None:
+            raise
+        return answer_stored(args, store, done, str(args.idempotency_key), key)
     said = show_summary(plan.plan_id, plan.summary, bool(args.json))
     ex = plan.summary["excluded"]
     print(f"next wave of {args.after} ({'wave 1' if sent == 1 else f'waves 1-{sent}'} sent): "

@@ -43,6 +43,8 @@ def print_notes(summary: dict[str, Any]) -> None:
               f"by {held['plans_count']:,} other stored plan(s) ({', '.join(held['plans'][:3])}"
               f"{', ...' if held['plans_count'] > 3 else ''}) left out, so that no plan's "
               "control group is contacted for its film", file=sys.stderr)
+    if summary.get("retry_warning"):  # a stored plan of the same slate, model and parameters
+        print(f"warning: {summary['retry_warning']}", file=sys.stderr)
     flat = (summary.get("no_effect") or {}).get("films") or []
     left = {x["film_id"]: x for x in summary.get("left_out") or []}
     for f in summary.get("films") or []:  # a next wave: what its previous plan's waves measured
