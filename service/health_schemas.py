@@ -25,7 +25,8 @@ class ModelInfo(BaseModel):
     model_version: str = Field(description="meta.json's model_version; also in X-Model-Version")
     model: str = Field(description="model type: als, bpr or lmf")
     format_version: int | None = Field(description="model folder format version")
-    created: str | None = Field(description="when the model was trained (ISO 8601, UTC)")
+    created: str | None = Field(description="when the model was trained (ISO 8601 in UTC, "
+                                                       "2024-03-21T09:00:00Z)")
     users: int = Field(description="users the model knows (with store_events' new users)")
     films: int = Field(description="films the model knows")
     # required, with no default: a default of 0 told a client built from the schema, given

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.io.text import utc_time
+from recommender.io.text import iso_utc
 
 MIN_EVENT_TIMESTAMP = 631_152_000  # 1990-01-01 00:00:00 UTC
 FUTURE_SLACK = 86_400  # seconds past the receiving clock an event may be dated (clock skew)
@@ -27,7 +27,7 @@ NO_DATE = "no date"  # a time past what the platform's clock functions take
 def too_early(ts: int, named: bool = True) -> str:
     """Why an event dated ``ts``, before ``MIN_EVENT_TIMESTAMP``, is refused (``named``:
     beginning with the timestamp, which a 422 of the service says after, as what it got)."""
-    when = utc_time(ts, NO_DATE)
+    when = iso_utc(ts, NO_DATE)
     return (f"{f'timestamp {ts} ({when}) is' if named else f'dated {when},'} before "
             f"1990-01-01 (unix {MIN_EVENT_TIMESTAMP}): an event is a response to a campaign; "
             "expected when it happened, in unix seconds (a 0 is often a time left unset)")
@@ -44,6 +44,6 @@ def first_misdated(timestamps: Sequence[int] | NDArray[np.integer], now: float |
     i = int(bad[0])
     if ts[i] < MIN_EVENT_TIMESTAMP:
         return i, too_early(int(ts[i]))
-    return i, (f"timestamp {int(ts[i])} ({utc_time(int(ts[i]), NO_DATE)}) is in the future "
-               f"(after {int(limit)} ({utc_time(int(limit), NO_DATE)}), this clock plus one "
+    return i, (f"timestamp {int(ts[i])} ({iso_utc(int(ts[i]), NO_DATE)}) is in the future "
+               f"(after {int(limit)} ({iso_utc(int(limit), NO_DATE)}), this clock plus one "
                "day); expected when the event happened")

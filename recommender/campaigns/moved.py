@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from recommender.campaigns.store import CampaignStore, open_store, plans, store_info
 from recommender.errors import InvalidParameterError, StoreUnavailableError
+from recommender.io.text import iso_shown, iso_utc
 
 MOVED_KEY = "moved_to"
 #: PostgreSQL's advisory lock between the mark (exclusive) and the plans being stored (shared:
@@ -66,7 +67,8 @@ def moved_to(conn: Connection) -> Moved | None:
     try:
         value: Any = json.loads(str(found))
         missed = value.get("missed") or (0, 0)
-        return Moved(str(value["to"]), str(value["at"]), (int(missed[0]), int(missed[1])))
+        return Moved(str(value["to"]), iso_shown(str(value["at"])),
+                     (int(missed[0]), int(missed[1])))
     except (ValueError, KeyError, TypeError):  # written by hand: still a mark
         return Moved(str(found), "an unknown time")
 
@@ -170,8 +172,7 @@ def mark_moved(source: str, target_shown: str, last_seq: int, plans_copied: int,
     """Mark the store at ``source`` as moved to ``target_shown`` (a copy that read it through
     event ``last_seq`` and ``plans_copied`` plans); database errors are raised as they are."""
 
-    at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() if now is None
-                                                            else now))
+    at = iso_utc(time.time() if now is None else now)
     store = open_store(source)
     try:
         with store.engine.begin() as conn:

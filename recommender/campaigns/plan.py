@@ -20,7 +20,6 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -42,6 +41,7 @@ from recommender.campaigns.waves import (
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
 from recommender.io.progress import show_progress
+from recommender.io.text import iso_utc
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.catalog import store_events
@@ -323,7 +323,7 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
                              what="uplift's 95% interval will be") if 0 < holdout < 1 and \
         width_vs_even(1 - holdout, holdout) >= LOPSIDED_WIDTH else None
     return {**({"split_warning": split} if split else {}),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": iso_utc(time.time()),  # ISO 8601, UTC, ...Z
         "model_version": model.version,
         # the store's events the plan's exclusions and p reflect (null: the model as trained)
         "store_events": store_events(model.meta),

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from recommender.campaigns.summary_fields import summary_object
+from recommender.io.text import iso_shown
 
 #: the summary's totals a plan's row shows (contacts, expected conversions)
 LISTED_TOTALS = ("contacts", "expected_conversions")
@@ -74,7 +75,7 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None,
         horizon = None
     days = (horizon or {}).get("days")
     up, sent = summary.get("previous_plan_id"), summary.get("sent_waves")
-    return {"plan_id": row["plan_id"], "created": row["created"],
+    return {"plan_id": row["plan_id"], "created": iso_shown(str(row["created"])),
             # a next wave: the plan it continues, after that plan's waves 1..sent_waves
             "previous_plan_id": up if isinstance(up, str) else None,
             "previous_sent_waves": sent if isinstance(up, str) and isinstance(sent, int)

@@ -17,9 +17,9 @@ is never edited once released.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -56,6 +56,7 @@ from recommender.campaigns.store_tables import (
 )
 from recommender.errors import InvalidParameterError, UnknownIdError
 from recommender.io.atomic import private_file
+from recommender.io.text import iso_shown, iso_utc
 
 ROW_CHUNK = 5000
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
@@ -184,7 +185,7 @@ class CampaignStore:
                 step(conn)
                 conn.execute(schema_version.insert().values(
                     version=version, description=description,
-                    applied_at=datetime.now(UTC).isoformat(timespec="seconds")))
+                    applied_at=iso_utc(time.time())))
                 current = version
         note_migrated(self.url, before, current)  # once committed: one line
         return current
@@ -284,6 +285,8 @@ class CampaignStore:
         from recommender.campaigns.summary_fields import stored_summary  # none: refused
 
         body = stored_summary(text, plan_id)
+        if isinstance(body.get("created"), str):  # one stored as +00:00 shown as ...Z
+            body["created"] = iso_shown(body["created"])
         if plan_id in gone:  # ``campaign withdraw``: its waves after ``sent_waves`` not sent
             body["withdrawn"] = gone[plan_id]
         return body
@@ -335,7 +338,7 @@ def withdrawn_records(conn: Connection, plan_ids: Sequence[str]) -> dict[str, di
     for start in range(0, len(plan_ids), 500):
         for row in conn.execute(sa.select(w.plan_id, w.sent_waves, w.withdrawn_at, w.via_plan_id)
                                 .where(w.plan_id.in_(list(plan_ids[start:start + 500])))):
-            found[str(row[0])] = {"sent_waves": int(row[1]), "at": str(row[2]),
+            found[str(row[0])] = {"sent_waves": int(row[1]), "at": iso_shown(str(row[2])),
                                   "via": str(row[3])}
     return found
 

@@ -34,7 +34,7 @@ from recommender.campaigns.store import (
     withdrawn_records,
 )
 from recommender.errors import InvalidParameterError, PlansClashError
-from recommender.io.text import iso_utc
+from recommender.io.text import iso_shown, iso_utc
 
 wave_sends = sa.Table(
     "campaign_wave_sends", metadata,
@@ -64,15 +64,10 @@ def _when(ts: int) -> str:
 
 def recorded_text(stored: str) -> str:
     """A stored ``recorded_at`` as every surface shows it, ``iso_utc``'s form (``...Z``): rows
-    written by older code hold ``2024-03-21T09:00:00+00:00``, read alike; a text that is no
-    ISO time with an offset is given back as stored."""
-    try:
-        when = datetime.fromisoformat(stored)
-    except ValueError:
-        return stored
-    if when.tzinfo is None:
-        return stored
-    return iso_utc(int(when.timestamp()), stored)
+    written by older code hold ``2024-03-21T09:00:00+00:00``, read alike
+    (``io.text.iso_shown``); a text that is no ISO time with an offset is given back as
+    stored."""
+    return iso_shown(stored)
 
 
 def plan_created(summary: dict[str, Any], plan_id: str | None = None) -> int:

@@ -25,8 +25,8 @@ same moment is either before it (and the withdrawal refused for it) or refused a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ from recommender.campaigns.store import (
     withdrawn_records,
 )
 from recommender.errors import InvalidParameterError, NothingToReportError, PlansClashError
+from recommender.io.text import iso_utc
 
 MAX_SENT_WAVES = MAX_WAVES  # no plan has more waves
 MAX_CHAIN = 50  # earlier plans a summary lists (``earlier_plans``)
@@ -137,7 +138,7 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
         raise InvalidParameterError(
             f"sent_waves must be in [0, {planned}] (the waves of plan {plan_id}), got "
             f"{sent_waves}")
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = iso_utc(time.time())  # ISO 8601, UTC, ...Z
     with store.engine.begin() as conn:
         lock_plan(conn, store, plan_id, "this withdrawal")
         later = _next_waves(conn, plan_id)

@@ -15,7 +15,7 @@ from recommender.evaluation.scoring import ENGINE, MIN_VIEWERS, USER_K, headline
 from recommender.evaluation.splits import TEST_SHARE
 from recommender.evaluation.tuning import tune
 from recommender.io.atomic import atomic_file
-from recommender.io.text import table_text, utc_time
+from recommender.io.text import iso_utc, table_text
 from recommender.model.config import TrainConfig
 
 STDOUT = "-"  # evaluate's --json with no path, or "-": the report's JSON on stdout
@@ -80,7 +80,7 @@ def format_report(report: dict[str, Any]) -> str:
     s = report["split"]
     cut = s.get("cutoff_timestamp")
     when = ("" if cut is None else " (train: up to the "
-            f"{100 * (1 - TEST_SHARE):.0f}th-percentile timestamp, {utc_time(cut)})")
+            f"{100 * (1 - TEST_SHARE):.0f}th-percentile timestamp, {iso_utc(cut)})")
     lines = [f"{report['dataset']}: {report['protocol']} protocol{when}, "
              f"{s['train_interactions']:,} train / {s['test_interactions']:,} test interactions, "
              + _sizes(report)]

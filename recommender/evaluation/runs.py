@@ -41,7 +41,7 @@ from recommender.evaluation.scoring import (
 from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
 from recommender.io.progress import show_progress
-from recommender.io.text import utc_time
+from recommender.io.text import iso_utc
 from recommender.model import prior
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model
@@ -230,7 +230,7 @@ def evaluate(
         at = int((data.timestamp == split.cutoff).sum())
         raise InvalidParameterError(
             f"the time split of {data.source or 'the data'} has no interaction later than its "
-            f"cut-off, the 80th-percentile timestamp {utc_time(split.cutoff)} (unix "
+            f"cut-off, the 80th-percentile timestamp {iso_utc(split.cutoff)} (unix "
             f"{split.cutoff} seconds; {at:,} of the "
             f"{len(data):,} interactions have that very timestamp); use --protocol random or "
             "user")

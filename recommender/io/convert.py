@@ -7,7 +7,6 @@ with its line (or row) and what was expected. Numbers (rating, weight): `io.numb
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from recommender.io.id_columns import (  # noqa: F401 (re-exported: imported fro
 from recommender.io.iso_forms import ISO_TIMES, basic_form
 from recommender.io.numbers import first_failing as _first_failing
 from recommender.io.numbers import value_of
+from recommender.io.text import iso_utc
 
 # unix seconds up to the year 5138: past it, a log's timestamps are milliseconds (or finer)
 MAX_TIMESTAMP = 10**11
@@ -286,7 +286,7 @@ def _refuse_unit_slip(path: Path, loc: Locator, seconds: NDArray[np.int64]) -> N
     word, while ``meta.json`` said it had them."""
     if not len(seconds) or seconds.min() < 0 or seconds.max() >= _UNIT_SLIP_END:
         return
-    first = datetime.fromtimestamp(int(seconds[0]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    first = iso_utc(int(seconds[0]))
     raise problem(path, loc, 0, f"timestamp {first}: every timestamp falls in January 1970, "
                   "so they look like unix seconds or milliseconds stored as a finer unit "
                   "(pandas' to_datetime of numbers without unit='s' reads them as "

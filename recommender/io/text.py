@@ -118,30 +118,36 @@ def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
     return f"{n:{sep}} {noun if n == 1 else nouns or noun + 's'}"
 
 
-def utc_time(seconds: float, undated: str | None = None) -> str:
-    """Unix ``seconds`` as a UTC time, ``2024-03-01 12:00:00 UTC`` (the year unpadded: ``1``,
-    ``-4``, ``10000``). ``undated`` None: the dates Python's datetime holds (years 1 to 9999),
-    any other time said as seconds (``-62,135,596,801 unix seconds``: a log may hold times
-    before the year 1, which a fit accepts); a text: every date the platform's clock functions
-    hold (``10000-01-01 00:00:00 UTC``), whole seconds toward 0, any other time said as
-    ``undated`` (the event checks' ``"no date"``)."""
-    if undated is None:
-        try:
-            return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%d %H:%M:%S} UTC"
-        except (ValueError, OverflowError, OSError):
-            return f"{seconds:,} unix seconds"
-    try:
-        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(seconds)))
-    except (OverflowError, OSError, ValueError):
-        return undated
-
-
 def iso_utc(seconds: float, undated: str | None = None) -> str:
-    """Unix ``seconds`` as ISO 8601 in UTC, whole seconds: ``2024-03-21T09:00:00Z`` (the form
-    a send time is shown in everywhere: ``campaign sent``, ``campaign show``, the HTTP bodies,
-    the report); a time Python's datetime does not hold as ``undated``, else as seconds."""
+    """Unix ``seconds`` (floored to whole seconds) as ISO 8601 in UTC, ``2024-03-21T09:00:00Z``:
+    the one form every time the engine writes to a person or a JSON body takes (a plan's
+    ``created``, a withdrawal, a send, an event's refusal, the evaluation's cut-off; older
+    code wrote ``+00:00`` and ``2024-03-21 09:00:00 UTC`` too). ``undated`` None: the dates
+    Python's datetime holds (years 1 to 9999), any other time said as seconds
+    (``-62,135,596,801 unix seconds``: a log may hold times before the year 1, which a fit
+    accepts); a text: every date the platform's clock functions hold (``10000-01-01T00:00:00Z``;
+    a year before 0 as ``-0004``), any other time said as ``undated`` (the event checks' ``"no
+    date"``). ``iso_shown`` writes a stored ISO time so."""
     try:
-        when = datetime.fromtimestamp(int(seconds), UTC)
+        whole = math.floor(seconds)
+        t = (datetime.fromtimestamp(whole, UTC).timetuple() if undated is None
+             else time.gmtime(whole))
     except (ValueError, OverflowError, OSError):
         return undated if undated is not None else f"{seconds:,} unix seconds"
-    return when.isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
+    year = f"{t.tm_year:04d}" if t.tm_year >= 0 else f"-{-t.tm_year:04d}"
+    return f"{year}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}Z"
+
+
+def iso_shown(stored: str) -> str:
+    """A time stored as text with its zone (a plan's ``created``, a withdrawal's ``at``, a
+    model's ``created``: ``2024-03-21T09:00:00+00:00``, or a moved store's mark, ``2024-03-21
+    09:00:00 UTC``, as older code stored them), in ``iso_utc``'s form; any other text (one
+    without a zone, or no time) as stored: only the form changes, never what is stored."""
+    text = stored[:-4] + "+00:00" if stored.endswith(" UTC") else stored
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return stored
+    if when.tzinfo is None:
+        return stored
+    return iso_utc(when.timestamp(), stored)

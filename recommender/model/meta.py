@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from recommender import __version__
 from recommender.io.dataset import Interactions
+from recommender.io.text import iso_utc
 from recommender.model.artifact import format_version
 from recommender.model.config import TrainConfig
 from recommender.model.weighting import event_rating
@@ -46,7 +47,7 @@ def utc_text(seconds: int) -> str | None:
     """Unix ``seconds`` as ISO 8601 in UTC (``2020-01-31T12:00:00Z``), None outside years
     1 to 9999 (what a calendar date holds)."""
     try:
-        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+        return iso_utc(seconds)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -101,7 +102,7 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
             # what a recorded event's new pair stands for under the rating scheme (overlay)
             **rated,
         },
-        "created": created.isoformat(timespec="seconds"),
+        "created": iso_utc(created.timestamp()),
         "training_seconds": round(seconds, 3),
         "tuning": tuning if tuning is not None else {
             "status": "not run: this trainer fits the given parameters as --no-tune does"

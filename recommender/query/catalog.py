@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.io.places import PLACE_ATTRIBUTES
-from recommender.io.text import did_you_mean
+from recommender.io.text import did_you_mean, iso_shown
 from recommender.model import calibration, catalog_only
 from recommender.model.kept import Kept
 from recommender.model.model import Model
@@ -351,7 +351,8 @@ def model_info(model: Model) -> dict[str, Any]:
         "model_version": model.version,
         "model": str(meta.get("model", "")),
         "format_version": meta.get("format_version"),
-        "created": meta.get("created"),
+        "created": iso_shown(created) if isinstance(created := meta.get("created"), str)
+        else created,  # a model saved as +00:00 shown as ...Z
         "users": model.n_users,
         "films": model.n_films,
         # what the catalog can be searched and filtered by: a log without films.csv has

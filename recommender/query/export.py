@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from recommender.io.columns import (
 from recommender.io.csvsafe import safe_table
 from recommender.io.ids import IdMap
 from recommender.io.progress import show_progress
+from recommender.io.text import iso_utc
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
 from recommender.query.audience import (
@@ -123,7 +124,7 @@ def export_context(model: Model, **params: Any) -> dict[str, Any]:
             # the campaign store's events folded in (null: the model as trained): two exports
             # of one model version differ row for row with them
             "store_events": store_events(model.meta),
-            "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+            "exported": iso_utc(time.time()),
             "pseudonymized": bool(model.meta.get("pseudonymized")),  # user ids as p-<HMAC>
             "parameters": {k: v for k, v in params.items() if v is not None}}
 

@@ -176,6 +176,7 @@ class PlanRequest(BaseModel):
 class PlanCreated(BaseModel):
     plan_id: str
     summary: dict[str, Any] = Field(description=(
+        "``created`` (ISO 8601 in UTC, 2024-03-21T09:00:00Z, as every time it holds); "
         "per film and total: contacts, control, expected conversions, dual price, and a film's "
         "note when nothing fitted orders its contacts (null otherwise; absent from plans stored "
         "before it); the naive plan; the LP bound and gap; units; plan_notes: each film planned "
@@ -194,7 +195,8 @@ class PlanCreated(BaseModel):
 class PlanList(BaseModel):
     total: int = Field(description="plans stored, over all pages")
     plans: list[dict[str, Any]] = Field(description=(
-        "newest first; each plan's ``titles`` maps its film ids to the titles it was planned "
+        "newest first, each ``created`` at an ISO 8601 time in UTC (2024-03-21T09:00:00Z); "
+        "each plan's ``titles`` maps its film ids to the titles it was planned "
         "with; a plan stored before plans recorded them has the served model's ('' for a film it "
         "does not know), those films listed in ``titles_from_model``; ``horizon_days`` is the "
         "span in days its ``totals.expected_conversions`` cover (null: the model's calibration "
@@ -227,7 +229,7 @@ class Withdrawn(BaseModel):
     plan_id: str
     sent_waves: int = Field(description="waves 1..N of the plan that were sent")
     plan_waves: int = Field(description="the waves the plan was made with")
-    at: str = Field(description="when it was withdrawn (ISO 8601, UTC)")
+    at: str = Field(description="when it was withdrawn (ISO 8601 in UTC, 2024-03-21T09:00:00Z)")
     already: bool = Field(description="true: it was withdrawn so before, nothing changed")
     released_rows: int = Field(description="plan rows (targets and controls) of unsent waves, "
                                            "over the chain: later plans of their films may "

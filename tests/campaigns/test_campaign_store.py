@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,14 @@ def test_round_trip(store_target: str) -> None:
         st.save_plan("plan-a", summary, rows)
         st.save_plan("plan-b", {**summary, "created": "2026-02-01T00:00:00+00:00"},
                      fake_rows("plan-b", 0))
-        assert st.summary("plan-a") == summary
+        # a time stored as +00:00 (as older code stored every plan's) is shown as ...Z, and
+        # stays stored as it was
+        shown = {**summary, "created": "2026-01-01T00:00:00Z"}
+        assert st.summary("plan-a") == shown
+        with st.engine.connect() as c:
+            created, text = c.execute(sa.text("SELECT created, summary FROM campaign_plans "
+                                              "WHERE plan_id = 'plan-a'")).one()
+        assert created == summary["created"] and json.loads(text) == summary
         back = pa.concat_tables(list(st.iter_rows("plan-a", chunk=1000)))
         assert back.equals(rows)  # every value, byte for byte and bit for bit
         # a reader that stops between chunks holds no connection (a stalled plan.csv
@@ -53,6 +61,7 @@ def test_round_trip(store_target: str) -> None:
         total, plans = st.list_plans()
         assert total == 2 and [p["plan_id"] for p in plans] == ["plan-b", "plan-a"]
         assert plans[1]["rows"] == 12_345 and plans[1]["totals"] == {"contacts": 9876}
+        assert [p["created"] for p in plans] == ["2026-02-01T00:00:00Z", "2026-01-01T00:00:00Z"]
         assert st.list_plans(limit=1, offset=1)[1][0]["plan_id"] == "plan-a"
         with pytest.raises(UnknownPlanError, match="nope"):
             st.summary("nope")
@@ -60,7 +69,7 @@ def test_round_trip(store_target: str) -> None:
             st.iter_rows("nope")
         with pytest.raises(sa.exc.IntegrityError):  # a plan id is stored once
             st.save_plan("plan-a", summary, rows.slice(0, 3))
-        assert st.summary("plan-a") == summary  # the failed save left nothing behind
+        assert st.summary("plan-a") == shown  # the failed save left nothing behind
         assert pa.concat_tables(list(st.iter_rows("plan-a"))).num_rows == 12_345
     finally:
         st.close()

@@ -41,7 +41,7 @@ def test_a_marked_store_refuses_writers_until_reopened(store_target: str) -> Non
         with store.engine.connect() as conn:
             found = moved_to(conn)
         assert found is not None and found.to == "postgresql://copy/host"
-        assert found.at == "2027-01-15 08:00:00 UTC"
+        assert found.at == "2027-01-15T08:00:00Z"
         with pytest.raises(StoreMovedError, match="moved to postgresql://copy/host .*"
                                                   "Nothing of this batch was stored"):
             record_events(store, events(range(11, 13)))

@@ -214,8 +214,8 @@ def test_the_time_protocol_header_says_its_cut_off() -> None:
     report = {**base, "protocol": "time",
               "split": {**base["split"], "cutoff_timestamp": 889099200}}
     assert format_report(report).splitlines()[0].startswith(
-        "d.csv: time protocol (train: up to the 80th-percentile timestamp, 1998-03-05 "
-        "12:00:00 UTC), 10 train / 5 test interactions")
+        "d.csv: time protocol (train: up to the 80th-percentile timestamp, "
+        "1998-03-05T12:00:00Z), 10 train / 5 test interactions")
     far = {**report, "split": {**report["split"], "cutoff_timestamp": -10**14}}
     assert "80th-percentile timestamp, -100,000,000,000,000 unix seconds)" in format_report(far)
 

@@ -172,7 +172,7 @@ def test_a_time_split_with_nothing_after_its_cutoff_says_so(demo_data: Interacti
                                                  demo_data.timestamp))
     # the cut-off said as a time in UTC, not a bare number (oracle: the latest timestamp)
     cut = int(flat.timestamp.max())
-    when = datetime.fromtimestamp(cut, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = datetime.fromtimestamp(cut, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with pytest.raises(InvalidParameterError, match="no interaction later than its cut-off, "
                        f"the 80th-percentile timestamp {when} \\(unix {cut} seconds; "
                        r"[\d,]+ of the [\d,]+ interactions "
