@@ -238,14 +238,15 @@ def test_the_same_send_again_is_accepted(store_target: str) -> None:
 def test_a_store_of_the_schema_before_is_migrated(store_target: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     latest = store_module.MIGRATIONS
+    before = [step for step in latest if step[0] < 8]  # 8 added the wave sends' table
     with monkeypatch.context() as m:
-        m.setattr(store_module, "MIGRATIONS", latest[:-1])
+        m.setattr(store_module, "MIGRATIONS", before)
         old = open_store(store_target)
-        assert old.version() == latest[-2][0]
+        assert old.version() == 7
         stored(old)
         old.close()
     store = open_store(store_target)
-    assert store.version() == latest[-1][0] == 8
+    assert store.version() == latest[-1][0] >= 8
     record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
     assert campaign_report(store, "plan-w")["wave_starts"][1]["source"] == "recorded"
     store.close()
