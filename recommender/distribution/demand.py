@@ -25,7 +25,6 @@ from numpy.typing import NDArray
 from recommender.distribution.place_screens import (
     CAPPED,
     NO_CINEMAS,  # noqa: F401 (re-exported: imported from here)
-    _pool_note,
     _screens,
 )
 from recommender.distribution.places import PlaceGroups, check_placed, place_groups, place_merges
@@ -74,8 +73,9 @@ UNITS = {
     "index_vs_viewing": "100 * share / viewing_share (100 = as its past viewing suggests)",
     "screens": "screens (or showtimes) allocated in proportion to expected_total, "
                "largest remainder, capped by the screens of each cinema, city or region "
-               "(by=cinema, city or region) when a cinemas.csv is loaded (screens.total: the "
-               "screens asked for, which the rows sum to)",
+               "(by=cinema, city or region) when a cinemas.csv is loaded, 'other' then by the "
+               "demand of its pooled places that have a cinema (screens.note) (screens.total: "
+               "the screens asked for, which the rows sum to)",
     "capacity": "screens of the place's cinemas in the cinema table (per row: the cinema's, "
                 "or those of the cinemas the table puts in the city or region; the pooled "
                 "places' sum for 'other'; in screens: all the rows'), which cap its "
@@ -269,8 +269,8 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
             else f" ({calibration.horizon(model.calibration)['description']})"
         raise InvalidParameterError("there is no expected demand to share screens by: the "
                                     f"film has no viewers and no expected new viewers{why}")
-    alloc, capacity, capped_by, warning = _screens(groups, keep, merge, total, screens,
-                                                   cinemas)
+    alloc, capacity, capped_by, warning, pool_note = _screens(
+        groups, keep, merge, total, screens, cinemas, seen + new, m)
     # largest first; "other" last
     order = np.lexsort((np.array(labels), -total))
     if merge.any():
@@ -308,8 +308,7 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
         "screens": None if screens is None else {
             "total": int(screens), "capped_by": capped_by,
             "capacity": None if capacity is None else int(capacity.sum()), "warning": warning,
-            "note": _pool_note(alloc[-1] if merge.any() and alloc is not None else 0,
-                               int(merge.sum()), groups.by)},
+            "note": pool_note},
         "places": rows,
         "users_without_place": nowhere,
         "units": UNITS,

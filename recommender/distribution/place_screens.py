@@ -34,28 +34,66 @@ NO_CINEMAS = ("no cinema table (cinemas.csv) was found for this model, so the al
               "RECOMMENDER_CINEMAS), or retrain from a data folder holding cinemas.csv")
 
 
-def _pool_note(screens: int, places: int, by: str) -> str | None:
+def _pool_note(screens: int, places: int, by: str, table: str | None = None,
+               with_cinema: int = 0, weighed: str = "") -> str | None:
     """What the "other" row's screens are, when it has some: one block for its pooled places
-    together (split by their own demand, they would show the figures the pool hides)."""
+    together (split by their own demand, they would show the figures the pool hides); with a
+    cinema table (``table``), for the ``with_cinema`` of them the table gives cinemas, shared
+    out by ``weighed`` (``_pool_weight``)."""
     if not screens:
         return None
-    return (f"the {plural(int(screens), 'screen')} of 'other' "
-            f"{'is' if int(screens) == 1 else 'are'} for the "
-            f"{plural(places, by, 'cities' if by == 'city' else None)} it pools together, one "
-            "block: the breakdown "
-            "does not share them among those places (by each one's demand they would show "
-            "what the pool hides)")
+    what = plural(places, by, "cities" if by == "city" else None)
+    many = "cities" if by == "city" else f"{by}s"
+    whose = f"for the {what} it pools together, one block" if table is None else (
+        f"one block for the {with_cinema:,} of its {what} that "
+        + (f"are in {table}" if by == "cinema" else f"have a cinema in {table}")
+        + f", shared out beside the rows above by {weighed} (the other pooled {many}' "
+        "users get no screens, as a place the table lacks)")
+    return (f"the {plural(int(screens), 'screen', sep=',')} of 'other' "
+            f"{'is' if int(screens) == 1 else 'are'} {whose}: the breakdown does not share "
+            "them among those places (by each one's demand they would show what the pool "
+            "hides)")
+
+
+def _pool_weight(groups: PlaceGroups, merge: NDArray[np.bool_], has: NDArray[np.bool_],
+                 place_total: NDArray[np.float64], pool: float, min_cell: int
+                 ) -> tuple[float, str]:
+    """The pool's weight in a capped allocation, and what it is: the demand of its places
+    that have a cinema (``has``), unless one of the two parts is a small group whose demand
+    the screens would show: those places under ``min_cell`` users weigh nothing (the pool
+    takes screens only where the rows above are full), the others under it leave the whole
+    pool's demand (a public figure). Either way off by less than ``min_cell`` users'."""
+    many = "cities" if groups.by == "city" else f"{groups.by}s"
+    inside = int(groups.users[has].sum())
+    outside = int(groups.users[merge & ~has].sum())
+    if inside < min_cell:
+        return 0.0, (f"no demand, as those {many} hold fewer than min_cell users, whose demand "
+                     "the screens would show ('other' takes screens only where the rows above "
+                     "are full)")
+    if 0 < outside < min_cell:
+        lacks = "the table lacks" if groups.by == "cinema" else "without a cinema"
+        return pool, (f"the whole pool's demand, as its {many} {lacks} hold fewer than "
+                      "min_cell users, whose demand the pool less them would show")
+    return float(place_total[has].sum()), f"those {many}' demand alone"
 
 
 def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool_],
-             total: NDArray[np.float64], screens: int | None, cinemas: Cinemas | None
+             total: NDArray[np.float64], screens: int | None, cinemas: Cinemas | None,
+             place_total: NDArray[np.float64], min_cell: int
              ) -> tuple[NDArray[np.int64] | None, NDArray[np.int64] | None, str | None,
-                        str | None]:
-    """The allocation, each row's capacity, ``capped_by`` and ``warning``: by cinema, city or
-    region a cinema table caps each place by the screens of its cinemas there (an empty
-    column, a ``cinema_id,screens`` table, caps no city or region and says so)."""
+                        str | None, str | None]:
+    """The allocation, each row's capacity, ``capped_by``, ``warning`` and the pool's note: by
+    cinema, city or region a cinema table caps each place by the screens of its cinemas there
+    (an empty column, a ``cinema_id,screens`` table, caps no city or region and says so).
+    ``total`` is per row ("other" last), ``place_total`` per place (``groups.labels``): with
+    a table, the pool weighs only the demand of its places that have a cinema (a place the
+    table lacks gets no screens: the pool's whole demand took screens for them, 30 of 40 for
+    a pool whose cities with a cinema hold 98 of its 713 users), unless they, or the others,
+    hold fewer than ``min_cell`` users (the screens would show that small group's demand)."""
     if screens is None:
-        return None, None, None, None
+        return None, None, None, None, None
+    weight = total
+    table_note: tuple[str | None, int, str] = (None, 0, "")
     capacity: NDArray[np.int64] | None = None
     capped_by = None
     warning = NO_CINEMAS if groups.by == CINEMA and cinemas is None else None
@@ -71,6 +109,13 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         capacity = per_label[keep]
         if merge.any():
             capacity = np.concatenate([capacity, [per_label[merge].sum()]])
+            has = merge & (per_label > 0)  # the pooled places the table gives cinemas
+            pool, weighed = _pool_weight(groups, merge, has, place_total, float(total[-1]),
+                                         min_cell)
+            weight = np.concatenate([total[:-1], [pool]])
+            if not weight.sum() > 0:  # the pool alone, with no weight: it takes every screen
+                weight = total
+            table_note = (table, int(has.sum()), weighed)
         named = np.isin(column, groups.labels) & ~untold
         lost = ~named & ~untold
         idle = "" if not lost.any() else (
@@ -94,7 +139,10 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
                 f"screens={screens} is more than the {plural(int(capacity.sum()), 'screen')} "
                 f"of the cinemas users name ({capped_by}; cinema ids are compared exactly, "
                 "spaces included)")
-    return largest_remainder(total, screens, capacity), capacity, capped_by, warning
+    alloc = largest_remainder(weight, screens, capacity)
+    note = _pool_note(int(alloc[-1]) if merge.any() else 0, int(merge.sum()), groups.by,
+                      *table_note)
+    return alloc, capacity, capped_by, warning, note
 
 
 def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, table: str
