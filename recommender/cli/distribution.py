@@ -60,14 +60,17 @@ def cities(by: str) -> bool:
     return by.strip().lower() == CINEMA
 
 
-def _cities(model: Any, model_path: str, by: str) -> Any:
+def _cities(model: Any, model_path: str, by: str, given: str | None = None) -> Any:
     """The cinema table giving each cinema's city (``cities``), as the service reads it for
     ``by=cinema`` without screens: None for another ``by``, or a table that cannot be read
-    (the cities are null then, as the service's body)."""
+    (the cities are null then, as the service's body; a file ``given`` as ``--cinemas`` is
+    refused instead, as it is with ``--screens``)."""
     from recommender.errors import RecommenderError
 
     if not cities(by):
         return None
+    if given:
+        return _cinemas(model, model_path, given)
     try:
         return _cinemas(model, model_path, None)
     except RecommenderError as e:  # on stderr, not in the body (the service's log says it)
@@ -86,9 +89,16 @@ def _env_cinemas_unread(by: str, screens: int | None, given: str | None) -> None
 
     if given is not None or not _env_cinemas() or (capped(by) and screens) or cities(by):
         return
+    note(f"{CINEMAS_ENV} {_unread(by, screens)}")
+
+
+def _unread(by: str, screens: int | None) -> str:
+    """Why the cinema table (``--cinemas``, ``RECOMMENDER_CINEMAS``) is not read by this
+    breakdown: "is not read without --screens: it caps ..."."""
     when = "without --screens" if not screens else f"with --by {by.strip()}"
-    note(f"{CINEMAS_ENV} is not read {when}: it caps --screens by the screens of each cinema, "
-         "city or region, with --by cinema, city or region")
+    return (f"is not read {when}: it caps --screens by the screens of each cinema, city or "
+            "region, with --by cinema, city or region, and names each cinema's city with "
+            "--by cinema")
 
 
 def cmd_distribution(args: argparse.Namespace) -> int:
@@ -126,10 +136,9 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         args.by = "region"
     from recommender.distribution.demand import capped
 
-    if args.cinemas and not (capped(args.by) and args.screens):
-        raise InvalidParameterError(
-            "--cinemas caps --screens by the screens of each cinema, city or region, with --by "
-            "cinema, city or region; without both it is not read")
+    if args.cinemas and not (capped(args.by) and args.screens) and not cities(args.by):
+        # by cinema it gives each cinema's city, as RECOMMENDER_CINEMAS does (it was refused)
+        raise InvalidParameterError(f"--cinemas {_unread(args.by, args.screens)}")
     cold = bool(args.like or args.genre)
     if bool(args.film_id) == cold:
         raise InvalidParameterError(
@@ -139,7 +148,8 @@ def cmd_distribution(args: argparse.Namespace) -> int:
 
     model = answer_model(args)
     cinemas = (_cinemas(model, args.model, args.cinemas)
-               if capped(args.by) and args.screens else _cities(model, args.model, args.by))
+               if capped(args.by) and args.screens
+               else _cities(model, args.model, args.by, args.cinemas))
     if cold:
         from recommender.cli.answers import say_skipped
         from recommender.query.commas import refuse_comma_lists
@@ -339,7 +349,8 @@ def add_distribution_command(add: Add) -> None:
     s.add_argument("--screens", help="screens (or showtimes) to share out by expected demand: "
                                      "a whole number (1.0 counts as 1)")
     s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema, city or "
-                                     "region (default: "
+                                     "region, and giving each cinema's city with --by cinema "
+                                     "(default: "
                                      "$RECOMMENDER_CINEMAS, else the model folder's, else the "
                                      "training data's)")
     s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID[=WEIGHT]",

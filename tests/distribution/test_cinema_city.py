@@ -141,3 +141,46 @@ def test_an_unreadable_table_leaves_the_cities_null_and_says_so(
     assert {r["city"] for r in http.json()["places"]} == {None}
     assert sent.status_code == 200 and {r["city"] for r in sent.json()["allocation"]} == {None}
     assert any("cinema table is unreadable" in r.getMessage() for r in caplog.records)
+
+
+def test_cinemas_given_by_cinema_without_screens_give_each_cinemas_city(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--cinemas`` by cinema without ``--screens`` was refused ("without both it is not
+    read"), while ``RECOMMENDER_CINEMAS`` is read then for each cinema's city (and the README
+    says the table is read by cinema even without screens): the option gives the cities of
+    its file, as the variable does; where it is still not read, the error says why truly.
+    Oracle: the table written here, whose cities differ from the model's."""
+    import json
+
+    other = tmp_path / "elsewhere.csv"
+    mine = {"c1": "Westford", "=c2": "Eastby"}  # "c 3" left out: its city is null
+    other.write_text("cinema_id,city,region,screens,seats\n"
+                     + "".join(f"{c},{city},North,2,100\n" for c, city in mine.items()))
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "1")
+    monkeypatch.delenv("RECOMMENDER_CINEMAS", raising=False)
+    code, given, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
+                           "--cinemas", other, "--json")
+    assert code == 0, err
+    assert {r["place"]: r["city"] for r in json.loads(given)["places"]} == {
+        "c1": "Westford", "=c2": "Eastby", "c 3": None}
+    monkeypatch.setenv("RECOMMENDER_CINEMAS", str(other))
+    code, from_env, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
+                              "--json")
+    assert code == 0 and from_env == given, err
+    monkeypatch.delenv("RECOMMENDER_CINEMAS")
+    # a file named on the command line that cannot be read is refused, not left null
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nope\n")
+    code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
+                         "--cinemas", bad)
+    assert code == 2 and out == "" and "bad.csv" in err, err
+    # by city without --screens it is still not read: the error says what it is read for
+    for argv, when in ((["--by", "city"], "without --screens"),
+                       (["--by", "region"], "without --screens")):
+        code, out, err = run(capsys, "distribution", model_dir, "00003", *argv, "--cinemas",
+                             other)
+        assert code == 2 and out == "", err
+        assert (f"error: --cinemas is not read {when}: it caps --screens by the screens of "
+                "each cinema, city or region, with --by cinema, city or region, and names "
+                "each cinema's city with --by cinema") in err, err

@@ -258,8 +258,12 @@ def test_options_a_mode_does_not_read_are_refused(model_dir: Path, tmp_path: Pat
                        "--screens-per-cinema", screens, "--out", tmp_path / "a.xlsx")
     assert code == 2 and "name a .csv or .parquet file" in err  # before the slate is read
     assert not (tmp_path / "a.xlsx").exists()
-    for extra in (["--by", "region"], ["--by", "cinema"],
-                  ["--by", "zip_zone", "--screens", "4"]):
+    for extra in (["--by", "region"], ["--by", "zip_zone", "--screens", "4"]):
         code, _, err = run(capsys, "distribution", model_dir, "00001",
                            "--cinemas", "/nonexistent.csv", *extra)
-        assert code == 2 and "--cinemas caps --screens" in err, (extra, err)
+        assert code == 2 and "--cinemas is not read " in err, (extra, err)
+        assert "it caps --screens by the screens of each cinema" in err, (extra, err)
+    # by cinema it is read for each cinema's city (as RECOMMENDER_CINEMAS is): opened
+    code, _, err = run(capsys, "distribution", model_dir, "00001", "--cinemas",
+                       "/nonexistent.csv", "--by", "cinema")
+    assert code == 2 and "nonexistent.csv: no such file" in err, err
