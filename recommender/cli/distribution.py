@@ -374,10 +374,17 @@ def _write_allocation(path: str, body: dict[str, Any], model: Any, slate: str,
     """A slate's allocation as CSV (ids neutralised against spreadsheet formulas), or as
     Parquet whose schema metadata ``recommender`` says where it came from (the model version,
     when, the slate and cinema files, the screens, the horizon and the units), as the
-    audience exports do: a CSV row has no place to say it."""
+    audience exports do, and whose columns' metadata ``units`` say what each counts. Beside
+    ``cinema_id,film_id,screens,expected_new`` (the columns it always had), each row's
+    ``city`` (the JSON row's), the film's ``title`` and ``horizon_days``, the days
+    ``expected_new`` counts within (empty without a horizon in days): a CSV row has no other
+    place to say them."""
     from recommender.io.atomic import atomic_file
 
     rows = body["allocation"]
+    titles = {f["film_id"]: f["title"] for f in body["films"]}
+    days = (body.get("horizon") or {}).get("days")
+    days = None if days is None else float(days)
     if path.lower().endswith(".parquet"):
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -387,11 +394,24 @@ def _write_allocation(path: str, body: dict[str, Any], model: Any, slate: str,
         context = export_context(model, slate=slate, cinemas=cinemas, screens=body["screens"],
                                  min_cell=body["min_cell"])
         context.update(horizon=body["horizon"], units=body["units"])
+        units = {**body["units"], "horizon_days": "days: the calibration horizon "
+                 "expected_new counts within (null: a horizon not in days)"}
+
+        def field(name: str, kind: Any) -> Any:
+            said = units.get(name)
+            return pa.field(name, kind, metadata={"units": said} if said else None)
         table = pa.table({
             "cinema_id": pa.array([r["cinema_id"] for r in rows], pa.string()),
             "film_id": pa.array([r["film_id"] for r in rows], pa.string()),
             "screens": pa.array([r["screens"] for r in rows], pa.int64()),
-            "expected_new": pa.array([r["expected_new"] for r in rows], pa.float64())})
+            "expected_new": pa.array([r["expected_new"] for r in rows], pa.float64()),
+            "city": pa.array([r["city"] for r in rows], pa.string()),
+            "title": pa.array([titles[r["film_id"]] for r in rows], pa.string()),
+            "horizon_days": pa.array([days] * len(rows), pa.float64())},
+            schema=pa.schema([field("cinema_id", pa.string()), field("film_id", pa.string()),
+                              field("screens", pa.int64()), field("expected_new", pa.float64()),
+                              field("city", pa.string()), field("title", pa.string()),
+                              field("horizon_days", pa.float64())]))
         with atomic_file(path) as tmp:
             pq.write_table(table.replace_schema_metadata(context_metadata(context)), tmp)
         return
@@ -399,7 +419,9 @@ def _write_allocation(path: str, body: dict[str, Any], model: Any, slate: str,
 
     with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         w = csv_writer(fh)
-        w.writerow(["cinema_id", "film_id", "screens", "expected_new"])
+        w.writerow(["cinema_id", "film_id", "screens", "expected_new", "city", "title",
+                    "horizon_days"])
         for r in rows:
             w.writerow(safe_row([r["cinema_id"], r["film_id"], r["screens"],
-                                 "" if r["expected_new"] is None else r["expected_new"]]))
+                                 "" if r["expected_new"] is None else r["expected_new"],
+                                 r["city"], titles[r["film_id"]], days]))

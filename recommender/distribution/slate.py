@@ -301,7 +301,8 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                max_cells_from_env() if max_cells is None else max_cells)
     films = check_films(films)  # bounds whole and in range before the solver, by films[i]
     ids = [f.film_id for f in films]
-    known = np.asarray(model.films.to_index(ids, strict=False)) >= 0
+    index = np.asarray(model.films.to_index(ids, strict=False))
+    known = index >= 0
     if not known.all():  # named by position too, as a body's other errors are
         lost = np.flatnonzero(~known).tolist()
         error = UnknownFilmError([ids[i] for i in lost])
@@ -339,8 +340,9 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
             for c, j in zip(*np.nonzero(x), strict=True)]
     return {
-        "films": [{"film_id": f.film_id, "min_screens": f.min_screens,
-                   "max_screens": f.max_screens, "screens": int(x[:, j].sum()),
+        "films": [{"film_id": f.film_id, "title": model.film_labels[1][index[j]],
+                   "min_screens": f.min_screens, "max_screens": f.max_screens,
+                   "screens": int(x[:, j].sum()),
                    "expected_new": round(float(demand[~hidden, j].sum()), 3),
                    "expected_new_hidden_cinemas": int(hidden[users > 0].sum()),
                    "note": notes[j]}

@@ -305,6 +305,7 @@ class SlateScreensRequest(BaseModel):
 
 class OpeningFilmScreens(BaseModel):
     film_id: str
+    title: str = Field(description="the film's title in the catalog ('' when it has none)")
     min_screens: int = Field(description="the slate's fewest screens for the film over all "
                                          "cinemas (0: no minimum)")
     max_screens: int | None = Field(description="the slate's most screens for the film over "

@@ -126,7 +126,8 @@ def test_the_allocation_download_is_the_cli_file(watched: Any, served_demo: Any,
     ids = [f["film_id"] for f in two_films]
     body = api(served_demo, "/distribution/slate", {"films": [{"film_id": i} for i in ids]})
     whole = {**body, "allocation": [{**r, "expected_new": float(round(r["expected_new"] * 10))}
-                                    for r in body["allocation"]]}
+                                    for r in body["allocation"]],
+             "horizon": {**body["horizon"], "days": float(round(body["horizon"]["days"]))}}
     page.route("**/distribution/slate", lambda route: route.fulfill(
         status=200, content_type="application/json", body=json.dumps(whole)))
     page.goto(f"{served_demo.base}/studio/#/distribute")
@@ -137,7 +138,9 @@ def test_the_allocation_download_is_the_cli_file(watched: Any, served_demo: Any,
     with page.expect_download() as caught:
         page.click("#dslate-download")
     _write_allocation(str(tmp_path / "whole.csv"), whole, None, "", "")
-    assert b".0\n" in (tmp_path / "whole.csv").read_bytes()  # the case is met
+    # the case is met: a whole expected_new and a whole horizon_days (the last column)
+    assert b".0," in (tmp_path / "whole.csv").read_bytes()
+    assert (tmp_path / "whole.csv").read_bytes().endswith(b".0\n")
     assert Path(caught.value.path()).read_bytes() == (tmp_path / "whole.csv").read_bytes()
     page.unroute("**/distribution/slate")
     with page.expect_response("**/distribution/slate"):  # the server's own answer now

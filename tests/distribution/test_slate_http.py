@@ -121,8 +121,16 @@ def test_a_parquet_allocation_carries_its_context(client: TestClient, model_dir:
     assert code == 0, err
     body = client.post("/distribution/slate", json={"films": FILMS}).json()
     table = pq.read_table(out)
-    assert table.to_pylist() == [{k: r[k] for k in ("cinema_id", "film_id", "screens",
-                                                    "expected_new")} for r in body["allocation"]]
+    titles = {f["film_id"]: f["title"] for f in body["films"]}
+    assert table.to_pylist() == [{**{k: r[k] for k in ("cinema_id", "film_id", "screens",
+                                                       "expected_new", "city")},
+                                  "title": titles[r["film_id"]],
+                                  "horizon_days": body["horizon"]["days"]}
+                                 for r in body["allocation"]]
+    # each column's unit in its field's metadata, as the body's units say it
+    for name in ("screens", "expected_new", "city"):
+        assert table.schema.field(name).metadata[b"units"].decode() == body["units"][name]
+    assert b"days" in table.schema.field("horizon_days").metadata[b"units"]
     context = json.loads(table.schema.metadata[b"recommender"])
     assert context["model_version"] == artifact.load(model_dir).version
     assert context["parameters"]["screens"] == body["screens"]
@@ -131,6 +139,41 @@ def test_a_parquet_allocation_carries_its_context(client: TestClient, model_dir:
     code, _, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path),
                        "--out", tmp_path / "alloc.xlsx")
     assert code == 2 and "a .csv or .parquet file" in err
+
+
+def test_a_csv_allocation_carries_city_title_and_horizon(
+        client: TestClient, model_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV lacked each row's city (the JSON row carries it), the film's title and what
+    expected_new counts within: its columns were cinema_id,film_id,screens,expected_new. The
+    first four stay as they were, then city, title and horizon_days; a hidden expected_new is
+    an empty cell. Oracles: the cinema table and the catalog of the model written here, and a
+    horizon of 22.041 days (this model's calibration has none in days: an empty cell)."""
+    import csv
+
+    from recommender.distribution import slate as slate_module
+
+    measured = slate_module.calibration.horizon
+    monkeypatch.setattr(slate_module.calibration, "horizon",
+                        lambda c: {**measured(c), "days": 22.041})
+    out = tmp_path / "alloc.csv"
+    code, _, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path),
+                       "--out", out)
+    assert code == 0, err
+    body = client.post("/distribution/slate", json={"films": FILMS}).json()
+    model = artifact.load(model_dir)
+    title = {str(i): str(t) for i, t in zip(model.films.ids, model.catalog.titles, strict=True)}
+    with open(out, newline="", encoding="utf-8") as fh:
+        head, *rows = list(csv.reader(fh))
+    assert head == ["cinema_id", "film_id", "screens", "expected_new", "city", "title",
+                    "horizon_days"]
+    days = body["horizon"]["days"]
+    assert days == 22.041 and all(f["title"] == title[f["film_id"]] for f in body["films"])
+    assert rows == [["'=c2" if r["cinema_id"] == "=c2" else r["cinema_id"], r["film_id"],
+                     str(r["screens"]), "" if r["expected_new"] is None
+                     else repr(r["expected_new"]), "X", title[r["film_id"]], repr(float(days))]
+                    for r in body["allocation"]]
+    assert any(r[3] == "" for r in rows)  # hidden by the minimum cell: an empty cell
 
 
 def test_json_with_out_says_what_it_wrote(model_dir: Path, tmp_path: Path,

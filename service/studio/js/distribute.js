@@ -207,13 +207,16 @@ function slateResult(body, titles, warning) {
     ], body.films),
     pivot(body, titles),
     h("button", { type: "button", class: "ghost", id: "dslate-download", onclick: () => {
-      // the columns and bytes of `recommender distribution --slate --out`: expected_new is a
-      // float there, written as Python writes one ("2.0": JSON's 2.0 reads back as 2 here)
+      // the columns and bytes of `recommender distribution --slate --out`: expected_new and
+      // horizon_days are floats there, written as Python writes one ("2.0": JSON's 2.0 reads
+      // back as 2 here); each row's city, and its film's title, as the answer gives them
+      const named = new Map(body.films.map((f) => [f.film_id, f.title]));
+      const days = body.horizon && typeof body.horizon.days === "number" ? pyFloat(body.horizon.days) : "";
       const lines = body.allocation.map((r) => [r.cinema_id, r.film_id, r.screens,
-        r.expected_new === null ? "" : pyFloat(r.expected_new)].map(
-        (v, i) => (i === 3 ? v : csvCell(v))).join(","));
+        r.expected_new === null ? "" : pyFloat(r.expected_new), r.city, named.get(r.film_id), days].map(
+        (v, i) => (i === 3 || i === 6 ? v : csvCell(v))).join(","));
       // named for what it holds: the films (a few), cinemas, screens and the model that answered
-      saveBlob(new Blob([["cinema_id,film_id,screens,expected_new", ...lines].join("\n") + "\n"],
+      saveBlob(new Blob([["cinema_id,film_id,screens,expected_new,city,title,horizon_days", ...lines].join("\n") + "\n"],
         { type: "text/csv" }), fileName(["allocation", ...fewOf(body.films.map((f) => f.film_id)),
         `${body.cinemas}cinemas`, `${body.screens}screens`, body.model_version || answeredBy(body)]));
     } }, `Download the allocation (${int(body.allocation.length)} rows, CSV)`),
