@@ -20,10 +20,16 @@ SLATE_UNITS: dict[str, str] = {
                  "factor at every cinema until its targets meet the bound; films "
                  "whose min_screens no factors meet, alone or together, take all the "
                  "screens where they have demand, each its min_screens where they "
-                 "add up to those screens, else in proportion to them)",
+                 "add up to those screens, else in proportion to them); the least over "
+                 "allocations filling each cinema's screens with each film within its "
+                 "bounds, where a film its max_screens holds back is fixed at exactly "
+                 "that max_screens, so this is the least deviation given those totals, "
+                 "which can be more than the least within the bounds alone (its thin "
+                 "targets would round down and leave the cap unused)",
     "optimality": "the solver's word on the allocation: status (optimal: proven least "
                   "objective), solver, and the programme's size",
-    "optimality.gap": "screens: the objective less the least any allocation could reach "
+    "optimality.gap": "screens: the objective less the least any allocation of the "
+                      "programme (a film its max_screens holds back at that max) could reach "
                       "(0: optimal, the programme's linear optimum is whole; null: not "
                       "proven)",
     "optimality.variables": "variables of the programme (three per cinema and film)",

@@ -338,8 +338,9 @@ class SlateScreensRow(BaseModel):
 class SlateOptimality(BaseModel):
     status: str = Field(description="optimal: the least objective, proven")
     gap: float | None = Field(description="screens: the objective less the least any "
-                                          "allocation could reach (0: optimal; null: not "
-                                          "proven)")
+                                          "allocation of the programme (a film its "
+                                          "max_screens holds back at that max) could reach "
+                                          "(0: optimal; null: not proven)")
     solver: str
     variables: int = Field(description="variables of the programme (three per cinema and "
                                        "film)")
