@@ -127,14 +127,15 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
                         f"{','.join(SLATE_COLUMNS)}; only film_id is required)", line=1)
     duplicate_columns(p, head)
     films: list[SlateFilm] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # each film's line: a repeated one names both
     for line, row in data_rows(records, len(head), p):
         cell = dict(zip(head, row, strict=True))
         film = cell["film_id"]
         if not film or film in seen:
             raise DataError(str(p), f"{'an empty' if not film else 'a repeated'} film_id "
-                            f"{film!r}", line=line)
-        seen.add(film)
+                            f"{film!r}" + (f" (first on line {seen[film]})" if film else ""),
+                            line=line)
+        seen[film] = line
         bounds: list[int | None] = []
         for name in ("min_screens", "max_screens"):
             raw = cell.get(name, "").strip()

@@ -176,13 +176,15 @@ def read_cinemas(path: str | os.PathLike[str], header: str = "") -> Cinemas:
     ids: list[str] = []
     values: dict[str, list[str]] = {CITY: [], REGION: []}
     numbers: dict[str, list[int]] = {SCREENS: [], SEATS: []}
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # each id's line: a repeated one names both (as users' do)
     for line, row in data_rows(records, len(head), p):
         cid = row[col[CINEMA_ID]]
-        if not cid.strip() or cid in seen:  # a blank id: no user can name it (no place)
-            what = f"a blank ({cid!r})" if not cid.strip() else f"a repeated ({cid!r})"
-            raise DataError(str(p), f"{what} {CINEMA_ID}", line=line)
-        seen.add(cid)
+        if not cid.strip():  # a blank id: no user can name it (no place)
+            raise DataError(str(p), f"a blank ({cid!r}) {CINEMA_ID}", line=line)
+        if cid in seen:
+            raise DataError(str(p), f"a repeated {CINEMA_ID} {cid!r} (first on line "
+                            f"{seen[cid]}); expected one row per cinema", line=line)
+        seen[cid] = line
         ids.append(cid)
         for name in (CITY, REGION):
             text = row[col[name]] if name in col else ""

@@ -108,3 +108,26 @@ def test_a_city_name_in_two_regions_is_read_and_capped_as_two_places(
     code, _, err = run(capsys, "distribution", folder, "--slate", slate,
                        "--screens-per-cinema", two)
     assert code == 0, err
+
+
+def test_a_repeated_cinema_id_names_both_lines(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A repeated cinema id named one line ("line 12: a repeated ('CHI-1') cinema_id"), where
+    the users and films tables, and HTTP's cinemas[i] and cinemas[j], name both: the line it
+    repeats and the first. Lines are the file's own: a quoted line break in a city counts.
+    A slate file's repeated film names its first line too."""
+    table = tmp_path / "cinemas.csv"
+    table.write_text(HEAD + 'c1,"Lyon\nNord",East,2,100\nCHI-1,Chicago,Mid,3,100\n'
+                     "c3,Nice,South,2,100\nCHI-1,Chicago,Mid,6,100\n", encoding="utf-8")
+    # CHI-1 on line 4 (c1's quoted city spans lines 2-3), again on line 6
+    with pytest.raises(DataError, match=re.escape(
+            "line 6: a repeated cinema_id 'CHI-1' (first on line 4); expected one row per "
+            "cinema")):
+        read_cinemas(table)
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id\n00003\n00002\n00003\n", encoding="utf-8")
+    from recommender.distribution.slate_file import read_slate
+
+    with pytest.raises(DataError, match=re.escape(
+            "line 4: a repeated film_id '00003' (first on line 2)")):
+        read_slate(slate)
