@@ -322,8 +322,10 @@ def _slate(args: argparse.Namespace) -> int:
         if f["note"]:  # nothing fitted: its demand follows user counts
             print(f"warning: film {shown_cell(f['film_id'])}: {f['note']}", file=sys.stderr)
     lost = body["cinemas_without_users"]
-    if lost:
-        shown = shown_cell(", ".join(lost[:10])) + (
+    if lost:  # quoted, as ' MSP-01' with its space, and the id users spell it where near
+        near = body["near_misses"]
+        shown = ", ".join(shown_cell(repr(c)) + (f" (users name {shown_cell(repr(near[c][0]))})"
+                                                 if c in near else "") for c in lost[:10]) + (
             f" and {len(lost) - 10:,} more" if len(lost) > 10 else "")
         one = len(lost) == 1
         print(f"note: {plural(len(lost), 'cinema', sep=',')} of {cinemas.source} "

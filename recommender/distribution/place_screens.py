@@ -19,6 +19,7 @@ from recommender.distribution.homonyms import (
     untold_rows,
     untold_towns,
 )
+from recommender.distribution.near_ids import NEAR_WORDS, near_misses, near_said
 from recommender.distribution.places import PlaceGroups
 from recommender.distribution.screens import largest_remainder
 from recommender.errors import InvalidParameterError
@@ -28,6 +29,9 @@ from recommender.io.text import plural
 CAPPED = (CINEMA, CITY, REGION)
 """The place attributes a cinema table caps screens by (its id, city and region columns)."""
 
+
+EXACTLY = f"compared exactly ({NEAR_WORDS} included)"
+"""How the table's ids and names meet the users': one wording for every message."""
 
 NO_CINEMAS = ("no cinema table (cinemas.csv) was found for this model, so the allocation is "
               "not capped by each cinema's screens: give one with --cinemas (the service: "
@@ -125,6 +129,8 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             + " cannot be used (e.g. "  # which rows: a misspelt id or name shows here
             + ", ".join(repr(str(x)) for x in list(dict.fromkeys(column[lost].tolist()))[:3])
             + ")")
+        near = near_misses(column[lost].tolist(), groups.labels[keep].tolist())
+        idle += "; " + near_said(near, "users'") if near else ""  # shown places only
         idle += untold_idle(cinemas, untold)
         capped_by = (f"{table}: {plural(len(cinemas), 'cinema')}, "
                      f"{plural(int(cinemas.screens.sum()), 'screen')}{idle}")
@@ -164,13 +170,22 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     said = [told] if told else []
     if missing.any():
         named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]
-        shown = f" (e.g. {', '.join(repr(x) for x in named)})" if named else ""
-        what = "cinema ids" if groups.by == CINEMA else f"{groups.by} names"
+        # a near miss in the table beside each (a stray space, leading zeros, case)
+        near = near_misses(named, np.asarray(table_places(
+            cinemas, groups.by, groups.homonyms, groups.city_regions), str)[~untold].tolist())
+        shown = (" (e.g. " + ", ".join(repr(x) + (f" ({table} has {near[x][0]!r})" if x in near
+                                                  else "") for x in named) + ")"
+                 if named else "")
         n = int(missing.sum())
+        pooled = n - int(missing[keep].sum())  # never named: a place under the minimum cell
+        hidden = "" if not pooled else (
+            f" ({'pooled' if pooled == n else f'{pooled:,} of them pooled'} in 'other', so not "
+            "named)")
+        what = "cinema ids" if groups.by == CINEMA else f"{groups.by} names"
         said.append(f"{plural(n, groups.by, 'cities' if groups.by == CITY else None)} users "
                     f"name not in {table}{shown} get{'s' if n == 1 else ''} no screens, "
-                    f"whatever {'its' if n == 1 else 'their'} demand; {what} are compared "
-                    "exactly, case and spaces included")
+                    f"whatever {'its' if n == 1 else 'their'} demand{hidden}; {what} are "
+                    f"{EXACTLY}")
     if unplaced.any():
         names = [str(x) for x in groups.labels[keep][unplaced[keep]][:3]]
         shown = f" ({', '.join(repr(x) for x in names)})" if names else ""

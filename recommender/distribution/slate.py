@@ -53,6 +53,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linprog
 
 from recommender.distribution.demand import film_probabilities, tie_note
+from recommender.distribution.near_ids import near_misses
 from recommender.distribution.places import (
     PlaceGroups,
     place_attributes,
@@ -309,6 +310,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     x[:, by_id] = solve(share[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id],
                          t[:, by_id], optimality)
     city = cinemas.cities_of(np.asarray(cinemas.ids, str).tolist())
+    unnamed = [str(c) for c in np.asarray(cinemas.ids)[users == 0]]
     rows = [{"cinema_id": str(cinemas.ids[c]), "city": city[c], "film_id": ids[j],
              "screens": int(x[c, j]),
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
@@ -322,7 +324,10 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                    "note": notes[j]}
                   for j, f in enumerate(films)],
         "cinemas": len(cinemas),
-        "cinemas_without_users": [str(c) for c in np.asarray(cinemas.ids)[users == 0]],
+        "cinemas_without_users": unnamed,
+        # each one's id as users spell it, where a shown cinema's is it but for case, spaces or
+        # zeros (a pooled cinema is never offered: README, Privacy of attribute values)
+        "near_misses": near_misses(unnamed, groups.labels[~merged].tolist()),
         "screens": int(cinemas.screens.sum()),
         "min_cell": m,
         "horizon": calibration.horizon(model.calibration),

@@ -66,6 +66,10 @@ SLATE_UNITS: dict[str, str] = {
                              "bound holds back (totals over such cinemas within "
                              "one screen; a film held to a bound gets its own "
                              "share)",
+    "near_misses": "for each of cinemas_without_users whose id is a cinema users name but "
+                   "for case, surrounding spaces, Unicode form or leading zeros, those users' "
+                   "ids (only cinemas a film's breakdown by cinema shows: a pooled one is "
+                   "never offered)",
     "min_cell": "users: a cinema with fewer has its expected_new hidden (null), and so "
                 "have the cinemas a film's breakdown by cinema pools with it into "
                 "\"other\"",

@@ -365,6 +365,11 @@ class SlateScreens(BaseModel):
     cinemas: int = Field(description="cinemas in the screens table used (the body's cinemas, "
                                      "or the server's cinema table)")
     cinemas_without_users: list[str]
+    near_misses: dict[str, list[str]] = Field(description="for a cinema of "
+                                              "cinemas_without_users, the ids users name "
+                                              "that are its id but for case, surrounding "
+                                              "spaces, Unicode form or leading zeros (shown "
+                                              "cinemas only)")
     screens: int = Field(description="all the cinemas' screens")
     min_cell: int = Field(description="users: a cinema with fewer has its expected_new hidden "
                                       "(null)")

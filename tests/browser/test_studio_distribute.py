@@ -169,7 +169,13 @@ def test_pasted_cinemas_and_a_new_films_demand(watched: Any, served_demo: Any,
     page.fill("#dslate-cinemas-text", "cinema_id;screens\nc001;3\nnowhere;2\n")
     page.get_by_role("button", name="Share out the screens").click()
     page.wait_for_selector("#dslate-lost")
-    assert "nowhere" in page.inner_text("#dslate-lost")
+    assert "'nowhere'" in page.inner_text("#dslate-lost")
+    # an id users spell otherwise (case, leading zeros) is quoted beside theirs, as near_misses
+    page.fill("#dslate-cinemas-text", "cinema_id;screens\nC01;3\nnowhere;2\n")
+    with page.expect_response("**/distribution/slate"):
+        page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_function("document.querySelector('#dslate-lost')?.textContent.includes('C01')")
+    assert "'C01' (users name 'c001'), 'nowhere'" in page.inner_text("#dslate-lost")
     want = api(served_demo, "/distribution/slate", {
         "films": [{"film_id": first["film_id"]}],
         "cinemas": [{"cinema_id": "c001", "screens": 3}, {"cinema_id": "nowhere", "screens": 2}]})

@@ -49,5 +49,5 @@ def test_the_slate_names_a_cinema_no_user_names_escaped(
                              "--screens-per-cinema", screens)
     assert code == 0, err
     said = next(x for x in out.splitlines() if "named by no user" in x)
-    assert said.endswith(f"check the id): {shown_cell(CINEMA)}"), said
+    assert said.endswith(f"check the id): {shown_cell(repr(CINEMA))}"), said  # quoted
     assert "\u2028" not in out

@@ -255,8 +255,8 @@ def test_screens_capped_by_cinemas(model: Model) -> None:
     got = rows(body)
     assert got["c00"]["screens"] == got["c01"]["screens"] == 0 < got["c00"]["expected_new"]
     assert body["screens"]["warning"].startswith(
-        "2 cinemas users name not in cinemas.csv (e.g. 'c00', 'c01') get no screens, whatever "
-        "their demand")
+        "2 cinemas users name not in cinemas.csv (e.g. 'c00', 'c01' (cinemas.csv has 'C01')) "
+        "get no screens, whatever their demand")  # the near miss beside it
 
 
 @pytest.mark.parametrize(("by", "screens", "message"), [

@@ -90,7 +90,7 @@ def test_the_cli_names_the_table_it_used(model_dir: Path, tmp_path: Path,
     assert ("expected_new: users expected to watch the film within a random held-out share of "
             "the training interactions, the calibration horizon (the log had no timestamps") in out
     assert "note: 1 cinema of " in out and "cinemas.csv is named by no user (its screens" in out
-    assert "check the id): c9" in out
+    assert "check the id): 'c9'" in out  # quoted
 
 
 def test_the_cli_says_how_many_cinemas_its_expected_new_leaves_out(

@@ -183,6 +183,7 @@ function hiddenNote(body) {
 
 function slateResult(body, titles, warning) {
   const lost = body.cinemas_without_users || [];
+  const near = body.near_misses || {};
   const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
     h("p", { class: "note", id: "dslate-total" },
@@ -195,7 +196,10 @@ function slateResult(body, titles, warning) {
     warning,
     lost.length ? h("p", { class: "warning", id: "dslate-lost" },
       `${int(lost.length)} ${lost.length === 1 ? "cinema is" : "cinemas are"} named by no user (their screens are shared equally; check the ids): `,
-      lost.slice(0, 10).join(", ") + (lost.length > 10 ? ` and ${int(lost.length - 10)} more` : "")) : "",
+      // quoted (' c001' with its space), with the id users spell where a shown cinema's is
+      // it but for case, spaces or leading zeros (near_misses), as the CLI's note
+      lost.slice(0, 10).map((c) => `'${c}'` + (near[c] ? ` (users name '${near[c][0]}')` : "")).join(", ")
+        + (lost.length > 10 ? ` and ${int(lost.length - 10)} more` : "")) : "",
     table("Per film", [
       { key: "film_id", label: "Film", format: (v) => h("a", { href: `#/film/${encodeURIComponent(v)}` }, titles.get(v) || v) },
       { key: "min_screens", label: "Fewest screens", num: true, format: int },
