@@ -190,6 +190,7 @@ def _no_forecast(model: Any, horizon: dict[str, Any], then: str = "") -> None:
 
 def _print_demand(body: dict[str, Any], model: Any) -> None:
     from recommender.cli.printing import film_named
+    from recommender.distribution.screens import TIE_RULE
     from recommender.io.text import days_text, plural, shown_cell
     from recommender.model import calibration
 
@@ -243,7 +244,7 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
               f"{body['by']} and {'is' if one else 'are'} in no place above{demand} (users)")
     if screens is not None:
         print(f"{plural(screens['total'], 'screen', sep=',')} shared out by expected_total "
-              "(largest remainder"
+              f"(largest remainder: {TIE_RULE}"
               + (f"; capped by {screens['capped_by']})" if screens["capped_by"] else ")"))
         if screens["note"]:  # the pool's screens are one block
             print(f"note: {screens['note']}")

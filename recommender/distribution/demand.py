@@ -28,7 +28,7 @@ from recommender.distribution.place_screens import (
     _screens,
 )
 from recommender.distribution.places import PlaceGroups, check_placed, place_groups, place_merges
-from recommender.distribution.screens import whole_number
+from recommender.distribution.screens import TIE_RULE, whole_number
 from recommender.errors import InvalidParameterError, UnknownFilmError, comparable_films
 from recommender.io.places import CINEMA, Cinemas
 from recommender.io.text import plural
@@ -72,10 +72,10 @@ UNITS = {
     "index_vs_users": "100 * share / user_share (100 = as many as its users suggest)",
     "index_vs_viewing": "100 * share / viewing_share (100 = as its past viewing suggests)",
     "screens": "screens (or showtimes) allocated in proportion to expected_total, "
-               "largest remainder, capped by the screens of each cinema, city or region "
-               "(by=cinema, city or region) when a cinemas.csv is loaded, 'other' then by the "
-               "demand of its pooled places that have a cinema (screens.note) (screens.total: "
-               "the screens asked for, which the rows sum to)",
+               f"largest remainder ({TIE_RULE}), capped by the screens of each cinema, city "
+               "or region (by=cinema, city or region) when a cinemas.csv is loaded, 'other' "
+               "then by the demand of its pooled places that have a cinema (screens.note) "
+               "(screens.total: the screens asked for, which the rows sum to)",
     "capacity": "screens of the place's cinemas in the cinema table (per row: the cinema's, "
                 "or those of the cinemas the table puts in the city or region; the pooled "
                 "places' sum for 'other'; in screens: all the rows'), which cap its "

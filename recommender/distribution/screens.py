@@ -25,6 +25,11 @@ from recommender.errors import InvalidParameterError
 from recommender.io.places import whole_count
 from recommender.io.text import plural
 
+TIE_RULE = ("equal remainders go to the larger expected_total first, then to the place "
+            "first by name, 'other' last")
+"""``largest_remainder``'s tie rule in a breakdown's words (its weights are the rows'
+expected_total, in the order of their names, the pool last)."""
+
 
 def whole_rule(low: int, high: int) -> str:
     """The words of ``whole_number``'s rule: "must be a whole number from 1 to 10"."""

@@ -342,7 +342,8 @@ def test_one_of_a_kind_is_said_in_the_singular(model_dir: Path, tmp_path: Path,
     code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
                          "--screens", "1", "--cinemas", table)
     assert code == 0, err
-    assert "\n1 screen shared out by expected_total (largest remainder; capped by" in out
+    assert "\n1 screen shared out by expected_total (largest remainder: equal remainders " in out
+    assert "'other' last; capped by" in out
     slate.write_text("film_id,min_screens\n00003,2\n")
     code, _, err = run(capsys, "distribution", model_dir, "--slate", slate,
                        "--screens-per-cinema", screens)
