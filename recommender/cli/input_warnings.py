@@ -26,7 +26,20 @@ def warn_of_inputs(args: argparse.Namespace, model: Model) -> None:
     warn_title_breaks(model, [args.films, films_file, Path(args.data) / "movies.csv"])
     checks.genre_separators(model)
     checks.attribute_spellings(model)
-    checks.identifying(model)  # an email column: a value of its own per user
+    # an email column: a value of its own per user; from MovieLens' own u.user, said how to
+    # leave it ("leave it out of the users file" named a file no option takes away)
+    checks.identifying(model, readers.public_users_file(args.data), _columns(args.users))
     warn_near_place_columns(model)  # cinmea for cinema: an attribute of its own, unsaid
     warn_shadowed_attributes(model)  # a users file's 'segment': an export's is the engine's
     odd_log_ids(model)
+
+
+def _columns(users: str | None) -> set[str]:
+    """The columns a ``--users`` file names, as the reader names them (lower case, blanks
+    as ``_``); none without one."""
+    if not users:
+        return set()
+    from recommender.io.project import header_names, is_parquet
+
+    p = Path(users)
+    return {n.strip().lower().replace(" ", "_") for n in header_names(p, is_parquet(p))}

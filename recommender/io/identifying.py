@@ -10,6 +10,7 @@ whose value is their own, so that it is left out of the users file.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -36,16 +37,30 @@ class Identifying:
     def share(self) -> float:
         return self.unique / self.users
 
-    def warning(self, derived: list[str]) -> str:
-        """The ``train`` warning; ``derived``: the attributes worked out from this column."""
-        kept = (f" (the model derives {', '.join(map(repr, derived))} from it: give "
+    def warning(self, derived: list[str], own: Path | None = None) -> str:
+        """The ``train`` warning; ``derived``: the attributes worked out from this column;
+        ``own``: the public dataset's own users file it comes from (MovieLens' ``u.user``),
+        which no ``--users`` can take it out of: what to do then is said instead."""
+        them = ", ".join(map(repr, derived))
+        kept = (f" (the model derives {them} from it: give "
                 f"{'that' if len(derived) == 1 else 'those'} as a column instead)"
                 if derived else "")
-        return (f"warning: users-file column {self.name!r} holds a value of its own for "
+        head = (f"warning: users-file column {self.name!r} holds a value of its own for "
                 f"{self.share:.0%} of the users with one ({self.unique:,} of {self.users:,}): "
                 "it reads as an identifier or personal data (an email, a phone number), "
                 "which no portrait, segment or place is made of and which a list's with= "
-                f"columns would carry; leave it out of the users file{kept}")
+                "columns would carry; ")
+        if own is None:
+            return head + f"leave it out of the users file{kept}"
+        return head + (
+            f"it is a column of {own}, the dataset's own users file, which train reads "
+            f"beside its log (a --users file adds columns, it takes none away): to leave it "
+            f"out, train on a folder of your own, its log as interactions.csv beside a "
+            f"users.csv without {self.name!r}"
+            + (f" ({them}, which the model derives from it, as a column instead)"
+               if derived else "")
+            + "; or keep it, as a column the public dataset publishes (a list's with= "
+            "columns give it to key holders only)")
 
 
 def identifying_columns(table: UserTable, least: int) -> list[Identifying]:

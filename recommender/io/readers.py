@@ -88,6 +88,7 @@ __all__ = [
     "ZIP_REGIONS",
     "canonical_column",
     "folder_metadata",
+    "public_users_file",
     "load",
     "read_films",
     "read_id_list",
@@ -233,6 +234,19 @@ def folder_metadata(path: PathLike) -> tuple[Path | None, Path | None]:
         return None, None
     films, users = side_tables(found[1])
     return users, films
+
+
+def public_users_file(path: PathLike) -> Path | None:
+    """The users file a public dataset folder at ``path`` is read with (MovieLens 100K's
+    ``u.user``, 1M's ``users.dat``): the dataset's own, whose columns ``--users`` adds to but
+    cannot take away; None for a project folder, a file, or a folder without one."""
+    p = Path(path)
+    found = _find_layout(p) if p.is_dir() else None
+    name = None if found is None else {"MovieLens 100K": "u.user",
+                                       "MovieLens 1M/10M or MovieTweetings": "users.dat"
+                                       }.get(found[0])
+    own = None if found is None or name is None else found[1] / name
+    return own if own is not None and own.is_file() else None
 
 
 def unread_log_columns(path: PathLike) -> list[str]:

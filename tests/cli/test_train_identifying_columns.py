@@ -84,3 +84,44 @@ def test_a_random_small_range_column_of_few_users_is_not_warned_of() -> None:
         found = identifying_columns(UserTable(ids, {"age": ages, "email": emails}), 10)
         # an email is judged, and warned of, from 100 users on (README); an age never
         assert [c.name for c in found] == (["email"] if n >= 100 else []), n
+
+
+def test_a_public_datasets_own_users_file_is_said_with_what_to_do(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``train --data <a MovieLens 100K folder>`` warned "leave it out of the users file" of
+    u.user's zip with no --users given: the file is the dataset's own, and a --users file adds
+    columns without taking any away. The warning names u.user and what can be done; a zip
+    given in --users is that file's to leave out, as before. Oracle: the folder written here,
+    every user's ZIP code its own."""
+    data = tmp_path / "ml-100k"
+    data.mkdir()
+    n = 150
+    rng = np.random.default_rng(3)
+    rows = {(u, int(f)) for u in range(1, n + 1) for f in rng.choice(60, 12, replace=False) + 1}
+    (data / "u.data").write_text("".join(f"{u}\t{f}\t4\t{880000000 + u * 100 + f}\n"
+                                         for u, f in sorted(rows)))
+    (data / "u.user").write_text("".join(f"{u}|30|F|writer|{10000 + 37 * u:05d}\n"
+                                         for u in range(1, n + 1)))
+    argv = ["train", "--data", data, "--no-tune", "--factors", 4, "--iterations", 2]
+    code, _, err = run_cli(capsys, *argv, "--out", tmp_path / "m")
+    assert code == 0, err
+    said = next(line for line in err.splitlines() if "users-file column 'zip'" in line)
+    assert "holds a value of its own for 100% of the users with one (150 of 150)" in said
+    assert "leave it out of the users file" not in said
+    assert (f"it is a column of {data / 'u.user'}, the dataset's own users file, which train "
+            "reads beside its log (a --users file adds columns, it takes none away): to leave "
+            "it out, train on a folder of your own, its log as interactions.csv beside a "
+            "users.csv without 'zip' ('region', 'zip_zone', which the model derives from it, "
+            "as a column instead); or keep it") in said, said
+    # a --users without zip leaves u.user's: the same words; with zip, that file's to leave
+    for header, zip_given in (("user_id,segment_name", False), ("user_id,zip", True)):
+        extra = tmp_path / f"extra{int(zip_given)}.csv"
+        extra.write_text(header + "\n" + "".join(
+            f"{u},{10000 + 37 * u:05d}\n" if zip_given else f"{u},s{u % 3}\n"
+            for u in range(1, n + 1)))
+        code, _, err = run_cli(capsys, *argv, "--users", extra, "--out",
+                               tmp_path / f"m{int(zip_given)}")
+        assert code == 0, err
+        said = next(line for line in err.splitlines() if "users-file column 'zip'" in line)
+        assert ("leave it out of the users file" in said) is zip_given, said
+        assert ("the dataset's own users file" in said) is not zip_given, said
