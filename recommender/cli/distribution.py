@@ -223,10 +223,10 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
     if screens is not None:
         head += ["screens"] + (["capacity"] if screens["capacity"] is not None else [])
 
-    def shown(v: Any) -> Any:
-        return "-" if v is None else v
+    def shown(v: Any, h: str = "") -> Any:  # screens counts with thousands separators
+        return "-" if v is None else f"{v:,}" if h in ("screens", "capacity") else v
 
-    print_table(head, [[f"{r[h]:.4f}" if h == "share" else shown(r[h]) for h in head]
+    print_table(head, [[f"{r[h]:.4f}" if h == "share" else shown(r[h], h) for h in head]
                         for r in body["places"]])
     units = body["units"]  # the JSON's, word for word
     print("; ".join(f"{h}: {units[h]}" for h in ("share", "index_vs_users", "index_vs_viewing"))
@@ -306,8 +306,8 @@ def _slate(args: argparse.Namespace) -> int:
           f"scaled to it: {body['objective']:.3f} screens)")
     titles = model.catalog.titles[model.films.to_index([f["film_id"] for f in body["films"]])]
     print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
-        [f["film_id"], str(t), f["min_screens"],
-         "-" if f["max_screens"] is None else f["max_screens"], f["screens"],
+        [f["film_id"], str(t), f"{f['min_screens']:,}",
+         "-" if f["max_screens"] is None else f"{f['max_screens']:,}", f"{f['screens']:,}",
          # the body's 3 decimals, as the allocation's rows and the places' table
          f"{f['expected_new']:.3f}"] for f, t in zip(body["films"], titles, strict=True)],
         films=True)

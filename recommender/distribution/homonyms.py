@@ -86,8 +86,8 @@ def untold_idle(cinemas: Cinemas, untold: NDArray[np.bool_]) -> str:
     if not untold.any():
         return ""
     cities = ", ".join(repr(c) for c in np.unique(cinemas.city[untold])[:3].tolist())
-    return (f"; {plural(int(cinemas.screens[untold].sum()), 'screen')} of "
-            f"{plural(int(untold.sum()), 'cinema')} in {cities} cannot be used (no region "
+    return (f"; {plural(int(cinemas.screens[untold].sum()), 'screen', sep=',')} of "
+            f"{plural(int(untold.sum()), 'cinema', sep=',')} in {cities} cannot be used (no region "
             "tells which town's they are)")
 
 
@@ -108,7 +108,9 @@ def untold_towns(labels: NDArray[np.str_], missing: NDArray[np.bool_],
     shown = ", ".join(repr(c) for c in cities[:3].tolist())
     named = ", ".join(repr(p) for p in labels[keep][mine[keep]][:3].tolist())
     n = int(mine.sum())
-    return mine, (f"{table} gives no region for its {plural(int(untold.sum()), 'cinema')} in "
+    cinemas_there = plural(int(untold.sum()), "cinema", sep=",")
+    return mine, (f"{table} gives no region for its {cinemas_there} in "
                   f"{shown}, a city users name in several regions: which town's they are is "
-                  f"not known, so {plural(n, 'city', 'cities')}{f' ({named})' if named else ''}"
+                  f"not known, so {plural(n, 'city', 'cities', sep=',')}"
+                  f"{f' ({named})' if named else ''}"
                   f" get{'s' if n == 1 else ''} no screens")

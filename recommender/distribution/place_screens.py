@@ -46,7 +46,7 @@ def _pool_note(screens: int, places: int, by: str, table: str | None = None,
     out by ``weighed`` (``_pool_weight``)."""
     if not screens:
         return None
-    what = plural(places, by, "cities" if by == "city" else None)
+    what = plural(places, by, "cities" if by == "city" else None, sep=",")
     many = "cities" if by == "city" else f"{by}s"
     whose = f"for the {what} it pools together, one block" if table is None else (
         f"one block for the {with_cinema:,} of its {what} that "
@@ -123,8 +123,8 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         named = np.isin(column, groups.labels) & ~untold
         lost = ~named & ~untold
         idle = "" if not lost.any() else (
-            f"; {plural(int(cinemas.screens[lost].sum()), 'screen')} of "
-            f"{plural(int(lost.sum()), 'cinema')} "
+            f"; {plural(int(cinemas.screens[lost].sum()), 'screen', sep=',')} of "
+            f"{plural(int(lost.sum()), 'cinema', sep=',')} "
             + ("no user names" if groups.by == CINEMA else f"in a {groups.by} no user names")
             + " cannot be used (e.g. "  # which rows: a misspelt id or name shows here
             + ", ".join(repr(str(x)) for x in list(dict.fromkeys(column[lost].tolist()))[:3])
@@ -132,19 +132,18 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         near = near_misses(column[lost].tolist(), groups.labels[keep].tolist())
         idle += "; " + near_said(near, "users'") if near else ""  # shown places only
         idle += untold_idle(cinemas, untold)
-        capped_by = (f"{table}: {plural(len(cinemas), 'cinema')}, "
-                     f"{plural(int(cinemas.screens.sum()), 'screen')}{idle}")
+        capped_by = (f"{table}: {plural(len(cinemas), 'cinema', sep=',')}, "
+                     f"{plural(int(cinemas.screens.sum()), 'screen', sep=',')}{idle}")
         warning = _unlisted(groups, keep, cinemas, table)
         if int(capacity.sum()) < screens:  # capped_by says where the other screens are
             # (it names them since 14341bb: an ', e.g. X' after it named one of them twice)
-            raise InvalidParameterError(
-                f"screens={screens} is more than the {plural(int(capacity.sum()), 'screen')} "
-                f"of the cinemas in the {groups.by} values users name ({capped_by}; "
-                f"{groups.by} names are compared exactly, spaces included)"
-                if groups.by != CINEMA else
-                f"screens={screens} is more than the {plural(int(capacity.sum()), 'screen')} "
-                f"of the cinemas users name ({capped_by}; cinema ids are compared exactly, "
-                "spaces included)")
+            held = plural(int(capacity.sum()), "screen", sep=",")
+            where = ("the cinemas users name" if groups.by == CINEMA else
+                     f"the cinemas in the {'cities' if groups.by == CITY else groups.by + 's'} "
+                     "users name")
+            what = "cinema ids" if groups.by == CINEMA else f"{groups.by} names"
+            raise InvalidParameterError(f"screens={screens} is more than the {held} of {where} "
+                                        f"({capped_by}; {what} are {EXACTLY})")
     alloc = largest_remainder(weight, screens, capacity)
     note = _pool_note(int(alloc[-1]) if merge.any() else 0, int(merge.sum()), groups.by,
                       *table_note)
@@ -182,7 +181,8 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
             f" ({'pooled' if pooled == n else f'{pooled:,} of them pooled'} in 'other', so not "
             "named)")
         what = "cinema ids" if groups.by == CINEMA else f"{groups.by} names"
-        said.append(f"{plural(n, groups.by, 'cities' if groups.by == CITY else None)} users "
+        counted = plural(n, groups.by, "cities" if groups.by == CITY else None, sep=",")
+        said.append(f"{counted} users "
                     f"name not in {table}{shown} get{'s' if n == 1 else ''} no screens, "
                     f"whatever {'its' if n == 1 else 'their'} demand{hidden}; {what} are "
                     f"{EXACTLY}")
@@ -193,7 +193,8 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
         # get no screens either where none does: the told warning above says so)
         helps = (unplaced & np.isin(groups.labels,
                                     np.asarray(cinemas.city, str)[~untold])).any()
-        said.append(f"the users of {plural(int(unplaced.sum()), 'city', 'cities')} of several "
+        homonym_towns = plural(int(unplaced.sum()), "city", "cities", sep=",")
+        said.append(f"the users of {homonym_towns} of several "
                     f"regions who give no region{shown} get no screens: which town's cinemas "
                     "are theirs is not known " + ("(give their region)" if helps else
                                                   f"(nor does {table} say)"))

@@ -82,7 +82,7 @@ def largest_remainder(weights: NDArray[np.floating], total: int,
            else np.asarray(caps, np.int64).astype(np.float64))
     if cap.sum() < total:
         raise InvalidParameterError(
-            f"screens={total} is more than the {plural(int(cap.sum()), 'screen')} the "
+            f"screens={total} is more than the {plural(int(cap.sum()), 'screen', sep=',')} the "
             "cinemas hold")
     alloc = np.zeros(n, np.int64)
     free = cap > 0

@@ -171,11 +171,11 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     s = np.asarray(screens, np.float64)
     if lo.sum() > s.sum():
         raise InfeasibleSlateError(f"the films' min_screens add up to {int(lo.sum())}, more "
-                                   f"than the {plural(int(s.sum()), 'screen')} available",
+                                   f"than the {plural(int(s.sum()), 'screen', sep=',')} available",
                                    "min_screens")
     if hi.sum() < s.sum():
         raise InfeasibleSlateError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
-                                   f"than the {plural(int(s.sum()), 'screen')} to fill",
+                                   f"than the {plural(int(s.sum()), 'screen', sep=',')} to fill",
                                    "max_screens")
     if weights is None or targets is None:
         weights, targets = _fit(demand, screens, lo, hi)
