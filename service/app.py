@@ -38,6 +38,7 @@ from service.routes import admin, audiences, docs, films, studio, system, users
 from service.routes import campaigns as campaign_routes
 from service.routes import distribution as distribution_routes
 from service.routes import events as event_routes
+from service.routes import wave_sends as wave_send_routes
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # before the films router, whose /films/{film_id:path} would take /films/X/distribution
     app.include_router(distribution_routes.router)
     app.include_router(campaign_routes.router)
+    app.include_router(wave_send_routes.router)  # split from campaign_routes, in its place
     app.include_router(event_routes.router)
     for module in (system, films, users, audiences, admin):
         app.include_router(module.router)

@@ -14,15 +14,15 @@ needs one of those keys or the admin key (a read or write key does not open it: 
 counts and the served model's version and size are an operator's, and a scraper's key reads
 no data).
 
-The endpoints that write to the campaign store (``WRITE_PATHS``: events, a new plan, a next
-wave, a withdrawal, a wave's send time) take a write key (``RECOMMENDER_WRITE_KEYS``, same
-format) or the admin key as soon as any read or write key is configured: a read key there is
+The endpoints that write to the campaign store (``WRITE_PATHS``: events, a new plan, a next wave, a
+withdrawal, a wave's send time and its retraction) take a write key (``RECOMMENDER_WRITE_KEYS``,
+same format) or the admin key as soon as any read or write key is configured: a read key there is
 403, so a key handed to a reporting tool cannot change what the engine serves. With no key
 configured at all the service is open, writes included (a trial on a laptop). ``/health``'s
-``access`` says which of them the keys a request carries open (:func:`key_access`); once a
-read or write key is configured, a key sent to ``/health`` that is none of the server's keys
-is a 401 as on a data endpoint (no key is answered 200, as a liveness probe needs), so a wrong
-key is told so, not shown as no key.
+``access`` says which of them the keys a request carries open (:func:`key_access`); once a read or
+write key is configured, a key sent to ``/health`` that is none of the server's keys is a 401 as on
+a data endpoint (no key is answered 200, as a liveness probe needs), so a wrong key is told so, not
+shown as no key.
 
 :class:`ReadKeys` checks them before routing, so the fast path (``service/fastpath.py``),
 the unknown-parameter check and body parsing never run for a caller without a key: a caller
@@ -68,9 +68,11 @@ HEALTH_PATH = "/health"
 HEALTH_KEY_UNKNOWN = ("the key sent is none of this server's keys: send a read, write or admin "
                       "key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>', or no key "
                       "(/health answers without one)")
-#: routes that write to the campaign store (POST only)
+#: routes that write to the campaign store, by the methods in ``WRITE_METHODS`` (a wave's send
+#: is recorded with POST and taken back with DELETE)
 WRITE_PATHS = frozenset({"/events", "/campaigns/plan", "/campaigns/{plan_id}/next",
                          "/campaigns/{plan_id}/withdraw", "/campaigns/{plan_id}/waves/{wave}/sent"})
+WRITE_METHODS = frozenset({"POST", "DELETE"})
 SCHEMA_PATH = "/openapi.json"
 #: the headers a key is read from (raw ASGI name -> as written)
 KEY_HEADERS = {b"authorization": "Authorization", b"x-api-key": API_KEY_HEADER}
@@ -231,7 +233,7 @@ def is_protected(route: BaseRoute) -> bool:
 
 
 def _kind(route: APIRoute, path: str) -> str:
-    if path in WRITE_PATHS and "POST" in (route.methods or ()):
+    if path in WRITE_PATHS and WRITE_METHODS & set(route.methods or ()):
         return WRITE
     return READ if is_protected(route) else OPEN
 
@@ -334,7 +336,7 @@ class ReadKeys:
         # writes are guarded once a read or a write key is set (metrics keys alone close
         # /metrics only: they closed the writes to all but the admin key, with a 401 asking
         # for a read key that did not exist, while the schema declared them open)
-        if kind == WRITE and scope.get("method") == "POST" and (self.keys or self.write):
+        if kind == WRITE and scope.get("method") in WRITE_METHODS and (self.keys or self.write):
             found = self._match(given, self.write, self.admin)
             if found is None:
                 read = self._match(given, self.keys)

@@ -153,8 +153,25 @@ async def http_error(request: Request, exc: Exception) -> Response:
         # FastAPI's answer to a body that is not even text: malformed JSON like any other
         return JSONResponse({"detail": _unparsed_body(exc.__cause__)}, status_code=422)
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
-        exc.headers = {**exc.headers, "Allow": with_head(exc.headers["Allow"])}
+        exc.headers = {**exc.headers, "Allow": with_head(path_methods(
+            request, exc.headers["Allow"]))}
     return await http_exception_handler(request, exc)
+
+
+def path_methods(request: Request, allow: str) -> str:
+    """A 405's ``Allow``: the methods of every API route declared with the path of the first
+    route the request's path matches (the one Starlette answered for), in routing order:
+    Starlette names that route's methods alone, and a path recorded with POST and taken back
+    with DELETE, two routes, was answered ``Allow: POST``; ``allow`` where none matches."""
+    from starlette.routing import compile_path
+
+    from service.auth import walk_routes
+    from service.raw_ids import route_path
+
+    path, routes = route_path(request.scope), list(walk_routes(request.app.routes))
+    first = next((full for full, _ in routes if compile_path(full)[0].match(path)), None)
+    methods = [m for full, r in routes if full == first for m in sorted(r.methods or ())]
+    return ", ".join(dict.fromkeys(methods)) if methods else allow
 
 
 def with_head(allow: str) -> str:

@@ -1,4 +1,7 @@
-"""The bodies of ``POST /campaigns/{plan_id}/waves/{wave}/sent``: a wave's send time."""
+"""The bodies of ``/campaigns/{plan_id}/waves/{wave}/sent``: a wave's send, recorded or taken back.
+
+``POST`` records it, ``DELETE`` takes it back.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,12 @@ class SentRequest(BaseModel):
 
 class WaveSent(BaseModel):
     plan_id: str
-    wave: int = Field(description="the wave that went out (1..plan_waves)")
+    wave: int = Field(description="the wave that went out (1..plan_waves), numbered in this "
+                                  "plan")
+    campaign_wave: int | None = Field(description=(
+        "the same wave numbered in its campaign: a next wave numbers its waves from 1, so "
+        "wave 1 of a next wave planned after 1 sent wave is the campaign's wave 2 (the chain's "
+        "sent waves before it plus wave; null: a chain longer than 50 plans)"))
     sent_at: int = Field(description="when it went out (unix seconds): its report's window of "
                                      "that wave starts there")
     sent_at_utc: str = Field(description="sent_at as ISO 8601 in UTC (2024-03-21T09:00:00Z)")
@@ -40,4 +48,21 @@ class WaveSent(BaseModel):
     already: bool = Field(description="true: recorded so before, nothing changed")
     plan_waves: int = Field(description="the waves the plan was made with")
     waves: list[dict[str, int]] = Field(description="every recorded send of the plan, "
+                                        "[{wave, sent_at (unix seconds)}] by wave")
+
+
+class RecordedSend(BaseModel):
+    wave: int = Field(description="the wave (its number in the plan)")
+    sent_at: int = Field(description="when it was recorded to have gone out (unix seconds)")
+    sent_at_utc: str = Field(description="sent_at as ISO 8601 in UTC")
+    recorded_at: str = Field(description="when that send was recorded (ISO 8601 in UTC)")
+
+
+class WaveRetracted(BaseModel):
+    plan_id: str
+    wave: int = Field(description="the wave whose recorded send was taken back")
+    retracted: RecordedSend | None = Field(description="the send taken back; null: none was "
+                                                       "recorded for the wave, nothing changed")
+    plan_waves: int = Field(description="the waves the plan was made with")
+    waves: list[dict[str, int]] = Field(description="the plan's recorded sends left, "
                                         "[{wave, sent_at (unix seconds)}] by wave")

@@ -1,18 +1,26 @@
 """When each wave of a plan went out: the send times its report's windows start from.
 
 A plan's waves go out at different times (the second a few weeks after the first, say), and a
-report that counted every wave's conversions from the plan's start took a wave-2 user who
-bought before wave 2 was sent as a response to it: its controls' earlier tickets read as a
-negative uplift. ``record_wave_sent(store, plan_id, wave, at)`` records that ``wave`` went out
-at ``at`` (unix seconds): at or after the plan was created, at most ``FUTURE_SLACK`` past this
-clock (as events are checked), never before an earlier wave's recorded send nor after a
-later one's. The same time again is accepted (``already``); another time for the same wave is
-refused naming the stored one (a report read with it would change under its readers). A wave
-a withdrawal says never went out is refused too, as is one after the sent waves a next wave
-was planned after (it re-plans them); and a withdrawal or a next wave that says fewer waves
-went out than a recorded send is refused (``withdraw.refuse_below_sends``). The store is
-written as withdrawals are: refused on a store ``campaign copy`` moved, under SQLite's write
-lock or PostgreSQL's ``controls.PLANS_LOCK``.
+report that counted every wave's conversions from the plan's start took a wave-2 user who bought
+before wave 2 was sent as a response to it: its controls' earlier tickets read as a negative
+uplift. ``record_wave_sent(store, plan_id, wave, at)`` records that ``wave`` went out at ``at``
+(unix seconds): at or after the plan was created, at most ``FUTURE_SLACK`` past this clock (as
+events are checked), never before an earlier wave's recorded send nor after a later one's, and
+never while an earlier wave of the plan has no recorded send (waves go out in order: ``--wave 3``
+typed for 2 after wave 1 was stored, and then wave 2 could never be recorded, and a next wave or a
+withdrawal after 1 sent wave was refused for good). The same time again is accepted (``already``);
+another time for the same wave is refused naming the stored one (a report read with it would change
+under its readers). A wave a withdrawal says never went out is refused too, as is one after the
+sent waves a next wave was planned after (it re-plans them); and a withdrawal or a next wave that
+says fewer waves went out than a recorded send is refused (``withdraw.refuse_below_sends``).
+``retract_wave_sent`` takes back a send recorded by mistake (``campaign sent --retract``), but the
+plan's last recorded one only (the others stay in order) and none a next wave of the plan was
+planned after (its link says that wave went out, and the uplift it was planned on read that wave's
+window from the send). The store is written as withdrawals are: refused on a store ``campaign
+copy`` moved, under SQLite's write lock or PostgreSQL's ``controls.PLANS_LOCK``.
+
+A next wave numbers its waves from 1: ``campaign_wave`` says which wave of the campaign a
+plan's wave is (its chain's sent waves before it, ``withdraw.earlier_plans``).
 
 The table is defined on the store's ``metadata`` and created by migration step 8
 (``store.MIGRATIONS``), which imports ``create_tables`` from here when it runs.
@@ -112,10 +120,15 @@ def listed_sends(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
     /campaigns/{plan_id}`` list them (``wave_sends``): ``[{wave, sent_at (unix seconds),
     sent_at_utc, recorded_at (both ISO 8601 in UTC, ``2024-03-21T09:00:00Z``)}]``, the names
     ``POST .../sent`` answers with."""
-    c = wave_sends.c
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(c.wave, c.sent_at, c.recorded_at)
-                            .where(c.plan_id == plan_id).order_by(c.wave)).all()
+        return _listed(conn, plan_id)
+
+
+def _listed(conn: Connection, plan_id: str) -> list[dict[str, Any]]:
+    """``listed_sends`` read in ``conn``'s transaction."""
+    c = wave_sends.c
+    rows = conn.execute(sa.select(c.wave, c.sent_at, c.recorded_at)
+                        .where(c.plan_id == plan_id).order_by(c.wave)).all()
     return [{"wave": int(w), "sent_at": int(t), "sent_at_utc": iso_utc(int(t), NO_DATE),
              "recorded_at": recorded_text(str(r))} for w, t, r in rows]
 
@@ -133,12 +146,36 @@ def _refuse_after_next_wave(conn: Connection, plan_id: str, wave: int) -> None:
             f"planned after {int(row[1])} sent wave(s), and re-plans the rest")
 
 
+def campaign_wave(conn: Connection, plan_id: str, wave: int) -> int | None:
+    """The campaign's number of wave ``wave`` of ``plan_id``: ``wave`` plus the waves its
+    chain's earlier plans had sent when the next plan of the chain was planned (a next wave
+    numbers its waves from 1: wave 1 of a next wave after 1 sent wave is the campaign's wave
+    2); None when the chain is longer than ``withdraw.MAX_CHAIN`` (not read to its start)."""
+    from recommender.campaigns.withdraw import earlier_plans
+
+    chain, cut = earlier_plans(conn, plan_id)
+    return None if cut else wave + sum(int(p["sent_waves"]) for p in chain)
+
+
+def _missing_before(known: dict[int, Any], plan_id: str, wave: int) -> None:
+    """``InvalidParameterError`` when a wave before ``wave`` has no recorded send: waves go
+    out in order, so the first such wave is recorded first (which, and how)."""
+    missing = next((w for w in range(1, wave) if w not in known), None)
+    if missing is not None:
+        raise InvalidParameterError(
+            f"wave {missing} of plan {plan_id} has no recorded send, so wave {wave} cannot "
+            f"be recorded: waves go out in order; record wave {missing} first (campaign sent "
+            f"{plan_id} --wave {missing} --at TIME, or POST /campaigns/{plan_id}/waves/"
+            f"{missing}/sent)")
+
+
 def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | None = None,
                      now: float | None = None) -> dict[str, Any]:
     """Record that wave ``wave`` of ``plan_id`` went out at ``at`` (unix seconds; default:
-    now), as the module docstring says: ``{"plan_id", "wave", "sent_at", "sent_at_utc",
-    "recorded_at", "already", "plan_waves", "waves"}`` (``waves``: every recorded send of the
-    plan, ``[{wave, sent_at}]`` by wave). ``UnknownPlanError`` for no such plan;
+    now), as the module docstring says: ``{"plan_id", "wave", "campaign_wave",
+    "sent_at", "sent_at_utc", "recorded_at", "already", "plan_waves", "waves"}``
+    (``campaign_wave``: ``campaign_wave``'s; ``waves``: every recorded send of the plan,
+    ``[{wave, sent_at}]`` by wave). ``UnknownPlanError`` for no such plan;
     ``InvalidParameterError`` for a wave or time outside the rules; ``WaveSentClashError``
     for another time of a wave already recorded; ``StoreMovedError`` on a moved store."""
     from recommender.campaigns.plan_lock import lock_plan
@@ -154,17 +191,14 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
         raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
                                     f"{plan_id}), got {wave}")
     created = plan_created(summary, plan_id)
-    if at < created:
-        raise InvalidParameterError(f"at {_when(at)} is before plan {plan_id} was created "
-                                    f"({_when(created)}): a wave goes out after its plan")
-    if at > clock + FUTURE_SLACK:
-        raise InvalidParameterError(
-            f"at {_when(at)} is in the future (after {_when(int(clock + FUTURE_SLACK))}, this "
-            "clock plus one day); expected when the wave was sent")
     recorded_at = iso_utc(int(clock))
     c = wave_sends.c
     with store.engine.begin() as conn:
         lock_plan(conn, store, plan_id, "this send time")
+        known = {int(w): (int(t), recorded_text(str(r))) for w, t, r in conn.execute(
+            sa.select(c.wave, c.sent_at, c.recorded_at).where(c.plan_id == plan_id))}
+        already = wave in known
+        _check_time(at, created, clock, plan_id)
         _refuse_after_next_wave(conn, plan_id, wave)
         # under the lock: a withdrawal stored since the summary was read is seen (read before
         # it, a withdrawal after 1 wave between the two let wave 2's send in)
@@ -173,14 +207,13 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
             raise InvalidParameterError(
                 f"plan {plan_id} was withdrawn after {gone['sent_waves']} sent wave(s) "
                 f"({gone['at']}): wave {wave} never went out")
-        known = {int(w): (int(t), recorded_text(str(r))) for w, t, r in conn.execute(
-            sa.select(c.wave, c.sent_at, c.recorded_at).where(c.plan_id == plan_id))}
-        already = wave in known
         if already and known[wave][0] != at:
             raise WaveSentClashError(
                 f"wave {wave} of plan {plan_id} was recorded as sent at "
                 f"{_when(known[wave][0])} (on {known[wave][1]}), not {_when(at)}: a send time "
                 "is final (its reports count from it)")
+        if not already:
+            _missing_before(known, plan_id, wave)
         for w, (t, _) in sorted(known.items()):
             if (w < wave and t > at) or (w > wave and t < at):
                 raise InvalidParameterError(
@@ -191,6 +224,63 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
             conn.execute(wave_sends.insert().values(plan_id=plan_id, wave=wave, sent_at=at,
                                                     recorded_at=recorded_at))
             known[wave] = (at, recorded_at)
-    return {"plan_id": plan_id, "wave": wave, "sent_at": at, "sent_at_utc": iso_utc(at, NO_DATE),
-            "recorded_at": known[wave][1], "already": already, "plan_waves": planned,
+        number = campaign_wave(conn, plan_id, wave)
+    return {"plan_id": plan_id, "wave": wave, "campaign_wave": number, "sent_at": at,
+            "sent_at_utc": iso_utc(at, NO_DATE), "recorded_at": known[wave][1],
+            "already": already, "plan_waves": planned,
             "waves": [{"wave": w, "sent_at": t} for w, (t, _) in sorted(known.items())]}
+
+
+def _check_time(at: int, created: int, clock: float, plan_id: str) -> None:
+    """``InvalidParameterError`` for a send before the plan was created or past this clock
+    plus ``FUTURE_SLACK``."""
+    if at < created:
+        raise InvalidParameterError(f"at {_when(at)} is before plan {plan_id} was created "
+                                    f"({_when(created)}): a wave goes out after its plan")
+    if at > clock + FUTURE_SLACK:
+        raise InvalidParameterError(
+            f"at {_when(at)} is in the future (after {_when(int(clock + FUTURE_SLACK))}, this "
+            "clock plus one day); expected when the wave was sent")
+
+
+def retract_wave_sent(store: CampaignStore, plan_id: str, wave: int) -> dict[str, Any]:
+    """Take back the recorded send of wave ``wave`` of ``plan_id`` (a send recorded by
+    mistake: a wave number mistyped, a wrong time), as the module docstring says: ``{"plan_id",
+    "wave", "retracted" (the send taken back, ``listed_sends``' entry; None: none was
+    recorded, nothing changed), "plan_waves", "waves"}``. Refused (``InvalidParameterError``)
+    while a later wave's send is recorded (take the last back first: the others stay in
+    order) or a next wave of the plan was planned after it (its link says the wave went out,
+    and the uplift it was planned on counted that wave from the send); ``UnknownPlanError``,
+    ``StoreMovedError`` as ``record_wave_sent``."""
+    from recommender.campaigns.plan_lock import lock_plan
+    from recommender.campaigns.withdraw import next_wave_of
+
+    if isinstance(wave, bool) or not isinstance(wave, int):
+        raise InvalidParameterError(f"wave must be a whole number, got {wave!r}")
+    summary = store.summary(plan_id)  # UnknownPlanError before any lock
+    planned = int((summary.get("parameters") or {}).get("waves") or 1)
+    if not 1 <= wave <= planned:
+        raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
+                                    f"{plan_id}), got {wave}")
+    with store.engine.begin() as conn:
+        lock_plan(conn, store, plan_id, "this retraction")
+        sends = {s["wave"]: s for s in _listed(conn, plan_id)}
+        gone = sends.get(wave)
+        later = [w for w in sends if w > wave]
+        if gone is not None and later:
+            raise InvalidParameterError(
+                f"wave {max(later)}'s send of plan {plan_id} is recorded after wave {wave}'s: "
+                f"take back the last first (campaign sent {plan_id} --wave {max(later)} "
+                "--retract), so that the recorded waves stay in order")
+        link = next_wave_of(conn, plan_id)
+        if gone is not None and link is not None and wave <= link[1]:
+            raise InvalidParameterError(
+                f"wave {wave} of plan {plan_id} cannot be taken back: its next wave {link[0]} "
+                f"was planned after {link[1]} sent wave(s), this one among them (the uplift "
+                "it was planned on counted this wave from its recorded send)")
+        if gone is not None:
+            conn.execute(wave_sends.delete().where(wave_sends.c.plan_id == plan_id,
+                                                   wave_sends.c.wave == wave))
+            del sends[wave]
+    return {"plan_id": plan_id, "wave": wave, "retracted": gone, "plan_waves": planned,
+            "waves": [{"wave": w, "sent_at": s["sent_at"]} for w, s in sorted(sends.items())]}

@@ -250,7 +250,8 @@ def refuse_below_sends(conn: sa.Connection, plan_id: str, sent_waves: int, name:
     """``InvalidParameterError`` when a send of a wave after ``sent_waves`` was recorded
     (``campaign sent``): that wave went out, so its pairs are not free again, and its report
     counts it (a withdrawal after 1 wave with wave 2 recorded as sent released wave 2's
-    contacted targets and dropped the wave from the report)."""
+    contacted targets and dropped the wave from the report). A send recorded by mistake is
+    taken back first (``wave_sends.retract_wave_sent``), which the refusal says."""
     from recommender.campaigns.wave_sends import wave_sends
 
     c = wave_sends.c
@@ -258,7 +259,9 @@ def refuse_below_sends(conn: sa.Connection, plan_id: str, sent_waves: int, name:
     if top is not None and int(top) > sent_waves:
         raise InvalidParameterError(
             f"{name} must be at least {int(top)} for plan {plan_id}: wave {int(top)}'s send was "
-            f"recorded (campaign sent), got {sent_waves}")
+            f"recorded (campaign sent), got {sent_waves}; if that send was recorded by "
+            f"mistake, take it back first (campaign sent {plan_id} --wave {int(top)} --retract, "
+            f"or DELETE /campaigns/{plan_id}/waves/{int(top)}/sent)")
 
 
 def _next_waves(conn: sa.Connection, plan_id: str) -> dict[str, int]:

@@ -99,6 +99,28 @@ def print_notes(summary: dict[str, Any]) -> None:
         print(f"warning: {note}", file=sys.stderr)
 
 
+def chain_text(summary: dict[str, Any]) -> str | None:
+    """The line of a next wave's summary naming the plan it continues, its chain (the nearest
+    first, each with the waves it had sent) and which of the campaign's waves its own are (it
+    numbers them from 1: ``campaign sent --wave 1`` of it is the campaign's wave 2 after one
+    sent wave); None for a campaign's first plan."""
+    previous = summary.get("previous_plan_id")
+    if not previous:
+        return None
+    chain = summary.get("chain") or []
+    listed = ", ".join(f"{p['plan_id']} ({p['sent_waves']} sent)" for p in chain)
+    line = (f"Next wave of plan {previous}, planned after {summary.get('sent_waves', '?')} of "
+            f"its waves were sent; chain, nearest first: {listed or previous}"
+            + (", ... (more)" if summary.get("chain_cut") else ""))
+    waves = (summary.get("parameters") or {}).get("waves")
+    if chain and not summary.get("chain_cut") and isinstance(waves, int) and waves >= 1:
+        before = sum(int(p["sent_waves"]) for p in chain)
+        line += ("; its wave 1 is the campaign's wave " + str(before + 1) if waves == 1 else
+                 f"; its waves 1-{waves} are the campaign's waves {before + 1}-"
+                 f"{before + waves}") + " (campaign sent --wave numbers this plan's waves)"
+    return line
+
+
 UNKNOWN = "unknown"
 #: the summary's parts ``print_summary`` tabulates: one lacking is named, its cells unknown
 SHOWN_FIELDS = ("films", "totals", "optimality", "naive")
@@ -124,6 +146,8 @@ def print_summary(summary: dict[str, Any], plan_id: str | None = None) -> None:
     span = horizon_span(summary.get("horizon"))
     print(f"Plan {name} on model {summary.get('model_version', UNKNOWN)} (p = probability "
           f"of watching within {span}; the summary's 'horizon' says how it is measured)")
+    if (chained := chain_text(summary)) is not None:
+        print(chained)
     f_ = _known  # each cell: "unknown" where the summary lacks its field
     print_table(
         ["film_id", "title", "budget (contacts)", "eligible (users)", "contacts (users)",

@@ -19,7 +19,6 @@ from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -39,7 +38,6 @@ from recommender.campaigns.slate import (
     SlateFilm,
 )
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
-from recommender.campaigns.wave_sends import parse_sent_at, record_wave_sent
 from recommender.campaigns.withdraw import shown_summary, withdraw
 from recommender.errors import NothingToPlanError, PlansClashError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
@@ -62,7 +60,6 @@ from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, SCHEMA_NEWER, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 from service.store_gate import store_gate
-from service.wave_send_schemas import SentRequest, WaveSent
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
@@ -402,27 +399,6 @@ def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict
     plan_id = raw_plan_id(request.scope, plan_id)
     try:
         answer = withdraw(campaign_store(request), plan_id, body.sent_waves)
-    except UnknownPlanError as e:
-        raise HTTPException(404, str(e)) from None
-    stored_plan(request)
-    return answer
-
-
-@router.post("/campaigns/{plan_id}/waves/{wave}/sent", response_model=WaveSent, responses={
-    **NO_PLAN, **INVALID, **STORE_DOWN, 409: {"model": Error, "description": (
-        "the wave's send was recorded already at another time (a send time is final), the "
-        "store was moved by `campaign copy` (the log names the copy), the plan's stored "
-        "summary has no 'created' time to check it against (it names the field), or "
-        f"{NOT_AN_OBJECT}; or {SCHEMA_NEWER}")}},
-             summary="Record when a wave of a plan went out: its report counts that wave's "
-                     "conversions from then (as `campaign sent`)")
-def wave_sent(plan_id: str, wave: Annotated[int, PathParam(
-        description="the wave's number (1 is sent first; at most the plan's waves)")],
-              body: SentRequest, request: Request) -> dict[str, Any]:
-    plan_id = raw_plan_id(request.scope, plan_id)
-    at = None if body.at is None else parse_sent_at(body.at)
-    try:
-        answer = record_wave_sent(campaign_store(request), plan_id, wave, at)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
     stored_plan(request)

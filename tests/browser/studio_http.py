@@ -97,3 +97,21 @@ def slate_of_one(page: Any, served: Any, film: dict[str, Any]) -> None:
     page.press("#dslate-search", "Enter")
     page.get_by_role("button", name="Share out the screens").click()
     page.wait_for_selector("#dslate-total")
+
+
+def legacy_send(served: Any, plan_id: str, wave: int, at: int) -> None:
+    """Write wave ``wave``'s send at ``at`` straight into the store ``served`` reads (the demo
+    server's ``campaigns.db`` beside its model), as an older engine let a send in without the
+    earlier waves' (refused since: waves go out in order), for a page's reading of such a
+    store."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    con = sqlite3.connect(served.model.parent / "campaigns.db", timeout=30)
+    try:
+        with con:
+            con.execute("INSERT INTO campaign_wave_sends (plan_id, wave, sent_at, recorded_at) "
+                        "VALUES (?, ?, ?, ?)", (plan_id, wave, at, datetime.now(UTC).isoformat(
+                            timespec="seconds").replace("+00:00", "Z")))
+    finally:
+        con.close()

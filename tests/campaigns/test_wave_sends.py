@@ -111,8 +111,10 @@ def test_wave_two_counts_from_its_send(store_target: str) -> None:
     assert w2["absolute_uplift"]["estimate"] < 0 and w2["absolute_uplift"]["high"] < 0
     assert [w["source"] for w in before["wave_starts"]] == ["plan start"] * 2
     sent = START + 20 * DAY
+    record_wave_sent(store, "plan-w", 1, START)  # wave 1 at the plan's start: as before
     body = record_wave_sent(store, "plan-w", 2, sent)
-    assert body["already"] is False and body["waves"] == [{"wave": 2, "sent_at": sent}]
+    assert body["already"] is False and body["waves"] == [{"wave": 1, "sent_at": START},
+                                                          {"wave": 2, "sent_at": sent}]
     after = campaign_report(store, "plan-w", as_of=sent + 30 * DAY)  # both windows closed
     w2 = after["waves"][1]
     assert (w2["target_conversions"], w2["control_conversions"]) == (12, 0)
@@ -120,12 +122,12 @@ def test_wave_two_counts_from_its_send(store_target: str) -> None:
     for key in ("absolute_uplift", "relative_uplift", "target_rate", "control_rate"):
         assert w2[key] == want[key], key
     assert w2["absolute_uplift"]["estimate"] > 0 and w2["absolute_uplift"]["low"] > 0
-    # wave 1 still from the plan's start; ``start`` and ``end`` keep their meaning
+    # wave 1 from its send, the plan's start; ``start`` and ``end`` keep their meaning
     assert after["waves"][0] == before["waves"][0]
     assert after["waves"][0]["target_conversions"] == 4
     assert (after["start"], after["end"]) == (START, START + 30 * DAY)
     assert after["wave_starts"] == [
-        {"wave": 1, "start": START, "end": START + 30 * DAY, "source": "plan start",
+        {"wave": 1, "start": START, "end": START + 30 * DAY, "source": "recorded",
          "window_elapsed_days": 30.0, "window_elapsed_share": 1.0, "window_open": False},
         {"wave": 2, "start": sent, "end": sent + 30 * DAY, "source": "recorded",
          "window_elapsed_days": 30.0, "window_elapsed_share": 1.0, "window_open": False}]
@@ -142,6 +144,7 @@ def test_early_conversions_per_wave_start(tmp_path: Path) -> None:
     record_events(store, check_events([{"event_id": "x", "user_id": "A2-100", "film_id": "A",
                                         "timestamp": START + 19 * DAY + 3600}]))
     assert campaign_report(store, "plan-w")["waves"][1]["control_conversions"] == 1
+    record_wave_sent(store, "plan-w", 1, START)
     record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
     got = campaign_report(store, "plan-w")
     assert got["waves"][1]["control_conversions"] == 0 and got["early_conversions"] == 1
@@ -176,9 +179,10 @@ def test_refusals_say_what(store_target: str) -> None:
         record_wave_sent(store, "plan-w", 1, START + 11 * DAY, now=now)
     assert wave_send_times(store, "plan-w") == {1: START + 10 * DAY, 2: START + 10 * DAY}
     stored(store, "plan-x")
-    record_wave_sent(store, "plan-x", 2, START + 5 * DAY, now=now)
-    with pytest.raises(InvalidParameterError, match="after wave 2's recorded send"):
-        record_wave_sent(store, "plan-x", 1, START + 6 * DAY, now=now)
+    with pytest.raises(InvalidParameterError, match=r"wave 1 of plan plan-x has no recorded "
+                       r"send, so wave 2 cannot be recorded: waves go out in order; record "
+                       r"wave 1 first \(campaign sent plan-x --wave 1 --at TIME"):
+        record_wave_sent(store, "plan-x", 2, START + 5 * DAY, now=now)
     stored(store, "plan-y")
     withdraw(store, "plan-y", 1)
     with pytest.raises(InvalidParameterError, match="withdrawn after 1 sent wave.*wave 2 "
@@ -247,6 +251,7 @@ def test_a_store_of_the_schema_before_is_migrated(store_target: str,
         old.close()
     store = open_store(store_target)
     assert store.version() == latest[-1][0] >= 8
+    record_wave_sent(store, "plan-w", 1, START)
     record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
     assert campaign_report(store, "plan-w")["wave_starts"][1]["source"] == "recorded"
     store.close()
@@ -255,12 +260,13 @@ def test_a_store_of_the_schema_before_is_migrated(store_target: str,
 def test_store_copy_carries_send_times(tmp_path: Path, store_target: str) -> None:
     source = open_store(str(tmp_path / "a.db"))
     stored(source)
+    record_wave_sent(source, "plan-w", 1, START + DAY)
     record_wave_sent(source, "plan-w", 2, START + 20 * DAY)
     source.close()
     result = copy_store(str(tmp_path / "a.db"), store_target)
-    assert result.rows["campaign_wave_sends"] == 1
+    assert result.rows["campaign_wave_sends"] == 2
     target = open_store(store_target)
-    assert wave_send_times(target, "plan-w") == {2: START + 20 * DAY}
+    assert wave_send_times(target, "plan-w") == {1: START + DAY, 2: START + 20 * DAY}
     target.close()
 
 
@@ -294,6 +300,10 @@ def test_cli_equals_http_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixt
         respond(s, stored(s))
         s.close()
     iso = "2024-03-21T00:00:00Z"
+    for url in stores.values():  # wave 1 at the plan's start: the waves go out in order
+        s = open_store(url)
+        record_wave_sent(s, "plan-w", 1, START)
+        s.close()
     code, out, err = run_cli(capsys, "campaign", "sent", "plan-w", "--wave", "2", "--at", iso,
                              "--store", stores["cli"], "--json")
     assert code == 0, err
@@ -332,7 +342,7 @@ def test_cli_equals_http_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixt
     code, out, err = run_cli(capsys, "campaign", "report", "plan-w", "--store", stores["cli"])
     assert code == 0, err
     assert ("waves' windows start: wave 1 2024-03-01T00:00:00Z (unix "
-            f"{START}, the plan start); wave 2 2024-03-21T00:00:00Z (unix "
+            f"{START}, its recorded send); wave 2 2024-03-21T00:00:00Z (unix "
             f"{START + 20 * DAY}, its recorded send)") in out
 
 
@@ -356,11 +366,12 @@ def test_simulated_responses_follow_the_waves_send(tmp_path: Path) -> None:
     store.save_plan(plan.plan_id, plan.summary, plan.rows)
     created = int(datetime.fromisoformat(plan.summary["created"]).timestamp())
     sent = created + 2 * DAY
+    w1 = np.asarray(stored_wave_responses(folder, model, store, plan.plan_id, 1)["events"][
+        "timestamp"], np.int64)  # no recorded send: from the plan's start
+    assert ((w1 >= created) & (w1 < created + RESPONSE_SPAN)).all()
+    record_wave_sent(store, plan.plan_id, 1, created, now=sent)
     record_wave_sent(store, plan.plan_id, 2, sent, now=sent)
     drawn = stored_wave_responses(folder, model, store, plan.plan_id, 2)["events"]
     ts = np.asarray(drawn["timestamp"], np.int64)
     assert len(ts) and ((ts >= sent) & (ts < sent + RESPONSE_SPAN)).all()
-    w1 = np.asarray(stored_wave_responses(folder, model, store, plan.plan_id, 1)["events"][
-        "timestamp"], np.int64)  # no recorded send: from the plan's start
-    assert ((w1 >= created) & (w1 < created + RESPONSE_SPAN)).all()
     store.close()

@@ -40,7 +40,7 @@ def test_show_and_get_list_the_recorded_sends(tmp_path: Path,
     store.save_plan("plan-w", {"created": CREATED, "model_version": "m", "films": [],
                                "parameters": {"waves": 2}, "optimality": {}},
                     plan_rows("plan-w"))
-    sends = {2: START + 20 * DAY, 1: START + 2 * DAY}
+    sends = {1: START + 2 * DAY, 2: START + 20 * DAY}
     answers = {w: record_wave_sent(store, "plan-w", w, t) for w, t in sends.items()}
     store.close()
     code, out, err = run_cli(capsys, "campaign", "show", "plan-w", "--store", url, "--json")
@@ -68,6 +68,7 @@ def test_withdrawal_below_a_recorded_send_is_refused(store_target: str) -> None:
     dropped it from the report; it is refused, and one after 2 waves goes through."""
     store = open_store(store_target)
     stored(store)
+    record_wave_sent(store, "plan-w", 1, START)
     record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
     with pytest.raises(InvalidParameterError, match=r"at least 2 .* wave 2's send was recorded"):
         withdraw(store, "plan-w", 1)
@@ -81,6 +82,7 @@ def test_next_wave_below_a_recorded_send_is_refused(tmp_path: Path) -> None:
     again: refused before anything is planned (no model read)."""
     store = open_store(str(tmp_path / "s.db"))
     stored(store)
+    record_wave_sent(store, "plan-w", 1, START)
     record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
     model: Any = None  # refused before the model is read
     with pytest.raises(InvalidParameterError, match=r"at least 2 .* wave 2's send"):
@@ -154,6 +156,7 @@ def test_early_rows_before_a_send_are_told_so(tmp_path: Path, hour: int) -> None
     store = open_store(str(tmp_path / "s.db"))
     stored(store)
     sent = START + 20 * DAY + 9 * 3600
+    record_wave_sent(store, "plan-w", 1, START)
     record_wave_sent(store, "plan-w", 2, sent)
     record_events(store, check_events([
         {"event_id": f"e{i}", "user_id": f"A2-{i}", "film_id": "A",
@@ -204,6 +207,7 @@ def test_a_send_recorded_while_a_next_wave_was_planned_refuses_its_save(
     wave = NextWave(Plan("plan-n", plan_rows("plan-n").slice(0, 0), {
         "created": CREATED, "model_version": "m", "films": [], "parameters": {"waves": 1},
         "previous_plan_id": "plan-w", "sent_waves": 1, "events_seq": 0}), [])
+    record_wave_sent(store, "plan-w", 1, START)
     record_wave_sent(store, "plan-w", 2, START + 20 * DAY)  # after planning, before saving
     with pytest.raises(InvalidParameterError, match=r"at least 2 .* wave 2's send"):
         wave.save(store)

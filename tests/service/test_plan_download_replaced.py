@@ -105,6 +105,7 @@ def test_a_next_wave_withdrawn_unsent_replaces_nothing(tmp_path: Path, capsys: A
         again = c.get(f"/campaigns/{first}/plan.csv")
         assert again.headers["X-Plan-Waves"] == "1-3 of 3"
         assert listed(again.text) == stored_rows(db, first)
+        assert c.post(f"/campaigns/{first}/waves/1/sent", json={}).status_code == 200
         sent = c.post(f"/campaigns/{first}/waves/2/sent", json={})
         assert sent.status_code == 200, sent.text
         report = c.get(f"/campaigns/{first}/report").json()

@@ -37,6 +37,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("/campaigns/{plan_id}/plan.csv", "get"): ("/campaigns/p1/plan.csv", None),
     ("/campaigns/{plan_id}/withdraw", "post"): ("/campaigns/p1/withdraw", {"sent_waves": 1}),
     ("/campaigns/{plan_id}/waves/{wave}/sent", "post"): ("/campaigns/p1/waves/1/sent", {}),
+    ("/campaigns/{plan_id}/waves/{wave}/sent", "delete"): ("/campaigns/p1/waves/1/sent", None),
     ("/campaigns/{plan_id}/report", "get"): ("/campaigns/p1/report", None),
     ("/campaigns/{plan_id}/next", "post"): ("/campaigns/p1/next", {}),
     ("/events", "post"): ("/events", {"events": [EVENT]}),
