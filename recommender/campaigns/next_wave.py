@@ -290,11 +290,12 @@ def _measured(store: CampaignStore, plan_id: str, sent_waves: int, seq: int
               ) -> dict[str, Any]:
     """Each film's block of ``plan_id``'s report on its sent waves so far
     (``report.campaign_report``, its default window), of the events stored up to ``seq``:
-    those the refreshed model reflects (the summary's ``events_seq``)."""
+    those the refreshed model reflects (the summary's ``events_seq``); a re-plan after more
+    sent waves than an earlier next wave's reads them (``replan``)."""
     from recommender.campaigns.report import campaign_report
 
     return {b["film_id"]: b for b in campaign_report(store, plan_id, sent_waves=sent_waves,
-                                                     until_seq=seq)["films"]}
+                                                     until_seq=seq, replan=True)["films"]}
 
 
 def no_effect_films(blocks: dict[str, Any]) -> list[str]:

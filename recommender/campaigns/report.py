@@ -41,7 +41,10 @@ recorded (``withdraw.py``), else the largest ``sent_waves`` of the next waves pl
 this plan (waves said sent stay sent: a re-plan after fewer does not unsend them), else waves
 1 to the last whose send was recorded (``campaign sent``; ``recorded_waves``), else every
 wave of the plan); the rows of later waves were never contacted, and counting them would
-dilute the uplift.
+dilute the uplift. A ``sent_waves`` past those a withdrawal recorded, or past the most a next
+wave was planned after (it re-plans the rest: their sends are refused, the download leaves them
+out), is refused naming it: given, it counted a wave never sent from the plan (151 rows of a
+re-planned wave 2 read as contacted, and +8 points overall where wave 1 alone was +16).
 
 Small groups get wide intervals (``warning``), and so does a lopsided split (``split_warning``:
 ``small_groups.lopsided_warning``); a group with no user gets no estimate and says why.
@@ -300,9 +303,12 @@ def next_wave_link(store: CampaignStore, plan_id: str) -> tuple[str, int] | None
 
 
 def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],
-                   max_wave: int, sent_waves: int | None) -> tuple[int, int, str]:
+                   max_wave: int, sent_waves: int | None, replan: bool = False
+                   ) -> tuple[int, int, str]:
     """(sent waves N, the plan's waves, where N comes from) for a report; N beyond the plan's
-    waves or below 1 is an ``InvalidParameterError``."""
+    waves or below 1 is an ``InvalidParameterError``, and so is N past the sent waves of the
+    next wave planned after most of them (``next_wave_link``; but for ``replan``: a next wave
+    being planned after more sent waves measures them)."""
     planned = int((summary.get("parameters") or {}).get("waves") or 0) or max(max_wave, 1)
     gone = withdrawn_waves(plan_id, summary, sent_waves)  # ``campaign withdraw``
     if gone is not None and sent_waves is None:
@@ -328,19 +334,28 @@ def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],
         raise InvalidParameterError(
             f"sent_waves must be in [1, {planned}] (the waves of plan {plan_id}), got "
             f"{sent_waves}")
+    link = None if replan else next_wave_link(store, plan_id)
+    if link is not None and sent_waves > link[1]:
+        raise InvalidParameterError(
+            f"sent_waves must be in [1, {link[1]}] for plan {plan_id}: its next wave {link[0]} "
+            f"was planned after {link[1]} sent wave{'s' if link[1] != 1 else ''} and re-plans "
+            f"the rest, so wave {link[1] + 1} was never sent from this plan (report {link[0]} "
+            f"for the waves after), got {sent_waves}")
     return sent_waves, planned, "given"
 
 
 def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.0,
                     start: int | None = None, sent_waves: int | None = None,
                     until_seq: int | None = None, model: Model | None = None,
-                    no_model: str = NO_MODEL, as_of: int | None = None) -> dict[str, Any]:
+                    no_model: str = NO_MODEL, as_of: int | None = None, replan: bool = False
+                    ) -> dict[str, Any]:
     """The report of a stored plan's sent waves (see the module docstring), of the events
     stored up to sequence ``until_seq`` (default: all); ``UnknownPlanError`` when there is no
     such plan, ``InvalidParameterError`` for ``sent_waves`` outside 1..the plan's waves.
     ``model``: whose users' places the ``dispersion`` check reads (``dispersion.py``; None:
     not checked, ``no_model`` says why); ``as_of``: the report's time, unix seconds (default:
-    now), at which each wave's window has passed ``wave_starts``'s ``window_elapsed_days``."""
+    now), at which each wave's window has passed ``wave_starts``'s ``window_elapsed_days``;
+    ``replan``: ``included_waves``'."""
     if not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:  # NaN too
         raise InvalidParameterError(f"window_days: expected {WINDOW_RULE}, got {window_days}")
     summary = store.summary(plan_id)
@@ -350,7 +365,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     rows = pa.concat_tables(parts) if parts else PLAN_SCHEMA.empty_table()
     wave = np.asarray(rows.column("wave").to_numpy(), np.int64)
     sent, planned, sent_source = included_waves(store, plan_id, summary,
-                                                int(wave.max(initial=0)), sent_waves)
+                                                int(wave.max(initial=0)), sent_waves, replan)
     rows = rows.filter(pa.array(wave <= sent))
     horizon = summary.get("horizon") or {}
     cal, predicted = predicted_scaling(horizon, window_days)

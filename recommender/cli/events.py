@@ -82,8 +82,9 @@ def add_event_commands(add: Add) -> None:
                    help="count conversions this many days after each wave's start (its "
                         "send, `campaign sent`; else the plan's start)")
     r.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
-                   help="waves 1..N of the plan that were sent: only they are reported "
-                        "(default: those its withdrawal recorded, else the sent waves of a "
+                   help="waves 1..N of the plan that were sent: only they are reported (at "
+                        "most those a next wave was planned after: it re-plans the rest; "
+                        "default: those its withdrawal recorded, else the sent waves of a "
                         "next wave planned after it, else waves 1 to the last recorded "
                         "sent by `campaign sent`, else all)")
     r.add_argument("--model", metavar="MODEL",

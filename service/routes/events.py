@@ -220,7 +220,8 @@ def report(plan_id: str, request: Request,
                             "least one second: timestamps are whole seconds)"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(
                "waves 1..N of the plan that were sent: only they are reported (at most the "
-               "plan's waves, a 422 past them; default: those its withdrawal recorded, else "
+               "plan's waves, its withdrawal's, or a next wave's that re-plans the rest: a 422 "
+               "past them, naming it; default: those its withdrawal recorded, else "
                "the sent_waves of a next wave planned after it, else waves 1 to the last "
                "whose send was recorded (recorded_waves), else all the plan's waves)"))
            ] = None
