@@ -29,7 +29,9 @@ class SentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: JsonInt | SentTime | None = Field(None, description="when the wave went out: unix "
                                           "seconds, or ISO 8601 in the extended form with its "
-                                          "UTC offset; null or absent: now")
+                                          "UTC offset; null or absent: now, or the time "
+                                          "recorded already for the wave (a retry is "
+                                          "answered already)")
 
 
 class WaveSent(BaseModel):

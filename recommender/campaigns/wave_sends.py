@@ -8,16 +8,17 @@ uplift. ``record_wave_sent(store, plan_id, wave, at)`` records that ``wave`` wen
 events are checked), never before an earlier wave's recorded send nor after a later one's, and
 never while an earlier wave of the plan has no recorded send (waves go out in order: ``--wave 3``
 typed for 2 after wave 1 was stored, and then wave 2 could never be recorded, and a next wave or a
-withdrawal after 1 sent wave was refused for good). The same time again is accepted (``already``);
-another time for the same wave is refused naming the stored one (a report read with it would change
-under its readers). A wave a withdrawal says never went out is refused too, as is one after the
-sent waves a next wave was planned after (it re-plans them); and a withdrawal or a next wave that
-says fewer waves went out than a recorded send is refused (``withdraw.refuse_below_sends``).
-``retract_wave_sent`` takes back a send recorded by mistake (``campaign sent --retract``), but the
-plan's last recorded one only (the others stay in order) and none a next wave of the plan was
-planned after (its link says that wave went out, and the uplift it was planned on read that wave's
-window from the send). The store is written as withdrawals are: refused on a store ``campaign
-copy`` moved, under SQLite's write lock or PostgreSQL's ``controls.PLANS_LOCK``.
+withdrawal after 1 sent wave was refused for good). The same time again is accepted (``already``),
+and so is a retry without a time (``at`` None: the recorded one is answered); another time for the
+same wave is refused naming the stored one (a report read with it would change under its readers).
+A wave a withdrawal says never went out is refused too, as is one after the sent waves a next wave
+was planned after (it re-plans them); and a withdrawal or a next wave that says fewer waves went
+out than a recorded send is refused (``withdraw.refuse_below_sends``). ``retract_wave_sent`` takes
+back a send recorded by mistake (``campaign sent --retract``), but the plan's last recorded one
+only (the others stay in order) and none a next wave of the plan was planned after (its link says
+that wave went out, and the uplift it was planned on read that wave's window from the send). The
+store is written as withdrawals are: refused on a store ``campaign copy`` moved, under SQLite's
+write lock or PostgreSQL's ``controls.PLANS_LOCK``.
 
 A next wave numbers its waves from 1: ``campaign_wave`` says which wave of the campaign a
 plan's wave is (its chain's sent waves before it, ``withdraw.earlier_plans``).
@@ -172,7 +173,8 @@ def _missing_before(known: dict[int, Any], plan_id: str, wave: int) -> None:
 def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | None = None,
                      now: float | None = None) -> dict[str, Any]:
     """Record that wave ``wave`` of ``plan_id`` went out at ``at`` (unix seconds; default:
-    now), as the module docstring says: ``{"plan_id", "wave", "campaign_wave",
+    now, or the time already recorded for that wave: a retry without a time is answered
+    ``already``), as the module docstring says: ``{"plan_id", "wave", "campaign_wave",
     "sent_at", "sent_at_utc", "recorded_at", "already", "plan_waves", "waves"}``
     (``campaign_wave``: ``campaign_wave``'s; ``waves``: every recorded send of the plan,
     ``[{wave, sent_at}]`` by wave). ``UnknownPlanError`` for no such plan;
@@ -181,6 +183,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
     from recommender.campaigns.plan_lock import lock_plan
 
     clock = time.time() if now is None else now
+    given = at is not None
     at = int(clock) if at is None else at
     for name, value in (("wave", wave), ("at", at)):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -198,6 +201,8 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
         known = {int(w): (int(t), recorded_text(str(r))) for w, t, r in conn.execute(
             sa.select(c.wave, c.sent_at, c.recorded_at).where(c.plan_id == plan_id))}
         already = wave in known
+        if already and not given:  # a retry without a time: answered with the recorded one
+            at = known[wave][0]
         _check_time(at, created, clock, plan_id)
         _refuse_after_next_wave(conn, plan_id, wave)
         # under the lock: a withdrawal stored since the summary was read is seen (read before
@@ -208,10 +213,13 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
                 f"plan {plan_id} was withdrawn after {gone['sent_waves']} sent wave(s) "
                 f"({gone['at']}): wave {wave} never went out")
         if already and known[wave][0] != at:
+            t, on = known[wave]
             raise WaveSentClashError(
-                f"wave {wave} of plan {plan_id} was recorded as sent at "
-                f"{_when(known[wave][0])} (on {known[wave][1]}), not {_when(at)}: a send time "
-                "is final (its reports count from it)")
+                f"wave {wave} of plan {plan_id} was recorded as sent at {_when(t)}, on {on}, "
+                f"not {_when(at)}: a send time is final (its reports count from it); to retry "
+                f"this send, give its recorded time ({t}) or no time; a send recorded by "
+                f"mistake is taken back first (campaign sent {plan_id} --wave {wave} --retract, "
+                f"or DELETE /campaigns/{plan_id}/waves/{wave}/sent)")
         if not already:
             _missing_before(known, plan_id, wave)
         for w, (t, _) in sorted(known.items()):

@@ -4,7 +4,8 @@
 out at TIME (unix seconds or ISO 8601 with its UTC offset; default: now), as ``POST
 /campaigns/{plan_id}/waves/{wave}/sent`` does (``recommender.campaigns.wave_sends``): the
 report then counts that wave's conversions from TIME, not from the plan's start. The same
-time again changes nothing; another is refused, and so is a wave whose earlier wave has no
+time again changes nothing, and so does a retry without ``--at`` (the recorded time is
+answered); another is refused, and so is a wave whose earlier wave has no
 recorded send. ``--retract`` takes back a send recorded by mistake (``DELETE`` on the same
 path). ``--json`` prints the HTTP endpoint's body. A refusal is one line and exit 2.
 """
@@ -30,7 +31,8 @@ def add_sent_action(sub: Any) -> None:
                         "a next wave's first is 1), after every earlier wave's recorded send")
     s.add_argument("--at", default=None, metavar="TIME",
                    help="when it went out: unix seconds or ISO 8601 with its UTC offset "
-                        "(2024-03-21T09:00:00Z; default: now)")
+                        "(2024-03-21T09:00:00Z; default: now, or the recorded time of a "
+                        "wave recorded already: a retry)")
     s.add_argument("--retract", action="store_true",
                    help="take back wave N's recorded send (one recorded by mistake): the "
                         "plan's last recorded send only, and none a next wave was planned "
@@ -75,8 +77,10 @@ def cmd_campaign_sent(args: argparse.Namespace) -> int:
     which = f"wave {body['wave']} of {body['plan_waves']} of plan {body['plan_id']}" \
         + campaign_wave_text(body)
     if body["already"]:
+        how = "" if args.at is not None else \
+            " (no --at: a retry is answered with the recorded time)"
         print(f"{which} was recorded as sent at {when} already in {store.url} (on "
-              f"{body['recorded_at']}): nothing changed")
+              f"{body['recorded_at']}): nothing changed{how}")
     else:
         print(f"recorded in {store.url}: {which} went out at {when}; its report counts that "
               "wave's conversions from then")
