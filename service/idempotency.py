@@ -72,7 +72,12 @@ def replay(store: CampaignStore, key: tuple[str, str] | None) -> dict[str, Any] 
     if digest != key[1]:
         raise HTTPException(409, f"{HEADER} {key[0]!r} was used for another request (plan "
                                  f"{plan_id}); send a new key with a new request")
-    return {"plan_id": plan_id, "summary": store.summary(plan_id)}
+    summary = store.summary(plan_id)
+    if summary.get("previous_plan_id"):  # a next wave's answer: read as it was answered
+        from recommender.campaigns.withdraw import read_fields
+
+        summary = {**summary, **read_fields(store, plan_id)}
+    return {"plan_id": plan_id, "summary": summary}
 
 
 def replayed_without_events(request: Request, response: Response,

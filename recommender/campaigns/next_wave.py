@@ -127,7 +127,12 @@ class NextWave:
         """Store the plan, its opt-outs, its link to the previous plan and the request's
         idempotency ``key`` (``CampaignStore.save_plan``), all or nothing. The next waves
         the previous plan has when it is stored (one planned meanwhile, on another replica,
-        too) are named in the summary's warning (``with_warning``)."""
+        too) are named in the summary's warning (``with_warning``). The plan's summary is then
+        given what ``GET /campaigns/{plan_id}`` adds to it as it is read (its ``chain``,
+        ``chain_cut``, ``next_waves``, ``wave_sends``: ``withdraw.read_fields``), not stored,
+        so that the answer is the body that reads it."""
+        from recommender.campaigns.withdraw import read_fields
+
         s = self.plan.summary
         stored = store.save_plan(
             self.plan.plan_id, s, self.plan.rows, excluded=self.opted_out,
@@ -138,6 +143,7 @@ class NextWave:
         self.plan.summary.update(stored)
         if "warning" not in stored:  # the next wave it named was withdrawn unsent meanwhile
             self.plan.summary.pop("warning", None)
+        self.plan.summary.update(read_fields(store, self.plan.plan_id))
 
 
 def with_warning(summary: dict[str, Any], plan_id: str, earlier: Sequence[str],

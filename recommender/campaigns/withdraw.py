@@ -233,16 +233,25 @@ def next_waves(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
 
 def shown_summary(store: CampaignStore, plan_id: str) -> dict[str, Any]:
     """A stored plan's summary as ``GET /campaigns/{plan_id}`` and ``campaign show`` give it:
-    the stored one (``UnknownPlanError`` for none) with its ``next_waves``, the earlier plans
-    of its ``chain`` (``earlier_plans``; ``chain_cut``: more than those) and its recorded
-    ``wave_sends`` (``wave_sends.listed_sends``: the send times its report counts from)."""
+    the stored one (``UnknownPlanError`` for none) with ``read_fields``."""
+    summary = store.summary(plan_id)  # first: an unknown id (one with a NUL) is refused
+    return {**summary, **read_fields(store, plan_id)}
+
+
+def read_fields(store: CampaignStore, plan_id: str) -> dict[str, Any]:
+    """What a stored plan's summary is given as it is read (never stored with it): its
+    ``next_waves``, the earlier plans of its ``chain`` (``earlier_plans``; ``chain_cut``: more
+    than those) and its recorded ``wave_sends`` (``wave_sends.listed_sends``: the send times
+    its report counts from). ``shown_summary`` adds them, and so does the answer of a next
+    wave just stored (``next_wave.NextWave.save``: ``POST /campaigns/{plan_id}/next``, ``plan
+    --after --json`` and ``--summary``), so that a plan's body is the same wherever it is
+    read."""
     from recommender.campaigns.wave_sends import listed_sends
 
-    summary = store.summary(plan_id)  # first: an unknown id (one with a NUL) is refused
     with store.engine.connect() as conn:
         chain, cut = earlier_plans(conn, plan_id)
-    return {**summary, "next_waves": next_waves(store, plan_id), "chain": chain,
-            "chain_cut": cut, "wave_sends": listed_sends(store, plan_id)}
+    return {"next_waves": next_waves(store, plan_id), "chain": chain, "chain_cut": cut,
+            "wave_sends": listed_sends(store, plan_id)}
 
 
 def refuse_below_sends(conn: sa.Connection, plan_id: str, sent_waves: int, name: str

@@ -329,7 +329,8 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if plans:
         print_table(["plan_id", "created", "model_version", "rows", "films",
                       "contacts ((film, user) pairs)", "expected conversions (pairs)",
-                      "within (days)", "withdrawn (after waves sent)", "continued in"],
+                      "within (days)", "withdrawn (after waves sent)",
+                      "continues (plan after waves sent)", "continued in"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
                        ", ".join(film_name(p, f) for f in p["films"]),
                        p["totals"].get("contacts", ""),
@@ -337,6 +338,9 @@ def _campaign_list(args: argparse.Namespace) -> int:
                        spans[p["plan_id"]] if p["plan_id"] in spans
                        else days_text(p["horizon_days"]),
                        "no" if not p.get("withdrawn") else p["withdrawn"]["sent_waves"],
+                       # a next wave's previous plan (GET /campaigns's previous_plan_id)
+                       f"{p['previous_plan_id']} after {p.get('previous_sent_waves')}"
+                       if p.get("previous_plan_id") else "none",
                        # its next waves (GET /campaigns's next_plan_ids), most waves sent first
                        ", ".join(p.get("next_plan_ids") or ()) or "none"]
                       for p in plans])

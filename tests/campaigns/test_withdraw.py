@@ -186,9 +186,10 @@ def test_cli_and_http(world: tuple[Model, list[str]], tmp_path: Path,
     assert err == tables_err
     code, out, err = run_cli(capsys, "campaign", "list", "--store", db)
     assert code == 0 and "withdrawn (after waves sent)" in out
-    # the withdrawn column, then "continued in" (none: no next wave continues it)
-    assert [line.split()[-2:] for line in out.splitlines() if line.startswith(first)] == [
-        ["1", "none"]]
+    # the withdrawn column, "continues" (none: a first plan), then "continued in" (none: no
+    # next wave continues it)
+    assert [line.split()[-3:] for line in out.splitlines() if line.startswith(first)] == [
+        ["1", "none", "none"]]
     code, out, err = run_cli(capsys, "campaign", "withdraw", first, "--sent-waves", "1",
                              "--store", db, "--json")
     assert code == 0, err
