@@ -142,6 +142,10 @@ class Dispersion(_Closed):
     controls: DispersionArm | None
     targets: DispersionArm | None
     note: str = Field(description="the result, or why it was not checked, in words")
+    model_warning: str | None = Field(description="null, or that the places came from a "
+                                                  "model that is not the plan's (naming both "
+                                                  "versions) and how many of the plan's users "
+                                                  "it does not know")
 
 
 class Report(_Closed):

@@ -36,6 +36,12 @@ as independent draws do, 2 where their conversions vary twice as much. Places wh
 differ in their ``p`` within a film (a film's fans living in one region) fire it too, a stable
 difference it cannot tell from a shock (``benchmarks/bench_intervals.py`` measures both).
 
+The model is the caller's (``campaign report --model``, the served one over HTTP); one that is
+not the plan's (its ``model_version`` differs) is said in ``model_warning``, naming both
+versions and counting the plan's users (of the reported rows) it does not know: another
+model's users are in no place, and the check then read "too few conversions", nothing saying
+why.
+
 Beyond chance: an arm's p-value below ``LEVEL`` (0.01) divided by the arms tested (Bonferroni:
 the whole check's false alarms at most 1 in 100 reports of a campaign without any shock). 1%,
 not 5%: the warning tells a reader the absolute figures do not forecast a repeat, and one
@@ -191,23 +197,47 @@ def _places(model: Model, user_ids: pa.Array) -> tuple[str | None, NDArray[np.in
     return attr, out, len(names)
 
 
-def _empty(attribute: str | None, note: str, unplaced: int | None = None) -> dict[str, Any]:
+def _empty(attribute: str | None, note: str, unplaced: int | None = None,
+           warning: str | None = None) -> dict[str, Any]:
     return {"attribute": attribute, "level": LEVEL, "beyond_chance": None,
-            "unplaced_rows": unplaced, "controls": None, "targets": None, "note": note}
+            "unplaced_rows": unplaced, "controls": None, "targets": None, "note": note,
+            "model_warning": warning}
+
+
+def model_warning(model: Model, user_ids: pa.Array, plan_version: str | None) -> str | None:
+    """Why the places may not be the plan's users': ``model`` is not the model the plan was
+    made with (``plan_version``), naming both and counting the distinct users of
+    ``user_ids`` it does not know; None when it is the plan's (or the plan names none)."""
+    if not plan_version or model.version == plan_version:
+        return None
+    users = pa.array(np.unique(np.asarray(user_ids.to_numpy(zero_copy_only=False),
+                                          str)).tolist(), pa.string())
+    lacking = int((model.users.to_index(users, strict=False) < 0).sum())
+    knows = (f"it does not know {lacking:,} of the plan's {len(users):,} users (their rows "
+             "are in no place, unplaced_rows)" if lacking else
+             f"it knows all {len(users):,} of the plan's users (their places are read from it, "
+             "as they are in it now)")
+    return (f"the places come from model {model.version}, not the plan's ({plan_version}, the "
+            f"model it was planned with): {knows}; give the plan's model for its users' "
+            "places")
 
 
 def dispersion(rows: pa.Table, converted: NDArray[np.bool_], model: Model | None,
-               no_model: str = "no model given") -> dict[str, Any]:
+               no_model: str = "no model given", plan_version: str | None = None
+               ) -> dict[str, Any]:
     """The report's ``dispersion`` block of plan ``rows`` (``PLAN_SCHEMA``, the sent waves')
     whose conversions are ``converted``, the places from ``model``'s users (None: not
-    checked, ``no_model`` saying why)."""
+    checked, ``no_model`` saying why); ``model_warning`` when ``model`` is not the plan's
+    (``plan_version``: its summary's ``model_version``)."""
     if model is None:
         return _empty(None, f"not checked: {no_model}")
-    attr, place, k = _places(model, rows.column("user_id").combine_chunks()
-                             if rows.num_rows else pa.array([], pa.string()))
+    users = rows.column("user_id").combine_chunks() if rows.num_rows \
+        else pa.array([], pa.string())
+    warning = model_warning(model, users, plan_version)
+    attr, place, k = _places(model, users)
     if attr is None:
         return _empty(None, "not checked: the model's users have no place attribute ("
-                      + ", ".join(PLACE_ATTRIBUTES) + ")")
+                      + ", ".join(PLACE_ATTRIBUTES) + ")", warning=warning)
     film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)
     wave = np.asarray(rows.column("wave").to_numpy(), np.int64)
     target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
@@ -219,7 +249,7 @@ def dispersion(rows: pa.Table, converted: NDArray[np.bool_], model: Model | None
         (np.bincount(stratum[~target], minlength=s) > 0)
     measured = both[stratum] if len(stratum) else np.zeros(0, bool)
     conv = np.asarray(converted, bool)
-    out = _empty(attr, "", int((measured & (place < 0)).sum()))
+    out = _empty(attr, "", int((measured & (place < 0)).sum()), warning)
     arms = {}
     for name, arm in zip(_ARMS, (~target, target), strict=True):
         m = measured & arm & (place >= 0)

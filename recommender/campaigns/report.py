@@ -403,7 +403,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             dated &= bool(np.all(ev.timestamp[day][mine] % DAY == 0))
     early = int((before & ~conv).sum())  # a row that converted in the window is counted
     body = compute_report(rows, conv, films)
-    spread = dispersion(rows, conv, model, no_model)
+    spread = dispersion(rows, conv, model, no_model, summary.get("model_version"))
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:
         block["title"] = titles.get(block["film_id"], "")

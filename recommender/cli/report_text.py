@@ -89,3 +89,5 @@ def print_report(body: dict[str, Any], window_days: float) -> None:
     # whether the places convert more unevenly than one rate per film and wave allows (the note
     # above says what it means when they do)
     print(f"place dispersion: {body['dispersion']['note']}")
+    if body["dispersion"].get("model_warning"):  # --model is not the plan's model
+        print(f"warning: {body['dispersion']['model_warning']}")
