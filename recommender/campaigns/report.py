@@ -71,13 +71,14 @@ from recommender.campaigns.events import read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.report_units import METHOD, UNITS, p_warning
 from recommender.campaigns.report_units import predicted_scaling as predicted_scaling
+from recommender.campaigns.report_waves import included_waves
+from recommender.campaigns.report_waves import next_wave_link as next_wave_link
 from recommender.campaigns.report_windows import early_text, open_text, starts_text, wave_starts
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.summary_fields import summary_films
 from recommender.campaigns.wave_sends import plan_created, wave_send_times
 from recommender.campaigns.waves import row_groups
-from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
 from recommender.model.calibration import scale
 from recommender.model.calibration_horizon import DAY
@@ -291,57 +292,6 @@ def _by_wave(wave: NDArray[np.int64], target: NDArray[np.bool_], conv: NDArray[n
 def plan_start(summary: dict[str, Any], plan_id: str | None = None) -> int:
     """The plan's start in unix seconds: its ``created`` time (ISO 8601, UTC; ``plan_created``)."""
     return plan_created(summary, plan_id)
-
-
-def next_wave_link(store: CampaignStore, plan_id: str) -> tuple[str, int] | None:
-    """(next plan, its ``sent_waves``) of the next wave planned after ``plan_id`` with the
-    largest ``sent_waves`` (not the latest planned: waves said sent stay sent), or None."""
-    from recommender.campaigns.withdraw import next_wave_of
-
-    with store.engine.connect() as conn:  # one withdrawn before any send re-plans nothing
-        return next_wave_of(conn, plan_id)
-
-
-def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],
-                   max_wave: int, sent_waves: int | None, replan: bool = False
-                   ) -> tuple[int, int, str]:
-    """(sent waves N, the plan's waves, where N comes from) for a report; N beyond the plan's
-    waves or below 1 is an ``InvalidParameterError``, and so is N past the sent waves of the
-    next wave planned after most of them (``next_wave_link``; but for ``replan``: a next wave
-    being planned after more sent waves measures them)."""
-    planned = int((summary.get("parameters") or {}).get("waves") or 0) or max(max_wave, 1)
-    gone = withdrawn_waves(plan_id, summary, sent_waves)  # ``campaign withdraw``
-    if gone is not None and sent_waves is None:
-        return gone, planned, f"withdrawn after {gone} sent wave{'s' if gone != 1 else ''}"
-    if sent_waves is None:
-        link = next_wave_link(store, plan_id)
-        if link is not None and 1 <= link[1] <= planned:
-            return link[1], planned, (f"the next wave {link[0]} was planned after {link[1]} "
-                                      "sent wave" + ("s" if link[1] != 1 else ""))
-        recorded = sorted(w for w in wave_send_times(store, plan_id) if 1 <= w <= planned)
-        if recorded:  # ``campaign sent``: waves 1 to the last recorded (they go in order)
-            last = recorded[-1]
-            return last, planned, (
-                f"recorded sends: wave{'s' if len(recorded) != 1 else ''} "
-                f"{', '.join(map(str, recorded))} recorded sent of {planned} (campaign sent), "
-                f"so waves 1-{last} count" if last > 1 else
-                f"recorded sends: wave 1 recorded sent of {planned} (campaign sent), so wave 1 "
-                "counts") + ("" if last == planned else
-                             "; pass sent_waves to count later waves sent unrecorded")
-        return planned, planned, (f"default: all {planned} wave{'s' if planned != 1 else ''} "
-                                  "of the plan (pass sent_waves when later waves were not sent)")
-    if not 1 <= sent_waves <= planned:
-        raise InvalidParameterError(
-            f"sent_waves must be in [1, {planned}] (the waves of plan {plan_id}), got "
-            f"{sent_waves}")
-    link = None if replan else next_wave_link(store, plan_id)
-    if link is not None and sent_waves > link[1]:
-        raise InvalidParameterError(
-            f"sent_waves must be in [1, {link[1]}] for plan {plan_id}: its next wave {link[0]} "
-            f"was planned after {link[1]} sent wave{'s' if link[1] != 1 else ''} and re-plans "
-            f"the rest, so wave {link[1] + 1} was never sent from this plan (report {link[0]} "
-            f"for the waves after), got {sent_waves}")
-    return sent_waves, planned, "given"
 
 
 def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.0,
