@@ -162,6 +162,9 @@ class Report(_Closed):
                                          "windows (wave_starts: each from its start to "
                                          "before its end; those conversions are counted "
                                          "from; not the day before, nor after the end)")
+    events_after_as_of: int = Field(description="store events of events_read dated after "
+                                                "as_of (counted all the same; the note says "
+                                                "so)")
     early_conversions: int = Field(description="plan rows with an event in the day before "
                                                "their wave's start, not counted")
     wave_starts: list[WaveStart] = Field(description="each counted wave's window: from its "

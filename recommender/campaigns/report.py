@@ -46,6 +46,12 @@ wave was planned after (it re-plans the rest: their sends are refused, the downl
 out), is refused naming it: given, it counted a wave never sent from the plan (151 rows of a
 re-planned wave 2 read as contacted, and +8 points overall where wave 1 alone was +16).
 
+Events dated after the report's time (``as_of``; the store takes them up to a day past its
+clock: a simulator's responses are dated in the hours after their wave's start, a clock may be
+ahead) are counted as any other, and said: ``events_after_as_of`` and the note. Cut at
+``as_of``, a report read just after a simulated wave counted none of its responses; said
+nowhere, a report "as of 22:05:01Z" counted responses dated six hours later without a word.
+
 Small groups get wide intervals (``warning``), and so does a lopsided split (``split_warning``:
 ``small_groups.lopsided_warning``); a group with no user gets no estimate and says why.
 
@@ -73,7 +79,13 @@ from recommender.campaigns.report_units import METHOD, UNITS, p_warning
 from recommender.campaigns.report_units import predicted_scaling as predicted_scaling
 from recommender.campaigns.report_waves import included_waves
 from recommender.campaigns.report_waves import next_wave_link as next_wave_link
-from recommender.campaigns.report_windows import early_text, open_text, starts_text, wave_starts
+from recommender.campaigns.report_windows import (
+    early_text,
+    late_text,
+    open_text,
+    starts_text,
+    wave_starts,
+)
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.summary_fields import summary_films
@@ -352,6 +364,8 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             mine = np.isin(pair_keys(ev.film_id[day], ev.user_id[day]), row_pair_keys(part))
             dated &= bool(np.all(ev.timestamp[day][mine] % DAY == 0))
     early = int((before & ~conv).sum())  # a row that converted in the window is counted
+    # dated after the report's time, counted all the same (``report_windows.late_text``)
+    late = seen & (ev.timestamp > now) if ev is not None else seen
     body = compute_report(rows, conv, films)
     spread = dispersion(rows, conv, model, no_model, summary.get("model_version"))
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
@@ -362,7 +376,8 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "window_open": any(w["window_open"] for w in starts),
             # those of the window, as conversions count them (it counted every event from
             # the start on, past the window's end too: a year's, reported a year later)
-            "events_read": int(seen.sum()), "wave_starts": starts,
+            "events_read": int(seen.sum()), "events_after_as_of": int(late.sum()),
+            "wave_starts": starts,
             "early_conversions": early,
             "sent_waves": sent, "plan_waves": planned,
             "waves_included": list(range(1, sent + 1)), "sent_waves_source": sent_source,
@@ -372,7 +387,9 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
                     f"predicted conversions: {predicted['scaling']}"
-                    + open_text(starts, window_days) + report_sentence(spread)
+                    + open_text(starts, window_days)
+                    + late_text(int(late.sum()), int(ev.timestamp[late].max(initial=now))
+                                if ev is not None else now, now) + report_sentence(spread)
                     + starts_text(starts)
                     + early_text(early, dated, any(w["source"] == "recorded" for w in starts)),
             "dispersion": spread, **body}

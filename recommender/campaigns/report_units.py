@@ -81,6 +81,7 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "end": "unix seconds (start + window)",
          "as_of": "unix seconds (the report's time: how much of each window had passed)",
          "events_read": "store events of the plan's films in the waves' windows",
+         "events_after_as_of": "store events of events_read dated after as_of (counted)",
          "early_conversions": "plan rows with an event in the day before their wave's start "
                               "(not counted)",
          "wave_starts": "unix seconds: each wave's window (start, end; source: its recorded "

@@ -2,7 +2,7 @@
 
 ``wave_starts`` gives each counted wave's window (``{wave, start, end, source}``: its recorded
 send, ``wave_sends.py``, else the plan's start, and how much of it has passed at the report's
-time); ``open_text``, ``starts_text`` and ``early_text`` are the
+time); ``open_text``, ``late_text``, ``starts_text`` and ``early_text`` are the
 note's words on them and on plan rows with an event in the day before their wave's start
 (``early_conversions``), split from ``report.py`` (at its line bound).
 """
@@ -53,6 +53,18 @@ def wave_starts(sends: dict[int, int], sent: int, begin: int, length: int, as_of
                     "window_elapsed_share": round(passed / length, 4) if length else 1.0,
                     "window_open": as_of < t + length})
     return out
+
+
+def late_text(late: int, latest: int, as_of: int) -> str:
+    """The note's word on ``late`` events of the windows dated after the report's time
+    (``as_of``; ``latest``: the last one's time), counted all the same; "" for none."""
+    if not late:
+        return ""
+    return (f"; {late:,} of the events read {'is' if late == 1 else 'are'} dated after the "
+            f"report's time ({iso_utc(as_of)}), the latest {iso_utc(latest)}: counted all the "
+            "same (events are taken up to a day past the store's clock: a simulator's "
+            "responses are dated in the hours after their wave's start; else the events' "
+            "clock is ahead of this one)")
 
 
 def open_text(starts: list[dict[str, Any]], window_days: float) -> str:

@@ -51,6 +51,8 @@ def print_report(body: dict[str, Any], window_days: float) -> None:
           f"start ({iso_utc(body['start'])}, unix {body['start']}); "
           f"{body['events_read']:,} events read in {'those windows' if sends else 'that window'}"
           f" as of {iso_utc(body['as_of'])} (unix {body['as_of']})"
+          + (f", {body['events_after_as_of']:,} of them dated after it (counted: note below)"
+             if body.get("events_after_as_of") else "")
           + ("; the window is still open (note below)" if body["window_open"] else ""))
     if sends:  # ``campaign sent``: each wave's own window
         print("waves' windows start: " + "; ".join(
