@@ -356,11 +356,14 @@ def measured_so_far(summary: dict[str, Any], blocks: dict[str, Any], plan_id: st
     then = ("their remaining budget is planned all the same; leave them out with "
             "--leave-out-no-effect (leave_out_no_effect) if that holds" if planned else
             "none of them is planned in this wave (left out, left_out, or no budget left)")
+    measured = ("an absolute uplift (conversion share of targets less that of controls, 0.05 = "
+                f"5 points) with its whole 95% interval at or below 0, in plan {plan_id}'s "
+                "report so far")
+    # no such film: said so (it read "none of them is planned in this wave", of no film)
     summary["no_effect"] = {
         "films": flat,
-        "note": "films whose sent waves measured an absolute uplift (conversion share of "
-                "targets less that of controls, 0.05 = 5 points) with its whole 95% interval "
-                f"at or below 0, in plan {plan_id}'s report so far: {then}"}
+        "note": f"films whose sent waves measured {measured}: {then}" if flat else
+                f"no film's sent waves measured {measured}"}
 
 
 def _rows_of(store: CampaignStore, plan_id: str, sent_waves: int

@@ -143,7 +143,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
                                  ("--leave-out-no-effect", "leave_out_no_effect"))
                   if getattr(args, n, None) is not None]
     if after_only:
-        raise InvalidParameterError(f"{' and '.join(after_only)} only apply with --after PLAN_ID")
+        raise InvalidParameterError(f"{' and '.join(after_only)} only "
+                                    f"{'apply' if len(after_only) > 1 else 'applies'} with "
+                                    "--after PLAN_ID")
     for name, value in DEFAULTS.items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)

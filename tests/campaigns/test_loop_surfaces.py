@@ -331,7 +331,7 @@ def test_plan_options_and_failures_from_the_command_line(
         assert "expected a number in [" in capsys.readouterr().err
     assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
                  "--sent-waves", "1"]) == 2
-    assert "--sent-waves only apply with --after" in capsys.readouterr().err
+    assert "--sent-waves only applies with --after" in capsys.readouterr().err
     # an opt-out named twice counts once; users at the cap are not counted as opted out
     (tmp_path / "optout.txt").write_text("\n".join(wave2[:3] + wave2[:1]) + "\n")
     summary = tmp_path / "n.json"
