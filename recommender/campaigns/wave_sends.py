@@ -16,9 +16,9 @@ was planned after (it re-plans them); and a withdrawal or a next wave that says 
 out than a recorded send is refused (``withdraw.refuse_below_sends``). ``retract_wave_sent`` takes
 back a send recorded by mistake (``campaign sent --retract``), but the plan's last recorded one
 only (the others stay in order) and none a next wave of the plan was planned after (its link says
-that wave went out, and the uplift it was planned on read that wave's window from the send). The
-store is written as withdrawals are: refused on a store ``campaign copy`` moved, under SQLite's
-write lock or PostgreSQL's ``controls.PLANS_LOCK``.
+that wave went out, and the uplift it was planned on may have read that wave's window from the
+send). The store is written as withdrawals are: refused on a store ``campaign copy`` moved, under
+SQLite's write lock or PostgreSQL's ``controls.PLANS_LOCK``.
 
 A next wave numbers its waves from 1: ``campaign_wave`` says which wave of the campaign a
 plan's wave is (its chain's sent waves before it, ``withdraw.earlier_plans``).
@@ -258,8 +258,8 @@ def retract_wave_sent(store: CampaignStore, plan_id: str, wave: int) -> dict[str
     recorded, nothing changed), "plan_waves", "waves"}``. Refused (``InvalidParameterError``)
     while a later wave's send is recorded (take the last back first: the others stay in
     order) or a next wave of the plan was planned after it (its link says the wave went out,
-    and the uplift it was planned on counted that wave from the send); ``UnknownPlanError``,
-    ``StoreMovedError`` as ``record_wave_sent``."""
+    and the uplift it was planned on may have counted that wave from the send);
+    ``UnknownPlanError``, ``StoreMovedError`` as ``record_wave_sent``."""
     from recommender.campaigns.plan_lock import lock_plan
     from recommender.campaigns.withdraw import next_wave_of
 
@@ -284,8 +284,9 @@ def retract_wave_sent(store: CampaignStore, plan_id: str, wave: int) -> dict[str
         if gone is not None and link is not None and wave <= link[1]:
             raise InvalidParameterError(
                 f"wave {wave} of plan {plan_id} cannot be taken back: its next wave {link[0]} "
-                f"was planned after {link[1]} sent wave(s), this one among them (the uplift "
-                "it was planned on counted this wave from its recorded send)")
+                f"was planned after {link[1]} sent wave(s), this one among them (its link says "
+                "the wave went out, and the uplift it was planned on may have counted the wave "
+                "from this send)")
         if gone is not None:
             conn.execute(wave_sends.delete().where(wave_sends.c.plan_id == plan_id,
                                                    wave_sends.c.wave == wave))
