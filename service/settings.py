@@ -78,7 +78,8 @@ class Settings(BaseSettings):
         default=None, description="JSON-lines file recording every export (off when unset)")
     pseudonym_key: SecretStr | None = Field(
         default=None, description="key of the HMAC that replaces user ids in exports asked "
-                                  "for with pseudonymize=true")
+                                  "for with pseudonymize=true, and reads them back in POST "
+                                  "/events?pseudonymized=true")
     cinemas: str | None = Field(
         default=None, description="cinemas.csv capping screen allocations by=cinema (default: "
                                   "the model folder's cinemas.csv, else the training data's)")

@@ -67,6 +67,9 @@ def add_event_commands(add: Add) -> None:
     i.add_argument("--batch", type=_positive_int, default=IMPORT_BATCH,
                    help="events per committed transaction")
     add_events_model_option(i)
+    from recommender.cli.event_pseudonyms import add_pseudonymized_options
+
+    add_pseudonymized_options(i)  # responses keyed by a pseudonymised list's ids
     add_status_parser(sub)
 
     s = add("campaign", cmd_campaign, "list stored campaign plans, show one, report what it "
@@ -138,6 +141,9 @@ def cmd_events(args: argparse.Namespace) -> int:
     if args.events_command == "status":
         return cmd_events_status(args)
     refuse_moved_import(args)  # a store ``campaign copy`` moved: before a large file is read
+    from recommender.cli.event_pseudonyms import FLAG, import_key
+
+    key = import_key(args)  # --pseudonymized without a key: before the file is read
     model = model_or_none(args.model)  # then the model and the file: a bad folder or file
     try:
         batch = read_said(args.file, lambda: read_event_file(args.file),  # (empty, unreadable,
@@ -148,21 +154,23 @@ def cmd_events(args: argparse.Namespace) -> int:
         raise DataError(e.path, f"{e.reason}; nothing of the file was stored", e.line) from None
     from recommender.campaigns.pseudonymous import first_pseudonym, pseudonym_reason
 
-    if (fake := first_pseudonym(batch.user_id, model)) is not None:  # a pseudonymised export's
+    if key is None and (fake := first_pseudonym(batch.user_id, model)) is not None:
         hint = "" if model is not None else \
             " (--model MODEL accepts the ids of its own users of that form)"
-        raise row_problem(args.file, fake, f"{pseudonym_reason(batch.user_id[fake])}; nothing "
-                          f"of the file was stored{hint}")
+        raise row_problem(args.file, fake, f"{pseudonym_reason(batch.user_id[fake], FLAG)}; "
+                          f"nothing of the file was stored{hint}")
     from recommender.cli.stores import NewStore
 
     with NewStore(args.store or os.environ.get("RECOMMENDER_STORE")) as new:  # kept once
-        code = _import(args, new.open(lambda: _store(args)), batch, model)  # written to
+        code = _import(args, new.open(lambda: _store(args)), batch, model, key)  # written to
     new.say_created()  # readers refuse a missing store: a misspelt path is seen here
     return code
 
 
-def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any) -> int:
-    """``events import`` of ``batch``, read from ``args.file``, into the open ``store``."""
+def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
+            key: bytes | None = None) -> int:
+    """``events import`` of ``batch``, read from ``args.file``, into the open ``store``
+    (``key``: its user ids are pseudonyms under it, read as the ids they stand for)."""
     from recommender.campaigns.event_file import row_problem
     from recommender.campaigns.events import (
         EventBatch,
@@ -175,6 +183,10 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any) -> int
     from recommender.campaigns.sheet_ids import unquoted_ids
     from recommender.cli.store_copy import moved_midway
 
+    if key is not None:  # nothing of the file is stored when one cannot be read
+        from recommender.cli.event_pseudonyms import unmasked
+
+        batch = unmasked(args, batch, key, model, store)
     read = batch  # an id cut with our CSV files' quote: the id the model or store holds
     batch, unquoted = unquoted_ids(read, model, store)
     if unquoted.events:

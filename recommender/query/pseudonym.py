@@ -41,11 +41,13 @@ def check_key(key: bytes) -> bytes:
 
 
 def load_key(key_file: str | os.PathLike[str] | None = None,
-             environ: Mapping[str, str] | None = None) -> bytes:
+             environ: Mapping[str, str] | None = None,
+             needed_by: str = "pseudonymised output") -> bytes:
     """The pseudonym key: the content of ``key_file`` (trailing newline dropped) when given,
     else ``RECOMMENDER_PSEUDONYM_KEY``; ``InvalidParameterError`` saying how to give one
-    when neither is set, and naming where a key too short came from (the file or the
-    variable: "the pseudonym key is 5 bytes long" named neither)."""
+    when neither is set (to ``needed_by``, what needs it), and naming where a key too short
+    came from (the file or the variable: "the pseudonym key is 5 bytes long" named
+    neither)."""
     if key_file is not None:
         try:
             raw = Path(key_file).read_bytes()
@@ -56,7 +58,7 @@ def load_key(key_file: str | os.PathLike[str] | None = None,
     value = (os.environ if environ is None else environ).get(ENV_KEY, "")
     if not value:
         raise InvalidParameterError(
-            f"pseudonymised output needs a key: set {ENV_KEY} or pass --pseudonym-key-file")
+            f"{needed_by} needs a key: set {ENV_KEY} or pass --pseudonym-key-file")
     return _named(ENV_KEY, value.encode("utf-8"))
 
 

@@ -50,6 +50,7 @@ from recommender.io.text import clipped
 from recommender.model.foldin import named_unserved
 from service.deps import EngineDep
 from service.errors import describe_validation_error, validation_body
+from service.event_pseudonyms import FLAG, events_key, shown_as_pseudonyms, unmasked_batch
 from service.event_schemas import (  # noqa: F401 (re-exported: imported from here)
     MAX_UNKNOWN_SHOWN,
     EventIn,
@@ -125,13 +126,29 @@ async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
 
 router = APIRouter(tags=["events"], route_class=EventsRoute,
                    dependencies=[Depends(store_gate, scope="function")])
+Pseudonymized = Annotated[bool, Query(description=(
+    "the events' user_ids are pseudonyms (p-<hex>, as pseudonymize=true exports list them): "
+    "each is read, and stored, as the id it stands for under the server's "
+    "RECOMMENDER_PSEUDONYM_KEY, among the served model's users and the store's plan rows and "
+    "events; a 409 when the server has no key (it names the variable), and a 404 naming "
+    "the first event whose user_id is not a pseudonym, or is one of no such id: nothing of "
+    "the batch is stored)"))]
+
+
 @router.post("/events", response_model=EventsStored, responses={
-    **INVALID, **STORE_DOWN, 409: {"model": Error, "description": "an event_id already "
-                                   "recorded with a different payload, or the store was moved "
-                                   "by `campaign copy` (the log names the copy): nothing of "
-                                   f"the batch was stored; or {SCHEMA_NEWER}"}},
+    **INVALID, **STORE_DOWN,
+    404: {"model": Error, "description": "pseudonymized=true, and a user_id names no user: it "
+                                         "is not a pseudonym, or is one of no id the engine "
+                                         "knows (detail names the first such event): nothing "
+                                         "of the batch was stored"},
+    409: {"model": Error, "description": "an event_id already recorded with a different "
+                                         "payload, or the store was moved by `campaign copy` "
+                                         "(the log names the copy), or pseudonymized=true on "
+                                         "a server with no RECOMMENDER_PSEUDONYM_KEY: nothing "
+                                         f"of the batch was stored; or {SCHEMA_NEWER}"}},
              summary="Record a batch of events (tickets, views), durably, before answering")
-def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
+def post_events(body: EventsIn, request: Request,
+                pseudonymized: Pseudonymized = False) -> dict[str, Any]:
     settings = request.app.state.service.settings
     if len(body.events) > settings.events_max_batch:
         raise HTTPException(422, f"a batch holds at most {settings.events_max_batch} events "
@@ -146,11 +163,13 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     except InvalidParameterError as e:  # its text says nothing of the batch was stored
         raise HTTPException(422, str(e)) from None
     served = request.app.state.service.engine
-    fake = first_pseudonym(batch.user_id, None if served is None else served.model)
+    key = events_key(settings) if pseudonymized else None
+    fake = None if key else first_pseudonym(batch.user_id,
+                                            None if served is None else served.model)
     if fake is not None:  # responses keyed by a pseudonymised export's ids (pseudonymous.py)
         raise HTTPException(422, f"events[{fake}] (event_id {ev[fake].event_id!r}): "
-                                 f"{pseudonym_reason(ev[fake].user_id)}; nothing of this "
-                                 "batch was stored")
+                                 f"{pseudonym_reason(ev[fake].user_id, FLAG)}; nothing of "
+                                 "this batch was stored")
     # the maximum the schema publishes (the clock plus a day, to the hour, when it was built)
     published = event_time_published(request.app)
     late = next((i for i, e in enumerate(ev) if e.timestamp > published), None)
@@ -159,6 +178,9 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
                                  f"{ev[late].timestamp} is past the schema's maximum "
                                  f"{published}; nothing of this batch was stored")
     store = campaign_store(request)
+    if key is not None:  # each pseudonym read as the id it stands for, or nothing stored
+        batch = unmasked_batch(batch, key, None if served is None else served.model, store,
+                               [e.event_id for e in ev])
     batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store)
     try:
         stored, duplicates, seq = record_events(store, batch)
@@ -173,6 +195,8 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     # a mistyped user id is named once, in mistyped_user_ids, as events import names it
     unknown, users, near = ([], [], []) if engine is None else \
         named_unserved(engine.model, batch.film_id, batch.user_id, MAX_UNKNOWN_SHOWN)
+    if key is not None:  # the answer names users as the batch did, by pseudonym
+        users, near = shown_as_pseudonyms(users, near, key)
     return {"stored": stored, "duplicates": duplicates, "sequence": seq,
             "unknown_film_ids": unknown[:MAX_UNKNOWN_SHOWN],
             "unknown_user_ids": users[:MAX_UNKNOWN_SHOWN],
