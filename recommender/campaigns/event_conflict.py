@@ -11,6 +11,7 @@ match the whole event (its time to the second included) to be told apart.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from recommender.errors import InvalidParameterError
@@ -22,6 +23,7 @@ class EventConflictError(InvalidParameterError):
     def __init__(self, event_id: str, stored: tuple[Any, ...], sent: tuple[Any, ...],
                  in_batch: bool = False) -> None:
         self.event_id = event_id
+        self.stored, self.sent, self.in_batch = stored, sent, in_batch
 
         def shown(row: tuple[Any, ...]) -> str:
             return (f"user_id {row[0]!r}, film_id {row[1]!r}, timestamp {row[2]}, "
@@ -37,3 +39,12 @@ class EventConflictError(InvalidParameterError):
                        "another sender's): an event_id names one event, so a retry must "
                        "repeat it exactly")
         super().__init__(f"{self.reason}; nothing of this batch was stored")
+
+    def as_sent(self, users: Mapping[str, str]) -> EventConflictError:
+        """This error with each user id shown as the batch sent it (``users``: the id stored
+        to the id sent, as a pseudonymised batch's raw id to its pseudonym): a caller that
+        sent pseudonyms is not told the raw id behind one."""
+        def sent(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            return (users.get(row[0], row[0]), *row[1:])
+        return EventConflictError(self.event_id, sent(self.stored), sent(self.sent),
+                                  self.in_batch)

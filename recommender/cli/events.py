@@ -183,6 +183,7 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
     from recommender.campaigns.sheet_ids import unquoted_ids
     from recommender.cli.store_copy import moved_midway
 
+    as_sent = batch.user_id  # a pseudonymised file's users are named by its pseudonyms
     if key is not None:  # nothing of the file is stored when one cannot be read
         from recommender.cli.event_pseudonyms import unmasked
 
@@ -194,9 +195,11 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
 
         batch = derived_again(read, batch)
         print(f"note: {unquoted.text()}", file=sys.stderr)
+    users = {} if key is None else dict(zip(batch.user_id, as_sent, strict=True))
     try:  # a reused event_id fails before the first chunk commits
         find_conflicts(store, batch)
     except EventConflictError as e:
+        e = e.as_sent(users)
         raise row_problem(args.file, batch.event_id.index(e.event_id),
                           f"{e.reason}; nothing of the file was stored") from None
     stored = duplicates = done = shown = 0
@@ -211,6 +214,7 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
             try:
                 s, d, after = record_events(store, part)
             except EventConflictError as e:  # another writer stored that event_id meanwhile
+                e = e.as_sent(users)
                 raise row_problem(
                     args.file, start + part.event_id.index(e.event_id),
                     f"{e.reason} (stored by another writer while this import ran); the "

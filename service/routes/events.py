@@ -178,14 +178,16 @@ def post_events(body: EventsIn, request: Request,
                                  f"{ev[late].timestamp} is past the schema's maximum "
                                  f"{published}; nothing of this batch was stored")
     store = campaign_store(request)
+    as_sent = batch.user_id
     if key is not None:  # each pseudonym read as the id it stands for, or nothing stored
         batch = unmasked_batch(batch, key, None if served is None else served.model, store,
                                [e.event_id for e in ev])
     batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store)
     try:
         stored, duplicates, seq = record_events(store, batch)
-    except EventConflictError as e:
-        raise HTTPException(409, str(e)) from None
+    except EventConflictError as e:  # a pseudonymised batch's users named by its pseudonyms
+        shown = e if key is None else e.as_sent(dict(zip(batch.user_id, as_sent, strict=True)))
+        raise HTTPException(409, str(shown)) from None
     sync = getattr(request.app.state, "events_sync", None)
     if sync is not None:
         sync.wake()  # this worker looks at once; the others at their next poll

@@ -241,3 +241,46 @@ def test_the_answer_names_users_by_their_pseudonyms() -> None:
     shown = shown_as_pseudonyms(["new-1", "new-2"], [("u5 ", "u5"), ("007", "7")], key)
     assert shown == ([oracle("new-1"), oracle("new-2")],
                      [(oracle("u5 "), oracle("u5")), (oracle("007"), oracle("7"))])
+
+
+def test_a_reused_event_id_s_refusal_names_the_user_by_the_pseudonym_sent(
+        capsys: pytest.CaptureFixture[str], model_dir: Path, tmp_path: Path, key_file: Path,
+        client: TestClient) -> None:
+    """The 409 (and the import's refusal) of an event_id repeated in the batch with another
+    weight, or reused from a stored event, shows the user as the batch sent it: the raw id
+    a pseudonym stands for is not told to a sender of pseudonyms."""
+    store, raw, hidden = planned(capsys, model_dir, tmp_path, key_file)
+    sent = responses(hidden)[:2]
+    raw_id = raw[0]["user_id"]
+    assert sent[0]["user_id"] == oracle(raw_id)
+
+    def said(text: str) -> None:
+        assert repr(oracle(raw_id)) in text, text
+        assert repr(raw_id) not in text and repr(raw[2]["user_id"]) not in text, text
+
+    twice = [*sent, {**sent[0], "weight": 2.0}]  # in the batch, then against the stored one
+    again = [{**sent[0], "weight": 3.0}]
+    r = client.post("/events?pseudonymized=true", json={"events": twice})
+    assert r.status_code == 409 and "sent twice in this batch" in r.json()["detail"], r.text
+    said(r.json()["detail"])
+    r = client.post("/events?pseudonymized=true", json={"events": sent})
+    assert r.status_code == 200, r.text
+    r = client.post("/events?pseudonymized=true", json={"events": again})
+    assert r.status_code == 409 and "already recorded" in r.json()["detail"], r.text
+    said(r.json()["detail"])
+    fields = ["user_id", "film_id", "timestamp", "event_id", "weight"]
+    # the file's reader names a repeat within it, as read: by its pseudonym too
+    for name, events, what in (("twice", twice, "is also on line 2"),
+                               ("once", sent, None), ("again", again, "already recorded")):
+        path = tmp_path / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fields)
+            w.writeheader()
+            w.writerows({"weight": 1.0, **e} for e in events)
+        code, _, err = run(capsys, "events", "import", "--store", store, path,
+                           "--pseudonymized", "--pseudonym-key-file", key_file)
+        if what is None:
+            assert code == 0, err
+            continue
+        assert code == 2 and what in err and "nothing" in err and "stored" in err, err
+        said(err)
