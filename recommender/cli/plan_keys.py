@@ -98,6 +98,10 @@ def answer_stored(args: argparse.Namespace, store: Any, plan_id: str, key: str,
     from recommender.cli.plan_text import show_summary
 
     summary = store.summary(plan_id)
+    if summary.get("previous_plan_id"):  # a next wave's: read as its first run wrote it
+        from recommender.campaigns.withdraw import read_fields
+
+        summary = {**summary, **read_fields(store, plan_id)}
     rows = pa.concat_tables([PLAN_SCHEMA.empty_table(), *store.iter_rows(plan_id)])
     written = write_outputs(rows, summary, args.out, args.summary, pseudonyms, lambda: None,
                             slate=getattr(args, "slate", None))

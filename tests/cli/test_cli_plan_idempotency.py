@@ -137,13 +137,18 @@ def test_a_next_wave_s_retry_with_the_key(model_dir: Path, tmp_path: Path,
     first = _stored(tmp_path / "s.db")[0][0]
     after = ["--after", first, "--sent-waves", "1", "--idempotency-key", "next-1"]
     for out in ("n1.csv", "n2.csv"):
-        code, _, err = run(capsys, "plan", model_dir, "--out", tmp_path / out, "--store",
-                           tmp_path / "s.db", *after)
+        code, _, err = run(capsys, "plan", model_dir, "--out", tmp_path / out, "--summary",
+                           tmp_path / f"{out}.json", "--store", tmp_path / "s.db", *after)
         assert code == 0, err
     plans, keys = _stored(tmp_path / "s.db")
     assert len(plans) == 2 and set(plans) == {first, keys["next-1"]}
     assert (tmp_path / "n1.csv").read_bytes() == (tmp_path / "n2.csv").read_bytes()
     assert f"note: plan {keys['next-1']} was stored under --idempotency-key 'next-1'" in err
+    # the summary too, with what a next wave's is given as it is read (its chain, ...)
+    summaries = [json.loads((tmp_path / f"{n}.csv.json").read_text()) for n in ("n1", "n2")]
+    assert summaries[1] == summaries[0]
+    assert [p["plan_id"] for p in summaries[1]["chain"]] == [first]
+    assert {"chain_cut", "next_waves", "wave_sends"} <= set(summaries[1])
 
 
 def test_a_plan_repeating_a_stored_one_says_so(model_dir: Path, tmp_path: Path,
