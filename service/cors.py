@@ -24,7 +24,9 @@ REQUEST_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "Idempotency-Ke
 #: audience's note, a replayed plan) and the standard ones its answers carry
 EXPOSED = ("X-Model-Version", "X-Events-Seq", "X-Plan-Model-Version", "X-Plan-Waves",
            "X-Audience-Note", "Idempotent-Replayed", "Content-Disposition", "Retry-After", "ETag")
-METHODS = ("GET", "HEAD", "POST")
+#: the methods a page may send: every one a route serves (``DELETE``: taking a wave's send
+#: back, ``DELETE /campaigns/{plan_id}/waves/{wave}/sent``), so none is refused by a preflight
+METHODS = ("GET", "HEAD", "POST", "DELETE")
 #: how long a browser may keep a preflight's answer (seconds)
 MAX_AGE = 600
 # scheme://host[:port] as a browser writes an Origin: no path, query, fragment or user

@@ -146,3 +146,22 @@ def test_an_origin_no_browser_sends_stops_the_start(given: str, hint: str | None
         return
     assert f"RECOMMENDER_CORS_ORIGINS: {given!r} is not an origin" in said
     assert (f"(write {hint})" in said) if hint else "(write" not in said
+
+
+def test_every_method_a_route_serves_passes_the_preflight(model: Path) -> None:
+    """A page of a named origin may call every route: the preflight of each method the app's
+    routes serve (read from the published schema, not a list of the module's) is answered;
+    DELETE (a wave's send taken back) was refused (400) and the page could not call it."""
+    settings = Settings(model_path=str(model), cors_origins=PAGE, read_keys=f"dash:{KEY}")
+    app = create_app(settings)
+    served = {m.upper() for ops in app.openapi()["paths"].values() for m in ops} | {"HEAD"}
+    assert {"GET", "POST", "DELETE"} <= served
+    with TestClient(app) as client:
+        for method in sorted(served):
+            status, headers = _preflight(client, "/campaigns/plan-x/waves/1/sent", method=method)
+            assert status == 200, (method, headers)
+            assert headers["access-control-allow-origin"] == PAGE
+            assert method in headers["access-control-allow-methods"].split(", "), headers
+        # the DELETE itself: its refusal (no write key) readable by the page
+        r = client.delete("/campaigns/plan-x/waves/1/sent", headers={"Origin": PAGE})
+        assert r.headers["access-control-allow-origin"] == PAGE, r.status_code
