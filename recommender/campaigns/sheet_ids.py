@@ -46,7 +46,8 @@ class Unquoted:
         more = f" and {len(pairs) - 3:,} more" if len(pairs) > 3 else ""
         kinds = " and ".join(k for k, ids in (("user_id", self.user_ids),
                                               ("film_id", self.film_ids)) if ids)
-        return (f"{self.events:,} event{'s' if self.events != 1 else ''}' {kinds} read "
+        whose = "1 event's" if self.events == 1 else f"{self.events:,} events'"
+        return (f"{whose} {kinds} read "
                 f"without the spreadsheet-safe quote of our CSV files ({shown}{more}): the "
                 "model or the store holds the id, not the quoted one")
 

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from helpers import run_cli as run
 
 from recommender.campaigns.events import read_events
+from recommender.campaigns.sheet_ids import Unquoted
 from recommender.campaigns.store import open_store
 from recommender.io.csvsafe import original_cell
 from recommender.io.dataset import Interactions
@@ -113,3 +114,11 @@ def test_post_events_reads_a_quoted_id_and_says_so(model_dir: Path, tmp_path: Pa
         st.close()
     assert stored.user_id.tolist() == [PHONES[1], "'=both", "'=both", "'+nobody", PHONES[2]]
     assert stored.film_id.tolist() == ["f3", FILM, "f3", "f3", "f3"]
+
+
+def test_the_note_s_possessive_agrees_with_the_number_of_events() -> None:
+    """One event's ids, two events' ids: it said "1 event' user_id"."""
+    one = Unquoted(1, {"'+33612340000": "+33612340000"}).text()
+    assert one.startswith("1 event's user_id read without the spreadsheet-safe quote"), one
+    many = Unquoted(1_200, {}, {"'@00425": "@00425"}).text()
+    assert many.startswith("1,200 events' film_id read without"), many
