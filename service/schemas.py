@@ -187,10 +187,24 @@ class Audience(BaseModel):
 
 
 class LookalikeAudience(Audience):
+    seeds_used: int = Field(description="seed users whose taste the mean is of: the known ones "
+                                        "with something fitted (all known ones when none has)")
+    unfitted_seed_ids: list[str] = Field(
+        description="known seed ids with nothing fitted (a zero taste vector), left out of the "
+                    "mean beside a fitted one (the note says so)")
     unknown_seed_ids: list[str] = Field(description="seed ids the model does not know (skipped)")
 
 
 class ColdStartAudience(Audience):
+    comparable_films: dict[str, float] = Field(
+        description="the comparable films the new film's taste is the mean of, id -> weight "
+                    "(unknown ones and, beside a fitted film or genre, those with nothing "
+                    "fitted left out)")
+    unfitted_film_ids: list[str] = Field(
+        description="known comparable film ids with nothing fitted (a zero taste vector), left "
+                    "out of the mean beside a fitted film or genre (the note says so)")
+    genres: list[str] = Field(description="the genres asked for, each once, as the catalog "
+                                          "spells them")
     unknown_film_ids: list[str] = Field(
         description="comparable film ids the model does not know (skipped; all unknown and no "
                     "genre -> 404)")

@@ -199,7 +199,9 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     skipped = set(unknown)
     n_seeds = len({s for s in seeds if s not in skipped})
     ranked = plural(model.n_users - n_seeds, 'candidate', sep=',')
-    print(f"Lookalikes of {plural(n_seeds, 'seed user', sep=',')}; ranking {ranked}; "
+    used = (page.extra or {}).get("seeds_used", n_seeds)  # blank seeds are said in the note
+    taste = f" (the taste of {used:,}: the others have nothing fitted)" if used < n_seeds else ""
+    print(f"Lookalikes of {plural(n_seeds, 'seed user', sep=',')}{taste}; ranking {ranked}; "
           f"{page.ring_text()}{page.shown_text()}")
     unknown_seeds_said(unknown, lines)  # on stderr, as cold-start's skipped films
     if len(page.user_idx):

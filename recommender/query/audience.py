@@ -19,15 +19,21 @@ from recommender.errors import (
     UnknownUserError,
     comparable_films,
 )
+from recommender.io.text import listing, plural
 from recommender.kernels.ranking import rank_of, settle_top_k, settled_rank_of, top_k
 from recommender.model import calibration, calibration_interval
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.blocks import Block, top_k_blocks
 from recommender.query.catalog import (
+    resolve_genres,
     segment_split,
 )
-from recommender.query.cold_start_taste import cold_start_vector, known_comparables
+from recommender.query.cold_start_taste import (
+    cold_start_vector,
+    known_comparables,
+    unfitted_comparables,
+)
 from recommender.query.filters import Filters, candidate_mask, cut_text, resolve_filters
 from recommender.query.hints import film_names
 from recommender.query.pages import (
@@ -316,6 +322,10 @@ def lookalikes(
     scores = (taste @ seed) / norms
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
                       tiers=tiers, tier=tier, unfitted=bool(blank.all()))
+    unfitted = model.users.to_ids(known[blank]).tolist()
+    page.extra = {"seeds_used": len(fitted), "unfitted_seed_ids": unfitted}
+    if unfitted and not blank.all():  # left out of the mean: said, counted and named
+        page.note = page.note or left_out_note(unfitted, len(known), "seed user")
     if page.total == 0:  # why nobody, as a film's audience says it (it said empty: null)
         left = model.n_users - len(known)
         page.empty = ("no candidate: every user the model knows is a seed (the seeds are "
@@ -336,11 +346,26 @@ def cold_start_audience(
     tier: str | None = None,
 ) -> AudiencePage:
     """Audience of a new film from comparable titles and/or genres (same shape as a known
-    film's audience; nobody has seen it, so nobody is excluded)."""
+    film's audience; nobody has seen it, so nobody is excluded). Comparable films with
+    nothing fitted beside a fitted film or genre are left out of the mean and named in the
+    note; ``extra`` says what the mean is of (comparable_films, unfitted_film_ids, genres)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
-    return rank_users(model, scores, None, k, offset, mask=candidate_mask(model, segment, filters),
-                      tiers=tiers, tier=tier, unfitted=bool(model.nothing_fitted(vec)))
+    blank = bool(model.nothing_fitted(vec))
+    page = rank_users(model, scores, None, k, offset, mask=candidate_mask(model, segment,
+                                                                          filters),
+                      tiers=tiers, tier=tier, unfitted=blank)
+    weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
+                                                                                    1.0)
+    unfitted = unfitted_comparables(model, list(weights))
+    named = list(dict.fromkeys(resolve_genres(model, genres))) if genres else []
+    # nothing fitted anywhere: the mean of them all (zero), and the page's note says so
+    left = set() if blank else set(unfitted)
+    page.extra = {"comparable_films": {f: float(w) for f, w in weights.items() if f not in left},
+                  "unfitted_film_ids": unfitted, "genres": named}
+    if left:  # left out of the mean: said, counted and named
+        page.note = left_out_note(unfitted, len(weights), "comparable film", bool(named))
+    return page
 
 
 def cold_start_page(
@@ -364,6 +389,20 @@ def cold_start_page(
     page = cold_start_audience(model, known, genres, k, offset, segment=segment,
                                filters=filters, tiers=tiers, tier=tier)
     return page, unknown
+
+
+def left_out_note(unfitted: list[str], given: int, noun: str, genres: bool = False) -> str:
+    """The note of a lookalike or cold-start page some of whose seeds or comparable films
+    have nothing fitted (a zero vector), left out of the mean taste: how many, which (the
+    first 10), and what the mean is of (the others, and the ``genres`` when given)."""
+    used = given - len(unfitted)
+    of = " and ".join(([f"the other {plural(used, noun, sep=',')}"] if used else [])
+                      + (["the genres"] if genres else []))
+    return (f"{len(unfitted):,} of the {plural(given, noun, sep=',')} given "
+            f"{'has' if len(unfitted) == 1 else 'have'} nothing fitted (a zero taste vector: "
+            f"{listing([repr(u) for u in unfitted], 10)}) and "
+            f"{'is' if len(unfitted) == 1 else 'are'} left out of the mean taste, which is "
+            f"that of {of}")
 
 
 def batch_audiences(

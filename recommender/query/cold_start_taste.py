@@ -2,7 +2,8 @@
 
 ``cold_start_vector`` is the vector a new film is scored with (its comparable films and
 genres); ``known_comparables`` splits the comparable films given into those the model knows,
-with their weights, and those it does not (skipped, and said).
+with their weights, and those it does not (skipped, and said); ``unfitted_comparables`` names
+the known ones with nothing fitted (left out of the mean beside a fitted one).
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ def cold_start_vector(
         raise InvalidParameterError("comparable film weights must be positive numbers")
     vecs: list[NDArray[np.float32]] = []
     ws: list[float] = []
+    fits: list[bool] = []  # whether each part (a film, a genre) has anything fitted
     if weights:
         idx = model.films.to_index(list(weights), strict=True, error=UnknownFilmError)
         vecs.append(np.asarray(factors[idx]))
         ws.extend(weights.values())
+        fits.extend((~model.nothing_fitted(model.film_factors[idx])).tolist())
     if genres:
         # a genre named twice (in any case or spelling) is one genre, as a film id listed
         # twice is one film
@@ -55,8 +58,16 @@ def cold_start_vector(
             vecs.append(np.asarray(factors[fitted if fitted.any() else members]).mean(
                 axis=0, keepdims=True))
             ws.append(1.0)
+            fits.append(bool(fitted.any()))
     stacked = np.vstack(vecs)
     w = np.asarray(ws, np.float64)
+    # a comparable film with nothing fitted (a zero vector) has no taste to lend, as a
+    # lookalike seed has none: averaged in beside a fitted one it only shrank the vector
+    # (the scores halved, and the nearest known film a distribution borrows moved);
+    # ``unfitted_comparables`` names them for the answer's note
+    keep = np.asarray(fits, bool)
+    if keep.any():
+        stacked, w = stacked[keep], w[keep]
     w = w / w.max()  # relative weights; keeps huge or tiny weights from overflowing to 0
     return (w @ stacked / w.sum()).astype(np.float32)
 
@@ -76,3 +87,15 @@ def known_comparables(
     unknown = list(dict.fromkeys(f for f, i in zip(ids, idx, strict=True) if i < 0))
     missing = set(unknown)
     return {f: w for f, w in weights.items() if f not in missing}, unknown
+
+
+def unfitted_comparables(model: Model, known: Sequence[str]) -> list[str]:
+    """The comparable films of ``known`` (ids the model knows) with nothing fitted
+    (``Model.nothing_fitted``), in the order given: left out of ``cold_start_vector``'s mean
+    beside a fitted film or genre."""
+    ids = list(known)
+    if not ids:
+        return []
+    idx = model.films.to_index(ids, strict=True, error=UnknownFilmError)
+    blank = model.nothing_fitted(model.film_factors[idx]).tolist()
+    return [f for f, b in zip(ids, blank, strict=True) if b]

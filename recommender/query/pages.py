@@ -100,6 +100,9 @@ class AudiencePage:
     title: str | None = None
     year: int | None = None
     also_titled: list[str] | None = None
+    # a query's own fields after the page's (lookalikes: seeds_used, unfitted_seed_ids; cold
+    # start: comparable_films, unfitted_film_ids, genres), None for a film's audience
+    extra: dict[str, Any] | None = None
 
     # a row's fields, in order; ``columns`` holds the rules of their values (one source for
     # ``rows``, hence ``to_json``, and for the service's byte renderer)
@@ -124,12 +127,13 @@ class AudiencePage:
 
     def body(self, users: Any) -> dict[str, Any]:
         """The JSON object of the page with ``users`` in the place of its rows: film_id,
-        title, year, also_titled, users, total, offset, k, ring, note, empty."""
+        title, year, also_titled, users, total, offset, k, ring, note, empty (and a query's
+        ``extra`` fields)."""
         film_id = None if self.film_id is None else str(self.film_id)
         return {"film_id": film_id, "title": self.title, "year": self.year,
                 "also_titled": self.also_titled, "users": users, "total": self.total,
                 "offset": self.offset, "k": self.k, "ring": self.ring, "note": self.note,
-                "empty": self.empty}
+                "empty": self.empty, **(self.extra or {})}
 
     def to_json(self) -> dict[str, Any]:
         """The page as the audience endpoint's JSON body (and ``audience --json``)."""
