@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
+from recommender.query.cold_start_taste import weight_problem
 from recommender.query.hints import HINT_IDS
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
 from service.health_schemas import ModelInfo
@@ -54,7 +63,7 @@ def _no_nul(value: str) -> str:
 
 #: an id that is stored or planned (an event's, an opt-out, a slate's film): no NUL byte
 StoredId = Annotated[Id, AfterValidator(_no_nul), Field(json_schema_extra=NO_NUL)]
-#: a comparable film's weight: > 0 (the server checks it, 422 "must be positive numbers")
+#: a comparable film's weight: > 0 and finite (NewFilm says which film and weight, 422)
 Weight = Annotated[float, BeforeValidator(_json_number),
                    WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
 
@@ -248,6 +257,16 @@ class NewFilm(BaseModel):
                                           "(each counts as one more comparable: the mean of "
                                           "the genre's films)",
                               json_schema_extra={"x-vocabulary": "genre"})
+
+    @field_validator("comparable_film_ids")
+    @classmethod
+    def _positive_weights(cls, value: list[str] | dict[str, float]
+                          ) -> list[str] | dict[str, float]:
+        """A weight not above 0, infinite (1e400) or NaN: the usual 422, naming the film and
+        its weight (``weight_problem``, as the library and the CLI say it)."""
+        if isinstance(value, dict) and (bad := weight_problem(value)) is not None:
+            raise ValueError(bad)
+        return value
 
 
 class ColdStartRequest(NewFilm):

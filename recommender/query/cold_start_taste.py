@@ -18,6 +18,19 @@ from recommender.model.model import Model
 from recommender.query.catalog import genre_members, resolve_genres
 
 
+def weight_problem(weights: Mapping[str, float], most: int = 5) -> str | None:
+    """What is wrong with comparable film weights, naming each film and its weight (the first
+    ``most``), or None when every one is a positive finite number (the CLI's ``--like`` and
+    HTTP's ``comparable_film_ids`` say the same)."""
+    bad = [f"{f!r} has weight {float(w)!r}" for f, w in weights.items()
+           if not (np.isfinite(w) and w > 0)]
+    if not bad:
+        return None
+    more = f" and {len(bad) - most:,} more" if len(bad) > most else ""
+    return (f"comparable film {'; '.join(bad[:most])}{more}: a weight must be a positive "
+            "number (above 0, not infinite or NaN)")
+
+
 def cold_start_vector(
     model: Model,
     comparable: Mapping[str, float] | Sequence[str] = (),
@@ -34,8 +47,8 @@ def cold_start_vector(
                                                                                     1.0)
     if not weights and not genres:
         raise InvalidParameterError("give at least one comparable film id or one genre")
-    if any(not np.isfinite(w) or w <= 0 for w in weights.values()):
-        raise InvalidParameterError("comparable film weights must be positive numbers")
+    if (bad := weight_problem(weights)) is not None:
+        raise InvalidParameterError(bad)
     vecs: list[NDArray[np.float32]] = []
     ws: list[float] = []
     fits: list[bool] = []  # whether each part (a film, a genre) has anything fitted
@@ -80,8 +93,8 @@ def known_comparables(
     checked first, unknown films' included."""
     weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
                                                                                     1.0)
-    if any(not np.isfinite(w) or w <= 0 for w in weights.values()):
-        raise InvalidParameterError("comparable film weights must be positive numbers")
+    if (bad := weight_problem(weights)) is not None:
+        raise InvalidParameterError(bad)
     ids = list(comparable)
     idx = model.films.to_index(ids, strict=False).tolist() if ids else []
     unknown = list(dict.fromkeys(f for f, i in zip(ids, idx, strict=True) if i < 0))
