@@ -154,11 +154,12 @@ def test_a_plan_csv_splits_into_no_formula() -> None:
 def test_a_slate_allocation_splits_into_no_formula(tmp_path: Path) -> None:
     from recommender.cli.distribution import _write_allocation
 
-    allocation = [{"cinema_id": c, "film_id": SEPARATOR_FILM, "screens": 1,
+    allocation = [{"cinema_id": c, "city": c, "film_id": SEPARATOR_FILM, "screens": 1,
                    "expected_new": None if i % 2 else 1.5}
                   for i, c in enumerate(SEPARATOR_USERS)]
     out = tmp_path / "allocation.csv"
-    _write_allocation(str(out), {"allocation": allocation}, None, "slate.csv", "cinemas.csv")
+    body = {"allocation": allocation, "films": [{"film_id": SEPARATOR_FILM, "title": "a;=2+2"}]}
+    _write_allocation(str(out), body, None, "slate.csv", "cinemas.csv")
     text = out.read_bytes().decode()  # CRs in cells kept
     runs_nothing(text)
     rows = rows_of(text)
