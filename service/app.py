@@ -22,6 +22,7 @@ from service.auth import (
     metrics_ring,
     read_ring,
     warn_short_admin_keys,
+    warn_short_ring_keys,
     write_ring,
 )
 from service.compression import CsvGzip
@@ -115,6 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics_keys = metrics_ring(settings.metrics_keys)
     admin_keys = admin_ring(settings.admin_key, settings.api_key)
     warn_short_admin_keys(settings.admin_key, settings.api_key)
+    for kind, value in (("read", settings.read_keys), ("write", settings.write_keys),
+                        ("metrics", settings.metrics_keys)):
+        warn_short_ring_keys(f"RECOMMENDER_{kind.upper()}_KEYS", kind, value)
     if read_keys or write_keys or metrics_keys:
         app.add_middleware(ReadKeys, keys=read_keys, admin=admin_keys,
                            routes=app.router.routes, write=write_keys, metrics=metrics_keys)

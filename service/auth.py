@@ -147,6 +147,23 @@ def warn_short_admin_keys(admin_key: SecretStr | None, api_key: SecretStr | None
                         setting, size, MIN_KEY_BYTES)
 
 
+def warn_short_ring_keys(setting: str, kind: str, value: SecretStr | None) -> None:
+    """Log a warning at start, one line each, for a key of a key setting (``setting``, e.g.
+    ``RECOMMENDER_READ_KEYS``; ``kind``, e.g. ``read``) shorter than ``MIN_KEY_BYTES``, naming
+    the setting and the key's id, never the key (a key given without an id by its place in
+    the list: the id made of its hash would let the log's reader try every short key):
+    ``crm:k`` was taken in silence where a short admin key was warned of."""
+    items = key_items(_secret(value))
+    for place, (name, key) in enumerate(items, 1):
+        size = len(key.encode("utf-8"))
+        if 0 < size < MIN_KEY_BYTES:
+            which = (f"the key of id {name!r}" if name is not None
+                     else f"key {place} of {len(items)} (given without an id)")
+            log.warning("%s: %s is %d byte(s) long: a %s key this short can be guessed; use "
+                        "at least %d random bytes (e.g. the output of 'openssl rand -hex 32')",
+                        setting, which, size, kind, MIN_KEY_BYTES)
+
+
 def read_ring(read_keys: SecretStr | None) -> KeyRing:
     return KeyRing.parse(_secret(read_keys))
 

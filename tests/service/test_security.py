@@ -83,6 +83,38 @@ def test_a_short_admin_key_is_warned_of_at_start(root: Path,
     assert not [r for r in caplog.records if "admin key this short" in r.getMessage()]
 
 
+def test_a_short_read_write_or_metrics_key_is_warned_of_at_start(
+        root: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """RECOMMENDER_READ_KEYS='crm:k' was taken in silence where a short admin key was warned
+    of: every key kind is, one line each, naming the setting and the key's id (a key without
+    one by its place in the list), never the key nor its hash-made id."""
+    with caplog.at_level(logging.WARNING, logger="recommender.service"):
+        with client(root, read_keys=f"crm:k,{READ_A},zq7", write_keys="etl:wk-2",
+                    metrics_keys=f"prom:{READ_B}x,mk3") as c:
+            assert c.get("/films", headers={"X-API-Key": "k"}).status_code == 200
+    said = [r.getMessage() for r in caplog.records if "key this short" in r.getMessage()]
+    assert sorted(said) == sorted([
+        "RECOMMENDER_READ_KEYS: the key of id 'crm' is 1 byte(s) long: a read key this short "
+        "can be guessed; use at least 16 random bytes (e.g. the output of 'openssl rand -hex "
+        "32')",
+        "RECOMMENDER_READ_KEYS: key 3 of 3 (given without an id) is 3 byte(s) long: a read key "
+        "this short can be guessed; use at least 16 random bytes (e.g. the output of 'openssl "
+        "rand -hex 32')",
+        "RECOMMENDER_WRITE_KEYS: the key of id 'etl' is 4 byte(s) long: a write key this short "
+        "can be guessed; use at least 16 random bytes (e.g. the output of 'openssl rand -hex "
+        "32')",
+        "RECOMMENDER_METRICS_KEYS: key 2 of 2 (given without an id) is 3 byte(s) long: a "
+        "metrics key this short can be guessed; use at least 16 random bytes (e.g. the output "
+        "of 'openssl rand -hex 32')"]), said
+    for secret in ("zq7", "wk-2", "mk3", key_id("zq7"), key_id("mk3")):
+        assert not any(secret in m for m in said), secret
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="recommender.service"), client(
+            root, read_keys=f"crm:{READ_A},{READ_B}"):
+        pass
+    assert not [r for r in caplog.records if "key this short" in r.getMessage()]
+
+
 def test_both_admin_keys_work_when_both_are_set(root: Path) -> None:
     with client(root, admin_key=ADMIN, api_key="legacy-key-0123456") as c:
         for key in (ADMIN, "legacy-key-0123456"):
