@@ -32,6 +32,7 @@ from service.auth import (
 )
 from service.raw_ids import FORM_KEY, route_path
 from service.settings import Settings
+from service.shown_paths import shown_warning
 from service.state import ServiceState
 
 UNKNOWN_QUERY_PARAMETER = "unknown_query_parameter"  # the error type in the 422 body
@@ -65,7 +66,8 @@ async def get_engine(request: Request) -> Engine:
     engine = service.engine
     if engine is None:  # a worker of several started while no version loads (service.state)
         why = service.refused_reason  # names paths: hidden as /health hides it
-        shown = f" ({why})" if why and not details_hidden(request) else ""
+        shown = (f" ({shown_warning(why, request)})" if why and not details_hidden(request)
+                 else "")
         raise HTTPException(503, f"no model is loaded{shown}", headers={"Retry-After": "5"})
     request.state.model_version = engine.version
     sync = getattr(request.app.state, "events_sync", None)

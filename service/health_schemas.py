@@ -52,7 +52,11 @@ class ModelInfo(BaseModel):
                     "rows in another order give another, and another fit); a Spark-trained "
                     "model's is computed otherwise, independent of the order and of the "
                     "cluster, so the two engines never give the same one")
-    data_source: str | None = Field(description="where the training data came from")
+    data_source: str | None = Field(description=(
+        "where the training data came from: its path to the admin key (and to every caller "
+        "of a server with no key configured); to any other key inside RECOMMENDER_MODELS_ROOT "
+        "as <models root>/..., else its last name only, and the campaign store's events "
+        "counted without the store's URL (ratings.csv + 12 events)"))
     time_span: TimeSpan | None = Field(default=None, description=(
         "when the training log's interactions happened, in UTC (meta.json's data.time_span; "
         "`recommender info` prints it); null when the log has no timestamps or the model was "
@@ -75,7 +79,10 @@ class ModelInfo(BaseModel):
         "the campaign store's events folded in since training (counted in users and "
         "interactions, reflected in audiences): events_applied, through_seq (the store's "
         "sequence), new_users; null when none apply"))
-    path: str = Field(description="the model folder being served")
+    path: str | None = Field(description=(
+        "the model folder being served: its path to the admin key (and to every caller of a "
+        "server with no key configured); to any other key as <models root>/... when it is "
+        "inside RECOMMENDER_MODELS_ROOT (as a refused reload's 409 shows it), else null"))
 
 
 class CacheWarmth(BaseModel):
@@ -126,7 +133,9 @@ class Health(BaseModel):
         "and which version this worker serves instead; or, after a POST /admin/reload this "
         "worker took was refused (409), why, until a reload succeeds (the other workers did "
         "not try it and say nothing of it); null otherwise, and for a caller without a key "
-        "when read keys are configured"))
+        "when read keys are configured. The served folder and the models root are named in "
+        "full to the admin key only, as model.path is (else <models root>/... or the served "
+        "model folder)"))
     campaign_store: Literal["ok", "unavailable", "moved", "read_only", "failing",
                             "schema_newer", "damaged"] = Field(
         "ok", description=(

@@ -23,6 +23,7 @@ from service.deps import AdminDep, ServiceDep
 from service.json_body import check_body_type, duplicate_key_errors
 from service.routes import INVALID, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
+from service.shown_paths import redact
 from service.state import ReloadError, RetryableReloadError
 
 log = logging.getLogger("recommender.service")
@@ -108,17 +109,3 @@ def inside_models_root(given: str, root: str | None) -> str:
         raise HTTPException(403, "model_path must name a folder inside the models root "
                                  "(RECOMMENDER_MODELS_ROOT)")
     return str(resolved)
-
-
-def redact(message: str, target: str | None, root: str | None) -> str:
-    """``message`` with the reloaded folder shown relative to the models root (or as "the
-    served model folder" when it is outside it), so no server path outside the root leaks."""
-    base = Path(root).expanduser().resolve() if root else None
-    if target:
-        inside = base is not None and Path(target).is_relative_to(base)
-        shown = ("<models root>/" + str(Path(target).relative_to(base)) if inside and base
-                 else "the served model folder")
-        message = message.replace(str(target), shown)
-    if base is not None and base != Path(base.anchor):
-        message = message.replace(str(base) + "/", "<models root>/")
-    return message

@@ -14,6 +14,7 @@ from service.auth import key_access
 from service.deps import EngineDep, ServiceDep, details_hidden
 from service.health_schemas import Health
 from service.schemas import SegmentList
+from service.shown_paths import path_details, shown_warning
 
 router = APIRouter(tags=["system"])
 
@@ -22,10 +23,12 @@ router = APIRouter(tags=["system"])
 async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
     # open to all; with read keys configured, the model's details only for a caller with one
     hidden = details_hidden(request)
-    details = None if hidden else {**model_info(engine.model), "path": engine.path}
+    # server paths in full to the admin key only (service/shown_paths.py)
+    details = None if hidden else path_details({**model_info(engine.model),
+                                                "path": engine.path}, request)
     sync = getattr(request.app.state, "events_sync", None)
     warm = dict(engine.warm_status)
-    refused = request.app.state.service.refused_reason
+    refused = shown_warning(request.app.state.service.refused_reason, request)
     store = sync.store_state if sync is not None else "ok"
     if hidden:  # its counts are the model's number of films
         warm.update(films=None, total=None)

@@ -69,7 +69,8 @@ def test_info_json_and_health_carry_the_time_span(tmp_path: Path,
     assert info["time_span"] == _expected()
     assert info["time_span"] == artifact.load(path).meta["data"]["time_span"]
     with TestClient(create_app(Settings(model_path=str(path), api_key=KEY))) as client:
-        health = client.get("/health")
+        # the admin key: its paths in full, as info says them
+        health = client.get("/health", headers={"Authorization": f"Bearer {KEY}"})
         assert health.status_code == 200, health.text
         assert health.json()["model"] == info  # every field, the span included
         reload = client.post("/admin/reload", headers={"Authorization": f"Bearer {KEY}"})
@@ -84,7 +85,7 @@ def test_a_model_without_a_recorded_span_says_null_and_still_serves(
     assert "time_span" in info and info["time_span"] is None
     headers = {"Authorization": f"Bearer {KEY}"}
     with TestClient(create_app(Settings(model_path=str(old), api_key=KEY))) as client:
-        health = client.get("/health")
+        health = client.get("/health", headers=headers)
         assert health.status_code == 200, health.text
         assert health.json()["model"] == info
         # a retrained model in the same folder, reloaded: the span appears
@@ -92,7 +93,7 @@ def test_a_model_without_a_recorded_span_says_null_and_still_serves(
         reload = client.post("/admin/reload", headers=headers)
         assert reload.status_code == 200, reload.text
         assert reload.json()["model"]["time_span"] == _expected()
-        assert client.get("/health").json()["model"] == _info(capsys, old)
+        assert client.get("/health", headers=headers).json()["model"] == _info(capsys, old)
 
 
 def test_the_schema_says_the_span_s_units(tmp_path: Path) -> None:
