@@ -6,9 +6,18 @@ under it (200, the same body) instead of planning a second one. The key is kept 
 in the campaign store (``CampaignStore.save_plan``, in the plan's own transaction), with the
 sha256 of the request (route, path and body as validated): the same key on another request is
 a 409. Two twins racing both plan, one commits; the other finds the key taken and answers the
-stored plan. A stored plan's answer carries ``Idempotent-Replayed: true``. Keys are shared by
-every caller of the store: use unique ones (a UUID). The header sent twice is a 422 (the first
-was read and the second dropped: a retry whose headers came in another order planned again).
+stored plan. A stored plan's answer carries ``Idempotent-Replayed: true``. The header sent
+twice is a 422 (the first was read and the second dropped: a retry whose headers came in another
+order planned again).
+
+A key is the caller's own (:func:`stored_key`): the admin key sending the ETL write key's
+``Idempotency-Key`` was answered the ETL's plan, and with another body a 409 naming it. A caller
+with a key (the key's id, as the export log names it: a key rotated under the same id keeps its
+records) stores it as ``by `` and a SHA-256 of its id and the key, which no header can spell (no
+spaces); an anonymous caller (no read or write key configured) as sent, as every record was
+stored before, so a server without keys finds its old records. A record stored under a bare key
+by a caller with a key before this is found by no caller with a key (a retry across that
+upgrade plans again, once), rather than by every caller.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from pydantic import BaseModel
 
 from recommender.campaigns.moved import check_store
 from recommender.campaigns.store import CampaignStore
+from service.access_log import ANONYMOUS
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"  # "true" on an answer that is a stored plan, not a new one
@@ -34,7 +44,8 @@ REPEATED_HEADER = "repeated_header"  # the error type of a header that takes one
 def _one_key(request: Request, key: Annotated[str | None, Header(
         alias=HEADER, min_length=1, max_length=255, pattern=r"^[!-~]+$",
         description="any unique text (printable ASCII, no spaces), sent once: a retry with the "
-                    "same key gets the plan stored under it instead of a second plan")] = None
+                    "same key gets the plan stored under it instead of a second plan; a key is "
+                    "its caller's own (the id of its API key)")] = None
              ) -> str | None:
     """The request's ``Idempotency-Key``; a 422 when it carries the header more than once
     (which one the client meant is not guessed), as a query parameter given twice is."""
@@ -50,19 +61,30 @@ def _one_key(request: Request, key: Annotated[str | None, Header(
 IdempotencyKey = Annotated[str | None, Depends(_one_key)]
 
 
-def request_key(key: str | None, route: str, path: dict[str, Any], body: BaseModel
-                ) -> tuple[str, str] | None:
-    """(key, sha256 of the request) when the client sent a key, else None."""
+def stored_key(key: str, caller: str) -> str:
+    """``key`` as the store keeps it for ``caller`` (the id of its key, or ``ANONYMOUS``): as
+    sent for an anonymous caller, else ``by `` and the SHA-256 of the id and the key (67
+    characters: the store's column holds 256, and a key may be 255 and an id any length)."""
+    if caller == ANONYMOUS:
+        return key
+    return "by " + hashlib.sha256(json.dumps([caller, key]).encode()).hexdigest()
+
+
+def request_key(key: str | None, route: str, path: dict[str, Any], body: BaseModel,
+                caller: str = ANONYMOUS) -> tuple[str, str] | None:
+    """(the key as ``caller`` stores it, sha256 of the request) when the client sent a key,
+    else None."""
     if key is None:
         return None
     payload = json.dumps({"route": route, "path": path, "body": body.model_dump(mode="json")},
                          sort_keys=True, ensure_ascii=False)
-    return key, hashlib.sha256(payload.encode()).hexdigest()
+    return stored_key(key, caller), hashlib.sha256(payload.encode()).hexdigest()
 
 
-def replay(store: CampaignStore, key: tuple[str, str] | None) -> dict[str, Any] | None:
+def replay(store: CampaignStore, key: tuple[str, str] | None, sent: str | None = None
+           ) -> dict[str, Any] | None:
     """The body of the plan stored under ``key``; None when there is none; 409 when the key
-    was used for another request."""
+    (``sent``, as the header gave it) was used for another request."""
     if key is None:
         return None
     found = store.plan_for_key(key[0])
@@ -70,8 +92,8 @@ def replay(store: CampaignStore, key: tuple[str, str] | None) -> dict[str, Any] 
         return None
     plan_id, digest = found
     if digest != key[1]:
-        raise HTTPException(409, f"{HEADER} {key[0]!r} was used for another request (plan "
-                                 f"{plan_id}); send a new key with a new request")
+        raise HTTPException(409, f"{HEADER} {sent or key[0]!r} was used for another request "
+                                 f"(plan {plan_id}); send a new key with a new request")
     summary = store.summary(plan_id)
     if summary.get("previous_plan_id"):  # a next wave's answer: read as it was answered
         from recommender.campaigns.withdraw import read_fields
@@ -95,19 +117,19 @@ def replayed_without_events(request: Request, response: Response,
 
 
 def plan_once(store: CampaignStore, key: tuple[str, str] | None, response: Response,
-              make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+              make: Callable[[], dict[str, Any]], sent: str | None = None) -> dict[str, Any]:
     """The plan stored under ``key`` (a retry), else ``make()``, which plans and stores the
     plan under ``key``; when a twin request stored one under the same key first, that plan.
     A stored plan's answer is marked ``Idempotent-Replayed: true``. A store ``campaign copy``
     moved is refused (409) before ``make()`` plans, not only as the plan is stored; a replay
-    is a read, and goes on."""
-    stored = replay(store, key)
+    is a read, and goes on. ``sent``: the header's key, for a 409 (``replay``)."""
+    stored = replay(store, key, sent)
     if stored is None:
         check_store(store, "this plan")
         try:
             return make()
         except sa.exc.IntegrityError:
-            stored = replay(store, key)
+            stored = replay(store, key, sent)
             if stored is None:
                 raise
     response.headers[REPLAYED] = "true"

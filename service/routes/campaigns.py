@@ -43,7 +43,7 @@ from recommender.errors import NothingToPlanError, PlansClashError, UnknownFilmE
 from recommender.io.convert import MAX_ID_BYTES
 from recommender.query.catalog import name_plan_films
 from recommender.serving.engine import Engine
-from service.access_log import pseudonym_key, record_export
+from service.access_log import caller, pseudonym_key, record_export
 from service.deps import EngineDep
 from service.filenames import attachment
 from service.head import HEAD
@@ -295,7 +295,7 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
     if twice is not None:
         raise HTTPException(409, f"film_id {twice!r} appears twice in the slate")
     store = campaign_store(request)
-    key = request_key(idempotency_key, "POST /campaigns/plan", {}, body)
+    key = request_key(idempotency_key, "POST /campaigns/plan", {}, body, caller(request))
 
     def make() -> dict[str, Any]:
         slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
@@ -313,7 +313,7 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
                 store.save_plan(result.plan_id, result.summary, result.rows,
                                 excluded=body.exclude_user_ids, key=key)
             except PlansClashError:  # a plan stored meanwhile: planning again leaves it out
-                if (twin := replay(store, key)) is not None:  # a twin request's, this key's
+                if (twin := replay(store, key, idempotency_key)) is not None:  # a twin's
                     response.headers[REPLAYED] = "true"
                     return twin
                 if attempt == PLAN_ATTEMPTS:
@@ -323,7 +323,8 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
             return {"plan_id": result.plan_id, "summary": result.summary}
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
-    return replayed_without_events(request, response, plan_once(store, key, response, make))
+    return replayed_without_events(request, response,
+                                   plan_once(store, key, response, make, idempotency_key))
 
 
 @router.get("/campaigns", response_model=PlanList, responses={**INVALID, **STORE_DOWN},

@@ -48,6 +48,7 @@ from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError, NothingToReportError
 from recommender.io.text import clipped
 from recommender.model.foldin import named_unserved
+from service.access_log import caller
 from service.deps import EngineDep
 from service.errors import describe_validation_error, validation_body
 from service.event_pseudonyms import FLAG, events_key, shown_as_pseudonyms, unmasked_batch
@@ -327,7 +328,7 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
     plan_id = raw_plan_id(request.scope, plan_id)
     store = campaign_store(request)
     key = request_key(idempotency_key, "POST /campaigns/{plan_id}/next", {"plan_id": plan_id},
-                      body)
+                      body, caller(request))
 
     def make() -> dict[str, Any]:
         plan = plan_next_wave(caught_up(request, engine).model, store, plan_id,
@@ -341,7 +342,8 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
 
     try:
         return replayed_without_events(request, response,
-                                       plan_once(store, key, response, make))
+                                       plan_once(store, key, response, make,
+                                                 idempotency_key))
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
     except NothingToPlanError as e:
