@@ -141,8 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # never passes, so that a 401 says why to such a page too; inside the Host check
     if cors_origins := cors.origins(settings.cors_origins):
         app.add_middleware(CORSMiddleware, **cors.options(cors_origins))
-    if (hosts := allowed(settings.allowed_hosts)) is not None:  # outermost: before any work
-        app.add_middleware(AllowedHosts, hosts=hosts)
+    # outermost: before any work; any name (None) still refuses a Host that is no name
+    app.add_middleware(AllowedHosts, hosts=allowed(settings.allowed_hosts))
     app.add_middleware(HeadAsGet)  # HEAD as the GET it stands for, without the body
     app.add_middleware(SecurityHeaders)  # on every answer, the Host refusal's too
     return app

@@ -8,13 +8,19 @@ names ``localhost``, ``127.0.0.1`` and ``::1`` only (any port), unless
 ``RECOMMENDER_ALLOWED_HOSTS`` names the ones to answer (a proxy that passes its own Host; ``*``
 answers any). A request naming another gets 400, saying so; one with no Host (an HTTP/1.0
 probe) is answered, as no browser sends one. A server bound to any other address
-checks the Host only when ``RECOMMENDER_ALLOWED_HOSTS`` is set.
+checks the Host's name only when ``RECOMMENDER_ALLOWED_HOSTS`` is set.
+
+Whatever the names, a Host that is no host name, IP address or bracketed IPv6 address with an
+optional port (:func:`well_formed`) is a 400 (RFC 9112 asks it of a server): the name was the
+part before the last colon, so ``localhost:80@evil.com`` (a user and password, as a URL
+writes them) was answered as ``localhost``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -41,6 +47,29 @@ def host_name(header: str) -> str:
     return text.rsplit(":", 1)[0].rstrip(".") if text.count(":") == 1 else text.rstrip(".")
 
 
+#: a DNS name or IPv4 address (letters, digits, ``-``, ``_``, dots between labels, one at the
+#: end), or a bracketed IPv6 address; then an optional port (digits, possibly none)
+_WELL_FORMED = re.compile(r"(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::[0-9]{0,5})?",
+                          re.IGNORECASE)
+
+
+def well_formed(header: str) -> bool:
+    """Whether a ``Host`` header is a host name or address and an optional port: no user or
+    password (``localhost:80@evil.com``), path, space or other character a name cannot
+    hold. An unbracketed IPv6 address (``::1``, which no client should send) is taken when
+    it parses as one, as before."""
+    if _WELL_FORMED.fullmatch(header):
+        return not header.startswith("[") or _address(header[1:header.index("]")])
+    return header.count(":") > 1 and _address(header)
+
+
+def _address(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
 def allowed(setting: str) -> frozenset[str] | None:
     """The names ``RECOMMENDER_ALLOWED_HOSTS`` allows, or None for any (blank or ``*``)."""
     names = frozenset(host_name(n) for n in setting.split(",") if n.strip())
@@ -48,9 +77,10 @@ def allowed(setting: str) -> frozenset[str] | None:
 
 
 class AllowedHosts:
-    """ASGI middleware: 400 to a request whose ``Host`` is none of ``hosts``."""
+    """ASGI middleware: 400 to a request whose ``Host`` is not :func:`well_formed` or, unless
+    ``hosts`` is None (any name), is none of ``hosts``."""
 
-    def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, hosts: frozenset[str] | None) -> None:
         self.app = app
         self.hosts = hosts
 
@@ -59,13 +89,18 @@ class AllowedHosts:
             given = next((v.decode("latin-1") for k, v in scope.get("headers", [])
                           if k == b"host"), "")
             # no Host at all (an HTTP/1.0 health probe): no browser sends that, so no page
-            if given and host_name(given) not in self.hosts:
+            why = None
+            if given and not well_formed(given):
+                why = ("it is no host name or address with an optional port (a Host holds "
+                       "no user, password, path or other character)")
+            elif given and self.hosts is not None and host_name(given) not in self.hosts:
+                why = (f"it answers {', '.join(sorted(self.hosts))} ({ENV}; a server bound "
+                       "to a loopback address answers its own names only, so that no web "
+                       f"page reaches it through a rebound DNS name: set {ENV} to the names "
+                       "a proxy passes)")
+            if why is not None:
                 body = json.dumps({"detail": (
-                    f"this server does not answer the Host {given!r}: it answers "
-                    f"{', '.join(sorted(self.hosts))} ({ENV}; a server bound to a loopback "
-                    "address answers its own names only, so that no web page reaches it "
-                    f"through a rebound DNS name: set {ENV} to the names a proxy passes)")
-                }).encode()
+                    f"this server does not answer the Host {given!r}: {why}")}).encode()
                 await send({"type": "http.response.start", "status": 400,
                             "headers": [(b"content-type", b"application/json"),
                                         (b"content-length", str(len(body)).encode())]})

@@ -83,3 +83,37 @@ def test_serve_leaves_its_host_setting_to_its_own_run(tmp_path: Path,
     assert seen["hosts"] == LOOPBACK_HOSTS and ENV not in os.environ
     server.serve(str(model), host="0.0.0.0", port=0)
     assert seen["hosts"] is None
+
+
+#: Hosts no host name can be: a user and password before the name (the name was read as
+#: what came before the last colon, so the first was answered as localhost), a path, a
+#: space, a character no name holds, a broken bracket, a port of letters
+MALFORMED = ["localhost:80@evil.com", "user@localhost", "localhost@evil.com:80",
+             "localhost/evil", "local host", "localhost#x", "lócalhost", "[::1", "[::1]x",
+             "[nope]:80", "localhost:80x", "127.0.0.1:8000:80@evil.com", "a..b"]
+
+
+@pytest.mark.parametrize("setting", ["localhost", "", "*"])
+def test_a_host_that_is_no_name_is_a_400(tmp_path: Path, setting: str) -> None:
+    """Whatever names the server answers, a Host that is no name (or address) and optional
+    port is refused as a Host of another name is (RFC 9112 asks a 400 of a server)."""
+    model = save_model(tmp_path / "model")
+    with TestClient(create_app(Settings(model_path=str(model), allowed_hosts=setting)),
+                    base_url="http://localhost") as client:
+        for host in MALFORMED:
+            r = client.get("/health", headers={"Host": host.encode("latin-1")})
+            assert r.status_code == 400, (host, r.text)
+            said = r.json()["detail"]
+            assert said.startswith("this server does not answer the Host ") and (
+                "': it is no host name or address" in said), said
+        for host in ("localhost", "localhost:8000", "LOCALHOST.", "localhost:"):
+            assert client.get("/health", headers={"Host": host}).status_code == 200, host
+
+
+def test_well_formed_hosts() -> None:
+    from service.hosts import well_formed
+
+    good = ["localhost", "localhost:8000", "[::1]:8000", "[::1]", "::1", "127.0.0.1:80",
+            "studio.example.com.", "my_host-1.internal:65535"]
+    assert all(well_formed(h) for h in good), [h for h in good if not well_formed(h)]
+    assert not any(well_formed(h) for h in MALFORMED), [h for h in MALFORMED if well_formed(h)]
