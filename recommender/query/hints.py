@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 HINT_MATCHES = 5
 HINT_IDS = 5  # films of one error given the titles they match
+#: the most characters of a film argument the title search of its hint reads (more when the
+#: model's longest title and a year need more): a 60 KB id of short words took 1-1.5 s of CPU
+HINT_QUERY_CHARS = 200
 
 
 def title_hint(model: Model, film_id: str, besides: Sequence[str] = ()) -> str:
@@ -36,7 +39,8 @@ def title_hint(model: Model, film_id: str, besides: Sequence[str] = ()) -> str:
     if not film_id.strip():
         return ""
     skip = set(besides)
-    total, rows = search_films(model, film_id, limit=HINT_MATCHES + len(skip))
+    total, rows = search_films(model, hint_query(model, film_id),
+                               limit=HINT_MATCHES + len(skip))
     others = [r for r in rows if r["film_id"] not in skip]
     total -= len(rows) - len(others)  # a film's exact title ranks first: all on this page
     rows = others[:HINT_MATCHES]
@@ -49,6 +53,17 @@ def title_hint(model: Model, film_id: str, besides: Sequence[str] = ()) -> str:
     return f"; it {'also ' if skip else ''}matches titles: " + ", ".join(shown) + more
 
 
+def hint_query(model: Model, text: str) -> str:
+    """The part of a film argument ``title_hint`` searches: its first ``HINT_QUERY_CHARS``
+    characters, or as many as the model's longest title and " (YEAR)" with room to spare,
+    so every title typed as a title is searched whole."""
+    longest = _LONGEST.get(model)
+    if longest is None:
+        longest = _LONGEST.put(model, int(np.char.str_len(_folded(model)[0]).max(initial=0)))
+    return text[:max(HINT_QUERY_CHARS, longest + 16)]
+
+
+_LONGEST: Kept[int] = Kept()
 _FOLDED: Kept[tuple[NDArray[np.str_], NDArray[np.str_]]] = Kept()  # per model, see _folded
 _OWN_YEAR = re.compile(r"\s*\(([0-9]{4})\)\s*$")
 
