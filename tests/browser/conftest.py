@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -274,6 +275,34 @@ def served_bare(tmp_path_factory: pytest.TempPathFactory, bare_model: tuple[Path
     yield from _serve(model, data, tmp_path_factory.mktemp("bare-served"))
 
 
+def _polled_wait_for_function(self: Any, expression: str, *, arg: Any = None,
+                              timeout: float | None = None, polling: Any = None) -> Any:
+    """``Page.wait_for_function``, polled from here (every 50 ms): Playwright's own evaluates
+    the expression with the page's ``eval``, which Audience Studio's policy refuses
+    (``service/headers.py``, STUDIO_CSP: ``script-src 'self'``), while an evaluation the
+    driver asks for is no script of the page. The same contract: the expression, or the
+    function called with ``arg``, until it is truthy (its handle returned); its exception
+    raised; ``timeout`` in ms (30 s by default, 0 none); a navigation meanwhile tried again."""
+    limit = 30_000 if timeout is None else timeout
+    deadline = time.monotonic() + limit / 1000
+    while True:
+        try:
+            handle = self.evaluate_handle(expression, arg)
+            if handle.evaluate("v => !!v"):
+                return handle
+            handle.dispose()
+        except sync_api.Error as e:
+            if "context was destroyed" not in str(e) and "navigat" not in str(e):
+                raise
+        if limit and time.monotonic() > deadline:
+            raise sync_api.TimeoutError(f"Timeout {limit:g}ms exceeded waiting for "
+                                        f"{expression!r}")
+        self.wait_for_timeout(50)
+
+
+sync_api.Page.wait_for_function = _polled_wait_for_function
+
+
 # one Chromium for every browser test of the run (it was launched again for each module, about
 # a second each): each test still has a context of its own (``watched``, or its own
 # ``browser.new_context``), so no storage, route, dialog or download handler is shared. It is
@@ -338,7 +367,12 @@ class Watched:
 
     def axe(self) -> list[dict[str, Any]]:
         """Serious and critical axe-core violations on the current page."""
-        self.page.add_script_tag(path=str(VENDOR / "axe.min.js"))
+        # from the page's own origin (a path no route has, answered here): the Studio's policy
+        # (STUDIO_CSP) runs no inline script, which add_script_tag(path=...) adds
+        url = self.page.evaluate("location.origin") + "/__axe__.min.js"
+        self.page.route(url, lambda r: r.fulfill(path=str(VENDOR / "axe.min.js"),
+                                                 content_type="text/javascript"))
+        self.page.add_script_tag(url=url)
         result = self.page.evaluate("async () => await axe.run()")
         return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
 

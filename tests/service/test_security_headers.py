@@ -1,6 +1,10 @@
-"""Every answer forbids MIME sniffing and framing: the studio page, the API, the refusals."""
+"""Every answer forbids MIME sniffing and framing and sends no referrer: the studio page, the
+API, the refusals; the Studio's answers hold a policy that runs its own files only."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,8 +35,46 @@ def test_every_answer_forbids_sniffing_and_framing(client: TestClient, path: str
     r = client.get(path, headers=headers, follow_redirects=False)
     assert r.headers["x-content-type-options"] == "nosniff", (r.status_code, r.headers)
     assert r.headers["x-frame-options"] == "DENY"
-    assert r.headers["content-security-policy"] == "frame-ancestors 'none'"
+    policy = r.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy.split("; ")
+    assert policy == ("frame-ancestors 'none'" if not path.startswith("/studio") else STUDIO)
     assert r.headers.get_list("x-frame-options") == ["DENY"]
+    assert r.headers.get_list("referrer-policy") == ["no-referrer"]
+
+
+#: Audience Studio's policy: its own scripts and styles only, no plug-in, no <base>; its
+#: blank icon is a data: URL
+STUDIO = ("default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+          "img-src 'self' data:; frame-ancestors 'none'")
+STUDIO_FILES = Path(__file__).resolve().parents[2] / "service" / "studio"
+
+
+@pytest.mark.parametrize("path", ["/studio/", "/studio/assets/js/app.js",
+                                  "/studio/assets/studio.css", "/studio/assets/nope"])
+def test_the_studio_runs_its_own_files_only(client: TestClient, path: str) -> None:
+    """The Studio's answers carry a whole policy (the docs pages run inline scripts: they
+    keep frame-ancestors alone); the Chromium tests (tests/browser) fail on the console
+    error of anything it refuses."""
+    r = client.get(path)
+    assert r.headers["content-security-policy"] == STUDIO, (path, r.status_code)
+    docs = client.get("/docs")
+    assert docs.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert "<script>" in docs.text  # why the docs keep the narrow policy
+
+
+def test_the_studio_holds_nothing_its_policy_refuses() -> None:
+    """No inline script or style, no style attribute or inline event handler in the page,
+    and no script that writes markup or a style attribute (the bars' widths go through the
+    CSSOM, ``ui.js``'s ``h``)."""
+    page = (STUDIO_FILES / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []
+    assert re.findall(r"<style\b|\sstyle=|\son[a-z]+=|javascript:", page, re.I) == []
+    for js in sorted((STUDIO_FILES / "js").glob("*.js")):
+        text = js.read_text(encoding="utf-8")
+        found = re.findall(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|"
+                           r"new Function|setAttribute\(\s*[\"']style|createElement\(\s*"
+                           r"[\"']style", text)
+        assert found == [], (js.name, found)
 
 
 @pytest.mark.parametrize("path, headers", [

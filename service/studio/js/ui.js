@@ -8,6 +8,9 @@ export function h(tag, attrs = {}, ...children) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
     else if (k === "text") el.textContent = v;
+    // through the CSSOM: the page's policy (service/headers.py, STUDIO_CSP) refuses a style
+    // attribute (each bar was drawn full width, and the console said so)
+    else if (k === "style") el.style.cssText = String(v);
     else el.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children.flat(Infinity)) {
