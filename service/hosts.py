@@ -47,10 +47,17 @@ def host_name(header: str) -> str:
     return text.rsplit(":", 1)[0].rstrip(".") if text.count(":") == 1 else text.rstrip(".")
 
 
-#: a DNS name or IPv4 address (letters, digits, ``-``, ``_``, dots between labels, one at the
-#: end), or a bracketed IPv6 address; then an optional port (digits, possibly none)
-_WELL_FORMED = re.compile(r"(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::[0-9]{0,5})?",
+#: a DNS name or IPv4 address (letters, digits, ``-``, ``_``, dots between labels; the root's
+#: dot at the end is dropped before, ``_root_dot_dropped``, so no two runs here take a dot), or
+#: a bracketed IPv6 address; then an optional port (digits, possibly none)
+_WELL_FORMED = re.compile(r"(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::[0-9]{0,5})?",
                           re.IGNORECASE)
+
+
+def _root_dot_dropped(header: str) -> str:
+    """``header`` without the DNS root's dot ending its name (``example.com.:8000``)."""
+    host, colon, port = header.partition(":")
+    return (host[:-1] if host.endswith(".") else host) + colon + port
 
 
 def well_formed(header: str) -> bool:
@@ -58,7 +65,7 @@ def well_formed(header: str) -> bool:
     password (``localhost:80@evil.com``), path, space or other character a name cannot
     hold. An unbracketed IPv6 address (``::1``, which no client should send) is taken when
     it parses as one, as before."""
-    if _WELL_FORMED.fullmatch(header):
+    if _WELL_FORMED.fullmatch(_root_dot_dropped(header)):
         return not header.startswith("[") or _address(header[1:header.index("]")])
     return header.count(":") > 1 and _address(header)
 
