@@ -32,6 +32,7 @@ from fastapi import Depends, Header, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from recommender.campaigns.idempotent_plans import answered_summary, stored_under
 from recommender.campaigns.moved import check_store
 from recommender.campaigns.store import CampaignStore
 from service.access_log import ANONYMOUS
@@ -87,18 +88,14 @@ def replay(store: CampaignStore, key: tuple[str, str] | None, sent: str | None =
     (``sent``, as the header gave it) was used for another request."""
     if key is None:
         return None
-    found = store.plan_for_key(key[0])
+    found = stored_under(store, key)
     if found is None:
         return None
-    plan_id, digest = found
-    if digest != key[1]:
+    plan_id, same = found
+    if not same:
         raise HTTPException(409, f"{HEADER} {sent or key[0]!r} was used for another request "
                                  f"(plan {plan_id}); send a new key with a new request")
-    summary = store.summary(plan_id)
-    if summary.get("previous_plan_id"):  # a next wave's answer: read as it was answered
-        from recommender.campaigns.withdraw import read_fields
-
-        summary = {**summary, **read_fields(store, plan_id)}
+    summary = answered_summary(store, plan_id)
     return {"plan_id": plan_id, "summary": summary}
 
 

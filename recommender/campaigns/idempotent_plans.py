@@ -11,11 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def stored_under(store: Any, key: tuple[str, str] | None) -> tuple[str, bool] | None:
+def stored_under(store: Any, key: tuple[str, str]) -> tuple[str, bool] | None:
     """``(plan_id, same_request)`` for the plan stored under ``key`` (``(stored key,
-    digest)``); None when none is or no key was given."""
-    if key is None:
-        return None
+    digest)``); None when none is."""
     found = store.plan_for_key(key[0])
     if found is None:
         return None

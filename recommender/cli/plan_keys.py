@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from recommender.campaigns.idempotent_plans import answered_summary, stored_under
 from recommender.errors import InvalidParameterError
 
 KEY_FORM = re.compile(r"[!-~]{1,255}")  # the header's: printable ASCII, no spaces
@@ -76,15 +77,15 @@ def stored_for(store: Any, key: tuple[str, str] | None) -> str | None:
     (``InvalidParameterError``) when the key was used for another request."""
     if key is None:
         return None
-    found = store.plan_for_key(key[0])
+    found = stored_under(store, key)
     if found is None:
         return None
-    plan_id, digest = found
-    if digest != key[1]:
+    plan_id, same = found
+    if not same:
         raise InvalidParameterError(
             f"--idempotency-key {key[0]!r} was used for another request (plan {plan_id}); "
             "give a new key with a new request")
-    return str(plan_id)
+    return plan_id
 
 
 def answer_stored(args: argparse.Namespace, store: Any, plan_id: str, key: str,
@@ -97,11 +98,7 @@ def answer_stored(args: argparse.Namespace, store: Any, plan_id: str, key: str,
     from recommender.cli.campaigns import write_outputs
     from recommender.cli.plan_text import show_summary
 
-    summary = store.summary(plan_id)
-    if summary.get("previous_plan_id"):  # a next wave's: read as its first run wrote it
-        from recommender.campaigns.withdraw import read_fields
-
-        summary = {**summary, **read_fields(store, plan_id)}
+    summary = answered_summary(store, plan_id)
     rows = pa.concat_tables([PLAN_SCHEMA.empty_table(), *store.iter_rows(plan_id)])
     written = write_outputs(rows, summary, args.out, args.summary, pseudonyms, lambda: None,
                             slate=getattr(args, "slate", None))
