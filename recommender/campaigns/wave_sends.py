@@ -188,11 +188,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
     for name, value in (("wave", wave), ("at", at)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidParameterError(f"{name} must be a whole number, got {value!r}")
-    summary = store.summary(plan_id)  # UnknownPlanError before any lock
-    planned = int((summary.get("parameters") or {}).get("waves") or 1)
-    if not 1 <= wave <= planned:
-        raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
-                                    f"{plan_id}), got {wave}")
+    summary, planned = _summary_with_wave(store, plan_id, wave)  # UnknownPlanError first
     created = plan_created(summary, plan_id)
     recorded_at = iso_utc(int(clock))
     c = wave_sends.c
@@ -265,11 +261,7 @@ def retract_wave_sent(store: CampaignStore, plan_id: str, wave: int) -> dict[str
 
     if isinstance(wave, bool) or not isinstance(wave, int):
         raise InvalidParameterError(f"wave must be a whole number, got {wave!r}")
-    summary = store.summary(plan_id)  # UnknownPlanError before any lock
-    planned = int((summary.get("parameters") or {}).get("waves") or 1)
-    if not 1 <= wave <= planned:
-        raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
-                                    f"{plan_id}), got {wave}")
+    planned = _summary_with_wave(store, plan_id, wave)[1]  # UnknownPlanError before any lock
     with store.engine.begin() as conn:
         lock_plan(conn, store, plan_id, "this retraction")
         sends = {s["wave"]: s for s in _listed(conn, plan_id)}
@@ -293,3 +285,15 @@ def retract_wave_sent(store: CampaignStore, plan_id: str, wave: int) -> dict[str
             del sends[wave]
     return {"plan_id": plan_id, "wave": wave, "retracted": gone, "plan_waves": planned,
             "waves": [{"wave": w, "sent_at": s["sent_at"]} for w, s in sorted(sends.items())]}
+
+
+def _summary_with_wave(store: CampaignStore, plan_id: str, wave: int
+                       ) -> tuple[dict[str, Any], int]:
+    """The plan's stored summary (``UnknownPlanError`` for none) and its number of waves,
+    refusing a ``wave`` outside them."""
+    summary = store.summary(plan_id)
+    planned = int((summary.get("parameters") or {}).get("waves") or 1)
+    if not 1 <= wave <= planned:
+        raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
+                                    f"{plan_id}), got {wave}")
+    return summary, planned
