@@ -1,10 +1,13 @@
-"""A plan stored under an idempotency key, found and answered again as it was first answered.
+"""A stored plan's answer, as it is first given and as an idempotency key gives it again.
 
 One reading for the CLI's ``plan --idempotency-key`` and the service's ``Idempotency-Key``:
 ``stored_under`` finds the plan stored under a key and whether it was stored for this very
-request (the request's digest), and ``answered_summary`` reads its summary as its first answer
-gave it (a next wave's with ``withdraw.read_fields``, which ``NextWave.save`` adds to the
-answer of a next wave just stored; a first plan's as stored)."""
+request (the request's digest), and ``answered_summary`` reads a stored plan's summary as
+every answer gives it: the stored one with ``withdraw.read_fields`` (its ``chain``,
+``chain_cut``, ``next_waves``, ``wave_sends``), the body ``GET /campaigns/{plan_id}`` reads.
+A first plan just stored is answered with it too (``POST /campaigns/plan``, ``plan --json``
+and ``--summary``), as a next wave's is (``NextWave.save``): a first plan's answer lacked
+those fields, empty for a new plan but absent, where ``GET`` right after gave them."""
 
 from __future__ import annotations
 
@@ -22,10 +25,8 @@ def stored_under(store: Any, key: tuple[str, str]) -> tuple[str, bool] | None:
 
 
 def answered_summary(store: Any, plan_id: str) -> dict[str, Any]:
-    """The stored plan's summary as its first answer gave it (see the module's docstring)."""
-    summary: dict[str, Any] = store.summary(plan_id)
-    if summary.get("previous_plan_id"):  # a next wave's answer: read as it was answered
-        from recommender.campaigns.withdraw import read_fields
+    """The stored plan's summary as its answers give it, a first plan's or a next wave's:
+    ``withdraw.shown_summary`` (see the module's docstring)."""
+    from recommender.campaigns.withdraw import shown_summary
 
-        summary = {**summary, **read_fields(store, plan_id)}
-    return summary
+    return shown_summary(store, plan_id)

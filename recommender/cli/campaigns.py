@@ -227,7 +227,11 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
 
     def commit() -> None:
         if store is not None:
+            from recommender.campaigns.idempotent_plans import answered_summary
+
             store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=exclude, key=idem)
+            # answered (--json, --summary) as GET /campaigns/{plan_id} reads it: read fields too
+            plan.summary.update(answered_summary(store, plan.plan_id))
             store.close()
 
     from sqlalchemy.exc import IntegrityError

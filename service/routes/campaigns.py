@@ -25,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from recommender.campaigns.controls import PLAN_ATTEMPTS, plan_beside
 from recommender.campaigns.default_store import store_beside
 from recommender.campaigns.export import csv_chunks, plan_rows_count
+from recommender.campaigns.idempotent_plans import answered_summary
 from recommender.campaigns.sendable import sendable_count, sendable_rows, waves_header
 from recommender.campaigns.slate import (
     MAX_BUDGET,
@@ -181,7 +182,8 @@ class PlanCreated(BaseModel):
         "next wave, a warning when the plan already has one (each plans the same remaining "
         "budget); ``withdrawn`` ({sent_waves, at, via}) once the plan was withdrawn (POST "
         "/campaigns/{plan_id}/withdraw), absent before; from GET /campaigns/{plan_id} (and from "
-        "POST /campaigns/{plan_id}/next, as its next wave is stored), "
+        "POST /campaigns/plan and POST /campaigns/{plan_id}/next, as the plan is stored: "
+        "their answer is the body GET reads), "
         "``next_waves``: each next wave planned after it ({plan_id, sent_waves, withdrawn}), the "
         "most waves sent first, ``chain``: the earlier plans it continues, the nearest first "
         "({plan_id, sent_waves: its waves sent when the next plan of the chain was planned}; at "
@@ -319,8 +321,9 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
                 if attempt == PLAN_ATTEMPTS:
                     raise
                 continue
-            stored_plan(request)
-            return {"plan_id": result.plan_id, "summary": result.summary}
+            stored_plan(request)  # the body GET /campaigns/{plan_id} reads (read fields too)
+            return {"plan_id": result.plan_id,
+                    "summary": answered_summary(store, result.plan_id)}
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
     return replayed_without_events(request, response,
