@@ -215,7 +215,7 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
         from recommender.campaigns.controls import refuse_nobody
 
         refuse_nobody(plan, slate)  # as the local planner: nothing written, nothing stored
-        spark_controls(model, slate, store, plan.summary)
+        spark_controls(model, slate, store, plan.summary, exclude)
     else:
         from recommender.campaigns.controls import plan_beside
 
@@ -269,11 +269,15 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
     return 0
 
 
-def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any]) -> None:
+def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any],
+                   exclude: Any = ()) -> None:
     """The Spark planner does not leave out the pairs other stored plans select, as contacts
     or controls (``campaigns/controls.py``): say how many it may have planned, on stderr (when
     any) and in the summary (always, as a local plan's summary has it: ``pairs`` 0 when
-    none)."""
+    none). A stored plan of the same slate, model, parameters and opt-outs (``exclude``) is
+    named as the local planner names it (``retried.note_retries``: ``held_out_elsewhere``'s
+    ``same_request`` and ``retry_warning``, said on stderr by ``show_summary``): a Spark plan
+    run again was stored twice without a word."""
     if store is None:
         return
     from recommender.campaigns.controls import blocked_pairs
@@ -286,6 +290,9 @@ def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any]) 
     if info["pairs"]:
         print(f"warning: {said}", file=sys.stderr)
     summary["held_out_elsewhere"] = {**info, "left_out": False, "note": said}
+    from recommender.campaigns.retried import note_retries
+
+    note_retries(store, summary, exclude)  # a retry of a stored Spark plan: said so
 
 
 def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: str | None,
