@@ -95,6 +95,9 @@ def add_event_commands(add: Add) -> None:
                         "the dispersion check compares, as GET /campaigns/{plan_id}/report "
                         "does with the served model; without it, not checked")
     r.add_argument("--json", action="store_true", help="print the HTTP report's JSON body")
+    from recommender.cli.campaigns_chain import add_chain_option
+
+    add_chain_option(r)  # --chain: the campaign's chain of plans (cli/campaigns_chain.py)
     a = sub.add_parser("list", help="the stored plans, newest first",
                        description="the stored plans, newest first (GET /campaigns)")
     a.add_argument("--store", help=store_help)
@@ -286,9 +289,11 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
     model = model_or_none(args.model)  # a bad folder fails before the store is opened
     store = _store(args, create=False)
+    from recommender.cli.campaigns_chain import print_chain, report_chain
+
     try:
-        body = campaign_report(store, args.plan_id, args.window_days,
-                               sent_waves=args.sent_waves, model=model)
+        body = (report_chain(args, store, model) if args.chain else campaign_report(
+            store, args.plan_id, args.window_days, sent_waves=args.sent_waves, model=model))
     finally:
         store.close()
     if args.json:  # the HTTP body's bytes (FastAPI serialises the route's dict its own way)
@@ -298,7 +303,10 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         return 0
     from recommender.cli.report_text import print_report
 
-    print_report(body, args.window_days)
+    if args.chain:
+        print_chain(body)
+    else:
+        print_report(body, args.window_days)
     return 0
 
 

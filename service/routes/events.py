@@ -42,6 +42,7 @@ from recommender.campaigns.report import (
     WINDOW_RULE,
     campaign_report,
 )
+from recommender.campaigns.report_chain import chain_report
 from recommender.campaigns.sheet_ids import unquoted_ids
 from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
@@ -229,7 +230,12 @@ def _window_days(value: float) -> float:
 
 @router.get("/campaigns/{plan_id}/report", response_model=None, responses={
                 200: {"model": Report, "description": "the report (the library's body, as "
-                                                      "`campaign report --json` prints it)"},
+                                                      "`campaign report --json` prints it); "
+                                                      "with chain=true the chain's: plan_id, "
+                                                      "chain, plans (each plan's report, with "
+                                                      "position and campaign_waves), pooled, "
+                                                      "next_waves, method, units, note "
+                                                      "(`campaign report --chain --json`)"},
                 **NO_PLAN, **INVALID, **STORE_DOWN,
                 409: {"model": Error, "description": "the plan was withdrawn before any wave "
                                                      "was sent: there is nothing to report; or "
@@ -250,18 +256,23 @@ def report(plan_id: str, request: Request,
                "plan's waves, its withdrawal's, or a next wave's that re-plans the rest: a 422 "
                "past them, naming it; default: those its withdrawal recorded, else "
                "the sent_waves of a next wave planned after it, else waves 1 to the last "
-               "whose send was recorded (recorded_waves), else all the plan's waves)"))
-           ] = None
+               "whose send was recorded (recorded_waves), else all the plan's waves); with "
+               "chain=true: the waves of plan_id, the chain's last plan"))
+           ] = None,
+           chain: Annotated[bool, Query(description=(
+               "report the campaign's chain of plans that ends at plan_id, oldest first: each "
+               "plan's report over its waves sent (an earlier plan's: those sent when the "
+               "chain's next plan was planned), and the uplift pooled over every (plan, film, "
+               "wave) stratum (method.chain)"))] = False
            ) -> Response:
     plan_id = raw_plan_id(request.scope, plan_id)
     # the served model's users' places (the dispersion check); none loaded: not checked, and
     # the report is still given (it reads the store alone)
     engine = request.app.state.service.engine
     try:
-        body = campaign_report(campaign_store(request), plan_id, window_days,
-                               sent_waves=sent_waves,
-                               model=None if engine is None else engine.model,
-                               no_model="no model is loaded")
+        body = (chain_report if chain else campaign_report)(
+            campaign_store(request), plan_id, window_days, sent_waves=sent_waves,
+            model=None if engine is None else engine.model, no_model="no model is loaded")
         # pydantic's JSON, as a route with a response model writes it and the CLI prints it
         # (Report only declares the body: validated, it would take the model's key order)
         return Response(pydantic_core.to_json(body), media_type="application/json")
