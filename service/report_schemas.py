@@ -191,3 +191,43 @@ class Report(_Closed):
     overall: Block
     waves: list[WaveBlock]
     films: list[FilmBlock]
+
+
+class ChainPlan(Report):
+    # a plan's report within its chain: the chain's body holds units and method once
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "not": {"anyOf": [{"required": ["units"]}, {"required": ["method"]}]}})
+    units: dict[str, str] | None = Field(  # type: ignore[assignment]  # absent here
+        None, description="absent: the chain's units")
+    method: dict[str, str] | None = Field(  # type: ignore[assignment]  # absent here
+        None, description="absent: the chain's method")
+    position: int = Field(description="the plan's place in the chain (1: the campaign's first "
+                                      "plan)")
+    campaign_waves: list[int] = Field(description="the campaign's numbers of the plan's first "
+                                                  "and last counted wave")
+
+
+class Pooled(Block):
+    plans_count: int = Field(description="plans of the chain pooled")
+    strata: int = Field(description="(plan, film, wave) strata pooled")
+
+
+class NextWaveLink(_Closed):
+    plan_id: str
+    sent_waves: int = Field(description="waves of the earlier plan sent when it was planned")
+    withdrawn: Any = Field(description="null: not withdrawn (only those are listed)")
+
+
+class ChainReport(_Closed):
+    plan_id: str = Field(description="the chain's last plan, the one asked for")
+    chain: list[str] = Field(description="the chain's plan ids, oldest first")
+    window_days: float = Field(description="days")
+    as_of: int = Field(description="unix seconds: the report's time")
+    plans: list[ChainPlan] = Field(description="each plan's report, oldest first")
+    pooled: Pooled = Field(description="the uplift pooled over every (plan, film, wave) "
+                                       "stratum (method.chain)")
+    next_waves: list[NextWaveLink] = Field(description="next waves planned after plan_id, not "
+                                                       "in this chain")
+    method: dict[str, str] = Field(description="each figure's method, in words")
+    units: dict[str, str] = Field(description="each figure's unit")
+    note: str

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from recommender.campaigns.report import NO_MODEL, campaign_report, report_now, strata_stats
+from recommender.campaigns import report as _report
+from recommender.campaigns.report import NO_MODEL, campaign_report, strata_stats
 from recommender.campaigns.report_units import METHOD, UNITS
 from recommender.campaigns.store import CampaignStore
 from recommender.errors import InvalidParameterError
@@ -87,7 +88,7 @@ def chain_report(store: CampaignStore, plan_id: str, window_days: float = 30.0,
     ``campaign_report`` raises them."""
     from recommender.campaigns.withdraw import next_waves
 
-    now = report_now() if as_of is None else int(as_of)
+    now = _report.report_now() if as_of is None else int(as_of)
     plans: list[dict[str, Any]] = []
     counts: list[list[int]] = [[], [], [], []]
     predicted = [0.0, 0.0]

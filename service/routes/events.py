@@ -63,7 +63,7 @@ from service.event_schemas import (  # noqa: F401 (re-exported: imported from he
 from service.idempotency import IdempotencyKey, plan_once, replayed_without_events, request_key
 from service.json_body import JsonRoute
 from service.raw_ids import plan_id as raw_plan_id
-from service.report_schemas import Report
+from service.report_schemas import ChainReport, Report
 from service.routes import INVALID, SCHEMA_NEWER, STORE_DOWN
 from service.routes.campaigns import (
     MAX_EXCLUDED,
@@ -229,13 +229,13 @@ def _window_days(value: float) -> float:
 
 
 @router.get("/campaigns/{plan_id}/report", response_model=None, responses={
-                200: {"model": Report, "description": "the report (the library's body, as "
-                                                      "`campaign report --json` prints it); "
-                                                      "with chain=true the chain's: plan_id, "
-                                                      "chain, plans (each plan's report, with "
-                                                      "position and campaign_waves), pooled, "
-                                                      "next_waves, method, units, note "
-                                                      "(`campaign report --chain --json`)"},
+                200: {"model": Report | ChainReport,
+                      "description": "the report (the library's body, as `campaign report "
+                                     "--json` prints it); with chain=true the chain's "
+                                     "(ChainReport): plan_id, chain, plans (each plan's "
+                                     "report, with position and campaign_waves), pooled, "
+                                     "next_waves, method, units, note (`campaign report "
+                                     "--chain --json`)"},
                 **NO_PLAN, **INVALID, **STORE_DOWN,
                 409: {"model": Error, "description": "the plan was withdrawn before any wave "
                                                      "was sent: there is nothing to report; or "

@@ -18,6 +18,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+import jsonschema_rs
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -175,7 +176,19 @@ def test_cli_and_http_give_the_same_chain_report(chain: dict[str, Any],
                                         events_poll=0, warm_cache=False))) as client:
         got = client.get(f"/campaigns/{nxt}/report", params={"chain": "true"})
         single = client.get(f"/campaigns/{nxt}/report")
+        schema = client.get("/openapi.json").json()
     assert got.status_code == 200, got.text
+    # both bodies are the declared 200 (closed models: an undeclared key fails)
+    declared = schema["paths"]["/campaigns/{plan_id}/report"]["get"]["responses"]["200"]
+    validator = jsonschema_rs.validator_for(
+        {**declared["content"]["application/json"]["schema"],
+         "components": schema["components"]})
+    for body in (got.json(), single.json()):
+        errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(body)]
+        assert not errors, errors
+    chain_only = jsonschema_rs.validator_for({"$ref": "#/components/schemas/ChainReport",
+                                              "components": schema["components"]})
+    assert chain_only.is_valid(got.json()) and not chain_only.is_valid(single.json())
     assert printed == got.json()
     assert "chain" not in single.json() and single.json()["plan_id"] == nxt
     code, out, err = run_cli(capsys, "campaign", "report", nxt, "--store", db, "--chain")
