@@ -308,8 +308,8 @@ def _free_delimiter(p: Path, raw: bytes) -> str:
 
 def dat_bytes(p: Path, raw: bytes | None = None) -> tuple[bytes, str, int]:
     """The file's bytes with ``::`` replaced by a one-byte delimiter, that delimiter and the
-    number of fields on the first line."""
-    raw = p.read_bytes() if raw is None else raw
+    number of fields on the first line (a ``.gz`` file's text: gzip read through)."""
+    raw = file_bytes(p) if raw is None else raw
     if not raw.strip():
         raise DataError(str(p), "the file is empty; expected lines user::film::rating::timestamp")
     err = text_problem(p, raw)
@@ -322,8 +322,9 @@ def dat_bytes(p: Path, raw: bytes | None = None) -> tuple[bytes, str, int]:
 
 
 def decode_text(p: Path) -> bytes:
-    """The file re-encoded as UTF-8 bytes: tried as UTF-8, then latin-1 (always decodes)."""
-    raw = p.read_bytes()
+    """The file re-encoded as UTF-8 bytes: tried as UTF-8, then latin-1 (always decodes); a
+    ``.gz`` file's text (gzip read through)."""
+    raw = file_bytes(p)
     err = text_problem(p, raw)
     if err is not None:
         raise err

@@ -11,11 +11,13 @@ Supported inputs (see ``datasets/README.md`` for examples):
   ``userId,movieId`` accepted; delimiter sniffed from the header: comma, tab or semicolon),
   plain or gzip-compressed (a name ending ``.gz``: ``log.csv.gz``, read through as it streams).
 * **Parquet** with the same column names.
-* **``.dat`` files** with ``::`` separators and no header: ``user::film[::rating[::timestamp]]``
-  (plain only: a ``ratings.dat.gz``, as the other headerless formats gzipped, is refused as such).
+* **``.dat`` files** with ``::`` separators and no header: ``user::film[::rating[::timestamp]]``,
+  plain or gzip-compressed (``ratings.dat.gz``; the other headerless formats gzipped,
+  ``u.data.gz`` and ``ratings.txt.gz``, are refused as such).
 * **Folders**: the project's own format (``interactions.csv`` + optional ``films.csv`` and
   ``users.csv``), MovieLens 100K (``u.data``), MovieLens 1M/10M and MovieTweetings
-  (``ratings.dat``), MovieLens latest (``ratings.csv`` + ``movies.csv``) and FilmTrust
+  (``ratings.dat``), MovieLens latest (``ratings.csv`` + ``movies.csv``; these two layouts'
+  files each plain or gzipped, ``ratings.dat.gz``: ``layouts``) and FilmTrust
   (``ratings.txt``); and a folder of Parquet part files, flat or Hive-partitioned, as Spark
   writes a table (``part_files``).
 
@@ -53,6 +55,14 @@ from recommender.io.id_lists import (
     read_id_list_index,
 )
 from recommender.io.ids import IdMap
+from recommender.io.layouts import (
+    FOLDER_LAYOUTS,
+    ML100K_FILE,
+    companion,
+    find_layout,
+    headerless,
+    layout_log,
+)
 from recommender.io.part_files import find_parts, load_parts, parts_columns
 from recommender.io.places import ZIP_ZONE
 from recommender.io.project import (
@@ -98,16 +108,6 @@ __all__ = [
     "zip_region",
 ]
 
-#: Folder layouts, in detection order: (layout name, the files that identify it).
-FOLDER_LAYOUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("project", ("interactions.csv", "interactions.parquet")),
-    ("MovieLens 100K", ("u.data",)),
-    ("MovieLens 1M/10M or MovieTweetings", ("ratings.dat",)),
-    ("MovieLens latest", ("ratings.csv",)),
-    ("FilmTrust", ("ratings.txt",)),
-)
-
-_ML100K_FILE = re.compile(r"u[0-9ab]?\.(data|base|test)")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
 # --------------------------------------------------------------------------------------------
@@ -172,9 +172,9 @@ def _load_file(p: Path) -> Interactions:
     _refuse_compressed_public(p, name)
     if p.suffix.lower() in _PARQUET_SUFFIXES:
         return load_parquet(p)
-    if p.suffix.lower() == ".dat":
+    if name.removesuffix(".gz").endswith(".dat"):  # plain or gzipped: read whole either way
         return load_dat_ratings(p)
-    if _ML100K_FILE.fullmatch(name):
+    if ML100K_FILE.fullmatch(name):
         return load_ml100k_ratings(p)
     if name == "ratings.txt":
         return load_filmtrust(p)
@@ -182,46 +182,20 @@ def _load_file(p: Path) -> Interactions:
 
 
 def _refuse_compressed_public(p: Path, name: str) -> None:
-    """Refuse a gzip-compressed file of a headerless public format (``ratings.dat.gz``,
-    ``u.data.gz``, FilmTrust's ``ratings.txt.gz``): it went to the CSV reader, which refused
-    it with a separator message ("is the separator '::'?"). Their readers read plain text
-    (the ``::`` one holds the file's bytes whole, to rewrite its separator), not a stream."""
+    """Refuse a gzip-compressed file of MovieLens 100K (``u.data.gz``) or FilmTrust
+    (``ratings.txt.gz``): it went to the CSV reader, which refused it with a separator
+    message. Their readers read plain text; the ``::`` reader reads ``ratings.dat.gz``
+    (it holds the text whole anyway, to rewrite its separator)."""
     inner = name.removesuffix(".gz")
     if inner == name:
         return
-    kind = ("'::'-separated .dat" if inner.endswith(".dat") else "MovieLens 100K"
-            if _ML100K_FILE.fullmatch(inner) else "FilmTrust" if inner == "ratings.txt" else "")
+    kind = ("MovieLens 100K" if ML100K_FILE.fullmatch(inner) else "FilmTrust"
+            if inner == "ratings.txt" else "")
     if kind:
         raise DataError(str(p), f"a gzip-compressed {kind} file is not read (gzip is read "
-                        "through for CSV and TSV logs only: log.csv.gz); decompress it first "
+                        "through for CSV and TSV logs and '::'-separated .dat files only: "
+                        "log.csv.gz, ratings.dat.gz); decompress it first "
                         f"(`gunzip -k {p.name}`) and give {p.name[:-3]}")
-
-
-def _detect_layout(folder: Path) -> tuple[str, Path] | None:
-    """The layout of ``folder`` by the log it holds; ``DataError`` when it holds two logs
-    (``interactions.csv`` and ``interactions.parquet``, or those of two layouts): the first
-    was read and the other left unread without a word."""
-    logs = [(layout, f) for layout, files in FOLDER_LAYOUTS for f in files
-            if (folder / f).is_file()]
-    if len(logs) > 1:
-        raise DataError(str(folder), f"holds {len(logs)} interaction logs "
-                        f"({', '.join(f for _, f in logs)}); which one to read is not clear: "
-                        "keep one in the folder, or give the file itself as --data (with "
-                        "--films/--users for its catalog and user table)")
-    return (logs[0][0], folder) if logs else None
-
-
-def _find_layout(folder: Path) -> tuple[str, Path] | None:
-    """The folder's layout, or that of the one folder it holds (as unzipped archives do); a
-    model folder beside it (``train --out data/model``) is not a second folder: with it, the
-    same ``train`` again found no layout."""
-    found = _detect_layout(folder)
-    if found is None:
-        subdirs = [d for d in sorted(folder.iterdir()) if d.is_dir()
-                   and not d.name.startswith((".", "__")) and not (d / "meta.json").exists()]
-        if len(subdirs) == 1:
-            found = _detect_layout(subdirs[0])
-    return found
 
 
 def folder_metadata(path: PathLike) -> tuple[Path | None, Path | None]:
@@ -229,7 +203,7 @@ def folder_metadata(path: PathLike) -> tuple[Path | None, Path | None]:
     from a project folder at ``path`` (None for each it does not: a file, another layout, a
     file absent)."""
     p = Path(path)
-    found = _find_layout(p) if p.is_dir() else None
+    found = find_layout(p) if p.is_dir() else None
     if found is None or found[0] != "project":
         return None, None
     films, users = side_tables(found[1])
@@ -241,12 +215,11 @@ def public_users_file(path: PathLike) -> Path | None:
     ``u.user``, 1M's ``users.dat``): the dataset's own, whose columns ``--users`` adds to but
     cannot take away; None for a project folder, a file, or a folder without one."""
     p = Path(path)
-    found = _find_layout(p) if p.is_dir() else None
+    found = find_layout(p) if p.is_dir() else None
     name = None if found is None else {"MovieLens 100K": "u.user",
                                        "MovieLens 1M/10M or MovieTweetings": "users.dat"
                                        }.get(found[0])
-    own = None if found is None or name is None else found[1] / name
-    return own if own is not None and own.is_file() else None
+    return None if found is None or name is None else companion(found[1], name)
 
 
 def unread_log_columns(path: PathLike) -> list[str]:
@@ -261,21 +234,20 @@ def log_columns(path: PathLike) -> list[str]:
     formats, whose columns are fixed."""
     p = Path(path)
     if p.is_dir():
-        found = _find_layout(p)
+        found = find_layout(p)
         if found is None:  # a folder of Parquet parts: theirs and the partition keys
             return parts_columns(p)
         if found[0] != "project":
             return []
         p = found[1] / "interactions.csv"
         p = p if p.is_file() else p.with_suffix(".parquet")
-    if not p.is_file() or p.suffix.lower() == ".dat" or _ML100K_FILE.fullmatch(p.name.lower()) \
-            or p.name.lower() == "ratings.txt":
+    if not p.is_file() or headerless(p.name):
         return []
     return header_names(p, parquet=p.suffix.lower() in _PARQUET_SUFFIXES)
 
 
 def _load_folder(folder: Path) -> Interactions:
-    found = _find_layout(folder)
+    found = find_layout(folder)
     if found is None and (parts := find_parts(folder)) is not None:
         return load_parts(parts)
     if found is None:
@@ -301,16 +273,18 @@ def _load_folder(folder: Path) -> Interactions:
             inter.catalog = read_ml100k_items(d / "u.item", d / "u.genre")
         if (d / "u.user").is_file():
             inter.user_table = read_ml100k_users(d / "u.user")
-    elif layout.startswith("MovieLens 1M"):
-        inter = load_dat_ratings(d / "ratings.dat")
-        if (d / "movies.dat").is_file():
-            inter.catalog = read_movies_dat(d / "movies.dat")
-        if (d / "users.dat").is_file():
-            inter.user_table = read_users_dat(d / "users.dat")
+    elif layout.startswith("MovieLens 1M"):  # each file plain or gzipped (``companion``)
+        movies, users = companion(d, "movies.dat"), companion(d, "users.dat")
+        inter = load_dat_ratings(layout_log(d, layout))
+        if movies is not None:
+            inter.catalog = read_movies_dat(movies)
+        if users is not None:
+            inter.user_table = read_users_dat(users)
     elif layout == "MovieLens latest":
-        inter = load_csv(d / "ratings.csv")
-        if (d / "movies.csv").is_file():
-            inter.catalog = read_catalog_csv(d / "movies.csv", strict=False)
+        movies = companion(d, "movies.csv")
+        inter = load_csv(layout_log(d, layout))
+        if movies is not None:
+            inter.catalog = read_catalog_csv(movies, strict=False)
     else:
         inter = load_filmtrust(d / "ratings.txt")
     inter.source = str(d)

@@ -69,13 +69,13 @@ def test_parquet_rows_count_from_1(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "body", "kind"), [
-    ("ratings.dat", b"1::10::5::978300760\n2::11::4::978300761\n", "'::'-separated .dat"),
     ("u.data", b"1\t10\t5\t881250949\n2\t11\t4\t881250950\n", "MovieLens 100K"),
     ("ratings.txt", b"1 10 3.5\n2 11 4\n", "FilmTrust")])
 def test_a_gzipped_headerless_file_is_refused_as_such(tmp_path: Path, name: str, body: bytes,
                                                       kind: str) -> None:
-    """A ``ratings.dat.gz`` went to the CSV reader and was refused "is the separator '::'?"
-    (the file was right, only compressed): it is named as what it is."""
+    """A ``u.data.gz`` went to the CSV reader and was refused by its separator (the file was
+    right, only compressed): it is named as what it is (``ratings.dat.gz`` is read:
+    test_gzipped_layouts)."""
     import gzip
 
     assert f"`{name}.gz`" in _section()
@@ -87,5 +87,6 @@ def test_a_gzipped_headerless_file_is_refused_as_such(tmp_path: Path, name: str,
         load(log)
     assert info.value.reason == (
         f"a gzip-compressed {kind} file is not read (gzip is read through for CSV and TSV "
-        f"logs only: log.csv.gz); decompress it first (`gunzip -k {name}.gz`) and give {name}")
+        "logs and '::'-separated .dat files only: log.csv.gz, ratings.dat.gz); decompress it "
+        f"first (`gunzip -k {name}.gz`) and give {name}")
     assert len(read.users) == 2
