@@ -190,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dest")
 
     s = add("train", cmd_train, "train a model on an interactions file or dataset folder")
-    s.add_argument("--data", required=True, help="interactions file or dataset folder")
+    s.add_argument("--data", required=True, help="interactions file or dataset folder, or - "
+                                                 "for standard input (a CSV or TSV log with a "
+                                                 "header, plain or gzipped, or Parquet)")
     s.add_argument("--events", metavar="STORE_URL",
                    help="also train on the events of this campaign store (local engine)")
     s.add_argument("--out", required=True, help="model folder to write")

@@ -61,7 +61,8 @@ def add_event_commands(add: Add) -> None:
                                       "Parquet parts",
                        description="import an events file: user_id,film_id,timestamp"
                                    "[,weight][,event_id]; a second import stores nothing twice")
-    i.add_argument("file")
+    i.add_argument("file", help="events file (CSV, TSV or Parquet), a folder of Parquet "
+                                "parts, or - for standard input (CSV/TSV, .gz, Parquet)")
     i.add_argument("--store", help="campaign store URL or SQLite file (default: "
                                    "$RECOMMENDER_STORE)")
     i.add_argument("--batch", type=_positive_int, default=IMPORT_BATCH,
@@ -137,17 +138,29 @@ def add_event_commands(add: Add) -> None:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from recommender.campaigns.event_file import read_event_file, row_problem
-    from recommender.cli.reading import read_said
     from recommender.cli.store_copy import refuse_moved_import
+    from recommender.io.stdin import spooled
 
     if args.events_command == "status":
         return cmd_events_status(args)
     refuse_moved_import(args)  # a store ``campaign copy`` moved: before a large file is read
-    from recommender.cli.event_pseudonyms import FLAG, import_key
+    from recommender.cli.event_pseudonyms import import_key
 
     key = import_key(args)  # --pseudonymized without a key: before the file is read
     model = model_or_none(args.model)  # then the model and the file: a bad folder or file
+    # "-": standard input copied once to a file kept for the whole import (an error reads
+    # it again to name its line) and named <stdin>
+    with spooled(args.file) as file:
+        return _read_and_import(argparse.Namespace(**{**vars(args), "file": str(file)}),
+                                key, model)
+
+
+def _read_and_import(args: argparse.Namespace, key: bytes | None, model: Any) -> int:
+    """``events import`` of ``args.file``: read whole and checked, then stored."""
+    from recommender.campaigns.event_file import read_event_file, row_problem
+    from recommender.cli.event_pseudonyms import FLAG
+    from recommender.cli.reading import read_said
+
     try:
         batch = read_said(args.file, lambda: read_event_file(args.file),  # (empty, unreadable,
                           lambda b: plural(len(b), "event", sep=","))  # a bad line): no store
@@ -185,7 +198,9 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
     from recommender.campaigns.moved import StoreMovedError
     from recommender.campaigns.sheet_ids import unquoted_ids
     from recommender.cli.store_copy import moved_midway
+    from recommender.io.stdin import shown as shown_as
 
+    named = shown_as(args.file)  # standard input's copy: <stdin>
     as_sent = batch.user_id  # a pseudonymised file's users are named by its pseudonyms
     if key is not None:  # nothing of the file is stored when one cannot be read
         from recommender.cli.event_pseudonyms import unmasked
@@ -225,7 +240,7 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
                     f"{duplicates:,} already stored) and the rest was not: correct the file "
                     "and import it again (what is stored is not stored twice)") from None
             except StoreMovedError as e:  # a copy marked the store: the batches before stay
-                raise moved_midway(e, args.file, done, stored) from None
+                raise moved_midway(e, named, done, stored) from None
             # in one assignment: a signal finds the counts, seq and part all before or after
             stored, duplicates, done, seq, part = (stored + s, duplicates + d,
                                                    start + len(part), after, None)
@@ -239,11 +254,11 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
         # past the wait): how much is stored, which the failure's own line does not say
         if isinstance(e, KeyboardInterrupt | Terminated) or (
                 done and _store_failure(e) is not None):
-            _say_stored(store, args.file, n, (done, stored, duplicates), part, seq)
+            _say_stored(store, named, n, (done, stored, duplicates), part, seq)
         raise
-    print(f"read {plural(n, 'event', sep=',')} from {args.file}: stored {stored:,}, already stored "
+    print(f"read {plural(n, 'event', sep=',')} from {named}: stored {stored:,}, already stored "
           f"{duplicates:,} (by event_id); store {store.url} is at sequence {seq:,}")
-    say_unserved(model, args.file, batch.film_id, batch.user_id)
+    say_unserved(model, named, batch.film_id, batch.user_id)
     store.close()
     return 0
 

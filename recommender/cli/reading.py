@@ -18,6 +18,7 @@ from recommender.io import readers
 from recommender.io.dataset import Interactions
 from recommender.io.delimited import PathLike
 from recommender.io.progress import show_progress
+from recommender.io.stdin import shown
 
 LARGE = 50_000_000
 """Bytes of input (a file, or a folder's files) from which reading it is said."""
@@ -43,7 +44,7 @@ def read_said(path: PathLike, read: Callable[[], T], held: Callable[[T], str],
     size = input_bytes(path) if show_progress(show) else 0
     if size < LARGE:
         return read()
-    print(f"reading {path} ({size / 1e6:,.0f} MB) ...", file=sys.stderr, flush=True)
+    print(f"reading {shown(path)} ({size / 1e6:,.0f} MB) ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     out = read()
     print(f"read {held(out)} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
@@ -58,6 +59,8 @@ def load_said(data: PathLike, films: PathLike | None, users: PathLike | None,
     from recommender.cli.printing import warnings_said
 
     with warnings_said():
-        return read_said(data, lambda: readers.load(data, films=films, users=users),
-                         lambda i: f"{len(i):,} interactions ({len(i.users):,} users x "
-                                   f"{len(i.films):,} films)", show)
+        inter = read_said(data, lambda: readers.load(data, films=films, users=users),
+                          lambda i: f"{len(i):,} interactions ({len(i.users):,} users x "
+                                    f"{len(i.films):,} films)", show)
+    inter.source = shown(inter.source)  # standard input's copy: <stdin> (the model's source)
+    return inter

@@ -194,16 +194,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     from recommender.cli.printing import warnings_said
     from recommender.cli.reading import load_said
     from recommender.cli.unread import warn_unread_cinemas, warn_unread_columns
+    from recommender.io.stdin import STDIN_NAME, is_stdin, spooled
     from recommender.model import artifact, layout
     from recommender.model.training import train
 
     config = _train_config(args)
     engine = getattr(args, "engine", "local")
     t0 = time.perf_counter()
-    if engine == "spark" and getattr(args, "events", None):
+    stdin = is_stdin(args.data)  # --data -: standard input, copied once to a file to be read
+    if engine == "spark" and (getattr(args, "events", None) or stdin):
         from recommender.errors import InvalidParameterError
 
-        raise InvalidParameterError("--events works with the local engine only")
+        raise InvalidParameterError(("--data - (standard input)" if stdin else "--events")
+                                    + " works with the local engine only")
     if engine == "spark" and config.family != "als":
         from recommender.errors import InvalidParameterError
 
@@ -217,8 +220,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         from recommender.cli.stores import _store
 
         _store(argparse.Namespace(store=args.events), create=False).close()  # never created
-    cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run
-    warn_unread_cinemas(args.data)  # cinemas.parquet: no table, without a word
+    # a bad cinemas.csv fails before the training run; standard input has nothing beside it
+    # (the working folder's cinemas.csv is not the log's)
+    cinemas = None if stdin else cinemas_beside(args.data)
+    if not stdin:
+        warn_unread_cinemas(args.data)  # cinemas.parquet: no table, without a word
     if engine == "spark":
         from recommender.spark.training import train_spark
 
@@ -229,9 +235,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         warn_unread_columns(args.data, times=not data.get("has_timestamps"),
                             ratings=not data.get("has_ratings"))
     else:
-        interactions = load_said(args.data, args.films, args.users)  # a large log: said
-        warn_unread_columns(args.data, times=interactions.timestamp is None,
-                            ratings=interactions.rating is None)
+        with spooled(args.data) as data:  # errors name standard input's copy <stdin>
+            interactions = load_said(data, args.films, args.users)  # a large log: said
+            warn_unread_columns(str(data), times=interactions.timestamp is None,
+                                ratings=interactions.rating is None)
+        if stdin:  # read: the warnings after the fit name it, and find no folder of it
+            args.data = STDIN_NAME
         events = None
         if getattr(args, "events", None):  # the campaign store's events (closing the loop)
             from recommender.campaigns.training_events import with_stored_events

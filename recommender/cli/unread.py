@@ -82,8 +82,10 @@ def warn_unread_columns(data: str, *, times: bool, ratings: bool) -> None:
     from recommender.io import readers
     from recommender.io.columns import WEIGHT
     from recommender.io.project import canonical_column
+    from recommender.io.stdin import shown
 
     names = readers.log_columns(data)
+    data = shown(data)  # standard input's copy: <stdin>
     unread = [n for n in names if canonical_column(n) is None]
     weighted = any(canonical_column(n) == WEIGHT for n in names)
     rated = [n for n in unread if ratings and RATING_LIKE.fullmatch(n.strip())]

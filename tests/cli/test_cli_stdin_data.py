@@ -1,0 +1,129 @@
+"""``train --data -`` and ``events import -`` read standard input (a CSV or TSV log, plain or
+gzip-compressed, or Parquet): ``-`` was "no such file". Standard input is read once (copied
+to a temporary file, removed after), its errors name ``<stdin>`` and the same line as the
+file's, and the model records ``<stdin>`` as its source. The oracle is the same log given as
+a file."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from helpers import run_cli as run
+
+import recommender
+from recommender.errors import DataError
+from recommender.io.stdin import spooled
+
+LOG = "user_id,film_id,rating\n" + "".join(
+    f"u{u},f{(u * 7 + k) % 12},{1 + (u + k) % 5}\n" for u in range(30) for k in range(4))
+TRAIN = ("--no-tune", "--factors", "4", "--iterations", "2")
+
+
+@pytest.fixture
+def stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> object:
+    """Feed bytes to ``sys.stdin`` (a pipe, not a terminal); temporary files under
+    ``tmp_path/tmp`` (to see the copy removed)."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+
+    def feed(data: bytes) -> None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    return feed
+
+
+def _fingerprint(model: Path) -> tuple[str, str]:
+    data = json.loads((model / "meta.json").read_text())["data"]
+    return data["fingerprint"], data["source"]
+
+
+@pytest.mark.parametrize("form", ["csv", "gzip", "parquet"])
+def test_train_reads_a_log_on_standard_input(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             stdin, form: str) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "log.csv"
+    log.write_text(LOG)
+    code, _, err = run(capsys, "train", "--data", log, "--out", tmp_path / "a", *TRAIN)
+    assert code == 0, err
+    if form == "parquet":
+        pq.write_table(pa.table({"user_id": [r.split(",")[0] for r in LOG.splitlines()[1:]],
+                                 "film_id": [r.split(",")[1] for r in LOG.splitlines()[1:]],
+                                 "rating": [float(r.split(",")[2])
+                                            for r in LOG.splitlines()[1:]]}),
+                       tmp_path / "log.parquet")
+    stdin({"csv": LOG.encode(), "gzip": gzip.compress(LOG.encode()),
+           "parquet": (tmp_path / "log.parquet").read_bytes() if form == "parquet" else b""
+           }[form])
+    code, _, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "b", *TRAIN)
+    assert code == 0, err
+    assert _fingerprint(tmp_path / "b") == (_fingerprint(tmp_path / "a")[0], "<stdin>")
+    assert not list((tmp_path / "tmp").iterdir())  # the copy removed
+
+
+def test_a_bad_line_on_standard_input_is_named_as_in_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin) -> None:  # type: ignore[no-untyped-def]
+    bad = LOG + "u1,f1,4,9\n"  # line 122: four fields
+    (tmp_path / "log.csv").write_text(bad)
+    code, _, err = run(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                       tmp_path / "a", *TRAIN)
+    assert code == 2 and f"{tmp_path / 'log.csv'}, line 122: " in err
+    in_file = err.split("line 122: ", 1)[1]
+    stdin(bad.encode())
+    code, _, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "b", *TRAIN)
+    assert code == 2 and err.endswith(f"error: <stdin>, line 122: {in_file}"), err
+    assert not (tmp_path / "b").exists()  # nothing written
+    assert not list((tmp_path / "tmp").iterdir())  # the copy removed after an error too
+
+
+def test_empty_standard_input_and_spark_are_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin) -> None:  # type: ignore[no-untyped-def]
+    stdin(b"")
+    code, _, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "m", *TRAIN)
+    assert code == 2 and "error: <stdin>: standard input is empty; expected a CSV or TSV " \
+        "log with a header line (plain or gzip-compressed) or a Parquet file" in err
+    stdin(LOG.encode())
+    code, _, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "m", "--engine",
+                       "spark", *TRAIN)
+    assert code == 2 and "--data - (standard input) works with the local engine only" in err
+    with pytest.raises(DataError, match="standard input is a terminal"):
+        with spooled("-", stream=_Terminal()):
+            pass
+
+
+class _Terminal(io.BytesIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_events_import_reads_standard_input_through_a_pipe(tmp_path: Path) -> None:
+    """A real pipe (a child process): what is stored, and a bad line named with nothing of
+    the file stored."""
+    env = {**os.environ, "PYTHONPATH": str(Path(recommender.__file__).parent.parent)}
+    env.pop("RECOMMENDER_STORE", None)
+    store = tmp_path / "c.db"
+    events = "user_id,film_id,timestamp\nu1,f1,1700000100\nu2,f1,1700000101\n"
+
+    def imported(text: bytes, file: str = "-") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "recommender", "events", "import",
+                               "--store", str(store), file], input=text.decode(), env=env,
+                              capture_output=True, text=True, timeout=120)
+    bad = imported((events + "u3,f2,yesterday\n").encode())
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "error: <stdin>, line 4: timestamp 'yesterday' is not valid; expected unix seconds or "
+        "an ISO 8601 date or time in the extended form (2017-06-21 or 2017-06-21T07:17:25Z); "
+        "nothing of the file was stored")
+    done = imported(events.encode())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("read 2 events from <stdin>: stored 2, already stored 0")
+    (tmp_path / "e.csv").write_text(events)
+    again = imported(b"", str(tmp_path / "e.csv"))  # the file's events: the ones stored
+    assert again.returncode == 0 and "stored 0, already stored 2" in again.stdout
