@@ -198,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="model folder to write")
     s.add_argument("--films", help="extra film catalog CSV or Parquet (film_id,title,...)")
     s.add_argument("--users", help="extra user attributes CSV or Parquet (user_id,...)")
+    s.add_argument("--blank-ratings", choices=["refuse", "drop", "implicit"], default="refuse",
+                   help="a rating column's blank cells: refuse the log (default, naming their "
+                        "lines), drop those rows, or keep them as views (implicit: an unrated "
+                        "pair is rated the log's median rating, at least --min-rating)")
     add_training_options(s)
     s.add_argument("--engine", choices=["local", "spark"], default="local")
     s.add_argument("--spark-master", help="Spark master for --engine spark (default "

@@ -52,15 +52,39 @@ def read_said(path: PathLike, read: Callable[[], T], held: Callable[[T], str],
 
 
 def load_said(data: PathLike, films: PathLike | None, users: PathLike | None,
-              show: bool | None = None) -> Interactions:
-    """``readers.load`` of ``data`` (with ``films`` and ``users``), said as ``read_said``
-    says; the readers' warnings (a table left unread) as ``warning:`` lines, as the CLI's
-    own (they printed as Python's, with a line of the reader's source)."""
+              show: bool | None = None, blank_ratings: str = "refuse",
+              rating_floor: float | None = None) -> Interactions:
+    """``readers.load`` of ``data`` (with ``films`` and ``users``; ``blank_ratings`` and
+    ``rating_floor`` as it takes them), said as ``read_said`` says; the readers' warnings (a
+    table left unread) as ``warning:`` lines, as the CLI's own (they printed as Python's,
+    with a line of the reader's source); blank ratings dropped or kept, in a ``note:``."""
     from recommender.cli.printing import warnings_said
 
     with warnings_said():
-        inter = read_said(data, lambda: readers.load(data, films=films, users=users),
-                          lambda i: f"{len(i):,} interactions ({len(i.users):,} users x "
-                                    f"{len(i.films):,} films)", show)
+        inter = read_said(data, lambda: readers.load(
+            data, films=films, users=users, blank_ratings=blank_ratings,
+            rating_floor=rating_floor), lambda i: f"{len(i):,} interactions "
+                                                  f"({len(i.users):,} users x "
+                                                  f"{len(i.films):,} films)", show)
     inter.source = shown(inter.source)  # standard input's copy: <stdin> (the model's source)
+    if inter.unrated:
+        say_unrated(inter, blank_ratings)
     return inter
+
+
+def say_unrated(inter: Interactions, choice: str) -> None:
+    """Say (stderr) how many rows had a blank rating and what they became (``choice``)."""
+    rows = f"{inter.unrated:,} of the {inter.rows_read + inter.unrated * (choice == 'drop'):,}"
+    if choice == "drop":
+        print(f"note: {rows} rows have a blank rating and were left out (--blank-ratings "
+              "drop)", file=sys.stderr)
+        return
+    given = ("every rating is blank, so the log trains as one without ratings"
+             if inter.rating is None else
+             f"each pair no event rates is given the rating {inter.unrated_as:g} (the "
+             "median of the log's ratings, at least --min-rating, as train --events rates a "
+             "recorded view), so that --weighting rating and --min-rating count it as "
+             "watched, not disliked"
+             if inter.unrated_as is not None else "every pair is rated by another event")
+    print(f"note: {rows} rows have a blank rating, kept as views (--blank-ratings "
+          f"implicit): {given}", file=sys.stderr)

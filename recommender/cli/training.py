@@ -202,10 +202,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     engine = getattr(args, "engine", "local")
     t0 = time.perf_counter()
     stdin = is_stdin(args.data)  # --data -: standard input, copied once to a file to be read
-    if engine == "spark" and (getattr(args, "events", None) or stdin):
+    blanks = getattr(args, "blank_ratings", "refuse")
+    if engine == "spark" and (getattr(args, "events", None) or stdin or blanks != "refuse"):
         from recommender.errors import InvalidParameterError
 
-        raise InvalidParameterError(("--data - (standard input)" if stdin else "--events")
+        raise InvalidParameterError(("--data - (standard input)" if stdin else "--events"
+                                     if getattr(args, "events", None) else
+                                     f"--blank-ratings {blanks}")
                                     + " works with the local engine only")
     if engine == "spark" and config.family != "als":
         from recommender.errors import InvalidParameterError
@@ -236,7 +239,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                             ratings=not data.get("has_ratings"))
     else:
         with spooled(args.data) as data:  # errors name standard input's copy <stdin>
-            interactions = load_said(data, args.films, args.users)  # a large log: said
+            interactions = load_said(data, args.films, args.users, None, blanks,
+                                     config.min_rating)  # a large log: said
             warn_unread_columns(str(data), times=interactions.timestamp is None,
                                 ratings=interactions.rating is None)
         if stdin:  # read: the warnings after the fit name it, and find no folder of it

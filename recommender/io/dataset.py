@@ -129,6 +129,10 @@ class Interactions(UsersAndFilms):
     # rows_read - rows_merged rows are distinct pairs); 0, 0 when not read by from_columns
     rows_read: int = 0
     rows_merged: int = 0
+    # rows read with a blank rating (``blank_ratings``: dropped, or kept as views), and the
+    # rating the kept ones' unrated pairs were given (None: none given)
+    unrated: int = 0
+    unrated_as: float | None = None
 
     def __len__(self) -> int:
         return len(self.user_idx)
@@ -181,13 +185,16 @@ class Interactions(UsersAndFilms):
                                     source)
                 merged_w = summed.astype(np.float32)
         del key_s, new_key
+        merged_r = None if rating is None else np.asarray(rating, np.float32)[last]
+        if merged_r is not None and not distinct and np.isnan(merged_r).any():
+            merged_r = _latest_rated(np.asarray(rating, np.float32)[order], starts)
         return cls(
             users=users,
             films=films,
             user_idx=u_codes[first],
             film_idx=f_codes[first],
             weight=merged_w,
-            rating=None if rating is None else np.asarray(rating, np.float32)[last],
+            rating=merged_r,
             timestamp=None if ts is None else ts[first],
             catalog=catalog,
             user_table=user_table,
@@ -237,6 +244,19 @@ class Interactions(UsersAndFilms):
             if arr is not None:
                 h.update(np.ascontiguousarray(arr).tobytes())
         return h.hexdigest()
+
+
+def _latest_rated(ordered: NDArray[np.float32], starts: NDArray[np.intp]) -> NDArray[np.float32]:
+    """Each group's (``starts``, in ``ordered``) latest rating that is not NaN (an event
+    without one, ``blank_ratings``' implicit views, does not replace the rating given), NaN
+    for a group with none."""
+    n = len(ordered)
+    rated_at = np.where(np.isnan(ordered), -1, np.arange(n))
+    np.maximum.accumulate(rated_at, out=rated_at)
+    last_rated = rated_at[np.r_[starts[1:], n] - 1]
+    found = last_rated >= starts
+    return np.where(found, ordered[np.maximum(last_rated, 0)], np.float32(np.nan)
+                    ).astype(np.float32)
 
 
 def _stable_order(key: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

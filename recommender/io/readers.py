@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io.blank_ratings import blank_ratings as read_blank_ratings
 from recommender.io.columns import AGE, AGE_BAND, GENRES, REGION, TITLE, YEAR, ZIP
 from recommender.io.dataset import Catalog, Interactions, UserTable, age_bands
 from recommender.io.delimited import PathLike, existing_file
@@ -120,6 +121,8 @@ def load(
     *,
     films: PathLike | None = None,
     users: PathLike | None = None,
+    blank_ratings: str = "refuse",
+    rating_floor: float | None = None,
 ) -> Interactions:
     """Read one interactions file or a dataset folder into merged ``Interactions``.
 
@@ -133,6 +136,12 @@ def load(
         users: optional extra user-attribute CSV (or ``.parquet``), header
             ``user_id,<attribute columns>``; its values take precedence over the folder's user
             attributes.
+        blank_ratings: what a rating column's blank cells are (``io.blank_ratings``):
+            ``"refuse"`` (a ``DataError`` naming the first lines), ``"drop"`` (those rows
+            left out) or ``"implicit"`` (kept as views; a pair no event rates is given the
+            median of the log's ratings, at least ``rating_floor``).
+        rating_floor: with ``"implicit"``, the least rating an unrated view is given (the
+            model's ``min_rating``).
 
     Returns:
         ``Interactions`` with one row per distinct (user, film) pair. ``rating`` (float32),
@@ -147,10 +156,8 @@ def load(
     p = Path(path)
     if not p.exists():
         raise DataError(str(p), "no such file or folder")
-    if p.is_dir():
-        inter = _load_folder(p)
-    else:
-        inter = _load_file(existing_file(p))
+    with read_blank_ratings(blank_ratings, rating_floor):
+        inter = _load_folder(p) if p.is_dir() else _load_file(existing_file(p))
     if films is not None:
         extra_catalog = read_films(films)
         inter.catalog = (extra_catalog if inter.catalog is None else _merge_catalogs(

@@ -81,13 +81,15 @@ def test_empty_rating(tmp_path: Path) -> None:
     err = data_error(write(tmp_path / "e.csv", "user_id,film_id,rating\na,x,1\nb,x,\n"))
     assert "e.csv, line 3" in str(err) and "empty rating" in str(err)
     # how many, and that the column may go (it was refused without a hint to drop it)
-    assert str(err).endswith("(1 of the 2 rows has none: fill it in or leave that row out; "
-                             "the rating column is optional)")
+    assert str(err).endswith("(1 of the 2 rows has none: line 3; give --blank-ratings drop "
+                             "to leave that row out, or --blank-ratings implicit to keep it "
+                             "as a view without a rating; or fill it in)")
     text = "user_id,film_id,weight\na,x, \nb,x,\nc,y,2\nd,y,\n"  # a space is empty too
     assert "(3 of the 4 rows have none" in str(data_error(write(tmp_path / "w.csv", text)))
     err = data_error(write(tmp_path / "a.csv", "user_id,film_id,rating\na,x,\nb,x,\n"))
     assert str(err).endswith("empty rating; expected a number (no row has one: the rating "
-                             "column is optional, leave it out)")
+                             "column is optional, leave it out, or give --blank-ratings "
+                             "implicit)")
 
 
 def test_nan_rating(tmp_path: Path) -> None:
