@@ -203,18 +203,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     stdin = is_stdin(args.data)  # --data -: standard input, copied once to a file to be read
     blanks = getattr(args, "blank_ratings", "refuse")
-    if engine == "spark" and (getattr(args, "events", None) or stdin or blanks != "refuse"):
+    local_only = [(flag, why) for flag, why, given in (
+        ("--events", "", getattr(args, "events", None)),
+        ("--data - (standard input)", "", stdin),
+        (f"--blank-ratings {blanks}", " (leave --engine spark out, or fill the blank ratings "
+                                      "in)", blanks != "refuse"),
+        (f"--family {config.family}", " (Spark fits ALS)", config.family != "als")) if given]
+    if engine == "spark" and local_only:
         from recommender.errors import InvalidParameterError
 
-        raise InvalidParameterError(("--data - (standard input)" if stdin else "--events"
-                                     if getattr(args, "events", None) else
-                                     f"--blank-ratings {blanks}")
-                                    + " works with the local engine only")
-    if engine == "spark" and config.family != "als":
-        from recommender.errors import InvalidParameterError
-
-        raise InvalidParameterError(f"--family {config.family} works with the local engine "
-                                    "only (Spark fits ALS)")
+        flag, why = local_only[0]
+        raise InvalidParameterError(f"{flag} works with the local engine only{why}")
     from recommender.io.places import CINEMAS_FILE, cinemas_beside
 
     # what would fail after the training run fails before it: the --out folder, the store
