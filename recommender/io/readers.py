@@ -154,6 +154,9 @@ def load(
             is malformed (the message names the file, the line and what was expected).
     """
     p = Path(path)
+    if not p.exists() and str(path) == "-":  # evaluate, tune: their --data is a path
+        raise DataError("-", "no such file or folder; standard input (-) is read by `train "
+                        "--data -` and `events import -` only: save it to a file and give that")
     if not p.exists():
         raise DataError(str(p), "no such file or folder")
     with read_blank_ratings(blank_ratings, rating_floor):
