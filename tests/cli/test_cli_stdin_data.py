@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,11 +27,12 @@ from recommender.io.stdin import spooled
 
 LOG = "user_id,film_id,rating\n" + "".join(
     f"u{u},f{(u * 7 + k) % 12},{1 + (u + k) % 5}\n" for u in range(30) for k in range(4))
+Feed = Callable[[bytes], None]
 TRAIN = ("--no-tune", "--factors", "4", "--iterations", "2")
 
 
 @pytest.fixture
-def stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> object:
+def stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Feed:
     """Feed bytes to ``sys.stdin`` (a pipe, not a terminal); temporary files under
     ``tmp_path/tmp`` (to see the copy removed)."""
     (tmp_path / "tmp").mkdir()
@@ -48,7 +50,7 @@ def _fingerprint(model: Path) -> tuple[str, str]:
 
 @pytest.mark.parametrize("form", ["csv", "gzip", "parquet"])
 def test_train_reads_a_log_on_standard_input(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             stdin, form: str) -> None:  # type: ignore[no-untyped-def]
+                                             stdin: Feed, form: str) -> None:
     log = tmp_path / "log.csv"
     log.write_text(LOG)
     code, _, err = run(capsys, "train", "--data", log, "--out", tmp_path / "a", *TRAIN)
@@ -69,7 +71,7 @@ def test_train_reads_a_log_on_standard_input(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_a_bad_line_on_standard_input_is_named_as_in_the_file(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin: Feed) -> None:
     bad = LOG + "u1,f1,4,9\n"  # line 122: four fields
     (tmp_path / "log.csv").write_text(bad)
     code, _, err = run(capsys, "train", "--data", tmp_path / "log.csv", "--out",
@@ -84,7 +86,7 @@ def test_a_bad_line_on_standard_input_is_named_as_in_the_file(
 
 
 def test_empty_standard_input_and_spark_are_refused(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin: Feed) -> None:
     stdin(b"")
     code, _, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "m", *TRAIN)
     assert code == 2 and "error: <stdin>: standard input is empty; expected a CSV or TSV " \
@@ -131,8 +133,8 @@ def test_events_import_reads_standard_input_through_a_pipe(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("command", [("evaluate",), ("tune",)])
 def test_evaluate_and_tune_say_which_commands_read_standard_input(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin, command: tuple[str, ...]
-        ) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin: Feed,
+        command: tuple[str, ...]) -> None:
     stdin(LOG.encode())
     out = ("--out", tmp_path / "t.json") if command == ("tune",) else ()
     code, _, err = run(capsys, *command, "--data", "-", *out)
