@@ -113,6 +113,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
                 f"FILM_ID {args.film_id!r}: not used with --slate, which plans the films of "
                 "its file (drop it, or leave out --slate for one film's breakdown)")
         unused = [o for o, v in (("--by", args.by), ("--screens", args.screens),
+                                 ("--screens-by", args.screens_by),
                                  ("--cinemas", args.cinemas), ("--like", args.like),
                                  ("--genre", args.genre)) if v is not None]
         if unused:
@@ -158,14 +159,20 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         refuse_comma_lists(model, args.like, args.genre)
         with title_hints(model):  # every --like film unknown: the titles the one given matches
             body = cold_start_demand(model, weighted_likes(model, args.like), args.genre or [],
-                                     args.by, args.screens, cinemas=cinemas)
+                                     args.by, args.screens, cinemas=cinemas,
+                                     screens_by=args.screens_by)
         say_skipped(model, body["cold_start"]["unknown_film_ids"])
     else:
         from recommender.cli.checks import film_argument
 
         film_argument(model, args.film_id)  # an unknown id names the titles it matches
-        body = demand_by_place(model, args.film_id, args.by, args.screens, cinemas=cinemas)
+        body = demand_by_place(model, args.film_id, args.by, args.screens, cinemas=cinemas,
+                               screens_by=args.screens_by)
     _env_cinemas_unread(args.by, args.screens, args.cinemas)  # with an answer, not an error
+    if args.screens_by is not None and not args.screens:  # as HTTP, it changes nothing
+        from recommender.cli.printing import note
+
+        note("--screens-by is not read without --screens: it says what the screens follow")
     warning = (body["screens"] or {}).get("warning")
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
@@ -174,7 +181,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     _no_forecast(model, body["horizon"])
     if json_printed(args.json, body, model, _print_json):
         return 0
-    _print_demand(body, model)
+    _print_demand(body, model, (args.screens_by or "total").strip().lower())
     return 0
 
 
@@ -188,9 +195,10 @@ def _no_forecast(model: Any, horizon: dict[str, Any], then: str = "") -> None:
               f"{horizon['description']}{'; ' + then if then else ''}", file=sys.stderr)
 
 
-def _print_demand(body: dict[str, Any], model: Any) -> None:
+def _print_demand(body: dict[str, Any], model: Any, screens_by: str = "total") -> None:
     from recommender.cli.printing import film_named
-    from recommender.distribution.screens import TIE_RULE
+    from recommender.distribution.demand import SCREENS_BY
+    from recommender.distribution.screens import tie_rule
     from recommender.io.text import days_text, plural, shown_cell
     from recommender.model import calibration
 
@@ -243,8 +251,9 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
         print(f"{plural(nowhere['users'], 'user', sep=',')} {'has' if one else 'have'} no "
               f"{body['by']} and {'is' if one else 'are'} in no place above{demand} (users)")
     if screens is not None:
-        print(f"{plural(screens['total'], 'screen', sep=',')} shared out by expected_total "
-              f"(largest remainder: {TIE_RULE}"
+        weight = SCREENS_BY[screens_by]
+        print(f"{plural(screens['total'], 'screen', sep=',')} shared out by {weight} "
+              f"(largest remainder: {tie_rule(weight)}"
               + (f"; capped by {screens['capped_by']})" if screens["capped_by"] else ")"))
         if screens["note"]:  # the pool's screens are one block
             print(f"note: {screens['note']}")
@@ -351,6 +360,10 @@ def add_distribution_command(add: Add) -> None:
                                 "(default region)")
     s.add_argument("--screens", help="screens (or showtimes) to share out by expected demand: "
                                      "a whole number (1.0 counts as 1)")
+    s.add_argument("--screens-by", dest="screens_by", metavar="total|new",
+                   help="what --screens follow: total (expected_total, the default; for a film "
+                        "in its run past viewing dominates it) or new (expected_new, the film's "
+                        "new audience)")
     s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema, city or "
                                      "region, and giving each cinema's city with --by cinema "
                                      "(default: "

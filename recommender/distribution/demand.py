@@ -28,7 +28,7 @@ from recommender.distribution.place_screens import (
     _screens,
 )
 from recommender.distribution.places import PlaceGroups, check_placed, place_groups, place_merges
-from recommender.distribution.screens import TIE_RULE, whole_number
+from recommender.distribution.screens import tie_rule, whole_number
 from recommender.errors import InvalidParameterError, UnknownFilmError, comparable_films
 from recommender.io.places import CINEMA, Cinemas
 from recommender.io.text import plural
@@ -41,6 +41,9 @@ from recommender.query.hints import NO_FILM_NAMES, film_names, skipped_hints
 from recommender.query.privacy import OTHER, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
+SCREENS_BY = {"total": "expected_total", "new": "expected_new"}
+"""``screens_by``'s values and the column each shares screens by (default ``total``: for a
+film in its run past viewing dominates it; ``new`` follows the film's new audience)."""
 
 
 def capped(by: str) -> bool:
@@ -71,11 +74,7 @@ UNITS = {
                      "answer reads a store, as for viewers (0-1; not of users_without_place)",
     "index_vs_users": "100 * share / user_share (100 = as many as its users suggest)",
     "index_vs_viewing": "100 * share / viewing_share (100 = as its past viewing suggests)",
-    "screens": "screens (or showtimes) allocated in proportion to expected_total, "
-               f"largest remainder ({TIE_RULE}), capped by the screens of each cinema, city "
-               "or region (by=cinema, city or region) when a cinemas.csv is loaded, 'other' "
-               "then by the demand of its pooled places that have a cinema (screens.note) "
-               "(screens.total: the screens asked for, which the rows sum to)",
+    "screens": "",  # screens_unit's, by the weight asked for
     "capacity": "screens of the place's cinemas in the cinema table (per row: the cinema's, "
                 "or those of the cinemas the table puts in the city or region; the pooled "
                 "places' sum for 'other'; in screens: all the rows'), which cap its "
@@ -93,6 +92,34 @@ UNITS = {
                            "still the film's viewers "
                            "less the places' total: README, Privacy by default)",
 }
+
+
+def screens_unit(weight: str = "expected_total") -> str:
+    """``units.screens``: screens in proportion to ``weight`` (a ``SCREENS_BY`` column)."""
+    why = "" if weight == "expected_total" else (
+        " (screens_by=new: the film's new audience, not its past viewers)")
+    demand = "demand" if weight == "expected_total" else weight
+    return (f"screens (or showtimes) allocated in proportion to {weight}{why}, largest "
+            f"remainder ({tie_rule(weight)}), capped by the screens of each cinema, city or "
+            "region (by=cinema, city or region) when a cinemas.csv is loaded, 'other' then by "
+            f"the {demand} of its pooled places that have a cinema (screens.note) "
+            "(screens.total: the screens asked for, which the rows sum to)")
+
+
+UNITS["screens"] = screens_unit()
+
+
+def check_screens_by(screens_by: object) -> str:
+    """``screens_by`` (any case, surrounding blanks ignored, as ``by`` is) as a key of
+    ``SCREENS_BY`` (None: ``total``); else ``InvalidParameterError`` naming the values.
+    Without ``screens`` it changes nothing (the CLI says so in a note)."""
+    if screens_by is None:
+        return "total"
+    key = str(screens_by).strip().lower()
+    if key not in SCREENS_BY:
+        raise InvalidParameterError(f"screens_by must be one of {', '.join(SCREENS_BY)} (the "
+                                    f"column screens follow), got {screens_by!r}")
+    return key
 
 
 def film_probabilities(model: Model, scores: NDArray[np.floating], film: int,
@@ -131,27 +158,29 @@ def tie_note(scores: NDArray[np.floating], viewers: NDArray[np.integer], unfitte
 
 
 def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = None,
-                    min_cell: int | None = None, cinemas: Cinemas | None = None
-                    ) -> dict[str, Any]:
+                    min_cell: int | None = None, cinemas: Cinemas | None = None,
+                    screens_by: str | None = None) -> dict[str, Any]:
     """The body of ``GET /films/{film_id}/distribution?by=...&screens=...``: the film (its id
-    and ``hints.film_names``: title, year, also_titled) and its demand by place."""
+    and ``hints.film_names``: title, year, also_titled) and its demand by place; screens
+    follow ``SCREENS_BY[screens_by]`` (``check_screens_by``)."""
     f = model.film_index(film_id)
     groups = place_groups(model, by)  # checks ``by`` before any work
     screens = check_screens(screens)
+    weight = SCREENS_BY[check_screens_by(screens_by)]
     scores = np.asarray(model.user_factors @ np.asarray(model.film_factors[f]), np.float32)
     viewers = model.film_viewers(f)
     check_placed(model, groups, len(viewers))
     unfitted = bool(model.nothing_fitted(model.film_factors[f]))
     p = film_probabilities(model, scores, f, viewers, unfitted)
-    body = _body(model, groups, p, viewers, screens, min_cell, cinemas)
+    body = _body(model, groups, p, viewers, screens, min_cell, cinemas, weight)
     return {"film_id": film_id, **film_names(model, f), **body,
             "note": tie_note(scores, viewers, unfitted)}
 
 
 def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[str],
                       genres: Sequence[str], by: str, screens: int | None = None,
-                      min_cell: int | None = None, cinemas: Cinemas | None = None
-                      ) -> dict[str, Any]:
+                      min_cell: int | None = None, cinemas: Cinemas | None = None,
+                      screens_by: str | None = None) -> dict[str, Any]:
     """The body of ``POST /distribution/cold-start``: the same breakdown for a film with no
     history, from comparable films (ids, or ``{id: weight}``) and genres; comparable films
     the model does not know are skipped and listed (``UnknownFilmError`` only when nothing
@@ -159,6 +188,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     groups = place_groups(model, by)
     check_placed(model, groups)
     screens = check_screens(screens)
+    weight = SCREENS_BY[check_screens_by(screens_by)]  # alike here: no viewers
     # comparable films the model does not know are skipped and listed, as the cold-start
     # audience does (a 404 here, though the genres or the other films could answer)
     known, unknown = known_comparables(model, comparable)
@@ -167,7 +197,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     scores, stand_in, unfitted = cold_start_scores(model, known, genres)
     nobody = np.zeros(0, np.int64)
     p = film_probabilities(model, scores, stand_in, nobody, unfitted)
-    body = _body(model, groups, p, nobody, screens, min_cell, cinemas)
+    body = _body(model, groups, p, nobody, screens, min_cell, cinemas, weight)
     return {"film_id": None, **NO_FILM_NAMES, **body,
             "cold_start": {"comparable_film_ids": [str(i) for i in known],
                            "unknown_film_ids": unknown,
@@ -214,7 +244,7 @@ def check_screens(screens: object) -> int | None:
 
 def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
           viewers: NDArray[np.integer], screens: int | None, min_cell: int | None,
-          cinemas: Cinemas | None) -> dict[str, Any]:
+          cinemas: Cinemas | None, weight: str = "expected_total") -> dict[str, Any]:
     m = min_cell_from_env() if min_cell is None else int(min_cell)
     if m < 1:
         raise InvalidParameterError(f"min_cell must be >= 1, got {m}")
@@ -263,14 +293,19 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
         raise InvalidParameterError(
             f"no place is shown to share screens among: only {plural(placed, 'user')} "
             f"{'has' if placed == 1 else 'have'} a {groups.by}, fewer than min_cell ({m})")
-    if screens is not None and not total.sum() > 0:
+    new_only = weight == "expected_new" and screens is not None  # else it changes nothing
+    by_rows = exp_new if new_only else total
+    if screens is not None and not by_rows.sum() > 0:
         # the reason where the model measured no conversion (calibration.horizon says why)
         why = "" if calibration.measured(model.calibration) \
             else f" ({calibration.horizon(model.calibration)['description']})"
-        raise InvalidParameterError("there is no expected demand to share screens by: the "
-                                    f"film has no viewers and no expected new viewers{why}")
+        raise InvalidParameterError(
+            "there is no expected new demand to share screens by (screens_by=new): the film "
+            f"has no expected new viewers{why}" if new_only else "there is no expected demand "
+            f"to share screens by: the film has no viewers and no expected new viewers{why}")
     alloc, capacity, capped_by, warning, pool_note = _screens(
-        groups, keep, merge, total, screens, cinemas, seen + new, m)
+        groups, keep, merge, by_rows, screens, cinemas, new if new_only else seen + new, m,
+        weight)
     # largest first; "other" last
     order = np.lexsort((np.array(labels), -total))
     if merge.any():
@@ -311,7 +346,7 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
             "note": pool_note},
         "places": rows,
         "users_without_place": nowhere,
-        "units": UNITS,
+        "units": UNITS if not new_only else {**UNITS, "screens": screens_unit(weight)},
     }
 
 

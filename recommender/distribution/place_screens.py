@@ -60,13 +60,14 @@ def _pool_note(screens: int, places: int, by: str, table: str | None = None,
 
 
 def _pool_weight(groups: PlaceGroups, merge: NDArray[np.bool_], has: NDArray[np.bool_],
-                 place_total: NDArray[np.float64], pool: float, min_cell: int
-                 ) -> tuple[float, str]:
+                 place_total: NDArray[np.float64], pool: float, min_cell: int,
+                 demand: str = "demand") -> tuple[float, str]:
     """The pool's weight in a capped allocation, and what it is: the demand of its places
     that have a cinema (``has``), unless one of the two parts is a small group whose demand
     the screens would show: those places under ``min_cell`` users weigh nothing (the pool
     takes screens only where the rows above are full), the others under it leave the whole
-    pool's demand (a public figure). Either way off by less than ``min_cell`` users'."""
+    pool's demand (a public figure). Either way off by less than ``min_cell`` users'.
+    ``demand``: the weight's word (``expected_new`` with ``screens_by=new``)."""
     many = "cities" if groups.by == "city" else f"{groups.by}s"
     inside = int(groups.users[has].sum())
     outside = int(groups.users[merge & ~has].sum())
@@ -76,14 +77,14 @@ def _pool_weight(groups: PlaceGroups, merge: NDArray[np.bool_], has: NDArray[np.
                      "are full)")
     if 0 < outside < min_cell:
         lacks = "the table lacks" if groups.by == "cinema" else "without a cinema"
-        return pool, (f"the whole pool's demand, as its {many} {lacks} hold fewer than "
+        return pool, (f"the whole pool's {demand}, as its {many} {lacks} hold fewer than "
                       "min_cell users, whose demand the pool less them would show")
-    return float(place_total[has].sum()), f"those {many}' demand alone"
+    return float(place_total[has].sum()), f"those {many}' {demand} alone"
 
 
 def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool_],
              total: NDArray[np.float64], screens: int | None, cinemas: Cinemas | None,
-             place_total: NDArray[np.float64], min_cell: int
+             place_total: NDArray[np.float64], min_cell: int, figure: str = "expected_total"
              ) -> tuple[NDArray[np.int64] | None, NDArray[np.int64] | None, str | None,
                         str | None, str | None]:
     """The allocation, each row's capacity, ``capped_by``, ``warning`` and the pool's note: by
@@ -93,7 +94,9 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
     a table, the pool weighs only the demand of its places that have a cinema (a place the
     table lacks gets no screens: the pool's whole demand took screens for them, 30 of 40 for
     a pool whose cities with a cinema hold 98 of its 713 users), unless they, or the others,
-    hold fewer than ``min_cell`` users (the screens would show that small group's demand)."""
+    hold fewer than ``min_cell`` users (the screens would show that small group's demand).
+    ``figure`` names the column ``total`` and ``place_total`` hold (``expected_new`` with
+    ``screens_by=new``: the note then says so)."""
     if screens is None:
         return None, None, None, None, None
     weight = total
@@ -115,7 +118,8 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             capacity = np.concatenate([capacity, [per_label[merge].sum()]])
             has = merge & (per_label > 0)  # the pooled places the table gives cinemas
             pool, weighed = _pool_weight(groups, merge, has, place_total, float(total[-1]),
-                                         min_cell)
+                                         min_cell, "demand" if figure == "expected_total"
+                                         else figure)
             weight = np.concatenate([total[:-1], [pool]])
             if not weight.sum() > 0:  # the pool alone, with no weight: it takes every screen
                 weight = total
@@ -147,6 +151,8 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
     alloc = largest_remainder(weight, screens, capacity)
     note = _pool_note(int(alloc[-1]) if merge.any() else 0, int(merge.sum()), groups.by,
                       *table_note)
+    if note and figure != "expected_total":  # which column the screens followed
+        note += f"; every row's screens follow its {figure} (screens_by=new)"
     return alloc, capacity, capped_by, warning, note
 
 

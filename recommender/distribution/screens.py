@@ -25,10 +25,17 @@ from recommender.errors import InvalidParameterError
 from recommender.io.places import whole_count
 from recommender.io.text import plural
 
-TIE_RULE = ("equal remainders go to the larger expected_total first, then to the place "
-            "first by name, 'other' last")
-"""``largest_remainder``'s tie rule in a breakdown's words (its weights are the rows'
-expected_total, in the order of their names, the pool last)."""
+
+def tie_rule(weight: str = "expected_total") -> str:
+    """``largest_remainder``'s tie rule in a breakdown's words, its weights being the rows'
+    column ``weight`` (``expected_total``, or ``expected_new`` with ``screens_by=new``), in
+    the order of their names, the pool last."""
+    return (f"equal remainders go to the larger {weight} first, then to the place first by "
+            "name, 'other' last")
+
+
+TIE_RULE = tie_rule()
+"""``tie_rule`` of the default weight, ``expected_total``."""
 
 
 def whole_rule(low: int, high: int) -> str:

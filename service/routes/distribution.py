@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from recommender.distribution.demand import (
     MAX_SCREENS,
+    SCREENS_BY,
     capped,
     cold_start_demand,
     demand_by_place,
@@ -42,6 +43,7 @@ from recommender.query.hints import HINT_IDS
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
+from service.schema_patterns import one_of
 from service.schemas import (
     ALSO_TITLED_HELP,
     TITLE_HELP,
@@ -100,6 +102,12 @@ By = Annotated[str, Query(description=BY_HELP, min_length=1, max_length=100,
 
 Screens = Annotated[int | None, Query(ge=1, le=MAX_SCREENS, description=SCREENS_HELP),
                     whole(1, MAX_SCREENS, text=True)]
+SCREENS_BY_HELP = ("what screens follow: total (expected_total, the default: for a film in "
+                   "its run past viewing dominates it) or new (expected_new, the film's new "
+                   "audience); any case; without screens it changes nothing")
+SCREENS_BY_PATTERN: dict[str, Any] = {"pattern": f"^\\s*{one_of(list(SCREENS_BY))}\\s*$"}
+ScreensBy = Annotated[str | None, Query(description=SCREENS_BY_HELP, min_length=1,
+                                        max_length=100, json_schema_extra=SCREENS_BY_PATTERN)]
 
 
 class PlaceDemand(BaseModel):
@@ -201,17 +209,22 @@ class ColdStartDistributionRequest(NewFilm):
                     json_schema_extra=PLACE)
     screens: Annotated[int, Field(ge=1, le=MAX_SCREENS), whole(1, MAX_SCREENS)] | None \
         = Field(None, description=SCREENS_HELP)
+    screens_by: str | None = Field(None, min_length=1, max_length=100,
+                                   description=SCREENS_BY_HELP,
+                                   json_schema_extra=SCREENS_BY_PATTERN)
 
 
 @router.get("/films/{film_id:path}/distribution", response_model=None,
             responses={200: {"model": Distribution}, **NOT_FOUND, **INVALID},
             summary="The film's expected demand by place, and a screen allocation")
 async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
-                       by: By = "region", screens: Screens = None) -> JSONResponse:
+                       by: By = "region", screens: Screens = None,
+                       screens_by: ScreensBy = None) -> JSONResponse:
     def work() -> JSONResponse:
         cinemas = _cinemas(engine, settings, by, screens)
         return JSONResponse(demand_by_place(engine.model, film_id, by, screens,
-                                            min_cell=settings.min_cell, cinemas=cinemas))
+                                            min_cell=settings.min_cell, cinemas=cinemas,
+                                            screens_by=screens_by))
 
     return await run_in_threadpool(work)
 
@@ -227,7 +240,8 @@ async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
         cinemas = _cinemas(engine, settings, body.by, body.screens)
         return JSONResponse(cold_start_demand(engine.model, body.comparable_film_ids,
                                               body.genres, body.by, body.screens,
-                                              min_cell=settings.min_cell, cinemas=cinemas))
+                                              min_cell=settings.min_cell, cinemas=cinemas,
+                                              screens_by=body.screens_by))
 
     return await run_in_threadpool(work)
 
