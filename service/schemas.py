@@ -15,7 +15,6 @@ from pydantic import (
 )
 
 from recommender.query.cold_start_taste import weight_problem
-from recommender.query.hints import HINT_IDS
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
 from service.health_schemas import ModelInfo
 from service.search_match import SearchMatch
@@ -202,25 +201,6 @@ class LookalikeAudience(Audience):
         description="known seed ids with nothing fitted (a zero taste vector), left out of the "
                     "mean beside a fitted one (the note says so)")
     unknown_seed_ids: list[str] = Field(description="seed ids the model does not know (skipped)")
-
-
-class ColdStartAudience(Audience):
-    comparable_films: dict[str, float] = Field(
-        description="the comparable films the new film's taste is the mean of, id -> weight "
-                    "(unknown ones and, beside a fitted film or genre, those with nothing "
-                    "fitted left out)")
-    unfitted_film_ids: list[str] = Field(
-        description="known comparable film ids with nothing fitted (a zero taste vector), left "
-                    "out of the mean beside a fitted film or genre (the note says so)")
-    genres: list[str] = Field(description="the genres asked for, each once, as the catalog "
-                                          "spells them")
-    unknown_film_ids: list[str] = Field(
-        description="comparable film ids the model does not know (skipped; all unknown and no "
-                    "genre -> 404)")
-    unknown_film_hints: list[str] = Field(default_factory=list, description=(
-        f"what is said of each of the first {HINT_IDS} unknown_film_ids, in order, as the CLI "
-        "says it: "
-        "the film a title names and the titles it matches"))
 
 
 class LookalikeRequest(BaseModel):

@@ -275,6 +275,8 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     like = shown_cell(liked_text(likes, unknown, genres))
     print(f"Cold-start audience of a film like {like}; ranking {model.n_users:,} candidates; "
           f"{page.ring_text()}{page.shown_text(args.segment is not None)}")
+    if alone := (page.extra or {}).get("genres_only"):  # the JSON's, in its words
+        print(f"note: {alone}")
     if len(page.user_idx):
         _page_table(model, page, COLD_START_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order

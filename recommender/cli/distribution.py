@@ -214,15 +214,13 @@ def _print_demand(body: dict[str, Any], model: Any, screens_by: str = "total") -
           f"+ {body['expected_new']:,.1f} expected new (users; {horizon}); "
           f"places under {plural(body['min_cell'], 'user')} are merged into 'other' "
           f"({body['merged_places']} merged)")
-    # where a new film's probabilities come from (the JSON's and the Studio's calibrated_as):
-    # another film's calibration, not its comparables'; a model without calibration has none
-    # to borrow (it named one beside the warning that there is none, as the Studio did)
+    # where a new film's probabilities come from (the JSON's calibrated_from): known films'
+    # calibrations mixed; a model without calibration has none to borrow (it named one
+    # beside the warning that there is none, as the Studio did)
     if body["film_id"] is None and calibration.measured(model.calibration):
-        stand_in = body["cold_start"]["calibrated_as"]
-        title = str(model.catalog.titles[model.films.to_index([stand_in])[0]])
-        print(f"probabilities: the calibration of film {shown_cell(stand_in)}"
-              f"{f' ({shown_cell(title)})' if title else ''}, the known film nearest the new "
-              "one's taste vector (calibrated_as)")
+        print(mixed_calibration_text(model, body["cold_start"]["calibrated_from"]))
+    if body["film_id"] is None and body["cold_start"].get("genres_only"):
+        print(f"note: {body['cold_start']['genres_only']}")
     screens = body["screens"]
     head = ["place", "users", "viewers", "expected_new", "expected_total", "share",
             "index_vs_users", "index_vs_viewing"]
@@ -257,6 +255,19 @@ def _print_demand(body: dict[str, Any], model: Any, screens_by: str = "total") -
               + (f"; capped by {screens['capped_by']})" if screens["capped_by"] else ")"))
         if screens["note"]:  # the pool's screens are one block
             print(f"note: {screens['note']}")
+
+
+def mixed_calibration_text(model: Any, mix: dict[str, float], most: int = 5) -> str:
+    """The line saying which known films' calibrations a new film's probabilities mix, each
+    with its share (the first ``most``; ``calibrated_from``), titles in brackets."""
+    from recommender.io.text import shown_cell
+
+    titles = model.catalog.titles[model.films.to_index(list(mix)[:most])].tolist()
+    parts = [f"{shown_cell(f)}{f' ({shown_cell(str(t))})' if t else ''} {w:.1%}"
+             for (f, w), t in zip(list(mix.items())[:most], titles, strict=True)]
+    more = f" and {len(mix) - most:,} more" if len(mix) > most else ""
+    return (f"probabilities: the calibrations of known films mixed, each with its share "
+            f"(calibrated_from): {', '.join(parts)}{more}")
 
 
 def _slate(args: argparse.Namespace) -> int:

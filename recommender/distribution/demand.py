@@ -11,7 +11,8 @@ viewers and expected demand), never merged with a real place, and the shares, th
 the screens cover the places only.
 
 A film with no history (cold start) is scored with ``query.audience.cold_start_vector``; its
-probabilities use the calibration of the known film nearest to that vector (cosine).
+probabilities mix the calibrations of its comparable films, by their weights, and of the known
+films nearest each genre's taste (``cold_calibration.new_film_calibration``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from recommender.distribution.cold_calibration import (
+    cold_start_input,
+    new_film_calibration,
+    new_film_probabilities,
+)
 from recommender.distribution.place_screens import (
     CAPPED,
     NO_CINEMAS,  # noqa: F401 (re-exported: imported from here)
@@ -36,8 +42,7 @@ from recommender.kernels.ranking import tied_rows
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.audience import cold_start_vector, known_comparables
-from recommender.query.catalog import resolve_genres
-from recommender.query.hints import NO_FILM_NAMES, film_names, skipped_hints
+from recommender.query.hints import NO_FILM_NAMES, film_names
 from recommender.query.privacy import OTHER, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
@@ -194,46 +199,38 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     known, unknown = known_comparables(model, comparable)
     if unknown and not known and not genres:  # "no viewers to learn from" for a catalog film
         raise comparable_films(model.films.unknown(UnknownFilmError, dict.fromkeys(unknown)))
-    scores, stand_in, unfitted = cold_start_scores(model, known, genres)
+    scores, films, weights, unfitted = cold_start_scores(model, known, genres)
     nobody = np.zeros(0, np.int64)
-    p = film_probabilities(model, scores, stand_in, nobody, unfitted)
+    p = new_film_probabilities(model, scores, films, weights, unfitted)
     body = _body(model, groups, p, nobody, screens, min_cell, cinemas, weight)
     return {"film_id": None, **NO_FILM_NAMES, **body,
-            "cold_start": {"comparable_film_ids": [str(i) for i in known],
-                           "unknown_film_ids": unknown,
-                           "unknown_film_hints": skipped_hints(model, unknown),
-                           "genres": list(dict.fromkeys(resolve_genres(model, genres))),
-                           "calibrated_as": str(model.films.ids[stand_in])},
+            "cold_start": cold_start_input(model, known, unknown, genres, films, weights,
+                                           unfitted),
             "note": tie_note(scores, nobody, unfitted)}
 
 
 def cold_start_probabilities(model: Model, comparable: Mapping[str, float] | Sequence[str],
                              genres: Sequence[str]) -> tuple[NDArray[np.float64], int]:
     """Every user's probability of watching a film with no history, and the index of the
-    known film nearest its taste vector (cosine), whose calibration ``p_at`` is asked for."""
-    scores, stand_in, unfitted = cold_start_scores(model, comparable, genres)
-    return film_probabilities(model, scores, stand_in, np.zeros(0, np.int64), unfitted), stand_in
+    known film with the largest share of its calibration (``new_film_calibration``)."""
+    scores, films, weights, unfitted = cold_start_scores(model, comparable, genres)
+    p = new_film_probabilities(model, scores, films, weights, unfitted)
+    return p, int(films[0]) if len(films) else 0
 
 
 def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[str],
-                      genres: Sequence[str]) -> tuple[NDArray[np.float32], int, bool]:
-    """Every user's score of a film with no history (``cold_start_vector``), the index of
-    the known film nearest that vector (cosine): the film whose calibration stands in, and
-    whether the vector has nothing fitted (``Model.nothing_fitted``: its comparable films
-    have none; under LMF the users' own bias then orders them, without a tie)."""
+                      genres: Sequence[str]
+                      ) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.float64],
+                                 bool]:
+    """Every user's score of a film with no history (``cold_start_vector``), the known films
+    whose calibrations its probabilities mix and their weights (``new_film_calibration``:
+    the largest first), and whether the vector has nothing fitted (``Model.nothing_fitted``:
+    its comparable films have none; under LMF the users' own bias then orders them, without
+    a tie)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
-    # by taste (``Model.taste_units``): BPR's and LMF's bias columns left out, or the film
-    # of the largest bias stood in for most new films; EASE's units are its projection's
-    # rows, so the new film's is their mean (its factors' mean, V / d, put 5 of 30 films'
-    # own stand-in elsewhere)
-    if model.fold_in_projection is not None:
-        taste = cold_start_vector(model, comparable, genres, rows=model.fold_in_projection)
-    else:
-        taste = model.taste(vec)
-    norm = float(np.linalg.norm(taste))
-    stand_in = int(np.argmax(model.taste_units @ (taste / norm))) if norm > 0 else 0
-    return scores, stand_in, bool(model.nothing_fitted(vec))
+    films, weights = new_film_calibration(model, comparable, genres)
+    return scores, films, weights, bool(model.nothing_fitted(vec))
 
 
 def check_screens(screens: object) -> int | None:

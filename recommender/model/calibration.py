@@ -60,7 +60,7 @@ from recommender.model.calibration_horizon import (
 
 __all__ = ["N_BINS", "activity_curve", "base_rate", "calibrate", "conversion", "from_arrays",
            "has_model", "horizon", "horizon_factor", "mean_p", "measured", "p_at",
-           "random_holdout", "resolution", "scale", "uncalibrated"]
+           "random_holdout", "resolution", "scale", "tied_means", "uncalibrated"]
 GRID = 96    # points of the log-rank grid p_at evaluates on, per film
 METHOD = ("logistic in log rank fraction (piecewise linear), film popularity and momentum, "
           "fitted on the held-out slice of the training interactions")
@@ -308,7 +308,15 @@ def p_in_order(calibration: dict[str, Any], film: int, desc: NDArray[np.floating
     scores share the mean p over the ranks their run spans, since their order among
     themselves is arbitrary (a film whose candidates all tie gets its mean p everywhere)."""
     n = len(desc)
-    by_rank = p_at(calibration, film, np.arange(n) / max(n, 1))
+    return tied_means(p_at(calibration, film, np.arange(n) / max(n, 1)), desc)
+
+
+def tied_means(by_rank: NDArray[np.float64], desc: NDArray[np.floating]
+               ) -> NDArray[np.float64]:
+    """``by_rank`` (a non-increasing ``p`` per rank, best first) with the users whose scores
+    ``desc`` tie sharing the mean over the ranks their run spans (``p_in_order``'s rule, also
+    for a new film's mixed calibration)."""
+    n = len(desc)
     if n < 2:
         return by_rank
     starts = np.flatnonzero(np.r_[True, desc[1:] != desc[:-1]])

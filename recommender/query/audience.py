@@ -31,6 +31,7 @@ from recommender.query.catalog import (
 )
 from recommender.query.cold_start_taste import (
     cold_start_vector,
+    genres_only_note,
     known_comparables,
     unfitted_comparables,
 )
@@ -348,7 +349,8 @@ def cold_start_audience(
     """Audience of a new film from comparable titles and/or genres (same shape as a known
     film's audience; nobody has seen it, so nobody is excluded). Comparable films with
     nothing fitted beside a fitted film or genre are left out of the mean and named in the
-    note; ``extra`` says what the mean is of (comparable_films, unfitted_film_ids, genres)."""
+    note; ``extra`` says what the mean is of (comparable_films, unfitted_film_ids, genres;
+    genres_only None: ``cold_start_page`` says it)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     blank = bool(model.nothing_fitted(vec))
@@ -362,7 +364,8 @@ def cold_start_audience(
     # nothing fitted anywhere: the mean of them all (zero), and the page's note says so
     left = set() if blank else set(unfitted)
     page.extra = {"comparable_films": {f: float(w) for f, w in weights.items() if f not in left},
-                  "unfitted_film_ids": unfitted, "genres": named}
+                  "unfitted_film_ids": unfitted, "genres": named,
+                  "genres_only": None}  # cold_start_page's, which knows the unknown films
     if left:  # left out of the mean: said, counted and named
         page.note = left_out_note(unfitted, len(weights), "comparable film", bool(named))
     return page
@@ -379,7 +382,8 @@ def cold_start_page(
     tiers: Tiers = DEFAULT_TIERS,
     tier: str | None = None,
 ) -> tuple[AudiencePage, list[str]]:
-    """``cold_start_audience`` over the comparable films the model knows: returns the page and
+    """``cold_start_audience`` over the comparable films the model knows (``extra``'s
+    ``genres_only`` says when none is and the genres alone answer): returns the page and
     the unknown comparable film ids (skipped, as ``lookalikes`` skips unknown seeds). Fails
     (``UnknownFilmError``) only when nothing known remains: every comparable film unknown and
     no genre given."""
@@ -388,6 +392,9 @@ def cold_start_page(
         raise comparable_films(model.films.unknown(UnknownFilmError, dict.fromkeys(unknown)))
     page = cold_start_audience(model, known, genres, k, offset, segment=segment,
                                filters=filters, tiers=tiers, tier=tier)
+    extra = page.extra or {}
+    page.extra = {**extra, "genres_only": genres_only_note(list(known), unknown,
+                                                           extra.get("genres", []))}
     return page, unknown
 
 

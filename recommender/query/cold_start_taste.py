@@ -3,7 +3,8 @@
 ``cold_start_vector`` is the vector a new film is scored with (its comparable films and
 genres); ``known_comparables`` splits the comparable films given into those the model knows,
 with their weights, and those it does not (skipped, and said); ``unfitted_comparables`` names
-the known ones with nothing fitted (left out of the mean beside a fitted one).
+the known ones with nothing fitted (left out of the mean beside a fitted one);
+``genres_only_note`` says when no comparable film given is known and the genres alone answer.
 """
 
 from __future__ import annotations
@@ -112,3 +113,18 @@ def unfitted_comparables(model: Model, known: Sequence[str]) -> list[str]:
     idx = model.films.to_index(ids, strict=True, error=UnknownFilmError)
     blank = model.nothing_fitted(model.film_factors[idx]).tolist()
     return [f for f, b in zip(ids, blank, strict=True) if b]
+
+
+def genres_only_note(known: Sequence[str], unknown: Sequence[str], genres: Sequence[str]
+                     ) -> str | None:
+    """What a new film's answer says when comparable films were given but the model knows
+    none of them (``unknown``), so its genres alone place it (the cold-start audience's and
+    distribution's ``genres_only``, and the CLI's, in the same words); None otherwise."""
+    if known or not unknown or not genres:
+        return None
+    n = len(unknown)
+    return (f"{'the' if n == 1 else 'none of the'} {n:,} comparable film"
+            f"{'' if n == 1 else 's'} given {'is' if n == 1 else 'are'}"
+            f"{' not' if n == 1 else ''} known to the model (skipped: unknown_film_ids), so "
+            f"the new film is placed by its genre{'' if len(genres) == 1 else 's'} alone: "
+            + ", ".join(genres))

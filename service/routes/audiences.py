@@ -11,11 +11,11 @@ from recommender.query.audience import cold_start_page, lookalikes
 from recommender.query.commas import refuse_comma_lists
 from recommender.query.hints import skipped_hints
 from service.access_log import record_export
+from service.cold_start_schemas import ColdStartAudience
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
-    ColdStartAudience,
     ColdStartRequest,
     LookalikeAudience,
     LookalikeRequest,

@@ -39,7 +39,7 @@ from recommender.errors import DataError
 from recommender.io.places import CINEMA, PLACE_ATTRIBUTES, Cinemas
 from recommender.io.text import listing
 from recommender.query.commas import refuse_comma_lists
-from recommender.query.hints import HINT_IDS
+from service.cold_start_schemas import ColdStartInput
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
@@ -159,20 +159,6 @@ class WithoutPlace(BaseModel):
                                                    "hidden, as viewers)")
     expected_total: float | None = Field(description="viewers + expected_new (users; null: "
                                                      "hidden, as viewers)")
-
-
-class ColdStartInput(BaseModel):
-    comparable_film_ids: list[str] = Field(description="the comparable films used (known "
-                                                      "to the model)")
-    unknown_film_ids: list[str] = Field(default_factory=list, description=(
-        "comparable film ids the model does not know: skipped, as the cold-start audience "
-        "skips them"))
-    unknown_film_hints: list[str] = Field(default_factory=list, description=(
-        f"what is said of each of the first {HINT_IDS} unknown_film_ids, in order, as the CLI "
-        "says it"))
-    genres: list[str]
-    calibrated_as: str = Field(description="the known film nearest the new one, whose "
-                                           "calibration gives the probabilities")
 
 
 class Distribution(BaseModel):

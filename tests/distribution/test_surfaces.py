@@ -62,14 +62,17 @@ def test_cold_start_cli_equals_http(client: TestClient, model_dir: Path,
     assert code == 0, err
     assert out == http.content.decode() + "\n"
     assert http.json()["cold_start"]["comparable_film_ids"] == ["00004", "00008"]
-    # the table names the film whose calibration gives the probabilities, as the JSON and
-    # the Studio do (the table said only "a new film like 00004, 00008, ...": its expected
-    # viewers read as its comparables' own)
-    stand_in = http.json()["cold_start"]["calibrated_as"]
+    # the table names the films whose calibrations give the probabilities, with their
+    # shares, as the JSON's calibrated_from does (the table said only "a new film like
+    # 00004, 00008, ...": its expected viewers read as its comparables' own)
+    mix = http.json()["cold_start"]["calibrated_from"]
     code, out, err = run(capsys, "distribution", model_dir, "--like", "00004", "00008",
                          "--genre", GENRES[0])
     assert code == 0, err
-    assert f"probabilities: the calibration of film {stand_in}" in out
+    first, share = next(iter(mix.items()))
+    assert (f"probabilities: the calibrations of known films mixed, each with its share "
+            f"(calibrated_from): {first}") in out
+    assert f"{share:.1%}" in out
 
 
 def test_a_new_film_on_a_model_without_calibration_borrows_none(

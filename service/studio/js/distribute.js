@@ -109,21 +109,26 @@ function newFilm() {
       const warning = uncalibrated(body, "dist-uncalibrated");
       if (!latest()) return;
       // a model without calibration has none to borrow: the note named a film's calibration
-      // beside the warning that there is none
-      const calibrated = !warning && body.cold_start && body.cold_start.calibrated_as;
-      const nearest = calibrated ? h("a", { href: `#/film/${encodeURIComponent(calibrated)}` }, calibrated) : null;
+      // beside the warning that there is none. The probabilities mix known films'
+      // calibrations (calibrated_from, largest share first): the first five are named
+      const mix = warning ? [] : Object.entries(body.cold_start?.calibrated_from || {});
+      const links = mix.slice(0, 5).map(([id]) => h("a", { href: `#/film/${encodeURIComponent(id)}` }, id));
+      const named = links.flatMap((a, i) => [i ? ", " : "", a, ` ${(100 * mix[i][1]).toFixed(1)}%`]);
+      const more = mix.length > 5 ? ` and ${mix.length - 5} more` : "";
+      const alone = body.cold_start?.genres_only;  // no comparable film known: genres alone
       out.replaceChildren(
         // comparable films the model does not know are skipped and listed (it was a 404)
         ...unknownList("dnew-unknown-films", "film id(s)", body.cold_start?.unknown_film_ids || [],
           body.cold_start?.unknown_film_hints || []),
-        nearest ? h("p", { class: "note", id: "dnew-calibrated" },
-          "Probabilities from the calibration of the known film nearest the new one: ", nearest, ".") : "",
+        alone ? h("p", { class: "note", id: "dnew-genres-only" }, `${alone[0].toUpperCase()}${alone.slice(1)}.`) : "",
+        links.length ? h("p", { class: "note", id: "dnew-calibrated" },
+          "Probabilities mix the calibrations of known films, each with its share: ", ...named, more, ".") : "",
         ...demandView(body, warning));
       announce(demandSaid("A new film's demand", body));
-      if (nearest) {  // its title, once known (the id stays if it cannot be read)
-        getJson(filmPath(calibrated)).then((f) => { nearest.textContent = titleWithYear(filmName(f), f.year); })
+      mix.slice(0, 5).forEach(([id], i) => {  // their titles, once known (the id stays if unread)
+        getJson(filmPath(id)).then((f) => { links[i].textContent = titleWithYear(filmName(f), f.year); })
           .catch(() => {});
-      }
+      });
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,

@@ -1,0 +1,57 @@
+"""The response schemas of a film with no history: its audience and its distribution's input."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from recommender.distribution.cold_calibration import NEAREST
+from recommender.query.hints import HINT_IDS
+from service.schemas import Audience
+
+GENRES_ONLY = ("when comparable films were given but the model knows none of them: the "
+               "sentence saying the new film is placed by its genres alone (the CLI says it "
+               "in the same words); null otherwise")
+COMPARABLE_FILMS = ("the comparable films the new film's taste is the mean of, id -> weight "
+                    "(unknown ones and, beside a fitted film or genre, those with nothing "
+                    "fitted left out)")
+UNFITTED_FILM_IDS = ("known comparable film ids with nothing fitted (a zero taste vector), "
+                     "left out of the mean beside a fitted film or genre")
+
+
+class ColdStartAudience(Audience):
+    comparable_films: dict[str, float] = Field(description=COMPARABLE_FILMS)
+    unfitted_film_ids: list[str] = Field(description=f"{UNFITTED_FILM_IDS} (the note says so)")
+    genres: list[str] = Field(description="the genres asked for, each once, as the catalog "
+                                          "spells them")
+    genres_only: str | None = Field(None, description=GENRES_ONLY)
+    unknown_film_ids: list[str] = Field(
+        description="comparable film ids the model does not know (skipped; all unknown and no "
+                    "genre -> 404)")
+    unknown_film_hints: list[str] = Field(default_factory=list, description=(
+        f"what is said of each of the first {HINT_IDS} unknown_film_ids, in order, as the CLI "
+        "says it: "
+        "the film a title names and the titles it matches"))
+
+
+class ColdStartInput(BaseModel):
+    comparable_film_ids: list[str] = Field(description="the comparable films used (known "
+                                                      "to the model)")
+    comparable_films: dict[str, float] = Field(description=COMPARABLE_FILMS + ", as the "
+                                                           "cold-start audience gives them")
+    unfitted_film_ids: list[str] = Field(description=UNFITTED_FILM_IDS)
+    unknown_film_ids: list[str] = Field(default_factory=list, description=(
+        "comparable film ids the model does not know: skipped, as the cold-start audience "
+        "skips them"))
+    unknown_film_hints: list[str] = Field(default_factory=list, description=(
+        f"what is said of each of the first {HINT_IDS} unknown_film_ids, in order, as the CLI "
+        "says it"))
+    genres: list[str]
+    genres_only: str | None = Field(None, description=GENRES_ONLY)
+    calibrated_as: str = Field(description="the known film with the largest share of the "
+                                           "calibration mix that gives the probabilities "
+                                           "(calibrated_from's first)")
+    calibrated_from: dict[str, float] = Field(description=(
+        "every known film whose calibration the new film's probabilities mix, id -> share "
+        "(0-1, summing to 1; largest first): each comparable film's own at its weight, and "
+        f"for each genre (weight 1) the {NEAREST} known films nearest its taste, each by its "
+        f"cosine less the {NEAREST + 1}th's"))
