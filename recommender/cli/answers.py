@@ -255,12 +255,14 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 
 
 def cmd_cold_start(args: argparse.Namespace) -> int:
+    from recommender.cli.cold_start_export import check_export_options, exported
     from recommender.query.audience import check_served_k, cold_start_page
     from recommender.query.catalog import resolve_genres
     from recommender.query.commas import refuse_comma_lists
     from recommender.query.hints import skipped_hints, title_hints
 
     check_served_k(args.k, args.offset)
+    check_export_options(args)  # before the model is read
     model = answer_model(args)
     refuse_comma_lists(model, args.like, args.genre)  # "--like 1,2" was one unknown film
     likes = weighted_likes(model, args.like)
@@ -272,6 +274,8 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
                                 "unknown_film_hints": skipped_hints(model, unknown)}, model):
         return 0
     genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
+    if exported(args, model, page, likes, unknown, genres):
+        return 0
     like = shown_cell(liked_text(likes, unknown, genres))
     print(f"Cold-start audience of a film like {like}; ranking {model.n_users:,} candidates; "
           f"{page.ring_text()}{page.shown_text(args.segment is not None)}")
@@ -372,7 +376,16 @@ def add_answer_commands(add: Add) -> None:
                         "of a label if it names one segment; see `segments`)")
     s.add_argument("--tier", metavar="core|extended|broad",
                    help="only this ring (any case); the list starts at the ring's first user")
-    s.add_argument("--json", action="store_true", help=json_help)
+    output = s.add_mutually_exclusive_group()  # one output: none is ignored
+    output.add_argument("--json", action="store_true", help=json_help)
+    output.add_argument("--csv", action="store_true",
+                        help="print the page as CSV (audience --csv's columns, film_id empty)")
+    output.add_argument("--out", metavar="PATH", help="write the page to PATH.csv or "
+                                                      "PATH.parquet (its context in the "
+                                                      "Parquet metadata)")
+    s.add_argument("--with", dest="with_", metavar="COLUMNS", action="append",
+                   help="with --csv or --out: extra columns, comma-separated or repeated: "
+                        "segment_label or user attributes (title is empty: no film)")
 
     s = add("segments", cmd_segments, "print the model's audience segments")
     s.add_argument("model")

@@ -218,6 +218,19 @@ def audience_csv(model: Model, page: AudiencePage, film: int | None,
     return table_csv(audience_table(model, page, film, with_, pseudonymized, min_cell))
 
 
+def write_page(model: Model, page: AudiencePage, film: int | None,
+               out: str | os.PathLike[str], with_: Sequence[str] = (),
+               context: dict[str, Any] | None = None) -> int:
+    """One audience page (a new film's: ``film`` None, empty film_id) to ``out``, CSV or
+    Parquet by its suffix, atomically, by the audience export's writer: the CSV is
+    ``audience_csv``'s text, a Parquet file keeps ``context`` (``export_context``) in its
+    schema metadata. Returns the rows."""
+    output_format(out)
+    table = audience_table(model, page, film, with_)
+    return _stream(out, table.schema, iter([table]), tqdm(total=0, disable=True),
+                   text_csv=True, context=context)
+
+
 def table_csv(table: pa.Table, header: bool = True) -> str:
     """Export rows as CSV text: ``score`` through ``render.column_text`` (rounded to 6
     decimals), ``percentile`` (already rounded to 4 in export rows) as its ``repr``, integers
