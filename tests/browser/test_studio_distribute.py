@@ -388,6 +388,42 @@ def test_a_new_films_unknown_comparable_is_skipped_and_said(
     watched.assert_clean()
 
 
+def test_a_new_film_of_genres_alone_says_so_and_names_its_calibrations_shares(
+        watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
+    """Every comparable film unknown: the genres alone answer, and the page says it in the
+    body's words (genres_only: it said only that the film was skipped); the probabilities'
+    note names the films of the calibration mix with their shares (calibrated_from: it named
+    one film, "the known film nearest the new one", whose calibration no longer is the
+    whole of it)."""
+    page = watched.page
+
+    def only_a_gone_film(route: Any) -> None:  # a chip kept across a model reload
+        body = json.loads(route.request.post_data)
+        body["comparable_film_ids"] = ["gone-film"]
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/distribution/cold-start", only_a_gone_film)
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    first = two_films[0]
+    genre = first["genres"][0]
+    add_film(page, "#dnew-search", first)
+    page.fill("#dnew-genres", genre)
+    page.get_by_role("button", name="Forecast demand").click()
+    page.wait_for_selector("#dist-total")
+    body = api(served_demo, "/distribution/cold-start", {
+        "comparable_film_ids": ["gone-film"], "genres": [genre], "by": "region"})
+    said = body["cold_start"]["genres_only"]
+    assert said and said.endswith(f"alone: {genre}")
+    assert page.inner_text("#dnew-genres-only") == said[0].upper() + said[1:] + "."
+    mix = list(body["cold_start"]["calibrated_from"].items())
+    note = page.inner_text("#dnew-calibrated")
+    assert note.startswith("Probabilities mix the calibrations of known films")
+    for _, share in mix[:5]:
+        assert f"{100 * share:.1f}%" in note
+    assert page.locator("#dnew-calibrated a").count() == min(len(mix), 5)
+    watched.assert_clean()
+
+
 def test_a_slates_hidden_cinemas_are_counted_as_the_cli_counts_them(
         watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
     """The note said "a cinema with fewer than min_cell users has its figures hidden" on

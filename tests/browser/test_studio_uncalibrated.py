@@ -160,6 +160,7 @@ def test_a_new_films_demand_without_calibration_names_no_calibration_it_borrowed
     assert page.locator("#dnew-result #dist-uncalibrated").is_visible()
     assert page.locator("#dnew-calibrated").count() == 0
     assert "calibration of the known film" not in page.inner_text("#dnew-result")
+    assert "calibrations of known films" not in page.inner_text("#dnew-result")
     watched.assert_clean()
 
 
