@@ -12,8 +12,12 @@ films nearest the genre's taste (cosine over ``Model.taste_units``), each weight
 cosine less that of the next film (the ``NEAREST + 1``-th), so a film enters or leaves that
 mix at weight 0. The probabilities are a continuous function of the weights.
 ``benchmarks/bench_cold_calibration.py`` measured the rules on known films taken as new
-(``benchmarks/results/cold_calibration.md``): the comparables' own calibrations came closest
-to the films' own forecasts, the one stand-in furthest, and it alone moved in steps.
+(``benchmarks/results/cold_calibration.md``): against the films' own calibrated forecasts the
+comparables' own calibrations erred least (median |log ratio| 0.13 against the one stand-in's
+0.22 on MovieLens 100K, 0.26 against 0.32 on the demo, where the 5 nearest films tied them),
+and the one stand-in alone moved in steps (its largest step 180-280% of its figure, the mix's
+4-5%); against the viewers the films gained in the held-out slice no rule was clearly ahead
+(the one stand-in the closest on MovieLens 100K, 0.46 against 0.51).
 """
 
 from __future__ import annotations
