@@ -420,7 +420,7 @@ def test_screens_with_no_user_in_any_place_say_so(cold: bool, min_cell: int) -> 
 
 def test_the_cli_says_why_the_users_without_a_place_show_no_figures(
         capsys: pytest.CaptureFixture[str]) -> None:
-    from recommender.cli.distribution import _print_demand
+    from recommender.cli.distribution_text import print_demand as _print_demand
 
     m = synthetic_model(n_users=300, n_films=10, seed=1)
     m.user_table.attributes["region"] = np.array(["North"] * 3 + [""] * 297)
