@@ -1,6 +1,8 @@
-"""The distribution command's text: the breakdown's table, its lines under it (screens, the
-probabilities' source, a new film's calibration mix) and the no-forecast warning. Split from
-``recommender.cli.distribution`` (at its 450-line limit)."""
+"""The distribution command's text: its table and the lines under it.
+
+The breakdown's table, the lines under it (screens, the probabilities' source, a new film's
+calibration mix) and the no-forecast warning. Split from ``recommender.cli.distribution`` (at
+its 450-line limit)."""
 
 from __future__ import annotations
 

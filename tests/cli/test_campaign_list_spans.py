@@ -13,7 +13,7 @@ from helpers import run_cli as run
 from helpers import synthetic_model
 
 from recommender.campaigns.store import open_store
-from recommender.cli.events import NO_TIMES
+from recommender.cli.campaign_views import NO_TIMES
 from recommender.model import artifact
 
 
