@@ -186,7 +186,8 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]],
         parts.append(
             f"The recommendations endpoint (with explanations) serves {fmt(ru['rps'], 0)} "
             f"req/s under uniform traffic ({100 * ru['rps_ratio_to_trivial']:.0f}%) and "
-            f"{fmt(rz['rps'], 0)} under Zipf traffic ({100 * rz['rps_ratio_to_trivial']:.0f}%).")
+            f"{fmt(rz['rps'], 0)} req/s under Zipf traffic "
+            f"({100 * rz['rps_ratio_to_trivial']:.0f}%).")
     many = r.get("train_16_cores")
     if many:
         parts.append(
@@ -196,11 +197,27 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]],
             "1.25× and 2×: the fit's sweeps shrink with cores, training's other stages less).")
     missed = [f"{t['target']} {t['goal']}: {t['measured']}" for t in rows
               if t["ok"] is False and not t["variant"]]
+    parts.append(measured_at(r))
     parts.append(f"{passed} of {judged} targets met"
                  + (f" (missed: {'; '.join(missed)})" if missed else "")
                  + "; details, baselines and the remaining gaps: "
                  f"[{page}]({page}).")
     return " ".join(parts)
+
+
+def measured_at(r: dict[str, dict[str, Any] | None]) -> str:
+    """The commit and day each result file the headline quotes was measured at: the figures
+    come from runs days and many commits apart (query and HTTP older than train), and the
+    README's copy of the headline named neither."""
+    runs: dict[tuple[str, str], list[str]] = {}
+    for name in ("train", "ingest", "query", "http", "train_16_cores"):
+        res = r.get(name)
+        if res:
+            commit = get(res, "machine", "git_commit") or "not recorded"
+            day = str(res.get("finished") or "")[:10] or "date not recorded"
+            runs.setdefault((commit, day), []).append(f"`{name}.json`")
+    return ("Measured at: " + "; ".join(f"{', '.join(names)} commit {commit} ({day})"
+                                        for (commit, day), names in runs.items()) + ".")
 
 
 def chosen_factors(tr: dict[str, Any] | None, form: str, lead: str = "the search chose"

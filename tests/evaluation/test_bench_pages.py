@@ -223,6 +223,33 @@ def test_the_headline_names_the_targets_it_misses() -> None:
             "3.50 ms);") in line
 
 
+def test_the_headline_says_req_s_and_which_commit_and_day_measured_each_file() -> None:
+    """The README's headline said "874 under Zipf traffic (45%)" with no unit, and quoted
+    query and HTTP figures measured on 2026-11-27 (commit 0e62dda, two thousand commits back)
+    beside train's of 2026-12-06 without naming either run."""
+    targets = load_benchmark("report_targets")
+    r = {name: json.loads((RESULTS / f"{name}.json").read_text())
+         for name in ("train", "ingest", "query", "http")}
+    r["query"]["machine"]["git_commit"] = "abc1234"
+    r["query"]["finished"] = "2026-01-02T03:04:05+00:00"
+    del r["ingest"]["finished"]
+    line = targets.headline(r, targets.targets(r))
+    assert "`query.json` commit abc1234 (2026-01-02)" in line
+    train = r["train"]
+    assert (f"`train.json` commit {train['machine']['git_commit']} "
+            f"({train['finished'][:10]})") in line
+    assert f"`ingest.json` commit {r['ingest']['machine']['git_commit']} (date not recorded)" \
+        in line
+    # every throughput it quotes carries its unit: the 16-connection cells, as http.json has them
+    for cell in r["http"]["cells"]:
+        if cell["server"] == "engine" and cell["connections"] == 16 and cell["traffic"] in (
+                "zipf-warm", "uniform-warm", "uniform") and cell["endpoint"] == "audience" or (
+                cell["endpoint"] == "recommendations" and cell["connections"] == 16
+                and cell["server"] == "engine"):
+            assert f"{cell['rps']:,.0f} req/s under" in line or \
+                f"{cell['rps']:,.0f} req/s (" in line, cell
+
+
 def test_bench_http_s_blas_threads_reach_the_server_s_settings(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """`bench_http.py --blas-threads N` started the engine server with OPENBLAS_NUM_THREADS=N,
