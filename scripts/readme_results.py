@@ -93,6 +93,9 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "spark-agreement": lambda: tables(RESULTS / "spark_agreement.md"),
     "planning-targets": lambda: section(RESULTS / "planning.md", "Targets (issue 14)"),
     "calibration-summary": lambda: section(RESULTS / "calibration.md", "Summary"),
+    # bench_distribution.py --render writes this block too (its Summary table and Verdict)
+    "distribution": lambda: (tables(RESULTS / "distribution.md") + "\n\n"
+                             + section(RESULTS / "distribution.md", "Verdict")),
     "distribution-timing": lambda: section(RESULTS / "distribution.md",
                                            "Timing: one film's distribution"),
     "privacy-attack": lambda: section(RESULTS / "privacy_attack.md", "Summary"),

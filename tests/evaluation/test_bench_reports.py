@@ -149,6 +149,21 @@ def test_readme_results_help_and_check_change_nothing() -> None:
     assert rr.rendered(stale)[1] == ["quality-audience"]
 
 
+def test_readme_results_check_covers_every_results_block_of_the_readme() -> None:
+    """The README's `results:distribution` block (the forecast table and verdict that
+    `bench_distribution.py --render` writes) was in no generator of readme_results.py, so
+    `--check` passed over a hand edit of it and `make bench-quality` never refreshed it."""
+    import re
+
+    rr = _script("readme_results")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = re.findall(r"<!-- results:([\w-]+):start -->", text)
+    assert names and sorted(set(names)) == sorted(set(names) & set(rr.BLOCKS)), \
+        sorted(set(names) - set(rr.BLOCKS))
+    edited = text.replace("| baseline: share of users | ", "| baseline: share of users | 9", 1)
+    assert edited != text and rr.rendered(edited)[1] == ["distribution"]
+
+
 def test_readme_examples_help_changes_nothing() -> None:
     """`scripts/readme_examples.py --help` took `--help` for the model folder: a traceback."""
     import subprocess
