@@ -30,6 +30,7 @@ there is typed by hand.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import sys
@@ -223,7 +224,14 @@ def render_readme(res: dict[str, Any], readme: Path = README) -> bool:
     text = readme.read_text(encoding="utf-8")
     if README_START not in text or README_END not in text:
         return False
-    body = "\n".join(summary(res))
+    # the block as scripts/readme_results.py renders it: the summary and the line naming the
+    # commit and day it was measured at
+    script = Path(__file__).resolve().parents[1] / "scripts" / "readme_results.py"
+    spec = importlib.util.spec_from_file_location("readme_results", script)
+    assert spec is not None and spec.loader is not None
+    rr = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rr)
+    body = "\n".join(summary(res)) + "\n\n" + rr.measured_at(rr.SOURCES["distribution"])
     text = re.sub(re.escape(README_START) + ".*?" + re.escape(README_END),
                   lambda _: f"{README_START}\n{body}\n{README_END}", text, flags=re.S)
     with atomic_file(readme) as t, open(t, "w", encoding="utf-8") as fh:

@@ -107,6 +107,40 @@ BLOCKS: dict[str, Callable[[], str]] = {
 }
 
 
+# the result files each block's figures come from, whose commit and day the block names
+# (privacy-cost's own last line names its commit)
+SOURCES: dict[str, tuple[str, ...]] = {
+    "scaling": ("train", "query", "http"), "quality-audience": ("quality",),
+    "quality-user": ("quality",), "quality-cold-start": ("quality",),
+    "quality-verdict": ("quality",), "quality-unseen": ("quality_unseen",),
+    "quality-unseen-verdict": ("quality_unseen",),
+    "quality-unseen-before-verdict": ("quality_unseen_before",),
+    "spark-agreement": ("spark_agreement",), "planning-targets": ("planning",),
+    "calibration-summary": ("calibration",), "distribution": ("distribution",),
+    "distribution-timing": ("distribution",), "privacy-attack": ("privacy_attack",),
+    "foldin": ("foldin",), "intervals": ("intervals",),
+    "spark-export-memory": ("spark_export_memory",),
+}
+
+
+def measured_at(stems: tuple[str, ...]) -> str:
+    """The line under a block naming the commit and day its result files were measured at:
+    the README's blocks are copied from runs days and hundreds of commits apart, and named
+    neither (the headline names its own)."""
+    parts = []
+    for stem in stems:
+        doc = json.loads((RESULTS / f"{stem}.json").read_text(encoding="utf-8"))
+        facts = doc.get("machine") if isinstance(doc.get("machine"), dict) else (
+            doc.get("machine_facts") or {})
+        commit = facts.get("git_commit")
+        when = doc.get("finished") or doc.get("generated") or doc.get("created")
+        day = str(when)[:10] if when else "day not recorded"
+        parts.append(f"`benchmarks/results/{stem}.json`: "
+                     + (f"commit {commit}" if commit else "commit not recorded") + f", {day}")
+    return "Measured at: " + "; ".join(parts) + "."
+
+
+
 def rendered(text: str) -> tuple[str, list[str]]:
     """``text`` with every block it has re-rendered, and the names of the blocks that changed."""
     changed = []
@@ -116,6 +150,8 @@ def rendered(text: str) -> tuple[str, list[str]]:
             continue
         try:
             body = build()
+            if name in SOURCES:
+                body += "\n\n" + measured_at(SOURCES[name])
         except FileNotFoundError as e:  # a partial results folder: say which file, change nothing
             raise SystemExit(f"README block {name!r} needs {e.filename}, which is missing: run "
                              "the benchmark that writes it (benchmarks/README.md); the README "

@@ -37,7 +37,10 @@ def block(text: str, start: str, end: str) -> str:
 
 def test_readme_block_is_rendered_from_the_json(bench: ModuleType, res: dict[str, Any]) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert block(readme, bench.README_START, bench.README_END) == "\n".join(bench.summary(res))
+    body = block(readme, bench.README_START, bench.README_END)
+    summary = "\n".join(bench.summary(res))
+    assert body.startswith(summary + "\n\nMeasured at: ")
+    assert body[len(summary):].count("\n") == 2  # the summary, then one line naming the run
     md = (ROOT / "benchmarks" / "results" / "distribution.md").read_text(encoding="utf-8")
     assert md == bench.markdown(res)
 

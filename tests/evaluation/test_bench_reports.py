@@ -4,6 +4,7 @@ and a figure that does not exist reads as such, not as a malformed number."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -12,6 +13,7 @@ import pytest
 from helpers import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
 
 
 def _bench(name: str) -> ModuleType:
@@ -162,6 +164,40 @@ def test_readme_results_check_covers_every_results_block_of_the_readme() -> None
         sorted(set(names) - set(rr.BLOCKS))
     edited = text.replace("| baseline: share of users | ", "| baseline: share of users | 9", 1)
     assert edited != text and rr.rendered(edited)[1] == ["distribution"]
+
+
+def test_each_readme_results_block_names_the_commit_and_day_it_was_measured_at(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's result blocks named no run: its scaling table quoted query and HTTP
+    figures of 2026-11-27 (commit 0e62dda) beside train's of 2026-12-06, the fold-in table a
+    run of commit c382b6d, with nothing to tell a reader they were older than the code."""
+    import re
+
+    rr = _script("readme_results")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = dict(re.findall(r"<!-- results:([\w-]+):start -->\n(.*?)\n<!-- results:", text,
+                             flags=re.S))
+    for name in ("foldin", "scaling", "quality-audience", "distribution", "intervals"):
+        last = blocks[name].splitlines()[-1]
+        assert last.startswith("Measured at: "), (name, last)
+        for stem in rr.SOURCES[name]:
+            doc = json.loads((RESULTS / f"{stem}.json").read_text(encoding="utf-8"))
+            # quality.py keeps the machine as a line and its facts apart
+            facts = doc["machine_facts"] if stem == "quality" else doc["machine"]
+            assert f"`benchmarks/results/{stem}.json`: commit {facts['git_commit']}" \
+                in last, (name, last)
+    assert "query.json`: commit 0e62dda, 2026-11-27" in blocks["scaling"].splitlines()[-1]
+    # a new run of one file changes the blocks that quote it, and only those
+    for page in RESULTS.glob("*.*"):
+        (tmp_path / page.name).write_bytes(page.read_bytes())
+    doc = json.loads((RESULTS / "foldin.json").read_text(encoding="utf-8"))
+    doc["machine"]["git_commit"] = "abc1234"
+    doc["finished"] = "2027-01-02T03:04:05+00:00"
+    (tmp_path / "foldin.json").write_text(json.dumps(doc), encoding="utf-8")
+    monkeypatch.setattr(rr, "RESULTS", tmp_path)
+    new, changed = rr.rendered(text)
+    assert changed == ["foldin"]
+    assert "`benchmarks/results/foldin.json`: commit abc1234, 2027-01-02." in new
 
 
 def test_readme_examples_help_changes_nothing() -> None:
