@@ -312,7 +312,10 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
               + (", ".join(shown.values()) or "nothing")
               + f" (validation objective {tuned['validation']['chosen']['objective']}, "
               f"starting point {tuned['validation']['start']['objective']}, on train's own "
-              "validation split of its training part: not tune's figures)"
+              "validation split of its training part: not tune's figures"
+              # what the number is, as meta.json records it (tune's line says its own)
+              + (f"; the objective: {tuned['objective']}" if tuned.get("objective") else "")
+              + ")"
               + (f"; not searched: {', '.join(kept)}" if kept else ""))
         for stage in ("family", "popularity"):
             found = tuned.get(stage)

@@ -599,6 +599,23 @@ def test_train_says_a_fixed_value_apart_from_what_the_search_chose(
     assert rest.endswith("; not searched: alpha 5.0, factors 4")
 
 
+def test_train_s_tuning_line_says_what_its_validation_objective_is(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``train`` printed "validation objective 0.55531, starting point 0.45779" with no word
+    of what was measured (``tune``'s line names it; meta.json records it)."""
+    code, out, err = run_cli(capsys, "train", "--data", _log(tmp_path / "log.csv"), "--out",
+                             tmp_path / "m", "--iterations", "2", "--factors", "4",
+                             "--segments", "2")
+    assert code == 0, err
+    line = next(n for n in out.splitlines() if n.startswith("tuning: "))
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    said = meta["tuning"]["objective"]
+    assert said.startswith("geometric mean of audience_recall@")
+    assert f"; the objective: {said})" in line
+    chosen = meta["tuning"]["validation"]["chosen"]["objective"]
+    assert f"(validation objective {chosen}, " in line
+
+
 def test_an_untuned_ease_lists_no_als_option_as_taken(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """EASE reads neither regularization nor alpha: the note of the options not given listed
