@@ -333,7 +333,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"group{'' if result['pinned'] == 1 else 's'}{size} on "
         f"{result['films_with_pinned']} of {result['films_attacked']} films "
         f"(minimum cell {result['min_cell']}; {result['linear_programmes']:,} linear "
-        f"programmes, {result['runtime_s']:.0f} s, {result['cpu_s']:.0f} s of CPU).", "",
+        f"programmes, {result['runtime_s']:.0f} s of wall time, {result['cpu_s']:.0f} s of "
+        "CPU).", "",
         "| attribute | groups pinned |", "|---|---|",
     ]
     lines += [f"| {a} | {n} |" for a, n in result["pinned_by_attribute"].items()]
