@@ -21,6 +21,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             common.log(f"{name}: {model}")
             rows.append({"dataset": name, **overlaps(model, fields, data, args.users)})
     result = {"benchmark": "foldin", "machine": machine, "users": args.users, "k": K,
-              "rows": rows}
+              "rows": rows,
+              # when the run ended (the README's copy names its day: the file kept none)
+              "finished": datetime.now(UTC).isoformat(timespec="seconds")}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"),
                          (".md", markdown(result))):

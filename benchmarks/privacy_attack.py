@@ -28,6 +28,7 @@ import json
 import math
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -405,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {"benchmark": "privacy_attack", "machine": common.machine_facts(),
               "model": model_fingerprint(args.model, model),
               **attack(model, films, args.min_cell)}
+    # when the run ended (the README's copy names its day: the file kept none)
+    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"),
                          (".md", markdown(result))):
