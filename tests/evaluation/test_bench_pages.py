@@ -438,3 +438,17 @@ def test_a_section_names_the_commit_it_started_at(monkeypatch: pytest.MonkeyPatc
     assert result["measured"]["git_commit"] == "aaa1111"
     line = bench.provenance_line(result, {})
     assert "at commit aaa1111 (HEAD moved to bbb2222 while it ran)" in line
+
+
+def test_the_readme_s_table_of_reports_lists_every_results_page() -> None:
+    """The README's table of issue reports left out six pages it quotes elsewhere
+    (privacy_attack, intervals, spark_agreement, spark_export_memory, tuning, quality_unseen):
+    a reader looking for a figure's script there did not find it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| report | script | what it measures |"):]
+    table = table[:table.index("\n\n")]
+    # headline.md is the speed suite's paragraph, quoted whole; quality_unseen_before.md a
+    # kept record of a past run, linked beside the verdict it gave
+    pages = {p.name for p in RESULTS.glob("*.md")} - {"headline.md", "quality_unseen_before.md"}
+    listed = {p for p in pages if f"[`{p}`](benchmarks/results/{p})" in table}
+    assert pages == listed, sorted(pages - listed)
