@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -342,11 +342,12 @@ def add_events_model_option(parser: Any) -> None:
 
 
 def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
-                 user_ids: Sequence[str]) -> None:
+                 user_ids: Sequence[str], shown: Callable[[str], str] | None = None) -> None:
     """Say (stderr) which ids of an imported events file ``model`` cannot serve
     (``foldin.unserved_ids``): a film it does not know (often a typo, or leading zeros a
     spreadsheet dropped) changes no audience until a model trained with ``--events`` knows
-    it. Nothing without a model."""
+    it. Nothing without a model. ``shown``: how a user id is named (``events import
+    --pseudonymized``: by its pseudonym, as the file holds it; it named the raw id)."""
     from recommender.io.text import plural
     from recommender.model.foldin import can_fold_in, named_unserved
 
@@ -354,6 +355,8 @@ def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
         return
     # a mistyped id is named once: as mistyped, not in the note below too
     films, users, near = named_unserved(model, film_ids, user_ids, SHOWN_UNSERVED)
+    if shown is not None:
+        users, near = [shown(u) for u in users], [(shown(u), shown(k)) for u, k in near]
     if near:  # stored as given, silently: no conversion of the user meant
         as_what = "a new user" if can_fold_in(model) else "a user this model does not serve"
         print(f"warning: {plural(len(near), 'user id', sep=',')} of {path} the model does not "

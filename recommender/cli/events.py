@@ -257,7 +257,13 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
         raise
     print(f"read {plural(n, 'event', sep=',')} from {named}: stored {stored:,}, already stored "
           f"{duplicates:,} (by event_id); store {store.url} is at sequence {seq:,}")
-    say_unserved(model, named, batch.film_id, batch.user_id)
+    shown_user: Callable[[str], str] | None = None
+    if key is not None:  # each user named by its pseudonym, as the file holds it
+        from recommender.query.pseudonym import pseudonym
+
+        def shown_user(u: str) -> str:
+            return users.get(u) or pseudonym(u, key)
+    say_unserved(model, named, batch.film_id, batch.user_id, shown_user)
     store.close()
     return 0
 

@@ -284,3 +284,24 @@ def test_a_reused_event_id_s_refusal_names_the_user_by_the_pseudonym_sent(
             continue
         assert code == 2 and what in err and "nothing" in err and "stored" in err, err
         said(err)
+
+
+def test_a_user_the_model_lacks_is_noted_by_the_pseudonym_sent(
+        capsys: pytest.CaptureFixture[str], model_dir: Path, tmp_path: Path,
+        key_file: Path) -> None:
+    # a user the store knows (an event imported raw) but the model does not: the import of
+    # its pseudonym with --model noted the raw id behind it
+    store = str(tmp_path / "stranger.db")
+    stranger = " u2"  # the model's "u2" but for a space: a user it does not know
+    raw = write_csv(tmp_path / "raw.csv", [{"event_id": "r-1", "user_id": stranger,
+                                            "film_id": "00000", "timestamp": TS}])
+    code, _, err = run(capsys, "events", "import", "--store", store, raw)
+    assert code == 0, err
+    sent = write_csv(tmp_path / "sent.csv", [{"event_id": "r-2", "user_id": oracle(stranger),
+                                              "film_id": "00000", "timestamp": TS + 1}])
+    code, out, err = run(capsys, "events", "import", "--store", store, sent, "--pseudonymized",
+                         "--pseudonym-key-file", key_file, "--model", model_dir)
+    assert code == 0 and "stored 1" in out, err
+    assert stranger not in out + err
+    assert "does not know" in err and repr(oracle(stranger)) in err, err
+    assert repr(oracle("u2")) in err, err  # the user it may mean: by pseudonym too
