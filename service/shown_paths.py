@@ -2,8 +2,8 @@
 
 ``/health`` named the served folder (``model.path``) and the training data's file
 (``model.data_source``) to any read key, while a refused reload's 409 shows
-``<models root>/...`` (:func:`redact`). The full paths now go to the admin key only, and to
-every caller of a server with no key at all (a trial, whose callers all hold every right); to
+``<models root>/...`` (:func:`redact`). The full paths now go to the admin key only (a server
+with no admin key shows them to no caller, a server with no key at all included); to
 anyone else a path inside ``RECOMMENDER_MODELS_ROOT`` is ``<models root>/...``, the served
 folder outside it is null and the data is its last name (what Audience Studio shows), its
 campaign store's URL left out.
@@ -39,13 +39,11 @@ def redact(message: str, target: str | None, root: str | None) -> str:
 
 
 def sees_paths(request: Request) -> bool:
-    """Whether ``request`` is shown server paths in full: it carries the admin key, or the
-    server has no key of any kind (every caller is every role)."""
-    settings = request.app.state.service.settings
-    read, write, admin = request.app.state.key_rings
-    if not (read or write or admin or settings.metrics_keys):
-        return True
-    return any(admin.match(key) is not None
+    """Whether ``request`` is shown server paths in full: the server has an admin key and the
+    request carries it. A server with no key at all showed them to every caller (each holds
+    every role there), which put its folders in the answer of any port scan that found it."""
+    _read, _write, admin = request.app.state.key_rings
+    return bool(admin) and any(admin.match(key) is not None
                for key in presented_keys(request.scope.get("headers", [])))
 
 

@@ -82,12 +82,18 @@ def test_without_a_models_root_a_read_key_gets_no_folder(root: Path) -> None:
         assert c.get("/health").json()["model"]["path"] is None
 
 
-def test_a_server_without_keys_shows_them_to_all(root: Path) -> None:
-    """A trial server: every caller holds every right, so none is told apart."""
+def test_a_server_without_keys_shows_them_to_none(root: Path) -> None:
+    """A trial server: every caller holds every right, but paths are an operator's, and
+    anyone who finds the port is a caller; they showed in full to all."""
     with app(root) as c:
-        model = c.get("/health").json()["model"]
-        assert model["path"] == str(root / "served")
-        assert model["data_source"] == f"{DATA} + 12 events from {STORE}"
+        r = c.get("/health")
+        model = r.json()["model"]
+        assert model["path"] is None
+        assert model["data_source"] == "ratings.csv + 12 events"
+        for secret in ("/srv/private", str(root), "sqlite:"):
+            assert secret not in r.text, secret
+    with app(root, models_root=str(root)) as c:
+        assert c.get("/health").json()["model"]["path"] == "<models root>/served"
 
 
 def test_the_folder_warning_names_the_folder_from_the_root(root: Path,
