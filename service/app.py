@@ -32,6 +32,7 @@ from service.head import HeadAsGet
 from service.headers import SecurityHeaders
 from service.hosts import AllowedHosts, allowed
 from service.internal_errors import InternalErrors
+from service.key_throttle import KeyFailures, KeyThrottle
 from service.limits import Limits
 from service.metrics import Metrics, MetricsMiddleware
 from service.raw_ids import RawFilmIds, RawPlanIds
@@ -123,6 +124,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ReadKeys, keys=read_keys, admin=admin_keys,
                            routes=app.router.routes, write=write_keys, metrics=metrics_keys)
     app.state.key_rings = (read_keys, write_keys, admin_keys)  # /health's access
+    # wrong keys throttled per client address, around every check that answers 401
+    app.state.key_failures = KeyFailures(settings.key_failures, settings.key_failure_window)
+    if settings.key_failures and (read_keys or write_keys or metrics_keys or admin_keys):
+        app.add_middleware(KeyThrottle, failures=app.state.key_failures)
     # a plan id holding a slash (service/raw_ids.py): sorted out before the key check and the
     # limits, which match the routes by the path
     app.add_middleware(RawPlanIds)

@@ -260,6 +260,8 @@ FRAMED_TWICE = ("a request framed by both Transfer-Encoding and Content-Length (
 def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
               write_keys: bool = False, metrics_keys: bool = False) -> None:
     admin_closed = not admin_ring(settings.admin_key, settings.api_key)
+    throttled = settings.key_failures and (read_keys or write_keys or metrics_keys
+                                           or not admin_closed)  # service/key_throttle.py
     for path, item in schema.get("paths", {}).items():
         for op in item.values():
             if not isinstance(op, dict) or "responses" not in op:
@@ -284,6 +286,10 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                     "content": ERROR_JSON})
                 responses.setdefault("415", {"description": f"{UNSUPPORTED_TYPE}; detail "
                                              "says what was sent", "content": ERROR_JSON})
+            if throttled:
+                responses["429"] = {"description": "too many wrong keys from this address "
+                                    "(RECOMMENDER_KEY_FAILURES), a key sent: wait Retry-After",
+                                    "content": ERROR_JSON, "headers": RETRY_AFTER}
             if path.startswith(ADMIN_PREFIX) and admin_closed:
                 op.pop("security", None)  # no key opens it: 403 whatever is sent
             # a key header sent twice is a 400 (auth.repeated_key_header): on every route

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         default=None, description="comma-separated metrics keys, each KEY or ID:KEY; when set, "
                                   "/metrics needs one (or the admin key): its counts and the "
                                   "served model's version and size are no one else's")
+    key_failures: int = Field(
+        default=20, ge=0, description="requests with a wrong key (401) one client address may "
+                                      "make within key_failure_window seconds; past it, its "
+                                      "requests carrying a key are 429 with Retry-After, per "
+                                      "worker (service/key_throttle.py); 0: no limit")
+    key_failure_window: float = Field(
+        default=60.0, gt=0, le=86_400, description="seconds over which key_failures counts")
     models_root: str | None = Field(
         default=None, description="the folder a reload's model_path must be inside (without "
                                   "it, a reload body may not name a model_path)")

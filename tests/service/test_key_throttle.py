@@ -1,0 +1,117 @@
+"""Wrong keys throttled per client address: after ``key_failures`` 401s to requests carrying a
+key within ``key_failure_window`` seconds, that address's requests with a key are 429 with
+Retry-After, a right key's too (else the 429 would tell a right guess from a wrong one), until
+the oldest failure leaves the window; requests without a key, and other addresses, pass.
+The clock is the test's (``app.state.key_failures.clock``): no request waits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.settings import Settings
+
+ADMIN = "admin-key-throttle-0123456789"
+READ = "read-key-throttle-0123456789"
+LIMIT, WINDOW = 5, 60.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("key-throttle") / "model")
+
+
+def started(model_dir: Path, clock: Clock, client: tuple[str, int] = ("203.0.113.7", 50000),
+            **kw: Any) -> TestClient:
+    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0,
+                        key_failures=LIMIT, key_failure_window=WINDOW, **kw)
+    app = create_app(settings)
+    app.state.key_failures.clock = clock
+    return TestClient(app, client=client)
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture()
+def keyed(model_dir: Path, clock: Clock) -> Iterator[TestClient]:
+    with started(model_dir, clock, read_keys=f"crm:{READ}", admin_key=ADMIN) as c:
+        yield c
+
+
+def wrong(n: int) -> dict[str, str]:
+    return {"X-API-Key": f"guess-{n:06d}-0123456789"}
+
+
+def test_past_the_limit_an_address_waits_whatever_key_it_sends(keyed: TestClient,
+                                                               clock: Clock) -> None:
+    good = {"X-API-Key": READ}
+    assert keyed.get("/films", headers=good).status_code == 200  # a right key counts nothing
+    for n in range(LIMIT):
+        r = keyed.get("/films", headers=wrong(n))
+        assert r.status_code == 401, (n, r.text)
+        clock.now += 1.0  # the failures at 1000, 1001, ..., 1004
+    for headers in (wrong(99), good, {"Authorization": f"Bearer {READ}"}):
+        r = keyed.get("/films", headers=headers)
+        assert r.status_code == 429, r.text
+        # the oldest failure (at 1000) leaves the window at 1060; it is now 1005
+        assert r.headers["retry-after"] == str(int(1000 + WINDOW - clock.now)), r.headers
+        assert "Retry-After" in r.json()["detail"]
+    # no key: answered as ever (a 401 for a data route, 200 for /health), counting nothing
+    assert keyed.get("/films").status_code == 401
+    assert keyed.get("/health").status_code == 200
+    clock.now = 1000 + WINDOW  # the first failure has left the window: one more try
+    assert keyed.get("/films", headers=good).status_code == 200
+    assert keyed.get("/films", headers=wrong(7)).status_code == 401
+    assert keyed.get("/films", headers=good).status_code == 429  # five in the window again
+    clock.now += WINDOW  # all of them gone
+    assert keyed.get("/films", headers=good).status_code == 200
+
+
+def test_a_good_key_s_requests_never_count(keyed: TestClient) -> None:
+    for _ in range(3 * LIMIT):
+        assert keyed.get("/films", headers={"X-API-Key": READ}).status_code == 200
+    assert keyed.get("/films", headers=wrong(1)).status_code == 401
+
+
+def test_wrong_admin_keys_count_and_other_addresses_pass(model_dir: Path, clock: Clock) -> None:
+    # a server with the admin key only: its admin routes' own check (no read keys)
+    with started(model_dir, clock, admin_key=ADMIN) as c:
+        for n in range(LIMIT):
+            r = c.post("/admin/reload", headers={"Authorization": f"Bearer guess-{n}"})
+            assert r.status_code == 401, r.text
+        r = c.post("/admin/reload", headers={"Authorization": f"Bearer {ADMIN}"})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) == WINDOW, r.text
+        other = TestClient(c.app, client=("198.51.100.9", 40000))
+        r = other.post("/admin/reload", headers={"Authorization": "Bearer guess-x"})
+        assert r.status_code == 401, r.text  # another address: its own count
+
+
+def test_the_schema_declares_it_and_zero_turns_it_off(keyed: TestClient, model_dir: Path,
+                                                      clock: Clock) -> None:
+    spec = keyed.get("/openapi.json", headers={"X-API-Key": READ}).json()
+    op = spec["paths"]["/films"]["get"]
+    assert "429" in op["responses"] and "Retry-After" in op["responses"]["429"]["headers"]
+    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0,
+                        read_keys=READ, key_failures=0)
+    with TestClient(create_app(settings)) as c:
+        for n in range(3 * LIMIT):
+            assert c.get("/films", headers=wrong(n)).status_code == 401
+        spec = c.get("/openapi.json", headers={"X-API-Key": READ}).json()
+        assert "429" not in spec["paths"]["/films"]["get"]["responses"]
