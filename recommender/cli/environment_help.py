@@ -29,6 +29,9 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("WRITE_KEYS", "comma-separated KEY or ID:KEY of the endpoints that write to the campaign "
                    "store", None),
     ("METRICS_KEYS", "comma-separated KEY or ID:KEY; set: /metrics needs one", None),
+    ("KEY_FAILURES", "wrong keys (401) one client address may send per window, then its "
+                     "requests with a key are 429, per worker (0: no limit)", "20"),
+    ("KEY_FAILURE_WINDOW", "seconds over which KEY_FAILURES counts", "60"),
     ("ALLOWED_HOSTS", "comma-separated Host names answered ('*' or blank: any; serve on a "
                       "loopback address sets localhost, 127.0.0.1 and ::1)", ""),
     ("CORS_ORIGINS", "comma-separated origins (scheme://host[:port]) whose web pages may "
