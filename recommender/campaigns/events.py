@@ -4,18 +4,21 @@ An event is ``(event_id, user_id, film_id, timestamp, weight)``: ``timestamp`` i
 seconds, ``0 < weight <= MAX_WEIGHT`` (1 = one ticket or view). ``record_events`` writes a
 checked batch in one transaction, committed before it returns (SQLite in WAL mode with
 ``synchronous=FULL``, PostgreSQL's own commit), so an acknowledged event survives a crash of
-the process. Each new event gets the next ``seq`` (monotone); ``event_id`` is unique, so a
+the process. Each new event gets the next ``seq`` (monotone); ``event_id`` is unique per
+writer (``event_writers``: a fingerprint of the caller's key; the CLI's is its own), so a
 retried batch stores nothing twice, and its events already stored are left out of the insert
-under the writers' lock, so a retry uses up no sequence number; an ``event_id`` reused
-with a different payload (user, film, timestamp or weight) is an ``EventConflictError`` and
-the whole batch is rolled back. The writers' lock is SQLite's write lock (``BEGIN
+under the writers' lock, so a retry uses up no sequence number; an ``event_id`` the same writer
+reuses with a different payload (user, film, timestamp or weight) is an ``EventConflictError``
+and the whole batch is rolled back (another writer's event of the same id is another event,
+neither looked at nor told of). The writers' lock is SQLite's write lock (``BEGIN
 IMMEDIATE``) or, on PostgreSQL, a transaction-level advisory lock, so sequence numbers
 become visible in their order and a reader that has seen ``seq`` N has seen every event up
 to N (the service's overlay relies on it).
 
 The tables are defined on the store's ``metadata`` and created by the store's migration step
 2 (``recommender.campaigns.store.MIGRATIONS``), which imports ``create_tables`` from here when
-it runs (so neither module imports the other at import time).
+it runs (so neither module imports the other at import time); step 10 gives the events their
+``writer`` (``event_writers.create_tables``).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from recommender.campaigns.event_checks import (  # noqa: F401 (re-exported: imp
     id_too_long,
 )
 from recommender.campaigns.event_conflict import EventConflictError
+from recommender.campaigns.event_writers import CLI_WRITER, WRITER_UNIQUE, create_legacy
 from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
 
@@ -59,12 +63,15 @@ _SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite: the rowid
 events = sa.Table(
     "campaign_events", metadata,
     sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
-    sa.Column("event_id", sa.String(MAX_ID_LENGTH), nullable=False, unique=True),
+    sa.Column("event_id", sa.String(MAX_ID_LENGTH), nullable=False),
     sa.Column("user_id", sa.Text, nullable=False),
     sa.Column("film_id", sa.Text, nullable=False),
     sa.Column("timestamp", sa.BigInteger, nullable=False),
     sa.Column("weight", sa.Float(precision=53), nullable=False),
+    # last, where PostgreSQL's ALTER TABLE (migration step 10) puts it
+    sa.Column("writer", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_campaign_events_film_user", "film_id", "user_id"),
+    sa.UniqueConstraint("writer", "event_id", name=WRITER_UNIQUE),
     sqlite_autoincrement=True,  # a sequence number is never reused, even after a delete
 )
 
@@ -79,9 +86,10 @@ plan_links = sa.Table(
 
 
 def create_tables(conn: Connection) -> None:
-    """Migration step 2: the events table and the links between successive plans."""
-    for table in (events, plan_links):
-        table.create(conn, checkfirst=True)
+    """Migration step 2: the events table (as released: step 10 adds its writers) and the
+    links between successive plans."""
+    create_legacy(conn)
+    plan_links.create(conn, checkfirst=True)
 
 
 @dataclass
@@ -110,18 +118,18 @@ def _payloads(batch: EventBatch) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def _conflict(conn: Connection, batch: EventBatch, ids: set[str], before: set[str] | None = None
-              ) -> None:
+def _conflict(conn: Connection, batch: EventBatch, ids: set[str], before: set[str] | None = None,
+              writer: str = CLI_WRITER) -> None:
     """Raise ``EventConflictError`` for the first event of ``batch`` whose id is among ``ids``
-    and whose payload differs from the stored one (or from its first copy in the batch);
-    ``before``: the ids stored before this batch (default: those stored now)."""
+    and whose payload differs from the one ``writer`` stored (or from its first copy in the
+    batch); ``before``: the ids stored before this batch (default: those stored now)."""
     sent = _payloads(batch)
     stored: dict[str, tuple[Any, ...]] = {}
     wanted = sorted(ids)
     c = events.c
     for start in range(0, len(wanted), 500):
         for r in conn.execute(sa.select(c.event_id, c.user_id, c.film_id, c.timestamp,
-                                        c.weight).where(c.event_id.in_(
+                                        c.weight).where(c.writer == writer, c.event_id.in_(
                                             wanted[start:start + 500]))):
             stored[str(r[0])] = (str(r[1]), str(r[2]), int(r[3]), float(r[4]))
     for eid in dict.fromkeys(batch.event_id):  # each id once: its copies are all in sent
@@ -134,29 +142,32 @@ def _conflict(conn: Connection, batch: EventBatch, ids: set[str], before: set[st
                     stored if before is None else before))
 
 
-def _stored_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
-    """The ids among ``ids`` that the store holds already (one index look-up each)."""
+def _stored_ids(conn: Connection, ids: Sequence[str], writer: str = CLI_WRITER) -> set[str]:
+    """The ids among ``ids`` that ``writer`` stored already (one index look-up each)."""
     wanted, found = sorted(set(ids)), set[str]()
     for start in range(0, len(wanted), 500):
         found.update(str(e) for e in conn.execute(sa.select(events.c.event_id).where(
-            events.c.event_id.in_(wanted[start:start + 500]))).scalars())
+            events.c.writer == writer, events.c.event_id.in_(wanted[start:start + 500])
+        )).scalars())
     return found
 
 
-def find_conflicts(store: CampaignStore, batch: EventBatch) -> None:
-    """``EventConflictError`` when an event of ``batch`` reuses a stored event_id (or one of the
-    batch's own) with a different payload; writes nothing (an importer checks a whole file
-    before its first committed chunk)."""
+def find_conflicts(store: CampaignStore, batch: EventBatch, writer: str = CLI_WRITER) -> None:
+    """``EventConflictError`` when an event of ``batch`` reuses an event_id ``writer`` stored
+    (or one of the batch's own) with a different payload; writes nothing (an importer checks a
+    whole file before its first committed chunk)."""
     with store.engine.connect() as conn:
-        _conflict(conn, batch, set(batch.event_id))
+        _conflict(conn, batch, set(batch.event_id), writer=writer)
 
 
-def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, int]:
-    """Write ``batch`` in one committed transaction; returns (events stored, duplicates
-    skipped: identical copies of events already stored or repeated in the batch, the store's
-    sequence after the commit). An event_id reused with a different payload raises
-    ``EventConflictError`` and nothing of the batch is stored; a weight outside
-    ``(0, MAX_WEIGHT]`` raises ``InvalidParameterError``."""
+def record_events(store: CampaignStore, batch: EventBatch, writer: str = CLI_WRITER
+                  ) -> tuple[int, int, int]:
+    """Write ``batch`` in one committed transaction as ``writer``'s (``event_writers.writer_id``);
+    returns (events stored, duplicates skipped: identical copies of events ``writer`` stored
+    already or repeated in the batch, the store's sequence after the commit). An event_id
+    ``writer`` reused with a different payload raises ``EventConflictError`` and nothing of
+    the batch is stored; a weight outside ``(0, MAX_WEIGHT]`` raises
+    ``InvalidParameterError``."""
     if len(batch) == 0:
         return 0, 0, max_sequence(store)
     _check_values(batch)
@@ -168,7 +179,7 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         stmt = sqlite_insert(events)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(
+    stmt = stmt.on_conflict_do_nothing(index_elements=["writer", "event_id"]).returning(
         events.c.event_id)
     with store.engine.begin() as conn:
         if store.dialect == "postgresql":
@@ -178,13 +189,13 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
         # each new event_id once (its first copy): an insert that ON CONFLICT skips still
         # draws a sequence number (SQLite's AUTOINCREMENT, PostgreSQL's sequence), and a
         # retried batch of 10,000 events used up 10,000 numbers
-        known, params = set(before := _stored_ids(conn, batch.event_id)), []
+        known, params = set(before := _stored_ids(conn, batch.event_id, writer)), []
         for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id,
                                  batch.timestamp, batch.weight, strict=True):
             if e not in known:
                 known.add(e)
-                params.append({"event_id": e, "user_id": u, "film_id": f, "timestamp": t,
-                               "weight": w})
+                params.append({"writer": writer, "event_id": e, "user_id": u, "film_id": f,
+                               "timestamp": t, "weight": w})
         if params:  # under the lock ``mark_moved`` takes; a retried batch stored before: as ever
             refuse_if_moved(conn, store.url, "this batch")
         written = [str(r[0]) for r in conn.execute(stmt, params).all()] if params else []
@@ -194,7 +205,7 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
             for e in batch.event_id:
                 counts[e] = counts.get(e, 0) + 1
             _conflict(conn, batch, {e for e, k in counts.items() if k > 1} |
-                      (set(counts) - set(written)), before)  # raises: rolls back
+                      (set(counts) - set(written)), before, writer)  # raises: rolls back
         seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
                   .scalar_one())
     return stored, len(batch) - stored, seq

@@ -118,3 +118,5 @@ MIGRATIONS.append((7, "withdrawn campaigns (their unsent waves' pairs are free a
                    _create(withdrawals)))
 MIGRATIONS.append((8, "each wave's send time (its report's window)", _tables_of("wave_sends")))
 MIGRATIONS.append((9, "look-ups by user (plan rows, opt-outs, events)", _tables_of("user_indexes")))
+MIGRATIONS.append((10, "events keyed by their writer (an event_id is unique per key)",
+                   _tables_of("event_writers")))

@@ -277,14 +277,15 @@ def _say_stored(store: Any, file: str, n: int, counts: tuple[int, int, int], par
     already stored are skipped)."""
     import sqlalchemy as sa
 
+    from recommender.campaigns.event_writers import CLI_WRITER
     from recommender.campaigns.events import events
 
     done, stored, duplicates = counts
     if part is not None and len(part):
         try:  # one transaction per batch: all of it was committed, or none
             with store.engine.connect() as conn:
-                since = {str(r[0]) for r in conn.execute(
-                    sa.select(events.c.event_id).where(events.c.seq > seq))}
+                since = {str(r[0]) for r in conn.execute(sa.select(events.c.event_id).where(
+                    events.c.seq > seq, events.c.writer == CLI_WRITER))}
         except Exception:  # noqa: BLE001 - the store is unreachable: counted as not stored
             since = set()
         new = len(set(part.event_id) & since)

@@ -1,7 +1,9 @@
 """Closing the loop over HTTP: record events, report a campaign, plan its next wave.
 
 ``POST /events`` writes a batch to the campaign store (``recommender.campaigns.events``) and
-answers only after the commit; a retried batch stores nothing twice. A malformed event rejects
+answers only after the commit; a retried batch stores nothing twice, and an event_id is the
+caller's own (``event_writers``: recorded per key, by a fingerprint of the key's id; a server
+without read or write keys writes as ``events import`` does). A malformed event rejects
 the whole batch with 422 naming its index and event_id, and nothing of it is stored. Every
 worker applies new events to its served model within ``RECOMMENDER_EVENTS_POLL`` seconds
 (``service/events_sync.py``).
@@ -27,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from recommender.campaigns.event_writers import CLI_WRITER, writer_id
 from recommender.campaigns.events import (
     EventBatch,
     EventConflictError,
@@ -49,7 +52,7 @@ from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError, NothingToReportError
 from recommender.io.text import clipped
 from recommender.model.foldin import named_unserved
-from service.access_log import caller
+from service.access_log import ANONYMOUS, caller
 from service.deps import EngineDep
 from service.errors import describe_validation_error, validation_body
 from service.event_pseudonyms import FLAG, events_key, shown_as_pseudonyms, unmasked_batch
@@ -185,8 +188,10 @@ def post_events(body: EventsIn, request: Request,
         batch = unmasked_batch(batch, key, None if served is None else served.model, store,
                                [e.event_id for e in ev])
     batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store)
+    # an event_id is the caller's own (event_writers): a conflict only with its own events
+    writer = CLI_WRITER if caller(request) == ANONYMOUS else writer_id(caller(request))
     try:
-        stored, duplicates, seq = record_events(store, batch)
+        stored, duplicates, seq = record_events(store, batch, writer)
     except EventConflictError as e:  # a pseudonymised batch's users named by its pseudonyms
         shown = e if key is None else e.as_sent(dict(zip(batch.user_id, as_sent, strict=True)))
         raise HTTPException(409, str(shown)) from None

@@ -43,7 +43,8 @@ def test_the_409_shows_the_payload_sent_not_the_recorded_one(model_dir: Path,
 
         def refusal(**changed: object) -> str:
             sent = {**RECORDED, **changed}
-            r = client.post("/events", json={"events": [sent]}, headers={"X-API-Key": KEY_B})
+            # the same key: another key's event_id is its own (test_event_ids_per_writer)
+            r = client.post("/events", json={"events": [sent]}, headers={"X-API-Key": KEY_A})
             assert r.status_code == 409, r.text
             detail: str = r.json()["detail"]
             assert "event_id 'T-1001' is already recorded" in detail

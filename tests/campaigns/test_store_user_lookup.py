@@ -40,9 +40,16 @@ def fill(st: CampaignStore, n: int = 3_000) -> None:
                            "rank": list(range(1, n + 1)), "p": [0.5] * n,
                            "expected_value": [0.5] * n}, schema=PLAN_SCHEMA),
                  excluded=[f"+3362{i:07d}" for i in range(n)])
-    record_events(st, EventBatch([f"e{i}" for i in range(n)], [f"+3363{i:07d}" for i in range(n)],
-                                 [str(-(i % 40)) for i in range(n)], [1_700_000_000] * n,
-                                 [1.0] * n))
+    batch = EventBatch([f"e{i}" for i in range(n)], [f"+3363{i:07d}" for i in range(n)],
+                       [str(-(i % 40)) for i in range(n)], [1_700_000_000] * n, [1.0] * n)
+    if st.version() >= 10:
+        record_events(st, batch)
+        return
+    with st.engine.begin() as conn:  # an older schema's table: no writer (step 10) yet
+        conn.execute(sa.text("INSERT INTO campaign_events (event_id, user_id, film_id, "
+                             "timestamp, weight) VALUES (:e, :u, :f, 1700000000, 1.0)"),
+                     [{"e": e, "u": u, "f": f} for e, u, f in zip(
+                         batch.event_id, batch.user_id, batch.film_id, strict=True)])
 
 
 def looked_up(st: CampaignStore) -> tuple[list[tuple[str, Any]], dict[str, str]]:
