@@ -524,7 +524,10 @@ def files_section() -> str:
         "Python worker peak memory at two k on the demo, `results/spark_export_memory.md`), "
         "`privacy_attack.py` (`make bench-privacy`: a "
         "linear-programming attack on the demo model's audience summaries, "
-        "`results/privacy_attack.md`)."]))
+        "`results/privacy_attack.md`), `bench_cold_calibration.py` (a new film's forecast by "
+        "one stand-in against mixes of films, `results/cold_calibration.md`), "
+        "`distribution_small_viewers.py` (a breakdown's small viewer counts and what would "
+        "give them back, `results/distribution_small_viewers.md`)."]))
 
 
 # --------------------------------------------------------------------------------------------
