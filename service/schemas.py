@@ -194,30 +194,6 @@ class Audience(BaseModel):
                           "the ring is empty; null otherwise (and for cold start)")
 
 
-class LookalikeAudience(Audience):
-    seeds_used: int = Field(description="seed users whose taste the mean is of: the known ones "
-                                        "with something fitted (all known ones when none has)")
-    unfitted_seed_ids: list[str] = Field(
-        description="known seed ids with nothing fitted (a zero taste vector), left out of the "
-                    "mean beside a fitted one (the note says so)")
-    unknown_seed_ids: list[str] = Field(description="seed ids the model does not know (skipped)")
-
-
-class LookalikeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # ids are strings (JSON numbers are refused)
-
-    seed_user_ids: list[Id] = Field(min_length=1, max_length=1_000_000,
-                                     description="users whose lookalikes to find (at most "
-                                                 "RECOMMENDER_MAX_SEED_USERS)",
-                                     json_schema_extra={"x-maximum": "max_seed_users"})
-    k: JsonInt = Field(100, ge=1, description="page size (users; at most RECOMMENDER_MAX_K)",
-                       json_schema_extra={"x-maximum": "max_k"})
-    offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET, description="ranks to skip (users)")
-    tier: str | None = Field(None, description="only this ring (core, extended or broad; any "
-                                               "case): offset 0 is the ring's first user",
-                             json_schema_extra={"x-vocabulary": "tier"})
-
-
 class NewFilm(BaseModel):
     """A film with no history, described by comparable films and/or genres (the body of a
     cold-start audience and of a cold-start distribution)."""

@@ -181,29 +181,36 @@ def cmd_similar(args: argparse.Namespace) -> int:
 def cmd_lookalike(args: argparse.Namespace) -> int:
     from recommender.cli.checks import every_id_unknown, unknown_seeds_said
     from recommender.errors import InvalidParameterError
-    from recommender.io.id_lists import read_id_list_lines
+    from recommender.io.id_lists import read_seed_lines
     from recommender.query.audience import check_served_k, lookalikes
+    from recommender.query.seed_ids import stripped_note, unknown_fields
 
     check_served_k(args.k, args.offset)
     model = answer_model(args)
-    # a header line is skipped, problems name the file; a line as written, else stripped
-    lines = read_id_list_lines(args.seeds, model.users, said=note)
+    # a header line is skipped, problems name the file; each id as HTTP is sent it (the
+    # library reads a line as written, else stripped, as it reads HTTP's and the Studio's)
+    lines = read_seed_lines(args.seeds, model.users, said=note,
+                            column=getattr(args, "id_column", None))
     seeds = [s for _, s in lines]
     if len(seeds) > MAX_SEED_USERS:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
                                     f"got {len(seeds)}")
     with every_id_unknown(args.seeds, "user"):
         page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
-    if json_printed(args.json, {**page.to_json(), "unknown_seed_ids": unknown}, model):
+    if json_printed(args.json, {**page.to_json(), **unknown_fields(model.users, unknown)},
+                    model):
         return 0
+    stripped = (page.extra or {}).get("stripped_seed_ids", [])
+    if stripped:
+        note(f"{args.seeds}: {stripped_note(stripped)}")
     skipped = set(unknown)
-    n_seeds = len({s for s in seeds if s not in skipped})
+    n_seeds = len({s.strip() if s in stripped else s for s in seeds if s not in skipped})
     ranked = plural(model.n_users - n_seeds, 'candidate', sep=',')
     used = (page.extra or {}).get("seeds_used", n_seeds)  # blank seeds are said in the note
     taste = f" (the taste of {used:,}: the others have nothing fitted)" if used < n_seeds else ""
     print(f"Lookalikes of {plural(n_seeds, 'seed user', sep=',')}{taste}; ranking {ranked}; "
           f"{page.ring_text()}{page.shown_text()}")
-    unknown_seeds_said(unknown, lines)  # on stderr, as cold-start's skipped films
+    unknown_seeds_said(unknown, lines, model.users)  # on stderr, as cold-start's skipped films
     if len(page.user_idx):
         _page_table(model, page, LOOKALIKE_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order
@@ -335,7 +342,11 @@ def add_answer_commands(add: Add) -> None:
     s = add("lookalike", cmd_lookalike, "print the users most like a seed list (seeds excluded)")
     s.add_argument("model")
     s.add_argument("--store", help=STORE_HELP)
-    s.add_argument("--seeds", required=True, help="file with one seed user id per line")
+    s.add_argument("--seeds", required=True, help="file with one seed user id per line, or a "
+                                                  "CSV export whose header names its id column")
+    s.add_argument("--id-column", metavar="NAME",
+                   help="the --seeds CSV's column of user ids, by its header name (default: "
+                        "the one column named like user id, user_id, userId or id)")
     s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--tier", metavar="core|extended|broad",

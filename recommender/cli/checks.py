@@ -417,10 +417,11 @@ def decimal(text: str) -> float:
     return float(text)
 
 
-def unknown_seeds_said(unknown: list[str], lines: list[tuple[int, str]]) -> None:
+def unknown_seeds_said(unknown: list[str], lines: list[tuple[int, str]], users: Any) -> None:
     """Say on stderr the lookalike seeds skipped as unknown, the first 10 (as --watched's),
     each with its line of the seed file (``lines``: (line, id)), as a duplicate is named:
-    "skipped 1 unknown seed id: zz" left the line to a search."""
+    "skipped 1 unknown seed id: zz" left the line to a search; then the known ids they may
+    mean (``users``: the model's ``IdMap``; ``did_you_mean``, as HTTP's unknown_seed_hints)."""
     if not unknown:
         return
     from recommender.io.text import shown_cell
@@ -429,5 +430,6 @@ def unknown_seeds_said(unknown: list[str], lines: list[tuple[int, str]]) -> None
     more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
     shown = ", ".join(f"{shown_cell(u)} (line {line_of[u]})" if u in line_of else shown_cell(u)
                       for u in unknown[:10])
-    print(f"skipped {len(unknown):,} unknown seed id{'s' * (len(unknown) != 1)}: {shown}{more}",
-          file=sys.stderr)
+    hint = users.did_you_mean(unknown, named=len(unknown) > 1)
+    print(f"skipped {len(unknown):,} unknown seed id{'s' * (len(unknown) != 1)}: {shown}{more}"
+          f"{hint}", file=sys.stderr)

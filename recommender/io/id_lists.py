@@ -4,7 +4,7 @@ The CLI's ``--users``, ``--films``, ``--seeds``, ``--watched`` and ``--exclude``
 A line is the id as written when the model holds it, else stripped of its surrounding
 spaces, else without the quoting our own CSV writers add (``csvsafe``); ``read_opt_outs``
 takes every reading the model holds (an opt-out fails safe). A CSV export whose header
-names one id column of ``ID_LIST_HEADERS`` beside others is read by that column.
+names one id column (``id_list_columns``) beside others is read by that column.
 """
 
 from __future__ import annotations
@@ -21,21 +21,19 @@ from recommender.errors import DataError
 from recommender.io.binary import utf8_text
 from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
 from recommender.io.delimited import PathLike
-from recommender.io.first_line import header_fields
+from recommender.io.id_list_columns import ID_KEYS, ID_LIST_HEADERS, column_cells, header_key
 from recommender.io.ids import IdMap
-from recommender.io.places import csv_records, data_rows, delimiter_of
-
-#: A first line of an id list that is one of these (in any case) is a header, not an id.
-ID_LIST_HEADERS = ("film_id", "user_id", "movieId", "userId", "id")
 
 
 def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | None = None,
-              said: Callable[[str], None] | None = None) -> tuple[Path, list[tuple[int, str]]]:
+              said: Callable[[str], None] | None = None, column: str | None = None
+              ) -> tuple[Path, list[tuple[int, str]]]:
     """(1-based line number, id) of every id of an id list (see ``read_id_list``);
     ``exact``, when given, receives each such line as written (no line ending) where it
     differs from its stripped id. A first line spelled as a header in another case
     (``USER_ID``) is a header unless ``ids`` holds it. ``said`` is told of the blank lines
-    between ids, skipped (``_said_blank``)."""
+    between ids, skipped (``_said_blank``). A CSV export is read by its id column
+    (``id_list_columns.column_cells``; ``column``: the one named so)."""
     p = Path(path)
     if str(path) == "-":  # standard input (a pipe)
         raw = sys.stdin.buffer.read()
@@ -56,73 +54,31 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
     # a lone header in any case (``User_ID``), as a CSV export's header and the Studio's
     # pasted list are read (``USERID`` was an unknown user id), unless the model holds it
-    if lines and lines[0][0] == 1 and _lone_header(lines[0][1], raw_lines[0], ids):
+    at_top = bool(lines) and lines[0][0] == 1
+    header = at_top and _lone_header(lines[0][1], raw_lines[0], ids)
+    cells = column_cells(p, text, ids, column) if at_top and (column or not header) else None
+    if header and cells is None:
         lines = lines[1:]
-    elif lines and lines[0][0] == 1 and (column := _id_column(p, text)) is not None:
-        lines = column  # a CSV export whose header names one id column: that column
+    elif cells is not None:  # a CSV export whose header names one id column: that column
+        lines = [(n, c.strip()) for n, c in cells if c.strip()]  # blank cells as blank lines
         if exact is not None:
-            exact.clear()  # a cell's own spaces: csv_cells keeps them where they differ
-            exact.update(_cells_as_written(p, text))
+            exact.clear()  # a cell's own spaces: kept where they differ
+            exact.update((n, c) for n, c in cells if c.strip() and c != c.strip())
     if not lines:
         raise DataError(str(p), "expected one id per line; the file holds no id")
     return p, lines
 
 
-#: a CSV export's id column, in any case (``User_ID``), as the Studio's Build page reads one
-_HEADERS = {h.lower() for h in ID_LIST_HEADERS}
-
-
 def _lone_header(line: str, written: str, ids: IdMap | None) -> bool:
     """Whether an id list's first ``line`` (stripped; ``written``: as written) is a header: a
-    name of ``ID_LIST_HEADERS`` as spelled there, or in another case that ``ids`` (when
-    given) holds in neither form (a line is read as written first: " ID" was dropped as a
-    header where the model holds user " ID", an opt-out lost)."""
+    name of ``ID_LIST_HEADERS`` as spelled there, or in another case or spacing (``USER_ID``,
+    ``User ID``: ``header_key``) that ``ids`` (when given) holds in neither form (a line is
+    read as written first: " ID" was dropped as a header where the model holds user " ID",
+    an opt-out lost)."""
     if line in ID_LIST_HEADERS:
         return True
-    return line.lower() in _HEADERS and (ids is None or (line not in ids and written not in ids))
-
-
-def _csv_header(text: str) -> tuple[str, list[str]] | None:
-    """(separator, fields) of ``text``'s first line when it reads as a CSV header naming an
-    id column of ``ID_LIST_HEADERS`` (any case) beside other columns; None otherwise."""
-    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    delimiter = delimiter_of(text)
-    if delimiter not in first:
-        return None
-    fields = [f.strip() for f in header_fields(first, delimiter)]  # a cell of any length
-    if len(fields) < 2 or not any(f.lower() in _HEADERS for f in fields):
-        return None
-    return delimiter, fields
-
-
-def _column_cells(p: Path, text: str) -> list[tuple[int, str]] | None:
-    """(line, cell as written) of the id column of a CSV export (``_csv_header``): the
-    column ``user_id``, ``film_id`` or another of ``ID_LIST_HEADERS`` that the header names
-    once; a header naming several is ``DataError`` (which one is meant cannot be told)."""
-    header = _csv_header(text)
-    if header is None:
-        return None
-    delimiter, fields = header
-    named = [f for f in fields if f.lower() in _HEADERS]
-    if len(named) != 1 or fields.count(named[0]) != 1:
-        raise DataError(str(p), f"expected one id per line, or a CSV with one id column; the "
-                                f"header {delimiter.join(fields)!r} names "
-                                f"{', '.join(repr(n) for n in named)}: keep one column",
-                        line=1)
-    col = fields.index(named[0])
-    records = csv_records(text, p, delimiter)
-    return [(n, row[col]) for n, row in data_rows(records, len(fields), p)]
-
-
-def _id_column(p: Path, text: str) -> list[tuple[int, str]] | None:
-    """``_column_cells`` with each cell stripped, blank cells left out (as blank lines)."""
-    cells = _column_cells(p, text)
-    return None if cells is None else [(n, c.strip()) for n, c in cells if c.strip()]
-
-
-def _cells_as_written(p: Path, text: str) -> dict[int, str]:
-    """{line: cell} of the id column's cells whose surrounding spaces are their own."""
-    return {n: c for n, c in _column_cells(p, text) or [] if c.strip() and c != c.strip()}
+    return header_key(line) in ID_KEYS and (ids is None or (line not in ids
+                                                             and written not in ids))
 
 
 #: A duplicate told of (``said``): its line number and the id as read.
@@ -176,7 +132,8 @@ def read_id_list(path: PathLike, said: Callable[[str], None] | None = None) -> l
     return list(first)  # each id once, in file order
 
 
-def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None
+def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
+              column: str | None = None
               ) -> tuple[Path, list[tuple[int, str]], list[list[tuple[str, int]]]]:
     """(file, its (line, stripped id) pairs, each line's readings with their indices in
     ``ids``, -1 unknown). A line's readings, in the order they are tried: as written, stripped
@@ -185,7 +142,7 @@ def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = N
     text cell and the quote of a spreadsheet-safe cell first, as our writers add both (the
     cell "'-1" of a plan is user "-1"), then each alone ('"u00932"', "'-1": ``csvsafe``)."""
     exact: dict[int, str] = {}
-    p, lines = _id_lines(path, exact, ids, said)
+    p, lines = _id_lines(path, exact, ids, said, column)
     forms = [list(dict.fromkeys((exact.get(n, s), s, sheet_unquoted(csv_unquoted(s)),
                                  csv_unquoted(s), sheet_unquoted(s)))) for n, s in lines]
     found = iter(ids.to_index([f for fs in forms for f in fs], strict=False).tolist())
@@ -202,16 +159,42 @@ def _id_list_as_known(path: PathLike, ids: IdMap, said: Callable[[str], None] | 
     p, lines, readings = _readings(path, ids, said)
     chosen = [next(((f, j) for f, j in rs if j >= 0), (s, -1))
               for (_, s), rs in zip(lines, readings, strict=True)]
-    # each id once, at its first line, as the model holds it (" u1" and "u1" are one id when
-    # the model holds "u1" only, two when it holds both)
-    first: dict[str, int] = {}
-    for i, (form, _) in enumerate(chosen):
-        first.setdefault(form, i)
-    keep = list(first.values())  # increasing: in file order
-    _said_dropped(p, [(lines[i][0], form) for i, (form, _) in enumerate(chosen)
-                      if first[form] != i], said)
+    keep = _once(p, lines, [form for form, _ in chosen], said)
     return (p, [lines[i] for i in keep], [chosen[i][0] for i in keep],
             np.array([chosen[i][1] for i in keep], np.int64))
+
+
+def read_seed_lines(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
+                    column: str | None = None) -> list[tuple[int, str]]:
+    """(line, id) of a lookalike's seed list, each id as HTTP would be sent it (the library's
+    ``seed_ids`` rule then reads it as HTTP's): the line (or CSV cell) as written where ``ids``
+    holds it as written, holds it stripped of its surrounding spaces (the library strips it
+    and names it, ``stripped_seed_ids``) or holds it in no reading (unknown, named as
+    written); the reading without our CSV writers' quoting where that is the one ``ids``
+    holds (``_readings``). Lines and duplicates as ``read_id_list_lines``; ``column``: a CSV
+    export's id column, by name (``id_list_columns``)."""
+    p, lines, readings = _readings(path, ids, said, column)
+    sent: list[str] = []
+    chosen: list[str] = []
+    for (_, s), rs in zip(lines, readings, strict=True):
+        written = rs[0][0]
+        form = next((f for f, j in rs if j >= 0), s)
+        chosen.append(form)
+        sent.append(written if form in (written, written.strip()) else form)
+    return [(lines[i][0], sent[i]) for i in _once(p, lines, chosen, said)]
+
+
+def _once(p: Path, lines: list[tuple[int, str]], forms: list[str],
+          said: Callable[[str], None] | None) -> list[int]:
+    """The positions of ``lines`` to keep, in file order: each id once, at its first line, as
+    the model holds it (``forms``: " u1" and "u1" are one id when the model holds "u1" only,
+    two when it holds both); ``said`` is told of the others (``_said_dropped``)."""
+    first: dict[str, int] = {}
+    for i, form in enumerate(forms):
+        first.setdefault(form, i)
+    _said_dropped(p, [(lines[i][0], form) for i, form in enumerate(forms)
+                      if first[form] != i], said)
+    return list(first.values())  # increasing: in file order
 
 
 def read_id_list_lines(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None

@@ -57,6 +57,7 @@ from recommender.query.portrait import portrait_of
 from recommender.query.portrait_scope import portrait_scope
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from recommender.query.render import percentiles
+from recommender.query.seed_ids import matched_seeds
 from recommender.query.segment_cells import hidden_splits
 from recommender.query.summary_rings import film_scores, summary_ranking
 
@@ -297,16 +298,16 @@ def lookalikes(
 
     Returns the page and the seed ids that were unknown (skipped), each once, in the order
     given (as a seed file is read and ``recommend_for_watched`` lists its films). All unknown
-    -> error.
+    -> error (with what they may mean). A seed is the user it names as written, else the
+    user it names stripped of its surrounding spaces (``seed_ids.matched_seeds``; the page's
+    ``stripped_seed_ids`` names those, as sent).
     """
     if not seed_user_ids:
         raise InvalidParameterError("seed_user_ids must hold at least one user id")
-    idx = model.users.to_index(seed_user_ids, strict=False)
-    unknown = list(dict.fromkeys(u for u, i in zip(seed_user_ids, idx.tolist(), strict=True)
-                                 if i < 0))
+    idx, stripped, unknown = matched_seeds(model.users, seed_user_ids)
     known = np.unique(idx[idx >= 0])
     if len(known) == 0:
-        raise UnknownUserError(unknown)
+        raise model.users.unknown(UnknownUserError, unknown)
     uf = model.user_factors
     if model.bias_columns:  # BPR's and LMF's bias columns are no taste (as similar_films):
         # in the cosine, a user's bias (LMF) or the constant 1 (BPR) ranked the lookalikes
@@ -324,7 +325,8 @@ def lookalikes(
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
                       tiers=tiers, tier=tier, unfitted=bool(blank.all()))
     unfitted = model.users.to_ids(known[blank]).tolist()
-    page.extra = {"seeds_used": len(fitted), "unfitted_seed_ids": unfitted}
+    page.extra = {"seeds_used": len(fitted), "unfitted_seed_ids": unfitted,
+                  "stripped_seed_ids": stripped}
     if unfitted and not blank.all():  # left out of the mean: said, counted and named
         page.note = page.note or left_out_note(unfitted, len(known), "seed user")
     if page.total == 0:  # why nobody, as a film's audience says it (it said empty: null)

@@ -10,15 +10,15 @@ from recommender.errors import AboveLimitError
 from recommender.query.audience import cold_start_page, lookalikes
 from recommender.query.commas import refuse_comma_lists
 from recommender.query.hints import skipped_hints
+from recommender.query.seed_ids import unknown_fields
 from service.access_log import record_export
 from service.cold_start_schemas import ColdStartAudience
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
+from service.lookalike_schemas import LookalikeAudience, LookalikeRequest
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
     ColdStartRequest,
-    LookalikeAudience,
-    LookalikeRequest,
 )
 
 router = APIRouter(tags=["audiences"], route_class=JsonRoute)
@@ -38,7 +38,7 @@ def lookalike(body: LookalikeRequest, request: Request, engine: EngineDep,
                                tier=body.tier)
     record_export(request, rows=len(page.user_ids), k=body.k, offset=body.offset,
                   tier=body.tier, seed_users=len(body.seed_user_ids))  # the export log
-    return {**page.to_json(), "unknown_seed_ids": unknown}
+    return {**page.to_json(), **unknown_fields(engine.model.users, unknown)}
 
 
 @router.post("/audiences/cold-start", response_model=ColdStartAudience,

@@ -569,7 +569,8 @@ def test_lookalike_and_cold_start_take_a_tier(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "lookalike", model_dir, "--seeds", seeds, "--tier", "broad",
                        "--k", 5, "--json")
     page, _ = lookalikes(model, [str(u) for u in model.users.ids[:4]], k=5, tier="broad")
-    assert code == 0 and json.loads(out) == {**page.to_json(), "unknown_seed_ids": []}
+    assert code == 0 and json.loads(out) == {**page.to_json(), "unknown_seed_ids": [],
+                                             "unknown_seed_hints": []}
     fid = str(model.films.ids[2])
     code, out, _ = run(capsys, "cold-start", model_dir, "--like", fid, "--tier", "core",
                        "--json")
