@@ -182,11 +182,12 @@ def served_small_k(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
 
 
 #: films and users whose ids a URL path or a trim would lose: "." and ".." are path segments
-#: a browser removes, " 42" is not "42"
+#: a browser removes, " 42" is not "42"; "'-1" is a user of its own beside "-1" (a seed list's
+#: spreadsheet-safe quote is undone only where the model does not hold the id as written)
 ODD_FILMS = {".": "A Dot", "..": "Two Dots", " 42": "Spaced Forty-Two", "42": "Plain Forty-Two",
              "ß": "Sharp S", "עברית": "Hebrew Letters", "कि": "Ki Vowel Sign",
              "का": "Kaa Vowel Sign"}
-ODD_USERS = (" 42", "42")
+ODD_USERS = (" 42", "42", "'-1", "-1", "+7")
 
 
 @pytest.fixture(scope="session")

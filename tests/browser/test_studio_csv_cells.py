@@ -18,7 +18,7 @@ from typing import Any
 
 from security_fixtures import SEPARATOR_USERS, csv_rule
 
-from recommender.io.csvsafe import csv_writer
+from recommender.io.csvsafe import csv_writer, sheet_unquoted
 
 FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 CELLS = [*SEPARATOR_USERS, "\x00=5", "a;\"\"=1", "=x", "plain", "a,b", "p\tq", "'q", "-1"]
@@ -41,8 +41,11 @@ def test_the_studio_writes_our_cells_as_the_server_does(watched: Any, served_dem
                          " return cells.map((c) => m.originalCell(m.csvCells(m.csvCell(c))[0]))"
                          " }", [c for c in CELLS if "\n" not in c and "\r" not in c])
     assert back == [c for c in CELLS if "\n" not in c and "\r" not in c]
-    # a seed list cut from such a download: the ids it came from
-    got = page.evaluate("async (t) => (await import('/studio/assets/js/build.js')).parseIds(t)",
+    # a seed list cut from such a download: its cells as written, then (where the model holds
+    # none as written) the ids they came from, as the CLI reads them (csvsafe.sheet_unquoted)
+    got = page.evaluate("async (t) => { const m = await import('/studio/assets/js/seed_list.js');"
+                        " return m.parseIds(t).map((c) => [c, m.otherReadings(c)]) }",
                         "user_id,rank\n\"x;'=1+1\",1\n\"f;''g\",2\n'-1,3\n")
-    assert got == ["x;=1+1", "f;'g", "-1"]
+    assert got == [[c, [sheet_unquoted(c)]] for c in ("x;'=1+1", "f;''g", "'-1")]
+    assert [sheet_unquoted(c) for c, _ in got] == ["x;=1+1", "f;'g", "-1"]
     watched.assert_clean()

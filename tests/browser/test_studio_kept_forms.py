@@ -94,7 +94,7 @@ def test_a_csv_seed_file_is_read_by_its_id_column_as_the_cli_reads_it(watched: A
     page.fill("#seed-ids", "id,email,user_id\n7,a@x,u00001\n")
     page.click("text=Find lookalikes")
     alert = page.wait_for_selector("section:has(#seed-ids) [role=alert]")
-    assert "names 2 id columns (id, user_id): keep one column" in alert.inner_text()
+    assert "names 2 id columns ('id', 'user_id'): keep one column" in alert.inner_text()
     watched.assert_clean()
 
 

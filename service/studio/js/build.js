@@ -4,7 +4,9 @@ import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
   unknownList, genreList, linkToUser, announce } from "./ui.js";
-import { csvCell, csvCells, fileName, fewOf, originalCell } from "./files.js";
+import { csvCell, fileName, fewOf } from "./files.js";
+import { otherReadings, parseIds } from "./seed_list.js";
+export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
 import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
@@ -20,41 +22,22 @@ const userColumns = (scoreLabel) => [
 ];
 const labels = new Map();  // segment number -> label (GET /segments), as the film page shows them
 
-/** User ids from pasted text or a file: a CSV whose header has a user_id column (an
-    audience export, say) gives that column (a header naming two id columns throws); otherwise ids one per line, or separated by
-    commas, semicolons or tabs, a first "user_id" line skipped. Ids are kept as written
-    (" 42" is not "42"; `lookalike` asks again for a spaced id the model does not hold,
-    without its spaces). */
 // distinct seeds the server knew (one look-up per seed: a list of 100,000 stays instant)
 function knownSeeds(seeds, unknownIds) {
   const unknown = new Set(unknownIds);
   return new Set(seeds.filter((s) => !unknown.has(s))).size;
 }
 
-export function parseIds(text) {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim());
-  // a spreadsheet's export where the comma is the decimal mark: ';' or a tab, as the CLI's
-  // delimiter_of reads one ('Email;ID' was split at every ';', its header and addresses seeds)
-  const first = lines.length ? lines[0] : "";
-  const sep = [";", "\t"].find((d) => first.includes(d) && !first.includes(",")) || ",";
-  const header = lines.length ? csvCells(first, sep).map((c) => c.trim().toLowerCase()) : [];
-  // the id column a CSV export names, as the CLI reads one (io/id_lists.py: user_id, userId,
-  // id, in any case)
-  const col = header.length > 1 ? header.findIndex((c) => /^(user_?id|id)$/.test(c)) : -1;
-  // a header naming two id columns (user_id and id) is refused, as the CLI refuses it: the
-  // first was read as the seeds, where the other may be the one meant
-  const named = header.filter((c) => /^(user_?id|id)$/.test(c));
-  if (col >= 0 && named.length > 1) {
-    throw new Error(`the header ${JSON.stringify(first.trim())} names ${named.length} id `
-      + `columns (${named.join(", ")}): keep one column, the users' ids`);
-  }
-  if (col >= 0) {
-    return lines.slice(1).map((l) => csvCells(l, sep)[col])
-      .filter((v) => v !== undefined && v !== "")
-      .map(originalCell);  // the CSV-safety quotes of exports (csvsafe.py)
-  }
-  const ids = text.split(/[\r\n,;\t]+/).filter((s) => s.trim());
-  return ids.length && /^(user_?id|id)$/i.test(ids[0].trim()) ? ids.slice(1) : ids;
+/** Each user of ``seeds`` once, at its first id, as the CLI reads a list (id_lists: " u1" and
+    "u1" are one seed where the server read " u1" without its spaces, ``body``'s
+    stripped_seed_ids; unknown ids are one when they are once stripped). */
+function onePerUser(seeds, body) {
+  const spaced = new Set([...(body.stripped_seed_ids || []), ...body.unknown_seed_ids]);
+  const seen = new Set();
+  return seeds.filter((s) => {
+    const key = spaced.has(s) ? s.trim() : s;
+    return !seen.has(key) && seen.add(key);
+  });
 }
 
 const PAGE = 25;
@@ -118,20 +101,43 @@ function lookalike() {
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Finding lookalikes…"));
     const size = Number(k.value);
-    const ask = () => postJson("/audiences/lookalike", { seed_user_ids: seeds, k: size });
+    const ask = (list, most = size) => postJson("/audiences/lookalike",
+      { seed_user_ids: list, k: most });
+    // every id unknown (404): an answer naming them all, where their other readings are tried
+    const noneKnown = (list) => (err) => {
+      if (err.status !== 404) throw err;
+      return { unknown_seed_ids: [...new Set(list)], stripped_seed_ids: [] };
+    };
     try {
-      // an id is the one written when the model holds it, else the one without its
-      // surrounding spaces (as the CLI reads an id list): the spaced ids the model does not
-      // hold (all of them, when it held none: 404) are asked again without their spaces
-      let body = await ask().catch((err) => {
-        if (err.status !== 404 || seeds.every((s) => s.trim() === s)) throw err;
-        return { unknown_seed_ids: seeds };
+      // the server reads an id as written when the model holds it, else without its
+      // surrounding spaces (as the CLI reads an id list: stripped_seed_ids names those); an
+      // id it holds in neither form is tried, as the CLI tries it, without the quoting our
+      // CSV files add ("'-1" is user "-1" only where the model does not hold "'-1")
+      const withOthers = seeds.filter((s) => otherReadings(s).length);
+      let body = await ask(seeds).catch((err) => {
+        if (!withOthers.length) throw err;
+        return noneKnown(seeds)(err);
       });
       if (!latest()) return;
-      const spaced = new Set(body.unknown_seed_ids.filter((s) => s.trim() !== s));
-      if (spaced.size) {
-        seeds = [...new Set(seeds.map((s) => (spaced.has(s) ? s.trim() : s)))];
-        body = await ask();
+      const tries = body.unknown_seed_ids.map((u) => [u, otherReadings(u)])
+        .filter(([, forms]) => forms.length);
+      const read = new Map();
+      if (tries.length) {
+        const asked = [...new Set(tries.flatMap(([, forms]) => forms))];
+        const probe = await ask(asked, 1).catch(noneKnown(asked));
+        if (!latest()) return;
+        // held as written only (a reading the server stripped is not the one the CLI reads)
+        const missing = new Set([...probe.unknown_seed_ids, ...(probe.stripped_seed_ids || [])]);
+        for (const [u, forms] of tries) {
+          const held = forms.find((f) => !missing.has(f));
+          if (held !== undefined) read.set(u, held);
+        }
+      }
+      const unread = { ...body, unknown_seed_ids: body.unknown_seed_ids.filter((u) => !read.has(u)) };
+      const once = onePerUser(seeds.map((s) => (read.has(s) ? read.get(s) : s)), unread);
+      if (read.size || once.length !== new Set(seeds).size || !body.users) {
+        seeds = once;
+        body = await ask(seeds);
         if (!latest()) return;
       }
       // the file says what it holds: the seeds (a few), k and the model that answered
@@ -139,7 +145,8 @@ function lookalike() {
       const name = fileName(["lookalikes", `${sent.length}seeds`, ...fewOf(sent), `k${size}`,
         answeredBy(body)]);
       out.replaceChildren(
-        ...unknownList("unknown-seeds", "id(s)", body.unknown_seed_ids),
+        ...unknownList("unknown-seeds", "id(s)", body.unknown_seed_ids,
+          body.unknown_seed_hints || []),
         unranked(body, "lookalike-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),

@@ -1,0 +1,104 @@
+// A seed list pasted or uploaded on the Build page, read as the CLI reads `lookalike --seeds`
+// (recommender/io/id_lists.py and id_list_columns.py): the same file gives the same ids.
+
+// the names of an id column, as matched (id_list_columns.header_key): lower case, without
+// spaces, "_" or "-" ("User ID", "user_id", "userId" and "ID" are one name each)
+const ID_KEYS = new Set(["filmid", "userid", "movieid", "id"]);
+export const headerKey = (name) => name.replace(/[\s_-]+/g, "").toLowerCase();
+
+// the CSV module's reading (Python's csv, its default dialect): records end at a line break
+// outside quotes; a quote opens a quoted field only at a field's start, a doubled one inside
+// is one quote, and what follows a closing quote is kept as written
+function csvRecords(text, sep) {
+  const records = [];
+  let row = [], cell = "", state = "start";
+  const endCell = () => { row.push(cell); cell = ""; };
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text[i] : null;
+    if (state === "quoted") {
+      if (c === '"') state = "quote";
+      else if (c === null) { endCell(); records.push(row); return records; }
+      else cell += c;
+      continue;
+    }
+    if (state === "quote" && c === '"') { cell += '"'; state = "quoted"; continue; }
+    if (c === null || c === "\n" || c === "\r") {
+      if (c !== null || state !== "start" || row.length || cell) { endCell(); records.push(row); }
+      row = []; state = "start";
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      continue;
+    }
+    if (c === sep) { endCell(); state = "start"; continue; }
+    if (state === "start" && c === '"') { state = "quoted"; continue; }
+    cell += c;
+    state = "field";
+  }
+  return records;
+}
+
+const refused = (fields, sep, why) => new Error("expected one id per line, or a CSV with one "
+  + `id column; the header ${JSON.stringify(fields.join(sep))} ${why}`);
+
+/** The id column's cells as written, or null for a list of one id per line
+    (id_list_columns.column_cells, its model holding none of the lines as an id). */
+function columnCells(text, first) {
+  // the separator: ";" or a tab where the first line holds one and no comma (places.delimiter_of)
+  const sep = [";", "\t"].find((d) => first.includes(d) && !first.includes(",")) || ",";
+  if (!first.includes(sep)) return null;
+  const fields = csvRecords(first, sep)[0].map((f) => f.trim());
+  if (fields.length < 2) return null;
+  const named = fields.flatMap((f, i) => (ID_KEYS.has(headerKey(f)) ? [i] : []));
+  const columns = fields.map((f) => `'${f}'`).join(", ");
+  if (named.length > 1) {
+    throw refused(fields, sep, `names ${named.length} id columns (${named.map((i) =>
+      `'${fields[i]}'`).join(", ")}): keep one column, or choose one by name`);
+  }
+  const rows = csvRecords(text, sep).slice(1).filter((r) => r.some((c) => c.trim()));
+  if (!named.length) {
+    if (!rows.length || rows.some((r) => r.length !== fields.length)) return null;
+    throw refused(fields, sep, "names no id column (one named like user_id, User ID, userId "
+      + `or id; its columns: ${columns}): name the column of ids so`);
+  }
+  const bad = rows.find((r) => r.length !== fields.length);
+  if (bad) throw new Error(`a row of ${bad.length} fields, expected ${fields.length}: `
+    + JSON.stringify(bad.join(sep)));
+  return rows.map((r) => r[named[0]]);
+}
+
+/** User ids from pasted text or a file, each as written (the server reads an id the model
+    does not hold without its surrounding spaces, as it reads the CLI's): a CSV whose header
+    names one id column (``User ID``, ``user_id``, ``userId``, ``id``, in any case and
+    spacing) gives that column's cells, a header naming two or a table naming none throws;
+    otherwise one id per line, a first line named so (``USER_ID``) skipped, and a single
+    line of ids separated by commas, semicolons or tabs (typed) gives each. */
+export function parseIds(text) {
+  const lines = text.split(/\r\n|\r|\n/);
+  const first = lines[0];
+  if (first.trim() && !ID_KEYS.has(headerKey(first.trim()))) {
+    const cells = columnCells(text, first);
+    if (cells) return cells.filter((c) => c.trim());
+  }
+  const ids = lines.filter((l, i) => l.trim() && !(i === 0 && ID_KEYS.has(headerKey(l.trim()))));
+  // a single line typed as a list: its pieces (a file of one id per line is read whole)
+  return ids.length === 1 && /[,;\t]/.test(ids[0])
+    ? ids[0].split(/[,;\t]+/).filter((s) => s.trim()) : ids;
+}
+
+// the quote a spreadsheet-safe cell of ours starts with, and one after a separator
+// (csvsafe.sheet_unquoted), before a character that gets one
+const PREFIXED = /^'[=+\-@\t\r\x00\uff1d\uff0b\uff0d\uff20']/;
+const ADDED_BEFORE = /([;\t\r\n]"?)'([=+\-@\x00\uff1d\uff0b\uff0d\uff20'])/g;
+const sheetUnquoted = (t) => (PREFIXED.test(t) ? t.slice(1) : t).replace(ADDED_BEFORE, "$1$2");
+// a cell's own double quotes ('"a""b"' is 'a"b': csvsafe.csv_unquoted)
+const csvUnquoted = (t) => (t.length >= 2 && t[0] === '"' && t[t.length - 1] === '"'
+  && !t.slice(1, -1).replace(/""/g, "").includes('"') ? t.slice(1, -1).replace(/""/g, '"') : t);
+
+/** The other readings of a seed the model holds neither as written nor stripped, in the order
+    the CLI tries them (id_lists._readings): without both the double quotes of a plan CSV's
+    cell and a spreadsheet-safe quote, then each alone (a cell "'-1" cut from one of our CSV
+    files is user "-1" where the model does not hold "'-1"). */
+export function otherReadings(id) {
+  const s = id.trim();
+  return [...new Set([sheetUnquoted(csvUnquoted(s)), csvUnquoted(s), sheetUnquoted(s)])]
+    .filter((f) => f !== id && f !== s);
+}
