@@ -112,6 +112,26 @@ function dispersionWarning(report) {
     "the relative uplift held in the measurement of such shocks (README, “What the intervals assume”).");
 }
 
+/** The places the dispersion check read came from a model that is not the plan's (the
+    served one, reloaded since the plan: the block's model_warning, naming both versions and
+    the plan's users it does not know): said beside the check, whatever its result (a "too few
+    conversions" or "within chance" read as the plan's places with nothing saying why). */
+function dispersionModelWarning(report) {
+  const said = report.dispersion && report.dispersion.model_warning;
+  if (!said) return null;
+  return h("p", { class: "warning", id: "report-dispersion-model" },
+    "The check of conversion rates across places read another model's places: ", sentence(said));
+}
+
+/** The events read dated after the report's time (as_of; the store takes them up to a day
+    past its clock): counted all the same, and said beside the count (the note alone said it,
+    folded). */
+function lateEvents(report) {
+  const n = report.events_after_as_of;
+  if (!n) return "";
+  return ` (${int(n)} of them dated after the report's time, ${utcTime(report.as_of)}: counted all the same)`;
+}
+
 /** Whether the report counts some wave from its recorded send (`campaign sent`, POST
     /campaigns/{id}/waves/{wave}/sent) rather than from the plan's start. */
 function sendsRecorded(report) {
@@ -218,7 +238,7 @@ export function reportView(report, later) {
   ];
   const method = report.method || {};
   return section("Report",
-    h("p", { class: "note" }, `${int(report.events_read)} events read in the window; a conversion is an event for the film by the `,
+    h("p", { class: "note", id: "report-events" }, `${int(report.events_read)} events read in the window${lateEvents(report)}; a conversion is an event for the film by the `,
       `contacted (or held-out) user within ${span} of ${sendsRecorded(report) ? "its wave's start (below)" : "the plan"}. `,
       `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
       `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
@@ -239,6 +259,7 @@ export function reportView(report, later) {
     earlyWarning(report),
     randomHoldoutWarning(report),
     dispersionWarning(report),
+    dispersionModelWarning(report),
     uplift_chart(rows),
     table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
     table("Per film", cols, report.films.map((f) => ({ name: f.title ? `${f.title} (${f.film_id})` : f.film_id, ...f }))));
