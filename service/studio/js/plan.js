@@ -70,6 +70,21 @@ export function downloadNote(summary) {
     `${left} left out of this download (never sent from this plan): `, ...why, ".");
 }
 
+/** The stored plans this one repeats (the same slate, model and parameters: most likely a
+    retry, whose pairs this plan left out; held_out_elsewhere.same_request), each a link with
+    when it was stored, and what to do (the summary's retry_warning): said above the figures
+    those pairs are missing from (the server's sentence was in the JSON only). */
+function retried(summary) {
+  const twins = (summary.held_out_elsewhere || {}).same_request || [];
+  if (!twins.length && !summary.retry_warning) return "";
+  const links = twins.flatMap((t, i) => [i ? ", " : "",
+    h("a", { href: `#/campaigns/${encodeURIComponent(t.plan_id)}` }, t.plan_id), t.created ? ` (stored ${t.created})` : ""]);
+  return h("p", { class: "warning", id: "plan-retry" }, "Perhaps a retry: ",
+    summary.retry_warning ? `${sentence(summary.retry_warning)} `
+      : "a stored plan has this plan's slate, model and parameters, and this plan leaves out the (film, user) pairs it selects. ",
+    twins.length ? ["The same request, stored before: ", ...links, "."] : "");
+}
+
 export function planSummary(planId, summary) {
   const t = summary.totals || {};
   const o = summary.optimality || {};
@@ -83,6 +98,7 @@ export function planSummary(planId, summary) {
     summary.split_warning ? h("p", { class: "warning", id: "plan-split" }, `${summary.split_warning}.`) : "",
     // a next wave: films whose sent waves measured no effect (the whole interval at or below 0)
     noEffect(summary), leftOut(summary),
+    retried(summary),
     // pairs other stored plans hold out as controls, left out (or, on Spark, not)
     summary.held_out_elsewhere && summary.held_out_elsewhere.pairs
       ? h("p", { class: "note", id: "plan-held-elsewhere" },
