@@ -149,7 +149,7 @@ async function send(path, { background = false, ...options } = {}) {
     const said = detailOf(response.status, body);
     // a read key on a write (a plan, a next wave): the key dialog opens, and the error leads
     // with what to do; it said only the server's "needs a write key (RECOMMENDER_WRITE_KEYS)"
-    if (response.status === 403 && options.method === "POST") {
+    if (response.status === 403 && (options.method === "POST" || options.method === "DELETE")) {
       window.dispatchEvent(new CustomEvent("studio:key-needed", { detail: { write: true, said } }));
       // offered because the key could write when the page asked: its rights changed since
       accessStale();
@@ -298,6 +298,12 @@ export async function postJson(path, body, { once = false } = {}) {
     keepPending(keys);
   }
   return answer;
+}
+
+/** DELETE ``path`` (a write: a refusal reads as ``postJson``'s); its JSON answer. */
+export async function deleteJson(path) {
+  const r = await send(path, { method: "DELETE" });
+  return answered(await r.json(), r);
 }
 
 export async function download(path, filename) {

@@ -4,6 +4,7 @@ import { getJson, postJson } from "./api.js";
 import { h, section, errorBox, holdButton, announce, pointerPressesSoFar } from "./ui.js";
 import { utcTime } from "./campaign_report.js";
 import { followWrites } from "./writes.js";
+import { recordedSends } from "./campaign_retract.js";
 
 // /health's campaign_store when the store takes no write: the form is not offered
 const NO_WRITES = new Set(["read_only", "moved", "failing", "unavailable", "schema_newer", "damaged"]);
@@ -69,6 +70,16 @@ export function replannedBy(summary, wave) {
   return first && wave > first.sent_waves ? first : null;
 }
 
+/** The campaign's number of the wave a send answer ``r`` recorded (its ``campaign_wave``),
+    said for a next wave of the plan ``summary`` (whose waves are numbered from 1: its wave 1
+    read as the campaign's first); "" for a first plan, whose numbers are the campaign's. */
+function campaignWave(summary, r) {
+  if (!summary.previous_plan_id) return "";
+  return r.campaign_wave === null || r.campaign_wave === undefined
+    ? " (its number in the campaign is not known: a chain of plans longer than the server reads)"
+    : ` (the campaign's wave ${r.campaign_wave}: this next wave numbers its waves from 1)`;
+}
+
 /** The section that records the next unsent wave's send (POST
     /campaigns/{id}/waves/{wave}/sent, a write): a time (now by default, in the user's time
     with its UTC offset shown), "Record send", the refusal said (role=alert); once recorded
@@ -80,14 +91,18 @@ export function replannedBy(summary, wave) {
 export function sendSection(planId, summary, recorded) {
   const out = h("div", { id: "send-out" });  // not a live region: announce says the answer
   const form = h("div", { id: "send-form" });
+  // the sends recorded, the last one taken back from here (one recorded by mistake)
+  const sends = recordedSends(planId, summary, recorded);
   const box = section("Wave sends", h("p", { class: "note" }, "A wave's report counts its conversions from its recorded send ",
-    "(else from the plan's start). Waves are recorded in order; a send time is final."), form, out);
+    "(else from the plan's start). Waves are recorded in order, and a send time is final: one recorded by mistake ",
+    "is taken back (the plan's last, and none a next wave was planned after), then recorded again."), sends, form, out);
   let shown = null;  // the wave the form is for, and the next wave that re-planned it
   let closed = false;  // the store takes no writes: the note stays
   let denied = false;  // the key in use may not write: its note stays until it may
   let last = summary;  // the plan as last read, drawn once the key may write again
   box.follow = (read) => {  // the plan as read now (its summary)
     last = read;
+    sends.follow(read);
     if (closed || denied) return;
     const wave = nextUnsent(read);
     // the server refuses it (the page knows why): said, not offered to be refused
@@ -125,7 +140,7 @@ export function sendSection(planId, summary, recorded) {
       const when = new Date(at.value.length === 16 ? `${at.value}:00` : at.value.slice(0, 19));
       const asked = h("p", { id: "send-asked" }, `Record wave ${wave} as sent at ${at.value.replace("T", " ")} your time `,
         `(UTC${utcOffset(when)}; ${utcTime(Math.floor(when.getTime() / 1000))})? A send time is final: `,
-        `wave ${wave}'s report counts from it, and it cannot be changed.`);
+        `wave ${wave}'s report counts from it, and it cannot be changed (only taken back, if recorded by mistake).`);
       const confirm = h("button", { type: "button", id: "send-confirm", onclick: () => send(iso) }, `Record wave ${wave}'s send`);
       out.replaceChildren(asked, confirm, h("button", { type: "button", id: "send-cancel", onclick: () => {
         out.replaceChildren();
@@ -143,7 +158,7 @@ export function sendSection(planId, summary, recorded) {
       try {
         const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/waves/${wave}/sent`, { at: iso });
         out.replaceChildren(h("p", { id: "send-recorded", tabindex: -1 }, `Wave ${r.wave} recorded as sent at ${utcTime(r.sent_at)}`,
-          r.already ? " (recorded so before)." : ": its report counts from then."));
+          campaignWave(read, r), r.already ? " (recorded so before)." : ": its report counts from then."));
         announce(out.textContent);
         const presses = pointerPressesSoFar();
         await recorded();
@@ -166,6 +181,7 @@ export function sendSection(planId, summary, recorded) {
   followWrites(box, "Recording a wave's send", "send-no-write", (note, known) => {
     if (closed) return;
     form.hidden = !known;  // not offered before /health says what the key may do
+    sends.offer(known && !note);
     if (note) {
       denied = true;
       form.replaceChildren(note);
@@ -183,6 +199,7 @@ export function sendSection(planId, summary, recorded) {
       `The campaign store takes no writes now (/health: campaign_store ${state}): a send cannot be recorded here.`));
     form.hidden = false;
     closed = true;
+    sends.offer(false);
   }).catch(() => {});
   return box;
 }

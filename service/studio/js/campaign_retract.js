@@ -1,0 +1,77 @@
+// A campaign's recorded wave sends listed, and the last one taken back (as `campaign sent --retract`).
+
+import { deleteJson } from "./api.js";
+import { h, errorBox, holdButton, announce, pointerPressesSoFar } from "./ui.js";
+import { utcTime } from "./campaign_report.js";
+
+const waveSaid = (s) => `wave ${s.wave}: sent at ${s.sent_at_utc || utcTime(s.sent_at)}`
+  + (s.recorded_at ? `, recorded ${s.recorded_at}` : "");
+
+/** The plan's recorded sends (its summary's ``wave_sends``), each wave's send and record
+    times, with "Take back" beside the last one: a send recorded by mistake (a wrong time, a
+    wave not yet out) was final on the page, though the server takes one back (DELETE
+    /campaigns/{id}/waves/{wave}/sent, ``campaign sent --retract``). It asks first, naming
+    the wave and its time; the server takes back the plan's last recorded send only, and
+    refuses one a next wave was planned after: its refusal is said (role=alert). Once taken
+    back ``changed()`` reads the plan and the report again. ``list.follow(summary)`` draws
+    the sends of the plan as read now (a confirmation being asked stays while they are the
+    same); ``list.offer(on)`` shows or hides the button (a key that may not write, a store
+    that takes no writes). */
+export function recordedSends(planId, summary, changed) {
+  const shown = h("div", { id: "recorded-sends" });
+  const out = h("div", { id: "retract-out" });  // not a live region: announce says the answer
+  const list = h("div", {}, shown, out);
+  let drawn = null, offered = false, button = null;
+  list.offer = (on) => {
+    offered = on;
+    if (button) button.hidden = !on;
+    if (!on && out.querySelector("#retract-confirm")) out.replaceChildren();
+  };
+  list.follow = (read) => {
+    const sends = [...(read.wave_sends || [])].sort((a, b) => a.wave - b.wave);
+    const key = sends.map((s) => `${s.wave}:${s.sent_at}`).join(",");
+    if (key === drawn) return;
+    drawn = key;
+    out.replaceChildren(...out.querySelectorAll("#retract-done"));  // a question about other sends goes
+    button = null;
+    if (!sends.length) { shown.replaceChildren(); return; }
+    const last = sends[sends.length - 1];
+    button = h("button", { type: "button", class: "ghost", id: "retract-send", hidden: !offered || undefined,
+      onclick: () => ask(last) }, `Take back wave ${last.wave}'s send`);
+    shown.replaceChildren(h("p", { class: "note" }, "Recorded sends (times in UTC):"),
+      h("ul", {}, sends.map((s) => h("li", {}, waveSaid(s), s === last ? [" ", button] : ""))));
+  };
+  const ask = (send) => {
+    const asked = h("p", { id: "retract-asked" }, `Take back wave ${send.wave}'s recorded send (${waveSaid(send)})? `,
+      `Its report then counts wave ${send.wave} from the plan's start until a send is recorded again; `,
+      "take one back only if it was recorded by mistake (a wrong time, or a wave that has not gone out).");
+    const confirm = h("button", { type: "button", id: "retract-confirm", onclick: () => take(send, confirm) },
+      `Take back wave ${send.wave}'s send`);
+    out.replaceChildren(asked, confirm, h("button", { type: "button", id: "retract-cancel", onclick: () => {
+      out.replaceChildren();
+      button?.focus();
+    } }, "Cancel"));
+    announce(asked.textContent);
+    confirm.focus();
+  };
+  const take = async (send, confirm) => {
+    const release = holdButton(confirm);
+    const presses = pointerPressesSoFar();
+    try {
+      const r = await deleteJson(`/campaigns/${encodeURIComponent(planId)}/waves/${send.wave}/sent`);
+      out.replaceChildren(h("p", { id: "retract-done", tabindex: -1 }, r.retracted
+        ? `Wave ${r.wave}'s send (sent at ${r.retracted.sent_at_utc || utcTime(r.retracted.sent_at)}) was taken back: `
+          + `its report counts it from the plan's start until a send is recorded again.`
+        : `Wave ${r.wave} had no recorded send (taken back elsewhere meanwhile): nothing changed.`));
+      announce(out.textContent);
+      await changed();
+      if (presses === pointerPressesSoFar() && document.activeElement === document.body) out.querySelector("#retract-done")?.focus();
+    } catch (e) {
+      // the server's refusal (a later send, a next wave planned after it), said in its words
+      out.replaceChildren(errorBox(e));
+      if (presses === pointerPressesSoFar() && document.activeElement === document.body) button?.focus();
+    } finally { release(); }
+  };
+  list.follow(summary);
+  return list;
+}
