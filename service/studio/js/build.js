@@ -67,9 +67,51 @@ function pagedUsers(caption, users, filename, id, scoreLabel) {
     } }, `Download these ${int(users.length)} users (CSV)`)], PAGE);
 }
 
+/** Whether ``body``'s note says which seeds or comparable films were left out of the mean
+    taste (some, not all, with nothing fitted: the users are ranked by the others), not that
+    every candidate scores the same: such a note read "These users are not ranked: 1 of the
+    3 seed users given has nothing fitted". */
+function leftOutNote(body, unfitted, used) {
+  return unfitted.length > 0 && used > 0 && / left out of the mean taste/.test(body.note || "");
+}
+
 /** The page's note, when every candidate scores the same (the users are in no order). */
-function unranked(body, id) {
-  return body.note ? h("p", { class: "warning", id }, `These users are not ranked: ${body.note}.`) : "";
+function unranked(body, id, leftOut = false) {
+  return body.note && !leftOut ? h("p", { class: "warning", id }, `These users are not ranked: ${body.note}.`) : "";
+}
+
+const quoted = (ids) => ids.slice(0, 10).map((x) => `'${x}'`).join(", ") + (ids.length > 10 ? ` and ${int(ids.length - 10)} more` : "");
+
+/** What a lookalike's mean taste is of: the seeds used (seeds_used), and the known seeds
+    left out of it for having nothing fitted (unfitted_seed_ids: a zero taste vector, none of
+    their ratings learned from); "" when every known seed counts. */
+function seedsUsed(body, known) {
+  const unfitted = body.unfitted_seed_ids || [], used = body.seeds_used;
+  if (!unfitted.length || used === undefined) return "";
+  return h("p", { class: unfitted.length < known ? "note" : "warning", id: "lookalike-seeds" },
+    unfitted.length < known
+      ? `The audience is ranked by the mean taste of ${int(used)} of the ${int(known)} known seeds: `
+        + `${int(unfitted.length)} ${unfitted.length === 1 ? "has" : "have"} nothing fitted (a zero taste vector: none of their ratings was learned from) and ${unfitted.length === 1 ? "is" : "are"} left out of it: ${quoted(unfitted)}.`
+      : `No known seed has anything fitted (a zero taste vector: none of their ratings was learned from): ${quoted(unfitted)}.`);
+}
+
+/** What a new film's taste is the mean of: the comparable films used (comparable_films, id
+    -> weight, titled where the page knows them) and the genres, and the comparable films
+    left out for having nothing fitted (unfitted_film_ids). */
+function comparablesUsed(body, chosen) {
+  const name = (id) => { const f = chosen.get(id)?.film; return f && f.title ? `${f.title} (${id})` : id; };
+  const used = Object.entries(body.comparable_films || {});
+  const weighted = used.some(([, w]) => w !== 1);
+  const genres = body.genres || [], unfitted = body.unfitted_film_ids || [];
+  // with nothing fitted anywhere, none is left out: the mean is of them all (zero)
+  const left = unfitted.filter((id) => !(id in (body.comparable_films || {})));
+  const blank = unfitted.filter((id) => id in (body.comparable_films || {}));
+  const parts = [...used.map(([id, w]) => name(id) + (weighted ? ` (weight ${num(w, 2)})` : "")),
+    ...(genres.length ? [`the genre${genres.length === 1 ? "" : "s"} ${genres.join(", ")}`] : [])];
+  return h("p", { class: unfitted.length ? "warning" : "note", id: "cold-mean" },
+    parts.length ? `The new film's taste is the mean of ${parts.join("; ")}.` : "",
+    left.length ? ` Left out of it, having nothing fitted (a zero taste vector: no rating of theirs was learned from): ${left.map(name).join(", ")}.` : "",
+    blank.length ? ` Nothing is fitted for ${blank.map(name).join(", ")} (a zero taste vector: no rating was learned from).` : "");
 }
 
 function lookalike() {
@@ -147,7 +189,8 @@ function lookalike() {
       out.replaceChildren(
         ...unknownList("unknown-seeds", "id(s)", body.unknown_seed_ids,
           body.unknown_seed_hints || []),
-        unranked(body, "lookalike-unranked"),
+        unranked(body, "lookalike-unranked", leftOutNote(body, body.unfitted_seed_ids || [], body.seeds_used)),
+        seedsUsed(body, knownSeeds(seeds, body.unknown_seed_ids)),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
         pagedUsers("Lookalike audience", body.users, name, "lookalike-users",
@@ -196,7 +239,9 @@ function coldStart() {
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
         ...unknownList("unknown-films", "film id(s)", unknown, body.unknown_film_hints || []),
-        unranked(body, "cold-unranked"),
+        unranked(body, "cold-unranked", leftOutNote(body, body.unfitted_film_ids || [],
+          Object.keys(body.comparable_films || {}).length + (body.genres || []).length)),
+        comparablesUsed(body, chosen),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, name,
           "cold-users", COLD_START_SCORE));
