@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import Served, serve_own_store
-from studio_http import api, stored_plan
+from studio_http import api, api_as, stored_plan
 
 
 @pytest.fixture(scope="module")
@@ -104,4 +104,28 @@ def test_a_next_waves_send_names_the_campaigns_wave(served_sends: Served, watche
     assert "(the campaign's wave 3: this next wave numbers its waves from 1)" \
         in page.inner_text("#send-recorded")
     assert [w for w, _ in _sends(served_sends, following)] == [1]
+    watched.assert_clean()
+
+
+def test_a_key_that_can_only_read_is_not_offered_a_take_back(
+        served_locked: Served, watched: Any, read_key: str, write_key: str) -> None:
+    page = watched.page
+    film = api_as(served_locked, "/films?limit=27", read_key)["films"][26]["film_id"]
+    pid = api_as(served_locked, "/campaigns/plan", write_key, {
+        "films": [{"film_id": film, "budget": 20}], "seed": 48, "waves": 2})["plan_id"]
+    api_as(served_locked, f"/campaigns/{pid}/waves/1/sent", write_key, {})
+    for key in (read_key, write_key):
+        page.goto(f"{served_locked.base}/studio/#/plan")  # asks for nothing that needs a key
+        page.wait_for_selector("#plan-no-write")
+        page.click("#key-button")
+        page.fill("#key-input", key)
+        page.get_by_role("button", name="Save").click()
+        page.goto(f"{served_locked.base}/studio/#/campaigns/{pid}")
+        page.wait_for_selector("#report table")
+        if key == read_key:  # the sends are listed, the write is not offered
+            page.wait_for_selector("#send-no-write")
+            assert "wave 1: sent at" in page.inner_text("#recorded-sends")
+            assert not page.is_visible("#retract-send")
+        else:
+            page.wait_for_selector("#retract-send", state="visible")
     watched.assert_clean()
