@@ -126,7 +126,9 @@ class Health(BaseModel):
     audience_cache: CacheWarmth
     tuning: dict[str, Any] | None = Field(
         default=None, description="the hyper-parameter search inside train: status, what was "
-        "searched and chosen, validation objective, seconds (meta.json's tuning, no trial list)")
+        "searched and chosen, validation objective (validation_objective: the chosen settings' and "
+        "the starting point's) and what it measures (objective), seconds (meta.json's tuning, "
+        "no trial list)")
     limits: ServiceLimits
     model_folder_warning: str | None = Field(default=None, description=(
         "set while the model folder's current version is refused (damaged or unloadable): why, "

@@ -53,8 +53,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     films_left_out(info)
     tuning = tuning_summary(model.meta) or {}
     print(f"tuning: {tuning.get('status', 'not recorded')}"
-          + (f"; chosen {plain(tuning['chosen'])}" if "chosen" in tuning else ""))
+          + (f"; chosen {plain(tuning['chosen'])}" if "chosen" in tuning else "")
+          + validation_text(tuning))
     return 0
+
+
+def validation_text(tuning: dict[str, Any]) -> str:
+    """``info``'s words on the search's validation objective, with what it measures (the
+    summary's ``objective``, as /health gives it): the chosen settings' and the starting
+    point's; nothing where the model records no validation."""
+    val = tuning.get("validation_objective")
+    if not isinstance(val, dict) or val.get("chosen") is None:
+        return ""
+    start = (f", starting point {val['start']}" if val.get("start") is not None else "")
+    what = tuning.get("objective")
+    return (f"; validation objective {val['chosen']}{start}"
+            + (f" (the objective: {what})" if what else ""))
 
 
 def segments_text(found: int, recorded: Any) -> str:

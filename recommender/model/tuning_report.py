@@ -28,7 +28,9 @@ def timeless(report: dict[str, Any]) -> dict[str, Any]:
 
 def summary(meta: dict[str, Any]) -> dict[str, Any] | None:
     """The search's outcome in a model's ``meta.json`` without the trial list (for /health):
-    status, what was searched and chosen, the validation objective and the seconds spent."""
+    status, what was searched and chosen, the validation objective with what it measures
+    (``objective``: dropped here before, so /health's numbers said nothing of what they were)
+    and the seconds spent."""
     t = meta.get("tuning")
     if not isinstance(t, dict):
         return None
@@ -40,6 +42,8 @@ def summary(meta: dict[str, Any]) -> dict[str, Any] | None:
             out[stage] = {k: found[k] for k in ("chosen", "reason") if k in found}
     val = t.get("validation")
     if isinstance(val, dict):
+        if isinstance(t.get("objective"), str):
+            out["objective"] = t["objective"]
         out["validation_objective"] = {k: val[k].get("objective") for k in ("chosen", "start")
                                        if isinstance(val.get(k), dict)}
         out["trials"] = len(t.get("trials", []))
