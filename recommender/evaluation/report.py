@@ -87,7 +87,7 @@ def format_report(report: dict[str, Any]) -> str:
     rows = []
     for name, res in report["models"].items():
         ratio = report["ratios_to_engine"].get(name, {})
-        rows.append([name] + [_fmt(res[key]) + (f" ({ratio[key]:.2f}x)" if key in ratio and
+        rows.append([name] + [_cell(key, res[key]) + (f" ({ratio[key]:.2f}x)" if key in ratio and
                                                 name != ENGINE and ratio[key] is not None
                                                 and not math.isnan(ratio[key]) else "")
                               for key in keys])
@@ -192,6 +192,15 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4f}"
     return str(v)
+
+
+def _cell(key: str, v: Any) -> str:
+    """A report table's cell: a time (``*_seconds``) to the precision a wall clock means
+    (2 decimals under 10 s, 1 under 100 s, whole seconds above: it printed "0.0100" and
+    "123.4567"), every other figure as ``_fmt`` writes it; the JSON keeps the values."""
+    if not key.endswith("_seconds") or not isinstance(v, int | float) or math.isnan(v):
+        return _fmt(v)
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
 
 
 def json_text(obj: Any) -> str:

@@ -245,3 +245,20 @@ def test_evaluate_json_without_a_path_prints_the_report_json(
     assert json.loads(out) == json.loads(json.dumps({**report, "nan": None, "np": 0.25}))
     assert not (tmp_path / "-").exists() and sorted(p.name for p in tmp_path.iterdir()) == [
         "log.csv", "report.json"]
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (0.01, "0.01"), (0.0149, "0.01"), (9.994, "9.99"), (12.3456, "12.3"), (123.456, "123")])
+def test_the_evaluate_table_prints_fit_seconds_as_a_wall_clock_reads(
+        seconds: float, shown: str) -> None:
+    """``fit_seconds`` was printed as every recall is, to 4 decimals ("0.0100"); the JSON
+    keeps the value as measured."""
+    k, uk = 20, 10
+    report = _report(k, uk, 5)
+    report["models"][ENGINE]["fit_seconds"] = seconds
+    report["ratios_to_engine"] = ratios(report["models"], k, uk)
+    lines = format_report(report).splitlines()
+    header = lines[1].split()
+    row = next(line.split() for line in lines if line.split()[:1] == [ENGINE])
+    assert row[header.index("fit_seconds")] == shown
+    assert row[header.index(f"audience_recall@{k}")] == "0.5000"  # recalls keep 4 decimals
