@@ -5,7 +5,7 @@ DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark bench-privacy bench-foldin bench-intervals bench-planning bench-distribution bench-spark-export-memory clean
+.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark bench-privacy bench-demo-figures bench-foldin bench-intervals bench-planning bench-distribution bench-spark-export-memory clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench-privacy: install-dev  # the demo model's summaries attacked; PRIVACY_ARGS=
 	@test -f $(DEMO_MODEL)/meta.json || { $(BIN)/recommender demo-data $(DEMO_DIR) && \
 	    $(BIN)/recommender train --data $(DEMO_DIR) --out $(DEMO_MODEL); }
 	nice -n 10 $(BIN)/python benchmarks/privacy_attack.py $(DEMO_MODEL) $(PRIVACY_ARGS)
+	$(BIN)/python scripts/readme_results.py
+
+bench-demo-figures: install-dev  # figures the README states about the demo; DEMO_FIGURES_ARGS="--users 300"
+	nice -n 10 $(BIN)/python benchmarks/demo_figures.py $(DEMO_FIGURES_ARGS)
 	$(BIN)/python scripts/readme_results.py
 
 # the issue reports the README quotes a block of: each run copies its figures there

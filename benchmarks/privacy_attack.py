@@ -47,6 +47,7 @@ from recommender.query.summary_rings import summary_ranking
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
+from privacy_cost import cost_lines, counted_programmes  # noqa: E402
 
 SEGMENT = "segment"
 # base_share is rounded to 4 decimals: a value's users in all lie within half a unit of it
@@ -67,6 +68,7 @@ class Facts:
         self.ring_sets, self.sizes = ring_sets, sizes
         self.bounds: dict[str, list[tuple[str, NDArray[np.bool_] | None, float, float]]] = {}
         self.cpu: list[float] = []  # each summary's CPU seconds, the first of the film cold
+        self.programmes: list[int] = []  # each summary's forced-0 linear programmes, likewise
         self.cells_by_scope: dict[str, dict[str, int]] = {}  # what hiding cost (cells_shown)
 
     def add(self, attribute: str, value: str, mask: NDArray[np.bool_] | None, low: float,
@@ -87,12 +89,14 @@ def published_facts(model: Model, film_id: str, min_cell: int) -> Facts:
     n_users = model.n_users
     bodies: dict[bool, dict[str, dict[str, Any]]] = {True: {}, False: {}}
     cpu: list[float] = []  # each summary's CPU seconds, in the order asked (the first cold)
+    programmes: list[int] = []  # the linear programmes each solved (forced_zeros.py)
     for ex in (True, False):
         for scope in scope_names([name for name, _ in DEFAULT_TIERS]):
-            began = time.process_time()
+            began, solved = time.process_time(), counted_programmes()
             bodies[ex][scope] = audience_summary(model, film_id, exclude_seen=ex, tier=scope,
                                                  min_cell=min_cell)
             cpu.append(time.process_time() - began)
+            programmes.append(counted_programmes() - solved)
     # the rings as published: each tier's rank range, the other candidates, the viewers
     ranges: dict[bool, list[tuple[int, int]]] = {}
     ring_sizes: dict[bool, list[int]] = {}
@@ -139,7 +143,7 @@ def published_facts(model: Model, film_id: str, min_cell: int) -> Facts:
             ring_sets[f"viewers {tag}: {label}"] = mask
             sizes.append((mask, sum(ring_sizes[ex][r] for r in rings)))
     facts = Facts(n_users, cells, user_cell, ring_sets, sizes)
-    facts.cpu = cpu
+    facts.cpu, facts.programmes = cpu, programmes
     facts.cells_by_scope = cells_shown(model, bodies)
     for ex, by_scope in bodies.items():
         tag = "out" if ex else "in"
@@ -285,11 +289,13 @@ def attack(model: Model, film_ids: list[str], min_cell: int) -> dict[str, Any]:
     groups: list[dict[str, Any]] = []
     solved = 0
     first: list[float] = []  # each film's first summary's CPU seconds, and its others'
+    first_programmes: list[int] = []  # the linear programmes each film's first one solved
     others: list[float] = []
     cells: dict[str, dict[str, int]] = {}
     for n, film_id in enumerate(film_ids, 1):
         facts = published_facts(model, film_id, min_cell)
         first.append(facts.cpu[0])
+        first_programmes.append(facts.programmes[0])
         others += facts.cpu[1:]
         for scope, counts in facts.cells_by_scope.items():
             into = cells.setdefault(scope, dict.fromkeys(counts, 0))
@@ -312,6 +318,10 @@ def attack(model: Model, film_ids: list[str], min_cell: int) -> dict[str, Any]:
             "summary_cpu_s": {"first_median": round(float(np.median(first)), 4),
                               "others_median": round(float(np.median(others)), 4),
                               "first_of": len(first), "others_of": len(others)},
+            "first_summary_programmes": {"least": min(first_programmes),
+                                         "most": max(first_programmes),
+                                         "median": float(np.median(first_programmes)),
+                                         "of": len(first_programmes)},
             "runtime_s": round(time.perf_counter() - started, 2),
             "cpu_s": round(time.process_time() - cpu, 2)}
 
@@ -350,40 +360,6 @@ def markdown(result: dict[str, Any]) -> str:
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
-
-
-def cost_lines(result: dict[str, Any]) -> list[str]:
-    """The cells each scope's portraits show and hide on the films attacked (both versions),
-    the segment splits' (the same in every scope), and a summary's CPU time."""
-    cells = result.get("cells_by_scope")
-    if not cells:
-        return ["Not measured by this run."]
-    cpu = result["summary_cpu_s"]
-    load = ", ".join(f"{x:.2f}" for x in (result.get("machine") or {}).get(
-        "load_average_at_start", [])) or "not recorded"
-
-    def row(name: str, shown: int, hidden: int) -> str:
-        share = hidden / (shown + hidden) if shown + hidden else 0.0
-        return f"| {name} | {shown:,} | {hidden:,} | {share:.1%} |"
-
-    lines = [
-        f"Cells of the summaries of the {result['films_attacked']} films attacked, both "
-        "versions (viewers ranked out and in) together, at minimum cell "
-        f"{result['min_cell']}: a hidden cell is one left out (a portrait row, or a "
-        "segment's row in a tier's or the overall split; the bodies' `suppressed_cells`).",
-        "", "| cells | shown | hidden | share hidden |", "|---|---|---|---|"]
-    lines += [row(f"portrait of {scope}", c["portrait_shown"], c["portrait_hidden"])
-              for scope, c in cells.items()]
-    every = cells["all"]
-    lines += [row("segment splits (every tier and overall)", every["segments_shown"],
-                  every["segments_hidden"]), "",
-              f"A film's first summary took {cpu['first_median']:.3f} s of CPU (median of "
-              f"{cpu['first_of']} films; scope `core`, viewers ranked out), each of its other "
-              f"scopes and versions {cpu['others_median']:.3f} s (median of "
-              f"{cpu['others_of']:,}; the last 1,024 suppressions are kept by their tables). "
-              f"Measured at {common.provenance(result.get('machine'))}, load average at "
-              f"start {load}."]
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

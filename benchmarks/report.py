@@ -522,10 +522,12 @@ def files_section() -> str:
         "`bench_reliability.py` "
         "(+ `reliability_tools.py`), `bench_spark_export_memory.py` (the Spark export's "
         "Python worker peak memory at two k on the demo, `results/spark_export_memory.md`), "
-        "`privacy_attack.py` (`make bench-privacy`: a "
-        "linear-programming attack on the demo model's audience summaries, "
-        "`results/privacy_attack.md`), `bench_cold_calibration.py` (a new film's forecast by "
-        "one stand-in against mixes of films, `results/cold_calibration.md`), "
+        "`privacy_attack.py` (+ `privacy_cost.py`; `make bench-privacy`: a "
+        "linear-programming attack on the demo model's audience summaries, and what hiding "
+        "costs, `results/privacy_attack.md`), `demo_figures.py` (figures the README states "
+        "about the demo: the users its attributes single out, the old fold-in step's "
+        "distance, `results/demo_figures.md`), `bench_cold_calibration.py` (a new film's "
+        "forecast by one stand-in against mixes of films, `results/cold_calibration.md`), "
         "`distribution_small_viewers.py` (a breakdown's small viewer counts and what would "
         "give them back, `results/distribution_small_viewers.md`)."]))
 

@@ -4,7 +4,9 @@
     .venv/bin/python scripts/readme_results.py --check   # exit 1 if any block is stale
 
 Each block between `<!-- results:NAME:start -->` and `<!-- results:NAME:end -->` markers is
-replaced by a part of a file that a benchmark script wrote under `benchmarks/results/`.
+replaced by a part of a file that a benchmark script wrote under `benchmarks/results/`; an
+inline figure (``INLINE``: a number in a sentence, its markers mid-line) by a figure a script
+wrote there, on the same line.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -107,6 +110,32 @@ BLOCKS: dict[str, Callable[[], str]] = {
 }
 
 
+def _result(stem: str) -> dict[str, Any]:
+    return json.loads((RESULTS / f"{stem}.json").read_text(encoding="utf-8"))
+
+
+def _ratios() -> str:
+    ratios = [r["ratio"] for r in _result("demo_figures")["fold_in"]]
+    return f"{min(ratios):g} to {max(ratios):g}×"
+
+
+def _programmes() -> str:
+    lp = _result("privacy_attack").get("first_summary_programmes")
+    if not lp:  # a run before privacy_attack.py counted them
+        raise SystemExit("benchmarks/results/privacy_attack.json records no "
+                         "first_summary_programmes: rerun benchmarks/privacy_attack.py")
+    return f"{lp['least']} to {lp['most']}"
+
+
+# figures inside a README sentence, their markers on the sentence's line: each replaced by
+# the figure alone (no line break, no "Measured at" line; the sentence names its script)
+INLINE: dict[str, Callable[[], str]] = {
+    "demo-singled-out": lambda: f"{_result('demo_figures')['singled_out']['share']:.0%}",
+    "foldin-old-step": _ratios,
+    "privacy-first-programmes": _programmes,
+}
+
+
 # the result files each block's figures come from, whose commit and day the block names
 # (privacy-cost's own last line names its commit)
 SOURCES: dict[str, tuple[str, ...]] = {
@@ -144,7 +173,7 @@ def measured_at(stems: tuple[str, ...]) -> str:
 def rendered(text: str) -> tuple[str, list[str]]:
     """``text`` with every block it has re-rendered, and the names of the blocks that changed."""
     changed = []
-    for name, build in BLOCKS.items():
+    for name, build in {**BLOCKS, **INLINE}.items():
         start, end = f"<!-- results:{name}:start -->", f"<!-- results:{name}:end -->"
         if start not in text:
             continue
@@ -152,12 +181,14 @@ def rendered(text: str) -> tuple[str, list[str]]:
             body = build()
             if name in SOURCES:
                 body += "\n\n" + measured_at(SOURCES[name])
+            if name not in INLINE:
+                body = f"\n{body}\n"
         except FileNotFoundError as e:  # a partial results folder: say which file, change nothing
             raise SystemExit(f"README block {name!r} needs {e.filename}, which is missing: run "
                              "the benchmark that writes it (benchmarks/README.md); the README "
                              "was not changed") from None
         new = re.sub(re.escape(start) + ".*?" + re.escape(end),
-                     lambda _, b=body, s=start, e=end: f"{s}\n{b}\n{e}", text, flags=re.S)
+                     lambda _, b=body, s=start, e=end: f"{s}{b}{e}", text, flags=re.S)
         if new != text:
             changed.append(name)
         text = new

@@ -1,0 +1,148 @@
+"""Figures the README states about the demo, measured: who its user attributes single out, and
+how far a watch list's old fold-in step was from the trained vectors.
+
+- **Singled out**: the share of the demo's users (``recommender demo-data``'s defaults) who
+  are the only ones with their age, gender, occupation and cinema (why a pseudonymised export
+  carries user attributes only when they single nobody out).
+- **Fold-in step**: for each weighting (binary, rating, bm25; the demo trained with
+  ``--no-tune`` values otherwise), ``--users`` training users drawn with a fixed seed: the
+  distance from each one's trained vector to the vector folded in from their films by the
+  step served now (``fold_in_history``: training's confidence, ``alpha`` x one view) and by
+  the step served before ea6e8a4c (``1 + alpha``, the closed form
+  ``(YtY + alpha YuᵀYu + reg I)^-1 (1 + alpha) sum y``); the median distance of each, and
+  their ratio.
+
+    nice -n 10 python benchmarks/demo_figures.py [--users 300]
+
+Writes benchmarks/results/demo_figures.json and .md; ``scripts/readme_results.py`` copies the
+figures into the README's sentences that state them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recommender.io import demo, readers
+from recommender.io.atomic import atomic_file
+from recommender.model.config import TrainConfig
+from recommender.model.foldin import fold_in_history
+from recommender.model.model import Model
+from recommender.model.training import train
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+ATTRIBUTES = ("age", "gender", "occupation", "cinema")
+WEIGHTINGS = ("binary", "rating", "bm25")
+SEED = 7
+
+
+def singled_out(users_csv: Path) -> dict[str, Any]:
+    """The users who are the only ones with their ``ATTRIBUTES`` values."""
+    import pandas as pd
+
+    users = pd.read_csv(users_csv, dtype=str, keep_default_na=False)
+    size = users.groupby(list(ATTRIBUTES))["user_id"].transform("size")
+    alone = int((size == 1).sum())
+    return {"attributes": list(ATTRIBUTES), "users": len(users), "alone": alone,
+            "share": round(alone / len(users), 4)}
+
+
+def old_step(model: Model, films: Any) -> Any:
+    """The watch list's fold-in before ea6e8a4c: confidence ``1 + alpha`` per film."""
+    params = model.meta["params"]
+    alpha, reg = float(params["alpha"]), float(params["regularization"])
+    y = np.asarray(model.film_factors, np.float64)
+    yi = y[films]
+    return np.linalg.solve(y.T @ y + alpha * yi.T @ yi + reg * np.eye(y.shape[1]),
+                           (1 + alpha) * yi.sum(axis=0))
+
+
+def fold_in_distances(data: Any, weighting: str, n_users: int) -> dict[str, Any]:
+    """Median distances to the trained vectors of the step served now and the old one."""
+    started = time.perf_counter()
+    model = train(data, TrainConfig(weighting=weighting, tune=False), progress=False)
+    fit_s = time.perf_counter() - started
+    users = np.flatnonzero(np.diff(model.seen.indptr) > 0)
+    picked = np.sort(np.random.default_rng(SEED).choice(users, min(n_users, len(users)),
+                                                        replace=False))
+    trained = np.asarray(model.user_factors, np.float64)
+    now, before = [], []
+    for u in picked.tolist():  # a benchmark's loop: one watch list per user, as served
+        films = model.user_films(u)
+        now.append(np.linalg.norm(fold_in_history(model, films) - trained[u]))
+        before.append(np.linalg.norm(old_step(model, films) - trained[u]))
+    med_now, med_before = float(np.median(now)), float(np.median(before))
+    return {"weighting": weighting, "users": len(picked), "fit_s": round(fit_s, 1),
+            "median_distance_now": round(med_now, 4),
+            "median_distance_before": round(med_before, 4),
+            "ratio": round(med_before / med_now, 1),
+            "median_trained_norm": round(float(np.median(
+                np.linalg.norm(trained[picked], axis=1))), 4)}
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The page: each figure and what it measures."""
+    s = result["singled_out"]
+    rows = result["fold_in"]
+    ratios = [r["ratio"] for r in rows]
+    lines = ["# Figures the README states about the demo", "",
+             f"Written by `benchmarks/demo_figures.py` on {result['finished']} "
+             f"({common.provenance(result.get('machine'))}).", "",
+             "## Singled out", "",
+             f"Of the demo's {s['users']:,} users, {s['alone']:,} ({s['share']:.0%}) are the "
+             f"only ones with their {', '.join(s['attributes'])}.", "",
+             "## Fold-in step", "",
+             f"Median distance from a training user's trained vector to the vector folded in "
+             f"from their films ({rows[0]['users']} users a weighting, demo trained with "
+             "`--no-tune` values): the step served now (training's confidence) and the step "
+             f"before ea6e8a4c (`1 + alpha`): the old one {min(ratios):g} to {max(ratios):g}x "
+             "as far.", "",
+             "| weighting | now | before (1 + alpha) | before / now | median trained norm |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {r['weighting']} | {r['median_distance_now']:.4f} | "
+              f"{r['median_distance_before']:.4f} | {r['ratio']:g}x | "
+              f"{r['median_trained_norm']:.4f} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--users", type=int, default=300,
+                    help="training users a weighting for the fold-in step (default 300)")
+    ap.add_argument("--out", type=Path, default=common.RESULTS_DIR / "demo_figures",
+                    help="write OUT.json and OUT.md (default benchmarks/results/demo_figures)")
+    args = ap.parse_args(argv)
+    if args.users < 1:
+        ap.error("--users must be at least 1")
+    machine = common.machine_facts()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = demo.generate(Path(tmp) / "demo")
+        alone = singled_out(folder / "users.csv")
+        data = readers.load(folder)
+        rows = []
+        for weighting in WEIGHTINGS:
+            common.log(f"fold-in step, weighting {weighting}")
+            rows.append(fold_in_distances(data, weighting, args.users))
+    result = {"benchmark": "demo_figures", "machine": machine, "singled_out": alone,
+              "fold_in": rows, "finished": datetime.now(UTC).isoformat(timespec="seconds")}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"),
+                         (".md", markdown(result))):
+        with atomic_file(args.out.with_suffix(suffix)) as tmp_path:
+            Path(tmp_path).write_text(text, encoding="utf-8")
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""Figures inside README sentences come from result files, as its tables do: the share of demo
+users singled out (89%), the old fold-in step's distance (5 to 18x) and a first summary's linear
+programmes (7 to 10) were typed by hand, so `scripts/readme_results.py --check` passed over
+them whatever the code measured."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from helpers import load_benchmark
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _readme_results() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("readme_results_inline",
+                                                  ROOT / "scripts" / "readme_results.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_stale_figure_in_a_sentence_is_rewritten_on_its_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rr = _readme_results()
+    for page in ("demo_figures", "privacy_attack"):
+        (tmp_path / f"{page}.json").write_text((RESULTS / f"{page}.json").read_text())
+    doc = json.loads((RESULTS / "demo_figures.json").read_text())
+    doc["singled_out"]["share"] = 0.4321
+    doc["fold_in"] = [{**r, "ratio": x} for r, x in zip(doc["fold_in"], (2.5, 7, 11.25),
+                                                        strict=False)]
+    (tmp_path / "demo_figures.json").write_text(json.dumps(doc))
+    monkeypatch.setattr(rr, "RESULTS", tmp_path)
+    s, e = "<!-- results:demo-singled-out:start -->", "<!-- results:demo-singled-out:end -->"
+    fs, fe = "<!-- results:foldin-old-step:start -->", "<!-- results:foldin-old-step:end -->"
+    text = f"intro\n  users, {s}89%{e} are alone; it was {fs}5 to 18×{fe} as far\nnext\n"
+    new, changed = rr.rendered(text)
+    assert changed == ["demo-singled-out", "foldin-old-step"]
+    assert new == (f"intro\n  users, {s}43%{e} are alone; it was {fs}2.5 to 11.25×{fe} as "
+                   "far\nnext\n")
+    assert rr.rendered(new) == (new, [])
+
+
+def test_the_share_singled_out_counts_users_alone_on_the_four_attributes(
+        tmp_path: Path) -> None:
+    bench = load_benchmark("demo_figures")
+    rows = [("u1", "30", "F", "sales", "c1"), ("u2", "30", "F", "sales", "c1"),
+            ("u3", "30", "F", "sales", "c2"), ("u4", "31", "F", "sales", "c1"),
+            ("u5", "30", "M", "", "c1"), ("u6", "30", "M", "", "c1"),
+            ("u7", "30", "M", "sales", "c1")]
+    path = tmp_path / "users.csv"
+    path.write_text("user_id,age,gender,occupation,region,cinema\n"
+                    + "".join(f"{u},{a},{g},{o},North,{c}\n" for u, a, g, o, c in rows))
+    combos = Counter(r[1:] for r in rows)  # the oracle: a count of each attribute tuple
+    alone = sum(1 for r in rows if combos[r[1:]] == 1)
+    got = bench.singled_out(path)
+    assert got["users"] == len(rows) and got["alone"] == alone == 3
+    assert got["share"] == round(alone / len(rows), 4)
