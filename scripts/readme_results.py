@@ -124,7 +124,7 @@ def _programmes() -> str:
     if not lp:  # a run before privacy_attack.py counted them
         raise SystemExit("benchmarks/results/privacy_attack.json records no "
                          "first_summary_programmes: rerun benchmarks/privacy_attack.py")
-    return f"{lp['least']} to {lp['most']}"
+    return f"{lp['least']} to {lp['most']} (median {lp['median']:g})"
 
 
 # figures inside a README sentence, their markers on the sentence's line: each replaced by

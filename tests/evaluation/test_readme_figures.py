@@ -48,6 +48,17 @@ def test_a_stale_figure_in_a_sentence_is_rewritten_on_its_line(
     assert rr.rendered(new) == (new, [])
 
 
+def test_the_readme_s_sentence_figures_are_what_the_results_render() -> None:
+    rr = _readme_results()
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in rr.INLINE:  # each one in the README, mid-line, and not stale
+        start = f"<!-- results:{name}:start -->"
+        assert text.count(start) == 1, name
+        before = text[:text.index(start)]
+        assert not before.endswith("\n") and before.rsplit("\n", 1)[-1].strip(), name
+    assert rr.rendered(text)[1] == []
+
+
 def test_the_share_singled_out_counts_users_alone_on_the_four_attributes(
         tmp_path: Path) -> None:
     bench = load_benchmark("demo_figures")
