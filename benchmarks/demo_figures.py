@@ -1,5 +1,6 @@
 """Figures the README states about the demo, measured: who its user attributes single out, and
-how far a watch list's old fold-in step was from the trained vectors.
+how far a watch list's old fold-in step was from the trained vectors, and a slate's screens
+against each film's share.
 
 - **Singled out**: the share of the demo's users (``recommender demo-data``'s defaults) who
   are the only ones with their age, gender, occupation and cinema (why a pseudonymised export
@@ -11,6 +12,10 @@ how far a watch list's old fold-in step was from the trained vectors.
   the step served before ea6e8a4c (``1 + alpha``, the closed form
   ``(YtY + alpha YuᵀYu + reg I)^-1 (1 + alpha) sum y``); the median distance of each, and
   their ratio.
+- **Slate**: the demo catalog's first ``SLATE_FILMS`` films opening together on its cinema
+  table's screens (the model trained with ``--no-tune`` values): the screens of the film
+  with the most expected new viewers against its share of all the films' expected new
+  viewers, and the films left without a screen.
 
     nice -n 10 python benchmarks/demo_figures.py [--users 300]
 
@@ -44,6 +49,7 @@ import common  # noqa: E402
 ATTRIBUTES = ("age", "gender", "occupation", "cinema")
 WEIGHTINGS = ("binary", "rating", "bm25")
 SEED = 7
+SLATE_FILMS = 50
 
 
 def singled_out(users_csv: Path) -> dict[str, Any]:
@@ -67,10 +73,36 @@ def old_step(model: Model, films: Any) -> Any:
                            (1 + alpha) * yi.sum(axis=0))
 
 
-def fold_in_distances(data: Any, weighting: str, n_users: int) -> dict[str, Any]:
-    """Median distances to the trained vectors of the step served now and the old one."""
+def slate_screens(model: Model, folder: Path) -> dict[str, Any]:
+    """The first ``SLATE_FILMS`` films of the demo's ``films.csv`` on its cinemas' screens:
+    each film's screens against its share of the films' expected new viewers."""
+    import pandas as pd
+
+    from recommender.distribution.slate import plan_slate
+    from recommender.distribution.slate_file import SlateFilm
+    from recommender.io.places import read_cinemas
+
+    ids = pd.read_csv(folder / "films.csv", dtype=str)["film_id"].head(SLATE_FILMS).tolist()
+    body = plan_slate(model, [SlateFilm(f) for f in ids], read_cinemas(folder / "cinemas.csv"))
+    films = sorted(body["films"], key=lambda f: -f["expected_new"])  # rank 1 the most
+    total = sum(f["screens"] for f in films)
+    new = sum(f["expected_new"] for f in films)
+    none = [rank for rank, f in enumerate(films, 1) if f["screens"] == 0]
+    return {"films": len(films), "screens": total,
+            "top_screens": films[0]["screens"],
+            "top_share_screens": round(total * films[0]["expected_new"] / new, 1),
+            "without_screens": len(none), "first_rank_without": none[0] if none else None,
+            "ranked": [{"film_id": f["film_id"], "screens": f["screens"],
+                        "expected_new": f["expected_new"]} for f in films]}
+
+
+def fold_in_distances(data: Any, weighting: str, n_users: int,
+                      models: dict[str, Model]) -> dict[str, Any]:
+    """Median distances to the trained vectors of the step served now and the old one (the
+    model kept in ``models`` by weighting)."""
     started = time.perf_counter()
     model = train(data, TrainConfig(weighting=weighting, tune=False), progress=False)
+    models[weighting] = model
     fit_s = time.perf_counter() - started
     users = np.flatnonzero(np.diff(model.seen.indptr) > 0)
     picked = np.sort(np.random.default_rng(SEED).choice(users, min(n_users, len(users)),
@@ -112,7 +144,22 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [f"| {r['weighting']} | {r['median_distance_now']:.4f} | "
               f"{r['median_distance_before']:.4f} | {r['ratio']:g}x | "
               f"{r['median_trained_norm']:.4f} |" for r in rows]
+    sl = result.get("slate")
+    if sl:
+        lines += ["", "## Slate", "",
+                  f"The demo catalog's first {sl['films']} films on its {sl['screens']} "
+                  "screens (the model trained with `--no-tune` values; `plan_slate`): "
+                  + slate_text(sl) + "."]
     return "\n".join(lines) + "\n"
+
+
+def slate_text(sl: dict[str, Any]) -> str:
+    """The slate's figure as the README's sentence states it."""
+    none = (f"none for {sl['without_screens']} of the {sl['films']}, the first "
+            f"at rank {sl['first_rank_without']} by expected new viewers"
+            if sl["without_screens"] else "a screen for every film")
+    return (f"{sl['top_screens']} screens for the top film against "
+            f"{sl['top_share_screens']:.1f} by its share of the expected new viewers, {none}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,12 +176,15 @@ def main(argv: list[str] | None = None) -> int:
         folder = demo.generate(Path(tmp) / "demo")
         alone = singled_out(folder / "users.csv")
         data = readers.load(folder)
-        rows = []
+        rows: list[dict[str, Any]] = []
+        models: dict[str, Model] = {}
         for weighting in WEIGHTINGS:
             common.log(f"fold-in step, weighting {weighting}")
-            rows.append(fold_in_distances(data, weighting, args.users))
+            rows.append(fold_in_distances(data, weighting, args.users, models))
+        slate = slate_screens(models[TrainConfig().weighting], folder)
     result = {"benchmark": "demo_figures", "machine": machine, "singled_out": alone,
-              "fold_in": rows, "finished": datetime.now(UTC).isoformat(timespec="seconds")}
+              "fold_in": rows, "slate": slate,
+              "finished": datetime.now(UTC).isoformat(timespec="seconds")}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"),
                          (".md", markdown(result))):

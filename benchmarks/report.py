@@ -526,7 +526,8 @@ def files_section() -> str:
         "linear-programming attack on the demo model's audience summaries, and what hiding "
         "costs, `results/privacy_attack.md`), `demo_figures.py` (figures the README states "
         "about the demo: the users its attributes single out, the old fold-in step's "
-        "distance, `results/demo_figures.md`), `bench_cold_calibration.py` (a new film's "
+        "distance, a slate's screens against each film's share, "
+        "`results/demo_figures.md`), `bench_cold_calibration.py` (a new film's "
         "forecast by one stand-in against mixes of films, `results/cold_calibration.md`), "
         "`distribution_small_viewers.py` (a breakdown's small viewer counts and what would "
         "give them back, `results/distribution_small_viewers.md`)."]))

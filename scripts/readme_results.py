@@ -127,12 +127,26 @@ def _programmes() -> str:
     return f"{lp['least']} to {lp['most']} (median {lp['median']:g})"
 
 
+def _slate() -> str:
+    sl = _result("demo_figures").get("slate")
+    if not sl:  # a run before demo_figures.py measured it
+        raise SystemExit("benchmarks/results/demo_figures.json records no slate: rerun "
+                         "benchmarks/demo_figures.py")
+    none = (f"none for {sl['without_screens']} of the {sl['films']}, the first at rank "
+            f"{sl['first_rank_without']} by expected new viewers" if sl["without_screens"]
+            else "a screen for every film")
+    return (f"the catalog's first {sl['films']} films on its {sl['screens']} screens: "
+            f"{sl['top_screens']} screens for the top film against "
+            f"{sl['top_share_screens']:.1f} by its share of the expected new viewers, {none}")
+
+
 # figures inside a README sentence, their markers on the sentence's line: each replaced by
 # the figure alone (no line break, no "Measured at" line; the sentence names its script)
 INLINE: dict[str, Callable[[], str]] = {
     "demo-singled-out": lambda: f"{_result('demo_figures')['singled_out']['share']:.0%}",
     "foldin-old-step": _ratios,
     "privacy-first-programmes": _programmes,
+    "demo-slate": _slate,
 }
 
 
