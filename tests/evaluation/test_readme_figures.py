@@ -48,6 +48,24 @@ def test_a_stale_figure_in_a_sentence_is_rewritten_on_its_line(
     assert rr.rendered(new) == (new, [])
 
 
+def test_the_slate_figure_says_the_top_film_s_screens_and_the_films_without(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rr = _readme_results()
+    doc = json.loads((RESULTS / "demo_figures.json").read_text())
+    ranked = [{"film_id": f"f{i}", "screens": n, "expected_new": e}
+              for i, (n, e) in enumerate([(9, 6.0), (3, 3.0), (0, 2.0), (0, 1.0)])]
+    doc["slate"] = {"films": 4, "screens": 12, "top_screens": 9, "top_share_screens": 6.0,
+                    "without_screens": 2, "first_rank_without": 3, "ranked": ranked}
+    (tmp_path / "demo_figures.json").write_text(json.dumps(doc))
+    monkeypatch.setattr(rr, "RESULTS", tmp_path)
+    # the oracle: the share of the 12 screens the top film's 6 of 12 expected new viewers give
+    share = 12 * ranked[0]["expected_new"] / sum(r["expected_new"] for r in ranked)
+    assert rr.INLINE["demo-slate"]() == (
+        f"the catalog's first 4 films on its 12 screens: 9 screens for the top film against "
+        f"{share:.1f} by its share of the expected new viewers, none for 2 of the 4, the first "
+        "at rank 3 by expected new viewers")
+
+
 def test_the_readme_s_sentence_figures_are_what_the_results_render() -> None:
     rr = _readme_results()
     text = (ROOT / "README.md").read_text(encoding="utf-8")
