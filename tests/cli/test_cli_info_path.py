@@ -29,8 +29,10 @@ def test_info_json_and_health_name_the_same_folder(tmp_path: Path,
     assert code == 0, err
     info = json.loads(out)
     assert info["model"]["path"] == expected
-    with TestClient(create_app(Settings(model_path=typed))) as client:
-        health = client.get("/health")
+    # the admin key sees the served folder in full (a server without keys shows it to no one)
+    admin = "a" * 32
+    with TestClient(create_app(Settings(model_path=typed, admin_key=admin))) as client:
+        health = client.get("/health", headers={"Authorization": f"Bearer {admin}"})
     assert health.status_code == 200
     assert health.json()["model"] == info["model"]  # every field, the path included
     assert health.json()["tuning"] == info["tuning"]
