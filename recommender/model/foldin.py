@@ -122,9 +122,10 @@ def fold_in_history(model: Model, film_idx: NDArray[np.integer], reg: float | No
     The vector ``fold_in`` gives the same films' row of confidence (``confidence_of``), so a
     watch list gets the vector the live overlay gives a new user with one event per film.
     ALS: implicit's user step with the confidence training used, ``c = alpha x value`` (it
-    was ``1 + alpha``, a step of another objective: 5 to 18x further from the trained vectors
-    of the model's own users); ``reg`` overrides the model's regularization. EASE:
-    ``x @ fold_in_projection`` (``reg`` does not apply).
+    was ``1 + alpha``, a step of another objective: further from the trained vectors of the
+    model's own users by the median ratio ``benchmarks/results/demo_figures.md`` gives);
+    ``reg`` overrides the model's regularization. EASE: ``x @ fold_in_projection`` (``reg``
+    does not apply).
     """
     films = np.unique(np.asarray(film_idx, np.int64))
     value = event_value(model)
