@@ -139,7 +139,7 @@ def _conflict(conn: Connection, batch: EventBatch, ids: set[str], before: set[st
         for row in sent[eid]:
             if row != first:
                 raise EventConflictError(eid, first, row, eid not in (
-                    stored if before is None else before))
+                    stored if before is None else before), writer)
 
 
 def _stored_ids(conn: Connection, ids: Sequence[str], writer: str = CLI_WRITER) -> set[str]:

@@ -52,6 +52,10 @@ def test_the_409_shows_the_payload_sent_not_the_recorded_one(model_dir: Path,
             return detail
 
         other = refusal(user_id="u5", film_id="00001", timestamp=1_700_000_456, weight=1)
+        # a key's conflict is with its own events only (event_writers): said so, not that
+        # the recorded event may be another sender's
+        assert "this key's own" in other and "another sender" not in other, other
+        assert "may be anyone's" not in other, other
         for secret in SECRETS:
             assert secret not in other, (secret, other)
         # the caller's own values are shown
@@ -78,3 +82,23 @@ def test_events_import_shows_the_row_not_the_recorded_event(
     assert "line 3" in err and "nothing of the file was stored" in err, err
     for secret in SECRETS:
         assert secret not in err, (secret, err)
+    # the CLI's writer is shared (and holds the events stored before writers were recorded)
+    assert "events import and every caller of a server without read or write keys write " \
+           "as one writer" in " ".join(err.split()), err
+    assert "this key's own" not in err and "another sender" not in err, err
+
+
+def test_a_keyless_server_says_its_one_writer_is_shared(model_dir: Path,
+                                                        tmp_path: Path) -> None:
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        events_poll=0, warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/events", json={"events": [RECORDED]}).status_code == 200
+        r = client.post("/events", json={"events": [{**RECORDED, "user_id": "u5",
+                                                     "film_id": "00001", "weight": 1}]})
+        assert r.status_code == 409, r.text
+        detail = r.json()["detail"]
+        assert "write as one writer" in detail and "may be anyone's" in detail, detail
+        assert "this key's own" not in detail and "another sender" not in detail, detail
+        for secret in SECRETS[:2]:
+            assert secret not in detail, (secret, detail)
