@@ -217,7 +217,9 @@ _BOUNDS = {"k": ("max_k", "RECOMMENDER_MAX_K", "the largest page"),
            "limit": ("max_search_limit", "RECOMMENDER_MAX_SEARCH_LIMIT",
                      "the largest search page"),
            "seed_user_ids": ("max_seed_users", "RECOMMENDER_MAX_SEED_USERS",
-                             "the longest seed list")}
+                             "the longest seed list"),
+           "comparable_film_ids": ("max_comparable_films", "RECOMMENDER_MAX_COMPARABLE_FILMS",
+                                   "the longest comparable film list")}
 
 
 async def above_limit(request: Request, exc: Exception) -> JSONResponse:
@@ -231,7 +233,7 @@ async def above_limit(request: Request, exc: Exception) -> JSONResponse:
     if service is None or getattr(service.settings, field, None) != exc.most:
         return JSONResponse({"detail": str(exc)}, status_code=422)  # a library's own bound
     part = "query" if request.method in ("GET", "HEAD") else "body"
-    many = exc.name == "seed_user_ids"
+    many = exc.name in ("seed_user_ids", "comparable_film_ids")  # lists (or maps) of ids
     said = (f"should hold at most {exc.most:,} ids ({what}, {variable}), got {exc.value:,}"
             if many else f"should be at most {exc.most} ({what}, {variable}), got {exc.value}")
     error = {"loc": (part, exc.name), "type": "too_long" if many else "less_than_equal"}

@@ -6,7 +6,8 @@ attributes and their values, its number of segments). A parameter or body field 
 limit with a marker in ``json_schema_extra``, and :func:`install` fills it in, per served
 model (the schema is rebuilt after a reload):
 
-- ``{"x-maximum": "max_k"}``: ``maximum`` (``maxItems`` on an array) = that setting;
+- ``{"x-maximum": "max_k"}``: ``maximum`` (``maxItems`` on an array) = that setting; on a
+  field that is an array or an object (``anyOf``), ``maxItems`` and ``maxProperties``;
   ``{"x-maximum": "event_time"}``: this clock plus ``event_times.FUTURE_SLACK`` when the
   schema is built (the server's own bound only grows after that, so what the schema allows is
   accepted; the schema is rebuilt every ``REBUILD_SECONDS``, so an event of now stays inside
@@ -171,7 +172,12 @@ def _fill(node: Any, settings: Settings, engine: Engine | None, event_max: int) 
     limit = node.pop("x-maximum", None)
     if limit is not None:
         value = event_max if limit == EVENT_TIME else int(getattr(settings, limit))
-        node["maxItems" if node.get("type") == "array" else "maximum"] = value
+        # a list or a map (comparable_film_ids): each branch bounded, items or properties
+        held = [b for b in node.get("anyOf", []) if b.get("type") in ("array", "object")]
+        for branch in held:
+            branch["maxItems" if branch["type"] == "array" else "maxProperties"] = value
+        if not held:
+            node["maxItems" if node.get("type") == "array" else "maximum"] = value
     if node.pop("x-pattern", None) == EVENT_TIME:  # POST /events' ISO 8601 times
         node["pattern"] = event_time_pattern(event_max)
     kind = node.pop("x-vocabulary", None)

@@ -206,7 +206,9 @@ class NewFilm(BaseModel):
 
     comparable_film_ids: list[Id] | dict[Id, Weight] = Field(
         default_factory=list,
-        description="films like the new one: a list of ids, or {id: weight} with weights > 0")
+        description="films like the new one: a list of ids, or {id: weight} with weights > 0 "
+                    "(at most RECOMMENDER_MAX_COMPARABLE_FILMS of them)",
+        json_schema_extra={"x-maximum": "max_comparable_films"})
     genres: list[str] = Field(default_factory=list,
                               description="the new film's genres, any case, spaces, hyphens and "
                                           "punctuation ignored where that names one genre "

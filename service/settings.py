@@ -25,6 +25,7 @@ from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.errors import InvalidParameterError
 from recommender.model import layout
 from recommender.query.audience import MAX_K
+from recommender.query.limits import MAX_COMPARABLE_FILMS
 from recommender.query.page_size import SERVED_MAX_K, SERVED_MAX_SEARCH_LIMIT
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from service import cors
@@ -116,6 +117,11 @@ class Settings(BaseSettings):
     max_search_limit: int = Field(default=SERVED_MAX_SEARCH_LIMIT, ge=1,
                                   description="largest limit of GET /films")
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
+    max_comparable_films: int = Field(
+        default=MAX_COMPARABLE_FILMS, ge=1,
+        description="longest comparable film list (ids, or {id: weight}) of a new film's "
+                    "audience or distribution; cold-start and distribution --like keep to it "
+                    "too")
     max_slate_cells: int = Field(default=DEFAULT_MAX_SLATE_CELLS, ge=1,
                                  description="largest slate allocated (cinemas x films)")
     cache_mb: float = Field(default=128.0, ge=0,

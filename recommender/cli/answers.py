@@ -266,6 +266,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     from recommender.query.audience import check_served_k, cold_start_page
     from recommender.query.catalog import resolve_genres
     from recommender.query.commas import refuse_comma_lists
+    from recommender.query.comparable_limit import check_comparable_count
     from recommender.query.hints import skipped_hints, title_hints
 
     check_served_k(args.k, args.offset)
@@ -273,6 +274,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     model = answer_model(args)
     refuse_comma_lists(model, args.like, args.genre)  # "--like 1,2" was one unknown film
     likes = weighted_likes(model, args.like)
+    check_comparable_count(likes)  # RECOMMENDER_MAX_COMPARABLE_FILMS, as the server's
     with title_hints(model):  # every --like film unknown: the titles the one given matches
         page, unknown = cold_start_page(model, likes, args.genre or [], args.k,
                                         args.offset, segment=args.segment, tier=args.tier)

@@ -155,11 +155,14 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     if cold:
         from recommender.cli.answers import say_skipped
         from recommender.query.commas import refuse_comma_lists
+        from recommender.query.comparable_limit import check_comparable_count
         from recommender.query.hints import title_hints
 
         refuse_comma_lists(model, args.like, args.genre)
+        likes = weighted_likes(model, args.like)
+        check_comparable_count(likes)  # RECOMMENDER_MAX_COMPARABLE_FILMS, as the server's
         with title_hints(model):  # every --like film unknown: the titles the one given matches
-            body = cold_start_demand(model, weighted_likes(model, args.like), args.genre or [],
+            body = cold_start_demand(model, likes, args.genre or [],
                                      args.by, args.screens, cinemas=cinemas,
                                      screens_by=args.screens_by)
         say_skipped(model, body["cold_start"]["unknown_film_ids"])

@@ -16,6 +16,7 @@ from typing import Any
 
 from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.model.min_cell import DEFAULT_MIN_CELL
+from recommender.query.limits import MAX_COMPARABLE_FILMS
 from recommender.query.page_size import SERVED_MAX_K, SERVED_MAX_SEARCH_LIMIT
 
 #: (variable without ``RECOMMENDER_``, what it sets with its unit, its default as ``serve`` reads
@@ -55,6 +56,9 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("MAX_SEARCH_LIMIT", "largest limit of GET /films (films; search --limit keeps to it too)",
      str(SERVED_MAX_SEARCH_LIMIT)),
     ("MAX_SEED_USERS", "longest lookalike seed list (users)", "100000"),
+    ("MAX_COMPARABLE_FILMS", "longest comparable film list of a new film (cold start; "
+                             "cold-start and distribution --like keep to it too)",
+     str(MAX_COMPARABLE_FILMS)),
     ("MAX_SLATE_CELLS", "largest slate POST /distribution/slate allocates (cinemas x films; "
                         "more: 422)", str(DEFAULT_MAX_SLATE_CELLS)),
     ("CACHE_MB", "megabytes of cached audience rankings (and half as much again for "
@@ -116,6 +120,8 @@ COMMAND_EPILOG = _items([
     "listing them all (audiences --engine spark: at most 100000)",
     "RECOMMENDER_MAX_SEARCH_LIMIT: the largest search --limit (films; default "
     f"{SERVED_MAX_SEARCH_LIMIT}, as serve's GET /films)",
+    "RECOMMENDER_MAX_COMPARABLE_FILMS: the most films cold-start and distribution --like may "
+    f"name (default {MAX_COMPARABLE_FILMS}, as serve's cold-start bodies)",
     "RECOMMENDER_STORE, RECOMMENDER_CINEMAS, RECOMMENDER_PSEUDONYM_KEY: the campaign store, "
     "the cinema table and the pseudonym key when none is given (each command's --help)",
     "A value RECOMMENDER_PROGRESS or RECOMMENDER_MIN_CELL does not take stops any command "

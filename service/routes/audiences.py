@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from recommender.errors import AboveLimitError
 from recommender.query.audience import cold_start_page, lookalikes
 from recommender.query.commas import refuse_comma_lists
+from recommender.query.comparable_limit import check_comparable_count
 from recommender.query.hints import skipped_hints
 from recommender.query.seed_ids import unknown_fields
 from service.access_log import record_export
@@ -45,9 +46,10 @@ def lookalike(body: LookalikeRequest, request: Request, engine: EngineDep,
              responses={**NOT_FOUND, **INVALID},
              summary="The audience of a film with no history, from comparable films and genres "
                      "(unknown comparable films skipped and listed)")
-def cold_start(body: ColdStartRequest, request: Request, engine: EngineDep
-               ) -> dict[str, Any]:
+def cold_start(body: ColdStartRequest, request: Request, engine: EngineDep,
+               settings: SettingsDep) -> dict[str, Any]:
     engine.check_page(body.k, body.offset)
+    check_comparable_count(body.comparable_film_ids, settings.max_comparable_films)
     refuse_comma_lists(engine.model, body.comparable_film_ids, body.genres, http=True)
     page, unknown = cold_start_page(engine.model, body.comparable_film_ids, body.genres,
                                     body.k, body.offset, segment=body.segment, tier=body.tier)

@@ -39,6 +39,7 @@ from recommender.errors import DataError
 from recommender.io.places import CINEMA, PLACE_ATTRIBUTES, Cinemas
 from recommender.io.text import listing
 from recommender.query.commas import refuse_comma_lists
+from recommender.query.comparable_limit import check_comparable_count
 from service.cold_start_schemas import ColdStartInput
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
@@ -221,6 +222,8 @@ async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
                      "films skipped and listed)")
 async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
                      settings: SettingsDep) -> JSONResponse:
+    check_comparable_count(body.comparable_film_ids, settings.max_comparable_films)
+
     def work() -> JSONResponse:
         refuse_comma_lists(engine.model, body.comparable_film_ids, body.genres, http=True)
         cinemas = _cinemas(engine, settings, body.by, body.screens)
