@@ -21,9 +21,11 @@ REQUEST_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "Idempotency-Ke
                    "If-None-Match")
 #: the answer headers a page may read beyond the CORS-safelisted ones: every header of the
 #: service's own (the model's version, the events an answer reflects, a plan's model, an
-#: audience's note, a replayed plan) and the standard ones its answers carry
+#: audience's note, a new film's CSV's notes, a replayed plan) and the standard ones its
+#: answers carry
 EXPOSED = ("X-Model-Version", "X-Events-Seq", "X-Plan-Model-Version", "X-Plan-Waves",
-           "X-Audience-Note", "Idempotent-Replayed", "Content-Disposition", "Retry-After", "ETag")
+           "X-Audience-Note", "X-Genres-Only", "X-Unknown-Film-Ids", "Idempotent-Replayed",
+           "Content-Disposition", "Retry-After", "ETag")
 #: the methods a page may send: every one a route serves (``DELETE``: taking a wave's send
 #: back, ``DELETE /campaigns/{plan_id}/waves/{wave}/sent``), so none is refused by a preflight
 METHODS = ("GET", "HEAD", "POST", "DELETE")

@@ -230,7 +230,7 @@ RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying aga
 #: the operations that record an export (``service.access_log.record_export``)
 EXPORTS = frozenset({"/films/{film_id}/audience", "/films/{film_id}/audience.csv",
                      "/audiences/lookalike", "/audiences/cold-start",
-                     "/campaigns/{plan_id}/plan.csv"})
+                     "/audiences/cold-start.csv", "/campaigns/{plan_id}/plan.csv"})
 
 
 def _unavailable(responses: dict[str, Any], settings: Settings, bounded: bool,

@@ -1,23 +1,34 @@
-"""Audiences without a known film: lookalikes of a seed list, cold start for a new film."""
+"""Audiences without a known film: lookalikes of a seed list, cold start for a new film.
+
+A new film's audience comes as JSON and as a CSV download (``POST /audiences/cold-start.csv``,
+the same body): the bytes ``recommender cold-start ... --csv`` prints, its notes in headers.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from recommender.errors import AboveLimitError
 from recommender.query.audience import cold_start_page, lookalikes
 from recommender.query.commas import refuse_comma_lists
 from recommender.query.comparable_limit import check_comparable_count
+from recommender.query.export import audience_csv
+from recommender.query.filters import resolve_segment
 from recommender.query.hints import skipped_hints
+from recommender.query.pages import AudiencePage
+from recommender.query.render import resolve_with
 from recommender.query.seed_ids import unknown_fields
 from service.access_log import record_export
 from service.cold_start_schemas import ColdStartAudience
 from service.deps import EngineDep, SettingsDep
+from service.filenames import attachment
 from service.json_body import JsonRoute
 from service.lookalike_schemas import LookalikeAudience, LookalikeRequest
 from service.routes import INVALID, NOT_FOUND
+from service.routes.films import With
 from service.schemas import (
     ColdStartRequest,
 )
@@ -42,19 +53,85 @@ def lookalike(body: LookalikeRequest, request: Request, engine: EngineDep,
     return {**page.to_json(), **unknown_fields(engine.model.users, unknown)}
 
 
+def _cold_start(body: ColdStartRequest, engine: Any, settings: Any
+                ) -> tuple[AudiencePage, list[str]]:
+    """A new film's page and its unknown comparable films, the JSON's and the CSV's."""
+    engine.check_page(body.k, body.offset)
+    check_comparable_count(body.comparable_film_ids, settings.max_comparable_films)
+    refuse_comma_lists(engine.model, body.comparable_film_ids, body.genres, http=True)
+    return cold_start_page(engine.model, body.comparable_film_ids, body.genres, body.k,
+                           body.offset, segment=body.segment, tier=body.tier)
+
+
+def _export_params(body: ColdStartRequest) -> dict[str, Any]:
+    """What decides a new film's rows, as its export log line records it."""
+    return {"k": body.k, "offset": body.offset,
+            "comparable_film_ids": body.comparable_film_ids or None,
+            "genres": body.genres or None, "segment": body.segment, "tier": body.tier}
+
+
 @router.post("/audiences/cold-start", response_model=ColdStartAudience,
              responses={**NOT_FOUND, **INVALID},
              summary="The audience of a film with no history, from comparable films and genres "
                      "(unknown comparable films skipped and listed)")
 def cold_start(body: ColdStartRequest, request: Request, engine: EngineDep,
                settings: SettingsDep) -> dict[str, Any]:
-    engine.check_page(body.k, body.offset)
-    check_comparable_count(body.comparable_film_ids, settings.max_comparable_films)
-    refuse_comma_lists(engine.model, body.comparable_film_ids, body.genres, http=True)
-    page, unknown = cold_start_page(engine.model, body.comparable_film_ids, body.genres,
-                                    body.k, body.offset, segment=body.segment, tier=body.tier)
-    record_export(request, rows=len(page.user_ids), k=body.k, offset=body.offset,
-                  comparable_film_ids=body.comparable_film_ids or None,
-                  genres=body.genres or None, segment=body.segment, tier=body.tier)
+    page, unknown = _cold_start(body, engine, settings)
+    record_export(request, rows=len(page.user_ids), **_export_params(body))
     return {**page.to_json(), "unknown_film_ids": unknown,
             "unknown_film_hints": skipped_hints(engine.model, unknown)}
+
+
+def header_text(text: str) -> str:
+    """``text`` as a header value: printable ASCII kept, any other character escaped as
+    Python writes it (``\\xe9``, ``\\n``): a note names films by their ids, which may hold
+    any character, and a header value is latin-1 without line breaks."""
+    return "".join(c if " " <= c <= "~" else ascii(c)[1:-1] for c in text)
+
+
+def _header(what: str) -> dict[str, Any]:
+    return {"description": what, "schema": {"type": "string"}}
+
+
+CSV_HEADERS = {
+    "X-Audience-Note": _header("the page's note (comparable films with nothing fitted left "
+                               "out, or users in no meaningful order), as the JSON's note; "
+                               "characters other than printable ASCII escaped as Python "
+                               "writes them"),
+    "X-Genres-Only": _header("the JSON's genres_only: the new film is placed by its genres "
+                             "alone (no comparable film given is known); escaped alike"),
+    "X-Unknown-Film-Ids": _header("the comparable film ids the model does not know "
+                                  "(skipped), as a JSON array in ASCII"),
+}
+
+
+@router.post("/audiences/cold-start.csv", response_class=Response,
+             responses={200: {"content": {"text/csv": {}},
+                              "description": "film_id (empty: no film),user_id,rank,score,"
+                                             "percentile,tier,segment, then the with= columns: "
+                                             "the bytes `recommender cold-start ... --csv` "
+                                             "prints",
+                              "headers": CSV_HEADERS},
+                        **NOT_FOUND, **INVALID},
+             summary="The audience of a film with no history as a CSV download (the body of "
+                     "POST /audiences/cold-start)")
+def cold_start_csv(body: ColdStartRequest, request: Request, engine: EngineDep,
+                   settings: SettingsDep, with_: With = []  # noqa: B006
+                   ) -> Response:
+    page, unknown = _cold_start(body, engine, settings)
+    # the one audience CSV writer, as the CLI calls it (pseudonymized: as the model's users
+    # are); an unknown with= column fails here, before the export is logged
+    columns = resolve_with(engine.model, with_, "with")
+    text = audience_csv(engine.model, page, None, columns, None, settings.min_cell)
+    params: dict[str, Any] = {**_export_params(body), "with": with_ or None}
+    record_export(request, rows=len(page.user_ids), **params)
+    number = resolve_segment(engine.model, body.segment)
+    cut = ["cold_start_audience", page.ring["tier"] if page.ring else "",
+           f"segment{number}" if number is not None else "",
+           f"from{body.offset + 1}" if body.offset else ""]
+    headers = {"Content-Disposition": attachment(cut, "film")}
+    said = {"X-Audience-Note": page.note, "X-Genres-Only": (page.extra or {}).get("genres_only")}
+    headers.update({name: header_text(value) for name, value in said.items() if value})
+    if unknown:
+        headers["X-Unknown-Film-Ids"] = json.dumps(unknown)
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)

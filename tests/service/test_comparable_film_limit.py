@@ -23,7 +23,7 @@ from service.app import create_app
 from service.settings import Settings
 
 MOST = 2
-ROUTES = ("/audiences/cold-start", "/distribution/cold-start")
+ROUTES = ("/audiences/cold-start", "/audiences/cold-start.csv", "/distribution/cold-start")
 FILMS = ["00004", "00008", "00012"]
 
 

@@ -113,6 +113,8 @@ def test_an_unwritable_log_stops_the_export(model_dir: Path, tmp_path: Path) -> 
                 "seed_user_ids": artifact.load(model_dir).users.ids[:2].tolist()})),
             ("/audiences/cold-start", c.post("/audiences/cold-start",
                                              json={"comparable_film_ids": ["00004"]})),
+            ("/audiences/cold-start.csv", c.post("/audiences/cold-start.csv",
+                                                 json={"comparable_film_ids": ["00004"]})),
             ("/campaigns/{plan_id}/plan.csv",
              c.get(f"/campaigns/{plan.json()['plan_id']}/plan.csv"))]
             if answer.status_code == 503 and "export log" in answer.json()["detail"]}
@@ -122,7 +124,7 @@ def test_an_unwritable_log_stops_the_export(model_dir: Path, tmp_path: Path) -> 
     assert r.headers["Retry-After"] == "30"  # the client is told when to try again
     said = {path for path, item in paths.items() for op in item.values()
             if "export log" in op["responses"].get("503", {}).get("description", "")}
-    assert len(stopped) == 5 and said == stopped
+    assert len(stopped) == 6 and said == stopped
     # and every route whose code records an export is among them (a route added later too)
     import inspect
     import re
