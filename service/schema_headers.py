@@ -60,7 +60,10 @@ def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool
             replayable = any(p.get("in") == "header" and p.get("name") == IDEMPOTENCY_KEY
                              for p in op.get("parameters", []))
             for status, response in op["responses"].items():
-                headers = response.setdefault("headers", {})
+                # a copy: FastAPI puts a route's own ``responses`` headers dict (STORE_DOWN's
+                # Retry-After) into the schema as it is, shared by every operation and every
+                # app's schema, which this would otherwise write the model's headers into
+                headers = response["headers"] = dict(response.get("headers", {}))
                 headers[VERSION_HEADER] = version if not replayable else {
                     **version, "description": version["description"] + "; a stored plan "
                     "replayed for an Idempotency-Key names the model it was planned on"}
