@@ -11,9 +11,9 @@ column filled only where a user rated) holds rows with a blank rating. ``readers
   whose events include a rating keeps the latest rating given, and a pair no event rates is
   given ``implied_rating``: the median of the log's ratings, raised to ``floor`` (the model's
   ``min_rating``) when that is higher, the rule a recorded event's view without a rating
-  follows (``recommender.model.weighting.event_rating``), so that an unrated view is never
-  left out of the fit as disliked. A log whose every rating is blank is read as one without
-  ratings.
+  follows (``recommender.model.weighting.event_rating`` asks ``implied_rating`` too), so
+  that an unrated view is never left out of the fit as disliked. A log whose every rating
+  is blank is read as one without ratings.
 
 The choice is set for the duration of a ``load`` (``blank_ratings``); the log readers ask
 ``current`` when they build the interactions (``log_table.build``).
@@ -116,6 +116,9 @@ class KeptRows(Locator):
 
 def implied_rating(rated: NDArray[np.floating], floor: float | None) -> float:
     """The rating an unrated view is given: the median of ``rated`` (the log's ratings, one
-    per rated pair), raised to ``floor`` when that is higher."""
-    fill = float(np.median(np.asarray(rated, np.float64)))
+    per rated pair; 1 when there is none), raised to ``floor`` when that is higher. The one
+    rule for both unrated views: a blank rating kept by ``implicit`` and a recorded event
+    (``recommender.model.weighting.event_rating`` calls it)."""
+    r = np.asarray(rated, np.float64)
+    fill = float(np.median(r)) if len(r) else 1.0
     return fill if floor is None else max(fill, float(floor))

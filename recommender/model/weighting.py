@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
+from recommender.io import blank_ratings
 from recommender.io.dataset import Interactions
 
 Scheme = Literal["binary", "rating", "log", "bm25"]
@@ -54,12 +55,9 @@ def event_rating(rating: NDArray[np.floating] | None, min_rating: float | None
     the user never rated is never left out of the fit as disliked; None when the log has no
     ratings. ``train --events`` gives it to each stored event on a (user, film) pair the log
     does not rate, and ``meta["data"]["event_rating"]`` records it for the live overlay,
-    which values new pairs the same way under the ``rating`` scheme."""
-    if rating is None:
-        return None
-    r = np.asarray(rating, np.float64)
-    fill = float(np.median(r)) if len(r) else 1.0
-    return fill if min_rating is None else max(fill, float(min_rating))
+    which values new pairs the same way under the ``rating`` scheme. The rule is
+    ``io.blank_ratings.implied_rating``'s, which a blank rating read as a view is given."""
+    return None if rating is None else blank_ratings.implied_rating(rating, min_rating)
 
 
 def event_ratings(data: Interactions, user_ids: NDArray[np.str_], film_ids: NDArray[np.str_],

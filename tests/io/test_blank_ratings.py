@@ -2,8 +2,8 @@
 is refused by default naming the first lines and the choices, and read as chosen:
 ``blank_ratings="drop"`` leaves those rows out, ``"implicit"`` keeps them as views, a pair no
 event rates given the median of the log's ratings (at least the floor), as a recorded view is
-(``model.weighting.event_rating``, the oracle of that rule). Each result is checked against
-the log worked out here by hand, row by row."""
+(``model.weighting.event_rating``, which asks ``implied_rating``: one rule). Each result is
+checked against the log worked out here by hand, row by row."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pytest
 from reading_helpers import pairs, write
 
 from recommender.errors import DataError
+from recommender.io import blank_ratings
 from recommender.io.readers import load
 from recommender.model.weighting import event_rating
 
@@ -108,3 +109,18 @@ def test_a_parquet_log_with_null_ratings(tmp_path: Path) -> None:
                    ("u3", "f2"): (1.0, 2.0, None), ("u1", "f2"): (1.0, 3.0, None)}
     assert pairs(load(path, blank_ratings="drop")) == {("u1", "f1"): (1.0, 4.0, None),
                                                        ("u3", "f2"): (1.0, 2.0, None)}
+
+
+def test_a_recorded_view_and_a_blank_rating_follow_one_rule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in rating was written twice (``implied_rating`` and ``event_rating``), kept
+    equal by a test alone: ``event_rating`` asks ``implied_rating``, so a change to the rule
+    reaches both (here a stand-in rule: the largest rating)."""
+    rated = np.array([1.0, 2.0, 5.0])
+    assert event_rating(rated, None) == 2.0 == blank_ratings.implied_rating(rated, None)
+    assert event_rating(np.zeros(0), None) == 1.0 == blank_ratings.implied_rating(
+        np.zeros(0), None)  # no rating at all: 1
+    monkeypatch.setattr(blank_ratings, "implied_rating",
+                        lambda r, floor: float(np.max(r)))
+    assert event_rating(rated, 3.0) == 5.0
+    assert event_rating(None, 3.0) is None  # a log without ratings: none
