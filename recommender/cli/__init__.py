@@ -33,6 +33,7 @@ from recommender.cli.commands import (
 )
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.environment import check_environment
+from recommender.cli.evaluating import cmd_evaluate, cmd_tune
 from recommender.cli.events import add_event_commands
 from recommender.cli.help_texts import EPILOGS, TOP, describe
 from recommender.cli.interrupts import (
@@ -45,7 +46,7 @@ from recommender.cli.printing import folders_created
 from recommender.cli.recommend import cmd_recommend
 from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import store_failure as _store_failure
-from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
+from recommender.cli.training import cmd_train
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
 from recommender.io.atomic import CREATED, PLACED
@@ -113,6 +114,22 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
                         "alpha, weighting, factors, the family and the popularity weight not "
                         "given here or in --config are chosen on a validation split of the "
                         "training part (local engine only)")
+
+
+def add_data_options(s: argparse.ArgumentParser, floor: bool = True) -> None:
+    """``--data`` (a path, or ``-``: standard input) and ``--blank-ratings``: how ``train``,
+    ``evaluate`` and ``tune`` read their log (``cli.reading.load_said``); ``floor``: the
+    command takes ``--min-rating``, the least rating an unrated view is given."""
+    s.add_argument("--data", required=True, help="interactions file or dataset folder, or - "
+                                                 "for standard input (a CSV or TSV log with a "
+                                                 "header, plain or gzipped, or Parquet)")
+    from recommender.io.blank_ratings import BLANK_RATINGS
+
+    s.add_argument("--blank-ratings", choices=BLANK_RATINGS, default="refuse",
+                   help="a rating column's blank cells: refuse the log (default, naming their "
+                        "lines), drop those rows, or keep them as views (implicit: an unrated "
+                        "pair is rated the log's median rating"
+                        + (", at least --min-rating)" if floor else ")"))
 
 
 # options whose empty value means something: --with '' asks for no extra column (HTTP with=)
@@ -190,18 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dest")
 
     s = add("train", cmd_train, "train a model on an interactions file or dataset folder")
-    s.add_argument("--data", required=True, help="interactions file or dataset folder, or - "
-                                                 "for standard input (a CSV or TSV log with a "
-                                                 "header, plain or gzipped, or Parquet)")
+    add_data_options(s)
     s.add_argument("--events", metavar="STORE_URL",
                    help="also train on the events of this campaign store (local engine)")
     s.add_argument("--out", required=True, help="model folder to write")
     s.add_argument("--films", help="extra film catalog CSV or Parquet (film_id,title,...)")
     s.add_argument("--users", help="extra user attributes CSV or Parquet (user_id,...)")
-    s.add_argument("--blank-ratings", choices=["refuse", "drop", "implicit"], default="refuse",
-                   help="a rating column's blank cells: refuse the log (default, naming their "
-                        "lines), drop those rows, or keep them as views (implicit: an unrated "
-                        "pair is rated the log's median rating, at least --min-rating)")
     add_training_options(s)
     s.add_argument("--engine", choices=["local", "spark"], default="local")
     s.add_argument("--spark-master", help="Spark master for --engine spark (default "
@@ -259,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the HTTP endpoint's JSON body (one --user)")
 
     s = add("evaluate", cmd_evaluate, "evaluate the engine and baselines on a dataset")
-    s.add_argument("--data", required=True, help="interactions file or dataset folder")
+    add_data_options(s)
     s.add_argument("--protocol", choices=["random", "time", "user"], default="random")
     s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--json", dest="json_path", nargs="?", const="-", metavar="PATH",
@@ -268,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_options(s, seed=False, segments=False)
 
     s = add("tune", cmd_tune, "search hyper-parameters on a validation split")
-    s.add_argument("--data", required=True, help="interactions file or dataset folder")
+    add_data_options(s, floor=False)
     s.add_argument("--out", default="tuned.json", help="where to write the best configuration")
     s.add_argument("--trials", type=_positive_int, default=30)
     s.add_argument("--k", "-k", type=_positive_int, default=100)

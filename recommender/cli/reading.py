@@ -68,12 +68,13 @@ def load_said(data: PathLike, films: PathLike | None, users: PathLike | None,
                                                   f"{len(i.films):,} films)", show)
     inter.source = shown(inter.source)  # standard input's copy: <stdin> (the model's source)
     if inter.unrated:
-        say_unrated(inter, blank_ratings)
+        say_unrated(inter, blank_ratings, rating_floor is not None)
     return inter
 
 
-def say_unrated(inter: Interactions, choice: str) -> None:
-    """Say (stderr) how many rows had a blank rating and what they became (``choice``)."""
+def say_unrated(inter: Interactions, choice: str, floor: bool = True) -> None:
+    """Say (stderr) how many rows had a blank rating and what they became (``choice``;
+    ``floor``: a --min-rating was given, which raises the rating an unrated pair is given)."""
     rows = f"{inter.unrated:,} of the {inter.rows_read + inter.unrated * (choice == 'drop'):,}"
     if choice == "drop":
         print(f"note: {rows} rows have a blank rating and were left out (--blank-ratings "
@@ -82,9 +83,9 @@ def say_unrated(inter: Interactions, choice: str) -> None:
     given = ("every rating is blank, so the log trains as one without ratings"
              if inter.rating is None else
              f"each pair no event rates is given the rating {inter.unrated_as:g} (the "
-             "median of the log's ratings, at least --min-rating, as train --events rates a "
-             "recorded view), so that --weighting rating and --min-rating count it as "
-             "watched, not disliked"
+             f"median of the log's ratings{', at least --min-rating' * floor}, as train "
+             "--events rates a recorded view), so that --weighting rating and --min-rating "
+             "count it as watched, not disliked"
              if inter.unrated_as is not None else "every pair is rated by another event")
     print(f"note: {rows} rows have a blank rating, kept as views (--blank-ratings "
           f"implicit): {given}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The CLI's training commands: ``train``, ``evaluate`` and ``tune``.
+"""The CLI's ``train`` (``evaluate`` and ``tune``: ``cli.evaluating``).
 
 ``evaluate`` trains the engine it scores with ``train``'s options; ``_train_config`` is the one
 place those options become a ``TrainConfig``.
@@ -414,37 +414,3 @@ def _say_untuned(config: TrainConfig, status: str) -> None:
                      else f"{n} {getattr(config, n)}" for n in left)
     print(f"tuning: {status}" + (f"; the options not given took their --no-tune values: {took}"
                                  if left else ""))
-
-
-def _not_the_data(out: str | None, data: str) -> None:
-    """Refuse a report or configuration path that would replace the log it reads: the file
-    given as --data (it was overwritten, exit 0), or any path in the --data folder (a file of
-    its layout replaced, or a new users.csv the next load reads as the folder's)."""
-    from recommender.cli.commands import not_an_input
-    from recommender.errors import InvalidParameterError
-
-    if not out:
-        return
-    not_an_input(out, data)
-    folder = Path(data)
-    if folder.is_dir() and Path(out).resolve().is_relative_to(folder.resolve()):
-        raise InvalidParameterError(f"the output {out} is in the --data folder {data}: the "
-                                    "folder is the log; write the output elsewhere")
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from recommender.evaluation.report import cli_evaluate
-
-    path = getattr(args, "json_path", None)
-    _not_the_data(None if path == "-" else path, args.data)  # "-": stdout
-    # the engine under test is trained as `train` would with the same options
-    result: int = cli_evaluate(args, _train_config(args))
-    return result
-
-
-def cmd_tune(args: argparse.Namespace) -> int:
-    from recommender.evaluation.report import cli_tune
-
-    _not_the_data(args.out, args.data)
-    result: int = cli_tune(args)
-    return result

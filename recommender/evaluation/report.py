@@ -15,22 +15,22 @@ from recommender.evaluation.scoring import ENGINE, MIN_VIEWERS, USER_K, headline
 from recommender.evaluation.splits import TEST_SHARE
 from recommender.evaluation.tuning import tune
 from recommender.io.atomic import atomic_file
+from recommender.io.dataset import Interactions
 from recommender.io.text import iso_utc, table_text
 from recommender.model.config import TrainConfig
 
 STDOUT = "-"  # evaluate's --json with no path, or "-": the report's JSON on stdout
 
 
-def cli_evaluate(args: Any, config: TrainConfig | None = None) -> int:
+def cli_evaluate(args: Any, interactions: Interactions, config: TrainConfig | None = None
+                 ) -> int:
     """``recommender evaluate``: the engine trained with ``config`` (default: what ``train``
-    ships) and the baselines on one split of ``--data``."""
-    from recommender.io import readers as data_mod
+    ships) and the baselines on one split of ``interactions`` (``--data`` as read)."""
     from recommender.io.atomic import check_writable
 
     path = getattr(args, "json_path", None)  # STDOUT: the JSON on stdout, as --json elsewhere
     if path and path != STDOUT:  # not after the whole run
         check_writable(path)
-    interactions = data_mod.load(args.data)
     report = evaluate(interactions, protocol=args.protocol, k=args.k,
                       seed=getattr(args, "seed", 0), config=config)
     if path == STDOUT:
@@ -43,12 +43,12 @@ def cli_evaluate(args: Any, config: TrainConfig | None = None) -> int:
     return 0
 
 
-def cli_tune(args: Any) -> int:
-    from recommender.io import readers as data_mod
+def cli_tune(args: Any, interactions: Interactions) -> int:
+    """``recommender tune``: the search on ``interactions`` (``--data`` as read), its best
+    configuration written to ``--out``."""
     from recommender.io.atomic import check_writable
 
     check_writable(args.out)  # not after the whole search
-    interactions = data_mod.load(args.data)
     result = tune(interactions, trials=args.trials, k=args.k, seed=args.seed)
     write_json(result, args.out)
     v, t = result["validation"], result["test"]

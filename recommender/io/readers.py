@@ -154,13 +154,14 @@ def load(
             is malformed (the message names the file, the line and what was expected).
     """
     p = Path(path)
-    if not p.exists() and str(path) == "-":  # evaluate, tune: their --data is a path
-        raise DataError("-", "no such file or folder; standard input (-) is read by `train "
-                        "--data -` and `events import -` only: save it to a file and give that")
+    if not p.exists() and str(path) == "-":  # the CLI copies it to a file first (io.stdin)
+        raise DataError("-", "no such file or folder; standard input (-) is read by the "
+                        "CLI's `train`, `evaluate` and `tune` (--data -) and `events import "
+                        "-`, which copy it to a file first (io.stdin.spooled): give a file")
     if not p.exists():
         raise DataError(str(p), "no such file or folder")
-    with read_blank_ratings(blank_ratings, rating_floor):
-        inter = _load_folder(p) if p.is_dir() else _load_file(existing_file(p))
+    with read_blank_ratings(blank_ratings, rating_floor):  # a pipe: told --data - reads one
+        inter = _load_folder(p) if p.is_dir() else _load_file(existing_file(p, "--data -"))
     if films is not None:
         extra_catalog = read_films(films)
         inter.catalog = (extra_catalog if inter.catalog is None else _merge_catalogs(

@@ -129,15 +129,3 @@ def test_events_import_reads_standard_input_through_a_pipe(tmp_path: Path) -> No
     (tmp_path / "e.csv").write_text(events)
     again = imported(b"", str(tmp_path / "e.csv"))  # the file's events: the ones stored
     assert again.returncode == 0 and "stored 0, already stored 2" in again.stdout
-
-
-@pytest.mark.parametrize("command", [("evaluate",), ("tune",)])
-def test_evaluate_and_tune_say_which_commands_read_standard_input(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin: Feed,
-        command: tuple[str, ...]) -> None:
-    stdin(LOG.encode())
-    out = ("--out", tmp_path / "t.json") if command == ("tune",) else ()
-    code, _, err = run(capsys, *command, "--data", "-", *out)
-    assert code == 2 and err.endswith(
-        "error: -: no such file or folder; standard input (-) is read by `train --data -` "
-        "and `events import -` only: save it to a file and give that\n"), err

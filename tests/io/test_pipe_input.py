@@ -20,10 +20,12 @@ PIPE = "is a pipe or a device, not a file: it is read more than once"
 def test_a_pipe_is_named_as_one(tmp_path: Path) -> None:
     fifo = tmp_path / "log.csv"
     os.mkfifo(fifo)  # never opened: nothing blocks
-    with pytest.raises(DataError, match=PIPE):
+    with pytest.raises(DataError, match=PIPE) as log_error:
         load(fifo)
+    assert "give --data - instead" in log_error.value.reason  # the log: stdin is read
     log = write(tmp_path / "real.csv", "user_id,film_id\nu1,f1\n")
-    with pytest.raises(DataError, match=PIPE):
+    with pytest.raises(DataError, match=PIPE) as films_error:
         load(log, films=fifo)
+    assert "-" not in films_error.value.reason.split(";")[-1]  # --films takes no -
     with pytest.raises(DataError, match="expected a file, found a folder"):
         load(log, films=tmp_path)
