@@ -19,6 +19,18 @@ class TimeSpan(BaseModel):
     timezone: str | None = Field(description="the zone the times are said in: UTC")
 
 
+class BlankRatings(BaseModel):
+    choice: Literal["refuse", "drop", "implicit"] = Field(description=(
+        "train's --blank-ratings: refuse (a blank rating refuses the log, so none was read), "
+        "drop (those rows left out) or implicit (kept as views)"))
+    rows: int = Field(description="the log's rows with a blank rating it applied to (left "
+                                  "out or kept as views; 0 under refuse)")
+    rating_given: float | None = Field(description=(
+        "implicit: the rating each pair no event rates was given (the median of the log's "
+        "ratings, at least min_rating); null otherwise, and when every pair was rated or "
+        "every rating was blank (then the model has no ratings)"))
+
+
 class ModelInfo(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
@@ -61,6 +73,9 @@ class ModelInfo(BaseModel):
         "when the training log's interactions happened, in UTC (meta.json's data.time_span; "
         "`recommender info` prints it); null when the log has no timestamps or the model was "
         "trained before it was recorded"))
+    blank_ratings: BlankRatings | None = Field(default=None, description=(
+        "how the training log's blank ratings were read (meta.json's data.blank_ratings; "
+        "`recommender info` prints it); null for a model trained before it was recorded"))
     params: dict[str, Any] = Field(description="training parameters")
     has_calibration: bool = Field(description="whether tiers carry expected conversion")
     refit: str | None = Field(default=None, description="how the final model was fitted after "

@@ -52,5 +52,8 @@ def with_stored_events(data: Any, target: str, min_rating: float | None = None
                                                   ev.weight],
         timestamp=ts, catalog=data.catalog, user_table=data.user_table,
         source=f"{data.source} + {len(ev)} events from {store.url}")
-    # the rows read and merged stay the log's (the events are counted in info)
-    return replace(merged, rows_read=data.rows_read, rows_merged=data.rows_merged), info
+    # the rows read and merged, and its blank ratings' reading, stay the log's (the events are
+    # counted in info)
+    return replace(merged, rows_read=data.rows_read, rows_merged=data.rows_merged,
+                   unrated=data.unrated, unrated_as=data.unrated_as,
+                   blank_ratings=data.blank_ratings), info

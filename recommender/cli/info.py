@@ -44,6 +44,7 @@ def cmd_info(args: argparse.Namespace) -> int:
           f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "
           f"{'yes' if info['has_calibration'] else 'no'}")
     print(times_line(model.meta.get("data")))
+    print(blank_ratings_line(info["blank_ratings"]))
     print("parameters: " + ", ".join(
         f"tiers ({' / '.join(f'{n} {plain(p)}' for n, p in v)}, % of the candidates)"
         if k == "tiers" and isinstance(v, list) else f"{k} {unset_text(k, family)}"
@@ -99,6 +100,23 @@ def times_line(data: Any) -> str:
                    for k in ("first", "last"))
     return (f"times: {first} to {last} (UTC), {span.get('days'):,} days apart (each "
             "user-film pair at its first event)")
+
+
+def blank_ratings_line(read: dict[str, Any] | None) -> str:
+    """``info``'s line on how the log's blank ratings were read (``--blank-ratings``,
+    meta.json's ``data.blank_ratings``, as ``query.catalog.blank_ratings`` gives it)."""
+    if read is None:
+        return "blank ratings: not recorded (a model trained before it was)"
+    rows = plural(read["rows"], "row", sep=",")
+    if read["choice"] == "refuse":
+        return "blank ratings: refuse (--blank-ratings refuse: the log had none)"
+    if read["choice"] == "drop":
+        return f"blank ratings: drop ({rows} left out)"
+    given = read["rating_given"]
+    return (f"blank ratings: implicit ({rows} kept as views; " + (
+        f"each pair no event rates given the rating {given:g})" if given is not None else
+        "no pair given a rating: every pair is rated by another event, or no rating is "
+        "given at all)"))
 
 
 #: the options each fitted model does not read (a meta.json records every option, read or not:

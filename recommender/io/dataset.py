@@ -133,6 +133,9 @@ class Interactions(UsersAndFilms):
     # rating the kept ones' unrated pairs were given (None: none given)
     unrated: int = 0
     unrated_as: float | None = None
+    # the blank-ratings choice the log was read with (``readers.load``: refuse, drop or
+    # implicit); None when not read by it (meta.json then records none)
+    blank_ratings: str | None = None
 
     def __len__(self) -> int:
         return len(self.user_idx)

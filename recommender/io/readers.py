@@ -162,6 +162,7 @@ def load(
         raise DataError(str(p), "no such file or folder")
     with read_blank_ratings(blank_ratings, rating_floor):  # a pipe: told --data - reads one
         inter = _load_folder(p) if p.is_dir() else _load_file(existing_file(p, "--data -"))
+    inter.blank_ratings = blank_ratings  # meta.json records it (and the rows it applied to)
     if films is not None:
         extra_catalog = read_films(films)
         inter.catalog = (extra_catalog if inter.catalog is None else _merge_catalogs(

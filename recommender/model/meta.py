@@ -29,6 +29,17 @@ def data_facts(data: Interactions, min_rating: float | None) -> tuple[str, dict[
     return data.fingerprint(), rated
 
 
+def blank_ratings(data: Interactions) -> dict[str, Any]:
+    """``meta.json``'s ``data.blank_ratings`` (``{}`` for data not read by ``readers.load``):
+    the choice the log's blank ratings were read with (``refuse``, ``drop`` or ``implicit``),
+    the rows it applied to (left out, or kept as views; 0 under ``refuse``, which reads none)
+    and the rating each pair no event rates was given (``implicit``; else None)."""
+    if data.blank_ratings is None:
+        return {}
+    return {"blank_ratings": {"choice": data.blank_ratings, "rows": int(data.unrated),
+                              "rating_given": data.unrated_as}}
+
+
 def time_span(timestamps: NDArray[np.integer] | None) -> dict[str, Any]:
     """``meta.json``'s ``data.time_span`` (``{}`` without times): when the log's interactions
     happened, each user-film pair at its first event (a time split's order), as the first
@@ -93,6 +104,7 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
                if data.rows_read else {}),
             **({"interactions_fitted": fitted} if fitted is not None and fitted != len(data)
                else {}),
+            **blank_ratings(data),
             "has_ratings": data.rating is not None,
             "has_timestamps": data.timestamp is not None,
             **time_span(data.timestamp),

@@ -324,6 +324,17 @@ def time_span(data: dict[str, Any]) -> dict[str, Any] | None:
     return {k: span.get(k) for k in TIME_SPAN_FIELDS} if isinstance(span, dict) else None
 
 
+def blank_ratings(data: dict[str, Any]) -> dict[str, Any] | None:
+    """meta.json's ``data.blank_ratings`` (the choice, the rows it applied to, the rating an
+    unrated pair was given) with its fields only; None when it is not recorded."""
+    read = data.get("blank_ratings")
+    if not isinstance(read, dict) or not isinstance(read.get("choice"), str):
+        return None
+    given = read.get("rating_given")
+    return {"choice": read["choice"], "rows": int(read.get("rows") or 0),
+            "rating_given": float(given) if isinstance(given, int | float) else None}
+
+
 # films with a title and with genres, kept per catalog (the models the service derives from
 # campaign events share their base's): counted per request, they cost /health 2.6 s of CPU at
 # 1M films, where monitors and every Studio page ask it
@@ -368,6 +379,9 @@ def model_info(model: Model) -> dict[str, Any]:
         # when the log happened, in UTC (meta.json's data.time_span); None without times or
         # for a model trained before it was recorded
         "time_span": time_span(data),
+        # how the log's blank ratings were read (meta.json's data.blank_ratings); None for a
+        # model trained before it was recorded
+        "blank_ratings": blank_ratings(data),
         "params": meta.get("params", {}) if isinstance(meta.get("params"), dict) else {},
         "has_calibration": calibration.measured(model.calibration),
         # how the final model was fitted after the calibration fit (None: a model trained

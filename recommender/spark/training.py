@@ -352,7 +352,9 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
                         timestamp=np.zeros(0, np.int64) if src.has_timestamp else None,
                         source=src.source, user_table=src.user_table,
                         # the log's rows, and its duplicate rows merged, as the local reader's
-                        rows_read=counts[1], rows_merged=counts[1] - counts[0])
+                        rows_read=counts[1], rows_merged=counts[1] - counts[0],
+                        # a blank rating is refused ("bad rating"), as the local default does
+                        blank_ratings="refuse")
     nnz = counts[0]
     meta = build_meta(shim, config, seconds)
     created = datetime.fromisoformat(meta["created"])
