@@ -403,10 +403,14 @@ def test_a_replayed_plan_names_no_events_sequence(model_dir: Path, tmp_path: Pat
         assert first.headers["x-events-seq"] == "0" and first.json()["summary"][
             "store_events"] is None
         seq = c.post("/events", json={"events": [ev(1, "someone", "00004")]}).json()["sequence"]
-        assert c.post(f"/campaigns/{first.json()['plan_id']}/next", json={"sent_waves": 1}
-                      ).headers["x-events-seq"] == str(seq)  # planned on the events
+        nxt = c.post(f"/campaigns/{first.json()['plan_id']}/next", json={"sent_waves": 1})
+        assert nxt.headers["x-events-seq"] == str(seq)  # planned on the events
         again = c.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k-1"})
-    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+        read = c.get(f"/campaigns/{first.json()['plan_id']}").json()
+    # the replay is the stored plan as read now (GET's body): its next wave named
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == read and read["plan_id"] == first.json()["plan_id"]
+    assert [n["plan_id"] for n in read["summary"]["next_waves"]] == [nxt.json()["plan_id"]]
     assert "x-events-seq" not in again.headers
 
 
