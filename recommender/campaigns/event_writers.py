@@ -14,7 +14,12 @@ the store); step 10 (``create_tables`` here) moves a store to the writer-scoped 
 PostgreSQL by adding the column and swapping the constraint, on SQLite (whose constraints
 cannot be dropped) by building the new table beside the old, copying every row with its
 ``seq``, keeping the sequence's high mark (a number is never reused) and the old table's
-indexes.
+indexes. It records the largest ``seq`` it gave ``CLI_WRITER`` (``LEGACY_MARK`` in the
+store's info): a write key's batch stored before the upgrade and retried after it (an
+upgrade's restart is when clients retry) is recognised by ``legacy_duplicates`` (an event
+whose id and whole payload equal such an event's; another payload under that id is the key's
+own new event, not a conflict: that event may be anyone's), where it was stored again and
+its weight counted twice.
 """
 
 from __future__ import annotations
@@ -24,12 +29,15 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from recommender.campaigns.event_checks import MAX_ID_LENGTH
+from recommender.campaigns.event_checks import MAX_ID_LENGTH, EventBatch
+from recommender.campaigns.store_tables import store_info
 
 CLI_WRITER = ""
 TABLE = "campaign_events"
 WRITER_UNIQUE = "uq_campaign_events_writer_event"
 _OLD = "campaign_events_before_writers"
+#: ``campaign_store_info`` key: the largest ``seq`` stored before step 10 (absent: none was)
+LEGACY_MARK = "events_before_writers_through"
 
 _legacy = sa.MetaData()
 _SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -67,6 +75,9 @@ def create_tables(conn: Connection) -> None:
     before given ``CLI_WRITER``."""
     from recommender.campaigns.events import events
 
+    last = int(conn.exec_driver_sql(f"SELECT coalesce(max(seq), 0) FROM {TABLE}").scalar_one())
+    if last:  # the events given ``CLI_WRITER`` here (``legacy_duplicates``)
+        conn.execute(store_info.insert().values(key=LEGACY_MARK, value=str(last)))
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"ALTER TABLE {TABLE} ADD COLUMN writer VARCHAR(64) NOT NULL "
                              "DEFAULT ''")
@@ -97,3 +108,35 @@ def create_tables(conn: Connection) -> None:
                              (TABLE, int(mark), TABLE))
     for _name, sql in indexes:
         conn.exec_driver_sql(str(sql).replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+
+
+def legacy_duplicates(conn: Connection, batch: EventBatch, ids: set[str], writer: str
+                      ) -> set[str]:
+    """The ids among ``ids`` (``batch``'s that ``writer`` has not stored) whose first copy in
+    ``batch`` equals, payload and all (user, film, timestamp, weight), the event of that id
+    stored before step 10 (``CLI_WRITER``'s, ``seq`` at most ``LEGACY_MARK``): a key's batch
+    stored before the upgrade, retried after it, is a duplicate. One query per 500 ids."""
+    if writer == CLI_WRITER or not ids:
+        return set()
+    from recommender.campaigns.events import events
+
+    c = events.c
+    mark = sa.select(sa.cast(store_info.c.value, sa.BigInteger)).where(
+        store_info.c.key == LEGACY_MARK).scalar_subquery()
+    stored: dict[str, tuple[str, str, int, float]] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 500):
+        for r in conn.execute(sa.select(c.event_id, c.user_id, c.film_id, c.timestamp,
+                                        c.weight).where(
+                c.writer == CLI_WRITER, c.event_id.in_(wanted[start:start + 500]),
+                c.seq <= mark)):
+            stored[str(r[0])] = (str(r[1]), str(r[2]), int(r[3]), float(r[4]))
+    if not stored:
+        return set()
+    found: set[str] = set()
+    for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id, batch.timestamp,
+                             batch.weight, strict=True):
+        if e in stored and e not in found and e in ids:
+            if stored.pop(e) == (str(u), str(f), int(t), float(w)):  # its first copy only
+                found.add(e)
+    return found

@@ -7,13 +7,14 @@ checked batch in one transaction, committed before it returns (SQLite in WAL mod
 the process. Each new event gets the next ``seq`` (monotone); ``event_id`` is unique per
 writer (``event_writers``: a fingerprint of the caller's key; the CLI's is its own), so a
 retried batch stores nothing twice, and its events already stored are left out of the insert
-under the writers' lock, so a retry uses up no sequence number; an ``event_id`` the same writer
-reuses with a different payload (user, film, timestamp or weight) is an ``EventConflictError``
-and the whole batch is rolled back (another writer's event of the same id is another event,
-neither looked at nor told of). The writers' lock is SQLite's write lock (``BEGIN
-IMMEDIATE``) or, on PostgreSQL, a transaction-level advisory lock, so sequence numbers
-become visible in their order and a reader that has seen ``seq`` N has seen every event up
-to N (the service's overlay relies on it).
+under the writers' lock, so a retry uses up no sequence number (a key's batch stored before
+store step 10 and retried after it too: ``event_writers.legacy_duplicates``); an
+``event_id`` the same writer reuses with a different payload (user, film, timestamp or
+weight) is an ``EventConflictError`` and the whole batch is rolled back (another writer's
+event of the same id is another event, neither looked at nor told of). The writers' lock is
+SQLite's write lock (``BEGIN IMMEDIATE``) or, on PostgreSQL, a transaction-level advisory
+lock, so sequence numbers become visible in their order and a reader that has seen ``seq`` N
+has seen every event up to N (the service's overlay relies on it).
 
 The tables are defined on the store's ``metadata`` and created by the store's migration step
 2 (``recommender.campaigns.store.MIGRATIONS``), which imports ``create_tables`` from here when
@@ -46,7 +47,12 @@ from recommender.campaigns.event_checks import (  # noqa: F401 (re-exported: imp
     id_too_long,
 )
 from recommender.campaigns.event_conflict import EventConflictError
-from recommender.campaigns.event_writers import CLI_WRITER, WRITER_UNIQUE, create_legacy
+from recommender.campaigns.event_writers import (
+    CLI_WRITER,
+    WRITER_UNIQUE,
+    create_legacy,
+    legacy_duplicates,
+)
 from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
 
@@ -189,7 +195,10 @@ def record_events(store: CampaignStore, batch: EventBatch, writer: str = CLI_WRI
         # each new event_id once (its first copy): an insert that ON CONFLICT skips still
         # draws a sequence number (SQLite's AUTOINCREMENT, PostgreSQL's sequence), and a
         # retried batch of 10,000 events used up 10,000 numbers
-        known, params = set(before := _stored_ids(conn, batch.event_id, writer)), []
+        before = _stored_ids(conn, batch.event_id, writer)
+        # a key's batch stored before store step 10 (``CLI_WRITER``'s now), retried after it
+        legacy = legacy_duplicates(conn, batch, set(batch.event_id) - before, writer)
+        known, params = before | legacy, []
         for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id,
                                  batch.timestamp, batch.weight, strict=True):
             if e not in known:
