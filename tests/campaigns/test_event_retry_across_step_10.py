@@ -108,3 +108,26 @@ def test_a_copy_keeps_the_mark(tmp_path: Path, store_target: str,
     finally:
         st.close()
     assert rows(store_target) == [("", *e) for e in BEFORE]
+
+
+def test_a_key_s_http_retry_after_the_upgrade_stores_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review's case: a key's batch stored before the upgrade, POSTed again after it."""
+    from fastapi.testclient import TestClient
+    from service_fixtures import save_model
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    url = str(tmp_path / "store.db")
+    upgraded_store(url, monkeypatch)
+    settings = Settings(model_path=str(save_model(tmp_path / "model")), store=url,
+                        write_keys="a:partner-a-key-0123456789", events_poll=0,
+                        warm_cache=False)
+    sent = [dict(zip(("event_id", "user_id", "film_id", "timestamp", "weight"), e,
+                     strict=True)) for e in BEFORE]
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/events", json={"events": sent},
+                        headers={"X-API-Key": "partner-a-key-0123456789"})
+        assert r.status_code == 200 and (r.json()["stored"], r.json()["duplicates"]) == (0, 2)
+    assert rows(url) == [("", *e) for e in BEFORE]
