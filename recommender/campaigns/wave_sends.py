@@ -122,11 +122,12 @@ def listed_sends(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
     sent_at_utc, recorded_at (both ISO 8601 in UTC, ``2024-03-21T09:00:00Z``)}]``, the names
     ``POST .../sent`` answers with."""
     with store.engine.connect() as conn:
-        return _listed(conn, plan_id)
+        return sends_in(conn, plan_id)
 
 
-def _listed(conn: Connection, plan_id: str) -> list[dict[str, Any]]:
-    """``listed_sends`` read in ``conn``'s transaction."""
+def sends_in(conn: Connection, plan_id: str) -> list[dict[str, Any]]:
+    """``listed_sends`` read in ``conn``'s transaction (``withdraw.read_fields`` reads them
+    with the chain that numbers them, adding each one's ``campaign_wave``)."""
     c = wave_sends.c
     rows = conn.execute(sa.select(c.wave, c.sent_at, c.recorded_at)
                         .where(c.plan_id == plan_id).order_by(c.wave)).all()
@@ -264,7 +265,7 @@ def retract_wave_sent(store: CampaignStore, plan_id: str, wave: int) -> dict[str
     planned = _summary_with_wave(store, plan_id, wave)[1]  # UnknownPlanError before any lock
     with store.engine.begin() as conn:
         lock_plan(conn, store, plan_id, "this retraction")
-        sends = {s["wave"]: s for s in _listed(conn, plan_id)}
+        sends = {s["wave"]: s for s in sends_in(conn, plan_id)}
         gone = sends.get(wave)
         later = [w for w in sends if w > wave]
         if gone is not None and later:

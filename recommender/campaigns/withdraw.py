@@ -242,16 +242,22 @@ def read_fields(store: CampaignStore, plan_id: str) -> dict[str, Any]:
     """What a stored plan's summary is given as it is read (never stored with it): its
     ``next_waves``, the earlier plans of its ``chain`` (``earlier_plans``; ``chain_cut``: more
     than those) and its recorded ``wave_sends`` (``wave_sends.listed_sends``: the send times
-    its report counts from). ``shown_summary`` adds them, and so does the answer of a next
+    its report counts from), each with its ``campaign_wave`` (``wave_sends.campaign_wave``:
+    the wave plus the chain's sent waves before it; None when the chain is cut), as the answer
+    to recording a send gives it. ``shown_summary`` adds them, and so does the answer of a next
     wave just stored (``next_wave.NextWave.save``: ``POST /campaigns/{plan_id}/next``, ``plan
     --after --json`` and ``--summary``), so that a plan's body is the same wherever it is
     read."""
-    from recommender.campaigns.wave_sends import listed_sends
+    from recommender.campaigns.wave_sends import sends_in
 
-    with store.engine.connect() as conn:
+    with store.engine.connect() as conn:  # one read: the chain and the sends it numbers
         chain, cut = earlier_plans(conn, plan_id)
+        sends = sends_in(conn, plan_id)
+    before = None if cut else sum(int(p["sent_waves"]) for p in chain)
+    numbered = [{"wave": s["wave"], "campaign_wave": None if before is None
+                 else s["wave"] + before, **s} for s in sends]
     return {"next_waves": next_waves(store, plan_id), "chain": chain, "chain_cut": cut,
-            "wave_sends": listed_sends(store, plan_id)}
+            "wave_sends": numbered}
 
 
 def refuse_below_sends(conn: sa.Connection, plan_id: str, sent_waves: int, name: str

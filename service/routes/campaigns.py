@@ -188,7 +188,9 @@ class PlanCreated(BaseModel):
         "most waves sent first, ``chain``: the earlier plans it continues, the nearest first "
         "({plan_id, sent_waves: its waves sent when the next plan of the chain was planned}; at "
         "most 50, ``chain_cut`` true when there are more), and ``wave_sends``: each recorded send "
-        "({wave, sent_at (unix seconds), sent_at_utc, recorded_at (both ISO 8601 in UTC, "
+        "({wave, campaign_wave: the campaign's number of that wave, the wave plus the waves "
+        "its chain's earlier plans sent (null when chain_cut), as POST .../sent answers it; "
+        "sent_at (unix seconds), sent_at_utc, recorded_at (both ISO 8601 in UTC, "
         "2024-03-21T09:00:00Z)}), by wave (POST /campaigns/{plan_id}/waves/{wave}/sent)"))
 
 

@@ -51,10 +51,11 @@ def test_every_surface_says_send_times_alike(tmp_path: Path,
     assert again["already"] is True
     assert (again["sent_at_utc"], again["recorded_at"]) == (_iso(START + 20 * DAY),
                                                             "2024-04-02T10:11:12Z")
-    want = [{"wave": 1, "sent_at": START + 2 * DAY, "sent_at_utc": _iso(START + 2 * DAY),
-             "recorded_at": _iso(now)},
-            {"wave": 2, "sent_at": START + 20 * DAY, "sent_at_utc": _iso(START + 20 * DAY),
-             "recorded_at": "2024-04-02T10:11:12Z"}]
+    # a first plan's waves are the campaign's own (campaign_wave: the wave)
+    want = [{"wave": 1, "campaign_wave": 1, "sent_at": START + 2 * DAY,
+             "sent_at_utc": _iso(START + 2 * DAY), "recorded_at": _iso(now)},
+            {"wave": 2, "campaign_wave": 2, "sent_at": START + 20 * DAY,
+             "sent_at_utc": _iso(START + 20 * DAY), "recorded_at": "2024-04-02T10:11:12Z"}]
 
     code, out, err = run_cli(capsys, "campaign", "show", "plan-w", "--store", url, "--json")
     assert code == 0, err

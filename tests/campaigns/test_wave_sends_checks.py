@@ -47,8 +47,8 @@ def test_show_and_get_list_the_recorded_sends(tmp_path: Path,
     assert code == 0, err
     cli = json.loads(out)["summary"]["wave_sends"]
     notes = err  # print_notes, on stderr: the text's notes too
-    assert cli == [{k: answers[w][k] for k in ("wave", "sent_at", "sent_at_utc", "recorded_at")}
-                   for w in (1, 2)]
+    keys = ("wave", "campaign_wave", "sent_at", "sent_at_utc", "recorded_at")
+    assert cli == [{k: answers[w][k] for k in keys} for w in (1, 2)]
     assert [(w["wave"], w["sent_at"]) for w in cli] == sorted(sends.items())
     assert cli[1]["sent_at_utc"] == "2024-03-21T00:00:00Z"
     settings = Settings(model_path=str(save_model(tmp_path / "model")), store=url,
