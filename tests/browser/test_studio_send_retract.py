@@ -107,6 +107,33 @@ def test_a_next_waves_send_names_the_campaigns_wave(served_sends: Served, watche
     watched.assert_clean()
 
 
+def test_a_next_waves_recorded_sends_list_the_campaigns_waves(served_sends: Served,
+                                                               watched: Any) -> None:
+    """The list read the next wave's own numbers (its wave 1 as "wave 1"), where GET now
+    gives each send's campaign_wave: each names both, the first plan's its own alone."""
+    page = watched.page
+    first = stored_plan(served_sends, 4, budget=30, waves=3, seed=6)["plan_id"]
+    for wave in (1, 2):
+        api(served_sends, f"/campaigns/{first}/waves/{wave}/sent", {})
+    following = api(served_sends, f"/campaigns/{first}/next", {"sent_waves": 2})["plan_id"]
+    sent = api(served_sends, f"/campaigns/{following}/waves/1/sent", {})
+    earlier = sum(p["sent_waves"] for p in api(
+        served_sends, f"/campaigns/{following}")["summary"]["chain"])
+    assert earlier == 2  # the first plan's 2 sent waves, as planned here
+    page.goto(f"{served_sends.base}/studio/#/campaigns/{following}")
+    listed = page.locator("#recorded-sends")
+    listed.get_by_text("sent at").wait_for()
+    assert (f"wave 1 of this plan, the campaign's wave {1 + earlier}: sent at "
+            f"{sent['sent_at_utc']}") in listed.inner_text()
+    page.click("#retract-send")  # the question names it alike
+    assert f"the campaign's wave {1 + earlier}: sent at" in page.inner_text("#retract-asked")
+    page.click("#retract-cancel")
+    page.goto(f"{served_sends.base}/studio/#/campaigns/{first}")  # a first plan's own numbers
+    page.locator("#recorded-sends").get_by_text("wave 2: sent at").wait_for()
+    assert "of this plan" not in page.inner_text("#recorded-sends")
+    watched.assert_clean()
+
+
 def test_a_key_that_can_only_read_is_not_offered_a_take_back(
         served_locked: Served, watched: Any, read_key: str, write_key: str) -> None:
     page = watched.page

@@ -4,8 +4,14 @@ import { deleteJson } from "./api.js";
 import { h, errorBox, holdButton, announce, pointerPressesSoFar } from "./ui.js";
 import { utcTime } from "./campaign_report.js";
 
-const waveSaid = (s) => `wave ${s.wave}: sent at ${s.sent_at_utc || utcTime(s.sent_at)}`
-  + (s.recorded_at ? `, recorded ${s.recorded_at}` : "");
+/** A recorded send said: its wave, and for a next wave (``next``: the plan continues
+    another, numbering its waves from 1) the campaign's number of it (the send's
+    ``campaign_wave``; null where the server reads the chain only in part), then its times. */
+const waveSaid = (s, next = false) => `wave ${s.wave}${next ? campaignNumber(s) : ""}: `
+  + `sent at ${s.sent_at_utc || utcTime(s.sent_at)}` + (s.recorded_at ? `, recorded ${s.recorded_at}` : "");
+const campaignNumber = (s) => (s.campaign_wave === null || s.campaign_wave === undefined
+  ? " of this plan (its number in the campaign is not known: a chain of plans longer than the server reads)"
+  : ` of this plan, the campaign's wave ${s.campaign_wave}`);
 
 /** The plan's recorded sends (its summary's ``wave_sends``), each wave's send and record
     times, with "Take back" beside the last one: a send recorded by mistake (a wrong time, a
@@ -29,7 +35,8 @@ export function recordedSends(planId, summary, changed) {
   };
   list.follow = (read) => {
     const sends = [...(read.wave_sends || [])].sort((a, b) => a.wave - b.wave);
-    const key = sends.map((s) => `${s.wave}:${s.sent_at}`).join(",");
+    const next = Boolean(read.previous_plan_id);  // a next wave: its waves numbered from 1
+    const key = sends.map((s) => `${s.wave}:${s.sent_at}:${s.campaign_wave}`).join(",");
     if (key === drawn) return;
     drawn = key;
     out.replaceChildren(...out.querySelectorAll("#retract-done"));  // a question about other sends goes
@@ -37,12 +44,12 @@ export function recordedSends(planId, summary, changed) {
     if (!sends.length) { shown.replaceChildren(); return; }
     const last = sends[sends.length - 1];
     button = h("button", { type: "button", class: "ghost", id: "retract-send", hidden: !offered || undefined,
-      onclick: () => ask(last) }, `Take back wave ${last.wave}'s send`);
+      onclick: () => ask(last, next) }, `Take back wave ${last.wave}'s send`);
     shown.replaceChildren(h("p", { class: "note" }, "Recorded sends (times in UTC):"),
-      h("ul", {}, sends.map((s) => h("li", {}, waveSaid(s), s === last ? [" ", button] : ""))));
+      h("ul", {}, sends.map((s) => h("li", {}, waveSaid(s, next), s === last ? [" ", button] : ""))));
   };
-  const ask = (send) => {
-    const asked = h("p", { id: "retract-asked" }, `Take back wave ${send.wave}'s recorded send (${waveSaid(send)})? `,
+  const ask = (send, next) => {
+    const asked = h("p", { id: "retract-asked" }, `Take back wave ${send.wave}'s recorded send (${waveSaid(send, next)})? `,
       `Its report then counts wave ${send.wave} from the plan's start until a send is recorded again; `,
       "take one back only if it was recorded by mistake (a wrong time, or a wave that has not gone out).");
     const confirm = h("button", { type: "button", id: "retract-confirm", onclick: () => take(send, confirm) },
