@@ -6,7 +6,7 @@ import { h, int, count, num, days, section, table, tableBox, errorBox, filmName,
   titleWithYear, answerForm, unknownList, genreList, announce } from "./ui.js";
 import { csvCell, csvCells, fileName, fewOf } from "./files.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
-import { demandSaid, demandView, fillPlaces, uncalibrated } from "./distribution.js";
+import { demandSaid, demandView, fillPlaces, screensBySelect, uncalibrated } from "./distribution.js";
 
 const PAGE = 25;
 const MAX_COUNT = 2 ** 31 - 1;  // the server's most screens for one cinema (io/places.py)
@@ -74,6 +74,7 @@ function newFilm() {
   const genres = h("input", { id: "dnew-genres", type: "text", placeholder: "e.g. Drama, Thriller" });
   const by = h("select", { id: "dnew-by" });
   const screens = h("input", { id: "dnew-screens", type: "number", min: 1, max: 10000000, step: 1, placeholder: "none" });
+  const screensBy = screensBySelect("dnew-screens-by");  // screens_by, sent with screens only
   // not a live region (a table read out at each answer): announce says the answer
   const out = h("div", { id: "dnew-result" });
   let keep = () => {};  // until what was kept is back (keptForm)
@@ -81,7 +82,7 @@ function newFilm() {
   // the place chosen: the select's, or the one kept while the model's places are not in it
   let wanted = "";
   const place = { get value() { return by.value || wanted; }, set value(v) { wanted = v; } };
-  keep = keptForm(NEW_FILM_KEY, chosen, { genres, by: place, screens });
+  keep = keptForm(NEW_FILM_KEY, chosen, { genres, by: place, screens, screensBy });
   // the model's places; asked again on submit while none are known (the first ask can
   // come before an API key is entered, and the key dialog keeps this form as it is)
   const places = () => fillPlaces(by, out, { wanted, retry: "submit again to retry" });
@@ -102,10 +103,11 @@ function newFilm() {
       if (!latest() || !found || !found.length) return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
+    const follows = screens.value ? screensBy.value : "total";  // as asked
     try {
       const body = await postJson("/distribution/cold-start", {
         comparable_film_ids: [...chosen.keys()], genres: g, by: by.value,
-        ...(screens.value ? { screens: Number(screens.value) } : {}) });
+        ...(screens.value ? { screens: Number(screens.value), screens_by: follows } : {}) });
       const warning = uncalibrated(body, "dist-uncalibrated");
       if (!latest()) return;
       // a model without calibration has none to borrow: the note named a film's calibration
@@ -123,7 +125,7 @@ function newFilm() {
         alone ? h("p", { class: "note", id: "dnew-genres-only" }, `${alone[0].toUpperCase()}${alone.slice(1)}.`) : "",
         links.length ? h("p", { class: "note", id: "dnew-calibrated" },
           "Probabilities mix the calibrations of known films, each with its share: ", ...named, more, ".") : "",
-        ...demandView(body, warning));
+        ...demandView(body, warning, follows));
       announce(demandSaid("A new film's demand", body));
       mix.slice(0, 5).forEach(([id], i) => {  // their titles, once known (the id stays if unread)
         getJson(filmPath(id)).then((f) => { links[i].textContent = titleWithYear(filmName(f), f.year); })
@@ -135,7 +137,8 @@ function newFilm() {
     h("label", { for: "dnew-search" }, "Comparable films"), find, found, chips,
     h("label", { for: "dnew-genres" }, "Genres (comma-separated)"), genres,
     h("div", { class: "row" }, h("label", { for: "dnew-by" }, "By"), by,
-      h("label", { for: "dnew-screens" }, "Screens to share out"), screens),
+      h("label", { for: "dnew-screens" }, "Screens to share out"), screens,
+      h("label", { for: "dnew-screens-by" }, "Screens follow"), screensBy),
     h("button", { type: "submit" }, "Forecast demand"));
   form.addEventListener("input", keep);
   return section("A new film: demand by place",

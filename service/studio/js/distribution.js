@@ -80,11 +80,25 @@ export function uncalibrated(body, id) {
 /** The nodes showing a demand body (GET /films/{id}/distribution or POST
     /distribution/cold-start): totals, notes (`warning`: `uncalibrated`'s) and the table by
     place. */
+/** The columns screens can follow (``screens_by``: ``total``, the server's default, or
+    ``new``), each as the Studio names it. */
+const SCREENS_BY = { total: "expected total (viewers so far + expected new viewers)",
+  new: "expected new viewers (the film's new audience, not its past viewers)" };
+
+/** The select of the column screens follow (``screens_by``), ``chosen`` selected. */
+export const screensBySelect = (id, chosen = "total") => h("select", { id },
+  Object.entries(SCREENS_BY).map(([v, label]) => h("option", { value: v, selected: v === chosen || undefined },
+    v === "total" ? "expected total" : "expected new viewers")));
+
+/** ``screens_by`` as the server reads it (any case, blanks around it ignored): a key of
+    SCREENS_BY, or null. */
+export const screensByOf = (text) => (Object.hasOwn(SCREENS_BY, text.trim().toLowerCase()) ? text.trim().toLowerCase() : null);
+
 /** The sentence the status region says of a demand answer (``prefix``: whose demand). */
 export const demandSaid = (prefix, body) => `${prefix} by ${body.by}: ${count(body.viewers, "viewer")} so far, `
   + `${num(body.expected_new, 1)} more expected.`;
 
-export function demandView(body, warning = "") {
+export function demandView(body, warning = "", screensBy = "total") {
   const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
     body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
@@ -93,8 +107,12 @@ export function demandView(body, warning = "") {
       `${count(body.viewers, "viewer")} so far, ${num(body.expected_new, 1)} more expected${horizon} `,
       `(sum of calibrated probabilities over non-viewers). Places under ${count(body.min_cell, "user")} `,
       `are merged into “other” (${body.merged_places} merged).`,
-      body.screens ? ` ${count(body.screens.total, "screen")} shared out in proportion to each place's expected total (viewers so far + expected new viewers)` +
+      body.screens ? ` ${count(body.screens.total, "screen")} shared out in proportion to each place's ${SCREENS_BY[screensBy] || SCREENS_BY.total}` +
         (body.screens.capped_by ? `, capped by ${body.screens.capped_by}.` : ".") : ""),
+    // which column the screens follow, in the body's own words (units.screens: it names
+    // the column, and screens_by=new where asked)
+    body.screens && body.units && body.units.screens
+      ? h("p", { class: "note", id: "dist-screens-follow" }, `Screens: ${body.units.screens}.`) : "",
     // users with no value of the attribute are in no row: the film card's viewers count
     // them, these rows do not (the two totals differed without a word)
     body.users_without_place && body.users_without_place.users
@@ -173,6 +191,13 @@ export function distributionSection(id, params) {
   }
   const screens = h("input", { id: "dist-screens", type: "number", min: 1, max: MAX_SCREENS, step: 1,
     value: bookmarked === null ? "" : String(bookmarked), placeholder: "none" });
+  // the column the screens follow (screens_by), sent with screens only; the default, total,
+  // is left out of the bookmark
+  const typedBy = params.get("screens_by") || "";
+  if (typedBy && screensByOf(typedBy) === null) {
+    ignoredSettings([["screens_by", typedBy, "screens follow the expected total (total) or the expected new viewers (new): the expected total is used"]]);
+  }
+  const screensBy = screensBySelect("dist-screens-by", screensByOf(typedBy) || "total");
   // not a live region (a screen reader read the table out at each change): a choice changed
   // says its answer in the page's status region (announce); the page's first is the page's
   const out = h("div", { id: "dist-out" });
@@ -192,14 +217,17 @@ export function distributionSection(id, params) {
       return;
     }
     if (out.isConnected) {  // the choices in the bookmark (the server's default, region, left out)
-      setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value });
+      setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value,
+        screens_by: screensBy.value === "total" ? "" : screensBy.value });
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
+    const follows = screens.value ? screensBy.value : "total";  // as asked
     try {
-      const body = await getJson(filmPath(id, "/distribution", { by: by.value, screens: screens.value }));
+      const body = await getJson(filmPath(id, "/distribution", { by: by.value, screens: screens.value,
+        screens_by: screens.value ? follows : "" }));
       const warning = uncalibrated(body, "dist-uncalibrated");
       if (mine !== seq) return;
-      out.replaceChildren(...demandView(body, warning));
+      out.replaceChildren(...demandView(body, warning, follows));
       focusInto(out, going);
       if (changed && out.isConnected) announce(demandSaid("Demand", body));
     } catch (e) {
@@ -208,8 +236,10 @@ export function distributionSection(id, params) {
   }
   by.addEventListener("change", () => load(true));
   screens.addEventListener("change", () => load(true));
+  screensBy.addEventListener("change", () => load(true));
   load();
   return section("Demand by place",
     h("div", { class: "row" }, h("label", { for: "dist-by" }, "By"), by,
-      h("label", { for: "dist-screens" }, "Screens to share out"), screens), out);
+      h("label", { for: "dist-screens" }, "Screens to share out"), screens,
+      h("label", { for: "dist-screens-by" }, "Screens follow"), screensBy), out);
 }
