@@ -2,15 +2,16 @@
 
 Every key check answered 401 at full speed (763 wrong guesses a second were measured from one
 client), so a short key fell to a patient caller. :class:`KeyFailures` counts, per client
-address (``scope["client"]``: the address the server sees, a proxy's own unless uvicorn
-trusts its forwarded headers), the requests that carried a key header (``Authorization``,
-``X-API-Key``) and were answered 401, by any layer (the key check, the admin routes, a wrong
-key on ``/health``). Once an address has ``RECOMMENDER_KEY_FAILURES`` of them within the last
-``RECOMMENDER_KEY_FAILURE_WINDOW`` seconds, :class:`KeyThrottle` answers its requests that carry
-a key header 429, with ``Retry-After`` (the seconds until the oldest of them leaves the window),
-before any key is checked: a right key is no exception, or the 429 would tell a right guess
-from a wrong one. A request without a key header passes as ever (it guesses nothing, and a
-401 for it counts nothing); a request with a good key adds nothing to the count.
+address (``scope["client"]``: the address the server sees, a proxy's own unless
+``RECOMMENDER_FORWARDED_ALLOW_IPS`` names it, ``server.uvicorn_options``), the requests that
+carried a key header (``Authorization``, ``X-API-Key``) and were answered 401, by any layer (the
+key check, the admin routes, a wrong key on ``/health``). Once an address has
+``RECOMMENDER_KEY_FAILURES`` of them within the last ``RECOMMENDER_KEY_FAILURE_WINDOW`` seconds,
+:class:`KeyThrottle` answers its requests that carry a key header 429, with ``Retry-After`` (the
+seconds until the oldest of them leaves the window), before any key is checked: a right key is
+no exception, or the 429 would tell a right guess from a wrong one. A request without a key
+header passes as ever (it guesses nothing, and a 401 for it counts nothing); a request with a
+good key adds nothing to the count.
 
 The counts are in memory, per worker process (``serve --workers 4`` lets one address four
 times as many failures), and start afresh when the worker does. ``RECOMMENDER_KEY_FAILURES=0``

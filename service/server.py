@@ -153,6 +153,10 @@ def uvicorn_options(settings: Any) -> dict[str, Any]:
         # restart gave up on a new worker not started by then (the demo model's took 7.3 s)
         "timeout_worker_healthcheck": settings.worker_start_timeout,
         "h11_max_incomplete_event_size": 64 * 1024,  # a request head larger than this: 400
+        # whose X-Forwarded-For names the client: uvicorn's default trusted 127.0.0.1, so a
+        # caller through a local tunnel or proxy rotated the header past the key throttle
+        "proxy_headers": bool(settings.forwarded_allow_ips.strip()),
+        "forwarded_allow_ips": settings.forwarded_allow_ips.strip() or None,
     }
 
 

@@ -8,6 +8,7 @@ and the serving knobs below.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 from collections.abc import Mapping
 
@@ -79,6 +80,11 @@ class Settings(BaseSettings):
                                       "worker (service/key_throttle.py); 0: no limit")
     key_failure_window: float = Field(
         default=60.0, gt=0, le=86_400, description="seconds over which key_failures counts")
+    forwarded_allow_ips: str = Field(
+        default="", description="comma-separated addresses or networks (CIDR) of the proxies "
+                                "whose X-Forwarded-For and X-Forwarded-Proto are trusted as "
+                                "the client's; '*': any; blank: none, the client is the "
+                                "address the server sees (the key throttle's and the logs')")
     models_root: str | None = Field(
         default=None, description="the folder a reload's model_path must be inside (without "
                                   "it, a reload body may not name a model_path)")
@@ -192,6 +198,19 @@ class Settings(BaseSettings):
     @classmethod
     def _origins_as_sent(cls, value: str) -> str:
         cors.origins(value)  # a ValueError naming the first origin no browser sends
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        """Each item an address or a network: a misspelt one trusted no proxy, in silence."""
+        for item in (i.strip() for i in value.split(",")):
+            if item and item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is neither an IP address nor a network "
+                                     "(e.g. 10.0.0.5, 10.0.0.0/8, ::1) nor '*'") from None
         return value
 
     @field_validator("read_keys", "write_keys", "metrics_keys")

@@ -33,6 +33,8 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("KEY_FAILURES", "wrong keys (401) one client address may send per window, then its "
                      "requests with a key are 429, per worker (0: no limit)", "20"),
     ("KEY_FAILURE_WINDOW", "seconds over which KEY_FAILURES counts", "60"),
+    ("FORWARDED_ALLOW_IPS", "comma-separated addresses or networks of the proxies whose "
+                            "X-Forwarded-For names the client ('*': any; blank: none)", ""),
     ("ALLOWED_HOSTS", "comma-separated Host names answered ('*' or blank: any; serve on a "
                       "loopback address sets localhost, 127.0.0.1 and ::1)", ""),
     ("CORS_ORIGINS", "comma-separated origins (scheme://host[:port]) whose web pages may "

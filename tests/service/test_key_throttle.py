@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from service_fixtures import save_model
 
 from service.app import create_app
+from service.server import uvicorn_options
 from service.settings import Settings
 
 ADMIN = "admin-key-throttle-0123456789"
@@ -115,3 +118,36 @@ def test_the_schema_declares_it_and_zero_turns_it_off(keyed: TestClient, model_d
             assert c.get("/films", headers=wrong(n)).status_code == 401
         spec = c.get("/openapi.json", headers={"X-API-Key": READ}).json()
         assert "429" not in spec["paths"]["/films"]["get"]["responses"]
+
+
+def through_uvicorn(model_dir: Path, clock: Clock, **kw: Any) -> TestClient:
+    """The app as ``serve`` hands it to uvicorn (``uvicorn_options``: uvicorn's own proxy
+    headers middleware in front when the options ask for it), called from 127.0.0.1."""
+    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0,
+                        key_failures=LIMIT, key_failure_window=WINDOW, read_keys=f"crm:{READ}",
+                        **kw)
+    app = create_app(settings)
+    app.state.key_failures.clock = clock
+    config = uvicorn.Config(app, **uvicorn_options(settings))
+    config.load()
+    return TestClient(config.loaded_app, client=("127.0.0.1", 50000))
+
+
+def rotated(client: TestClient) -> list[int]:
+    """The statuses of LIMIT + 3 wrong keys, each from a new X-Forwarded-For."""
+    return [client.get("/films", headers={**wrong(n), "X-Forwarded-For": f"198.51.100.{n}"}
+                       ).status_code for n in range(LIMIT + 3)]
+
+
+def test_a_forwarded_header_is_trusted_only_from_the_proxies_named(model_dir: Path,
+                                                                   clock: Clock) -> None:
+    # uvicorn trusted 127.0.0.1's X-Forwarded-For by default: a caller through a local tunnel
+    # named a new address per request and was never throttled
+    with through_uvicorn(model_dir, clock) as c:
+        assert rotated(c) == [401] * LIMIT + [429] * 3
+    with through_uvicorn(model_dir, clock, forwarded_allow_ips="10.0.0.0/8, ::1") as c:
+        assert rotated(c) == [401] * LIMIT + [429] * 3  # 127.0.0.1 is not a named proxy
+    with through_uvicorn(model_dir, clock, forwarded_allow_ips="127.0.0.1") as c:
+        assert rotated(c) == [401] * (LIMIT + 3)  # a named proxy's header names the client
+    with pytest.raises(ValidationError, match="'localhost:80' is neither an IP address"):
+        Settings(forwarded_allow_ips="127.0.0.1,localhost:80")
