@@ -32,6 +32,9 @@ from recommender.query.privacy import DEFAULT_MIN_CELL
 from service import cors
 from service.auth import key_items
 
+#: key ids a key setting may not give: each names another caller (a caller without a key,
+#: the admin key, the command line's event writer)
+RESERVED_IDS = {"": "no key", "anonymous": "a caller without a key", "admin": "the admin key"}
 #: the longest wait between two looks at the model folder (a day): a longer one (1e12) stopped
 #: the watcher thread with an OverflowError, leaving workers that never follow a new version
 MAX_WATCH_INTERVAL = 86_400.0
@@ -232,6 +235,13 @@ class Settings(BaseSettings):
         if not items:
             raise ValueError(f"{name} is set but holds no key; unset it to serve without keys, "
                              "or give keys (KEY or ID:KEY, comma-separated)")
+        reserved = next((i for i, _ in items if i is not None and i in RESERVED_IDS), None)
+        if reserved is not None:  # the access log and the events' writer told them apart by id
+            shown = f"the id {reserved!r}" if reserved else "an empty id (':KEY')"
+            raise ValueError(f"{name} gives a key {shown}, which names "
+                             f"{RESERVED_IDS[reserved]}: the export log and the events' "
+                             "writer would take its caller for that one; give it another id "
+                             "(or give the key without an id)")
         ids_of: dict[str, set[str]] = {}
         for key_id, key in items:  # "ID: KEY" is read as KEY (auth.KeyRing strips both parts)
             _printable_ascii(name, key, key_id)

@@ -52,7 +52,7 @@ from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError, NothingToReportError
 from recommender.io.text import clipped
 from recommender.model.foldin import named_unserved
-from service.access_log import ANONYMOUS, caller
+from service.access_log import caller
 from service.deps import EngineDep
 from service.errors import describe_validation_error, validation_body
 from service.event_pseudonyms import FLAG, events_key, shown_as_pseudonyms, unmasked_batch
@@ -189,7 +189,9 @@ def post_events(body: EventsIn, request: Request,
                                [e.event_id for e in ev])
     batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store)
     # an event_id is the caller's own (event_writers): a conflict only with its own events
-    writer = CLI_WRITER if caller(request) == ANONYMOUS else writer_id(caller(request))
+    # (no key matched: the CLI's writer; decided by the match, never by the key's id)
+    matched = getattr(request.state, "key_id", None)
+    writer = CLI_WRITER if matched is None else writer_id(str(matched))
     try:
         stored, duplicates, seq = record_events(store, batch, writer)
     except EventConflictError as e:  # a pseudonymised batch's users named by its pseudonyms

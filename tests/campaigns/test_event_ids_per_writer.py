@@ -17,13 +17,16 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from helpers import run_cli
+from pydantic import SecretStr
 from service_fixtures import save_model
 
 from recommender.campaigns import store as store_mod
+from recommender.campaigns.event_writers import CLI_WRITER, writer_id
 from recommender.campaigns.events import EventBatch, events, record_events
 from recommender.campaigns.store import open_store
+from recommender.errors import InvalidParameterError
 from service.app import create_app
-from service.settings import Settings
+from service.settings import Settings, from_environment
 
 KEY_A, KEY_B = "partner-a-key-0123456789", "partner-b-key-0123456789"
 TICKET = {"event_id": "T-1001", "user_id": "u7", "film_id": "00003", "timestamp": 1_700_000_123,
@@ -98,6 +101,30 @@ def test_a_server_without_keys_writes_as_events_import(model_dir: Path, tmp_path
     code, _, err = run_cli(capsys, "events", "import", "--store", url, path)
     assert code == 2 and "event_id 'T-1001' is already recorded" in err, err
     assert rows(url) == [("", "T-1001", "u7", 1_700_000_123)]
+
+
+@pytest.mark.parametrize("key_id", ["", "anonymous", "admin"])
+def test_a_key_id_naming_another_caller_is_refused(key_id: str) -> None:
+    # ':KEY' or 'anonymous:KEY' wrote as events import did (its 409s named the CLI's ids), and
+    # 'admin:KEY' as the admin key did
+    with pytest.raises(InvalidParameterError, match="RECOMMENDER_WRITE_KEYS gives a key"):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("RECOMMENDER_WRITE_KEYS", f"a:{KEY_A},{key_id}:{KEY_B}")
+            from_environment()
+
+
+def test_the_writer_follows_the_key_matched_not_its_id(model_dir: Path, tmp_path: Path) -> None:
+    """A key whose id is ``anonymous`` (refused at start now; built here past the check) is
+    still a key: its events are not the command line's."""
+    url = str(tmp_path / "named.db")
+    checked = Settings(model_path=str(model_dir), store=url, events_poll=0, warm_cache=False)
+    settings = Settings.model_construct(**{**dict(checked), "write_keys": SecretStr(
+        f"anonymous:{KEY_A}")})
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/events", json={"events": [TICKET]}, headers={"X-API-Key": KEY_A})
+        assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    assert rows(url) == [(writer_id("anonymous"), "T-1001", "u7", 1_700_000_123)]
+    assert writer_id("anonymous") != CLI_WRITER
 
 
 def indexes(conn: sa.Connection) -> set[str]:
