@@ -30,7 +30,9 @@ without a key learns nothing but 401. Keys are compared with ``hmac.compare_dige
 every configured key, and never logged or echoed. A request carrying ``Authorization`` or
 ``X-API-Key`` more than once is a 400 saying so (``repeated_key_header``), with read keys and
 on the admin routes alike: the first header was the one read, so a right key then a wrong one
-opened them and a wrong one then a right one did not.
+opened them and a wrong one then a right one did not. Two different keys, one in each header (a
+read key and the admin key, say), are taken only if both are the server's keys: otherwise a 401,
+which the key throttle counts once per wrong key (``scope["state"]["wrong_keys"]``).
 """
 
 from __future__ import annotations
@@ -219,6 +221,10 @@ def repeated_key_header(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
+TWO_KEYS_ONE_WRONG = ("the request carries two keys (X-API-Key and Authorization: Bearer) and "
+                      "not both are this server's keys: send only keys the server holds")
+
+
 def repeated_key_refusal(header: str) -> str:
     """The 400's detail for a request carrying ``header`` more than once."""
     return (f"the request carries more than one {header} header: send the key in one header, "
@@ -323,6 +329,19 @@ class ReadKeys:
                     return found
         return None
 
+    def _wrong_beside(self, given: list[str], scope: Scope) -> int:
+        """How many of two different keys sent (one per header) are none of the server's keys,
+        where keys are checked (read or write keys set, or ``/metrics`` with metrics keys);
+        0 for one key. Each was tried and the first match let in: a wrong key beside a right
+        one went unseen, so a caller with a read key tried write or admin keys beside it (a
+        403, a 200 or ``/health``'s ``access`` told a right guess) with no 401 counted."""
+        keys = set(given)
+        if len(keys) < 2 or not (self.keys or self.write or (
+                self.metrics and route_path(scope) == METRICS_PATH)):
+            return 0
+        rings = (self.keys, self.write, self.admin, self.metrics)
+        return sum(self._match([key], *rings) is None for key in keys)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -332,6 +351,10 @@ class ReadKeys:
             await _refuse(send, 400, repeated_key_refusal(repeated), _unread_body(scope))
             return
         given = presented_keys(headers)
+        if (wrong := self._wrong_beside(given, scope)):
+            scope.setdefault("state", {})["wrong_keys"] = wrong  # the throttle counts each
+            await _refuse(send, 401, TWO_KEYS_ONE_WRONG, _unread_body(scope))
+            return
         if self.metrics and route_path(scope) == METRICS_PATH:
             found = self._match(given, self.metrics, self.admin)
             if found is None:

@@ -55,16 +55,16 @@ class KeyFailures:
         left = self.window - (self.clock() - times[0])
         return max(1, math.ceil(left)) if left > 0 else None
 
-    def failed(self, client: str) -> None:
-        """Count one key failure of ``client`` now."""
-        if self.limit <= 0:
+    def failed(self, client: str, count: int = 1) -> None:
+        """Count ``count`` key failures of ``client`` now."""
+        if self.limit <= 0 or count <= 0:
             return
         times = self._times.pop(client, None)  # re-inserted last: the order is recency
         if times is None:
             times = deque(maxlen=self.limit)
             if len(self._times) >= MAX_CLIENTS:
                 self._forget()
-        times.append(self.clock())
+        times.extend([self.clock()] * min(count, self.limit))
         self._times[client] = times
 
     def _forget(self) -> None:
@@ -103,7 +103,8 @@ class KeyThrottle:
 
         async def watched(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 401:
-                self.failures.failed(client)
+                # two wrong keys in one request (auth.ReadKeys) are two guesses
+                self.failures.failed(client, int(scope.get("state", {}).get("wrong_keys", 1)))
             await send(message)
 
         await self.app(scope, receive, watched)

@@ -151,3 +151,23 @@ def test_a_forwarded_header_is_trusted_only_from_the_proxies_named(model_dir: Pa
         assert rotated(c) == [401] * (LIMIT + 3)  # a named proxy's header names the client
     with pytest.raises(ValidationError, match="'localhost:80' is neither an IP address"):
         Settings(forwarded_allow_ips="127.0.0.1,localhost:80")
+
+
+def test_a_wrong_key_beside_a_right_one_is_a_401_counted_per_wrong_key(
+        model_dir: Path, clock: Clock) -> None:
+    # each key was tried and the first match let in: a wrong key beside a right one was a
+    # 200 (or, on a write route, a 403 that told a right write key from a wrong one), unseen
+    assert LIMIT == 5
+    with started(model_dir, clock, read_keys=f"crm:{READ}", admin_key=ADMIN) as c:
+        both_right = {"X-API-Key": READ, "Authorization": f"Bearer {ADMIN}"}
+        assert c.get("/films", headers=both_right).status_code == 200  # two keys, both held
+        r = c.get("/films", headers={**wrong(1), "Authorization": f"Bearer {READ}"})
+        assert r.status_code == 401 and "not both" in r.json()["detail"], r.text  # 1 counted
+        r = c.post("/events", json={"events": []},
+                   headers={"X-API-Key": READ, "Authorization": "Bearer guess-2-0123456789"})
+        assert r.status_code == 401, r.text  # 2 counted
+        r = c.get("/films", headers={**wrong(3), "Authorization": "Bearer guess-4-0123456789"})
+        assert r.status_code == 401, r.text  # two wrong keys: 4 counted
+        assert c.get("/films", headers=both_right).status_code == 200
+        assert c.get("/films", headers=wrong(5)).status_code == 401  # 5 counted: the limit
+        assert c.get("/films", headers=both_right).status_code == 429
