@@ -13,26 +13,33 @@ no exception, or the 429 would tell a right guess from a wrong one. A request wi
 header passes as ever (it guesses nothing, and a 401 for it counts nothing); a request with a
 good key adds nothing to the count.
 
-The counts are in memory, per worker process (``serve --workers 4`` lets one address four
-times as many failures), and start afresh when the worker does. ``RECOMMENDER_KEY_FAILURES=0``
-turns the throttle off.
+An IPv6 address counts as its /64 network (one host holds a whole /64). The counts are in
+memory, per worker process (``serve --workers 4`` lets one address four times as many
+failures), and start afresh when the worker does. ``RECOMMENDER_KEY_FAILURES=0`` turns the
+throttle off.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth import KEY_HEADERS
 
-#: addresses followed at most; past it, those whose failures have all left the window are
-#: forgotten, then the longest followed (so many addresses cannot grow the table for ever)
+#: addresses followed at most in each of two tables: those with fewer than the limit of
+#: failures (past it, the one whose last failure is oldest is forgotten: at most a limit's
+#: worth of failures forgiven) and those that reached it (past it, likewise: a throttled
+#: address is forgotten before its window ends only once MAX_CLIENTS other addresses have each
+#: reached the limit after its last failure); so many addresses cannot grow them for ever
 MAX_CLIENTS = 10_000
+#: IPv6 addresses are counted by network: one host holds a whole /64 (2**64 addresses)
+IPV6_PREFIX = 64
 TOO_MANY = ("too many requests with a wrong key from this address: wait the seconds in "
             "Retry-After, then send a right key (RECOMMENDER_KEY_FAILURES wrong keys in "
             "RECOMMENDER_KEY_FAILURE_WINDOW seconds)")
@@ -40,17 +47,19 @@ TOO_MANY = ("too many requests with a wrong key from this address: wait the seco
 
 class KeyFailures:
     """Per address, the times of its last ``limit`` key failures; ``clock`` (monotonic seconds)
-    may be replaced, as a test does."""
+    may be replaced, as a test does. Each table is ordered by last failure, so forgetting the
+    oldest is one step (a scan of 10,000 addresses per new one ran on the event loop)."""
 
     def __init__(self, limit: int, window: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.limit, self.window, self.clock = limit, window, clock
-        self._times: dict[str, deque[float]] = {}
+        self._counting: OrderedDict[str, deque[float]] = OrderedDict()  # below the limit
+        self._full: OrderedDict[str, deque[float]] = OrderedDict()  # at it: may be throttled
 
     def wait(self, client: str) -> int | None:
         """Whole seconds ``client`` must wait before a key is checked again, or None."""
-        times = self._times.get(client)
-        if self.limit <= 0 or times is None or len(times) < self.limit:
+        times = self._full.get(client)
+        if self.limit <= 0 or times is None:
             return None
         left = self.window - (self.clock() - times[0])
         return max(1, math.ceil(left)) if left > 0 else None
@@ -59,25 +68,36 @@ class KeyFailures:
         """Count ``count`` key failures of ``client`` now."""
         if self.limit <= 0 or count <= 0:
             return
-        times = self._times.pop(client, None)  # re-inserted last: the order is recency
+        times = self._full.pop(client, None)  # re-inserted last: the order is recency
+        if times is None:
+            times = self._counting.pop(client, None)
         if times is None:
             times = deque(maxlen=self.limit)
-            if len(self._times) >= MAX_CLIENTS:
-                self._forget()
+            if len(self._counting) >= MAX_CLIENTS:
+                self._counting.popitem(last=False)
         times.extend([self.clock()] * min(count, self.limit))
-        self._times[client] = times
-
-    def _forget(self) -> None:
-        now = self.clock()
-        for client in [c for c, t in self._times.items() if now - t[-1] >= self.window]:
-            del self._times[client]
-        while len(self._times) >= MAX_CLIENTS:
-            del self._times[next(iter(self._times))]
+        if len(times) < self.limit:
+            self._counting[client] = times
+            return
+        if client not in self._full and len(self._full) >= MAX_CLIENTS:
+            self._full.popitem(last=False)
+        self._full[client] = times
 
 
 def _client(scope: Scope) -> str:
+    """The address counted: the client's, an IPv6 one as its /64 network (an IPv4 one mapped
+    into IPv6 as the IPv4 address)."""
     client = scope.get("client")
-    return str(client[0]) if client else ""
+    host = str(client[0]) if client else ""
+    if ":" not in host:
+        return host
+    try:
+        address = ipaddress.IPv6Address(host.partition("%")[0])
+    except ValueError:
+        return host
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
 
 
 def _carries_key(scope: Scope) -> bool:

@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from service_fixtures import save_model
 
+from service import key_throttle
 from service.app import create_app
+from service.key_throttle import KeyFailures
 from service.server import uvicorn_options
 from service.settings import Settings
 
@@ -171,3 +173,44 @@ def test_a_wrong_key_beside_a_right_one_is_a_401_counted_per_wrong_key(
         assert c.get("/films", headers=both_right).status_code == 200
         assert c.get("/films", headers=wrong(5)).status_code == 401  # 5 counted: the limit
         assert c.get("/films", headers=both_right).status_code == 429
+
+
+def test_a_throttled_address_outlives_many_addresses_failing_once(
+        monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:
+    # past MAX_CLIENTS followed, the longest followed was forgotten: a throttled address
+    # was let go once that many others had failed once each
+    monkeypatch.setattr(key_throttle, "MAX_CLIENTS", 3)
+    failures = KeyFailures(LIMIT, WINDOW, clock)
+    for _ in range(LIMIT):
+        failures.failed("203.0.113.7")
+    for n in range(10):
+        clock.now += 1.0
+        failures.failed(f"198.51.100.{n}")
+    assert failures.wait("203.0.113.7") == int(1000 + WINDOW - clock.now)
+    assert failures.wait("198.51.100.9") is None
+    # the table stays bounded: the addresses failed longest ago are forgotten first
+    for n in range(10):  # 198.51.100.7 to 9 are followed now, with LIMIT - 1 failures
+        failures.failed(f"198.51.100.{n}", LIMIT - 1)
+    for n in (0, 9):
+        failures.failed(f"198.51.100.{n}")
+    assert failures.wait("198.51.100.9") == WINDOW  # it reached the limit
+    assert failures.wait("198.51.100.0") is None  # its first failures were forgotten
+    for n in range(10, 14):  # as many more reach the limit: the first throttled is let go
+        failures.failed(f"198.51.100.{n}", LIMIT)
+    assert failures.wait("203.0.113.7") is None
+    assert failures.wait("198.51.100.13") == WINDOW
+
+
+def test_an_ipv6_host_is_counted_by_its_64_network(model_dir: Path, clock: Clock) -> None:
+    # each IPv6 address was its own client: one host holds 2**64 of them
+    with started(model_dir, clock, client=("2001:db8:0:1::1", 50000), read_keys=f"crm:{READ}",
+                 admin_key=ADMIN) as c:
+        for n in range(LIMIT):
+            other = TestClient(c.app, client=(f"2001:db8:0:1:{n:x}::{n + 2:x}", 50000))
+            assert other.get("/films", headers=wrong(n)).status_code == 401
+        assert c.get("/films", headers={"X-API-Key": READ}).status_code == 429
+        mapped = TestClient(c.app, client=("::ffff:203.0.113.9", 50000))
+        assert mapped.get("/films", headers={"X-API-Key": READ}).status_code == 200
+        for host, status in (("2001:db8:0:2::1", 200), ("203.0.113.9", 200)):
+            r = TestClient(c.app, client=(host, 50000)).get("/films", headers={"X-API-Key": READ})
+            assert r.status_code == status, host
