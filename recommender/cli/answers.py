@@ -18,6 +18,8 @@ from recommender.cli.answer_store import STORE_HELP
 from recommender.cli.commands import (
     _offset,
     _positive_int,
+    _pseudonymous,
+    add_pseudonym_options,
     answer_model,
 )
 from recommender.cli.info import cmd_info
@@ -271,7 +273,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
 
     check_served_k(args.k, args.offset)
     check_export_options(args)  # before the model is read
-    model = answer_model(args)
+    model = _pseudonymous(answer_model(args), args)  # as audience's: user ids as p-<HMAC>
     refuse_comma_lists(model, args.like, args.genre)  # "--like 1,2" was one unknown film
     likes = weighted_likes(model, args.like)
     check_comparable_count(likes)  # RECOMMENDER_MAX_COMPARABLE_FILMS, as the server's
@@ -399,6 +401,7 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--with", dest="with_", metavar="COLUMNS", action="append",
                    help="with --csv or --out: extra columns, comma-separated or repeated: "
                         "segment_label or user attributes (title is empty: no film)")
+    add_pseudonym_options(s)  # as audience's: POST /audiences/cold-start.csv?pseudonymize
 
     s = add("segments", cmd_segments, "print the model's audience segments")
     s.add_argument("model")

@@ -19,16 +19,17 @@ from recommender.query.export import audience_csv
 from recommender.query.filters import resolve_segment
 from recommender.query.hints import skipped_hints
 from recommender.query.pages import AudiencePage
+from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.render import resolve_with
 from recommender.query.seed_ids import unknown_fields
-from service.access_log import record_export
+from service.access_log import pseudonym_key, record_export
 from service.cold_start_schemas import ColdStartAudience
 from service.deps import EngineDep, SettingsDep
 from service.filenames import attachment
 from service.json_body import JsonRoute
 from service.lookalike_schemas import LookalikeAudience, LookalikeRequest
-from service.routes import INVALID, NOT_FOUND
-from service.routes.films import With
+from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
+from service.routes.films import Pseudonymize, With
 from service.schemas import (
     ColdStartRequest,
 )
@@ -112,22 +113,27 @@ CSV_HEADERS = {
                                              "the bytes `recommender cold-start ... --csv` "
                                              "prints",
                               "headers": CSV_HEADERS},
-                        **NOT_FOUND, **INVALID},
+                        **NOT_FOUND, **INVALID, **NO_PSEUDONYM_KEY},
              summary="The audience of a film with no history as a CSV download (the body of "
                      "POST /audiences/cold-start)")
 def cold_start_csv(body: ColdStartRequest, request: Request, engine: EngineDep,
-                   settings: SettingsDep, with_: With = []  # noqa: B006
-                   ) -> Response:
+                   settings: SettingsDep, with_: With = [],  # noqa: B006
+                   pseudonymize: Pseudonymize = False) -> Response:
+    key = pseudonym_key(settings) if pseudonymize else None  # as audience.csv's
     page, unknown = _cold_start(body, engine, settings)
-    # the one audience CSV writer, as the CLI calls it (pseudonymized: as the model's users
-    # are); an unknown with= column fails here, before the export is logged
+    if key is not None:  # user ids as p-<HMAC>, as `cold-start --csv --pseudonymize` writes
+        page = pseudonymize_page(page, key)
+    # the one audience CSV writer, as the CLI calls it (beside pseudonyms the with= columns
+    # single nobody out); an unknown with= column fails here, before the export is logged
     columns = resolve_with(engine.model, with_, "with")
-    text = audience_csv(engine.model, page, None, columns, None, settings.min_cell)
+    text = audience_csv(engine.model, page, None, columns, key is not None or None,
+                        settings.min_cell)
     params: dict[str, Any] = {**_export_params(body), "with": with_ or None}
-    record_export(request, rows=len(page.user_ids), **params)
+    record_export(request, rows=len(page.user_ids), pseudonymized=key is not None, **params)
     number = resolve_segment(engine.model, body.segment)
     cut = ["cold_start_audience", page.ring["tier"] if page.ring else "",
            f"segment{number}" if number is not None else "",
+           "pseudonymized" if key is not None else "",
            f"from{body.offset + 1}" if body.offset else ""]
     headers = {"Content-Disposition": attachment(cut, "film")}
     said = {"X-Audience-Note": page.note, "X-Genres-Only": (page.extra or {}).get("genres_only")}

@@ -104,4 +104,4 @@ def test_the_schema_declares_a_csv_download(client: TestClient) -> None:
     assert {"X-Audience-Note", "X-Genres-Only", "X-Unknown-Film-Ids"} <= set(ok["headers"])
     assert op["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ColdStartRequest"}
-    assert [p["name"] for p in op["parameters"]] == ["with"]
+    assert [p["name"] for p in op["parameters"]] == ["with", "pseudonymize"]
