@@ -187,7 +187,8 @@ def served_small_k(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
 ODD_FILMS = {".": "A Dot", "..": "Two Dots", " 42": "Spaced Forty-Two", "42": "Plain Forty-Two",
              "ß": "Sharp S", "עברית": "Hebrew Letters", "कि": "Ki Vowel Sign",
              "का": "Kaa Vowel Sign"}
-ODD_USERS = (" 42", "42", "'-1", "-1", "+7")
+#: "ab,cd" and "ef,gh": ids holding the separator, a headerless "table" of them one id per line
+ODD_USERS = (" 42", "42", "'-1", "-1", "+7", "ab,cd", "ef,gh")
 
 
 @pytest.fixture(scope="session")
@@ -208,7 +209,8 @@ def odd_ids_model(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
             for n, film in enumerate(ODD_FILMS):
                 f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
             for n, user in enumerate(ODD_USERS):
-                f.writelines(f"{user},{film},4.0,1721512629\n"
+                cell = f'"{user}"' if "," in user else user
+                f.writelines(f"{cell},{film},4.0,1721512629\n"
                              for film in films[15 * n:15 * n + 15])
         with open(data / "films.csv", "a", encoding="utf-8") as f:
             f.writelines(f"{film},{title},2001,Drama\n" for film, title in ODD_FILMS.items())

@@ -103,3 +103,41 @@ def test_a_crm_export_finds_the_lookalikes_the_cli_finds(
         assert (unknown.inner_text() if unknown.count() else "") == (
             "1 unknown id(s) skipped: nobody" if text == crm else "")
     watched.assert_clean()
+
+
+def test_ids_holding_commas_are_read_as_the_cli_reads_them(
+        watched: Any, served_odd_ids: Any, odd_ids_model: tuple[Path, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A list whose lines look like a table naming no id column ("ab,cd") is one id per line
+    where the model holds one of its lines, as the CLI reads it (the Studio refused it: "names
+    no id column"); where the model holds none, both refuse it."""
+    page = watched.page
+    answers: list[Any] = []
+    page.on("response", lambda r: answers.append(r)
+            if r.url.endswith("/audiences/lookalike") and r.ok else None)
+    page.goto(f"{served_odd_ids.base}/studio/#/build")
+    page.wait_for_selector("#seed-ids")
+    seeds = tmp_path / "seeds.txt"
+    listed = "ab,cd\n ef,gh\nzz,yy\n"
+    seeds.write_text(listed, encoding="utf-8")
+    code, cli, err = run_cli(capsys, "lookalike", odd_ids_model[0], "--seeds", seeds, "-k", 10,
+                             "--json")
+    assert code == 0, err
+    body = json.loads(cli)
+    assert body["unknown_seed_ids"] == ["zz,yy"] and body["seeds_used"] == 2
+    page.fill("#seed-ids", listed)
+    page.fill("#lookalike-k", "10")
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("table:has(caption:text('Lookalike audience'))")
+    shown = [r.text() for r in answers if r.request.post_data_json["k"] == 10]
+    assert shown[-1] + "\n" == cli
+    assert page.locator("#unknown-seeds").inner_text() == "1 unknown id(s) skipped: zz,yy"
+    # none of the lines held: the table's refusal, the CLI's words
+    table = "Email,Name\na@x.org,Ann\nb@y.org,Bob\n"
+    seeds.write_text(table, encoding="utf-8")
+    code, _, err = run_cli(capsys, "lookalike", odd_ids_model[0], "--seeds", seeds, "--json")
+    assert code != 0 and "names no id column" in err
+    page.fill("#seed-ids", table)
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-out :text('names no id column')")
+    assert not page.locator("#lookalike-users").count()

@@ -5,7 +5,7 @@ import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } fr
 import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
   unknownList, genreList, linkToUser, announce } from "./ui.js";
 import { csvCell, fileName, fewOf } from "./files.js";
-import { otherReadings, parseIds } from "./seed_list.js";
+import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
 import { keptForm, pickedChips } from "./search.js";
 
@@ -129,8 +129,8 @@ function lookalike() {
   // answer covered the audience asked last, or the notice that the form is not valid
   async function run(e, latest) {
     e.preventDefault();
-    let seeds;
-    try { seeds = parseIds(ids.value); } catch (err) { out.replaceChildren(errorBox(err)); return; }
+    let seeds, unlessHeld;
+    try { ({ ids: seeds, unlessHeld } = readSeeds(ids.value)); } catch (err) { out.replaceChildren(errorBox(err)); return; }
     if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
     // the server's rule said before the list is sent: a very long paste was refused by the
     // body-size limit instead, which did not say how many ids are allowed
@@ -151,6 +151,15 @@ function lookalike() {
       return { unknown_seed_ids: [...new Set(list)], stripped_seed_ids: [] };
     };
     try {
+      // a table naming no id column is whole lines where the model holds one of them (ids
+      // holding ",", ";" or a tab), as the CLI reads it; else its refusal
+      if (unlessHeld) {
+        const lines = [...new Set(seeds.map((s) => s.trim()))];
+        const probe = await ask(lines, 1).catch(noneKnown(lines));
+        if (!latest()) return;
+        const missing = new Set([...probe.unknown_seed_ids, ...(probe.stripped_seed_ids || [])]);
+        if (lines.every((l) => missing.has(l))) { out.replaceChildren(errorBox(unlessHeld)); return; }
+      }
       // the server reads an id as written when the model holds it, else without its
       // surrounding spaces (as the CLI reads an id list: stripped_seed_ids names those); an
       // id it holds in neither form is tried, as the CLI tries it, without the quoting our

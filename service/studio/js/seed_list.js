@@ -56,8 +56,10 @@ function columnCells(text, first) {
   const rows = csvRecords(text, sep).slice(1).filter((r) => r.some((c) => c.trim()));
   if (!named.length) {
     if (!rows.length || rows.some((r) => r.length !== fields.length)) return null;
-    throw refused(fields, sep, "names no id column (one named like user_id, User ID, userId "
-      + `or id; its columns: ${columns}): name the column of ids so`);
+    // refused only where the model holds none of the lines as an id (readSeeds asks)
+    throw Object.assign(refused(fields, sep, "names no id column (one named like user_id, "
+      + `User ID, userId or id; its columns: ${columns}): name the column of ids so`),
+    { perLine: true });
   }
   const bad = rows.find((r) => r.length !== fields.length);
   if (bad) throw new Error(`a row of ${bad.length} fields, expected ${fields.length}: `
@@ -78,6 +80,26 @@ export function parseIds(text) {
     const cells = columnCells(text, first);
     if (cells) return cells.filter((c) => c.trim());
   }
+  return perLine(lines);
+}
+
+/** ``parseIds`` where a model answers: ``{ ids, unlessHeld }``. A table whose header names
+    no id column is one id per line (``ids``, as written) with ``unlessHeld`` its refusal,
+    which stands only where the model holds none of its lines, stripped, as an id
+    (id_list_columns.column_cells: ids holding ",", ";" or a tab are whole lines); any other
+    text is ``parseIds``'s reading, ``unlessHeld`` null. */
+export function readSeeds(text) {
+  try {
+    return { ids: parseIds(text), unlessHeld: null };
+  } catch (err) {
+    if (!err.perLine) throw err;
+    return { ids: perLine(text.split(/\r\n|\r|\n/)), unlessHeld: err };
+  }
+}
+
+/** One id per line, a first line named like an id column skipped; a single line typed as
+    a list of ids separated by commas, semicolons or tabs gives each. */
+function perLine(lines) {
   const ids = lines.filter((l, i) => l.trim() && !(i === 0 && ID_KEYS.has(headerKey(l.trim()))));
   // a single line typed as a list: its pieces (a file of one id per line is read whole)
   return ids.length === 1 && /[,;\t]/.test(ids[0])
