@@ -16,10 +16,18 @@ export function apiKey() {
 
 export function setApiKey(value) {
   const before = apiKey();
+  sessionStorage.removeItem(REFUSED);  // a key entered (the same one again too) is tried
   if (value) sessionStorage.setItem(KEY, value);
   else sessionStorage.removeItem(KEY);
   if (apiKey() !== before) accessStale();
 }
+
+// the key a 401 answered (kept for the tab, as the key is): not sent again until a key is
+// entered. After a key rotation every request of an open tab (the footer's /health too) sent
+// the old key, and each 401 counted towards the server's per-address throttle
+// (RECOMMENDER_KEY_FAILURES), which then answered 429 to the whole office's keys
+const REFUSED = "recommender.studio.key.refused";
+const refusedKey = () => sessionStorage.getItem(REFUSED);
 
 // what the key in use may do (/health's access: {read, write}), asked once per key and again
 // after a write refused (403: its rights changed since); null when /health does not say (an
@@ -53,7 +61,7 @@ export function keyAccess() {
 function headers(extra) {
   const h = { ...extra };
   const key = apiKey();
-  if (key) {
+  if (key && key !== refusedKey()) {
     h["X-API-Key"] = key;
     h["Authorization"] = `Bearer ${key}`;
   }
@@ -110,13 +118,15 @@ export function waitedFor(promise) {
 // hanging one kept on every page
 async function send(path, { background = false, ...options } = {}) {
   let response;
+  const sent = headers(options.headers);
   try {
-    const asked = fetch(path, { ...options, headers: headers(options.headers) });
+    const asked = fetch(path, { ...options, headers: sent });
     response = await (background ? asked : waitedFor(asked));
   } catch (e) {
     throw new ApiError(0, `the engine could not be reached (${e.message})`);
   }
   if (response.status === 401) {
+    if (sent["X-API-Key"]) sessionStorage.setItem(REFUSED, sent["X-API-Key"]);
     window.dispatchEvent(new CustomEvent("studio:key-needed"));
   }
   // a reload on the server (a new model) changes segment numbers and labels under a page
@@ -156,9 +166,24 @@ async function send(path, { background = false, ...options } = {}) {
       throw new ApiError(403, "this action needs a key with write rights: enter one with the "
         + `“API key” button, then try again (the server said: ${said})`);
     }
+    // too many wrong keys from this address (the server's throttle): how long, in words
+    if (response.status === 429) throw new ApiError(429, throttled(response.headers.get("Retry-After")));
     throw new ApiError(response.status, said);
   }
   return response;
+}
+
+/** A 429's message, its Retry-After (seconds) said in words. */
+function throttled(retryAfter) {
+  const s = Number(retryAfter);
+  const unit = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
+  const wait = !(s > 0) ? "a while"
+    : s < 60 ? unit(Math.ceil(s), "second")
+      : s < 3600 ? unit(Math.ceil(s / 60), "minute")
+        : unit(Math.floor(s / 3600), "hour") + (Math.ceil(s % 3600 / 60)
+          ? ` ${unit(Math.ceil(s % 3600 / 60), "minute")}` : "");
+  return `the server refuses keys from this address for ${wait} (too many requests with a `
+    + `wrong key came from it, perhaps an old key in another tab): wait ${wait}, then try again`;
 }
 
 // the served model's version each answer came from (its X-Model-Version), by parsed body
