@@ -23,7 +23,7 @@ export function setApiKey(value) {
 }
 
 // the key a 401 answered (kept for the tab, as the key is): not sent again until a key is
-// entered. After a key rotation every request of an open tab (the footer's /health too) sent
+// entered, a request then refused as the server refused it (send). After a key rotation every request of an open tab (the footer's /health too) sent
 // the old key, and each 401 counted towards the server's per-address throttle
 // (RECOMMENDER_KEY_FAILURES), which then answered 429 to the whole office's keys
 const REFUSED = "recommender.studio.key.refused";
@@ -61,7 +61,7 @@ export function keyAccess() {
 function headers(extra) {
   const h = { ...extra };
   const key = apiKey();
-  if (key && key !== refusedKey()) {
+  if (key) {
     h["X-API-Key"] = key;
     h["Authorization"] = `Bearer ${key}`;
   }
@@ -117,6 +117,12 @@ export function waitedFor(promise) {
 // stops waiting for after LIMITS_WAIT_MS): not counted by the "still waiting" note, which a
 // hanging one kept on every page
 async function send(path, { background = false, ...options } = {}) {
+  // a key a 401 refused: answered here as the server would, without asking it again
+  if (apiKey() && apiKey() === refusedKey()) {
+    window.dispatchEvent(new CustomEvent("studio:key-needed"));
+    throw new ApiError(401, "the server refused the key in use (not sent again until a key "
+      + "is entered)");
+  }
   let response;
   const sent = headers(options.headers);
   try {
