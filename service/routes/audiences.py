@@ -1,7 +1,8 @@
 """Audiences without a known film: lookalikes of a seed list, cold start for a new film.
 
 A new film's audience comes as JSON and as a CSV download (``POST /audiences/cold-start.csv``,
-the same body): the bytes ``recommender cold-start ... --csv`` prints, its notes in headers.
+the same body): the bytes ``recommender cold-start ... --csv`` prints, its notes in headers;
+both take ``pseudonymize=true`` (user ids as the audience exports' pseudonyms).
 """
 
 from __future__ import annotations
@@ -72,13 +73,17 @@ def _export_params(body: ColdStartRequest) -> dict[str, Any]:
 
 
 @router.post("/audiences/cold-start", response_model=ColdStartAudience,
-             responses={**NOT_FOUND, **INVALID},
+             responses={**NOT_FOUND, **INVALID, **NO_PSEUDONYM_KEY},
              summary="The audience of a film with no history, from comparable films and genres "
                      "(unknown comparable films skipped and listed)")
 def cold_start(body: ColdStartRequest, request: Request, engine: EngineDep,
-               settings: SettingsDep) -> dict[str, Any]:
+               settings: SettingsDep, pseudonymize: Pseudonymize = False) -> dict[str, Any]:
+    key = pseudonym_key(settings) if pseudonymize else None  # as the film audience JSON's
     page, unknown = _cold_start(body, engine, settings)
-    record_export(request, rows=len(page.user_ids), **_export_params(body))
+    if key is not None:  # user ids as p-<HMAC>, as `cold-start --json --pseudonymize` prints
+        page = pseudonymize_page(page, key)
+    record_export(request, rows=len(page.user_ids), pseudonymized=key is not None,
+                  **_export_params(body))
     return {**page.to_json(), "unknown_film_ids": unknown,
             "unknown_film_hints": skipped_hints(engine.model, unknown)}
 

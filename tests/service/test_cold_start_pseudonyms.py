@@ -2,7 +2,9 @@
 --pseudonymize`` (and ``--out``) and ``POST /audiences/cold-start.csv?pseudonymize=true``
 name each user by the keyed HMAC the audience exports use. The cold-start parser had no
 ``--pseudonymize`` ("unrecognized arguments") and the download no such parameter (ignored:
-raw ids sent).
+raw ids sent); ``POST /audiences/cold-start?pseudonymize=true`` (the JSON) ignored it too,
+as ``GET /films/{id}/audience`` (JSON) does not, and now equals ``cold-start --json
+--pseudonymize``.
 
 Oracle: an HMAC-SHA256 computed here of the plain page's user ids; the film audience
 download's pseudonyms for the same users; the CLI's bytes for the HTTP route's.
@@ -103,5 +105,34 @@ def test_the_download_needs_a_server_key(model_dir: Path) -> None:
     settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0)
     with TestClient(create_app(settings)) as c:
         r = c.post("/audiences/cold-start.csv", json=BODY, params={"pseudonymize": "true"})
+    assert r.status_code == 403, r.text
+    assert "RECOMMENDER_PSEUDONYM_KEY" in r.json()["detail"]
+
+
+def test_the_json_names_users_by_pseudonyms_as_the_cli_prints_them(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = client.post("/audiences/cold-start", json=BODY).json()
+    r = client.post("/audiences/cold-start", json=BODY, params={"pseudonymize": "true"})
+    assert r.status_code == 200, r.text
+    hidden = r.json()
+    assert plain["users"], plain
+    assert [u["user_id"] for u in hidden["users"]] == [oracle(u["user_id"])
+                                                       for u in plain["users"]]
+    # nothing else changes: ranks, scores, rings, notes and the skipped films
+    assert ({**hidden, "users": [{**u, "user_id": ""} for u in hidden["users"]]}
+            == {**plain, "users": [{**u, "user_id": ""} for u in plain["users"]]})
+    monkeypatch.setenv("RECOMMENDER_PSEUDONYM_KEY", KEY)
+    code, out, err = run_cli(capsys, "cold-start", model_dir, *ARGV, "--json",
+                             "--pseudonymize")
+    assert code == 0, err
+    assert out == r.content.decode() + "\n"
+
+
+def test_the_json_needs_a_server_key(model_dir: Path) -> None:
+    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0)
+    with TestClient(create_app(settings)) as c:
+        r = c.post("/audiences/cold-start", json=BODY, params={"pseudonymize": "true"})
+        assert c.post("/audiences/cold-start", json=BODY).status_code == 200
     assert r.status_code == 403, r.text
     assert "RECOMMENDER_PSEUDONYM_KEY" in r.json()["detail"]
