@@ -14,9 +14,17 @@ from service.auth import key_access
 from service.deps import EngineDep, ServiceDep, details_hidden
 from service.health_schemas import Health
 from service.schemas import SegmentList
+from service.settings import Settings
 from service.shown_paths import path_details, shown_warning
 
 router = APIRouter(tags=["system"])
+
+
+def limits(settings: Settings) -> dict[str, int]:
+    """/health's ``limits``: the bounds a client sizes its requests by."""
+    return {"max_k": settings.max_k, "max_seed_users": settings.max_seed_users,
+            "max_comparable_films": settings.max_comparable_films,
+            "max_slate_cells": settings.max_slate_cells}
 
 
 @router.get("/health", response_model=Health, summary="Liveness and the served model")
@@ -35,9 +43,7 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
     return {"status": "ok", "model": details,
             "audience_cache": warm,
             "tuning": None if hidden else tuning_summary(engine.model.meta),
-            "limits": {"max_k": request.app.state.service.settings.max_k,
-                       "max_seed_users": request.app.state.service.settings.max_seed_users,
-                       "max_slate_cells": request.app.state.service.settings.max_slate_cells},
+            "limits": limits(request.app.state.service.settings),
             "model_folder_warning": None if hidden else refused,
             "campaign_store": store, "worker": os.getpid(),
             "problems": None if hidden else problems(refused, store),

@@ -8,6 +8,7 @@ import urllib.request
 from typing import Any
 
 from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
+from recommender.query.limits import MAX_COMPARABLE_FILMS
 
 MAX_K = 20  # conftest's SMALL_MAX_K: the largest page of served_small_k
 MAX_SEEDS = 5  # conftest's SMALL_MAX_SEEDS: its longest lookalike seed list
@@ -24,7 +25,8 @@ def test_download_the_whole_list_is_cut_at_the_servers_largest_page(
     server's RECOMMENDER_MAX_K: a server set lower answered 422, one set higher was cut at
     10,000."""
     assert json.loads(_get(served_small_k, "/health"))["limits"] == {
-        "max_k": MAX_K, "max_seed_users": MAX_SEEDS, "max_slate_cells": DEFAULT_MAX_SLATE_CELLS}
+        "max_k": MAX_K, "max_seed_users": MAX_SEEDS, "max_comparable_films": MAX_COMPARABLE_FILMS,
+        "max_slate_cells": DEFAULT_MAX_SLATE_CELLS}
     manifest = json.loads((served_small_k.data / "demo.json").read_text())
     fid = urllib.parse.quote(manifest["example_film_id"], safe="")
     total = json.loads(_get(served_small_k, f"/films/{fid}/audience?k=1"))["total"]

@@ -32,3 +32,24 @@ def test_max_slate_cells_is_said_as_the_server_uses_it(tmp_path: Path) -> None:
         assert "max_slate_cells" in spec["required"]
         assert "cells" in spec["properties"]["max_slate_cells"]["description"]
         assert client.get("/health").json()["limits"]["max_slate_cells"] == 3
+
+
+def test_max_comparable_films_is_said_as_the_server_uses_it(tmp_path: Path) -> None:
+    """``limits.max_comparable_films`` is the setting the cold-start bodies are held to
+    (RECOMMENDER_MAX_COMPARABLE_FILMS): /health did not say it, so a client could not size
+    its comparable film list before sending it. The oracle: the setting the app was made with,
+    and where the server's refusal starts."""
+    settings = Settings(model_path=str(save_model(tmp_path / "model")), max_comparable_films=2)
+    with TestClient(create_app(settings)) as client:
+        spec = client.get("/openapi.json").json()["components"]["schemas"]["ServiceLimits"]
+        assert spec["properties"]["max_comparable_films"]["type"] == "integer"
+        assert "max_comparable_films" in spec["required"]
+        most = client.get("/health").json()["limits"]["max_comparable_films"]
+        assert most == 2
+        films = ["00004", "00008", "00012"]
+        for path in ("/audiences/cold-start", "/distribution/cold-start"):
+            assert client.post(path, json={"comparable_film_ids": films[:most]}
+                               ).status_code == 200, path
+            refused = client.post(path, json={"comparable_film_ids": films[:most + 1]})
+            assert refused.status_code == 422, (path, refused.text)
+            assert "RECOMMENDER_MAX_COMPARABLE_FILMS" in refused.text
