@@ -118,7 +118,8 @@ class ServiceLimits(BaseModel):
         "the longest lookalike seed list (users) POST /audiences/lookalike accepts "
         "(RECOMMENDER_MAX_SEED_USERS)"))
     max_comparable_films: int = Field(description=(
-        "the longest comparable_film_ids (ids, or {id: weight}) POST /audiences/cold-start, "
+        "the longest comparable_film_ids (films: ids, or {id: weight}) POST "
+        "/audiences/cold-start, "
         "its .csv and POST /distribution/cold-start accept (more: 422) "
         "(RECOMMENDER_MAX_COMPARABLE_FILMS)"))
     max_slate_cells: int = Field(description=(
