@@ -63,7 +63,10 @@ def test_a_refused_key_is_not_sent_again_until_one_is_entered(watched: Any,
     assert len(refused) == first, refused
     # a key entered is sent (the new one: its answers are no 401)
     page.fill("#key-input", NEW_KEY)
-    page.get_by_role("button", name="Save").click()
+    # waited for: the page's heading and its load state were already there before the Save
+    # (a check right after the click could see no answer to the new key yet)
+    with page.expect_response(lambda r: r.request.headers.get("x-api-key") == NEW_KEY):
+        page.get_by_role("button", name="Save").click()
     dialog.wait_for(state="hidden")
     page.wait_for_selector("#view h1")
     page.wait_for_load_state("networkidle")
