@@ -25,10 +25,7 @@ from recommender.model import calibration, calibration_interval
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.blocks import Block, top_k_blocks
-from recommender.query.catalog import (
-    resolve_genres,
-    segment_split,
-)
+from recommender.query.catalog import resolve_genres
 from recommender.query.cold_start_taste import (
     cold_start_vector,
     genres_only_note,
@@ -53,12 +50,10 @@ from recommender.query.pages import (
     tier_bounds,
     tier_of,
 )
-from recommender.query.portrait import portrait_of
-from recommender.query.portrait_scope import portrait_scope
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from recommender.query.render import percentiles
 from recommender.query.seed_ids import matched_seeds
-from recommender.query.segment_cells import hidden_splits
+from recommender.query.summary_cells import summary_cells, tier_row
 from recommender.query.summary_rings import film_scores, summary_ranking
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
@@ -208,7 +203,8 @@ def audience_summary(
         raise InvalidParameterError(f"min_cell must be >= 1, got {min_cell}")
     f = model.film_index(film_id)
     viewers = model.film_viewers(f)
-    scores, n_cand, bounds, order, exact, rings = summary_ranking(model, f, tiers, exclude_seen)
+    ranking = summary_ranking(model, f, tiers, exclude_seen)
+    scores, n_cand, bounds = ranking.scores, ranking.n_cand, ranking.bounds
     vector = model.film_factors[f]
     # calibrated p (calibration.p_at) of this film, averaged over the ranks: all candidates
     # for the base, each tier's ranks for its expected conversion (so it falls ring by ring)
@@ -223,54 +219,17 @@ def audience_summary(
     spans, lifts = calibration_interval.tier_intervals(
         model.calibration, f, [(s, e) for _, s, e in bounds], n_cand, note is not None) \
         if exclude_seen else ([None] * len(bounds), [None] * len(bounds))
-    tier_rows: list[dict[str, Any]] = []
-    for (name, start, end), (_, share), span, span_lift in zip(bounds, tiers, spans, lifts,
-                                                                strict=True):
-        members = order[start - 1:end]
-        conv = (None if not exclude_seen else base if note is not None and len(members)
+    tier_rows = []
+    for t, ((_, start, end), (_, share), span, span_lift) in enumerate(zip(
+            bounds, tiers, spans, lifts, strict=True)):
+        conv = (None if not exclude_seen else base if note is not None and end >= start
                 else calibration.mean_p(model.calibration, f, start, end, n_cand))
-        tier_rows.append({
-            "tier": name,
-            "share_pct": share,
-            "size": int(len(members)),
-            "rank_range": [int(start), int(end)] if len(members) else None,
-            "score_range": ([round(float(exact[start - 1:end].min()), 6),
-                             round(float(exact[start - 1:end].max()), 6)]
-                            if len(members) else None),
-            "expected_conversion": None if conv is None else round(conv, 5),
-            "expected_conversion_interval": None if conv is None else span,
-            "conversion_lift": None if conv is None or not base else round(conv / base, 3),
-            "conversion_lift_interval": None if conv is None or not base else span_lift,
-            "segments": [],  # filled below, with small cells suppressed
-        })
-    scope = portrait_scope(tier, n_cand, tiers)
+        tier_rows.append(tier_row(ranking, t, share, conv, base, span, span_lift))
     # every scope a portrait may picture (adjacent tiers, or all), hidden together, and so
     # are the summary's with viewers ranked the other way (compared, they gave a small group)
     other = summary_ranking(model, f, tiers, not exclude_seen).rings
-    scopes = [tuple(range(a, b + 1)) for a in range(len(bounds)) for b in range(a, len(bounds))]
-    scopes.append(tuple(range(len(bounds) + 1)))
-    names = [name for name, _, _ in bounds]
-    chosen = (len(scopes) - 1 if scope["tiers"] == ["all"] else
-              scopes.index(tuple(names.index(t) for t in scope["tiers"])))
-    portrait, suppressed = portrait_of(model, rings, scopes, chosen, min_cell, other,
-                                       other_first=not exclude_seen)  # one order, one answer
-    if not scope["users"]:  # nobody pictured: no share or lift to give (each read 0)
-        portrait, suppressed = {name: [] for name in portrait}, 0
-    sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
-    splits = [segment_split(model, order[r["rank_range"][0] - 1:r["rank_range"][1]]
-                            if r["rank_range"] else order[:0]) for r in tier_rows]
-    splits.append(segment_split(model, order))
-    # the tiers' splits and their sum (the overall split), hidden with the other version's
-    # (compared, they gave small groups) and the viewers by segment, as one system
-    hidden = hidden_splits(model, rings, other, len(bounds), exclude_seen, min_cell)
-    # an empty ring's split has no rows: each share and lift of nobody read 0
-    held = np.asarray([r["size"] for r in tier_rows] + [len(order)]) > 0
-    suppressed += int(hidden[:, held].sum())
-    shown = [[{**r, "size": int(sizes[r["segment"]])} for r in rows
-              if not hidden[r["segment"], j]] if held[j] else []
-             for j, rows in enumerate(splits)]
-    for row, rows in zip(tier_rows, shown, strict=False):
-        row["segments"] = rows
+    cells = summary_cells(model, ranking, other, tier_rows, tiers, tier, min_cell,
+                          exclude_seen)
     return {
         "film_id": film_id,
         **film_names(model, f),  # title, year, also_titled
@@ -281,11 +240,11 @@ def audience_summary(
         "conversion_interval_note": calibration_interval.interval_note(model.calibration)
         if exclude_seen else None,
         "tiers": tier_rows,
-        "segments": shown[-1],
-        "portrait": portrait,
-        "portrait_scope": scope,
+        "segments": cells["segments"],
+        "portrait": cells["portrait"],
+        "portrait_scope": cells["portrait_scope"],
         "min_cell": min_cell,
-        "suppressed_cells": suppressed,
+        "suppressed_cells": cells["suppressed_cells"],
         "note": note,
     }
 

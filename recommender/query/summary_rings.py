@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.kernels.ranking import settle_top_k
+from recommender.kernels.ranking import settle_top_k, top_k
 from recommender.model.model import Model
 from recommender.query.pages import Tiers, tier_bounds
 
@@ -42,12 +42,23 @@ def summary_ranking(model: Model, f: int, tiers: Tiers, exclude_seen: bool) -> S
     scores = film_scores(model, f)
     if exclude_seen:
         scores[model.film_viewers(f)] = -np.inf
+    return ranking_of(model, scores, tiers, model.film_factors[f])
+
+
+def ranking_of(model: Model, scores: NDArray[np.float32], tiers: Tiers,
+               vector: NDArray[np.floating] | None = None) -> SummaryRanking:
+    """The summary's ranking of users by ``scores`` (-inf: ranked out): settled on exact dot
+    products with ``vector`` (a film's), else by ``scores`` as given, as ``rank_users`` ranks
+    a page without a vector (a new film's: its summary's rings are its audience's)."""
     n_cand = int(np.count_nonzero(scores > -np.inf))
     bounds = tier_bounds(n_cand, tiers)
     last = max((e for _, _, e in bounds), default=0)
-    vector = model.film_factors[f]
-    order, exact = settle_top_k(scores, last, model.user_factors, vector,
-                                model.score_slack(vector))
+    if vector is not None:
+        order, exact = settle_top_k(scores, last, model.user_factors, vector,
+                                    model.score_slack(vector))
+    else:
+        order = top_k(scores, last)
+        exact = np.asarray(scores[order], np.float32)
     rings = np.full(model.n_users, len(bounds) + 1, np.int64)  # viewers ranked out
     rings[scores > -np.inf] = len(bounds)  # candidates past the last tier
     for t, (_, start, end) in enumerate(bounds):
