@@ -82,6 +82,9 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
          lookalike, ""),
         ("A cold-start audience for a film with no history", "POST", "/audiences/cold-start",
          cold, ""),
+        ("Its summary: tiers with expected conversion (its comparables' calibrations mixed), "
+         "segment split and portrait", "POST", "/audiences/cold-start/summary",
+         {k: v for k, v in cold.items() if k != "k"}, ""),
         ("Segments", "GET", "/segments", None, ""),
         ("Where its audience is: expected viewers by region, and 40 screens shared out", "GET",
          f"/films/{film}/distribution?by=region&screens=40", None, ""),

@@ -1,4 +1,4 @@
-"""The response schemas of a film with no history: its audience and its distribution's input."""
+"""The schemas of a film with no history: its audience, summary and distribution's input."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pydantic import BaseModel, Field
 
 from recommender.distribution.cold_calibration import NEAREST
 from recommender.query.hints import HINT_IDS
-from service.schemas import Audience
+from service.schemas import Audience, NewFilm
+from service.summary_schemas import AudienceSummary
 
 GENRES_ONLY = ("when comparable films were given but the model knows none of them: the "
                "sentence saying the new film is placed by its genres alone (the CLI says it "
@@ -55,3 +56,30 @@ class ColdStartInput(BaseModel):
         "(0-1, summing to 1; largest first): each comparable film's own at its weight, and "
         f"for each genre (weight 1) the {NEAREST} known films nearest its taste, each by its "
         f"cosine less the {NEAREST + 1}th's"))
+
+
+class ColdStartSummaryRequest(NewFilm):
+    """The new film as the cold-start audience's body names it; a summary covers every ring
+    and every user, so the page's k, offset and segment are refused (422) rather than unread."""
+
+    tier: str | None = Field(None, description="whom the portrait pictures: core, extended, "
+                                               "broad, several joined by ',' (adjacent rings) "
+                                               "or all (the whole ranking); default core + "
+                                               "extended, as a film's summary's ?tier=",
+                             json_schema_extra={"x-vocabulary": "tiers"})
+
+
+class ColdStartSummary(AudienceSummary):
+    film_id: None = Field(None, description="null: a new film is in no catalog")  # type: ignore[assignment]
+    title: None = Field(None, description="null: a new film has no catalog title")  # type: ignore[assignment]
+    year: None = Field(None, description="null: a new film has no catalog year")
+    also_titled: None = Field(None, description="null: no film id was given")
+    viewers: int = Field(description="users who already watched it: 0 (a new film)")
+    candidates: int = Field(description="users ranked: every user")
+    conversion_note: str | None = Field(
+        None, description="where the conversions come from: a new film's p at each rank is "
+                          "the calibrated_from-weighted mean of known films' p at the same "
+                          "rank fraction; null without calibration")
+    cold_start: ColdStartInput = Field(
+        description="what the new film was asked with (comparable films, genres, the unknown "
+                    "ones skipped) and the known films whose calibrations its p mixes")

@@ -3,8 +3,8 @@
 ``--json`` prints the body of the matching endpoint (``search``: ``GET /films``, ``summary``:
 ``GET /films/{id}/audience/summary``, ``film``: ``GET /films/{id}``, ``similar``:
 ``GET /films/{id}/similar``, ``lookalike``: ``POST /audiences/lookalike``, ``cold-start``:
-``POST /audiences/cold-start``, ``segments``: ``GET /segments``); without it, the same answer
-as tables.
+``POST /audiences/cold-start``, with ``--summary`` ``POST /audiences/cold-start/summary``,
+``segments``: ``GET /segments``); without it, the same answer as tables.
 """
 
 from __future__ import annotations
@@ -271,12 +271,19 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     from recommender.query.comparable_limit import check_comparable_count
     from recommender.query.hints import skipped_hints, title_hints
 
+    if args.summary:  # POST /audiences/cold-start/summary: no page, no export
+        from recommender.cli.cold_summary import check_summary_options
+        check_summary_options(args)  # before the model is read
+    args.k = 100 if args.k is None else args.k
     check_served_k(args.k, args.offset)
     check_export_options(args)  # before the model is read
     model = _pseudonymous(answer_model(args), args)  # as audience's: user ids as p-<HMAC>
     refuse_comma_lists(model, args.like, args.genre)  # "--like 1,2" was one unknown film
     likes = weighted_likes(model, args.like)
     check_comparable_count(likes)  # RECOMMENDER_MAX_COMPARABLE_FILMS, as the server's
+    if args.summary:
+        from recommender.cli.cold_summary import cold_summary
+        return cold_summary(args, model, likes)
     with title_hints(model):  # every --like film unknown: the titles the one given matches
         page, unknown = cold_start_page(model, likes, args.genre or [], args.k,
                                         args.offset, segment=args.segment, tier=args.tier)
@@ -384,13 +391,17 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--genre", "--genres", action="extend", nargs="+", metavar="GENRE",
                    help="the new film's genres (repeatable; any case, spaces, hyphens and "
                         "punctuation ignored where that names one genre)")
-    s.add_argument("--k", "-k", type=_positive_int, default=100)
+    s.add_argument("--k", "-k", type=_positive_int, help="page size (default 100)")
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--segment", metavar="N|LABEL",
                    help="only users of this segment: its number or its label (any case; part "
                         "of a label if it names one segment; see `segments`)")
     s.add_argument("--tier", metavar="core|extended|broad",
-                   help="only this ring (any case); the list starts at the ring's first user")
+                   help="only this ring (any case); the list starts at the ring's first user; "
+                        "with --summary, whom the portrait pictures, as summary's --tier")
+    s.add_argument("--summary", action="store_true",
+                   help="print the new film's audience summary instead (tiers with expected "
+                        "conversion from its comparables' calibrations, segments, portrait)")
     output = s.add_mutually_exclusive_group()  # one output: none is ignored
     output.add_argument("--json", action="store_true", help=json_help)
     output.add_argument("--csv", action="store_true",

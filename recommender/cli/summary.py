@@ -34,7 +34,6 @@ def summary_body(body: dict[str, Any]) -> dict[str, Any]:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from recommender.cli.checks import film_argument
-    from recommender.model import calibration
     from recommender.query.audience import audience_summary
 
     model = answer_model(args)
@@ -55,6 +54,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
         from recommender.query.pages import empty_note
 
         print(empty_note(0))
+
+    tier_table(model, body)
+    if args.include_seen:
+        print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
+              "the chance that a user who has not watched it will")
+    segment_rings(model, body)
+    portrait_part(model, body)
+    return 0
+
+
+def tier_table(model: Model, body: dict[str, Any]) -> None:
+    """The summary's tiers as a table, with its legend: what the conversions are, over which
+    horizon, and what their intervals cover (or why there are none)."""
+    from recommender.model import calibration
 
     def num(v: Any, fmt: str) -> str:
         return "-" if v is None else format(v, fmt)
@@ -95,21 +108,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if body.get("conversion_interval_note"):  # what the intervals cover, or why there is none
         print(f"{body['conversion_interval_note'][0].upper()}"
               f"{body['conversion_interval_note'][1:]}")
-    if args.include_seen:
-        print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
-              "the chance that a user who has not watched it will")
-    segment_rings(model, body)
+
+
+def portrait_part(model: Model, body: dict[str, Any]) -> None:
+    """The summary's portrait: its scope's line, then one table per attribute (none: why)."""
     if not body["portrait"]:  # its scope's line alone read as a portrait cut off
         from recommender.cli.printing import no_attributes_text
 
         print(f"\nPortrait: none. {no_attributes_text(model.meta)}")
-        return 0
+        return
     print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
     if not body["portrait_scope"]["users"]:  # its rows read a share and lift of 0 each
         print("no portrait: the ranks it pictures hold nobody")
-        return 0
+        return
     portrait_tables(model, body)
-    return 0
 
 
 def portrait_tables(model: Model, body: dict[str, Any]) -> None:

@@ -1,5 +1,8 @@
 """Audiences without a known film: lookalikes of a seed list, cold start for a new film.
 
+A new film's summary (``POST /audiences/cold-start/summary``) is a film summary's body over
+its ranking, ``recommender cold-start ... --summary --json``'s bytes.
+
 A new film's audience comes as JSON and as a CSV download (``POST /audiences/cold-start.csv``,
 the same body): the bytes ``recommender cold-start ... --csv`` prints, its notes in headers;
 both take ``pseudonymize=true`` (user ids as the audience exports' pseudonyms).
@@ -12,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from recommender.distribution.cold_summary import cold_start_summary
 from recommender.errors import AboveLimitError
 from recommender.query.audience import cold_start_page, lookalikes
 from recommender.query.commas import refuse_comma_lists
@@ -24,7 +28,11 @@ from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.render import resolve_with
 from recommender.query.seed_ids import unknown_fields
 from service.access_log import pseudonym_key, record_export
-from service.cold_start_schemas import ColdStartAudience
+from service.cold_start_schemas import (
+    ColdStartAudience,
+    ColdStartSummary,
+    ColdStartSummaryRequest,
+)
 from service.deps import EngineDep, SettingsDep
 from service.filenames import attachment
 from service.json_body import JsonRoute
@@ -86,6 +94,18 @@ def cold_start(body: ColdStartRequest, request: Request, engine: EngineDep,
                   **_export_params(body))
     return {**page.to_json(), "unknown_film_ids": unknown,
             "unknown_film_hints": skipped_hints(engine.model, unknown)}
+
+
+@router.post("/audiences/cold-start/summary", response_model=ColdStartSummary,
+             responses={**NOT_FOUND, **INVALID},
+             summary="A film with no history's tiers with expected conversion (its comparables' "
+                     "calibrations mixed), segment breakdown and demographic portrait")
+def cold_start_summary_route(body: ColdStartSummaryRequest, engine: EngineDep,
+                             settings: SettingsDep) -> dict[str, Any]:
+    check_comparable_count(body.comparable_film_ids, settings.max_comparable_films)
+    refuse_comma_lists(engine.model, body.comparable_film_ids, body.genres, http=True)
+    return cold_start_summary(engine.model, body.comparable_film_ids, body.genres,
+                              tier=body.tier, min_cell=settings.min_cell)
 
 
 def header_text(text: str) -> str:
