@@ -8,6 +8,7 @@ import { csvCell, fileName, fewOf } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
 import { keptForm, pickedChips } from "./search.js";
+import { funnel, splits } from "./summary_view.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
 // "Score" of 0.76 read as a 76% chance
@@ -21,6 +22,7 @@ const userColumns = (scoreLabel) => [
   { key: "segment", label: "Segment", format: (v) => (labels.has(String(v)) ? `${v} · ${labels.get(String(v))}` : v) },
 ];
 const labels = new Map();  // segment number -> label (GET /segments), as the film page shows them
+const model = { segments: [], attributes: null };  // a summary's tables' (GET /segments, /users/attributes)
 
 // distinct seeds the server knew (one look-up per seed: a list of 100,000 stays instant)
 function knownSeeds(seeds, unknownIds) {
@@ -240,8 +242,13 @@ function coldStart() {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Ranking the audience…"));
     const films = [...chosen.keys()], size = Number(k.value);
     try {
+      // its summary beside it (the same film: comparable films and genres), said apart when
+      // it fails, as the audience stands without it
+      const asked = postJson("/audiences/cold-start/summary", { comparable_film_ids: films, genres: g })
+        .then((summary) => ({ summary }), (error) => ({ error }));
       const body = await postJson("/audiences/cold-start",
         { comparable_film_ids: films, genres: g, k: size });
+      const { summary, error } = await asked;
       if (!latest()) return;
       const name = fileName(["new-film-audience", ...(films.length ? ["like", ...fewOf(films)] : []),
         ...(g.length ? ["genres", ...fewOf(g)] : []), `k${size}`, answeredBy(body)]);
@@ -253,7 +260,10 @@ function coldStart() {
         comparablesUsed(body, chosen),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, name,
-          "cold-users", COLD_START_SCORE));
+          "cold-users", COLD_START_SCORE),
+        h("div", { id: "cold-summary" }, ...(error ? [section("Audience funnel", errorBox(error))]
+          // its note is the audience's, said above (unranked): not again as "cannot be ranked"
+          : [funnel({ ...summary, note: null }), ...splits(summary, model.segments, model.attributes)])));
       announce(`Audience of the new film: ${int(body.users.length)} of ${int(body.total)} users shown.`);
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
@@ -275,7 +285,9 @@ export function build(view) {
   getJson("/segments").then((body) => {
     labels.clear();
     for (const seg of body.segments) labels.set(String(seg.segment), seg.label);
+    model.segments = body.segments;
   }).catch(() => {});
+  getJson("/users/attributes").then((body) => { model.attributes = body; }).catch(() => {});
 }
 
 export { linkToFilm };
