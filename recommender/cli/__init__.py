@@ -36,6 +36,7 @@ from recommender.cli.environment import check_environment
 from recommender.cli.evaluating import cmd_evaluate, cmd_tune
 from recommender.cli.events import add_event_commands
 from recommender.cli.help_texts import EPILOGS, TOP, describe
+from recommender.cli.id_column import add_id_column
 from recommender.cli.interrupts import (
     HeldInterrupts,  # noqa: F401 (re-exported: store_copy and campaigns import it from here)
     _on_sigterm,  # noqa: F401 (re-exported: a test compares the handler set)
@@ -239,8 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("--store", help=STORE_HELP)
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--films", help="file with one film id per line")
+    g.add_argument("--films", help="file with one film id per line, or a CSV export whose "
+                                   "header names its id column")
     g.add_argument("--all", action="store_true", help="every film in the model")
+    add_id_column(s, "--films")
     s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--out", required=True, help="PATH.csv or PATH.parquet")
     s.add_argument("--include-seen", action="store_true",
@@ -256,11 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--store", help=STORE_HELP)
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--user", help="one user id")
-    g.add_argument("--users", help="file with one user id per line")
+    g.add_argument("--users", help="file with one user id per line, or a CSV export whose "
+                                   "header names its id column")
     g.add_argument("--all", action="store_true", help="every user in the model")
     g.add_argument("--watched", metavar="FILE",
                    help="a viewer the model does not know: file with the films they watched, "
                         "one id per line (unknown ids skipped and named)")
+    add_id_column(s, "--users or --watched")
     s.add_argument("--k", "-k", type=_positive_int, default=10)
     s.add_argument("--include-seen", action="store_true",
                    help="keep the films a user already watched (?exclude_seen=false)")

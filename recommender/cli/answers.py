@@ -22,6 +22,7 @@ from recommender.cli.commands import (
     add_pseudonym_options,
     answer_model,
 )
+from recommender.cli.id_column import add_id_column
 from recommender.cli.info import cmd_info
 from recommender.cli.printing import (
     COLD_START_SCORE,
@@ -182,17 +183,18 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 def cmd_lookalike(args: argparse.Namespace) -> int:
     from recommender.cli.checks import every_id_unknown, unknown_seeds_said
+    from recommender.cli.id_column import id_column
     from recommender.errors import InvalidParameterError
     from recommender.io.id_lists import read_seed_lines
     from recommender.query.audience import check_served_k, lookalikes
     from recommender.query.seed_ids import stripped_note, unknown_fields
 
     check_served_k(args.k, args.offset)
+    column = id_column(args, "seeds")
     model = answer_model(args)
     # a header line is skipped, problems name the file; each id as HTTP is sent it (the
     # library reads a line as written, else stripped, as it reads HTTP's and the Studio's)
-    lines = read_seed_lines(args.seeds, model.users, said=note,
-                            column=getattr(args, "id_column", None))
+    lines = read_seed_lines(args.seeds, model.users, said=note, column=column)
     seeds = [s for _, s in lines]
     if len(seeds) > MAX_SEED_USERS:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
@@ -355,9 +357,7 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--store", help=STORE_HELP)
     s.add_argument("--seeds", required=True, help="file with one seed user id per line, or a "
                                                   "CSV export whose header names its id column")
-    s.add_argument("--id-column", metavar="NAME",
-                   help="the --seeds CSV's column of user ids, by its header name (default: "
-                        "the one column named like user id, user_id, userId or id)")
+    add_id_column(s, "--seeds")
     s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--tier", metavar="core|extended|broad",

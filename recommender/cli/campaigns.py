@@ -25,6 +25,7 @@ from recommender.cli.commands import (
     _int_at_least,
     add_pseudonym_options,
 )
+from recommender.cli.id_column import add_id_column
 from recommender.cli.plan_text import (
     print_notes,  # noqa: F401 (re-exported: the tests import it from here)
     show_summary,
@@ -71,7 +72,9 @@ def add_campaign_commands(add: Add) -> None:
     s.add_argument("--seed", type=_int_at_least(0, MAX_SEED),
                    help="seed of the control draw (default 0; with --after 1, a new draw, as "
                         "POST /campaigns/{plan_id}/next; refused with --holdout 0: no draw)")
-    s.add_argument("--exclude", help="file of user ids (one per line) never to plan (opt-outs)")
+    s.add_argument("--exclude", help="file of user ids (one per line, or a CSV export whose "
+                                      "header names its id column) never to plan (opt-outs)")
+    add_id_column(s, "--exclude")
     s.add_argument("--summary", help="write the summary as JSON to this path")
     s.add_argument("--json", action="store_true",
                    help="print the body POST /campaigns/plan (with --after: POST "
@@ -127,9 +130,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.slate import read_slate
     from recommender.cli.commands import not_an_input
+    from recommender.cli.id_column import id_column
     from recommender.errors import InvalidParameterError
 
     refuse_unread_seed(args)  # with --after too
+    id_column(args, "exclude")  # --id-column without --exclude: refused
     if getattr(args, "after", None):
         from recommender.cli.next_wave import cmd_plan_after
 
@@ -203,7 +208,9 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
         model = default_store_model(model, args.model)
     slate_films_known(model, args.slate, slate)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
-    exclude = read_opt_outs(args.exclude, model.users, said=note) if args.exclude else []
+    column = getattr(args, "id_column", None)  # a CSV export's column of user ids
+    exclude = (read_opt_outs(args.exclude, model.users, said=note, column=column)
+               if args.exclude else [])
     warn_unknown_opt_outs(model, exclude, args.exclude)
     replan: Callable[[], Any] | None = None  # the local planner, made again on a clash
     if getattr(args, "engine", "local") == "spark":

@@ -211,24 +211,28 @@ def not_an_input(out: str | None, *inputs: str | None, folder_ok: bool = False) 
                                         "replaced; write the output elsewhere")
 
 
-def _read_id_index(path: str, ids: IdMap, kind: str, films_of: Model | None = None
-                   ) -> NDArray[np.int64]:
+def _read_id_index(path: str, ids: IdMap, kind: str, films_of: Model | None = None,
+                   column: str | None = None) -> NDArray[np.int64]:
     """The indices of an id-list file's ids; an unknown id names the file and its line, and
     with ``films_of`` the titles it matches (a title listed for an id, as `audience` says);
-    the duplicates dropped are said (``printing.note``)."""
+    the duplicates dropped are said (``printing.note``). ``column``: a CSV export's column
+    of ids, by name (``--id-column``)."""
     from recommender.io.id_lists import read_id_list_index
     from recommender.query.hints import ids_hint
 
     return read_id_list_index(path, ids, kind, hint=None if films_of is None else
-                              lambda unknown: ids_hint(films_of, unknown), said=note)
+                              lambda unknown: ids_hint(films_of, unknown), said=note,
+                              column=column)
 
 
 def cmd_audiences(args: argparse.Namespace) -> int:
+    from recommender.cli.id_column import id_column
     from recommender.errors import InvalidParameterError
     from recommender.query.export import output_format, write_audiences
     from recommender.query.filters import parse_filters
 
     output_format(args.out)
+    column = id_column(args, "films")  # --id-column without --films: refused
     not_an_input(args.out, args.films, folder_ok=getattr(args, "engine", "local") == "spark")
     filters = parse_filters(getattr(args, "filter", None), "--filter")
     tier, segment = getattr(args, "tier", None), getattr(args, "segment", None)
@@ -253,7 +257,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
         # from another version; a pipe cannot be read twice), before Spark starts
         served = _load_model(args.model)
         chosen = (np.arange(served.n_films) if args.all
-                  else _read_id_index(args.films, served.films, "film_id", served))
+                  else _read_id_index(args.films, served.films, "film_id", served, column))
         if (beside := answer_store(args)[0]) is not None:  # --store is refused above
             print("note: the Spark export answers from the model as trained; the events of "
                   f"the campaign store {beside} are not included (the local export includes "
@@ -271,7 +275,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     if args.all:
         films = np.arange(model.n_films)
     else:
-        films = _read_id_index(args.films, model.films, "film_id", model)
+        films = _read_id_index(args.films, model.films, "film_id", model, column)
     t0 = time.perf_counter()
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)

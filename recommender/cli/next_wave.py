@@ -60,7 +60,9 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     refuse_kept_holdout_seed(args, store.summary(args.after))
     model = refreshed_model(_load_model(args.model), store)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
-    exclude = read_opt_outs(args.exclude, model.users, said=note) if args.exclude else []
+    column = getattr(args, "id_column", None)  # a CSV export's column of user ids
+    exclude = (read_opt_outs(args.exclude, model.users, said=note, column=column)
+               if args.exclude else [])
     warn_unknown_opt_outs(model, exclude, args.exclude)  # as the first plan's --exclude
     sent = args.sent_waves or 1
     nxt = prepare_next_wave(model, store, args.after, sent_waves=sent, waves=args.next_waves,

@@ -30,11 +30,13 @@ if TYPE_CHECKING:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
+    from recommender.cli.id_column import id_column
     from recommender.errors import InvalidParameterError, UnknownUserError
     from recommender.query.audience import check_served_k
     from recommender.query.export import write_recommendations
     from recommender.query.recommend import recommend_user
 
+    column = id_column(args, "users", "watched")  # one of the two lists, or refused
     # a printed page, as HTTP bounds it (--users/--all without --out are told to give one)
     if args.out is None and (args.user is not None or getattr(args, "watched", None)):
         check_served_k(args.k)
@@ -42,7 +44,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         if args.include_seen:
             raise InvalidParameterError("--include-seen keeps a known user's watched films; "
                                         "--watched recommends beyond the films given")
-        return _recommend_watched(args)
+        return _recommend_watched(args, column)
     exclude_seen = not args.include_seen
     if args.json and args.user is None:
         raise InvalidParameterError("--json prints the HTTP body of one --user's "
@@ -71,7 +73,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         users = np.arange(model.n_users)
     else:
         users = (model.users.to_index([args.user], strict=True, error=UnknownUserError)
-                 if args.user is not None else _read_id_index(args.users, model.users, "user_id"))
+                 if args.user is not None else _read_id_index(args.users, model.users, "user_id",
+                                                              column=column))
     t0 = time.perf_counter()
     rows = write_recommendations(model, users, args.k, args.out, exclude_seen=exclude_seen)
     warn_unfitted_users(model, users)
@@ -79,8 +82,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recommend_watched(args: argparse.Namespace) -> int:
-    """``recommend --watched FILE``: ``POST /recommendations``'s answer (``--json``: its body)."""
+def _recommend_watched(args: argparse.Namespace, column: str | None = None) -> int:
+    """``recommend --watched FILE``: ``POST /recommendations``'s answer (``--json``: its body);
+    ``column``: the file's column of film ids, by name (``--id-column``)."""
     from recommender.cli.checks import every_id_unknown
     from recommender.errors import InvalidParameterError
     from recommender.io.id_lists import read_id_list_as_known
@@ -96,7 +100,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
                                     "know and reads only the films, which events do not "
                                     "change: drop --store")
     model = answer_model(args)
-    watched = read_id_list_as_known(args.watched, model.films, said=note)
+    watched = read_id_list_as_known(args.watched, model.films, said=note, column=column)
     # every id unknown: the titles the one given matches, and the file named
     with every_id_unknown(args.watched, "film"), title_hints(model):
         films, unknown = recommend_for_watched(model, watched, k=args.k)

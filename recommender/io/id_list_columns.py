@@ -51,7 +51,8 @@ def _chosen(p: Path, fields: list[str], delimiter: str, column: str | None) -> i
     if len(named) > 1:
         shown = ", ".join(repr(fields[i]) for i in named)
         raise _refused(p, fields, delimiter, f"names {len(named)} id columns ({shown}): keep "
-                                             "one column, or choose one by name")
+                                             "one column, or choose one with --id-column "
+                                             "NAME")
     return named[0] if named else None
 
 
@@ -84,5 +85,6 @@ def column_cells(p: Path, text: str, ids: IdMap | None = None, column: str | Non
         raise _refused(p, fields, delimiter, "names no id column (one named like user_id, "
                                              "User ID, userId or id; its columns: "
                                              f"{', '.join(repr(f) for f in fields)}): name "
-                                             "the column of ids so")
+                                             "the column of ids so, or choose it with "
+                                             "--id-column NAME")
     return [(n, row[col]) for n, row in data_rows(records, len(fields), p)]

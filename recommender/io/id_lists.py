@@ -4,7 +4,8 @@ The CLI's ``--users``, ``--films``, ``--seeds``, ``--watched`` and ``--exclude``
 A line is the id as written when the model holds it, else stripped of its surrounding
 spaces, else without the quoting our own CSV writers add (``csvsafe``); ``read_opt_outs``
 takes every reading the model holds (an opt-out fails safe). A CSV export whose header
-names one id column (``id_list_columns``) beside others is read by that column.
+names one id column (``id_list_columns``) beside others is read by that column; each reader
+takes ``column``, the one named so instead (the CLI's ``--id-column``).
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     # pasted list are read (``USERID`` was an unknown user id), unless the model holds it
     at_top = bool(lines) and lines[0][0] == 1
     header = at_top and _lone_header(lines[0][1], raw_lines[0], ids)
-    cells = column_cells(p, text, ids, column) if at_top and (column or not header) else None
+    # a column named is looked for in the first line, blank or not (never silently unread)
+    named = column is not None
+    cells = column_cells(p, text, ids, column) if named or (at_top and not header) else None
     if header and cells is None:
         lines = lines[1:]
     elif cells is not None:  # a CSV export whose header names one id column: that column
@@ -114,7 +117,8 @@ def _said_blank(p: Path, lines: list[tuple[int, str]], said: Callable[[str], Non
              f"(line{'s' if count > 1 else ''} {shown})")
 
 
-def read_id_list(path: PathLike, said: Callable[[str], None] | None = None) -> list[str]:
+def read_id_list(path: PathLike, said: Callable[[str], None] | None = None,
+                 column: str | None = None) -> list[str]:
     """Ids from a text file with one id per line.
 
     Surrounding whitespace is stripped and blank lines are ignored; ids are otherwise kept
@@ -123,9 +127,10 @@ def read_id_list(path: PathLike, said: Callable[[str], None] | None = None) -> l
     input; a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A
     first line that is a column name of ``ID_LIST_HEADERS`` (``film_id``,
     ``user_id``, ``movieId``, ``userId``, ``id``) in any case is a header and skipped. Raises
-    ``DataError`` when the file is missing, not UTF-8 or holds no id.
+    ``DataError`` when the file is missing, not UTF-8 or holds no id. ``column``: a CSV
+    export's id column, by its header name (``id_list_columns``; each reader below takes it).
     """
-    p, lines = _id_lines(path, said=said)
+    p, lines = _id_lines(path, said=said, column=column)
     first: dict[str, int] = {}
     dropped = [(n, s) for n, s in lines if first.setdefault(s, n) != n]
     _said_dropped(p, dropped, said)
@@ -149,14 +154,15 @@ def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = N
     return p, lines, [[(f, next(found)) for f in fs] for fs in forms]
 
 
-def _id_list_as_known(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None
-                     ) -> tuple[Path, list[tuple[int, str]], list[str], NDArray[np.int64]]:
+def _id_list_as_known(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
+                      column: str | None = None
+                      ) -> tuple[Path, list[tuple[int, str]], list[str], NDArray[np.int64]]:
     """(file, its (line, id) pairs, each id as ``ids`` holds it, their indices; -1 unknown).
     Ids are kept byte for byte: a line is its first reading ``ids`` holds (``_readings``: as
     written, so a line " a" is user " a" when the model holds it, even beside "a"; then
     stripped; then without our CSV writers' quoting); unknown ids stay stripped. The lines
     that repeat an id are told to ``said`` (``_said_dropped``), and the blank lines skipped."""
-    p, lines, readings = _readings(path, ids, said)
+    p, lines, readings = _readings(path, ids, said, column)
     chosen = [next(((f, j) for f, j in rs if j >= 0), (s, -1))
               for (_, s), rs in zip(lines, readings, strict=True)]
     keep = _once(p, lines, [form for form, _ in chosen], said)
@@ -197,24 +203,26 @@ def _once(p: Path, lines: list[tuple[int, str]], forms: list[str],
     return list(first.values())  # increasing: in file order
 
 
-def read_id_list_lines(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None
-                       ) -> list[tuple[int, str]]:
+def read_id_list_lines(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
+                       column: str | None = None) -> list[tuple[int, str]]:
     """``read_id_list_as_known``'s ids with the line each was read on: (line, id)."""
-    _, lines, known, _ = _id_list_as_known(path, ids, said)
+    _, lines, known, _ = _id_list_as_known(path, ids, said, column)
     return [(n, k) for (n, _), k in zip(lines, known, strict=True)]
 
 
 def read_id_list_as_known(path: PathLike, ids: IdMap,
-                          said: Callable[[str], None] | None = None) -> list[str]:
+                          said: Callable[[str], None] | None = None,
+                          column: str | None = None) -> list[str]:
     """``read_id_list``'s ids, each as ``ids`` holds it (``_id_list_as_known``): the line as
     written where ``ids`` holds it, else stripped; unknown ids stay stripped, for the caller to
     name. ``said`` is told of the duplicates dropped."""
-    return _id_list_as_known(path, ids, said)[2]
+    return _id_list_as_known(path, ids, said, column)[2]
 
 
 def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
                        hint: Callable[[list[str]], str] | None = None,
-                       said: Callable[[str], None] | None = None) -> NDArray[np.int64]:
+                       said: Callable[[str], None] | None = None, column: str | None = None
+                       ) -> NDArray[np.int64]:
     """The indices in ``ids`` of the ids of an id list (``read_id_list``), in file order.
 
     A line is looked up as written first, then stripped (``_id_list_as_known``: ids are kept
@@ -226,7 +234,7 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
     of the duplicates dropped (where no id is unknown).
     """
     told: list[str] = []
-    p, lines, _, idx = _id_list_as_known(path, ids, told.append)
+    p, lines, _, idx = _id_list_as_known(path, ids, told.append, column)
     missing = np.flatnonzero(idx < 0)
     if len(missing):
         line, first = lines[int(missing[0])]
@@ -248,14 +256,14 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
     return idx
 
 
-def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None
-                  ) -> list[str]:
+def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
+                  column: str | None = None) -> list[str]:
     """An opt-out list's ids: every reading of each line that ``ids`` holds (``_readings``),
     so that a line two users could be read as leaves out both (a cell '"q"' cut from a plan
     is user "q", read as user '"q"' when the model holds that too: the opted-out "q" was
     planned); a line ``ids`` holds in no reading stays stripped, for the caller to name.
     File order, each id once: ``said`` is told of the lines that add no id (duplicates)."""
-    p, lines, readings = _readings(path, ids, said)
+    p, lines, readings = _readings(path, ids, said, column)
     out: dict[str, None] = {}
     dropped: list[Dropped] = []
     for (n, s), rs in zip(lines, readings, strict=True):

@@ -60,3 +60,19 @@ def test_a_csv_exports_header_cell_past_the_csv_modules_field_limit_is_read(
     p = tmp_path / "seeds.csv"
     p.write_text("user_id," + "x" * 200_000 + "\nM1,a\nM2,b\n", encoding="utf-8")
     assert read_id_list(p) == ["M1", "M2"]
+
+
+def test_every_reader_reads_the_column_named(tmp_path: Path) -> None:
+    # the column chosen by name (``--id-column``): each reader of an id list takes it
+    p = tmp_path / "crm.csv"
+    p.write_text("Email,Customer Code,Name\na@x,M2,Ann\nb@x,M1,Bo\n")
+    ids = IdMap(["M0", "M1", "M2"])
+    assert read_id_list(p, column="customer code") == ["M2", "M1"]
+    assert read_id_list_index(p, ids, column="Customer Code").tolist() == [2, 1]
+    assert read_opt_outs(p, ids, column="CustomerCode") == ["M2", "M1"]
+    # a column named is never silently unread: not in a plain list's first line, nor past a
+    # blank first line
+    for text in ("M1\nM2\n", "\nEmail,Customer Code\na,M1\n"):
+        p.write_text(text)
+        with pytest.raises(DataError, match="has no column named 'Customer Code'"):
+            read_id_list(p, column="Customer Code")
