@@ -205,7 +205,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     blanks = getattr(args, "blank_ratings", "refuse")
     local_only = [(flag, why) for flag, why, given in (
         ("--events", "", getattr(args, "events", None)),
-        ("--data - (standard input)", "", stdin),
         (f"--blank-ratings {blanks}", " (leave --engine spark out, or fill the blank ratings "
                                       "in)", blanks != "refuse"),
         (f"--family {config.family}", " (Spark fits ALS)", config.family != "als")) if given]
@@ -230,12 +229,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     if engine == "spark":
         from recommender.spark.training import train_spark
 
-        with warnings_said():  # the readers' warnings (users.parquet) as load_said says them
-            model = train_spark(args.data, config, films=args.films, users=args.users,
-                                master=args.spark_master)
-        data = model.meta["data"]  # Spark reads the same columns
-        warn_unread_columns(args.data, times=not data.get("has_timestamps"),
-                            ratings=not data.get("has_ratings"))
+        # --data -: copied once, for Spark (a local master) to read, then removed
+        with spooled(args.data) as read:
+            with warnings_said():  # the readers' warnings (users.parquet) as load_said's
+                model = train_spark(str(read) if stdin else args.data, config,
+                                    films=args.films, users=args.users,
+                                    master=args.spark_master)
+            data = model.meta["data"]  # Spark reads the same columns
+            warn_unread_columns(str(read) if stdin else args.data,
+                                times=not data.get("has_timestamps"),
+                                ratings=not data.get("has_ratings"))
+        if stdin:  # read: the warnings after the fit name it
+            args.data = STDIN_NAME
     else:
         with spooled(args.data) as data:  # errors name standard input's copy <stdin>
             interactions = load_said(data, args.films, args.users, None, blanks,

@@ -40,6 +40,11 @@ def is_stdin(path: PathLike | None) -> bool:
     return path is not None and str(path) == STDIN
 
 
+def is_spool(path: PathLike) -> bool:
+    """Whether ``path`` is the copy of standard input being read (``spooled``)."""
+    return str(path) in _SPOOLS
+
+
 def shown(path: PathLike) -> str:
     """How a message names ``path``: ``<stdin>`` for the copy of standard input being read,
     else the path as given."""

@@ -158,14 +158,30 @@ def train_spark(
 
     ``films``/``users`` are extra catalog / user-attribute CSVs (local files, read on the
     driver). ``spark`` reuses a session; otherwise the active one or a new one on ``master``
-    (stopped at the end if this call started it).
+    (stopped at the end if this call started it). ``data`` ``-`` is standard input, copied
+    once to a temporary file that a local master reads (``stdin_data``); a pipe given as a
+    path is refused before Spark starts.
     """
-    def source(session: SparkSession, show: bool) -> Source:
-        say(show, f"spark {session.version}: reading {data} ...")
-        return read_source(session, str(data), None if films is None else str(films),
-                           None if users is None else str(users))
+    from recommender.io.stdin import is_stdin, shown, spooled
+    from recommender.spark.stdin_data import check_spool_master, refuse_pipe_path
 
-    return _train_in_session(source, config, master, spark, progress)
+    config = _checked(config)  # before standard input is read, as before Spark starts
+    refuse_pipe_path(str(data))
+    extra = [None if f is None else str(f) for f in (films, users)]
+
+    def source_of(read: str) -> Callable[[SparkSession, bool], Source]:
+        def source(session: SparkSession, show: bool) -> Source:
+            check_spool_master(read, session.sparkContext.master or "")
+            say(show, f"spark {session.version}: reading {shown(read)} ...")
+            src = read_source(session, read, *extra)
+            src.source = shown(src.source)  # standard input's copy: <stdin>, as locally
+            return src
+        return source
+
+    if not is_stdin(data):  # a path or URI as given (a Path would fold hdfs:// to hdfs:/)
+        return _train_in_session(source_of(str(data)), config, master, spark, progress)
+    with spooled(data) as path:  # copied once, removed after; its errors name <stdin>
+        return _train_in_session(source_of(str(path)), config, master, spark, progress)
 
 
 def train_spark_interactions(
@@ -191,6 +207,16 @@ def _train_in_session(
 ) -> Model:
     """Validate ``config``, get a session (stopped at the end only if started here), build the
     source in it and train."""
+    config = _checked(config)
+    show = show_progress(progress)
+    min_cell_from_env()  # a misconfigured RECOMMENDER_MIN_CELL: said before the session
+    with session_scope(spark, master, show) as session:
+        return _train(session, source(session, show), config, show, master)
+
+
+def _checked(config: TrainConfig | None) -> TrainConfig:
+    """``config`` (the defaults when None) validated, and refused where Spark's ALS cannot
+    follow it (another model or family, a warm start, conjugate-gradient steps)."""
     config = (config or TrainConfig()).validate()
     if config.model != "als":
         raise InvalidParameterError(f"--engine spark trains ALS only (MLlib); got --model "
@@ -206,10 +232,7 @@ def _train_in_session(
         raise InvalidParameterError(
             f"--engine spark does not read cg_steps ({config.cg_steps}): MLlib's ALS solves "
             "each least-squares step exactly (--cg-steps is the local engine's)")
-    show = show_progress(progress)
-    min_cell_from_env()  # a misconfigured RECOMMENDER_MIN_CELL: said before the session
-    with session_scope(spark, master, show) as session:
-        return _train(session, source(session, show), config, show, master)
+    return config
 
 
 def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, master: str

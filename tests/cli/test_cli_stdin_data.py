@@ -10,6 +10,7 @@ import gzip
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -85,19 +86,68 @@ def test_a_bad_line_on_standard_input_is_named_as_in_the_file(
     assert not list((tmp_path / "tmp").iterdir())  # the copy removed after an error too
 
 
-def test_empty_standard_input_and_spark_are_refused(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], stdin: Feed) -> None:
+@pytest.mark.parametrize("engine", ["local", "spark"])
+def test_empty_standard_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         stdin: Feed, engine: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Spark is not started for it (``train --engine spark --data -``: tests/spark/)
+    monkeypatch.setattr("recommender.spark.training.session_scope", _no_spark)
     stdin(b"")
-    code, _, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "m", *TRAIN)
+    code, _, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "m", *TRAIN,
+                       "--engine", engine)
     assert code == 2 and "error: <stdin>: standard input is empty; expected a CSV or TSV " \
         "log with a header line (plain or gzip-compressed) or a Parquet file" in err
-    stdin(LOG.encode())
-    code, _, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "m", "--engine",
-                       "spark", *TRAIN)
-    assert code == 2 and "--data - (standard input) works with the local engine only" in err
     with pytest.raises(DataError, match="standard input is a terminal"):
         with spooled("-", stream=_Terminal()):
             pass
+
+
+def _no_spark(*_: object, **__: object) -> None:
+    raise AssertionError("Spark was started")
+
+
+@pytest.mark.parametrize("engine", ["local", "spark"])
+def test_a_pipe_given_as_a_path_is_told_to_give_data_dash(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], engine: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Spark sent it to the local reader, whose refusal said to give --data -, which Spark
+    # refused in turn; now both engines read --data -, and Spark refuses a pipe before it starts
+    monkeypatch.setattr("recommender.spark.training.session_scope", _no_spark)
+    read, write = os.pipe()
+    try:
+        os.write(write, LOG.encode()[:100])
+        code, _, err = run(capsys, "train", "--data", f"/dev/fd/{read}", "--out",
+                           tmp_path / "m", *TRAIN, "--engine", engine)
+    finally:
+        os.close(read)
+        os.close(write)
+    assert code == 2 and f"error: /dev/fd/{read}: is a pipe or a device, not a file" in err, err
+    assert "give --data - instead, which reads standard input" in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_spark_reads_standard_inputs_copy_on_a_local_master_only(tmp_path: Path) -> None:
+    """The decision, without Spark: standard input's copy is read by a local master (its
+    executors share this machine's temporary folder), refused for a cluster's, naming the fix;
+    a file given by its path is never refused so."""
+    from recommender.spark.stdin_data import check_spool_master, refuse_pipe_path
+
+    log = tmp_path / "log.csv"
+    log.write_text(LOG)
+    for given in ("-", str(log), str(tmp_path), "hdfs://nn/logs/", str(tmp_path / "none.csv")):
+        refuse_pipe_path(given)  # a file, folder, URI or missing path: the reader's to say
+    with spooled("-", stream=io.BytesIO(LOG.encode())) as copy:
+        assert copy.read_text() == LOG
+        for master in ("local[*]", "local[2]", "local", "local-cluster[2,1,1024]"):
+            check_spool_master(str(copy), master)
+        for master in ("spark://head:7077", "yarn", "k8s://https://api:6443"):
+            with pytest.raises(DataError, match=r"^<stdin>: standard input is copied to a "
+                               r"temporary file on this machine, which the executors of the "
+                               rf"Spark master {re.escape(master)} cannot read; put the log "
+                               r"where they can \(hdfs://"):
+                check_spool_master(str(copy), master)
+            check_spool_master(str(log), master)  # a path the user gave: theirs to share
+    assert not copy.exists()  # removed after
 
 
 class _Terminal(io.BytesIO):
