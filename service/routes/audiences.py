@@ -21,7 +21,6 @@ from recommender.query.audience import cold_start_page, lookalikes
 from recommender.query.commas import refuse_comma_lists
 from recommender.query.comparable_limit import check_comparable_count
 from recommender.query.export import audience_csv
-from recommender.query.filters import resolve_segment
 from recommender.query.hints import skipped_hints
 from recommender.query.pages import AudiencePage
 from recommender.query.pseudonym import pseudonymize_page
@@ -34,7 +33,7 @@ from service.cold_start_schemas import (
     ColdStartSummaryRequest,
 )
 from service.deps import EngineDep, SettingsDep
-from service.filenames import attachment
+from service.download_headers import ESCAPED, cut_parts, download_headers, header_schema
 from service.json_body import JsonRoute
 from service.lookalike_schemas import LookalikeAudience, LookalikeRequest
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
@@ -108,26 +107,15 @@ def cold_start_summary_route(body: ColdStartSummaryRequest, engine: EngineDep,
                               tier=body.tier, min_cell=settings.min_cell)
 
 
-def header_text(text: str) -> str:
-    """``text`` as a header value: printable ASCII kept, any other character escaped as
-    Python writes it (``\\xe9``, ``\\n``): a note names films by their ids, which may hold
-    any character, and a header value is latin-1 without line breaks."""
-    return "".join(c if " " <= c <= "~" else ascii(c)[1:-1] for c in text)
-
-
-def _header(what: str) -> dict[str, Any]:
-    return {"description": what, "schema": {"type": "string"}}
-
-
 CSV_HEADERS = {
-    "X-Audience-Note": _header("the page's note (comparable films with nothing fitted left "
-                               "out, or users in no meaningful order), as the JSON's note; "
-                               "characters other than printable ASCII escaped as Python "
-                               "writes them"),
-    "X-Genres-Only": _header("the JSON's genres_only: the new film is placed by its genres "
-                             "alone (no comparable film given is known); escaped alike"),
-    "X-Unknown-Film-Ids": _header("the comparable film ids the model does not know "
-                                  "(skipped), as a JSON array in ASCII"),
+    "X-Audience-Note": header_schema("the page's note (comparable films with nothing fitted "
+                                     "left out, or users in no meaningful order), as the "
+                                     f"JSON's note; {ESCAPED}"),
+    "X-Genres-Only": header_schema("the JSON's genres_only: the new film is placed by its "
+                                   "genres alone (no comparable film given is known); "
+                                   "escaped alike"),
+    "X-Unknown-Film-Ids": header_schema("the comparable film ids the model does not know "
+                                        "(skipped), as a JSON array in ASCII"),
 }
 
 
@@ -155,14 +143,9 @@ def cold_start_csv(body: ColdStartRequest, request: Request, engine: EngineDep,
                         settings.min_cell)
     params: dict[str, Any] = {**_export_params(body), "with": with_ or None}
     record_export(request, rows=len(page.user_ids), pseudonymized=key is not None, **params)
-    number = resolve_segment(engine.model, body.segment)
-    cut = ["cold_start_audience", page.ring["tier"] if page.ring else "",
-           f"segment{number}" if number is not None else "",
-           "pseudonymized" if key is not None else "",
-           f"from{body.offset + 1}" if body.offset else ""]
-    headers = {"Content-Disposition": attachment(cut, "film")}
-    said = {"X-Audience-Note": page.note, "X-Genres-Only": (page.extra or {}).get("genres_only")}
-    headers.update({name: header_text(value) for name, value in said.items() if value})
+    cut = cut_parts(engine.model, page, body.segment, key is not None, body.offset)
+    headers = download_headers(["cold_start_audience", *cut], {
+        "X-Audience-Note": page.note, "X-Genres-Only": (page.extra or {}).get("genres_only")})
     if unknown:
         headers["X-Unknown-Film-Ids"] = json.dumps(unknown)
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)

@@ -17,7 +17,6 @@ from recommender.query.filters import (
     NO_VALUE,
     parse_filters,
     resolve_filters,
-    resolve_segment,
 )
 from recommender.query.limits import MAX_QUERY
 from recommender.query.linkable import check_filtered
@@ -28,7 +27,7 @@ from service.access_log import page_rows, pseudonym_key, record_export
 from service.bodies import audience_csv_text, render_page, ring_page
 from service.body_cache import audience_body, audience_page
 from service.deps import EngineDep, ServiceDep, SettingsDep
-from service.filenames import attachment
+from service.download_headers import ESCAPED, cut_parts, download_headers, header_schema
 from service.raw_ids import DETAIL_PATH, SCOPE_KEY
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import (
@@ -147,10 +146,9 @@ async def audience(
 @router.get("/films/{film_id:path}/audience.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}},
                              "description": "film_id,user_id,rank,score,percentile,tier,segment",
-                             "headers": {"X-Audience-Note": {
-                                 "description": "the page's note, when its users are in no "
-                                                "meaningful order (the JSON page's note)",
-                                 "schema": {"type": "string"}}}},
+                             "headers": {"X-Audience-Note": header_schema(
+                                 "the page's note, when its users are in no meaningful order "
+                                 f"(the JSON page's note); {ESCAPED}")}},
                        **NOT_FOUND, **INVALID, **NO_PSEUDONYM_KEY},
             summary="The film's audience as a CSV download")
 async def audience_csv(
@@ -178,18 +176,14 @@ async def audience_csv(
     # and a ranking with its viewers, or pseudonyms, which were named as the default download
     # (ring, segment and filters as the model names them: 'tier=Extended&segment=heavy' was
     # named ..._Extended_segmentheavy, another name for the ..._extended_segment7 file)
-    number = resolve_segment(engine.model, segment)
-    cut = [page.ring["tier"] if page.ring else "",
-           f"segment{number}" if number is not None else "",
-           *(f"{a}={v or NO_VALUE}"
-             for a, vs in resolve_filters(engine.model, parse_filters(filters),
-                                          settings.min_cell).items()
-             for v in vs),
-           "" if exclude_seen else "with_viewers", "pseudonymized" if key else "",
-           f"from{offset + 1}" if offset else ""]
-    headers = {"Content-Disposition": attachment(["audience", film_id, *cut], "film")}
-    if page.note:  # the page's note (users in no meaningful order), which a row cannot carry
-        headers["X-Audience-Note"] = page.note
+    filtered = (f"{a}={v or NO_VALUE}"
+                for a, vs in resolve_filters(engine.model, parse_filters(filters),
+                                             settings.min_cell).items()
+                for v in vs)
+    cut = cut_parts(engine.model, page, segment, bool(key), offset,
+                    [*filtered, "" if exclude_seen else "with_viewers"])
+    # the page's note (users in no meaningful order), which a row cannot carry
+    headers = download_headers(["audience", film_id, *cut], {"X-Audience-Note": page.note})
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 

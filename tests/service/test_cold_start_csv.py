@@ -19,7 +19,7 @@ from helpers import run_cli
 from service_fixtures import GENRES, save_model
 
 from service.app import create_app
-from service.routes.audiences import header_text
+from service.download_headers import header_text
 from service.settings import Settings
 
 PATH = "/audiences/cold-start.csv"
