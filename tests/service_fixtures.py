@@ -7,7 +7,7 @@ ids include awkward characters (slashes, unicode, spaces) so the HTTP layer is e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +120,27 @@ def group_of_film(film_id: str) -> int:
 def group_of_user(user_id: str) -> int:
     """The planted taste group of a user, from its id."""
     return (1 if user_id == ODD_USER_ID else int(user_id[1:])) % N_GROUPS
+
+
+def model_and_client(room: str, **settings: Any) -> tuple[Any, Any]:
+    """A test module's ``model_dir`` and ``client`` fixtures (module scope), assigned as
+    ``model_dir, client = model_and_client("room")``: the service-test model saved in a
+    temporary directory named ``room``, and a ``TestClient`` of the service serving it with
+    ``Settings(model_path=..., **settings)``."""
+    import pytest
+
+    @pytest.fixture(scope="module", name="model_dir")
+    def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return save_model(tmp_path_factory.mktemp(room) / "model")
+
+    @pytest.fixture(scope="module", name="client")
+    def client(model_dir: Path) -> Iterator[Any]:
+        from fastapi.testclient import TestClient
+
+        from service.app import create_app
+        from service.settings import Settings
+
+        with TestClient(create_app(Settings(model_path=str(model_dir), **settings))) as c:
+            yield c
+
+    return model_dir, client

@@ -7,32 +7,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli as run
-from service_fixtures import GENRES, save_model
-
-from service.app import create_app
-from service.settings import Settings
+from service_fixtures import GENRES, model_and_client
 
 LIKE = ["--like", "00002=3", "00004", "nope", "--genre", GENRES[2], "--k", "6", "--offset", "2"]
 ASKED = {"comparable_film_ids": {"00002": 3.0, "00004": 1.0, "nope": 1.0},
          "genres": [GENRES[2]], "k": 6, "offset": 2}
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_model(tmp_path_factory.mktemp("cold_export") / "model")
-
-
-@pytest.fixture(scope="module")
-def client(model_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(model_path=str(model_dir)))) as c:
-        yield c
+model_dir, client = model_and_client("cold_export")
 
 
 def test_csv_rows_are_the_pages_users(client: TestClient, model_dir: Path,

@@ -6,7 +6,6 @@ figure). The oracle recomputes each user's probability and Hamilton's method her
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from helpers import brute_audience, dense_seen, run_cli, synthetic_model, tie_mean_p
-from service_fixtures import GENRES, save_model
+from service_fixtures import GENRES, model_and_client
 
 from recommender.distribution.demand import demand_by_place
 from recommender.errors import InvalidParameterError
 from recommender.io.places import Cinemas
 from recommender.model.model import Model
-from service.app import create_app
-from service.settings import Settings
 
 BIG = {"Lyon": 90, "Nice": 60}  # city -> users, each with a cinema of 12 screens
 MIN_CELL = 10
@@ -169,15 +166,7 @@ def test_a_bad_screens_by_is_refused() -> None:
         demand_by_place(model, film, "city", screens=5, screens_by="new")["units"]
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_model(tmp_path_factory.mktemp("screens_by") / "model")
-
-
-@pytest.fixture(scope="module")
-def client(model_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(model_path=str(model_dir)))) as c:
-        yield c
+model_dir, client = model_and_client("screens_by")
 
 
 def test_cli_equals_http_with_screens_by(client: TestClient, model_dir: Path,

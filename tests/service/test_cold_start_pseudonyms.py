@@ -16,14 +16,13 @@ import csv
 import hashlib
 import hmac
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli
-from service_fixtures import GENRES, save_model
+from service_fixtures import GENRES, model_and_client
 
 from service.app import create_app
 from service.settings import Settings
@@ -41,17 +40,8 @@ def rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_model(tmp_path_factory.mktemp("cold-pseudo") / "model")
-
-
-@pytest.fixture(scope="module")
-def client(model_dir: Path) -> Iterator[TestClient]:
-    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0,
-                        pseudonym_key=KEY)
-    with TestClient(create_app(settings)) as c:
-        yield c
+model_dir, client = model_and_client("cold-pseudo", warm_cache=False, watch_interval=0,
+                                     pseudonym_key=KEY)
 
 
 def test_the_download_names_users_by_the_audience_exports_pseudonyms(

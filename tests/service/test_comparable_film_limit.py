@@ -10,34 +10,21 @@ Oracle: the bound set here (2) and the sentence written out here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli
-from service_fixtures import GENRES, save_model
-
-from service.app import create_app
-from service.settings import Settings
+from service_fixtures import GENRES, model_and_client
 
 MOST = 2
 ROUTES = ("/audiences/cold-start", "/audiences/cold-start.csv", "/distribution/cold-start")
 FILMS = ["00004", "00008", "00012"]
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_model(tmp_path_factory.mktemp("comparables") / "model")
-
-
-@pytest.fixture(scope="module")
-def client(model_dir: Path) -> Iterator[TestClient]:
-    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0,
-                        max_comparable_films=MOST)
-    with TestClient(create_app(settings)) as c:
-        yield c
+model_dir, client = model_and_client("comparables", warm_cache=False, watch_interval=0,
+                                     max_comparable_films=MOST)
 
 
 def _refused(r: Any, sent: int) -> None:

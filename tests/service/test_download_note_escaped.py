@@ -11,30 +11,21 @@ here from the request's cut.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from service_fixtures import GENRES, save_model
+from service_fixtures import GENRES, model_and_client
 
-from service.app import create_app
 from service.routes import audiences, films
-from service.settings import Settings
 
 NOTE = "film 'tt/0042 é' left out\nעד"
 ESCAPED = "film 'tt/0042 \\xe9' left out\\n\\u05e2\\u05d3"
 KEY = "download-headers-pseudonym-key-0123456789"
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    model_dir: Path = save_model(tmp_path_factory.mktemp("note-escaped") / "model")
-    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0,
-                        pseudonym_key=KEY)
-    with TestClient(create_app(settings)) as c:
-        yield c
+model_dir, client = model_and_client("note-escaped", warm_cache=False, watch_interval=0,
+                                     pseudonym_key=KEY)
 
 
 def test_a_note_outside_printable_ascii_is_escaped_on_both_downloads(
