@@ -278,8 +278,8 @@ def _parts_of(path: str | Path) -> tuple[Path, Parts | None]:
     (``part_files.find_parts``: the layouts and order `train --data` reads); a folder that
     holds none is refused naming what is read."""
     p = Path(path)
-    if not p.is_dir():
-        return existing_file(p), None
+    if not p.is_dir():  # a pipe: `events import -` reads standard input
+        return existing_file(p, "-", "events import"), None
     parts = find_parts(p)
     if parts is None:
         raise DataError(str(p), "expected a file, found a folder that holds no Parquet part; "

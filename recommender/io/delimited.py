@@ -228,16 +228,17 @@ def _parse_problem(spec: Delimited, msg: str) -> DataError:
 # --------------------------------------------------------------------------------------------
 
 
-def existing_file(path: PathLike, stdin: str | None = None) -> Path:
-    """``path`` as a regular file, else a ``DataError`` saying what it is. ``stdin``: how the
-    command reads standard input instead (``--data -``), offered for a pipe."""
+def existing_file(path: PathLike, stdin: str | None = None, command: str = "train") -> Path:
+    """``path`` as a regular file, else a ``DataError`` saying what it is. ``stdin``: how
+    ``recommender COMMAND`` reads standard input instead (``train --data -``, ``events
+    import -``), offered for a pipe."""
     p = Path(path)
     if not p.exists():
         raise DataError(str(p), "no such file")
     if not p.is_file():  # a pipe (<(zcat log.csv.gz), /dev/stdin) failed "lseek failed"
         instead = (f"give {stdin} instead, which reads standard input (copied once to a "
-                   f"temporary file: `zcat log.csv.gz | recommender train {stdin} ...`), or "
-                   "save it to a file and give that" if stdin else
+                   f"temporary file: `zcat log.csv.gz | recommender {command} {stdin} ...`), "
+                   "or save it to a file and give that" if stdin else
                    "save it to a file and give that")
         raise DataError(str(p), "expected a file, found a folder" if p.is_dir() else "is a "
                         "pipe or a device, not a file: it is read more than once (its header, "

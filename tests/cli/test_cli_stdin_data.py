@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -179,3 +180,32 @@ def test_events_import_reads_standard_input_through_a_pipe(tmp_path: Path) -> No
     (tmp_path / "e.csv").write_text(events)
     again = imported(b"", str(tmp_path / "e.csv"))  # the file's events: the ones stored
     assert again.returncode == 0 and "stored 0, already stored 2" in again.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_events_import_of_a_pipe_given_as_a_path_is_told_to_use_dash(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``events import <(cat events.csv)`` (a pipe named as a path, a writer waiting on it)
+    said "save it to a file", and a pipe's other message named ``recommender train``: it
+    names ``-``, as ``train``'s names ``--data -``. Its writer, a thread, is left unread (the
+    refusal opens nothing), then read here to its end, so that it finishes."""
+    pipe = tmp_path / "events.csv"
+    os.mkfifo(pipe)
+    events = b"user_id,film_id,timestamp\nu1,f1,1700000100\n"
+
+    def write() -> None:
+        with open(pipe, "wb") as w:  # waits for a reader, as `cat` in <(cat events.csv) does
+            w.write(events)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    code, out, err = run(capsys, "events", "import", pipe, "--store", tmp_path / "c.db")
+    with open(pipe, "rb") as r:  # the writer's reader: all it wrote is still there
+        left = r.read()
+    writer.join(timeout=60)
+    assert not writer.is_alive() and left == events
+    assert code == 2 and out == "", err
+    assert f"{pipe}: is a pipe or a device, not a file" in err
+    assert "give - instead, which reads standard input" in err
+    assert "`zcat log.csv.gz | recommender events import - ...`" in err
+    assert "recommender train" not in err
