@@ -34,8 +34,9 @@ RECOMMENDER_MAX_IN_FLIGHT, on a scoring route; with Retry-After), 413 (a body de
 limit) and 400 (a request framed twice) on every operation, 408 (``service/limits.py``) on every
 operation with a request body, with 415 (a body not sent as JSON),
 when read keys are configured, 401 and the key's security schemes on every data endpoint (and
-401 on ``/health``, for a wrong key, once read or write keys are), and 400 (a key header sent
-twice) wherever a key is checked.
+401 on ``/health``, for a wrong key, once read or write keys are), a 401 on every operation
+for a wrong key sent beside a right one once read or write keys are (on ``/metrics`` once
+metrics keys are), and 400 (a key header sent twice) wherever a key is checked.
 """
 
 from __future__ import annotations
@@ -263,6 +264,21 @@ FRAMED_TWICE = ("a request framed by both Transfer-Encoding and Content-Length (
                 "its connection is closed)")
 
 
+#: the 401 of a wrong key sent beside a right one (``auth.TWO_KEYS_ONE_WRONG``), on every route
+#: once read or write keys are set and on /metrics once metrics keys are: both keys are checked
+TWO_KEYS = ("two different keys sent (X-API-Key and Authorization: Bearer) of which one is "
+            "none of the server's keys, even beside a right one: both must be the server's")
+
+
+def _two_keys(responses: dict[str, Any]) -> None:
+    """``TWO_KEYS`` added to the 401 of ``responses`` (a 401 of its own, if it had none)."""
+    own = responses.get("401")
+    if own is None:
+        responses["401"] = {"description": TWO_KEYS, "content": ERROR_JSON}
+    else:
+        own["description"] = f"{own.get('description', '')}; or {TWO_KEYS}"
+
+
 def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
               write_keys: bool = False, metrics_keys: bool = False) -> None:
     admin_closed = not admin_ring(settings.admin_key, settings.api_key)
@@ -321,6 +337,8 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                 responses["401"] = {"description": "missing or wrong metrics key",
                                     "content": ERROR_JSON}
                 op["security"] = [{name: []} for name in METRICS_SCHEMES]
+            if write_keys or (metrics_keys and path == METRICS_PATH):  # auth.TWO_KEYS_ONE_WRONG
+                _two_keys(responses)
     components = schema.setdefault("components", {})
     if read_keys or write_keys:
         schemes = components.setdefault("securitySchemes", {})

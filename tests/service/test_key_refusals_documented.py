@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from service_fixtures import save_model
 
 from service.app import create_app
-from service.auth import WRITE_PATHS
+from service.auth import TWO_KEYS_ONE_WRONG, WRITE_PATHS
 from service.settings import Settings
 
 ADMIN = "admin-secret-0123456789"
@@ -122,3 +122,33 @@ def test_a_write_routes_key_refusals_are_the_documented_ones(model_dir: Path,
             seen = {c.post(url, json={}, headers=h).status_code for h in sent}
             listed = {int(s) for s in spec["paths"][path]["post"]["responses"]} & {401, 403}
             assert seen == listed, (path, keys, seen, listed)
+
+
+@pytest.mark.parametrize(("keys", "right"), [
+    ({"read_keys": READ, "admin_key": ADMIN}, READ),
+    ({"write_keys": WRITE, "admin_key": ADMIN}, WRITE),
+    ({"metrics_keys": METRICS, "admin_key": ADMIN}, METRICS),
+])
+def test_a_wrong_key_beside_a_right_one_is_a_documented_401(
+        model_dir: Path, keys: dict[str, str], right: str, tmp_path: Path) -> None:
+    """A right key in X-API-Key and a wrong one as the Bearer token is a 401 wherever both
+    keys are checked (service/auth.py: every route once read or write keys are set, /metrics
+    once metrics keys are): each such operation lists a 401 whose description names that
+    case (with write keys alone GET /films listed no 401, and no 401 said it)."""
+    both = {"X-API-Key": right, "Authorization": "Bearer wrong-key-0123456789"}
+    # no throttle: each wrong key counts, and past RECOMMENDER_KEY_FAILURES of them a 429
+    with client(model_dir, store=str(tmp_path / "s.db"), key_failures=0, **keys) as c:
+        spec = c.get("/openapi.json", headers={"X-API-Key": ADMIN}).json()
+        refused = []
+        for method, path, op in operations(spec):
+            url = path.replace("{film_id}", "f").replace("{user_id}", "u").replace(
+                "{plan_id}", "p")
+            r = c.request(method, url, headers=both)
+            if r.status_code == 401 and r.json()["detail"] == TWO_KEYS_ONE_WRONG:
+                refused.append(path)
+                said = op["responses"].get("401", {}).get("description", "")
+                assert "two different keys sent" in said and "beside a right one" in said, (
+                    method, path, said)
+        # the paths refused so: all of them, or /metrics alone with metrics keys alone
+        everywhere = sorted(path for _, path, _ in operations(spec))
+        assert sorted(refused) == (["/metrics"] if "metrics_keys" in keys else everywhere)
