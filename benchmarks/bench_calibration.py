@@ -26,7 +26,6 @@ Writes benchmarks/results/calibration.json and calibration.md.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -389,7 +388,7 @@ def _p(x: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--datasets", default=str(HERE.parents[1] / "shared" / "datasets"))
+    common.add_datasets(ap)
     ap.add_argument("--names", nargs="*", default=list(DATASETS))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(HERE / "results" / "calibration"))
@@ -406,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             tmp.write_text(markdown(json.loads(src.read_text(encoding="utf-8"))),
                            encoding="utf-8")
         return 0
-    load = [round(x, 2) for x in os.getloadavg()]
+    load = common.load_average()
     reports = []
     for name in args.names:
         path = Path(args.datasets) / name

@@ -31,7 +31,6 @@ Writes benchmarks/results/cold_calibration.json and cold_calibration.md.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -47,7 +46,6 @@ from recommender.distribution.cold_calibration import (
     new_film_taste,
 )
 from recommender.io import readers
-from recommender.io.atomic import atomic_file
 from recommender.io.demo import generate
 from recommender.model import calibration
 from recommender.model.config import TrainConfig
@@ -163,8 +161,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--datasets", type=Path, default=common.ROOT.parent / "shared" / "datasets",
-                    help="folder holding ml-100k/ (default ../shared/datasets)")
+    common.add_datasets(ap, help="folder holding ml-100k/ (default ../shared/datasets)")
     ap.add_argument("--films", type=int, default=300, help="films per dataset (default 300)")
     ap.add_argument("--out", type=Path, default=common.RESULTS_DIR / "cold_calibration",
                     help="write OUT.json and OUT.md (default benchmarks/results/"
@@ -180,11 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             datasets.append(measure(name, model, args.films))
     result = {"benchmark": "cold_calibration", "machine": machine, "seed": SEED,
               "comparables": COMPARABLES, "datasets": datasets}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"),
-                         (".md", markdown(result))):
-        with atomic_file(args.out.with_suffix(suffix)) as tmp_path:
-            Path(tmp_path).write_text(text, encoding="utf-8")
+    common.write_json_and_md(args.out, result, markdown)
     print(f"wrote {args.out.with_suffix('.json')} and .md", file=sys.stderr)
     return 0
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import re
 import sys
 import tempfile
@@ -44,7 +43,15 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_facts, provenance, results_dir, saved_result, stats  # noqa: E402
+from common import (  # noqa: E402
+    add_datasets,
+    load_average,
+    machine_facts,
+    provenance,
+    results_dir,
+    saved_result,
+    stats,
+)
 
 from recommender.distribution.demand import demand_by_place  # noqa: E402
 from recommender.distribution.quality import cold_start_quality, forecast_quality  # noqa: E402
@@ -355,8 +362,7 @@ def verdict(quality_runs: list[dict[str, Any]]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--datasets", default=str(Path(__file__).resolve().parents[2] / "shared"
-                                             / "datasets"))
+    add_datasets(p)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--render", action="store_true",
                    help="measure nothing: re-render distribution.md and the README's block "
@@ -384,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         cal = train(readers.load(folder), TrainConfig(seed=0), progress=False).calibration
     log("timing at the ML-20M shape")
     res = {"created": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_facts(),
-           "load_average": [round(x, 2) for x in os.getloadavg()], "quality": runs,
+           "load_average": load_average(), "quality": runs,
            "verdict": verdict(runs), "timing": timing(cal, a.quick)}
     out = results_dir(a.quick)
     write_json(res, out / "distribution.json")

@@ -18,7 +18,6 @@ Writes benchmarks/results/foldin.json and foldin.md.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import UTC, datetime
@@ -29,7 +28,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from recommender.io import readers
-from recommender.io.atomic import atomic_file
 from recommender.model.config import TrainConfig
 from recommender.model.training import train
 from recommender.query.recommend import recommend_from_history, recommend_user
@@ -87,9 +85,8 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--datasets", type=Path, default=common.ROOT.parent / "shared" / "datasets",
-                    help="folder holding ml-100k/ and ml-latest-small/ (default ../shared/"
-                         "datasets)")
+    common.add_datasets(ap, help="folder holding ml-100k/ and ml-latest-small/ (default "
+                                 "../shared/datasets)")
     ap.add_argument("--users", type=int, default=200, help="users per dataset (default 200)")
     ap.add_argument("--out", type=Path, default=common.RESULTS_DIR / "foldin",
                     help="write OUT.json and OUT.md (default benchmarks/results/foldin)")
@@ -107,11 +104,7 @@ def main(argv: list[str] | None = None) -> int:
               "rows": rows,
               # when the run ended (the README's copy names its day: the file kept none)
               "finished": datetime.now(UTC).isoformat(timespec="seconds")}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"),
-                         (".md", markdown(result))):
-        with atomic_file(args.out.with_suffix(suffix)) as tmp:
-            Path(tmp).write_text(text, encoding="utf-8")
+    common.write_json_and_md(args.out, result, markdown)
     print(f"wrote {args.out.with_suffix('.json')} and .md", file=sys.stderr)
     return 0
 

@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     if common.worker_main({"scale": scale_step}, argv):
         return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", default=str(common.ROOT.parent / "shared" / "datasets"))
+    common.add_datasets(ap)
     ap.add_argument("--slates", default="20,200")
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--repeats", type=int, default=3, help="runs per scale shape (median)")

@@ -66,6 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "service"
 
 from common import (
     base_args,
+    load_average,
     log,
     main_shape,
     median,
@@ -203,7 +204,7 @@ def section_checksums(quick: bool) -> dict[str, Any]:
         "load_cold_verified_s": round(median(cold_verified), 3),
         "verify_ratio_warm": round(median(verified) / median(plain), 2),
         "verify_ratio_cold": round(median(cold_verified) / median(cold_plain), 2),
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "load_average_after": load_average(),
     }
 
 
@@ -410,7 +411,7 @@ def section_schemathesis(args: argparse.Namespace) -> dict[str, Any]:
                       "failure_examples": [f"{op} [{check}]: {text[:1200]}" for (op, check),
                                            text in sorted(failures.items())[:10]]}
     return {"model": demo.described(), "examples_per_operation": examples, "seed": 7,
-            "runs": runs, "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+            "runs": runs, "load_average_after": load_average()}
 
 
 def section_reload(args: argparse.Namespace) -> dict[str, Any]:
@@ -457,7 +458,7 @@ def section_reload(args: argparse.Namespace) -> dict[str, Any]:
                                "b" if v == demo.versions["b"] else v): n
                               for v, n in seen_versions.items()},
             "server_rss_mb_end": round(rss / 2**20, 1),
-            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+            "load_average_after": load_average()}
 
 
 def section_soak(args: argparse.Namespace) -> dict[str, Any]:
@@ -502,7 +503,7 @@ def section_soak(args: argparse.Namespace) -> dict[str, Any]:
             "rss_samples_mb": [[round(t, 1), round(r / 2**20, 1)] for t, r in samples[::5]],
             "p99_ms_by_window": p99, "window_s": round(width, 1),
             "p99_drift": (round(p99[-1] / p99[0], 2) if p99[0] and p99[-1] else None),
-            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+            "load_average_after": load_average()}
 
 
 def fault_sigkill(demo: Demo, seconds: float) -> dict[str, Any]:
@@ -633,7 +634,7 @@ def section_faults(args: argparse.Namespace) -> dict[str, Any]:
     log("faults: an export onto a full disk")
     full = fault_full_disk(demo)
     return {"model": demo.described(), "sigkill": sigkill, "damaged": damaged,
-            "full_disk": full, "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+            "full_disk": full, "load_average_after": load_average()}
 
 
 def _train_case(data: Path, out: Path) -> tuple[int, str, float, bool]:
@@ -702,7 +703,7 @@ def section_bad_files(args: argparse.Namespace) -> dict[str, Any]:
             "skipped": [f"{f} x {k}: {why}" for (f, k), why in sorted(SKIPPED.items())],
             "cases": len(rows), "passed": len(ok), "failed": [r for r in rows if r not in ok],
             "rows": rows, "many_lines": many, "out_folder_leftovers": leftovers,
-            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+            "load_average_after": load_average()}
 
 
 # --------------------------------------------------------------------------------------------

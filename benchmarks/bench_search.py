@@ -13,7 +13,6 @@ title) sorted by viewers.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from typing import Any
@@ -88,7 +87,7 @@ def timings(fn: Any, repeats: int) -> list[float]:
 def run(quick: bool) -> dict[str, Any]:
     from recommender.query.titles import TitleIndex, ranked
 
-    load_start = [round(x, 2) for x in os.getloadavg()]
+    load_start = common.load_average()
     n = 5_000 if quick else ML20M_TITLES
     repeats = 5 if quick else 25
     common.log(f"search: {n:,} titles, {repeats} repeats per query")
@@ -123,7 +122,7 @@ def run(quick: bool) -> dict[str, Any]:
         "index_keys": len(index.keys),
         "queries": rows,
         "load_average_before": load_start,
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "load_average_at_end": common.load_average(),
     }
 
 

@@ -26,7 +26,6 @@ Writes benchmarks/results/slate.json and slate.md (``--quick``: results/quick/).
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -105,7 +104,7 @@ def main() -> int:
         return 0
     from recommender.distribution.slate import solve
 
-    load = [round(x, 2) for x in os.getloadavg()]
+    load = common.load_average()
     rows: list[dict[str, Any]] = []
     baseline_on = True
     for n_c, n_f in QUICK_SIZES if args.quick else SIZES:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from machine_info import cpu_model, cpu_quota, mem_total_gb, package_version
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -31,10 +32,19 @@ RESULTS_DIR = BENCH_DIR / "results"
 QUICK_RESULTS_DIR = RESULTS_DIR / "quick"
 MARKER = "@@BENCH-RESULT@@"
 PYTHON = sys.executable
+#: where the public datasets are (``--datasets``' default): ``shared/datasets`` beside the repo
+DATASETS_DIR = ROOT.parent / "shared" / "datasets"
+
+
+def load_average() -> list[float]:
+    """The load average now (1, 5 and 15 minutes), rounded to 2 decimals, as results record it."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 # the load average when this script's process started (a benchmark imports this module first):
 # machine_facts() runs when the result is written, at the end of the run, and the load then is
 # not the load the run started under
-LOAD_AVERAGE_AT_START = [round(x, 2) for x in os.getloadavg()]
+LOAD_AVERAGE_AT_START = load_average()
 
 
 def results_dir(quick: bool) -> Path:
@@ -46,42 +56,6 @@ def results_dir(quick: bool) -> Path:
 # --------------------------------------------------------------------------------------------
 # Machine facts
 # --------------------------------------------------------------------------------------------
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _mem_total_gb() -> float | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return None
-
-
-def _cpu_quota() -> int | None:
-    """The CPUs a cgroup quota allows this process (``kernels.cpus.cpu_quota``), or None."""
-    from recommender.kernels.cpus import cpu_quota
-
-    return cpu_quota()
-
-
-def _version(module: str) -> str | None:
-    try:
-        from importlib.metadata import version
-
-        return version(module)
-    except Exception:
-        return None
 
 
 def _git_commit() -> str | None:
@@ -120,17 +94,17 @@ def machine_facts() -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items()
            if k.startswith(("OPENBLAS_", "OMP_", "MKL_")) or k in ("PYTHONHASHSEED",)}
     return {
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "cores": os.cpu_count(),
         "cores_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
         else os.cpu_count(),
-        "cpu_quota": _cpu_quota(),  # a cgroup's CPU limit (a container's), or None
-        "memory_gb": _mem_total_gb(),
+        "cpu_quota": cpu_quota(),  # a cgroup's CPU limit (a container's), or None
+        "memory_gb": mem_total_gb(),
         "os": platform.platform(),
         "python": platform.python_version(),
         "load_average_at_start": list(LOAD_AVERAGE_AT_START),
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "versions": {m: _version(m) for m in (
+        "load_average_at_end": load_average(),
+        "versions": {m: package_version(m) for m in (
             "film-audience-engine", "implicit", "numpy", "scipy", "pyarrow", "fastapi",
             "uvicorn", "threadpoolctl")},
         "blas": blas,
@@ -341,6 +315,18 @@ def write_result(name: str, payload: dict[str, Any], quick: bool) -> Path:
     return out
 
 
+def write_json_and_md(out: Path, result: dict[str, Any],
+                      markdown: Callable[[dict[str, Any]], str]) -> None:
+    """``OUT.json`` (``result``) and ``OUT.md`` (``markdown(result)``), their folder made, each
+    written whole (``atomic_file``): the pair a script not run by ``run_all.py`` writes."""
+    from recommender.io.atomic import atomic_file
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"), (".md", markdown(result))):
+        with atomic_file(out.with_suffix(suffix)) as tmp:
+            Path(tmp).write_text(text, encoding="utf-8")
+
+
 def read_result(name: str, quick: bool) -> dict[str, Any] | None:
     p = results_dir(quick) / f"{name}.json"
     if not p.is_file():
@@ -381,6 +367,12 @@ def base_args(description: str) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
     return ap
+
+
+def add_datasets(ap: argparse.ArgumentParser, help: str | None = None) -> None:
+    """``--datasets DIR`` (a ``Path``): the folder of the public datasets, ``DATASETS_DIR``
+    unless given."""
+    ap.add_argument("--datasets", type=Path, default=DATASETS_DIR, help=help)
 
 
 def main_shape(quick: bool) -> Any:

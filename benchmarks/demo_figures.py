@@ -26,7 +26,6 @@ figures into the README's sentences that state them.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -37,7 +36,6 @@ from typing import Any
 import numpy as np
 
 from recommender.io import demo, readers
-from recommender.io.atomic import atomic_file
 from recommender.model.config import TrainConfig
 from recommender.model.foldin import fold_in_history
 from recommender.model.model import Model
@@ -185,11 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"benchmark": "demo_figures", "machine": machine, "singled_out": alone,
               "fold_in": rows, "slate": slate,
               "finished": datetime.now(UTC).isoformat(timespec="seconds")}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"),
-                         (".md", markdown(result))):
-        with atomic_file(args.out.with_suffix(suffix)) as tmp_path:
-            Path(tmp_path).write_text(text, encoding="utf-8")
+    common.write_json_and_md(args.out, result, markdown)
     print(markdown(result))
     return 0
 

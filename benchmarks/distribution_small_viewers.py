@@ -41,7 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import provenance, results_dir, write_result  # noqa: E402
+from common import add_datasets, provenance, results_dir, write_result  # noqa: E402
 
 from recommender.distribution.demand import MAX_SCREENS, demand_by_place  # noqa: E402
 from recommender.distribution.places import place_attributes  # noqa: E402
@@ -183,8 +183,7 @@ def render(doc: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--datasets", default=str(Path(__file__).resolve().parents[2] / "shared"
-                                             / "datasets"))
+    add_datasets(p)
     p.add_argument("--quick", action="store_true", help="60 films per data set")
     a = p.parse_args(argv)
     runs = []

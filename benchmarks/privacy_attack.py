@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import math
 import sys
 import time
@@ -36,7 +35,6 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
-from recommender.io.atomic import atomic_file
 from recommender.model.artifact import load
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
@@ -384,11 +382,7 @@ def main(argv: list[str] | None = None) -> int:
               **attack(model, films, args.min_cell)}
     # when the run ended (the README's copy names its day: the file kept none)
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    for suffix, text in ((".json", json.dumps(result, indent=1) + "\n"),
-                         (".md", markdown(result))):
-        with atomic_file(args.out.with_suffix(suffix)) as tmp:
-            Path(tmp).write_text(text, encoding="utf-8")
+    common.write_json_and_md(args.out, result, markdown)
     print(f"{result['pinned']} groups pinned on {result['films_with_pinned']} of "
           f"{result['films_attacked']} films ({result['runtime_s']:.0f} s); wrote "
           f"{args.out.with_suffix('.json')} and .md", file=sys.stderr)

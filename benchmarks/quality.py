@@ -250,7 +250,7 @@ def lowrank(args: argparse.Namespace, reports: dict[str, Any]) -> dict[str, Any]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--datasets", default=str(HERE.parents[1] / "shared" / "datasets"))
+    common.add_datasets(ap)
     ap.add_argument("--names", nargs="*", default=list(DATASETS))
     # a name evaluate() refuses was caught as that cell's "n/a (...)" and the run wrote its
     # page of n/a over results/quality.{json,md} with exit 0 (--protocols tiem, --k 0)
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         "generated_by": "benchmarks/quality.py " + " ".join(argv or sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
                    f"{platform.python_implementation()} {platform.python_version()}",
-        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "load_average_start": common.load_average(),
         "machine_facts": common.machine_facts(),
         "engine_defaults": TrainConfig(tune=True).to_dict(),
         "k": args.k,
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_lowrank:
         result["ease_lowrank"] = lowrank(args, reports)
     result["seconds"] = round(time.perf_counter() - t0, 1)
-    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["load_average_end"] = common.load_average()
     write_json(result, out.with_suffix(".json"))
     write_markdown(result, out)
     return 0

@@ -511,7 +511,9 @@ def files_section() -> str:
         "- `run_all.py`: runs them and renders this page (section by section, `report.py`; "
         "targets and headline, `report_targets.py`; formatting, `report_format.py`), the "
         "plots and `results/headline.md`; `common.py` holds what the scripts share (machine "
-        "facts, timing statistics, peak memory of a step in its own process).",
+        "facts, with `machine_info.py`'s CPU, memory and package versions; timing "
+        "statistics; peak memory of a step in its own process; the load average and the "
+        "`--datasets` folder).",
         "- Not run by `run_all.py`, each writing its own page under `results/`: "
         "`quality.py` (+ `quality_report.py`), "
         "`tune_defaults.py`, `spark_agreement.py`, `bench_calibration.py`, "

@@ -73,7 +73,7 @@ GRID: list[dict[str, tuple[Any, ...]]] = [
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--datasets", default=str(HERE.parents[1] / "shared" / "datasets"))
+    common.add_datasets(ap)
     ap.add_argument("--names", nargs="*", default=list(DATASETS))
     ap.add_argument("--protocols", nargs="*", default=list(PROTOCOLS))
     ap.add_argument("--trials", type=int, default=40)
