@@ -7,7 +7,7 @@ maximum filled in when the schema is built), a weight in (0, 1e6].
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -92,8 +92,16 @@ class EventsStored(BaseModel):
     duplicates: int = Field(description="events whose event_id was already stored (or "
                                         "repeated in the batch): not written again")
     sequence: int = Field(description="the store's latest event sequence number after the "
-                                      "commit; every worker reflects it within "
-                                      "RECOMMENDER_EVENTS_POLL seconds")
+                                      "commit (counted 'store': the admin key, or a server "
+                                      "with no read or write key); to a write key (counted "
+                                      "'key'), the events stored under its key id, this "
+                                      "batch's included. Every worker reflects it within "
+                                      "RECOMMENDER_EVENTS_POLL seconds: GET /events/status's "
+                                      "applied, asked with the same key, reaches it")
+    counted: Literal["store", "key"] = Field(
+        description="whose events sequence counts: 'store', every writer's (the store's "
+                    "sequence numbers); 'key', the caller's key id's own (a key is shown no "
+                    "other key's volumes)")
     unknown_film_ids: list[str] = Field(
         description=f"film ids of the batch the served model does not know (at most "
                     f"{MAX_UNKNOWN_SHOWN}, in batch order): stored, and counted in "
@@ -129,10 +137,22 @@ class EventsStored(BaseModel):
 
 
 class EventsStatus(BaseModel):
-    sequence: int = Field(description="the store's latest event sequence number")
-    applied: int = Field(description="the sequence number this worker's served model reflects")
+    sequence: int = Field(description="the store's latest event sequence number (counted "
+                                      "'store'); to a read or write key (counted 'key'), the "
+                                      "events stored under its key id (a read key given a "
+                                      "write key's id counts that key's)")
+    applied: int = Field(description="the sequence number this worker's served model reflects "
+                                     "(counted 'store'); to a read or write key (counted "
+                                     "'key'), how many of its own events it reflects")
+    caught_up: bool = Field(description="applied has reached sequence: every event counted "
+                                        "is in this worker's answers")
+    counted: Literal["store", "key"] = Field(
+        description="whose events sequence and applied count: 'store', every writer's (the "
+                    "admin key, or a server with no read or write key); 'key', the caller's "
+                    "key id's own (a key is shown no other key's volumes)")
     overlay: dict[str, Any] = Field(description="what this worker's overlay holds: users with "
                                                 "new events, new users, events applied, events "
                                                 "for films and for users the model cannot "
                                                 "serve (events_for_unknown_films, "
-                                                "events_for_unknown_users)")
+                                                "events_for_unknown_users); counted 'key': "
+                                                "empty (its counts are every writer's)")

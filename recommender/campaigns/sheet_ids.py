@@ -6,9 +6,10 @@ Every CSV file we write prefixes a text cell that begins with ``= + - @``, a tab
 ``'+336123400489`` of a plan CSV. Responses keyed by that cell were stored as events of a user
 ``'+336123400489`` whom no plan targeted, and the campaign report counted no conversion where
 every target converted. ``unquoted_ids`` reads such an id as the id it quotes when the model or
-the store (its plans' rows and opt-outs, its events) holds that one and not the quoted one, as
-id lists read such a line (``recommender.io.id_lists``); an id both or neither hold stays as
-given. The look-up is over the distinct quoted ids alone, the replacement vectorised.
+the store (its plans' rows and opt-outs, its events: over HTTP a key's own) holds that one
+and not the quoted one, as id lists read such a line (``recommender.io.id_lists``); an id
+both or neither hold stays as given. The look-up is over the distinct quoted ids alone, the
+replacement vectorised.
 """
 
 from __future__ import annotations
@@ -52,16 +53,20 @@ class Unquoted:
                 "model or the store holds the id, not the quoted one")
 
 
-def _in_store(store: CampaignStore, column: str, ids: list[str]) -> set[str]:
-    """The ``ids`` the store's plan rows, opt-outs (users) or events hold in ``column``."""
+def _in_store(store: CampaignStore, column: str, ids: list[str], writer: str | None
+              ) -> set[str]:
+    """The ``ids`` the store's plan rows, opt-outs (users) or events (``writer``'s only,
+    unless None) hold in ``column``."""
     tables = [plan_rows, events] + ([plan_exclusions] if column == "user_id" else [])
     found: set[str] = set()
     with store.engine.connect() as conn:
         for start in range(0, len(ids), _CHUNK):
             part = ids[start:start + _CHUNK]
             for t in tables:
-                found.update(str(v) for (v,) in conn.execute(
-                    sa.select(t.c[column]).where(t.c[column].in_(part)).distinct()))
+                query = sa.select(t.c[column]).where(t.c[column].in_(part))
+                if t is events and writer is not None:
+                    query = query.where(events.c.writer == writer)
+                found.update(str(v) for (v,) in conn.execute(query.distinct()))
     return found
 
 
@@ -84,11 +89,13 @@ def _column(values: list[str], known: Any) -> tuple[list[str], dict[str, str], A
     return out.to_pylist(), read, replaced
 
 
-def unquoted_ids(batch: EventBatch, model: Any, store: CampaignStore | None
-                 ) -> tuple[EventBatch, Unquoted]:
+def unquoted_ids(batch: EventBatch, model: Any, store: CampaignStore | None,
+                 writer: str | None = None) -> tuple[EventBatch, Unquoted]:
     """``batch`` with each user and film id cut with its spreadsheet-safe quote read as the
     id it quotes where ``model`` (or None) or ``store`` (or None) holds that id and not the
-    quoted one, and what was read so."""
+    quoted one, and what was read so. ``writer`` (``event_writers.writer_id``) searches that
+    writer's events only, not every writer's (None: all, as ``events import`` does): the
+    answer told a key whether an id was in another key's events."""
     said = Unquoted()
     columns: dict[str, list[str]] = {}
     rows = None
@@ -101,7 +108,7 @@ def unquoted_ids(batch: EventBatch, model: Any, store: CampaignStore | None
                 at = ids.to_index(candidates, strict=False)
                 held.update(c for c, i in zip(candidates, at.tolist(), strict=True) if i >= 0)
             if store is not None:
-                held |= _in_store(store, name, candidates)
+                held |= _in_store(store, name, candidates, writer)
             return held
 
         columns[name], read, replaced = _column(getattr(batch, name), known)

@@ -5,7 +5,8 @@ latest event sequence and, with a model, the events recorded after its training 
 CLI's answers with ``--store`` (and a worker serving it) apply on top of it: how many, the
 users new to the model, and the events the model cannot serve. ``--json`` prints the body of
 ``GET /events/status`` from a worker serving MODEL that has read every event (without
-``--model``: ``applied`` 0 and an empty ``overlay``, as a worker without an events sync).
+``--model``: ``applied`` 0 and an empty ``overlay``, as a worker without an events sync),
+as the admin key is shown it: the store's counts (``counted`` "store").
 """
 
 from __future__ import annotations
@@ -28,11 +29,18 @@ def events_status(args: argparse.Namespace) -> dict[str, Any]:
     try:
         seq = max_sequence(store)
         if model is None:
-            return {"sequence": seq, "applied": 0, "overlay": {}}
+            return {**_counted(seq, 0), "overlay": {}}
         overlay = store_overlay(model, store)
-        return {"sequence": seq, "applied": overlay.seq, "overlay": overlay.describe()}
+        return {**_counted(seq, overlay.seq), "overlay": overlay.describe()}
     finally:
         store.close()
+
+
+def _counted(seq: int, applied: int) -> dict[str, Any]:
+    """The store's counts, as the admin key is shown them (``counted`` "store"; a read or
+    write key is shown its own events')."""
+    return {"sequence": seq, "applied": applied, "caught_up": applied >= seq,
+            "counted": "store"}
 
 
 def cmd_events_status(args: argparse.Namespace) -> int:

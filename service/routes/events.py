@@ -6,7 +6,8 @@ caller's own (``event_writers``: recorded per key, by a fingerprint of the key's
 without read or write keys writes as ``events import`` does). A malformed event rejects
 the whole batch with 422 naming its index and event_id, and nothing of it is stored. Every
 worker applies new events to its served model within ``RECOMMENDER_EVENTS_POLL`` seconds
-(``service/events_sync.py``).
+(``service/events_sync.py``). A read or write key is shown its own events' counts, not the
+store's sequence (``service/event_views.py``).
 """
 
 from __future__ import annotations
@@ -29,12 +30,11 @@ from pydantic import (
     model_validator,
 )
 
-from recommender.campaigns.event_writers import CLI_WRITER, writer_id
+from recommender.campaigns.event_writers import CLI_WRITER
 from recommender.campaigns.events import (
     EventBatch,
     EventConflictError,
     check_event_times,
-    max_sequence,
     record_events,
 )
 from recommender.campaigns.next_wave import plan_next_wave
@@ -63,6 +63,7 @@ from service.event_schemas import (  # noqa: F401 (re-exported: imported from he
     EventsStatus,
     EventsStored,
 )
+from service.event_views import STORE, caller_writer, posted, search_writer, status
 from service.idempotency import IdempotencyKey, plan_once, replayed_without_events, request_key
 from service.json_body import JsonRoute
 from service.raw_ids import plan_id as raw_plan_id
@@ -187,11 +188,12 @@ def post_events(body: EventsIn, request: Request,
     if key is not None:  # each pseudonym read as the id it stands for, or nothing stored
         batch = unmasked_batch(batch, key, None if served is None else served.model, store,
                                [e.event_id for e in ev])
-    batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store)
     # an event_id is the caller's own (event_writers): a conflict only with its own events
     # (no key matched: the CLI's writer; decided by the match, never by the key's id)
-    matched = getattr(request.state, "key_id", None)
-    writer = CLI_WRITER if matched is None else writer_id(str(matched))
+    writer = caller_writer(request) or CLI_WRITER
+    # a quoted id is looked up in the caller's own events (another key's were searched too)
+    batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store,
+                                   search_writer(request, writer))
     try:
         stored, duplicates, seq = record_events(store, batch, writer)
     except EventConflictError as e:  # a pseudonymised batch's users named by its pseudonyms
@@ -208,7 +210,7 @@ def post_events(body: EventsIn, request: Request,
         named_unserved(engine.model, batch.film_id, batch.user_id, MAX_UNKNOWN_SHOWN)
     if key is not None:  # the answer names users as the batch did, by pseudonym
         users, near = shown_as_pseudonyms(users, near, key)
-    return {"stored": stored, "duplicates": duplicates, "sequence": seq,
+    return {"stored": stored, "duplicates": duplicates, **posted(request, store, writer, seq),
             "unknown_film_ids": unknown[:MAX_UNKNOWN_SHOWN],
             "unknown_user_ids": users[:MAX_UNKNOWN_SHOWN],
             "mistyped_user_ids": [{"user_id": u, "did_you_mean": k} for u, k in near],
@@ -218,12 +220,14 @@ def post_events(body: EventsIn, request: Request,
 
 
 @router.get("/events/status", response_model=EventsStatus, responses={**STORE_DOWN},
-            summary="The store's latest event sequence and the one this worker reflects")
+            summary="The latest event sequence and the one this worker reflects: the "
+                    "store's, or a read or write key's own events (counted)")
 def events_status(request: Request) -> dict[str, Any]:
     sync = getattr(request.app.state, "events_sync", None)
-    seq = max_sequence(campaign_store(request))
-    return {"sequence": seq, "applied": sync.applied if sync is not None else 0,
-            "overlay": sync.describe() if sync is not None else {}}
+    shown = status(request, campaign_store(request), sync.applied if sync is not None else 0)
+    # the overlay's counts are every writer's events: the store's view only
+    overlay = sync.describe() if sync is not None and shown["counted"] == STORE else {}
+    return {**shown, "overlay": overlay}
 
 
 def _window_days(value: float) -> float:

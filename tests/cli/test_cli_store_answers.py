@@ -92,7 +92,8 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
     assert f"latest event sequence {seq}" in text and "5 events after it apply" in text
     assert "(1 new to the model)" in text
     assert cli(capsys, "events", "status", "--store", store, "--json").strip() == \
-        f'{{"sequence":{seq},"applied":0,"overlay":{{}}}}'
+        f'{{"sequence":{seq},"applied":0,"caught_up":false,"counted":"store",' \
+        '"overlay":{}}'
     text = cli(capsys, "recommend", str(model_dir), "--user", "newcomer-1", "--store", store)
     assert "a user known only from the store's events since training" in text.splitlines()[0]
     # the film table's viewers say they count the store's events too (they said "in the

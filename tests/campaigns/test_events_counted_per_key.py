@@ -1,0 +1,232 @@
+"""A read or write key is shown its own events' position, never the store's: ``POST /events``
+answered the store's ``sequence`` and ``GET /events/status`` the store's latest and applied
+sequence to any key, so a partner read how many events every other partner sent; and a quoted
+id (``unquoted_ids``) was looked up in every key's events, which told a key whether an id was
+in another key's events. The admin key and a server without read or write keys keep the
+store's counts; a key still tells when its own events have taken effect (``caught_up``).
+
+Oracles: the rows read back from the store's table (each event's ``writer`` and ``seq``), the
+events each key sent, and the sequence the worker's poller says it applied. The poller is
+driven by hand (``events_poll=0``), so nothing here waits on a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from recommender.campaigns.event_writers import writer_id
+from recommender.campaigns.events import events
+from recommender.campaigns.store import open_store
+from service.app import create_app
+from service.settings import Settings
+
+KEY_A, KEY_B = "partner-a-key-0123456789", "partner-b-key-0123456789"
+READ_B, READ_C = "partner-b-read-0123456789", "partner-c-read-0123456789"
+ADMIN = "admin-key-0123456789abcdef"
+PHONE = "+33612340001"  # a user neither the model nor any plan holds
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("counted-per-key") / "model")
+
+
+@pytest.fixture()
+def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    # b's read key shares the id of b's write key: it reads the events b wrote
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        write_keys=f"a:{KEY_A},b:{KEY_B}", read_keys=f"b:{READ_B},c:{READ_C}",
+                        admin_key=ADMIN, events_poll=0, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def post(client: TestClient, key: str, sent: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """``POST /events`` of (event_id, user_id, film_id) triples with ``key``."""
+    r = client.post("/events", headers={"X-API-Key": key}, json={"events": [
+        {"event_id": e, "user_id": u, "film_id": f, "timestamp": 1_700_000_000}
+        for e, u, f in sent]})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def status(client: TestClient, key: str) -> dict[str, Any]:
+    r = client.get("/events/status", headers={"X-API-Key": key})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def stored(client: TestClient) -> list[tuple[int, str, str]]:
+    """(seq, writer, user_id) of every stored event, read from the table."""
+    with client.app.state.campaign_store.engine.connect() as conn:  # type: ignore[attr-defined]
+        c = events.c
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in conn.execute(
+            sa.select(c.seq, c.writer, c.user_id).order_by(c.seq))]
+
+
+def own(client: TestClient, name: str, through: int | None = None) -> int:
+    """How many events the key of id ``name`` stored (with ``seq`` at most ``through``)."""
+    return sum(w == writer_id(name) and (through is None or s <= through)
+               for s, w, _ in stored(client))
+
+
+def poll(client: TestClient) -> int:
+    sync = client.app.state.events_sync  # type: ignore[attr-defined]
+    sync.poll()
+    applied: int = sync.applied
+    return applied
+
+
+def test_a_key_s_counts_are_its_own_events(client: TestClient) -> None:
+    first = post(client, KEY_B, [("b-1", "u5", "00003")])
+    a = post(client, KEY_A, [(f"a-{i}", "u7", "00004") for i in range(5)])
+    assert a["sequence"] == 5 == own(client, "a"), a  # the store's was 6
+    assert (first["sequence"], first.get("counted")) == (1, "key")
+    before = status(client, KEY_B)
+    second = post(client, KEY_B, [("b-2", "u5", "00004")])
+    # B's sequence moved by its own event alone: A's five told nothing (it was 1, 7)
+    assert (first["sequence"], second["sequence"]) == (1, 2) == (own(client, "b") - 1,
+                                                                 own(client, "b"))
+    after = status(client, KEY_B)
+    assert (before["sequence"], after["sequence"]) == (1, 2), (before, after)
+    assert after["counted"] == "key" and after["overlay"] == {}  # the overlay counts all
+    assert status(client, READ_B)["sequence"] == 2  # b's read key: the events b wrote
+    c = status(client, READ_C)  # a read key of an id that wrote nothing
+    assert (c["sequence"], c["applied"], c["caught_up"]) == (0, 0, True), c
+    # the admin key: the store's, as before
+    admin = status(client, ADMIN)
+    last = max(s for s, _, _ in stored(client))
+    assert (admin["sequence"], admin["counted"]) == (last, "store") and last >= 7, admin
+    assert post(client, ADMIN, [("x-1", "u5", "00003")])["sequence"] == last + 1
+
+
+def test_a_key_is_caught_up_once_its_own_events_are_applied(client: TestClient) -> None:
+    b = post(client, KEY_B, [("b-1", "u5", "00003"), ("b-2", "u6", "00003")])
+    assert b["sequence"] == 2
+    post(client, ADMIN, [("x-1", "u7", "00003")])  # applied with B's, but not B's own
+    seen = status(client, KEY_B)
+    assert (seen["sequence"], seen["applied"], seen.get("caught_up")) == (2, 0, False), seen
+    applied = poll(client)
+    seen = status(client, KEY_B)
+    assert (seen["sequence"], seen["applied"], seen["caught_up"]) == (2, 2, True), seen
+    # caught up: the worker's model reflects every event b stored
+    assert all(s <= applied for s, w, _ in stored(client) if w == writer_id("b"))
+    post(client, KEY_A, [(f"a-{i}", "u7", "00004") for i in range(3)])  # not applied yet
+    assert status(client, KEY_B) == seen  # A's events leave B caught up, and unmoved
+    a = status(client, KEY_A)
+    assert (a["sequence"], a["applied"], a["caught_up"]) == (3, 0, False), a
+    admin = status(client, ADMIN)
+    assert (admin["sequence"], admin["applied"], admin["caught_up"]) == (6, applied, False)
+    applied = poll(client)
+    a = status(client, KEY_A)
+    assert (a["sequence"], a["applied"], a["caught_up"]) == (3, own(client, "a", applied),
+                                                              True), a
+    assert status(client, ADMIN)["caught_up"] is True
+
+
+def test_a_quoted_id_is_looked_up_in_the_key_s_own_events(client: TestClient) -> None:
+    post(client, KEY_A, [("a-1", PHONE, "00003")])
+    admin = post(client, ADMIN, [("x-1", "'" + PHONE, "00003")])  # the store's view: A's event
+    assert admin["unquoted_user_ids"] == [{"user_id": "'" + PHONE, "read_as": PHONE}], admin
+    b = post(client, KEY_B, [("b-1", "'" + PHONE, "00003")])
+    # only other keys' events held the phone: B was told so by its id read as it (it was)
+    assert (b["unquoted_events"], b["unquoted_user_ids"]) == (0, []), b
+    # A's own event holds it (and B's event, of the quoted id, is not A's)
+    a = post(client, KEY_A, [("a-2", "'" + PHONE, "00003")])
+    assert a["unquoted_user_ids"] == [{"user_id": "'" + PHONE, "read_as": PHONE}], a
+    assert [(w, u) for _, w, u in stored(client)] == [
+        (writer_id("a"), PHONE), (writer_id("admin"), PHONE), (writer_id("b"), "'" + PHONE),
+        (writer_id("a"), PHONE)]
+
+
+def test_a_server_without_keys_counts_the_store(model_dir: Path, tmp_path: Path) -> None:
+    url = str(tmp_path / "open.db")
+    settings = Settings(model_path=str(model_dir), store=url, events_poll=0, warm_cache=False)
+    st = open_store(url)  # an event some key stored before the keys were taken off
+    try:
+        from recommender.campaigns.events import EventBatch, record_events
+
+        record_events(st, EventBatch(["k-1"], ["u5"], ["00003"], [1_700_000_000], [1.0]),
+                      writer=writer_id("a"))
+    finally:
+        st.close()
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/events", json={"events": [
+            {"event_id": "e-1", "user_id": "u6", "film_id": "00003",
+             "timestamp": 1_700_000_000}]}).json()
+        assert (r["sequence"], r["counted"]) == (2, "store"), r
+        seen = client.get("/events/status").json()
+        # the event stored before the start is applied at the start; the new one is not yet
+        assert (seen["sequence"], seen["applied"], seen["counted"]) == (2, 1, "store"), seen
+        poll(client)
+        seen = client.get("/events/status").json()
+        assert (seen["applied"], seen["caught_up"]) == (2, True) and seen["overlay"], seen
+
+
+def test_a_reader_without_a_key_on_a_server_of_write_keys_counts_none(
+        model_dir: Path, tmp_path: Path) -> None:
+    # write keys alone: reads are open, and a caller without a key wrote nothing
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "w.db"),
+                        write_keys=f"a:{KEY_A}", events_poll=0, warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        post(client, KEY_A, [("a-1", "u5", "00003"), ("a-2", "u6", "00003")])
+        seen = client.get("/events/status").json()
+        assert (seen["sequence"], seen["applied"], seen["overlay"], seen.get("counted")) == \
+            (0, 0, {}, "key"), seen
+        assert status(client, KEY_A)["sequence"] == 2
+
+
+def test_writer_position_counts_a_writer_s_events_in_any_order_of_asking(
+        tmp_path: Path) -> None:
+    """The counts each store remembers (``writer_counts``) against the table counted whole,
+    asked at sequences before, at and past those remembered, with other writers' events
+    between, and after the store lost its last events (a file restored from a backup)."""
+    import numpy as np
+
+    from recommender.campaigns.events import EventBatch, record_events
+    from recommender.campaigns.writer_counts import writer_position
+
+    rng = np.random.default_rng(7)
+    writers = [writer_id(n) for n in ("a", "b", "c")]
+    st = open_store(str(tmp_path / "w.db"))
+
+    def oracle(writer: str, through: int) -> int:
+        with st.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).where(
+                events.c.writer == writer, events.c.seq <= through)).scalar_one())
+
+    def check() -> None:
+        for writer in writers:
+            for through in [None, *rng.integers(0, n + 3, 4).tolist(), n]:
+                assert writer_position(st, writer, through) == (
+                    oracle(writer, 10 ** 9), 0 if through is None else oracle(writer, through))
+
+    try:
+        n = 0
+        for step in range(12):
+            writer = writers[int(rng.integers(0, 3))]
+            size = int(rng.integers(1, 6))
+            ids = [f"e{step}-{i}" for i in range(size)]
+            n = record_events(st, EventBatch(ids, ["u1"] * size, ["f1"] * size,
+                                             [1_700_000_000] * size, [1.0] * size), writer)[2]
+            check()
+        with st.engine.begin() as conn:  # the last events lost (a file restored), seen so,
+            conn.execute(sa.delete(events).where(events.c.seq > n - 6))  # then others stored
+            conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = ? WHERE name = ?",
+                                 (n - 6, "campaign_events"))
+        n -= 6
+        check()
+        for step in range(3):
+            n = record_events(st, EventBatch([f"r{step}"], ["u1"], ["f1"], [1_700_000_000],
+                                             [1.0]), writers[step])[2]
+            check()
+    finally:
+        st.close()
