@@ -133,6 +133,8 @@ def test_a_key_is_caught_up_once_its_own_events_are_applied(client: TestClient) 
 
 
 def test_a_quoted_id_is_looked_up_in_the_key_s_own_events(client: TestClient) -> None:
+    # A's events are left unapplied: once the poller folds them in, the served model (every
+    # key's) holds A's new user, and /users/{id} says so to any key, as the look-up does
     post(client, KEY_A, [("a-1", PHONE, "00003")])
     admin = post(client, ADMIN, [("x-1", "'" + PHONE, "00003")])  # the store's view: A's event
     assert admin["unquoted_user_ids"] == [{"user_id": "'" + PHONE, "read_as": PHONE}], admin
