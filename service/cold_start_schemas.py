@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from recommender.distribution.cold_calibration import NEAREST
 from recommender.query.hints import HINT_IDS
-from service.schemas import Audience, NewFilm
+from service.schemas import TIED, Audience, NewFilm
 from service.summary_schemas import AudienceSummary
 
 GENRES_ONLY = ("when comparable films were given but the model knows none of them: the "
@@ -25,6 +25,7 @@ class ColdStartAudience(Audience):
     genres: list[str] = Field(description="the genres asked for, each once, as the catalog "
                                           "spells them")
     genres_only: str | None = Field(None, description=GENRES_ONLY)
+    tied: bool = Field(description=TIED)
     unknown_film_ids: list[str] = Field(
         description="comparable film ids the model does not know (skipped; all unknown and no "
                     "genre -> 404)")

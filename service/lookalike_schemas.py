@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from recommender.query.hints import HINT_IDS
 from recommender.query.limits import MAX_OFFSET
-from service.schemas import Audience, Id, JsonInt
+from service.schemas import TIED, Audience, Id, JsonInt
 
 
 class LookalikeAudience(Audience):
@@ -19,6 +19,7 @@ class LookalikeAudience(Audience):
         "seed ids, as sent, that the model does not hold as written but holds without their "
         "surrounding spaces, and were read so (an id held as written is that user, byte for "
         "byte); the CLI and the Studio read seed lists by the same rule"))
+    tied: bool = Field(description=TIED)
     unknown_seed_ids: list[str] = Field(description="seed ids the model does not know (skipped)")
     unknown_seed_hints: list[str] = Field(default_factory=list, description=(
         f"what is said of each of the first {HINT_IDS} unknown_seed_ids, in order, as the CLI "

@@ -185,13 +185,23 @@ class Audience(BaseModel):
                     "same (nothing fitted ties the film, or the seeds or comparable films, to "
                     "the users), so users come in index order, or (BPR, LMF) in an order that "
                     "is not taste (a user's own bias, or the length of their vector); null for "
-                    "a ranking by score")
+                    "a ranking by score. A lookalike's or cold start's note may instead name "
+                    "the seeds or comparable films left out of the mean taste, of a ranked "
+                    "audience: its tied field tells the two apart")
     empty: str | None = Field(
         None, description="why a film's audience lists nobody (total 0), in words: every user "
                           "has watched the film, the ring is empty, or the filter matches no "
                           "candidate (or none in the ring), naming the ring and the filter as "
                           "the model spells them; for a lookalike, every user is a seed or "
                           "the ring is empty; null otherwise (and for cold start)")
+
+
+# the lookalike's and cold start's ``tied``: which note ``note`` is, for a client to tell
+TIED = ("true when every candidate scores the same (nothing fitted ties the seeds, or the "
+        "comparable films and genres, to the users): the users are in no meaningful order "
+        "and the note says so; false for a ranking by score, whose note, when there is one, "
+        "names the seeds or comparable films left out of the mean taste (the users are ranked "
+        "by the others)")
 
 
 class NewFilm(BaseModel):

@@ -259,7 +259,9 @@ def lookalikes(
     given (as a seed file is read and ``recommend_for_watched`` lists its films). All unknown
     -> error (with what they may mean). A seed is the user it names as written, else the
     user it names stripped of its surrounding spaces (``seed_ids.matched_seeds``; the page's
-    ``stripped_seed_ids`` names those, as sent).
+    ``stripped_seed_ids`` names those, as sent). ``extra``'s ``tied`` says whether every
+    candidate scores the same (the note is then ``tie_note``'s, not the one naming the seeds
+    left out of the mean taste), so a client need not read the note's words.
     """
     if not seed_user_ids:
         raise InvalidParameterError("seed_user_ids must hold at least one user id")
@@ -284,8 +286,9 @@ def lookalikes(
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
                       tiers=tiers, tier=tier, unfitted=bool(blank.all()))
     unfitted = model.users.to_ids(known[blank]).tolist()
+    # tied: the note is rank_users' (every candidate scores the same), not the left-out one
     page.extra = {"seeds_used": len(fitted), "unfitted_seed_ids": unfitted,
-                  "stripped_seed_ids": stripped}
+                  "stripped_seed_ids": stripped, "tied": page.note is not None}
     if unfitted and not blank.all():  # left out of the mean: said, counted and named
         page.note = page.note or left_out_note(unfitted, len(known), "seed user")
     if page.total == 0:  # why nobody, as a film's audience says it (it said empty: null)
@@ -310,8 +313,9 @@ def cold_start_audience(
     """Audience of a new film from comparable titles and/or genres (same shape as a known
     film's audience; nobody has seen it, so nobody is excluded). Comparable films with
     nothing fitted beside a fitted film or genre are left out of the mean and named in the
-    note; ``extra`` says what the mean is of (comparable_films, unfitted_film_ids, genres;
-    genres_only None: ``cold_start_page`` says it)."""
+    note (unless every candidate ties: that note wins, as a lookalike's); ``extra`` says what
+    the mean is of (comparable_films, unfitted_film_ids, genres; genres_only None:
+    ``cold_start_page`` says it) and whether the note is the tie's (``tied``)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     blank = bool(model.nothing_fitted(vec))
@@ -326,9 +330,11 @@ def cold_start_audience(
     left = set() if blank else set(unfitted)
     page.extra = {"comparable_films": {f: float(w) for f, w in weights.items() if f not in left},
                   "unfitted_film_ids": unfitted, "genres": named,
-                  "genres_only": None}  # cold_start_page's, which knows the unknown films
+                  "genres_only": None,  # cold_start_page's, which knows the unknown films
+                  "tied": page.note is not None}  # the tie's note wins, as a lookalike's
     if left:  # left out of the mean: said, counted and named
-        page.note = left_out_note(unfitted, len(weights), "comparable film", bool(named))
+        page.note = page.note or left_out_note(unfitted, len(weights), "comparable film",
+                                               bool(named))
     return page
 
 

@@ -101,7 +101,8 @@ class AudiencePage:
     year: int | None = None
     also_titled: list[str] | None = None
     # a query's own fields after the page's (lookalikes: seeds_used, unfitted_seed_ids; cold
-    # start: comparable_films, unfitted_film_ids, genres), None for a film's audience
+    # start: comparable_films, unfitted_film_ids, genres; both: tied, whether the note is the
+    # tie's), None for a film's audience
     extra: dict[str, Any] | None = None
 
     # a row's fields, in order; ``columns`` holds the rules of their values (one source for

@@ -739,24 +739,27 @@ def test_a_slow_page_left_behind_does_not_take_the_screen_back(
     watched.assert_clean()
 
 
-def _noted(note: str) -> Any:
-    """A route handler that answers the server's body with ``note`` added (a stand-in for an
-    answer the demo model never gives)."""
+def _noted(note: str, **fields: Any) -> Any:
+    """A route handler that answers the server's body with ``note`` (and ``fields``) added (a
+    stand-in for an answer the demo model never gives)."""
     def with_note(route: Any) -> None:
         body = route.fetch().json()
         route.fulfill(status=200, content_type="application/json",
-                      body=json.dumps({**body, "note": note}))
+                      body=json.dumps({**body, "note": note, **fields}))
     return with_note
 
 
 def test_unranked_lookalikes_and_cold_start_say_so(watched: Any, served_demo: Any,
                                                    example_film: dict[str, Any]) -> None:
-    """A lookalike or cold-start page with a ``note`` (seeds or comparable films with nothing
-    fitted, which the demo model has not: the answer is stood in for, with the note added)
-    shows it above the users, whose order means nothing then; a ranked page shows none."""
+    """A lookalike or cold-start page whose body is ``tied`` (seeds or comparable films with
+    nothing fitted, which the demo model has not: the answer is stood in for, with the note
+    and the flag added) shows its note above the users, whose order means nothing then; a
+    ranked page shows none, nor does one whose note is not the tie's (``tied`` false: the
+    note names seeds left out of the mean taste). The Studio told the two apart by the note's
+    words: a tie's note worded as a left-out one was hidden, and any other note of a ranked
+    audience was shown as "not ranked"."""
     page = watched.page
     note = "every candidate scores the same (stood in)"
-    with_note = _noted(note)
 
     fid = urllib.parse.quote(example_film["film_id"], safe="")
     seeds = [u["user_id"] for u in api(served_demo, f"/films/{fid}/audience?k=3")["users"]]
@@ -765,14 +768,37 @@ def test_unranked_lookalikes_and_cold_start_say_so(watched: Any, served_demo: An
     page.get_by_role("button", name="Find lookalikes").click()
     page.wait_for_selector("table:has(caption:text('Lookalike audience'))")
     assert page.locator("#lookalike-unranked").count() == 0  # ranked: no such line
-    page.route("**/audiences/*", with_note)
+    # a ranked audience's note (not the tie's, whatever its words): no "not ranked" line
+    # (each stand-in's total tells its answer from the one before)
+    page.route("**/audiences/*", _noted("a note of a ranked audience (stood in)", tied=False,
+                                        total=12345))
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-out :text('of 12,345 candidates shown')")
+    assert page.locator("#lookalike-unranked").count() == 0
+    page.unroute("**/audiences/*")
+    # a tie's note, even one worded as the left-out note was, beside a seed left out of it
+    worded = "1 of the 3 seed users given has nothing fitted and is left out of the mean taste"
+    page.route("**/audiences/*", _noted(worded, tied=True, unfitted_seed_ids=[seeds[0]],
+                                        seeds_used=2))
     page.get_by_role("button", name="Find lookalikes").click()
     page.wait_for_selector("#lookalike-unranked")
+    assert page.inner_text("#lookalike-unranked") == f"These users are not ranked: {worded}."
+    page.unroute("**/audiences/*")
+    page.route("**/audiences/*", _noted(note, tied=True))
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_function("document.querySelector('#lookalike-unranked')?.textContent"
+                           f".includes({json.dumps(note)})")
     assert page.inner_text("#lookalike-unranked") == f"These users are not ranked: {note}."
     page.fill("#cold-genres", example_film["genres"][0])
     page.get_by_role("button", name="Rank the audience").click()
     page.wait_for_selector("#cold-unranked")
     assert page.inner_text("#cold-unranked") == f"These users are not ranked: {note}."
+    page.unroute("**/audiences/*")
+    page.route("**/audiences/*", _noted("a note of a ranked audience (stood in)", tied=False,
+                                        total=12345))
+    page.get_by_role("button", name="Rank the audience").click()
+    page.wait_for_selector("#cold-out :text('of 12,345 users shown')")
+    assert page.locator("#cold-unranked").count() == 0
     watched.assert_clean()
 
 

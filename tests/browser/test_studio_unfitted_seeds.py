@@ -45,6 +45,7 @@ def test_a_seed_with_nothing_fitted_is_named_beside_a_ranked_audience(
     body = api(served_unfitted, "/audiences/lookalike",
                {"seed_user_ids": [fitted, LOW], "k": 100})
     assert body["seeds_used"] == 1 and body["unfitted_seed_ids"] == [LOW] and body["note"]
+    assert body["tied"] is False  # the note names the seed left out of a ranked audience
     page.goto(f"{served_unfitted.base}/studio/#/build")
     page.fill("#seed-ids", f"{fitted}\n{LOW}")
     page.get_by_role("button", name="Find lookalikes").click()
@@ -78,4 +79,20 @@ def test_a_comparable_film_with_nothing_fitted_is_named(served_unfitted: Served,
         "of it, having nothing fitted (a zero taste vector: no rating of theirs was learned "
         f"from): {BLANK[blank]} ({blank}).")
     assert page.locator("#cold-unranked").count() == 0
+    watched.assert_clean()
+
+
+def test_a_seed_list_with_nothing_fitted_is_not_ranked(served_unfitted: Served, watched: Any
+                                                       ) -> None:
+    """Every seed blank: the body is ``tied`` and the Studio says the users are not ranked,
+    in the server's words (it reads the flag, not the note's words)."""
+    page = watched.page
+    body = api(served_unfitted, "/audiences/lookalike", {"seed_user_ids": [LOW], "k": 100})
+    assert body["tied"] is True and body["note"]
+    page.goto(f"{served_unfitted.base}/studio/#/build")
+    page.fill("#seed-ids", LOW)
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-unranked")
+    assert page.inner_text("#lookalike-unranked") == (
+        f"These users are not ranked: {body['note']}.")
     watched.assert_clean()

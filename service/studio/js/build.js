@@ -69,17 +69,12 @@ function pagedUsers(caption, users, filename, id, scoreLabel) {
     } }, `Download these ${int(users.length)} users (CSV)`)], PAGE);
 }
 
-/** Whether ``body``'s note says which seeds or comparable films were left out of the mean
-    taste (some, not all, with nothing fitted: the users are ranked by the others), not that
-    every candidate scores the same: such a note read "These users are not ranked: 1 of the
-    3 seed users given has nothing fitted". */
-function leftOutNote(body, unfitted, used) {
-  return unfitted.length > 0 && used > 0 && / left out of the mean taste/.test(body.note || "");
-}
-
-/** The page's note, when every candidate scores the same (the users are in no order). */
-function unranked(body, id, leftOut = false) {
-  return body.note && !leftOut ? h("p", { class: "warning", id }, `These users are not ranked: ${body.note}.`) : "";
+/** The page's note, when every candidate scores the same (the users are in no order): the
+    body's ``tied`` says so. A note beside ``tied: false`` names the seeds or comparable films
+    left out of the mean taste of a ranked audience (seedsUsed and comparablesUsed say it);
+    told apart by its words before, such a note read "These users are not ranked". */
+function unranked(body, id) {
+  return body.note && body.tied ? h("p", { class: "warning", id }, `These users are not ranked: ${body.note}.`) : "";
 }
 
 const quoted = (ids) => ids.slice(0, 10).map((x) => `'${x}'`).join(", ") + (ids.length > 10 ? ` and ${int(ids.length - 10)} more` : "");
@@ -200,7 +195,7 @@ function lookalike() {
       out.replaceChildren(
         ...unknownList("unknown-seeds", "id(s)", body.unknown_seed_ids,
           body.unknown_seed_hints || []),
-        unranked(body, "lookalike-unranked", leftOutNote(body, body.unfitted_seed_ids || [], body.seeds_used)),
+        unranked(body, "lookalike-unranked"),
         seedsUsed(body, knownSeeds(seeds, body.unknown_seed_ids)),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
@@ -255,8 +250,7 @@ function coldStart() {
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
         ...unknownList("unknown-films", "film id(s)", unknown, body.unknown_film_hints || []),
-        unranked(body, "cold-unranked", leftOutNote(body, body.unfitted_film_ids || [],
-          Object.keys(body.comparable_films || {}).length + (body.genres || []).length)),
+        unranked(body, "cold-unranked"),
         comparablesUsed(body, chosen),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, name,
