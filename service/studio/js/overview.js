@@ -25,6 +25,7 @@ export async function overview(view) {
     ...(unliked ? [["Films with nothing fitted", `${int(unliked)} (their audiences are in no meaningful order)`]] : []),
     ...(m.catalog_without_interactions ? [["Catalog films left out",
       `${int(m.catalog_without_interactions)} (no interaction in the log: no audience; a cold-start audience ranks one)`]] : []),
+    ...blankRatings(m.blank_ratings),
   ];
   // the options this model reads (a meta.json records every option, read or not)
   const unread = { als: ["learning_rate", "ease_lambda"],
@@ -65,6 +66,18 @@ export async function overview(view) {
             i ? ", " : "", h("a", { href: `#/film/${encodeURIComponent(f.film_id)}` }, filmName(f))])) },
       ], segs.segments)),
   );
+}
+
+/** How training read the log's rows with a blank rating (``--blank-ratings``, meta.json's
+    data.blank_ratings, as ``info`` says it): a fact only when they were read at all, not
+    under the default "refuse" (the log had none) nor for a model that did not record it. */
+function blankRatings(read) {
+  if (!read || read.choice === "refuse") return [];
+  const rows = `${int(read.rows)} ${read.rows === 1 ? "row" : "rows"} of the log`;
+  if (read.choice === "drop") return [["Blank ratings", `dropped: ${rows} left out of training`]];
+  const given = read.rating_given;
+  return [["Blank ratings", `kept as views: ${rows}` + (given !== null && given !== undefined
+    ? `; each user-film pair no event rates was given the rating ${given}` : "")]];
 }
 
 export function overviewError(view, e) {
