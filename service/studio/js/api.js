@@ -173,7 +173,11 @@ async function send(path, { background = false, ...options } = {}) {
         + `“API key” button, then try again (the server said: ${said})`);
     }
     // too many wrong keys from this address (the server's throttle): how long, in words
-    if (response.status === 429) throw new ApiError(429, throttled(response.headers.get("Retry-After")));
+    // (and when it is over: the error box offers the key dialog, throttle_box.js)
+    if (response.status === 429) {
+      const wait = response.headers.get("Retry-After");
+      throw Object.assign(new ApiError(429, throttled(wait)), { retryAfter: Number(wait) > 0 ? Number(wait) : 0 });
+    }
     throw new ApiError(response.status, said);
   }
   return response;

@@ -1,6 +1,7 @@
 // Small DOM helpers: elements, number formats, tables, lift bars, loading and error states (CSV cells and file names: files.js).
 
 import { LIMITS_WAIT_MS, apiKey, limitsFaultSaid } from "./api.js";
+import { afterTheWait } from "./throttle_box.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -224,6 +225,8 @@ export function errorBox(error, retry = null) {
   }
   const box = h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
     error && error.message ? error.message : String(error));
+  // too many wrong keys: once the wait is over, the key dialog and the retry are offered
+  if (error && error.status === 429) afterTheWait(box, error, () => retry || retryOf(box));
   if (error && error.status === 0) {
     const again = h("button", { type: "button", class: "retry", onclick: () => (retry || retryOf(box))?.() },
       "Try again");
