@@ -2,7 +2,7 @@
 
 import { h, int, num, pct, fixed, section, table, tableBox, sentence, daySpan, days } from "./ui.js";
 
-const interval = (v) => (!v || v.estimate === undefined ? "–"
+export const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
 // a difference of two rates is in percentage points, not a percent (the CLI's "+2.71 pts"):
 // "2.71%" beside the relative uplift's "38.92%" read as a second relative uplift. Both
@@ -13,11 +13,11 @@ const signed = (x, unit = "") => (x === null || x === undefined ? "–"
 // conversions beyond the controls' rate, signed to 2 decimals as the CLI writes them
 // ("+67.92 [+34.70, +97.44]"; the Studio read "67.9 [34.7, 97.4]")
 const signedCount = (x) => (x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${num(x, 2)}`);
-const countInterval = (v) => (!v || v.estimate === undefined ? "–"
+export const countInterval = (v) => (!v || v.estimate === undefined ? "–"
   : `${signedCount(v.estimate)} [${signedCount(v.low)}, ${v.high === null ? "+∞" : signedCount(v.high)}]`);
-const pointsInterval = (v) => (!v || v.estimate === undefined ? "–"
+export const pointsInterval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : `${signed(v.estimate)} pts`} [${signed(v.low)}, ${v.high === null ? "+∞" : signed(v.high)}]`);
-const relativeInterval = (v) => (!v || v.estimate === undefined ? "–"
+export const relativeInterval = (v) => (!v || v.estimate === undefined ? "–"
   : `${signed(v.estimate, "%")} [${signed(v.low, "%")}, ${v.high === null ? "+∞" : signed(v.high, "%")}]`);
 
 // One horizontal interval per row on a shared axis: where the uplift may lie, and zero.
@@ -204,15 +204,12 @@ function wavesCounted(report, later = []) {
   return `${which} of ${of} counted (${why}).${warn}`;
 }
 
-export function reportView(report, later) {
-  // probabilities without a horizon in days (a log without timestamps, or no calibration):
-  // the server does not stretch them to the window, and the column said "within 30 days"
-  const unscaled = !!report.predicted && report.predicted.factor === null;
-  const span = report.window_days === null || report.window_days === undefined ? "– days" : daySpan(report.window_days);
-  const said = report.horizon && report.horizon.description;
-  const rows = [{ name: "overall", ...report.overall },
-    ...report.waves.map((w) => ({ name: `wave ${w.wave}`, ...w }))];
-  const cols = [
+/** The columns of a report's blocks (overall, a wave, a film; a plan of a chain and the
+    pooled block in the whole-campaign view): ``unscaled``, the predicted conversions are not
+    stretched to the window; ``span``, the window in words; ``strata``, what the control rate
+    is weighted over. */
+export function blockColumns(unscaled, span, strata = "film and wave") {
+  return [
     { key: "name", label: "Group", wrap: true },
     { key: "targets", label: "Targets", num: true, format: int },
     // the targets compared: those whose film and wave hold controls (see the note)
@@ -222,7 +219,7 @@ export function reportView(report, later) {
     { key: "control_conversions", label: "Control conversions", num: true, format: int },
     { key: "target_rate", label: "Target rate [95%]", format: interval },
     // weighted over (film, wave) strata by their targets: not control conversions / controls
-    { key: "control_rate", label: "Control rate, weighted by targets per film and wave [95%]", format: interval },
+    { key: "control_rate", label: `Control rate, weighted by targets per ${strata} [95%]`, format: interval },
     { key: "absolute_uplift", label: "Absolute uplift, percentage points [95%]", format: pointsInterval },
     { key: "relative_uplift", label: "Relative uplift [95%]", format: relativeInterval },
     { key: "incremental_conversions", label: "Incremental conversions [95%]",
@@ -236,6 +233,17 @@ export function reportView(report, later) {
     { key: "no_estimate", label: "Note",
       format: (v, row) => v || [row.note, row.warning, row.split_warning].filter(Boolean).map((x) => (x.endsWith(".") ? x : `${x}.`)).join(" ") },
   ];
+}
+
+export function reportView(report, later) {
+  // probabilities without a horizon in days (a log without timestamps, or no calibration):
+  // the server does not stretch them to the window, and the column said "within 30 days"
+  const unscaled = !!report.predicted && report.predicted.factor === null;
+  const span = report.window_days === null || report.window_days === undefined ? "– days" : daySpan(report.window_days);
+  const said = report.horizon && report.horizon.description;
+  const rows = [{ name: "overall", ...report.overall },
+    ...report.waves.map((w) => ({ name: `wave ${w.wave}`, ...w }))];
+  const cols = blockColumns(unscaled, span);
   const method = report.method || {};
   return section("Report",
     h("p", { class: "note", id: "report-events" }, `${int(report.events_read)} events read in the window${lateEvents(report)}; a conversion is an event for the film by the `,

@@ -6,6 +6,7 @@ import { withdrawSection } from "./campaign_withdraw.js";
 import { reportView } from "./campaign_report.js";
 import { sendSection } from "./campaign_sends.js";
 import { chainAbove, chainParagraph } from "./campaign_chain.js";
+import { wholeCampaign } from "./campaign_whole.js";
 import { offerWrites } from "./writes.js";
 import { h, int, num, days, section, table, errorBox, sentence,
   ignoredSettings, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
@@ -65,6 +66,8 @@ async function detail(view, planId, params) {
   // the report covers the waves sent (later waves' users were never contacted: counting
   // them would dilute the uplift); the same number plans the next wave
   const reportBox = h("div", { id: "report" });
+  // the whole campaign: every plan of the chain up to this one, and the uplift pooled
+  const whole = wholeCampaign(planId, plan.summary);
   // the number used is written back to the box, and said when it is not what was typed:
   // 0 or 5 of 3 stayed on show while 1 or 3 counted, then changed without a word
   // (said with the report asked: announce)
@@ -150,6 +153,7 @@ async function detail(view, planId, params) {
     const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
     const windowAsked = typed ? Number(typed) : undefined;  // not ``days``: the format's name
     if (view.isConnected) setHashParams({ sent_waves: given, window_days: typed });  // not from a page left behind
+    whole.load(given, windowAsked);  // the chain's report, for the same waves and window
     const [report, again] = await Promise.all([
       getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: windowAsked })}`)
         .catch((e) => e),
@@ -268,6 +272,7 @@ async function detail(view, planId, params) {
         windowLabel, windowDays),
       clamped, assumed]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
+    whole.box,
     sendBox || "",
     gone ? "" : section("Next wave", nextNote, leaveOut, next, out),
     withdrawBox || "");
