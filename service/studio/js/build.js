@@ -1,9 +1,9 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
 import { fitToCatalog } from "./catalog_fields.js";
-import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
+import { answeredBy, capToServer, downloadPosted, getJson, postJson, query, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
-  unknownList, genreList, linkToUser, announce } from "./ui.js";
+  unknownList, genreList, linkToUser, announce, holdButton } from "./ui.js";
 import { csvCell, fileName, fewOf } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
@@ -49,24 +49,51 @@ const PAGE = 25;
 const LOOKALIKE_KEY = "studio:build-lookalike";
 const NEW_FILM_KEY = "studio:build-new-film";
 
-/** The users 25 at a time (10,000 rows drew one table), and all of them as a CSV download
-    (the audience could not be taken away): the columns of the server's audience.csv, and
-    the segment's label. */
-function pagedUsers(caption, users, filename, id, scoreLabel) {
+/** The users 25 at a time (10,000 rows drew one table), and ``download`` under them (the
+    audience could not be taken away). */
+function pagedUsers(caption, users, id, scoreLabel, download) {
   // no candidate left (every user a seed): an empty table "users 1–0 of 0" and a download
   // of 0 users said nothing
   if (!users.length) {
     return h("p", { class: "warning", id }, `${caption}: no user to list; every user of the `
       + "model is a seed or already counted out, so nobody is left to rank.");
   }
-  return pagedTable(caption, "users", userColumns(scoreLabel), users, { id }, [
-    h("button", { type: "button", class: "ghost", onclick: () => {
-      const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
-      const lines = users.map((u) => [u.user_id, u.rank, u.score, u.percentile, u.tier,
-        u.segment, labels.get(String(u.segment)) || ""].map(csvCell).join(","));
-      saveBlob(new Blob([[head.join(","), ...lines].join("\n") + "\n"],
-        { type: "text/csv" }), filename);
-    } }, `Download these ${int(users.length)} users (CSV)`)], PAGE);
+  return pagedTable(caption, "users", userColumns(scoreLabel), users, { id }, download, PAGE);
+}
+
+/** A lookalike audience as a CSV made here (the server has no CSV of lookalikes): the columns
+    of the server's audience.csv, and the segment's label. */
+function lookalikeCsv(users, filename) {
+  return [h("button", { type: "button", class: "ghost", onclick: () => {
+    const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
+    const lines = users.map((u) => [u.user_id, u.rank, u.score, u.percentile, u.tier,
+      u.segment, labels.get(String(u.segment)) || ""].map(csvCell).join(","));
+    saveBlob(new Blob([[head.join(","), ...lines].join("\n") + "\n"],
+      { type: "text/csv" }), filename);
+  } }, `Download these ${int(users.length)} users (CSV)`)];
+}
+
+/** A new film's audience as the server writes it (POST /audiences/cold-start.csv, the body
+    ``request`` of the JSON shown, with the segments' labels): the bytes `cold-start --csv`
+    prints, under the server's file name, the key sent as every request sends it (as the film
+    page's downloads); ``fallback`` names it where the server names none. */
+function coldStartCsv(request, rows, fallback) {
+  const status = h("p", { id: "cold-csv-status", class: "note", role: "status" });
+  const failed = h("div", { id: "cold-csv-error" });  // one error at a time, not a pile
+  const button = h("button", { type: "button", class: "ghost", id: "cold-csv", onclick: async () => {
+    const release = holdButton(button);  // one file per click: a second asked again unseen
+    failed.replaceChildren();
+    status.textContent = "Preparing the CSV…";
+    try {
+      const name = await downloadPosted(`/audiences/cold-start.csv${query({ with: "segment_label" })}`,
+        request, fallback);
+      status.textContent = `Downloaded ${name}.`;
+    } catch (e) {
+      status.textContent = "";
+      failed.replaceChildren(errorBox(e, () => button.click()));
+    } finally { release(); }
+  } }, `Download these ${int(rows)} users (CSV)`);
+  return [button, status, failed];
 }
 
 /** The page's note, when every candidate scores the same (the users are in no order): the
@@ -199,8 +226,8 @@ function lookalike() {
         seedsUsed(body, knownSeeds(seeds, body.unknown_seed_ids)),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
-        pagedUsers("Lookalike audience", body.users, name, "lookalike-users",
-          LOOKALIKE_SCORE));
+        pagedUsers("Lookalike audience", body.users, "lookalike-users",
+          LOOKALIKE_SCORE, lookalikeCsv(body.users, name)));
       announce(`Lookalike audience: ${int(body.users.length)} of ${int(body.total)} candidates shown.`);
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
@@ -241,8 +268,8 @@ function coldStart() {
       // it fails, as the audience stands without it
       const asked = postJson("/audiences/cold-start/summary", { comparable_film_ids: films, genres: g })
         .then((summary) => ({ summary }), (error) => ({ error }));
-      const body = await postJson("/audiences/cold-start",
-        { comparable_film_ids: films, genres: g, k: size });
+      const request = { comparable_film_ids: films, genres: g, k: size };
+      const body = await postJson("/audiences/cold-start", request);
       const { summary, error } = await asked;
       if (!latest()) return;
       const name = fileName(["new-film-audience", ...(films.length ? ["like", ...fewOf(films)] : []),
@@ -253,8 +280,8 @@ function coldStart() {
         unranked(body, "cold-unranked"),
         comparablesUsed(body, chosen),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
-        pagedUsers("Audience of the new film", body.users, name,
-          "cold-users", COLD_START_SCORE),
+        pagedUsers("Audience of the new film", body.users, "cold-users", COLD_START_SCORE,
+          coldStartCsv(request, body.users.length, name)),
         h("div", { id: "cold-summary" }, ...(error ? [section("Audience funnel", errorBox(error))]
           // its note is the audience's, said above (unranked): not again as "cannot be ranked"
           : [funnel({ ...summary, note: null }), ...splits(summary, model.segments, model.attributes)])));
