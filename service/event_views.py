@@ -11,6 +11,14 @@ all applied, and ``counted`` says whose events the counts are (``"key"``). The a
 every caller of a server with no read or write key (each the one writer there) keep the
 store's counts (``"store"``). The events' ids a key's batch is looked up against are its own
 too (``sheet_ids.unquoted_ids``'s ``writer``).
+
+The sequence a model answer names (``X-Events-Seq``, ``service/metrics.py``) and ``/health``'s
+``model.store_events`` named the store's to every key as well: to a read or write key the
+header is now the ``applied`` its status gives it (:func:`shown_position`), ``store_events``
+that count alone (its ``events_applied`` and ``new_users`` are every writer's) and the
+training data's ``+ N events`` the words ``+ campaign events`` (:func:`health_events`). A
+count asked before is answered from memory (``writer_counts.remembered``): the header asks
+at its engine's sequence on every answer.
 """
 
 from __future__ import annotations
@@ -18,11 +26,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from recommender.campaigns.event_writers import CLI_WRITER, writer_id
 from recommender.campaigns.events import max_sequence
 from recommender.campaigns.store import CampaignStore
-from recommender.campaigns.writer_counts import writer_position
+from recommender.campaigns.writer_counts import remembered, writer_position, writer_through
 from service.auth import presented_keys
 
 STORE, KEY = "store", "key"
@@ -73,3 +83,45 @@ def status(request: Request, store: CampaignStore, applied: int) -> dict[str, An
         seq, done = (0, 0) if writer is None else writer_position(store, writer, applied)
         view = KEY
     return {"sequence": seq, "applied": done, "caught_up": done >= seq, "counted": view}
+
+
+def events_position(request: Request, seq: int, read: bool = True) -> int | None:
+    """The store sequence ``seq`` an engine reflects as ``request`` is shown it: ``seq`` to a
+    caller shown the store, else its own events up to it (its status's ``applied``; 0 for a
+    caller that writes none); None when they cannot be counted: no store is open, or ``read``
+    is False and the count is not remembered."""
+    if sees_store(request):
+        return seq
+    writer = caller_writer(request)
+    if writer is None or seq <= 0:  # none of its events (or none at all) reflected
+        return 0
+    store = getattr(request.app.state, "campaign_store", None)
+    if store is None:
+        return None
+    return writer_through(store, writer, seq) if read else remembered(store, writer, seq)
+
+
+async def shown_position(request: Request, seq: int) -> int | None:
+    """:func:`events_position` without holding up the event loop: a remembered count at once,
+    else counted in the thread pool; None when the store cannot be read (the answer then goes
+    without it: a model answer does not need the store)."""
+    known = events_position(request, seq, read=False)
+    if known is not None or getattr(request.app.state, "campaign_store", None) is None:
+        return known
+    try:
+        return await run_in_threadpool(events_position, request, seq)
+    except (SQLAlchemyError, OSError):
+        return None
+
+
+async def health_events(details: dict[str, Any], request: Request) -> dict[str, Any]:
+    """``/health``'s ``model`` with ``store_events`` as ``request`` is shown it: the store's
+    counts (as ``recommender info`` prints them), or to a read or write key ``through_seq``
+    alone, its own events the served model reflects (``counted`` "key"; left out when the
+    store cannot be read)."""
+    shown = details.get("store_events")
+    if shown is None or sees_store(request):
+        return details
+    own = await shown_position(request, int(shown["through_seq"]))
+    return {**details, "store_events": {"counted": KEY} if own is None
+            else {"through_seq": own, "counted": KEY}}

@@ -68,7 +68,8 @@ class ModelInfo(BaseModel):
         "where the training data came from: its path to the admin key (and to every caller "
         "of a server with no key configured); to any other key inside RECOMMENDER_MODELS_ROOT "
         "as <models root>/..., else its last name only, and the campaign store's events "
-        "counted without the store's URL (ratings.csv + 12 events)"))
+        "counted without the store's URL (ratings.csv + 12 events; to a read or write key "
+        "not counted: ratings.csv + campaign events)"))
     time_span: TimeSpan | None = Field(default=None, description=(
         "when the training log's interactions happened, in UTC (meta.json's data.time_span; "
         "`recommender info` prints it); null when the log has no timestamps or the model was "
@@ -90,10 +91,14 @@ class ModelInfo(BaseModel):
         "names, left out of the model (no audience, viewers or taste vector; meta.json's "
         "catalog_without_interactions lists them); null when there are none or it was not "
         "recorded")
-    store_events: dict[str, int] | None = Field(default=None, description=(
+    store_events: dict[str, int | str] | None = Field(default=None, description=(
         "the campaign store's events folded in since training (counted in users and "
         "interactions, reflected in audiences): events_applied, through_seq (the store's "
-        "sequence), new_users; null when none apply"))
+        "sequence, X-Events-Seq) and new_users to the admin key, or on a server with no "
+        "read or write key; to a read or write key through_seq alone and counted 'key': "
+        "the events stored under its key id that the served model reflects, as "
+        "X-Events-Seq and GET /events/status's applied give it (a key is shown no other "
+        "key's volumes); null when none apply"))
     path: str | None = Field(description=(
         "the model folder being served: its path to the admin key (and to every caller of a "
         "server with no key configured); to any other key as <models root>/... when it is "

@@ -26,12 +26,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recommender.io.atomic import pid_alive
 from recommender.serving.engine import Engine
 from service.auth import walk_routes
+from service.event_views import shown_position
 from service.head import HEAD
 from service.raw_ids import route_path
 
@@ -43,7 +45,8 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
 OTHER_METHOD = "other"
 VERSION_HEADER = "X-Model-Version"
 # the last campaign-store event sequence the answering model reflects (0: none): two answers
-# of one model version differ when the store's events between them moved its audiences
+# of one model version differ when the store's events between them moved its audiences; to
+# a read or write key, its own events up to it (service.event_views.shown_position)
 EVENTS_HEADER = "X-Events-Seq"
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 SHARED_FLAG = "RECOMMENDER_METRICS_SHARED"  # set by service.server for --workers N
@@ -215,7 +218,10 @@ class MetricsMiddleware:
                     headers = MutableHeaders(scope=message)
                     headers.append(VERSION_HEADER, header_safe(str(version)))
                     if state.get("events_seq") is not None:  # an engine's answer, a store's
-                        headers.append(EVENTS_HEADER, str(int(state["events_seq"])))
+                        # as the caller is shown it: a partner's key, its own events' count
+                        seq = await shown_position(Request(scope), int(state["events_seq"]))
+                        if seq is not None:  # None: the store cannot be read just now
+                            headers.append(EVENTS_HEADER, str(seq))
             await send(message)
 
         try:

@@ -7,7 +7,8 @@ test could not check them:
 - ``X-Model-Version`` (``service.metrics``): the served model's version, on every answer;
   with read keys configured, only on an answer to a caller that sent one (required then: no);
 - ``X-Events-Seq``: the last campaign-store event sequence the answering model reflects (0:
-  none), on the answers of an operation that scores with the served model (one that depends
+  none; to a read or write key its own events up to it, ``service/event_views.py``), on the
+  answers of an operation that scores with the served model (one that depends
   on ``service.deps.get_engine``) where the version is, required on its 2xx (an error found
   before the model was chosen, a 422, carries none); a stored plan replayed for
   an ``Idempotency-Key`` carries none (no model gave it), so it is not required there;
@@ -72,7 +73,10 @@ def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool
                     headers[EVENTS_HEADER] = _header(
                         "the last campaign-store event sequence the answering model reflects "
                         "(0: none); two answers of one model version differ when events "
-                        "between them moved its scores"
+                        "between them moved its scores; to a read or write key, the events "
+                        "stored under its key id that the model reflects: GET /events/status's "
+                        "applied, asked with the same key (none while the store cannot be "
+                        "read)"
                         + ("" if success else "; on an error found once the model was chosen")
                         + ("; none on a stored plan replayed for an Idempotency-Key"
                            if replayable else "") + keyed,

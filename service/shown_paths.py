@@ -60,26 +60,32 @@ def shown_folder(path: str, root: str | None) -> str | None:
     return None
 
 
-def shown_source(source: str | None, root: str | None) -> str | None:
+def shown_source(source: str | None, root: str | None, counted: bool = True) -> str | None:
     """``data.source`` without its folders: inside the models root as ``<models root>/...``,
     else its last name (``/srv/data/ratings.csv``: ``ratings.csv``), and the campaign store's
-    events counted without the store's URL (``ratings.csv + 12 events``)."""
+    events counted without the store's URL (``ratings.csv + 12 events``), or with ``counted``
+    False named without their number (``ratings.csv + campaign events``: every key's, not a
+    partner's to read, ``service/event_views.py``)."""
     if not source:
         return source
     events = _EVENTS.search(source)
     path = source[:events.start()] if events else source
     inside = shown_folder(path, root) if Path(path).is_absolute() else None
     name = inside or PurePath(path.replace("\\", "/").rstrip("/")).name or path
-    return name + (f" + {events.group(1)} events" if events else "")
+    if events is None:
+        return name
+    return name + (f" + {events.group(1)} events" if counted else " + campaign events")
 
 
-def path_details(details: dict[str, Any], request: Request) -> dict[str, Any]:
-    """``/health``'s ``model`` (``model_info`` and ``path``) as ``request`` is shown it."""
+def path_details(details: dict[str, Any], request: Request, counted: bool = True
+                 ) -> dict[str, Any]:
+    """``/health``'s ``model`` (``model_info`` and ``path``) as ``request`` is shown it (the
+    store's events in ``data_source`` counted, unless ``counted`` is False)."""
     if sees_paths(request):
         return details
     root = request.app.state.service.settings.models_root
     return {**details, "path": shown_folder(details["path"], root),
-            "data_source": shown_source(details.get("data_source"), root)}
+            "data_source": shown_source(details.get("data_source"), root, counted)}
 
 
 def shown_warning(message: str | None, request: Request) -> str | None:

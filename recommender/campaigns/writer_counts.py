@@ -65,3 +65,17 @@ def writer_position(store: CampaignStore, writer: str, through: int | None = Non
         # sequence, which only grows) starts from it, however many batches came since
         _counted[store][writer] = {**dict(sorted(kept.items())[-_KEPT:]), **asked}
     return before + new, asked.get(upto, 0)
+
+
+def remembered(store: CampaignStore, writer: str, through: int) -> int | None:
+    """``writer``'s events with ``seq`` at most ``through`` when that count is remembered
+    (asked before), else None; reads nothing from the store."""
+    with _lock:
+        return _counted.get(store, {}).get(writer, {}).get(int(through))
+
+
+def writer_through(store: CampaignStore, writer: str, through: int) -> int:
+    """``writer``'s events with ``seq`` at most ``through`` (a sequence the store has shown):
+    remembered, else counted (:func:`writer_position`, which remembers it)."""
+    known = remembered(store, writer, through)
+    return known if known is not None else writer_position(store, writer, through)[1]

@@ -12,6 +12,7 @@ from recommender.model.tuning import summary as tuning_summary
 from recommender.query.catalog import model_info, segments_table
 from service.auth import key_access
 from service.deps import EngineDep, ServiceDep, details_hidden
+from service.event_views import health_events, sees_store
 from service.health_schemas import Health
 from service.schemas import SegmentList
 from service.settings import Settings
@@ -32,8 +33,10 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
     # open to all; with read keys configured, the model's details only for a caller with one
     hidden = details_hidden(request)
     # server paths in full to the admin key only (service/shown_paths.py)
-    details = None if hidden else path_details({**model_info(engine.model),
-                                                "path": engine.path}, request)
+    # the store's events counted to a caller shown the store's, else its own (event_views)
+    details = None if hidden else await health_events(path_details(
+        {**model_info(engine.model), "path": engine.path}, request, sees_store(request)),
+        request)
     sync = getattr(request.app.state, "events_sync", None)
     warm = dict(engine.warm_status)
     refused = shown_warning(request.app.state.service.refused_reason, request)

@@ -98,9 +98,13 @@ async function sourceLine() {
       h("a", { href: "/docs" }, "API docs"), `): ${failed}, so the served model is not known.`);
   }
   if (!line || !m) return;
-  const events = m.store_events
-    ? `, with ${int(m.store_events.events_applied)} campaign events folded in since training (store sequence ${int(m.store_events.through_seq)})`
-    : ", as trained (no campaign events folded in)";
+  // a read or write key is shown its own events' count alone (counted "key": the store's
+  // counts are every key's), so the line names no total
+  const ev = m.store_events;
+  const events = !ev ? ", as trained (no campaign events folded in)"
+    : ev.counted === "key"
+      ? `, with campaign events folded in since training (${ev.through_seq == null ? "this key's not counted just now" : `${int(ev.through_seq)} of this key's events reflected`})`
+      : `, with ${int(ev.events_applied)} campaign events folded in since training (store sequence ${int(ev.through_seq)})`;
   line.replaceChildren("Every number on these pages comes from the engine's HTTP API (",
     h("a", { href: "/docs" }, "API docs"), `): model ${m.model_version}${events}.`);
 }

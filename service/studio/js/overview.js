@@ -19,8 +19,10 @@ export async function overview(view) {
     ["Users", int(m.users) + (m.store_events && m.store_events.new_users
       ? ` (${int(m.store_events.new_users)} new from campaign events)` : "")],
     ["Films", int(m.films)],
-    ["Interactions", int(m.interactions) + (m.store_events
-      ? ` (${int(m.store_events.events_applied)} campaign events since training included)` : "")],
+    // to a read or write key (counted "key") the events' total is not shown, only said
+    ["Interactions", int(m.interactions) + (!m.store_events ? ""
+      : m.store_events.counted === "key" ? " (campaign events since training included)"
+        : ` (${int(m.store_events.events_applied)} campaign events since training included)`)],
     [family === "ease" ? "Rank" : "Factors", m.factors], ["Segments", m.segments],
     ...(unliked ? [["Films with nothing fitted", `${int(unliked)} (their audiences are in no meaningful order)`]] : []),
     ...(m.catalog_without_interactions ? [["Catalog films left out",

@@ -57,10 +57,13 @@ function because(reasons) {
 // by a taste folded in from their events alone (``known_from`` says which user is: knownFrom)
 function eventsNote(model) {
   const ev = model && model.store_events;
-  if (!ev || !ev.events_applied) return "";
+  // to a read or write key (counted "key") the events' total is not shown: said without it
+  const mine = ev && ev.counted === "key";
+  if (!ev || (!mine && !ev.events_applied)) return "";
   const fresh = ev.new_users ? `, ${count(ev.new_users, "user")} new to it` : "";
+  const folded = mine ? "campaign events" : count(ev.events_applied, "campaign event");
   return h("p", { class: "note", id: "user-events" },
-    `The served model has folded in ${count(ev.events_applied, "campaign event")} since training${fresh}: `,
+    `The served model has folded in ${folded} since training${fresh}: `,
     "these films leave out what this user watched in campaigns, and a user known only from ",
     "campaign events is ranked by a taste folded in from those events alone.");
 }

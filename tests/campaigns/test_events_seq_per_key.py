@@ -1,0 +1,146 @@
+"""What a model answer and ``/health`` tell a read or write key of the store's events: its own.
+
+``X-Events-Seq`` named the store's sequence the answering model reflects to every key, and
+``/health``'s ``model.store_events`` (``events_applied``, ``through_seq``) and the training
+data's ``+ N events`` counted every key's events too, so a partner read the other partners'
+volumes there while ``GET /events/status`` showed it its own (``counted`` "key"). The admin
+key keeps the store's counts.
+
+Oracles: the rows read back from the store's table (each event's ``writer`` and ``seq``) and
+the sequence the worker's poller says it applied. The poller is driven by hand
+(``events_poll=0``), so nothing here waits on a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from service_fixtures import build_model
+
+from recommender.campaigns.event_writers import writer_id
+from recommender.campaigns.events import events
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+KEY_A, KEY_B = "partner-a-key-0123456789", "partner-b-key-0123456789"
+READ_B, READ_C = "partner-b-read-0123456789", "partner-c-read-0123456789"
+ADMIN = "admin-key-0123456789abcdef"
+TRAINED_WITH = "/srv/data/ratings.csv + 12 events from sqlite:////srv/store.db"
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The service-test model, said to be trained with 12 of a store's events."""
+    model = build_model()
+    model.meta.setdefault("data", {})["source"] = TRAINED_WITH
+    return artifact.save(model, tmp_path_factory.mktemp("events-seq-per-key") / "model")
+
+
+@pytest.fixture()
+def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    # b's read key shares the id of b's write key: it reads the events b wrote
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        write_keys=f"a:{KEY_A},b:{KEY_B}", read_keys=f"b:{READ_B},c:{READ_C}",
+                        admin_key=ADMIN, events_poll=0, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def post(client: TestClient, key: str, sent: list[tuple[str, str, str]]) -> Any:
+    """``POST /events`` of (event_id, user_id, film_id) triples with ``key``."""
+    return client.post("/events", headers={"X-API-Key": key}, json={"events": [
+        {"event_id": e, "user_id": u, "film_id": f, "timestamp": 1_700_000_000}
+        for e, u, f in sent]})
+
+
+def stored(client: TestClient) -> list[tuple[int, str, str]]:
+    """(seq, writer, user_id) of every stored event, read from the table."""
+    with client.app.state.campaign_store.engine.connect() as conn:  # type: ignore[attr-defined]
+        c = events.c
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in conn.execute(
+            sa.select(c.seq, c.writer, c.user_id).order_by(c.seq))]
+
+
+def own(client: TestClient, name: str, through: int) -> int:
+    """How many events the key of id ``name`` stored with ``seq`` at most ``through``."""
+    return sum(w == writer_id(name) and s <= through for s, w, _ in stored(client))
+
+
+def poll(client: TestClient) -> int:
+    sync = client.app.state.events_sync  # type: ignore[attr-defined]
+    sync.poll()
+    applied: int = sync.applied
+    return applied
+
+
+def seqs(client: TestClient, key: str) -> tuple[int, int, int]:
+    """``X-Events-Seq`` of a recommendations answer by the fast path (a plain request) and by
+    the route (a parameter spelled otherwise), and ``/events/status``'s ``applied``."""
+    headers = {"X-API-Key": key}
+    fast = client.get("/users/u5/recommendations", headers=headers)
+    routed = client.get("/users/u5/recommendations?k=05", headers=headers)
+    status = client.get("/events/status", headers=headers)
+    assert fast.status_code == routed.status_code == status.status_code == 200
+    return (int(fast.headers["X-Events-Seq"]), int(routed.headers["X-Events-Seq"]),
+            int(status.json()["applied"]))
+
+
+def model_of(client: TestClient, key: str) -> dict[str, Any]:
+    r = client.get("/health", headers={"X-API-Key": key})
+    assert r.status_code == 200, r.text
+    model: dict[str, Any] = r.json()["model"]
+    return model
+
+
+def send(client: TestClient) -> int:
+    """B's one event and A's five, applied: the store's sequence the model reflects."""
+    assert post(client, KEY_B, [("b-1", "u5", "00003")]).status_code == 200
+    assert post(client, KEY_A, [(f"a-{i}", "u7", "00004") for i in range(5)]).status_code == 200
+    return poll(client)
+
+
+def test_a_key_s_events_seq_counts_its_own_events(client: TestClient) -> None:
+    applied = send(client)
+    assert applied == 6
+    # each key: its own events the model reflects, as its status says (the header said 6)
+    assert seqs(client, KEY_B) == (1, 1, 1) == (own(client, "b", applied),) * 3
+    assert seqs(client, READ_B) == (1, 1, 1)  # b's read key: the events b wrote
+    assert seqs(client, KEY_A) == (5, 5, 5) == (own(client, "a", applied),) * 3
+    assert seqs(client, READ_C) == (0, 0, 0)  # a key that wrote nothing
+    assert seqs(client, ADMIN) == (applied,) * 3  # the store's, as before
+    # A's events move nothing B reads, once applied (the store's moved to 14)
+    assert post(client, KEY_A, [(f"a2-{i}", "u7", "00003") for i in range(8)]).status_code == 200
+    assert poll(client) == 14
+    assert seqs(client, KEY_B) == (1, 1, 1)
+    assert seqs(client, KEY_A) == (13, 13, 13) == (own(client, "a", 14),) * 3
+    assert seqs(client, ADMIN) == (14, 14, 14)
+    # B's own next event moves its count by one, once applied
+    assert post(client, KEY_B, [("b-2", "u6", "00004")]).status_code == 200
+    assert seqs(client, KEY_B) == (1, 1, 1)  # not applied yet
+    assert poll(client) == 15
+    assert seqs(client, KEY_B) == (2, 2, 2) == (own(client, "b", 15),) * 3
+
+
+def test_health_counts_a_key_s_own_events(client: TestClient) -> None:
+    applied = send(client)
+    b_model = model_of(client, KEY_B)
+    # B's events the model reflects (its X-Events-Seq); not the 6 events applied, every key's
+    assert b_model["store_events"] == {"through_seq": own(client, "b", applied),
+                                       "counted": "key"}, b_model
+    assert b_model["data_source"] == "ratings.csv + campaign events"  # not "+ 12 events"
+    assert model_of(client, READ_C)["store_events"] == {"through_seq": 0, "counted": "key"}
+    admin = model_of(client, ADMIN)
+    assert admin["store_events"] == {"events_applied": 6, "through_seq": applied,
+                                     "new_users": 0}
+    assert admin["data_source"] == TRAINED_WITH
+    # A's events move nothing B reads, once applied
+    assert post(client, KEY_A, [(f"a2-{i}", "u7", "00003") for i in range(8)]).status_code == 200
+    assert poll(client) == 14
+    assert model_of(client, KEY_B) == b_model
+    assert model_of(client, KEY_A)["store_events"] == {"through_seq": 13, "counted": "key"}
+    assert model_of(client, ADMIN)["store_events"]["events_applied"] == 14
