@@ -40,11 +40,13 @@ def events_key(settings: Settings) -> bytes:
 
 
 def unmasked_batch(batch: EventBatch, key: bytes, model: Any, store: Any,
-                   event_ids: list[str]) -> EventBatch:
-    """``batch`` with each user id read as the id its pseudonym stands for; 404 naming the
-    first event that cannot be read so (its index and event_id)."""
+                   event_ids: list[str], writer: str | None) -> EventBatch:
+    """``batch`` with each user id read as the id its pseudonym stands for (among ``writer``'s
+    events, unless None: every writer's, ``event_views.search_writer``); 404 naming the first
+    event that cannot be read so (its index and event_id)."""
     try:
-        return replace(batch, user_id=unmasked_ids(batch.user_id, key, model, store, FLAG))
+        return replace(batch, user_id=unmasked_ids(batch.user_id, key, model, store, FLAG,
+                                                   writer))
     except UnmappedPseudonymError as e:
         raise HTTPException(404, f"events[{e.row}] (event_id {clipped(event_ids[e.row])}): "
                                  f"{e.reason}; nothing of this batch was stored") from None

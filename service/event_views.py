@@ -10,7 +10,7 @@ position (:func:`posted`, :func:`status`): ``sequence``, the events stored under
 all applied, and ``counted`` says whose events the counts are (``"key"``). The admin key and
 every caller of a server with no read or write key (each the one writer there) keep the
 store's counts (``"store"``). The events' ids a key's batch is looked up against are its own
-too (``sheet_ids.unquoted_ids``'s ``writer``).
+too (``sheet_ids.unquoted_ids``'s ``writer``, ``pseudonym_ids.unmasked_ids``'s).
 
 The sequence a model answer names (``X-Events-Seq``, ``service/metrics.py``) and ``/health``'s
 ``model.store_events`` named the store's to every key as well: to a read or write key the

@@ -9,9 +9,11 @@ be inverted, so the known ids are hashed (``query.pseudonym.pseudonyms``, the on
 into a table of digests sorted once, in which a batch's distinct pseudonyms are found at once
 (``numpy.searchsorted``). The table of a model's users is kept for the next batch, per key,
 and extended by the users a served overlay appends (a model of other users is hashed anew);
-the store's is built only when a pseudonym is no model user's, and extended by the plans and
-events stored since. A batch holding an id that is not a pseudonym, or a pseudonym of no known
-id, is refused whole (``UnmappedPseudonymError``, naming the first such row and counting them).
+the store's (one of its plans' users, one of its events' users per writer: over HTTP a key's
+batch is read against its own events, not every key's) are built only when a pseudonym is no
+model user's, and extended by the plans and events stored since. A batch holding an id that
+is not a pseudonym, or a pseudonym of no known id, is refused whole
+(``UnmappedPseudonymError``, naming the first such row and counting them).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
 DIGEST = 32  # bytes of an HMAC-SHA256
 _HASH_CHUNK = 65_536  # ids hashed at a time (their hex pseudonyms are held a chunk at a time)
 _CHUNK = 500  # plan ids per IN (...) of a store read
+_N = TypeVar("_N")
+_V = TypeVar("_V")
 _NIBBLE = np.full(256, 255, np.uint8)  # a hex digit's value; 255: not a lower-case hex digit
 _NIBBLE[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint8)
 
@@ -116,21 +120,16 @@ class _Table:
         return self.ids.take(pa.array(self.order[at], mask=~hit))
 
 
-@dataclass(frozen=True)
-class _StoreTable:
-    """A store's table: its users up to event ``seq`` and in the plans ``plans``."""
-
-    table: _Table
-    seq: int
-    plans: frozenset[str]
-
-
 # one build of each kind at a time (concurrent first batches hash once); a slow store read
 # holds up no look-up among a model's users
 _MODEL_LOCK, _STORE_LOCK = threading.Lock(), threading.Lock()
 _MODELS: dict[bytes, tuple[_Table, pa.Array]] = {}  # key tag -> table, the ids it matched
-_STORES: dict[tuple[str, bytes], _StoreTable] = {}  # (store id, key tag) -> table
-_KEPT = 4  # tables of each kind kept (one key in use, a store or two)
+#: (store id, key tag) -> the plan rows' users and the plans read; (store id, key tag,
+#: writer or None) -> the events' users (that writer's, or every writer's) and the last seq
+_PLANS: dict[tuple[str, bytes], tuple[_Table, frozenset[str]]] = {}
+_EVENTS: dict[tuple[str, bytes, str | None], tuple[_Table, int]] = {}
+_KEPT = 4  # tables of a model, or of a store's plans, kept (one key in use, a store or two)
+_KEPT_EVENTS = 16  # tables of a store's events kept: one per writer (a partner's key) in use
 
 
 def _tag(key: bytes) -> bytes:
@@ -155,41 +154,62 @@ def _model_table(users: IdMap, key: bytes) -> _Table:
         return table
 
 
-def _store_table(store: CampaignStore, key: bytes) -> _Table:
-    """The table of the store's plan rows' and events' users under ``key``, extended by the
-    plans and events stored since it was last read (rebuilt for a store replaced under it)."""
-    name = (store.store_id(), _tag(key))
+def _kept(cache: dict[_N, _V], name: _N, value: _V, most: int) -> None:
+    """``value`` kept under ``name`` as the newest of ``cache``'s at most ``most``."""
+    cache.pop(name, None)
+    cache[name] = value
+    while len(cache) > most:
+        cache.pop(next(iter(cache)))
+
+
+def _grown(table: _Table, found: list[str], key: bytes) -> _Table:
+    """``table`` and those of ``found`` it lacks."""
+    more = pc.unique(pa.array(found, pa.string())) if found else pa.array([], pa.string())
+    return table.plus(pc.filter(more, pc.invert(pc.is_in(more, value_set=table.ids))), key)
+
+
+def _store_tables(store: CampaignStore, key: bytes, writer: str | None
+                  ) -> tuple[_Table, _Table]:
+    """The tables of the store's plan rows' users and of its events' users (``writer``'s
+    alone, unless None) under ``key``, each extended by the plans or events stored since it
+    was last read (rebuilt for a store replaced under it)."""
+    store_id, tag = store.store_id(), _tag(key)
     with _STORE_LOCK:
-        kept = _STORES.get(name)
+        plan_table, read = _PLANS.get((store_id, tag), (_Table(), frozenset()))
+        event_table, since = _EVENTS.get((store_id, tag, writer), (_Table(), 0))
         with store.engine.connect() as conn:
             seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
                       .scalar_one())
             now = frozenset(str(p) for p in conn.execute(sa.select(plans.c.plan_id)).scalars())
-            if kept is None or seq < kept.seq or not kept.plans <= now:
-                kept = _StoreTable(_Table(), 0, frozenset())
-            new_plans, found = sorted(now - kept.plans), list[str]()
+            if not read <= now:
+                plan_table, read = _Table(), frozenset()
+            if seq < since:
+                event_table, since = _Table(), 0
+            new_plans, in_plans = sorted(now - read), list[str]()
             for start in range(0, len(new_plans), _CHUNK):
-                found.extend(str(u) for u in conn.execute(sa.select(plan_rows.c.user_id).where(
-                    plan_rows.c.plan_id.in_(new_plans[start:start + _CHUNK])).distinct())
-                    .scalars())
-            found.extend(str(u) for u in conn.execute(sa.select(events.c.user_id).where(
-                events.c.seq > kept.seq, events.c.seq <= seq).distinct()).scalars())
-        more = pc.unique(pa.array(found, pa.string())) if found else pa.array([], pa.string())
-        more = pc.filter(more, pc.invert(pc.is_in(more, value_set=kept.table.ids)))
-        kept = _StoreTable(kept.table.plus(more, key), seq, now)
-        _STORES.pop(name, None)
-        _STORES[name] = kept
-        while len(_STORES) > _KEPT:
-            _STORES.pop(next(iter(_STORES)))
-        return kept.table
+                in_plans.extend(str(u) for u in conn.execute(sa.select(plan_rows.c.user_id)
+                                .where(plan_rows.c.plan_id.in_(new_plans[start:start + _CHUNK]))
+                                .distinct()).scalars())
+            query = sa.select(events.c.user_id).where(events.c.seq > since, events.c.seq <= seq)
+            if writer is not None:
+                query = query.where(events.c.writer == writer)
+            in_events = [str(u) for u in conn.execute(query.distinct()).scalars()]
+        plan_table = _grown(plan_table, in_plans, key)
+        event_table = _grown(event_table, in_events, key)
+        _kept(_PLANS, (store_id, tag), (plan_table, now), _KEPT)
+        _kept(_EVENTS, (store_id, tag, writer), (event_table, seq), _KEPT_EVENTS)
+        return plan_table, event_table
 
 
 def unmasked_ids(user_ids: Sequence[str], key: bytes, model: Model | None,
-                 store: CampaignStore | None, flag: str) -> list[str]:
+                 store: CampaignStore | None, flag: str, writer: str | None = None
+                 ) -> list[str]:
     """Each of ``user_ids`` (pseudonyms under ``key``) read as the id it stands for: a user of
-    ``model``, else of ``store``'s plan rows or events; ``UnmappedPseudonymError`` for the
-    first id that is not a pseudonym or is one of no such id (``flag``: how the batch was sent
-    as pseudonymised, ``--pseudonymized`` or ``pseudonymized=true``, for the words)."""
+    ``model``, else of ``store``'s plan rows or events (``writer``'s alone, unless None: over
+    HTTP a partner's key is told nothing of the ids in another key's events);
+    ``UnmappedPseudonymError`` for the first id that is not a pseudonym or is one of no such
+    id (``flag``: how the batch was sent as pseudonymised, ``--pseudonymized`` or
+    ``pseudonymized=true``, for the words)."""
     n = len(user_ids)
     form = np.zeros(n, bool)
     form[pseudonym_rows(user_ids)] = True
@@ -201,7 +221,10 @@ def unmasked_ids(user_ids: Sequence[str], key: bytes, model: Model | None,
         else pa.nulls(len(given), pa.string())
     if store is not None and raw.null_count:
         missing = np.flatnonzero(raw.is_null().to_numpy(zero_copy_only=False))
-        from_store = _store_table(store, key).find(digests[missing])
+        in_plans, in_events = _store_tables(store, key, writer)
+        from_store = in_plans.find(digests[missing])
+        if from_store.null_count:
+            from_store = pc.coalesce(from_store, in_events.find(digests[missing]))
         raw = pc.replace_with_mask(raw, raw.is_null(), from_store)
     mapped = pc.take(raw, pc.index_in(cells, value_set=given))
     bad = ~form

@@ -185,15 +185,17 @@ def post_events(body: EventsIn, request: Request,
                                  f"{published}; nothing of this batch was stored")
     store = campaign_store(request)
     as_sent = batch.user_id
-    if key is not None:  # each pseudonym read as the id it stands for, or nothing stored
-        batch = unmasked_batch(batch, key, None if served is None else served.model, store,
-                               [e.event_id for e in ev])
     # an event_id is the caller's own (event_writers): a conflict only with its own events
     # (no key matched: the CLI's writer; decided by the match, never by the key's id)
     writer = caller_writer(request) or CLI_WRITER
-    # a quoted id is looked up in the caller's own events (another key's were searched too)
+    # a pseudonym, and a quoted id, is looked up in the caller's own events (another key's
+    # were searched too: a pseudonym of an id in them alone was read, where it is now a 404)
+    searched = search_writer(request, writer)
+    if key is not None:  # each pseudonym read as the id it stands for, or nothing stored
+        batch = unmasked_batch(batch, key, None if served is None else served.model, store,
+                               [e.event_id for e in ev], searched)
     batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store,
-                                   search_writer(request, writer))
+                                   searched)
     try:
         stored, duplicates, seq = record_events(store, batch, writer)
     except EventConflictError as e:  # a pseudonymised batch's users named by its pseudonyms

@@ -3,15 +3,19 @@
 ``X-Events-Seq`` named the store's sequence the answering model reflects to every key, and
 ``/health``'s ``model.store_events`` (``events_applied``, ``through_seq``) and the training
 data's ``+ N events`` counted every key's events too, so a partner read the other partners'
-volumes there while ``GET /events/status`` showed it its own (``counted`` "key"). The admin
-key keeps the store's counts.
+volumes there while ``GET /events/status`` showed it its own (``counted`` "key"). A
+pseudonymised batch (``POST /events?pseudonymized=true``) was read against every key's
+events: a pseudonym of an id in another key's events alone was stored, where a plain batch's
+quoted id is looked up in the key's own. The admin key keeps the store's counts.
 
-Oracles: the rows read back from the store's table (each event's ``writer`` and ``seq``) and
-the sequence the worker's poller says it applied. The poller is driven by hand
-(``events_poll=0``), so nothing here waits on a clock."""
+Oracles: the rows read back from the store's table (each event's ``writer`` and ``seq``), the
+sequence the worker's poller says it applied and the pseudonyms computed here with ``hmac``.
+The poller is driven by hand (``events_poll=0``), so nothing here waits on a clock."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,8 @@ from service.settings import Settings
 KEY_A, KEY_B = "partner-a-key-0123456789", "partner-b-key-0123456789"
 READ_B, READ_C = "partner-b-read-0123456789", "partner-c-read-0123456789"
 ADMIN = "admin-key-0123456789abcdef"
+PSEUDONYM_KEY = "events-seq-pseudonym-key-0123456789"
+PHONE = "+33612340001"  # a user neither the model nor any plan holds
 TRAINED_WITH = "/srv/data/ratings.csv + 12 events from sqlite:////srv/store.db"
 
 
@@ -46,16 +52,19 @@ def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
     # b's read key shares the id of b's write key: it reads the events b wrote
     settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
                         write_keys=f"a:{KEY_A},b:{KEY_B}", read_keys=f"b:{READ_B},c:{READ_C}",
-                        admin_key=ADMIN, events_poll=0, warm_cache=False)
+                        admin_key=ADMIN, pseudonym_key=PSEUDONYM_KEY, events_poll=0,
+                        warm_cache=False)
     with TestClient(create_app(settings)) as c:
         yield c
 
 
-def post(client: TestClient, key: str, sent: list[tuple[str, str, str]]) -> Any:
+def post(client: TestClient, key: str, sent: list[tuple[str, str, str]],
+         pseudonymized: bool = False) -> Any:
     """``POST /events`` of (event_id, user_id, film_id) triples with ``key``."""
-    return client.post("/events", headers={"X-API-Key": key}, json={"events": [
-        {"event_id": e, "user_id": u, "film_id": f, "timestamp": 1_700_000_000}
-        for e, u, f in sent]})
+    return client.post("/events" + ("?pseudonymized=true" if pseudonymized else ""),
+                       headers={"X-API-Key": key}, json={"events": [
+                           {"event_id": e, "user_id": u, "film_id": f,
+                            "timestamp": 1_700_000_000} for e, u, f in sent]})
 
 
 def stored(client: TestClient) -> list[tuple[int, str, str]]:
@@ -144,3 +153,23 @@ def test_health_counts_a_key_s_own_events(client: TestClient) -> None:
     assert model_of(client, KEY_B) == b_model
     assert model_of(client, KEY_A)["store_events"] == {"through_seq": 13, "counted": "key"}
     assert model_of(client, ADMIN)["store_events"]["events_applied"] == 14
+
+
+def test_a_pseudonym_is_read_against_the_key_s_own_events(client: TestClient) -> None:
+    # A's events are left unapplied: once the poller folds them in, the served model (every
+    # key's) holds A's new user, and a pseudonym of it is read by the model's table
+    pseudonym = "p-" + hmac.new(PSEUDONYM_KEY.encode(), PHONE.encode(),
+                                hashlib.sha256).hexdigest()
+    assert post(client, KEY_A, [("a-1", PHONE, "00003")]).status_code == 200
+    b = post(client, KEY_B, [("b-1", pseudonym, "00003")], pseudonymized=True)
+    # only A's events held the phone: B's batch was read as it and stored (it was a 200)
+    assert b.status_code == 404 and "events[0] (event_id 'b-1')" in b.json()["detail"], b.text
+    assert [(w, u) for _, w, u in stored(client)] == [(writer_id("a"), PHONE)]
+    a = post(client, KEY_A, [("a-2", pseudonym, "00003")], pseudonymized=True)
+    assert a.status_code == 200, a.text  # A's own event holds it
+    admin = post(client, ADMIN, [("x-1", pseudonym, "00003")], pseudonymized=True)
+    assert admin.status_code == 200, admin.text  # the admin key: every key's events
+    assert [(w, u) for _, w, u in stored(client)] == [
+        (writer_id("a"), PHONE), (writer_id("a"), PHONE), (writer_id("admin"), PHONE)]
+    assert post(client, KEY_B, [("b-1", pseudonym, "00003")],
+                pseudonymized=True).status_code == 404  # still not B's

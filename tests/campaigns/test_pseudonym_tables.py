@@ -92,3 +92,31 @@ def test_every_id_must_be_a_pseudonym_the_first_bad_one_named() -> None:
         assert "not a pseudonym" in e.value.reason and "the flag" in e.value.reason
         assert "2 of the batch's 3" in e.value.reason
     assert unmasked_ids([], key, model, None, "F") == []
+
+
+def test_a_writer_s_table_holds_its_own_events_users(tmp_path: Path, hashed: list[int]) -> None:
+    """``writer`` reads a pseudonym against that writer's events alone (None: every
+    writer's), each table extended by that writer's new events only."""
+    key = b"table-test-key-three-0123456789"
+    store = open_store(str(tmp_path / "w.db"))
+    try:
+        for ids, users, writer in ((["e1", "e2"], ["a", "b"], "wa"), (["e3"], ["c"], "wb")):
+            record_events(store, EventBatch(ids, users, ["f"] * len(ids),
+                                            [1_700_000_000] * len(ids), [1.0] * len(ids)),
+                          writer=writer)
+        assert unmasked_ids([oracle("b", key)], key, None, store, "F", "wa") == ["b"]
+        assert hashed == [2], "a's users alone"
+        with pytest.raises(UnmappedPseudonymError) as e:  # c is in b's events only
+            unmasked_ids([oracle("a", key), oracle("c", key)], key, None, store, "F", "wa")
+        assert e.value.row == 1
+        with pytest.raises(UnmappedPseudonymError):
+            unmasked_ids([oracle("a", key)], key, None, store, "F", "wb")
+        assert unmasked_ids([oracle("c", key), oracle("a", key)], key, None, store,
+                            "F") == ["c", "a"]  # every writer's
+        record_events(store, EventBatch(["e4"], ["a"], ["f"], [1_700_000_000], [1.0]),
+                      writer="wb")
+        hashed.clear()
+        assert unmasked_ids([oracle("a", key)], key, None, store, "F", "wb") == ["a"]
+        assert hashed == [1], "b's table, built above, extended by its new event's user"
+    finally:
+        store.close()
