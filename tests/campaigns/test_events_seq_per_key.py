@@ -173,3 +173,31 @@ def test_a_pseudonym_is_read_against_the_key_s_own_events(client: TestClient) ->
         (writer_id("a"), PHONE), (writer_id("a"), PHONE), (writer_id("admin"), PHONE)]
     assert post(client, KEY_B, [("b-1", pseudonym, "00003")],
                 pseudonymized=True).status_code == 404  # still not B's
+
+
+def test_a_key_s_events_seq_is_counted_once_per_model(client: TestClient,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The header is on every model answer: a key's count at its engine's sequence is read
+    from the store once, then remembered (``writer_counts.remembered``)."""
+    import recommender.campaigns.writer_counts as writer_counts
+
+    counted: list[int | None] = []
+    real = writer_counts.writer_position
+
+    def counting(store: Any, writer: str, through: int | None = None) -> tuple[int, int]:
+        counted.append(through)
+        return real(store, writer, through)
+
+    monkeypatch.setattr(writer_counts, "writer_position", counting)
+    applied = send(client)
+    headers = {"X-API-Key": KEY_B}
+    shown = [client.get("/users/u5/recommendations", headers=headers).headers["X-Events-Seq"]
+             for _ in range(4)]
+    assert shown == [str(own(client, "b", applied))] * 4 == ["1"] * 4
+    assert counted == [applied], counted  # the first answer's header alone read the store
+    assert post(client, KEY_A, [("a-9", "u7", "00003")]).status_code == 200
+    applied = poll(client)
+    counted.clear()
+    assert [client.get("/users/u5/recommendations?k=05", headers=headers).headers[
+        "X-Events-Seq"] for _ in range(3)] == ["1"] * 3
+    assert counted == [applied], "the model moved: counted once at its sequence"
