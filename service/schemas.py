@@ -73,7 +73,7 @@ class Error(BaseModel):
 
 # ------------------------------------------------------------------ catalog
 
-#: what names the film of a per-film answer beside its film_id (``hints.film_names``): the
+#: what names the film of a per-film answer beside its film_id (``id_titles.film_names``): the
 #: audience page, its summary, similar films, the film's details and its demand by place
 TITLE_HELP = ("the film's title as the catalog has it ('' when it has none): the film film_id "
               "names, byte for byte")

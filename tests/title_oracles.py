@@ -1,4 +1,4 @@
-"""Oracles for the title tests: ``hints.names_holding`` as it was before its index (a prefilter
+"""Oracles for the title tests: ``id_titles.names_holding`` as it was before its index (a prefilter
 on the whole text, then a Python loop over every title), ml-latest-small's titles read in
 place (a test skips where the shared datasets are absent), and a catalog where a film's id is
 other films' title, with what it says of each film (``planted_catalog``, ``named_in``)."""
@@ -27,7 +27,7 @@ from recommender.query.titles import (
 
 
 def old_names_holding(titles: Sequence[str], word: str) -> list[int]:
-    """``hints.names_holding`` as it was: a prefilter on the whole text, then each title."""
+    """``id_titles.names_holding`` as it was: a prefilter on the whole text, then each title."""
     forms = {word, numerals_as_digits(word)}
     digits = any(c.isdigit() for w in forms for c in w)
     text = normalise(" ".join(titles))

@@ -18,10 +18,11 @@ def film_argument(model: Model, film_id: str) -> int:
     it matches); one that is also another film's title says so on stderr, since the id is
     the film answered for: ``audience MODEL 300`` on MovieLens is Quiz Show, whose id is 300,
     not 300 (2007), and a ``--csv`` answer shows no title to tell (every film command's
-    ``--json`` names it: ``hints.film_names``)."""
+    ``--json`` names it: ``id_titles.film_names``)."""
     from recommender.cli.printing import film_named
     from recommender.io.text import shown_cell
-    from recommender.query.hints import also_titled, known_film
+    from recommender.query.hints import known_film
+    from recommender.query.id_titles import also_titled
 
     f = known_film(model, film_id)
     others = also_titled(model, film_id)

@@ -36,7 +36,7 @@ from recommender.query.cold_start_taste import (
     known_comparables,
     unfitted_comparables,
 )
-from recommender.query.hints import NO_FILM_NAMES
+from recommender.query.id_titles import NO_FILM_NAMES
 from recommender.query.pages import Tiers, for_model, tie_note
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from recommender.query.summary_cells import summary_cells, tier_row

@@ -42,7 +42,7 @@ from recommender.kernels.ranking import tied_rows
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.audience import cold_start_vector, known_comparables
-from recommender.query.hints import NO_FILM_NAMES, film_names
+from recommender.query.id_titles import NO_FILM_NAMES, film_names
 from recommender.query.privacy import OTHER, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
@@ -166,7 +166,7 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
                     min_cell: int | None = None, cinemas: Cinemas | None = None,
                     screens_by: str | None = None) -> dict[str, Any]:
     """The body of ``GET /films/{film_id}/distribution?by=...&screens=...``: the film (its id
-    and ``hints.film_names``: title, year, also_titled) and its demand by place; screens
+    and ``id_titles.film_names``: title, year, also_titled) and its demand by place; screens
     follow ``SCREENS_BY[screens_by]`` (``check_screens_by``)."""
     f = model.film_index(film_id)
     groups = place_groups(model, by)  # checks ``by`` before any work

@@ -33,7 +33,7 @@ from recommender.query.cold_start_taste import (
     unfitted_comparables,
 )
 from recommender.query.filters import Filters, candidate_mask, cut_text, resolve_filters
-from recommender.query.hints import film_names
+from recommender.query.id_titles import film_names
 from recommender.query.pages import (
     MAX_K,
     AudiencePage,

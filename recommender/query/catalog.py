@@ -20,7 +20,7 @@ from recommender.model import calibration, catalog_only
 from recommender.model.kept import Kept
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
-from recommender.query.hints import film_names
+from recommender.query.id_titles import film_names
 from recommender.query.privacy import few, min_cell_from_env, table_suppression
 from recommender.query.title_match import match_reasons
 from recommender.query.titles import ID_MATCH, ranked, title_index

@@ -31,7 +31,7 @@ class HoldingIndex:
     "and" alone, any other ``normalise``d) without spaces or punctuation, as written and with
     its number words in digits; ``rows`` reads them for a word with numpy, not a loop per
     title (``film m1 1`` on ml-latest-small spent 290 ms looping over its 9,742 titles), as
-    ``hints.names_holding`` did."""
+    ``id_titles.names_holding`` did."""
 
     def __init__(self, titles: Sequence[str]) -> None:
         self.titles = titles

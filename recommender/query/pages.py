@@ -21,7 +21,7 @@ from recommender.errors import AboveLimitError, InvalidParameterError
 from recommender.io.text import did_you_mean, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
-from recommender.query.hints import film_names
+from recommender.query.id_titles import film_names
 from recommender.query.page_size import MAX_K, MAX_K_ENV, above_the_servers, served_max_k
 from recommender.query.render import percentile_values, score_values
 
@@ -192,7 +192,7 @@ class AudiencePage:
 def named_film(model: Model, page: AudiencePage, f: int) -> AudiencePage:
     """``page``, the audience of film index ``f``, given the film's title and year as the
     catalog has them and ``also_titled``: the other films whose title its id is
-    (``hints.film_names``, as every per-film answer names its film), None when none. The id
+    (``id_titles.film_names``, as every per-film answer names its film), None when none. The id
     is the film answered for (MovieLens film 300 is Quiz Show; 300 (2007) has another id),
     and the JSON said only the id: a caller who typed "300" meaning the 2007 film could not
     tell."""

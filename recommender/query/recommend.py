@@ -29,7 +29,7 @@ from recommender.model.model import Model
 from recommender.query.audience import check_export_k, check_k
 from recommender.query.blocks import Block, top_k_blocks
 from recommender.query.catalog import film_fields
-from recommender.query.hints import film_names
+from recommender.query.id_titles import film_names
 from recommender.query.limits import MAX_WATCHED
 from recommender.query.pages import for_model
 
@@ -68,7 +68,7 @@ class FilmList:
 
     def similar_json(self, model: Model, film_id: str) -> dict[str, Any]:
         """``GET /films/{id}/similar``'s body (``similar_films``): ``film_id``, what names it
-        (``hints.film_names``: title, year, also_titled), the film ``rows`` (``because``
+        (``id_titles.film_names``: title, year, also_titled), the film ``rows`` (``because``
         null: a comparable film has no reasons) and the ``note``."""
         return {"film_id": film_id, **film_names(model, model.film_index(film_id)),
                 "films": [{**r, "because": None} for r in self.rows(model)],

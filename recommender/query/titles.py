@@ -103,7 +103,7 @@ def normalise(text: str) -> str:
     # after NFKD, so that a letter with an accent on top (ǿ, ǽ) is spelt out as well
     folded = unicodedata.normalize("NFKD", text).translate(_LETTERS)
     # accents dropped from the runs of non-ASCII characters alone (each character of a
-    # catalog's joined titles was read: 0.3 s of each CLI film answer, hints.also_titled)
+    # catalog's joined titles was read: 0.3 s of each CLI film answer, id_titles.also_titled)
     folded = _NOT_ASCII.sub(lambda run: "".join(
         c for c in run.group() if not unicodedata.combining(c)), folded).casefold()
     folded = _APOSTROPHES.sub("", folded.replace("&", " and "))

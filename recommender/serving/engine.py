@@ -47,12 +47,8 @@ from recommender.model.model import Model
 from recommender.query.audience import MAX_K, AudiencePage, check_k, film_audience
 from recommender.query.catalog import film_details
 from recommender.query.filters import Filters
-from recommender.query.hints import (
-    also_titled,
-    also_titled_known,
-    holding_titles,
-    with_title_hint,
-)
+from recommender.query.hints import with_title_hint
+from recommender.query.id_titles import also_titled, also_titled_known, holding_titles
 from recommender.query.recommend import FilmList, recommend_many, recommend_user
 from recommender.serving.batching import AsyncBatcher, MicroBatcher, rank_requests
 from recommender.serving.rankings import (

@@ -56,7 +56,7 @@ def test_a_title_the_id_names_apart_or_in_digits_is_found_without_the_catalogs_i
     the first pass over the catalog's text missed both where no other title held the word.
     And no index of the whole catalog is built: on 87,000 titles it took about 6 s of every
     CLI answer for an id whose first word some title holds (a MovieLens id of 1-3 digits)."""
-    from recommender.query import hints, titles
+    from recommender.query import id_titles, titles
     from recommender.query.catalog import with_year
 
     m = synthetic_model(n_users=30, n_films=6, seed=3)
@@ -69,6 +69,6 @@ def test_a_title_the_id_names_apart_or_in_digits_is_found_without_the_catalogs_i
 
     monkeypatch.setattr(titles, "title_index", no_index)
     for typed, film in (("walle", 0), ("wall e", 0), ("10", 1), ("ten", 1), ("heat", 2)):
-        assert hints.also_titled(model, typed) == [
+        assert id_titles.also_titled(model, typed) == [
             f"{ids[film]} {with_year(str(named[film]), int(years[film]))}"], typed
-    assert hints.also_titled(model, "wave") == [] and hints.also_titled(model, ids[2]) == []
+    assert id_titles.also_titled(model, "wave") == [] and id_titles.also_titled(model, ids[2]) == []

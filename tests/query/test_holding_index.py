@@ -1,6 +1,6 @@
-"""The titles that may hold a word (``hints.names_holding``, ``also_titled``'s candidates) are
+"""The titles that may hold a word (``id_titles.names_holding``, ``also_titled``'s candidates) are
 read with numpy from each title's compacted name, kept per catalog (``holding.HoldingIndex``,
-``hints.holding_titles``): ``film m1 1`` on ml-latest-small looped over its 9,742 titles in
+``id_titles.holding_titles``): ``film m1 1`` on ml-latest-small looped over its 9,742 titles in
 Python (290 ms of each CLI process), and again on each answer. The answers are the same.
 
 Oracle: the function as it was (``old_names_holding``, kept in tests/title_oracles.py), on
@@ -24,8 +24,8 @@ from title_oracles import movielens_titles, old_names_holding
 from recommender.io.dataset import Catalog
 from recommender.model.model import Model
 from recommender.query import titles
-from recommender.query.hints import also_titled, holding_titles, names_holding
 from recommender.query.holding import HoldingIndex
+from recommender.query.id_titles import also_titled, holding_titles, names_holding
 from recommender.query.titles import (
     _AS_DIGITS,
     _DIGIT_WORD,

@@ -35,7 +35,7 @@ def _counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_an_ascii_text_is_not_read_character_by_character(monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
-    """``hints.also_titled`` normalises a catalog's titles joined (261,148 characters at
+    """``id_titles.also_titled`` normalises a catalog's titles joined (261,148 characters at
     ml-latest-small's 9,742) for each CLI answer for a film id: each character was tested
     for an accent in Python, 0.3 s; only the non-ASCII ones can be one."""
     text = "Heat (1995) Godfather, The (1972) " * 3_000 + "Amélie (2001) Ænima Øre"

@@ -284,10 +284,10 @@ def test_the_first_page_names_its_film_off_the_event_loop(
     """The page's ``also_titled`` needs a title search the first time per film id (2-17 ms
     on MovieLens's catalogues): an event loop's caller runs it on a worker thread, and the
     page says what the library's says."""
-    import recommender.query.hints as hints
+    import recommender.query.id_titles as id_titles
 
     searched: list[bool] = []  # per search: whether it ran on the loop's thread
-    real = hints._also_titled
+    real = id_titles._also_titled
 
     def recorded(m: Model, film_id: str) -> list[str]:
         try:
@@ -297,11 +297,11 @@ def test_the_first_page_names_its_film_off_the_event_loop(
             searched.append(False)
         return real(m, film_id)
 
-    monkeypatch.setattr(hints, "_also_titled", recorded)
+    monkeypatch.setattr(id_titles, "_also_titled", recorded)
     model = replace(model, catalog=replace(model.catalog))  # a catalog no test asked about
     engine = Engine(model)
     film = str(model.films.ids[5])
-    assert not hints.also_titled_known(model, film)
+    assert not id_titles.also_titled_known(model, film)
     page = asyncio.run(engine.audience_async(film, 5))
     assert searched == [False]
     assert_same_page(page, film_audience(model, film, 5))
