@@ -55,14 +55,13 @@ from recommender.campaigns.plan import (
     FILM_PHASE,
     TIEBREAK,
     Plan,
-    _summary,
     check_opt_outs,
     check_options,
     new_plan_id,
     plan_rows,
-    small_plan_notes,
     unknown_opt_outs,
 )
+from recommender.campaigns.plan_summary import small_plan_notes, summarise
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import SlateFilm, check_slate
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
@@ -159,9 +158,9 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     ev = p * values[f_pos]
     table_rows = plan_rows(model, plan_id, film_ids, f_pos, users, wave, control, rank[order],
                            p, ev)
-    summary = _summary(model, slate, films, budgets, limits, values, eligible, f_pos, wave,
-                       control, p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
-                       len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
+    summary = summarise(model, slate, films, budgets, limits, values, eligible, f_pos, wave,
+                        control, p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
+                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     summary["engine"] = "spark"
     notes = small_plan_notes(slate, budgets, summary["films"], holdout, waves, None, phases)
     if notes:  # as the local planner says them (no control group, fewer waves than asked)

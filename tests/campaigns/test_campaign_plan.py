@@ -321,7 +321,7 @@ def test_values_too_far_apart_for_the_solver_are_said() -> None:
     most of their worth against HiGHS's MILP while the gap read ~1e-7, without a word. The
     summary now says so (``optimality.note``); a plan within ``VALUE_SPREAD`` has none, nor
     one whose far-off film selects nobody."""
-    from recommender.campaigns.plan import VALUE_SPREAD
+    from recommender.campaigns.plan_summary import VALUE_SPREAD
 
     m = synthetic_model(n_users=60, n_films=6, factors=4, density=0.1, seed=0)
     ids = [str(i) for i in m.films.ids[:3]]

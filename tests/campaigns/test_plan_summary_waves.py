@@ -33,14 +33,14 @@ class _Counted(np.ndarray):  # type: ignore[type-arg]
 def test_wave_counts_are_the_rows_and_each_row_is_compared_a_few_times(
         monkeypatch: pytest.MonkeyPatch) -> None:
     model = synthetic_model(n_users=300, n_films=30, seed=3)
-    summary = plan_module._summary
+    summary = plan_module.summarise
 
     def counted(*args: Any) -> Any:  # f_pos and wave (arguments 7 and 8) count comparisons
         args = list(args)
         args[7], args[8] = (np.asarray(a).view(_Counted) for a in args[7:9])
         return summary(*args)
 
-    monkeypatch.setattr(plan_module, "_summary", counted)
+    monkeypatch.setattr(plan_module, "summarise", counted)
     _Counted.seen[0] = 0
     slate = [SlateFilm(f, 60) for f in model.films.ids[:20].tolist()]
     plan = plan_slate(model, slate, cap=6, holdout=0.2, waves=12)

@@ -369,7 +369,8 @@ def test_the_planner_gives_a_film_with_nothing_fitted_its_mean_p(plain: Model) -
     mean = calibration.p_at(plain.calibration, f, np.arange(n) / n).mean()
     assert len(p) == n and np.allclose(p, mean)
     # and the plan's row for it says so (the Studio's Note column shows it)
-    from recommender.campaigns.plan import UNRANKED_PLAN, plan_slate
+    from recommender.campaigns.plan import plan_slate
+    from recommender.campaigns.plan_summary import UNRANKED_PLAN
     from recommender.campaigns.slate import SlateFilm
 
     ranked = str(plain.films.ids[0])
