@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recommender.cli import checks
+from recommender.cli import input_checks
 from recommender.cli.catalog_ids import say_coverage, warn_title_breaks
 from recommender.cli.log_ids import odd_log_ids
 from recommender.cli.unread import warn_near_place_columns, warn_shadowed_attributes
@@ -15,20 +15,20 @@ from recommender.model.model import Model
 
 def warn_of_inputs(args: argparse.Namespace, model: Model) -> None:
     """Warn of the log's, the catalog's and the users file's oddities (stderr), in order
-    (``checks``' functions read through the module, as a test replaces one there)."""
-    checks.metadata_matches(model, args.users, args.films)
+    (``input_checks``' functions read through the module, as a test replaces one there)."""
+    input_checks.metadata_matches(model, args.users, args.films)
     # a dataset folder's own users.csv / films.csv: the same warning when none of its ids match
     users_file, films_file = readers.folder_metadata(args.data)
-    checks.metadata_matches(model, users_file, films_file, quiet=True, more_films=args.films)
+    input_checks.metadata_matches(model, users_file, films_file, quiet=True, more_films=args.films)
     # a catalog no file above counts (movies.csv, u.item): its ids against the log's
     say_coverage(model, str(args.data), line=not args.films and films_file is None,
                  rowless=films_file is None)
     warn_title_breaks(model, [args.films, films_file, Path(args.data) / "movies.csv"])
-    checks.genre_separators(model)
-    checks.attribute_spellings(model)
+    input_checks.genre_separators(model)
+    input_checks.attribute_spellings(model)
     # an email column: a value of its own per user; from MovieLens' own u.user, said how to
     # leave it ("leave it out of the users file" named a file no option takes away)
-    checks.identifying(model, readers.public_users_file(args.data), _columns(args.users))
+    input_checks.identifying(model, readers.public_users_file(args.data), _columns(args.users))
     warn_near_place_columns(model)  # cinmea for cinema: an attribute of its own, unsaid
     warn_shadowed_attributes(model)  # a users file's 'segment': an export's is the engine's
     odd_log_ids(model)

@@ -22,7 +22,7 @@ from recommender.errors import InvalidParameterError
 from recommender.io.ids import unicode_form
 from recommender.io.places import CITY
 from recommender.io.text import did_you_mean, listing, plural, value_order
-from recommender.io.text import folded_name as folded_name  # where cli.checks finds it
+from recommender.io.text import folded_name as folded_name  # where cli.input_checks finds it
 from recommender.model.model import Model
 from recommender.query.attribute_values import held, hidden_text, known_values, shown_values
 from recommender.query.catalog import segment_labels

@@ -55,15 +55,15 @@ def test_train_stopped_after_the_swap_says_the_new_model_is_live(
         assert run(capsys, "train", "--data", log, "--out", out, *TRAIN, "--seed", seed)[0] == 0
     old = layout.resolve(out).resolve() if saves else None  # the version served now
     if at == "report":
-        from recommender.cli import checks
+        from recommender.cli import input_checks
 
-        real = checks.metadata_matches
+        real = input_checks.metadata_matches
 
         def report(*args: object, **kwargs: object) -> None:
             os.kill(os.getpid(), signum)
             real(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(checks, "metadata_matches", report)
+        monkeypatch.setattr(input_checks, "metadata_matches", report)
     else:
         monkeypatch.setattr(layout, "step", lambda label: os.kill(os.getpid(), signum)
                             if label.startswith(at) else None)
