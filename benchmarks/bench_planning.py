@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from bench_calibration import compact, test_matrix  # noqa: E402
 
-from recommender.campaigns.allocation import enforce_cap, naive_plan  # noqa: E402
+from recommender.campaigns.allocation_picks import enforce_cap, naive_plan  # noqa: E402
 from recommender.campaigns.plan import plan_slate  # noqa: E402
 from recommender.campaigns.probabilities import slate_candidates  # noqa: E402
 from recommender.campaigns.slate import SlateFilm  # noqa: E402

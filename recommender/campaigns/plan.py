@@ -26,7 +26,8 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from recommender.campaigns.allocation import allocate, naive_plan
+from recommender.campaigns.allocation import allocate
+from recommender.campaigns.allocation_picks import naive_plan
 from recommender.campaigns.plan_summary import small_plan_notes, summarise
 from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs

@@ -360,7 +360,7 @@ def _naive_rows(spark: SparkSession, rows: DataFrame, budgets: NDArray[np.int64]
     f, u = c["f"].astype(np.int64), c["u"].astype(np.int64)
     order = np.lexsort((c["rank"], f))
     top = order[_run_pos(f[order]) < budgets[f[order]]]  # each film's best eligible ranks
-    by_user = top[np.lexsort((f[top], -c["r"][top], u[top]))]  # as allocation.enforce_cap
+    by_user = top[np.lexsort((f[top], -c["r"][top], u[top]))]  # as allocation_picks.enforce_cap
     kept = by_user[_run_pos(u[by_user]) < cap]
     return f[kept], c["w"][kept]
 

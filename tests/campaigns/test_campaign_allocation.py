@@ -11,13 +11,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from recommender.campaigns.allocation import (
-    allocate,
-    dual_bound,
-    enforce_cap,
-    naive_plan,
-    pool_bound,
-)
+from recommender.campaigns.allocation import allocate, dual_bound, pool_bound
+from recommender.campaigns.allocation_picks import enforce_cap, naive_plan
 
 
 def instance(seed: int, n_films: int, n_users: int, ties: bool = False, blocked: float = 0.2
@@ -267,12 +262,12 @@ def test_an_exchange_one_film_frees_reaches_the_film_before_it() -> None:
     """Films were visited once, in order: film 1's exchange freed user A, whom film 0 prefers
     to C at the same weight, but film 0 had been visited. The pass repeats until no exchange
     is left. Users A, B, C = 0, 1, 2; cap 1; the solver's plan stood in for: 0->C, 1->A."""
-    from recommender.campaigns.allocation import _ties_by_bonus
+    from recommender.campaigns.allocation_picks import ties_by_bonus
 
     w = np.array([[1.0, np.nan, 1.0], [0.5, 0.5, np.nan]])
     bonus = np.array([[2e-9, 0, 1e-9], [1e-9, 2e-9, 0]])
     ranked = np.where(np.isnan(w), np.nan, w + bonus)
-    f, u = _ties_by_bonus(np.array([0, 1]), np.array([2, 0]), w, ranked, 1)
+    f, u = ties_by_bonus(np.array([0, 1]), np.array([2, 0]), w, ranked, 1)
     assert sorted(zip(f.tolist(), u.tolist(), strict=True)) == [(0, 0), (1, 1)]
 
 
