@@ -30,6 +30,7 @@ from service.auth import (
     repeated_key_refusal,
     walk_routes,
 )
+from service.film_events import HINT_WRITER, hint_writer
 from service.raw_ids import FORM_KEY, route_path
 from service.settings import Settings
 from service.shown_paths import shown_warning
@@ -74,6 +75,9 @@ async def get_engine(request: Request) -> Engine:
     if sync is not None:  # the campaign-store events it reflects (X-Events-Seq)
         request.state.events_seq = sync.seq_for(engine)
     request.state.engine = engine  # an error's answer (service.errors) speaks of this model
+    # an unknown film's hint (a cold start's skipped films) counts the events the caller is
+    # shown; set here, in the request's task, the route's thread inherits it
+    HINT_WRITER.set(hint_writer(request))
     return engine
 
 

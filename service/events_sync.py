@@ -39,7 +39,7 @@ from recommender.errors import StoreDamagedError, StoreUnavailableError
 from recommender.query.hints import count_store_events_with
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
-from service.film_events import COUNTED
+from service.film_events import COUNTED, EVERY, HINT_WRITER
 from service.state import ServiceState
 
 log = logging.getLogger("recommender.service")
@@ -293,14 +293,19 @@ class EventsSync:
     def _film_counter(self, since: int) -> Callable[[str], int]:
         """The events this worker's store holds for a film after ``since`` (an unknown film's
         404, ``recommender.query.hints.store_events_hint``), read from the store this sync
-        reads, not a reopened one; 0 where it cannot be read (the 404 stands, unhinted)."""
+        reads, not a reopened one, of the writers the request is shown
+        (``film_events.HINT_WRITER``: none outside a model route); 0 where it cannot be read
+        (the 404 stands, unhinted)."""
         store = self.store
 
         def count(film_id: str) -> int:
             if (read := COUNTED.get()) is not None:  # read under the store gate (film_events)
                 return read.get(film_id, 0)
+            whose = HINT_WRITER.get()
+            if store is None or whose is None:
+                return 0
             try:
-                return film_event_count(store, film_id, since) if store is not None else 0
+                return film_event_count(store, film_id, since, None if whose == EVERY else whose)
             except Exception:  # noqa: BLE001 - a hint: a store down leaves the 404 as it was
                 return 0
         return count

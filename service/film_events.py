@@ -10,6 +10,12 @@ event loop, the count in the thread pool, both within ``store_pool_timeout`` sec
 not found in time, a count not done in time (its thread keeps the place until it ends) or a
 store failure leave the plain 404, uncounted. The counts reach the counter the events poller
 gave the model (``events_sync``) through ``COUNTED``, set while the 404's detail is written.
+
+The count is of the events the caller is shown (``event_views``' rule): every writer's to the
+admin key and on a server without read or write keys, else the caller's key's own. It counted
+every key's, so a partner asking of an id learnt that another partner sent events for that
+film, and how many. ``HINT_WRITER`` says whose, set for every model route (``deps.get_engine``)
+and for the 404's count; unset (a hint written outside a request's model), nothing is counted.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import anyio.to_thread
 from fastapi import Request
 
 from recommender.query.hints import HINT_IDS, store_counter
+from service.event_views import caller_writer, sees_store
 from service.store_gate import gate_of
 
 if TYPE_CHECKING:
@@ -32,6 +39,15 @@ if TYPE_CHECKING:
 
 #: the counts ``counted`` read for the 404 being written (None: none read, count directly)
 COUNTED: ContextVar[dict[str, int] | None] = ContextVar("film_event_counts", default=None)
+EVERY = "*"  # every writer's events (never a writer: those are hex digits or "")
+#: whose events an unknown film's hint counts: ``EVERY``, one writer's, or None: none
+HINT_WRITER: ContextVar[str | None] = ContextVar("film_hint_writer", default=None)
+
+
+def hint_writer(request: Request) -> str | None:
+    """Whose events ``request``'s unknown-film hints count: ``EVERY`` for a caller shown the
+    store, else its key's own (``event_views.caller_writer``; None: a caller with no events)."""
+    return EVERY if sees_store(request) else caller_writer(request)
 
 
 async def counted(request: Request, model: Model, film_ids: Sequence[str]) -> dict[str, int]:
@@ -42,6 +58,7 @@ async def counted(request: Request, model: Model, film_ids: Sequence[str]) -> di
     ids = [f for f in dict.fromkeys(film_ids[:HINT_IDS]) if f]
     if counter is None or not ids:
         return {}
+    whose = hint_writer(request)
     gate = gate_of(request)
     got: dict[str, int] = {}
     held = False
@@ -54,9 +71,11 @@ async def counted(request: Request, model: Model, film_ids: Sequence[str]) -> di
             if dropped:  # the 404 went on without it and gave its place back
                 return {}
             ran = True
+        shown = HINT_WRITER.set(whose)
         try:
             return {f: counter(f) for f in ids}
         finally:  # given back when the count ends, even one the 404 stopped waiting for
+            HINT_WRITER.reset(shown)
             try:
                 anyio.from_thread.run_sync(gate.release)
             except RuntimeError:  # the worker's event loop is gone, and its gate with it

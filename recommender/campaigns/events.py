@@ -240,12 +240,16 @@ def count_events(store: CampaignStore) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
 
 
-def film_event_count(store: CampaignStore, film_id: str, after: int = 0) -> int:
-    """The events stored for ``film_id`` after sequence ``after``: one index range (film,
-    user), counted on demand for the film an answer was asked of."""
+def film_event_count(store: CampaignStore, film_id: str, after: int = 0,
+                     writer: str | None = None) -> int:
+    """The events stored for ``film_id`` after sequence ``after`` (``writer``'s alone, or
+    every writer's: None): one index range (film, user), counted on demand for the film an
+    answer was asked of."""
+    c = events.c
+    mine = [c.writer == writer] if writer is not None else []
     with store.engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(events).where(
-            events.c.film_id == film_id, events.c.seq > after)).scalar_one())
+            c.film_id == film_id, c.seq > after, *mine)).scalar_one())
 
 
 def _columns(rows: list[Any]) -> EventColumns:

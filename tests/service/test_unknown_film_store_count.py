@@ -59,9 +59,9 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     asked: list[str] = []
     real = events_sync.film_event_count
 
-    def spy(store: Any, film_id: str, after: int = 0) -> int:
+    def spy(store: Any, film_id: str, after: int = 0, writer: str | None = None) -> int:
         asked.append(film_id)
-        return real(store, film_id, after)
+        return real(store, film_id, after, writer)
 
     monkeypatch.setattr(events_sync, "film_event_count", spy)
     yield asked

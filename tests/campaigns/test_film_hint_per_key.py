@@ -1,0 +1,89 @@
+"""An unknown film's hint counts the events the caller is shown: a read or write key its own.
+
+The 404 of a film the served model lacks (and a cold start's skipped comparable films) said
+"the campaign store holds N events for it" counting every key's events, so a partner asking
+of an id learnt that another partner sent events for that film, and how many. A read or
+write key is now told of its own events alone (nothing when it sent none); the admin key keeps
+the store's count.
+
+Oracle: the rows read back from the store's table (each event's ``writer`` and ``film_id``).
+The poller is driven by hand (``events_poll=0``), so nothing here waits on a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from recommender.campaigns.event_writers import writer_id
+from recommender.campaigns.events import events
+from service.app import create_app
+from service.settings import Settings
+
+KEY_A, KEY_B = "partner-a-key-0123456789", "partner-b-key-0123456789"
+READ_C = "partner-c-read-0123456789"
+ADMIN = "admin-key-0123456789abcdef"
+FILM = "zz"  # a film the model lacks
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("film-hint-per-key") / "model")
+
+
+@pytest.fixture()
+def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        write_keys=f"a:{KEY_A},b:{KEY_B}", read_keys=f"c:{READ_C}",
+                        admin_key=ADMIN, events_poll=0, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        for key, n in ((KEY_A, 3), (KEY_B, 2)):
+            r = c.post("/events", headers={"X-API-Key": key}, json={"events": [
+                {"event_id": f"{key[8]}-{i}", "user_id": f"u{i}", "film_id": FILM,
+                 "timestamp": 1_700_000_000} for i in range(n)]})
+            assert r.status_code == 200, r.text
+        c.app.state.events_sync.poll()  # type: ignore[attr-defined]
+        yield c
+
+
+def held(client: TestClient, name: str | None) -> int:
+    """The events for ``FILM`` the key of id ``name`` stored (None: every key's)."""
+    c = events.c
+    query = sa.select(sa.func.count()).where(c.film_id == FILM)
+    if name is not None:
+        query = query.where(c.writer == writer_id(name))
+    with client.app.state.campaign_store.engine.connect() as conn:  # type: ignore[attr-defined]
+        return int(conn.execute(query).scalar_one())
+
+
+def said(n: int) -> str:
+    return f"the campaign store holds {n} event{'s' if n != 1 else ''} for it since"
+
+
+@pytest.mark.parametrize(("key", "name"), [(KEY_A, "a"), (KEY_B, "b"), (READ_C, "c"),
+                                           (ADMIN, None)])
+def test_an_unknown_film_s_404_counts_the_caller_s_events(
+        client: TestClient, key: str, name: str | None) -> None:
+    n = held(client, name)
+    assert held(client, None) == 5  # both keys sent events for it
+    r = client.get(f"/films/{FILM}/audience", headers={"X-API-Key": key})
+    assert r.status_code == 404, r.text
+    detail = r.json()["detail"]
+    assert (said(n) in detail) if n else ("campaign store" not in detail), detail
+
+
+@pytest.mark.parametrize(("key", "name"), [(KEY_A, "a"), (KEY_B, "b"), (READ_C, "c"),
+                                           (ADMIN, None)])
+def test_a_cold_start_s_skipped_film_counts_the_caller_s_events(
+        client: TestClient, key: str, name: str | None) -> None:
+    n = held(client, name)
+    r = client.post("/audiences/cold-start", headers={"X-API-Key": key},
+                    json={"comparable_film_ids": [FILM], "genres": ["G1"], "k": 3})
+    assert r.status_code == 200, r.text
+    hints = r.json()["unknown_film_hints"]
+    assert len(hints) == 1
+    assert (said(n) in hints[0]) if n else ("campaign store" not in hints[0]), hints
