@@ -14,7 +14,13 @@ grows), and counts only the events past the one below what is asked: a range of 
 key, not the whole of a writer's events (750,000 of them took 0.3 s on SQLite per request).
 Counts at sequences past the store's latest (a file restored from an older backup, seen
 before it holds as many events again) are forgotten; the worker's overlay
-(``service/events_sync.py``) makes the same assumption.
+(``service/events_sync.py``) makes the same assumption. A store restored in place and written
+to again before a count was asked (``pg_restore --clean`` into the same database; rows past a
+sequence deleted and new events stored under the same numbers) kept the old counts for the
+life of the process: each store object also remembers the latest event it counted at (its
+``seq``, ``writer`` and ``event_id``, :func:`_latest`), and a count finding that event gone or
+another forgets every count of the store before counting (one primary-key look-up, made only
+when events were stored since).
 """
 
 from __future__ import annotations
@@ -32,15 +38,45 @@ _lock = threading.Lock()
 _KEPT = 8  # counts remembered per writer
 #: per store object, per writer: {sequence: the writer's events up to it}
 _counted: WeakKeyDictionary[CampaignStore, dict[str, dict[int, int]]] = WeakKeyDictionary()
+#: per store object, the latest event it counted at: (seq, writer, event_id)
+_marks: WeakKeyDictionary[CampaignStore, tuple[int, str, str]] = WeakKeyDictionary()
+
+
+def _latest(store: CampaignStore, conn: sa.Connection) -> int:
+    """The store's latest sequence (0: no event), the counts ``store`` remembers forgotten
+    first when the event they were last taken at is gone or is another (a restore in place),
+    that event remembered for the next count."""
+    from recommender.campaigns.events import events
+
+    c = events.c
+    row = conn.execute(sa.select(c.seq, c.writer, c.event_id).order_by(c.seq.desc())
+                       .limit(1)).first()
+    top = None if row is None else (int(row[0]), str(row[1]), str(row[2]))
+    with _lock:
+        mark = _marks.get(store)
+    if mark is not None and top != mark:
+        then = conn.execute(sa.select(c.writer, c.event_id).where(c.seq == mark[0])).first()
+        if then is None or (str(then[0]), str(then[1])) != mark[1:]:
+            with _lock:
+                _counted.pop(store, None)
+                _marks.pop(store, None)
+    with _lock:
+        now = _marks.get(store)
+        if top is None:
+            _marks.pop(store, None)
+        elif now is None or top[0] >= now[0]:
+            _marks[store] = top
+    return 0 if top is None else top[0]
 
 
 def writer_position(store: CampaignStore, writer: str, through: int | None = None
                     ) -> tuple[int, int]:
     """(the events ``writer`` stored, those of them with ``seq`` at most ``through``; None:
     0), as of the store's latest sequence now."""
-    from recommender.campaigns.events import events, max_sequence
+    from recommender.campaigns.events import events
 
-    latest = max_sequence(store)
+    with store.engine.connect() as conn:
+        latest = _latest(store, conn)
     upto = -1 if through is None else min(int(through), latest)
     with _lock:
         known = {s: n for s, n in _counted.setdefault(store, {}).get(writer, {}).items()

@@ -232,3 +232,45 @@ def test_writer_position_counts_a_writer_s_events_in_any_order_of_asking(
             check()
     finally:
         st.close()
+
+
+def test_writer_position_forgets_its_counts_after_a_restore_in_place(tmp_path: Path) -> None:
+    """The same store object, its events past sequence 5 deleted and its sequence set back (a
+    ``pg_restore --clean`` into the same database), then 6 more events stored before any
+    count is asked: the counts remembered before the restore were kept for the life of the
+    process; each writer's count now matches the table counted whole."""
+    from recommender.campaigns.events import EventBatch, record_events
+    from recommender.campaigns.writer_counts import writer_position
+
+    a, b = writer_id("a"), writer_id("b")
+    st = open_store(str(tmp_path / "r.db"))
+
+    def oracle(writer: str, through: int) -> int:
+        with st.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).where(
+                events.c.writer == writer, events.c.seq <= through)).scalar_one())
+
+    def store(prefix: str, writers: list[str]) -> int:
+        seq = 0
+        for i, writer in enumerate(writers):
+            seq = record_events(st, EventBatch([f"{prefix}{i}"], ["u1"], ["f1"],
+                                               [1_700_000_000], [1.0]), writer)[2]
+        return seq
+
+    try:
+        n = store("e", [a] * 4 + [b] * 6)  # 1-4: a's, 5-10: b's
+        for through in (None, 5, 8, n):  # remembered at 5, 8 and 10
+            for writer in (a, b):
+                assert writer_position(st, writer, through)[0] == oracle(writer, n)
+        with st.engine.begin() as conn:
+            conn.execute(sa.delete(events).where(events.c.seq > 5))
+            conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = 5 WHERE name = ?",
+                                 ("campaign_events",))
+        n = store("r", [a] * 6)  # 6-11: a's now
+        assert n == 11
+        for through in (None, 5, 8, 10, n):
+            for writer in (a, b):
+                assert writer_position(st, writer, through) == (
+                    oracle(writer, n), 0 if through is None else oracle(writer, through))
+    finally:
+        st.close()
