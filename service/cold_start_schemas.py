@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from recommender.distribution.cold_calibration import NEAREST
 from recommender.query.hints import HINT_IDS
 from service.schemas import TIED, Audience, NewFilm
-from service.summary_schemas import AudienceSummary
+from service.summary_schemas import AudienceSummary, TierSummary
 
 GENRES_ONLY = ("when comparable films were given but the model knows none of them: the "
                "sentence saying the new film is placed by its genres alone (the CLI says it "
@@ -54,7 +54,8 @@ class ColdStartInput(BaseModel):
                                            "(calibrated_from's first)")
     calibrated_from: dict[str, float] = Field(description=(
         "every known film whose calibration the new film's probabilities mix, id -> share "
-        "(0-1, summing to 1; largest first): each comparable film's own at its weight, and "
+        "(0-1, summing to 1 to rounding; largest first): each comparable film's own at its "
+        "weight, and "
         f"for each genre (weight 1) the {NEAREST} known films nearest its taste, each by its "
         f"cosine less the {NEAREST + 1}th's"))
 
@@ -70,6 +71,21 @@ class ColdStartSummaryRequest(NewFilm):
                              json_schema_extra={"x-vocabulary": "tiers"})
 
 
+class ColdTierSummary(TierSummary):
+    """A new film's tier: its conversion is borrowed from known films, and has no interval."""
+
+    expected_conversion: float | None = Field(
+        description="share (0-1) of the tier's users expected to watch within horizon.days: "
+        "the mean over the tier's ranks of the new film's borrowed p (it has no calibration of "
+        "its own: at each rank the calibrated_from-weighted mean of those known films' "
+        "calibrated p at the same rank fraction; the base_conversion when every candidate "
+        "scores the same); null for an empty tier or without calibration")
+    expected_conversion_interval: list[float] | None = Field(
+        description="null: a borrowed p has no interval (conversion_interval_note says why)")
+    conversion_lift_interval: list[float] | None = Field(
+        description="null: expected_conversion_interval is")
+
+
 class ColdStartSummary(AudienceSummary):
     film_id: None = Field(None, description="null: a new film is in no catalog")  # type: ignore[assignment]
     title: None = Field(None, description="null: a new film has no catalog title")  # type: ignore[assignment]
@@ -77,6 +93,18 @@ class ColdStartSummary(AudienceSummary):
     also_titled: None = Field(None, description="null: no film id was given")
     viewers: int = Field(description="users who already watched it: 0 (a new film)")
     candidates: int = Field(description="users ranked: every user")
+    conversion_interval_note: str | None = Field(
+        None, description="why each tier's expected_conversion_interval is null: a new film's "
+        "p is borrowed from known films, and their calibrations' noise would not cover how far "
+        "its conversion lies from theirs; null without calibration")
+    tiers: list[ColdTierSummary]  # type: ignore[assignment]
+    note: str | None = Field(
+        None, description="every candidate scores the same (nothing fitted ties the "
+                          "comparable films and genres to the users), saying so; else, of a "
+                          "ranked audience, the comparable films with nothing fitted left out "
+                          "of the mean taste, named; null otherwise. tied tells the two apart, "
+                          "as the cold-start audience's")
+    tied: bool = Field(description=TIED)
     conversion_note: str | None = Field(
         None, description="where the conversions come from: a new film's p at each rank is "
                           "the calibrated_from-weighted mean of known films' p at the same "

@@ -67,7 +67,9 @@ def cold_start_summary(
     """The summary of a film with no history, from comparable films (ids, or ``{id:
     weight}``) and genres: ``audience_summary``'s body (``film_id`` and names null, no
     viewers, every user a candidate; intervals null, ``conversion_interval_note`` saying why;
-    ``conversion_note`` saying where p comes from) with the new film's ``cold_start``
+    ``conversion_note`` saying where p comes from; ``note`` the tie's when every user scores
+    the same, else the comparable films left out, and ``tied`` which, as the cold-start
+    audience's) with the new film's ``cold_start``
     (``cold_calibration.cold_start_input``: what it was asked with and ``calibrated_from``).
     Comparable films the model does not know are skipped and listed (``UnknownFilmError``
     only when nothing known is left: every film unknown and no genre)."""
@@ -95,9 +97,9 @@ def cold_start_summary(
         rows.append(tier_row(ranking, t, share, conv, base))
     cells = summary_cells(model, ranking, None, rows, tiers, tier, min_cell)
     unfitted = unfitted_comparables(model, list(known))
+    tied = note is not None  # the tie's note wins, as the cold-start audience's does
     if unfitted and not blank:  # left out of the mean, as the cold-start audience says it
-        named = bool(genres)
-        note = left_out_note(unfitted, len(known), "comparable film", named)
+        note = note or left_out_note(unfitted, len(known), "comparable film", bool(genres))
     return {
         "film_id": None,
         **NO_FILM_NAMES,
@@ -109,6 +111,7 @@ def cold_start_summary(
         "tiers": rows,
         **cells,
         "note": note,
+        "tied": tied,
         "conversion_note": CONVERSION_NOTE if base is not None else None,
         "cold_start": cold_start_input(model, known, unknown, genres, films, weights, blank),
     }
