@@ -213,6 +213,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         flag, why = local_only[0]
         raise InvalidParameterError(f"{flag} works with the local engine only{why}")
+    if engine == "spark":  # a cluster's master cannot read standard input's copy: said first
+        from recommender.spark.stdin_data import refuse_stdin_master
+
+        refuse_stdin_master(str(args.data), args.spark_master)
     from recommender.io.places import CINEMAS_FILE, cinemas_beside
 
     # what would fail after the training run fails before it: the --out folder, the store

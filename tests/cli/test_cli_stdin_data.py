@@ -151,6 +151,38 @@ def test_spark_reads_standard_inputs_copy_on_a_local_master_only(tmp_path: Path)
     assert not copy.exists()  # removed after
 
 
+@pytest.mark.parametrize("master", ["spark://head:7077", "yarn", "k8s://https://api:6443"])
+def test_a_cluster_master_for_standard_input_is_refused_before_spark_starts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], master: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``train --engine spark --spark-master spark://... --data -``: the refusal was decided
+    in the Spark session, after standard input was copied and Spark started (an unreachable
+    master failed first, never saying it); now before either, in the same words."""
+    from recommender.spark.stdin_data import refuse_stdin_master
+
+    monkeypatch.setattr("recommender.spark.training.session_scope", _no_spark)
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    fed = io.BytesIO(LOG.encode())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(fed))
+    code, out, err = run(capsys, "train", "--data", "-", "--out", tmp_path / "m", *TRAIN,
+                         "--engine", "spark", "--spark-master", master)
+    assert code == 2 and out == "", err
+    assert err.strip().splitlines()[-1] == (
+        f"error: <stdin>: standard input is copied to a temporary file on this machine, which "
+        f"the executors of the Spark master {master} cannot read; put the log where they can "
+        "(hdfs://..., s3a://..., or a folder they share) and give --data its URI or path, or "
+        "use a local master (--spark-master local[*])")
+    assert fed.tell() == 0 and not list((tmp_path / "tmp").iterdir())  # nothing read
+    assert not (tmp_path / "m").exists()
+    for given, where in (("-", "local[2]"), ("-", "local-cluster[2,1,1024]"),
+                         (str(tmp_path / "log.csv"), master), ("hdfs://nn/log/", master)):
+        refuse_stdin_master(given, where)  # a local master, or a path the user gave: read
+    monkeypatch.setenv("PYSPARK_GATEWAY_PORT", "1")  # spark-submit's master: the session's
+    refuse_stdin_master("-", master)
+
+
 class _Terminal(io.BytesIO):
     def isatty(self) -> bool:
         return True
