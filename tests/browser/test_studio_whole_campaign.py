@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,4 +98,30 @@ def test_a_next_waves_page_shows_the_whole_campaign(served_chain: Any, watched: 
     page.wait_for_selector("#report table")
     assert "the report above is the whole campaign's" in page.inner_text("#whole-campaign-empty")
     assert not [q for q in asked if q.get("chain") == ["true"]]
+    watched.assert_clean()
+
+
+def test_a_chain_of_no_plan_says_no_wave_in_words(served_chain: Any, watched: Any) -> None:
+    """A chain report with no plan in it (the page's answer amended here): its pooled
+    sentence read "the campaign's waves 1–0"; it says no wave was counted."""
+    page = watched.page
+    film = api(served_chain, "/films?limit=1")["films"][0]["film_id"]
+    root = api(served_chain, "/campaigns/plan", {"films": [{"film_id": film, "budget": 60}],
+                                                 "waves": 2, "seed": 3})["plan_id"]
+    nxt = api(served_chain, f"/campaigns/{root}/next", {"sent_waves": 1})["plan_id"]
+
+    def empty(route: Any) -> None:
+        body = route.fetch().json()
+        body["plans"] = []
+        body["pooled"] = {**body["pooled"], "plans_count": 0, "strata": 0,
+                          "no_estimate": "no plan of the chain sent a wave"}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/report?*chain=true*", empty)
+    page.goto(f"{served_chain.base}/studio/#/campaigns/{nxt}")
+    page.wait_for_selector("#whole-campaign-pooled")
+    said = page.inner_text("#whole-campaign-pooled")
+    assert said.startswith("Pooled over 0 plans (0 strata of a plan, a film and a wave; no "
+                           "wave of the campaign counted): no uplift is measured"), said
+    assert "1–0" not in said
     watched.assert_clean()

@@ -40,7 +40,9 @@ function planWarnings(report) {
 function pooledSentence(report) {
   const p = report.pooled;
   const waves = report.plans.length ? report.plans[report.plans.length - 1].campaign_waves[1] : 0;
-  const over = `Pooled over ${count(p.plans_count, "plan")} (${count(p.strata, "stratum", "strata")} of a plan, a film and a wave; the campaign's ${span([1, waves])})`;
+  // no plan in the report: no wave counted, said in words (a span of waves 1 to 0 is none)
+  const sent = waves > 0 ? `the campaign's ${span([1, waves])}` : "no wave of the campaign counted";
+  const over = `Pooled over ${count(p.plans_count, "plan")} (${count(p.strata, "stratum", "strata")} of a plan, a film and a wave; ${sent})`;
   if (p.no_estimate) return h("p", { id: "whole-campaign-pooled" }, `${over}: no uplift is measured: ${sentence(p.no_estimate)}`);
   return h("p", { id: "whole-campaign-pooled" }, `${over}: absolute uplift `,
     h("strong", { id: "whole-campaign-absolute" }, pointsInterval(p.absolute_uplift)),
