@@ -80,8 +80,14 @@ let modelVersion = null;  // the served model's version, as the last answer gave
 // the versions the page shown had answers from (route() starts each page afresh): a page
 // drawn after a reload, wholly from the new model, was said to show the previous model's
 let pageVersions = new Set();
+// the pages drawn so far: a page's handlers act only while it is the one shown (a box typed
+// in and left by a change of address fired its change event as the next page was drawn, and
+// wrote its numbers into that page's address)
+let pagesDrawn = 0;
 /** A new page is drawn: the model versions its answers come from are counted afresh. */
-export const newPage = () => { pageVersions = new Set(); };
+export const newPage = () => { pageVersions = new Set(); pagesDrawn += 1; };
+/** The page being drawn or shown, as a number: ``pageNow() === mine`` while it still is. */
+export const pageNow = () => pagesDrawn;
 /** Whether the page shown had an answer from a model other than ``version``. */
 export const pageSawOtherModel = (version) => [...pageVersions].some((v) => v !== version);
 

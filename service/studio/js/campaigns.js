@@ -1,6 +1,6 @@
 // Campaigns: stored plans, their reports (campaign_report.js), the next wave, withdrawal and sends.
 
-import { getJson, postJson, query, setHashParams } from "./api.js";
+import { getJson, pageNow, postJson, query, setHashParams } from "./api.js";
 import { planSummary, downloadNote } from "./plan.js";
 import { withdrawSection } from "./campaign_withdraw.js";
 import { reportView } from "./campaign_report.js";
@@ -26,6 +26,10 @@ function campaignError(view, planId, e) {
 }
 
 async function detail(view, planId, params) {
+  // the page this one is while shown: ``view.isConnected`` alone still held while the router
+  // replaced it (a box left by a change of address fired its change event then)
+  const drawnAs = pageNow();
+  const shown = () => view.isConnected && pageNow() === drawnAs;
   // no stored plan's id holds a "/" or is a dot segment (they are plan-<hex>): such an id
   // typed in the address reached another route (the list, a report, a CSV) and its answer
   // was drawn as a plan, a TypeError; so is an answer for any other plan
@@ -56,7 +60,7 @@ async function detail(view, planId, params) {
   // server's default window, without a word); a number the plan cannot have is not read
   const sentFromUrl = wholeNumber(params && params.get("sent_waves"), 1, most) ?? undefined;
   // said above the page, not dropped unsaid; not above the page the user moved on to
-  if (view.isConnected && params?.get("sent_waves") && sentFromUrl === undefined) {
+  if (shown() && params?.get("sent_waves") && sentFromUrl === undefined) {
     ignoredSettings([["sent_waves", params.get("sent_waves"), `waves already sent must be a whole number from 1 to ${most}: the server's default is used`]]);
   }
   // empty until the server's default is known: a 1 shown meanwhile read as "1 sent" to a
@@ -125,7 +129,7 @@ async function detail(view, planId, params) {
   // the number box or read as 30, and the server's default used without a word): said
   const typedWindow = (params && params.get("window_days")) || "";
   const windowFromUrl = /^[0-9]*\.?[0-9]+$/.test(typedWindow) ? typedWindow : undefined;
-  if (view.isConnected && typedWindow && windowFromUrl === undefined) {
+  if (shown() && typedWindow && windowFromUrl === undefined) {
     ignoredSettings([["window_days", typedWindow, "the report window must be a number of days in decimals, from 1 second (1/86400) to 3650: the server's default is used"]]);
   }
   const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any",
@@ -152,7 +156,7 @@ async function detail(view, planId, params) {
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
     const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
     const windowAsked = typed ? Number(typed) : undefined;  // not ``days``: the format's name
-    if (view.isConnected) setHashParams({ sent_waves: given, window_days: typed });  // not from a page left behind
+    if (shown()) setHashParams({ sent_waves: given, window_days: typed });  // not from a page left behind
     whole.load(given, windowAsked);  // the chain's report, for the same waves and window
     const [report, again] = await Promise.all([
       getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: windowAsked })}`)
@@ -176,7 +180,7 @@ async function detail(view, planId, params) {
     waitForSent();
     focusInto(reportBox, going);
     // a report asked by a box's change is said (the page's first is the page's: the router)
-    if (fromBox && view.isConnected && !(report instanceof Error)) {
+    if (fromBox && shown() && !(report instanceof Error)) {
       announce(`${clamped.textContent ? `${clamped.textContent} ` : ""}Report: ${report.sent_waves === 1 ? "wave 1" : `waves 1–${report.sent_waves}`} sent, conversions within ${days(report.window_days)} days of ${fromSends() ? "each wave's start (its recorded send, else the plan)" : "the plan"}.`);
     }
   };
@@ -186,9 +190,17 @@ async function detail(view, planId, params) {
   sent.addEventListener("input", waitForSent);
   // a confirmation asked before the number changed would withdraw after the old number,
   // beside a box that says another: it is taken back (asked again, it says the new one)
-  sent.addEventListener("change", () => { withdrawBox?.unask(); loadReport(sentWaves(), true); });
+  // (not once the page is left: a box typed in and left by a change of address fires its
+  // change as the next page is drawn, and wrote its numbers into that page's address)
+  sent.addEventListener("change", () => {
+    if (!shown()) return;
+    withdrawBox?.unask();
+    loadReport(sentWaves(), true);
+  });
   // an empty box stays the server's default (it was read as 1, and said so)
-  windowDays.addEventListener("change", () => loadReport(sent.value.trim() === "" ? undefined : sentWaves(), true));
+  windowDays.addEventListener("change", () => {
+    if (shown()) loadReport(sent.value.trim() === "" ? undefined : sentWaves(), true);
+  });
   // films left out from the next wave on (their budget 0, their users' cap free for the
   // others): by name, or those whose sent waves measured no effect (the report's intervals)
   const filmsOf = plan.summary.films || [];
@@ -220,13 +232,13 @@ async function detail(view, planId, params) {
       out.replaceChildren(h("p", { id: "next-wave-planned" }, "Next wave planned: ",
         h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, r.plan_id), "."));
       // not from a page left while it was planned: it took the user from the page they went to
-      if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
+      if (shown()) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) {
       out.replaceChildren(errorBox(e, () => next.click()));
       // refused (a next wave planned meanwhile elsewhere holds the pairs: 409): the plan is
       // read again, so the page names the next waves it now has
       getJson(`/campaigns/${encodeURIComponent(planId)}`).then((again) => {
-        if (view.isConnected && again && again.plan_id === planId && again.summary) followNextWaves(again.summary.next_waves || []);
+        if (shown() && again && again.plan_id === planId && again.summary) followNextWaves(again.summary.next_waves || []);
       }).catch(() => {});
     } finally { release(); }
   } }, "Plan the next wave");

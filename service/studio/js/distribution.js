@@ -1,6 +1,6 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
-import { filmPath, getJson, setHashParams } from "./api.js";
+import { filmPath, getJson, pageNow, setHashParams } from "./api.js";
 import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, ignoredSettings,
   focusGoingInto, focusInto, wholeNumber, announce } from "./ui.js";
 
@@ -201,6 +201,10 @@ export function distributionSection(id, params) {
   // not a live region (a screen reader read the table out at each change): a choice changed
   // says its answer in the page's status region (announce); the page's first is the page's
   const out = h("div", { id: "dist-out" });
+  // while its page is shown: ``out.isConnected`` still held while the router replaced the
+  // page, and the screens typed and left by a change of address went into the next page's
+  const drawnAs = pageNow();
+  const shown = () => out.isConnected && pageNow() === drawnAs;
   let seq = 0;
   async function load(changed = false) {
     const mine = ++seq;  // only the latest choice paints (a slow earlier answer is dropped)
@@ -208,7 +212,7 @@ export function distributionSection(id, params) {
     if (!by.options.length) {
       const found = await fillPlaces(by, out, { wanted, retry: "change the screens or reload the page to try again" });
       if (mine !== seq || !found || !found.length) return;
-      if (wanted && !found.includes(placeOf(wanted)) && out.isConnected) {
+      if (wanted && !found.includes(placeOf(wanted)) && shown()) {
         ignoredSettings([["by", wanted, `no such place attribute in this model (${found.join(", ")}): demand by ${by.value} is shown`]]);
       }
     }
@@ -216,7 +220,7 @@ export function distributionSection(id, params) {
       out.replaceChildren(errorBox(`screens to share out must be a whole number from 1 to ${int(MAX_SCREENS)}, got “${screens.value}”`));
       return;
     }
-    if (out.isConnected) {  // the choices in the bookmark (the server's default, region, left out)
+    if (shown()) {  // the choices in the bookmark (the server's default, region, left out)
       setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value,
         screens_by: screensBy.value === "total" ? "" : screensBy.value });
     }
@@ -229,14 +233,12 @@ export function distributionSection(id, params) {
       if (mine !== seq) return;
       out.replaceChildren(...demandView(body, warning, follows));
       focusInto(out, going);
-      if (changed && out.isConnected) announce(demandSaid("Demand", body));
+      if (changed && shown()) announce(demandSaid("Demand", body));
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e, () => load()));
     }
   }
-  by.addEventListener("change", () => load(true));
-  screens.addEventListener("change", () => load(true));
-  screensBy.addEventListener("change", () => load(true));
+  for (const box of [by, screens, screensBy]) box.addEventListener("change", () => { if (pageNow() === drawnAs) load(true); });
   load();
   return section("Demand by place",
     h("div", { class: "row" }, h("label", { for: "dist-by" }, "By"), by,
