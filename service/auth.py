@@ -66,6 +66,10 @@ METRICS_KEY_NEEDED = ("missing or wrong metrics key: send 'Authorization: Bearer
                       "'X-API-Key: <key>' (the keys are set in RECOMMENDER_METRICS_KEYS)")
 WRITE_KEY_NEEDED = ("this endpoint writes to the campaign store: it needs a write key "
                     "(RECOMMENDER_WRITE_KEYS) or the admin key, not a read key")
+#: the ``WWW-Authenticate`` of a read key's 403 on a write (RFC 6750's insufficient_scope):
+#: a client tells it from the other 403s (``pseudonymize=true`` without a pseudonym key) by
+#: this header, not by the detail's words
+WRITE_SCOPE_NEEDED = 'Bearer error="insufficient_scope", scope="write"'
 HEALTH_PATH = "/health"
 HEALTH_KEY_UNKNOWN = ("the key sent is none of this server's keys: send a read, write or admin "
                       "key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>', or no key "
@@ -384,7 +388,7 @@ class ReadKeys:
                     scope.setdefault("state", {})["key_id"] = read
                 await _refuse(send, 403 if read else 401,
                               WRITE_KEY_NEEDED if read or not self.keys else READ_KEY_NEEDED,
-                              _unread_body(scope))
+                              _unread_body(scope), WRITE_SCOPE_NEEDED if read else None)
                 return
         else:
             found = self._match(given, self.keys, self.write, self.admin)
@@ -413,14 +417,17 @@ def _unread_body(scope: Scope) -> bool:
     return False
 
 
-async def _refuse(send: Send, status: int, detail: str, close: bool = False) -> None:
+async def _refuse(send: Send, status: int, detail: str, close: bool = False,
+                  authenticate: str | None = None) -> None:
+    """Answer ``status`` with ``{"detail"}``; a 401 with ``WWW-Authenticate: Bearer``, a 403
+    with ``authenticate`` as that header when given (``WRITE_SCOPE_NEEDED``)."""
     # compact and UTF-8, as FastAPI writes every other answer ({"detail":"..."})
     body = json.dumps({"detail": detail}, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
     headers = [(b"content-length", str(len(body)).encode()),
                (b"content-type", b"application/json")]
-    if status == 401:
-        headers.append((b"www-authenticate", b"Bearer"))
+    if authenticate or status == 401:
+        headers.append((b"www-authenticate", (authenticate or "Bearer").encode("ascii")))
     if close:  # its body is not read: the connection cannot carry another request
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -64,6 +64,7 @@ from service.auth import (
     METRICS_PATH,
     OPEN_PATHS,
     WRITE_PATHS,
+    WRITE_SCOPE_NEEDED,
     admin_ring,
 )
 from service.event_time_schema import event_time_pattern
@@ -330,8 +331,13 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             if write_keys and path in WRITE_PATHS:
                 responses["401"] = {"description": "missing or wrong key", "content": ERROR_JSON}
                 if read_keys:  # without read keys no key is one: every refusal is a 401
-                    responses["403"] = {"description": "a read key: this endpoint needs a "
-                                        "write key or the admin key", "content": ERROR_JSON}
+                    responses["403"] = {
+                        "description": "a read key: this endpoint needs a write key or the "
+                                       "admin key (WWW-Authenticate says so, for a client: "
+                                       "no other 403 carries it)",
+                        "content": ERROR_JSON, "headers": {"WWW-Authenticate": {
+                            "description": f"{WRITE_SCOPE_NEEDED} (RFC 6750)",
+                            "required": True, "schema": {"type": "string"}}}}
                 op["security"] = [{name: []} for name in WRITE_SCHEMES]
             if metrics_keys and path == METRICS_PATH:
                 responses["401"] = {"description": "missing or wrong metrics key",

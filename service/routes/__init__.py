@@ -49,7 +49,8 @@ ADMIN_CLOSED: dict[int | str, dict[str, Any]] = {
                                          "are closed (detail says how to open them)"}}
 NO_PSEUDONYM_KEY: dict[int | str, dict[str, Any]] = {
     403: {"model": Error, "description": "pseudonymize=true, but the server has no "
-                                         "RECOMMENDER_PSEUDONYM_KEY"}}
+                                         "RECOMMENDER_PSEUDONYM_KEY (no WWW-Authenticate: "
+                                         "a key's rights are not what is refused)"}}
 #: a store route's 409 when a newer engine migrated the store (``StoreSchemaNewerError``)
 SCHEMA_NEWER = ("the campaign store is at a schema version newer than this engine's (a newer "
                 "engine migrated it): upgrade the engine (detail names both versions; a retry "

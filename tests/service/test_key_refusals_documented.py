@@ -152,3 +152,29 @@ def test_a_wrong_key_beside_a_right_one_is_a_documented_401(
         # the paths refused so: all of them, or /metrics alone with metrics keys alone
         everywhere = sorted(path for _, path, _ in operations(spec))
         assert sorted(refused) == (["/metrics"] if "metrics_keys" in keys else everywhere)
+
+
+def test_a_read_keys_403_on_a_write_is_told_by_its_header(model_dir: Path,
+                                                          tmp_path: Path) -> None:
+    """A client tells a read key's 403 on a write from the other 403s by its
+    ``WWW-Authenticate: Bearer error="insufficient_scope"`` (RFC 6750), listed in the schema:
+    only the detail's words told it from ``pseudonymize=true`` on a server with no pseudonym
+    key (also a 403, on the same key's POST /audiences/cold-start.csv), and the Studio opened
+    the key dialog for both."""
+    with client(model_dir, read_keys=READ, write_keys=WRITE,
+                store=str(tmp_path / "s.db")) as c:
+        write = c.post("/events", json={"events": []}, headers={"X-API-Key": READ})
+        assert write.status_code == 403
+        said = write.headers["WWW-Authenticate"]
+        assert said.startswith("Bearer ") and 'error="insufficient_scope"' in said
+        other = c.post("/audiences/cold-start.csv?pseudonymize=true", json={
+            "comparable_film_ids": [], "genres": ["Drama"], "k": 5},
+            headers={"X-API-Key": READ})
+        assert other.status_code == 403 and "RECOMMENDER_PSEUDONYM_KEY" in other.json()["detail"]
+        assert "WWW-Authenticate" not in other.headers
+        spec = c.get("/openapi.json", headers={"X-API-Key": READ}).json()
+        for path in sorted(WRITE_PATHS):
+            listed = spec["paths"][path]["post"]["responses"]["403"]
+            assert "WWW-Authenticate" in listed["headers"], path
+            assert 'error="insufficient_scope"' in listed["headers"]["WWW-Authenticate"][
+                "description"], path

@@ -170,8 +170,11 @@ async function send(path, { background = false, ...options } = {}) {
     try { body = await response.json(); } catch { body = null; }
     const said = detailOf(response.status, body);
     // a read key on a write (a plan, a next wave): the key dialog opens, and the error leads
-    // with what to do; it said only the server's "needs a write key (RECOMMENDER_WRITE_KEYS)"
-    if (response.status === 403 && (options.method === "POST" || options.method === "DELETE")) {
+    // with what to do; it said only the server's "needs a write key (RECOMMENDER_WRITE_KEYS)".
+    // Told by the server's WWW-Authenticate (insufficient_scope, service/auth.py), not by the
+    // method: another 403 (pseudonymize=true on a server with no pseudonym key, a POST of a
+    // new film's CSV) opened the key dialog, and its own words were not the error's
+    if (response.status === 403 && /insufficient_scope/.test(response.headers.get("WWW-Authenticate") || "")) {
       window.dispatchEvent(new CustomEvent("studio:key-needed", { detail: { write: true, said } }));
       // offered because the key could write when the page asked: its rights changed since
       accessStale();

@@ -4,7 +4,7 @@ import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, capToServer, downloadPosted, getJson, postJson, query, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
   unknownList, genreList, linkToUser, announce, holdButton } from "./ui.js";
-import { csvCell, fileName, fewOf } from "./files.js";
+import { csvCell, fileName, fewOf, pseudonymBox } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
 import { keptForm, pickedChips } from "./search.js";
@@ -76,8 +76,9 @@ function lookalikeCsv(users, filename) {
 /** A new film's audience as the server writes it (POST /audiences/cold-start.csv, the body
     ``request`` of the JSON shown, with the segments' labels): the bytes `cold-start --csv`
     prints, under the server's file name, the key sent as every request sends it (as the film
-    page's downloads); ``fallback`` names it where the server names none. */
-function coldStartCsv(request, rows, fallback) {
+    page's downloads); ``fallback`` names it where the server names none. ``pseudonyms.on``
+    (its box beside the button): the server's pseudonyms for the user ids. */
+function coldStartCsv(request, rows, fallback, pseudonyms) {
   const status = h("p", { id: "cold-csv-status", class: "note", role: "status" });
   const failed = h("div", { id: "cold-csv-error" });  // one error at a time, not a pile
   const button = h("button", { type: "button", class: "ghost", id: "cold-csv", onclick: async () => {
@@ -85,15 +86,16 @@ function coldStartCsv(request, rows, fallback) {
     failed.replaceChildren();
     status.textContent = "Preparing the CSV…";
     try {
-      const name = await downloadPosted(`/audiences/cold-start.csv${query({ with: "segment_label" })}`,
-        request, fallback);
+      const pseudonymize = pseudonyms.on ? "true" : "";
+      const name = await downloadPosted(`/audiences/cold-start.csv${query({ with: "segment_label", pseudonymize })}`,
+        request, pseudonymize ? fallback.replace(/\.csv$/, "_pseudonymized.csv") : fallback);
       status.textContent = `Downloaded ${name}.`;
     } catch (e) {
       status.textContent = "";
       failed.replaceChildren(errorBox(e, () => button.click()));
     } finally { release(); }
   } }, `Download these ${int(rows)} users (CSV)`);
-  return [button, status, failed];
+  return [button, pseudonymBox("cold-csv-pseudonymize", pseudonyms), status, failed];
 }
 
 /** The page's note, when every candidate scores the same (the users are in no order): the
@@ -247,6 +249,7 @@ function coldStart() {
   const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
   const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
   const out = h("div", { id: "cold-out" });  // not a live region: announce says the answer
+  const pseudonyms = { on: false };  // the download's box, ticked or not, kept across answers
   let keep = () => {};  // until what was kept is back (keptForm)
   const chosen = pickedChips(find, found, chips, undefined, () => keep());
   keep = keptForm(NEW_FILM_KEY, chosen, { genres, k });
@@ -281,7 +284,7 @@ function coldStart() {
         comparablesUsed(body, chosen),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, "cold-users", COLD_START_SCORE,
-          coldStartCsv(request, body.users.length, name)),
+          coldStartCsv(request, body.users.length, name, pseudonyms)),
         h("div", { id: "cold-summary" }, ...(error ? [section("Audience funnel", errorBox(error))]
           // its note is the audience's, said above (unranked): not again as "cannot be ranked"
           : [funnel({ ...summary, note: null }), ...splits(summary, model.segments, model.attributes)])));

@@ -1,5 +1,7 @@
 // CSV cells and download file names, written as the server writes them.
 
+import { h } from "./ui.js";
+
 // a text cell a spreadsheet would run as a formula (its first character = + - @, a tab, a
 // CR, a NUL or a full-width ＝＋－＠), or one that begins with a quote (so the rule can be
 // undone), gets a leading quote, and so does a ; tab CR or LF (maybe then one ") that such
@@ -64,3 +66,13 @@ export function fileName(parts, ext = "csv") {
 /** Up to ``most`` of ``ids``, and "andNmore" for the rest (a file name's short list). */
 export const fewOf = (ids, most = 3) =>
   [...ids.slice(0, most), ids.length > most ? `and${ids.length - most}more` : ""];
+
+/** A "Pseudonymize ids" checkbox (``id``) beside a page's CSV downloads: ticked, they ask the
+    server for ``pseudonymize=true`` (each user id replaced by its keyed pseudonym, p-<hex>);
+    a server with no RECOMMENDER_PSEUDONYM_KEY refuses it, and its words are the error.
+    ``kept.on`` holds the choice across the downloads' redraws (a page turned). */
+export function pseudonymBox(id, kept) {
+  const box = h("input", { type: "checkbox", id, checked: kept.on || undefined,
+    onchange: () => { kept.on = box.checked; } });
+  return h("label", { class: "check", for: id }, box, " Pseudonymize ids");
+}

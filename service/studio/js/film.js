@@ -5,7 +5,7 @@ import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, section, table, errorBox, filmName,
   linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,
   sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn, reloadPage } from "./ui.js";
-import { namePart } from "./files.js";
+import { namePart, pseudonymBox } from "./files.js";
 import { NO_VALUE, funnel, splits } from "./summary_view.js";
 
 const PAGE = 25;
@@ -158,7 +158,10 @@ function audienceTable(id, name, summary, segments, attributes, params) {
     filter: state.filter ? [state.filter] : [] });
   // the downloads carry the film's title and each segment's label beside its number (the
   // server's audience.csv with=...; a file of bare segment numbers needed GET /segments)
-  const csvParams = (k, offset) => ({ ...apiParams(k, offset), with: "title,segment_label" });
+  // ticked: the server's pseudonyms for the user ids (kept as the pages turn)
+  const pseudonyms = { on: false };
+  const csvParams = (k, offset) => ({ ...apiParams(k, offset), with: "title,segment_label",
+    pseudonymize: pseudonyms.on ? "true" : "" });
 
   let seq = 0;
   async function load() {
@@ -192,9 +195,13 @@ function audienceTable(id, name, summary, segments, attributes, params) {
       const dlStatus = h("p", { id: "download-status", class: "note", role: "status" });
       // a download takes a while (10,000 rows): its button waits, disabled, and the status
       // says what is on its way (a second click asked for the file again, with no sign)
-      const csvButton = (buttonId, label, path, name) => {
+      // the path and the name as the click finds the pseudonyms box (``k``, ``offset``, and
+      // the name's last words: "_from26" of a later page)
+      const csvButton = (buttonId, label, k, offset, last = "") => {
         const button = h("button", { type: "button", class: "ghost", id: buttonId, onclick: async () => {
           const release = holdButton(button);
+          const path = filmPath(id, "/audience.csv", csvParams(k, offset));
+          const name = `${fileName}${pseudonyms.on ? "_pseudonymized" : ""}${last}.csv`;
           dlError.replaceChildren();
           dlStatus.textContent = `Preparing ${name}…`;
           try {
@@ -228,12 +235,12 @@ function audienceTable(id, name, summary, segments, attributes, params) {
             onclick: () => { pagerPress(out, "Previous"); state.offset = Math.max(0, state.offset - size); load(); } }, "Previous"),
           h("button", { type: "button", disabled: state.offset + n >= body.total || undefined,
             onclick: () => { pagerPress(out, "Next"); state.offset += size; load(); } }, "Next"),
-          csvButton("csv-shown", "Download this page (CSV)",
-            filmPath(id, "/audience.csv", csvParams(size, state.offset)), `${fileName}_from${state.offset + 1}.csv`),
+          csvButton("csv-shown", "Download this page (CSV)", size, state.offset, `_from${state.offset + 1}`),
           // the first rows of a cut name it too (they are of the ring, segment and filter)
           csvButton("csv-all", body.total > maxRows ? `Download the first ${int(maxRows)}${ring ? ` of the ${ring.tier} ring` : ""}${filtered} (CSV)`
             : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`,
-          filmPath(id, "/audience.csv", csvParams(Math.min(maxRows, Math.max(1, body.total)), 0)), `${fileName}.csv`)),
+          Math.min(maxRows, Math.max(1, body.total)), 0),
+          pseudonymBox("csv-pseudonymize", pseudonyms)),
         dlStatus, dlError);
       pagerBack(out);
       if (out.isConnected) sayOwn(out, `Audience for ${name}: ${said.replace(/^Users/, "users")}`);
