@@ -148,15 +148,41 @@ function lookalike() {
   // page's status region says what was found (announce); errors are said by role=alert
   const out = h("div", { id: "lookalike-out" });
   const keep = keptForm(LOOKALIKE_KEY, null, { ids, k });
+  // a CSV whose header names no id column, or several: its columns offered (the CLI's
+  // --id-column), for the list whose header they came from (it said "name the column of ids
+  // so", and no column could be chosen here)
+  const column = h("select", { id: "seed-column" });
+  const columnRow = h("div", { class: "row", id: "seed-column-row", hidden: true },
+    h("label", { for: "seed-column" }, "Column of ids"), column);
+  let columnsOf = null;  // the header line the columns offered are of
+  const header = () => ids.value.split(/\r\n|\r|\n/)[0];
+  const offerColumns = (err) => {
+    if (!err.columns) return;
+    if (columnsOf !== header()) {
+      column.replaceChildren(h("option", { value: "" }, "choose the column…"),
+        ...err.columns.map((f) => h("option", { value: f }, f)));
+    }
+    columnsOf = header();
+    columnRow.hidden = false;
+  };
+  const forgetColumns = () => {
+    if (columnsOf !== null && columnsOf !== header()) { columnRow.hidden = true; columnsOf = null; }
+  };
+  const chosenColumn = () => (columnsOf === header() && column.value ? column.value : null);
+  ids.addEventListener("input", forgetColumns);
   file.addEventListener("change", async () => {
-    if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); }
+    if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); forgetColumns(); }
   });
   // only the latest submit paints, none after a refused field (answerForm): a slow earlier
   // answer covered the audience asked last, or the notice that the form is not valid
   async function run(e, latest) {
     e.preventDefault();
     let seeds, unlessHeld;
-    try { ({ ids: seeds, unlessHeld } = readSeeds(ids.value)); } catch (err) { out.replaceChildren(errorBox(err)); return; }
+    try { ({ ids: seeds, unlessHeld } = readSeeds(ids.value, chosenColumn())); } catch (err) {
+      out.replaceChildren(errorBox(err));
+      offerColumns(err);
+      return;
+    }
     if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
     // the server's rule said before the list is sent: a very long paste was refused by the
     // body-size limit instead, which did not say how many ids are allowed
@@ -184,7 +210,11 @@ function lookalike() {
         const probe = await ask(lines, 1).catch(noneKnown(lines));
         if (!latest()) return;
         const missing = new Set([...probe.unknown_seed_ids, ...(probe.stripped_seed_ids || [])]);
-        if (lines.every((l) => missing.has(l))) { out.replaceChildren(errorBox(unlessHeld)); return; }
+        if (lines.every((l) => missing.has(l))) {
+          out.replaceChildren(errorBox(unlessHeld));
+          offerColumns(unlessHeld);
+          return;
+        }
       }
       // the server reads an id as written when the model holds it, else without its
       // surrounding spaces (as the CLI reads an id list: stripped_seed_ids names those); an
@@ -235,7 +265,7 @@ function lookalike() {
   }
   const form = answerForm(run, out,
     h("label", { for: "seed-ids" }, "Seed user ids"), ids,
-    h("label", { for: "seed-file" }, "…or upload a file of ids"), file,
+    h("label", { for: "seed-file" }, "…or upload a file of ids"), file, columnRow,
     h("label", { for: "lookalike-k" }, "Audience size"), k,
     h("button", { type: "submit" }, "Find lookalikes"));
   form.addEventListener("input", keep);

@@ -36,29 +36,45 @@ function csvRecords(text, sep) {
   return records;
 }
 
-const refused = (fields, sep, why) => new Error("expected one id per line, or a CSV with one "
-  + `id column; the header ${JSON.stringify(fields.join(sep))} ${why}`);
+// a refusal of a header whose id column is not told: ``columns``, its fields, for the Build
+// page's "Column of ids" (the CLI's --id-column; it said "choose one by name", and the page
+// had no way to)
+const refused = (fields, sep, why, columns = undefined) => Object.assign(new Error(
+  `expected one id per line, or a CSV with one id column; the header ${JSON.stringify(fields.join(sep))} ${why}`),
+{ columns });
+
+/** The index of ``column`` among a header's ``fields``: by name as written (spaces around it
+    aside), else as ``headerKey`` matches it; one column only (id_list_columns._chosen). */
+function chosenIndex(fields, sep, column) {
+  let hits = fields.flatMap((f, i) => (f === column.trim() ? [i] : []));
+  if (!hits.length) hits = fields.flatMap((f, i) => (headerKey(f) === headerKey(column) ? [i] : []));
+  if (hits.length === 1) return hits[0];
+  throw refused(fields, sep, `has ${hits.length ? hits.length : "no"} column named '${column}' `
+    + `(its columns: ${fields.map((f) => `'${f}'`).join(", ")})`);
+}
 
 /** The id column's cells as written, or null for a list of one id per line
-    (id_list_columns.column_cells, its model holding none of the lines as an id). */
-function columnCells(text, first) {
+    (id_list_columns.column_cells, its model holding none of the lines as an id); ``column``:
+    the id column by name (the CLI's --id-column), else the one the header names so. */
+function columnCells(text, first, column = null) {
   // the separator: ";" or a tab where the first line holds one and no comma (places.delimiter_of)
   const sep = [";", "\t"].find((d) => first.includes(d) && !first.includes(",")) || ",";
-  if (!first.includes(sep)) return null;
+  if (column === null && !first.includes(sep)) return null;
   const fields = csvRecords(first, sep)[0].map((f) => f.trim());
-  if (fields.length < 2) return null;
-  const named = fields.flatMap((f, i) => (ID_KEYS.has(headerKey(f)) ? [i] : []));
+  if (column === null && fields.length < 2) return null;
+  const named = column !== null ? [chosenIndex(fields, sep, column)]
+    : fields.flatMap((f, i) => (ID_KEYS.has(headerKey(f)) ? [i] : []));
   const columns = fields.map((f) => `'${f}'`).join(", ");
   if (named.length > 1) {
     throw refused(fields, sep, `names ${named.length} id columns (${named.map((i) =>
-      `'${fields[i]}'`).join(", ")}): keep one column, or choose one by name`);
+      `'${fields[i]}'`).join(", ")}): keep one column, or choose one under “Column of ids”`, fields);
   }
   const rows = csvRecords(text, sep).slice(1).filter((r) => r.some((c) => c.trim()));
   if (!named.length) {
     if (!rows.length || rows.some((r) => r.length !== fields.length)) return null;
     // refused only where the model holds none of the lines as an id (readSeeds asks)
     throw Object.assign(refused(fields, sep, "names no id column (one named like user_id, "
-      + `User ID, userId or id; its columns: ${columns}): name the column of ids so`),
+      + `User ID, userId or id; its columns: ${columns}): name the column of ids so, or choose it under “Column of ids”`, fields),
     { perLine: true });
   }
   const bad = rows.find((r) => r.length !== fields.length);
@@ -70,12 +86,15 @@ function columnCells(text, first) {
 /** User ids from pasted text or a file, each as written (the server reads an id the model
     does not hold without its surrounding spaces, as it reads the CLI's): a CSV whose header
     names one id column (``User ID``, ``user_id``, ``userId``, ``id``, in any case and
-    spacing) gives that column's cells, a header naming two or a table naming none throws;
+    spacing) gives that column's cells, a header naming two or a table naming none throws
+    (the error's ``columns``: the header's fields, one of which may be chosen);
     otherwise one id per line, a first line named so (``USER_ID``) skipped, and a single
-    line of ids separated by commas, semicolons or tabs (typed) gives each. */
-export function parseIds(text) {
+    line of ids separated by commas, semicolons or tabs (typed) gives each. ``column``: the
+    id column by name, as the CLI's --id-column reads it (a header without it throws). */
+export function parseIds(text, column = null) {
   const lines = text.split(/\r\n|\r|\n/);
   const first = lines[0];
+  if (column !== null) return columnCells(text, first, column).filter((c) => c.trim());
   if (first.trim() && !ID_KEYS.has(headerKey(first.trim()))) {
     const cells = columnCells(text, first);
     if (cells) return cells.filter((c) => c.trim());
@@ -83,14 +102,14 @@ export function parseIds(text) {
   return perLine(lines);
 }
 
-/** ``parseIds`` where a model answers: ``{ ids, unlessHeld }``. A table whose header names
+/** ``parseIds`` (of ``column``, when chosen) where a model answers: ``{ ids, unlessHeld }``. A table whose header names
     no id column is one id per line (``ids``, as written) with ``unlessHeld`` its refusal,
     which stands only where the model holds none of its lines, stripped, as an id
     (id_list_columns.column_cells: ids holding ",", ";" or a tab are whole lines); any other
     text is ``parseIds``'s reading, ``unlessHeld`` null. */
-export function readSeeds(text) {
+export function readSeeds(text, column = null) {
   try {
-    return { ids: parseIds(text), unlessHeld: null };
+    return { ids: parseIds(text, column), unlessHeld: null };
   } catch (err) {
     if (!err.perLine) throw err;
     return { ids: perLine(text.split(/\r\n|\r|\n/)), unlessHeld: err };
