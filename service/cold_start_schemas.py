@@ -81,9 +81,11 @@ class ColdTierSummary(TierSummary):
         "calibrated p at the same rank fraction; the base_conversion when every candidate "
         "scores the same); null for an empty tier or without calibration")
     expected_conversion_interval: list[float] | None = Field(
-        description="null: a borrowed p has no interval (conversion_interval_note says why)")
+        description="always null (where a known film gives [low, high] probability, 0-1): a "
+                    "borrowed p has no interval (conversion_interval_note says why)")
     conversion_lift_interval: list[float] | None = Field(
-        description="null: expected_conversion_interval is")
+        description="always null (where a known film gives [low, high] ratio to the base): "
+                    "expected_conversion_interval is")
 
 
 class ColdStartSummary(AudienceSummary):

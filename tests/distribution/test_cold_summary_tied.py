@@ -111,7 +111,7 @@ def test_the_schema_describes_a_new_films_fields(tmp_path: Path) -> None:
     assert "held-out" not in tier["expected_conversion"]
     assert "borrowed" in tier["expected_conversion"]
     assert "trained before" not in tier["expected_conversion_interval"]
-    assert tier["expected_conversion_interval"].startswith("null")
+    assert tier["expected_conversion_interval"].startswith("always null")
     # what the descriptions say, the body does: no interval, p borrowed, shares to rounding
     assert body["conversion_interval_note"] and "borrowed" in body["conversion_interval_note"]
     assert all(t["expected_conversion_interval"] is None for t in body["tiers"])
