@@ -197,7 +197,7 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
              "", f"Objective: {result['objective']}. *mean rel.* and *worst rel.*: the mean "
              "and the lowest, over the splits, of a configuration's objective divided by the "
              "best configuration's on the same split (1 = the best on every split).", "",
-             f"Run {result.get('generated', 'at a time not recorded')}, "
+             f"Run {when(result)}, "
              f"{provenance(result.get('machine'))}, load average at start "
              f"{(result.get('machine') or {}).get('load_average_at_start', 'not recorded')}.",
              "", head,
@@ -226,6 +226,14 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
                  + " |")
     return "\n".join([*lines, "", *defaults_line(result, shipped), "",
                       *ease_line(result, labels, shipped)]) + "\n"
+
+
+def when(result: dict[str, Any]) -> str:
+    """When the run started and ended (a run before ``started`` was kept: its end alone)."""
+    end = result.get("generated")
+    if end is None:
+        return "at a time not recorded"
+    return f"{result['started']} to {end}" if result.get("started") else end
 
 
 def _desc(p: dict[str, Any]) -> str:
