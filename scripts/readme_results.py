@@ -195,7 +195,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "quality-unseen-before-verdict": ("quality_unseen_before",),
     "spark-agreement": ("spark_agreement",), "planning-targets": ("planning",),
     "calibration-summary": ("calibration",), "distribution": ("distribution",),
-    "distribution-timing": ("distribution",), "privacy-attack": ("privacy_attack",),
+    "distribution-timing": ("distribution:timing",), "privacy-attack": ("privacy_attack",),
     "foldin": ("foldin",), "intervals": ("intervals",),
     "spark-export-memory": ("spark_export_memory",),
 }
@@ -206,14 +206,21 @@ def measured_at(stems: tuple[str, ...]) -> str:
     the README's blocks are copied from runs days and hundreds of commits apart, and named
     neither (the headline names its own)."""
     parts = []
-    for stem in stems:
+    for source in stems:
+        # "stem:part": a part that records its own run (bench_distribution.py --keep-timing
+        # keeps an earlier run's timing) is named by that run
+        stem, _, part = source.partition(":")
         doc = json.loads((RESULTS / f"{stem}.json").read_text(encoding="utf-8"))
+        label = f"`benchmarks/results/{stem}.json`"
+        own = (doc.get(part) or {}).get("measured") if part else None
+        if own:
+            doc, label = own, f"{label} ({part})"
         facts = doc.get("machine") if isinstance(doc.get("machine"), dict) else (
             doc.get("machine_facts") or {})
         commit = facts.get("git_commit")
         when = doc.get("finished") or doc.get("generated") or doc.get("created")
         day = str(when)[:10] if when else "day not recorded"
-        parts.append(f"`benchmarks/results/{stem}.json`: "
+        parts.append(f"{label}: "
                      + (f"commit {commit}" if commit else "commit not recorded") + f", {day}")
     return "Measured at: " + "; ".join(parts) + "."
 
