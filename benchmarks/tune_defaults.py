@@ -3,8 +3,9 @@
 The same seeded sample of configurations (``recommender.evaluation.tuning.candidate_configs``) is
 fitted and scored on a validation split carved out of the *training* part of every
 dataset x protocol (the test parts are never touched). Each configuration's validation
-objective (the geometric mean of audience_recall@100 and user_recall@20,
-``recommender.evaluation.scoring.objective``) is divided by the best one on that
+objective (the engine's own: ``recommender.evaluation.scoring.objective``, what ``tune`` and
+``train``'s search maximise, labelled by ``recommender.evaluation.tuning``) is divided by the
+best one on that
 dataset x protocol; the configuration with the best mean of these relative scores (ties: the
 best worst case) is the one that generalises. EASE's best validation objective on the same
 splits is recorded as the bar to reach.
@@ -32,9 +33,14 @@ from recommender.errors import InvalidParameterError
 from recommender.evaluation.baselines import EASE
 from recommender.evaluation.report import write_json
 from recommender.evaluation.runs import EASE_LAMBDAS, BaselineUnderTest
-from recommender.evaluation.scoring import objective, score_split
+from recommender.evaluation.scoring import USER_K, objective, objective_key, score_split
 from recommender.evaluation.splits import make_split, validation_split
-from recommender.evaluation.tuning import candidate_configs, grid_configs, validation_scores
+from recommender.evaluation.tuning import (
+    _objective_text,
+    candidate_configs,
+    grid_configs,
+    validation_scores,
+)
 from recommender.io import readers
 from recommender.model.config import TrainConfig
 
@@ -97,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         configs = candidate_configs(args.trials, args.seed, base=PREVIOUS_DEFAULTS)
     runs: dict[str, Any] = {}
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     for name in args.names:
         interactions = readers.load(Path(args.datasets) / name)
         for protocol in args.protocols:
@@ -117,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 for lam in EASE_LAMBDAS}
             runs[label] = {"trials": rows, "ease_validation_objective": ease,
                            "seconds": round(time.perf_counter() - t0, 1)}
-            best = max(r["objective"] for r in rows)
+            best = max((r["objective"] for r in rows), key=objective_key)
             print(f"{label}: best ALS {best:.4f}, defaults {rows[0]['objective']:.4f}, "
                   f"EASE {max(ease.values()):.4f} ({runs[label]['seconds']} s)", file=sys.stderr)
     labels = [lbl for lbl, r in runs.items() if "trials" in r]
@@ -133,13 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     shipped = {k: v for k, v in TrainConfig().to_dict().items()
                if k in runs[labels[0]]["trials"][0]["params"]}
     ease_best = {lbl: max(runs[lbl]["ease_validation_objective"].values()) for lbl in labels}
-    result = {"generated": datetime.now(UTC).isoformat(timespec="seconds"),
+    result = {"started": started, "generated": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": common.machine_facts(),
               "k": args.k, "seed": args.seed, "trials": len(configs),
-              # what scoring.objective computes (the arithmetic mean until 2026-12-01: the
-              # tuning.json of that time says "mean of")
-              "objective": f"geometric mean of audience_recall@{args.k} and user_recall@20 "
-                           "on a validation split of each training part",
+              # the engine's words for what scoring.objective computes (the arithmetic mean
+              # until 2026-12-01: the tuning.json of that time says "mean of")
+              "objective": objective_label(runs, labels, args.k),
               "best": ranking[0],
               "reference": next(
                   r for r in ranking if r["params"] == runs[labels[0]]["trials"][0]["params"]),
@@ -150,6 +156,18 @@ def main(argv: list[str] | None = None) -> int:
     out.with_suffix(".md").write_text(markdown(result, labels), encoding="utf-8")
     print(markdown(result, labels))
     return 0
+
+
+def objective_label(runs: dict[str, Any], labels: list[str], k: int) -> str:
+    """What the objective was on the splits, in ``recommender.evaluation.tuning``'s words for
+    each split's best trial (the geometric mean, or the one recall a split could measure)."""
+    said = {lbl: _objective_text(max(runs[lbl]["trials"],
+                                     key=lambda r: objective_key(r["objective"])), k, USER_K)
+            for lbl in labels}
+    where = "the validation split carved out of each dataset x protocol's training part"
+    if len(set(said.values())) == 1:
+        return f"{next(iter(said.values()))} ({where})"
+    return "; ".join(f"{lbl}: {text}" for lbl, text in said.items()) + f" ({where})"
 
 
 def render(out: Path) -> int:
@@ -179,7 +197,7 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
              "", f"Objective: {result['objective']}. *mean rel.* and *worst rel.*: the mean "
              "and the lowest, over the splits, of a configuration's objective divided by the "
              "best configuration's on the same split (1 = the best on every split).", "",
-             f"Run {result.get('generated', 'at a time not recorded')}, "
+             f"Run {when(result)}, "
              f"{provenance(result.get('machine'))}, load average at start "
              f"{(result.get('machine') or {}).get('load_average_at_start', 'not recorded')}.",
              "", head,
@@ -194,10 +212,7 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
         if extra is not None and extra not in rows:
             rows = rows + [extra]
     for r in rows:
-        p = r["params"]
-        desc = (f"{p['weighting']} f={p['factors']} it={p['iterations']} "
-                f"reg={p['regularization']} a={p['alpha']} cg={p.get('cg_steps', 3)}"
-                + (f" k1={p['bm25_k1']} b={p['bm25_b']}" if p["weighting"] == "bm25" else ""))
+        desc = _desc(r["params"])
         if r is result["reference"]:
             desc += " (previous defaults)"
         if r == shipped:
@@ -209,7 +224,40 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
     lines.append("| EASE (best lambda on the same split) | | | "
                  + " | ".join(_f(result["ease_best_validation_objective"][lbl]) for lbl in labels)
                  + " |")
-    return "\n".join([*lines, "", *ease_line(result, labels, shipped)]) + "\n"
+    return "\n".join([*lines, "", *defaults_line(result, shipped), "",
+                      *ease_line(result, labels, shipped)]) + "\n"
+
+
+def when(result: dict[str, Any]) -> str:
+    """When the run started and ended (a run before ``started`` was kept: its end alone)."""
+    end = result.get("generated")
+    if end is None:
+        return "at a time not recorded"
+    return f"{result['started']} to {end}" if result.get("started") else end
+
+
+def _desc(p: dict[str, Any]) -> str:
+    return (f"{p['weighting']} f={p['factors']} it={p['iterations']} "
+            f"reg={p['regularization']} a={p['alpha']} cg={p.get('cg_steps', 3)}"
+            + (f" k1={p['bm25_k1']} b={p['bm25_b']}" if p["weighting"] == "bm25" else ""))
+
+
+def defaults_line(result: dict[str, Any], shipped: dict[str, Any] | None) -> list[str]:
+    """Whether the shipped defaults are still the best configuration under this run's
+    objective, in words (the defaults were chosen under an earlier one)."""
+    if shipped is None:
+        return ["The shipped defaults are not among the configurations this run scored."]
+    ranking = result["ranking"]
+    rank = ranking.index(shipped) + 1
+    best = ranking[0]
+    if rank == 1:
+        return [f"The shipped defaults rank first of {len(ranking)} configurations under this "
+                "objective (mean rel., ties broken by worst rel.)."]
+    return [f"The shipped defaults are not the best under this objective: they rank "
+            f"{rank} of {len(ranking)} by mean rel. (ties broken by worst rel.), at "
+            f"{shipped['mean_relative']:.3f} mean and {shipped['worst_relative']:.3f} worst, "
+            f"where the best, {_desc(best['params'])}, scores {best['mean_relative']:.3f} and "
+            f"{best['worst_relative']:.3f}. The defaults were not changed with this run."]
 
 
 def ease_line(result: dict[str, Any], labels: list[str], shipped: dict[str, Any] | None

@@ -140,6 +140,37 @@ def _slate() -> str:
             f"{sl['top_share_screens']:.1f} by its share of the expected new viewers, {none}")
 
 
+def _tuning_rows() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """tuning.json's ranking, and the rows of the defaults of its run by CG step count."""
+    doc = _result("tuning")
+    shipped = doc.get("shipped_defaults")
+    if not shipped:
+        raise SystemExit("benchmarks/results/tuning.json has no row of the defaults: rerun "
+                         "benchmarks/tune_defaults.py --grid")
+    same = {**shipped["params"], "cg_steps": 0}
+    by_cg = {str(r["params"].get("cg_steps", 3)): r for r in doc["ranking"]
+             if {**r["params"], "cg_steps": 0} == same}
+    return doc, by_cg
+
+
+def _tuning_cg(steps: int) -> str:
+    """The defaults at ``steps`` CG steps, as a share of their score at the shipped count."""
+    doc, by_cg = _tuning_rows()
+    own = by_cg[str(doc["shipped_defaults"]["params"].get("cg_steps", 3))]["mean_relative"]
+    return f"{by_cg[str(steps)]['mean_relative'] / own:.3f}"
+
+
+def _tuning_rank() -> str:
+    doc, _ = _tuning_rows()
+    return f"{doc['ranking'].index(doc['shipped_defaults']) + 1} of {len(doc['ranking'])}"
+
+
+def _tuning_run() -> str:
+    doc = _result("tuning")
+    commit = (doc.get("machine") or {}).get("git_commit") or "commit not recorded"
+    return f"commit {commit}, {str(doc.get('generated', 'day not recorded'))[:10]}"
+
+
 # figures inside a README sentence, their markers on the sentence's line: each replaced by
 # the figure alone (no line break, no "Measured at" line; the sentence names its script)
 INLINE: dict[str, Callable[[], str]] = {
@@ -147,6 +178,10 @@ INLINE: dict[str, Callable[[], str]] = {
     "foldin-old-step": _ratios,
     "privacy-first-programmes": _programmes,
     "demo-slate": _slate,
+    "tuning-run": _tuning_run,
+    "tuning-defaults-rank": _tuning_rank,
+    "tuning-cg2": lambda: _tuning_cg(2),
+    "tuning-cg1": lambda: _tuning_cg(1),
 }
 
 
@@ -160,7 +195,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "quality-unseen-before-verdict": ("quality_unseen_before",),
     "spark-agreement": ("spark_agreement",), "planning-targets": ("planning",),
     "calibration-summary": ("calibration",), "distribution": ("distribution",),
-    "distribution-timing": ("distribution",), "privacy-attack": ("privacy_attack",),
+    "distribution-timing": ("distribution:timing",), "privacy-attack": ("privacy_attack",),
     "foldin": ("foldin",), "intervals": ("intervals",),
     "spark-export-memory": ("spark_export_memory",),
 }
@@ -171,14 +206,21 @@ def measured_at(stems: tuple[str, ...]) -> str:
     the README's blocks are copied from runs days and hundreds of commits apart, and named
     neither (the headline names its own)."""
     parts = []
-    for stem in stems:
+    for source in stems:
+        # "stem:part": a part that records its own run (bench_distribution.py --keep-timing
+        # keeps an earlier run's timing) is named by that run
+        stem, _, part = source.partition(":")
         doc = json.loads((RESULTS / f"{stem}.json").read_text(encoding="utf-8"))
+        label = f"`benchmarks/results/{stem}.json`"
+        own = (doc.get(part) or {}).get("measured") if part else None
+        if own:
+            doc, label = own, f"{label} ({part})"
         facts = doc.get("machine") if isinstance(doc.get("machine"), dict) else (
             doc.get("machine_facts") or {})
         commit = facts.get("git_commit")
         when = doc.get("finished") or doc.get("generated") or doc.get("created")
         day = str(when)[:10] if when else "day not recorded"
-        parts.append(f"`benchmarks/results/{stem}.json`: "
+        parts.append(f"{label}: "
                      + (f"commit {commit}" if commit else "commit not recorded") + f", {day}")
     return "Measured at: " + "; ".join(parts) + "."
 

@@ -79,3 +79,43 @@ def test_summary_shows_both_measures_for_every_method(bench: ModuleType,
         assert ("forecast beats all three baselines on MAE" in line) == all(
             k["mae"][m] > k["mae"]["forecast"] for m in ("users", "past_viewing",
                                                           "genre_viewing"))
+
+
+def test_a_kept_timing_names_the_run_that_measured_it(bench: ModuleType, res: dict[str, Any],
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun for the (deterministic) quality figures on a loaded machine had to measure the
+    timing too, 20x the floor's quiet figures and every target "missed"; ``--keep-timing``
+    keeps the previous timing, and the page and the README's timing block name the run it
+    came from, not the new one."""
+    import importlib.util
+
+    old = {**res, "created": "2030-01-02 03:04:05",
+           "machine": {**res["machine"], "git_commit": "old1234"}, "load_average": [0.5]}
+    old["timing"] = {k: v for k, v in res["timing"].items() if k != "measured"}
+    kept = bench.kept_timing(old)
+    assert kept["measured"]["machine"]["git_commit"] == "old1234"
+    assert {k: v for k, v in kept.items() if k != "measured"} == old["timing"]
+    new = {**old, "created": "2031-05-06 07:08:09",
+           "machine": {**res["machine"], "git_commit": "new5678"}, "timing": kept}
+    # a second --keep-timing keeps the first run's provenance, not the run in between
+    assert bench.kept_timing(new)["measured"] == kept["measured"]
+    text = bench.markdown(new)
+    timing = text.split("## Timing: one film's distribution", 1)[1]
+    assert "Timing measured 2030-01-02 03:04:05 (the machine's local time) at commit old1234" \
+        in timing and "(load average [0.5])" in timing
+    assert "at commit new5678" in text.split("## Timing", 1)[0]
+    assert "Timing measured" not in bench.markdown(old)  # a page's own timing: no line
+
+    spec = importlib.util.spec_from_file_location("readme_results_kept",
+                                                  ROOT / "scripts" / "readme_results.py")
+    assert spec is not None and spec.loader is not None
+    rr = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rr)
+    (tmp_path / "distribution.json").write_text(json.dumps(new), encoding="utf-8")
+    monkeypatch.setattr(rr, "RESULTS", tmp_path)
+    assert rr.measured_at(rr.SOURCES["distribution-timing"]) == (
+        "Measured at: `benchmarks/results/distribution.json` (timing): commit old1234, "
+        "2030-01-02.")
+    assert rr.measured_at(rr.SOURCES["distribution"]) == (
+        "Measured at: `benchmarks/results/distribution.json`: commit new5678, 2031-05-06.")

@@ -49,3 +49,51 @@ def test_tune_defaults_names_the_objective_it_computes(demo_dir: Path, tmp_path:
         assert row["objective"] == pytest.approx((a * u) ** 0.5 - 1e-3, abs=2e-5)
         assert row["objective"] != pytest.approx((a + u) / 2 - 1e-3, abs=2e-5)
     assert "Objective: geometric mean of" in out.with_suffix(".md").read_text(encoding="utf-8")
+
+
+def _row(params: dict[str, object], mean: float, worst: float) -> dict[str, object]:
+    return {"params": params, "mean_relative": mean, "worst_relative": worst,
+            "objective": {"a/random": mean}}
+
+
+@pytest.mark.parametrize("shipped_first", [True, False])
+def test_tuning_page_says_whether_the_shipped_defaults_rank_first(shipped_first: bool) -> None:
+    """tuning.md ranked the configurations under the geometric mean without a word on where the
+    shipped defaults (chosen under the arithmetic mean) stood: the row's mark alone."""
+    from recommender.model.config import TrainConfig
+
+    td = load_benchmark("tune_defaults")
+    keys = ("model", "weighting", "factors", "regularization", "alpha", "iterations",
+            "bm25_k1", "bm25_b", "cg_steps")
+    shipped = {k: v for k, v in TrainConfig().to_dict().items() if k in keys}
+    other = {**shipped, "iterations": shipped["iterations"] + 10}
+    rows = [_row(shipped, 1.0, 1.0), _row(other, 0.9, 0.8)]
+    if not shipped_first:
+        rows = [_row(other, 1.0, 1.0), _row(shipped, 0.9, 0.8)]
+    result = {"objective": "o", "ranking": rows, "reference": rows[1], "shipped_defaults": None,
+              "ease_best_validation_objective": {"a/random": 0.5}}
+    text = td.markdown(result, ["a/random"])
+    if shipped_first:
+        assert "The shipped defaults rank first of 2 configurations" in text
+        assert "not the best" not in text
+    else:
+        assert ("The shipped defaults are not the best under this objective: they rank 2 of 2"
+                in text)
+        assert f"it={other['iterations']} " in text.split("where the best, ")[1]
+
+
+def test_tuning_objective_says_a_split_measured_one_recall_alone() -> None:
+    """The objective's label was typed in tune_defaults.py ("geometric mean of ..."), whatever
+    a split could measure; the engine's tune() words it from the best trial, and says when one
+    recall had nothing to score (the geometric mean was then that recall alone)."""
+    td = load_benchmark("tune_defaults")
+    nan = float("nan")
+    runs = {"a/random": {"trials": [{"objective": 0.4, "audience_recall@100": 0.5,
+                                     "user_recall@20": 0.3}]},
+            "b/random": {"trials": [{"objective": 0.3, "audience_recall@100": nan,
+                                     "user_recall@20": 0.3}]}}
+    label = td.objective_label(runs, ["a/random", "b/random"], 100)
+    assert "a/random: geometric mean of audience_recall@100 and user_recall@20" in label
+    assert "b/random: user_recall@20 on validation alone" in label
+    same = td.objective_label({"a/random": runs["a/random"]}, ["a/random"], 100)
+    assert same.startswith("geometric mean of audience_recall@100 and user_recall@20")
