@@ -39,7 +39,7 @@ from recommender.errors import StoreDamagedError, StoreUnavailableError
 from recommender.query.hints import count_store_events_with
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
-from service.film_events import COUNTED, EVERY, HINT_WRITER
+from service.film_events import COUNTED, EVERY, HINT_WRITER, own_events
 from service.state import ServiceState
 
 log = logging.getLogger("recommender.service")
@@ -285,7 +285,8 @@ class EventsSync:
             new = engine_with(engine, overlay.model())
             self._ours = {new.key}
             if overlay.unknown_film_events:  # an unknown film's 404 counts its own, as the CLI
-                count_store_events_with(new.model, self._film_counter(overlay.since))
+                count_store_events_with(new.model, self._film_counter(overlay.since),
+                                        own_events)
         # the sequence each recent engine reflects (the serving one and the one being installed)
         self._seq_of = {**dict(list(self._seq_of.items())[-1:]), new.key: overlay.seq}
         return new

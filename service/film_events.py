@@ -50,6 +50,12 @@ def hint_writer(request: Request) -> str | None:
     return EVERY if sees_store(request) else caller_writer(request)
 
 
+def own_events() -> bool:
+    """Whether the unknown-film hint being written counts the caller's key's own events (a
+    read or write key's, ``HINT_WRITER``), not every writer's: it says "your key's N events"."""
+    return HINT_WRITER.get() not in (None, EVERY)
+
+
 async def counted(request: Request, model: Model, film_ids: Sequence[str]) -> dict[str, int]:
     """The events the store holds for each of the first ``HINT_IDS`` of ``film_ids`` (those
     an unknown film's 404 may count) as ``model``'s counter reads them; {} where the model has

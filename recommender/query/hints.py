@@ -234,13 +234,19 @@ def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:
 
 
 _STORE_COUNTS: Kept[Callable[[str], int]] = Kept()  # per model read with a store's events
+_STORE_OWN: Kept[Callable[[], bool]] = Kept()  # per model: whether a count is the caller's own
 
 
-def count_store_events_with(model: Model, counter: Callable[[str], int]) -> None:
+def count_store_events_with(model: Model, counter: Callable[[str], int],
+                            own: Callable[[], bool] | None = None) -> None:
     """Have the unknown-film errors of ``model`` (one with a campaign store's events applied)
     say how many events the store holds for the film asked of: ``counter(film_id)``, asked
-    on demand (the overlay keeps only their total, ``events_for_unknown_films``)."""
+    on demand (the overlay keeps only their total, ``events_for_unknown_films``). ``own()``,
+    asked as the hint is written: whether the count is of the caller's key's own events
+    alone (a service's read or write key: "your key's N events"), not the store's."""
     _STORE_COUNTS.put(model, counter)
+    if own is not None:
+        _STORE_OWN.put(model, own)
 
 
 def store_counter(model: Model) -> Callable[[str], int] | None:
@@ -252,12 +258,17 @@ def store_counter(model: Model) -> Callable[[str], int] | None:
 def store_events_hint(model: Model, film_id: str, name: str = "it") -> str:
     """"; the campaign store holds N events for it ..." (``name``: how the film is named)
     when the store ``model`` read holds events for the unknown ``film_id`` (the model learns
-    a film in training alone), else ""."""
+    a film in training alone), else ""; "holds your key's N events" when the count is the
+    caller's key's own (``count_store_events_with``'s ``own``): it read as the store's."""
     counter = _STORE_COUNTS.get(model)
     n = counter(film_id) if counter is not None and film_id else 0
-    return (f"; the campaign store holds {n:,} event{'s' if n != 1 else ''} for {name} since the "
-            "model's training, which an answer cannot fold in (a film is learnt in training): "
-            "`train --data DATA --events STORE` brings it in" if n else "")
+    if not n:
+        return ""
+    own = _STORE_OWN.get(model)
+    whose = "your key's " if own is not None and own() else ""
+    return (f"; the campaign store holds {whose}{n:,} event{'s' if n != 1 else ''} for {name} "
+            "since the model's training, which an answer cannot fold in (a film is learnt in "
+            "training): `train --data DATA --events STORE` brings it in")
 
 
 def _is_left_out(hint: str) -> bool:

@@ -3,8 +3,9 @@
 The 404 of a film the served model lacks (and a cold start's skipped comparable films) said
 "the campaign store holds N events for it" counting every key's events, so a partner asking
 of an id learnt that another partner sent events for that film, and how many. A read or
-write key is now told of its own events alone (nothing when it sent none); the admin key keeps
-the store's count.
+write key is now told of its own events alone (nothing when it sent none), in words that say
+they are its own ("the campaign store holds your key's N events for it": the store's wording
+read as every key's count); the admin key keeps the store's count and its words.
 
 Oracle: the rows read back from the store's table (each event's ``writer`` and ``film_id``).
 The poller is driven by hand (``events_poll=0``), so nothing here waits on a clock."""
@@ -60,8 +61,10 @@ def held(client: TestClient, name: str | None) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def said(n: int) -> str:
-    return f"the campaign store holds {n} event{'s' if n != 1 else ''} for it since"
+def said(n: int, own: bool) -> str:
+    """The hint's words for ``n`` events: the key's own (``own``) or the store's."""
+    whose = "your key's " if own else ""
+    return f"the campaign store holds {whose}{n} event{'s' if n != 1 else ''} for it since"
 
 
 @pytest.mark.parametrize(("key", "name"), [(KEY_A, "a"), (KEY_B, "b"), (READ_C, "c"),
@@ -73,7 +76,9 @@ def test_an_unknown_film_s_404_counts_the_caller_s_events(
     r = client.get(f"/films/{FILM}/audience", headers={"X-API-Key": key})
     assert r.status_code == 404, r.text
     detail = r.json()["detail"]
-    assert (said(n) in detail) if n else ("campaign store" not in detail), detail
+    assert (said(n, name is not None) in detail) if n else ("campaign store" not in detail), detail
+    if n and name is not None:  # a key's own count is never said as the store's
+        assert said(n, False) not in detail, detail
 
 
 @pytest.mark.parametrize(("key", "name"), [(KEY_A, "a"), (KEY_B, "b"), (READ_C, "c"),
@@ -86,4 +91,7 @@ def test_a_cold_start_s_skipped_film_counts_the_caller_s_events(
     assert r.status_code == 200, r.text
     hints = r.json()["unknown_film_hints"]
     assert len(hints) == 1
-    assert (said(n) in hints[0]) if n else ("campaign store" not in hints[0]), hints
+    assert (said(n, name is not None) in hints[0]) if n else (
+        "campaign store" not in hints[0]), hints
+    if n and name is not None:
+        assert said(n, False) not in hints[0], hints
