@@ -41,6 +41,12 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def load_text(loads: Sequence[float] | None) -> str:
+    """A recorded load average as the pages print it (1, 5 and 15 minutes: "4.20, 3.62,
+    4.13", not a Python list), or "not recorded"."""
+    return ", ".join(f"{x:.2f}" for x in loads) if loads else "not recorded"
+
+
 # the load average when this script's process started (a benchmark imports this module first):
 # machine_facts() runs when the result is written, at the end of the run, and the load then is
 # not the load the run started under

@@ -49,8 +49,7 @@ def cost_lines(result: dict[str, Any]) -> list[str]:
     if not cells:
         return ["Not measured by this run."]
     cpu = result["summary_cpu_s"]
-    load = ", ".join(f"{x:.2f}" for x in (result.get("machine") or {}).get(
-        "load_average_at_start", [])) or "not recorded"
+    load = common.load_text((result.get("machine") or {}).get("load_average_at_start"))
 
     def row(name: str, shown: int, hidden: int) -> str:
         share = hidden / (shown + hidden) if shown + hidden else 0.0

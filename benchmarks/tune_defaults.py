@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 split = make_split(interactions, protocol, args.seed)
             except InvalidParameterError as e:
-                runs[label] = {"status": f"n/a ({e})"}
+                # the dataset named as under --datasets, not as the runner's own path
+                said = dataset_relative(str(e), interactions.source, args.datasets)
+                runs[label] = {"status": f"n/a ({said})"}
                 print(f"{label}: skipped ({e})", file=sys.stderr)
                 continue
             val = validation_split(split, args.seed)
@@ -158,6 +160,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def dataset_relative(text: str, source: str | None, datasets: Path) -> str:
+    """``text`` (a split's refusal) with the dataset's folder ``source``
+    (``Interactions.source``) written relative to the ``--datasets`` folder (``filmtrust``, or
+    ``ml-100k/ml-100k`` for a layout one folder down): tuning.json recorded the absolute path
+    of whoever ran it. A folder outside ``datasets`` is left as it is."""
+    if not source:
+        return text
+    for base, path in ((Path(datasets), Path(source)),
+                       (Path(datasets).resolve(), Path(source).resolve())):
+        try:
+            shown = path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        return text.replace(source, shown) if shown != "." else text
+    return text
+
+
 def objective_label(runs: dict[str, Any], labels: list[str], k: int) -> str:
     """What the objective was on the splits, in ``recommender.evaluation.tuning``'s words for
     each split's best trial (the geometric mean, or the one recall a split could measure)."""
@@ -199,7 +218,7 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
              "best configuration's on the same split (1 = the best on every split).", "",
              f"Run {when(result)}, "
              f"{provenance(result.get('machine'))}, load average at start "
-             f"{(result.get('machine') or {}).get('load_average_at_start', 'not recorded')}.",
+             f"{common.load_text((result.get('machine') or {}).get('load_average_at_start'))}.",
              "", head,
              "|" + "---|" * (3 + len(labels))]
     rows = result["ranking"][:10]

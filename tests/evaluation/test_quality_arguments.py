@@ -97,3 +97,51 @@ def test_tuning_objective_says_a_split_measured_one_recall_alone() -> None:
     assert "b/random: user_recall@20 on validation alone" in label
     same = td.objective_label({"a/random": runs["a/random"]}, ["a/random"], 100)
     assert same.startswith("geometric mean of audience_recall@100 and user_recall@20")
+
+
+def test_a_skipped_split_names_its_dataset_as_under_the_datasets_folder(
+        demo_dir: Path, tmp_path: Path) -> None:
+    """tuning.json's note of a split a dataset cannot make (the time protocol of data without
+    timestamps) named the dataset by the absolute path of whoever ran it
+    (``/tmp/numbers/shared/datasets/filmtrust``): it names it as under ``--datasets``."""
+    import json
+
+    td = load_benchmark("tune_defaults")
+    sets = tmp_path / "sets"
+    (sets / "untimed").mkdir(parents=True)
+    (sets / "demo").symlink_to(demo_dir, target_is_directory=True)
+    rows = [f"u{u},f{(u * 3 + k) % 9}" for u in range(30) for k in range(4)]
+    (sets / "untimed" / "interactions.csv").write_text(
+        "user_id,film_id\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "tuning"
+    assert td.main(["--datasets", str(sets), "--names", "demo", "untimed", "--protocols",
+                    "time", "--trials", "2", "--k", "20", "--out", str(out)]) == 0
+    text = out.with_suffix(".json").read_text(encoding="utf-8")
+    status = json.loads(text)["runs"]["untimed/time"]["status"]
+    assert status.startswith("n/a (the time protocol needs timestamps and untimed has none"), \
+        status
+    assert str(tmp_path) not in text
+    # a layout one folder down keeps its folder; a folder elsewhere stays as it is
+    assert td.dataset_relative(f"a {sets}/ml/ml b", f"{sets}/ml/ml", sets) == "a ml/ml b"
+    assert td.dataset_relative("a /x/y b", "/x/y", sets) == "a /x/y b"
+
+
+@pytest.mark.parametrize(("loads", "said"), [([4.2, 3.62, 4.13], "4.20, 3.62, 4.13"),
+                                             (None, "not recorded")])
+def test_tuning_page_prints_the_load_average_as_the_other_pages(
+        loads: list[float] | None, said: str) -> None:
+    """tuning.md printed the load average at the start as a Python list ("[4.2, 3.62,
+    4.13]"): it prints the three figures as privacy_attack.md does."""
+    from recommender.model.config import TrainConfig
+
+    td = load_benchmark("tune_defaults")
+    keys = ("model", "weighting", "factors", "regularization", "alpha", "iterations",
+            "bm25_k1", "bm25_b", "cg_steps")
+    rows = [_row({k: v for k, v in TrainConfig().to_dict().items() if k in keys}, 1.0, 1.0)]
+    result = {"objective": "o", "ranking": rows, "reference": rows[0], "shipped_defaults": None,
+              "ease_best_validation_objective": {"a/random": 0.5},
+              "machine": {} if loads is None else {"load_average_at_start": loads}}
+    line = next(x for x in td.markdown(result, ["a/random"]).splitlines()
+                if "load average" in x)
+    assert line.endswith(f"load average at start {said}."), line
+    assert "[" not in line, line
