@@ -3,9 +3,11 @@
 const KEY = "recommender.studio.key";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  /** ``refused``: the server's own refusal, ``detail`` its words (a 4xx whose body said why). */
+  constructor(status, detail, refused = false) {
     super(detail);
     this.status = status;
+    this.refused = refused;
   }
 }
 
@@ -187,7 +189,9 @@ async function send(path, { background = false, ...options } = {}) {
       const wait = response.headers.get("Retry-After");
       throw Object.assign(new ApiError(429, throttled(wait)), { retryAfter: Number(wait) > 0 ? Number(wait) : 0 });
     }
-    throw new ApiError(response.status, said);
+    // a refusal in the server's words (4xx with a detail) is said as such (errorBox)
+    const told = Boolean(body && (typeof body.detail === "string" || Array.isArray(body.detail)));
+    throw new ApiError(response.status, said, told && response.status < 500);
   }
   return response;
 }

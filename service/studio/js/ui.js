@@ -223,6 +223,12 @@ export function errorBox(error, retry = null) {
   if (error && error.status === 422) {
     return h("p", { class: "invalid", role: "alert" }, sentence(error.message));
   }
+  // any other refusal the server explained (a 4xx with a detail: a pseudonymized download
+  // where the server has no pseudonym key, a 404, a 409) is said in its words alone: it read
+  // "Something went wrong: <detail>", kept for an engine out of reach, a 5xx and a bare 4xx
+  if (error && error.refused && error.status >= 400 && error.status < 500 && error.status !== 429) {
+    return h("div", { class: "error refused", role: "alert" }, sentence(error.message));
+  }
   const box = h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
     error && error.message ? error.message : String(error));
   // too many wrong keys: once the wait is over, the key dialog and the retry are offered
