@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 import pytest
 from conftest import READ_KEY, WRITE_KEY, Served, serve_own_store
@@ -156,3 +156,49 @@ def test_the_downloads_are_the_servers_pseudonymized_csv(watched: Any,
     assert dl.value.suggested_filename.endswith("_from26.csv")
     watched.assert_clean()
 
+
+def _fragment(page: Any) -> dict[str, list[str]]:
+    """The query of the page's address fragment."""
+    fragment = page.evaluate("location.hash")
+    return parse_qs(fragment.split("?", 1)[1]) if "?" in fragment else {}
+
+
+def test_the_film_pages_pseudonymize_box_is_kept_in_the_address(
+        watched: Any, served_pseudonyms: Any) -> None:
+    """Ticked, the box is in the address (pseudonymize=true) as the ring, segment and filter
+    are: a reload or a bookmark kept every choice but this one, and downloaded plain ids."""
+    page = watched.page
+    page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{READ_KEY}')")
+    film = _film_page(page, served_pseudonyms)
+    assert "pseudonymize" not in _fragment(page)
+    page.select_option("#tier", "core")
+    page.wait_for_function("() => location.hash.includes('tier=core')")
+    page.check("#csv-pseudonymize")
+    assert _fragment(page)["pseudonymize"] == ["true"]
+    assert _fragment(page)["tier"] == ["core"]
+    page.reload()
+    page.wait_for_selector("#csv-shown")
+    assert page.is_checked("#csv-pseudonymize")
+    assert page.input_value("#tier") == "core"
+    with page.expect_download() as dl:
+        page.click("#csv-shown")
+    query = "?k=25&offset=0&tier=core&with=title%2Csegment_label&pseudonymize=true"
+    _, want, _ = _answer(served_pseudonyms, f"/films/{quote(film, safe='')}/audience.csv{query}")
+    assert Path(dl.value.path()).read_bytes() == want
+    assert all(u.startswith("p-") for u in _users(want))
+    # unticked, it leaves the address; the ring stays
+    page.uncheck("#csv-pseudonymize")
+    assert "pseudonymize" not in _fragment(page) and _fragment(page)["tier"] == ["core"]
+    # a bookmark's 1 ticks it too (and is written as true); a value neither true nor false is
+    # said above the page and dropped from the address
+    page.goto(f"{served_pseudonyms.base}/studio/#/film/{quote(film, safe='')}?pseudonymize=1")
+    page.wait_for_selector("#csv-shown")
+    assert page.is_checked("#csv-pseudonymize")
+    assert _fragment(page)["pseudonymize"] == ["true"]
+    page.goto(f"{served_pseudonyms.base}/studio/#/film/{quote(film, safe='')}?pseudonymize=maybe")
+    page.wait_for_selector("#csv-shown")
+    page.wait_for_selector("#page-notice:not(:empty)")
+    assert "pseudonymize" in page.inner_text("#page-notice")
+    assert not page.is_checked("#csv-pseudonymize")
+    assert "pseudonymize" not in _fragment(page)
+    watched.assert_clean()

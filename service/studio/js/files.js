@@ -70,9 +70,10 @@ export const fewOf = (ids, most = 3) =>
 /** A "Pseudonymize ids" checkbox (``id``) beside a page's CSV downloads: ticked, they ask the
     server for ``pseudonymize=true`` (each user id replaced by its keyed pseudonym, p-<hex>);
     a server with no RECOMMENDER_PSEUDONYM_KEY refuses it, and its words are the error.
-    ``kept.on`` holds the choice across the downloads' redraws (a page turned). */
-export function pseudonymBox(id, kept) {
+    ``kept.on`` holds the choice across the downloads' redraws (a page turned); ``changed``
+    runs after each tick or untick (the film page keeps it in its address). */
+export function pseudonymBox(id, kept, changed = () => {}) {
   const box = h("input", { type: "checkbox", id, checked: kept.on || undefined,
-    onchange: () => { kept.on = box.checked; } });
+    onchange: () => { kept.on = box.checked; changed(); } });
   return h("label", { class: "check", for: id }, box, " Pseudonymize ids");
 }

@@ -1,6 +1,6 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
-import { download, filmPath, getJson, query, serverLimitsWithin, setHashParams } from "./api.js";
+import { download, filmPath, getJson, pageNow, query, serverLimitsWithin, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, section, table, errorBox, filmName,
   linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,
@@ -126,6 +126,14 @@ function audienceTable(id, name, summary, segments, attributes, params) {
         `${int(attributes.min_cell)} users each): no attribute filter is used`
         : "no such attribute value in this model: no attribute filter is used";
   };
+  // the downloads' "Pseudonymize ids" box, kept in the address as pseudonymize=true (a
+  // bookmark or a reload unticked it, where the ring, segment and filter stayed): true or 1
+  // ticks it, false or 0 leaves it unticked, anything else is said and dropped
+  const typedPseudonyms = lower(params.get("pseudonymize") || "");
+  const pseudonyms = { on: ["true", "1"].includes(typedPseudonyms) };
+  if (typedPseudonyms && !["true", "1", "false", "0"].includes(typedPseudonyms)) {
+    ignored.push(["pseudonymize", params.get("pseudonymize"), "pseudonymized downloads are asked by true (or 1): the user ids are downloaded as they are"]);
+  }
   const state = {
     tier: known("tier", (v) => one(v, RINGS), `no such ring (${RINGS.join(", ")}): all rings are shown`),
     segment: known("segment", segmentOf, "no such segment in this model (by number or label): all segments are shown"),
@@ -158,18 +166,21 @@ function audienceTable(id, name, summary, segments, attributes, params) {
     filter: state.filter ? [state.filter] : [] });
   // the downloads carry the film's title and each segment's label beside its number (the
   // server's audience.csv with=...; a file of bare segment numbers needed GET /segments)
-  // ticked: the server's pseudonyms for the user ids (kept as the pages turn)
-  const pseudonyms = { on: false };
+  // ticked: the server's pseudonyms for the user ids (kept as the pages turn, and in the
+  // address: ``pseudonyms`` above)
   const csvParams = (k, offset) => ({ ...apiParams(k, offset), with: "title,segment_label",
     pseudonymize: pseudonyms.on ? "true" : "" });
 
+  const hashOf = () => ({ ...state, offset: state.offset || "", pseudonymize: pseudonyms.on ? "true" : "" });
+  const drawnAs = pageNow();  // the page this table is on: a page left behind writes nothing
+  const pseudonymsChanged = () => { if (out.isConnected && pageNow() === drawnAs) setHashParams(hashOf()); };
   let seq = 0;
   async function load() {
     const mine = ++seq;  // only the latest load paints (a slow earlier answer is dropped)
     // not from a page left behind; demand by place keeps its own keys (by, screens). The
     // first load runs while the page is drawn (not yet attached): it rewrites the bookmark
     // too, so settings it could not use (tier=bogus) leave the address
-    if (out.isConnected || mine === 1) setHashParams({ ...state, offset: state.offset || "" });
+    if (out.isConnected || mine === 1) setHashParams(hashOf());
     pagerHold(out);  // a focus on Previous or Next outlives the redraw
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
@@ -240,7 +251,7 @@ function audienceTable(id, name, summary, segments, attributes, params) {
           csvButton("csv-all", body.total > maxRows ? `Download the first ${int(maxRows)}${ring ? ` of the ${ring.tier} ring` : ""}${filtered} (CSV)`
             : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`,
           Math.min(maxRows, Math.max(1, body.total)), 0),
-          pseudonymBox("csv-pseudonymize", pseudonyms)),
+          pseudonymBox("csv-pseudonymize", pseudonyms, pseudonymsChanged)),
         dlStatus, dlError);
       pagerBack(out);
       if (out.isConnected) sayOwn(out, `Audience for ${name}: ${said.replace(/^Users/, "users")}`);
