@@ -88,6 +88,9 @@ let pageVersions = new Set();
 let pagesDrawn = 0;
 /** A new page is drawn: the model versions its answers come from are counted afresh. */
 export const newPage = () => { pageVersions = new Set(); pagesDrawn += 1; };
+/** The page shown is drawn again in place (a withdrawn campaign): a page of its own, so the
+    handlers of the draw it replaces act no more (a box left focused wrote the address). */
+export const pageRedrawn = () => { pagesDrawn += 1; };
 /** The page being drawn or shown, as a number: ``pageNow() === mine`` while it still is. */
 export const pageNow = () => pagesDrawn;
 /** Whether the page shown had an answer from a model other than ``version``. */

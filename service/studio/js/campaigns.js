@@ -1,6 +1,6 @@
 // Campaigns: stored plans, their reports (campaign_report.js), the next wave, withdrawal and sends.
 
-import { getJson, pageNow, postJson, query, setHashParams } from "./api.js";
+import { getJson, pageNow, pageRedrawn, postJson, query, setHashParams } from "./api.js";
 import { planSummary, downloadNote } from "./plan.js";
 import { withdrawSection } from "./campaign_withdraw.js";
 import { reportView } from "./campaign_report.js";
@@ -266,7 +266,9 @@ async function detail(view, planId, params) {
   const sendBox = gone && gone.sent_waves === 0 ? null
     : sendSection(planId, plan.summary, () => loadReport(lastGiven, false, true));
   const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "",
-    (again) => detail(view, planId, again), sentBasis);
+    // drawn again as a page of its own: this draw's boxes and reports write no more (a box
+    // left focused as the page was redrawn wrote its waves sent back into the address)
+    (again) => { pageRedrawn(); return detail(view, planId, again); }, sentBasis);
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`), chainParagraph(plan.summary, later, above),
     // focusable: the withdrawal redraws the page under the confirm button, and the focus is
     // moved here (it fell to the body, the next Tab went on from wherever the button had been)
