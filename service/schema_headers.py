@@ -10,8 +10,11 @@ test could not check them:
   none; to a read or write key its own events up to it, ``service/event_views.py``), on the
   answers of an operation that scores with the served model (one that depends
   on ``service.deps.get_engine``) where the version is, required on its 2xx (an error found
-  before the model was chosen, a 422, carries none); a stored plan replayed for
-  an ``Idempotency-Key`` carries none (no model gave it), so it is not required there;
+  before the model was chosen, a 422, carries none) on a server with no read or write key; a
+  stored plan replayed for an ``Idempotency-Key`` carries none (no model gave it), so it is
+  not required there; with read or write keys, a key's answer carries none while the store
+  cannot be read on a count not remembered (``event_views.shown_position``), so it is not
+  required there either;
 - ``Idempotent-Replayed: true`` (``service.idempotency``) on an operation that takes an
   ``Idempotency-Key``: the answer is the stored plan of an earlier request with that key.
 """
@@ -48,8 +51,10 @@ def _header(description: str, required: bool, kind: str = "string") -> dict[str,
     return {"description": description, "required": required, "schema": {"type": kind}}
 
 
-def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool) -> None:
-    """Add the headers above to every response of ``schema``'s operations that carries them."""
+def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool,
+            write_keys: bool = False) -> None:
+    """Add the headers above to every response of ``schema``'s operations that carries them
+    (``write_keys``: write keys are configured, whose answers can go without the events)."""
     scored = engine_operations(routes)
     keyed = "; only on an answer to a caller that sent a key" if read_keys else ""
     version = _header("the served model's version (meta.json model_version)" + keyed,
@@ -75,12 +80,14 @@ def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool
                         "(0: none); two answers of one model version differ when events "
                         "between them moved its scores; to a read or write key, the events "
                         "stored under its key id that the model reflects: GET /events/status's "
-                        "applied, asked with the same key (none while the store cannot be "
-                        "read)"
+                        "applied, asked with the same key (none to such a key while the store "
+                        "cannot be read and its count at that sequence was not counted before "
+                        "by the worker that answered)"
                         + ("" if success else "; on an error found once the model was chosen")
                         + ("; none on a stored plan replayed for an Idempotency-Key"
                            if replayable else "") + keyed,
-                        required=success and not (replayable or read_keys), kind="integer")
+                        required=success and not (replayable or read_keys or write_keys),
+                        kind="integer")
                 if replayable and success:
                     headers[REPLAYED] = _header(
                         "true: this answer is the stored plan of an earlier request with the "

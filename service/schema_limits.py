@@ -384,7 +384,7 @@ def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | Non
             app.state.event_time_max = event_max
             _fill(schema, settings, engine, event_max)
             _statuses(schema, settings, read_keys, write_keys, metrics_keys)
-            schema_headers.declare(schema, app.routes, read_keys)
+            schema_headers.declare(schema, app.routes, read_keys, write_keys)
             cache.update(engine=engine, schema=schema, built=time.monotonic())
             app.state.event_time_built = cache["built"]
         result: dict[str, Any] = cache["schema"]

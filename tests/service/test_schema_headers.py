@@ -2,9 +2,10 @@
 declared header is on a real answer of its operation, and a required one is never missing.
 
 The oracle is the answers themselves: a request per kind (a scored read, a store read, a new
-plan and its replay, with and without read keys), whose headers are compared with what the
-schema says of that operation's status. ``tests/service/test_schema_contract.py`` runs
-Schemathesis, which checks every required header on every operation it exercises.
+plan and its replay, with and without read keys, a partner's with the store unreadable), whose
+headers are compared with what the schema says of that operation's status.
+``tests/service/test_schema_contract.py`` runs Schemathesis, which checks every required
+header on every operation it exercises.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from httpx import Response
 from pydantic import SecretStr
@@ -22,6 +24,7 @@ from service.app import create_app
 from service.settings import Settings
 
 READ = "schema-headers-read-key-0123"
+WRITE, OTHER = "schema-headers-write-key-0123", "schema-headers-other-key-0123"
 PLAN = {"films": [{"film_id": "00000", "budget": 5}], "cap": 1, "holdout": 0.2, "seed": 1}
 HEADERS = ("X-Model-Version", "X-Events-Seq", "Idempotent-Replayed")
 
@@ -88,3 +91,45 @@ def test_with_read_keys_nothing_is_required_of_an_answer_without_one(model_dir: 
         keyed = c.get("/health", headers={"X-API-Key": READ})
         _check(schema, "/health", "get", keyed)
         assert "X-Model-Version" in keyed.headers and "X-Events-Seq" in keyed.headers
+
+
+def test_a_partner_s_answer_while_the_store_cannot_be_read(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write keys, no read key: a partner's ``X-Events-Seq`` counts its own events in the
+    store, so an answer whose count is not remembered goes without it while the store cannot
+    be read (``event_views.shown_position``), and the schema required it there."""
+    settings = Settings(model_path=str(model_dir), warm_cache=False, events_poll=0,
+                        store=str(tmp_path / "store.db"),
+                        write_keys=SecretStr(f"a:{WRITE},b:{OTHER}"))
+    partner = {"X-API-Key": WRITE}
+    with TestClient(create_app(settings)) as c:
+        schema = c.get("/openapi.json", headers=partner).json()
+        for key, event in ((WRITE, "a-1"), (OTHER, "b-1")):  # a's count at 2: not asked yet
+            sent = c.post("/events", headers={"X-API-Key": key}, json={"events": [
+                {"event_id": event, "user_id": "u5", "film_id": "00003",
+                 "timestamp": 1_700_000_000}]})
+            assert sent.status_code == 200, sent.text
+        sync = c.app.state.events_sync  # type: ignore[attr-defined]
+        sync.poll()
+        assert sync.applied == 2
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+        # the store cannot be read: every connection it opens fails
+        monkeypatch.setattr(store, "engine", sa.create_engine(
+            f"sqlite:///{tmp_path / 'no-such-folder' / 'store.db'}"))
+        asked = [("/films/{film_id}/audience", "/films/00003/audience?k=3"),
+                 ("/users/{user_id}/recommendations", "/users/u5/recommendations"),
+                 ("/users/{user_id}/recommendations", "/users/u5/recommendations?k=05")]
+        for path, url in asked:
+            down = c.get(url, headers=partner)
+            assert down.status_code == 200, down.text
+            assert "X-Events-Seq" not in down.headers  # never the store's sequence instead
+            declared = _check(schema, path, "get", down)
+            assert declared == {"X-Model-Version": True, "X-Events-Seq": False}
+            events = schema["paths"][path]["get"]["responses"]["200"]["headers"]["X-Events-Seq"]
+            assert "store cannot be read" in events["description"]
+        monkeypatch.undo()  # the store back: a's one event of the two, as its status says
+        for path, url in asked:
+            up = c.get(url, headers=partner)
+            _check(schema, path, "get", up)
+            assert up.headers["X-Events-Seq"] == "1"
+        assert c.get("/events/status", headers=partner).json()["applied"] == 1
