@@ -18,7 +18,8 @@ header is now the ``applied`` its status gives it (:func:`shown_position`), ``st
 that count alone (its ``events_applied`` and ``new_users`` are every writer's) and the
 training data's ``+ N events`` the words ``+ campaign events`` (:func:`health_events`). A
 count asked before is answered from memory (``writer_counts.remembered``): the header asks
-at its engine's sequence on every answer.
+at its engine's sequence on every answer; the poller's ``writer_counts.latest_sequence``
+forgets those counts after a restore in place.
 """
 
 from __future__ import annotations

@@ -30,11 +30,11 @@ from typing import Any
 from recommender.campaigns.events import (
     film_event_count,
     iter_events,
-    max_sequence,
     trained_through,
 )
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.store_schema import StoreSchemaNewerError, newer_now
+from recommender.campaigns.writer_counts import latest_sequence
 from recommender.errors import StoreDamagedError, StoreUnavailableError
 from recommender.query.hints import count_store_events_with
 from recommender.serving.engine import Engine
@@ -320,7 +320,9 @@ class EventsSync:
         # events the overlay holds but no installed engine reflects: a read that failed after
         # applying part of what it read (installed now, even if nothing newer arrived)
         pending = self.applied != overlay.seq
-        if not pending and max_sequence(self.store) <= overlay.seq:
+        # the latest sequence, as max_sequence, checking the event the remembered counts of
+        # X-Events-Seq were taken at is still there (a restore in place: counted again)
+        if not pending and latest_sequence(self.store) <= overlay.seq:
             self._warm_when_quiet()
             return False
         with self.service._reload_lock:  # never race a reload's install

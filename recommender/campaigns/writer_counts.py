@@ -20,7 +20,10 @@ sequence deleted and new events stored under the same numbers) kept the old coun
 life of the process: each store object also remembers the latest event it counted at (its
 ``seq``, ``writer`` and ``event_id``, :func:`_latest`), and a count finding that event gone or
 another forgets every count of the store before counting (one primary-key look-up, made only
-when events were stored since).
+when events were stored since). :func:`remembered` reads nothing, so a worker's poller asks
+its store's latest sequence through :func:`latest_sequence`, which makes the same check: a
+model answer's count (``X-Events-Seq``) is counted again after a restore in place by the
+next poll, not kept until a status or a post counted again.
 """
 
 from __future__ import annotations
@@ -67,6 +70,14 @@ def _latest(store: CampaignStore, conn: sa.Connection) -> int:
         elif now is None or top[0] >= now[0]:
             _marks[store] = top
     return 0 if top is None else top[0]
+
+
+def latest_sequence(store: CampaignStore) -> int:
+    """The store's latest sequence (0: no event), as ``events.max_sequence`` reads it, the
+    counts ``store`` remembers forgotten when a restore in place replaced the event they
+    were last taken at (:func:`_latest`)."""
+    with store.engine.connect() as conn:
+        return _latest(store, conn)
 
 
 def writer_position(store: CampaignStore, writer: str, through: int | None = None

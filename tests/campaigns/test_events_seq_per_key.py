@@ -201,3 +201,31 @@ def test_a_key_s_events_seq_is_counted_once_per_model(client: TestClient,
     assert [client.get("/users/u5/recommendations?k=05", headers=headers).headers[
         "X-Events-Seq"] for _ in range(3)] == ["1"] * 3
     assert counted == [applied], "the model moved: counted once at its sequence"
+
+
+def test_a_key_s_events_seq_after_a_restore_in_place(client: TestClient) -> None:
+    """The store restored in place (its events past sequence 1 deleted, its sequence set
+    back: ``pg_restore --clean`` into the same database), then B's five events stored under
+    the numbers A's had, the store's latest sequence the same: the header kept B's count
+    remembered before the restore (``writer_counts.remembered`` reads nothing) until a status
+    or a post counted again; the worker's next poll notices it now."""
+    from recommender.campaigns.events import EventBatch, record_events
+
+    applied = send(client)  # 1: B's, 2-6: A's
+    assert seqs(client, KEY_B)[:2] == (1, 1)  # B's count at 6, remembered
+    store = client.app.state.campaign_store  # type: ignore[attr-defined]
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(events).where(events.c.seq > 1))
+        conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = 1 WHERE name = ?",
+                             ("campaign_events",))
+    for i in range(5):  # written by another process (the CLI): nothing here counted them
+        record_events(store, EventBatch([f"r-{i}"], ["u5"], ["00003"], [1_700_000_000],
+                                        [1.0]), writer_id("b"))
+    assert [(s, w) for s, w, _ in stored(client)] == [(s, writer_id("b")) for s in range(1, 7)]
+    assert poll(client) == applied == 6  # nothing new past the sequence it applied
+    headers = {"X-API-Key": KEY_B}
+    fast = client.get("/users/u5/recommendations", headers=headers)
+    routed = client.get("/users/u5/recommendations?k=05", headers=headers)
+    assert (fast.headers["X-Events-Seq"], routed.headers["X-Events-Seq"]) == (
+        str(own(client, "b", applied)),) * 2 == ("6", "6")
+    assert seqs(client, KEY_A) == (0, 0, 0) == (own(client, "a", applied),) * 3
