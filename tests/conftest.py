@@ -90,6 +90,19 @@ def shared_datasets() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _held_signals_act_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signal the CLI held (``HeldInterrupts``) acts, once its block is left, as its handler
+    run in this process (``signal_arrives``), not as a real signal raised in the test runner
+    (``signal.raise_signal``), which a parallel run shares; the CLI's own ``deliver`` is
+    tested in a child process (test_cli_campaigns's held-signal test)."""
+    from signal_arrival import signal_arrives
+
+    from recommender.cli import interrupts
+
+    monkeypatch.setattr(interrupts, "deliver", signal_arrives)
+
+
+@pytest.fixture(autouse=True)
 def _one_report_time(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every campaign report a test makes in this process is made at one time, the clock's at
     its first report: a report says how much of each wave's window had passed (its

@@ -36,6 +36,13 @@ def _terminable() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def deliver(signum: int) -> None:
+    """Deliver ``signum`` to this process now, as a held signal is acted on: its handler then
+    runs, or its default action (tests replace this with the handler's run alone, since a
+    signal sent to the test runner can stop or confuse a parallel run)."""
+    signal.raise_signal(signum)
+
+
 class HeldInterrupts:
     """Ctrl-C and SIGTERM held from ``hold()`` to the end of the ``with`` block, then acted on
     (the handlers before are restored and the signal raised again): for the last steps of a
@@ -74,7 +81,7 @@ class HeldInterrupts:
         if self.caught and kind is None:  # what was held acts now, as it would have
             if self.note:
                 print(self.note, file=sys.stderr)
-            signal.raise_signal(self.caught[0])
+            deliver(self.caught[0])
 
 
 def _say_placed(since: int) -> None:

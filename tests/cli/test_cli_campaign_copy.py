@@ -290,6 +290,8 @@ def test_ctrl_c_while_the_source_is_marked_still_warns_of_what_the_copy_lacks(
     only notice that the copy lacks them."""
     import signal
 
+    from signal_arrival import signal_arrives
+
     import recommender.campaigns.moved as moved
 
     old = tmp_path / "old.db"
@@ -305,7 +307,7 @@ def test_ctrl_c_while_the_source_is_marked_still_warns_of_what_the_copy_lacks(
         return real_copy(source, target, chunk, progress, write_then_commit)  # type: ignore
 
     def ctrl_c_then_mark(*args: object, **kwargs: object) -> object:
-        signal.raise_signal(signal.SIGINT)  # held: acts once the copy's block is left
+        signal_arrives(signal.SIGINT)  # held: acts once the copy's block is left
         return real_mark(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(copy_mod, "copy_store", write_meanwhile)

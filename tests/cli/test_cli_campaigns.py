@@ -197,7 +197,7 @@ def test_an_interrupt_while_the_plan_is_stored_leaves_store_and_files_agreeing(
     after the commit): the plan was stored but its files were removed (exit 130), so the
     store held a plan no file showed and a retry stored a second one. The signal now waits
     until the files are in place: the exit code still says it came, and both agree."""
-    import os
+    from signal_arrival import signal_arrives
 
     from recommender.campaigns.store import CampaignStore
 
@@ -206,7 +206,7 @@ def test_an_interrupt_while_the_plan_is_stored_leaves_store_and_files_agreeing(
 
     def save_then_signal(self: CampaignStore, *args: object, **kwargs: object) -> object:
         stored = original(self, *args, **kwargs)  # type: ignore[arg-type]
-        os.kill(os.getpid(), signum)
+        signal_arrives(signum)  # held (HeldInterrupts): acts once the files are in place
         return stored
 
     monkeypatch.setattr(CampaignStore, "save_plan", save_then_signal)
@@ -228,6 +228,54 @@ def test_an_interrupt_while_the_plan_is_stored_leaves_store_and_files_agreeing(
     assert summary["plan_id"] == plans[0]["plan_id"]
     with open(tmp_path / "plan.csv", newline="", encoding="utf-8") as f:
         assert {r["plan_id"] for r in csv.DictReader(f)} == {plans[0]["plan_id"]}
+
+
+HELD_CHILD = """
+import os, sys
+from recommender.campaigns.store import CampaignStore
+from recommender.cli import main
+
+original = CampaignStore.save_plan
+
+def save_then_signal(self, *args, **kwargs):
+    stored = original(self, *args, **kwargs)
+    os.kill(os.getpid(), int(sys.argv[1]))  # a real signal, to this child only
+    return stored
+
+CampaignStore.save_plan = save_then_signal
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("signum,code", [(2, 130), (15, 143)])  # SIGINT, SIGTERM
+def test_a_held_signal_is_raised_again_for_real_once_the_plan_lands(
+        model_dir: Path, tmp_path: Path, signum: int, code: int) -> None:
+    """The same stop as above, a real signal to a child process: the held signal is raised
+    again in the process (``interrupts.deliver``, which the in-process tests replace with its
+    handler's run), so the command still exits with the signal's code, after both landed."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "RECOMMENDER_STORE"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    slate = slate_file(tmp_path, "film_id,budget\n00000,30\n00002,20\n")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", HELD_CHILD, str(signum), "plan", str(model_dir), "--slate",
+         str(slate), "--out", str(tmp_path / "plan.csv"), "--store", store],
+        capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == code, done.stderr
+    assert "both were completed, not undone" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "interrupted" if signum == 2 else "terminated"), done.stderr
+    assert "Traceback" not in done.stderr
+    st = open_store(store)
+    try:
+        assert st.list_plans(10, 0)[0] == 1
+    finally:
+        st.close()
+    assert (tmp_path / "plan.csv").is_file()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 

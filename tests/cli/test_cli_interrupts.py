@@ -4,7 +4,7 @@ two and exits 130 (SIGINT) or 143 (SIGTERM).
 
 Oracle: the exit code and stderr, the model folder's current version (``layout.resolve``,
 ``artifact.load``) and the store's events; the signal arrives at a named step, as the handler
-the process has for it then runs (``_arrives``: no real signal is sent to the test runner,
+the process has for it then runs (``signal_arrives``: no real signal is sent to the test runner,
 which a parallel run shares), or is sent to a child process at a marker it prints."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli as run
+from signal_arrival import signal_arrives
 
 from recommender.campaigns.store import open_store
 from recommender.model import artifact, layout
@@ -31,17 +32,6 @@ def _log(path: Path) -> Path:
             for u in range(40) for k in range(5)]
     path.write_text("user_id,film_id,timestamp\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path
-
-
-def _arrives(signum: int) -> None:
-    """What ``signum`` arriving now does in this process: the handler installed for it runs
-    (``signal.getsignal``; Python runs a signal's handler in the main thread, between two
-    bytecodes, as here), so Ctrl-C raises ``KeyboardInterrupt`` and SIGTERM, under the CLI's
-    ``_terminable``, ``Terminated``. ``os.kill`` of the test runner's own process could stop
-    or confuse a parallel run."""
-    handler = signal.getsignal(signum)
-    assert callable(handler), f"no handler of {signal.Signals(signum).name}: {handler!r}"
-    handler(signum, None)
 
 
 TRAIN = ("--no-tune", "--factors", 4, "--iterations", 2, "--segments", 2)
@@ -70,12 +60,12 @@ def test_train_stopped_after_the_swap_says_the_new_model_is_live(
         real = input_checks.metadata_matches
 
         def report(*args: object, **kwargs: object) -> None:
-            _arrives(signum)
+            signal_arrives(signum)
             real(*args, **kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr(input_checks, "metadata_matches", report)
     else:
-        monkeypatch.setattr(layout, "step", lambda label: _arrives(signum)
+        monkeypatch.setattr(layout, "step", lambda label: signal_arrives(signum)
                             if label.startswith(at) else None)
     got, _, err = run(capsys, "train", "--data", log, "--out", out, *TRAIN, "--seed", 9)
     assert got == code, err
@@ -269,10 +259,10 @@ def test_an_interrupted_import_says_what_is_stored_and_a_retry_stores_the_rest(
     def record(store: object, batch: object) -> object:
         calls.append(1)
         if len(calls) == 2 and when == "before":
-            _arrives(signum)
+            signal_arrives(signum)
         done = real(store, batch)  # type: ignore[arg-type]
         if len(calls) == 2 and when == "after":  # committed, not yet returned
-            _arrives(signum)
+            signal_arrives(signum)
         return done
 
     monkeypatch.setattr(events, "record_events", record)

@@ -4,8 +4,9 @@ the store was opened, before the work, and an empty store file stayed behind.
 
 Oracle: whether the file (and its ``-wal``/``-shm``) exists after the command, and the events
 an independent open of the store counts; the failure is a missing model folder, a stop sent
-(``os.kill`` to this process, as a scheduler's SIGTERM arrives) at a named step, or SIGTERM
-sent to a child process once it prints a marker."""
+at a named step, as the handler the process has for it then runs (``signal_arrives``: no
+real signal is sent to the test runner, which a parallel run shares), or SIGTERM sent to a
+child process once it prints a marker."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli as run
+from signal_arrival import signal_arrives
 
 import recommender.campaigns.events as events
 from recommender.campaigns.store import open_store
@@ -62,7 +64,7 @@ def test_an_import_stopped_before_its_first_write_leaves_no_file(
 
     def stopped(store: object, batch: object) -> None:
         real(store, batch)  # type: ignore[arg-type]
-        os.kill(os.getpid(), signum)
+        signal_arrives(signum)
 
     monkeypatch.setattr(events, "find_conflicts", stopped)
     db = tmp_path / "s.db"
@@ -99,7 +101,7 @@ def test_a_new_store_another_writer_wrote_to_is_kept(
         real(store, batch)  # type: ignore[arg-type]
         if len(calls) == 1:  # this import's: the other runs (its own call is the second)
             assert run(capsys, "events", "import", other, "--store", db)[0] == 0
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal_arrives(signal.SIGTERM)
 
     monkeypatch.setattr(events, "find_conflicts", stopped)
     got, _, err = run(capsys, "events", "import", _events(tmp_path), "--store", db)
@@ -116,8 +118,8 @@ def test_a_store_that_existed_is_kept_though_empty(
         monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "s.db"
     open_store(str(db)).close()  # there before the command, holding nothing
-    monkeypatch.setattr(events, "record_events", lambda store, batch: os.kill(
-        os.getpid(), signal.SIGTERM))
+    monkeypatch.setattr(events, "record_events", lambda store, batch: signal_arrives(
+        signal.SIGTERM))
     got, _, err = run(capsys, "events", "import", _events(tmp_path), "--store", db)
     assert got == 143, err
     assert db.exists()

@@ -5,8 +5,10 @@ owed the answer of the call the first signal broke off (two SIGTERMs 0.3 s apart
 ``train --engine spark``'s fit: py4j's ``Py4JError`` traceback, exit 1, not "terminated").
 
 Oracle: the threads a stand-in session's ``stop`` was called on, and the exception the block
-ends with; the second signal is sent to the main thread (``pthread_kill``) by that ``stop``,
-as it runs. No JVM is started (``_Interrupt.start`` hands the stand-in over)."""
+ends with. Each signal arrives as the handler the scope installed for it runs on the main
+thread (``signal_arrives``: no real signal is sent to the test runner, which a parallel run
+shares): the first in the block, the second in the main thread's wait for the stop thread,
+once that ``stop`` runs. No JVM is started (``_Interrupt.start`` hands the stand-in over)."""
 
 from __future__ import annotations
 
@@ -14,25 +16,24 @@ import signal
 import threading
 
 import pytest
+from signal_arrival import signal_arrives
 
 from recommender.errors import Terminated
 from recommender.spark import session
 
 
 class Stalled:
-    """A session whose stop sends the main thread a signal, then waits to be let go."""
+    """A session whose stop says it runs, then waits to be let go."""
 
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
+    def __init__(self) -> None:
         self.stopped_on: list[str] = []
+        self.stopping = threading.Event()
         self.go = threading.Event()
 
     def stop(self) -> None:
         self.stopped_on.append(threading.current_thread().name)
         if threading.current_thread() is not threading.main_thread():
-            main = threading.main_thread().ident
-            assert main is not None
-            signal.pthread_kill(main, self.signum)  # the second signal, while this stops
+            self.stopping.set()
             self.go.wait(60)
 
 
@@ -41,7 +42,18 @@ class Stalled:
 def test_a_second_signal_while_the_session_stops_stops_it_once(
         monkeypatch: pytest.MonkeyPatch, signum: int, raised: type[BaseException]) -> None:
     pytest.importorskip("pyspark", reason="pyspark is not installed (pip install '.[spark]')")
-    fake = Stalled(signum)
+    fake = Stalled()
+    join = threading.Thread.join
+
+    def waited(thread: threading.Thread, timeout: float | None = None) -> None:
+        """The main thread's wait for the stop thread: the second signal arrives in it, once
+        the stop runs."""
+        if thread.name == "spark-stop" and threading.current_thread() is threading.main_thread():
+            assert fake.stopping.wait(60), "the session's stop did not start"
+            signal_arrives(signum)
+        join(thread, timeout)
+
+    monkeypatch.setattr(threading.Thread, "join", waited)
 
     def start(self: session._Interrupt, master: str, progress: bool | None = None
               ) -> tuple[Stalled, bool]:
@@ -60,7 +72,7 @@ def test_a_second_signal_while_the_session_stops_stops_it_once(
             with session.session_scope(None, "local[1]"):
                 if signal.getsignal(signum) in (signal.SIG_DFL, before[0], before[1]):
                     pytest.fail("the scope took no handler: the signal would end the run")
-                signal.raise_signal(signum)  # the first: the block ends, the stop starts
+                signal_arrives(signum)  # the first: the block ends, the stop starts
     finally:
         fake.go.set()
     assert fake.stopped_on == ["spark-stop"]  # once, on its own thread
