@@ -25,7 +25,7 @@ def read_data(args: argparse.Namespace, floor: float | None = None) -> Interacti
 
     with spooled(args.data) as data:
         return load_said(data, None, None, None, getattr(args, "blank_ratings", "refuse"),
-                         floor)
+                         floor, command=args.command)  # a pipe's refusal names it
 
 
 def _not_the_data(out: str | None, data: str) -> None:

@@ -53,19 +53,20 @@ def read_said(path: PathLike, read: Callable[[], T], held: Callable[[T], str],
 
 def load_said(data: PathLike, films: PathLike | None, users: PathLike | None,
               show: bool | None = None, blank_ratings: str = "refuse",
-              rating_floor: float | None = None) -> Interactions:
-    """``readers.load`` of ``data`` (with ``films`` and ``users``; ``blank_ratings`` and
-    ``rating_floor`` as it takes them), said as ``read_said`` says; the readers' warnings (a
-    table left unread) as ``warning:`` lines, as the CLI's own (they printed as Python's,
-    with a line of the reader's source); blank ratings dropped or kept, in a ``note:``."""
+              rating_floor: float | None = None, command: str = "train") -> Interactions:
+    """``readers.load`` of ``data`` (with ``films`` and ``users``; ``blank_ratings``,
+    ``rating_floor`` and ``command``, the one a pipe's refusal names, as it takes them), said
+    as ``read_said`` says; the readers' warnings (a table left unread) as ``warning:`` lines,
+    as the CLI's own (they printed as Python's, with a line of the reader's source); blank
+    ratings dropped or kept, in a ``note:``."""
     from recommender.cli.printing import warnings_said
 
     with warnings_said():
         inter = read_said(data, lambda: readers.load(
             data, films=films, users=users, blank_ratings=blank_ratings,
-            rating_floor=rating_floor), lambda i: f"{len(i):,} interactions "
-                                                  f"({len(i.users):,} users x "
-                                                  f"{len(i.films):,} films)", show)
+            rating_floor=rating_floor, command=command),
+            lambda i: f"{len(i):,} interactions ({len(i.users):,} users x "
+                      f"{len(i.films):,} films)", show)
     inter.source = shown(inter.source)  # standard input's copy: <stdin> (the model's source)
     if inter.unrated:
         say_unrated(inter, blank_ratings, rating_floor is not None)

@@ -123,6 +123,7 @@ def load(
     users: PathLike | None = None,
     blank_ratings: str = "refuse",
     rating_floor: float | None = None,
+    command: str = "train",
 ) -> Interactions:
     """Read one interactions file or a dataset folder into merged ``Interactions``.
 
@@ -142,6 +143,8 @@ def load(
             median of the log's ratings, at least ``rating_floor``).
         rating_floor: with ``"implicit"``, the least rating an unrated view is given (the
             model's ``min_rating``).
+        command: the CLI command reading it, named in a pipe's refusal (``zcat log.csv.gz |
+            recommender COMMAND --data - ...``).
 
     Returns:
         ``Interactions`` with one row per distinct (user, film) pair. ``rating`` (float32),
@@ -161,7 +164,8 @@ def load(
     if not p.exists():
         raise DataError(str(p), "no such file or folder")
     with read_blank_ratings(blank_ratings, rating_floor):  # a pipe: told --data - reads one
-        inter = _load_folder(p) if p.is_dir() else _load_file(existing_file(p, "--data -"))
+        inter = (_load_folder(p) if p.is_dir()
+                 else _load_file(existing_file(p, "--data -", command)))
     inter.blank_ratings = blank_ratings  # meta.json records it (and the rows it applied to)
     if films is not None:
         extra_catalog = read_films(films)

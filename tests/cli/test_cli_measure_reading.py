@@ -116,3 +116,5 @@ def test_a_pipe_given_as_a_path_is_told_to_use_standard_input(
     assert code == 2, err
     assert f"{pipe}: is a pipe or a device, not a file" in err
     assert "give --data - instead, which reads standard input" in err
+    # the example names the command that reads it (evaluate and tune were shown `train`'s)
+    assert f"`zcat log.csv.gz | recommender {command} --data - ...`" in err, err
