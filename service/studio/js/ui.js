@@ -1,7 +1,8 @@
-// Small DOM helpers: elements, number formats, tables, lift bars, loading and error states (CSV cells and file names: files.js).
+// Small DOM helpers: elements, number formats, tables, lift bars, loading states (error boxes: error_box.js; CSV cells and file names: files.js).
 
-import { LIMITS_WAIT_MS, apiKey, limitsFaultSaid } from "./api.js";
-import { afterTheWait } from "./throttle_box.js";
+import { LIMITS_WAIT_MS, limitsFaultSaid } from "./api.js";
+// the error boxes (errorBox, and the page's own load tried again) are error_box.js's
+export { errorBox, reloadPage } from "./error_box.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -204,55 +205,6 @@ export function loading(what) {
 /** ``text`` ended as a sentence: a full stop unless it ends in one, or in "?" or "!" (the
     server's "did you mean '42'?" read "?."). */
 export const sentence = (text) => (/[.?!]$/.test(String(text)) ? String(text) : `${text}.`);
-
-// an engine out of reach (no answer at all, status 0) offers "Try again": ``retry`` (the
-// function whose request failed, run again), else the nearest box around the error with a
-// ``retry`` of its own (a search's results, a film's audience, a form's answer box: that form
-// submitted again), else none: it submitted the section's first form, whatever had failed
-// a request the server refused for its key (401: the key dialog opens over the page) says
-// what the dialog asks, not the server's "a read key is required ... RECOMMENDER_READ_KEYS"
-// as "Something went wrong" (with a wrong key it said "required" beside a dialog saying
-// "refused"); a value the user typed and the server refused (422) is the server's sentence,
-// a validation message: no failure of the studio's
-export function errorBox(error, retry = null) {
-  if (error && error.status === 401) {
-    return h("div", { class: "warning key-needed", role: "status" }, apiKey()
-      ? "The server refused the key in use: enter another with the “API key” button to see this."
-      : "This server asks for a key: enter it with the “API key” button to see this.");
-  }
-  if (error && error.status === 422) {
-    return h("p", { class: "invalid", role: "alert" }, sentence(error.message));
-  }
-  // any other refusal the server explained (a 4xx with a detail: a pseudonymized download
-  // where the server has no pseudonym key, a 404, a 409) is said in its words alone: it read
-  // "Something went wrong: <detail>", kept for an engine out of reach, a 5xx and a bare 4xx
-  if (error && error.refused && error.status >= 400 && error.status < 500 && error.status !== 429) {
-    return h("div", { class: "error refused", role: "alert" }, sentence(error.message));
-  }
-  const box = h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
-    error && error.message ? error.message : String(error));
-  // too many wrong keys: once the wait is over, the key dialog and the retry are offered
-  if (error && error.status === 429) afterTheWait(box, error, () => retry || retryOf(box));
-  if (error && error.status === 0) {
-    const again = h("button", { type: "button", class: "retry", onclick: () => (retry || retryOf(box))?.() },
-      "Try again");
-    box.append(" ", again);
-    // once placed (the callers place it at once): no box around it can retry, no button
-    if (!retry) queueMicrotask(() => { if (!retryOf(box)) again.remove(); });
-  }
-  return box;
-}
-
-/** The ``retry`` of the nearest box around ``box``, or null. */
-function retryOf(box) {
-  for (let at = box.parentElement; at; at = at.parentElement) {
-    if (typeof at.retry === "function") return at.retry;
-  }
-  return null;
-}
-
-/** A page's own load tried again (its "Try again" where the page could not be drawn). */
-export const reloadPage = () => window.dispatchEvent(new CustomEvent("studio:retry"));
 
 /** A form whose submit runs `run(event, latest)`; when the browser refuses a field (out of
     range, empty where required), the previous answer in `out` is taken away, so it is not
