@@ -202,3 +202,40 @@ def test_the_film_pages_pseudonymize_box_is_kept_in_the_address(
     assert not page.is_checked("#csv-pseudonymize")
     assert "pseudonymize" not in _fragment(page)
     watched.assert_clean()
+
+
+def test_the_new_films_pseudonymize_box_is_kept_with_its_form(
+        watched: Any, served_pseudonyms: Any) -> None:
+    """Ticked, the Build page's "Pseudonymize ids" box is kept with the new film's form (for
+    the tab, as its comparable films and genres are): a reload unticked it, and the next file
+    had the plain ids."""
+    page = watched.page
+    page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{READ_KEY}')")
+    request, genre = _rank_new_film(page, served_pseudonyms)
+    page.check("#cold-csv-pseudonymize")
+
+    def again() -> None:
+        page.reload()
+        page.wait_for_selector("#cold-genres")
+        assert page.input_value("#cold-genres") == genre
+        page.get_by_role("button", name="Rank the audience").click()
+        page.wait_for_selector("#cold-csv")
+
+    again()
+    assert page.is_checked("#cold-csv-pseudonymize")
+    with page.expect_download() as dl:
+        page.click("#cold-csv")
+    path = "/audiences/cold-start.csv?with=segment_label"
+    _, want, name = _answer(served_pseudonyms, f"{path}&pseudonymize=true", request)
+    assert dl.value.suggested_filename == name
+    assert Path(dl.value.path()).read_bytes() == want
+    assert all(u.startswith("p-") for u in _users(want))
+    # unticked, it stays unticked across a reload: the plain ids
+    page.uncheck("#cold-csv-pseudonymize")
+    again()
+    assert not page.is_checked("#cold-csv-pseudonymize")
+    with page.expect_download() as dl:
+        page.click("#cold-csv")
+    _, plain, _ = _answer(served_pseudonyms, path, request)
+    assert Path(dl.value.path()).read_bytes() == plain
+    watched.assert_clean()

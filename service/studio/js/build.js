@@ -77,8 +77,9 @@ function lookalikeCsv(users, filename) {
     ``request`` of the JSON shown, with the segments' labels): the bytes `cold-start --csv`
     prints, under the server's file name, the key sent as every request sends it (as the film
     page's downloads); ``fallback`` names it where the server names none. ``pseudonyms.on``
-    (its box beside the button): the server's pseudonyms for the user ids. */
-function coldStartCsv(request, rows, fallback, pseudonyms) {
+    (its box beside the button, ``kept`` with the form at each tick): the server's
+    pseudonyms for the user ids. */
+function coldStartCsv(request, rows, fallback, pseudonyms, kept) {
   const status = h("p", { id: "cold-csv-status", class: "note", role: "status" });
   const failed = h("div", { id: "cold-csv-error" });  // one error at a time, not a pile
   const button = h("button", { type: "button", class: "ghost", id: "cold-csv", onclick: async () => {
@@ -95,7 +96,7 @@ function coldStartCsv(request, rows, fallback, pseudonyms) {
       failed.replaceChildren(errorBox(e, () => button.click()));
     } finally { release(); }
   } }, `Download these ${int(rows)} users (CSV)`);
-  return [button, pseudonymBox("cold-csv-pseudonymize", pseudonyms), status, failed];
+  return [button, pseudonymBox("cold-csv-pseudonymize", pseudonyms, kept), status, failed];
 }
 
 /** The page's note, when every candidate scores the same (the users are in no order): the
@@ -280,9 +281,13 @@ function coldStart() {
   const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
   const out = h("div", { id: "cold-out" });  // not a live region: announce says the answer
   const pseudonyms = { on: false };  // the download's box, ticked or not, kept across answers
+  // and kept with the form ("true" or ""): a reload unticked it, and the next file had the
+  // plain ids (the film page keeps its box in its address)
+  const pseudonymize = { get value() { return pseudonyms.on ? "true" : ""; },
+    set value(v) { pseudonyms.on = v === "true"; } };
   let keep = () => {};  // until what was kept is back (keptForm)
   const chosen = pickedChips(find, found, chips, undefined, () => keep());
-  keep = keptForm(NEW_FILM_KEY, chosen, { genres, k });
+  keep = keptForm(NEW_FILM_KEY, chosen, { genres, k, pseudonymize });
   // only the latest submit paints, none after a refused field (answerForm): a slow earlier
   // answer covered the audience asked last, or the notice that the form is not valid
   async function run(e, latest) {
@@ -314,7 +319,7 @@ function coldStart() {
         comparablesUsed(body, chosen),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, "cold-users", COLD_START_SCORE,
-          coldStartCsv(request, body.users.length, name, pseudonyms)),
+          coldStartCsv(request, body.users.length, name, pseudonyms, keep)),
         h("div", { id: "cold-summary" }, ...(error ? [section("Audience funnel", errorBox(error))]
           // its note is the audience's, said above (unranked): not again as "cannot be ranked"
           : [funnel({ ...summary, note: null }), ...splits(summary, model.segments, model.attributes)])));
