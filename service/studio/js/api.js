@@ -212,15 +212,24 @@ function throttled(retryAfter) {
     + `wrong key came from it, perhaps an old key in another tab): wait ${wait}, then try again`;
 }
 
-// the served model's version each answer came from (its X-Model-Version), by parsed body
-const versions = new WeakMap();
+// the served model's version each answer came from (its X-Model-Version), and the campaign
+// events it reflected (its X-Events-Seq), by parsed body
+const versions = new WeakMap(), seqs = new WeakMap();
+/** What ``response`` was drawn from: its model version and events sequence ("": unsaid). */
+const drawnFrom = (response) => ({ version: response.headers.get("X-Model-Version") || "",
+  seq: response.headers.get("X-Events-Seq") || "" });
 const answered = (body, response) => {
-  const version = response.headers.get("X-Model-Version");
-  if (version && body && typeof body === "object") versions.set(body, version);
+  if (body && typeof body === "object") {
+    const { version, seq } = drawnFrom(response);
+    if (version) versions.set(body, version);
+    if (seq) seqs.set(body, seq);
+  }
   return body;
 };
 /** The model version the answer ``body`` (from getJson or postJson) came from, or "". */
 export const answeredBy = (body) => versions.get(body) || "";
+/** The model version and events sequence the answer ``body`` was drawn from ("": unsaid). */
+export const answeredAt = (body) => ({ version: answeredBy(body), seq: seqs.get(body) || "" });
 
 /** GET ``path``'s JSON; ``background``: see ``send``. */
 export async function getJson(path, { background = false } = {}) {
@@ -357,9 +366,11 @@ export async function deleteJson(path) {
   return answered(await r.json(), r);
 }
 
+/** GET ``path`` and offer it as the file ``filename``; what it was drawn from (``answeredAt``). */
 export async function download(path, filename) {
   const r = await send(path);
   saveBlob(await r.blob(), filename);
+  return drawnFrom(r);
 }
 
 /** The file name a download's Content-Disposition gives: its ``filename*`` (RFC 8187, where
@@ -376,13 +387,14 @@ export function dispositionName(header) {
 
 /** POST ``body`` as JSON to ``path`` (a read: the key sent as every request sends it) and
     offer the answer as a file named as the server's Content-Disposition names it
-    (``fallback`` where it names none); the name it was offered under. */
+    (``fallback`` where it names none); the name it was offered under, and what it was drawn
+    from (``answeredAt``). */
 export async function downloadPosted(path, body, fallback) {
   const r = await send(path, { method: "POST", body: JSON.stringify(body),
     headers: { "content-type": "application/json" } });
   const name = dispositionName(r.headers.get("Content-Disposition")) || fallback;
   saveBlob(await r.blob(), name);
-  return name;
+  return { name, ...drawnFrom(r) };
 }
 
 /** Offer ``blob`` to the browser as the file ``filename``. */

@@ -1,10 +1,10 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
 import { fitToCatalog } from "./catalog_fields.js";
-import { answeredBy, capToServer, downloadPosted, getJson, postJson, query, saveBlob, serverLimits } from "./api.js";
+import { answeredAt, answeredBy, capToServer, downloadPosted, getJson, postJson, query, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
   unknownList, genreList, linkToUser, announce, holdButton } from "./ui.js";
-import { csvCell, fileName, fewOf, pseudonymBox } from "./files.js";
+import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
 import { keptForm, pickedChips } from "./search.js";
@@ -74,28 +74,33 @@ function lookalikeCsv(users, filename) {
 }
 
 /** A new film's audience as the server writes it (POST /audiences/cold-start.csv, the body
-    ``request`` of the JSON shown, with the segments' labels): the bytes `cold-start --csv`
+    ``request`` of the JSON ``shown``, with the segments' labels; a file of another model
+    version or events sequence than ``shown``'s is said to be ranked again): the bytes `cold-start --csv`
     prints, under the server's file name, the key sent as every request sends it (as the film
     page's downloads); ``fallback`` names it where the server names none. ``pseudonyms.on``
     (its box beside the button, ``kept`` with the form at each tick): the server's
     pseudonyms for the user ids. */
-function coldStartCsv(request, rows, fallback, pseudonyms, kept) {
+function coldStartCsv(request, shown, fallback, pseudonyms, kept) {
   const status = h("p", { id: "cold-csv-status", class: "note", role: "status" });
   const failed = h("div", { id: "cold-csv-error" });  // one error at a time, not a pile
   const button = h("button", { type: "button", class: "ghost", id: "cold-csv", onclick: async () => {
     const release = holdButton(button);  // one file per click: a second asked again unseen
     failed.replaceChildren();
+    status.className = "note";
     status.textContent = "Preparing the CSV…";
     try {
       const pseudonymize = pseudonyms.on ? "true" : "";
-      const name = await downloadPosted(`/audiences/cold-start.csv${query({ with: "segment_label", pseudonymize })}`,
+      const { name, ...file } = await downloadPosted(`/audiences/cold-start.csv${query({ with: "segment_label", pseudonymize })}`,
         request, pseudonymize ? fallback.replace(/\.csv$/, "_pseudonymized.csv") : fallback);
-      status.textContent = `Downloaded ${name}.`;
+      // asked again: a model reloaded, or events applied, since the table was drawn
+      const again = rankedAgain(answeredAt(shown), file);
+      status.className = again ? "warning" : "note";
+      status.textContent = `Downloaded ${name}.${again ? ` ${again}` : ""}`;
     } catch (e) {
       status.textContent = "";
       failed.replaceChildren(errorBox(e, () => button.click()));
     } finally { release(); }
-  } }, `Download these ${int(rows)} users (CSV)`);
+  } }, `Download these ${int(shown.users.length)} users (CSV)`);
   return [button, pseudonymBox("cold-csv-pseudonymize", pseudonyms, kept), status, failed];
 }
 
@@ -319,7 +324,7 @@ function coldStart() {
         comparablesUsed(body, chosen),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, "cold-users", COLD_START_SCORE,
-          coldStartCsv(request, body.users.length, name, pseudonyms, keep)),
+          coldStartCsv(request, body, name, pseudonyms, keep)),
         h("div", { id: "cold-summary" }, ...(error ? [section("Audience funnel", errorBox(error))]
           // its note is the audience's, said above (unranked): not again as "cannot be ranked"
           : [funnel({ ...summary, note: null }), ...splits(summary, model.segments, model.attributes)])));

@@ -77,3 +77,17 @@ export function pseudonymBox(id, kept, changed = () => {}) {
     onchange: () => { kept.on = box.checked; changed(); } });
   return h("label", { class: "check", for: id }, box, " Pseudonymize ids");
 }
+
+/** What a download asked again says when it was not drawn as the ``shown`` table was (each a
+    {version, seq}, ``answeredAt``: the JSON answer that drew the table, the file's answer): a
+    model reloaded or campaign events applied between the two rank the users again, so the
+    file may hold others than the table the button named; "" when nothing says they differ. */
+export function rankedAgain(shown, file, what = "the table") {
+  const apart = (a, b) => Boolean(a && b && a !== b);
+  const said = [
+    apart(shown.version, file.version) ? `model version ${file.version}, ${what} of ${shown.version}` : "",
+    apart(shown.seq, file.seq) ? `campaign events up to ${file.seq}, ${what} up to ${shown.seq}` : "",
+  ].filter(Boolean);
+  return said.length ? `The file is of ${said.join("; and of ")}: ranked again, so its users `
+    + "may differ from those shown (rank again to see the file's)." : "";
+}

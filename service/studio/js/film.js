@@ -1,11 +1,11 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
-import { download, filmPath, getJson, pageNow, query, serverLimitsWithin, setHashParams } from "./api.js";
+import { answeredAt, download, filmPath, getJson, pageNow, query, serverLimitsWithin, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, section, table, errorBox, filmName,
   linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,
   sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn, reloadPage } from "./ui.js";
-import { namePart, pseudonymBox } from "./files.js";
+import { namePart, pseudonymBox, rankedAgain } from "./files.js";
 import { NO_VALUE, funnel, splits } from "./summary_view.js";
 
 const PAGE = 25;
@@ -214,10 +214,13 @@ function audienceTable(id, name, summary, segments, attributes, params) {
           const path = filmPath(id, "/audience.csv", csvParams(k, offset));
           const name = `${fileName}${pseudonyms.on ? "_pseudonymized" : ""}${last}.csv`;
           dlError.replaceChildren();
+          dlStatus.className = "note";
           dlStatus.textContent = `Preparing ${name}…`;
           try {
-            await download(path, name);
-            dlStatus.textContent = `Downloaded ${name}.`;
+            // asked again: a model reloaded, or events applied, since the page was drawn
+            const again = rankedAgain(answeredAt(body), await download(path, name), "the page shown");
+            dlStatus.className = again ? "warning" : "note";
+            dlStatus.textContent = `Downloaded ${name}.${again ? ` ${again}` : ""}`;
           } catch (e) {
             dlStatus.textContent = "";
             dlError.replaceChildren(errorBox(e, () => button.click()));

@@ -1,0 +1,93 @@
+"""A download asked again of the server (a new film's CSV, POSTed with the body of the table
+shown; the film page's page of the audience) is ranked again there: after a model reload or
+campaign events applied in between, the file may hold other users than the table its button
+named ("Download these 30 users"). The Studio compares the file's ``X-Model-Version`` and
+``X-Events-Seq`` with those of the JSON answer that drew the table, and says when they differ,
+beside the download. The server's reload and its events are stood in for by rewriting the
+answers' headers; oracle: the headers the server sent with the table's answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from studio_http import api
+
+NEWER = "20990101T000000Z-new"
+
+
+def _with_headers(**changes: str) -> Any:
+    """A route handler answering as the server does, with the headers ``changes`` rewritten."""
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, **changes})
+    return handle
+
+
+def _rank(page: Any, genre: str) -> Any:
+    """Rank the new film of ``genre`` (30 users); the JSON answer that drew its table."""
+    with page.expect_response(lambda r: r.url.endswith("/audiences/cold-start") and r.ok) as got:
+        page.get_by_role("button", name="Rank the audience").click()
+    page.wait_for_selector("#cold-csv")
+    return got.value
+
+
+def _download(page: Any, button: str, status: str) -> tuple[bytes, str, str]:
+    """(the file's bytes, the status said beside the button, its class) of a click on it."""
+    with page.expect_download() as dl:
+        page.click(button)
+    page.wait_for_selector(f"{status}:has-text('Downloaded')")
+    return (Path(dl.value.path()).read_bytes(), page.inner_text(status),
+            page.get_attribute(status, "class") or "")
+
+
+def test_a_new_films_file_of_another_model_or_events_says_so(watched: Any,
+                                                              served_demo: Any) -> None:
+    films = api(served_demo, "/films?limit=20")["films"]
+    genre = next(f["genres"][0] for f in films if f.get("genres"))
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#cold-genres", genre)
+    page.fill("#cold-k", "30")
+    shown = _rank(page, genre).headers["x-model-version"]
+    # the same model: the file is the table's, said plainly
+    _, said, kind = _download(page, "#cold-csv", "#cold-csv-status")
+    assert "ranked again" not in said and "warning" not in kind
+    # a model reloaded between the table and the file
+    page.route("**/audiences/cold-start.csv*", _with_headers(**{"x-model-version": NEWER}))
+    _, said, kind = _download(page, "#cold-csv", "#cold-csv-status")
+    assert f"The file is of model version {NEWER}, the table of {shown}: ranked again" in said
+    assert "warning" in kind
+    # campaign events applied between them (the same model): said by their sequences
+    page.unroute("**/audiences/cold-start.csv*")
+    page.route("**/audiences/cold-start", _with_headers(**{"x-events-seq": "3"}))
+    page.route("**/audiences/cold-start.csv*", _with_headers(**{"x-events-seq": "5"}))
+    _rank(page, genre)
+    _, said, kind = _download(page, "#cold-csv", "#cold-csv-status")
+    assert "The file is of campaign events up to 5, the table up to 3: ranked again" in said
+    assert "model version" not in said and "warning" in kind
+    # the next click of a file drawn as the table was says nothing more
+    page.unroute("**/audiences/cold-start.csv*")
+    page.route("**/audiences/cold-start.csv*", _with_headers(**{"x-events-seq": "3"}))
+    _, said, kind = _download(page, "#cold-csv", "#cold-csv-status")
+    assert "ranked again" not in said and "warning" not in kind
+    assert not watched.outside_requests
+
+
+def test_the_film_pages_download_of_another_model_says_so(watched: Any,
+                                                          served_demo: Any) -> None:
+    page = watched.page
+    fid = quote(api(served_demo, "/films?limit=1")["films"][0]["film_id"], safe="")
+    with page.expect_response(lambda r: "/audience?" in r.url and r.ok) as got:
+        page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    shown = got.value.headers["x-model-version"]
+    page.wait_for_selector("#csv-shown")
+    _, said, kind = _download(page, "#csv-shown", "#download-status")
+    assert "ranked again" not in said and "warning" not in kind
+    page.route("**/audience.csv*", _with_headers(**{"x-model-version": NEWER}))
+    _, said, kind = _download(page, "#csv-shown", "#download-status")
+    assert (f"The file is of model version {NEWER}, the page shown of {shown}: ranked again"
+            in said)
+    assert "warning" in kind
+    assert not watched.outside_requests
