@@ -2,8 +2,9 @@
 
 ``cold_summary.INTERVAL_NOTE`` says how far known films taken as new erred from their own
 calibrated forecasts (the comparables rule, and genres alone): figures written into a library
-string, so this test reads them again from ``benchmarks/results/cold_calibration.md``,
-written by ``benchmarks/bench_cold_calibration.py``, and fails when a rerun moves them.
+string (and the README's paragraph), so this test reads them again from
+``benchmarks/results/cold_calibration.md``, written by ``benchmarks/bench_cold_calibration.py``,
+and fails when a rerun moves them.
 """
 
 from __future__ import annotations
@@ -33,3 +34,7 @@ def test_the_interval_note_quotes_the_results_page() -> None:
         assert len(medians) >= 2, (prefix, medians)
         quoted = f"{min(medians):.2f}-{max(medians):.2f}"
         assert quoted in INTERVAL_NOTE, (prefix, quoted, INTERVAL_NOTE)
+    # the README's paragraph on the new film summary quotes the comparables' figure too
+    readme = (RESULTS.parents[1] / "README.md").read_text(encoding="utf-8")
+    comparables = _medians("comparables")
+    assert f"median |log ratio| of {min(comparables):.2f}-{max(comparables):.2f}" in readme
