@@ -11,14 +11,23 @@ driven by hand (``events_poll=0``), so nothing here waits on a clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from service_fixtures import save_model
+from partner_keys import (
+    ADMIN,
+    KEY_A,
+    KEY_B,
+    READ_B,
+    READ_C,
+    keyed_model_and_client,
+    own,
+    poll,
+    post,
+    stored,
+)
 
 from recommender.campaigns.event_writers import writer_id
 from recommender.campaigns.events import events
@@ -26,35 +35,10 @@ from recommender.campaigns.store import open_store
 from service.app import create_app
 from service.settings import Settings
 
-KEY_A, KEY_B = "partner-a-key-0123456789", "partner-b-key-0123456789"
-READ_B, READ_C = "partner-b-read-0123456789", "partner-c-read-0123456789"
-ADMIN = "admin-key-0123456789abcdef"
 PHONE = "+33612340001"  # a user neither the model nor any plan holds
 
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_model(tmp_path_factory.mktemp("counted-per-key") / "model")
-
-
-@pytest.fixture()
-def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
-    # b's read key shares the id of b's write key: it reads the events b wrote
-    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
-                        write_keys=f"a:{KEY_A},b:{KEY_B}", read_keys=f"b:{READ_B},c:{READ_C}",
-                        admin_key=ADMIN, events_poll=0, warm_cache=False)
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-def post(client: TestClient, key: str, sent: list[tuple[str, str, str]]) -> dict[str, Any]:
-    """``POST /events`` of (event_id, user_id, film_id) triples with ``key``."""
-    r = client.post("/events", headers={"X-API-Key": key}, json={"events": [
-        {"event_id": e, "user_id": u, "film_id": f, "timestamp": 1_700_000_000}
-        for e, u, f in sent]})
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
+# b's read key shares the id of b's write key: it reads the events b wrote
+model_dir, client = keyed_model_and_client("counted-per-key", f"b:{READ_B},c:{READ_C}")
 
 
 def status(client: TestClient, key: str) -> dict[str, Any]:
@@ -62,27 +46,6 @@ def status(client: TestClient, key: str) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     return body
-
-
-def stored(client: TestClient) -> list[tuple[int, str, str]]:
-    """(seq, writer, user_id) of every stored event, read from the table."""
-    with client.app.state.campaign_store.engine.connect() as conn:  # type: ignore[attr-defined]
-        c = events.c
-        return [(int(r[0]), str(r[1]), str(r[2])) for r in conn.execute(
-            sa.select(c.seq, c.writer, c.user_id).order_by(c.seq))]
-
-
-def own(client: TestClient, name: str, through: int | None = None) -> int:
-    """How many events the key of id ``name`` stored (with ``seq`` at most ``through``)."""
-    return sum(w == writer_id(name) and (through is None or s <= through)
-               for s, w, _ in stored(client))
-
-
-def poll(client: TestClient) -> int:
-    sync = client.app.state.events_sync  # type: ignore[attr-defined]
-    sync.poll()
-    applied: int = sync.applied
-    return applied
 
 
 def test_a_key_s_counts_are_its_own_events(client: TestClient) -> None:

@@ -16,75 +16,45 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from partner_keys import (
+    ADMIN,
+    KEY_A,
+    KEY_B,
+    READ_B,
+    READ_C,
+    keyed_model_and_client,
+    own,
+    poll,
+    stored,
+)
+from partner_keys import post_events as post
 from service_fixtures import build_model
 
 from recommender.campaigns.event_writers import writer_id
 from recommender.campaigns.events import events
 from recommender.model import artifact
-from service.app import create_app
-from service.settings import Settings
 
-KEY_A, KEY_B = "partner-a-key-0123456789", "partner-b-key-0123456789"
-READ_B, READ_C = "partner-b-read-0123456789", "partner-c-read-0123456789"
-ADMIN = "admin-key-0123456789abcdef"
 PSEUDONYM_KEY = "events-seq-pseudonym-key-0123456789"
 PHONE = "+33612340001"  # a user neither the model nor any plan holds
 TRAINED_WITH = "/srv/data/ratings.csv + 12 events from sqlite:////srv/store.db"
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _trained_with(path: Path) -> Path:
     """The service-test model, said to be trained with 12 of a store's events."""
     model = build_model()
     model.meta.setdefault("data", {})["source"] = TRAINED_WITH
-    return artifact.save(model, tmp_path_factory.mktemp("events-seq-per-key") / "model")
+    return artifact.save(model, path)
 
 
-@pytest.fixture()
-def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
-    # b's read key shares the id of b's write key: it reads the events b wrote
-    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
-                        write_keys=f"a:{KEY_A},b:{KEY_B}", read_keys=f"b:{READ_B},c:{READ_C}",
-                        admin_key=ADMIN, pseudonym_key=PSEUDONYM_KEY, events_poll=0,
-                        warm_cache=False)
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-def post(client: TestClient, key: str, sent: list[tuple[str, str, str]],
-         pseudonymized: bool = False) -> Any:
-    """``POST /events`` of (event_id, user_id, film_id) triples with ``key``."""
-    return client.post("/events" + ("?pseudonymized=true" if pseudonymized else ""),
-                       headers={"X-API-Key": key}, json={"events": [
-                           {"event_id": e, "user_id": u, "film_id": f,
-                            "timestamp": 1_700_000_000} for e, u, f in sent]})
-
-
-def stored(client: TestClient) -> list[tuple[int, str, str]]:
-    """(seq, writer, user_id) of every stored event, read from the table."""
-    with client.app.state.campaign_store.engine.connect() as conn:  # type: ignore[attr-defined]
-        c = events.c
-        return [(int(r[0]), str(r[1]), str(r[2])) for r in conn.execute(
-            sa.select(c.seq, c.writer, c.user_id).order_by(c.seq))]
-
-
-def own(client: TestClient, name: str, through: int) -> int:
-    """How many events the key of id ``name`` stored with ``seq`` at most ``through``."""
-    return sum(w == writer_id(name) and s <= through for s, w, _ in stored(client))
-
-
-def poll(client: TestClient) -> int:
-    sync = client.app.state.events_sync  # type: ignore[attr-defined]
-    sync.poll()
-    applied: int = sync.applied
-    return applied
+# b's read key shares the id of b's write key: it reads the events b wrote
+model_dir, client = keyed_model_and_client("events-seq-per-key", f"b:{READ_B},c:{READ_C}",
+                                           save=_trained_with, pseudonym_key=PSEUDONYM_KEY)
 
 
 def seqs(client: TestClient, key: str) -> tuple[int, int, int]:

@@ -12,43 +12,25 @@ The poller is driven by hand (``events_poll=0``), so nothing here waits on a clo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from service_fixtures import save_model
+from partner_keys import ADMIN, KEY_A, KEY_B, READ_C, keyed_model_and_client, poll, post
 
 from recommender.campaigns.event_writers import writer_id
 from recommender.campaigns.events import events
-from service.app import create_app
-from service.settings import Settings
 
-KEY_A, KEY_B = "partner-a-key-0123456789", "partner-b-key-0123456789"
-READ_C = "partner-c-read-0123456789"
-ADMIN = "admin-key-0123456789abcdef"
 FILM = "zz"  # a film the model lacks
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_model(tmp_path_factory.mktemp("film-hint-per-key") / "model")
+def _send(client: TestClient) -> None:
+    """Key a's 3 events and key b's 2 for ``FILM``, applied."""
+    for key, n in ((KEY_A, 3), (KEY_B, 2)):
+        post(client, key, [(f"{key[8]}-{i}", f"u{i}", FILM) for i in range(n)])
+    poll(client)
 
 
-@pytest.fixture()
-def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
-                        write_keys=f"a:{KEY_A},b:{KEY_B}", read_keys=f"c:{READ_C}",
-                        admin_key=ADMIN, events_poll=0, warm_cache=False)
-    with TestClient(create_app(settings)) as c:
-        for key, n in ((KEY_A, 3), (KEY_B, 2)):
-            r = c.post("/events", headers={"X-API-Key": key}, json={"events": [
-                {"event_id": f"{key[8]}-{i}", "user_id": f"u{i}", "film_id": FILM,
-                 "timestamp": 1_700_000_000} for i in range(n)]})
-            assert r.status_code == 200, r.text
-        c.app.state.events_sync.poll()  # type: ignore[attr-defined]
-        yield c
+model_dir, client = keyed_model_and_client("film-hint-per-key", f"c:{READ_C}", _send)
 
 
 def held(client: TestClient, name: str | None) -> int:
