@@ -19,11 +19,11 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONTRACT = ROOT.parent / "shared" / "docs" / "contract.md"
@@ -277,29 +277,43 @@ def read_surfaces() -> Surfaces:
     return Surfaces(commands, options, operations, params, fields, settings_surface())
 
 
+class Kind(NamedTuple):
+    """One kind of name ``missing`` checks: the contract's names per owner (a command's options,
+    an operation's parameters; None: names of no owner, or of any), the owners and (owner,
+    name) pairs the project has, and the words of a lacking owner and a lacking name."""
+
+    wanted: dict[Any, set[str]]
+    owners: Container[Any]
+    names: Container[tuple[Any, str]]
+    owner_words: str
+    name_words: str
+
+
 def missing(contract: Contract, s: Surfaces) -> list[str]:
     """The contract's names the project lacks, one line each."""
+    def anywhere(names: Iterable[str]) -> set[tuple[None, str]]:
+        return {(None, name) for name in names}
+
+    kinds = (
+        Kind(contract.commands, s.commands, s.options, "command `recommender {owner}`",
+             "option `{name}` of `recommender {owner}`"),
+        Kind({None: contract.any_command_options}, (), anywhere(o for _, o in s.options), "",
+             "option `{name}` (of any command)"),
+        Kind(contract.operations, s.operations, s.params, "operation `{owner[0]} {owner[1]}`",
+             "query parameter `{name}` of `{owner[0]} {owner[1]}`"),
+        Kind({None: contract.any_operation_params}, (), anywhere(p for _, p in s.params), "",
+             "query parameter `{name}` (of any operation)"),
+        Kind({None: contract.fields}, (), anywhere(f for _, f in s.fields), "", "field `{name}`"),
+        Kind({None: contract.settings}, (), anywhere(s.settings), "", "setting `{name}`"),
+    )
     out: list[str] = []
-    for command, opts in sorted(contract.commands.items()):
-        if command not in s.commands:
-            out.append(f"command `recommender {command}`")
-            continue
-        out += [f"option `{o}` of `recommender {command}`" for o in sorted(opts)
-                if (command, o) not in s.options]
-    out += [f"option `{o}` (of any command)" for o in sorted(contract.any_command_options)
-            if not any(opt == o for _, opt in s.options)]
-    for op, params in sorted(contract.operations.items()):
-        if op not in s.operations:
-            out.append(f"operation `{op[0]} {op[1]}`")
-            continue
-        out += [f"query parameter `{p}` of `{op[0]} {op[1]}`" for p in sorted(params)
-                if (op, p) not in s.params]
-    out += [f"query parameter `{p}` (of any operation)"
-            for p in sorted(contract.any_operation_params)
-            if not any(name == p for _, name in s.params)]
-    present = {name for _, name in s.fields}
-    out += [f"field `{f}`" for f in sorted(contract.fields - present)]
-    out += [f"setting `{n}`" for n in sorted(contract.settings - set(s.settings))]
+    for kind in kinds:
+        for owner, names in sorted(kind.wanted.items()):
+            if owner is not None and owner not in kind.owners:
+                out.append(kind.owner_words.format(owner=owner))
+                continue
+            out += [kind.name_words.format(owner=owner, name=name) for name in sorted(names)
+                    if (owner, name) not in kind.names]
     return out
 
 
