@@ -35,6 +35,32 @@ def stored_plan(served: Any, nth: int, budget: int, seed: int, waves: int | None
     return dict(api(served, "/campaigns/plan", body))
 
 
+def rank_again(page: Any) -> Any:
+    """Click the Build page's "Rank the audience" and wait for the new film's table (its
+    download button); the JSON answer that drew it."""
+    with page.expect_response(lambda r: r.url.endswith("/audiences/cold-start") and r.ok) as got:
+        page.get_by_role("button", name="Rank the audience").click()
+    page.wait_for_selector("#cold-csv")
+    return got.value
+
+
+def rank_new_film(page: Any, served: Any, key: str = "", k: int | None = None
+                  ) -> tuple[dict[str, Any], Any]:
+    """The Build page's new film ranked by the first genre among the server's first 20 films
+    (``k`` users, the form's own count when None), read and sent with ``key`` ('' for none);
+    (the body of ``POST /audiences/cold-start`` that asks for it, the JSON answer that drew
+    its table)."""
+    films = api_as(served, "/films?limit=20", key)["films"]
+    genre = next(f["genres"][0] for f in films if f.get("genres"))
+    page.goto(f"{served.base}/studio/#/build")
+    page.fill("#cold-genres", genre)
+    body: dict[str, Any] = {"comparable_film_ids": [], "genres": [genre]}
+    if k is not None:
+        page.fill("#cold-k", str(k))
+        body["k"] = k
+    return body, rank_again(page)
+
+
 # every text the status region (#page-status) holds from now on, in window.__said
 _RECORD = """() => {
   window.__said = [];

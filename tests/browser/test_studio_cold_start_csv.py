@@ -6,13 +6,12 @@ CSV, the key sent, under the server's file name. Oracle: the same request sent t
 from __future__ import annotations
 
 import json
-import urllib.parse
 import urllib.request
 from email.message import Message
 from pathlib import Path
 from typing import Any
 
-from studio_http import api_as
+from studio_http import rank_new_film
 
 
 def server_csv(served: Any, key: str, body: dict[str, Any]) -> tuple[bytes, str]:
@@ -32,17 +31,9 @@ def server_csv(served: Any, key: str, body: dict[str, Any]) -> tuple[bytes, str]
 def test_a_new_films_audience_downloads_the_servers_csv(watched: Any, served_locked: Any,
                                                         read_key: str) -> None:
     page = watched.page
-    films = api_as(served_locked, "/films?limit=20", read_key)["films"]
-    genre = next(f["genres"][0] for f in films if f.get("genres"))
     page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{read_key}')")
-    page.goto(f"{served_locked.base}/studio/#/build")
-    page.fill("#cold-genres", genre)
-    page.fill("#cold-k", "40")
-    with page.expect_response(lambda r: r.url.endswith("/audiences/cold-start") and r.ok):
-        page.get_by_role("button", name="Rank the audience").click()
-    page.wait_for_selector("#cold-csv")
-    want, name = server_csv(served_locked, read_key,
-                            {"comparable_film_ids": [], "genres": [genre], "k": 40})
+    body, _ = rank_new_film(page, served_locked, read_key, k=40)
+    want, name = server_csv(served_locked, read_key, body)
     with page.expect_download() as dl:
         page.click("#cold-csv")
     assert dl.value.suggested_filename == name
@@ -58,13 +49,8 @@ def test_a_download_out_of_reach_is_said_and_tried_again(watched: Any, served_lo
                                                          read_key: str) -> None:
     """An engine out of reach is said under the button, and its Try again asks again."""
     page = watched.page
-    films = api_as(served_locked, "/films?limit=20", read_key)["films"]
-    genre = next(f["genres"][0] for f in films if f.get("genres"))
     page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{read_key}')")
-    page.goto(f"{served_locked.base}/studio/#/build")
-    page.fill("#cold-genres", genre)
-    with page.expect_response(lambda r: r.url.endswith("/audiences/cold-start") and r.ok):
-        page.get_by_role("button", name="Rank the audience").click()
+    rank_new_film(page, served_locked, read_key)
     page.route("**/audiences/cold-start.csv*", lambda r: r.abort())
     with page.expect_request(lambda r: "/audiences/cold-start.csv" in r.url):
         page.click("#cold-csv")

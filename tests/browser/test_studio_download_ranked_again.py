@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from studio_http import api
+from studio_http import api, rank_again, rank_new_film
 
 NEWER = "20990101T000000Z-new"
 
@@ -23,14 +23,6 @@ def _with_headers(**changes: str) -> Any:
         response = route.fetch()
         route.fulfill(response=response, headers={**response.headers, **changes})
     return handle
-
-
-def _rank(page: Any, genre: str) -> Any:
-    """Rank the new film of ``genre`` (30 users); the JSON answer that drew its table."""
-    with page.expect_response(lambda r: r.url.endswith("/audiences/cold-start") and r.ok) as got:
-        page.get_by_role("button", name="Rank the audience").click()
-    page.wait_for_selector("#cold-csv")
-    return got.value
 
 
 def _download(page: Any, button: str, status: str) -> tuple[bytes, str, str]:
@@ -44,13 +36,8 @@ def _download(page: Any, button: str, status: str) -> tuple[bytes, str, str]:
 
 def test_a_new_films_file_of_another_model_or_events_says_so(watched: Any,
                                                               served_demo: Any) -> None:
-    films = api(served_demo, "/films?limit=20")["films"]
-    genre = next(f["genres"][0] for f in films if f.get("genres"))
     page = watched.page
-    page.goto(f"{served_demo.base}/studio/#/build")
-    page.fill("#cold-genres", genre)
-    page.fill("#cold-k", "30")
-    shown = _rank(page, genre).headers["x-model-version"]
+    shown = rank_new_film(page, served_demo, k=30)[1].headers["x-model-version"]
     # the same model: the file is the table's, said plainly
     _, said, kind = _download(page, "#cold-csv", "#cold-csv-status")
     assert "ranked again" not in said and "warning" not in kind
@@ -63,7 +50,7 @@ def test_a_new_films_file_of_another_model_or_events_says_so(watched: Any,
     page.unroute("**/audiences/cold-start.csv*")
     page.route("**/audiences/cold-start", _with_headers(**{"x-events-seq": "3"}))
     page.route("**/audiences/cold-start.csv*", _with_headers(**{"x-events-seq": "5"}))
-    _rank(page, genre)
+    rank_again(page)
     _, said, kind = _download(page, "#cold-csv", "#cold-csv-status")
     assert "The file is of campaign events up to 5, the table up to 3: ranked again" in said
     assert "model version" not in said and "warning" in kind

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, quote
 
 import pytest
 from conftest import READ_KEY, WRITE_KEY, Served, serve_own_store
-from studio_http import api_as
+from studio_http import api_as, rank_again, rank_new_film
 
 KEY = "studio-pseudonym-key-0123456789"
 
@@ -61,19 +61,6 @@ def _users(data: bytes) -> list[str]:
     return [row["user_id"] for row in csv.DictReader(io.StringIO(data.decode("utf-8")))]
 
 
-def _rank_new_film(page: Any, served: Any) -> tuple[dict[str, Any], str]:
-    """The Build page's new film ranked by a genre, 30 users; (its request, the genre)."""
-    films = api_as(served, "/films?limit=20", READ_KEY)["films"]
-    genre = next(f["genres"][0] for f in films if f.get("genres"))
-    page.goto(f"{served.base}/studio/#/build")
-    page.fill("#cold-genres", genre)
-    page.fill("#cold-k", "30")
-    with page.expect_response(lambda r: r.url.endswith("/audiences/cold-start") and r.ok):
-        page.get_by_role("button", name="Rank the audience").click()
-    page.wait_for_selector("#cold-csv")
-    return {"comparable_film_ids": [], "genres": [genre], "k": 30}, genre
-
-
 def _film_page(page: Any, served: Any) -> str:
     film = api_as(served, "/films?limit=1", READ_KEY)["films"][0]["film_id"]
     page.goto(f"{served.base}/studio/#/film/{quote(film, safe='')}")
@@ -85,7 +72,7 @@ def test_a_server_without_a_pseudonym_key_says_why_in_its_words(
         watched: Any, served_locked: Any) -> None:
     page = watched.page
     page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{READ_KEY}')")
-    request, _ = _rank_new_film(page, served_locked)
+    request, _ = rank_new_film(page, served_locked, READ_KEY, k=30)
     status, _, detail = _answer(served_locked, "/audiences/cold-start.csv?with=segment_label"
                                 "&pseudonymize=true", request)
     assert status == 403 and "RECOMMENDER_PSEUDONYM_KEY" in detail
@@ -124,7 +111,7 @@ def test_the_downloads_are_the_servers_pseudonymized_csv(watched: Any,
                                                          served_pseudonyms: Any) -> None:
     page = watched.page
     page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{READ_KEY}')")
-    request, _ = _rank_new_film(page, served_pseudonyms)
+    request, _ = rank_new_film(page, served_pseudonyms, READ_KEY, k=30)
     path = "/audiences/cold-start.csv?with=segment_label"
     _, plain, _ = _answer(served_pseudonyms, path, request)
     status, want, name = _answer(served_pseudonyms, f"{path}&pseudonymize=true", request)
@@ -211,15 +198,15 @@ def test_the_new_films_pseudonymize_box_is_kept_with_its_form(
     had the plain ids."""
     page = watched.page
     page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{READ_KEY}')")
-    request, genre = _rank_new_film(page, served_pseudonyms)
+    request, _ = rank_new_film(page, served_pseudonyms, READ_KEY, k=30)
+    genre = request["genres"][0]
     page.check("#cold-csv-pseudonymize")
 
     def again() -> None:
         page.reload()
         page.wait_for_selector("#cold-genres")
         assert page.input_value("#cold-genres") == genre
-        page.get_by_role("button", name="Rank the audience").click()
-        page.wait_for_selector("#cold-csv")
+        rank_again(page)
 
     again()
     assert page.is_checked("#cold-csv-pseudonymize")
