@@ -94,7 +94,8 @@ def _held_signals_act_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """A signal the CLI held (``HeldInterrupts``) acts, once its block is left, as its handler
     run in this process (``signal_arrives``), not as a real signal raised in the test runner
     (``signal.raise_signal``), which a parallel run shares; the CLI's own ``deliver`` is
-    tested in a child process (test_cli_campaigns's held-signal test)."""
+    tested in a child process (``signal_arrival.stopped_child``: the held-signal tests of
+    ``plan``, test_cli_campaigns, and of ``campaign copy``, test_cli_campaign_copy)."""
     from signal_arrival import signal_arrives
 
     from recommender.cli import interrupts

@@ -319,3 +319,52 @@ def test_ctrl_c_while_the_source_is_marked_still_warns_of_what_the_copy_lacks(
     err = capsys.readouterr().err
     assert code == 130 and "it was completed, not undone" in err
     assert "recorded 1 event(s) and 0 plan(s) after the copy read it" in err
+
+
+HELD_CHILD = """
+import os, sys
+from recommender.campaigns import copy_store as copy_mod
+from recommender.cli import main
+
+real_copy = copy_mod.copy_store
+
+def copy_signalled(source, target, chunk, progress, before_commit):
+    def hold_then_signal():
+        before_commit()  # the CLI holds Ctrl-C and SIGTERM from here to the end of the copy
+        os.kill(os.getpid(), int(sys.argv[1]))  # a real signal, to this child only
+    return real_copy(source, target, chunk, progress, hold_then_signal)
+
+copy_mod.copy_store = copy_signalled
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("signum,code", [(2, 130), (15, 143)])  # SIGINT, SIGTERM
+def test_a_held_signal_is_raised_again_for_real_once_the_copy_lands(
+        tmp_path: Path, signum: int, code: int) -> None:
+    """Ctrl-C or SIGTERM, a real signal to a child process, arriving as the copy is about to
+    be committed: it is held until the copy is committed and the source marked, then raised
+    again in the process (``interrupts.deliver``, which the in-process tests replace with its
+    handler's run), so the command exits with the signal's code and the copy is whole."""
+    from signal_arrival import stopped_child
+
+    from recommender.campaigns.moved import moved_to
+
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
+    store_id = make_source(old, n_events=30)
+    # exit ``code``, its last line saying so, no traceback: checked by stopped_child
+    done = stopped_child(HELD_CHILD, signum, code, "campaign", "copy", "--store", str(old),
+                         "--to", str(new))
+    assert "it was completed, not undone" in done.stderr
+    assert "the copy was stopped" not in done.stderr
+    assert f"copied sqlite:///{old} to sqlite:///{new}" in done.stdout
+    for table in ("campaign_events", "campaign_plans", "campaign_plan_rows"):
+        assert rows(new, table) == rows(old, table) != []
+    assert rows(new, "campaign_store_info") == [("store_id", store_id)]
+    store = open_store(str(old))  # the source was marked before the signal acted
+    try:
+        with store.engine.connect() as conn:
+            mark = moved_to(conn)
+    finally:
+        store.close()
+    assert mark is not None and mark.to == f"sqlite:///{new}"
