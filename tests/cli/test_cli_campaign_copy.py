@@ -152,6 +152,19 @@ def count(path: Path, table: str) -> int:
     return len(rows(path, table))
 
 
+def moved_to_url(path: Path) -> str | None:
+    """Where the mark on the store at ``path`` says it was moved to (None: not marked)."""
+    from recommender.campaigns.moved import moved_to
+
+    store = open_store(str(path))
+    try:
+        with store.engine.connect() as conn:
+            mark = moved_to(conn)
+    finally:
+        store.close()
+    return None if mark is None else mark.to
+
+
 def test_a_copied_store_refuses_events_plans_and_copies_until_reopened(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The copy keeps the store id, so the old store and its copy answer to one id: an event
@@ -250,8 +263,6 @@ def test_two_copies_of_one_store_at_once_keep_the_first_mark(
     replaced the first's mark and exit 0, so the first copy's operator, told to point the
     service at its copy, met refusals naming the other. Now the first mark stays, and the
     other copy exits 2 saying to drop its target."""
-    from recommender.campaigns.moved import moved_to
-
     old = tmp_path / "old.db"
     make_source(old, n_events=5)
     real = copy_mod.copy_store
@@ -273,13 +284,7 @@ def test_two_copies_of_one_store_at_once_keep_the_first_mark(
     assert inner == [0] and code == 2
     assert f"another copy of sqlite:///{old}, into sqlite:///{tmp_path / 'first.db'}" in err
     assert f"drop sqlite:///{tmp_path / 'second.db'}" in err
-    store = open_store(str(old))
-    try:
-        with store.engine.connect() as conn:
-            mark = moved_to(conn)
-    finally:
-        store.close()
-    assert mark is not None and mark.to == f"sqlite:///{tmp_path / 'first.db'}"
+    assert moved_to_url(old) == f"sqlite:///{tmp_path / 'first.db'}"
 
 
 def test_ctrl_c_while_the_source_is_marked_still_warns_of_what_the_copy_lacks(
@@ -348,8 +353,6 @@ def test_a_held_signal_is_raised_again_for_real_once_the_copy_lands(
     handler's run), so the command exits with the signal's code and the copy is whole."""
     from signal_arrival import stopped_child
 
-    from recommender.campaigns.moved import moved_to
-
     old, new = tmp_path / "old.db", tmp_path / "new.db"
     store_id = make_source(old, n_events=30)
     # exit ``code``, its last line saying so, no traceback: checked by stopped_child
@@ -361,10 +364,4 @@ def test_a_held_signal_is_raised_again_for_real_once_the_copy_lands(
     for table in ("campaign_events", "campaign_plans", "campaign_plan_rows"):
         assert rows(new, table) == rows(old, table) != []
     assert rows(new, "campaign_store_info") == [("store_id", store_id)]
-    store = open_store(str(old))  # the source was marked before the signal acted
-    try:
-        with store.engine.connect() as conn:
-            mark = moved_to(conn)
-    finally:
-        store.close()
-    assert mark is not None and mark.to == f"sqlite:///{new}"
+    assert moved_to_url(old) == f"sqlite:///{new}"  # marked before the signal acted
