@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from service_fixtures import save_model
 
 from recommender.campaigns.store import open_store
-from service import events_sync
+from service import store_health
 from service.app import create_app
 from service.settings import Settings
 
@@ -84,7 +84,7 @@ def test_every_worker_says_a_postgresql_store_refuses_writes(
     read-only: the worker whose write was refused said "read_only", the other "ok" while
     its every write would be refused too. Both say "read_only" now, from their poller's probe,
     and "ok" again once the store takes writes."""
-    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)  # the probe at every poll
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 0.0)  # the probe at every poll
     url = make_store("postgresql", tmp_path)
     settings = Settings(model_path=str(model_dir), store=url, warm_cache=False,
                         events_poll=0.05)
@@ -119,7 +119,7 @@ def test_health_never_waits_on_the_store(model_dir: Path, tmp_path: Path,
     the poller saw last, taking no store connection."""
     from recommender.campaigns import writable
 
-    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 0.0)
     store = tmp_path / "store.db"
     settings = Settings(model_path=str(model_dir), store=str(store), warm_cache=False,
                         events_poll=0.05)
@@ -154,7 +154,7 @@ def test_a_refused_write_to_a_store_the_probe_cannot_see_stands(
     """A ``file:`` URI store opened ``mode=ro``: SQLite refuses every write to its writable
     file. The probe, which cannot look at a URI, said "ok" and cleared the refusal at the next
     poll: /health said "ok" while every write was refused. Oracle: a second write, refused."""
-    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)  # the probe at every poll
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 0.0)  # the probe at every poll
     db = tmp_path / "store.db"
     open_store(str(db)).close()  # a current schema: the read-only open migrates nothing
     settings = Settings(model_path=str(model_dir), store=f"sqlite:///file:{db}?mode=ro&uri=true",
@@ -175,7 +175,7 @@ def test_a_full_disk_that_takes_writes_is_not_said_failing_at_each_probe(
     "failing", each write "ok" and the next probe "failing" again, while every write
     succeeded. The disk's free blocks are read as none (``os.statvfs``); oracle: the writes,
     each taken (200), the store's sequence at 3."""
-    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)  # the probe at every poll
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 0.0)  # the probe at every poll
     real = os.statvfs
 
     def full(path: Any) -> os.statvfs_result:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from service_fixtures import save_model
 
 from recommender.campaigns.events import count_events
-from service import events_sync
+from service import store_health
 from service.app import create_app
 from service.settings import Settings
 
@@ -226,7 +226,7 @@ def test_a_store_that_refuses_writes_is_a_503_saying_so(
     failure = _store_failure(standby)
     assert failure is not None and "refuses writes" in failure
     # no probe of the poller finds the file writable (it is) while ``begin`` refuses
-    monkeypatch.setattr(events_sync, "MOVED_EVERY", 1e9)
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 1e9)
     settings = Settings(model_path=str(save_model(root / "model")),
                         store=str(root / "store.db"), warm_cache=False)
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:

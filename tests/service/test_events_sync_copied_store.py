@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import service.events_sync as events_sync
+import service.store_health as store_health
 from recommender.campaigns.copy_store import copy_store
 from recommender.cli import main
 from recommender.io import demo
@@ -250,7 +251,7 @@ def test_health_moved_ends_after_a_reopen_without_a_poller(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``events_poll=0`` and no write, a reopened store said "moved" on /health until a
     restart: /health now has the mark read again (in a thread, at most every MOVED_EVERY s)."""
-    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 0.0)
     settings, _, _ = on_the_old_store(trained, tmp_path)
     assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
                  str(tmp_path / "new.db")]) == 0
