@@ -59,6 +59,7 @@ def batch_audiences_spark(
     *,
     films: Sequence[str] | None = None,
     films_file: str | os.PathLike[str] | None = None,
+    id_column: str | None = None,
     spark: SparkSession | None = None,
     exclude_seen: bool = True,
     tiers: Tiers = DEFAULT_TIERS,
@@ -70,7 +71,10 @@ def batch_audiences_spark(
     folder, partitioned by ``film_id``); returns the number of rows. ``films`` restricts it to
     those film ids (unknown ids raise ``UnknownFilmError``), ``films_file`` to the ids of an
     id-list file (``id_lists.read_id_list_index``: an unknown id raises ``DataError`` naming
-    the file and its line, as the local export does).
+    the file and its line, as the local export does). ``id_column``: the column of a CSV
+    export ``films_file`` is read by, by its header name, as ``audiences --films FILE
+    --id-column NAME`` reads it (``io.id_list_columns``; default: the one column named like an
+    id); refused without ``films_file``.
 
     Same rows as ``recommender.query.export.write_audiences(model, all films, k, out)`` (rank
     order: score descending, then the user's position in the model): film factors are
@@ -93,12 +97,16 @@ def batch_audiences_spark(
                                     "partitioned by film_id; --out must end in .parquet")
     if films is not None and films_file is not None:
         raise InvalidParameterError("give films or films_file, not both")
+    if id_column is not None and films_file is None:  # as the CLI's --id-column: never unread
+        raise InvalidParameterError("id_column names the column of ids of films_file; give "
+                                    "films_file, or leave id_column out")
     # a model already read (the command's, whose ids and warnings it gave) is scored as is
     model = model_dir if isinstance(model_dir, Model) else artifact.load(model_dir)
     if films_file is not None:
         from recommender.io.id_lists import read_id_list_index
 
-        film_sel = np.unique(read_id_list_index(films_file, model.films, "film_id"))
+        film_sel = np.unique(read_id_list_index(films_file, model.films, "film_id",
+                                                column=id_column))
     else:
         film_sel = (np.arange(model.n_films, dtype=np.int64) if films is None
                     else np.unique(model.films.to_index(list(films), strict=True,
