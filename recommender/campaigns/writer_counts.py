@@ -23,12 +23,16 @@ another forgets every count of the store before counting (one primary-key look-u
 when events were stored since). :func:`remembered` reads nothing, so a worker's poller asks
 its store's latest sequence through :func:`latest_sequence`, which makes the same check: a
 model answer's count (``X-Events-Seq``) is counted again after a restore in place by the
-next poll, not kept until a status or a post counted again.
+next poll, not kept until a status or a post counted again. A count reads the latest
+sequence and the writer's events in one connection and one read transaction (two
+connections were opened for one answer, and a write between them read apart).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -80,14 +84,35 @@ def latest_sequence(store: CampaignStore) -> int:
         return _latest(store, conn)
 
 
+@contextmanager
+def _one_read(store: CampaignStore) -> Iterator[sa.Connection]:
+    """One connection of ``store`` in one read transaction: its reads see one moment (on
+    SQLite the snapshot of the first read, WAL; on PostgreSQL ``REPEATABLE READ``)."""
+    with store.engine.connect() as conn:
+        if store.dialect == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        else:  # the driver begins no transaction before a read: each read its own moment
+            conn.exec_driver_sql("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.rollback()  # it wrote nothing
+
+
 def writer_position(store: CampaignStore, writer: str, through: int | None = None
                     ) -> tuple[int, int]:
     """(the events ``writer`` stored, those of them with ``seq`` at most ``through``; None:
     0), as of the store's latest sequence now."""
+    with _one_read(store) as conn:  # the latest and the count of one moment, one connection
+        latest = _latest(store, conn)
+        return _position(store, conn, writer, latest, through)
+
+
+def _position(store: CampaignStore, conn: sa.Connection, writer: str, latest: int,
+              through: int | None) -> tuple[int, int]:
+    """:func:`writer_position` on ``conn``, the store's latest sequence being ``latest``."""
     from recommender.campaigns.events import events
 
-    with store.engine.connect() as conn:
-        latest = _latest(store, conn)
     upto = -1 if through is None else min(int(through), latest)
     with _lock:
         known = {s: n for s, n in _counted.setdefault(store, {}).get(writer, {}).items()
@@ -102,8 +127,7 @@ def writer_position(store: CampaignStore, writer: str, through: int | None = Non
     mine = c.writer == writer if since == 0 else sa.func.coalesce(c.writer, "") == writer
     query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case(
         (c.seq <= upto, 1), else_=0)), 0)).where(mine, c.seq > since, c.seq <= latest)
-    with store.engine.connect() as conn:
-        new, to_upto = (int(v) for v in conn.execute(query).one())
+    new, to_upto = (int(v) for v in conn.execute(query).one())
     asked = {upto: before + to_upto} if upto >= since else {}
     with _lock:
         kept = {**{s: n for s, n in _counted.setdefault(store, {}).get(writer, {}).items()

@@ -237,3 +237,62 @@ def test_writer_position_forgets_its_counts_after_a_restore_in_place(tmp_path: P
                     oracle(writer, n), 0 if through is None else oracle(writer, through))
     finally:
         st.close()
+
+
+def test_writer_position_reads_one_moment_through_one_connection(tmp_path: Path) -> None:
+    """A count opens one connection of the store (it opened two: the latest sequence, then
+    the writer's events) and reads both in one transaction: a restore in place between them
+    (a's four events deleted once the latest was read, by another connection) is not seen by
+    the count, which stays that of the moment its latest was read (the table counted then)."""
+    from recommender.campaigns.events import EventBatch, record_events
+    from recommender.campaigns.writer_counts import writer_position
+
+    a, b = writer_id("a"), writer_id("b")
+    st = open_store(str(tmp_path / "one.db"))
+    taken: list[int] = []
+    latest_read: list[bool] = []
+
+    def checkout(*_: Any) -> None:
+        taken.append(1)
+
+    def interleave(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # once, right after the count read the latest event (ordered by seq, descending)
+        if latest_read or "ORDER BY" not in statement.upper():
+            return
+        latest_read.append(True)
+        with st.engine.begin() as other:
+            other.execute(sa.delete(events).where(events.c.writer == a))
+
+    def oracle(writer: str, through: int) -> int:
+        with st.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).where(
+                events.c.writer == writer, events.c.seq <= through)).scalar_one())
+
+    try:
+        for i, writer in enumerate([a] * 4 + [b] * 6):  # 1-4: a's, 5-10: b's
+            record_events(st, EventBatch([f"e{i}"], ["u1"], ["f1"], [1_700_000_000], [1.0]),
+                          writer)
+        for writer, through in ((a, None), (b, 7), (a, 3), (b, None), (a, 10)):
+            taken.clear()
+            sa.event.listen(st.engine, "checkout", checkout)
+            try:
+                got = writer_position(st, writer, through)
+            finally:
+                sa.event.remove(st.engine, "checkout", checkout)
+            assert taken == [1], (writer, through, taken)
+            assert got == (oracle(writer, 10), 0 if through is None else oracle(writer, through))
+        fresh = open_store(str(tmp_path / "one.db"))  # nothing remembered: counted whole
+        st.close()
+        st = fresh
+        before = oracle(a, 10)
+        assert before == 4
+        sa.event.listen(st.engine, "after_cursor_execute", interleave)
+        try:
+            got = writer_position(st, a, 10)
+        finally:
+            sa.event.remove(st.engine, "after_cursor_execute", interleave)
+        assert latest_read == [True]
+        assert oracle(a, 10) == 0  # the deletion was committed between the two reads
+        assert got == (before, before), got
+    finally:
+        st.close()
