@@ -30,7 +30,8 @@ from service.auth import (
     repeated_key_refusal,
     walk_routes,
 )
-from service.film_events import HINT_WRITER, hint_writer
+from service.event_views import shown_writer
+from service.film_events import HINT_WRITER
 from service.raw_ids import FORM_KEY, route_path
 from service.settings import Settings
 from service.shown_paths import shown_warning
@@ -76,8 +77,9 @@ async def get_engine(request: Request) -> Engine:
         request.state.events_seq = sync.seq_for(engine)
     request.state.engine = engine  # an error's answer (service.errors) speaks of this model
     # an unknown film's hint (a cold start's skipped films) counts the events the caller is
-    # shown; set here, in the request's task, the route's thread inherits it
-    HINT_WRITER.set(hint_writer(request))
+    # shown (decided once per request, kept in its state: its X-Events-Seq reads the same);
+    # set here, in the request's task, the route's thread inherits it
+    HINT_WRITER.set(shown_writer(request))
     return engine
 
 

@@ -19,7 +19,8 @@ that count alone (its ``events_applied`` and ``new_users`` are every writer's) a
 training data's ``+ N events`` the words ``+ campaign events`` (:func:`health_events`). A
 count asked before is answered from memory (``writer_counts.remembered``): the header asks
 at its engine's sequence on every answer; the poller's ``writer_counts.latest_sequence``
-forgets those counts after a restore in place.
+forgets those counts after a restore in place. Whose events a request is shown is decided
+once (:func:`shown_writer`), kept in its state.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from recommender.campaigns.writer_counts import remembered, writer_position, wri
 from service.auth import presented_keys
 
 STORE, KEY = "store", "key"
+EVERY = "*"  # every writer's events (never a writer: those are hex digits or "")
+_WRITER = "events_writer"  # where ``shown_writer`` keeps its answer in the request's state
 
 
 def sees_store(request: Request) -> bool:
@@ -58,6 +61,18 @@ def caller_writer(request: Request) -> str | None:
         return writer_id(str(matched))
     read, write, _admin = request.app.state.key_rings
     return None if (read or write) else CLI_WRITER
+
+
+def shown_writer(request: Request) -> str | None:
+    """Whose events ``request`` is shown: ``EVERY`` (the store's, :func:`sees_store`), else
+    its key's (:func:`caller_writer`; None: no events of its own). Decided once per request
+    and kept in its state, read by its model route (``deps.get_engine``, an unknown film's
+    hint) and by its answer's ``X-Events-Seq`` (``service/metrics.py``) alike."""
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    if _WRITER not in state:
+        state[_WRITER] = EVERY if sees_store(request) else caller_writer(request)
+    whose: str | None = state[_WRITER]
+    return whose
 
 
 def search_writer(request: Request, writer: str) -> str | None:
@@ -91,9 +106,9 @@ def events_position(request: Request, seq: int, read: bool = True) -> int | None
     caller shown the store, else its own events up to it (its status's ``applied``; 0 for a
     caller that writes none); None when they cannot be counted: no store is open, or ``read``
     is False and the count is not remembered."""
-    if sees_store(request):
+    writer = shown_writer(request)
+    if writer == EVERY:
         return seq
-    writer = caller_writer(request)
     if writer is None or seq <= 0:  # none of its events (or none at all) reflected
         return 0
     store = getattr(request.app.state, "campaign_store", None)
@@ -121,7 +136,7 @@ async def health_events(details: dict[str, Any], request: Request) -> dict[str, 
     alone, its own events the served model reflects (``counted`` "key"; left out when the
     store cannot be read)."""
     shown = details.get("store_events")
-    if shown is None or sees_store(request):
+    if shown is None or shown_writer(request) == EVERY:
         return details
     own = await shown_position(request, int(shown["through_seq"]))
     return {**details, "store_events": {"counted": KEY} if own is None

@@ -14,8 +14,9 @@ gave the model (``events_sync``) through ``COUNTED``, set while the 404's detail
 The count is of the events the caller is shown (``event_views``' rule): every writer's to the
 admin key and on a server without read or write keys, else the caller's key's own. It counted
 every key's, so a partner asking of an id learnt that another partner sent events for that
-film, and how many. ``HINT_WRITER`` says whose, set for every model route (``deps.get_engine``)
-and for the 404's count; unset (a hint written outside a request's model), nothing is counted.
+film, and how many. ``HINT_WRITER`` says whose (``event_views.shown_writer``, decided once per
+request), set for every model route (``deps.get_engine``) and for the 404's count; unset (a
+hint written outside a request's model), nothing is counted.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import anyio.to_thread
 from fastapi import Request
 
 from recommender.query.hints import HINT_IDS, store_counter
-from service.event_views import caller_writer, sees_store
+from service.event_views import EVERY, shown_writer
 from service.store_gate import gate_of
 
 if TYPE_CHECKING:
@@ -39,15 +40,9 @@ if TYPE_CHECKING:
 
 #: the counts ``counted`` read for the 404 being written (None: none read, count directly)
 COUNTED: ContextVar[dict[str, int] | None] = ContextVar("film_event_counts", default=None)
-EVERY = "*"  # every writer's events (never a writer: those are hex digits or "")
-#: whose events an unknown film's hint counts: ``EVERY``, one writer's, or None: none
+#: whose events an unknown film's hint counts: ``EVERY`` (every writer's; importable from
+#: here too, ``events_sync``), one writer's, or None: none
 HINT_WRITER: ContextVar[str | None] = ContextVar("film_hint_writer", default=None)
-
-
-def hint_writer(request: Request) -> str | None:
-    """Whose events ``request``'s unknown-film hints count: ``EVERY`` for a caller shown the
-    store, else its key's own (``event_views.caller_writer``; None: a caller with no events)."""
-    return EVERY if sees_store(request) else caller_writer(request)
 
 
 def own_events() -> bool:
@@ -64,7 +59,7 @@ async def counted(request: Request, model: Model, film_ids: Sequence[str]) -> di
     ids = [f for f in dict.fromkeys(film_ids[:HINT_IDS]) if f]
     if counter is None or not ids:
         return {}
-    whose = hint_writer(request)
+    whose = shown_writer(request)
     gate = gate_of(request)
     got: dict[str, int] = {}
     held = False
