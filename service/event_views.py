@@ -19,8 +19,10 @@ that count alone (its ``events_applied`` and ``new_users`` are every writer's) a
 training data's ``+ N events`` the words ``+ campaign events`` (:func:`health_events`). A
 count asked before is answered from memory (``writer_counts.remembered``): the header asks
 at its engine's sequence on every answer; the poller's ``writer_counts.latest_sequence``
-forgets those counts after a restore in place. Whose events a request is shown is decided
-once (:func:`shown_writer`), kept in its state.
+forgets those counts after a restore in place. A caller without a key on a server of write
+keys and no read key (reads are open there) writes no events and is not shown the store's:
+its answers carry no header (:func:`header_position`; it read 0, "no event reflected").
+Whose events a request is shown is decided once (:func:`shown_writer`), kept in its state.
 """
 
 from __future__ import annotations
@@ -128,6 +130,14 @@ async def shown_position(request: Request, seq: int) -> int | None:
         return await run_in_threadpool(events_position, request, seq)
     except (SQLAlchemyError, OSError):
         return None
+
+
+async def header_position(request: Request, seq: int) -> int | None:
+    """The ``X-Events-Seq`` of ``request``'s answer, its engine reflecting store sequence
+    ``seq``: :func:`shown_position`; None (no header) to a caller with no events of its own
+    (no key, on a server of write keys and no read key): the store's sequence is every key's
+    volume, and a 0 said the model reflected no event."""
+    return None if shown_writer(request) is None else await shown_position(request, seq)
 
 
 async def health_events(details: dict[str, Any], request: Request) -> dict[str, Any]:

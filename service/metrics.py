@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from recommender.io.atomic import pid_alive
 from recommender.serving.engine import Engine
 from service.auth import walk_routes
-from service.event_views import shown_position
+from service.event_views import header_position
 from service.head import HEAD
 from service.raw_ids import route_path
 
@@ -46,7 +46,8 @@ OTHER_METHOD = "other"
 VERSION_HEADER = "X-Model-Version"
 # the last campaign-store event sequence the answering model reflects (0: none): two answers
 # of one model version differ when the store's events between them moved its audiences; to
-# a read or write key, its own events up to it (service.event_views.shown_position)
+# a read or write key, its own events up to it; none to a caller without a key on a server
+# of write keys (service.event_views.header_position)
 EVENTS_HEADER = "X-Events-Seq"
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 SHARED_FLAG = "RECOMMENDER_METRICS_SHARED"  # set by service.server for --workers N
@@ -219,8 +220,8 @@ class MetricsMiddleware:
                     headers.append(VERSION_HEADER, header_safe(str(version)))
                     if state.get("events_seq") is not None:  # an engine's answer, a store's
                         # as the caller is shown it: a partner's key, its own events' count
-                        seq = await shown_position(Request(scope), int(state["events_seq"]))
-                        if seq is not None:  # None: the store cannot be read just now
+                        seq = await header_position(Request(scope), int(state["events_seq"]))
+                        if seq is not None:  # None: no key, or the store cannot be read just now
                             headers.append(EVENTS_HEADER, str(seq))
             await send(message)
 

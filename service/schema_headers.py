@@ -13,8 +13,10 @@ test could not check them:
   before the model was chosen, a 422, carries none) on a server with no read or write key; a
   stored plan replayed for an ``Idempotency-Key`` carries none (no model gave it), so it is
   not required there; with read or write keys, a key's answer carries none while the store
-  cannot be read on a count not remembered (``event_views.shown_position``), so it is not
-  required there either;
+  cannot be read on a count not remembered (``event_views.shown_position``), and a caller
+  without a key on a server of write keys and no read key none at all (it writes no events and
+  is not shown the store's: ``event_views.header_position``), so it is not required there
+  either;
 - ``Idempotent-Replayed: true`` (``service.idempotency``) on an operation that takes an
   ``Idempotency-Key``: the answer is the stored plan of an earlier request with that key.
 """
@@ -82,7 +84,9 @@ def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool
                         "stored under its key id that the model reflects: GET /events/status's "
                         "applied, asked with the same key (none to such a key while the store "
                         "cannot be read and its count at that sequence was not counted before "
-                        "by the worker that answered)"
+                        "by the worker that answered); none to a caller without a key on a "
+                        "server of write keys and no read key (it stores no events, and the "
+                        "store's sequence is every key's)"
                         + ("" if success else "; on an error found once the model was chosen")
                         + ("; none on a stored plan replayed for an Idempotency-Key"
                            if replayable else "") + keyed,

@@ -7,7 +7,7 @@ Oracles: the rows read back from the store's table (each event's ``writer`` and 
 sequence the worker's poller says it applied, and the rule written out here: the admin key
 and every caller of a server with no read or write key are shown every writer's events (the
 store's sequence), a read or write key its key id's own, a caller without a key on a server
-of write keys none (0). The poller is driven by hand (``events_poll=0``)."""
+of write keys none (no header). The poller is driven by hand (``events_poll=0``)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def check(client: TestClient, calls: dict[str, Any], key: str, shown: str | None
     assert calls["sees_store"] == 1, (key, calls)  # the rule read once, not by each reader
     assert calls["caller_writer"] == (0 if shown == EVERY else 1), (key, calls)
     assert calls["hint"].set_to == [shown], (key, calls["hint"].set_to)
-    expected = ("0" if shown is None else
+    expected = (None if shown is None else
                 str(applied) if shown == EVERY else str(own(client, shown, applied)))
     assert r.headers.get("X-Events-Seq") == expected, (key, dict(r.headers))
 
@@ -125,12 +125,17 @@ def test_each_caller_s_writer_is_decided_once_and_read_alike(
 def test_write_keys_alone_and_no_keys(model_dir: Path, tmp_path: Path,
                                       calls: dict[str, Any]) -> None:
     """Write keys and no read key: reads are open, and a caller without a key writes no
-    events and is not shown the store's (``X-Events-Seq: 0``); a server with no key at all
-    shows every caller the store's."""
+    events and is not shown the store's (it read ``X-Events-Seq: 0``); a server with no key
+    at all shows every caller the store's."""
     for c in client_of(model_dir, tmp_path / "w", write_keys=f"a:{KEY_A}"):
         applied = fill(c, {KEY_A: 4})
         check(c, calls, KEY_A, writer_id("a"), applied)
         check(c, calls, "", None, applied)
+        health = c.get("/health")  # its own events, as its status counts them: none
+        assert health.json()["model"]["store_events"] == {"through_seq": 0, "counted": "key"}
+        assert "X-Events-Seq" not in health.headers and "X-Model-Version" in health.headers
+        seen = c.get("/events/status").json()
+        assert (seen["sequence"], seen["applied"], seen["counted"]) == (0, 0, "key"), seen
     for c in client_of(model_dir, tmp_path / "open"):
         applied = fill(c, {"": 2})
         assert applied == 2

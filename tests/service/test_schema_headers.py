@@ -133,3 +133,46 @@ def test_a_partner_s_answer_while_the_store_cannot_be_read(
             _check(schema, path, "get", up)
             assert up.headers["X-Events-Seq"] == "1"
         assert c.get("/events/status", headers=partner).json()["applied"] == 1
+
+
+@pytest.mark.parametrize("kind", ["open", "write keys", "read and write keys"])
+def test_x_events_seq_is_required_only_where_every_caller_gets_it(
+        model_dir: Path, tmp_path: Path, kind: str) -> None:
+    """Each kind of server, each kind of caller it reads for: the header is on every 2xx of a
+    scored operation only without read or write keys (the store's sequence to all); with
+    write keys and no read key a caller without a key gets none (it writes no events and is
+    not shown the store's; it read 0), so the schema (``app.openapi()``) requires it nowhere."""
+    keys = {"open": {}, "write keys": {"write_keys": SecretStr(f"a:{WRITE}")},
+            "read and write keys": {"write_keys": SecretStr(f"a:{WRITE}"),
+                                    "read_keys": SecretStr(f"b:{READ}"),
+                                    "admin_key": SecretStr(OTHER)}}[kind]
+    callers = {"open": [None], "write keys": [None, WRITE],
+               "read and write keys": [READ, WRITE, OTHER]}[kind]
+    settings = Settings(model_path=str(model_dir), warm_cache=False, events_poll=0,
+                        store=str(tmp_path / "store.db"), **keys)
+    asked = [("/films/{film_id}/audience", "/films/00003/audience?k=3"),
+             ("/films/{film_id}/audience", "/films/00003/audience?k=03"),
+             ("/users/{user_id}/recommendations", "/users/u5/recommendations"),
+             ("/users/{user_id}/recommendations", "/users/u5/recommendations?k=05"),
+             ("/health", "/health")]
+    with TestClient(create_app(settings)) as c:
+        schema = c.app.openapi()  # type: ignore[attr-defined]
+        for path, _ in asked:
+            declared = _declared(schema, path, "get", 200)
+            assert declared["X-Events-Seq"] is (kind == "open"), (kind, path, declared)
+        sent = c.post("/events", headers={"X-API-Key": WRITE} if keys else {}, json={
+            "events": [{"event_id": "e-1", "user_id": "u5", "film_id": "00003",
+                        "timestamp": 1_700_000_000}]})
+        assert sent.status_code == 200, sent.text
+        c.app.state.events_sync.poll()  # type: ignore[attr-defined]
+        for key in callers:
+            for path, url in asked:
+                r = c.get(url, headers={"X-API-Key": key} if key else {})
+                assert r.status_code == 200, (kind, key, url, r.text)
+                _check(schema, path, "get", r)
+                # the store's sequence (one event) to all on an open server and to the admin
+                # key; a key's own count (a's one event; b's read key wrote none); no key on
+                # a server of write keys: none
+                expected = {None: "1" if kind == "open" else None, WRITE: "1",
+                            READ: "0", OTHER: "1"}[key]
+                assert r.headers.get("X-Events-Seq") == expected, (kind, key, url)
