@@ -239,16 +239,17 @@ def test_writer_position_forgets_its_counts_after_a_restore_in_place(tmp_path: P
         st.close()
 
 
-def test_writer_position_reads_one_moment_through_one_connection(tmp_path: Path) -> None:
+def test_writer_position_reads_one_moment_through_one_connection(store_target: str) -> None:
     """A count opens one connection of the store (it opened two: the latest sequence, then
     the writer's events) and reads both in one transaction: a restore in place between them
     (a's four events deleted once the latest was read, by another connection) is not seen by
-    the count, which stays that of the moment its latest was read (the table counted then)."""
+    the count, which stays that of the moment its latest was read (the table counted then);
+    on SQLite and PostgreSQL alike."""
     from recommender.campaigns.events import EventBatch, record_events
     from recommender.campaigns.writer_counts import writer_position
 
     a, b = writer_id("a"), writer_id("b")
-    st = open_store(str(tmp_path / "one.db"))
+    st = open_store(store_target)
     taken: list[int] = []
     latest_read: list[bool] = []
 
@@ -281,7 +282,7 @@ def test_writer_position_reads_one_moment_through_one_connection(tmp_path: Path)
                 sa.event.remove(st.engine, "checkout", checkout)
             assert taken == [1], (writer, through, taken)
             assert got == (oracle(writer, 10), 0 if through is None else oracle(writer, through))
-        fresh = open_store(str(tmp_path / "one.db"))  # nothing remembered: counted whole
+        fresh = open_store(store_target)  # nothing remembered: counted whole
         st.close()
         st = fresh
         before = oracle(a, 10)
