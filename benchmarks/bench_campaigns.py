@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import (
     base_args,
     campaign_demo,
+    load_text,
     log,
     median,
     provenance,
@@ -280,7 +281,8 @@ def render(doc: dict[str, Any]) -> str:
         "",
         f"Source: `benchmarks/bench_campaigns.py`{' --quick' if doc['quick'] else ''}, "
         f"{doc['finished']} ({provenance(m)}); data: {doc['data']}; load average at start "
-        f"{m.get('load_average_at_start')} on {m.get('cores_available', '?')} CPUs (shared "
+        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs "
+        "(shared "
         "machine: "
         "absolute times are noisy, ratios within a run are the robust figures). Servers ran "
         f"with `RECOMMENDER_EVENTS_POLL={v['poll_interval_s']:g}` (the served default is "

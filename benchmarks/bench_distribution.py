@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     add_datasets,
     load_average,
+    load_text,
     machine_facts,
     provenance,
     results_dir,
@@ -254,7 +255,7 @@ def render_readme(res: dict[str, Any], readme: Path = README) -> bool:
 def markdown(res: dict[str, Any]) -> str:
     lines = ["# Smart distribution: forecast quality and timing", "",
              f"Measured {res['created']} (the machine's local time) at "
-             f"{provenance(res.get('machine'))} (load average {res['load_average']}); "
+             f"{provenance(res.get('machine'))} (load average {load_text(res['load_average'])}); "
              "`benchmarks/bench_distribution.py`.", "",
              "Time protocol: train on the interactions up to the 80th-percentile timestamp; for "
              "every film with enough new viewers in the later 20% (among users known in "
@@ -322,7 +323,7 @@ def timing_label(t: dict[str, Any]) -> list[str]:
     if not m:
         return []
     return [f"Timing measured {m['created']} (the machine's local time) at "
-            f"{provenance(m.get('machine'))} (load average {m['load_average']}), in an "
+            f"{provenance(m.get('machine'))} (load average {load_text(m['load_average'])}), in an "
             "earlier run than the quality sections above (`--keep-timing` kept it).", ""]
 
 

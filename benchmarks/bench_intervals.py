@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import (
     base_args,
     campaign_demo,
+    load_text,
     log,
     provenance,
     results_dir,
@@ -378,7 +379,7 @@ def render(doc: dict[str, Any]) -> str:
         "# The campaign report's intervals under overdispersed responses", "",
         f"Source: `benchmarks/bench_intervals.py`{' --quick' if doc['quick'] else ''}, "
         f"{doc['finished']} ({provenance(m)}); data: {doc['data']}; load average at start "
-        f"{m.get('load_average_at_start')} on {m.get('cores_available', '?')} CPUs; "
+        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs; "
         f"{doc['cpu_seconds']:.0f} CPU seconds in all (training included).", "",
         "Each seed plans the slate of `bench_campaigns.py`'s simulator (6 mid-popular films, "
         f"budget {doc['budget']} each, {doc['waves']} waves, holdout {doc['holdout']:g}) and "

@@ -200,11 +200,12 @@ def markdown(result: dict[str, Any]) -> str:
     lines = ["# Slate planning", "",
              f"Finished: {result.get('finished') or 'not recorded (the run predates the field)'}"
              f"; {common.provenance(result.get('machine'))}. "
-             f"Load average at start: {result['machine']['load_average_at_start']} (a 2-core "
-             "VM shared with other jobs: times are noisy). Produced by "
+             f"Load average at start: "
+             f"{common.load_text(result['machine']['load_average_at_start'])}; a 2-core "
+             "VM shared with other jobs: times are noisy. Produced by "
              "`nice -n 10 python benchmarks/bench_planning.py`."
              + "".join(f" The {part} rows are kept from an earlier run (load average at its "
-                       f"start {facts.get('load_average_at_start') if facts else 'unknown'})."
+                       f"start {common.load_text((facts or {}).get('load_average_at_start'))})."
                        for part, facts in result.get("kept_from_previous_run", {}).items()),
              "",
              "## Realised value on the time protocol", "",

@@ -67,6 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "service"
 from common import (
     base_args,
     load_average,
+    load_text,
     log,
     main_shape,
     median,
@@ -237,7 +238,7 @@ def render_checksums(r: dict[str, Any]) -> list[str]:
         "them into the page cache before the model serves). Goal: well under the seconds a "
         "model takes to train and to copy; no switch to skip verification is offered, "
         "`artifact.load(..., verify=False)` exists for tools. Load average after the run: "
-        f"{r['load_average_after']}.",
+        f"{load_text(r['load_average_after'])}.",
         "",
     ]
 
@@ -753,7 +754,7 @@ def render_schemathesis(r: dict[str, Any]) -> list[str]:
             text = ex.splitlines() or [""]
             curl = next((x for x in text if x.startswith("curl ")), "")
             lines.append(f"- {name}: `{text[0][:300]}`" + (f": `{curl[:300]}`" if curl else ""))
-    return lines + ["", f"Load average after: {r['load_average_after']}.", ""]
+    return lines + ["", f"Load average after: {load_text(r['load_average_after'])}.", ""]
 
 
 def _version(module: str) -> str:
@@ -790,7 +791,7 @@ def render_reload(r: dict[str, Any]) -> list[str]:
         f"| latency p50 / p99 / max | {lat.get('p50')} / {lat.get('p99')} / {lat.get('max')} "
         "ms | |",
         f"| statuses | {r['statuses']} | |",
-        "", f"Load average after: {r['load_average_after']}.", ""]
+        "", f"Load average after: {load_text(r['load_average_after'])}.", ""]
 
 
 def render_soak(r: dict[str, Any]) -> list[str]:
@@ -813,7 +814,7 @@ def render_soak(r: dict[str, Any]) -> list[str]:
         f"| p99 latency per {r['window_s']} s window | {r['p99_ms_by_window']} ms | |",
         f"| p99 drift (last window / first) | {drift} | no goal in the issue; 1 is steady |",
         f"| latency p50 / p99 overall | {lat.get('p50')} / {lat.get('p99')} ms | |",
-        "", f"Load average after: {r['load_average_after']}.", ""]
+        "", f"Load average after: {load_text(r['load_average_after'])}.", ""]
     windows = [w for w in r["p99_ms_by_window"] if w is not None]
     steady_rise = len(windows) > 2 and all(b >= a for a, b in zip(windows, windows[1:],
                                                                   strict=False))
@@ -872,7 +873,7 @@ def render_faults(r: dict[str, Any]) -> list[str]:
                      "atomic writer (`recommender/io/atomic.py`) does its part: no partial or "
                      "temporary file is left. The fix belongs in the CLI's `main` (or in "
                      "`atomic_file`, raising a domain error), outside this benchmark's files.")
-    return lines + ["", f"Load average after: {r['load_average_after']}.", ""]
+    return lines + ["", f"Load average after: {load_text(r['load_average_after'])}.", ""]
 
 
 def render_bad_files(r: dict[str, Any]) -> list[str]:
@@ -900,7 +901,7 @@ def render_bad_files(r: dict[str, Any]) -> list[str]:
                      f"`{row['message'][:200]}`")
     lines += ["", "Not applicable (not damage for that format):", ""]
     lines += [f"- {s}" for s in r["skipped"]]
-    return lines + ["", f"Load average after: {r['load_average_after']}.", ""]
+    return lines + ["", f"Load average after: {load_text(r['load_average_after'])}.", ""]
 
 
 SECTIONS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]],
@@ -920,7 +921,7 @@ def render(doc: dict[str, Any]) -> str:
              "Written by `benchmarks/bench_reliability.py` from its measurements; last written "
              f"{doc.get('finished', '?')} at commit {m.get('git_commit') or 'not recorded'} "
              f"({m.get('cpu_model', '?')}, {m.get('cores_available', '?')} cores, load average "
-             f"at start {m.get('load_average_at_start', '?')}); under each heading, what is "
+             f"at start {load_text(m.get('load_average_at_start'))}); under each heading, what is "
              "recorded of the run that measured that section. Every figure stands next to its "
              "goal.", ""]
     for name, (_, render_section) in SECTIONS.items():

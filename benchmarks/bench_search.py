@@ -137,9 +137,9 @@ def markdown(doc: dict[str, Any]) -> str:
         f"{doc['index_build_s']['n']}), {doc['index_keys']:,} "
         f"name keys. Each query timed {doc['repeats']} times; medians in milliseconds. "
         "Baseline: the substring search it replaced, on the same titles in the same run. "
-        f"Load average (1, 5, 15 min) {doc['load_average_before']} before, "
-        f"{doc['load_average_at_end']} after ({m['cpu_model']}, {m['cores_available']} cores "
-        f"available; commit {m.get('git_commit') or 'not recorded'}; "
+        f"Load average {common.load_text(doc['load_average_before'])} before, "
+        f"{common.load_text(doc['load_average_at_end'])} after ({m['cpu_model']}, "
+        f"{m['cores_available']} cores available; commit {m.get('git_commit') or 'not recorded'}; "
         "`benchmarks/bench_search.py`).",
         "",
         "| query kind | query | engine ms (median) | engine ms (p90) | substring ms (median) "
@@ -171,9 +171,15 @@ def slower_line(doc: dict[str, Any]) -> str:
 
 def main() -> int:
     ap = common.base_args(__doc__.split("\n\n")[0])
+    ap.add_argument("--render", action="store_true",
+                    help="measure nothing: rewrite search.md from search.json")
     args = ap.parse_args()
-    out = common.write_result("search", run(args.quick), args.quick)
-    doc = common.read_result("search", args.quick)
+    if args.render:
+        doc = common.saved_result("search", args.quick, "bench_search.py")
+        out = common.results_dir(args.quick) / "search.json"
+    else:
+        out = common.write_result("search", run(args.quick), args.quick)
+        doc = common.read_result("search", args.quick)
     assert doc is not None
     md = out.with_suffix(".md")
     tmp = md.with_suffix(".md.tmp")

@@ -215,7 +215,7 @@ def markdown(doc: dict[str, Any], out: Path) -> str:
     lines = ["# A slate's screens per cinema: time of the exact allocation", "",
              f"Measured by `benchmarks/bench_slate.py` on {saved['finished']} "
              f"({common.provenance(saved.get('machine'))}; load average "
-             f"{doc['load_average_at_start']} at the start; median of "
+             f"{common.load_text(doc['load_average_at_start'])} at the start; median of "
              f"{doc['repeats']} runs per size). Baseline: the textbook integer programme of the "
              "same problem in the same run, where it finished within "
              f"{doc['baseline_cap_s']:.0f} s at the previous size.", "",

@@ -152,7 +152,7 @@ def render_md(doc: dict[str, Any]) -> str:
         "# Audience Studio in the browser",
         "",
         f"Measured by `benchmarks/bench_studio.py` on {doc['finished']} "
-        f"({chromium_name(doc['chromium'])}, load average {load}; "
+        f"({chromium_name(doc['chromium'])}, load average {common.load_text(load)}; "
         f"{common.provenance(doc.get('machine'))}). The page weight is that of the files at "
         "that commit.",
         "",

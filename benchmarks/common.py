@@ -41,10 +41,20 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def load_text(loads: Sequence[float] | None) -> str:
-    """A recorded load average as the pages print it (1, 5 and 15 minutes: "4.20, 3.62,
-    4.13", not a Python list), or "not recorded"."""
-    return ", ".join(f"{x:.2f}" for x in loads) if loads else "not recorded"
+#: the minutes ``os.getloadavg()``'s three figures average over, in its order
+LOAD_WINDOWS_MIN = (1, 5, 15)
+
+
+def load_text(loads: Sequence[float] | None, windows: bool = True) -> str:
+    """A recorded load average as every page prints it: its figures to 2 decimals and the
+    windows they average over ("4.20 / 3.62 / 4.13 (1, 5, 15 min)"; a Python list printed
+    "[4.2, 3.62, 4.13]", no unit), or "not recorded". ``windows=False`` leaves the windows
+    out, for a list of load averages whose heading says them once."""
+    if not loads:
+        return "not recorded"
+    figures = [float(x) for x in loads][:len(LOAD_WINDOWS_MIN)]
+    said = ", ".join(str(w) for w in LOAD_WINDOWS_MIN[:len(figures)])
+    return " / ".join(f"{x:.2f}" for x in figures) + (f" ({said} min)" if windows else "")
 
 
 # the load average when this script's process started (a benchmark imports this module first):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import math
 import sys
 import time
@@ -362,7 +363,8 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("model", type=Path, help="model folder (e.g. build/demo-model)")
+    ap.add_argument("model", type=Path, nargs="?",
+                    help="model folder (e.g. build/demo-model); not with --render")
     ap.add_argument("--films", type=int, default=40,
                     help="attack the model's first N films (default 40)")
     ap.add_argument("--film", action="append", default=[], metavar="ID",
@@ -372,7 +374,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=common.RESULTS_DIR / "privacy_attack",
                     help="write OUT.json and OUT.md (default benchmarks/results/"
                          "privacy_attack)")
+    ap.add_argument("--render", action="store_true",
+                    help="measure nothing: rewrite OUT.md from OUT.json")
     args = ap.parse_args(argv)
+    if args.render:
+        saved = args.out.with_suffix(".json")
+        if not saved.is_file():
+            raise SystemExit(f"{saved} is missing: run benchmarks/privacy_attack.py MODEL to "
+                             "measure it; nothing was rewritten")
+        args.out.with_suffix(".md").write_text(
+            markdown(json.loads(saved.read_text(encoding="utf-8"))), encoding="utf-8")
+        print(f"wrote {args.out.with_suffix('.md')}", file=sys.stderr)
+        return 0
+    if args.model is None:
+        ap.error("the model folder is required (unless --render)")
     if args.films < 1 or args.min_cell < 1:
         ap.error("--films and --min-cell must be at least 1")
     model = load(args.model)

@@ -302,13 +302,15 @@ def section_stamp(load_at_start: list[float], commit_at_start: str | None) -> di
 def provenance_line(section: dict[str, Any], doc: dict[str, Any]) -> str:
     """The line under a section's heading naming the run that measured it, or saying that a
     result written before sections were stamped does not record it."""
+    from common import load_text
+
     s = section.get("measured")
     if s:
         moved = (f" (HEAD moved to {s['git_commit_at_end'] or 'a commit not recorded'} "
                  "while it ran)" if "git_commit_at_end" in s else "")
         return (f"Measured {s.get('finished')} at commit {s.get('git_commit') or 'not recorded'}"
                 f"{moved} ({s.get('cpu_model')}, {s.get('cores_available')} cores), load "
-                f"average {s.get('load_average_at_start')} when the section started.")
+                f"average {load_text(s.get('load_average_at_start'))} when the section started.")
     m = doc.get("machine", {})
     return ("When, on which machine and at which commit this section was measured is not "
             "recorded (its result predates that record): the file was last written "

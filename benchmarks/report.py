@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from common import provenance
+from common import load_text, provenance
 from report_format import (
     GIB,
     HTTP_VARIANTS,
@@ -120,7 +120,8 @@ def machine_facts(r: Results) -> str:
         "- git commit at measurement: " + "; ".join(f"{k} {m.get('git_commit')}"
                                                    for k, m in ms.items()),
         "- load average (1, 5, 15 min) when each benchmark started: "
-        + "; ".join(f"{k} {m.get('load_average_at_start')}" for k, m in ms.items()),
+        + "; ".join(f"{k} {load_text(m.get('load_average_at_start'), windows=False)}"
+                    for k, m in ms.items()),
     ])
 
 

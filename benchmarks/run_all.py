@@ -80,8 +80,11 @@ def run_suite(names: list[str], quick: bool, nice: int) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def plots(r: dict[str, dict[str, Any] | None], out: Path) -> list[str]:
-    """Draw the PNG plots into ``out``; the names of the files written."""
+def plots(r: dict[str, dict[str, Any] | None], out: Path, keep: bool = False) -> list[str]:
+    """Draw the PNG plots into ``out``; the names of the files written. Without matplotlib,
+    ``keep`` (a ``--report`` run, which measured nothing) keeps the PNGs already in ``out``
+    and their links: a README rendered where matplotlib is missing dropped the three plots of
+    the committed results from the page."""
     try:
         import matplotlib
 
@@ -89,8 +92,11 @@ def plots(r: dict[str, dict[str, Any] | None], out: Path) -> list[str]:
         import matplotlib.pyplot as plt
         import numpy as np
     except ImportError:
-        print("matplotlib is missing (pip install -e '.[bench]'): no plots", file=sys.stderr)
-        return []
+        kept = sorted(p.name for p in out.glob("*.png")) if keep else []
+        print("matplotlib is missing (pip install -e '.[bench]'): "
+              + (f"the plots are not redrawn; {', '.join(kept)} kept as they are"
+                 if kept else "no plots"), file=sys.stderr)
+        return kept
     made: list[str] = []
     sc = r.get("scaling")
     if sc and sc.get("points"):
@@ -187,7 +193,7 @@ def render(quick: bool, run_status: dict[str, str] | None = None) -> Path:
         raise SystemExit(f"{out_dir.relative_to(common.ROOT)} lacks {', '.join(missing)}: "
                          "their figures would read n/a in the README and the headline; run "
                          "the benchmarks that write them (--only NAME). Nothing was rewritten.")
-    made = plots(r, out_dir)
+    made = plots(r, out_dir, keep=run_status is None)
     readme = (out_dir / "README.md") if quick else (common.BENCH_DIR / "README.md")
     rows = targets(r)
     readme.write_text(report.readme(r, rows, quick, run_status, made,

@@ -103,7 +103,7 @@ def test_a_kept_timing_names_the_run_that_measured_it(bench: ModuleType, res: di
     text = bench.markdown(new)
     timing = text.split("## Timing: one film's distribution", 1)[1]
     assert "Timing measured 2030-01-02 03:04:05 (the machine's local time) at commit old1234" \
-        in timing and "(load average [0.5])" in timing
+        in timing and "(load average 0.50 (1 min))" in timing
     assert "at commit new5678" in text.split("## Timing", 1)[0]
     assert "Timing measured" not in bench.markdown(old)  # a page's own timing: no line
 

@@ -207,7 +207,8 @@ def test_each_reliability_section_names_the_run_that_measured_it() -> None:
     assert "last written 2026-12-05T09:00:00+00:00 at commit def5678" in text
     head, rest = text.split("## Faults", 1)
     assert ("Measured 2026-12-04T10:00:00+00:00 at commit abc1234 (AMD EPYC, 2 cores), load "
-            "average [0.5, 1, 2] when the section started.") in rest.split("## Bad input")[0]
+            "average 0.50 / 1.00 / 2.00 (1, 5, 15 min) when the section started."
+            ) in rest.split("## Bad input")[0]
     assert "this section was measured is not recorded" in rest.split("## Bad input")[1]
 
 
@@ -292,6 +293,27 @@ def test_the_search_and_tuning_pages_say_where_the_engine_loses() -> None:
     text = load_benchmark("tune_defaults").markdown(tuning, labels)
     assert "EASE's best is above the shipped defaults on 2 of 5 splits: " in text
     assert "*mean rel.* and *worst rel.*: the mean and the lowest" in text
+
+
+def test_no_page_prints_a_load_average_as_a_python_list() -> None:
+    """Eight results pages printed the load average as a Python list ("[1.79, 4.25, 7.92]",
+    no windows) and two as three bare figures; every page prints it through
+    ``common.load_text``: "1.79 / 4.25 / 7.92 (1, 5, 15 min)"."""
+    import re
+
+    pages = [*RESULTS.glob("*.md"), *(RESULTS / "quick").glob("*.md"),
+             ROOT / "benchmarks" / "README.md", ROOT / "README.md"]
+    said = 0
+    for page in pages:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            for m in re.finditer(r"(?i)load average[^\n]{0,60}?(\[?)\d+\.\d+", line):
+                assert not m.group(1), f"{page.name}: {line[m.start():m.end() + 40]}"
+                rest = line[m.start():]
+                assert re.search(r"^[^\n]*?\d\.\d\d( / \d+\.\d\d)* \((1|1, 5, 15) min\)",
+                                 rest) or "(1, 5, 15 min)" in line[:m.end()], \
+                    f"{page.name}: {rest[:120]}"
+                said += 1
+    assert said >= 20
 
 
 def test_every_http_latency_column_names_its_unit() -> None:

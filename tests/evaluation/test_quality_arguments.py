@@ -126,12 +126,14 @@ def test_a_skipped_split_names_its_dataset_as_under_the_datasets_folder(
     assert td.dataset_relative("a /x/y b", "/x/y", sets) == "a /x/y b"
 
 
-@pytest.mark.parametrize(("loads", "said"), [([4.2, 3.62, 4.13], "4.20, 3.62, 4.13"),
+@pytest.mark.parametrize(("loads", "said"), [([4.2, 3.62, 4.13],
+                                              "4.20 / 3.62 / 4.13 (1, 5, 15 min)"),
                                              (None, "not recorded")])
 def test_tuning_page_prints_the_load_average_as_the_other_pages(
         loads: list[float] | None, said: str) -> None:
     """tuning.md printed the load average at the start as a Python list ("[4.2, 3.62,
-    4.13]"): it prints the three figures as privacy_attack.md does."""
+    4.13]"): it prints the three figures and their windows as every page does
+    (``common.load_text``)."""
     from recommender.model.config import TrainConfig
 
     td = load_benchmark("tune_defaults")
