@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -243,8 +244,29 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
     lines.append("| EASE (best lambda on the same split) | | | "
                  + " | ".join(_f(result["ease_best_validation_objective"][lbl]) for lbl in labels)
                  + " |")
-    return "\n".join([*lines, "", *defaults_line(result, shipped), "",
+    skipped = skipped_lines(result)
+    return "\n".join([*lines, "", *skipped, *([""] if skipped else []),
+                      *defaults_line(result, shipped), "",
                       *ease_line(result, labels, shipped)]) + "\n"
+
+
+def skipped_lines(result: dict[str, Any]) -> list[str]:
+    """The splits a dataset could not make (the time protocol of data without timestamps),
+    with the note tuning.json records, said under the table that leaves them out."""
+    skipped = {lbl: run["status"] for lbl, run in result.get("runs", {}).items()
+               if "trials" not in run}
+    if not skipped:
+        return []
+    return ["Not scored, so not in the table: " + "; ".join(
+        f"{lbl}, {named_by_dataset(status, lbl)}" for lbl, status in skipped.items()) + "."]
+
+
+def named_by_dataset(note: str, label: str) -> str:
+    """``note`` with an absolute path to the split's dataset written as the dataset's name
+    (``filmtrust``): a tuning.json written before ``dataset_relative`` recorded the runner's
+    own ``/tmp/numbers/shared/datasets/filmtrust``, which no reader's machine has."""
+    name = label.split("/")[0]
+    return re.sub(r"(?<![\w.~-])/[^\s;,()]*/" + re.escape(name) + r"(?![\w.-])", name, note)
 
 
 def when(result: dict[str, Any]) -> str:
