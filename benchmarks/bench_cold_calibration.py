@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def measure(name: str, model: Model, max_films: int) -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     lines = ["# A new film's calibration: one stand-in against a mix", "",
-             f"Written by `benchmarks/bench_cold_calibration.py` "
+             f"Written by `benchmarks/bench_cold_calibration.py` {common.run_date(result)} "
              f"({common.provenance(result.get('machine'))}).", "",
              f"Known films taken as new, each like its {COMPARABLES} nearest other films "
              "(weight 1 each); error: |log((forecast + 1) / (truth + 1))|, median (mean) over "
@@ -176,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
             model = train(readers.load(folder), TrainConfig(), progress=False)
             datasets.append(measure(name, model, args.films))
     result = {"benchmark": "cold_calibration", "machine": machine, "seed": SEED,
-              "comparables": COMPARABLES, "datasets": datasets}
+              "comparables": COMPARABLES, "datasets": datasets,
+              # when the run ended: the page names its day (the file kept none)
+              "finished": datetime.now(UTC).isoformat(timespec="seconds")}
     common.write_json_and_md(args.out, result, markdown)
     print(f"wrote {args.out.with_suffix('.json')} and .md", file=sys.stderr)
     return 0

@@ -69,7 +69,7 @@ def overlaps(name: str, fields: dict[str, str], data: Any, n_users: int) -> dict
 
 def markdown(result: dict[str, Any]) -> str:
     lines = ["# Fold-in against training", "",
-             f"Written by `benchmarks/bench_foldin.py` "
+             f"Written by `benchmarks/bench_foldin.py` {common.run_date(result)} "
              f"({common.provenance(result.get('machine'))}).", "", "## Summary", "",
              f"For {result['users']} users per dataset with {MIN_FILMS} or more training films "
              f"(seed {SEED}), the share of the top {K} recommended from the user's watched "

@@ -140,7 +140,7 @@ def markdown(doc: dict[str, Any]) -> str:
         f"Load average {common.load_text(doc['load_average_before'])} before, "
         f"{common.load_text(doc['load_average_at_end'])} after ({m['cpu_model']}, "
         f"{m['cores_available']} cores available; commit {m.get('git_commit') or 'not recorded'}; "
-        "`benchmarks/bench_search.py`).",
+        f"measured {common.run_date(doc)}; `benchmarks/bench_search.py`).",
         "",
         "| query kind | query | engine ms (median) | engine ms (p90) | substring ms (median) "
         "| engine / substring (medians) | "

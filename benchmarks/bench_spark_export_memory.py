@@ -76,7 +76,9 @@ def _demo_model(work: Path) -> Path:
 def render(result: dict[str, Any]) -> str:
     runs = result["runs"]
     lines = ["# Spark export: Python worker memory against k", "",
-             common.provenance(result.get("machine")), "", "## Summary", "",
+             f"Measured by `benchmarks/bench_spark_export_memory.py` "
+             f"{common.run_date(result)} ({common.provenance(result.get('machine'))}).", "",
+             "## Summary", "",
              f"The demo model ({runs[0]['films']:,} films x {runs[0]['users']:,} users, "
              f"{runs[0]['factors']} factors), `{result['master']}`, one export per k in a "
              "fresh Spark session (`benchmarks/bench_spark_export_memory.py`).", "",

@@ -141,6 +141,14 @@ def provenance(m: dict[str, Any] | None) -> str:
             f"({m.get('cores')} cores)")
 
 
+def run_date(doc: dict[str, Any]) -> str:
+    """When a result's run ended, as a page says it ("on 2026-12-07T04:40:52+00:00", from
+    ``finished``), or that the file predates that record: cold_calibration.md, foldin.md and
+    four other pages named the commit and the CPU of their run but not its day."""
+    when = doc.get("finished") or doc.get("generated")
+    return f"on {when}" if when else "on a day its result file does not record"
+
+
 # --------------------------------------------------------------------------------------------
 # Timing statistics
 # --------------------------------------------------------------------------------------------

@@ -41,7 +41,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import add_datasets, provenance, results_dir, write_result  # noqa: E402
+from common import (  # noqa: E402
+    add_datasets,
+    provenance,
+    results_dir,
+    run_date,
+    write_result,
+)
 
 from recommender.distribution.demand import MAX_SCREENS, demand_by_place  # noqa: E402
 from recommender.distribution.places import place_attributes  # noqa: E402
@@ -154,7 +160,8 @@ def render(doc: dict[str, Any]) -> str:
     """The .md: one table per data set, every figure from the JSON."""
     m = doc["min_cell"]
     lines = [f"# A distribution row's small viewer counts (minimum cell {m})", "",
-             f"Measured by `benchmarks/{NAME}.py` ({provenance(doc.get('machine'))}); every "
+             f"Measured by `benchmarks/{NAME}.py` {run_date(doc)} "
+             f"({provenance(doc.get('machine'))}); every "
              f"film's breakdown by each place attribute. A small row: viewers 1 to {m - 1}. "
              "Today the row's `viewers` shows that count as it is; pinned: were it hidden, the "
              "figure alone leaves one count.", ""]

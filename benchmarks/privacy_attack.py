@@ -333,7 +333,7 @@ def markdown(result: dict[str, Any]) -> str:
             else f", of {users[0]} users" if users else "")
     lines = [
         "# Privacy attack on audience summaries", "",
-        "Written by `benchmarks/privacy_attack.py` "
+        f"Written by `benchmarks/privacy_attack.py` {common.run_date(result)} "
         f"({common.provenance(result.get('machine'))}; model {m['model_version']}, "
         f"{m['users']:,} users x {m['films']:,} films, sha256 {m['sha256'][:12]}).", "",
         "## Summary", "",

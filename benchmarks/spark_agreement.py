@@ -137,6 +137,9 @@ def markdown(doc: dict[str, Any]) -> str:
     lines = [
         "# Spark engine vs local engine on MovieLens 100K",
         "",
+        f"Measured by `benchmarks/spark_agreement.py` {common.run_date(doc)} "
+        f"({common.provenance(doc.get('machine'))}).",
+        "",
         f"Protocol: `random` 80/20 split of `splits.make_split`; both engines trained with "
         f"the default `TrainConfig` (tier-calibration holdout included) on the same training "
         f"part; metrics from `scoring.score_split`. Spark master `{doc['master']}`, "
