@@ -7,6 +7,10 @@ the model's training, as the service does, so that their ``--json`` is its body.
 while the service beside them read that file, and listed as an audience users the service knew
 had watched the film. The default is never created, and is named in a ``note:`` on stderr
 when it holds events since the training (else the answer is the model's as trained).
+``--store none`` reads no store: the model as trained, whatever the variable or the file
+beside the model hold (a file named ``none`` is ``./none``). ``RECOMMENDER_STORE=none`` stays
+a file name: the variable is the service's and the writing commands' too, which have no
+"none", and an answer that read another store than the service beside it would not be its body.
 """
 
 from __future__ import annotations
@@ -19,14 +23,34 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from recommender.model.artifact import Model
 
+#: ``--store``'s word for reading no store (any case): the model as trained
+NO_STORE = "none"
+
 STORE_HELP = ("campaign store URL or SQLite file whose events the answer includes, as the "
               "service's does (default: $RECOMMENDER_STORE, else MODEL.campaigns.db beside "
-              "the model, the service's default, when it exists; none: the model as trained)")
+              "the model, the service's default, when it exists); none: no store read, the "
+              "model as trained (a file named none: ./none; in $RECOMMENDER_STORE, which "
+              "serve reads too, none is a file name)")
+
+
+def no_store(args: argparse.Namespace) -> bool:
+    """Whether ``--store none`` asked for the model as trained: no store read, neither
+    ``RECOMMENDER_STORE`` nor the default beside the model."""
+    given = getattr(args, "store", None)
+    return isinstance(given, str) and given.lower() == NO_STORE
+
+
+def given_store(args: argparse.Namespace) -> str | None:
+    """The store ``--store`` names: None where it was not given, or given as ``none``."""
+    return None if no_store(args) else getattr(args, "store", None)
 
 
 def answer_store(args: argparse.Namespace) -> tuple[str | None, bool]:
     """The store an answer on ``args.model`` reads, and whether it was named (``--store`` or
-    ``RECOMMENDER_STORE``, not the default beside the model): None where there is none."""
+    ``RECOMMENDER_STORE``, not the default beside the model): None where there is none, or
+    ``--store none`` asked for the model as trained (named: True)."""
+    if no_store(args):
+        return None, True
     named = getattr(args, "store", None) or os.environ.get("RECOMMENDER_STORE")
     if named:
         return named, True
@@ -44,7 +68,7 @@ def answer_model(args: argparse.Namespace) -> Model:
     from recommender.cli.commands import _load_model
 
     model = _load_model(args.model)
-    given = getattr(args, "store", None)
+    given = given_store(args)
     target, named = answer_store(args)
     if not target:
         return model

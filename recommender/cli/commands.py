@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recommender.cli.answer_store import answer_model
+from recommender.cli.answer_store import answer_model, given_store
 from recommender.cli.printing import (
     AUDIENCE_SCORE,
     audiences_written,
@@ -239,7 +239,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     with_ = [w for w in getattr(args, "with_", None) or () if w.strip()]  # '' = no column
     if getattr(args, "engine", "local") == "spark":
         cuts = [name for name, v in (("--tier", tier), ("--segment", segment),
-                                     ("--store", getattr(args, "store", None)),
+                                     ("--store", given_store(args)),
                                      ("--filter", filters), ("--with", with_),
                                      ("--pseudonymize", getattr(args, "pseudonymize", False)),
                                      ("--pseudonym-key-file",

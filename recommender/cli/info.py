@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from recommender.cli.answer_store import given_store
 from recommender.cli.commands import answer_model
 from recommender.cli.printing import films_left_out, print_body
 from recommender.cli.rollback import print_versions
@@ -18,7 +19,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from recommender.serving.engine import model_folder_path
 
     if args.versions:  # the folder's, without loading its current model (it may not load)
-        if args.store is not None:
+        if given_store(args) is not None:  # --store none: no store, as the versions read
             raise InvalidParameterError("--store does not apply with --versions (the versions "
                                         "are the model folder's)")
         return print_versions(args.model, args.json)

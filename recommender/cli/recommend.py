@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recommender.cli.answer_store import answer_model
+from recommender.cli.answer_store import answer_model, given_store
 from recommender.cli.commands import _print_json, _read_id_index, not_an_input
 from recommender.cli.printing import (
     json_printed,
@@ -94,7 +94,7 @@ def _recommend_watched(args: argparse.Namespace, column: str | None = None) -> i
     if args.out is not None:
         raise InvalidParameterError("--watched prints one viewer's films (a table, or --json); "
                                     "--out writes --users or --all")
-    if getattr(args, "store", None):
+    if given_store(args):  # --store none: the model as trained, as --watched reads it
         raise InvalidParameterError("--store applies the campaign store's events to known "
                                     "users; a --watched list is a viewer the model does not "
                                     "know and reads only the films, which events do not "
