@@ -7,7 +7,7 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,18 +83,27 @@ def folded_name(text: str) -> str:
 NEAR_LIMIT = 10_000
 
 
-def did_you_mean(given: str, known: Sequence[str]) -> str:
+def did_you_mean(given: str, known: Sequence[str],
+                 form: Callable[[str], str] | None = None) -> str:
     """`` (did you mean 'gender'?)`` for the one of ``known`` closest to ``given`` (ignoring
     case, Unicode form and surrounding blanks; ``difflib``'s ratio at least 0.75), else "";
-    "" also past ``NEAR_LIMIT`` names, whose comparing would cost more than the error."""
+    "" also past ``NEAR_LIMIT`` names, whose comparing would cost more than the error.
+    ``form``: the form names are compared in where a matcher reads them more loosely (a
+    genre's ``genre_key``: "scify" is near "scifi", where "Sci-Fi" as written was not), each
+    said as ``known`` writes it, every name of the nearest form ("'Sci-Fi' or 'SciFi'")."""
     if not known or len(known) > NEAR_LIMIT:
         return ""
-    by_folded: dict[str, str] = {}
+    formed = form or (lambda name: folded_name(name.strip()))
+    by_form: dict[str, list[str]] = {}
     for name in known:
-        by_folded.setdefault(folded_name(name.strip()), name)
-    near = difflib.get_close_matches(folded_name(given.strip()), list(by_folded), n=1,
-                                     cutoff=0.75)
-    return f" (did you mean {by_folded[near[0]]!r}?)" if near else ""
+        if key := formed(name):
+            by_form.setdefault(key, []).append(name)
+    typed = formed(given)
+    near = difflib.get_close_matches(typed, list(by_form), n=1, cutoff=0.75) if typed else []
+    if not near:
+        return ""
+    names = list(dict.fromkeys(by_form[near[0]])) if form else by_form[near[0]][:1]
+    return f" (did you mean {' or '.join(repr(n) for n in names)}?)"
 
 
 def listing(items: Sequence[str], most: int) -> str:

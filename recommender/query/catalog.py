@@ -160,9 +160,10 @@ def resolve_genres(model: Model, genres: Sequence[str]) -> list[str]:
         found.append([given] if given in known else cased.get(given.lower())
                      or (loose.get(key, []) if key else []))
     unknown = [g for g, hits in zip(genres, found, strict=True) if not hits]
-    if unknown:  # the nearest genre of each typo ("Sci-Fy"), as for tiers and attributes
-        near = [(g, did_you_mean(g, known).removeprefix(" (did you mean ").removesuffix("?)"))
-                for g in dict.fromkeys(unknown)]
+    if unknown:  # the nearest genre of each typo ("Sci-Fy"), as for tiers and attributes,
+        # compared as the matcher reads them ("scify" is near "scifi", Sci-Fi's key)
+        near = [(g, did_you_mean(g, known, genre_key).removeprefix(" (did you mean ")
+                 .removesuffix("?)")) for g in dict.fromkeys(unknown)]
         said = [m if len(near) == 1 else f"{m} for {g!r}" for g, m in near if m]
         raise UnknownGenreError(unknown, known, f" (did you mean {', '.join(said)}?)" if said
                                 else "")
