@@ -212,8 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--events", metavar="STORE_URL",
                    help="also train on the events of this campaign store (local engine)")
     s.add_argument("--out", required=True, help="model folder to write")
-    s.add_argument("--films", help="extra film catalog CSV or Parquet (film_id,title,...)")
-    s.add_argument("--users", help="extra user attributes CSV or Parquet (user_id,...)")
+    s.add_argument("--films", help="extra film catalog CSV or Parquet (film_id,title,...), or "
+                                   "MovieLens' own u.item or movies.dat, known by the name")
+    s.add_argument("--users", help="extra user attributes CSV or Parquet (user_id,...), or "
+                                   "MovieLens' own u.user or users.dat, known by the name")
     add_training_options(s)
     s.add_argument("--engine", choices=["local", "spark"], default="local")
     s.add_argument("--spark-master", help="Spark master for --engine spark (default "

@@ -28,7 +28,8 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
     import numpy as np
 
     from recommender.cli.catalog_ids import first_without_row
-    from recommender.io.readers import read_films, read_users
+    from recommender.io.side_files import read_film_file as read_films  # u.item as train
+    from recommender.io.side_files import read_user_file as read_users  # u.user as train
 
     for path, kind, ids, known in (
             (users, "user", lambda p: read_users(p).user_ids, model.users),

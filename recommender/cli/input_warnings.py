@@ -10,6 +10,7 @@ from recommender.cli.catalog_ids import say_coverage, warn_title_breaks
 from recommender.cli.log_ids import odd_log_ids
 from recommender.cli.unread import warn_near_place_columns, warn_shadowed_attributes
 from recommender.io import readers
+from recommender.io.side_files import public_users_named
 from recommender.model.model import Model
 
 
@@ -28,7 +29,10 @@ def warn_of_inputs(args: argparse.Namespace, model: Model) -> None:
     input_checks.attribute_spellings(model)
     # an email column: a value of its own per user; from MovieLens' own u.user, said how to
     # leave it ("leave it out of the users file" named a file no option takes away)
-    input_checks.identifying(model, readers.public_users_file(args.data), _columns(args.users))
+    # (or given as --users u.user: its columns are fixed too, its own reader's)
+    own = readers.public_users_file(args.data) or (
+        Path(args.users) if public_users_named(args.users) else None)
+    input_checks.identifying(model, own, _columns(args.users))
     warn_near_place_columns(model)  # cinmea for cinema: an attribute of its own, unsaid
     warn_shadowed_attributes(model)  # a users file's 'segment': an export's is the engine's
     odd_log_ids(model)

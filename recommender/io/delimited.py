@@ -276,8 +276,12 @@ def sniff_header(p: Path, expected: str = EXPECTED_HEADER, alone: Sequence[str] 
     if counts[delimiter] == 0:
         hint = ""
         others = [c for c in ("|", "::", " ", ":") if c in text.strip()]
-        if others:
-            hint = f" — is the separator {sep_name(others[0])}?"
+        if others:  # no option sets a separator: say what is read instead
+            hint = (f" — is the separator {sep_name(others[0])}? write the file with ',', tab "
+                    "or ';' between columns" + (
+                        " (only MovieLens 100K's u.item and u.user, headerless, are read "
+                        "'|'-separated: by those names, or in their folder as --data)"
+                        if others[0] == "|" else ""))
         raise DataError(str(p), "expected columns separated by ',', tab or ';'; found a single "
                         f"column {text!r}{hint}", line=1)
     names = header_fields(text, delimiter)

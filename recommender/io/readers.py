@@ -90,6 +90,7 @@ from recommender.io.public import (
     zip_region,
     zip_zone,
 )
+from recommender.io.side_files import read_film_file, read_user_file
 
 __all__ = [
     "FOLDER_LAYOUTS",
@@ -132,11 +133,12 @@ def load(
             one of the layouts of ``FOLDER_LAYOUTS`` (a folder holding exactly one such folder,
             as unzipped archives do, is accepted too).
         films: optional extra catalog CSV (or ``.parquet``), header
-            ``film_id,title,year,genres``; its rows take precedence over the catalog found in
+            ``film_id,title,year,genres``, or MovieLens' ``u.item`` or ``movies.dat`` by that
+            name (``side_files``); its rows take precedence over the catalog found in
             the folder, in the columns it has.
         users: optional extra user-attribute CSV (or ``.parquet``), header
-            ``user_id,<attribute columns>``; its values take precedence over the folder's user
-            attributes.
+            ``user_id,<attribute columns>``, or MovieLens' ``u.user`` or ``users.dat``; its
+            values take precedence over the folder's user attributes.
         blank_ratings: what a rating column's blank cells are (``io.blank_ratings``):
             ``"refuse"`` (a ``DataError`` naming the first lines), ``"drop"`` (those rows
             left out) or ``"implicit"`` (kept as views; a pair no event rates is given the
@@ -168,11 +170,11 @@ def load(
                  else _load_file(existing_file(p, "--data -", command)))
     inter.blank_ratings = blank_ratings  # meta.json records it (and the rows it applied to)
     if films is not None:
-        extra_catalog = read_films(films)
+        extra_catalog = read_film_file(films)  # u.item, movies.dat: as their folders
         inter.catalog = (extra_catalog if inter.catalog is None else _merge_catalogs(
             extra_catalog, inter.catalog, lacks=unread_catalog_columns(films)[1]))
     if users is not None:
-        extra_users = read_users(users)
+        extra_users = read_user_file(users)
         inter.user_table = (extra_users if inter.user_table is None
                             else _merge_user_tables(extra_users, inter.user_table))
     return inter

@@ -90,6 +90,7 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     ``u.data``, FilmTrust) go through ``recommender.io.readers.load`` on the driver; CSV and Parquet
     files, Parquet folders and URIs are read by Spark."""
     from recommender.io import readers
+    from recommender.io.side_files import read_film_file, read_user_file
 
     typed = data = str(data)  # messages and the model's data.source name it as typed
     if not is_uri(data):
@@ -103,8 +104,8 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
             inter = readers.load(p, films=films, users=users)
             return source_from_interactions(spark, inter)
         data = str(p.resolve())  # Spark reads it by its absolute path
-    catalog = readers.read_films(films) if films else None
-    user_table = readers.read_users(users) if users else None
+    catalog = read_film_file(films) if films else None  # u.item, movies.dat: by name
+    user_table = read_user_file(users) if users else None
     csv = data.lower().rstrip("/").endswith(_CSV_SUFFIXES)
     # a quoted field that spans lines: Spark's line reader splits it into broken rows (in a
     # column nobody reads it may even pass), its multi-line reader does not (one task per
