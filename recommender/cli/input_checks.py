@@ -157,18 +157,21 @@ def attribute_spellings(model: Model, shown: int = 3) -> None:
               "value one way in the users file", file=sys.stderr)
 
 
-def identifying(model: Model, own: Path | None = None, given: Any = ()) -> None:
+def identifying(model: Model, own: Path | None = None, given: Any = (),
+                own_given: bool = False) -> None:
     """Warn of each users-file column where most users hold a value of their own (an email,
     a phone: ``io.identifying``), with the share, suggesting to leave it out of the file;
     one that is not among the ``given`` --users columns came from ``own``, a public
-    dataset's own users file (MovieLens' ``u.user``), which the warning says how to leave."""
+    dataset's own users file (MovieLens' ``u.user``), which the warning says how to leave;
+    ``own_given``: ``own`` is the ``--users`` file itself (``--users u.user``)."""
     from recommender.io.identifying import identifying_columns
     from recommender.model.min_cell import min_cell_from_env
 
     table = model.user_table
     for column in identifying_columns(table, min_cell_from_env()):
         derived = sorted(d for d, source in table.derived.items() if source == column.name)
-        print(column.warning(derived, None if column.name in given else own), file=sys.stderr)
+        print(column.warning(derived, None if column.name in given else own, own_given),
+              file=sys.stderr)
 
 
 def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:

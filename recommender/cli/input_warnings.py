@@ -29,10 +29,11 @@ def warn_of_inputs(args: argparse.Namespace, model: Model) -> None:
     input_checks.attribute_spellings(model)
     # an email column: a value of its own per user; from MovieLens' own u.user, said how to
     # leave it ("leave it out of the users file" named a file no option takes away)
-    # (or given as --users u.user: its columns are fixed too, its own reader's)
-    own = readers.public_users_file(args.data) or (
-        Path(args.users) if public_users_named(args.users) else None)
-    input_checks.identifying(model, own, _columns(args.users))
+    # (or, beside a log file, given as --users u.user: its columns are fixed too)
+    own = readers.public_users_file(args.data)
+    given = own is None and public_users_named(args.users)
+    input_checks.identifying(model, Path(args.users) if given else own, _columns(args.users),
+                             own_given=given)
     warn_near_place_columns(model)  # cinmea for cinema: an attribute of its own, unsaid
     warn_shadowed_attributes(model)  # a users file's 'segment': an export's is the engine's
     odd_log_ids(model)

@@ -37,10 +37,12 @@ class Identifying:
     def share(self) -> float:
         return self.unique / self.users
 
-    def warning(self, derived: list[str], own: Path | None = None) -> str:
+    def warning(self, derived: list[str], own: Path | None = None,
+                own_given: bool = False) -> str:
         """The ``train`` warning; ``derived``: the attributes worked out from this column;
         ``own``: the public dataset's own users file it comes from (MovieLens' ``u.user``),
-        which no ``--users`` can take it out of: what to do then is said instead."""
+        which no ``--users`` can take it out of: what to do then is said instead;
+        ``own_given``: that file was ``--users`` itself, whose columns are fixed too."""
         them = ", ".join(map(repr, derived))
         kept = (f" (the model derives {them} from it: give "
                 f"{'that' if len(derived) == 1 else 'those'} as a column instead)"
@@ -52,6 +54,12 @@ class Identifying:
                 "columns would carry; ")
         if own is None:
             return head + f"leave it out of the users file{kept}"
+        if own_given:  # --users u.user: a CSV in its place leaves the column out
+            return head + (f"it is a column of {own}, the dataset's own users file, whose "
+                           "columns are fixed: to leave it out, give --users a CSV with a "
+                           f"header 'user_id,<attributes>' without {self.name!r}{kept}; or "
+                           "keep it, as a column the public dataset publishes (a list's with= "
+                           "columns give it to key holders only)")
         return head + (
             f"it is a column of {own}, the dataset's own users file, which train reads "
             f"beside its log (a --users file adds columns, it takes none away): to leave it "

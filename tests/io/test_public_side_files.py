@@ -131,3 +131,29 @@ def test_the_real_u1_base_with_u_item_and_u_user(shared_datasets: Path) -> None:
     same_users(alone.user_table, whole.user_table)
     assert whole.catalog is not None and len(whole.catalog.film_ids) == 1682
     assert whole.user_table is not None and len(whole.user_table.user_ids) == 943
+
+
+def test_a_u_user_given_as_users_says_how_its_fixed_column_is_left_out(
+        tmp_path: Path, capsys: Any) -> None:
+    """u.user's ZIP codes, one of their own for most users: given as --users beside a log
+    file, the warning says to give --users a CSV without the column instead (a file of its
+    own that --users replaces), not to leave it out of u.user, whose columns are fixed, nor
+    to make a folder (as for the folder's own u.user, which --users cannot take away)."""
+    n = 120
+    folder = tmp_path / "ml"
+    write(folder / "u1.base", "".join(f"{u}\t{f}\t4\t{880000000 + u}\n"
+                                      for u in range(1, n + 1) for f in (1, 2, 3)))
+    make = make_ml100k(tmp_path / "src")
+    (folder / "u.item").write_bytes((make / "u.item").read_bytes())
+    write(folder / "u.user", "".join(f"{u}|{20 + u % 40}|{'MF'[u % 2]}|other|{10000 + u}\n"
+                                     for u in range(1, n + 1)))
+    code, _, err = run_cli(capsys, "train", "--data", folder / "u1.base", "--users",
+                           folder / "u.user", "--out", tmp_path / "m", "--no-tune",
+                           "--factors", 2, "--iterations", 2, "--segments", 1)
+    assert code == 0, err
+    assert (f"users-file column 'zip' holds a value of its own for 100% of the users with one "
+            f"({n} of {n})") in err, err
+    assert (f"it is a column of {folder / 'u.user'}, the dataset's own users file, whose "
+            "columns are fixed: to leave it out, give --users a CSV with a header "
+            "'user_id,<attributes>' without 'zip'") in err, err
+    assert "leave it out of the users file" not in err and "a folder of your own" not in err
