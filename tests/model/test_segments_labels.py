@@ -129,3 +129,18 @@ def test_describe_records_activity_by_hand() -> None:
     assert [i["activity_ratio"] for i in out] == [round(1 / overall, 3), round(4 / overall, 3)]
     assert [i["activity"] for i in out] == ["light", "heavy"]
     assert out[1]["label"] == "Heavy viewers (4 films/user)"
+
+
+def test_the_readme_states_the_label_rules_the_code_applies() -> None:
+    """README's segment-label paragraph names the thresholds ``segments.py`` applies: the
+    heavy and light activity ratios, the genre lift, and the genre's least share of the
+    segment's views (a review found that last one applied and not written)."""
+    from recommender.model import segments
+
+    text = " ".join((Path(__file__).resolve().parents[2] / "README.md")
+                    .read_text(encoding="utf-8").split())
+    assert f"at least {segments.HEAVY_RATIO:g}× the median of the other segments'" in text
+    assert segments.LIGHT_RATIO == 0.5 and "`Light viewers` at half or less" in text
+    assert f"over-indexes on with a lift of at least {segments.DISTINCT_LIFT:g}" in text
+    assert (f"a genre under {segments.MIN_GENRE_SHARE:.0%} of the segment's genre views "
+            "names no segment") in text

@@ -40,3 +40,31 @@ def test_a_genre_whose_rounded_lift_is_1_is_no_top_genre(more: int) -> None:
         assert [t["genre"] for t in info[s]["top_genres"]] == want
         assert all(t["lift"] > 1 for t in info[s]["top_genres"])
         assert bool(want) == (more > 1)
+
+
+@pytest.mark.parametrize("niche", [3, 6])  # 3% and 6% of segment 0's views
+def test_a_genre_under_the_least_share_of_a_segment_is_no_top_genre(niche: int) -> None:
+    """A genre the segment barely watches (under ``MIN_GENRE_SHARE`` of its genre views)
+    names it not, however high its lift: segment 0 watches ``niche`` films of genre N, which
+    nobody else watches (lift 2), beside D and C; the oracle works the lifts out by hand."""
+    from recommender.model.segments import MIN_GENRE_SHARE
+
+    views = {0: {"D": 60, "C": 40 - niche, "N": niche}, 1: {"D": 40, "C": 60, "N": 0}}
+    genres = np.array(["D"] * 100 + ["C"] * 100 + ["N"] * 10)
+    first = {"D": 0, "C": 100, "N": 200}
+    rows: list[int] = []
+    cols: list[int] = []
+    for user, counts in views.items():
+        for g, c in counts.items():
+            rows += [user] * c
+            cols += range(first[g], first[g] + c)
+    seen = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(2, len(genres)))
+    ids = np.arange(len(genres)).astype(str)
+    catalog = Catalog(ids, ids.copy(), np.zeros(len(genres), np.int32), genres)
+    top = [t["genre"] for t in describe(np.array([0, 1], np.int16), seen, catalog)[0]
+           ["top_genres"]]
+    total = {g: views[0][g] + views[1][g] for g in "DCN"}
+    lift = {g: (views[0][g] / 100) / (total[g] / 200) for g in "DCN"}
+    assert lift["N"] == 2.0 and lift["D"] == 1.2 and lift["C"] < 1
+    want = [g for g in ("N", "D") if views[0][g] / 100 >= MIN_GENRE_SHARE]
+    assert top == want == (["N", "D"] if niche == 6 else ["D"])
