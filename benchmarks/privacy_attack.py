@@ -40,7 +40,7 @@ from recommender.model.artifact import load
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.audience import audience_summary
-from recommender.query.catalog import segments_table, viewer_segments
+from recommender.query.catalog import segments_answer, viewer_segments
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from recommender.query.summary_rings import summary_ranking
 
@@ -167,7 +167,7 @@ def published_facts(model: Model, film_id: str, min_cell: int) -> Facts:
     viewers_ring = ring_sets[f"viewers out: ring {n_rings - 1}"]
     for row in viewer_segments(model, model.film_viewers(f), min_cell):
         facts.add(SEGMENT, str(row["segment"]), viewers_ring, row["count"], row["count"])
-    for row in segments_table(model):  # GET /segments: each segment's size
+    for row in segments_answer(model, min_cell)["segments"]:  # GET /segments: each size
         facts.add(SEGMENT, str(row["segment"]), None, row["size"], row["size"])
     return facts
 

@@ -385,8 +385,21 @@ class SegmentInfo(BaseModel):
                     "share of the segment's users who watched each (not by lift alone)")
 
 
+class HiddenSegments(BaseModel):
+    segments: int = Field(description="count of the model's segments of fewer than min_cell "
+                                      "users each, left out of segments (none of their sizes, "
+                                      "labels, genres or films is shown)")
+    users: int = Field(description="count of their users in all (the model's users less the "
+                                   "sizes listed tell as much)")
+
+
 class SegmentList(BaseModel):
-    segments: list[SegmentInfo]
+    segments: list[SegmentInfo] = Field(
+        description="the segments of at least min_cell users each, as served (a model of "
+                    "fewer users than min_cell lists none)")
+    hidden: HiddenSegments = Field(description="the segments the minimum cell rule withholds")
+    min_cell: int = Field(description="the minimum cell size (users) below which a segment "
+                                      "is withheld")
 
 
 def _path_given(value: Any) -> Any:

@@ -365,13 +365,14 @@ def _same_folder(a: str, b: str) -> bool:
 
 def _warn_small_segments(engine: Engine, floor: int) -> None:
     """Say when a model holds segments smaller than the minimum cell (trained before training
-    merged them, or under a smaller RECOMMENDER_MIN_CELL): their sizes, films and labels
-    describe a few users, and the service does not hide them; retraining merges them."""
+    merged them, under a smaller RECOMMENDER_MIN_CELL, or of fewer users than it in all):
+    GET /segments withholds them (``catalog.segments_answer``); retraining merges them."""
     import numpy as np
 
     sizes = np.bincount(np.asarray(engine.model.segments.labels, np.int64))
     small = int(((sizes > 0) & (sizes < floor)).sum())
     if small:
         log.warning("model %s holds %d segment(s) of fewer than %d users (the minimum cell "
-                    "size): their sizes, representative films and labels describe a few "
-                    "users; retrain to merge them", engine.version, small, floor)
+                    "size): GET /segments withholds them (their sizes, representative films "
+                    "and labels would describe a few users); retrain to merge them",
+                    engine.version, small, floor)

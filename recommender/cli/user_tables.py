@@ -63,11 +63,19 @@ def cmd_attributes(args: argparse.Namespace) -> int:
 
 
 def cmd_segments(args: argparse.Namespace) -> int:
-    from recommender.query.catalog import segments_table
+    from recommender.query.catalog import segments_answer
 
     model = answer_model(args)
-    rows = segments_table(model)  # sizes with the store's new users, as served
-    if json_printed(args.json, {"segments": rows}, model):
+    body = segments_answer(model)  # sizes with the store's new users, as served
+    if json_printed(args.json, body, model):
+        return 0
+    rows, gone = body["segments"], body["hidden"]
+    hidden = (f"hidden: {plural(gone['segments'], 'segment', sep=',')} "
+              f"({plural(gone['users'], 'user', sep=',')} in all), each of fewer than "
+              f"{body['min_cell']:,} users {MIN_CELL_SOURCE}: not listed (a segment's size, "
+              "label, genres and films would describe its few members)")
+    if not rows:  # and no table: its header alone read as a table cut short
+        print(hidden)
         return 0
     # a catalog without genres (FilmTrust, a ticket export) gives no segment a top genre: the
     # column was blank in every row, under a legend explaining genre lifts
@@ -86,4 +94,6 @@ def cmd_segments(args: argparse.Namespace) -> int:
           + ("" if genres else "; no top_genres: the model's catalog has no genres (its "
              "training data named none: train with a films.csv holding a genres column beside "
              "the log, or --films FILE)"))
+    if gone["segments"]:
+        print(hidden)
     return 0

@@ -295,6 +295,25 @@ def segments_table(model: Model) -> list[dict[str, Any]]:
                                          strict=True))]
 
 
+def segments_answer(model: Model, min_cell: int | None = None) -> dict[str, Any]:
+    """``GET /segments`` (and ``segments --json``): the rows of ``segments_table`` whose
+    segment holds at least ``min_cell`` users as served (default ``RECOMMENDER_MIN_CELL``).
+    A smaller one is withheld whole, as a film's viewers by segment hide theirs: its label,
+    films and genres describe its few members (training merges such a segment into the
+    others, but one is always kept: a model of fewer users than ``min_cell`` has one segment
+    of them all, and the cell size served may be larger than the one trained with).
+    ``hidden`` counts the withheld segments and their users in all (what the model's user
+    count less the sizes listed tells anyone); the shares stay shares of all users."""
+    cell = min_cell_from_env() if min_cell is None else min_cell
+    rows = segments_table(model)
+    small = few(np.array([r["size"] for r in rows], np.int64), cell)
+    return {"segments": [r for r, h in zip(rows, small.tolist(), strict=True) if not h],
+            "hidden": {"segments": int(small.sum()),
+                       "users": sum(r["size"] for r, h in zip(rows, small.tolist(), strict=True)
+                                    if h)},
+            "min_cell": cell}
+
+
 # ------------------------------------------------------------------ the model
 
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from recommender.model.tuning import summary as tuning_summary
-from recommender.query.catalog import model_info, segments_table
+from recommender.query.catalog import model_info, segments_answer
 from service.auth import key_access
-from service.deps import EngineDep, ServiceDep, details_hidden
+from service.deps import EngineDep, ServiceDep, SettingsDep, details_hidden
 from service.event_views import health_events, sees_store
 from service.health_schemas import Health
 from service.schemas import SegmentList
@@ -79,9 +79,10 @@ def problems(refused: str | None, store: str) -> list[str]:
 
 
 @router.get("/segments", response_model=SegmentList, tags=["audiences"],
-            summary="Audience segments: id, label, size, top genres, representative films")
-async def segments(engine: EngineDep) -> dict[str, Any]:
-    return {"segments": segments_table(engine.model)}
+            summary="Audience segments of at least min_cell users: id, label, size, top genres, "
+                    "representative films")
+async def segments(engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
+    return segments_answer(engine.model, settings.min_cell)
 
 
 @router.get("/metrics", summary="Prometheus metrics (text format)",

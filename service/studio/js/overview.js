@@ -55,6 +55,8 @@ export async function overview(view) {
           // said of the segments only: a catalog with genres gives none too when no segment
           // watches a genre above all users (one segment, a one-genre catalog)
           : "No top genres: no segment watches a genre more than all users do (a catalog with no genres gives none: train with a films.csv holding a genres column beside the log, or --films FILE, to add them)."),
+      // the segments of fewer than min_cell users are withheld whole: said, with why
+      hiddenSegments(segs),
       table(`${segs.segments.length} segments`, [
         { key: "segment", label: "#", num: true },
         { key: "label", label: "Label" },
@@ -68,6 +70,18 @@ export async function overview(view) {
             i ? ", " : "", h("a", { href: `#/film/${encodeURIComponent(f.film_id)}` }, filmName(f))])) },
       ], segs.segments)),
   );
+}
+
+/** The note on the segments GET /segments withholds (``hidden``: fewer than ``min_cell``
+    users each), as the CLI's ``segments`` says it; none when every segment is listed. */
+function hiddenSegments(segs) {
+  const gone = segs.hidden || { segments: 0, users: 0 };
+  if (!gone.segments) return null;
+  const n = (v, one) => `${int(v)} ${v === 1 ? one : `${one}s`}`;
+  return h("p", { class: "note", id: "segments-hidden" },
+    `Hidden: ${n(gone.segments, "segment")} (${n(gone.users, "user")} in all), each of fewer than ` +
+    `${int(segs.min_cell)} users (the minimum cell size, RECOMMENDER_MIN_CELL): not listed ` +
+    "(a segment's size, label, genres and films would describe its few members).");
 }
 
 /** How training read the log's rows with a blank rating (``--blank-ratings``, meta.json's
