@@ -10,8 +10,8 @@ from numpy.typing import NDArray
 
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.small_groups import LOPSIDED_WIDTH, lopsided_warning, width_vs_even
-from recommender.campaigns.waves import MAX_SELECTION, controls_upto
-from recommender.io.text import iso_utc
+from recommender.campaigns.waves import MAX_SELECTION, controls_upto, target_rows
+from recommender.io.text import iso_utc, plural
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.catalog import store_events
@@ -172,7 +172,9 @@ def small_plan_notes(slate: list[SlateFilm], budgets: NDArray[np.int64],
     """``{film_id, kind, note}`` of each film planned without a control group though a holdout
     was asked (``no_control``: its budget, or its eligible users, too few for one control at
     this holdout; the contacts one needs, from ``waves.controls_upto``), and of each planned in
-    fewer waves than asked (``fewer_waves``: a wave holds at least one user)."""
+    fewer waves than asked (``fewer_waves``: a wave holds at least one user), and of each with
+    a control group but waves holding none of it (``waves_without_control``:
+    ``uncontrolled_waves``)."""
     n = len(slate)
     off = np.zeros(n, np.int64) if offsets is None else np.asarray(offsets, np.int64)
     ph = np.asarray(phases, np.float64)
@@ -197,12 +199,49 @@ def small_plan_notes(slate: list[SlateFilm], budgets: NDArray[np.int64],
                       if int(row["eligible_users"]) > sel else "") + ")")
             out.append({"film_id": fid, "kind": "no_control", "note": (
                 f"no control group ({why}), so its uplift cannot be measured")})
+        if holdout > 0 and row["control"] > 0 and (said := uncontrolled_waves(
+                row, int(budgets[i]), holdout, waves, int(off[i]), float(ph[i]))):
+            out.append({"film_id": fid, "kind": "waves_without_control", "note": said})
         if 0 < n_waves < waves:
             out.append({"film_id": fid, "kind": "fewer_waves", "note": (
                 f"{n_waves} wave{'s' if n_waves != 1 else ''}, not the {waves} asked: its "
                 f"{sel} selected user{'s' if sel != 1 else ''} (contacts and controls) "
                 f"fill{'s' if sel == 1 else ''} at most that many waves of one user")})
     return out
+
+
+def uncontrolled_waves(row: dict[str, Any], budget: int, holdout: float, waves: int,
+                       offset: int, phase: float) -> str | None:
+    """Why a film's waves with targets but no control (``row["waves"]``: the rounding of the
+    holdout gives a wave of fewer than ``1 / holdout`` users one in the share of films its
+    phase puts there) leave their targets out of the report's rates and uplift
+    (``report.strata_stats``), and what gives every wave one: a wave of at least
+    ``m = ceil(1 / holdout)`` users always holds one (``floor(h x users + phase)`` grows by at
+    least 1 over it), so ``waves x m`` users (the budget leaving that many, where the film has
+    the eligible users), at most ``selected // m`` waves, or a holdout of 1 / the smallest
+    wave's users; None when every wave with targets has a control."""
+    bare = [w for w in row["waves"] if w["contacts"] > 0 and w["control"] == 0]
+    if not bare:
+        return None
+    m = int(np.ceil(1 / holdout))
+    names = [str(w["wave"]) for w in bare]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    left = sum(int(w["contacts"]) for w in bare)
+    fixes = []
+    if int(row["eligible_users"]) >= waves * m:
+        least = int(target_rows(waves * m, waves, holdout, offset, phase))
+        fixes.append(f"a budget of at least {least:,}" if least > budget else "")
+    fixes.append(f"at most {plural(max(int(row['selected']) // m, 1), 'wave')}")
+    smallest = min(int(w["contacts"]) + int(w["control"]) for w in row["waves"])
+    if (h := np.ceil(100 / smallest) / 100) < 1:
+        fixes.append(f"a holdout of at least {h:g}")
+    fixes = [f for f in fixes if f]
+    either = fixes[0] if len(fixes) == 1 else f"{', '.join(fixes[:-1])} or {fixes[-1]}"
+    return (f"wave{'s' if len(bare) > 1 else ''} {listed} hold{'' if len(bare) > 1 else 's'} no "
+            f"control group (at holdout {holdout:g} the rounding may leave a wave of fewer "
+            f"than {m} users none): the report leaves {'their' if len(bare) > 1 else 'its'} "
+            f"{plural(left, 'target', sep=',')} (of {int(row['contacts']):,}) out of its rates "
+            f"and uplift; every wave holds a control with {either}")
 
 
 def _users(n: int, what: str) -> str:
