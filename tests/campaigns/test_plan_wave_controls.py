@@ -4,7 +4,8 @@ film no control group, and the report then left their targets out (7 of 10) with
 from the planner. The summary's ``plan_notes`` name the waves, the targets left out, and the
 budget, waves or holdout that give every wave a control; ``plan`` prints them as warnings;
 CLI = HTTP. The oracle: the control and target rows of each wave, counted from the plan's
-rows, and the planner run again at each remedy it names."""
+rows, the planner run again at each remedy it names, and the stored plan's report, whose
+film blocks leave out the targets each note counts."""
 
 from __future__ import annotations
 
@@ -113,5 +114,15 @@ def test_cli_warns_and_http_says_the_same(tmp_path: Path, capsys: pytest.Capture
     with TestClient(create_app(settings)) as client:
         r = client.post("/campaigns/plan", json={"films": [{"film_id": f, "budget": 10}
                                                            for f in films]})
-    assert r.status_code == 200, r.text
+        assert r.status_code == 200, r.text
+        report = client.get(f"/campaigns/{r.json()['plan_id']}/report")
     assert [n for n in r.json()["summary"]["plan_notes"] if n["kind"] == KIND] == cli
+    # the report leaves out the targets the note counts, film by film
+    assert report.status_code == 200, report.text
+    left = {f["film_id"]: f["targets"] - f["measured_targets"]
+            for f in report.json()["films"]
+            if f["controls"] and f["targets"] > f["measured_targets"]}  # some measured
+    said = {n["film_id"]: int(re.search(r" ([\d,]+) targets? \(of", n["note"])[1]
+                                            .replace(",", ""))
+            for n in cli}
+    assert left == said
