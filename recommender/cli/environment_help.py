@@ -112,8 +112,9 @@ COMMAND_EPILOG = _items([
     "environment:",
     "RECOMMENDER_PROGRESS: auto (the default: progress on stderr when it is a terminal), "
     "always or never",
-    "RECOMMENDER_MIN_CELL: the minimum cell size (users): no segment trained, summary cell "
-    f"or place shown holds fewer (default {DEFAULT_MIN_CELL})",
+    "RECOMMENDER_MIN_CELL: the minimum cell size (users): no segment listed (training "
+    "merges smaller ones), summary cell or place shown holds fewer (default "
+    f"{DEFAULT_MIN_CELL})",
     "RECOMMENDER_MAX_SLATE_CELLS: the largest slate distribution --slate allocates "
     f"(cinemas x films, default {DEFAULT_MAX_SLATE_CELLS}; more: exit 2 before any work)",
     "RECOMMENDER_MAX_K: the largest page (-k) of an answer that HTTP also gives (audience, "
