@@ -51,7 +51,7 @@ from fastapi import FastAPI
 from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
 from recommender.query.attribute_values import shown_values
 from recommender.query.audience import DEFAULT_TIERS
-from recommender.query.catalog import segment_labels
+from recommender.query.catalog import listed_segments, segment_labels
 from recommender.query.filters import NO_VALUE
 from recommender.query.privacy import min_cell_from_env
 from recommender.query.render import with_choices
@@ -145,9 +145,12 @@ def vocabulary(engine: Engine | None, kind: str, min_cell: int | None = None
         return {"pattern": "^(?:" + "|".join(parts) + ")$"} if parts else dict(_NEVER)
     if kind == "segment":  # a number (integer fields) or a number or a label (text)
         n = model.segments.n
-        labels = one_of(unique_substrings(segment_labels(model)))
+        listed = listed_segments(model, min_cell)  # a withheld one's label is not taken
+        named = [label for label, shown in zip(segment_labels(model), listed.tolist(),
+                                               strict=True) if shown]
+        labels = f"|{one_of(unique_substrings(named))}" if named else ""
         return {"maximum": max(n - 1, 0),
-                "pattern": f"^\\s*(?:{_numbers_below(n)}|{labels})\\s*$"}
+                "pattern": f"^\\s*(?:{_numbers_below(n)}{labels})\\s*$"}
     if kind == "tier":
         return {"pattern": f"^\\s*{one_of([name for name, _ in DEFAULT_TIERS])}\\s*$"}
     if kind == "with":  # extra columns: names joined by "," (blanks, empty parts ignored)

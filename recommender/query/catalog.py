@@ -295,6 +295,14 @@ def segments_table(model: Model) -> list[dict[str, Any]]:
                                          strict=True))]
 
 
+def listed_segments(model: Model, min_cell: int | None = None) -> NDArray[np.bool_]:
+    """Per segment number, whether an answer may name it (its label, size, films): it holds
+    no fewer than ``min_cell`` users as served (default ``RECOMMENDER_MIN_CELL``), or none."""
+    cell = min_cell_from_env() if min_cell is None else min_cell
+    sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
+    return ~few(sizes, cell)
+
+
 def segments_answer(model: Model, min_cell: int | None = None) -> dict[str, Any]:
     """``GET /segments`` (and ``segments --json``): the rows of ``segments_table`` whose
     segment holds at least ``min_cell`` users as served (default ``RECOMMENDER_MIN_CELL``).
@@ -306,7 +314,7 @@ def segments_answer(model: Model, min_cell: int | None = None) -> dict[str, Any]
     count less the sizes listed tells anyone); the shares stay shares of all users."""
     cell = min_cell_from_env() if min_cell is None else min_cell
     rows = segments_table(model)
-    small = few(np.array([r["size"] for r in rows], np.int64), cell)
+    small = ~listed_segments(model, cell)
     return {"segments": [r for r, h in zip(rows, small.tolist(), strict=True) if not h],
             "hidden": {"segments": int(small.sum()),
                        "users": sum(r["size"] for r, h in zip(rows, small.tolist(), strict=True)

@@ -25,7 +25,7 @@ from recommender.io.text import did_you_mean, listing, plural, value_order
 from recommender.io.text import folded_name as folded_name  # where cli.input_checks finds it
 from recommender.model.model import Model
 from recommender.query.attribute_values import held, hidden_text, known_values, shown_values
-from recommender.query.catalog import segment_labels
+from recommender.query.catalog import listed_segments, segment_labels
 from recommender.query.cities import city_labels
 from recommender.query.pages import resolve_tier
 from recommender.query.privacy import min_cell_from_env
@@ -180,17 +180,34 @@ def _no_value(model: Model, name: str, value: str, known: Sequence[str], blank: 
 
 
 def segment_listing(model: Model) -> str:
-    """Every segment as ``0: Label (582 users)``, joined with "; " (for error messages)."""
+    """Every segment ``GET /segments`` lists as ``0: Label (582 users)``, joined with "; ",
+    and how many it withholds (``catalog.listed_segments``: fewer users than the minimum
+    cell), for error messages."""
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
-    return "; ".join(f"{i}: {label} ({plural(int(sizes[i]), 'user', sep=',')})"
-                     for i, label in enumerate(segment_labels(model)))
+    listed = listed_segments(model)
+    parts = [f"{i}: {label} ({plural(int(sizes[i]), 'user', sep=',')})"
+             for i, label in enumerate(segment_labels(model)) if listed[i]]
+    if gone := int((~listed).sum()):
+        parts.append(f"{plural(gone, 'segment', sep=',')} of fewer than "
+                     f"{plural(min_cell_from_env(), 'user', sep=',')} each not listed (the "
+                     "minimum cell size, RECOMMENDER_MIN_CELL)")
+    return "; ".join(parts)
+
+
+def _named_labels(model: Model) -> list[str]:
+    """Each segment's label, folded, '' for a segment ``GET /segments`` withholds: a label is
+    taken only where it is listed (probing labels would tell a withheld one's)."""
+    listed = listed_segments(model)
+    return [label.casefold() if listed[i] else "" for i, label in
+            enumerate(segment_labels(model))]
 
 
 def resolve_segment(model: Model, segment: int | str | None) -> int | None:
     """A segment given by number (``3``, ``"3"``) or by label (``"heavy viewers (140
     films/user)"``: equal ignoring case, or else the one label that contains the text ignoring
-    case) -> its number; None stays None. Anything else raises ``InvalidParameterError``
-    listing every segment with its number, label and size."""
+    case; the labels of the segments ``GET /segments`` lists) -> its number; None stays None.
+    Anything else raises ``InvalidParameterError`` listing those segments with their numbers,
+    labels and sizes (``segment_listing``)."""
     if segment is None:
         return None
     n = model.segments.n
@@ -203,16 +220,17 @@ def resolve_segment(model: Model, segment: int | str | None) -> int | None:
             return number
         raise InvalidParameterError(f"segment must be in [0, {n - 1}], got {number}; the "
                                     f"segments are: {segment_listing(model)}")
-    labels = [label.casefold() for label in segment_labels(model)]
+    labels = _named_labels(model)
     folded = text.casefold()
-    exact = [i for i, label in enumerate(labels) if label == folded]
-    partial = [i for i, label in enumerate(labels) if folded and folded in label]
+    exact = [i for i, label in enumerate(labels) if label and label == folded]
+    partial = [i for i, label in enumerate(labels) if label and folded and folded in label]
     found = exact or partial
     if len(found) == 1:
         return found[0]
+    named = [label for label, shown in zip(segment_labels(model), labels, strict=True) if shown]
     reason = (f"segment {text!r} is ambiguous: it matches segments "
               f"{', '.join(map(str, found))}" if found else
-              f"unknown segment {text!r}{did_you_mean(text, segment_labels(model))}")
+              f"unknown segment {text!r}{did_you_mean(text, named)}")
     raise InvalidParameterError(f"{reason}; give a number or a label: {segment_listing(model)}")
 
 
@@ -223,7 +241,8 @@ def cut_text(model: Model, segment: int | str | None, filters: Filters | None,
     empty for none."""
     seg = resolve_segment(model, segment)
     parts = [] if tier is None else [f"{resolve_tier(tier)} ring"]
-    parts += [] if seg is None else [f"segment {seg} ({segment_labels(model)[seg]})"]
+    parts += [] if seg is None else [f"segment {seg} ({segment_labels(model)[seg]})"
+                                     if listed_segments(model)[seg] else f"segment {seg}"]
     parts += [f"{a}={'|'.join(x or NO_VALUE for x in v)}"
               for a, v in resolve_filters(model, filters).items()]
     return ", ".join(parts)

@@ -8,6 +8,7 @@ artifact's labels, against the minimum cell size in force when the answer is rea
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from helpers import run_cli as run
 
 from recommender.cli import main
 from recommender.model import artifact
+from recommender.query.filters import cut_text
 from service.app import create_app
 from service.settings import Settings
 
@@ -126,3 +128,39 @@ def test_the_minimum_in_force_withholds_each_smaller_segment(
 def _group_of(size: int) -> int:
     """The log's group of ``size`` users (the groups' sizes differ)."""
     return [12, 5, 3].index(size)
+
+
+def test_a_withheld_segment_is_not_named_by_the_segment_filter(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The segment filter's refusal listed every segment with its label and size ("0: Viewers
+    of 2 films/user (2 users)"), and a withheld segment's label was taken (a probe of labels
+    told it), as the schema's pattern listed it: a withheld one is taken by number alone,
+    and named nowhere. The oracle: the artifact's label and users per segment."""
+    monkeypatch.delenv("RECOMMENDER_MIN_CELL", raising=False)
+    model_dir = _trained(tmp_path, [2], 10)
+    capsys.readouterr()
+    model = artifact.load(model_dir)
+    label = model.segments.info[0]["label"]
+    assert _sizes(model_dir) == {0: 2}
+    code, out, err = run(capsys, "audience", str(model_dir), "g0f0", "--segment", label)
+    # the label typed is echoed once, and listed nowhere
+    assert code == 2 and err.count(label) == 1 and "2 users" not in err, err
+    assert ("1 segment of fewer than 10 users each not listed (the minimum cell size, "
+            "RECOMMENDER_MIN_CELL)") in err, err
+    code, out, err = run(capsys, "audience", str(model_dir), "g0f0", "--segment", "0",
+                         "--json")
+    assert code == 0, err  # by number: a filter, as any segment's
+    assert cut_text(model, 0, None) == "segment 0"
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "s.db"),
+                        warm_cache=False, min_cell=10)
+    with TestClient(create_app(settings)) as client:
+        schema = json.dumps(client.get("/openapi.json").json())
+        refused = client.get("/films/g0f0/audience", params={"segment": label})
+    assert "films/user" not in schema  # the label's words, in no pattern
+    assert refused.status_code == 422 and "2 users" not in refused.text, refused.text
+    # at a minimum it meets, the label is taken and listed again
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "2")
+    code, out, err = run(capsys, "audience", str(model_dir), "g0f0", "--segment", label,
+                         "--json")
+    assert code == 0, err
