@@ -22,6 +22,32 @@ def test_stable_order_is_the_stable_argsort(n: int, top: int) -> None:
     assert np.array_equal(order, want) and np.array_equal(key_s, key[want])
 
 
+@pytest.mark.parametrize("layout", ["sorted", "grouped", "reversed", "ties"])
+def test_stable_order_of_a_log_in_order_or_grouped(layout: str) -> None:
+    """A key already in order (a log in (user, film) order: not sorted again), grouped by
+    user with the films in any order, in reverse, or with ties: the stable argsort's order."""
+    rng = np.random.default_rng(7)
+    users = np.repeat(np.arange(300), rng.integers(1, 40, 300))
+    films = rng.integers(0, 500, len(users))
+    key = users * 500 + films
+    key = {"sorted": np.unique(key), "grouped": key, "reversed": np.unique(key)[::-1],
+           "ties": np.sort(key)}[layout].astype(np.int64)
+    want = np.argsort(key, kind="stable")
+    order, key_s = dataset._stable_order(key.copy())
+    assert np.array_equal(order, want) and np.array_equal(key_s, key[want])
+
+
+@pytest.mark.parametrize("values,block,increasing", [
+    ([], 4, True), ([5], 4, True), ([1, 2, 3, 4, 5, 6, 7, 8, 9], 4, True),
+    ([1, 2, 3, 4, 4, 6, 7, 8, 9], 4, False),  # a tie across a block's edge
+    ([1, 2, 3, 4, 5, 4, 7, 8, 9], 4, False), ([1, 2, 3, 4, 5, 6, 7, 8, 8], 4, False),
+    ([2, 1], 1, False), ([1, 2], 1, True)])
+def test_increasing_by_blocks(values: list[int], block: int, increasing: bool) -> None:
+    arr = np.array(values, np.uint64)
+    assert dataset._increasing(arr, block) is increasing
+    assert increasing == bool(np.all(np.diff(arr.astype(np.int64)) > 0))
+
+
 def test_stable_order_past_64_bits_falls_back() -> None:
     key = np.array([2**62, 5, 2**62, 0, 5], np.int64)  # key and row number need > 64 bits
     order, key_s = dataset._stable_order(key.copy())
@@ -51,6 +77,19 @@ def test_encode_matches_reencoding(codes: list[int], size: int) -> None:
     want_codes, want_ids = _reencoded(arr)
     assert got.dtype == np.int32 and got.tolist() == want_codes
     assert ids.ids.tolist() == want_ids
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 1 << 20])
+@pytest.mark.parametrize("codes,size", [
+    ([0, 1, 0, 2, 1, 3], 4), ([0, 0, 0], 1), ([1, 0, 2], 3), ([0, 2, 1], 3), ([0, 1, 0], 3),
+    ([0, 1, 3, 2, 1], 5), ([2, 2], 3), ([0, 1, 2, 0, 1, 2, 4, 3], 5), ([0, 0, 1, 1, 3], 4),
+    ([0, 1, 1, 2, 2, 3], 4)])
+def test_first_appearance_by_blocks(codes: list[int], size: int, block: int) -> None:
+    """The check read in blocks of any size says what the plain one says: each code first
+    occurs after every smaller one, and every one of ``size`` occurs."""
+    arr = np.array(codes, np.int32)
+    want = [int(c) for c in dict.fromkeys(codes)] == list(range(size))
+    assert dataset._first_appearance(arr, size, block) is want
 
 
 def _arrays(x: Interactions) -> list[bytes]:
