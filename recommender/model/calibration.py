@@ -52,11 +52,10 @@ from recommender.model.calibration_fit import (
 from recommender.model.calibration_horizon import (
     activity_curve,
     horizon_factor,
-    latest,
     resolution,
     scale,
-    span_days,
 )
+from recommender.model.calibration_inputs import Prepared, prepare
 
 __all__ = ["N_BINS", "activity_curve", "base_rate", "calibrate", "conversion", "from_arrays",
            "has_model", "horizon", "horizon_factor", "mean_p", "measured", "p_at",
@@ -160,30 +159,17 @@ def from_arrays(
     n_films: int,
     seed: int = 0,
     method: str = "logistic",
+    prepared: Prepared | None = None,
 ) -> dict[str, Any]:
     """``calibrate`` from the training interactions as index arrays and the held-out mask
     (factors fitted on the rows where ``held`` is false); the window and the horizon come
-    from ``timestamp`` (None: a random hold-out, no momentum, no span in days)."""
-    def by_film(mask: NDArray[np.bool_]) -> sp.csr_matrix:
-        m = sp.csr_matrix((np.ones(int(mask.sum()), np.float32),
-                           (np.asarray(film_idx)[mask], np.asarray(user_idx)[mask])),
-                          shape=(n_films, n_users))
-        m.sum_duplicates()
-        return m
-
-    window = days = curve = None
-    if timestamp is not None:
-        ts = np.asarray(timestamp, np.int64)
-        fit_rows = np.flatnonzero(~held)
-        recent = np.zeros(len(held), bool)
-        recent[fit_rows[latest(ts[fit_rows], int(held.sum()), seed=seed)]] = True
-        window = by_film(recent)
-        days = span_days(ts[held], int(ts.max()), resolution(ts))
-        if days is not None:
-            curve = activity_curve(np.asarray(user_idx), np.asarray(film_idx), ts, n_users,
-                                   n_films, days)
-    return calibrate(user_factors, film_factors, by_film(~held), by_film(held), window, days,
-                     seed=seed, horizon_curve=curve, method=method)
+    from ``timestamp`` (None: a random hold-out, no momentum, no span in days). ``prepared``:
+    ``calibration_inputs.prepare`` of the same arguments, built before (else built here)."""
+    p = prepared if prepared is not None else prepare(
+        user_idx, film_idx, timestamp, held, n_users, n_films, seed=seed)
+    return calibrate(user_factors, film_factors, p.fit_by_film, p.heldout_by_film,
+                     p.window_by_film, p.horizon_days, seed=seed,
+                     horizon_curve=p.horizon_curve, method=method)
 
 
 def has_model(calibration: dict[str, Any]) -> bool:

@@ -14,6 +14,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +27,7 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.progress import show_progress
 from recommender.kernels.cpus import fit_threads
-from recommender.model import calibration, catalog_only, ease, prior, segments
+from recommender.model import calibration, calibration_inputs, catalog_only, ease, prior, segments
 from recommender.model import fitted as fitted_pairs
 from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
@@ -268,6 +269,16 @@ def _segments(uf: NDArray[np.float32], seen: sp.csr_matrix, catalog: Catalog,
     return Segments(labels, segments.describe(labels, seen, catalog))
 
 
+def _calibrated(prepared: Future[calibration_inputs.Prepared] | None, uf: NDArray[np.float32],
+                ff: NDArray[np.float32], data: Interactions, ts: NDArray[np.integer] | None,
+                held: NDArray[np.bool_], seed: int) -> dict[str, Any]:
+    """``calibration.from_arrays`` of the calibration fit's factors, with the inputs
+    ``prepared`` built before it in the same thread (None: built now)."""
+    return calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, ts, held,
+                                   data.n_users, data.n_films, seed=seed,
+                                   prepared=None if prepared is None else prepared.result())
+
+
 # the final fit's account when the calibration holdout leaves the fit before it nothing
 NOTHING_BEFORE_HOLDOUT = ("none: the calibration holdout left no interaction rated at or above "
                           "min_rating to fit before it, so no tier conversion was measured; "
@@ -324,15 +335,18 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
                 # it ends before the limit is lifted (callbacks run last in, first out)
                 held_limit.callback(side.close)
             if held.any() and len(fit_part):
+                ts = ordering(data.timestamp)
+                # what the calibration measures without the factors, built beside this fit
+                prep_f = side.submit(calibration_inputs.prepare, data.user_idx, data.film_idx,
+                                     ts, held, data.n_users, data.n_films, seed=config.seed
+                                     ) if beside else None
                 if show:
                     print("fitting on the calibration split ...", file=sys.stderr)
                 conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
                 uf, ff, fitted = _fit(conf_fit, calibration_fit_config(config, len(liked)), show)
                 del conf_fit
-                ts = ordering(data.timestamp)
                 calib_f = (side.submit if beside else done)(
-                    calibration.from_arrays, uf, ff, data.user_idx, data.film_idx, ts, held,
-                    data.n_users, data.n_films, seed=config.seed)
+                    _calibrated, prep_f, uf, ff, data, ts, held, config.seed)
                 warm = warm_sweeps(config, len(liked))
                 if warm is None:  # EASE's one decomposition, or ALS afresh: every sweep
                     if show:

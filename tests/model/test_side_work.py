@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
-from recommender.model import calibration, side_work, training
+from recommender.model import calibration, calibration_inputs, side_work, training
 from recommender.model.calibration_fit import fit_logistic
 from recommender.model.config import TrainConfig
 from recommender.model.training import train
@@ -136,3 +136,49 @@ def test_the_calibration_coefficients_do_not_depend_on_the_blas_thread_count() -
             coefs.append(fit_logistic(X, hits, cands))
     for coef in coefs[1:]:
         np.testing.assert_array_equal(coefs[0], coef)
+
+
+@pytest.mark.parametrize("timestamps", [True, False])
+def test_the_calibration_inputs_built_beside_the_first_fit_change_nothing(
+        timestamps: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calibration's inputs that the factors do not change (``calibration_inputs``) are
+    built in the side thread before the calibration fit returns, and the calibration made
+    with them equals ``from_arrays`` building them itself from the same factors."""
+    data = _log()
+    if not timestamps:
+        data.timestamp = None
+    events: list[str] = []
+    calls: list[tuple[tuple[Any, ...], dict[str, Any], str]] = []
+    real_prepare, real_calibration = calibration_inputs.prepare, calibration.from_arrays
+    real_fit = training.fit_factors
+
+    built = threading.Event()
+
+    def prepare(*args: Any, **kwargs: Any) -> calibration_inputs.Prepared:
+        events.append(f"prepare in {threading.current_thread().name}")
+        out = real_prepare(*args, **kwargs)
+        built.set()
+        return out
+
+    def fit(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        out = real_fit(*args, **kwargs)
+        if kwargs.get("init") is None:  # the calibration fit: done once the inputs are
+            events.append("fit returned" + ("" if built.wait(60) else " without them"))
+        return out
+
+    def recorded(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        out = real_calibration(*args, **kwargs)
+        calls.append((args, kwargs, json.dumps(out, sort_keys=True, default=str)))  # as made
+        return out
+
+    monkeypatch.setattr(calibration_inputs, "prepare", prepare)
+    monkeypatch.setattr(training, "fit_factors", fit)
+    monkeypatch.setattr(calibration, "from_arrays", recorded)
+    model = train(data, CONFIGS["warm refit"], progress=False)
+    assert events[0].startswith("prepare in train-side") and events[1] == "fit returned"
+    (args, kwargs, out), = calls
+    assert isinstance(kwargs.pop("prepared"), calibration_inputs.Prepared)
+    with threadpool_limits(1, "blas"):  # as in the side thread
+        alone = real_calibration(*args, **kwargs)  # built here, from the same arguments
+    assert out == json.dumps(alone, sort_keys=True, default=str)
+    assert model.calibration and (model.calibration["horizon_days"] is None) != timestamps
