@@ -27,6 +27,7 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.progress import show_progress
 from recommender.kernels.cpus import fit_threads
+from recommender.kernels.norms import largest_norm
 from recommender.model import calibration, calibration_inputs, catalog_only, ease, prior, segments
 from recommender.model import fitted as fitted_pairs
 from recommender.model.calibration_horizon import latest, ordering
@@ -145,8 +146,7 @@ def check_scale(uf: NDArray[np.float32], ff: NDArray[np.float32], matrix: sp.csr
                 config: TrainConfig) -> None:
     """Refuse a fit whose taste vectors are not finite or longer than ``MAX_FACTOR_NORM``:
     its scores would overflow float32 (an inf score, and NaN from inf - inf)."""
-    top = max((float(np.max(np.linalg.norm(np.asarray(x, np.float64), axis=1), initial=0.0))
-               for x in (uf, ff)), default=0.0)
+    top = max((largest_norm(x) for x in (uf, ff)), default=0.0)
     if np.isfinite(top) and top <= MAX_FACTOR_NORM:
         return
     family = "EASE" if config.family == "ease" else config.model.upper()
@@ -170,8 +170,7 @@ def collapsed(uf: NDArray[np.float32], ff: NDArray[np.float32], config: TrainCon
     and LMF rank by logits of no fixed scale, so they are not judged."""
     if config.family != "ease" and config.model != "als":
         return None
-    bound = float(np.prod([np.max(np.linalg.norm(np.asarray(x, np.float64), axis=1),
-                                  initial=0.0) for x in (uf, ff)]))
+    bound = float(np.prod([largest_norm(x) for x in (uf, ff)]))
     if bound > COLLAPSED_SCORE:
         return None
     # ALS weighs a watched film by --alpha (against 1 for every other): a small one does the
