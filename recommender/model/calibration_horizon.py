@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+#: rows per block of ``activity_curve``'s histogram (its counts are summed over the blocks)
+_BLOCK = 1 << 20
 CURVE_STEPS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
 
 
@@ -43,7 +45,7 @@ def activity_curve(user_idx: NDArray[np.integer], film_idx: NDArray[np.integer],
     at_h = np.zeros(len(cuts))
     valid = np.zeros((len(cuts), len(grid)), bool)
     # the rows after the first cut
-    late = ts > (cuts.min() if len(cuts) else end)
+    after = cuts.min() if len(cuts) else end
     # one 2-D histogram instead of a sort: rows by (how many cuts precede known_at, how many
     # thresholds precede the timestamp), thresholds being every cut and cut + horizon
     edges = np.unique(np.r_[cuts.astype(np.float64),
@@ -51,11 +53,18 @@ def activity_curve(user_idx: NDArray[np.integer], film_idx: NDArray[np.integer],
     width = len(edges) + 1
     # cuts before the time a row's user and film were both known: the later of the two counts
     # (searchsorted is monotone), found per user and per film instead of per row
-    known_bin = np.maximum(np.searchsorted(cuts, first, side="left")[u[late]],
-                           np.searchsorted(cuts, film_first, side="left")[f[late]])
-    hist = np.bincount(known_bin * width
-                       + np.searchsorted(edges, ts[late], side="left"),
-                       minlength=(len(cuts) + 1) * width).reshape(len(cuts) + 1, width)
+    user_known = np.searchsorted(cuts, first, side="left")
+    film_known = np.searchsorted(cuts, film_first, side="left")
+    hist = np.zeros((len(cuts) + 1) * width, np.int64)
+    for at in range(0, len(ts), _BLOCK):  # by blocks of rows: no temporaries of the log's size
+        block = ts[at:at + _BLOCK]
+        late = block > after
+        known_bin = np.maximum(user_known[u[at:at + _BLOCK][late]],
+                               film_known[f[at:at + _BLOCK][late]])
+        hist += np.bincount(known_bin * width
+                            + np.searchsorted(edges, block[late], side="left"),
+                            minlength=len(hist))
+    hist = hist.reshape(len(cuts) + 1, width)
     # cum[i, b]: rows known by cut i (known_at <= cuts[i]) with fewer than b thresholds < ts
     cum = np.zeros((len(cuts) + 1, width + 1), np.int64)
     np.cumsum(np.cumsum(hist, axis=0), axis=1, out=cum[:, 1:])

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from helpers import synthetic_model
 from numpy.typing import NDArray
 
-from recommender.model import artifact, calibration
+from recommender.model import artifact, calibration, calibration_horizon
 from recommender.model.calibration_fit import design, film_features
 from recommender.model.model import Model
 from recommender.query.audience import audience_summary
@@ -182,12 +182,20 @@ def test_horizon_days_and_scaling_by_hand(planted: Planted) -> None:
     assert calibration.scale(0.2, curved, 1.5 * HORIZON) == pytest.approx(1 - 0.8 ** 1.25)
 
 
-def test_activity_curve_against_brute_force() -> None:
+@pytest.mark.parametrize("block,shuffled", [(1 << 20, False), (7, False), (1000, True),
+                                            (1, True)])
+def test_activity_curve_against_brute_force(block: int, shuffled: bool,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # the histogram summed over blocks of rows of any size, in time order or not
+    monkeypatch.setattr(calibration_horizon, "_BLOCK", block)
     rng = np.random.default_rng(3)
     n, n_users, n_films = 3000, 60, 40
     u = rng.integers(n_users, size=n)
     f = rng.integers(n_films, size=n)
     ts = np.sort(rng.integers(0, 400 * 86400, size=n))
+    if shuffled:
+        order = rng.permutation(n)
+        u, f, ts = u[order], f[order], ts[order]
     days = 20.0
     curve = calibration.activity_curve(u, f, ts, n_users, n_films, days, n_cuts=6)
     quantiles = np.unique(np.quantile(ts, np.linspace(0.5, 1.0, 7)[:-1], method="lower"))
