@@ -55,16 +55,16 @@ def activity_curve(user_idx: NDArray[np.integer], film_idx: NDArray[np.integer],
     # (searchsorted is monotone), found per user and per film instead of per row
     user_known = np.searchsorted(cuts, first, side="left")
     film_known = np.searchsorted(cuts, film_first, side="left")
-    hist = np.zeros((len(cuts) + 1) * width, np.int64)
+    counts_flat = np.zeros((len(cuts) + 1) * width, np.int64)
     for at in range(0, len(ts), _BLOCK):  # by blocks of rows: no temporaries of the log's size
         block = ts[at:at + _BLOCK]
         late = block > after
         known_bin = np.maximum(user_known[u[at:at + _BLOCK][late]],
                                film_known[f[at:at + _BLOCK][late]])
-        hist += np.bincount(known_bin * width
-                            + np.searchsorted(edges, block[late], side="left"),
-                            minlength=len(hist))
-    hist = hist.reshape(len(cuts) + 1, width)
+        counts_flat += np.bincount(known_bin * width
+                                   + np.searchsorted(edges, block[late], side="left"),
+                                   minlength=len(counts_flat))
+    hist = counts_flat.reshape(len(cuts) + 1, width)
     # cum[i, b]: rows known by cut i (known_at <= cuts[i]) with fewer than b thresholds < ts
     cum = np.zeros((len(cuts) + 1, width + 1), np.int64)
     np.cumsum(np.cumsum(hist, axis=0), axis=1, out=cum[:, 1:])
