@@ -131,3 +131,50 @@ def test_integer_parquet_ids_read_as_string_ids(tmp_path, repeat: bool) -> None:
     first = order[np.r_[True, k[1:] != k[:-1]]]
     assert a.timestamp is not None and a.timestamp.tolist() == ts[first].tolist()
     assert a.rating is not None and a.rating.tolist() == r[last].astype(np.float32).tolist()
+
+
+TRICKY = ["007", "7", "0007", "\u00e9", "e\u0301", "Am\u00e9lie", "1e3", "1.0", " x", "\u00ff",
+          "10", "9"]
+
+
+@pytest.mark.parametrize("layout", ["in order", "grouped by user", "shuffled"])
+def test_a_log_of_tricky_ids_in_any_row_order_merges_as_the_plain_reference(
+        tmp_path, layout: str) -> None:  # type: ignore[no-untyped-def]
+    """Text ids kept byte for byte (leading zeros, two Unicode forms of one letter, ids that
+    read as numbers), repeated pairs merged, whether the rows come in (user, film) order (not
+    sorted again), grouped by user, or shuffled: each as a lexsort of (user, film, timestamp,
+    row) merges them, users and films in order of first appearance."""
+    rng = np.random.default_rng(11)
+    m = len(TRICKY)
+    if layout == "in order":  # distinct pairs, the first user's naming every film in order
+        grid = np.flatnonzero((rng.random(m * m) < 0.5) | (np.arange(m * m) < m))
+        u, f = grid // m, grid % m
+    else:
+        u, f = rng.integers(0, m, 600), rng.integers(0, m, 600)
+    n = len(u)
+    ts = rng.integers(0, 50, n)
+    r = rng.integers(1, 11, n) / 2
+    order = {"in order": np.arange(n), "grouped by user": np.argsort(u, kind="stable"),
+             "shuffled": rng.permutation(n)}[layout]
+    users = [TRICKY[i] for i in u[order]]
+    films = [TRICKY[i] for i in f[order]]
+    ts, r = ts[order], r[order]
+    pq.write_table(pa.table({"user_id": users, "film_id": films, "rating": r,
+                             "timestamp": ts}), tmp_path / "log.parquet")
+    got = readers.load(tmp_path / "log.parquet")
+    uid, fid = list(dict.fromkeys(users)), list(dict.fromkeys(films))
+    ui = np.array([uid.index(x) for x in users])
+    fi = np.array([fid.index(x) for x in films])
+    key = ui * len(fid) + fi
+    plain = np.lexsort((np.arange(len(key)), ts, key))
+    k = key[plain]
+    first = plain[np.r_[True, k[1:] != k[:-1]]]
+    last = plain[np.r_[k[1:] != k[:-1], True]]
+    assert got.users.ids.tolist() == uid and got.films.ids.tolist() == fid
+    assert got.user_idx.tolist() == ui[first].tolist()
+    assert got.film_idx.tolist() == fi[first].tolist()
+    assert got.timestamp is not None and got.timestamp.tolist() == ts[first].tolist()
+    assert got.rating is not None and got.rating.tolist() == r[last].astype(np.float32).tolist()
+    assert got.weight.tolist() == np.bincount(np.searchsorted(np.unique(k), k)).tolist()
+    assert got.rows_read == n and got.rows_merged == n - len(first)
+    assert (layout == "in order") == (got.rows_merged == 0 and bool(np.all(np.diff(key) > 0)))
