@@ -126,8 +126,9 @@ export function waitedFor(promise) {
 
 // ``background``: a request no page waits on (the footer's /health, the limits' ask a page
 // stops waiting for after LIMITS_WAIT_MS): not counted by the "still waiting" note, which a
-// hanging one kept on every page
-async function send(path, { background = false, ...options } = {}) {
+// hanging one kept on every page. Exported for the downloads (downloads.js), which read the
+// answer as a file, not as JSON
+export async function send(path, { background = false, ...options } = {}) {
   // a key a 401 refused: answered here as the server would, without asking it again
   if (apiKey() && apiKey() === refusedKey()) {
     window.dispatchEvent(new CustomEvent("studio:key-needed"));
@@ -216,7 +217,7 @@ function throttled(retryAfter) {
 // events it reflected (its X-Events-Seq), by parsed body
 const versions = new WeakMap(), seqs = new WeakMap();
 /** What ``response`` was drawn from: its model version and events sequence ("": unsaid). */
-const drawnFrom = (response) => ({ version: response.headers.get("X-Model-Version") || "",
+export const drawnFrom = (response) => ({ version: response.headers.get("X-Model-Version") || "",
   seq: response.headers.get("X-Events-Seq") || "" });
 const answered = (body, response) => {
   if (body && typeof body === "object") {
@@ -364,49 +365,6 @@ export async function postJson(path, body, { once = false } = {}) {
 export async function deleteJson(path) {
   const r = await send(path, { method: "DELETE" });
   return answered(await r.json(), r);
-}
-
-/** GET ``path`` and offer it as the file ``filename``; what it was drawn from (``answeredAt``). */
-export async function download(path, filename) {
-  const r = await send(path);
-  saveBlob(await r.blob(), filename);
-  return drawnFrom(r);
-}
-
-/** The file name a download's Content-Disposition gives: its ``filename*`` (RFC 8187, where
-    the server writes one: letters of any script kept), else its ``filename``; null for none. */
-export function dispositionName(header) {
-  if (!header) return null;
-  const star = /filename\*\s*=\s*UTF-8''([^;\s]+)/i.exec(header);
-  if (star) {
-    try { return decodeURIComponent(star[1]); } catch { /* a bad escape: the plain name */ }
-  }
-  const plain = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header) || /filename\s*=\s*([^;\s]+)/i.exec(header);
-  return plain ? plain[1].replace(/\\(.)/g, "$1") : null;
-}
-
-/** POST ``body`` as JSON to ``path`` (a read: the key sent as every request sends it) and
-    offer the answer as a file named as the server's Content-Disposition names it
-    (``fallback`` where it names none); the name it was offered under, and what it was drawn
-    from (``answeredAt``). */
-export async function downloadPosted(path, body, fallback) {
-  const r = await send(path, { method: "POST", body: JSON.stringify(body),
-    headers: { "content-type": "application/json" } });
-  const name = dispositionName(r.headers.get("Content-Disposition")) || fallback;
-  saveBlob(await r.blob(), name);
-  return { name, ...drawnFrom(r) };
-}
-
-/** Offer ``blob`` to the browser as the file ``filename``. */
-export function saveBlob(blob, filename) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function query(params) {

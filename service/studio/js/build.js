@@ -1,7 +1,8 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
 import { fitToCatalog } from "./catalog_fields.js";
-import { answeredAt, answeredBy, capToServer, downloadPosted, getJson, postJson, query, saveBlob, serverLimits } from "./api.js";
+import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
+import { downloadPosted, saveBlob } from "./downloads.js";
 import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
   unknownList, genreList, linkToUser, announce, holdButton } from "./ui.js";
 import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";

@@ -1,7 +1,8 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
 import { fitToCatalog } from "./catalog_fields.js";
-import { answeredBy, filmPath, getJson, postJson, saveBlob, serverLimitsWithin } from "./api.js";
+import { answeredBy, filmPath, getJson, postJson, serverLimitsWithin } from "./api.js";
+import { saveBlob } from "./downloads.js";
 import { h, int, count, num, days, section, table, tableBox, errorBox, filmName, pagedTable,
   titleWithYear, answerForm, unknownList, genreList, announce } from "./ui.js";
 import { csvCell, csvCells, fileName, fewOf } from "./files.js";

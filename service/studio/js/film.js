@@ -1,6 +1,7 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
-import { answeredAt, download, filmPath, getJson, pageNow, query, serverLimitsWithin, setHashParams } from "./api.js";
+import { answeredAt, filmPath, getJson, pageNow, query, serverLimitsWithin, setHashParams } from "./api.js";
+import { download } from "./downloads.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, section, table, errorBox, filmName,
   linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,

@@ -1,7 +1,8 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
 import { fitToCatalog } from "./catalog_fields.js";
-import { download, postJson } from "./api.js";
+import { postJson } from "./api.js";
+import { download } from "./downloads.js";
 import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence, holdButton,
   announce, count } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
