@@ -76,5 +76,10 @@ def test_the_film_pages_download_of_another_model_says_so(watched: Any,
     _, said, kind = _download(page, "#csv-shown", "#download-status")
     assert (f"The file is of model version {NEWER}, the page shown of {shown}: ranked again"
             in said)
-    assert "warning" in kind
+    assert "the list shown" not in said and "warning" in kind
+    # "Download all" holds the whole list the table pages through: compared with that list
+    _, said, kind = _download(page, "#csv-all", "#download-status")
+    assert (f"The file is of model version {NEWER}, the list shown of {shown}: ranked again"
+            in said)
+    assert "the page shown" not in said and "warning" in kind
     assert not watched.outside_requests

@@ -81,13 +81,16 @@ export function pseudonymBox(id, kept, changed = () => {}) {
 /** What a download asked again says when it was not drawn as the ``shown`` table was (each a
     {version, seq}, ``answeredAt``: the JSON answer that drew the table, the file's answer): a
     model reloaded or campaign events applied between the two rank the users again, so the
-    file may hold others than the table the button named; "" when nothing says they differ. */
-export function rankedAgain(shown, file, what = "the table") {
+    file may hold others than the table the button named; "" when nothing says they differ.
+    ``what`` names what the file is compared with, and ``differ`` how it may differ and what
+    to do: each button its own (the film page's "Download all" said "the page shown" of a file
+    of the whole list, not of the page). */
+export function rankedAgain(shown, file, { what = "the table",
+  differ = "its users may differ from those shown (rank again to see the file's)" } = {}) {
   const apart = (a, b) => Boolean(a && b && a !== b);
   const said = [
     apart(shown.version, file.version) ? `model version ${file.version}, ${what} of ${shown.version}` : "",
     apart(shown.seq, file.seq) ? `campaign events up to ${file.seq}, ${what} up to ${shown.seq}` : "",
   ].filter(Boolean);
-  return said.length ? `The file is of ${said.join("; and of ")}: ranked again, so its users `
-    + "may differ from those shown (rank again to see the file's)." : "";
+  return said.length ? `The file is of ${said.join("; and of ")}: ranked again, so ${differ}.` : "";
 }

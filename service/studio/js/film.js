@@ -208,8 +208,9 @@ function audienceTable(id, name, summary, segments, attributes, params) {
       // a download takes a while (10,000 rows): its button waits, disabled, and the status
       // says what is on its way (a second click asked for the file again, with no sign)
       // the path and the name as the click finds the pseudonyms box (``k``, ``offset``, and
-      // the name's last words: "_from26" of a later page)
-      const csvButton = (buttonId, label, k, offset, last = "") => {
+      // the name's last words: "_from26" of a later page); ``compared``: what a file ranked
+      // again is compared with, in words (rankedAgain: the page, or the whole list)
+      const csvButton = (buttonId, label, k, offset, last, compared) => {
         const button = h("button", { type: "button", class: "ghost", id: buttonId, onclick: async () => {
           const release = holdButton(button);
           const path = filmPath(id, "/audience.csv", csvParams(k, offset));
@@ -219,7 +220,7 @@ function audienceTable(id, name, summary, segments, attributes, params) {
           dlStatus.textContent = `Preparing ${name}…`;
           try {
             // asked again: a model reloaded, or events applied, since the page was drawn
-            const again = rankedAgain(answeredAt(body), await download(path, name), "the page shown");
+            const again = rankedAgain(answeredAt(body), await download(path, name), compared);
             dlStatus.className = again ? "warning" : "note";
             dlStatus.textContent = `Downloaded ${name}.${again ? ` ${again}` : ""}`;
           } catch (e) {
@@ -250,11 +251,14 @@ function audienceTable(id, name, summary, segments, attributes, params) {
             onclick: () => { pagerPress(out, "Previous"); state.offset = Math.max(0, state.offset - size); load(); } }, "Previous"),
           h("button", { type: "button", disabled: state.offset + n >= body.total || undefined,
             onclick: () => { pagerPress(out, "Next"); state.offset += size; load(); } }, "Next"),
-          csvButton("csv-shown", "Download this page (CSV)", size, state.offset, `_from${state.offset + 1}`),
+          csvButton("csv-shown", "Download this page (CSV)", size, state.offset, `_from${state.offset + 1}`,
+            { what: "the page shown", differ: "its users may differ from the page's (reload the page to see the new ranking)" }),
           // the first rows of a cut name it too (they are of the ring, segment and filter)
           csvButton("csv-all", body.total > maxRows ? `Download the first ${int(maxRows)}${ring ? ` of the ${ring.tier} ring` : ""}${filtered} (CSV)`
             : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`,
-          Math.min(maxRows, Math.max(1, body.total)), 0),
+          Math.min(maxRows, Math.max(1, body.total)), 0, "",
+          // of every user of the ring or list, not of the page: compared with the list
+          { what: "the list shown", differ: "the users it lists, and their order, may differ from the list shown page by page (reload the page to see the new ranking)" }),
           pseudonymBox("csv-pseudonymize", pseudonyms, pseudonymsChanged)),
         dlStatus, dlError);
       pagerBack(out);
