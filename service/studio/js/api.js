@@ -87,12 +87,17 @@ let pageVersions = new Set();
 // wrote its numbers into that page's address)
 let pagesDrawn = 0;
 /** A new page is drawn: the model versions its answers come from are counted afresh. */
-export const newPage = () => { pageVersions = new Set(); pagesDrawn += 1; };
+export const newPage = () => { pageVersions = new Set(); pagesDrawn += 1; unsaid = null; };
 /** The page shown is drawn again in place (a withdrawn campaign): a page of its own, so the
     handlers of the draw it replaces act no more (a box left focused wrote the address). */
 export const pageRedrawn = () => { pagesDrawn += 1; };
 /** The page being drawn or shown, as a number: ``pageNow() === mine`` while it still is. */
 export const pageNow = () => pagesDrawn;
+// a new model a download's note said beside its button (``comparedWith``, rankedAgain names
+// the file's version and the table's): the page's notice of it stays silent at that answer (the
+// two said one change twice), and is given at the page's next answer (a page turned: drawn from
+// the new model under the old one's segments); null when none waits
+let unsaid = null;
 /** Whether the page shown had an answer from a model other than ``version``. */
 export const pageSawOtherModel = (version) => [...pageVersions].some((v) => v !== version);
 
@@ -127,8 +132,9 @@ export function waitedFor(promise) {
 // ``background``: a request no page waits on (the footer's /health, the limits' ask a page
 // stops waiting for after LIMITS_WAIT_MS): not counted by the "still waiting" note, which a
 // hanging one kept on every page. Exported for the downloads (downloads.js), which read the
-// answer as a file, not as JSON
-export async function send(path, { background = false, ...options } = {}) {
+// answer as a file, not as JSON; ``comparedWith``: a download's, the model version of the
+// table its file is compared with beside its button (unsaid)
+export async function send(path, { background = false, comparedWith = "", ...options } = {}) {
   // a key a 401 refused: answered here as the server would, without asking it again
   if (apiKey() && apiKey() === refusedKey()) {
     window.dispatchEvent(new CustomEvent("studio:key-needed"));
@@ -159,9 +165,14 @@ export async function send(path, { background = false, ...options } = {}) {
   let reask = response.status === 422;
   if (version) {
     pageVersions.add(version);
-    if (modelVersion && version !== modelVersion) {
-      reask = true;
-      window.dispatchEvent(new CustomEvent("studio:model-changed", { detail: version }));
+    // said beside the download's button: the notice (``detail.notice``) waits (unsaid); the
+    // footer and what was kept of the old model follow the new one at once all the same
+    const beside = Boolean(comparedWith) && version !== comparedWith;
+    const changed = Boolean(modelVersion) && version !== modelVersion;
+    if (changed || (unsaid === version && !beside && !background)) {
+      reask ||= changed;
+      unsaid = beside ? version : null;
+      window.dispatchEvent(new CustomEvent("studio:model-changed", { detail: { version, notice: !beside } }));
     }
     modelVersion = version;
   }

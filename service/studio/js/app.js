@@ -38,10 +38,13 @@ function redrawNotice(id, text, label) {
 // model's until the page is drawn again (a page whose every answer came from the new one,
 // the first page after a reload, says nothing)
 // The footer follows at once: it named the old model beside the notice of the new one
+// A change a download's note says beside its button (``notice`` false: a file ranked again)
+// is not said here too, until the page's next answer (api.js's unsaid)
 window.addEventListener("studio:model-changed", (e) => {
   sourceLine();
-  if (pageSawOtherModel(e.detail)) redrawNotice("model-changed",
-    `The served model changed (now ${e.detail}): this page shows the previous model's segments and numbers. `,
+  const { version, notice } = e.detail;
+  if (notice && pageSawOtherModel(version)) redrawNotice("model-changed",
+    `The served model changed (now ${version}): this page shows the previous model's segments and numbers. `,
     "Redraw with the new model");
 });
 

@@ -91,10 +91,13 @@ function coldStartCsv(request, shown, fallback, pseudonyms, kept) {
     status.textContent = "Preparing the CSV…";
     try {
       const pseudonymize = pseudonyms.on ? "true" : "";
+      // (a new model said here alone, not by the page's notice too: comparedWith)
+      const drawn = answeredAt(shown);
       const { name, ...file } = await downloadPosted(`/audiences/cold-start.csv${query({ with: "segment_label", pseudonymize })}`,
-        request, pseudonymize ? fallback.replace(/\.csv$/, "_pseudonymized.csv") : fallback);
+        request, pseudonymize ? fallback.replace(/\.csv$/, "_pseudonymized.csv") : fallback,
+        { comparedWith: drawn.version });
       // asked again: a model reloaded, or events applied, since the table was drawn
-      const again = rankedAgain(answeredAt(shown), file);
+      const again = rankedAgain(drawn, file);
       status.className = again ? "warning" : "note";
       status.textContent = `Downloaded ${name}.${again ? ` ${again}` : ""}`;
     } catch (e) {

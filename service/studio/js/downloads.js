@@ -3,9 +3,11 @@
 
 import { drawnFrom, send } from "./api.js";
 
-/** GET ``path`` and offer it as the file ``filename``; what it was drawn from (``answeredAt``). */
-export async function download(path, filename) {
-  const r = await send(path);
+/** GET ``path`` and offer it as the file ``filename``; what it was drawn from (``answeredAt``).
+    ``comparedWith``: the model version of the table the caller compares the file with, beside
+    its button (rankedAgain): a new model it names there is not said by the page's notice too. */
+export async function download(path, filename, { comparedWith = "" } = {}) {
+  const r = await send(path, { comparedWith });
   saveBlob(await r.blob(), filename);
   return drawnFrom(r);
 }
@@ -25,9 +27,9 @@ export function dispositionName(header) {
 /** POST ``body`` as JSON to ``path`` (a read: the key sent as every request sends it) and
     offer the answer as a file named as the server's Content-Disposition names it
     (``fallback`` where it names none); the name it was offered under, and what it was drawn
-    from (``answeredAt``). */
-export async function downloadPosted(path, body, fallback) {
-  const r = await send(path, { method: "POST", body: JSON.stringify(body),
+    from (``answeredAt``); ``comparedWith`` as ``download``'s. */
+export async function downloadPosted(path, body, fallback, { comparedWith = "" } = {}) {
+  const r = await send(path, { method: "POST", body: JSON.stringify(body), comparedWith,
     headers: { "content-type": "application/json" } });
   const name = dispositionName(r.headers.get("Content-Disposition")) || fallback;
   saveBlob(await r.blob(), name);

@@ -220,7 +220,9 @@ function audienceTable(id, name, summary, segments, attributes, params) {
           dlStatus.textContent = `Preparing ${name}…`;
           try {
             // asked again: a model reloaded, or events applied, since the page was drawn
-            const again = rankedAgain(answeredAt(body), await download(path, name), compared);
+            // (a new model said here alone, not by the page's notice too: comparedWith)
+            const shown = answeredAt(body);
+            const again = rankedAgain(shown, await download(path, name, { comparedWith: shown.version }), compared);
             dlStatus.className = again ? "warning" : "note";
             dlStatus.textContent = `Downloaded ${name}.${again ? ` ${again}` : ""}`;
           } catch (e) {
