@@ -166,8 +166,9 @@ export async function send(path, { background = false, comparedWith = "", ...opt
   if (version) {
     pageVersions.add(version);
     // said beside the download's button: the notice (``detail.notice``) waits (unsaid); the
-    // footer and what was kept of the old model follow the new one at once all the same
-    const beside = Boolean(comparedWith) && version !== comparedWith;
+    // footer and what was kept of the old model follow the new one at once all the same (a
+    // refused download, said by its error box, names no version: the notice says it)
+    const beside = response.ok && Boolean(comparedWith) && version !== comparedWith;
     const changed = Boolean(modelVersion) && version !== modelVersion;
     if (changed || (unsaid === version && !beside && !background)) {
       reask ||= changed;
