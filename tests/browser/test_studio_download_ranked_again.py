@@ -132,12 +132,7 @@ def test_a_reloaded_models_files_are_said_once_beside_each_button(served_reloada
 def test_a_reloaded_models_new_film_file_is_said_once(served_reloadable: Any,
                                                       watched: Any) -> None:
     served, page = served_reloadable, watched.page
-    films = api(served, "/films?limit=20")["films"]
-    genre = next(f["genres"][0] for f in films if f.get("genres"))
-    page.goto(f"{served.base}/studio/#/build")
-    page.fill("#cold-genres", genre)
-    page.fill("#cold-k", "30")
-    shown = _rank(page, genre).headers["x-model-version"]
+    shown = rank_new_film(page, served, k=30)[1].headers["x-model-version"]
     page.wait_for_load_state("networkidle")
     _cli("train", "--data", str(served.data), "--out", str(served.model), "--no-tune")
     reload_served(served)
