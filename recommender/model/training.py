@@ -2,7 +2,8 @@
 
 The factorisation is ``config.family``'s: ALS (``implicit``, ``fit_factors``) or the
 factorised EASE (``recommender.model.ease``, ``fit_ease``), whose factors answer every query
-the same way and whose fold-in projection the model keeps.
+the same way and whose fold-in projection the model keeps. A fit whose taste vectors would
+overflow 32-bit scores is refused, and one that predicts next to nothing noted (``fit_scale``).
 
 ``train(interactions, config) -> Model``; :class:`LocalTrainer` is the same behind the
 ``Trainer`` interface.
@@ -27,11 +28,11 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.progress import show_progress
 from recommender.kernels.cpus import fit_threads
-from recommender.kernels.norms import largest_norm
 from recommender.model import calibration, calibration_inputs, catalog_only, ease, prior, segments
 from recommender.model import fitted as fitted_pairs
 from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
+from recommender.model.fit_scale import check_scale, collapsed, huge_advice
 from recommender.model.meta import build_meta, data_facts
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments, bias_columns_of
@@ -110,82 +111,10 @@ def fit_factors(
         except ModelFitError as e:  # implicit's check for NaN factors: a diverged fit
             raise InvalidParameterError(
                 f"the {config.model} fit diverged ({e}): "
-                + (_huge(matrix, config) or "lower --learning-rate (BPR, LMF) or raise "
+                + (huge_advice(matrix, config) or "lower --learning-rate (BPR, LMF) or raise "
                    "--regularization")) from None
     return (np.ascontiguousarray(backend.user_factors, dtype=np.float32),
             np.ascontiguousarray(backend.item_factors, dtype=np.float32))
-
-
-# a confidence value past this (alpha applied) is named as a fit's failure's cause: ALS
-# diverged from about 1e20 (weights of 1e30 under --weighting rating, read as confidence)
-HUGE_CONFIDENCE = 1e6
-# the largest norm of a fitted taste vector: past it a score (a dot product) or a squared norm
-# may overflow float32 (factorised EASE on weights of 1e30 reached 4.5e15, scores 4.5e45: every
-# answer came out empty or tied, with no word)
-MAX_FACTOR_NORM = 1e15
-
-
-def _huge(matrix: sp.csr_matrix, config: TrainConfig) -> str:
-    """What to do when ``matrix``'s confidence values are huge, or "" when they are not: the
-    values ``--weighting rating`` reads as they are, or ALS's ``--alpha`` (a binary log at
-    --alpha 1e12 was told to rescale its ratings and train with --weighting binary)."""
-    alpha = config.alpha if config.family == "als" and config.model == "als" else 1.0
-    raw = float(np.max(matrix.data, initial=0.0))
-    top = raw * alpha  # ALS alone scales by alpha
-    if top <= HUGE_CONFIDENCE:
-        return ""
-    if config.weighting == "rating" and raw > HUGE_CONFIDENCE:
-        return (f"its confidence values reach {top:.3g} (--weighting rating reads the log's "
-                "ratings, or its weights when it has none, as they are): rescale them, or "
-                "train with --weighting binary or log")
-    return (f"its confidence values reach {top:.3g} (--alpha {alpha:g} times --weighting "
-            f"{config.weighting}'s values of at most {raw:.3g}): lower --alpha")
-
-
-def check_scale(uf: NDArray[np.float32], ff: NDArray[np.float32], matrix: sp.csr_matrix,
-                config: TrainConfig) -> None:
-    """Refuse a fit whose taste vectors are not finite or longer than ``MAX_FACTOR_NORM``:
-    its scores would overflow float32 (an inf score, and NaN from inf - inf)."""
-    top = max((largest_norm(x) for x in (uf, ff)), default=0.0)
-    if np.isfinite(top) and top <= MAX_FACTOR_NORM:
-        return
-    family = "EASE" if config.family == "ease" else config.model.upper()
-    raise InvalidParameterError(
-        f"the {family} fit's taste vectors reach a length of {top:.3g}, past what 32-bit "
-        f"scores hold: " + (_huge(matrix, config) or "raise --regularization (or "
-                             "--ease-lambda), or lower --learning-rate (BPR, LMF)"))
-
-
-# ALS and EASE are fitted to predict 1 for a watched film: a model whose every score is at
-# most this predicts next to nothing (its regularization outweighs the log), and its scores,
-# shown to 6 decimals, all read 0 (its orders are the fit's: float32 keeps their relative
-# differences at any such scale, and on a sparse log such a fit can rank well)
-COLLAPSED_SCORE = 1e-3
-
-
-def collapsed(uf: NDArray[np.float32], ff: NDArray[np.float32], config: TrainConfig
-              ) -> dict[str, Any] | None:
-    """For an ALS or EASE fit whose every score is at most ``COLLAPSED_SCORE`` (bounded by its
-    longest user and film vectors' lengths): what ``meta.json`` records of it, else None. BPR
-    and LMF rank by logits of no fixed scale, so they are not judged."""
-    if config.family != "ease" and config.model != "als":
-        return None
-    bound = float(np.prod([largest_norm(x) for x in (uf, ff)]))
-    if bound > COLLAPSED_SCORE:
-        return None
-    # ALS weighs a watched film by --alpha (against 1 for every other): a small one does the
-    # same, and the note sent the user to a --regularization left at its default
-    knob, fix = ((f"--ease-lambda {config.ease_lambda:g}", "a lower --ease-lambda")
-                 if config.family == "ease" else
-                 (f"--regularization {config.regularization:g} at --alpha {config.alpha:g}",
-                  "a lower --regularization or a higher --alpha"))
-    return {"largest_score": float(f"{bound:.3g}"), "note": (
-        f"every score is at most {bound:.3g}, where a watched film's target is 1: the fit "
-        f"predicts next to nothing ({knob} outweighs what this log holds), so every score "
-        "reads 0 as shown (6 decimals) and says nothing in absolute terms; audiences and "
-        "recommendations still follow the scores' relative differences, which such a fit "
-        f"keeps (on a sparse log it can rank well); for scores on the scale of 1, train with "
-        f"{fix}, or on a larger log")}
 
 
 def fit_ease(matrix: sp.csr_matrix, config: TrainConfig, progress: bool = False

@@ -324,12 +324,8 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
     if fill is not None:  # what a recorded event's new pair stands for (the overlay)
         meta["data"]["event_rating"] = fill
-    from recommender.model.training import (
-        NOTHING_BEFORE_HOLDOUT,
-        collapsed,
-        unliked_films,
-        unliked_meta,
-    )
+    from recommender.model.fit_scale import collapsed
+    from recommender.model.training import NOTHING_BEFORE_HOLDOUT, unliked_films, unliked_meta
 
     if (small := collapsed(uf, ff, config)) is not None:  # as the local engine records it
         meta["collapsed"] = small
