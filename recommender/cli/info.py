@@ -105,7 +105,7 @@ def times_line(data: Any) -> str:
 
 def blank_ratings_line(read: dict[str, Any] | None) -> str:
     """``info``'s line on how the log's blank ratings were read (``--blank-ratings``,
-    meta.json's ``data.blank_ratings``, as ``query.catalog.blank_ratings`` gives it)."""
+    meta.json's ``data.blank_ratings``, as ``query.model_facts.blank_ratings`` gives it)."""
     if read is None:
         return "blank ratings: not recorded (a model trained before it was)"
     rows = plural(read["rows"], "row", sep=",")
