@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from recommender.distribution.screens import whole_rule, whole_value
+from recommender.distribution.slate_file import planner_slate
 from recommender.io.places import MAX_COUNT
 from service.schemas import StoredId, _json_number
 
@@ -41,6 +49,9 @@ MAX_SLATE_CINEMAS = 4_000
 programme (the server's own cinema table and the CLI, a batch tool, have no such limit)."""
 
 
+PLAIN_FIELDS = ("film_id", "min_screens", "max_screens")  # an OpeningFilm's fields
+
+
 class OpeningFilm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     film_id: StoredId = Field(min_length=1, description="a film opening with the others (the "
@@ -53,6 +64,16 @@ class OpeningFilm(BaseModel):
     max_screens: Annotated[int, Field(ge=0, le=MAX_COUNT), whole(0, MAX_COUNT)] \
         | None = Field(None, description="the film's most screens over all cinemas (null: no "
                                          "bound; at least min_screens)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_plan(cls, data: Any) -> Any:
+        """A planner's film (``budget``, ``value``) is refused saying so, as the CLI's slate
+        file is (``slate_file.planner_slate``), not as two unknown fields."""
+        planner = planner_slate(list(data), "has", PLAIN_FIELDS) if isinstance(data, dict) else None
+        if planner:
+            raise ValueError(planner)
+        return data
 
 
 def _not_blank(value: str) -> str:

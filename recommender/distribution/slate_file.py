@@ -28,6 +28,25 @@ from recommender.io.places import (
 )
 
 SLATE_COLUMNS = ("film_id", "min_screens", "max_screens", "title")
+#: the planner's slate columns (``plan --slate``, ``POST /campaigns/plan``'s films): a slate
+#: of contacts, not of screens, which distribution refuses by name (``planner_slate``)
+PLAN_COLUMNS = ("budget", "value")
+
+
+def planner_slate(columns: list[str], where: str = "the header names",
+                  reads: tuple[str, ...] = SLATE_COLUMNS) -> str | None:
+    """What to say when ``columns`` (a header, or a film's fields) hold a planner's ``budget``
+    or ``value``: a planner's slate given to distribution, which reads ``reads``; None when
+    they hold neither."""
+    found = [c for c in PLAN_COLUMNS if c in columns]
+    if not found:
+        return None
+    return (f"{where} {' and '.join(repr(c) for c in found)}: this is a planner's slate "
+            "(plan --slate, POST /campaigns/plan: film_id,budget[,value], budget = the users "
+            "to contact for the film), not a distribution slate, which reads "
+            f"{','.join(reads)} (screens over all cinemas; only film_id is "
+            f"required): keep film_id, and drop {' and '.join(found)} (a budget is no "
+            "screen count)")
 
 
 @dataclass(frozen=True)
@@ -121,6 +140,9 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
     if "film_id" not in head:
         raise DataError(str(p), f"the header must name film_id (expected "
                         f"{','.join(SLATE_COLUMNS)})", line=1)
+    planner = planner_slate(head)
+    if planner:  # the plan's slate file given here: say so, not "unknown column 'budget'"
+        raise DataError(str(p), planner, line=1)
     unknown = [h for h in head if h not in SLATE_COLUMNS]
     if unknown:  # a typo (max_screen) would silently drop the bound
         raise DataError(str(p), f"unknown column {unknown[0]!r} in the header (expected "
