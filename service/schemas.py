@@ -16,6 +16,7 @@ from pydantic import (
 
 from recommender.query.cold_start_taste import weight_problem
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
+from recommender.query.score_words import REC_SCORE, TASTE_SCORE
 from service.health_schemas import ModelInfo
 from service.search_match import SearchMatch
 
@@ -149,8 +150,10 @@ class FilmDetail(FilmSummary):
 class AudienceUser(BaseModel):
     user_id: str
     rank: int = Field(description="1 = most likely to watch")
-    score: float = Field(description="the model's raw score (no unit: it orders the "
-                                     "ranking only)")
+    score: float = Field(description=f"a film's audience: {TASTE_SCORE}; a lookalike's: "
+                                     "the mean cosine of the user's taste vector to the seed "
+                                     "users' (-1 to 1); a cold start's: the dot product of the "
+                                     "user's and the new film's taste vectors (no unit)")
     percentile: float = Field(description="in (0, 100] among the ranked candidates; 100 = best")
     tier: str | None = Field(description="core, extended or broad; null beyond the last tier")
     segment: int = Field(description="the user's audience segment (see GET /segments)")
@@ -268,10 +271,10 @@ class Because(BaseModel):
 class FilmHit(BaseModel):
     film_id: str
     rank: int = Field(description="its place in the list (1 = first)")
-    score: float = Field(description="the model's raw score, for ordering only: the dot "
-                                     "product of taste vectors for recommendations (plus the "
-                                     "popularity prior, if any; not comparable between users "
-                                     "or with a watch list's), the cosine for similar films")
+    score: float = Field(description=f"recommendations (a user's, a watch list's): "
+                                     f"{REC_SCORE} (not comparable between users or with a "
+                                     "watch list's); similar films: the cosine of the two "
+                                     "films' taste vectors (-1 to 1)")
     title: str
     year: int | None = Field(description="release year, null when unknown")
     genres: list[str]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from recommender.io.text import days_text, plural, shown_cell
 from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
+from recommender.query.score_words import REC_HEADER
 
 if TYPE_CHECKING:
     import numpy as np
@@ -186,8 +187,10 @@ def split_table(rows: list[dict[str, Any]], key: str) -> None:
 
 # what a ranked table's score is, command by command (recommender.query.audience and
 # recommend.similar_films compute them); the percentile is render.percentiles'
-AUDIENCE_SCORE = ("the model's raw score, the dot product of the user's and the film's taste "
-                  "vectors, for ordering only (not comparable between films)")
+AUDIENCE_SCORE = ("the model's taste score, the dot product of the user's and the film's "
+                  "taste vectors, for ordering only (not comparable between films; no "
+                  f"popularity prior, which recommend's {REC_HEADER} adds when the model has "
+                  "one)")
 LOOKALIKE_SCORE = ("the mean cosine similarity of the user's taste vector to the seed users' "
                    "(-1 to 1, 1 = the same taste)")
 COLD_START_SCORE = ("the dot product of the user's taste vector and the new film's (the "

@@ -24,6 +24,7 @@ from recommender.cli.printing import (
     warn_unfitted_users,
 )
 from recommender.io.text import plural, shown_cell
+from recommender.query.score_words import REC_HEADER
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -131,16 +132,20 @@ def _recommend_watched(args: argparse.Namespace, column: str | None = None) -> i
 
 def _print_films(rows: list[dict[str, Any]], model: Model) -> None:
     """Recommended films, the two watched films that explain each most, what the score is."""
-    print_table(["rank", "film_id", "score", "title", "because you watched"], [
+    # with a prior the score is not the pair's audience score: headed apart (score_words)
+    header = "score" if model.film_prior is None else REC_HEADER
+    print_table(["rank", "film_id", header, "title", "because you watched"], [
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
         for r in rows], films=True)
     if rows:
         weight = (model.meta.get("params") or {}).get("popularity")
         said = f"weight {weight:g}: " if isinstance(weight, int | float) else ""
+        taste = ("the model's taste score (the dot product of the user's and the film's taste "
+                 "vectors: the user's score in the film's audience)")
         prior = (f" plus the film's popularity prior ({said}how many watched it lately, the "
                  "same for every user)" if model.film_prior is not None else "")
-        print(f"score: the model's {'taste ' if prior else 'raw '}score{prior}, for ordering "
+        print(f"{header}: {taste}{prior}, for ordering "
               "only (not comparable between users); "
               "because: the two watched films whose taste vectors point most the same way "
               "(--json: up to three, each with a positive cosine similarity, and its share)")

@@ -72,6 +72,7 @@ from recommender.query.render import (
     resolve_with,
     with_columns,
 )
+from recommender.query.score_words import REC_SCORE, TASTE_SCORE
 
 AUDIENCE_SCHEMA = pa.schema(list(zip(AUDIENCE_COLUMNS, (
     pa.string(), pa.string(), pa.int32(), pa.float32(), pa.float64(), pa.string(), pa.int16()),
@@ -99,8 +100,7 @@ def _csv_options() -> pacsv.WriteOptions:
 ROW_UNITS: dict[str, str] = {
     RANK: "1 = first: the user most likely to watch the film (audiences), the film ranked "
           "first for the user (recommendations)",
-    SCORE: "the model's raw score (no unit: it orders the ranking only; not comparable "
-           "between films or users)",
+    SCORE: f"{TASTE_SCORE}; not comparable between films",
     PERCENTILE: "in (0, 100] among the film's ranked candidates; 100 = best",
     TIER: "the user's ring: " + ", ".join(
         f"{name} (the next {share:g}%)" if i else
@@ -386,7 +386,9 @@ def write_recommendations(
 
     context = export_context(model, kind="recommendations", k=k, exclude_seen=exclude_seen,
                              users=len(user_idx))
-    context["units"] = row_units(RECOMMEND_SCHEMA)
+    # a recommendation's score adds the film's popularity prior (score_words)
+    context["units"] = {**row_units(RECOMMEND_SCHEMA),
+                        SCORE: f"{REC_SCORE}; not comparable between users"}
     # users whose lists say nothing of their taste (their recommendations' note)
     context["nothing_fitted_users"] = unfitted_ids(model, model.user_factors, user_idx,
                                                    model.users)

@@ -72,7 +72,7 @@ def test_audience_table(capsys: pytest.CaptureFixture[str], model_dir: Path,
     header = next(i for i, line in enumerate(lines) if line.startswith("rank"))
     body = lines[header + 2:-1]
     assert len(body) == 5
-    assert lines[-1].startswith("score: the model's raw score, the dot product")  # the legend
+    assert lines[-1].startswith("score: the model's taste score, the dot product")  # the legend
     for line, uid, rank in zip(body, page.user_ids, page.rank, strict=True):
         cells = line.split()
         assert cells[0] == str(rank) and cells[1] == uid
@@ -188,7 +188,8 @@ def test_recommend_user(capsys: pytest.CaptureFixture[str], model_dir: Path,
     for f in recs.film_idx:
         assert str(model.films.ids[f]) in out and f"Film {f}" in out
     # the table says what its score and reasons are (it printed a bare "score")
-    assert "score: the model's raw score, for ordering only" in out
+    assert "score: the model's taste score (the dot product of the user's and the film's taste " \
+        "vectors: the user's score in the film's audience), for ordering only" in out
     code, out, _ = run(capsys, "recommend", model_dir, "--user", uid, "--k", 4, "--json")
     assert code == 0
     assert json.loads(out) == recs.to_json(model) and recs.note is None

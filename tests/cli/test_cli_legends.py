@@ -56,8 +56,9 @@ def test_audience_score_is_the_dot_product(planted: tuple[Path, Model, str],
     expected = float(m.user_factors[m.user_index(user)] @ m.film_factors[m.film_index(film)])
     assert float(score) == pytest.approx(expected, abs=2e-6)
     assert out.splitlines()[-1] == (
-        "score: the model's raw score, the dot product of the user's and the film's taste "
-        f"vectors, for ordering only (not comparable between films); {PERCENTILE}")
+        "score: the model's taste score, the dot product of the user's and the film's taste "
+        "vectors, for ordering only (not comparable between films; no popularity prior, which "
+        f"recommend's score+prior adds when the model has one); {PERCENTILE}")
 
 
 def test_lookalike_score_is_the_mean_cosine_to_the_seeds(
@@ -231,11 +232,16 @@ def test_recommend_score_says_it_holds_the_popularity_prior(
     assert float(score) == pytest.approx(float(m.user_factors[u] @ m.film_factors[f])
                                          + float(prior[f]), abs=1e-4)
     legend = out.splitlines()[-1]
-    assert legend.startswith("score: the model's taste score plus the film's popularity prior "
-                             "(weight 3: ")
+    assert legend.startswith("score+prior: the model's taste score (the dot product of the "
+                             "user's and the film's taste vectors: the user's score in the "
+                             "film's audience) plus the film's popularity prior (weight 3: ")
+    header = next(line for line in out.splitlines() if line.startswith("rank "))
+    assert header.split()[2] == "score+prior"  # the header says it too
     code, out, err = run(capsys, "recommend", plain, "--user", user, "--k", 3)
     assert code == 0, err
-    assert out.splitlines()[-1].startswith("score: the model's raw score, for ordering only")
+    assert out.splitlines()[-1].startswith("score: the model's taste score (the dot product ")
+    header = next(line for line in out.splitlines() if line.startswith("rank "))
+    assert header.split()[2] == "score"  # the audience's name: without a prior, the same number
 
 
 def test_segments_say_what_size_share_and_lift_are(tmp_path_factory: pytest.TempPathFactory,

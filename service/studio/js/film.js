@@ -243,7 +243,7 @@ function audienceTable(id, name, summary, segments, attributes, params) {
         n ? table("The film's audience, best first", [
           { key: "rank", label: "Rank", num: true, format: int },
           { key: "user_id", label: "User", wrap: true, format: linkToUser },
-          { key: "score", label: "Score (model affinity, not a probability)", num: true, format: (v) => num(v, 4) },
+          { key: "score", label: "Taste score (user and film taste vectors' dot product, no popularity prior; for ordering only, not a probability)", num: true, format: (v) => num(v, 4) },
           { key: "percentile", label: "Percentile", num: true, format: (v) => num(v, 2) },
           { key: "tier", label: "Ring", format: (v) => v || "outside the rings" },
           { key: "segment", label: "Segment", format: (v) => (v === null ? "–" : labels.get(String(v)) || v) },

@@ -92,7 +92,7 @@ function films(body, k) {
       // blank in every row on a catalog without genres (a log without films.csv): left out
       ...(rows.some((f) => (f.genres || []).length)
         ? [{ key: "genres", label: "Genres", format: (v) => (v || []).join(", ") || "–" }] : []),
-      { key: "score", label: "Score (model affinity, for ordering only; not a probability)",
+      { key: "score", label: "Score + popularity prior (the taste score the film's audience shows, plus the film's popularity prior if the model has one; for ordering only, not a probability)",
         num: true, format: (v) => num(v, 4) },
       { key: "because", label: "Because they watched (cosine similarity; share of the similarity)",
         format: because },
