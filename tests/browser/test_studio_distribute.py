@@ -384,7 +384,7 @@ def test_a_new_films_unknown_comparable_is_skipped_and_said(
     page.fill("#dnew-genres", first["genres"][0])
     page.get_by_role("button", name="Forecast demand").click()
     page.wait_for_selector("#dist-total")
-    assert "1 unknown film id(s) skipped: gone-film" in page.inner_text("#dnew-unknown-films")
+    assert "1 unknown film id(s) skipped: 'gone-film'" in page.inner_text("#dnew-unknown-films")
     watched.assert_clean()
 
 

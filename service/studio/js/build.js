@@ -3,8 +3,8 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
 import { downloadPosted, saveBlob } from "./downloads.js";
-import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
-  unknownList, genreList, linkToUser, announce, holdButton } from "./ui.js";
+import { h, int, num, section, table, errorBox, refusal, linkToFilm, answerForm, pagedTable,
+  unknownList, genreList, linkToUser, announce, holdButton, byShare } from "./ui.js";
 import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
@@ -136,7 +136,7 @@ function seedsUsed(body, known) {
     left out for having nothing fitted (unfitted_film_ids). */
 function comparablesUsed(body, chosen) {
   const name = (id) => { const f = chosen.get(id)?.film; return f && f.title ? `${f.title} (${id})` : id; };
-  const used = Object.entries(body.comparable_films || {});
+  const used = byShare(body.comparable_films, [...chosen.keys()]);  // the heaviest first
   const weighted = used.some(([, w]) => w !== 1);
   const genres = body.genres || [], unfitted = body.unfitted_film_ids || [];
   // with nothing fitted anywhere, none is left out: the mean is of them all (zero)
@@ -193,14 +193,14 @@ function lookalike() {
       offerColumns(err);
       return;
     }
-    if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
+    if (!seeds.length) { out.replaceChildren(refusal("paste or upload at least one user id", ids)); return; }
     // the server's rule said before the list is sent: a very long paste was refused by the
     // body-size limit instead, which did not say how many ids are allowed
     const most = (await serverLimits()).max_seed_users;
     if (!latest()) return;
     if (most && seeds.length > most) {
-      out.replaceChildren(errorBox(`a lookalike seed list may hold at most ${int(most)} ids `
-        + `(RECOMMENDER_MAX_SEED_USERS); this one holds ${int(seeds.length)}`));
+      out.replaceChildren(refusal(`a lookalike seed list may hold at most ${int(most)} ids `
+        + `(RECOMMENDER_MAX_SEED_USERS); this one holds ${int(seeds.length)}`, ids));
       return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Finding lookalikes…"));
@@ -221,7 +221,7 @@ function lookalike() {
         if (!latest()) return;
         const missing = new Set([...probe.unknown_seed_ids, ...(probe.stripped_seed_ids || [])]);
         if (lines.every((l) => missing.has(l))) {
-          out.replaceChildren(errorBox(unlessHeld));
+          out.replaceChildren(refusal(unlessHeld, ids));
           offerColumns(unlessHeld);
           return;
         }
@@ -304,9 +304,9 @@ function coldStart() {
     const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
       // a catalog without genres offers comparable films alone (its genre field is off)
-      out.replaceChildren(errorBox(genres.disabled ? "choose at least one comparable film "
+      out.replaceChildren(refusal(genres.disabled ? "choose at least one comparable film "
         + "(this model's catalog has no genres, so a new film is ranked by comparable films alone)"
-        : "choose at least one comparable film or genre")); return;
+        : "choose at least one comparable film or genre", find, genres.disabled ? null : genres)); return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Ranking the audience…"));
     const films = [...chosen.keys()], size = Number(k.value);

@@ -1,7 +1,7 @@
 // A campaign's wave sends: the next wave's send recorded from the page (as `campaign sent`).
 
 import { getJson, postJson } from "./api.js";
-import { h, section, errorBox, holdButton, announce, pointerPressesSoFar } from "./ui.js";
+import { h, section, errorBox, refusal, holdButton, announce, pointerPressesSoFar } from "./ui.js";
 import { utcTime } from "./campaign_report.js";
 import { followWrites } from "./writes.js";
 import { recordedSends } from "./campaign_retract.js";
@@ -136,7 +136,7 @@ export function sendSection(planId, summary, recorded) {
     // named, and Record confirms them (as Withdraw asks)
     const button = h("button", { type: "submit", id: "record-send", onclick: () => {
       const iso = isoWithOffset(at.value);
-      if (!iso) { out.replaceChildren(errorBox("type when the wave went out (a date and a time)")); return; }
+      if (!iso) { out.replaceChildren(refusal("type when the wave went out (a date and a time)", at)); return; }
       const when = new Date(at.value.length === 16 ? `${at.value}:00` : at.value.slice(0, 19));
       const asked = h("p", { id: "send-asked" }, `Record wave ${wave} as sent at ${at.value.replace("T", " ")} your time `,
         `(UTC${utcOffset(when)}; ${utcTime(Math.floor(when.getTime() / 1000))})? A send time is final: `,

@@ -8,7 +8,7 @@ import { sendSection } from "./campaign_sends.js";
 import { chainAbove, chainParagraph } from "./campaign_chain.js";
 import { wholeCampaign } from "./campaign_whole.js";
 import { offerWrites } from "./writes.js";
-import { h, int, num, days, section, table, errorBox, sentence,
+import { h, int, num, days, section, table, errorBox, refusal, sentence,
   ignoredSettings, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
   announce, reloadPage } from "./ui.js";
 
@@ -145,7 +145,7 @@ async function detail(view, planId, params) {
     const mine = ++asked, going = fromBox && focusGoingInto(reportBox);
     lastGiven = given;
     if (!windowDays.checkValidity()) {  // said, not dropped for the server's default
-      reportBox.replaceChildren(errorBox(`the report window must be a number of days from 1 second (1/86400) to 3650, got “${windowDays.value || windowDays.validationMessage}”`));
+      reportBox.replaceChildren(refusal(`the report window must be a number of days from 1 second (1/86400) to 3650, got “${windowDays.value || windowDays.validationMessage}”`, windowDays));
       waitForSent();
       return;
     }
@@ -156,7 +156,9 @@ async function detail(view, planId, params) {
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
     const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
     const windowAsked = typed ? Number(typed) : undefined;  // not ``days``: the format's name
-    if (shown()) setHashParams({ sent_waves: given, window_days: typed });  // not from a page left behind
+    // the number the box read, in decimals, as the address is read ("1e1" typed was written
+    // so, and refused on reload): in the box's range it is never written with an exponent
+    if (shown()) setHashParams({ sent_waves: given, window_days: windowAsked });  // not from a page left behind
     whole.load(given, windowAsked);  // the chain's report, for the same waves and window
     const [report, again] = await Promise.all([
       getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: windowAsked })}`)

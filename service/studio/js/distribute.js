@@ -3,8 +3,8 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, filmPath, getJson, postJson, serverLimitsWithin } from "./api.js";
 import { saveBlob } from "./downloads.js";
-import { h, int, count, num, days, section, table, tableBox, errorBox, filmName, pagedTable,
-  titleWithYear, answerForm, unknownList, genreList, announce } from "./ui.js";
+import { h, int, count, num, days, section, table, tableBox, errorBox, refusal, filmName, pagedTable,
+  titleWithYear, answerForm, unknownList, genreList, announce, byShare } from "./ui.js";
 import { csvCell, csvCells, fileName, fewOf } from "./files.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandSaid, demandView, fillPlaces, screensBySelect, uncalibrated } from "./distribution.js";
@@ -95,9 +95,9 @@ function newFilm() {
     const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
       // a catalog without genres offers comparable films alone (its genre field is off)
-      out.replaceChildren(errorBox(genres.disabled ? "choose at least one comparable film "
+      out.replaceChildren(refusal(genres.disabled ? "choose at least one comparable film "
         + "(this model's catalog has no genres, so a new film is ranked by comparable films alone)"
-        : "choose at least one comparable film or genre")); return;
+        : "choose at least one comparable film or genre", find, genres.disabled ? null : genres)); return;
     }
     if (!by.value) {
       const found = await places();
@@ -114,7 +114,7 @@ function newFilm() {
       // a model without calibration has none to borrow: the note named a film's calibration
       // beside the warning that there is none. The probabilities mix known films'
       // calibrations (calibrated_from, largest share first): the first five are named
-      const mix = warning ? [] : Object.entries(body.cold_start?.calibrated_from || {});
+      const mix = warning ? [] : byShare(body.cold_start?.calibrated_from);
       const links = mix.slice(0, 5).map(([id]) => h("a", { href: `#/film/${encodeURIComponent(id)}` }, id));
       const named = links.flatMap((a, i) => [i ? ", " : "", a, ` ${(100 * mix[i][1]).toFixed(1)}%`]);
       const more = mix.length > 5 ? ` and ${mix.length - 5} more` : "";
@@ -154,7 +154,7 @@ function slateRow(film, remove, saved = {}) {
   const hi = h("input", { type: "number", min: 0, step: 1, value: saved.hi ?? "", placeholder: "no limit", "aria-label": `most screens for ${filmName(film)}` });
   const row = h("tr", {}, h("td", {}, label), h("td", {}, lo), h("td", {}, hi),
     h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${filmName(film)}`, onclick: remove }, "×")));
-  return { row, label, read: () => ({ film_id: film.film_id, min_screens: Number(lo.value),
+  return { row, label, boxes: [lo, hi], read: () => ({ film_id: film.film_id, min_screens: Number(lo.value),
     max_screens: hi.value === "" ? null : Number(hi.value) }),
     kept: () => ({ film: { film_id: film.film_id, title: film.title, year: film.year }, lo: lo.value, hi: hi.value }) };
 }
@@ -250,15 +250,15 @@ function slate() {
   // answer covered the one asked last, or the notice that the form is not valid
   async function run(e, latest) {
     e.preventDefault();
-    if (!films.size) { out.replaceChildren(errorBox("add at least one film")); return; }
+    if (!films.size) { out.replaceChildren(refusal("add at least one film", find)); return; }
     const bad = [...films.values()].find((f) => { const b = f.read(); return b.max_screens !== null && b.max_screens < b.min_screens; });
     if (bad) {
       const b = bad.read();
-      out.replaceChildren(errorBox(`${bad.label}: most screens (${int(b.max_screens)}) is below fewest screens (${int(b.min_screens)})`));
+      out.replaceChildren(refusal(`${bad.label}: most screens (${int(b.max_screens)}) is below fewest screens (${int(b.min_screens)})`, ...bad.boxes));
       return;
     }
     const parsed = parseCinemas(cinemas.value);
-    if (parsed.error) { out.replaceChildren(errorBox(`cinemas, ${parsed.error}`)); return; }
+    if (parsed.error) { out.replaceChildren(refusal(`cinemas, ${parsed.error}`, cinemas)); return; }
     // a slate past the server's RECOMMENDER_MAX_SLATE_CELLS (/health's max_slate_cells) is
     // refused here, as the server's 422 says it (pasted cinemas: the server's table is not
     // counted here; limits not known: the server says it)

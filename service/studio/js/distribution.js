@@ -1,7 +1,7 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
 import { filmPath, getJson, pageNow, setHashParams } from "./api.js";
-import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, ignoredSettings,
+import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, refusal, ignoredSettings,
   focusGoingInto, focusInto, wholeNumber, announce } from "./ui.js";
 
 // /health's model (its place_attributes), asked once per page load and again for a new model;
@@ -41,7 +41,7 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
   const say = (node) => { if (!kept) out.replaceChildren(node); };
   const beside = `${by.id}-none`;  // the note said where the hidden select was
   if (found === null) {
-    say(errorBox(`the model's place attributes could not be read from /health; ${retry}`));
+    say(errorBox(new Error(`the model's place attributes could not be read from /health; ${retry}`)));
   } else if (!found.length) {
     // said in `out`; or, where `out` keeps what it said meanwhile (a refusal), beside the
     // hidden select: the select went without a word until the next submit
@@ -217,18 +217,21 @@ export function distributionSection(id, params) {
       }
     }
     if (!screens.checkValidity()) {  // said here: it was sent (a 422) and kept in the bookmark
-      out.replaceChildren(errorBox(`screens to share out must be a whole number from 1 to ${int(MAX_SCREENS)}, got “${screens.value}”`));
+      out.replaceChildren(refusal(`screens to share out must be a whole number from 1 to ${int(MAX_SCREENS)}, got “${screens.value}”`, screens));
       return;
     }
+    // the number the box read, as the address is read (wholeNumber): "1e2" typed was written
+    // so, and refused on reload; and sent as it is bookmarked
+    const shared = screens.value === "" ? "" : String(Number(screens.value));
     if (shown()) {  // the choices in the bookmark (the server's default, region, left out)
-      setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value,
+      setHashParams({ by: by.value === "region" ? "" : by.value, screens: shared,
         screens_by: screensBy.value === "total" ? "" : screensBy.value });
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
-    const follows = screens.value ? screensBy.value : "total";  // as asked
+    const follows = shared ? screensBy.value : "total";  // as asked
     try {
-      const body = await getJson(filmPath(id, "/distribution", { by: by.value, screens: screens.value,
-        screens_by: screens.value ? follows : "" }));
+      const body = await getJson(filmPath(id, "/distribution", { by: by.value, screens: shared,
+        screens_by: shared ? follows : "" }));
       const warning = uncalibrated(body, "dist-uncalibrated");
       if (mine !== seq) return;
       out.replaceChildren(...demandView(body, warning, follows));

@@ -13,7 +13,11 @@ import { h, sentence } from "./ui.js";
 // as "Something went wrong" (with a wrong key it said "required" beside a dialog saying
 // "refused"); a value the user typed and the server refused (422) is the server's sentence,
 // a validation message: no failure of the studio's
+// a message of the studio's own (a string: a value typed or chosen that cannot be used, said
+// before any request) is a refusal too (``refusal``): it read "Something went wrong: screens to
+// share out must be a whole number", which the README keeps for an engine out of reach
 export function errorBox(error, retry = null) {
+  if (typeof error === "string") return refusal(error);
   if (error && error.status === 401) {
     return h("div", { class: "warning key-needed", role: "status" }, apiKey()
       ? "The server refused the key in use: enter another with the “API key” button to see this."
@@ -39,6 +43,35 @@ export function errorBox(error, retry = null) {
     // once placed (the callers place it at once): no box around it can retry, no button
     if (!retry) queueMicrotask(() => { if (!retryOf(box)) again.remove(); });
   }
+  return box;
+}
+
+/** A value the user typed or chose that cannot be used, said as the server's refusals are (in
+    its words alone); each of ``fields`` (the boxes holding it) is marked aria-invalid until it
+    is changed or the refusal is taken away (the answer box drawn again). */
+export function refusal(message, ...fields) {
+  const box = h("div", { class: "error refused", role: "alert" }, sentence(message));
+  const marked = fields.filter(Boolean);
+  if (!marked.length) return box;
+  const clear = () => {
+    watch.disconnect();
+    for (const f of marked) {
+      f.removeEventListener("input", clear);
+      // not a later refusal's mark (it marked the box before this one was taken away)
+      if (f.refusedBy === box) { f.removeAttribute("aria-invalid"); delete f.refusedBy; }
+    }
+  };
+  const watch = new MutationObserver(() => { if (!box.isConnected) clear(); });
+  for (const f of marked) {
+    f.setAttribute("aria-invalid", "true");
+    f.refusedBy = box;
+    f.addEventListener("input", clear);
+  }
+  // once placed (the callers place it at once): taken away with the answer box's next words
+  queueMicrotask(() => {
+    if (!box.isConnected) { clear(); return; }
+    watch.observe(box.parentElement, { childList: true });
+  });
   return box;
 }
 

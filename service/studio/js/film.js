@@ -136,7 +136,7 @@ function audienceTable(id, name, summary, segments, attributes, params) {
     ignored.push(["pseudonymize", params.get("pseudonymize"), "pseudonymized downloads are asked by true (or 1): the user ids are downloaded as they are"]);
   }
   const state = {
-    tier: known("tier", (v) => one(v, RINGS), `no such ring (${RINGS.join(", ")}): all rings are shown`),
+    tier: known("tier", (v) => one(v, RINGS), `no such ring (${RINGS.join(", ")}): all candidates are shown, in a ring or not`),
     segment: known("segment", segmentOf, "no such segment in this model (by number or label): all segments are shown"),
     filter: known("filter", filterOf, filterWhy),
     offset: offset ?? 0,
@@ -150,7 +150,8 @@ function audienceTable(id, name, summary, segments, attributes, params) {
   // its first rows are the page's sentence (the router says no "page shown" of its own)
   const out = h("div", { id: "audience-out", "data-says-own": true });
   const labels = new Map(segments.map((s) => [String(s.segment), s.label]));
-  const tierSel = h("select", { id: "tier" }, h("option", { value: "" }, "all rings"),
+  // not "all rings": every candidate is listed, beyond the rings too ("outside the rings")
+  const tierSel = h("select", { id: "tier" }, h("option", { value: "" }, "all candidates (in a ring or not)"),
     RINGS.map((r) => h("option", { value: r, selected: state.tier === r || undefined }, r)));
   const segSel = h("select", { id: "segment" }, h("option", { value: "" }, "all segments"),
     segments.map((s) => h("option", { value: String(s.segment),

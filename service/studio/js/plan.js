@@ -3,7 +3,7 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { postJson } from "./api.js";
 import { download } from "./downloads.js";
-import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence, holdButton,
+import { h, int, num, pct, days, section, table, tableBox, errorBox, refusal, answerForm, filmName, sentence, holdButton,
   announce, count } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
 import { offerWrites } from "./writes.js";
@@ -218,7 +218,7 @@ export function plan(view) {
     // a key that may not write: its note says so (Enter in a field still submits the form,
     // and a plan answered after the key changed re-enabled the hidden button)
     if (submit.hidden) return;
-    if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }
+    if (!slate.size) { out.replaceChildren(refusal("add at least one film to the slate", find)); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the slate…"));
     // no second plan while this one is solved: a click after a fast answer stored a copy
     const release = holdButton(e.target.querySelector("button[type=submit]"));

@@ -2,7 +2,7 @@
 
 import { LIMITS_WAIT_MS, limitsFaultSaid } from "./api.js";
 // the error boxes (errorBox, and the page's own load tried again) are error_box.js's
-export { errorBox, reloadPage } from "./error_box.js";
+export { errorBox, refusal, reloadPage } from "./error_box.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -382,12 +382,27 @@ export function unknownList(id, noun, ids, hints = []) {
   if (!ids.length) return [];
   const more = ids.length - SHOWN_UNKNOWN;
   return [h("p", { class: "warning", id },
-    `${int(ids.length)} unknown ${noun} skipped: ${ids.slice(0, SHOWN_UNKNOWN).join(", ")}`,
+    `${int(ids.length)} unknown ${noun} skipped: ${quotedIds(ids.slice(0, SHOWN_UNKNOWN))}`,
     more > 0 ? ` and ${int(more)} more` : ""),
   // what the answer says of each (unknown_film_hints): the film a title names, its matches
   hints.length ? h("ul", { class: "note", id: `${id}-hints` }, ...hints.map((t) => h("li", {}, t))) : "",
   more > 0 ? h("details", { id: `${id}-all` }, h("summary", {}, `Show all ${int(ids.length)} unknown ${noun}`),
-    h("p", {}, ids.join(", "))) : ""];
+    h("p", {}, quotedIds(ids))) : ""];
+}
+
+// each id in quotes, as the hints write them ('u00141, u02708'): an id holding ", " read as
+// two ("3 unknown id(s) skipped: u00141, u02708, ab, cd" named four)
+const quotedIds = (ids) => ids.map((x) => `'${x}'`).join(", ");
+
+/** The entries of ``shares`` (an object id -> share, weight), largest first: ties in the
+    order of ``order`` (the ids as the request or answer listed them), else by id as text.
+    Not in ``Object.entries``' order: an object lists integer-like keys ("3885787") first and
+    by value, so the server's largest-first order was lost for such ids. */
+export function byShare(shares, order = []) {
+  const at = new Map(order.map((id, i) => [String(id), i]));
+  const rank = (id) => (at.has(id) ? at.get(id) : Infinity);
+  return Object.entries(shares || {}).sort(([a, x], [b, y]) => (y - x) || (rank(a) - rank(b))
+    || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The genres typed in a field, split on commas: the ASCII one, and the full-width "，" and
