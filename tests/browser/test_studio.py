@@ -411,7 +411,7 @@ def test_demand_by_place_matches_the_api(watched: Any, served_demo: Any,
     assert body["screens"]["capacity"] is not None  # the demo has a cinema table
     for i, place in enumerate(body["places"]):
         cells = dict(zip(heads, rows.nth(i).locator("td").all_inner_texts(), strict=True))
-        assert cells["region"] == place["place"]
+        assert cells["Region"] == place["place"]
         assert cells["Screens"] == f"{place['screens']:,}"
         assert cells["Index vs viewing (100 = par)"] == (
             "–" if place["index_vs_viewing"] is None else f"{place['index_vs_viewing']:,.1f}")

@@ -26,7 +26,7 @@ def test_demand_by_cinema_shows_each_cinemas_city(watched: Any, served_demo: Any
     page.wait_for_selector("#dist-out table tbody tr")
     table = page.locator("#dist-out table")
     head = table.locator("thead th").all_inner_texts()
-    assert head[:2] == ["cinema", "City"], head
+    assert head[:2] == ["Cinema", "City"], head  # capitalised as the others (was "cinema")
     rows = table.locator("tbody tr")
     assert rows.count() > 1
     for i in range(rows.count()):

@@ -149,7 +149,8 @@ function placesTable(body) {
   // cinema table): an id alone ("c045") said nothing of where the cinema is
   const cities = rows.some((r) => r.city);
   const columns = [
-    { key: "place", label: body.by, wrap: true },
+    // the place attribute's name headed lower case beside "City", "Users"...: capitalised
+    { key: "place", label: body.by ? `${body.by[0].toUpperCase()}${body.by.slice(1)}` : "Place", wrap: true },
     ...(cities ? [{ key: "city", label: "City", wrap: true }] : []),
     { key: "users", label: "Users", num: true, format: int },
     { key: "viewers", label: "Viewers", num: true, format: int },
