@@ -47,7 +47,9 @@ def check_scale(uf: NDArray[np.float32], ff: NDArray[np.float32], matrix: sp.csr
                 config: TrainConfig) -> None:
     """Refuse a fit whose taste vectors are not finite or longer than ``MAX_FACTOR_NORM``:
     its scores would overflow float32 (an inf score, and NaN from inf - inf)."""
-    top = max((largest_norm(x) for x in (uf, ff)), default=0.0)
+    # np.max, not max(): a NaN norm is kept whichever side holds it (max() drops a NaN
+    # that comes second, and a fit with NaN film vectors was accepted)
+    top = float(np.max([largest_norm(uf), largest_norm(ff)]))
     if np.isfinite(top) and top <= MAX_FACTOR_NORM:
         return
     family = "EASE" if config.family == "ease" else config.model.upper()

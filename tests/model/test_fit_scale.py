@@ -110,3 +110,21 @@ def test_an_als_fit_collapsed_by_a_small_alpha_names_alpha() -> None:
     assert "--regularization 1 at --alpha 0.001" in note and "a higher --alpha" in note
     assert "collapsed" not in train(weighted(1.0), replace(small, alpha=3.0),
                                     progress=False).meta
+
+
+@pytest.mark.parametrize("side", ["users", "films"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_fit_not_finite_on_either_side_is_refused(side: str, bad: float) -> None:
+    """``check_scale`` refuses taste vectors that are not finite whichever side holds them:
+    with Python's ``max`` a NaN among the film vectors (the second argument) was dropped and
+    the fit accepted. Oracle: the planted value."""
+    from recommender.model.fit_scale import check_scale
+
+    uf = np.ones((5, 3), np.float32)
+    ff = np.ones((4, 3), np.float32)
+    (uf if side == "users" else ff)[2, 1] = bad
+    matrix = build_interactions(n_users=5, n_films=4, per_user=2, seed=1).to_csr()
+    with pytest.raises(InvalidParameterError, match="reach a length of (nan|inf)"):
+        check_scale(uf, ff, matrix, TrainConfig(factors=3))
+    check_scale(np.ones((5, 3), np.float32), np.ones((4, 3), np.float32), matrix,
+                TrainConfig(factors=3))  # finite on both sides: accepted
