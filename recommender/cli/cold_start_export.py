@@ -39,7 +39,12 @@ def exported(args: argparse.Namespace, model: Any, page: Any,
     """Print (``--csv``) or write (``--out``) the page; False when neither was asked for."""
     if not (args.csv or args.out):
         return False
-    from recommender.query.export import audience_csv, export_context, write_page
+    from recommender.query.export import (
+        audience_csv,
+        export_context,
+        segment_context,
+        write_page,
+    )
     from recommender.query.filters import resolve_segment
     from recommender.query.render import resolve_with
 
@@ -61,8 +66,7 @@ def exported(args: argparse.Namespace, model: Any, page: Any,
         comparable_films=extra.get("comparable_films") or None, genres=genres or None,
         unfitted_film_ids=extra.get("unfitted_film_ids") or None,
         unknown_film_ids=unknown or None, genres_only=extra.get("genres_only"),
-        tier=args.tier, segment=None if seg is None else {
-            "number": seg, "label": model.segments.info[seg]["label"]},
+        tier=args.tier, segment=None if seg is None else segment_context(model, seg),
         with_columns=list(with_) or None)
     rows = write_page(model, page, None, args.out, with_, context)
     print(f"wrote {plural(rows, 'row', sep=',')} ({what}) to {args.out}, "

@@ -54,7 +54,7 @@ from recommender.query.audience import (
     resolve_tier,
     tier_bounds,
 )
-from recommender.query.catalog import store_events
+from recommender.query.catalog import listed_segments, segment_labels, store_events
 from recommender.query.filters import (
     NO_VALUE,
     Filters,
@@ -127,6 +127,15 @@ def export_context(model: Model, **params: Any) -> dict[str, Any]:
             "exported": iso_utc(time.time()),
             "pseudonymized": bool(model.meta.get("pseudonymized")),  # user ids as p-<HMAC>
             "parameters": {k: v for k, v in params.items() if v is not None}}
+
+
+def segment_context(model: Model, seg: int, min_cell: int | None = None) -> dict[str, Any]:
+    """How an export's context names segment ``seg``: its number and label, or its number only
+    when ``GET /segments`` withholds it (``catalog.listed_segments`` at ``min_cell``, by default
+    the environment's: its label describes its few members), as ``filters.cut_text`` does."""
+    if listed_segments(model, min_cell)[seg]:
+        return {"number": seg, "label": segment_labels(model)[seg]}
+    return {"number": seg}
 
 
 def context_metadata(context: dict[str, Any]) -> dict[bytes, bytes]:
@@ -322,8 +331,8 @@ def write_audiences(
     # read as a value nobody typed, and "region=" is refused: cut_text's spelling)
     said = {name: [NO_VALUE if v == "" else v for v in values] for name, values in cut.items()}
     context = audiences_context(model, film_idx, k, exclude_seen, tier=ring,
-                                filters=said or None, segment=None if seg is None else {
-                                    "number": seg, "label": model.segments.info[seg]["label"]},
+                                filters=said or None, segment=None if seg is None else
+                                segment_context(model, seg),
                                 with_columns=list(with_names) or None)
     if model.meta.get("pseudonymized"):  # every user the export may list, before writing
         check_linkable(model, with_names, np.arange(model.n_users) if mask is None else

@@ -38,7 +38,7 @@ from recommender.io.csvsafe import csv_writer, safe_column
 from recommender.io.text import did_you_mean, folded_name
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
-from recommender.query.catalog import segment_labels
+from recommender.query.catalog import listed_segments, segment_labels
 from recommender.query.linkable import check_linkable, safe_columns
 
 SCORE_DIGITS = 6
@@ -48,6 +48,9 @@ _PERCENTILE_QUANTUM = Decimal(1).scaleb(-PERCENTILE_DIGITS)  # 0.0001
 #: 2,000,000 candidates round to it), in Spark's export too
 LEAST_PERCENTILE = 10.0 ** -PERCENTILE_DIGITS
 SEGMENT_LABEL = "segment_label"
+#: the segment_label cell of a row whose segment ``GET /segments`` withholds
+#: (``catalog.listed_segments``: fewer users than the minimum cell; its label names them)
+HIDDEN = "hidden"
 #: ``--with`` columns every model has, before its user attributes
 BUILTIN_WITH = (TITLE, SEGMENT_LABEL)
 #: the columns every audience export writes, whatever ``--with`` names
@@ -212,12 +215,14 @@ def with_columns(model: Model, names: Sequence[str], films: NDArray[np.integer] 
     array aligned with the rows, or None for an audience without a film: empty titles).
     Rows whose users are ``pseudonymized`` (by default: the model's users are pseudonyms,
     ``pseudonym.pseudonymous_users``) carry user attributes only when no user is singled out
-    by them (``linkable.check_linkable``, at ``min_cell``, by default the environment's)."""
+    by them (``linkable.check_linkable``, at ``min_cell``, by default the environment's).
+    A segment_label of a segment ``GET /segments`` withholds at ``min_cell`` reads ``HIDDEN``
+    (its label describes its few members)."""
     out: list[list[str]] = []
     users = np.asarray(users, np.int64)
+    cell = min_cell_from_env() if min_cell is None else min_cell
     if model.meta.get("pseudonymized") if pseudonymized is None else pseudonymized:
-        check_linkable(model, names, users,
-                       min_cell_from_env() if min_cell is None else min_cell)
+        check_linkable(model, names, users, cell)
     for name in names:
         if name == TITLE:
             if films is None:
@@ -225,8 +230,10 @@ def with_columns(model: Model, names: Sequence[str], films: NDArray[np.integer] 
             else:
                 idx = np.broadcast_to(np.asarray(films, np.int64), users.shape)
                 out.append(np.asarray(model.catalog.titles)[idx].astype(str).tolist())
-        elif name == SEGMENT_LABEL:
-            labels = np.array(segment_labels(model) + [""], dtype=object)
+        elif name == SEGMENT_LABEL:  # a withheld segment's label is in no answer: HIDDEN
+            listed = listed_segments(model, cell)
+            labels = np.array([label if shown else HIDDEN for label, shown in zip(
+                segment_labels(model), listed.tolist(), strict=True)] + [""], dtype=object)
             seg = np.asarray(segments, np.int64)
             out.append(labels[np.where((seg >= 0) & (seg < len(labels) - 1), seg, -1)]
                        .tolist())

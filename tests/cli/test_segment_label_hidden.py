@@ -1,0 +1,114 @@
+"""A segment ``GET /segments`` withholds (fewer users than the minimum cell) has its label in
+no audience row nor export context: the ``segment_label`` column reads "hidden" for its rows.
+
+A 4-user model's audience with ``--with segment_label`` printed "Viewers of 2 films/user" on
+every row (the CLI's table and CSV, the ``audiences`` CSV and Parquet, the HTTP audience.csv
+the Studio downloads) and the Parquet export's metadata held the label, while ``segments``
+withheld it. The oracle: each segment's users counted from the artifact's labels against the
+minimum cell read with, and the artifact's labels."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli as run
+
+from recommender.cli import main
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+
+def _trained(tmp_path: Path) -> Path:
+    """Three tastes of 12, 5 and 3 users (each group watches its own three films), trained
+    at a minimum cell of 3 so that each is a segment of its own."""
+    rows = ["user_id,film_id,rating"]
+    user = 0
+    for g, size in enumerate([12, 5, 3]):
+        for _ in range(size):
+            rows += [f"u{user},g{g}f{f},4" for f in range(3)]
+            user += 1
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "m"
+    assert main(["train", "--data", str(log), "--out", str(out), "--no-tune", "--factors", "8",
+                 "--iterations", "3", "--holdout", "0", "--segments", "3"]) == 0
+    return out
+
+
+def _expected(model_dir: Path, cell: int) -> dict[str, str]:
+    """The oracle: each user id's segment_label cell at minimum ``cell``: its segment's label
+    when the segment holds at least ``cell`` users (counted from the artifact), else hidden."""
+    model = artifact.load(model_dir)
+    seg = np.asarray(model.segments.labels, np.int64)
+    sizes = np.bincount(seg)
+    labels = [str(s["label"]) for s in model.segments.info]
+    return {str(u): labels[s] if sizes[s] >= cell else "hidden"
+            for u, s in zip(model.users.ids, seg.tolist(), strict=True)}
+
+
+def _csv(text: str) -> dict[str, str]:
+    """user_id -> segment_label of a CSV's rows (one film's)."""
+    return {r["user_id"]: r["segment_label"] for r in csv.DictReader(io.StringIO(text))}
+
+
+@pytest.mark.parametrize("cell", [3, 6, 13])
+def test_the_segment_label_of_a_withheld_segment_reads_hidden_everywhere(
+        cell: int, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "3")
+    model_dir = _trained(tmp_path)
+    sizes = sorted(np.bincount(np.asarray(artifact.load(model_dir).segments.labels)).tolist())
+    assert sizes == [3, 5, 12]  # the three tastes, one segment each
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", str(cell))
+    want = _expected(model_dir, cell)
+    withheld = {label for label in _expected(model_dir, 1).values()} - set(want.values())
+    assert len(withheld) == sum(n < cell for n in sizes)  # the oracle withholds some or none
+    capsys.readouterr()
+    film = "g1f0"  # every user outside group 1 is a candidate: rows of all three segments
+    # the CLI's table and CSV
+    code, table, err = run(capsys, "audience", str(model_dir), film, "--k", "100",
+                           "--with", "segment_label")
+    assert code == 0, err
+    assert not any(label in table for label in withheld), table
+    assert ("hidden" in table) == bool(withheld)
+    code, cli_csv, err = run(capsys, "audience", str(model_dir), film, "--k", "100", "--csv",
+                             "--with", "segment_label")
+    assert code == 0, err
+    rows = _csv(cli_csv)
+    assert len(rows) == 15 and rows == {u: want[u] for u in rows}
+    # the audiences export, CSV and Parquet, and the Parquet's context
+    for suffix in ("csv", "parquet"):
+        out = tmp_path / f"a.{suffix}"
+        code, _, err = run(capsys, "audiences", str(model_dir), "--all", "--segment", "2",
+                           "--with", "segment_label", "--out", str(out))
+        assert code == 0, err
+    exported = pq.read_table(tmp_path / "a.parquet")
+    seg2 = str(artifact.load(model_dir).segments.info[2]["label"])
+    label2 = seg2 if seg2 not in withheld else "hidden"
+    assert set(exported.column("segment_label").to_pylist()) == {label2}
+    context = json.loads(exported.schema.metadata[b"recommender"])
+    assert context["parameters"]["segment"] == (
+        {"number": 2} if seg2 in withheld else {"number": 2, "label": seg2})
+    with open(tmp_path / "a.csv", encoding="utf-8") as f:
+        assert {r["segment_label"] for r in csv.DictReader(f)} == {label2}
+    # HTTP: the CSV the Studio downloads, and the JSON body (no label field) the CLI prints
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "s.db"),
+                        warm_cache=False, min_cell=cell)
+    with TestClient(create_app(settings)) as client:
+        got = client.get(f"/films/{film}/audience.csv",
+                         params={"k": 100, "with": "segment_label"})
+        body = client.get(f"/films/{film}/audience", params={"k": 100})
+    assert got.status_code == 200, got.text
+    assert _csv(got.text) == rows
+    assert body.status_code == 200, body.text
+    assert not any(label in body.text for label in withheld)
+    code, out, err = run(capsys, "audience", str(model_dir), film, "--k", "100", "--json")
+    assert code == 0 and out == body.text + "\n", err
