@@ -32,12 +32,13 @@ def header_schema(what: str) -> dict[str, Any]:
 
 
 def cut_parts(model: Any, page: AudiencePage, segment: str | int | None, pseudonymized: bool,
-              offset: int, between: Sequence[str] = ()) -> list[str]:
+              offset: int, between: Sequence[str] = (), min_cell: int | None = None
+              ) -> list[str]:
     """The words of a download's file name after its subject: the page's ring and segment
     as the model names them (``segment`` as the request spelt it), ``between`` (a film's
     filters, ``with_viewers``), ``pseudonymized`` and the first rank of a later page (empty
-    words are left out by ``attachment``)."""
-    number = resolve_segment(model, segment)
+    words are left out by ``attachment``); the segment read at ``min_cell``, the server's."""
+    number = resolve_segment(model, segment, min_cell)
     return [page.ring["tier"] if page.ring else "",
             f"segment{number}" if number is not None else "", *between,
             "pseudonymized" if pseudonymized else "", f"from{offset + 1}" if offset else ""]

@@ -176,7 +176,7 @@ def film_audience(
     # at the caller's cell; its exact spellings resolve to themselves at any other
     filters = resolve_filters(model, filters, min_cell) if filters else filters
     viewers = model.film_viewers(f) if exclude_seen else np.zeros(0, np.int64)
-    mask = candidate_mask(model, segment, filters)
+    mask = candidate_mask(model, segment, filters, min_cell)
     page = rank_users(model, film_scores(model, f), film_id, k, offset, exclude=viewers,
                       mask=mask, tiers=tiers, copy=False, vector=model.film_factors[f],
                       tier=tier)
@@ -184,7 +184,7 @@ def film_audience(
         outside = np.ones(model.n_users, bool)
         outside[viewers] = False
         page.empty = empty_note(int(outside.sum()), page.ring, 0 if mask is None else int(
-            np.count_nonzero(mask & outside)), cut_text(model, segment, filters))
+            np.count_nonzero(mask & outside)), cut_text(model, segment, filters, min_cell=min_cell))
     return named_film(model, page, f)
 
 
@@ -309,6 +309,7 @@ def cold_start_audience(
     filters: Filters | None = None,
     tiers: Tiers = DEFAULT_TIERS,
     tier: str | None = None,
+    min_cell: int | None = None,
 ) -> AudiencePage:
     """Audience of a new film from comparable titles and/or genres (same shape as a known
     film's audience; nobody has seen it, so nobody is excluded). Comparable films with
@@ -320,7 +321,7 @@ def cold_start_audience(
     scores = np.asarray(model.user_factors @ vec, np.float32)
     blank = bool(model.nothing_fitted(vec))
     page = rank_users(model, scores, None, k, offset, mask=candidate_mask(model, segment,
-                                                                          filters),
+                                                                          filters, min_cell),
                       tiers=tiers, tier=tier, unfitted=blank)
     weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
                                                                                     1.0)
@@ -348,6 +349,7 @@ def cold_start_page(
     filters: Filters | None = None,
     tiers: Tiers = DEFAULT_TIERS,
     tier: str | None = None,
+    min_cell: int | None = None,
 ) -> tuple[AudiencePage, list[str]]:
     """``cold_start_audience`` over the comparable films the model knows (``extra``'s
     ``genres_only`` says when none is and the genres alone answer): returns the page and
@@ -358,7 +360,7 @@ def cold_start_page(
     if unknown and not known and not genres:  # "no viewers to learn from" for a catalog film
         raise comparable_films(model.films.unknown(UnknownFilmError, dict.fromkeys(unknown)))
     page = cold_start_audience(model, known, genres, k, offset, segment=segment,
-                               filters=filters, tiers=tiers, tier=tier)
+                               filters=filters, tiers=tiers, tier=tier, min_cell=min_cell)
     extra = page.extra or {}
     page.extra = {**extra, "genres_only": genres_only_note(list(known), unknown,
                                                            extra.get("genres", []))}

@@ -179,35 +179,37 @@ def _no_value(model: Model, name: str, value: str, known: Sequence[str], blank: 
     return ""
 
 
-def segment_listing(model: Model) -> str:
+def segment_listing(model: Model, min_cell: int | None = None) -> str:
     """Every segment ``GET /segments`` lists as ``0: Label (582 users)``, joined with "; ",
-    and how many it withholds (``catalog.listed_segments``: fewer users than the minimum
-    cell), for error messages."""
+    and how many it withholds (``catalog.listed_segments``: fewer users than ``min_cell``,
+    the server's setting, default ``RECOMMENDER_MIN_CELL``), for error messages."""
+    cell = min_cell_from_env() if min_cell is None else min_cell
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
-    listed = listed_segments(model)
+    listed = listed_segments(model, cell)
     parts = [f"{i}: {label} ({plural(int(sizes[i]), 'user', sep=',')})"
              for i, label in enumerate(segment_labels(model)) if listed[i]]
     if gone := int((~listed).sum()):
         parts.append(f"{plural(gone, 'segment', sep=',')} of fewer than "
-                     f"{plural(min_cell_from_env(), 'user', sep=',')} each not listed (the "
+                     f"{plural(cell, 'user', sep=',')} each not listed (the "
                      "minimum cell size, RECOMMENDER_MIN_CELL)")
     return "; ".join(parts)
 
 
-def _named_labels(model: Model) -> list[str]:
+def _named_labels(model: Model, min_cell: int | None) -> list[str]:
     """Each segment's label, folded, '' for a segment ``GET /segments`` withholds: a label is
     taken only where it is listed (probing labels would tell a withheld one's)."""
-    listed = listed_segments(model)
+    listed = listed_segments(model, min_cell)
     return [label.casefold() if listed[i] else "" for i, label in
             enumerate(segment_labels(model))]
 
 
-def resolve_segment(model: Model, segment: int | str | None) -> int | None:
+def resolve_segment(model: Model, segment: int | str | None, min_cell: int | None = None
+                    ) -> int | None:
     """A segment given by number (``3``, ``"3"``) or by label (``"heavy viewers (140
     films/user)"``: equal ignoring case, or else the one label that contains the text ignoring
     case; the labels of the segments ``GET /segments`` lists) -> its number; None stays None.
     Anything else raises ``InvalidParameterError`` listing those segments with their numbers,
-    labels and sizes (``segment_listing``)."""
+    labels and sizes (``segment_listing``), all at ``min_cell`` (default the environment's)."""
     if segment is None:
         return None
     n = model.segments.n
@@ -219,8 +221,8 @@ def resolve_segment(model: Model, segment: int | str | None) -> int | None:
         if 0 <= number < n:
             return number
         raise InvalidParameterError(f"segment must be in [0, {n - 1}], got {number}; the "
-                                    f"segments are: {segment_listing(model)}")
-    labels = _named_labels(model)
+                                    f"segments are: {segment_listing(model, min_cell)}")
+    labels = _named_labels(model, min_cell)
     folded = text.casefold()
     exact = [i for i, label in enumerate(labels) if label and label == folded]
     partial = [i for i, label in enumerate(labels) if label and folded and folded in label]
@@ -231,20 +233,22 @@ def resolve_segment(model: Model, segment: int | str | None) -> int | None:
     reason = (f"segment {text!r} is ambiguous: it matches segments "
               f"{', '.join(map(str, found))}" if found else
               f"unknown segment {text!r}{did_you_mean(text, named)}")
-    raise InvalidParameterError(f"{reason}; give a number or a label: {segment_listing(model)}")
+    raise InvalidParameterError(
+        f"{reason}; give a number or a label: {segment_listing(model, min_cell)}")
 
 
 def cut_text(model: Model, segment: int | str | None, filters: Filters | None,
-             tier: str | None = None) -> str:
+             tier: str | None = None, min_cell: int | None = None) -> str:
     """An audience's cut as the model names it, whatever the spelling given (case, blanks, a
     label's part), for a message: ``core ring, segment 3 (Drama fans), region=North|East``;
-    empty for none."""
-    seg = resolve_segment(model, segment)
+    empty for none; read at ``min_cell`` (default the environment's)."""
+    seg = resolve_segment(model, segment, min_cell)
     parts = [] if tier is None else [f"{resolve_tier(tier)} ring"]
     parts += [] if seg is None else [f"segment {seg} ({segment_labels(model)[seg]})"
-                                     if listed_segments(model)[seg] else f"segment {seg}"]
+                                     if listed_segments(model, min_cell)[seg]
+                                     else f"segment {seg}"]
     parts += [f"{a}={'|'.join(x or NO_VALUE for x in v)}"
-              for a, v in resolve_filters(model, filters).items()]
+              for a, v in resolve_filters(model, filters, min_cell).items()]
     return ", ".join(parts)
 
 
@@ -252,20 +256,21 @@ def candidate_mask(
     model: Model,
     segment: int | str | None = None,
     filters: Filters | None = None,
+    min_cell: int | None = None,
 ) -> NDArray[np.bool_] | None:
     """Users allowed by a segment and attribute filters (None when there is no filter).
 
     ``segment`` is a number or a label (``resolve_segment``). ``filters`` maps an attribute
     name (e.g. ``region``, ``age_band``) to one value or a list; names and values are resolved
     by ``resolve_filters`` (case-insensitive where unambiguous, else ``InvalidParameterError``
-    listing the valid ones).
+    listing the valid ones), both at ``min_cell`` (default the environment's).
     """
     mask: NDArray[np.bool_] | None = None
-    number = resolve_segment(model, segment)
+    number = resolve_segment(model, segment, min_cell)
     if number is not None:
         mask = np.asarray(model.segments.labels) == number
     attributes = model.user_table.attributes
-    for name, values in resolve_filters(model, filters).items():
+    for name, values in resolve_filters(model, filters, min_cell).items():
         m = np.isin(np.asarray(attributes[name]), values)
         if name == CITY and (labels := city_labels(model)) is not None:
             m |= np.isin(labels, values)  # Springfield (North): that town's users

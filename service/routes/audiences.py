@@ -69,7 +69,8 @@ def _cold_start(body: ColdStartRequest, engine: Any, settings: Any
     check_comparable_count(body.comparable_film_ids, settings.max_comparable_films)
     refuse_comma_lists(engine.model, body.comparable_film_ids, body.genres, http=True)
     return cold_start_page(engine.model, body.comparable_film_ids, body.genres, body.k,
-                           body.offset, segment=body.segment, tier=body.tier)
+                           body.offset, segment=body.segment, tier=body.tier,
+                           min_cell=settings.min_cell)
 
 
 def _export_params(body: ColdStartRequest) -> dict[str, Any]:
@@ -143,7 +144,8 @@ def cold_start_csv(body: ColdStartRequest, request: Request, engine: EngineDep,
                         settings.min_cell)
     params: dict[str, Any] = {**_export_params(body), "with": with_ or None}
     record_export(request, rows=len(page.user_ids), pseudonymized=key is not None, **params)
-    cut = cut_parts(engine.model, page, body.segment, key is not None, body.offset)
+    cut = cut_parts(engine.model, page, body.segment, key is not None, body.offset,
+                    min_cell=settings.min_cell)
     headers = download_headers(["cold_start_audience", *cut], {
         "X-Audience-Note": page.note, "X-Genres-Only": (page.extra or {}).get("genres_only")})
     if unknown:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -112,3 +113,56 @@ def test_the_segment_label_of_a_withheld_segment_reads_hidden_everywhere(
     assert not any(label in body.text for label in withheld)
     code, out, err = run(capsys, "audience", str(model_dir), film, "--k", "100", "--json")
     assert code == 0 and out == body.text + "\n", err
+
+
+@pytest.mark.parametrize(("served", "env"), [(2, 10), (10, 2)])
+def test_the_server_reads_a_segment_at_its_own_minimum_not_the_environments(
+        served: int, env: int, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An app built with ``Settings(min_cell=...)`` lists a segment by its setting (GET
+    /segments, the schema's pattern) and took the segment filter by the environment's: a
+    label listed was refused, or one withheld was taken. Every surface now reads the
+    setting. The oracle: a one-segment model of 2 users (counted from the artifact)."""
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "2")
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id,rating\nu0,f0,4\nu0,f1,4\nu1,f0,4\nu1,f2,4\n",
+                   encoding="utf-8")
+    model_dir = tmp_path / "m"
+    assert main(["train", "--data", str(log), "--out", str(model_dir), "--no-tune",
+                 "--factors", "4", "--iterations", "3", "--holdout", "0"]) == 0
+    model = artifact.load(model_dir)
+    assert np.bincount(np.asarray(model.segments.labels)).tolist() == [2]
+    label = str(model.segments.info[0]["label"])
+    listed = 2 >= served  # the oracle: the segment's 2 users against the server's minimum
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", str(env))
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "s.db"),
+                        warm_cache=False, min_cell=served)
+    with TestClient(create_app(settings)) as client:
+        segments = client.get("/segments").json()
+        schema = client.get("/openapi.json").json()
+        page = client.get("/films/f1/audience", params={"segment": label})
+        csv_page = client.get("/films/f1/audience.csv",
+                              params={"segment": label, "with": "segment_label"})
+        cold = client.post("/audiences/cold-start.csv", params={"with": "segment_label"},
+                           json={"comparable_film_ids": ["f1"], "segment": label})
+        by_number = client.get("/films/f1/audience.csv",
+                               params={"segment": "0", "with": "segment_label"})
+    assert [s["label"] for s in segments["segments"]] == ([label] if listed else [])
+    param = next(p for p in schema["paths"]["/films/{film_id}/audience"]["get"]["parameters"]
+                 if p["name"] == "segment")
+    patterns = re.findall(r'"pattern": "((?:[^"\\]|\\.)*)"', json.dumps(param))
+    assert patterns and all(bool(re.fullmatch(json.loads(f'"{p}"'), label)) == listed
+                            for p in patterns), patterns
+    for answer in (page, csv_page, cold):
+        assert answer.status_code == (200 if listed else 422), answer.text
+        if not listed:  # the label typed is echoed once; the segment's size is not said
+            assert answer.text.count(label) == 1 and "2 users" not in answer.text
+            assert f"fewer than {served} users each not listed" in answer.text
+    assert by_number.status_code == 200, by_number.text
+    assert "segment0" in by_number.headers["content-disposition"]
+    assert _csv(by_number.text) == {"u1": label if listed else "hidden"}
+    if listed:
+        assert _csv(csv_page.text) == {"u1": label}
+        assert "segment0" in csv_page.headers["content-disposition"]
+        assert _csv(cold.text)["u0"] == label and "segment0" in cold.headers[
+            "content-disposition"]
