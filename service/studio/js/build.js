@@ -4,7 +4,7 @@ import { fitToCatalog } from "./catalog_fields.js";
 import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
 import { downloadPosted, saveBlob } from "./downloads.js";
 import { h, int, num, section, table, errorBox, refusal, linkToFilm, answerForm, pagedTable,
-  unknownList, genreList, linkToUser, announce, holdButton, byShare } from "./ui.js";
+  unknownList, genreList, linkToUser, announce, holdButton, byShare, segmentName } from "./ui.js";
 import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
@@ -20,9 +20,11 @@ const userColumns = (scoreLabel) => [
   { key: "user_id", label: "User", wrap: true, format: linkToUser },
   { key: "score", label: scoreLabel, num: true, format: (v) => num(v, 4) },
   { key: "tier", label: "Ring", format: (v) => v || "–" },
-  { key: "segment", label: "Segment", format: (v) => (labels.has(String(v)) ? `${v} · ${labels.get(String(v))}` : v) },
+  { key: "segment", label: "Segment", format: (v) => segmentName(labels, v) },
 ];
-const labels = new Map();  // segment number -> label (GET /segments), as the film page shows them
+// segment number -> label (GET /segments), shown as the film page shows them (segmentName:
+// the label alone; "6 · Comedy & Documentary fans" here read as another kind of segment)
+const labels = new Map();
 const model = { segments: [], attributes: null };  // a summary's tables' (GET /segments, /users/attributes)
 
 // distinct seeds the server knew (one look-up per seed: a list of 100,000 stays instant)
@@ -156,7 +158,9 @@ function lookalike() {
   const k = capToServer(h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
   // not a live region (a screen reader read the whole table out at each page turned): the
   // page's status region says what was found (announce); errors are said by role=alert
-  const out = h("div", { id: "lookalike-out" });
+  // drawn under both forms, the page's width (answerBox): in the form's half column the
+  // audience stood beside an empty column, several screens tall
+  const out = answerBox("lookalike-out", "Lookalikes");
   const keep = keptForm(LOOKALIKE_KEY, null, { ids, k });
   // a CSV whose header names no id column, or several: its columns offered (the CLI's
   // --id-column), for the list whose header they came from (it said "name the column of ids
@@ -279,7 +283,7 @@ function lookalike() {
     h("label", { for: "lookalike-k" }, "Audience size"), k,
     h("button", { type: "submit" }, "Find lookalikes"));
   form.addEventListener("input", keep);
-  return section("Lookalikes", form, out);
+  return [section("Lookalikes", form), out];
 }
 
 function coldStart() {
@@ -288,7 +292,9 @@ function coldStart() {
   const found = h("ul", { class: "found" });
   const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
   const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
-  const out = h("div", { id: "cold-out" });  // not a live region: announce says the answer
+  // not a live region: announce says the answer; under both forms, the page's width (a new
+  // film's table, funnel, segments and portrait filled the right half alone, ~5,800 px tall)
+  const out = answerBox("cold-out", "A new film's audience");
   const pseudonyms = { on: false };  // the download's box, ticked or not, kept across answers
   // and kept with the form ("true" or ""): a reload unticked it, and the next file had the
   // plain ids (the film page keeps its box in its address)
@@ -331,7 +337,10 @@ function coldStart() {
           coldStartCsv(request, body, name, pseudonyms, keep)),
         h("div", { id: "cold-summary" }, ...(error ? [section("Audience funnel", errorBox(error))]
           // its note is the audience's, said above (unranked): not again as "cannot be ranked"
-          : [funnel({ ...summary, note: null }), ...splits(summary, model.segments, model.attributes)])));
+          // laid out as the film page lays out its own: the funnel, then segments and portrait
+          // side by side where the width allows
+          : [funnel({ ...summary, note: null }),
+            h("div", { class: "grid" }, ...splits(summary, model.segments, model.attributes))])));
       announce(`Audience of the new film: ${int(body.users.length)} of ${int(body.total)} users shown.`);
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
@@ -341,11 +350,19 @@ function coldStart() {
     h("label", { for: "cold-k" }, "Audience size"), k,
     h("button", { type: "submit" }, "Rank the audience"));
   form.addEventListener("input", keep);
-  return section("A new film's audience", form, out);
+  return [section("A new film's audience", form), out];
+}
+
+/** The box a form's answer is drawn in, under the forms at the page's full width: a card
+    while it holds something (hidden empty), named for screen readers by the form's title. */
+function answerBox(id, title) {
+  return h("div", { id, class: "card answer", role: "region", "aria-label": `${title}: the answer` });
 }
 
 export function build(view) {
-  view.replaceChildren(h("h1", {}, "Build an audience"), h("div", { class: "grid" }, lookalike(), coldStart()));
+  const [lookForm, lookOut] = lookalike(), [coldForm, coldOut] = coldStart();
+  view.replaceChildren(h("h1", {}, "Build an audience"), h("div", { class: "grid" }, lookForm, coldForm),
+    lookOut, coldOut);
   // a catalog without titles (comparables by id) or genres (a new film by comparables alone)
   fitToCatalog({ titles: [{ input: view.querySelector("#comparable-search") }],
     genres: [view.querySelector("#cold-genres")] });

@@ -5,7 +5,7 @@ import { download } from "./downloads.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, section, table, errorBox, filmName,
   linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,
-  sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn, reloadPage } from "./ui.js";
+  sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn, reloadPage, segmentName } from "./ui.js";
 import { namePart, pseudonymBox, rankedAgain } from "./files.js";
 import { NO_VALUE, funnel, splits } from "./summary_view.js";
 
@@ -247,7 +247,7 @@ function audienceTable(id, name, summary, segments, attributes, params) {
           { key: "score", label: "Taste score (user and film taste vectors' dot product, no popularity prior; for ordering only, not a probability)", num: true, format: (v) => num(v, 4) },
           { key: "percentile", label: "Percentile", num: true, format: (v) => num(v, 2) },
           { key: "tier", label: "Ring", format: (v) => v || "outside the rings" },
-          { key: "segment", label: "Segment", format: (v) => (v === null ? "–" : labels.get(String(v)) || v) },
+          { key: "segment", label: "Segment", format: (v) => segmentName(labels, v) },
         ], body.users) : "",  // replaceChildren writes a null as the text "null"
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: state.offset === 0 || undefined,

@@ -312,6 +312,11 @@ function markScroller(box) {
   }
 }
 
+/** A user's segment in an audience table, as every page shows it: its label (GET /segments,
+    ``labels``: number -> label); the number where none is listed (a segment the minimum cell
+    rule withholds, or labels not yet read); "–" for none. */
+export const segmentName = (labels, v) => (v === null || v === undefined ? "–" : labels.get(String(v)) || v);
+
 /** The box a table (or a chart) scrolls sideways in (every table of the studio is drawn in one). */
 export function tableBox(tableElement) {
   const box = h("div", { class: "table-wrap" }, tableElement);
