@@ -283,3 +283,31 @@ def test_a_cancelled_withdrawal_gives_the_focus_back(served_demo: Any, watched: 
         assert page.locator("#withdraw-confirm").count() == 0
         assert page.evaluate("'#' + document.activeElement.id") == asking
     watched.assert_clean()
+
+
+def test_the_list_says_a_withdrawn_plans_figures_are_the_whole_plans(served_demo: Any,
+                                                                      watched: Any) -> None:
+    """A plan withdrawn after 1 of its 2 waves was listed with its whole plan's contacts and
+    expected conversions as if they were what went out; GET /campaigns gives no figure per
+    wave, so the row says whose they are (the server's listing is the oracle)."""
+    page = watched.page
+    plan = stored_plan(served_demo, 43, budget=40, waves=2, seed=43)
+    waves = plan["summary"]["films"][0]["waves"]
+    assert len(waves) == 2 and waves[0]["contacts"] < plan["summary"]["totals"]["contacts"]
+    api(served_demo, f"/campaigns/{plan['plan_id']}/withdraw", {"sent_waves": 1})
+    listed = next(p for p in api(served_demo, "/campaigns?limit=1000")["plans"]
+                  if p["plan_id"] == plan["plan_id"])
+    page.goto(f"{served_demo.base}/studio/#/campaigns")
+    page.wait_for_selector("table")
+    cells = page.locator("tr", has_text=plan["plan_id"]).locator("td").all_inner_texts()
+    contacts, conversions = cells[-2], cells[-1]
+    assert contacts.startswith(f"{listed['totals']['contacts']:,} ")
+    assert ("(the whole plan, all its waves: withdrawn after wave 1; the list gives no "
+            "figures per wave)") in contacts
+    assert conversions.startswith(f"{listed['totals']['expected_conversions']:.1f}")
+    assert conversions.endswith("(the whole plan, all its waves)")
+    # each row says so where its plan is withdrawn, and only there
+    for p in api(served_demo, "/campaigns?limit=20")["plans"]:
+        row = page.locator("tr", has_text=p["plan_id"]).first
+        assert row.locator(".plan-whole").count() == (2 if p["withdrawn"] else 0), p
+    watched.assert_clean()

@@ -319,6 +319,17 @@ function chainMark(row) {
     down.length ? [" (continued in ", ...down.flatMap((p, i) => [i ? ", " : "", link(p)]), ")"] : "");
 }
 
+/** What a withdrawn plan's row's figures are: the whole plan's, every wave of it (the list
+    gives its totals alone, no figure per wave, so what the sent waves left is not known
+    here; ``short``: said again in the row's next cell); "" for a plan not withdrawn. */
+function wholePlan(row, short = false) {
+  const gone = row.withdrawn;
+  if (!gone) return "";
+  return h("span", { class: "hint plan-whole" }, short ? " (the whole plan, all its waves)" : gone.sent_waves === 0
+    ? " (the whole plan as planned; withdrawn before any wave was sent, none went out)"
+    : ` (the whole plan, all its waves: withdrawn after wave ${int(gone.sent_waves)}; the list gives no figures per wave)`);
+}
+
 export async function campaigns(view, rest, params) {
   if (rest) {
     let planId = rest;  // a malformed escape ("%" typed in the address) is read as written
@@ -361,9 +372,11 @@ export async function campaigns(view, rest, params) {
       // none sent: "before any wave was sent" (it said "after 0 sent waves")
       { key: "withdrawn", label: "Withdrawn", format: (v) => (!v ? "" : v.sent_waves === 0 ? "before any wave was sent"
         : `after ${int(v.sent_waves)} sent wave${v.sent_waves === 1 ? "" : "s"}`) },
-      { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
-      { key: "totals", label: "Expected conversions", num: true, format: (v, row) => num(v?.expected_conversions, 1) +
-        (row.horizon_days ? ` within ${days(row.horizon_days)} days` : "") },
+      // a withdrawn plan's figures are still its whole plan's (GET /campaigns gives no
+      // figure per wave): said beside them, so 350 contacts are not read as those sent
+      { key: "totals", label: "Contacts", num: true, format: (v, row) => [int(v?.contacts), wholePlan(row)] },
+      { key: "totals", label: "Expected conversions", num: true, format: (v, row) => [num(v?.expected_conversions, 1) +
+        (row.horizon_days ? ` within ${days(row.horizon_days)} days` : ""), wholePlan(row, true)] },
     ], body.plans) : body.total > 0
       // past the last page (a bookmark): plans exist, this page holds none
       ? h("p", {}, `No plan on this page: ${int(body.total)} in all, past the last page. `,
