@@ -74,3 +74,32 @@ def test_the_film_page_at_800px_is_one_column_and_keeps_words_whole(
     assert page.evaluate("document.documentElement.scrollWidth"
                          " - document.documentElement.clientWidth") <= 0
     watched.assert_clean()
+
+
+_CHART = """async (rows) => {
+  const m = await import("/studio/assets/js/campaign_report.js");
+  document.querySelector("main").append(m.uplift_chart(rows));
+}"""
+
+
+def test_a_chart_wider_than_the_screen_says_it_scrolls(watched: Any, served_demo: Any,
+                                                        tmp_path: Any) -> None:
+    """At 380px the uplift chart scrolls sideways (its labels kept at their size): its bars
+    alone were in view, the dots and the zero line off to the right with nothing to say so.
+    A hint says it while the chart overflows its box, and only then."""
+    page = watched.page
+    page.set_viewport_size({"width": 380, "height": 800})
+    page.goto(f"{served_demo.base}/studio/")
+    page.wait_for_selector("h1")
+    page.evaluate(_CHART, ROWS)
+    hint = page.locator(".chart-figure .scroll-hint")
+    hint.wait_for(state="visible")
+    assert "scroll it sideways" in hint.inner_text()
+    box = page.locator(".chart-figure .table-wrap")
+    assert box.evaluate("(b) => b.scrollWidth > b.clientWidth")  # the oracle: it overflows
+    assert hint.bounding_box()["y"] < box.bounding_box()["y"]  # read before the chart
+    page.screenshot(path=str(tmp_path / "chart-380.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    hint.wait_for(state="hidden")
+    assert not box.evaluate("(b) => b.scrollWidth > b.clientWidth")
+    watched.assert_clean()

@@ -68,7 +68,11 @@ export function uplift_chart(rows) {
   if (hi > 0) add("text", { x: x(hi), y: axisY, "font-size": 11, "text-anchor": "end", class: "axis-end" }, pp(hi));
   // drawn at its own size in a box that scrolls sideways where it is narrower (a phone):
   // shrunk to fit, its 12px labels were 5px high at 360px
-  return h("figure", { class: "chart-figure" }, tableBox(svg), h("figcaption", { class: "note" },
+  // ...said while it overflows (tableBox's watch shows it): at 380px the bars alone were in
+  // view, the dots and the zero line off to the right with nothing to say so
+  return h("figure", { class: "chart-figure" },
+    h("p", { class: "hint scroll-hint", hidden: true }, "The chart is wider than its box: scroll it sideways to see the whole of it (the zero line and the estimates may lie to the right)."),
+    tableBox(svg), h("figcaption", { class: "note" },
     "Absolute uplift (target conversion rate less control conversion rate, in percentage points): ",
     "the dot is the estimate, the bar its 95% interval; a bar crossing 0 is no clear effect."));
 }

@@ -299,7 +299,11 @@ const scrollers = typeof ResizeObserver === "function" ? new ResizeObserver((ent
 }) : null;
 
 function markScroller(box) {
-  if (box.scrollWidth > box.clientWidth + 1) {
+  const over = box.scrollWidth > box.clientWidth + 1;
+  // a chart's hint that it scrolls (uplift_chart), shown while it does
+  const hint = box.parentElement?.querySelector(":scope > .scroll-hint");
+  if (hint) hint.hidden = !over;
+  if (over) {
     box.setAttribute("tabindex", "0");
     box.setAttribute("role", "region");
     // named by its section too: a plan and its report each have a "Per film" table
