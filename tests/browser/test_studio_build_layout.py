@@ -16,7 +16,8 @@ from studio_http import api, rank_new_film
 # the page's height measured there, and the box put back where it is now
 _OLD_HEIGHT = """(id) => {
   const out = document.getElementById(id);
-  const card = document.querySelector(`section:has(#${id === "cold-out" ? "cold-k" : "lookalike-k"})`);
+  const field = id === "cold-out" ? "cold-k" : "lookalike-k";
+  const card = document.querySelector(`section:has(#${field})`);
   const [parent, next] = [out.parentNode, out.nextSibling];
   card.append(out);
   const height = document.documentElement.scrollHeight;
