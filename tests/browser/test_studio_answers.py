@@ -147,7 +147,7 @@ def test_the_lookalike_line_counts_known_seeds_once(watched: Any, served_demo: A
     page.fill("#seed-ids", f"{seed}\nnobody-at-all\n{seed}")
     page.get_by_role("button", name="Find lookalikes").click()
     page.wait_for_selector("#unknown-seeds")
-    assert "(1 known seeds)" in page.inner_text("section:has-text('Lookalikes')")
+    assert "(1 known seeds)" in page.inner_text("#lookalike-out")
     assert not watched.outside_requests
 
 

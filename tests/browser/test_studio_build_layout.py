@@ -49,8 +49,9 @@ def test_a_new_films_answer_takes_the_pages_width(watched: Any, served_demo: Any
     for box in ("#cold-out", "#cold-summary", "#cold-users"):
         assert _width(page, box) > 0.8 * main, (box, _width(page, box), main)
     # under both forms, not beside an empty column
-    forms = page.locator(".grid").first.bounding_box()
-    assert page.locator("#cold-out").bounding_box()["y"] >= forms["y"] + forms["height"]
+    for form in ("section:has(#cold-k)", "section:has(#lookalike-k)"):
+        card = page.locator(form).bounding_box()
+        assert page.locator("#cold-out").bounding_box()["y"] >= card["y"] + card["height"]
     height = page.evaluate("document.documentElement.scrollHeight")
     old = page.evaluate(_OLD_HEIGHT, "cold-out")
     assert height < 0.8 * old, (height, old)
@@ -68,8 +69,30 @@ def test_a_lookalike_answer_takes_the_pages_width(watched: Any, served_demo: Any
     page.wait_for_selector("#lookalike-users table")
     main = _main_width(page)
     assert _width(page, "#lookalike-users") > 0.8 * main
-    # the answers' boxes are no cards while empty (the new film's asked nothing yet)
+    # the answers' boxes are no cards while empty (the new film's asked nothing yet), and the
+    # forms stand side by side above the answer
     assert not page.locator("#cold-out").is_visible()
+    look, cold = (page.locator(f"section:has({f})").bounding_box() for f in ("#lookalike-k",
+                                                                             "#cold-k"))
+    assert look["y"] == cold["y"] and look["x"] + look["width"] <= cold["x"]
+    assert page.locator("#lookalike-out").bounding_box()["y"] >= max(
+        look["y"] + look["height"], cold["y"] + cold["height"])
+    watched.assert_clean()
+
+
+def test_one_column_puts_each_answer_under_its_own_form(watched: Any, served_demo: Any) -> None:
+    """Under 900px the page is one column: a lookalike's answer (or refusal) stands under the
+    lookalike form, not under the new film's form."""
+    page = watched.page
+    page.set_viewport_size({"width": 600, "height": 900})
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.wait_for_selector("#seed-ids")
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-out [role=alert]")
+    look, out, cold = (page.locator(s).bounding_box() for s in (
+        "section:has(#lookalike-k)", "#lookalike-out", "section:has(#cold-k)"))
+    assert look["y"] + look["height"] <= out["y"] < cold["y"]
+    assert abs(out["width"] - look["width"]) <= 1
     watched.assert_clean()
 
 

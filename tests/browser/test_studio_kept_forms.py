@@ -93,7 +93,7 @@ def test_a_csv_seed_file_is_read_by_its_id_column_as_the_cli_reads_it(watched: A
     # (io/id_lists.py): the first was read as the seeds where the other may be the one meant
     page.fill("#seed-ids", "id,email,user_id\n7,a@x,u00001\n")
     page.click("text=Find lookalikes")
-    alert = page.wait_for_selector("section:has(#seed-ids) [role=alert]")
+    alert = page.wait_for_selector("#lookalike-out [role=alert]")
     assert "names 2 id columns ('id', 'user_id'): keep one column" in alert.inner_text()
     watched.assert_clean()
 

@@ -361,8 +361,10 @@ function answerBox(id, title) {
 
 export function build(view) {
   const [lookForm, lookOut] = lookalike(), [coldForm, coldOut] = coldStart();
-  view.replaceChildren(h("h1", {}, "Build an audience"), h("div", { class: "grid" }, lookForm, coldForm),
-    lookOut, coldOut);
+  // each answer after its form (one column: under it), laid out under both forms at the
+  // page's width where they stand side by side (studio.css, .build-grid)
+  view.replaceChildren(h("h1", {}, "Build an audience"),
+    h("div", { class: "grid build-grid" }, lookForm, lookOut, coldForm, coldOut));
   // a catalog without titles (comparables by id) or genres (a new film by comparables alone)
   fitToCatalog({ titles: [{ input: view.querySelector("#comparable-search") }],
     genres: [view.querySelector("#cold-genres")] });
