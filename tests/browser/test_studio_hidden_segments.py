@@ -4,6 +4,7 @@ minimum cell rule withholds: a server whose RECOMMENDER_MIN_CELL is above some s
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import Served, _serve, trained_small_demo
-from studio_http import api
+from studio_http import api, rank_new_film
 
 from recommender.model import artifact
 
@@ -48,4 +49,34 @@ def test_overview_lists_the_shown_segments_and_says_the_hidden(
     assert (f"Hidden: {len(gone)} segment{'s' if len(gone) != 1 else ''} ({users:,} users in "
             f"all), each of fewer than {cell} users") in note, note
     assert "RECOMMENDER_MIN_CELL" in note
+    watched.assert_clean()
+
+
+def test_a_withheld_segment_reads_alike_on_the_build_and_film_pages(
+        watched: Any, served_above_some: tuple[Served, dict[int, int], int]) -> None:
+    """The Build page's new film names a user's segment as the film page does: its label when
+    GET /segments lists it, its number alone when the minimum cell rule withholds it (the
+    Build page read "6 · label" where the film page read the label)."""
+    served, sizes, cell = served_above_some
+    labels = {s["segment"]: s["label"] for s in api(served, "/segments")["segments"]}
+    page = watched.page
+    _, got = rank_new_film(page, served, k=25)
+    users = got.json()["users"]
+    want = [labels.get(u["segment"], str(u["segment"])) for u in users]
+    assert any(u["segment"] not in labels for u in users)  # a withheld one among them
+    assert any(u["segment"] in labels for u in users)
+    page.wait_for_function("(n) => [...document.querySelectorAll('#cold-users tbody tr')]"
+                           ".filter((r) => !/^\\d+$/.test(r.lastElementChild.textContent))"
+                           ".length === n", arg=sum(u["segment"] in labels for u in users))
+    assert page.locator("#cold-users tbody tr td:last-child").all_inner_texts() == want
+    # the film page: a user of a withheld segment, and one of a listed one, read alike
+    film = urllib.parse.quote(api(served, "/films?limit=1")["films"][0]["film_id"], safe="")
+    page.goto(f"{served.base}/studio/#/film/{film}")
+    page.wait_for_selector("#audience-status")
+    shown = api(served, f"/films/{film}/audience?k=25")["users"]
+    rows = page.locator("table:has(caption:text('audience, best first')) tbody tr")
+    rows.first.wait_for()
+    for i, u in enumerate(shown[:rows.count()]):
+        assert rows.nth(i).locator("td").last.inner_text() == labels.get(
+            u["segment"], str(u["segment"]))
     watched.assert_clean()
