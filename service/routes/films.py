@@ -58,7 +58,9 @@ Tier = Annotated[str | None, Query(description="only this ring: core, extended o
                                    json_schema_extra={"x-vocabulary": "tier"})]
 With = Annotated[list[str], Query(
     alias="with", description="extra columns, comma-separated or repeated: title, "
-                              "segment_label or a user attribute (e.g. with=title,region)",
+                              "segment_label (it reads 'hidden' for a segment of fewer users "
+                              "than min_cell, which GET /segments withholds) or a user "
+                              "attribute (e.g. with=title,region)",
     json_schema_extra={"x-vocabulary": "with"})]
 Filters = Annotated[list[str], Query(
     alias="filter", description="only users with this attribute, as ATTRIBUTE=VALUE "
