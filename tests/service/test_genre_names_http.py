@@ -4,46 +4,23 @@ schema's ``genre`` pattern accepts exactly what the server takes."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from genre_models import genre_fixtures
 from helpers import run_cli
-from service_fixtures import build_model
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
-from recommender.model import artifact
 from recommender.model.model import Model
-from service.app import create_app
-from service.settings import Settings
 
 #: Sci-Fi and SciFi share their letters: "sci fi" names both; Film-Noir is alone
-NAMES = np.array(["Sci-Fi", "Film-Noir|SciFi", "Drama", "Drama|Sci-Fi"])
+NAMES = ["Sci-Fi", "Film-Noir|SciFi", "Drama", "Drama|Sci-Fi"]
 
 
-@pytest.fixture(scope="module")
-def model() -> Model:
-    m = build_model()
-    genres = NAMES[np.arange(m.n_films) % len(NAMES)]
-    return dataclasses.replace(m, catalog=dataclasses.replace(m.catalog, genres=genres))
-
-
-@pytest.fixture(scope="module")
-def model_dir(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return artifact.save(model, tmp_path_factory.mktemp("genres") / "model")
-
-
-@pytest.fixture(scope="module")
-def client(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    store = tmp_path_factory.mktemp("genres-store") / "store.db"
-    with TestClient(create_app(Settings(model_path=str(model_dir), store=str(store),
-                                        warm_cache=False))) as c:
-        yield c
+model, model_dir, client = genre_fixtures(NAMES, "genres", store=True)
 
 
 def test_a_genre_is_named_loosely_over_http_as_on_the_command_line(

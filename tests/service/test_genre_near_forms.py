@@ -6,47 +6,26 @@ words on the command line and in HTTP's 422 detail (Studio shows that detail).""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from genre_models import genre_fixtures
 from helpers import run_cli
-from service_fixtures import build_model
 
 from recommender.errors import UnknownGenreError
 from recommender.io.text import did_you_mean
-from recommender.model import artifact
 from recommender.model.model import Model
 from recommender.query.catalog import genre_key, resolve_genres
-from service.app import create_app
-from service.settings import Settings
 
-NAMES = np.array(["Sci-Fi", "Romance|Drama", "Film-Noir", "Drama|Sci-Fi"])
+NAMES = ["Sci-Fi", "Romance|Drama", "Film-Noir", "Drama|Sci-Fi"]
 
 #: typed name -> the hint hand-planted for it ("" for none)
 NEAR = {"scify": "Sci-Fi", "Sci-Fy": "Sci-Fi", "sci_fy": "Sci-Fi", "romanse": "Romance",
         "ROMANS": "Romance", "film nior": "Film-Noir", "Xyzzy": "", "documentary": ""}
 
 
-@pytest.fixture(scope="module")
-def model() -> Model:
-    m = build_model()
-    genres = NAMES[np.arange(m.n_films) % len(NAMES)]
-    return dataclasses.replace(m, catalog=dataclasses.replace(m.catalog, genres=genres))
-
-
-@pytest.fixture(scope="module")
-def model_dir(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return artifact.save(model, tmp_path_factory.mktemp("genre-near") / "model")
-
-
-@pytest.fixture(scope="module")
-def client(model_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
-        yield c
+model, model_dir, client = genre_fixtures(NAMES, "genre-near")
 
 
 def said(near: str) -> str:
