@@ -19,7 +19,7 @@ from typing import Any
 
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
-from recommender.query.audience import AudiencePage, film_audience
+from recommender.query.audience import AudiencePage
 from recommender.query.export import audience_csv
 from recommender.query.filters import Filters
 from recommender.query.linkable import check_filtered
@@ -115,14 +115,12 @@ def render_page(page: AudiencePage) -> bytes:
 
 
 def ring_page(engine: Engine, film_id: str, k: int, offset: int, exclude_seen: bool,
-              segment: str | int | None, filters: Filters | None, tier: str | None,
-              min_cell: int) -> AudiencePage:
+              segment: str | int | None, filters: Filters | None, tier: str | None
+              ) -> AudiencePage:
     """A page the body cache does not keep (a ring, a segment by number or label, attribute
-    filters read at the server's ``min_cell``, as ``GET /users/attributes`` lists values):
-    ``audience.film_audience`` after the service's page limits."""
-    engine.check_page(k, offset)
-    return film_audience(engine.model, film_id, k, offset, exclude_seen, segment, filters,
-                         tier=tier, min_cell=min_cell)
+    filters): ``Engine.audience``, read at the engine's ``min_cell`` (the server's setting,
+    as ``GET /segments`` and ``GET /users/attributes`` list), after its page limits."""
+    return engine.audience(film_id, k, offset, exclude_seen, segment, filters, tier=tier)
 
 
 def audience_csv_text(model: Model, page: AudiencePage, with_: Sequence[str] | None = None,

@@ -83,7 +83,8 @@ class ServiceState:
             str(Path(path).expanduser()), max_k=s.max_k, cache_bytes=int(s.cache_mb * 2**20),
             depth=s.cache_depth, max_batch=s.max_batch, on_batch=self.metrics.on_batch,
             on_cache=self.metrics.on_cache,
-            on_recommendations_batch=self.metrics.on_recommendations_batch)
+            on_recommendations_batch=self.metrics.on_recommendations_batch,
+            min_cell=s.min_cell)  # every segment and filter read at the server's cell
         _warn_small_segments(engine, s.min_cell)
         return engine
 

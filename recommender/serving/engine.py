@@ -5,7 +5,8 @@ the rendered HTTP bodies and their cache).
 
 How an audience request is answered (``Engine.audience``):
 
-1. Requests with a segment or attribute filter go straight to ``audience.film_audience``.
+1. Requests with a segment, attribute filter or ring go straight to ``audience.film_audience``,
+   read at the engine's ``min_cell`` (the server's setting; the environment's by default).
 2. Otherwise the film's ranking prefix (``rankings.Ranking``) is looked up in the
    ``RankingCache``, keyed by (model key, film, exclude_seen). The model key is the model
    version plus a per-load generation number, so a cache can never answer for another model,
@@ -41,7 +42,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.errors import ArtifactError, UnknownFilmError
+from recommender.errors import ArtifactError, InvalidParameterError, UnknownFilmError
 from recommender.model import artifact
 from recommender.model.model import Model
 from recommender.query.audience import MAX_K, AudiencePage, check_k, film_audience
@@ -80,8 +81,14 @@ class Engine:
         on_batch: Callable[[int], None] | None = None,
         on_cache: Callable[[bool], None] | None = None,
         on_recommendations_batch: Callable[[int], None] | None = None,
+        min_cell: int | None = None,
     ) -> None:
+        if min_cell is not None and min_cell < 1:
+            raise InvalidParameterError(f"min_cell must be >= 1, got {min_cell}")
         self.model = model
+        # the minimum cell size (users) a segment, filter or film's split is read at: the
+        # server's setting (``Settings.min_cell``); None: RECOMMENDER_MIN_CELL at each call
+        self.min_cell = min_cell
         self.path = path
         self.version = model.version
         # the store's event sequence the model reflects (recommender/serving/overlay.py): part
@@ -132,14 +139,17 @@ class Engine:
         k: int = 100,
         offset: int = 0,
         exclude_seen: bool = True,
-        segment: int | None = None,
+        segment: int | str | None = None,
         filters: Filters | None = None,
+        tier: str | None = None,
     ) -> AudiencePage:
-        """A film's audience page, as ``audience.film_audience`` computes it (cached and
-        micro-batched when there is no segment or attribute filter)."""
+        """A film's audience page, as ``audience.film_audience`` computes it at this engine's
+        ``min_cell`` (cached and micro-batched when there is no segment, attribute filter or
+        ring)."""
         self.check_page(k, offset)
-        if segment is not None or filters:
-            return film_audience(self.model, film_id, k, offset, exclude_seen, segment, filters)
+        if segment is not None or filters or tier is not None:
+            return film_audience(self.model, film_id, k, offset, exclude_seen, segment, filters,
+                                 tier=tier, min_cell=self.min_cell)
         f, ranking, depth = self._lookup(film_id, k, offset, exclude_seen)
         if ranking is None:
             ranking = self._keep(f, exclude_seen, self.batcher.rank(f, exclude_seen, depth))
@@ -271,7 +281,10 @@ class Engine:
         return str(with_title_hint(self.model, error))
 
     def film_details(self, film_id: str, min_cell: int | None = None) -> dict[str, Any]:
-        return film_details(self.model, film_id, counts=self.film_counts, min_cell=min_cell)
+        """A film's catalog entry and statistics, its split read at ``min_cell`` (default
+        this engine's)."""
+        cell = self.min_cell if min_cell is None else min_cell
+        return film_details(self.model, film_id, counts=self.film_counts, min_cell=cell)
 
 
 def model_folder_path(path: str | os.PathLike[str]) -> str:

@@ -247,7 +247,8 @@ def engine_with(engine: Engine, model: Model) -> Engine:
                   cache_bytes=engine.cache.max_bytes, depth=engine.depth,
                   max_batch=engine.batcher.max_batch, on_batch=engine.batcher.on_batch,
                   on_cache=engine.on_cache,
-                  on_recommendations_batch=engine.on_recommendations_batch)
+                  on_recommendations_batch=engine.on_recommendations_batch,
+                  min_cell=engine.min_cell)
 
 
 def _event_rating(model: Model) -> float | None:

@@ -100,12 +100,12 @@ def search(
 
 async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,
                          exclude_seen: bool, segment: str | None, filters: list[str],
-                         tier: str | None, min_cell: int) -> AudiencePage:
+                         tier: str | None) -> AudiencePage:
     parsed = parse_filters(filters)
     if segment is None and not parsed and tier is None:
         return await audience_page(engine, film_id, k, offset, exclude_seen)
     return await run_in_threadpool(ring_page, engine, film_id, k, offset, exclude_seen,
-                                   segment, parsed, tier, min_cell)
+                                   segment, parsed, tier)
 
 
 @router.get("/films/{film_id:path}/audience", response_model=Audience,
@@ -128,7 +128,7 @@ async def audience(
         key = pseudonym_key(service.settings)
         cell = service.settings.min_cell
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
-                                    tier, cell)
+                                    tier)
         # a filter's attributes are in every row as surely as a column (linkable)
         check_filtered(engine.model, resolve_filters(engine.model, parse_filters(filters),
                                                      cell), (), page.user_idx, cell)
@@ -140,7 +140,7 @@ async def audience(
         body = await audience_body(service.bodies, engine, film_id, k, offset, exclude_seen)
     else:
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
-                                    tier, service.settings.min_cell)
+                                    tier)
         body = render_page(page)
     return logged(body)
 
@@ -161,7 +161,7 @@ async def audience_csv(
 ) -> Response:
     key = pseudonym_key(settings) if pseudonymize else None
     page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
-                                tier, settings.min_cell)
+                                tier)
     if key is not None:
         page = pseudonymize_page(page, key)
     # the one audience CSV writer (export.audience_csv: renderer text, csvsafe cells); an
