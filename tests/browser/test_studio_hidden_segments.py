@@ -4,6 +4,7 @@ minimum cell rule withholds: a server whose RECOMMENDER_MIN_CELL is above some s
 
 from __future__ import annotations
 
+import csv
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,31 +53,66 @@ def test_overview_lists_the_shown_segments_and_says_the_hidden(
     watched.assert_clean()
 
 
-def test_a_withheld_segment_reads_alike_on_the_build_and_film_pages(
+def _named(labels: dict[int, str], sizes: dict[int, int], cell: int, segment: int) -> str:
+    """The oracle: a segment's words in a table and a CSV's segment_label: its label when it
+    holds at least ``cell`` users (counted from the artifact), else "hidden"."""
+    return labels[segment] if sizes[segment] >= cell else "hidden"
+
+
+def _assert_cells(cells: Any, segments: list[int], labels: dict[int, str],
+                  sizes: dict[int, int], cell: int) -> None:
+    """Each segment cell reads as a CSV does, a hidden one titled with the minimum cell."""
+    assert cells.all_inner_texts() == [_named(labels, sizes, cell, s) for s in segments]
+    for i, s in enumerate(segments):
+        title = cells.nth(i).locator(".segment-hidden")
+        if sizes[s] < cell:
+            assert f"Segment {s}: fewer than {cell} users" in title.get_attribute("title")
+        else:
+            assert title.count() == 0
+
+
+def test_a_withheld_segment_reads_hidden_on_the_build_and_film_pages(
         watched: Any, served_above_some: tuple[Served, dict[int, int], int]) -> None:
-    """The Build page's new film names a user's segment as the film page does: its label when
-    GET /segments lists it, its number alone when the minimum cell rule withholds it (the
-    Build page read "6 · label" where the film page read the label)."""
+    """The Build page's tables and the film page's name a user's segment as every CSV's
+    segment_label does: its label when GET /segments lists it, "hidden" (its title saying it
+    is under the minimum cell) when the minimum cell rule withholds it; the segment's number
+    was shown, and the lookalike CSV made in the page left its segment_label empty. (The
+    Build page read "6 · label" where the film page read the label, before.)"""
     served, sizes, cell = served_above_some
     labels = {s["segment"]: s["label"] for s in api(served, "/segments")["segments"]}
     page = watched.page
     _, got = rank_new_film(page, served, k=25)
-    users = got.json()["users"]
-    want = [labels.get(u["segment"], str(u["segment"])) for u in users]
-    assert any(u["segment"] not in labels for u in users)  # a withheld one among them
-    assert any(u["segment"] in labels for u in users)
+    users = [u["segment"] for u in got.json()["users"]]
+    assert any(sizes[s] < cell for s in users)  # a withheld one among them
+    assert any(sizes[s] >= cell for s in users)
     page.wait_for_function("(n) => [...document.querySelectorAll('#cold-users tbody tr')]"
                            ".filter((r) => !/^\\d+$/.test(r.lastElementChild.textContent))"
-                           ".length === n", arg=sum(u["segment"] in labels for u in users))
-    assert page.locator("#cold-users tbody tr td:last-child").all_inner_texts() == want
-    # the film page: a user of a withheld segment, and one of a listed one, read alike
+                           ".length === n", arg=len(users))
+    _assert_cells(page.locator("#cold-users tbody tr td:last-child"), users, labels, sizes,
+                  cell)
+    # the lookalikes' table, and the CSV the page makes of them
     film = urllib.parse.quote(api(served, "/films?limit=1")["films"][0]["film_id"], safe="")
+    seeds = [u["user_id"] for u in api(served, f"/films/{film}/audience?k=3")["users"]]
+    alike = api(served, "/audiences/lookalike", {"seed_user_ids": seeds, "k": 200})["users"]
+    assert any(sizes[u["segment"]] < cell for u in alike)
+    page.fill("#seed-ids", "\n".join(seeds))
+    page.fill("#lookalike-k", "200")
+    page.get_by_role("button", name="Find lookalikes").click()
+    cells = page.locator("#lookalike-users tbody tr td:last-child")
+    cells.first.wait_for()
+    _assert_cells(cells, [u["segment"] for u in alike[:cells.count()]], labels, sizes, cell)
+    with page.expect_download() as dl:
+        page.locator("#lookalike-users").get_by_role(
+            "button", name=f"Download these {len(alike)} users (CSV)").click()
+    with open(dl.value.path(), encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["segment_label"] for r in rows] == [
+        _named(labels, sizes, cell, u["segment"]) for u in alike]
+    # the film page: a user of a withheld segment, and one of a listed one, read alike
     page.goto(f"{served.base}/studio/#/film/{film}")
     page.wait_for_selector("#audience-status")
-    shown = api(served, f"/films/{film}/audience?k=25")["users"]
-    rows = page.locator("table:has(caption:text('audience, best first')) tbody tr")
-    rows.first.wait_for()
-    for i, u in enumerate(shown[:rows.count()]):
-        assert rows.nth(i).locator("td").last.inner_text() == labels.get(
-            u["segment"], str(u["segment"]))
+    shown = [u["segment"] for u in api(served, f"/films/{film}/audience?k=25")["users"]]
+    cells = page.locator("table:has(caption:text('audience, best first')) tbody tr td:last-child")
+    cells.first.wait_for()
+    _assert_cells(cells, shown[:cells.count()], labels, sizes, cell)
     watched.assert_clean()

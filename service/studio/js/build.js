@@ -4,7 +4,7 @@ import { fitToCatalog } from "./catalog_fields.js";
 import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
 import { downloadPosted, saveBlob } from "./downloads.js";
 import { h, int, num, section, table, errorBox, refusal, linkToFilm, answerForm, pagedTable,
-  unknownList, genreList, linkToUser, announce, holdButton, byShare, segmentName } from "./ui.js";
+  unknownList, genreList, linkToUser, announce, holdButton, byShare, segmentName, segmentLabels, segmentLabel } from "./ui.js";
 import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
@@ -20,11 +20,12 @@ const userColumns = (scoreLabel) => [
   { key: "user_id", label: "User", wrap: true, format: linkToUser },
   { key: "score", label: scoreLabel, num: true, format: (v) => num(v, 4) },
   { key: "tier", label: "Ring", format: (v) => v || "–" },
-  { key: "segment", label: "Segment", format: (v) => segmentName(labels, v) },
+  { key: "segment", label: "Segment", format: (v) => segmentName(known, v) },
 ];
-// segment number -> label (GET /segments), shown as the film page shows them (segmentName:
-// the label alone; "6 · Comedy & Documentary fans" here read as another kind of segment)
-const labels = new Map();
+// segment number -> label (GET /segments: segmentLabels), shown as the film page shows them
+// (segmentName: the label alone, "hidden" for a withheld one; "6 · Comedy & Documentary fans"
+// here read as another kind of segment); null until read
+let known = null;
 const model = { segments: [], attributes: null };  // a summary's tables' (GET /segments, /users/attributes)
 
 // distinct seeds the server knew (one look-up per seed: a list of 100,000 stays instant)
@@ -70,7 +71,7 @@ function lookalikeCsv(users, filename) {
   return [h("button", { type: "button", class: "ghost", onclick: () => {
     const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
     const lines = users.map((u) => [u.user_id, u.rank, u.score, u.percentile, u.tier,
-      u.segment, labels.get(String(u.segment)) || ""].map(csvCell).join(","));
+      u.segment, segmentLabel(known, u.segment)].map(csvCell).join(","));
     saveBlob(new Blob([[head.join(","), ...lines].join("\n") + "\n"],
       { type: "text/csv" }), filename);
   } }, `Download these ${int(users.length)} users (CSV)`)];
@@ -368,10 +369,10 @@ export function build(view) {
   // a catalog without titles (comparables by id) or genres (a new film by comparables alone)
   fitToCatalog({ titles: [{ input: view.querySelector("#comparable-search") }],
     genres: [view.querySelector("#cold-genres")] });
-  // labels for the tables to come (a table drawn before they arrive shows the numbers)
+  // labels for the tables to come (a table drawn before they arrive shows the numbers, its
+  // CSV an empty segment_label)
   getJson("/segments").then((body) => {
-    labels.clear();
-    for (const seg of body.segments) labels.set(String(seg.segment), seg.label);
+    known = segmentLabels(body);
     model.segments = body.segments;
   }).catch(() => {});
   getJson("/users/attributes").then((body) => { model.attributes = body; }).catch(() => {});

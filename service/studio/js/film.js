@@ -5,7 +5,7 @@ import { download } from "./downloads.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, section, table, errorBox, filmName,
   linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,
-  sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn, reloadPage, segmentName } from "./ui.js";
+  sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn, reloadPage, segmentName, segmentLabels } from "./ui.js";
 import { namePart, pseudonymBox, rankedAgain } from "./files.js";
 import { NO_VALUE, funnel, splits } from "./summary_view.js";
 
@@ -62,7 +62,8 @@ function filterGroups(body) {
 }
 const filterChoices = (body) => filterGroups(body).flatMap(([, choices]) => choices);
 
-function audienceTable(id, name, summary, segments, attributes, params) {
+function audienceTable(id, name, summary, segs, attributes, params) {
+  const segments = segs.segments;
   // what a bookmark or a typed URL holds is checked against what this model offers: a value
   // it no longer has is dropped (it would 422 on every change), a bad offset is 0
   // (and said above the page: a bookmark's bad values were dropped without a word)
@@ -149,7 +150,8 @@ function audienceTable(id, name, summary, segments, attributes, params) {
   // status region says which rows are shown (announce)
   // its first rows are the page's sentence (the router says no "page shown" of its own)
   const out = h("div", { id: "audience-out", "data-says-own": true });
-  const labels = new Map(segments.map((s) => [String(s.segment), s.label]));
+  const named = segmentLabels(segs);
+  const labels = named.labels;
   // not "all rings": every candidate is listed, beyond the rings too ("outside the rings")
   const tierSel = h("select", { id: "tier" }, h("option", { value: "" }, "all candidates (in a ring or not)"),
     RINGS.map((r) => h("option", { value: r, selected: state.tier === r || undefined }, r)));
@@ -247,7 +249,7 @@ function audienceTable(id, name, summary, segments, attributes, params) {
           { key: "score", label: "Taste score (user and film taste vectors' dot product, no popularity prior; for ordering only, not a probability)", num: true, format: (v) => num(v, 4) },
           { key: "percentile", label: "Percentile", num: true, format: (v) => num(v, 2) },
           { key: "tier", label: "Ring", format: (v) => v || "outside the rings" },
-          { key: "segment", label: "Segment", format: (v) => segmentName(labels, v) },
+          { key: "segment", label: "Segment", format: (v) => segmentName(named, v) },
         ], body.users) : "",  // replaceChildren writes a null as the text "null"
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: state.offset === 0 || undefined,
@@ -308,7 +310,7 @@ export async function film(view, id, params) {
     extras,
     distributionSection(id, params),
     sim.error ? section("Comparable films", errorBox(sim.error, reloadPage)) : similar(sim.body),
-    audienceTable(id, heading, summary, segs.segments, attrs, params));
+    audienceTable(id, heading, summary, segs, attrs, params));
   return extras;
 }
 

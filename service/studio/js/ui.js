@@ -316,10 +316,34 @@ function markScroller(box) {
   }
 }
 
-/** A user's segment in an audience table, as every page shows it: its label (GET /segments,
-    ``labels``: number -> label); the number where none is listed (a segment the minimum cell
-    rule withholds, or labels not yet read); "–" for none. */
-export const segmentName = (labels, v) => (v === null || v === undefined ? "–" : labels.get(String(v)) || v);
+/** GET /segments' answer as ``segmentName`` reads it: each listed segment's label by its
+    number, and the minimum cell (users) below which the server withholds a segment. */
+export const segmentLabels = (body) => ({
+  labels: new Map(body.segments.map((s) => [String(s.segment), s.label])), minCell: body.min_cell });
+
+// a segment the server withholds (fewer users than the minimum cell): the labels are read
+// (``known``) and GET /segments lists no segment of that number
+const withheld = (known, key) => Boolean(known) && !known.labels.has(key);
+
+/** A segment's segment_label, as every CSV of the server and the CLI writes it: its label,
+    "hidden" for a segment the server withholds; "" while the labels are not read. */
+export function segmentLabel(known, v) {
+  const key = String(v);
+  return withheld(known, key) ? "hidden" : (known && known.labels.get(key)) || "";
+}
+
+/** A user's segment in an audience table, as every page shows it: ``segmentLabel``'s words
+    (``known``: ``segmentLabels`` of GET /segments), a withheld one's "hidden" titled with
+    why; the number while the labels are not read (``known`` null) or a listed one has no
+    label; "–" for none. */
+export function segmentName(known, v) {
+  if (v === null || v === undefined) return "–";
+  const key = String(v);
+  if (!withheld(known, key)) return segmentLabel(known, key) || key;
+  return h("span", { class: "segment-hidden", title: `Segment ${key}: fewer than ${int(known.minCell)} users ` +
+    "(the minimum cell, RECOMMENDER_MIN_CELL): its label is withheld, as GET /segments withholds it" },
+  segmentLabel(known, key));
+}
 
 /** The box a table (or a chart) scrolls sideways in (every table of the studio is drawn in one). */
 export function tableBox(tableElement) {
