@@ -54,7 +54,12 @@ class ModelInfo(BaseModel):
                                           "training interactions and store_events' new pairs")
     factors: int = Field(description="components of each taste vector (its length), as "
                                      "trained (BPR's and LMF's bias columns aside)")
-    segments: int = Field(description="number of audience segments")
+    segments: int = Field(description=(
+        "count of the audience segments GET /segments lists (at least min_cell users each, "
+        "as served); with segments_withheld, the model's segment count"))
+    segments_withheld: int = Field(description=(
+        "count of the model's segments GET /segments withholds (fewer than min_cell users "
+        "each: its hidden.segments), left out of segments; 0 when every one is listed"))
     user_attributes: list[str] = Field(description="user attributes available for portraits")
     place_attributes: list[str] = Field(
         default_factory=list,

@@ -39,9 +39,11 @@ def cmd_info(args: argparse.Namespace) -> int:
              f" + the campaign store's {plural(events['events_applied'], 'event', sep=',')} "
              f"since training (through sequence {events['through_seq']:,}; "
              f"{plural(events['new_users'], 'new user', sep=',')})")
+    withheld = info["segments_withheld"]  # the model's count, then those `segments` withholds
     print(f"{info['users']:,} users x {info['films']:,} films x {info['interactions']:,} "
           f"interactions from {info['data_source']}{since}; "
-          f"{segments_text(info['segments'], model.meta.get('segments'))}; user "
+          f"{segments_text(info['segments'] + withheld, model.meta.get('segments'))}"
+          f"{withheld_text(withheld)}; user "
           f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "
           f"{'yes' if info['has_calibration'] else 'no'}")
     print(times_line(model.meta.get("data")))
@@ -85,6 +87,17 @@ def segments_text(found: int, recorded: Any) -> str:
     return text + f" ({recorded['asked']:,} asked" + (
         f"; segments of fewer than {floor:,} users merged: the minimum cell size, "
         "RECOMMENDER_MIN_CELL, at training)" if isinstance(floor, int) and floor > 1 else ")")
+
+
+def withheld_text(withheld: int) -> str:
+    """``info``'s words on the segments ``segments`` withholds at today's minimum cell
+    (``RECOMMENDER_MIN_CELL``), after the model's count; nothing when it lists every one."""
+    from recommender.model.min_cell import min_cell_from_env
+
+    if not withheld:
+        return ""
+    return (f", {withheld:,} of them withheld (fewer than {min_cell_from_env():,} users each: "
+            "the minimum cell size, RECOMMENDER_MIN_CELL)")
 
 
 def times_line(data: Any) -> str:

@@ -22,6 +22,7 @@ from recommender.model.segments import lift_table
 from recommender.query.id_titles import film_names
 from recommender.query.model_facts import (  # noqa: F401 (re-exported: imported from here)
     blank_ratings,
+    listed_segments,
     model_info,
     store_events,
     time_span,
@@ -298,14 +299,6 @@ def segments_table(model: Model) -> list[dict[str, Any]]:
         "representative_films": list(s.get("representative_films", [])),
     } for i, (s, label) in enumerate(zip(model.segments.info, segment_labels(model),
                                          strict=True))]
-
-
-def listed_segments(model: Model, min_cell: int | None = None) -> NDArray[np.bool_]:
-    """Per segment number, whether an answer may name it (its label, size, films): it holds
-    no fewer than ``min_cell`` users as served (default ``RECOMMENDER_MIN_CELL``), or none."""
-    cell = min_cell_from_env() if min_cell is None else min_cell
-    sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
-    return ~few(sizes, cell)
 
 
 def segments_answer(model: Model, min_cell: int | None = None) -> dict[str, Any]:

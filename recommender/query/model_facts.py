@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from recommender.io.places import PLACE_ATTRIBUTES
 from recommender.io.text import iso_shown
 from recommender.model import calibration, catalog_only
 from recommender.model.kept import Kept
 from recommender.model.model import Model
+from recommender.query.privacy import few, min_cell_from_env
 
 
 def store_events(meta: dict[str, Any]) -> dict[str, int] | None:
@@ -74,8 +76,19 @@ def catalog_counts(model: Model) -> dict[str, int]:
         "films_with_genres": int(np.count_nonzero(np.char.str_len(cat.genres.astype(str)) > 0))})
 
 
-def model_info(model: Model) -> dict[str, Any]:
-    """Metadata for ``/health``: version, model type and parameters, data counts."""
+def listed_segments(model: Model, min_cell: int | None = None) -> NDArray[np.bool_]:
+    """Per segment number, whether an answer may name it (its label, size, films): it holds
+    no fewer than ``min_cell`` users as served (default ``RECOMMENDER_MIN_CELL``), or none."""
+    cell = min_cell_from_env() if min_cell is None else min_cell
+    sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
+    return ~few(sizes, cell)
+
+
+def model_info(model: Model, min_cell: int | None = None) -> dict[str, Any]:
+    """Metadata for ``/health``: version, model type and parameters, data counts; the
+    segments ``GET /segments`` lists and those it withholds at ``min_cell`` (the server's;
+    default ``RECOMMENDER_MIN_CELL``) counted apart."""
+    listed = listed_segments(model, min_cell)
     meta = model.meta
     data = meta.get("data", {}) if isinstance(meta.get("data"), dict) else {}
     return {
@@ -91,7 +104,9 @@ def model_info(model: Model) -> dict[str, Any]:
         **catalog_counts(model),
         "interactions": int(model.seen.nnz),
         "factors": int(model.user_factors.shape[1]) - model.bias_columns,  # the trained ones
-        "segments": model.segments.n,
+        # as GET /segments lists them (its hidden.segments the rest): the Studio's Overview
+        "segments": int(listed.sum()),
+        "segments_withheld": int(listed.size - listed.sum()),
         "user_attributes": sorted(model.user_table.attributes),
         "place_attributes": [a for a in PLACE_ATTRIBUTES if a in model.user_table.attributes],
         "data_fingerprint": data.get("fingerprint"),

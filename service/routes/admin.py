@@ -84,7 +84,7 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
     request.state.model_version = engine.version
     return {"status": "reloaded", "previous_version": previous,
             "model_version": engine.version, "seconds": round(seconds, 3),
-            "model": {**model_info(engine.model), "path": engine.path}}
+            "model": {**model_info(engine.model, engine.min_cell), "path": engine.path}}
 
 
 def inside_models_root(given: str, root: str | None) -> str:

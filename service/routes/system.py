@@ -34,9 +34,10 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
     hidden = details_hidden(request)
     # server paths in full to the admin key only (service/shown_paths.py)
     # the store's events counted to a caller shown the store's, else its own (event_views)
+    # the segments counted at the server's minimum cell, as GET /segments lists them
     details = None if hidden else await health_events(path_details(
-        {**model_info(engine.model), "path": engine.path}, request, sees_store(request)),
-        request)
+        {**model_info(engine.model, engine.min_cell), "path": engine.path}, request,
+        sees_store(request)), request)
     sync = getattr(request.app.state, "events_sync", None)
     warm = dict(engine.warm_status)
     refused = shown_warning(request.app.state.service.refused_reason, request)

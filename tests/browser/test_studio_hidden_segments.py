@@ -50,6 +50,10 @@ def test_overview_lists_the_shown_segments_and_says_the_hidden(
     assert (f"Hidden: {len(gone)} segment{'s' if len(gone) != 1 else ''} ({users:,} users in "
             f"all), each of fewer than {cell} users") in note, note
     assert "RECOMMENDER_MIN_CELL" in note
+    # the served model's facts count the segments listed, the withheld ones said beside
+    fact = page.locator("dl.facts dt:text-is('Segments') + dd").inner_text()
+    assert fact == (f"{len(sizes) - len(gone)} (and {len(gone)} withheld: fewer than {cell} "
+                    "users each)"), fact
     watched.assert_clean()
 
 

@@ -23,7 +23,10 @@ export async function overview(view) {
     ["Interactions", int(m.interactions) + (!m.store_events ? ""
       : m.store_events.counted === "key" ? " (campaign events since training included)"
         : ` (${int(m.store_events.events_applied)} campaign events since training included)`)],
-    [family === "ease" ? "Rank" : "Factors", m.factors], ["Segments", m.segments],
+    [family === "ease" ? "Rank" : "Factors", m.factors],
+    // those GET /segments lists (the table below), the withheld ones said beside them
+    ["Segments", int(m.segments) + (m.segments_withheld
+      ? ` (and ${int(m.segments_withheld)} withheld: fewer than ${int(segs.min_cell)} users each)` : "")],
     ...(unliked ? [["Films with nothing fitted", `${int(unliked)} (their audiences are in no meaningful order)`]] : []),
     ...(m.catalog_without_interactions ? [["Catalog films left out",
       `${int(m.catalog_without_interactions)} (no interaction in the log: no audience; a cold-start audience ranks one)`]] : []),
