@@ -93,5 +93,5 @@ def mixed_calibration_text(model: Any, mix: dict[str, float], most: int = 5) -> 
     parts = [f"{shown_cell(f)}{f' ({shown_cell(str(t))})' if t else ''} {w:.1%}"
              for (f, w), t in zip(list(mix.items())[:most], titles, strict=True)]
     more = f" and {len(mix) - most:,} more" if len(mix) > most else ""
-    return (f"probabilities: the calibrations of known films mixed, each with its share "
-            f"(calibrated_from): {', '.join(parts)}{more}")
+    return (f"probabilities: the calibrations of the known films it is calibrated from, "
+            f"mixed, each with its share: {', '.join(parts)}{more}")

@@ -44,8 +44,9 @@ from recommender.query.summary_rings import ranking_of
 
 #: why a new film's tiers give no interval (its expected_conversion_interval is null)
 INTERVAL_NOTE = (
-    "no interval: a new film's p is borrowed, the calibrated_from mix of known films' own, "
-    "and the calibration's coefficient draws would give only the noise of fitting those, not "
+    "no interval: a new film's conversion probability is borrowed, a mix of those of the "
+    "known films it is calibrated from, and the calibration's coefficient draws would give "
+    "only the noise of fitting those, not "
     "how far a new film's conversion lies from its comparables', which is larger: known films "
     "taken as new erred by a median |log ratio| of 0.13-0.26 against their own calibrated "
     "forecasts from their comparables, 0.72-1.17 from genres alone "
@@ -53,10 +54,11 @@ INTERVAL_NOTE = (
 
 #: where a new film's conversions come from (the summary's ``conversion_note``)
 CONVERSION_NOTE = (
-    "borrowed calibration: a new film has none of its own, so the p at each rank is the mean "
-    "of the p of the known films in calibrated_from at the same rank fraction, weighted by "
-    "their shares (its comparable films' own at their weights; each genre's nearest known "
-    "films), as its distribution forecast gives them; horizon is theirs, the model's")
+    "borrowed calibration: a new film has none of its own, so the conversion probability at "
+    "each rank is the mean of those of the known films it is calibrated from, at the same "
+    "rank fraction, weighted by their shares (its comparable films' own at their weights; "
+    "each genre's nearest known films), as its distribution forecast gives them; its horizon "
+    "is theirs, the model's")
 
 
 def cold_start_summary(

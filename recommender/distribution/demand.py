@@ -34,7 +34,7 @@ from recommender.distribution.place_screens import (
     _screens,
 )
 from recommender.distribution.places import PlaceGroups, check_placed, place_groups, place_merges
-from recommender.distribution.screens import tie_rule, whole_number
+from recommender.distribution.screens import tie_rule, weight_words, whole_number
 from recommender.errors import InvalidParameterError, UnknownFilmError, comparable_films
 from recommender.io.places import CINEMA, Cinemas
 from recommender.io.text import plural
@@ -91,7 +91,8 @@ UNITS = {
     "users_without_place": "users with no value of the attribute (e.g. new users from campaign "
                            "events, with no attributes), counted apart and not in any place; "
                            "their viewers and expected demand (users) are null when they are "
-                           "fewer than min_cell, or when the users with a place are (then no "
+                           "fewer than the users a place needs to be shown, or when the "
+                           "users with a place are (then no "
                            "place is shown), or when the trained users among them are (some "
                            "but fewer, beside users new from events) (their viewers are "
                            "still the film's viewers "
@@ -101,14 +102,14 @@ UNITS = {
 
 def screens_unit(weight: str = "expected_total") -> str:
     """``units.screens``: screens in proportion to ``weight`` (a ``SCREENS_BY`` column)."""
-    why = "" if weight == "expected_total" else (
-        " (screens_by=new: the film's new audience, not its past viewers)")
-    demand = "demand" if weight == "expected_total" else weight
-    return (f"screens (or showtimes) allocated in proportion to {weight}{why}, largest "
-            f"remainder ({tie_rule(weight)}), capped by the screens of each cinema, city or "
-            "region (by=cinema, city or region) when a cinemas.csv is loaded, 'other' then by "
-            f"the {demand} of its pooled places that have a cinema (screens.note) "
-            "(screens.total: the screens asked for, which the rows sum to)")
+    why = " (viewers so far + expected new viewers)" if weight == "expected_total" else (
+        " (the film's new audience, not its past viewers)")
+    demand = "demand" if weight == "expected_total" else weight_words(weight)
+    return (f"screens (or showtimes) allocated in proportion to each place's "
+            f"{weight_words(weight)}{why}, largest remainder ({tie_rule(weight)}), capped by "
+            "the screens of each cinema, city or region (by cinema, city or region) when a "
+            f"cinemas.csv is loaded, 'other' then by the {demand} of its pooled places that "
+            "have a cinema (see the screens note); the rows sum to the screens asked for")
 
 
 UNITS["screens"] = screens_unit()
@@ -289,7 +290,8 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
         placed = int(groups.users.sum())
         raise InvalidParameterError(
             f"no place is shown to share screens among: only {plural(placed, 'user')} "
-            f"{'has' if placed == 1 else 'have'} a {groups.by}, fewer than min_cell ({m})")
+            f"{'has' if placed == 1 else 'have'} a {groups.by}, fewer than the {m:,} a place "
+            "needs to be shown")
     new_only = weight == "expected_new" and screens is not None  # else it changes nothing
     by_rows = exp_new if new_only else total
     if screens is not None and not by_rows.sum() > 0:
@@ -297,7 +299,8 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
         why = "" if calibration.measured(model.calibration) \
             else f" ({calibration.horizon(model.calibration)['description']})"
         raise InvalidParameterError(
-            "there is no expected new demand to share screens by (screens_by=new): the film "
+            "there is no expected new demand to share screens by (screens by expected new "
+            "viewers): the film "
             f"has no expected new viewers{why}" if new_only else "there is no expected demand "
             f"to share screens by: the film has no viewers and no expected new viewers{why}")
     alloc, capacity, capped_by, warning, pool_note = _screens(

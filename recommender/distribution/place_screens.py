@@ -21,7 +21,7 @@ from recommender.distribution.homonyms import (
 )
 from recommender.distribution.near_ids import NEAR_WORDS, near_misses, near_said
 from recommender.distribution.places import PlaceGroups
-from recommender.distribution.screens import largest_remainder
+from recommender.distribution.screens import largest_remainder, weight_words
 from recommender.errors import InvalidParameterError
 from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas, screens_by_place
 from recommender.io.text import plural
@@ -67,18 +67,20 @@ def _pool_weight(groups: PlaceGroups, merge: NDArray[np.bool_], has: NDArray[np.
     the screens would show: those places under ``min_cell`` users weigh nothing (the pool
     takes screens only where the rows above are full), the others under it leave the whole
     pool's demand (a public figure). Either way off by less than ``min_cell`` users'.
-    ``demand``: the weight's word (``expected_new`` with ``screens_by=new``)."""
+    ``demand``: the weight's words (``weight_words``: expected new viewers with
+    ``screens_by=new``)."""
     many = "cities" if groups.by == "city" else f"{groups.by}s"
     inside = int(groups.users[has].sum())
     outside = int(groups.users[merge & ~has].sum())
     if inside < min_cell:
-        return 0.0, (f"no demand, as those {many} hold fewer than min_cell users, whose demand "
-                     "the screens would show ('other' takes screens only where the rows above "
-                     "are full)")
+        return 0.0, (f"no demand, as those {many} hold fewer than {min_cell:,} users (the "
+                     "smallest place shown), whose demand the screens would show ('other' "
+                     "takes screens only where the rows above are full)")
     if 0 < outside < min_cell:
         lacks = "the table lacks" if groups.by == "cinema" else "without a cinema"
         return pool, (f"the whole pool's {demand}, as its {many} {lacks} hold fewer than "
-                      "min_cell users, whose demand the pool less them would show")
+                      f"{min_cell:,} users (the smallest place shown), whose demand the pool "
+                      "less them would show")
     return float(place_total[has].sum()), f"those {many}' {demand} alone"
 
 
@@ -119,7 +121,7 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             has = merge & (per_label > 0)  # the pooled places the table gives cinemas
             pool, weighed = _pool_weight(groups, merge, has, place_total, float(total[-1]),
                                          min_cell, "demand" if figure == "expected_total"
-                                         else figure)
+                                         else weight_words(figure))
             weight = np.concatenate([total[:-1], [pool]])
             if not weight.sum() > 0:  # the pool alone, with no weight: it takes every screen
                 weight = total
@@ -152,7 +154,7 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
     note = _pool_note(int(alloc[-1]) if merge.any() else 0, int(merge.sum()), groups.by,
                       *table_note)
     if note and figure != "expected_total":  # which column the screens followed
-        note += f"; every row's screens follow its {figure} (screens_by=new)"
+        note += f"; every row's screens follow its {weight_words(figure)}"
     return alloc, capacity, capped_by, warning, note
 
 

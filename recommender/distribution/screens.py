@@ -25,13 +25,21 @@ from recommender.errors import InvalidParameterError
 from recommender.io.places import whole_count
 from recommender.io.text import plural
 
+#: a breakdown column screens can follow, in a reader's words (notes name no field)
+WEIGHT_WORDS = {"expected_total": "expected total", "expected_new": "expected new viewers"}
+
+
+def weight_words(weight: str) -> str:
+    """The column ``weight`` in plain words (``WEIGHT_WORDS``; another name as it is)."""
+    return WEIGHT_WORDS.get(weight, weight)
+
 
 def tie_rule(weight: str = "expected_total") -> str:
     """``largest_remainder``'s tie rule in a breakdown's words, its weights being the rows'
-    column ``weight`` (``expected_total``, or ``expected_new`` with ``screens_by=new``), in
-    the order of their names, the pool last."""
-    return (f"equal remainders go to the larger {weight} first, then to the place first by "
-            "name, 'other' last")
+    column ``weight`` (``expected_total``, or ``expected_new`` with ``screens_by=new``, named
+    in plain words: ``weight_words``), in the order of their names, the pool last."""
+    return (f"equal remainders go to the larger {weight_words(weight)} first, then to the "
+            "place first by name, 'other' last")
 
 
 TIE_RULE = tie_rule()

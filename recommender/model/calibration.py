@@ -403,8 +403,9 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     return {"days": days, "calibrated": True, "random_holdout": False, **source,
             "description": (
         f"probability ({kind}) of watching within {days_text(days)} days, the span of the "
-        "held-out slice (the latest training interactions); for a horizon of D days use "
-        "calibration.scale(p, calibration, D) = 1 - (1 - p) ** k(D), where k(D) is the "
-        "growth of known users' activity over D days measured on past cuts of the training "
-        "data (horizon_curve; past its last point it keeps its last pace): an approximation "
-        "that keeps the shape of p over ranks and ignores a film's own interest fading")}
+        "held-out slice (the latest training interactions); over a horizon of D days a "
+        "probability p becomes 1 - (1 - p) ** k(D), where k(D) is the growth of known users' "
+        "activity over D days measured on past cuts of the training data (the model's "
+        "horizon curve; past its last point it keeps its last pace): an approximation that "
+        "keeps the order of the probabilities over ranks and ignores a film's own interest "
+        "fading")}

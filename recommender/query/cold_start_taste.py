@@ -125,6 +125,6 @@ def genres_only_note(known: Sequence[str], unknown: Sequence[str], genres: Seque
     n = len(unknown)
     return (f"{'the' if n == 1 else 'none of the'} {n:,} comparable film"
             f"{'' if n == 1 else 's'} given {'is' if n == 1 else 'are'}"
-            f"{' not' if n == 1 else ''} known to the model (skipped: unknown_film_ids), so "
+            f"{' not' if n == 1 else ''} known to the model (skipped, listed as unknown), so "
             f"the new film is placed by its genre{'' if len(genres) == 1 else 's'} alone: "
             + ", ".join(genres))

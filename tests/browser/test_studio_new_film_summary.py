@@ -26,7 +26,8 @@ def test_a_new_films_audience_comes_with_its_summary(watched: Any, served_demo: 
         assert f"expected conversion {100 * tier['expected_conversion']:.2f}%" in text
         assert "95% interval" not in text  # a borrowed calibration gives none
     borrowed = page.inner_text("#cold-summary #conversion-borrowed")
-    assert borrowed.startswith("Borrowed calibration") and "calibrated_from" in borrowed
+    assert borrowed.startswith("Borrowed calibration")
+    assert "known films it is calibrated from" in borrowed
     assert page.inner_text("#cold-summary #conversion-interval").startswith("No interval")
     assert page.locator("#cold-summary h2", has_text="Segments in the audience").count() == 1
     assert page.locator("#cold-summary h2", has_text="Portrait of the core + extended").count() == 1

@@ -71,7 +71,7 @@ def test_tiers_are_the_ranked_list_rings_and_their_mix_conversion(
     convs = [r["expected_conversion"] for r in body["tiers"]]
     assert convs == sorted(convs, reverse=True)  # the rings fall core > extended > broad
     assert body["conversion_interval_note"].startswith("no interval")
-    assert "calibrated_from" in body["conversion_note"]
+    assert "known films it is calibrated from" in body["conversion_note"]
     assert body["cold_start"] == cold_start_demand(model, like, genres, "region")["cold_start"]
 
 

@@ -153,11 +153,11 @@ def test_a_small_part_of_the_pool_is_not_shown_by_its_screens(
                                           20, capacity)
     if weight == "pool":
         assert "by the whole pool's demand, as its cities without a cinema hold fewer than " \
-               "min_cell users" in body["screens"]["note"]
+               f"{MIN_CELL} users (the smallest place shown)" in body["screens"]["note"]
     # 24 screens of Lyon and Nice: the pool, weighing nothing, takes the last one
     body = demand_by_place(model, str(model.films.ids[1]), "city", screens=25,
                            cinemas=cinemas, min_cell=MIN_CELL)
     if weight == "none":
         assert allocation(body)["other"] == 1
-        assert "by no demand, as those cities hold fewer than min_cell users" in \
+        assert f"by no demand, as those cities hold fewer than {MIN_CELL} users" in \
             body["screens"]["note"]

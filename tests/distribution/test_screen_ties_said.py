@@ -44,7 +44,7 @@ def test_equal_remainders_go_to_the_place_first_by_name() -> None:
     assert ahead  # the tie was met
     said = body["units"]["screens"]
     assert f"largest remainder ({TIE_RULE})" in said
-    assert TIE_RULE == ("equal remainders go to the larger expected_total first, then to the "
+    assert TIE_RULE == ("equal remainders go to the larger expected total first, then to the "
                         "place first by name, 'other' last")
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert ("Equal fractional parts (to 9 decimals) go to the larger `expected_total` first, "

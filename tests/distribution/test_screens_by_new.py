@@ -116,17 +116,18 @@ def test_screens_follow_expected_new_with_the_pool_guards(
             assert r["expected_new"] == pytest.approx(new[r["place"]], abs=2e-3)
             assert r["expected_total"] == pytest.approx(total[r["place"]], abs=2e-3)
         said = body["units"]["screens"]
-        assert said.startswith("screens (or showtimes) allocated in proportion to expected_new")
-        assert "equal remainders go to the larger expected_new first" in said
+        assert said.startswith("screens (or showtimes) allocated in proportion to each "
+                               "place's expected new viewers")
+        assert "equal remainders go to the larger expected new viewers first" in said
         note = body["screens"]["note"]
         assert (note is None) == (allocation(body)["other"] == 0)
         if note is not None:
-            assert note.endswith("every row's screens follow its expected_new (screens_by=new)")
+            assert note.endswith("every row's screens follow its expected new viewers")
             if pool == "with":
-                assert "shared out beside the rows above by those cities' expected_new alone" \
-                    in note
+                assert ("shared out beside the rows above by those cities' expected new "
+                        "viewers alone") in note
             if pool == "all":
-                assert "by the whole pool's expected_new, as its cities" in note
+                assert "by the whole pool's expected new viewers, as its cities" in note
 
 
 def test_new_differs_from_total_and_ties_follow_expected_new() -> None:
@@ -174,7 +175,7 @@ def test_cli_equals_http_with_screens_by(client: TestClient, model_dir: Path,
     http = client.get("/films/00007/distribution",
                       params={"by": "region", "screens": 9, "screens_by": "new"})
     assert http.status_code == 200, http.text
-    assert "proportion to expected_new" in http.json()["units"]["screens"]
+    assert "proportion to each place's expected new viewers" in http.json()["units"]["screens"]
     code, out, err = run_cli(capsys, "distribution", model_dir, "00007", "--by", "region",
                              "--screens", 9, "--screens-by", "new", "--json")
     assert code == 0, err
@@ -191,7 +192,7 @@ def test_cli_equals_http_with_screens_by(client: TestClient, model_dir: Path,
                              "--screens", 9, "--screens-by", "new")
     assert code == 0, err
     assert "9 screens shared out by expected_new (largest remainder: equal remainders go to " \
-           "the larger expected_new first" in out
+           "the larger expected new viewers first" in out
     # the same refusal on both surfaces
     for params, argv in (({"screens": 9}, ["--screens", 9]), ({}, [])):
         http = client.get("/films/00007/distribution",

@@ -70,8 +70,8 @@ def test_cold_start_cli_equals_http(client: TestClient, model_dir: Path,
                          "--genre", GENRES[0])
     assert code == 0, err
     first, share = next(iter(mix.items()))
-    assert (f"probabilities: the calibrations of known films mixed, each with its share "
-            f"(calibrated_from): {first}") in out
+    assert (f"probabilities: the calibrations of the known films it is calibrated from, "
+            f"mixed, each with its share: {first}") in out
     assert f"{share:.1%}" in out
 
 

@@ -53,8 +53,8 @@ def test_only_unknown_films_falls_back_to_the_genres(model: Model) -> None:
     # and says so in the body (it was said on stderr alone, as "skipped ...")
     assert page.to_json() == {
         **cold_start_audience(model, genres=["Horror"], k=15).to_json(),
-        "genres_only": "none of the 2 comparable films given are known to the model (skipped: "
-                       "unknown_film_ids), so the new film is placed by its genre alone: Horror"}
+        "genres_only": "none of the 2 comparable films given are known to the model (skipped, "
+                       "listed as unknown), so the new film is placed by its genre alone: Horror"}
 
 
 def test_fails_only_when_nothing_known_is_left(model: Model) -> None:

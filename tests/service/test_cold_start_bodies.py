@@ -44,7 +44,7 @@ def expected_sentence(unknown: list[str], genres: list[str]) -> str:
         head = "the 1 comparable film given is not known to the model"
     else:
         head = f"none of the {len(unknown)} comparable films given are known to the model"
-    return (f"{head} (skipped: unknown_film_ids), so the new film is placed by its "
+    return (f"{head} (skipped, listed as unknown), so the new film is placed by its "
             f"genre{'' if len(genres) == 1 else 's'} alone: {', '.join(genres)}")
 
 

@@ -73,8 +73,8 @@ def test_the_table_says_where_the_conversions_come_from(
     code, out, err = run(capsys, "cold-start", model_dir, "--like", "00002", "--summary")
     assert code == 0, err
     assert out.startswith("Audience summary of a new film like 00002: nobody has watched it")
-    assert "No interval: a new film's p is borrowed" in out
-    assert "(calibrated_from): 00002" in out
+    assert "No interval: a new film's conversion probability is borrowed" in out
+    assert "known films it is calibrated from, mixed, each with its share: 00002" in out
     assert "Segments of the ranked audience" in out and "Portrait of core + extended" in out
 
 
