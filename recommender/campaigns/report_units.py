@@ -117,7 +117,7 @@ def p_warning(horizon: dict[str, Any]) -> str | None:
         return None
     return ("the plan's model was calibrated on a random holdout (its log had no timestamps): "
             "predicted conversions are no forecast of conversion, and predicted against "
-            "observed compares unlike figures; each p is "
+            "observed compares unlike figures; each probability is "
             f"{horizon.get('note') or RANDOM_HOLDOUT_NOTE}")
 
 

@@ -390,7 +390,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
               "rings and plans give p 0", file=sys.stderr)
     elif calibration.random_holdout(calibration.horizon(model.calibration)):
         print("warning: the log has no timestamps (or all are equal), so the calibration "
-              f"holdout was a random share: tier conversions and plans' p are "
+              f"holdout was a random share: tier conversions and plans' probabilities are "
               f"{calibration.RANDOM_HOLDOUT_NOTE}", file=sys.stderr)
     small = model.meta.get("collapsed")
     if isinstance(small, dict):

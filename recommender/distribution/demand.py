@@ -58,7 +58,7 @@ def capped(by: str) -> bool:
 UNRANKED_DEMAND = ("nothing fitted ties this film, or its comparable films, to the users: "
                    "every candidate scores the same (or, in BPR and LMF, by bias alone), so "
                    "users who tie are given the film's mean probability and the places' "
-                   "expected_new follow their user counts, not a taste for the film")
+                   "expected new viewers follow their user counts, not a taste for the film")
 UNITS = {
     "year": "the film's release year (calendar year; null when unknown or for a new film)",
     "city": "by=cinema: the cinema's city in the cinema table (null: 'other', a cinema it lacks, "

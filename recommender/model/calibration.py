@@ -350,9 +350,10 @@ def uncalibrated(horizon: dict[str, Any]) -> bool:
 
 
 #: what a probability measured on a random holdout is (a log without times): the horizon's note
-RANDOM_HOLDOUT_NOTE = ("not a conversion rate: p is the chance that a hidden viewing is found, "
-                       "measured on a random held-out share of the training interactions (the "
-                       "log has no time, so p forecasts no conversion in any span of days)")
+RANDOM_HOLDOUT_NOTE = ("not a conversion rate: each probability is the chance that a hidden "
+                       "viewing is found, measured on a random held-out share of the training "
+                       "interactions (the log has no time, so it forecasts no conversion in any "
+                       "span of days)")
 
 
 def random_holdout(horizon: dict[str, Any]) -> bool:

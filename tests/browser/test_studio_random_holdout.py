@@ -37,8 +37,8 @@ def test_the_funnel_says_its_conversion_is_no_rate(watched: Any, served_untimed:
     page.goto(f"{served_untimed.base}/studio/#/film/{quoted}")
     page.wait_for_selector("#random-holdout")
     said = page.inner_text("#random-holdout")
-    assert said.startswith("Not a conversion rate: p is the chance that a hidden viewing is "
-                           "found"), said
+    assert said.startswith("Not a conversion rate: each probability is the chance that a "
+                           "hidden viewing is found"), said
     assert summary["horizon"]["note"][1:] in said, said
     watched.assert_clean()
 

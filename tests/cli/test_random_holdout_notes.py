@@ -21,7 +21,7 @@ from recommender.model import artifact, calibration
 from service.app import create_app
 from service.settings import Settings
 
-NOTE = "not a conversion rate: p is the chance that a hidden viewing is found"
+NOTE = "not a conversion rate: each probability is the chance that a hidden viewing is found"
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,10 @@ from helpers import demo_model
 
 from recommender.cli.distribution_text import mixed_calibration_text
 from recommender.distribution.cold_summary import cold_start_summary
-from recommender.distribution.demand import cold_start_demand, demand_by_place
+from recommender.distribution.demand import UNRANKED_DEMAND, cold_start_demand, demand_by_place
+from recommender.distribution.place_screens import NO_CINEMAS
 from recommender.io.places import read_cinemas
+from recommender.model.calibration import RANDOM_HOLDOUT_NOTE
 from recommender.model.model import Model
 
 # a file's name (cinemas.csv, meta.json, a results page) is a thing a person can open
@@ -102,3 +104,10 @@ def test_no_note_of_a_distribution_or_cold_start_answer_names_a_field(
     said.append(("cli", mixed_calibration_text(model, mix["cold_start"]["calibrated_from"])))
     named = {path: field_names(text) for path, text in said if field_names(text)}
     assert named == {}
+
+
+def test_the_notes_a_demo_model_does_not_draw_name_no_field_either() -> None:
+    """The notes of a tie, of a log without times and of a missing cinema table (a demo
+    model, timed and with its cinemas, draws none of them)."""
+    for text in (UNRANKED_DEMAND, RANDOM_HOLDOUT_NOTE, NO_CINEMAS):
+        assert field_names(text) == [], text
