@@ -82,7 +82,9 @@ def add_campaign_commands(add: Add) -> None:
                         "the tables; what was written goes to stderr")
     s.add_argument("--store", help="campaign store URL or SQLite file (default: "
                                    "$RECOMMENDER_STORE; without either: not stored, and "
-                                   "MODEL.campaigns.db's events read when it exists)")
+                                   "MODEL.campaigns.db's events read when it exists); none: "
+                                   "not stored, the model as trained (no store read; a file "
+                                   "named none: ./none); --after needs a store")
     s.add_argument("--engine", choices=["local", "spark"],
                    help="where to solve: local (exact LP) or spark (one dual price per film, "
                         "recommender/campaigns/spark_plan.py)")
@@ -164,7 +166,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.cli.plan_keys import answer_stored, request_key, stored_for
 
     idem = request_key(args, slate)  # --idempotency-key: refused without a store
-    target = args.store or os.environ.get("RECOMMENDER_STORE") or None
+    from recommender.cli.answer_store import no_store
+
+    # --store none: not stored, and the model as trained, as the answers read it (a store
+    # file named none was created)
+    target = None if no_store(args) else args.store or os.environ.get("RECOMMENDER_STORE") or None
     from recommender.cli.stores import NewStore
 
     with NewStore(target) as new:  # a store file this creates stays only once written to
@@ -203,9 +209,9 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
         # (no one is planned a film they have bought since), new users are known
         model = refreshed_model(model, store)
     else:  # read only, as the answering commands: the events `serve MODEL` knows of
-        from recommender.cli.answer_store import default_store_model
+        from recommender.cli.answer_store import default_store_model, no_store
 
-        model = default_store_model(model, args.model)
+        model = model if no_store(args) else default_store_model(model, args.model)
     slate_films_known(model, args.slate, slate)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
     column = getattr(args, "id_column", None)  # a CSV export's column of user ids

@@ -54,6 +54,8 @@ def _days(text: str) -> float:
 
 
 def add_event_commands(add: Add) -> None:
+    from recommender.cli.stores import NEEDED_STORE_HELP
+
     s = add("events", cmd_events, "record events (tickets, views) in the campaign store")
     sub = s.add_subparsers(dest="events_command", required=True, metavar="ACTION")
     i = sub.add_parser("import", help="import an events file (CSV or Parquet) or a folder of "
@@ -62,8 +64,7 @@ def add_event_commands(add: Add) -> None:
                                    "[,weight][,event_id]; a second import stores nothing twice")
     i.add_argument("file", help="events file (CSV, TSV or Parquet), a folder of Parquet "
                                 "parts, or - for standard input (CSV/TSV, .gz, Parquet)")
-    i.add_argument("--store", help="campaign store URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE)")
+    i.add_argument("--store", help=NEEDED_STORE_HELP)
     i.add_argument("--batch", type=_positive_int, default=IMPORT_BATCH,
                    help="events per committed transaction")
     add_events_model_option(i)
@@ -75,7 +76,7 @@ def add_event_commands(add: Add) -> None:
     s = add("campaign", cmd_campaign, "list stored campaign plans, show one, report what it "
                                       "did, withdraw it")
     sub = s.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
-    store_help = "campaign store URL or SQLite file (default: $RECOMMENDER_STORE)"
+    store_help = NEEDED_STORE_HELP
     r = sub.add_parser("report", help="targets against controls: conversions, uplift with 95%% "
                                       "intervals, predicted against observed",
                        description="report a plan: conversions of targets against controls")

@@ -15,6 +15,7 @@ import argparse
 from typing import Any
 
 from recommender.cli.checks import model_or_none
+from recommender.cli.stores import NEEDED_STORE_HELP
 from recommender.io.text import plural
 
 
@@ -77,8 +78,7 @@ def add_status_parser(sub: Any) -> None:
         "the campaign store's latest event sequence and, with --model, the events recorded "
         "after the model's training that answers with --store apply on top of it; --json "
         "prints the body of GET /events/status from a worker serving MODEL"))
-    s.add_argument("--store", help="campaign store URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE)")
+    s.add_argument("--store", help=NEEDED_STORE_HELP)
     s.add_argument("--model", metavar="MODEL", help="a model folder: the events after its "
                    "training that answers apply on top of it")
     s.add_argument("--json", action="store_true",

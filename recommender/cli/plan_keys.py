@@ -55,9 +55,12 @@ def request_key(args: argparse.Namespace, slate: Sequence[Any] | None
         return None
     import os
 
-    if not (getattr(args, "store", None) or os.environ.get("RECOMMENDER_STORE")):
+    from recommender.cli.answer_store import given_store, no_store
+
+    if no_store(args) or not (given_store(args) or os.environ.get("RECOMMENDER_STORE")):
         raise InvalidParameterError("--idempotency-key needs a campaign store (--store or "
-                                    "RECOMMENDER_STORE): the key is kept with the plan there")
+                                    "RECOMMENDER_STORE; --store none is none): the key is "
+                                    "kept with the plan there")
     exclude = getattr(args, "exclude", None)
     try:
         excluded = hashlib.sha256(Path(exclude).read_bytes()).hexdigest() if exclude else None

@@ -16,6 +16,8 @@ import argparse
 import sys
 from typing import Any
 
+from recommender.cli.stores import NEEDED_STORE_HELP
+
 
 def add_simulate_action(sub: Any) -> None:
     """``campaign simulate`` on the ``campaign`` command's sub-parsers."""
@@ -27,8 +29,7 @@ def add_simulate_action(sub: Any) -> None:
     c.add_argument("plan_id", metavar="PLAN_ID")
     c.add_argument("--data", required=True, help="the demo folder the model was trained on")
     c.add_argument("--model", required=True, help="the model the plan was made with")
-    c.add_argument("--store", help="the campaign store holding the plan (default: "
-                                   "$RECOMMENDER_STORE)")
+    c.add_argument("--store", help="the campaign store holding the plan: " + NEEDED_STORE_HELP)
     c.add_argument("--wave", type=int, default=1, help="the wave sent")
     c.add_argument("--seed", type=int, default=0, help="the draw's seed")
     c.add_argument("--out", required=True, help="the events file to write (CSV)")
@@ -40,12 +41,13 @@ def cmd_campaign_simulate(args: argparse.Namespace) -> int:
     import pyarrow.csv as pacsv
 
     from recommender.campaigns.simulate import RESPONSE_SPAN, stored_wave_responses
-    from recommender.cli.stores import _store
+    from recommender.cli.stores import _store, refuse_no_store
     from recommender.errors import InvalidParameterError
     from recommender.io import demo
     from recommender.io.atomic import atomic_file
     from recommender.model import artifact
 
+    refuse_no_store(args)  # before the folders are read
     try:
         demo.read_manifest(args.data)
     except (OSError, ValueError):

@@ -39,7 +39,8 @@ def add_copy_action(sub: Any) -> None:
                     "(a service still on it answers 409). To back up a store that stays in "
                     "use, run `recommender campaign backup --store URL --to FILE`")
     c.add_argument("--store", help="the store to move: URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE); read, then marked as moved")
+                                   "$RECOMMENDER_STORE); read, then marked as moved; --store none "
+                                   "(no store) is refused")
     c.add_argument("--to", required=True, metavar="URL",
                    help="the new store: a SQLite file that does not exist yet, or an empty "
                         "PostgreSQL database (postgresql://...; its tables are created)")
@@ -54,7 +55,8 @@ def add_copy_action(sub: Any) -> None:
                     "pg_dump. Restore by pointing RECOMMENDER_STORE at the file (or copying it "
                     "into place while nothing has the store open)")
     b.add_argument("--store", help="the store to back up: SQLite file or sqlite:///PATH "
-                                   "(default: $RECOMMENDER_STORE)")
+                                   "(default: $RECOMMENDER_STORE; --store none, no store, is "
+                                   "refused)")
     b.add_argument("--to", required=True, metavar="FILE",
                    help="the backup: a file that does not exist yet")
     b.set_defaults(campaign_action=cmd_campaign_backup)
@@ -64,12 +66,16 @@ def add_copy_action(sub: Any) -> None:
         description="remove the mark `campaign copy` leaves on the store it copied: the store "
                     "takes events and plans again; record in only one of it and its copy")
     r.add_argument("--store", help="the store to reopen: URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE)")
+                                   "$RECOMMENDER_STORE; --store none, no store, is refused)")
     r.set_defaults(campaign_action=cmd_campaign_reopen)
 
 
 def _named_store(args: argparse.Namespace, action: str) -> str:
-    """``--store``, else ``$RECOMMENDER_STORE``: the store to ``action``."""
+    """``--store``, else ``$RECOMMENDER_STORE``: the store to ``action`` (``--store none``
+    refused: ``stores.refuse_no_store``)."""
+    from recommender.cli.stores import refuse_no_store
+
+    refuse_no_store(args)
     source: str | None = args.store or os.environ.get("RECOMMENDER_STORE")
     if not source:
         raise InvalidParameterError(f"no campaign store to {action}: pass --store URL or set "
@@ -228,8 +234,9 @@ def refuse_moved_import(args: argparse.Namespace) -> None:
     for the mark under the writers' lock."""
     from recommender.campaigns.moved import check_store
     from recommender.campaigns.store import open_store
-    from recommender.cli.stores import missing_sqlite
+    from recommender.cli.stores import missing_sqlite, refuse_no_store
 
+    refuse_no_store(args)  # --store none: before the file is read too
     target = args.store or os.environ.get("RECOMMENDER_STORE")
     if not target or missing_sqlite(target) is not None:
         return

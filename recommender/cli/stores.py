@@ -1,9 +1,10 @@
 """The campaign store a command names (``--store`` or ``RECOMMENDER_STORE``), checked before use.
 
 A missing SQLite file is not created by a reader; an in-memory one (``sqlite://``) is refused,
-as it keeps nothing past the command; a new one inside a model folder is refused, as a later
-save of the model removes it; a new one a writer stopped or failed before writing to is
-removed again (``NewStore``).
+as it keeps nothing past the command, and so is ``--store none`` (which answers read as "the
+model as trained": it names no store, and a file ``none`` was created); a new one inside a
+model folder is refused, as a later save of the model removes it; a new one a writer stopped
+or failed before writing to is removed again (``NewStore``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,32 @@ def say_served_store() -> None:
         print(f"note: RECOMMENDER_STORE: {note}", file=sys.stderr, flush=True)
 
 
+#: ``--store``'s help on a command that needs a campaign store (``refuse_no_store``)
+NEEDED_STORE_HELP = ("campaign store URL or SQLite file (default: $RECOMMENDER_STORE); this "
+                     "command needs one: --store none (no store, as answers read it) is "
+                     "refused, and a file named none is ./none")
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """The command ``args`` ran, with its action (``campaign report``, ``events import``)."""
+    words = [getattr(args, n, None) for n in ("command", "campaign_command", "events_command")]
+    return " ".join(w for w in words if isinstance(w, str)) or "this command"
+
+
+def refuse_no_store(args: argparse.Namespace) -> None:
+    """Refuse ``--store none`` (any case) on a command that needs a campaign store: answers
+    read it as the model as trained, with no store, but here ``none`` was read as a file
+    path and a store file named ``none`` was created (``plan``'s reading: ``cmd_plan``)."""
+    from recommender.cli.answer_store import no_store
+
+    if no_store(args):
+        raise InvalidParameterError(
+            f"{command_name(args)} needs a campaign store, and --store none names none (none "
+            "means no store, the model as trained, to the commands that answer from a "
+            "model): name the store with --store URL or SQLite file (a file named none: "
+            "--store ./none) or set RECOMMENDER_STORE")
+
+
 def refuse_in_memory(target: str) -> None:
     """Refuse an in-memory SQLite store (``sqlite://``): what a command stored there was gone
     when it ended, and it said "stored" (only the service keeps one, for its own life)."""
@@ -92,6 +119,7 @@ def _store(args: argparse.Namespace, create: bool = True, read_only: bool = Fals
     takes its write lock."""
     from recommender.campaigns.store import open_store
 
+    refuse_no_store(args)
     target = args.store or os.environ.get("RECOMMENDER_STORE")
     if not target:
         raise InvalidParameterError("no campaign store: pass --store URL or set "

@@ -16,6 +16,7 @@ import argparse
 from typing import Any
 
 from recommender.cli.commands import _positive_int
+from recommender.cli.stores import NEEDED_STORE_HELP
 
 
 def add_sent_action(sub: Any) -> None:
@@ -37,8 +38,7 @@ def add_sent_action(sub: Any) -> None:
                    help="take back wave N's recorded send (one recorded by mistake): the "
                         "plan's last recorded send only, and none a next wave was planned "
                         "after")
-    s.add_argument("--store", help="campaign store URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE)")
+    s.add_argument("--store", help=NEEDED_STORE_HELP)
     s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
     s.set_defaults(campaign_action=cmd_campaign_sent)
 

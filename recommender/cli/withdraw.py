@@ -13,6 +13,7 @@ import argparse
 from typing import Any
 
 from recommender.cli.commands import _nonneg_int
+from recommender.cli.stores import NEEDED_STORE_HELP
 
 
 def add_withdraw_action(sub: Any) -> None:
@@ -26,8 +27,7 @@ def add_withdraw_action(sub: Any) -> None:
     w.add_argument("plan_id")
     w.add_argument("--sent-waves", type=_nonneg_int, required=True, dest="sent_waves",
                    metavar="N", help="waves 1..N of the plan were sent (0: none was)")
-    w.add_argument("--store", help="campaign store URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE)")
+    w.add_argument("--store", help=NEEDED_STORE_HELP)
     w.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
     w.set_defaults(campaign_action=cmd_campaign_withdraw)
 
