@@ -2,7 +2,9 @@
 
 The CLI's ``--users``, ``--films``, ``--seeds``, ``--watched`` and ``--exclude`` read them.
 A line is the id as written when the model holds it, else stripped of its surrounding
-spaces, else without the quoting our own CSV writers add (``csvsafe``); ``read_opt_outs``
+spaces, else without the quoting our own CSV writers add (``csvsafe``); a first line that is
+a column name (``user_id``, ``movieId``) and no id of the model is a header, skipped and said
+(a first line the model holds is an id); ``read_opt_outs``
 takes every reading the model holds (an opt-out fails safe). A CSV export whose header
 names one id column (``id_list_columns``) beside others is read by that column; each reader
 takes ``column``, the one named so instead (the CLI's ``--id-column``).
@@ -22,7 +24,7 @@ from recommender.errors import DataError
 from recommender.io.binary import utf8_text
 from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
 from recommender.io.delimited import PathLike
-from recommender.io.id_list_columns import ID_KEYS, ID_LIST_HEADERS, column_cells, header_key
+from recommender.io.id_list_columns import ID_KEYS, column_cells, header_key
 from recommender.io.ids import IdMap
 
 
@@ -31,8 +33,9 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
               ) -> tuple[Path, list[tuple[int, str]]]:
     """(1-based line number, id) of every id of an id list (see ``read_id_list``);
     ``exact``, when given, receives each such line as written (no line ending) where it
-    differs from its stripped id. A first line spelled as a header in another case
-    (``USER_ID``) is a header unless ``ids`` holds it. ``said`` is told of the blank lines
+    differs from its stripped id. A first line that is a column name (``user_id``,
+    ``USER_ID``, ``movieId``: ``_lone_header``) is a header unless ``ids`` holds it as an id,
+    and ``said`` is told it was read so (``_said_header``), as it is of the blank lines
     between ids, skipped (``_said_blank``). A CSV export is read by its id column
     (``id_list_columns.column_cells``; ``column``: the one named so)."""
     p = Path(path)
@@ -61,6 +64,7 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     named = column is not None
     cells = column_cells(p, text, ids, column) if named or (at_top and not header) else None
     if header and cells is None:
+        _said_header(p, lines[0][1], ids, said)
         lines = lines[1:]
     elif cells is not None:  # a CSV export whose header names one id column: that column
         lines = [(n, c.strip()) for n, c in cells if c.strip()]  # blank cells as blank lines
@@ -74,14 +78,25 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
 
 def _lone_header(line: str, written: str, ids: IdMap | None) -> bool:
     """Whether an id list's first ``line`` (stripped; ``written``: as written) is a header: a
-    name of ``ID_LIST_HEADERS`` as spelled there, or in another case or spacing (``USER_ID``,
-    ``User ID``: ``header_key``) that ``ids`` (when given) holds in neither form (a line is
-    read as written first: " ID" was dropped as a header where the model holds user " ID",
-    an opt-out lost)."""
-    if line in ID_LIST_HEADERS:
-        return True
+    name of ``ID_LIST_HEADERS`` in any case or spacing (``user_id``, ``USER_ID``, ``User ID``:
+    ``header_key``) that ``ids`` (when given) holds in neither form. One rule for every
+    spelling: a model whose user id is ``user_id`` lost that user as a header (an opt-out
+    lost), and a line is read as written first (" ID" was dropped as a header where the
+    model holds user " ID")."""
     return header_key(line) in ID_KEYS and (ids is None or (line not in ids
                                                              and written not in ids))
+
+
+def _said_header(p: Path, line: str, ids: IdMap | None,
+                 said: Callable[[str], None] | None) -> None:
+    """Tell ``said`` that the first line ``line`` was read as a header and skipped (a seed
+    list headed ``user_id`` was read one seed short without a word, and a real id spelled
+    so could not be told from it)."""
+    if said is None:
+        return
+    held = "" if ids is None else ", not an id the model holds"
+    said(f"{p}: line 1 {line!r} read as a header (a column name{held}) and skipped; "
+         "an id list needs no header")
 
 
 #: A duplicate told of (``said``): its line number and the id as read.
@@ -126,7 +141,9 @@ def read_id_list(path: PathLike, said: Callable[[str], None] | None = None,
     told how many were dropped, ``_said_dropped``). ``-`` reads standard
     input; a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A
     first line that is a column name of ``ID_LIST_HEADERS`` (``film_id``,
-    ``user_id``, ``movieId``, ``userId``, ``id``) in any case is a header and skipped. Raises
+    ``user_id``, ``movieId``, ``userId``, ``id``) in any case is a header and skipped, and
+    ``said`` told so (with no model to ask, every such line is; the readers given ``ids``
+    keep a line the model holds as an id). Raises
     ``DataError`` when the file is missing, not UTF-8 or holds no id. ``column``: a CSV
     export's id column, by its header name (``id_list_columns``; each reader below takes it).
     """

@@ -46,12 +46,8 @@ from recommender.io.blank_ratings import blank_ratings as read_blank_ratings
 from recommender.io.dataset import Interactions
 from recommender.io.delimited import PathLike, existing_file
 from recommender.io.extra_tables import merge_catalogs, merge_user_tables
-from recommender.io.id_lists import (
-    ID_LIST_HEADERS,
-    read_id_list,
-    read_id_list_as_known,
-    read_id_list_index,
-)
+from recommender.io.id_list_columns import ID_LIST_HEADERS
+from recommender.io.id_lists import read_id_list, read_id_list_as_known, read_id_list_index
 from recommender.io.layouts import (
     FOLDER_LAYOUTS,
     ML100K_FILE,
