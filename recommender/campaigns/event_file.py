@@ -207,7 +207,8 @@ def _first_bad_in_order(p: Path, columns: dict[str, Any], loc: Locator, n: int) 
             raise
     first = _bad_from(p, columns, 0, n)
     try:
-        _checked(p, _cut(columns, 0, n if first is None else first + 1), loc)  # its words
+        # its words (a count of empty weights: the whole file's)
+        _checked(p, _cut(columns, 0, n if first is None else first + 1), loc, columns)
     except DataError as e:
         error = e
     else:  # not refused again (a clock's "future" moved on): the checks as they come
@@ -232,14 +233,17 @@ def _first_bad_in_order(p: Path, columns: dict[str, Any], loc: Locator, n: int) 
                     f"{', ...' if len(more) > MORE_BAD else ''}", error.line) from None
 
 
-def _checked(p: Path, columns: dict[str, Any], loc: Locator) -> EventBatch:
-    """The events of ``columns``, every field checked (``read_event_file``)."""
+def _checked(p: Path, columns: dict[str, Any], loc: Locator,
+             whole: dict[str, Any] | None = None) -> EventBatch:
+    """The events of ``columns``, every field checked (``read_event_file``); ``whole``: the
+    file's columns where ``columns`` are its first rows (``numbers.float_column``)."""
     n = len(columns[USER_ID])
     users = string_ids(p, columns[USER_ID], USER_ID, loc)
     films = string_ids(p, columns[FILM_ID], FILM_ID, loc)
     ts = timestamp_column(p, columns[TIMESTAMP], loc)
-    weight = (float_column(p, columns[WEIGHT], WEIGHT, loc) if WEIGHT in columns
-              else np.ones(n))
+    weight = (float_column(p, columns[WEIGHT], WEIGHT, loc,
+                           whole=None if whole is None else whole[WEIGHT])
+              if WEIGHT in columns else np.ones(n))
     bad = ~(np.isfinite(weight) & (weight > 0) & (weight <= MAX_WEIGHT))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])

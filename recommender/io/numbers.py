@@ -76,11 +76,26 @@ def all_held(col: pa.Array | pa.ChunkedArray) -> bool:
     return bool(pc.all(held).as_py() is not False)
 
 
+def empty_count(col: pa.Array | pa.ChunkedArray) -> int:
+    """How many values of a column are empty: null, or text of blanks only."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        blank = pc.equal(pc.ascii_trim_whitespace(arr), "")
+        return int(pc.sum(blank).as_py() or 0) + arr.null_count
+    return arr.null_count
+
+
 def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
-                 loc: Locator, keep32: bool = False) -> NDArray[np.floating]:
+                 loc: Locator, keep32: bool = False,
+                 whole: pa.Array | pa.ChunkedArray | None = None) -> NDArray[np.floating]:
     """A numeric column (already numeric or strings) as float64, every value a finite float32.
     ``keep32``: a float32 column without nulls comes back as it is, float32 (the same values:
-    no float64 copy of millions of ratings for ``Interactions``, which keeps float32)."""
+    no float64 copy of millions of ratings for ``Interactions``, which keeps float32).
+    ``whole``: the file's whole column where ``col`` is its first rows (``events import``
+    words the first bad row's problem on the rows up to it): an empty value's count of rows
+    without one, and its advice, are the whole file's (it said "no row has one: leave it out"
+    of a file whose later rows had weights)."""
+    counted = col if whole is None else whole
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if keep32 and pa.types.is_float32(arr.type) and arr.null_count == 0:
         values32 = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float32)
@@ -96,8 +111,7 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
             value = value_of(written, bad)
             if not value.strip():
                 raise problem(path, loc, bad, f"empty {name}; expected a number"
-                              + _empties(name, int(pc.sum(pc.equal(arr, "")).as_py() or 0)
-                                         + arr.null_count, len(arr)))
+                              + _empties(name, empty_count(counted), len(counted)))
             raise problem(path, loc, bad, f"{name} {value!r} is not a number; expected a number"
                           + _comma_hint(value.strip()))
         arr = _to_float(arr)
@@ -109,7 +123,7 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     if arr.null_count:
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, f"empty {name}; expected a number"
-                      + _empties(name, arr.null_count, len(arr)))
+                      + _empties(name, empty_count(counted), len(counted)))
     values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
     held = np.abs(values) <= np.finfo(np.float32).max  # kept as float32: 1e300 was inf
     if not held.all():

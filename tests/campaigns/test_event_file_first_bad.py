@@ -97,3 +97,34 @@ def test_events_import_says_so_and_stores_nothing(tmp_path: Path,
     assert code != 0 and f"{path}, line 4: weight -2.0" in err, err
     assert "; and 1 more bad line: 8; nothing of the file was stored" in err
     assert not store.exists()
+
+
+@pytest.mark.parametrize(("weights", "said"), [
+    (["", "2", "3"], "1 of the 3 rows has none: fill it in or leave that row out"),
+    (["1", "", "3", "4", "5"], "1 of the 5 rows has none: fill it in or leave that row out"),
+    (["1", "", " ", "4", ""], "3 of the 5 rows have none: fill them in or leave those rows out"),
+    (["", "", ""], "no row has one: the weight column is optional, leave it out")])
+def test_empty_weights_are_counted_over_the_whole_file(tmp_path: Path, weights: list[str],
+                                                       said: str) -> None:
+    """The count of empty weights, and the advice, are the whole file's: the problem was
+    worded on the rows up to the first bad one, so a file whose line 2 alone was empty was
+    told no row had a weight and to leave the column out (throwing lines 3 and 4's away)."""
+    text = "user_id,film_id,timestamp,weight\n" + "".join(
+        f"u{i},f1,{NOW},{w}\n" for i, w in enumerate(weights))
+    first = next(i for i, w in enumerate(weights) if not w.strip()) + 2  # the header: line 1
+    for path in (tmp_path / "e.csv", tmp_path / "e.parquet"):
+        if path.suffix == ".csv":
+            path.write_text(text, encoding="utf-8")
+        else:  # a float column with nulls
+            pq.write_table(pa.table({
+                "user_id": [f"u{i}" for i in range(len(weights))],
+                "film_id": ["f1"] * len(weights), "timestamp": [NOW] * len(weights),
+                "weight": pa.array([float(w) if w.strip() else None for w in weights],
+                                   pa.float64())}), path)
+        with pytest.raises(DataError) as e:
+            read_event_file(path)
+        assert f"empty weight; expected a number ({said}" in e.value.reason, e.value.reason
+        if path.suffix == ".csv":
+            assert e.value.line == first
+        else:
+            assert e.value.reason.startswith(f"row {first - 1}: ")
