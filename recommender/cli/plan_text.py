@@ -61,6 +61,11 @@ def print_notes(summary: dict[str, Any]) -> None:
                   f"{100 * u['estimate']:+.2f} points "
                   f"[{100 * u['low']:+.2f}, {100 * u['high']:+.2f}] (95%, conversion rate of "
                   f"targets less controls, so far): no effect; {then}", file=sys.stderr)
+    said = (summary.get("no_effect") or {}).get("note")
+    if said and not flat and said.startswith("no film"):  # a next wave of no such film: said
+        # (--leave-out-no-effect left nothing out, without a word; a summary stored before
+        # this wording said "none of them is planned" of no film, and is not repeated)
+        print(f"note: {said}", file=sys.stderr)
     for x in left.values():  # films left out of this wave on (a next wave's --leave-out)
         print(f"note: film {shown_cell(x['film_id'])} left out from this wave on "
               f"({'asked' if x['why'] == 'asked' else 'no effect measured'}): "

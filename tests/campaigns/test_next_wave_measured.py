@@ -286,3 +286,45 @@ def test_no_advice_for_a_film_of_no_effect_whose_budget_is_spent(
         assert (ADVICE in err) is advised, err
         assert err.startswith("warning: film f1:" if advised else "note: film f1:"), err
         assert ("no budget of it is left to plan" in err) is not advised, err
+
+
+def test_no_film_of_no_effect_is_said(measured: Measured, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Where no film's sent waves measured no effect, ``--leave-out-no-effect`` leaves nothing
+    out and the plan is the one planned without it: the CLI said nothing of it (the
+    summary's ``no_effect.note`` says so, and the HTTP answer carries it). Oracle: a plan
+    whose sent wave's targets all convert and no control, so every film's uplift is +1."""
+    m = measured
+    store = open_store(str(tmp_path / "s.db"))
+    plan = plan_slate(m.model, [SlateFilm(m.flat, 60), SlateFilm(m.good, 60)], holdout=0.3,
+                      waves=2)
+    store.save_plan(plan.plan_id, plan.summary, plan.rows)
+    d = plan.rows.to_pydict()
+    converts = [(f, u) for f, u, w, g in zip(d["film_id"], d["user_id"], d["wave"],
+                                             d["group"], strict=True)
+                if w == 1 and g == "target"]
+    at = plan_start(plan.summary) + 3600
+    record_events(store, EventBatch([f"e{i}" for i in range(len(converts))],
+                                    [u for _, u in converts], [f for f, _ in converts],
+                                    [at] * len(converts), [1.0] * len(converts)))
+    store.close()
+    argv = ["plan", m.model_dir, "--after", plan.plan_id, "--store", tmp_path / "s.db",
+            "--sent-waves", "1", "--leave-out-no-effect"]
+    code, out, err = run_cli(capsys, *argv, "--json", "--out", tmp_path / "next.csv")
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    assert summary["no_effect"]["films"] == [] and summary["left_out"] == []
+    assert {f["film_id"]: f["measured_uplift"]["absolute_uplift"]["low"] > 0
+            for f in summary["films"]} == {m.flat: True, m.good: True}
+    note = summary["no_effect"]["note"]
+    assert note.startswith("no film's sent waves measured"), note
+    assert f"note: {note}\n" in err, err
+    code, _, err = run_cli(capsys, *argv, "--out", tmp_path / "next2.csv")  # the tables too
+    assert code == 0 and f"note: {note}\n" in err, err
+    settings = Settings(model_path=str(m.model_dir), store=str(tmp_path / "s.db"),
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        r = c.post(f"/campaigns/{plan.plan_id}/next",
+                   json={"sent_waves": 1, "leave_out_no_effect": True})
+        assert r.status_code == 200, r.text
+        assert r.json()["summary"]["no_effect"] == {"films": [], "note": note}
