@@ -311,6 +311,17 @@ def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
     page.wait_for_selector("#plan-no-effect")
     assert "-10.00 points [-20.00, -1.00]" in page.inner_text("#plan-no-effect")
     page.unroute(stored)
+
+    def none(body: dict[str, Any]) -> dict[str, Any]:  # no film measured no effect: said
+        body["summary"]["no_effect"] = {"films": [], "note": "no film's waves stood in"}
+        return body
+
+    page.route(stored, _amended(none))
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{urllib.parse.quote(plan_id)}")
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{urllib.parse.quote(first)}")
+    page.wait_for_selector("#plan-no-effect")
+    assert page.inner_text("#plan-no-effect") == "No film's waves stood in."
+    page.unroute(stored)
     # a page past the last one says so (it said "No plan yet" with plans stored)
     page.goto(f"{served_demo.base}/studio/#/campaigns?offset=100000")
     page.wait_for_selector("text=past the last page")

@@ -25,6 +25,12 @@ function noEffect(summary) {
     const u = f.measured_uplift.absolute_uplift;
     return `${f.title || f.film_id}: ${pts(u.estimate)} points [${pts(u.low)}, ${pts(u.high)}]`;
   });
+  const said = (summary.no_effect || {}).note || "";
+  // no film of no effect: said, as the CLI says it (leaving such films out left out none,
+  // without a word); a summary stored before this wording said "none of them" of no film
+  if (!((summary.no_effect || {}).films || []).length && said.startsWith("no film")) {
+    return h("p", { class: "note", id: "plan-no-effect" }, sentence(said[0].toUpperCase() + said.slice(1)));
+  }
   return lines.length ? h("p", { class: "warning", id: "plan-no-effect" },
     `No effect measured so far (uplift of the sent waves, conversion rate of targets less controls, 95% interval): ${lines.join("; ")}. `,
     "Their remaining budget is planned all the same: leave them out in the Next wave section if that holds.") : "";
