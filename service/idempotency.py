@@ -62,6 +62,11 @@ def _one_key(request: Request, key: Annotated[str | None, Header(
 IdempotencyKey = Annotated[str | None, Depends(_one_key)]
 
 
+#: request fields added after keys were first stored, with their defaults: a request at the
+#: default hashes as it did before the field (a retry across an upgrade is the same request)
+LATER_DEFAULTS: dict[str, Any] = {"cap_scope": "plan"}
+
+
 def stored_key(key: str, caller: str) -> str:
     """``key`` as the store keeps it for ``caller`` (the id of its key, or ``ANONYMOUS``): as
     sent for an anonymous caller, else ``by `` and the SHA-256 of the id and the key (67
@@ -77,7 +82,11 @@ def request_key(key: str | None, route: str, path: dict[str, Any], body: BaseMod
     else None."""
     if key is None:
         return None
-    payload = json.dumps({"route": route, "path": path, "body": body.model_dump(mode="json")},
+    sent = body.model_dump(mode="json")
+    for field, default in LATER_DEFAULTS.items():  # a key stored before the field still matches
+        if field in sent and sent[field] == default:
+            del sent[field]
+    payload = json.dumps({"route": route, "path": path, "body": sent},
                          sort_keys=True, ensure_ascii=False)
     return stored_key(key, caller), hashlib.sha256(payload.encode()).hexdigest()
 

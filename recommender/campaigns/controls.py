@@ -36,8 +36,9 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from numpy.typing import NDArray
 
+from recommender.campaigns.cap_scope import refuse_over_cap, scope_caps
 from recommender.campaigns.plan import Plan, plan_slate
-from recommender.campaigns.slate import SlateFilm
+from recommender.campaigns.slate import PLAN_SCOPE, STORE_SCOPE, SlateFilm
 from recommender.campaigns.store import ROW_CHUNK, CampaignStore, plan_rows, withdrawn_records
 from recommender.campaigns.withdraw import (
     WITHDRAWN_SQL,
@@ -183,20 +184,26 @@ def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore
 
 
 def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignStore | None,
-                **options: Any) -> Plan:
+                cap_scope: str = PLAN_SCOPE, **options: Any) -> Plan:
     """``plan_slate`` for a plan to be stored in ``store``, leaving out the pairs other plans
     there select, as targets or controls (``blocked_pairs``; the summary's ``held_out_elsewhere``;
     one of the same slate, model and parameters is named: ``retried.note_retries``); without a
-    store, ``plan_slate`` as it is. A plan of nobody (budgets, but no candidate
-    left) raises ``NothingToPlanError``, as a slate of zero budgets and a next wave do."""
+    store, ``plan_slate`` as it is. ``cap_scope`` ``STORE_SCOPE`` counts each user's films
+    the store's other live plans select against the cap (``cap_scope.scope_caps``; the
+    summary's ``cap_scope`` says how many users they limited). A plan of nobody (budgets, but
+    no candidate left) raises ``NothingToPlanError``, as a slate of zero budgets and a next
+    wave do."""
     info = None
+    model = engine.model if isinstance(engine, Engine) else engine
+    caps, scope = scope_caps(model, store, int(options.get("cap", 1)), cap_scope)
     if store is None:
-        plan = plan_slate(engine, slate, **options)
+        plan = plan_slate(engine, slate, user_caps=caps, cap_scope=cap_scope, **options)
     else:
-        model = engine.model if isinstance(engine, Engine) else engine
         blocked, info = blocked_pairs(model, slate, store)
-        plan = plan_slate(engine, slate, blocked=blocked, **options)
+        plan = plan_slate(engine, slate, blocked=blocked, user_caps=caps, cap_scope=cap_scope,
+                          **options)
         plan.summary["held_out_elsewhere"] = info
+    plan.summary["cap_scope"] = scope
     refuse_nobody(plan, slate, info)
     if store is not None:  # a stored plan of the same slate, model and parameters: a retry?
         from recommender.campaigns.retried import note_retries
@@ -215,7 +222,10 @@ def refuse_nobody(plan: Plan, slate: list[SlateFilm], info: dict[str, Any] | Non
             f"the slate's films have {sum(f.budget for f in slate):,} contacts of budget but "
             "nobody to plan: every user watched them or is opted out"
             + (f", or {info['pairs']:,} pairs are other plans' contacts or controls" if info
-               else ""))
+               else "")
+            + (f", or {excluded:,} users are at the cap across the store's plans (cap scope "
+               f"{STORE_SCOPE!r})" if (excluded := int((plan.summary.get("cap_scope") or {})
+                                                      .get("users_excluded", 0))) else ""))
 
 
 def take_plans_lock(conn: sa.Connection, dialect: str, what: str) -> None:
@@ -270,3 +280,4 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
             f"it was being made, selects {len(clash):,} of its (film, user) pairs (contacts "
             f"or controls; film {clash[0][0]!r} first); nothing was stored, and planning "
             "again leaves them out")
+    refuse_over_cap(conn, rows, summary, skip)  # a store-scope cap, plans stored meanwhile

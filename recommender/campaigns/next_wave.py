@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from recommender.campaigns.cap_scope import scope_caps
 from recommender.campaigns.controls import blocked_pairs, next_waves_under
 from recommender.campaigns.events import iter_events, plan_links, trained_through
 from recommender.campaigns.plan import (
@@ -62,7 +63,7 @@ from recommender.campaigns.plan import (
     plan_slate,
     unknown_opt_outs,
 )
-from recommender.campaigns.slate import SEED_UNREAD, SlateFilm
+from recommender.campaigns.slate import PLAN_SCOPE, SEED_UNREAD, SlateFilm
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.summary_fields import summary_films
 from recommender.campaigns.withdraw import re_plans, refuse_below_sends
@@ -251,19 +252,23 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     ok = (b_film >= 0) & (b_user >= 0)
     # and the pairs plans outside the chain select, targets or controls (controls.py), but the
     # other next waves of its plans: alternatives to this one, only one of them is sent
-    (o_film, o_user), held = blocked_pairs(
-        model, slate, store, skip=[p for p, _ in links] + alternatives(store, links))
+    skip = [p for p, _ in links] + alternatives(store, links)
+    (o_film, o_user), held = blocked_pairs(model, slate, store, skip=skip)
+    # the plan's cap scope: with "store", the films the store's other live plans select
+    # each user for count too (cap_scope.py), but for the chain and its alternatives
+    scope = str(params.get("cap_scope", PLAN_SCOPE))
+    scoped, scope_info = scope_caps(model, store, cap, scope, caps, skip)
     # each film's users the sent waves selected (targets and controls, over the chain): the
     # new plan's controls continue their rounding, so the campaign holds out its share
     chosen = Counter(film.tolist())  # one pass over the sent rows, not one per film
     offsets = np.array([chosen[f.film_id] for f in slate], np.int64)
     # the chain's rounding: a plan stored before per-film phases rounded at 1/2
     plan = plan_slate(model, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
-                      exclude=at_cap + opted_out, progress=progress, user_caps=caps,
+                      exclude=at_cap + opted_out, progress=progress, user_caps=scoped,
                       control_offsets=offsets,
                       blocked=(np.concatenate([b_film[ok], o_film]),
                                np.concatenate([b_user[ok], o_user])),
-                      rounding=str(params.get("rounding", HALF)))
+                      rounding=str(params.get("rounding", HALF)), cap_scope=scope)
     if plan.rows.num_rows == 0:  # it was stored, exit 0, as a next wave of nobody
         raise NothingToPlanError(
             f"the films of plan {plan_id} have {sum(f.budget for f in slate):,} contacts of "
@@ -283,7 +288,7 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     plan.summary.update(with_warning(plan.summary, plan_id, earlier))
     measured_so_far(plan.summary, blocks, plan_id)
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
-                        held_out_elsewhere=held, left_out=left,
+                        held_out_elsewhere=held, left_out=left, cap_scope=scope_info,
                         excluded={"pairs_contacted": int(is_target.sum()),
                                   "pairs_held_out": int((~is_target).sum()),
                                   "users_at_cap": len(at_cap),

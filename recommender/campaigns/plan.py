@@ -31,7 +31,15 @@ from recommender.campaigns.allocation_picks import naive_plan
 from recommender.campaigns.plan_summary import small_plan_notes, summarise
 from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
-from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm, check_slate
+from recommender.campaigns.slate import (
+    CAP_SCOPES,
+    MAX_CAP,
+    MAX_SEED,
+    MAX_WAVES,
+    PLAN_SCOPE,
+    SlateFilm,
+    check_slate,
+)
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
@@ -117,7 +125,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                user_caps: NDArray[np.int64] | None = None,
                control_offsets: NDArray[np.int64] | None = None,
                blocked: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
-               rounding: str = FILM_PHASE) -> Plan:
+               rounding: str = FILM_PHASE, cap_scope: str = PLAN_SCOPE) -> Plan:
     """Plan ``slate`` on ``engine``'s model (see the module docstring).
 
     Unknown films raise ``UnknownFilmError`` naming all of them; ids in ``exclude`` that the
@@ -130,13 +138,19 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     wave's sent pairs: contacted or held out, not watched, so the other candidates keep the
     rank, and the p, the film's audience gives them). ``rounding``: ``FILM_PHASE`` (each
     film's control group rounded at its own phase, ``waves.rounding_phases``) or ``HALF``
-    (1/2 for every film: plans stored before the phases, whose next waves continue it)."""
+    (1/2 for every film: plans stored before the phases, whose next waves continue it).
+    ``cap_scope``: recorded in the summary's parameters (``PLAN_SCOPE`` or ``STORE_SCOPE``);
+    the caller counts the store's other plans into ``user_caps`` (``cap_scope.scope_caps``).
+    A user whose ``user_caps`` is 0 is eligible for no film."""
     model = engine.model if isinstance(engine, Engine) else engine
     check_options(cap, holdout, waves, seed)
     check_slate(slate)
     if rounding not in (FILM_PHASE, HALF):  # before the work, with the other options
         raise InvalidParameterError(f"rounding must be {FILM_PHASE!r} or {HALF!r}, got "
                                     f"{rounding!r}")
+    if cap_scope not in CAP_SCOPES:
+        raise InvalidParameterError(f"cap scope must be one of {', '.join(CAP_SCOPES)}, got "
+                                    f"{cap_scope!r}")
     t0 = time.perf_counter()
     film_ids = [f.film_id for f in slate]
     films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
@@ -151,6 +165,10 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     weights[:, ex_known] = np.nan
     if blocked is not None:
         weights[np.asarray(blocked[0], np.int64), np.asarray(blocked[1], np.int64)] = np.nan
+    caps: int | NDArray[np.int64] = cap
+    if user_caps is not None:
+        caps = np.minimum(np.asarray(user_caps, np.int64), cap)
+        weights[:, caps == 0] = np.nan  # no room left under the cap: eligible for no film
     eligible = (~np.isnan(weights)).sum(axis=1)
     # targets <= budget, controls on top
     phases = rounding_phases(film_ids) if rounding == FILM_PHASE else np.full(len(slate), 0.5)
@@ -162,7 +180,6 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     top = float(np.nanmax(open_rows)) if np.isfinite(open_rows).any() else 0.0
     ranked = weights + TIEBREAK * max(top, 1e-12) * (
         1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
-    caps = cap if user_caps is None else np.minimum(np.asarray(user_caps, np.int64), cap)
     # no film can select more users than the model has: the solver's sums stay 64-bit
     # integers whatever the budgets (a selection size reaches 2^52 at a holdout near 1)
     solvable = np.minimum(limits, len(model.users))
@@ -186,7 +203,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                              control_offsets, phases)
     if notes:  # a film without a control group, or with fewer waves than asked
         summary["plan_notes"] = notes
-    summary["parameters"].update(rounding=rounding,
+    summary["parameters"].update(rounding=rounding, cap_scope=cap_scope,
                                  excluded_unknown_user_ids=unknown_opt_outs(exclude, ex_idx))
     summary.update(plan_id=plan_id, seconds=round(time.perf_counter() - t0, 3),
                    solve_seconds=round(t_solve, 3))

@@ -80,6 +80,10 @@ UNITS = {
     "measured_uplift.targets": "plan rows contacted in the sent waves and compared",
     "measured_uplift.controls": "plan rows held out in the sent waves",
     "budget_left": "contacts (target rows) of the film's budget left unplanned",
+    # the cap's scope (cap_scope.py): the store's other live plans counted against the cap
+    "cap_scope.plans": "stored plans whose rows counted against this plan's cap (count)",
+    "users_limited": "users (count) the store's other plans left part of their cap",
+    "users_excluded": "users (count) the store's other plans left none of their cap",
 }
 
 

@@ -29,6 +29,13 @@ def _slate_of(summary: dict[str, Any]) -> list[tuple[str, float, float]] | None:
         return None
 
 
+def _parameters(summary: dict[str, Any]) -> Any:
+    """The summary's parameters, a plan stored before the cap's scope read as of ``plan``
+    scope (its only one then)."""
+    params = summary.get("parameters")
+    return {"cap_scope": "plan", **params} if isinstance(params, dict) else params
+
+
 def _same(mine: dict[str, Any], other: dict[str, Any]) -> bool:
     """Whether ``other`` (a stored summary) has ``mine``'s slate, model and parameters and is
     itself a first plan (no next wave) that was not withdrawn."""
@@ -36,7 +43,7 @@ def _same(mine: dict[str, Any], other: dict[str, Any]) -> bool:
         return False
     return (other.get("model_version") == mine.get("model_version")
             and other.get("engine") == mine.get("engine")
-            and other.get("parameters") == mine.get("parameters")
+            and _parameters(other) == _parameters(mine)
             and _slate_of(other) is not None and _slate_of(other) == _slate_of(mine))
 
 

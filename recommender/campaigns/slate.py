@@ -32,6 +32,10 @@ MIN_VALUE, MAX_VALUE = 1e-4, 1e12
 # digits two ways, and a refused value of n digits took n^2 steps (4,000: 0.6 s)
 DECIMAL = re.compile(r"[+-]?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 MAX_CAP = 1000  # contacts per user over a campaign
+#: the cap's scope (``cap_scope.py``): this plan and its chain (the default), or every live
+#: plan of the campaign store
+PLAN_SCOPE, STORE_SCOPE = "plan", "store"
+CAP_SCOPES = (PLAN_SCOPE, STORE_SCOPE)
 MAX_WAVES = 1000
 MAX_SEED = 2**32 - 1  # the control draw uses 32 bits of the seed: larger ones would repeat
 #: why a seed with a holdout of 0 is refused (or, inherited, warned of): the seed draws the

@@ -44,10 +44,12 @@ def _share(text: str) -> float:
     return value
 
 
-DEFAULTS: dict[str, Any] = {"cap": 1, "holdout": 0.1, "waves": 3, "engine": "local", "seed": 0}
+DEFAULTS: dict[str, Any] = {"cap": 1, "holdout": 0.1, "waves": 3, "engine": "local", "seed": 0,
+                            "cap_scope": "plan"}
 # options a next wave (--after) takes from the stored plan, with what to use instead
 NOT_AFTER = {"slate": "the next wave plans the stored plan's films and remaining budgets",
              "cap": "the campaign's cap is the stored plan's",
+             "cap_scope": "the campaign's cap scope is the stored plan's",
              "waves": "use --next-waves",
              "engine": "next waves are planned locally"}
 
@@ -63,6 +65,11 @@ def add_campaign_commands(add: Add) -> None:
     s.add_argument("--cap", type=_int_at_least(1, MAX_CAP),
                    help="films a user may be selected for over the campaign, as a target or as a "
                         f"control (default {DEFAULTS['cap']})")
+    s.add_argument("--cap-scope", choices=["plan", "store"],
+                   help="what the cap counts: plan (default) this plan's rows (and its chain's "
+                        "sent waves); store also each user's films the store's other live "
+                        "plans select (every wave but a withdrawn plan's unsent ones; needs "
+                        "a store)")
     s.add_argument("--holdout", type=_share,
                    help="share of each film's selected users held out as its control group "
                         f"(default {DEFAULTS['holdout']}; with --after: the plan's)")
@@ -143,7 +150,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         given = [n for n in NOT_AFTER if getattr(args, n, None) is not None]
         if given:
             raise InvalidParameterError("with --after: " + "; ".join(
-                f"--{n} does not apply ({NOT_AFTER[n]})" for n in given))
+                f"--{n.replace('_', '-')} does not apply ({NOT_AFTER[n]})" for n in given))
         return cmd_plan_after(args)
     after_only = [o for o, n in (("--sent-waves", "sent_waves"), ("--next-waves", "next_waves"),
                                  ("--leave-out", "leave_out"),
@@ -171,6 +178,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     # --store none: not stored, and the model as trained, as the answers read it (a store
     # file named none was created)
     target = None if no_store(args) else args.store or os.environ.get("RECOMMENDER_STORE") or None
+    if args.cap_scope != "plan" and (not target or args.engine == "spark"):  # before the work
+        raise InvalidParameterError(
+            "--cap-scope store counts the campaign store's other plans: it needs a store "
+            "(--store or RECOMMENDER_STORE)" if not target else
+            "--cap-scope store is planned locally only (--engine local): the Spark planner "
+            "takes one cap for every user")
     from recommender.cli.stores import NewStore
 
     with NewStore(target) as new:  # a store file this creates stays only once written to
@@ -219,6 +232,7 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
                if args.exclude else [])
     warn_unknown_opt_outs(model, exclude, args.exclude)
     replan: Callable[[], Any] | None = None  # the local planner, made again on a clash
+    scope = getattr(args, "cap_scope", "plan")
     if getattr(args, "engine", "local") == "spark":
         from recommender.campaigns.spark_plan import plan_slate_spark
 
@@ -234,7 +248,8 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
 
         def replan() -> Any:
             return plan_beside(model, slate, store, cap=args.cap, holdout=args.holdout,
-                               waves=args.waves, seed=args.seed, exclude=exclude)
+                               waves=args.waves, seed=args.seed, exclude=exclude,
+                               cap_scope=scope)
 
         plan = replan()
 

@@ -26,7 +26,7 @@ from recommender.errors import InvalidParameterError
 KEY_FORM = re.compile(r"[!-~]{1,255}")  # the header's: printable ASCII, no spaces
 #: the options a request is: a next wave's, a first plan's (resolved to their defaults)
 REQUEST_OPTIONS = ("after", "sent_waves", "next_waves", "leave_out", "leave_out_no_effect",
-                   "cap", "holdout", "waves", "seed", "engine")
+                   "cap", "holdout", "waves", "seed", "engine", "cap_scope")
 
 
 def key_text(text: str) -> str:
@@ -66,8 +66,11 @@ def request_key(args: argparse.Namespace, slate: Sequence[Any] | None
         excluded = hashlib.sha256(Path(exclude).read_bytes()).hexdigest() if exclude else None
     except OSError:  # its reader says why, before anything is stored
         excluded = None
+    options = {n: getattr(args, n, None) for n in REQUEST_OPTIONS}
+    if options["cap_scope"] in (None, "plan"):  # as keys stored before the option hashed
+        del options["cap_scope"]
     request = {"route": "recommender plan",
-               "options": {n: getattr(args, n, None) for n in REQUEST_OPTIONS},
+               "options": options,
                "films": None if slate is None else [[f.film_id, f.budget, f.value]
                                                      for f in slate],
                "exclude_sha256": excluded}

@@ -43,6 +43,12 @@ def print_notes(summary: dict[str, Any]) -> None:
               f"by {held['plans_count']:,} other stored plan(s) ({', '.join(held['plans'][:3])}"
               f"{', ...' if held['plans_count'] > 3 else ''}) left out, so that no plan's "
               "control group is contacted for its film", file=sys.stderr)
+    scope = summary.get("cap_scope") or {}
+    if scope.get("scope") == "store":  # the store's other plans counted against the cap
+        print(f"note: cap scope store: {scope.get('plans', 0):,} other stored plan(s) counted "
+              f"against the cap of {(summary.get('parameters') or {}).get('cap', '?')} "
+              f"film(s) per user: {scope.get('users_limited', 0):,} users left part of it, "
+              f"{scope.get('users_excluded', 0):,} none (not planned)", file=sys.stderr)
     if summary.get("retry_warning"):  # a stored plan of the same slate, model and parameters
         print(f"warning: {summary['retry_warning']}", file=sys.stderr)
     flat = (summary.get("no_effect") or {}).get("films") or []

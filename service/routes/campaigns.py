@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -156,6 +156,11 @@ class PlanRequest(BaseModel):
     cap: JsonInt = Field(1, ge=1, le=MAX_CAP,
                      description="films a user may be selected for over the campaign, as a "
                                  "target or as a control")
+    cap_scope: Literal["plan", "store"] = Field(
+        "plan", description="what the cap counts: 'plan' this plan's rows; 'store' also each "
+                            "user's films the store's other live plans select (targets and "
+                            "controls, every wave but a withdrawn plan's unsent ones), so the "
+                            "plan gives each user at most cap minus those")
     holdout: JsonFloat = Field(0.1, ge=0, lt=1,
                            description="share (0-1) of each film's selected users held out "
                                        "as control")
@@ -177,7 +182,11 @@ class PlanCreated(BaseModel):
         "``created`` (ISO 8601 in UTC, 2024-03-21T09:00:00Z, as every time it holds); "
         "per film and total: contacts, control, expected conversions, dual price, and a film's "
         "note when nothing fitted orders its contacts (null otherwise; absent from plans stored "
-        "before it); the naive plan; the LP bound and gap; units; plan_notes: each film planned "
+        "before it); the naive plan; the LP bound and gap; units; ``cap_scope`` ({scope: "
+        "'plan' or 'store' (as parameters.cap_scope), plans: the store's other plans counted "
+        "against the cap (count), users_limited and users_excluded: users (counts) they left "
+        "part or none of their cap, note}; absent from plans stored before it); plan_notes: "
+        "each film planned "
         "without a control group, with waves holding none (the report leaves their targets "
         "out), or in fewer waves than asked, and why (absent when none); for a "
         "next wave, a warning when the plan already has one (each plans the same remaining "
@@ -308,7 +317,8 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
             try:
                 result = plan_beside(caught_up(request, engine), slate, store, cap=body.cap,
                                      holdout=body.holdout, waves=body.waves, seed=body.seed,
-                                     exclude=body.exclude_user_ids, progress=False)
+                                     exclude=body.exclude_user_ids, progress=False,
+                                     cap_scope=body.cap_scope)
             except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's)
                 raise HTTPException(404, f"the slate names films this model does not know: "
                                     f"{e}") from None
