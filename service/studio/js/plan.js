@@ -17,6 +17,13 @@ function leftOut(summary) {  // a next wave's films left out from it on (asked, 
     left.map((x) => `${name(x.film_id)}, ${int(x.budget_left)} contacts of budget unplanned (${x.why === "asked" ? "asked" : "no effect measured"})`).join("; "), ".") : "";
 }
 
+function capScope(summary) {  // a plan whose cap counts the store's other plans too
+  const c = summary.cap_scope || {};
+  return c.scope === "store" ? h("p", { class: "note", id: "plan-cap-scope" },
+    `Cap across the store's campaigns: ${int(c.plans)} other stored plan(s) counted against each user's cap; `,
+    `${count(c.users_limited || 0, "user")} had part of it left, ${count(c.users_excluded || 0, "user")} none (not planned).`) : "";
+}
+
 function noEffect(summary) {
   const left = (summary.left_out || []).map((x) => x.film_id);
   const flat = ((summary.no_effect || {}).films || []).filter((id) => !left.includes(id));
@@ -110,6 +117,8 @@ export function planSummary(planId, summary) {
     summary.held_out_elsewhere && summary.held_out_elsewhere.pairs
       ? h("p", { class: "note", id: "plan-held-elsewhere" },
         `${int(summary.held_out_elsewhere.pairs)} (film, user) pairs contacted or held out as controls by ${int(summary.held_out_elsewhere.plans_count)} other stored plan(s): ${summary.held_out_elsewhere.note}.`) : "",
+    // the cap counted across the store's campaigns (cap_scope "store"): whom it kept out
+    capScope(summary),
     // values too far apart for the solver's relative tolerance: "within 0.0000% of the best"
     // below would not show what the films of small value lost
     o.note ? h("p", { class: "warning", id: "plan-spread" }, `Not exact for every film: ${o.note}.`) : "",
@@ -203,6 +212,10 @@ export function plan(view) {
   const shareBelowOne = () => holdout.setCustomValidity(Number(holdout.value) >= 1
     ? "The control share is below 1: the share of each film's selected users held out." : "");
   holdout.addEventListener("input", shareBelowOne);
+  // what the cap counts: this plan alone (as before), or every campaign in the store too
+  const scope = h("select", { id: "cap-scope" },
+    h("option", { value: "plan" }, "this plan only"),
+    h("option", { value: "store" }, "all stored campaigns"));
   const waves = h("input", { id: "waves", type: "number", min: 1, max: MAX_WAVES, step: 1, required: true, value: 3 });
   const seed = h("input", { id: "seed", type: "number", min: 0, max: MAX_SEED, step: 1, required: true, value: 0 });
   // the seed draws the control groups only: with a control share of 0 there is none to draw
@@ -216,7 +229,7 @@ export function plan(view) {
   const out = h("div", { id: "plan-result" });
   let keep = () => {};  // until what was kept is back (keptForm)
   const slate = pickedRows(find, found, body, slateRow, () => keep());
-  keep = keptForm(FORM_KEY, slate, { cap, holdout, waves, seed });
+  keep = keptForm(FORM_KEY, slate, { cap, cap_scope: scope, holdout, waves, seed });
   shareBelowOne();  // a share kept from before is checked as a typed one
   noDraw();
   async function run(e) {
@@ -231,6 +244,7 @@ export function plan(view) {
     try {
       const r = await postJson("/campaigns/plan", {
         films: [...slate.values()].map((s) => s.read()), cap: Number(cap.value),
+        ...(scope.value === "store" ? { cap_scope: "store" } : {}),
         holdout: Number(holdout.value), waves: Number(waves.value),
         ...(seed.disabled ? {} : { seed: Number(seed.value) }),
       }, { once: true });
@@ -247,6 +261,7 @@ export function plan(view) {
         h("th", { scope: "col" }, c)))), body)),
     h("div", { class: "row" },
       h("label", { for: "cap" }, "Cap per user"), cap,
+      h("label", { for: "cap-scope" }, "Cap counts"), scope,
       h("label", { for: "holdout" }, "Control share (0–1: 0.1 = 10% of each film's selected users)"), holdout,
       h("label", { for: "waves" }, "Waves"), waves,
       h("label", { for: "seed" }, "Seed"), seed),
@@ -258,7 +273,8 @@ export function plan(view) {
   view.replaceChildren(h("h1", {}, "Plan a slate"),
     section("Slate",
       h("p", { class: "note" }, "Each film gets at most its budget of contacts, its control group drawn on top; each user at most the cap over the ",
-        "campaign. The planner maximises value × probability of watching over all contacts, exactly."),
+        "campaign (with “all stored campaigns”, less the films the store's other live campaigns already selected them for). ",
+        "The planner maximises value × probability of watching over all contacts, exactly."),
       form),
     out);
   fitToCatalog({ titles: [{ input: find }] });  // a catalog without titles: films by id
