@@ -252,3 +252,37 @@ def test_store_scope_needs_a_store(model: Model, tmp_path: Path,
                           "stored plan's)" in err
     with pytest.raises(InvalidParameterError, match="cap scope"):
         plan_beside(model, [SlateFilm(str(model.films.ids[0]), 5)], None, cap_scope="store")
+
+
+def test_a_request_at_the_default_scope_keeps_its_idempotency_hash() -> None:
+    """A key stored before the option hashed its request without ``cap_scope``: the same
+    request at the default scope hashes alike (a retry across the upgrade is the same
+    request), one of store scope does not."""
+    import argparse
+    import hashlib
+
+    from recommender.cli.plan_keys import REQUEST_OPTIONS
+    from recommender.cli.plan_keys import request_key as cli_key
+    from service.idempotency import request_key
+    from service.routes.campaigns import PlanRequest
+
+    body = {"films": [{"film_id": "0001000", "budget": 5}], "cap": 2}
+    before = {k: v for k, v in PlanRequest(**body).model_dump(mode="json").items()
+              if k != "cap_scope"}
+    payload = json.dumps({"route": "POST /campaigns/plan", "path": {}, "body": before},
+                         sort_keys=True, ensure_ascii=False)
+    old = hashlib.sha256(payload.encode()).hexdigest()
+    assert request_key("k", "POST /campaigns/plan", {}, PlanRequest(**body)) == ("k", old)
+    scoped = request_key("k", "POST /campaigns/plan", {}, PlanRequest(**body,
+                                                                      cap_scope="store"))
+    assert scoped is not None and scoped[1] != old
+    args = argparse.Namespace(idempotency_key="k", store="s.db", exclude=None, cap=2,
+                              cap_scope="plan")
+    slate = [SlateFilm("0001000", 5)]
+    kept = cli_key(args, slate)
+    was = {"route": "recommender plan", "films": [["0001000", 5, 1.0]], "exclude_sha256": None,
+           "options": {n: getattr(args, n, None) for n in REQUEST_OPTIONS if n != "cap_scope"}}
+    assert kept == ("k", hashlib.sha256(json.dumps(was, sort_keys=True, ensure_ascii=False)
+                                        .encode()).hexdigest())
+    args.cap_scope = "store"
+    assert kept != cli_key(args, slate)
