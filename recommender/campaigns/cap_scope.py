@@ -73,9 +73,14 @@ def films_elsewhere(model: Model, store: CampaignStore, skip: Sequence[str] = ()
     are left out (they cannot be planned)."""
     c = plan_rows.c
     where = live_rows(skip)
+    # the distinct (user, film) pairs first, then counted by user: SQLite reads the pairs off
+    # the index of plan rows by (film, user); COUNT(DISTINCT film_id) grouped by user went
+    # through the index by user to every row (beside 1M stored rows: 5-12 s against 3 s,
+    # timed by hand, 2026-12-07, no benchmark script)
+    pairs = sa.select(c.user_id, c.film_id).where(where).distinct().subquery()
     with store.engine.connect() as conn:
-        found = conn.execute(sa.select(c.user_id, sa.func.count(sa.distinct(c.film_id)))
-                             .where(where).group_by(c.user_id)).all()
+        found = conn.execute(sa.select(pairs.c.user_id, sa.func.count())
+                             .group_by(pairs.c.user_id)).all()
         plans = int(conn.execute(sa.select(sa.func.count(sa.distinct(c.plan_id)))
                                  .where(where)).scalar() or 0)
     used = np.zeros(len(model.users), np.int64)

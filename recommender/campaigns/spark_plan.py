@@ -63,7 +63,7 @@ from recommender.campaigns.plan import (
 )
 from recommender.campaigns.plan_summary import small_plan_notes, summarise
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
-from recommender.campaigns.slate import SlateFilm, check_slate
+from recommender.campaigns.slate import PLAN_SCOPE, SlateFilm, check_slate
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import UnknownFilmError
 from recommender.io.progress import show_progress
@@ -166,7 +166,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     if notes:  # as the local planner says them (no control group, fewer waves than asked)
         summary["plan_notes"] = notes
     # the opt-outs that name no user, as the local planner lists them (they were missing)
-    summary["parameters"].update(rounding=FILM_PHASE,
+    summary["parameters"].update(rounding=FILM_PHASE, cap_scope=PLAN_SCOPE,  # one cap for all
                                  excluded_unknown_user_ids=unknown_opt_outs(exclude, ex_idx))
     summary["optimality"]["source"] = (
         "objective: sum of value x p over every selected user (targets and controls); "
