@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io import arrow_numpy as an
 from recommender.io.delimited import (
     Locator,
     problem,
@@ -219,7 +220,7 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     if arr.null_count:
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, "empty timestamp; expected unix seconds")
-    out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+    out = np.asarray(an.values(arr), dtype=np.int64)
     _refuse_late(path, loc, out, "d", dates)
     _refuse_dates(path, loc, out)
     if typed:
@@ -348,14 +349,13 @@ def year_from(col: pa.Array, pattern: str) -> pa.Array:
 
 def years(*candidates: pa.Array) -> NDArray[np.int32]:
     """First non-null candidate (decimal strings) per row as int32; 0 when none."""
-    merged = pc.coalesce(*candidates, pa.scalar("0"))
-    return np.asarray(pc.cast(merged, pa.int32()).to_numpy(zero_copy_only=False),
-                      dtype=np.int32)
+    merged = pc.coalesce(*candidates, an.scalar("0", pa.string()))
+    return np.asarray(an.values(pc.cast(merged, pa.int32())), dtype=np.int32)
 
 
 def ages(values: NDArray[np.str_]) -> NDArray[np.int64]:
     """Ages in years; anything not a number -> -1 (unknown)."""
-    arr = pc.utf8_trim_whitespace(pa.array(values, pa.string()))
+    arr = pc.utf8_trim_whitespace(an.from_strings(values))
     ok = pc.match_substring_regex(arr, r"^\d+(\.\d*)?$")
-    nums = pc.cast(pc.if_else(ok, arr, "-1"), pa.float64())
-    return np.asarray(nums.to_numpy(zero_copy_only=False), dtype=np.float64).astype(np.int64)
+    nums = pc.cast(pc.if_else(ok, arr, an.scalar("-1", pa.string())), pa.float64())
+    return np.asarray(an.values(nums), dtype=np.float64).astype(np.int64)

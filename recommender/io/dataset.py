@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io import arrow_numpy as an
 from recommender.io.ids import IdMap, UsersAndFilms
 from recommender.io.text import plural
 
@@ -319,7 +320,7 @@ def _encode(ids: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.int32], IdMap]:
 
 def _codes(indices: pa.Array) -> NDArray[np.int32]:
     """Dictionary indices (no nulls) as an int32 array."""
-    return np.asarray(indices.to_numpy(zero_copy_only=False)).astype(np.int32, copy=False)
+    return np.asarray(an.values(indices)).astype(np.int32, copy=False)
 
 
 def _first_appearance(codes: NDArray[np.int32], n_values: int, block: int = 1 << 20) -> bool:

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io import arrow_numpy as an
 from recommender.io.delimited import Locator, problem
 from recommender.io.numbers import value_of
 
@@ -24,7 +25,7 @@ MAX_ID_BYTES = 1000
 
 
 def np_str(arr: pa.Array | pa.ChunkedArray) -> NDArray[np.str_]:
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
+    return an.strings(arr)
 
 
 #: an id that is empty or only blanks (ASCII whitespace; the same class in Java's regular
@@ -56,7 +57,7 @@ def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     lengths = pc.binary_length(arr)
     # BLANK_ID's ids: empty, or ' ' (a ", " separator, a blank cell), by arrow's own class of
     # ASCII blanks (the regular expression cost ~3x more on a 20M-row log)
-    empty = pc.or_(pc.equal(lengths, 0), pc.ascii_is_space(arr))
+    empty = pc.or_(pc.equal(lengths, an.scalar(0, lengths.type)), pc.ascii_is_space(arr))
     if pc.any(empty).as_py():
         row = int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0])
         text = value_of(arr, row)

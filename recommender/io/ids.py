@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from recommender.errors import UnknownIdError
+from recommender.io import arrow_numpy as an
 
 _AS_FLOAT = re.compile(r"([0-9]+)\.0+")  # an integer id a spreadsheet wrote as a float
 
@@ -32,7 +33,7 @@ class IdMap:
         if len(pc.unique(arr)) != len(arr):
             raise ValueError("ids must be unique")
         self._arrow = arr
-        self._ids: NDArray[np.str_] = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
+        self._ids: NDArray[np.str_] = an.strings(arr)
         self._lookup: dict[str, int] | None = None
         # zero-led ids sorted by their stripped form (stripped, ids), built on the first
         # unknown id (``same_but_zeros``)

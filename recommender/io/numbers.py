@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io import arrow_numpy as an
 from recommender.io.delimited import Locator, problem
 
 
@@ -72,7 +73,8 @@ def _comma_hint(value: str) -> str:
 def all_held(col: pa.Array | pa.ChunkedArray) -> bool:
     """Whether every value of a float column (nulls aside) is a finite float32, as
     ``float_column`` requires."""
-    held = pc.less_equal(pc.abs(col), float(np.finfo(np.float32).max))  # NaN: false
+    held = pc.less_equal(pc.abs(col), an.scalar(float(np.finfo(np.float32).max),
+                                                 pa.float64()))  # NaN: false
     return bool(pc.all(held).as_py() is not False)
 
 
@@ -98,7 +100,7 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     counted = col if whole is None else whole
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if keep32 and pa.types.is_float32(arr.type) and arr.null_count == 0:
-        values32 = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float32)
+        values32 = np.asarray(an.values(arr), dtype=np.float32)
         if bool(np.isfinite(values32).all()):
             return values32
     written = None  # the text of a column of strings, for a value refused
@@ -124,7 +126,7 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, f"empty {name}; expected a number"
                       + _empties(name, empty_count(counted), len(counted)))
-    values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+    values = np.asarray(an.values(arr), dtype=np.float64)
     held = np.abs(values) <= np.finfo(np.float32).max  # kept as float32: 1e300 was inf
     if not held.all():
         row = int(np.flatnonzero(~held)[0])

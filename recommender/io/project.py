@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io import arrow_numpy as an
 from recommender.io.columns import (
     AGE,
     AGE_BAND,
@@ -277,8 +278,8 @@ def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
             row = int(np.flatnonzero(~ok.to_numpy(zero_copy_only=False))[0])
             raise problem(p, loc, row, f"year {value_of(year_col, row)!r} is not a whole "
                           "number; expected a year such as 1995 (empty = unknown)")
-        year = years(pc.if_else(pc.equal(year_col, ""), pa.scalar(None, pa.string()),
-                                year_col))
+        year = years(pc.if_else(pc.equal(year_col, an.scalar("", year_col.type)),
+                                an.scalar(None, pa.string()), year_col))
     else:
         year = years(year_from(titles, YEAR_IN_TITLE))
     genres = (clean_genres(table.column(GENRES).combine_chunks()) if GENRES in wanted

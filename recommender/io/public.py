@@ -18,6 +18,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io import arrow_numpy as an
 from recommender.io.columns import (
     AGE,
     AGE_BAND,
@@ -164,7 +165,8 @@ def _refuse_header_line(p: Path, data: bytes, delimiter: str, expected: str) -> 
     """``refuse_header`` on the first field of a rating file's first line (read before the
     file is parsed: a header there would be read as an interaction)."""
     first = data.lstrip(b"\r\n").split(b"\n", 1)[0].split(delimiter.encode(), 1)[0]
-    refuse_header(p, pa.array([first.decode("utf-8", "replace").lstrip("\ufeff")]), expected)
+    refuse_header(p, an.text_cell(first.decode("utf-8", "replace").lstrip("\ufeff")),
+                  expected)
 
 
 def _load_headerless(p: Path, delimiter: str, columns: Sequence[str]) -> Interactions:
