@@ -95,15 +95,14 @@ def warn_title_breaks(model: Model, files: list[Any]) -> None:
     from pathlib import Path
 
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from recommender.errors import DataError
+    from recommender.io import arrow_numpy as an
     from recommender.io.project import TITLE_BREAK, title_breaks
 
-    titles = pa.array(np.asarray(model.catalog.titles, dtype=str), pa.string())
-    hit = np.asarray(pc.match_substring_regex(titles, TITLE_BREAK).to_numpy(
-        zero_copy_only=False), bool)
+    titles = an.from_strings(np.asarray(model.catalog.titles, dtype=str))
+    hit = np.asarray(an.values(pc.match_substring_regex(titles, TITLE_BREAK)), bool)
     if not hit.any():
         return
     n, place = int(hit.sum()), ""

@@ -32,9 +32,10 @@ def form_split_ids(model: Model) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from recommender.io import arrow_numpy as an
+
     for kind, known in (("user", model.users), ("film", model.films)):
-        wide = np.flatnonzero(~np.asarray(pc.string_is_ascii(known.arrow).to_numpy(
-            zero_copy_only=False), bool))
+        wide = np.flatnonzero(~np.asarray(an.values(pc.string_is_ascii(known.arrow)), bool))
         if not len(wide):
             continue
         written = pc.take(known.arrow, pa.array(wide))
@@ -119,9 +120,13 @@ def zero_split_ids(model: Model) -> None:
     import numpy as np
     import pyarrow.compute as pc
 
+    from recommender.io import arrow_numpy as an
+
     for kind, known in (("user", model.users), ("film", model.films)):
         bare = pc.utf8_ltrim(known.arrow, "0")
-        bare = pc.if_else(pc.equal(bare, ""), "0", bare)  # no id is empty: '000' is 0
+        # no id is empty: '000' is 0
+        bare = pc.if_else(pc.equal(bare, an.scalar("", bare.type)), an.scalar("0", bare.type),
+                          bare)
         changed = pc.not_equal(bare, known.arrow)
         # ids of one width never split; else counted before grouped (~4 s at 3M, for none)
         if not pc.any(changed).as_py() or _one_each(known.arrow, bare):

@@ -96,9 +96,11 @@ def strings(arr: pa.Array | pa.ChunkedArray) -> NDArray[np.str_]:
     return out if chars == width else out.astype(f"<U{chars}")
 
 
-def from_strings(values: NDArray[np.str_]) -> pa.Array:
+def from_strings(values: NDArray[np.str_], upto_nul: bool = True) -> pa.Array:
     """``pa.array(values, pa.string())`` of a numpy string array: its UTF-8 bytes laid end to
-    end, each text up to its first NUL (where pyarrow ends a numpy string too)."""
+    end, each text up to its first NUL (where pyarrow ends a numpy string too); with
+    ``upto_nul`` False, each whole text (``pa.array([str(v) for v in values])``: a numpy
+    string never ends in NUL, its last nonzero byte ends it)."""
     n = len(values)
     encoded = np.char.encode(np.asarray(values, dtype=str), "utf-8")
     width = encoded.dtype.itemsize
@@ -106,8 +108,12 @@ def from_strings(values: NDArray[np.str_]) -> pa.Array:
         return pa.Array.from_buffers(pa.string(), n, [
             None, pa.py_buffer(np.zeros(n + 1, np.int32)), pa.py_buffer(b"")])
     grid = encoded.view(np.uint8).reshape(n, width)
-    nul = grid == 0
-    lengths = np.where(nul.any(axis=1), np.argmax(nul, axis=1), width)
+    if upto_nul:
+        nul = grid == 0
+        lengths = np.where(nul.any(axis=1), np.argmax(nul, axis=1), width)
+    else:
+        text = grid != 0
+        lengths = np.where(text.any(axis=1), width - np.argmax(text[:, ::-1], axis=1), 0)
     data = grid[np.arange(width) < lengths[:, None]]  # row by row, end to end
     offsets = np.zeros(n + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -115,6 +121,13 @@ def from_strings(values: NDArray[np.str_]) -> pa.Array:
     arr = pa.Array.from_buffers(pa.large_string() if big else pa.string(), n, [
         None, pa.py_buffer(offsets if big else offsets.astype(np.int32)), pa.py_buffer(data)])
     return arr.cast(pa.string()) if big else arr
+
+
+def from_bools(values: NDArray[np.bool_]) -> pa.Array:
+    """``pa.array(values)`` of a numpy boolean array (its bits packed, no nulls)."""
+    n = len(values)
+    bits = np.packbits(np.asarray(values, bool), bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bits)])
 
 
 def text_cell(text: str) -> pa.Array:

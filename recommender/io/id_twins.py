@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from recommender.io import arrow_numpy as an
+
 Loosen = Callable[[pa.Array], pa.Array]
 
 
@@ -41,9 +43,9 @@ def loose_matches(given: Sequence[Any] | NDArray[Any] | pa.Array,
     """(the positions in ``given`` whose id equals one of ``known`` once both are loosened,
     the position in ``known`` each equals), in ``given``'s order."""
     def text(ids: Any) -> pa.Array:
-        return ids if isinstance(ids, pa.Array) else pa.array(np.asarray(ids, str), pa.string())
+        return ids if isinstance(ids, pa.Array) else an.from_strings(np.asarray(ids, str))
 
     at = pc.index_in(loosen(text(given)), value_set=loosen(text(known)))
-    at_np = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    at_np = np.asarray(an.values(at.fill_null(an.scalar(-1, at.type))), np.int64)
     hit = np.flatnonzero(at_np >= 0)
     return hit, at_np[hit]

@@ -80,14 +80,16 @@ def identifying_columns(table: UserTable, least: int) -> list[Identifying]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from recommender.io import arrow_numpy as an
+
     out = []
     for name in sorted(set(table.attributes) - set(table.derived)):
-        column = pa.array(np.asarray(table.attributes[name], dtype=str))
-        values = pc.filter(column, pc.not_equal(column, ""))
+        column = an.from_strings(np.asarray(table.attributes[name], dtype=str))
+        values = pc.filter(column, pc.not_equal(column, an.scalar("", pa.string())))
         if len(values) < MIN_USERS:
             continue
         counts = pc.value_counts(values).field("counts")
-        unique = int(np.count_nonzero(counts.to_numpy() == 1))
+        unique = int(np.count_nonzero(an.values(counts) == 1))
         if unique >= max(least, 1) and unique >= UNIQUE_SHARE * len(values):
             out.append(Identifying(name, unique, len(values)))
     return out

@@ -79,13 +79,15 @@ class IdMap:
         error: type[UnknownIdError] = UnknownIdError,
     ) -> NDArray[np.int64]:
         """Indices of many ids (vectorised). Unknown ids raise in strict mode, else map to -1."""
-        query = (
-            external_ids
-            if isinstance(external_ids, pa.Array)
-            else pa.array([str(x) for x in external_ids], type=pa.string())
-        )
+        if isinstance(external_ids, pa.Array):
+            query = external_ids
+        elif isinstance(external_ids, np.ndarray) and external_ids.dtype.kind == "U" \
+                and external_ids.ndim == 1:
+            query = an.from_strings(external_ids, upto_nul=False)  # no str per id
+        else:
+            query = pa.array([str(x) for x in external_ids], type=pa.string())
         idx = pc.index_in(query.cast(pa.string()), value_set=self._arrow)
-        out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        out = np.asarray(an.values(idx.fill_null(an.scalar(-1, idx.type))), dtype=np.int64)
         if strict and (out < 0).any():
             missing = np.asarray(query.to_numpy(zero_copy_only=False), dtype=str)[out < 0]
             raise self.unknown(error, dict.fromkeys(missing.tolist()))

@@ -21,8 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
+from recommender.io import arrow_numpy as an
 from recommender.io.dataset import Catalog
 from recommender.io.id_twins import any_writing, loose_matches
 from recommender.io.ids import IdMap
@@ -75,12 +75,12 @@ def coverage(catalog: Catalog | None, films: IdMap) -> dict[str, Any] | None:
     if catalog is None or not len(catalog):
         return None
     distinct, first = np.unique(np.asarray(catalog.film_ids, dtype=str), return_index=True)
-    ids = pa.array(distinct[np.argsort(first)], pa.string())  # in catalog order
+    ids = an.from_strings(distinct[np.argsort(first)])  # in catalog order
     at = films.to_index(ids, strict=False)
     has_row = np.zeros(len(films), dtype=bool)
     has_row[at[at >= 0]] = True
     without = np.flatnonzero(~has_row)
-    stray = ids.filter(pa.array(at < 0))
+    stray = ids.filter(an.from_bools(at < 0))
     hit, near = loose_matches(stray, films.ids, any_writing)
     pairs = [[str(stray[int(i)]), str(films.ids[j])] for i, j in zip(hit[:SHOWN], near,
                                                                       strict=False)]

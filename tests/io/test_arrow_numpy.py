@@ -85,3 +85,19 @@ def test_scalar_as_pa_scalar_makes_it(value: object, kind: pa.DataType) -> None:
 
 def test_text_cell_as_pa_array_makes_it() -> None:
     assert an.text_cell("ü1").equals(pa.array(["ü1"], pa.string()))
+
+
+@pytest.mark.parametrize("texts", TEXTS + [["\x00a", "b\x00\x00c"], []])
+def test_whole_strings_as_a_list_of_str_makes_them(texts: list[str]) -> None:
+    values = np.array(texts, dtype=str)
+    got = an.from_strings(values, upto_nul=False)
+    got.validate(full=True)
+    assert got.equals(pa.array([str(v) for v in values], pa.string()))
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100])
+def test_from_bools_as_pa_array_makes_them(n: int) -> None:
+    values = np.random.default_rng(n).random(n) < 0.5
+    got = an.from_bools(values)
+    got.validate(full=True)
+    assert got.equals(pa.array(values))
