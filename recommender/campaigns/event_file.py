@@ -207,7 +207,8 @@ def _first_bad_in_order(p: Path, columns: dict[str, Any], loc: Locator, n: int) 
             raise
     first = _bad_from(p, columns, 0, n)
     try:
-        # its words (a count of empty weights: the whole file's)
+        # its words (a count of empty weights, a judgement of the timestamps as a whole:
+        # the whole file's)
         _checked(p, _cut(columns, 0, n if first is None else first + 1), loc, columns)
     except DataError as e:
         error = e
@@ -236,11 +237,13 @@ def _first_bad_in_order(p: Path, columns: dict[str, Any], loc: Locator, n: int) 
 def _checked(p: Path, columns: dict[str, Any], loc: Locator,
              whole: dict[str, Any] | None = None) -> EventBatch:
     """The events of ``columns``, every field checked (``read_event_file``); ``whole``: the
-    file's columns where ``columns`` are its first rows (``numbers.float_column``)."""
+    file's columns where ``columns`` are its first rows (``numbers.float_column``,
+    ``convert.timestamp_column``: what they say of a column as a whole is the file's)."""
     n = len(columns[USER_ID])
     users = string_ids(p, columns[USER_ID], USER_ID, loc)
     films = string_ids(p, columns[FILM_ID], FILM_ID, loc)
-    ts = timestamp_column(p, columns[TIMESTAMP], loc)
+    ts = timestamp_column(p, columns[TIMESTAMP], loc,
+                          whole=None if whole is None else whole[TIMESTAMP])
     weight = (float_column(p, columns[WEIGHT], WEIGHT, loc,
                            whole=None if whole is None else whole[WEIGHT])
               if WEIGHT in columns else np.ones(n))

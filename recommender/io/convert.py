@@ -167,11 +167,38 @@ def _text_seconds(path: Path, loc: Locator, written: pa.Array
     raise problem(path, loc, row, f"{what}; expected unix seconds or {ISO_TIMES}")
 
 
-def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
-                     loc: Locator) -> NDArray[np.int64]:
+def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray, loc: Locator,
+                     whole: pa.Array | pa.ChunkedArray | None = None) -> NDArray[np.int64]:
     """Timestamps as int64 unix seconds: integers, decimal seconds (floored) or ISO 8601
     strings (``2020-01-31``, ``2020-01-31 12:00:00``; naive times are taken as UTC, and a zone
-    offset such as ``Z`` or ``+01:00`` is honoured, in one column together too)."""
+    offset such as ``Z`` or ``+01:00`` is honoured, in one column together too).
+    ``whole``: the file's whole column where ``col`` is its first rows (``events import``
+    words the first bad row's problem on the rows up to it): the judgements of the column as
+    a whole (every time a date written YYYYMMDD, every time in January 1970) are the whole
+    file's, made only where it converts (they said "every timestamp falls in August 1970" of
+    a file whose later times were today's)."""
+    out, typed = _seconds(path, col, loc)
+    judged = (out, typed) if whole is None else _quietly(path, whole)
+    if judged is not None:
+        _refuse_dates(path, loc, judged[0])
+        if judged[1]:
+            _refuse_unit_slip(path, loc, judged[0])
+    return out
+
+
+def _quietly(path: Path, col: pa.Array | pa.ChunkedArray
+             ) -> tuple[NDArray[np.int64], bool] | None:
+    """``_seconds`` of ``col``, or None where a value of it does not convert."""
+    try:
+        return _seconds(path, col, _Alone())
+    except DataError:
+        return None
+
+
+def _seconds(path: Path, col: pa.Array | pa.ChunkedArray, loc: Locator
+             ) -> tuple[NDArray[np.int64], bool]:
+    """``timestamp_column``'s seconds, each value checked alone, and whether the column's
+    type says it holds times (a Parquet timestamp)."""
     if isinstance(col, pa.ChunkedArray) and pa.types.is_string(col.type) \
             and col.nbytes >= TEXT_LIMIT:
         col = col.cast(pa.large_string())
@@ -222,10 +249,7 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
         raise problem(path, loc, row, "empty timestamp; expected unix seconds")
     out = np.asarray(an.values(arr), dtype=np.int64)
     _refuse_late(path, loc, out, "d", dates)
-    _refuse_dates(path, loc, out)
-    if typed:
-        _refuse_unit_slip(path, loc, out)
-    return out
+    return out, typed
 
 
 class _Alone(Locator):
