@@ -45,6 +45,7 @@ def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locat
     unrated = int(blank.sum())
     if unrated and choice == "refuse":
         raise refusal(path, loc, blank)
+    read, left_out = columns, ""  # the columns as read, and the rows left out of them
     if unrated and choice == "drop":  # the rows left out; later errors place the rest
         if unrated == n:
             raise DataError(str(path), f"every one of the {n:,} rows has a blank rating, and "
@@ -54,6 +55,8 @@ def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locat
         kept = np.flatnonzero(~blank)
         columns = {c: col.take(pa.array(kept)) for c, col in columns.items()}
         loc, blank = KeptRows(loc, kept), np.zeros(len(kept), bool)
+        left_out = (f"--blank-ratings drop left out {unrated:,} row{'s' if unrated > 1 else ''}"
+                    ", with a blank rating")
     elif unrated:  # implicit: a number for the reader, NaN (no rating) once read
         columns = {**columns, RATING: _zero_where(columns[RATING], blank)}
     users = interaction_ids(path, columns[USER_ID], USER_ID, loc)
@@ -64,7 +67,9 @@ def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locat
     if rating is not None and blank.any():
         rating = np.asarray(rating, np.float32).copy()
         rating[blank] = np.nan
-    weight = float_column(path, columns[WEIGHT], WEIGHT, loc, keep32=True) \
+    # an empty weight's count of rows without one: the file's as read (``left_out``)
+    weight = float_column(path, columns[WEIGHT], WEIGHT, loc, keep32=True,
+                          whole=read[WEIGHT] if left_out else None, left_out=left_out) \
         if WEIGHT in columns else None
     if weight is not None and (weight < 0).any():  # log weighting and ALS need >= 0
         row = int(np.flatnonzero(weight < 0)[0])

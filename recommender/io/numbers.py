@@ -43,14 +43,17 @@ def first_failing(arr: pa.Array, convert: Callable[[pa.Array], object]) -> int |
     return lo
 
 
-def _empties(name: str, empty: int, rows: int) -> str:
+def _empties(name: str, empty: int, rows: int, left_out: str = "") -> str:
     """How many of ``rows`` have no ``name`` and what to do: the column is optional (a log
-    without ratings, weights)."""
+    without ratings, weights); ``left_out``: the rows of the file as read that the reader
+    left out, said after (``rows`` counts them)."""
+    after = f"; {left_out}" if left_out else ""
     if empty >= rows:
-        return f" (no row has one: the {name} column is optional, leave it out)"
+        return f" (no row has one: the {name} column is optional, leave it out{after})"
     them = "it in or leave that row" if empty == 1 else "them in or leave those rows"
-    return (f" ({empty:,} of the {rows:,} rows {'has' if empty == 1 else 'have'} none: fill "
-            f"{them} out; the {name} column is optional)")
+    return (f" ({empty:,} of the {rows:,} rows{' read' if left_out else ''} "
+            f"{'has' if empty == 1 else 'have'} none: fill {them} out; the {name} column is "
+            f"optional{after})")
 
 
 def _to_float(arr: pa.Array) -> pa.Array:
@@ -89,14 +92,17 @@ def empty_count(col: pa.Array | pa.ChunkedArray) -> int:
 
 def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
                  loc: Locator, keep32: bool = False,
-                 whole: pa.Array | pa.ChunkedArray | None = None) -> NDArray[np.floating]:
+                 whole: pa.Array | pa.ChunkedArray | None = None,
+                 left_out: str = "") -> NDArray[np.floating]:
     """A numeric column (already numeric or strings) as float64, every value a finite float32.
     ``keep32``: a float32 column without nulls comes back as it is, float32 (the same values:
     no float64 copy of millions of ratings for ``Interactions``, which keeps float32).
     ``whole``: the file's whole column where ``col`` is its first rows (``events import``
     words the first bad row's problem on the rows up to it): an empty value's count of rows
     without one, and its advice, are the whole file's (it said "no row has one: leave it out"
-    of a file whose later rows had weights)."""
+    of a file whose later rows had weights); or the column as read where ``col`` is the rows
+    kept of it, ``left_out`` saying which were left out (``--blank-ratings drop``: it said "1
+    of the 3 rows" of a file of 4)."""
     counted = col if whole is None else whole
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if keep32 and pa.types.is_float32(arr.type) and arr.null_count == 0:
@@ -113,7 +119,7 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
             value = value_of(written, bad)
             if not value.strip():
                 raise problem(path, loc, bad, f"empty {name}; expected a number"
-                              + _empties(name, empty_count(counted), len(counted)))
+                              + _empties(name, empty_count(counted), len(counted), left_out))
             raise problem(path, loc, bad, f"{name} {value!r} is not a number; expected a number"
                           + _comma_hint(value.strip()))
         arr = _to_float(arr)
@@ -125,7 +131,7 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     if arr.null_count:
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, f"empty {name}; expected a number"
-                      + _empties(name, empty_count(counted), len(counted)))
+                      + _empties(name, empty_count(counted), len(counted), left_out))
     values = np.asarray(an.values(arr), dtype=np.float64)
     held = np.abs(values) <= np.finfo(np.float32).max  # kept as float32: 1e300 was inf
     if not held.all():
