@@ -109,6 +109,8 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
         values32 = np.asarray(an.values(arr), dtype=np.float32)
         if bool(np.isfinite(values32).all()):
             return values32
+    if pa.types.is_null(arr.type):  # a Parquet column of nulls alone: every value empty, as
+        arr = pa.nulls(len(arr), pa.float64())  # in a CSV (it said "has type null")
     written = None  # the text of a column of strings, for a value refused
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         # surrounding spaces are no part of a number, as on the CSV reader's fast path and in
