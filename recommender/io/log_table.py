@@ -90,8 +90,11 @@ def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locat
 
 
 def _zero_where(col: pa.Array | pa.ChunkedArray, blank: NDArray[np.bool_]) -> pa.Array:
-    """The rating column with its ``blank`` cells written 0 (text ``"0"`` in a text column)."""
+    """The rating column with its ``blank`` cells written 0 (text ``"0"`` in a text column;
+    every cell, a column of nulls alone)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_null(arr.type):  # a Parquet column of nulls alone: no value to keep (no
+        return pa.array(np.zeros(len(arr)))  # null scalar of 0: it ended in an ArrowInvalid)
     zero = pa.scalar("0" if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
                      else 0, arr.type)
     return pc.if_else(pa.array(blank), zero, arr)
