@@ -205,6 +205,9 @@ def _seconds(path: Path, col: pa.Array | pa.ChunkedArray, loc: Locator
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_dictionary(arr.type):  # pandas' category: the values it stands for
         arr = arr.dictionary_decode()
+    if pa.types.is_null(arr.type) and len(arr):  # a Parquet column of nulls alone: empty, as
+        # a CSV's empty cells are (it said "has type null", naming no row)
+        raise problem(path, loc, 0, f"empty timestamp; expected unix seconds or {ISO_TIMES}")
     if pa.types.is_string_view(arr.type):  # text, as Spark's reader reads it
         arr = pc.cast(arr, pa.string())
     if pa.types.is_decimal(arr.type):  # decimal seconds, floored (exactly)
