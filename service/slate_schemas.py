@@ -19,6 +19,7 @@ from pydantic import (
 
 from recommender.distribution.screens import whole_rule, whole_value
 from recommender.distribution.slate_file import planner_slate
+from recommender.distribution.slate_units import SLATE_UNITS
 from recommender.io.places import MAX_COUNT
 from service.schemas import StoredId, _json_number
 
@@ -187,9 +188,9 @@ class SlateScreens(BaseModel):
     allocation: list[SlateScreensRow] = Field(description="one row per cinema and film given "
                                                           "screens")
     units: dict[str, str] = Field(description="what each number counts, and its source")
-    objective: float = Field(description="screens: the total absolute deviation sum |screens "
-                                         "- target| over cinemas and films (0 = every film "
-                                         "gets exactly its target)")
+    # the units' words: the targets are scaled for the bounded films and pooled for the
+    # hidden cinemas ("- target|" alone read as the plain proportional shares)
+    objective: float = Field(description=SLATE_UNITS["objective"])
     optimality: SlateOptimality = Field(description="the solver's word on the allocation")
 
 

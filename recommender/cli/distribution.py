@@ -242,7 +242,8 @@ def _slate(args: argparse.Namespace) -> int:
           f"{plural(body['cinemas'], 'cinema', sep=',')} shared among "
           f"{plural(len(films), 'film')} by expected new viewers (total deviation from the "
           "targets, each cinema's screens in proportion to demand with a film held to a bound "
-          f"scaled to it: {body['objective']:.3f} screens)")
+          "scaled to it, a hidden cinema's by the pool of hidden cinemas: "
+          f"{body['objective']:.3f} screens)")
     titles = model.catalog.titles[model.films.to_index([f["film_id"] for f in body["films"]])]
     print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], str(t), f"{f['min_screens']:,}",

@@ -40,6 +40,10 @@ def test_slate_legend_says_bounds_and_days(tmp_path: Path, capsys: pytest.Captur
     code, out, err = run_cli(capsys, *args)
     assert code == 0, err
     legend = next(line for line in out.splitlines() if line.startswith("min_screens"))
+    # the deviation is from the scaled targets, a hidden cinema's by the pool (units.objective)
+    head = out.splitlines()[0]
+    assert ("with a film held to a bound scaled to it, a hidden cinema's by the pool of hidden "
+            f"cinemas: {body['objective']:.3f} screens)") in head, head
     assert "('-': no maximum)" in legend and "over all cinemas" in legend
     horizon = body["horizon"]
     assert horizon.get("days") == (days if isinstance(days, float) else None)

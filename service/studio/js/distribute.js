@@ -197,8 +197,12 @@ function slateResult(body, titles, warning) {
   return [
     h("p", { class: "note", id: "dslate-total" },
       `${count(body.screens, "screen")} of ${count(body.cinemas, "cinema")} shared among ${count(body.films.length, "film")}, `,
-      "each cinema's screens as close as possible to its share of the films' expected new viewers among its users ",
-      `(total deviation from those targets: ${num(body.objective, 2)} screens). `,
+      // the targets the objective is counted from (units.objective): the plain shares read
+      // 7.41 screens off where the body said 2.62
+      "each cinema's screens as close as possible to its target: its share of the films' expected new viewers among its users, ",
+      "a film held to its fewest or most screens having its viewers scaled by one factor at every cinema until its share meets that bound, ",
+      "and a cinema whose figures are hidden sharing by all the hidden cinemas' viewers pooled ",
+      `(total deviation from those scaled targets: ${num(body.objective, 2)} screens). `,
       // as the CLI's legend and expected_new's null say (4961cbf, e824ee7): a cinema pooled
       // with a small one is hidden too, whatever its users
       hiddenNote(body)),
@@ -295,7 +299,9 @@ function slate() {
   form.addEventListener("input", keep);
   return section("Films opening together: screens per cinema",
     h("p", { class: "note" }, "Each cinema's screens are shared among the films in proportion to the films' expected new viewers ",
-      "among its users (those who name it as their cinema), exactly, within each film's fewest and most screens over all cinemas."),
+      "among its users (those who name it as their cinema; a cinema whose figures are hidden: all the hidden cinemas' viewers pooled), ",
+      "as closely as whole screens allow, within each film's fewest and most screens over all cinemas: a film a bound holds back ",
+      "has its viewers scaled by one factor at every cinema until its share meets that bound."),
     form, out);
 }
 
