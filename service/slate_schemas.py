@@ -141,7 +141,9 @@ class SlateScreensRow(BaseModel):
                                                    "calibration horizon; null: hidden, as a "
                                                    "film's breakdown by "
                                                    "cinema pools it into 'other' (fewer users "
-                                                   "than min_cell, or pooled with such cinemas)")
+                                                   "than min_cell, or pooled with such cinemas); "
+                                                   "0 at a cinema no user names "
+                                                   "(cinemas_without_users: nothing hidden)")
 
 
 class SlateOptimality(BaseModel):

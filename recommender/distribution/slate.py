@@ -267,8 +267,9 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
 def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                min_cell: int | None = None, max_cells: int | None = None) -> dict[str, Any]:
     """The slate's allocation: each cinema's screens among the films (see the module
-    docstring). Expected attendance is not shown (``null``) for a cinema ``pooled_cinemas``
-    hides (under the minimum cell, or pooled with such); its screens are still allocated.
+    docstring). Expected attendance is not shown (``null``) for a cinema with users that
+    ``pooled_cinemas`` hides (under the minimum cell, or pooled with such); its screens are
+    still allocated. A cinema no user names reads 0: it has no users, nothing is hidden.
     More than ``max_cells`` cinemas x films (default ``RECOMMENDER_MAX_SLATE_CELLS``) is
     refused before any work (``slate_size``)."""
     m = min_cell_from_env() if min_cell is None else int(min_cell)
@@ -313,7 +314,10 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     unnamed = [str(c) for c in np.asarray(cinemas.ids)[users == 0]]
     rows = [{"cinema_id": str(cinemas.ids[c]), "city": city[c], "film_id": ids[j],
              "screens": int(x[c, j]),
-             "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
+             # a cinema no user names has nothing to hide: 0 (null there read as a hidden
+             # figure, while every film's expected_new_hidden_cinemas said 0)
+             "expected_new": None if hidden[c] and users[c] > 0
+             else round(float(demand[c, j]), 3)}
             for c, j in zip(*np.nonzero(x), strict=True)]
     return {
         "films": [{"film_id": f.film_id, "title": model.film_labels[1][index[j]],

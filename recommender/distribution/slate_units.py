@@ -9,7 +9,9 @@ SLATE_UNITS: dict[str, str] = {
     "city": "the cinema's city in the cinema table, also for cinemas sent as cinema_id and "
             "screens (allocation rows; null: a cinema the table lacks, or no table)",
     "expected_new": "users of the cinema (their most visited) expected to watch the film "
-                    "within the calibration horizon (null: hidden, as for min_cell)",
+                    "within the calibration horizon (null: hidden, as for min_cell; 0 at "
+                    "a cinema no user names, cinemas_without_users: no users, nothing "
+                    "hidden)",
     "objective": "screens: the total absolute deviation sum |screens - target| over "
                  "cinemas and films (0 = every film gets exactly its target), the "
                  "target sharing each cinema's screens in proportion to expected_new "

@@ -173,7 +173,9 @@ def test_a_csv_allocation_carries_city_title_and_horizon(
                      str(r["screens"]), "" if r["expected_new"] is None
                      else repr(r["expected_new"]), "X", title[r["film_id"]], repr(float(days))]
                     for r in body["allocation"]]
-    assert any(r[3] == "" for r in rows)  # hidden by the minimum cell: an empty cell
+    # a cinema no user names has nothing hidden: 0.0, not the empty cell of a hidden figure
+    unnamed = [r for r in rows if r[0] in body["cinemas_without_users"]]
+    assert unnamed and all(r[3] == "0.0" for r in unnamed)
 
 
 def test_json_with_out_says_what_it_wrote(model_dir: Path, tmp_path: Path,
