@@ -25,6 +25,7 @@ from recommender.distribution.screens import largest_remainder, weight_words
 from recommender.errors import InvalidParameterError
 from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas, screens_by_place
 from recommender.io.text import plural
+from recommender.query.privacy import OTHER
 
 CAPPED = (CINEMA, CITY, REGION)
 """The place attributes a cinema table caps screens by (its id, city and region columns)."""
@@ -39,14 +40,18 @@ NO_CINEMAS = ("no cinema table (cinemas.csv) was found for this model, so the al
 
 
 def _pool_note(screens: int, places: int, by: str, table: str | None = None,
-               with_cinema: int = 0, weighed: str = "") -> str | None:
-    """What the "other" row's screens are, when it has some: one block for its pooled places
-    together (split by their own demand, they would show the figures the pool hides); with a
-    cinema table (``table``), for the ``with_cinema`` of them the table gives cinemas, shared
-    out by ``weighed`` (``_pool_weight``)."""
-    if not screens:
+               with_cinema: int = 0, weighed: str = "", own: bool = False) -> str | None:
+    """What the "other" row's screens are, when it has some and pools places (``places``,
+    those merged under the minimum cell): one block for them together (split by their own
+    demand, they would show the figures the pool hides); with a cinema table (``table``), for
+    the ``with_cinema`` of them the table gives cinemas, shared out by ``weighed``
+    (``_pool_weight``). ``own``: the data's own value ``other`` is in the row too, which is
+    no pool (alone, MovieLens's non-US ZIPs, the row is that place's and there is no note)."""
+    if not screens or not places:
         return None
     what = plural(places, by, "cities" if by == "city" else None, sep=",")
+    if own:  # not merged: the users whose value is itself 'other' share the row
+        what += f" (beside the users whose {by} is itself '{OTHER}', no pooled place)"
     many = "cities" if by == "city" else f"{by}s"
     whose = f"for the {what} it pools together, one block" if table is None else (
         f"one block for the {with_cinema:,} of its {what} that "
@@ -151,8 +156,10 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             raise InvalidParameterError(f"screens={screens} is more than the {held} of {where} "
                                         f"({capped_by}; {what} are {EXACTLY})")
     alloc = largest_remainder(weight, screens, capacity)
-    note = _pool_note(int(alloc[-1]) if merge.any() else 0, int(merge.sum()), groups.by,
-                      *table_note)
+    # the data's own 'other' joins the row but is no pooled place (merged_places skips it)
+    own = merge & (groups.labels == OTHER)
+    note = _pool_note(int(alloc[-1]) if merge.any() else 0, int((merge & ~own).sum()),
+                      groups.by, *table_note, own=bool(own.any()))
     if note and figure != "expected_total":  # which column the screens followed
         note += f"; every row's screens follow its {weight_words(figure)}"
     return alloc, capacity, capped_by, warning, note

@@ -146,9 +146,10 @@ class ScreenAllocation(BaseModel):
                                                   "cinema without a cinema table, a table "
                                                   "without the city or region), or which "
                                                   "places users name the table lacks")
-    note: str | None = Field(None, description="when the 'other' row has screens: they go "
-                                               "to its pooled places together, one block "
-                                               "(null otherwise)")
+    note: str | None = Field(None, description="when the 'other' row has screens and pools "
+                                               "places: they go to its pooled places "
+                                               "together, one block (null otherwise, and for "
+                                               "the data's own 'other' alone)")
 
 
 class WithoutPlace(BaseModel):
