@@ -12,6 +12,24 @@ import { demandSaid, demandView, fillPlaces, screensBySelect, uncalibrated } fro
 const PAGE = 25;
 const MAX_COUNT = 2 ** 31 - 1;  // the server's most screens for one cinema (io/places.py)
 
+/** ``text`` as a whole number from ``low`` to ``high``, else null, by the server's rule for a
+    screens file's cell (io/places.py ``whole_count``): digits with an optional fraction and
+    exponent whose value is whole, so "2.0" (a column pandas wrote as floats) is 2 and "2.5",
+    "+2" or "1.0000000000000001" are refused (exactly: Number() makes the last one 1). */
+export function wholeCount(text, low, high) {
+  const m = /^([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/.exec(text);
+  if (!m) return null;
+  const digits = (m[1] + (m[2] || "")).replace(/^0+/, "");
+  if (!digits) return low <= 0 ? 0 : null;  // zero, however written
+  const trimmed = digits.replace(/0+$/, "");
+  // the value is trimmed x 10^shift
+  const shift = Number(m[3] || 0) - (m[2] || "").length + digits.length - trimmed.length;
+  if (shift < 0) return null;  // a fraction is left
+  if (trimmed.length + shift > String(high).length) return null;  // more digits than high
+  const value = Number(trimmed + "0".repeat(shift));
+  return value >= low && value <= high ? value : null;
+}
+
 /** Cinemas from pasted `cinema_id,screens` lines (a cinemas.csv will do: its header names
     the two columns), split as the server reads a screens file: by commas, or by semicolons
     or tabs when the first line holds one and no comma. Ids are kept as written. Returns
@@ -42,11 +60,13 @@ export function parseCinemas(text) {
     if (cells.length < 2) {
       return { error: `line ${i + 1}: expected cinema_id${sep === "\t" ? "(tab)" : sep}screens, got “${lines[i].trim()}”` };
     }
-    if (!/^[0-9]+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_COUNT) {
+    // "2.0" as pandas writes a float column, as the CLI and HTTP take it (it was refused)
+    const screens = wholeCount(raw, 1, MAX_COUNT);
+    if (screens === null) {
       return { error: `line ${i + 1}: screens must be a whole number from 1 to ${MAX_COUNT.toLocaleString("en")}, got “${raw}”` };
     }
     seen.add(id);
-    cinemas.push({ cinema_id: id, screens: Number(raw) });
+    cinemas.push({ cinema_id: id, screens });
   }
   return cinemas.length ? { cinemas } : { error: "the cinemas list only a header" };
 }
