@@ -180,7 +180,8 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     p = film_probabilities(model, scores, f, viewers, unfitted)
     body = _body(model, groups, p, viewers, screens, min_cell, cinemas, weight)
     return {"film_id": film_id, **film_names(model, f), **body,
-            "note": tie_note(scores, viewers, unfitted)}
+            "note": tie_note(scores, viewers, unfitted),
+            "screens_by_note": screens_by_note(screens_by, screens)}
 
 
 def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[str],
@@ -207,7 +208,16 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     return {"film_id": None, **NO_FILM_NAMES, **body,
             "cold_start": cold_start_input(model, known, unknown, genres, films, weights,
                                            unfitted),
-            "note": tie_note(scores, nobody, unfitted)}
+            "note": tie_note(scores, nobody, unfitted),
+            "screens_by_note": screens_by_note(screens_by, screens)}
+
+
+def screens_by_note(screens_by: str | None, screens: int | None) -> str | None:
+    """Why ``screens_by`` changed nothing, when it came without ``screens`` (the CLI's note
+    says so of ``--screens-by``; HTTP took it without a word), else None."""
+    if screens_by is None or screens:
+        return None
+    return "screens_by is not read without screens: it says what the screens follow"
 
 
 def cold_start_probabilities(model: Model, comparable: Mapping[str, float] | Sequence[str],

@@ -105,7 +105,8 @@ Screens = Annotated[int | None, Query(ge=1, le=MAX_SCREENS, description=SCREENS_
                     whole(1, MAX_SCREENS, text=True)]
 SCREENS_BY_HELP = ("what screens follow: total (expected_total, the default: for a film in "
                    "its run past viewing dominates it) or new (expected_new, the film's new "
-                   "audience); any case; without screens it changes nothing")
+                   "audience); any case; without screens it changes nothing, and the body's "
+                   "screens_by_note says so")
 SCREENS_BY_PATTERN: dict[str, Any] = {"pattern": f"^\\s*{one_of(list(SCREENS_BY))}\\s*$"}
 ScreensBy = Annotated[str | None, Query(description=SCREENS_BY_HELP, min_length=1,
                                         max_length=100, json_schema_extra=SCREENS_BY_PATTERN)]
@@ -190,6 +191,9 @@ class Distribution(BaseModel):
                                                "candidate scores the same (nothing fitted), so "
                                                "each gets the film's mean probability; null "
                                                "for a ranked film")
+    screens_by_note: str | None = Field(None, description="why screens_by changed nothing: "
+                                                          "sent without screens, it says what "
+                                                          "the screens follow (null otherwise)")
 
 
 class ColdStartDistributionRequest(NewFilm):

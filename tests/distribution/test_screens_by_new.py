@@ -159,9 +159,11 @@ def test_a_bad_screens_by_is_refused() -> None:
         demand_by_place(model, film, "city", screens=5, screens_by="old")
     with pytest.raises(InvalidParameterError, match="got 'old'"):  # without screens too
         demand_by_place(model, film, "city", screens_by="old")
-    # without screens it changes nothing
-    assert demand_by_place(model, film, "city", screens_by="new") == \
-        demand_by_place(model, film, "city")
+    # without screens it changes no figure, and the body says it was not read
+    assert demand_by_place(model, film, "city", screens_by="new") == {
+        **demand_by_place(model, film, "city"),
+        "screens_by_note": "screens_by is not read without screens: it says what the screens "
+                           "follow"}
     # any case, surrounding blanks ignored, as by is
     assert demand_by_place(model, film, "city", screens=5, screens_by=" NEW ")["units"] == \
         demand_by_place(model, film, "city", screens=5, screens_by="new")["units"]
@@ -202,10 +204,22 @@ def test_cli_equals_http_with_screens_by(client: TestClient, model_dir: Path,
                                  "--screens-by", "old")
         assert code == 2
         assert http.json()["detail"] in err
-    # without screens: the body unchanged, and a note on stderr
+    # without screens: the figures unchanged, and a note saying screens_by was not read, on
+    # both surfaces (HTTP answered 200 with no word of it, while the CLI said so on stderr)
     http = client.get("/films/00007/distribution", params={"by": "region", "screens_by": "new"})
     code, out, err = run_cli(capsys, "distribution", model_dir, "00007", "--screens-by", "new",
                              "--json")
     assert code == 0 and out == http.content.decode() + "\n"
-    assert out == client.get("/films/00007/distribution").content.decode() + "\n"
+    said = "screens_by is not read without screens: it says what the screens follow"
+    plain = client.get("/films/00007/distribution").json()
+    assert plain["screens_by_note"] is None
+    assert http.json() == {**plain, "screens_by_note": said}
     assert "note: --screens-by is not read without --screens" in err
+    cold = {"comparable_film_ids": ["00004"], "genres": [GENRES[0]], "by": "region"}
+    http = client.post("/distribution/cold-start", json={**cold, "screens_by": "new"})
+    assert http.status_code == 200, http.text
+    plain = client.post("/distribution/cold-start", json=cold).json()
+    assert http.json() == {**plain, "screens_by_note": said}
+    with_screens = client.post("/distribution/cold-start",
+                               json={**cold, "screens": 5, "screens_by": "new"}).json()
+    assert with_screens["screens_by_note"] is None
