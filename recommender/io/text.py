@@ -160,3 +160,33 @@ def iso_shown(stored: str) -> str:
     if when.tzinfo is None:
         return stored
     return iso_utc(when.timestamp(), stored)
+
+
+#: the most digits (leading zeros aside) a whole number typed as text is read with: more is
+#: out of every range a number here has, and ``int()`` refused a text of over 4,300 digits
+#: with a ``ValueError`` (a 500 over HTTP, a traceback in the CLI)
+MAX_DIGITS = 30
+#: a whole number as text: ASCII digits after an optional minus (``str.isdigit`` also takes
+#: "²", which ``int()`` refuses)
+WHOLE_TEXT = re.compile(r"-?[0-9]+")
+
+
+def whole_text(text: str) -> int | None:
+    """``text`` (``WHOLE_TEXT``, surrounding blanks aside) as an int; None when it is no whole
+    number or has more than ``MAX_DIGITS`` digits (leading zeros aside): a number out of range
+    wherever one is taken, which ``shown_number`` quotes."""
+    text = text.strip()
+    digits = text.lstrip("-").lstrip("0")  # int() counts leading zeros in its limit too
+    if not WHOLE_TEXT.fullmatch(text) or len(digits) > MAX_DIGITS:
+        return None
+    return int(text[0] + digits if text[0] == "-" and digits else digits or "0")
+
+
+def shown_number(value: int | str) -> str:
+    """A whole number as a message quotes it: itself up to ``MAX_DIGITS`` digits, else its
+    first ones and how many digits it has (``99999999999... (5,000 digits)``)."""
+    if isinstance(value, int) and abs(value) >= 10 ** MAX_DIGITS:
+        return f"a {'negative ' * (value < 0)}number of over {MAX_DIGITS} digits"
+    text = str(value).strip()
+    digits = len(text.lstrip("-"))
+    return text if digits <= MAX_DIGITS else f"{text[:12]}... ({digits:,} digits)"

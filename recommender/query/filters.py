@@ -12,7 +12,6 @@ portraits name them (``NO_VALUE``); ``region=`` stays an error, as likely a valu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -21,7 +20,15 @@ from numpy.typing import NDArray
 from recommender.errors import InvalidParameterError
 from recommender.io.ids import unicode_form
 from recommender.io.places import CITY
-from recommender.io.text import did_you_mean, listing, plural, value_order
+from recommender.io.text import (
+    WHOLE_TEXT,
+    did_you_mean,
+    listing,
+    plural,
+    shown_number,
+    value_order,
+    whole_text,
+)
 from recommender.io.text import folded_name as folded_name  # where cli.input_checks finds it
 from recommender.model.model import Model
 from recommender.query.attribute_values import held, hidden_text, known_values, shown_values
@@ -213,15 +220,16 @@ def resolve_segment(model: Model, segment: int | str | None, min_cell: int | Non
     if segment is None:
         return None
     n = model.segments.n
-    text = str(segment).strip()
     # ASCII digits only: str.isdigit also takes "²" and a lstrip("-") takes "--1", and int()
-    # refuses both
-    if isinstance(segment, int) or re.fullmatch(r"-?[0-9]+", text):
-        number = int(text)
-        if 0 <= number < n:
+    # refuses both; a number of 5,000 digits, which int() refuses too, is out of range
+    if isinstance(segment, int) or WHOLE_TEXT.fullmatch(segment.strip()):
+        number = segment if isinstance(segment, int) else whole_text(segment)
+        if number is not None and 0 <= number < n:
             return number
-        raise InvalidParameterError(f"segment must be in [0, {n - 1}], got {number}; the "
-                                    f"segments are: {segment_listing(model, min_cell)}")
+        raise InvalidParameterError(
+            f"segment must be in [0, {n - 1}], got {shown_number(segment)}; the segments "
+            f"are: {segment_listing(model, min_cell)}")
+    text = segment.strip()
     labels = _named_labels(model, min_cell)
     folded = text.casefold()
     exact = [i for i, label in enumerate(labels) if label and label == folded]

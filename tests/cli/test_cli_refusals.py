@@ -395,3 +395,18 @@ def test_exports_take_a_k_above_the_largest_page(capsys: pytest.CaptureFixture[s
         assert texts[0] == texts[1]
         if rows is not None:
             assert len(texts[1].splitlines()) == rows + 1  # every candidate, and the header
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_a_segment_of_thousands_of_digits_is_refused_as_a_long_one_is(
+        capsys: pytest.CaptureFixture[str], model_dir: Path, sign: str) -> None:
+    """``audience --segment 999...`` (5,000 nines) ended in int()'s ValueError ("Exceeds the
+    limit (4300 digits)"), where 23 nines were refused: both are now, as the service's 422."""
+    model = synthetic_model(n_users=120, n_films=20, seed=3)
+    film, n = model.films.ids[0], model.segments.n
+    for digits in (23, 5000):
+        number = sign + "9" * digits
+        shown = number if digits <= 30 else f"{number[:12]}... ({digits:,} digits)"
+        code, out, err = run(capsys, "audience", model_dir, film, f"--segment={number}")
+        assert_refused(code, err, f"segment must be in [0, {n - 1}], got {shown}; ")
+        assert out == ""

@@ -127,3 +127,21 @@ def test_a_segment_that_only_looks_numeric_is_an_unknown_label(model: Model,
     assert str(e.value).startswith(f"unknown segment {text!r}; give a number or a label: 0: ")
     mask = candidate_mask(model, " 1 ")
     assert mask is not None and mask.tolist() == (np.asarray(model.segments.labels) == 1).tolist()
+
+
+def test_a_segment_number_of_any_length_is_refused_as_out_of_range(model: Model) -> None:
+    """``int()`` refuses a text of over 4,300 digits (and ``str()`` an int of as many): such a
+    segment raised ``ValueError`` (a 500, a traceback); it is out of range, as 23 digits are,
+    and the message quotes its first digits and counts them."""
+    from recommender.query.filters import resolve_segment
+
+    last = model.segments.n - 1
+    cases = {"9" * 23: "9" * 23, "9" * 5000: "999999999999... (5,000 digits)",
+             "-" + "9" * 5000: "-99999999999... (5,000 digits)",
+             10 ** 5000: "a number of over 30 digits",
+             -(10 ** 5000): "a negative number of over 30 digits"}
+    for given, shown in cases.items():
+        with pytest.raises(InvalidParameterError) as e:
+            resolve_segment(model, given)
+        assert str(e.value).startswith(f"segment must be in [0, {last}], got {shown}; "), e.value
+    assert resolve_segment(model, "0" * 5000 + "1") == 1 == resolve_segment(model, " 01 ")

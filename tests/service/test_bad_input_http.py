@@ -458,3 +458,28 @@ def test_a_request_with_a_few_problems_past_those_said_counts_them_in_words(
     assert len(body["errors"]) == 1_000
     assert body["detail"].endswith("; and 981 more problems (errors lists the first 1,000 of "
                                    "1,001)"), body["detail"][-200:]
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_a_segment_of_thousands_of_digits_is_a_422_as_a_long_one_is(
+        client: TestClient, sign: str) -> None:
+    """``int()`` refuses a text of over 4,300 digits: ``segment=999...`` (5,000 nines) was a
+    500 where 23 nines were the 422 "segment must be in [0, n-1]"; now both are."""
+    listed = client.get("/segments").json()
+    n = len(listed["segments"]) + listed["hidden"]["segments"]
+    for digits in (23, 5000):
+        number = sign + "9" * digits
+        shown = number if digits <= 30 else f"{number[:12]}... ({digits:,} digits)"
+        want = f"segment must be in [0, {n - 1}], got {shown}; the segments are: 0: "
+        for r in (client.get("/films/00004/audience", params={"segment": number}),
+                  client.get("/films/00004/audience.csv", params={"segment": number}),
+                  client.get("/film/audience", params={"film_id": "00004", "segment": number}),
+                  client.post("/audiences/cold-start",
+                              json={"genres": ["G1"], "segment": number}),
+                  client.post("/audiences/cold-start.csv",
+                              json={"genres": ["G1"], "segment": number})):
+            assert r.status_code == 422, (r.request.url, r.text[:300])
+            assert want in r.json()["detail"], r.json()["detail"][:300]
+    # leading zeros aside, a number of few digits is still read
+    ok = client.get("/films/00004/audience", params={"segment": "0" * 5000 + "1"})
+    assert ok.status_code == 200 and ok.json()["users"], ok.text[:300]
