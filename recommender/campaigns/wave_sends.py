@@ -43,7 +43,7 @@ from recommender.campaigns.store import (
     withdrawn_records,
 )
 from recommender.errors import InvalidParameterError, PlansClashError
-from recommender.io.text import iso_shown, iso_utc
+from recommender.io.text import MAX_DIGITS, WHOLE_TEXT, iso_shown, iso_utc, shown_number, whole_text
 
 wave_sends = sa.Table(
     "campaign_wave_sends", metadata,
@@ -92,8 +92,15 @@ def parse_sent_at(value: object) -> int:
     whole number, or its digits), or ISO 8601 with a UTC offset (``2024-03-21T09:00:00Z``)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    # ASCII digits: isdigit() took "²" and lstrip("-") "--5", and int() refused both (and
+    # 5,000 digits) with a ValueError (a 500, a traceback); a number of more digits than
+    # MAX_DIGITS is refused as no time at all
+    if isinstance(value, str) and WHOLE_TEXT.fullmatch(value.strip()):
+        seconds = whole_text(value)
+        if seconds is None:
+            raise InvalidParameterError(f"at must be unix seconds of at most {MAX_DIGITS} "
+                                        f"digits, got {shown_number(value)}")
+        return seconds
     when: datetime | None = None
     if isinstance(value, str):
         try:

@@ -72,3 +72,29 @@ def test_cli_and_http_retries_without_a_time(tmp_path: Path,
         assert r.status_code == 200, r.text
         assert {**r.json(), "already": None} == {**first, "already": None}
         assert r.json()["already"] is True
+
+
+@pytest.mark.parametrize("at", ["²", "--5", "9" * 5000, "-" + "9" * 5000])
+def test_a_send_time_int_refuses_is_a_422_and_a_cli_refusal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], at: str) -> None:
+    """``--at`` / ``"at"`` passed ``str.isdigit`` ("²", "--5" after ``lstrip("-")``) or held
+    over 4,300 digits, and ``int()`` refused it with a ``ValueError``: a 500 over HTTP, a
+    traceback in the CLI. Each is refused as no time, naming what was given."""
+    url = str(tmp_path / "s.db")
+    store = open_store(url)
+    stored(store)
+    store.close()
+    shown = repr(at) if len(at) < 10 else f"{at[:12]}... ({len(at.lstrip('-')):,} digits)"
+    code, out, err = run_cli(capsys, "campaign", "sent", "plan-w", "--wave", "1",
+                             f"--at={at}", "--store", url)
+    assert code == 2 and "Traceback" not in err and out == "", err
+    assert "at must be unix seconds" in err and f"got {shown}" in err, err
+    with TestClient(create_app(Settings(model_path=str(save_model(tmp_path / "model")),
+                                        store=url, warm_cache=False))) as client:
+        r = client.post("/campaigns/plan-w/waves/1/sent", json={"at": at})
+        assert r.status_code == 422, r.text[:300]
+        assert r.json()["detail"].startswith("at must be unix seconds") and \
+            f"got {shown}" in r.json()["detail"], r.text[:300]
+    store = open_store(url)
+    assert wave_send_times(store, "plan-w") == {}
+    store.close()
