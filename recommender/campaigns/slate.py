@@ -18,6 +18,7 @@ from pathlib import Path
 from recommender.errors import DataError, InvalidParameterError, NothingToPlanError
 from recommender.io.binary import utf8_text
 from recommender.io.places import csv_records, delimiter_of
+from recommender.io.text import shown_number, whole_text
 
 MAX_SLATE_FILMS = 10_000
 # the largest budget (contacts): far past any user count, and a full slate's total stays a
@@ -123,10 +124,10 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
         if not re.fullmatch(r"[0-9]+", digits):  # int() also takes "1_000", "+5" and "²"
             raise DataError(str(p), f"budget must be a whole number (digits only), got "
                                     f"{cell['budget']!r}", line=line)
-        budget = int(digits)
-        if not 0 <= budget <= MAX_BUDGET:
+        budget = whole_text(digits)  # None past MAX_DIGITS: int() refused 4,300 (a traceback)
+        if budget is None or not 0 <= budget <= MAX_BUDGET:
             raise DataError(str(p), f"budget must be in [0, {MAX_BUDGET}] (2^48 contacts), "
-                                    f"got {budget}", line=line)
+                                    f"got {shown_number(digits)}", line=line)
         value = 1.0
         if cell.get("value", "").strip():
             written = cell["value"].replace(",", ".") if delimiter != "," else cell["value"]

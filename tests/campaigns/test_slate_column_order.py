@@ -41,3 +41,18 @@ def test_a_slate_without_its_columns_or_with_others_is_refused(tmp_path: Path,
     with pytest.raises(DataError, match="line 1.*expected the header to name film_id and "
                                         "budget"):
         read_slate(p)
+
+
+def test_a_budget_of_thousands_of_digits_is_out_of_range_not_a_traceback(tmp_path: Path) -> None:
+    """``int()`` refuses a text of over 4,300 digits: a budget of 5,000 nines ended ``campaign
+    plan --slate`` in a traceback, where 23 nines were refused as past the largest budget."""
+    for digits, shown in ((23, "9" * 23), (5000, "999999999999... (5,000 digits)")):
+        p = tmp_path / f"slate{digits}.csv"
+        p.write_text(f"film_id,budget\na,10\nb,{'9' * digits}\n")
+        with pytest.raises(DataError) as e:
+            read_slate(p)
+        assert e.value.line == 3, e.value
+        assert f"budget must be in [0, {2 ** 48}] (2^48 contacts), got {shown}" in str(e.value)
+    p = tmp_path / "zeros.csv"  # leading zeros aside, a budget of few digits is read
+    p.write_text(f"film_id,budget\na,{'0' * 5000}7\n")
+    assert [f.budget for f in read_slate(p)] == [7]
