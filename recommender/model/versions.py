@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from recommender.errors import ArtifactError
+from recommender.io.text import whole_text
 from recommender.model import artifact, layout
 
 
@@ -90,8 +91,9 @@ def target(kept: list[Version], to: str | None) -> Version:
                                 f"kept to roll back to (versions: {names}); name one with --to")
         return older[-1]
     text = to.strip()
-    matches = [v for v in kept if text in (v.name, v.model_version)
-               or (text.isdigit() and int(text) == v.sequence)]
+    # ASCII digits: isdigit() also took "²" and 5,000 digits, which int() refused (a traceback)
+    number = whole_text(text) if text.isascii() and text.isdigit() else None
+    matches = [v for v in kept if text in (v.name, v.model_version) or number == v.sequence]
     if len(matches) != 1:
         what = "names no kept version" if not matches else "names more than one version"
         raise ArtifactError(f"--to {to!r} {what} (versions: {names}); give a version's "

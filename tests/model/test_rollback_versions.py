@@ -106,8 +106,10 @@ def test_refusals_name_what_is_wrong(models: dict[str, Model], tmp_path: Path) -
     current = layout.resolve(root).name
     with pytest.raises(ArtifactError, match="is the current version already"):
         versions.rollback(root, to=current)
-    with pytest.raises(ArtifactError, match="names no kept version"):
-        versions.rollback(root, to="000099")
+    # "²" passes str.isdigit and 5,000 digits int()'s length: both ended in its ValueError
+    for to in ("000099", "\u00b2", "9" * 5000):
+        with pytest.raises(ArtifactError, match="names no kept version"):
+            versions.rollback(root, to=to)
     flat = tmp_path / "flat"
     shutil.copytree(layout.resolve(root), flat)
     before = snapshot(flat)
