@@ -52,6 +52,7 @@ from recommender.io.delimited import (
 )
 from recommender.io.log_table import load_table
 from recommender.io.places import ZIP_ZONE
+from recommender.io.text import whole_text
 
 #: First digit of a US ZIP code -> coarse region (the USPS national areas).
 ZIP_REGIONS: tuple[str, ...] = (
@@ -216,8 +217,11 @@ def _read_ml100k_genres(p: Path) -> list[str]:
     for line in p.read_bytes().decode("latin-1").splitlines():
         if "|" in line:
             name, _, idx = line.rpartition("|")
-            if idx.strip().isdigit():
-                pairs.append((int(idx), name))
+            # ASCII digits: isdigit() also took latin-1's "²", and int() refused it and 5,000
+            # digits with a ValueError (a traceback); such a line is no genre's, as "x" is
+            number = whole_text(idx) if idx.strip().isdigit() else None
+            if number is not None:
+                pairs.append((number, name))
     return [name for _, name in sorted(pairs)] or list(ML100K_GENRES)
 
 

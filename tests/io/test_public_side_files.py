@@ -157,3 +157,16 @@ def test_a_u_user_given_as_users_says_how_its_fixed_column_is_left_out(
             "columns are fixed: to leave it out, give --users a CSV with a header "
             "'user_id,<attributes>' without 'zip'") in err, err
     assert "leave it out of the users file" not in err and "a folder of your own" not in err
+
+
+def test_a_u_genre_line_whose_number_int_refuses_is_no_genre(tmp_path: Path) -> None:
+    """u.genre is read as latin-1: its "²" (byte 0xb2) passed ``str.isdigit`` and ended the
+    read in ``int()``'s ValueError, as a number of 5,000 digits did; such a line is skipped
+    as one without a number is, and the genres are u.genre's others."""
+    folder = make_ml100k(tmp_path / "ml")
+    want = load(folder).catalog
+    genre = folder / "u.genre"
+    genre.write_bytes(genre.read_bytes() + b"Odd|\xb2\nHuge|" + b"9" * 5000 + b"\nNone|x\n")
+    got = load(folder).catalog
+    assert want is not None and got is not None
+    same_catalog(got, want)
