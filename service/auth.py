@@ -66,6 +66,12 @@ METRICS_KEY_NEEDED = ("missing or wrong metrics key: send 'Authorization: Bearer
                       "'X-API-Key: <key>' (the keys are set in RECOMMENDER_METRICS_KEYS)")
 WRITE_KEY_NEEDED = ("this endpoint writes to the campaign store: it needs a write key "
                     "(RECOMMENDER_WRITE_KEYS) or the admin key, not a read key")
+#: the 401 of a write route: it names the key the route takes (it asked for a read key, and
+#: one sent then was a 403; on a server of write keys alone it said "not a read key")
+WRITE_KEY_MISSING = ("missing or wrong write key: this endpoint writes to the campaign store: "
+                     "send a write key (the keys are set in RECOMMENDER_WRITE_KEYS) or the admin "
+                     "key as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'; a read key "
+                     "does not open it")
 #: the ``WWW-Authenticate`` of a read key's 403 on a write (RFC 6750's insufficient_scope):
 #: a client tells it from the other 403s (``pseudonymize=true`` without a pseudonym key) by
 #: this header, not by the detail's words
@@ -387,7 +393,7 @@ class ReadKeys:
                 if read is not None:  # a caller with a key: its 403 names the model version
                     scope.setdefault("state", {})["key_id"] = read
                 await _refuse(send, 403 if read else 401,
-                              WRITE_KEY_NEEDED if read or not self.keys else READ_KEY_NEEDED,
+                              WRITE_KEY_NEEDED if read else WRITE_KEY_MISSING,
                               _unread_body(scope), WRITE_SCOPE_NEEDED if read else None)
                 return
         else:

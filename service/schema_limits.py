@@ -332,7 +332,9 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                 responses["401"] = {"description": "a key was sent that is none of the "
                                     "server's keys (no key: 200)", "content": ERROR_JSON}
             if write_keys and path in WRITE_PATHS:
-                responses["401"] = {"description": "missing or wrong key", "content": ERROR_JSON}
+                responses["401"] = {"description": "missing or wrong write key: this "
+                                    "endpoint takes a write key (RECOMMENDER_WRITE_KEYS) or the "
+                                    "admin key", "content": ERROR_JSON}
                 if read_keys:  # without read keys no key is one: every refusal is a 401
                     responses["403"] = {
                         "description": "a read key: this endpoint needs a write key or the "

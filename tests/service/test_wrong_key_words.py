@@ -44,3 +44,39 @@ def test_a_refused_metrics_key_is_missing_or_wrong(client: TestClient,
     assert r.status_code == 401
     assert r.json()["detail"].startswith("missing or wrong metrics key: send ")
     assert client.get("/metrics", headers={"X-API-Key": METRICS}).status_code == 200
+
+
+WRITE, ADMIN = "write-key-words-0004", "admin-key-words-0005"
+
+
+@pytest.mark.parametrize("keys", [{"read_keys": READ, "write_keys": WRITE},
+                                  {"write_keys": WRITE}, {"read_keys": READ}])
+def test_a_write_routes_401_names_the_write_key(tmp_path_factory: pytest.TempPathFactory,
+                                                keys: dict[str, str]) -> None:
+    """A write without a key was told "missing or wrong read key ... RECOMMENDER_READ_KEYS",
+    and a read key sent then was a 403; on a server of write keys alone it was told "... not
+    a read key". The 401 names the key the route takes; the read key's 403 still says why."""
+    root = tmp_path_factory.mktemp("write-words")
+    settings = Settings(model_path=str(save_model(root / "model", seed=0)), warm_cache=False,
+                        watch_interval=0, store=str(root / "store.db"), admin_key=ADMIN, **keys)
+    with TestClient(create_app(settings)) as c:
+        plan = {"films": [{"film_id": "00004", "budget": 3}]}
+        for url, body in (("/events", {"events": []}), ("/campaigns/plan", plan)):
+            for headers in SENT:
+                r = c.post(url, json=body, headers=headers)
+                assert r.status_code == 401, (url, headers, r.text)
+                detail = r.json()["detail"]
+                assert detail.startswith("missing or wrong write key: this endpoint writes to "
+                                         "the campaign store: send a write key (the keys are "
+                                         "set in RECOMMENDER_WRITE_KEYS) or the admin key as "
+                                         "'X-API-Key: <key>'"), detail
+                assert "RECOMMENDER_READ_KEYS" not in detail and "read key" in detail
+            if "read_keys" in keys:  # the key the 401 names is not one a read key opens
+                r = c.post(url, json=body, headers={"X-API-Key": READ})
+                assert r.status_code == 403 and "needs a write key" in r.json()["detail"]
+            opener = WRITE if "write_keys" in keys else ADMIN
+            r = c.post(url, json=body, headers={"Authorization": f"Bearer {opener}"})
+            assert r.status_code not in (401, 403), (url, r.text)
+            declared = c.get("/openapi.json", headers={"X-API-Key": opener}).json()
+            assert declared["paths"][url]["post"]["responses"]["401"]["description"].startswith(
+                "missing or wrong write key")
