@@ -161,7 +161,9 @@ class Report(_Closed):
     events_read: int = Field(description="store events of the plan's films in the waves' "
                                          "windows (wave_starts: each from its start to "
                                          "before its end; those conversions are counted "
-                                         "from; not the day before, nor after the end)")
+                                         "from; not the day before, nor after the end), a "
+                                         "count of every writer's events: every key's, "
+                                         "whichever key asks, not the asking key's alone")
     events_after_as_of: int = Field(description="store events of events_read dated after "
                                                 "as_of (counted all the same; the note says "
                                                 "so)")
