@@ -89,13 +89,16 @@ def path_details(details: dict[str, Any], request: Request, counted: bool = True
 
 
 def shown_warning(message: str | None, request: Request) -> str | None:
-    """A model-folder warning as ``request`` is shown it: the served folder and the models
-    root named as :func:`redact` names them, unless it sees paths."""
+    """A model-folder warning as ``request`` is shown it: the served folder, the folder a
+    refused reload named and the models root named as :func:`redact` names them, unless it
+    sees paths (then in full, as README's Models root says)."""
     if message is None or sees_paths(request):
         return message
     service = request.app.state.service
     root = service.settings.models_root
-    for served in filter(None, (service.model_path, getattr(service.engine, "path", None))):
+    folders = (getattr(service, "refused_folder", None), service.model_path,
+               getattr(service.engine, "path", None))
+    for served in filter(None, folders):
         for form in dict.fromkeys((str(Path(served).resolve()), str(served))):
             message = redact(message, form, root)
     return message

@@ -62,6 +62,9 @@ class ServiceState:
         self.stamp = ""          # what model_path held when the served engine was loaded
         self._refused = ""       # a stamp that failed to load (not retried until it changes)
         self.refused_reason: str | None = None  # why, while it is the folder's current
+        # the folder a refused POST /admin/reload named (refused_reason names it in full, as
+        # the admin key is shown it; shown_paths.shown_warning masks it for anyone else)
+        self.refused_folder: str | None = None
         self._backoff = 0.0      # seconds to wait after a reload whose events read failed
         self._retry_wait = 0.0   # a worker without a model: seconds to the next try of the
         self._retry_at = 0.0     # refused folder (``check``)
@@ -186,16 +189,19 @@ class ServiceState:
         assert result is not None
         return result
 
-    def reload_refused(self, why: str, installs: int) -> None:
+    def reload_refused(self, why: str, installs: int, folder: str | None = None) -> None:
         """Say on ``/health`` (``refused_reason``) that a reload asked of this worker (``POST
-        /admin/reload``) was refused and why (``why`` as its 409 shows it), until a reload
-        succeeds: the 409, the log and the metrics said so, ``/health`` nothing, and a
-        version damaged in place keeps its ``meta.json`` (the stamp), so no look at the
-        folder says it either. ``installs``: the refused ``ReloadError``'s; a reload that
-        succeeded since (the watcher's, between the refusal and this call) leaves it unsaid."""
+        /admin/reload``) was refused and why (``why``, the ``ReloadError``'s words, its
+        paths in full: the admin key sees them so, ``shown_paths.shown_warning`` masks them
+        and ``folder``, the folder reloaded, for anyone else), until a reload succeeds: the
+        409, the log and the metrics said so, ``/health`` nothing, and a version damaged in
+        place keeps its ``meta.json`` (the stamp), so no look at the folder says it either.
+        ``installs``: the refused ``ReloadError``'s; a reload that succeeded since (the
+        watcher's, between the refusal and this call) leaves it unsaid."""
         with self._warning_lock:
             if installs != self.installs:
                 return
+            self.refused_folder = folder
             served = self.engine.version if self.engine is not None else "none"
             self.refused_reason = (f"the last reload this worker took (POST /admin/reload) was "
                                    f"refused ({why}); still serving {served}")

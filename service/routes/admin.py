@@ -78,7 +78,9 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
         current = service.engine.version if service.engine is not None else "none"
         why = redact(str(e), target or service.model_path, service.settings.models_root)
         log.warning("admin reload refused, still serving model %s: %s", current, why)
-        service.reload_refused(why, e.installs)  # on /health until a reload succeeds
+        # on /health until a reload succeeds: its paths in full to the admin key, masked as
+        # this 409's for anyone else (shown_paths.shown_warning)
+        service.reload_refused(str(e), e.installs, target or service.model_path)
         raise HTTPException(409, f"reload failed, still serving model {current}: {why}"
                             ) from None
     request.state.model_version = engine.version

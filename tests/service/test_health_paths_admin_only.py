@@ -115,3 +115,30 @@ def test_the_folder_warning_names_the_folder_from_the_root(root: Path,
         said = c.get("/health", headers={"X-API-Key": READ}).json()["model_folder_warning"]
         assert str(base) not in said, said
         assert f"<models root>/served/{damaged.relative_to(base / 'served')}" in said, said
+
+
+def test_a_refused_reloads_warning_names_its_folder_in_full_to_the_admin_key(
+        root: Path, tmp_path: Path) -> None:
+    """README's Models root: /health shows the folders in ``model_folder_warning`` in full to
+    the admin key. After a refused ``POST /admin/reload {"model_path": "bad"}`` it showed the
+    admin key ``<models root>/bad/versions/.../user_factors.npy``, masked as for a read key
+    (the 409's words, kept as they were shown); a read key still sees it from the root."""
+    base = tmp_path / "root"
+    shutil.copytree(root, base, symlinks=True)
+    shutil.copytree(base / "served", base / "bad", symlinks=True)
+    damaged = layout.resolve(base / "bad") / "user_factors.npy"
+    raw = bytearray(damaged.read_bytes())
+    raw[-7] ^= 0x20  # one byte altered, the size kept: only its SHA-256 tells
+    damaged.write_bytes(bytes(raw))
+    with app(base, models_root=str(base), **KEYS) as c:
+        r = c.post("/admin/reload", json={"model_path": "bad"},
+                   headers={"Authorization": f"Bearer {ADMIN}"})
+        assert r.status_code == 409, r.text
+        shown = f"<models root>/bad/{damaged.relative_to(base / 'bad')}"
+        assert shown in r.json()["detail"] and str(base) not in r.text  # the 409, as documented
+        admin = c.get("/health", headers={"X-API-Key": ADMIN}).json()["model_folder_warning"]
+        assert str(damaged) in admin and "<models root>" not in admin, admin
+        for key in (READ, WRITE):
+            said = c.get("/health", headers={"X-API-Key": key}).json()["model_folder_warning"]
+            assert shown in said and str(base) not in said, said
+            assert said == admin.replace(str(base), "<models root>")
