@@ -18,6 +18,7 @@ from recommender.query.cold_start_taste import weight_problem
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
 from recommender.query.score_words import REC_SCORE, TASTE_SCORE
 from service.health_schemas import ModelInfo
+from service.reload_body import ReloadRequest as ReloadRequest  # where routes.admin finds it
 from service.search_match import SearchMatch
 
 __all__ = ["MAX_OFFSET"]
@@ -403,23 +404,6 @@ class SegmentList(BaseModel):
     hidden: HiddenSegments = Field(description="the segments the minimum cell rule withholds")
     min_cell: int = Field(description="the minimum cell size (users) below which a segment "
                                       "is withheld")
-
-
-def _path_given(value: Any) -> Any:
-    """An empty ``model_path`` names no folder: it was the models root's ``.``, a 409 "not a
-    model folder"; it is a 422 saying so (before the length check, whose words say less)."""
-    if value == "":
-        raise ValueError("model_path is empty: name a model folder inside the models root, or "
-                         "leave model_path out to reload the folder being served")
-    return value
-
-
-class ReloadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    model_path: Annotated[str | None, BeforeValidator(_path_given)] = Field(
-        None, min_length=1,
-        description="a model folder to switch to; default: the folder being served")
 
 
 class Reloaded(BaseModel):

@@ -9,6 +9,7 @@ one is taken from there); errors show paths relative to that root and never a pa
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
 from service.json_body import check_body_type, duplicate_key_errors
+from service.reload_body import missing_name
 from service.routes import INVALID, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
 from service.shown_paths import redact
@@ -67,7 +69,9 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
         except ValidationError as e:
             errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
             raise RequestValidationError(errors) from None
-    target = inside_models_root(path, service.settings.models_root) if path is not None else None
+    serving = service.engine.version if service.engine is not None else "none"
+    target = (inside_models_root(path, service.settings.models_root, serving)
+              if path is not None else None)
     try:
         previous, engine, seconds = await run_in_threadpool(service.reload, target)
     except RetryableReloadError as e:
@@ -89,15 +93,20 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
             "model": {**model_info(engine.model, engine.min_cell), "path": engine.path}}
 
 
-def inside_models_root(given: str, root: str | None) -> str:
+def inside_models_root(given: str, root: str | None, serving: str = "none") -> str:
     """The absolute folder ``given`` names (relative: from ``root``), after following links;
     403 when no models root is configured or the folder is not inside it (the path is not
-    echoed)."""
+    echoed); 409, as a folder missing there, when a name in it is longer than any folder's
+    (``reload_body.missing_name``: the system's ENAMETOOLONG was the 403), ``serving`` still
+    served."""
     if not root:
         raise HTTPException(403, "a reload body may name a model_path only when the server "
                                  "has a models root: set RECOMMENDER_MODELS_ROOT (a reload "
                                  "without model_path reloads the served folder)")
     base = Path(root).expanduser().resolve()
+    lexical = Path(os.path.normpath(base / Path(given).expanduser()))
+    if lexical.is_relative_to(base) and (missing := missing_name(given)) is not None:
+        raise HTTPException(409, f"reload failed, still serving model {serving}: {missing}")
     resolved: Path | None
     try:
         resolved = (base / Path(given).expanduser()).resolve()

@@ -541,3 +541,45 @@ def test_metrics_keys_alone_leave_the_writes_open(root: Path, tmp_path: Path) ->
 def test_an_empty_metrics_key_setting_refuses_to_start(root: Path) -> None:
     with pytest.raises(ValueError, match="RECOMMENDER_METRICS_KEYS gives no key for 'prom'"):
         Settings(model_path=str(root / "current"), metrics_keys="prom:")
+
+
+def test_a_model_path_no_folder_can_be_named_is_a_422_saying_what_is_wrong(root: Path) -> None:
+    """5,000 characters, a NUL byte or a folder name over 255 bytes were a 403 "model_path must
+    name a folder inside the models root", though the name was inside it: the first two are a
+    422 saying what is wrong, the limit in characters (as the schema states them), and a name
+    no folder can have is a missing folder, a 409 saying why; a folder outside the root stays
+    a 403. Oracle: the limits of Linux (PATH_MAX 4,096 bytes, NAME_MAX
+    255) and the words of each refusal."""
+    from service.reload_body import MAX_FOLDER_NAME, MAX_MODEL_PATH
+
+    assert MAX_MODEL_PATH * 4 <= os.pathconf("/", "PC_PATH_MAX") and \
+        MAX_FOLDER_NAME == os.pathconf("/", "PC_NAME_MAX")
+    with client(root, admin_key=ADMIN, models_root=str(root)) as c:
+        version = c.get("/health").json()["model"]["model_version"]
+        cases = {"a" * 5000: "model_path is 5,000 characters long: at most 1,000 characters "
+                             "are taken",
+                 "a" * (MAX_MODEL_PATH + 1): "model_path is 1,001 characters long",
+                 "next\x00/x": "model_path holds a NUL byte (character 5,)"}
+        for given, said in cases.items():
+            r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": given})
+            assert r.status_code == 422, (given[:20], r.text[:300])
+            assert said.rstrip(",)") in r.json()["detail"], r.text[:300]
+            assert given not in r.text
+        assert c.get("/health").json()["model"]["model_version"] == version
+        # inside the limits: outside the root 403, missing inside it 409
+        for outside in ("../x", "../" + "c" * 300):
+            r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": outside})
+            assert r.status_code == 403, r.text
+        for missing in ("a" * MAX_FOLDER_NAME, "/".join(["b" * 200] * 4), "sub/" + "é" * 128):
+            r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": missing})
+            assert r.status_code == 409, r.text[:300]
+            assert r.json()["detail"].startswith(f"reload failed, still serving model {version}")
+        # a name no file system holds (ENAMETOOLONG was a 403): no such folder, said so
+        r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": "sub/" + "é" * 128})
+        assert r.json()["detail"].endswith(
+            "model_path names a folder or file of 256 bytes (UTF-8), and a name is at most 255 "
+            "bytes (255 ASCII characters): no such model folder"), r.text
+        schema = c.get("/openapi.json").json()["paths"]["/admin/reload"]["post"]
+        given_schema = schema["requestBody"]["content"]["application/json"]["schema"]
+        text = given_schema["properties"]["model_path"]["anyOf"][0]
+        assert (text["maxLength"], text["pattern"]) == (MAX_MODEL_PATH, "^[^\\u0000]*$")
