@@ -2,9 +2,9 @@
 
 A name it cannot hold was a 403 "model_path must name a folder inside the models root",
 though it named one inside it: ``Path.resolve`` refused a NUL byte, and the system a name
-longer than it takes (``ENAMETOOLONG``). A path too long, with a NUL byte or not UTF-8 is now
-a 422 saying what is wrong (``path_problem``, before the models root is looked at; the schema
-states the first two); one naming a file or folder longer than a name can be is a folder
+longer than it takes (``ENAMETOOLONG``). A path too long or with a NUL byte is now a
+422 saying what is wrong (``path_problem``, before the models root is looked at; the schema
+states both); one naming a file or folder longer than a name can be is a folder
 missing from the root, a 409 as any (``missing_name``); 403 stays for one outside the root.
 """
 
@@ -35,11 +35,6 @@ def path_problem(value: str) -> str | None:
     if "\x00" in value:
         return (f"model_path holds a NUL byte (character {value.index(chr(0)) + 1:,}), which "
                 "no folder's name can hold")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as e:
-        return (f"model_path is not UTF-8 text (character {e.start + 1:,} is a lone "
-                "surrogate)")
     return None
 
 
