@@ -120,7 +120,7 @@ def summarise(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
             "selected_expected_value": round(float(selected_value[i]), 6),
             "dual_price": round(float(solved.prices[i]), 9), "waves": waves_rows[i],
             "note": for_model(UNRANKED_PLAN, model)
-            if model.nothing_fitted(model.film_factors[films[i]]) else None})
+            if model.nothing_fitted(model.film_factors[films[i]], "films") else None})
     naive_value = float(naive_w.sum())
     # far from an even split of targets and controls (a holdout near 0 or 1): a wide interval;
     # the holdout's own share decides, not a small plan's rounding (14 targets and 1 control

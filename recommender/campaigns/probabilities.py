@@ -75,7 +75,7 @@ def slate_candidates(model: Model, films: NDArray[np.integer], block: int = 16,
                 best_first = order[r, :total]
                 # a film with nothing fitted: its order means nothing even where scores
                 # differ (LMF: each user's own bias), so all its candidates tie
-                desc = (np.zeros(total) if model.nothing_fitted(model.film_factors[f])
+                desc = (np.zeros(total) if model.nothing_fitted(model.film_factors[f], "films")
                         else scores[r, best_first])
                 p[i, best_first] = calibration.p_in_order(model.calibration, int(f), desc)
             bar.update(len(chunk))

@@ -206,7 +206,7 @@ def rank_table(model: Model, film: int, keep: int) -> NDArray[np.float64]:
               @ np.asarray(model.film_factors[film], np.float64)).astype(np.float32)
     scores[model.film_viewers(film)] = -np.inf
     desc = -np.sort(-scores[scores > -np.inf])
-    if model.nothing_fitted(model.film_factors[film]):  # no order: one tie, as locally
+    if model.nothing_fitted(model.film_factors[film], "films"):  # no order: one tie, as locally
         desc = np.zeros_like(desc)
     return calibration.p_in_order(model.calibration, film, desc)[:keep]
 

@@ -308,7 +308,7 @@ def warn_exported_films(model: Model, films: NDArray[np.int64], spark: bool = Fa
         print(f"warning: the export has no rows: its cut ({cut.text}) matches no candidate of "
               f"the {plural(len(films), 'film', sep=',')}",
               file=sys.stderr)
-    unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
+    unfitted = int(model.nothing_fitted(model.film_factors[films], "films").sum())
     if unfitted:  # a row has no place for the note their audience pages carry
         where = ("its _recommender.json" if spark else "a Parquet export's context")
         print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
@@ -332,7 +332,7 @@ def _warn_no_candidates(model: Model, films: NDArray[np.int64]) -> None:
 def warn_unfitted_users(model: Model, users: NDArray[np.int64]) -> None:
     """Say on stderr how many of the exported ``users`` have no fitted taste: a row has no
     place for the note their recommendations carry (a Parquet export's context lists them)."""
-    unfitted = int(model.nothing_fitted(model.user_factors[users]).sum())
+    unfitted = int(model.nothing_fitted(model.user_factors[users], "users").sum())
     if unfitted:
         prior = model.film_prior is not None
         order = ("by the films' bias and the popularity prior alone"

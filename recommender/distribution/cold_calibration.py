@@ -115,7 +115,7 @@ def new_film_calibration(model: Model, comparable: Mapping[str, float] | Sequenc
     parts: list[tuple[NDArray[np.int64], NDArray[np.float64], float, bool]] = []
     if weights:
         idx = model.films.to_index(list(weights), strict=True, error=UnknownFilmError)
-        blank = model.nothing_fitted(model.film_factors[idx]).tolist()
+        blank = model.nothing_fitted(model.film_factors[idx], "films").tolist()
         for i, w, b in zip(idx.tolist(), weights.values(), blank, strict=True):
             parts.append((np.array([i], np.int64), np.ones(1), float(w), not b))
     for genre in dict.fromkeys(resolve_genres(model, genres)) if genres else ():

@@ -82,7 +82,7 @@ def cold_start_summary(
         raise comparable_films(model.films.unknown(UnknownFilmError, dict.fromkeys(unknown)))
     vec = cold_start_vector(model, known, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
-    blank = bool(model.nothing_fitted(vec))
+    blank = bool(model.nothing_fitted(vec, "films"))
     ranking = ranking_of(model, scores, tiers)  # the cold-start audience's rings
     films, weights = new_film_calibration(model, known, genres)
     n = ranking.n_cand

@@ -176,7 +176,7 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     scores = np.asarray(model.user_factors @ np.asarray(model.film_factors[f]), np.float32)
     viewers = model.film_viewers(f)
     check_placed(model, groups, len(viewers))
-    unfitted = bool(model.nothing_fitted(model.film_factors[f]))
+    unfitted = bool(model.nothing_fitted(model.film_factors[f], "films"))
     p = film_probabilities(model, scores, f, viewers, unfitted)
     body = _body(model, groups, p, viewers, screens, min_cell, cinemas, weight)
     return {"film_id": film_id, **film_names(model, f), **body,
@@ -241,7 +241,7 @@ def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[s
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     films, weights = new_film_calibration(model, comparable, genres)
-    return scores, films, weights, bool(model.nothing_fitted(vec))
+    return scores, films, weights, bool(model.nothing_fitted(vec, "films"))
 
 
 def check_screens(screens: object) -> int | None:

@@ -144,7 +144,7 @@ def forecast_quality(model: Model, by: str, test_users: NDArray[np.str_],
     def forecasts(film: int) -> dict[str, NDArray[np.float64]]:
         scores = model.user_factors @ np.asarray(model.film_factors[film])
         p = film_probabilities(model, scores, film, model.film_viewers(film),
-                               bool(model.nothing_fitted(model.film_factors[film])))
+                               bool(model.nothing_fitted(model.film_factors[film], "films")))
         past = groups.per_place(model.film_viewers(film))[:k]
         new = groups.per_place(weights=p)[:k]
         return {"forecast": _share(new + past), "forecast_new": _share(new),

@@ -108,7 +108,7 @@ def _cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str
     for j, f in enumerate(np.asarray(idx).tolist()):
         scores = model.user_factors @ np.asarray(model.film_factors[f])
         viewers = model.film_viewers(f)
-        unfitted = bool(model.nothing_fitted(model.film_factors[f]))
+        unfitted = bool(model.nothing_fitted(model.film_factors[f], "films"))
         p = film_probabilities(model, scores, f, viewers, unfitted)
         per_label = groups.per_place(weights=p)  # the last slot: users without a cinema
         demand[:, j] = np.where(hit, per_label[where], 0.0)

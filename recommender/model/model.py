@@ -6,7 +6,7 @@ Factor matrices may be memory-mapped (read-only) when loaded from a model folder
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,6 +16,42 @@ from recommender.errors import UnknownFilmError, UnknownUserError
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap, UsersAndFilms
 from recommender.model.prior import with_column, with_ones
+
+Side = Literal["users", "films"]
+
+# "Nothing fitted": a taste vector (bias columns aside) whose norm is at most this share of the
+# median nonzero taste norm of its side (users or films). ALS's regularization shrinks a pair
+# fitted on nothing but each other (a user whose only film nobody else watched) towards zero
+# without reaching it: FilmTrust's are ~1e-12 of the median, noise whose directions gave
+# cosines of 0.39 and audiences "ranked" at 0.0000; its smallest fitted vectors are 1e-3
+# (users) and 2e-2 (films) of the median. A millionth lies orders of magnitude from both, and
+# below it a score is under float32's resolution (~1e-7) of a typical one. Relative, so a
+# collapsed fit (every vector tiny, meta's ``collapsed``) still ranks by its differences.
+NEGLIGIBLE_NORM = 1e-6
+
+
+def median_norm(norms: NDArray[np.floating]) -> float:
+    """The median of the nonzero ``norms`` (one side's taste norms); 0 when none is."""
+    live = norms[norms > 0]
+    return float(np.median(live)) if len(live) else 0.0
+
+
+def negligible(norms: NDArray[np.floating]) -> NDArray[np.bool_]:
+    """Which of one side's taste ``norms`` have nothing fitted (``NEGLIGIBLE_NORM``)."""
+    return np.asarray(norms <= NEGLIGIBLE_NORM * median_norm(norms))
+
+
+def without_noise(factors: NDArray[np.float32], bias_columns: int) -> NDArray[np.float32]:
+    """``factors`` (one side's) with the taste part of rows that have nothing fitted
+    (``negligible``) set to exact zero, the bias columns kept; ``factors`` itself, untouched,
+    when there is none (a fit of an ordinary log is written byte for byte as it came)."""
+    taste = factors.shape[1] - bias_columns
+    blank = negligible(np.linalg.norm(factors[:, :taste], axis=1).astype(np.float64))
+    if not blank.any():
+        return factors
+    out = factors.copy()
+    out[blank, :taste] = 0
+    return out
 
 
 @dataclass
@@ -80,6 +116,11 @@ class Model(UsersAndFilms):
     _film_labels: tuple[list[str], list[str]] | None = field(default=None, repr=False)
     _max_user_norm: float | None = field(default=None, repr=False)
     _max_film_norm: float | None = field(default=None, repr=False)
+    # per side: the median nonzero taste norm, and which rows have nothing fitted (not
+    # init fields, so ``dataclasses.replace`` with new factors never carries them over)
+    _taste_scales: dict[str, float] = field(default_factory=dict, repr=False, init=False)
+    _unfitted_rows: dict[str, NDArray[np.bool_]] = field(default_factory=dict, repr=False,
+                                                         init=False)
 
     @property
     def version(self) -> str:
@@ -103,11 +144,27 @@ class Model(UsersAndFilms):
         without the trailing ``bias_columns``, ``rows`` itself where there are none."""
         return rows[..., :rows.shape[-1] - self.bias_columns] if self.bias_columns else rows
 
-    def nothing_fitted(self, rows: NDArray[np.floating]) -> NDArray[np.bool_]:
-        """For each row of user or film factors (one row, or a matrix of them): whether its
-        taste part, the bias columns aside, is zero: nothing of that user or film was fitted,
-        so it ranks nothing (or only by bias, or the prior)."""
-        return np.asarray(~self.taste(np.asarray(rows)).any(axis=-1))
+    def nothing_fitted(self, rows: NDArray[np.floating], side: Side) -> NDArray[np.bool_]:
+        """For each row of ``side``'s factors (one row, or a matrix of them; or a vector made
+        of them: a fold-in, a cold start): whether its taste part, the bias columns aside, is
+        negligible, its norm at most ``NEGLIGIBLE_NORM`` of ``taste_scale(side)``: nothing of
+        that user or film was fitted, so it ranks nothing (or only by bias, or the prior)."""
+        taste = self.taste(np.asarray(rows, np.float64))
+        return np.asarray(np.linalg.norm(taste, axis=-1)
+                          <= NEGLIGIBLE_NORM * self.taste_scale(side))
+
+    def taste_scale(self, side: Side) -> float:
+        """The median norm of ``side``'s nonzero taste vectors (bias columns aside); 0 when
+        every one is zero (then only exact zeros have nothing fitted)."""
+        if side not in self._taste_scales:
+            self._taste_scales[side] = median_norm(_taste_norms(self, side))
+        return self._taste_scales[side]
+
+    def unfitted_rows(self, side: Side) -> NDArray[np.bool_]:
+        """``nothing_fitted`` of every row of ``side``'s factors, computed once."""
+        if side not in self._unfitted_rows:
+            self._unfitted_rows[side] = negligible(_taste_norms(self, side))
+        return self._unfitted_rows[side]
 
     def film_index(self, film_id: str) -> int:
         return self.films.index_of(film_id, UnknownFilmError)
@@ -137,7 +194,7 @@ class Model(UsersAndFilms):
 
     @property
     def film_units(self) -> NDArray[np.float32]:
-        """Films' taste vectors at unit length (all-zero rows stay zero), so the cosine
+        """Films' taste vectors at unit length (rows with nothing fitted are zero), so the cosine
         similarity of films i and j is ``film_units[i] @ film_units[j]``: the film factors for
         ALS; for EASE the rows of ``fold_in_projection`` (V diag(w): the film's direction in
         the users' space, weighted as EASE shrinks it), since its film factors V / d are
@@ -145,12 +202,12 @@ class Model(UsersAndFilms):
         if self._film_units is None:
             if self.fold_in_projection is None:
                 ff = np.asarray(self.film_factors, np.float32)
-                self._film_units = np.ascontiguousarray(ff / self.film_norms[:, None],
-                                                        np.float32)
+                self._film_units = _blanked(ff / self.film_norms[:, None],
+                                            self.unfitted_rows("films"))
             else:
                 pr = np.asarray(self.fold_in_projection, np.float32)
-                self._film_units = np.ascontiguousarray(pr / _row_norms(pr)[:, None],
-                                                        np.float32)
+                self._film_units = _blanked(pr / _row_norms(pr)[:, None],
+                                            self.unfitted_rows("films"))
         return self._film_units
 
     @property
@@ -163,8 +220,8 @@ class Model(UsersAndFilms):
             return self.film_units
         if self._taste_units is None:
             taste = self.taste(np.asarray(self.film_factors, np.float32))
-            self._taste_units = np.ascontiguousarray(taste / _row_norms(taste)[:, None],
-                                                     np.float32)
+            self._taste_units = _blanked(taste / _row_norms(taste)[:, None],
+                                         self.unfitted_rows("films"))
         return self._taste_units
 
     @property
@@ -243,3 +300,18 @@ def _row_norms(factors: NDArray[np.float32]) -> NDArray[np.float32]:
     """Euclidean norm of each row, with all-zero rows given norm 1 (safe to divide by)."""
     n = np.linalg.norm(factors, axis=1).astype(np.float32)
     return np.where(n > 0, n, 1).astype(np.float32)
+
+
+def _taste_norms(model: Model, side: Side) -> NDArray[np.float64]:
+    """The norm of each row's taste part (``Model.taste``) of ``side``'s factors."""
+    rows = model.user_factors if side == "users" else model.film_factors
+    return np.linalg.norm(model.taste(np.asarray(rows)), axis=1).astype(np.float64)
+
+
+def _blanked(units: NDArray[np.floating], blank: NDArray[np.bool_]) -> NDArray[np.float32]:
+    """``units`` as contiguous float32, the ``blank`` rows (nothing fitted) set to zero: a
+    vector shrunk almost to zero has no direction to be like (its unit was noise)."""
+    out = np.ascontiguousarray(units, np.float32)
+    if blank.any():
+        out[blank] = 0
+    return out

@@ -35,7 +35,7 @@ from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
 from recommender.model.fit_scale import check_scale, collapsed, huge_advice
 from recommender.model.meta import build_meta, data_facts
 from recommender.model.min_cell import min_cell_from_env
-from recommender.model.model import Model, Segments, bias_columns_of
+from recommender.model.model import Model, Segments, bias_columns_of, without_noise
 from recommender.model.side_work import SideWork, done
 from recommender.model.weighting import confidence, filter_min_rating
 
@@ -113,8 +113,11 @@ def fit_factors(
                 f"the {config.model} fit diverged ({e}): "
                 + (huge_advice(matrix, config) or "lower --learning-rate (BPR, LMF) or raise "
                    "--regularization")) from None
-    return (np.ascontiguousarray(backend.user_factors, dtype=np.float32),
-            np.ascontiguousarray(backend.item_factors, dtype=np.float32))
+    # a pair fitted on nothing but each other is shrunk towards zero, not to it: stored as the
+    # zero it stands for (Model.nothing_fitted judges models trained before by the same rule)
+    bias = bias_columns_of(config.model)
+    return (without_noise(np.ascontiguousarray(backend.user_factors, dtype=np.float32), bias),
+            without_noise(np.ascontiguousarray(backend.item_factors, dtype=np.float32), bias))
 
 
 def fit_ease(matrix: sp.csr_matrix, config: TrainConfig, progress: bool = False

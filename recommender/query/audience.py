@@ -153,7 +153,7 @@ def rank_users(
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=total,
         offset=offset, k=k, ring=ring,
         note=for_model(tie_note(scores, film_id, unfitted or (
-            vector is not None and bool(model.nothing_fitted(vector)))), model),
+            vector is not None and bool(model.nothing_fitted(vector, "films")))), model),
     )
 
 
@@ -214,7 +214,7 @@ def audience_summary(
         else None
     # a ranking in no meaningful order: every ring expects the film's mean p, as the planner
     # and distribution give users who tie (calibration.p_in_order), not its best ranks' rates
-    note = for_model(tie_note(scores, film_id, bool(model.nothing_fitted(vector))), model)
+    note = for_model(tie_note(scores, film_id, bool(model.nothing_fitted(vector, "films"))), model)
     # the 95% intervals of each ring's conversion and lift (the calibration's estimation noise)
     spans, lifts = calibration_interval.tier_intervals(
         model.calibration, f, [(s, e) for _, s, e in bounds], n_cand, note is not None) \
@@ -279,15 +279,19 @@ def lookalikes(
         taste, norms = uf, model.user_norms
     # a seed with nothing fitted (a zero vector) has no taste to be like: the mean is the
     # fitted seeds' (counted, it was cosine 0 to everyone and halved the scores beside one)
-    blank = model.nothing_fitted(uf[known])
-    fitted = known[~blank] if not blank.all() else known
-    seed = (taste[fitted] / norms[fitted, None]).mean(axis=0)
-    scores = (taste @ seed) / norms
+    blank = model.nothing_fitted(uf[known], "users")
+    fitted = known[~blank]
+    # every seed blank: no taste, every candidate scores 0 (a vector shrunk almost to zero
+    # has a noise direction, whose cosines looked like a ranking); so do users with none
+    seed = ((taste[fitted] / norms[fitted, None]).mean(axis=0) if len(fitted)
+            else np.zeros(taste.shape[1], np.float32))
+    scores = np.where(model.unfitted_rows("users"), np.float32(0), (taste @ seed) / norms)
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
                       tiers=tiers, tier=tier, unfitted=bool(blank.all()))
     unfitted = model.users.to_ids(known[blank]).tolist()
     # tied: the note is rank_users' (every candidate scores the same), not the left-out one
-    page.extra = {"seeds_used": len(fitted), "unfitted_seed_ids": unfitted,
+    # every seed blank: the mean is of them all (zero), as with exact zero vectors
+    page.extra = {"seeds_used": len(fitted) or len(known), "unfitted_seed_ids": unfitted,
                   "stripped_seed_ids": stripped, "tied": page.note is not None}
     if unfitted and not blank.all():  # left out of the mean: said, counted and named
         page.note = page.note or left_out_note(unfitted, len(known), "seed user")
@@ -319,7 +323,7 @@ def cold_start_audience(
     ``cold_start_page`` says it) and whether the note is the tie's (``tied``)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
-    blank = bool(model.nothing_fitted(vec))
+    blank = bool(model.nothing_fitted(vec, "films"))
     page = rank_users(model, scores, None, k, offset, mask=candidate_mask(model, segment,
                                                                           filters, min_cell),
                       tiers=tiers, tier=tier, unfitted=blank)

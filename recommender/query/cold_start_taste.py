@@ -57,12 +57,12 @@ def cold_start_vector(
         idx = model.films.to_index(list(weights), strict=True, error=UnknownFilmError)
         vecs.append(np.asarray(factors[idx]))
         ws.extend(weights.values())
-        fits.extend((~model.nothing_fitted(model.film_factors[idx])).tolist())
+        fits.extend((~model.nothing_fitted(model.film_factors[idx], "films")).tolist())
     if genres:
         # a genre named twice (in any case or spelling) is one genre, as a film id listed
         # twice is one film
         genres = list(dict.fromkeys(resolve_genres(model, genres)))
-        learned = ~model.nothing_fitted(model.film_factors)
+        learned = ~model.unfitted_rows("films")
         for members in genre_members(model, genres):
             # films nothing was fitted on (--min-rating left them no interaction; in an
             # evaluation, the films first seen after the cut-off) hold zero vectors: averaged
@@ -111,7 +111,7 @@ def unfitted_comparables(model: Model, known: Sequence[str]) -> list[str]:
     if not ids:
         return []
     idx = model.films.to_index(ids, strict=True, error=UnknownFilmError)
-    blank = model.nothing_fitted(model.film_factors[idx]).tolist()
+    blank = model.nothing_fitted(model.film_factors[idx], "films").tolist()
     return [f for f, b in zip(ids, blank, strict=True) if b]
 
 

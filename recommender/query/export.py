@@ -42,7 +42,7 @@ from recommender.io.ids import IdMap
 from recommender.io.progress import show_progress
 from recommender.io.text import iso_utc
 from recommender.model.min_cell import min_cell_from_env
-from recommender.model.model import Model
+from recommender.model.model import Model, Side
 from recommender.query.audience import (
     DEFAULT_TIERS,
     AudiencePage,
@@ -355,7 +355,7 @@ def audiences_context(model: Model, film_idx: NDArray[np.integer], k: int, exclu
     context["units"] = row_units(AUDIENCE_SCHEMA)
     # the note their audience pages carry, which a row has no place for: these films' rows
     # hold users in no meaningful order (Model.nothing_fitted)
-    context["nothing_fitted_films"] = unfitted_ids(model, model.film_factors, film_idx,
+    context["nothing_fitted_films"] = unfitted_ids(model, "films", film_idx,
                                                    model.films)
     return context
 
@@ -399,7 +399,7 @@ def write_recommendations(
     context["units"] = {**row_units(RECOMMEND_SCHEMA),
                         SCORE: f"{REC_SCORE}; not comparable between users"}
     # users whose lists say nothing of their taste (their recommendations' note)
-    context["nothing_fitted_users"] = unfitted_ids(model, model.user_factors, user_idx,
+    context["nothing_fitted_users"] = unfitted_ids(model, "users", user_idx,
                                                    model.users)
     return _stream(out, schema, tables(), bar, text_csv=True,  # as audience exports read
                    context=context)
@@ -410,14 +410,15 @@ def write_recommendations(
 LISTED_IDS = 10_000
 
 
-def unfitted_ids(model: Model, factors: NDArray[np.floating], idx: NDArray[np.integer],
+def unfitted_ids(model: Model, side: Side, idx: NDArray[np.integer],
                  ids: IdMap, chunk: int = 65_536) -> dict[str, Any]:
-    """``{"count", "ids"}``: how many rows of ``factors`` (those of ``idx``) have nothing
-    fitted, and the first ``LISTED_IDS`` of their ids in ``idx``'s order; read ``chunk`` rows
-    at a time (not a copy of every row)."""
+    """``{"count", "ids"}``: how many rows of ``side``'s factors (those of ``idx``) have
+    nothing fitted, and the first ``LISTED_IDS`` of their ids in ``idx``'s order; read
+    ``chunk`` rows at a time (not a copy of every row)."""
     idx = np.asarray(idx, np.int64)
+    factors = model.user_factors if side == "users" else model.film_factors
     found = np.concatenate([np.zeros(0, np.int64)] + [
-        part[model.nothing_fitted(factors[part])]
+        part[model.nothing_fitted(factors[part], side)]
         for part in (idx[i:i + chunk] for i in range(0, len(idx), chunk))])
     return {"count": len(found), "ids": [str(i) for i in ids.ids[found[:LISTED_IDS]]]}
 

@@ -136,7 +136,7 @@ def taste_note(model: Model, tastes: NDArray[np.floating]) -> list[str | None]:
     ``BY_BIAS_AND_POPULARITY``) or the popularity prior (``BY_POPULARITY``) when the model has
     one; None for every other taste."""
     tastes = np.asarray(tastes)
-    empty = np.atleast_1d(model.nothing_fitted(tastes)).tolist()
+    empty = np.atleast_1d(model.nothing_fitted(tastes, "users")).tolist()
     # a bias column in use ranks by the films' bias (a vector folded in from a history of
     # films with nothing fitted is zero there too: then nothing ranks it)
     biased = np.atleast_1d(tastes[..., tastes.shape[-1] - model.bias_columns:].any(axis=-1)
@@ -354,7 +354,7 @@ def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
     scores[watched] = -np.inf
     top = top_k(scores, k)
     note = taste_note(model, raw)[0]
-    if note is None and model.nothing_fitted(model.film_factors[watched]).all():
+    if note is None and model.nothing_fitted(model.film_factors[watched], "films").all():
         # LMF's fold-in of bias-only films is no zero vector, yet no taste either
         note = for_model(BY_BIAS if model.bias_columns else UNRANKED_FILMS, model)
     return FilmList(None, top, scores[top], _reasons(model, watched, top, explain_n, note), note)
@@ -380,25 +380,17 @@ def recommend_for_watched(model: Model, film_ids: Sequence[str], k: int = 10,
 
 
 def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
-    """Comparable films: cosine similarity of taste vectors (``Model.film_units``), the film
+    """Comparable films: cosine similarity of taste vectors (``Model.taste_units``), the film
     itself excluded. BPR's and LMF's bias columns are not taste and are left out (LMF's
     made a film with nothing fitted 1.0 similar to another by bias alone)."""
     check_k(k)
     f = model.film_index(film_id)
-    if model.fold_in_projection is not None:  # EASE: the projection's rows, see film_units
-        units = model.film_units
-        scores = np.asarray(units @ units[f], np.float32)
-    elif model.bias_columns:
-        taste = model.taste(np.asarray(model.film_factors, np.float64))
-        norms = np.linalg.norm(taste, axis=1)
-        scores = ((taste @ taste[f]) / np.where(norms * norms[f] > 0, norms * norms[f], 1.0)
-                  ).astype(np.float32)
-    else:
-        ff = np.asarray(model.film_factors)
-        scores = ((ff @ ff[f]) / (model.film_norms * model.film_norms[f])).astype(np.float32)
+    # EASE: the projection's rows (film_units); films with nothing fitted are zero units
+    units = model.taste_units
+    scores = np.asarray(units @ units[f], np.float32)
     scores[f] = -np.inf
     top = top_k(scores, k)
-    unranked = tied_rows(scores) or bool(model.nothing_fitted(model.film_factors[f]))
+    unranked = tied_rows(scores) or bool(model.nothing_fitted(model.film_factors[f], "films"))
     viewers = int(model.seen_by_film.indptr[f + 1] - model.seen_by_film.indptr[f])
     return FilmList(None, top, scores[top], note=for_model(NOT_SIMILAR, model) if unranked
                     else thin_note(viewers, scores, top))

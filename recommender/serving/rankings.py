@@ -70,7 +70,7 @@ def rank_films(
     # event loop holds most of the time under load
     exclude_rows(scores, model.seen_by_film, idx, np.flatnonzero(np.asarray(exclude_seen, bool)))
     n_cand = [int(np.count_nonzero(row > -np.inf)) for row in scores]  # 1-D counts are fast
-    tied = (tied_rows(scores) | model.nothing_fitted(model.film_factors[idx])).tolist()
+    tied = (tied_rows(scores) | model.nothing_fitted(model.film_factors[idx], "films")).tolist()
     # settle each prefix on exact dot products, as audience.rank_users does, so a batched or
     # pre-computed ranking is the one a single request (or the CLI) computes
     uf = np.asarray(model.user_factors)

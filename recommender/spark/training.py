@@ -22,7 +22,7 @@ from recommender.model import calibration, catalog_only, prior, segments
 from recommender.model import fitted as fitted_pairs
 from recommender.model.config import TrainConfig
 from recommender.model.min_cell import min_cell_from_env
-from recommender.model.model import Model, Segments
+from recommender.model.model import Model, Segments, without_noise
 from recommender.model.weighting import event_rating
 from recommender.spark.checks import refuse_summed_past_float32
 from recommender.spark.holdout import _holdout
@@ -119,7 +119,8 @@ def _fit(conf: DataFrame, params: dict[str, Any], n_users: int, n_films: int
     fitted = als.fit(ratings)
     uf = _collect_factors(fitted.userFactors, n_users, params["rank"])
     ff = _collect_factors(fitted.itemFactors, n_films, params["rank"])
-    return uf, ff
+    # a pair fitted on nothing but each other: stored as zero, as the local engine does
+    return without_noise(uf, 0), without_noise(ff, 0)
 
 
 def _collect_factors(df: DataFrame, n: int, rank: int) -> NDArray[np.float32]:

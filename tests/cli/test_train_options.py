@@ -303,7 +303,7 @@ def test_bpr_and_lmf_take_their_own_regularization_by_default(
         assert code == 0, err
         m = artifact.load(tmp_path / model)
         assert m.meta["params"]["regularization"] == MODEL_REGULARIZATION[model]
-        assert not m.nothing_fitted(m.user_factors).any()
+        assert not m.nothing_fitted(m.user_factors, "users").any()
     code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
                            tmp_path / "given", "--model", "bpr", "--regularization", 5,
                            "--no-tune", "--factors", 4, "--segments", 2)

@@ -4,6 +4,7 @@ bad input, and the cold start."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -86,7 +87,7 @@ def test_tied_scores_share_their_runs_mean_probability() -> None:
 
 def test_a_film_with_nothing_fitted_expects_its_mean_everywhere_and_says_so(
         model: Model) -> None:
-    zero = Model(**{**model.__dict__, "film_factors": np.asarray(model.film_factors).copy()})
+    zero = replace(model, film_factors=np.asarray(model.film_factors).copy())
     zero.film_factors[5] = 0.0
     film = str(zero.films.ids[5])
     body = demand_by_place(zero, film, "region", min_cell=1)

@@ -257,9 +257,9 @@ def test_the_other_models_say_so_too(family: str) -> None:
     if family == "bpr":  # a ranking model, not a degenerate one: its fitted films' audiences
         assert not any(film_audience(model, str(f), k=5).note for f in model.films.ids[:20])
     x = ONLY_LOW[0]
-    assert model.nothing_fitted(model.film_factors[model.film_index(x)])
-    assert model.nothing_fitted(model.user_factors[model.user_index(LOW)])
-    assert not model.nothing_fitted(model.user_factors[:50]).any()
+    assert model.nothing_fitted(model.film_factors[model.film_index(x)], "films")
+    assert model.nothing_fitted(model.user_factors[model.user_index(LOW)], "users")
+    assert not model.nothing_fitted(model.user_factors[:50], "users").any()
     want = BY_BIAS if family in ("bpr", "lmf") else UNRANKED_FILMS
     assert recommend_user(model, LOW, k=5).note == want
     assert recommend_user(model, str(model.users.ids[0]), k=5).note is None
@@ -334,7 +334,7 @@ def test_exports_warn_of_rows_with_nothing_fitted(plain: Model, tmp_path: Path,
 
     monkeypatch.setattr(export, "LISTED_IDS", 1)
     every = np.arange(plain.n_films)
-    got = export.unfitted_ids(plain, plain.film_factors, every, plain.films, chunk=5)
+    got = export.unfitted_ids(plain, "films", every, plain.films, chunk=5)
     assert got == {"count": len(unfitted_films), "ids": unfitted_films[:1]}
 
 

@@ -32,7 +32,7 @@ def plain() -> Model:
 
 def test_a_blank_seed_beside_fitted_ones_is_named_and_not_counted(plain: Model) -> None:
     fitted = [str(u) for u in plain.users.ids[:3] if str(u) != LOW][:2]
-    assert plain.nothing_fitted(plain.user_factors[plain.user_index(LOW)])
+    assert plain.nothing_fitted(plain.user_factors[plain.user_index(LOW)], "users")
     page, unknown = lookalikes(plain, [fitted[0], LOW, fitted[1]], k=plain.n_users)
     alone, _ = lookalikes(plain, fitted, k=plain.n_users)
     assert unknown == []
