@@ -253,7 +253,11 @@ def lookalikes(
     model: Model, seed_user_ids: Sequence[str], k: int = 100, offset: int = 0,
     tiers: Tiers = DEFAULT_TIERS, tier: str | None = None,
 ) -> tuple[AudiencePage, list[str]]:
-    """Users most like the seed list (cosine to the seeds' mean taste), seeds excluded.
+    """Users most like the seed list (mean cosine to the seeds), seeds excluded.
+
+    A user's score is the mean of their taste vector's cosines to each seed user's (the
+    cosine to the mean of the seeds' unit vectors, times that mean's length): not the cosine
+    to the seeds' mean vector, which a seed of long vector would pull towards itself.
 
     Returns the page and the seed ids that were unknown (skipped), each once, in the order
     given (as a seed file is read and ``recommend_for_watched`` lists its films). All unknown
