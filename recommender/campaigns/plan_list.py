@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from recommender.campaigns.plan_waves import PageWaves
 from recommender.campaigns.summary_fields import summary_object
 from recommender.io.text import iso_shown
 
@@ -44,7 +45,8 @@ def _films(found: object, incomplete: list[str]) -> tuple[list[str], dict[str, s
 
 
 def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None,
-                next_plan_ids: list[str] | None = None) -> dict[str, Any]:
+                next_plan_ids: list[str] | None = None,
+                waves: PageWaves | None = None) -> dict[str, Any]:
     """``row`` (a ``campaign_plans`` row) as a list entry: id, created, model, rows, films,
     ``titles`` (as its summary recorded them), the summary's ``totals``, ``horizon_days``
     (None: no span in days), ``previous_plan_id`` and ``previous_sent_waves`` (a next wave's
@@ -52,7 +54,10 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None,
     ``withdraw.next_plans_of``), ``withdrawn`` and ``incomplete``
     (the parts of its summary that
     could not be read: "summary" when it is no JSON object, "films[2].film_id", "totals",
-    "totals.contacts"...; a figure named so is left out of ``totals``)."""
+    "totals.contacts"...; a figure named so is left out of ``totals``), then
+    ``planned_waves``, ``per_wave``, ``sent_totals`` and ``pending_totals`` from its stored
+    rows and sends (``plan_waves.PageWaves.entry``; ``waves`` None: none read, every wave
+    at 0)."""
     found = summary_object(row["summary"])
     incomplete: list[str] = ["summary"] if found is None else []
     parts: list[str] = [] if found is None else incomplete  # none read: "summary" says all
@@ -75,6 +80,8 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None,
         horizon = None
     days = (horizon or {}).get("days")
     up, sent = summary.get("previous_plan_id"), summary.get("sent_waves")
+    params = summary.get("parameters")
+    planned = params.get("waves") if isinstance(params, dict) else None
     return {"plan_id": row["plan_id"], "created": iso_shown(str(row["created"])),
             # a next wave: the plan it continues, after that plan's waves 1..sent_waves
             "previous_plan_id": up if isinstance(up, str) else None,
@@ -85,4 +92,7 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None,
             "horizon_days": days if isinstance(days, int | float) else None,
             "next_plan_ids": list(next_plan_ids or []),
             "withdrawn": withdrawn, "incomplete": incomplete,
-            "titles_from_model": []}  # ``query.catalog.name_plan_films`` fills it in
+            "titles_from_model": [],  # ``query.catalog.name_plan_films`` fills it in
+            **(waves or PageWaves()).entry(
+                str(row["plan_id"]), planned if isinstance(planned, int)
+                and not isinstance(planned, bool) and planned >= 1 else None, withdrawn)}

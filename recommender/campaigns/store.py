@@ -258,7 +258,8 @@ class CampaignStore:
     def list_plans(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """(number of plans, one page of them, newest first: ``plan_list.listed_plan``'s
         entries: id, created, model, rows, films, titles, totals, ``horizon_days``, ``withdrawn``,
-        ``next_plan_ids`` and ``incomplete``, the parts of a damaged summary not read)."""
+        ``next_plan_ids`` and ``incomplete``, the parts of a damaged summary not read, and the
+        figures per wave, ``plan_waves.page_waves``: one grouped query over the page's rows)."""
         if not (1 <= limit <= 2**31 - 1 and 0 <= offset <= 2**31 - 1):
             raise InvalidParameterError(f"limit must be in [1, {2**31 - 1}] and offset in "
                                         f"[0, {2**31 - 1}], got limit {limit}, offset {offset}")
@@ -266,11 +267,12 @@ class CampaignStore:
             total = int(conn.execute(sa.select(sa.func.count()).select_from(plans)).scalar_one())
             listed = list(conn.execute(sa.select(plans).order_by(
                 plans.c.created.desc(), plans.c.plan_id).limit(limit).offset(offset)).mappings())
-            from recommender.campaigns import plan_list, withdraw  # listed_plan: damaged too
+            from recommender.campaigns import plan_list, plan_waves, withdraw  # damaged too
             ids = [str(r["plan_id"]) for r in listed]
             gone, later = withdrawn_records(conn, ids), withdraw.next_plans_of(conn, ids)
-        return total, [plan_list.listed_plan(r, gone.get(i), later.get(i, [])) for r, i in zip(
-            listed, ids, strict=True)]
+            waves = plan_waves.page_waves(conn, ids)  # per wave, read with the page
+        return total, [plan_list.listed_plan(r, gone.get(i), later.get(i, []), waves)
+                       for r, i in zip(listed, ids, strict=True)]
 
     def summary(self, plan_id: str) -> dict[str, Any]:
         """A stored plan's summary; ``UnknownPlanError`` when there is none (none holds a NUL

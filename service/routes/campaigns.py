@@ -57,6 +57,7 @@ from service.idempotency import (
     request_key,
 )
 from service.json_body import JsonRoute, NegativeZero
+from service.plan_list_schemas import ListedPlan
 from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, SCHEMA_NEWER, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
@@ -206,7 +207,7 @@ class PlanCreated(BaseModel):
 
 class PlanList(BaseModel):
     total: int = Field(description="plans stored, over all pages")
-    plans: list[dict[str, Any]] = Field(description=(
+    plans: list[ListedPlan] = Field(description=(
         "newest first, each ``created`` at an ISO 8601 time in UTC (2024-03-21T09:00:00Z); "
         "each plan's ``titles`` maps its film ids to the titles it was planned "
         "with; a plan stored before plans recorded them has the served model's ('' for a film it "
@@ -219,7 +220,8 @@ class PlanList(BaseModel):
         "first; ``withdrawn`` is null, or {sent_waves, at, via} once the plan was withdrawn; "
         "``incomplete`` names the parts of a damaged stored summary that could not be read "
         "(\"summary\", \"films[0].film_id\", \"totals\", \"totals.contacts\"...; [] for a "
-        "whole one): the plan is listed without them"))
+        "whole one): the plan is listed without them; ``totals`` are the whole plan's, every "
+        "wave; ``per_wave``, ``sent_totals`` and ``pending_totals`` split them by wave"))
 
 
 class WithdrawRequest(BaseModel):
