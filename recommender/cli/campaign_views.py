@@ -23,10 +23,14 @@ MAX_PLAN_PAGE = 1000  # GET /campaigns's largest limit
 
 def campaign_list(args: argparse.Namespace) -> int:
     from recommender.cli.plan_list_text import (
+        SENT,
         UNREADABLE_SPAN,
+        WAVE_HEADERS,
         film_name,
         incomplete_line,
+        sent_cell,
         unreadable_span,
+        wave_rows,
     )
     from recommender.cli.printing import print_body
 
@@ -63,13 +67,13 @@ def campaign_list(args: argparse.Namespace) -> int:
     print(f"{plural(total, 'stored plan', sep=',')} in {store.url}; {shown}")
     if plans:
         print_table(["plan_id", "created", "model_version", "rows", "films",
-                      "contacts ((film, user) pairs)", "expected conversions (pairs)",
+                      "contacts ((film, user) pairs)", "expected conversions (pairs)", SENT,
                       "within (days)", "withdrawn (after waves sent)",
                       "continues (plan after waves sent)", "continued in"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
                        ", ".join(film_name(p, f) for f in p["films"]),
                        p["totals"].get("contacts", ""),
-                       _num(p["totals"].get("expected_conversions")),
+                       _num(p["totals"].get("expected_conversions")), sent_cell(p),
                        spans[p["plan_id"]] if p["plan_id"] in spans
                        else days_text(p["horizon_days"]),
                        "no" if not p.get("withdrawn") else p["withdrawn"]["sent_waves"],
@@ -92,6 +96,13 @@ def campaign_list(args: argparse.Namespace) -> int:
                   "recorded their horizon")
     for p in (p for p in plans if p["incomplete"]):  # a damaged summary: listed as read
         print(incomplete_line(p))
+    if plans:
+        print("contacts and expected conversions are the whole plan's (every wave); sent counts "
+              "the waves a recorded send, a withdrawal or a next wave says went out"
+              + ("" if args.waves else " (--waves: each wave's figures)"))
+    if plans and args.waves:  # each wave: GET /campaigns's per_wave
+        print()
+        print_table(WAVE_HEADERS, wave_rows(plans))
     return 0
 
 

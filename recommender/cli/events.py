@@ -110,6 +110,10 @@ def add_event_commands(add: Add) -> None:
     a.add_argument("--limit", type=_positive_int, default=100,
                    help=f"plans per page (at most {MAX_PLAN_PAGE})")
     a.add_argument("--offset", type=_offset, default=0, help="plans to skip")
+    a.add_argument("--waves", action="store_true",
+                   help="also print each plan's waves: targets and controls ((film, user) "
+                        "pairs), expected conversions (sum of p) and whether each went out "
+                        "(the body's per_wave; --json prints it always)")
     a.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
     w = sub.add_parser("show", help="one stored plan's summary, or its rows with --csv",
                        description="one stored plan's summary (GET /campaigns/{plan_id}), or "

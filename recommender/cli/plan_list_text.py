@@ -58,3 +58,36 @@ def incomplete_line(plan: dict[str, Any]) -> str:
         "no figure of its row is missing (a film's budget is not one of them)")
     return (f"plan {plan['plan_id']}: its stored summary (by hand, another engine, or damaged) "
             f"has no readable {', '.join(parts)}: {missing}")
+
+
+#: the compact column of what went out (``GET /campaigns``'s ``sent_totals``, ``planned_waves``)
+SENT = "sent (waves of planned; targets; expected conversions)"
+#: the ``--waves`` table (``per_wave``): each wave's figures and whether it went out
+WAVE_HEADERS = ["plan_id", "wave", "targets ((film, user) pairs)", "controls ((film, user) pairs)",
+                "expected conversions (sum of p)", "status", "sent at (UTC)"]
+_BY = {"recorded": "sent (recorded)", "withdrawal": "sent (said by the withdrawal)",
+       "next_wave": "sent (said by the next wave)"}
+
+
+def sent_cell(plan: dict[str, Any]) -> str:
+    """A listed plan's sent waves of its planned waves, their targets and expected
+    conversions (its ``sent_totals``)."""
+    sent = plan["sent_totals"]
+    return (f"{sent['waves']} of {plan['planned_waves']}; {sent['targets']:,}; "
+            f"{sent['expected_conversions']:.2f}")
+
+
+def wave_status(wave: dict[str, Any]) -> str:
+    """A ``per_wave`` entry's status as ``--waves`` shows it."""
+    if wave["sent"]:
+        return _BY.get(wave["sent_by"], "sent")
+    if wave["withdrawn_unsent"]:
+        return "withdrawn unsent"
+    return "re-planned in a next wave" if wave["replanned"] else "pending (no send recorded)"
+
+
+def wave_rows(plans: list[dict[str, Any]]) -> list[list[Any]]:
+    """The ``--waves`` table's rows: each plan's waves, in the list's order."""
+    return [[p["plan_id"], w["wave"], w["targets"], w["controls"],
+             f"{w['expected_conversions']:.2f}", wave_status(w), w["sent_at_utc"] or ""]
+            for p in plans for w in p["per_wave"]]
