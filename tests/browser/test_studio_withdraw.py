@@ -4,9 +4,11 @@ summary and listing, read directly, are the oracle); "no wave was sent" withdraw
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
-from studio_http import api, stored_plan
+from studio_http import api, api_text, stored_plan
 
 
 def test_withdraw_after_the_sent_waves(served_demo: Any, watched: Any) -> None:
@@ -285,29 +287,41 @@ def test_a_cancelled_withdrawal_gives_the_focus_back(served_demo: Any, watched: 
     watched.assert_clean()
 
 
-def test_the_list_says_a_withdrawn_plans_figures_are_the_whole_plans(served_demo: Any,
-                                                                      watched: Any) -> None:
+def test_the_list_says_what_a_withdrawn_plan_sent_and_left_unsent(served_demo: Any,
+                                                                    watched: Any) -> None:
     """A plan withdrawn after 1 of its 2 waves was listed with its whole plan's contacts and
-    expected conversions as if they were what went out; GET /campaigns gives no figure per
-    wave, so the row says whose they are (the server's listing is the oracle)."""
+    expected conversions as if they were what went out, with a caveat that the list gave no
+    figure per wave; GET /campaigns now gives them (per_wave), so the row says what went out
+    and what did not, and drops the caveat. Oracle: the plan's own rows (its CSV download),
+    counted here per wave, and its summary's per-film waves."""
     page = watched.page
     plan = stored_plan(served_demo, 43, budget=40, waves=2, seed=43)
+    plan_id = plan["plan_id"]
+    rows = list(csv.DictReader(io.StringIO(api_text(served_demo,
+                                                    f"/campaigns/{plan_id}/plan.csv"))))
+    contacts = {w: sum(r["group"] == "target" and r["wave"] == str(w) for r in rows)
+                for w in (1, 2)}
+    conv = {w: sum(float(r["p"]) for r in rows if r["group"] == "target"
+                   and r["wave"] == str(w)) for w in (1, 2)}
     waves = plan["summary"]["films"][0]["waves"]
-    assert len(waves) == 2 and waves[0]["contacts"] < plan["summary"]["totals"]["contacts"]
-    api(served_demo, f"/campaigns/{plan['plan_id']}/withdraw", {"sent_waves": 1})
+    assert [contacts[1], contacts[2]] == [w["contacts"] for w in waves] and contacts[1] > 0
+    api(served_demo, f"/campaigns/{plan_id}/withdraw", {"sent_waves": 1})
     listed = next(p for p in api(served_demo, "/campaigns?limit=1000")["plans"]
-                  if p["plan_id"] == plan["plan_id"])
+                  if p["plan_id"] == plan_id)
+    assert listed["sent_totals"]["targets"] == contacts[1]
+    fresh = stored_plan(served_demo, 44, budget=30, waves=2, seed=44)["plan_id"]  # none sent
     page.goto(f"{served_demo.base}/studio/#/campaigns")
     page.wait_for_selector("table")
-    cells = page.locator("tr", has_text=plan["plan_id"]).locator("td").all_inner_texts()
-    contacts, conversions = cells[-2], cells[-1]
-    assert contacts.startswith(f"{listed['totals']['contacts']:,} ")
-    assert ("(the whole plan, all its waves: withdrawn after wave 1; the list gives no "
-            "figures per wave)") in contacts
-    assert conversions.startswith(f"{listed['totals']['expected_conversions']:.1f}")
-    assert conversions.endswith("(the whole plan, all its waves)")
-    # each row says so where its plan is withdrawn, and only there
-    for p in api(served_demo, "/campaigns?limit=20")["plans"]:
-        row = page.locator("tr", has_text=p["plan_id"]).first
-        assert row.locator(".plan-whole").count() == (2 if p["withdrawn"] else 0), p
+    row = page.locator("tr", has_text=plan_id).first
+    cells = row.locator("td").all_inner_texts()
+    assert cells[-3].startswith(f"{listed['totals']['contacts']:,}")
+    assert cells[-1] == (
+        f"Sent 1 of 2 waves (wave 1): {contacts[1]:,} contact{'s' if contacts[1] != 1 else ''}, "
+        f"{conv[1]:.1f} expected conversions. Withdrawn unsent: wave 2, {contacts[2]:,} "
+        f"contact{'s' if contacts[2] != 1 else ''}, {conv[2]:.1f} expected conversions."), cells
+    assert row.locator(".plan-whole").count() == 0  # the per-wave figures say it
+    # a plan not sent yet: nothing sent, its waves still planned
+    text = page.locator("tr", has_text=fresh).first.locator(".plan-sent").inner_text()
+    assert text == "Sent 0 of 2 waves: no send recorded."
+    assert page.locator("tr", has_text=fresh).first.locator(".plan-pending").count() == 1
     watched.assert_clean()

@@ -319,15 +319,48 @@ function chainMark(row) {
     down.length ? [" (continued in ", ...down.flatMap((p, i) => [i ? ", " : "", link(p)]), ")"] : "");
 }
 
-/** What a withdrawn plan's row's figures are: the whole plan's, every wave of it (the list
-    gives its totals alone, no figure per wave, so what the sent waves left is not known
-    here; ``short``: said again in the row's next cell); "" for a plan not withdrawn. */
+/** What a withdrawn plan's row's figures are, from a server that gives no figure per wave
+    (no ``sent_totals``): the whole plan's, every wave of it (``short``: said again in the
+    row's next cell); "" for a plan not withdrawn, or one whose row says what went out. */
 function wholePlan(row, short = false) {
   const gone = row.withdrawn;
-  if (!gone) return "";
+  if (!gone || row.sent_totals) return "";
   return h("span", { class: "hint plan-whole" }, short ? " (the whole plan, all its waves)" : gone.sent_waves === 0
     ? " (the whole plan as planned; withdrawn before any wave was sent, none went out)"
     : ` (the whole plan, all its waves: withdrawn after wave ${int(gone.sent_waves)}; the list gives no figures per wave)`);
+}
+
+/** "wave 2", "waves 1–3", "waves 1, 3": the numbers of ``waves`` (ascending). */
+function waveNames(waves) {
+  const n = waves.map((w) => w.wave);
+  const run = n.length > 1 && n[n.length - 1] - n[0] === n.length - 1;
+  return n.length === 1 ? `wave ${n[0]}` : run ? `waves ${n[0]}–${n[n.length - 1]}` : `waves ${n.join(", ")}`;
+}
+
+/** The contacts and expected conversions of ``waves`` (GET /campaigns's per_wave entries). */
+function waveFigures(waves) {
+  const contacts = waves.reduce((t, w) => t + w.targets, 0);
+  const conv = waves.reduce((t, w) => t + w.expected_conversions, 0);
+  return `${int(contacts)} contact${contacts === 1 ? "" : "s"}, ${num(conv, 1)} expected conversions`;
+}
+
+/** What of a plan went out and what is still planned, per wave (GET /campaigns's per_wave and
+    sent_totals): the list gave the whole plan's figures alone, so a withdrawn plan or one
+    part-way through read as if every wave had gone out. */
+function sentPlanned(row) {
+  const waves = row.per_wave;
+  if (!row.sent_totals || !Array.isArray(waves)) return "";  // an older server: wholePlan says it
+  const of = `${int(row.sent_totals.waves)} of ${int(row.planned_waves)} wave${row.planned_waves === 1 ? "" : "s"}`;
+  const sent = waves.filter((w) => w.sent), unsent = waves.filter((w) => w.withdrawn_unsent);
+  const replanned = waves.filter((w) => w.replanned);
+  const pending = waves.filter((w) => !w.sent && !w.withdrawn_unsent && !w.replanned);
+  const line = (cls, text) => h("span", { class: `plan-waves ${cls}` }, text);
+  return [
+    line("plan-sent", sent.length ? `Sent ${of} (${waveNames(sent)}): ${waveFigures(sent)}.`
+      : `Sent ${of}${pending.length ? ": no send recorded" : ""}.`),
+    pending.length ? [" ", line("plan-pending", `Still planned: ${waveNames(pending)}, ${waveFigures(pending)}.`)] : "",
+    unsent.length ? [" ", line("plan-unsent", `Withdrawn unsent: ${waveNames(unsent)}, ${waveFigures(unsent)}.`)] : "",
+    replanned.length ? [" ", line("plan-replanned", `Re-planned in a next wave: ${waveNames(replanned)}.`)] : ""];
 }
 
 export async function campaigns(view, rest, params) {
@@ -372,11 +405,12 @@ export async function campaigns(view, rest, params) {
       // none sent: "before any wave was sent" (it said "after 0 sent waves")
       { key: "withdrawn", label: "Withdrawn", format: (v) => (!v ? "" : v.sent_waves === 0 ? "before any wave was sent"
         : `after ${int(v.sent_waves)} sent wave${v.sent_waves === 1 ? "" : "s"}`) },
-      // a withdrawn plan's figures are still its whole plan's (GET /campaigns gives no
-      // figure per wave): said beside them, so 350 contacts are not read as those sent
+      // the whole plan's figures, every wave; what went out and what is still planned are
+      // the next column's, per wave (a withdrawn plan's 350 contacts read as those sent)
       { key: "totals", label: "Contacts", num: true, format: (v, row) => [int(v?.contacts), wholePlan(row)] },
       { key: "totals", label: "Expected conversions", num: true, format: (v, row) => [num(v?.expected_conversions, 1) +
         (row.horizon_days ? ` within ${days(row.horizon_days)} days` : ""), wholePlan(row, true)] },
+      { key: "sent_totals", label: "Sent / still planned (by wave)", format: (_v, row) => sentPlanned(row) },
     ], body.plans) : body.total > 0
       // past the last page (a bookmark): plans exist, this page holds none
       ? h("p", {}, `No plan on this page: ${int(body.total)} in all, past the last page. `,
