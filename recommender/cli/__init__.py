@@ -274,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     output = s.add_mutually_exclusive_group()  # a file or the JSON body: neither is ignored
     output.add_argument("--out", help="PATH.csv or PATH.parquet")
     output.add_argument("--json", action="store_true",
-                        help="print the HTTP endpoint's JSON body (one --user)")
+                        help="print the HTTP endpoint's JSON body (one --user, or "
+                             "--watched FILE)")
 
     s = add("evaluate", cmd_evaluate, "evaluate the engine and baselines on a dataset")
     add_data_options(s)

@@ -49,8 +49,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     exclude_seen = not args.include_seen
     if args.json and args.user is None:
         raise InvalidParameterError("--json prints the HTTP body of one --user's "
-                                    "recommendations; --users and --all write --out "
-                                    "PATH.csv|PATH.parquet")
+                                    "recommendations (GET /users/{id}/recommendations) or of "
+                                    "one --watched FILE's (POST /recommendations); --users "
+                                    "and --all write --out PATH.csv|PATH.parquet")
     not_an_input(args.out, args.users)  # before the model and the store are read
     model = answer_model(args)
     if args.user is not None and args.out is None:

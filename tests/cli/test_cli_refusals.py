@@ -122,9 +122,24 @@ def test_recommend_writes_a_file_or_prints_json_not_both(
     users.write_text(user + "\n")
     for who in (["--users", users], ["--all"]):
         code, _, err = run(capsys, "recommend", model_dir, *who, "--json")
-        assert_refused(code, err, "--json prints the HTTP body of one --user's")
+        # it names both answers --json prints (it said one --user's alone)
+        assert_refused(code, err, "--json prints the HTTP body of one --user's",
+                       "or of one --watched FILE's (POST /recommendations)")
     code, out, err = run(capsys, "recommend", model_dir, "--user", user, "--k", 2, "--json")
     assert code == 0 and len(json.loads(out)["films"]) == 2, err
+    # --watched FILE --json prints POST /recommendations' body, as --help now says
+    watched = tmp_path / "watched.txt"
+    film = str(artifact.load(model_dir).films.ids[0])
+    watched.write_text(f"{film}\nno-such-film\n")
+    code, out, err = run(capsys, "recommend", model_dir, "--watched", watched, "--k", 2,
+                         "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    assert len(body["films"]) == 2 and body["unknown_film_ids"] == ["no-such-film"]
+    code, out, err = run(capsys, "recommend", "--help")
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert "JSON body (one --user, or --watched FILE)" in said
     code, _, err = run(capsys, "recommend", model_dir, "--user", user, "--out", out_file)
     assert code == 0 and out_file.read_text().count("\n") > 1, err
 
