@@ -200,9 +200,7 @@ def say_addresses(host: str, port: int) -> None:
     """Say (stderr) where Audience Studio and the API's docs are served: ``serve`` of one's
     own model named uvicorn's address alone (``make demo``'s script printed them), so the
     Studio the README leads with was found by reading it. Port 0 (the system's choice, which
-    uvicorn then names) says nothing."""
-    if not port:
-        return
+    uvicorn then names) is said once bound (``_run_uvicorn``), with the port chosen."""
     shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)  # any: one
     base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
     print(f"Audience Studio (the web app): {base}/studio/  API docs: {base}/docs",
@@ -211,7 +209,6 @@ def say_addresses(host: str, port: int) -> None:
 
 def _run(host: str, port: int, workers: int, log_level: str) -> None:
     """``serve`` once its model folder is checked and the environment holds its settings."""
-    import uvicorn
 
     from service.app import create_app
     from service.settings import from_environment
@@ -227,10 +224,9 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
                 "it while the others served the old model for good; set it above 0 (default "
                 "0.5), or serve with one worker")
     check_address(host, port, workers)  # last: the shortest wait before uvicorn binds it
-    say_addresses(host, port)
     options = {**uvicorn_options(settings), "log_config": log_config()}
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
+        _run_uvicorn(create_app(settings), host, port, log_level=log_level, **options)
         return
     from service.metrics import MULTIPROC_DIR, SHARED_FLAG
 
@@ -240,8 +236,8 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
     before = {name: os.environ.get(name) for name in (MULTIPROC_DIR, SHARED_FLAG)}
     os.environ[MULTIPROC_DIR], os.environ[SHARED_FLAG] = shared, "1"
     try:
-        uvicorn.run("service.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level=log_level, **options)
+        _run_uvicorn("service.app:create_app", host, port, factory=True, workers=workers,
+                     log_level=log_level, **options)
     finally:
         for name, value in before.items():  # a folder the user had set is theirs again
             if value is None:
@@ -249,6 +245,34 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
             else:
                 os.environ[name] = value
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def _run_uvicorn(app: Any, host: str, port: int, **options: Any) -> None:
+    """``uvicorn.run(app, host=host, port=port, **options)`` once the Studio's address is
+    said. Port 0 (the system's choice) is bound here first, by uvicorn's own
+    ``Config.bind_socket`` (as it binds a port its workers share), and served on that socket,
+    so that the address said names the port the system chose (it said none)."""
+    import uvicorn
+
+    if port:
+        say_addresses(host, port)
+        uvicorn.run(app, host=host, port=port, **options)
+        return
+    config = uvicorn.Config(app, host=host, port=0, **options)
+    sock = config.bind_socket()  # as uvicorn.run: logs "Uvicorn running on", exits 3 if not
+    say_addresses(host, int(sock.getsockname()[1]))
+    if config.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[sock]).run()
+        return
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # as uvicorn.run: Ctrl-C is a stop, not an error
+        pass
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE
 
 
 def check_address(host: str, port: int, workers: int = 1) -> None:

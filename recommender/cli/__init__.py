@@ -302,7 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("serve", cmd_serve, "serve a model over HTTP")
     s.add_argument("model")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--port", type=int, default=8000,
+                   help="port to listen on; 0: one the system chooses (the Studio's and /docs' "
+                        "addresses said at start name it)")
     s.add_argument("--workers", type=_int_at_least(1, MAX_WORKERS), default=1,
                    help=f"worker processes, each with the model loaded (at most {MAX_WORKERS})")
     from dataclasses import asdict
