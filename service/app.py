@@ -49,8 +49,9 @@ broad) and expected conversion, segments, a demographic portrait, lookalikes and
 audiences; and the reverse, films for a user.
 
 Ids are strings. Errors are `{"detail": "..."}`: 404 for an unknown film or user, 422 for a
-bad parameter, 415 for a body not sent as `Content-Type: application/json`, 401 for a missing
-or wrong key, 403 for `/admin/*` when no admin key is configured. Every response carries the
+bad parameter (with `errors` too: each problem's `loc`, `msg` and `type`), 415 for a body not
+sent as `Content-Type: application/json`, 401 for a missing or wrong key, 403 for `/admin/*`
+when no admin key is configured. Every response carries the
 served model's version in the `X-Model-Version` header.
 Security (admin key, read keys, export log, pseudonymised exports): README "Security"."""
 

@@ -40,6 +40,7 @@ from recommender.errors import (
 )
 from recommender.io.text import clipped
 from service.film_events import COUNTED, counted
+from service.refusal_where import named_in
 
 log = logging.getLogger("recommender.service")
 #: how pydantic names a union's member in an error's location (not a field or key)
@@ -109,7 +110,31 @@ def describe_validation_error(err: dict[str, Any]) -> str:
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse(validation_body(list(exc.errors())), status_code=422)
+    return unprocessable(list(exc.errors()))
+
+
+def unprocessable(errors: list[dict[str, Any]],
+                  describe: Callable[[dict[str, Any]], str] = describe_validation_error,
+                  after: str = "", headers: dict[str, str] | None = None) -> JSONResponse:
+    """Every 422 the service sends: ``validation_body``'s ``detail`` and ``errors`` (README,
+    "Errors"), whatever refused the request."""
+    return JSONResponse(validation_body(errors, describe, after), status_code=422,
+                        headers=headers)
+
+
+def refusal(detail: str, loc: Sequence[str | int], kind: str) -> JSONResponse:
+    """A 422 of one problem said in ``detail``: at ``loc`` (``("query", "tier")``), of the
+    short code ``kind``."""
+    return unprocessable([{"loc": tuple(loc), "type": kind}], lambda _: detail)
+
+
+class Invalid(StarletteHTTPException):
+    """A route's own 422 (raised like an ``HTTPException``): ``detail`` at ``loc``, of the
+    short code ``kind``; ``http_error`` answers it with ``refusal``."""
+
+    def __init__(self, detail: str, loc: Sequence[str | int], kind: str) -> None:
+        super().__init__(422, detail)
+        self.loc, self.kind = tuple(loc), kind
 
 
 def validation_body(errors: list[dict[str, Any]],
@@ -151,7 +176,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
         # FastAPI's answer to a body that is not even text: malformed JSON like any other
-        return JSONResponse({"detail": _unparsed_body(exc.__cause__)}, status_code=422)
+        return refusal(_unparsed_body(exc.__cause__), ("body",), "json_invalid")
+    if exc.status_code == 422:  # a route's own (``Invalid``), or an HTTPException(422)
+        return refusal(str(exc.detail), getattr(exc, "loc", ("request",)),
+                       getattr(exc, "kind", "invalid_request"))
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
         exc.headers = {**exc.headers, "Allow": with_head(path_methods(
             request, exc.headers["Allow"]))}
@@ -204,11 +232,13 @@ async def not_found(request: Request, exc: Exception) -> JSONResponse:
 
 async def unknown_genre(request: Request, exc: Exception) -> JSONResponse:
     # the library's message names the model's genres (the CLI's says the same)
-    return JSONResponse({"detail": str(exc)}, status_code=422)
+    return refusal(str(exc), named_in(request, str(exc)), "unknown_genre")
 
 
 async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=422)
+    return refusal(str(exc), named_in(request, str(exc)),
+                   "invalid_parameter" if isinstance(exc, InvalidParameterError) else
+                   "invalid_request")
 
 
 #: a bound a setting holds: the parameter's name -> (its Settings field, its variable, what
@@ -230,15 +260,14 @@ async def above_limit(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AboveLimitError)
     service = getattr(request.app.state, "service", None)
     field, variable, what = _BOUNDS.get(exc.name, ("", "", ""))
-    if service is None or getattr(service.settings, field, None) != exc.most:
-        return JSONResponse({"detail": str(exc)}, status_code=422)  # a library's own bound
     part = "query" if request.method in ("GET", "HEAD") else "body"
+    if service is None or getattr(service.settings, field, None) != exc.most:
+        return refusal(str(exc), (part, exc.name), "less_than_equal")  # a library's own bound
     many = exc.name in ("seed_user_ids", "comparable_film_ids")  # lists (or maps) of ids
     said = (f"should hold at most {exc.most:,} ids ({what}, {variable}), got {exc.value:,}"
             if many else f"should be at most {exc.most} ({what}, {variable}), got {exc.value}")
     error = {"loc": (part, exc.name), "type": "too_long" if many else "less_than_equal"}
-    return JSONResponse(validation_body(
-        [error], lambda e: f"{_location(e['loc'])}: {said}"), status_code=422)
+    return unprocessable([error], lambda e: f"{_location(e['loc'])}: {said}")
 
 
 async def plans_clash(request: Request, exc: Exception) -> JSONResponse:

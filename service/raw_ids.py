@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 _HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")  # an escape of a byte past ASCII
@@ -104,7 +103,9 @@ class RawFilmIds:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (bad := not_text(scope)) is not None:
-            await JSONResponse({"detail": bad}, status_code=422)(scope, receive, send)
+            from service.errors import refusal  # errors imports this module (auth's)
+
+            await refusal(bad, ("path",), "path_not_utf8")(scope, receive, send)
             return
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
             raw = scope.get("raw_path") or b""

@@ -82,6 +82,8 @@ from service.settings import Settings
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERROR_JSON = {"application/json": {"schema": ERROR_REF}}
+#: every 422's body: detail and errors (``service.errors.validation_body``)
+INVALID_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/Invalid"}}}
 _NEVER: dict[str, Any] = {"minLength": 1, "maxLength": 0}  # no string matches (no vocabulary)
 READ_SCHEMES = {
     "ReadKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
@@ -295,8 +297,9 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             responses = op["responses"]
             responses["422"] = {"description": "invalid request: a parameter out of range or "
                                                "unknown, an undeclared query parameter or a "
-                                               "malformed body (detail says which)",
-                                "content": ERROR_JSON}
+                                               "malformed body (detail says which, "
+                                               "errors lists each)",
+                                "content": INVALID_JSON}
             if path != "/metrics":
                 _unavailable(responses, settings, bounded=not path.startswith(EXEMPT),
                              export=path in EXPORTS)
@@ -362,9 +365,14 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             "security" in op for item in schema.get("paths", {}).values()
             for op in item.values() if isinstance(op, dict)):
         components.get("securitySchemes", {}).pop("HTTPBearer", None)
-    schemas = components.get("schemas", {})
+    schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    if "Invalid" not in schemas:  # every 422 refers to it, whether or not a route names it
+        from service.schemas import Invalid
+
+        body = Invalid.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(body.pop("$defs", {}), Invalid=body)
 
 
 def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | None],

@@ -73,6 +73,23 @@ class Error(BaseModel):
     detail: str = Field(description="what was wrong, in words")
 
 
+class Problem(BaseModel):
+    loc: list[str | int] = Field(description=(
+        "where: 'query', 'path', 'header', 'body' or 'request', then the query parameter or "
+        "body field named (and a list's index, counted from 0, or a key inside it)"))
+    msg: str = Field(description="the problem, in words (as detail says it)")
+    type: str = Field(description="a stable short code of the problem (e.g. missing, "
+                                  "greater_than_equal, unknown_genre, invalid_parameter)")
+
+
+class Invalid(BaseModel):
+    """Every 422's body (``service.errors.validation_body``)."""
+
+    detail: str = Field(description="what was wrong, in words")
+    errors: list[Problem] = Field(description="each problem, in the order detail says them "
+                                              "(at most 1,000 listed: a count)")
+
+
 # ------------------------------------------------------------------ catalog
 
 #: what names the film of a per-film answer beside its film_id (``id_titles.film_names``): the

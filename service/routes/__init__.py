@@ -9,7 +9,7 @@ import fastapi.routing
 import starlette.routing
 from starlette.convertors import Convertor, PathConvertor, register_url_convertor
 
-from service.schemas import Error
+from service.schemas import Error, Invalid
 
 
 class _IdPath(PathConvertor):
@@ -41,7 +41,8 @@ fastapi.routing.compile_path = _to_the_end
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown film or user id (named in detail)"}}
 INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"model": Error, "description": "invalid parameter (what was wrong, in detail)"}}
+    422: {"model": Invalid, "description": "invalid parameter (what was wrong, in detail; each "
+                                           "problem in errors)"}}
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"model": Error, "description": "missing or wrong API key"}}
 ADMIN_CLOSED: dict[int | str, dict[str, Any]] = {

@@ -42,6 +42,7 @@ from recommender.query.commas import refuse_comma_lists
 from recommender.query.comparable_limit import check_comparable_count
 from service.cold_start_schemas import ColdStartInput
 from service.deps import EngineDep, SettingsDep
+from service.errors import Invalid
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
 from service.schema_patterns import one_of
@@ -291,7 +292,7 @@ def _slate_cinemas(engine: Any, settings: Any, given: list[CinemaScreens] | None
         return sent.with_cities(_cinemas(engine, settings, CINEMA, None))  # their cities
     table = _server_table(engine, settings)
     if table is None:
-        raise HTTPException(422, "the server has no cinema table (RECOMMENDER_CINEMAS, or a "
-                                 "cinemas.csv in the model folder): send cinemas, each with "
-                                 "its screens")
+        raise Invalid("the server has no cinema table (RECOMMENDER_CINEMAS, or a cinemas.csv "
+                      "in the model folder): send cinemas, each with its screens",
+                      ("body", "cinemas"), "missing")
     return table

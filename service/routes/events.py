@@ -19,7 +19,6 @@ from typing import Annotated, Any
 import pydantic_core
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -54,7 +53,7 @@ from recommender.io.text import clipped
 from recommender.model.foldin import named_unserved
 from service.access_log import caller
 from service.deps import EngineDep
-from service.errors import describe_validation_error, validation_body
+from service.errors import Invalid, describe_validation_error, unprocessable
 from service.event_pseudonyms import FLAG, events_key, shown_as_pseudonyms, unmasked_batch
 from service.event_schemas import (  # noqa: F401 (re-exported: imported from here)
     MAX_UNKNOWN_SHOWN,
@@ -126,8 +125,7 @@ async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
             text = f"events[{i}]{shown}: {text}"
         return text
 
-    return JSONResponse(validation_body(errors, named, "; nothing of this batch was stored"),
-                        status_code=422)
+    return unprocessable(errors, named, "; nothing of this batch was stored")
 
 
 router = APIRouter(tags=["events"], route_class=EventsRoute,
@@ -157,9 +155,9 @@ def post_events(body: EventsIn, request: Request,
                 pseudonymized: Pseudonymized = False) -> dict[str, Any]:
     settings = request.app.state.service.settings
     if len(body.events) > settings.events_max_batch:
-        raise HTTPException(422, f"a batch holds at most {settings.events_max_batch} events "
-                                 f"(RECOMMENDER_EVENTS_MAX_BATCH), got {len(body.events)}; "
-                                 "nothing of this batch was stored")
+        raise Invalid(f"a batch holds at most {settings.events_max_batch} events "
+                      f"(RECOMMENDER_EVENTS_MAX_BATCH), got {len(body.events)}; nothing of "
+                      "this batch was stored", ("body", "events"), "too_long")
     ev = body.events
     batch = EventBatch([e.event_id for e in ev], [e.user_id for e in ev],
                        [e.film_id for e in ev], [e.timestamp for e in ev],
@@ -167,22 +165,23 @@ def post_events(body: EventsIn, request: Request,
     try:
         check_event_times(batch)
     except InvalidParameterError as e:  # its text says nothing of the batch was stored
-        raise HTTPException(422, str(e)) from None
+        raise Invalid(str(e), ("body", "events"), "invalid_parameter") from None
     served = request.app.state.service.engine
     key = events_key(settings) if pseudonymized else None
     fake = None if key else first_pseudonym(batch.user_id,
                                             None if served is None else served.model)
     if fake is not None:  # responses keyed by a pseudonymised export's ids (pseudonymous.py)
-        raise HTTPException(422, f"events[{fake}] (event_id {ev[fake].event_id!r}): "
-                                 f"{pseudonym_reason(ev[fake].user_id, FLAG)}; nothing of "
-                                 "this batch was stored")
+        raise Invalid(f"events[{fake}] (event_id {ev[fake].event_id!r}): "
+                      f"{pseudonym_reason(ev[fake].user_id, FLAG)}; nothing of this batch "
+                      "was stored", ("body", "events", fake, "user_id"), "pseudonym")
     # the maximum the schema publishes (the clock plus a day, to the hour, when it was built)
     published = event_time_published(request.app)
     late = next((i for i, e in enumerate(ev) if e.timestamp > published), None)
     if late is not None:
-        raise HTTPException(422, f"events[{late}] (event_id {ev[late].event_id!r}): timestamp "
-                                 f"{ev[late].timestamp} is past the schema's maximum "
-                                 f"{published}; nothing of this batch was stored")
+        raise Invalid(f"events[{late}] (event_id {ev[late].event_id!r}): timestamp "
+                      f"{ev[late].timestamp} is past the schema's maximum {published}; "
+                      "nothing of this batch was stored", ("body", "events", late, "timestamp"),
+                      "less_than_equal")
     store = campaign_store(request)
     as_sent = batch.user_id
     # an event_id is the caller's own (event_writers): a conflict only with its own events
