@@ -26,21 +26,23 @@ def body_fields(request: Request) -> list[str]:
 
 
 def named_in(request: Request, said: str) -> tuple[str, ...]:
-    """Where a library's refusal ``said`` points in the request: a query parameter whose value
-    (or a ``=``/``,`` part of it) it quotes, else one it names (``unknown tier 'cor'``); on a
-    request with a body, a body field it names (``genres`` as "genre"); else the part alone
-    (``("query",)``, ``("body",)``). The library's words name values, not where they came
-    from: this is the service's reading of them."""
+    """Where a library's refusal ``said`` points in the request: the query parameter it both
+    names and quotes the value of (``unknown tier 'cor'``), else one whose value (or a
+    ``=``/``,`` part of it) it quotes (``?filter=gendr=F``: "unknown user attribute
+    'gendr'"), else one it names; on a request with a body, a body field it names (``genres``
+    as "genre"); else the part alone (``("query",)``, ``("body",)``). The library's words name
+    values, not where they came from: this is the service's reading of them."""
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", said))
-    query = list(dict.fromkeys(request.query_params.keys()))
-    for name in query:
+    found: list[tuple[bool, bool, bool, str]] = []
+    for name in dict.fromkeys(request.query_params.keys()):
         values = request.query_params.getlist(name)
         parts = {p.strip() for v in values for p in re.split(r"[=,]", v) if p.strip()}
-        if any(repr(p) in said or f"'{p}'" in said for p in parts | set(values)):
-            return ("query", name)
-    for name in query:
-        if name in words:
-            return ("query", name)
+        quoted = any(repr(p) in said or f"'{p}'" in said for p in parts | set(values))
+        named = name in words
+        found.append((quoted and named, quoted, named, name))
+    best = max(found, key=lambda f: f[:3], default=None)  # the first of the best, in order
+    if best is not None and (best[1] or best[2]):
+        return ("query", best[3])
     if request.method in ("GET", "HEAD"):
         return ("query",)
     for name in body_fields(request):

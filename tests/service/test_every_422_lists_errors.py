@@ -43,6 +43,9 @@ CASES: list[tuple[str, str, dict[str, Any], str, list[Any], str]] = [
      "/films/{film_id}/audience", ["query", "filter"], "invalid_parameter"),
     ("GET", f"/films/{FILM}/audience", {"params": {"k": 5, "tier": "broad", "segment": 99}},
      "/films/{film_id}/audience", ["query", "segment"], "invalid_parameter"),
+    # an earlier parameter's value is the one quoted too: the parameter named is the one
+    ("GET", f"/films/{FILM}/audience", {"params": [("tier", "cor"), ("segment", "cor")]},
+     "/films/{film_id}/audience", ["query", "segment"], "invalid_parameter"),
     ("GET", "/films", {"params": {"genre": "Sci-Fy"}}, "/films", ["query", "genre"],
      "unknown_genre"),
     ("POST", "/audiences/cold-start", {"json": {"genres": ["Sci-Fy"]}}, "/audiences/cold-start",
