@@ -123,11 +123,18 @@ NUMBER_WORD_PENALTY = 0.01  # below the words as typed: less than any step betwe
 _DIGIT_WORD = re.compile(r"\b(" + "|".join(sorted(_AS_DIGITS, key=len, reverse=True)) + r")\b")
 
 
+_BARE_YEAR_AT_END = re.compile(r"^(?P<rest>.*\S)\s+(?P<year>(18[89]|19\d|20\d)\d)\s*$")
+
+
 def catalog_reading(query: str) -> str | None:
-    """A query written as a catalog writes a title, article last ("Matrix, The (1999)"), as
-    people say it ("the matrix 1999"), else None: the article is no word to find alone."""
+    """A query written as a catalog writes a title, article last ("Matrix, The (1999)", or
+    with the year bare: "Matrix, The 1999"), as people say it ("the matrix 1999"), else
+    None: the article is no word to find alone."""
     names, year = title_names(query)
     rest = _YEAR_AT_END.sub("", query.strip()) if year else query.strip()
+    if not year and (bare := _BARE_YEAR_AT_END.match(rest)) is not None:
+        rest, year = bare.group("rest"), int(bare.group("year"))
+        names = title_names(rest)[0]
     while (m := _PARENTHESES_AT_END.match(rest)) is not None:
         rest = m.group("rest")
     if _TRAILING_ARTICLE.match(rest) is None:
@@ -366,8 +373,9 @@ class TitleIndex:
     def scored(self, query: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Each title's match score for ``query`` (0 = no match; higher is better), and the
         match level it came from, before a year's bonuses (``title_match`` names it). A query
-        written as MovieLens writes titles ("Godfather, The (1972)") is read as "the godfather
-        1972" only (``catalog_reading``); one with alternative titles, also as those."""
+        written as MovieLens writes titles ("Godfather, The (1972)", or "Godfather, The 1972")
+        is read as "the godfather 1972" only (``catalog_reading``); one with alternative
+        titles, also as those."""
         moved = catalog_reading(query)
         text = numerals_as_digits(moved or normalise(query))
         score, level = self._text_scores(text)
