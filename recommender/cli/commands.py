@@ -277,10 +277,13 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     else:
         films = _read_id_index(args.films, model.films, "film_id", model, column)
     t0 = time.perf_counter()
+    without_rows: list[dict[str, str]] = []  # the films given no row, and why
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
-                           tier=tier, segment=segment, filters=filters, with_=with_)
+                           tier=tier, segment=segment, filters=filters, with_=with_,
+                           without_rows=without_rows)
     cut = export_cut(model, args)
-    warn_exported_films(model, films, exclude_seen=not args.include_seen, rows=rows, cut=cut)
+    warn_exported_films(model, films, exclude_seen=not args.include_seen, rows=rows, cut=cut,
+                        without_rows=without_rows)
     print(audiences_written(model, rows, films, args.k, cut, args.out, t0,
                             not args.include_seen))
     return 0

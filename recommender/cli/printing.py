@@ -6,7 +6,7 @@ import logging
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -296,17 +296,32 @@ def recommendations_written(model: Model, rows: int, users: int, k: int, exclude
 
 def warn_exported_films(model: Model, films: NDArray[np.int64], spark: bool = False,
                         exclude_seen: bool = True, rows: int | None = None,
-                        cut: ExportCut | None = None) -> None:
+                        cut: ExportCut | None = None,
+                        without_rows: Sequence[dict[str, str]] = ()) -> None:
     """Say on stderr what an audience export's rows cannot say of its ``films``: those with
     no rows at all (with viewers left out: every user has watched them), an export of no
     rows for a ``cut`` that narrows them (``export_cut``: a filter matching no candidate
-    wrote 0 rows, exit 0, where ``audience`` says so), then how many have nothing fitted."""
+    wrote 0 rows, exit 0, where ``audience`` says so), or the films of ``without_rows``
+    (``write_audiences``'s) the cut left without rows and why, as their audience says it
+    (one of two films got none, and the export said nothing), then how many have nothing
+    fitted."""
     if exclude_seen:
         _warn_no_candidates(model, films)
+    full = set(model.films.ids[films[model.film_counts()[films] >= model.n_users]].tolist()
+               if exclude_seen else [])
+    by_cut = [e for e in without_rows if e["film_id"] not in full]  # those said above aside
     if rows == 0 and len(films) and cut is not None and cut.narrows and not (
             exclude_seen and (model.film_counts()[films] >= model.n_users).all()):
         print(f"warning: the export has no rows: its cut ({cut.text}) matches no candidate of "
               f"the {plural(len(films), 'film', sep=',')}",
+              file=sys.stderr)
+    elif by_cut:
+        one = len(by_cut) == 1
+        print(f"warning: {len(by_cut):,} of the {len(films):,} films {'has' if one else 'have'}"
+              f" no rows for the cut ({cut.text if cut is not None else ''}): "
+              + "; ".join(f"{e['film_id']!r}: {e['why']}" for e in by_cut[:5])
+              + ("; ..." if len(by_cut) > 5 else "")
+              + " (a Parquet export's context lists them: films_without_rows)",
               file=sys.stderr)
     unfitted = int(model.nothing_fitted(model.film_factors[films], "films").sum())
     if unfitted:  # a row has no place for the note their audience pages carry

@@ -60,7 +60,8 @@ __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary"
            "batch_audiences", "check_export_k", "check_k", "check_served_k", "cold_start_audience",
            "cold_start_page",
            "cold_start_vector", "known_comparables",
-           "film_audience", "film_scores", "lookalikes", "rank_users", "resolve_tier",
+           "film_audience", "film_scores", "lookalikes", "nobody_note", "rank_users",
+           "resolve_tier",
            "ring_info", "tier_bounds", "tier_of"]
 
 
@@ -181,11 +182,22 @@ def film_audience(
                       mask=mask, tiers=tiers, copy=False, vector=model.film_factors[f],
                       tier=tier)
     if page.total == 0:  # why nobody: no candidate, an empty ring or the filter
-        outside = np.ones(model.n_users, bool)
-        outside[viewers] = False
-        page.empty = empty_note(int(outside.sum()), page.ring, 0 if mask is None else int(
-            np.count_nonzero(mask & outside)), cut_text(model, segment, filters, min_cell=min_cell))
+        page.empty = nobody_note(model, page.ring, viewers, mask,
+                                 cut_text(model, segment, filters, min_cell=min_cell))
     return named_film(model, page, f)
+
+
+def nobody_note(model: Model, ring: dict[str, Any] | None, excluded: NDArray[np.integer],
+                mask: NDArray[np.bool_] | None, cut: str) -> str:
+    """Why an audience lists nobody (its ``total`` is 0), as ``empty_note`` words it: its
+    candidates are the users not ``excluded`` (a film's viewers; none for a new film), of
+    them those of ``mask`` (a segment and filters, ``cut`` as ``filters.cut_text`` names
+    them; None: no cut) and of the ``ring`` asked for. One reason for a film's audience, a
+    new film's (cold start) and an export's films with no rows."""
+    outside = np.ones(model.n_users, bool)
+    outside[excluded] = False
+    return empty_note(int(outside.sum()), ring, 0 if mask is None else int(
+        np.count_nonzero(mask & outside)), cut)
 
 
 def audience_summary(

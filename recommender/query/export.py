@@ -50,6 +50,7 @@ from recommender.query.audience import (
     batch_audiences,
     check_export_k,
     film_scores,
+    nobody_note,
     rank_users,
     resolve_tier,
     tier_bounds,
@@ -59,10 +60,12 @@ from recommender.query.filters import (
     NO_VALUE,
     Filters,
     candidate_mask,
+    cut_text,
     resolve_filters,
     resolve_segment,
 )
 from recommender.query.linkable import check_linkable, filtered_attributes
+from recommender.query.pages import empty_note
 from recommender.query.recommend import batch_recommendations
 from recommender.query.render import (
     column_text,
@@ -160,7 +163,8 @@ def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa
     """Write ``tables`` to ``path`` as CSV or Parquet (by its suffix), atomically; returns rows.
     ``bar`` (advanced by the producer of ``tables``) is closed when the writing ends. With
     ``text_csv`` a CSV is written through ``table_csv`` (the renderer's text). A Parquet file
-    keeps ``context`` (``export_context``) as JSON in its schema metadata."""
+    keeps ``context`` (``export_context``) as JSON in its schema metadata, as it reads once
+    every table is written (a producer may add what it learnt: the films without rows)."""
     fmt = output_format(path)
     rows = 0
     if fmt == "csv" and text_csv:
@@ -174,14 +178,17 @@ def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa
         return rows
     with bar, atomic_file(path) as tmp:
         writer: pq.ParquetWriter | pacsv.CSVWriter = (
-            pq.ParquetWriter(tmp, schema if context is None
-                             else schema.with_metadata(context_metadata(context)))
+            # the file's key-value metadata is the schema's on reading (written at close):
+            # no stored Arrow schema, whose copy of the context at the start would win
+            pq.ParquetWriter(tmp, schema, store_schema=context is None)
             if fmt == "parquet"
             else pacsv.CSVWriter(tmp, schema, write_options=_csv_options()))
         with writer:
             for t in tables:  # a CSV's text cells neutralised (csvsafe); Parquet's exact
                 writer.write_table(safe_table(t) if fmt == "csv" else _null_tiers(t))
                 rows += t.num_rows
+            if context is not None and isinstance(writer, pq.ParquetWriter):
+                writer.add_key_value_metadata(context_metadata(context))
     return rows
 
 
@@ -272,13 +279,16 @@ def write_audiences(
     exclude_seen: bool = True, tiers: Tiers = DEFAULT_TIERS, progress: bool | None = None,
     batch: int = 256, tier: str | None = None, segment: int | str | None = None,
     filters: Filters | None = None, with_: Sequence[str] | str | None = None,
+    without_rows: list[dict[str, str]] | None = None,
 ) -> int:
     """Write the top-``k`` audience of each film to ``out``; returns the number of rows.
 
     With ``tier`` each film's rows are the first ``k`` users of that ring; with ``segment``
     (number or label) or ``filters`` only matching users are listed (ranks stay global).
     Those cuts rank film by film (``film_audience``), so a row is the ``audience`` command's
-    row. ``with_`` adds columns (``render.resolve_with``)."""
+    row. ``with_`` adds columns (``render.resolve_with``). The films such a cut gives no
+    row, each ``{"film_id", "why"}`` (``audience.nobody_note``), are added to
+    ``without_rows`` and to a Parquet file's context (``films_without_rows``)."""
     output_format(out)
     with_names = resolve_with(model, with_)
     sliced = tier is not None or segment is not None or bool(filters)
@@ -293,15 +303,22 @@ def write_audiences(
     bar = tqdm(total=len(film_idx), unit="film", disable=not show, file=sys.stderr)
     check_export_k(k)
     k_page = min(k, max(model.n_users, 1))  # a k above the users lists every candidate
+    empty: list[dict[str, str]] = [] if without_rows is None else without_rows
 
     def sliced_tables() -> Iterator[pa.Table]:
+        said_cut = cut_text(model, segment, filters)
         for f in np.asarray(film_idx, np.int64).tolist():  # a loop over films, as the CLI's
+            seen = model.film_viewers(f) if exclude_seen else np.zeros(0, np.int64)
             page = rank_users(model, film_scores(model, f), str(model.films.ids[f]), k_page, 0,
-                              exclude=model.film_viewers(f) if exclude_seen else None,
-                              mask=mask, tiers=tiers, copy=False,
+                              exclude=seen, mask=mask, tiers=tiers, copy=False,
                               vector=model.film_factors[f], tier=ring)
+            if page.total == 0:  # why, as the film's audience says it
+                empty.append({"film_id": str(model.films.ids[f]),
+                              "why": nobody_note(model, page.ring, seen, mask, said_cut)})
             yield audience_table(model, page, f, with_names)
             bar.update(1)
+        # in the context written at the end (audiences_context's: every user a viewer)
+        context["films_without_rows"] = {"count": len(empty), "films": empty[:LISTED_IDS]}
 
     def tables() -> Iterator[pa.Table]:
         for films, users, scores, counts in batch_audiences(model, film_idx, k, exclude_seen,
@@ -346,12 +363,20 @@ def write_audiences(
 def audiences_context(model: Model, film_idx: NDArray[np.integer], k: int, exclude_seen: bool,
                       engine: str = "local", **cuts: Any) -> dict[str, Any]:
     """What an audience export of ``film_idx`` records about itself: ``export_context``
-    (``cuts`` are its other parameters: tier, filters...), the engine that wrote it and the
-    films with nothing fitted. The local Parquet export keeps it in its schema metadata, the
-    Spark export in ``_recommender.json`` beside its partitions."""
+    (``cuts`` are its other parameters: tier, filters...), the engine that wrote it, the
+    films asked (the first ``LISTED_IDS``), those every user watched (no row, with viewers
+    left out; ``write_audiences`` adds those its cut leaves without) and those with nothing
+    fitted. The local Parquet export keeps it in its schema metadata, the Spark export in
+    ``_recommender.json`` beside its partitions."""
     context = export_context(model, kind="audiences", k=k, exclude_seen=exclude_seen, **cuts,
                              films=len(film_idx))
     context["engine"] = engine
+    context["films_asked"] = {"count": len(film_idx), "ids": [  # the films, in order given
+        str(i) for i in model.films.ids[np.asarray(film_idx, np.int64)[:LISTED_IDS]]]}
+    full = np.asarray(film_idx, np.int64)[model.film_counts()[film_idx] >= model.n_users] \
+        if exclude_seen else np.zeros(0, np.int64)  # no row: every user watched them
+    context["films_without_rows"] = {"count": len(full), "films": [
+        {"film_id": str(i), "why": empty_note(0)} for i in model.films.ids[full[:LISTED_IDS]]]}
     context["units"] = row_units(AUDIENCE_SCHEMA)
     # the note their audience pages carry, which a row has no place for: these films' rows
     # hold users in no meaningful order (Model.nothing_fitted)

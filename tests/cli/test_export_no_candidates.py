@@ -75,3 +75,57 @@ def test_an_export_whose_cut_matches_nobody_says_so(tmp_path: Path,
     code, said, err = run_cli(capsys, "audiences", path, "--all", "--filter", "region=North",
                               "--filter", "zip_zone=1", "--out", out)
     assert code == 0 and "wrote 0 rows" not in said and "no rows" not in err, err
+
+
+def test_a_film_the_cut_leaves_without_rows_is_named_with_why(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`audiences --films` of two films cut to the core ring and one value: one film's cut
+    was empty (its `audience` said why) and the export wrote the other's rows without a word
+    (its Parquet context counted the films only). Oracle: the core rings from numpy's scores
+    (ring: the first ceil(1%) of the non-viewers by score), the planted attribute."""
+    import json
+
+    import pyarrow.parquet as pq
+    from helpers import synthetic_model
+
+    from recommender.model import artifact
+
+    model = synthetic_model(n_users=200, n_films=4, seed=5)
+    cores, candidates = [], []
+    for f in (0, 1):
+        scores = model.user_factors @ model.film_factors[f]
+        free = np.setdiff1d(np.arange(model.n_users), model.film_viewers(f))
+        order = free[np.argsort(-scores[free], kind="stable")]
+        cores.append(set(order[:int(np.ceil(len(free) / 100))].tolist()))
+        candidates.append(set(free.tolist()))
+    # North: film 0's core users that are film 1's candidates outside its core ring
+    north = sorted((cores[0] - cores[1]) & candidates[1])
+    assert north  # the planted case exists
+    model.user_table.attributes["region"] = np.where(
+        np.isin(np.arange(model.n_users), north), "North", "South")
+    path = artifact.save(model, tmp_path / "m")
+    ids = [str(model.films.ids[f]) for f in (1, 0)]  # the empty one first
+    films = tmp_path / "films.txt"
+    films.write_text("\n".join(ids) + "\n", encoding="utf-8")
+    why = (f"the filter (region=North) matches nobody in the core ring ({len(north)} "
+           f"candidate{'s' if len(north) > 1 else ''} outside it "
+           f"{'do' if len(north) > 1 else 'does'})")
+    for name in ("a.parquet", "a.csv"):
+        out = tmp_path / name
+        code, said, err = run_cli(capsys, "audiences", path, "--films", films, "--tier", "core",
+                                  "--filter", "region=North", "--out", out)
+        assert code == 0, err
+        assert f"wrote {len(north)} row" in said
+        assert (f"warning: 1 of the 2 films has no rows for the cut (core ring, region=North): "
+                f"{ids[0]!r}: {why} (a Parquet export's context lists them: "
+                "films_without_rows)") in err, err
+    table = pq.read_table(tmp_path / "a.parquet")
+    assert set(table.column("film_id").to_pylist()) == {ids[1]}
+    context = json.loads(table.schema.metadata[b"recommender"])
+    assert context["films_asked"] == {"count": 2, "ids": ids}
+    assert context["films_without_rows"] == {"count": 1,
+                                             "films": [{"film_id": ids[0], "why": why}]}
+    # the audience of that film says the same in its `empty`
+    code, out_json, err = run_cli(capsys, "audience", path, ids[0], "--tier", "core",
+                                  "--filter", "region=North", "--json")
+    assert code == 0 and json.loads(out_json)["empty"] == why, err
