@@ -213,8 +213,9 @@ class Audience(BaseModel):
         None, description="why a film's audience lists nobody (total 0), in words: every user "
                           "has watched the film, the ring is empty, or the filter matches no "
                           "candidate (or none in the ring), naming the ring and the filter as "
-                          "the model spells them; for a lookalike, every user is a seed or "
-                          "the ring is empty; null otherwise (and for cold start)")
+                          "the model spells them (a new film's audience, cold start, as a "
+                          "film's: nobody has watched it); for a lookalike, every user is a "
+                          "seed or the ring is empty; null otherwise")
 
 
 # the lookalike's and cold start's ``tied``: which note ``note`` is, for a client to tell

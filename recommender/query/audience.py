@@ -340,9 +340,12 @@ def cold_start_audience(
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     blank = bool(model.nothing_fitted(vec, "films"))
-    page = rank_users(model, scores, None, k, offset, mask=candidate_mask(model, segment,
-                                                                          filters, min_cell),
-                      tiers=tiers, tier=tier, unfitted=blank)
+    mask = candidate_mask(model, segment, filters, min_cell)
+    page = rank_users(model, scores, None, k, offset, mask=mask, tiers=tiers, tier=tier,
+                      unfitted=blank)
+    if page.total == 0:  # why nobody, as a film's audience says it (it said empty: null)
+        page.empty = nobody_note(model, page.ring, np.zeros(0, np.int64), mask,
+                                 cut_text(model, segment, filters, min_cell=min_cell))
     weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
                                                                                     1.0)
     unfitted = unfitted_comparables(model, list(weights))

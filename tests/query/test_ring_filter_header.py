@@ -1,5 +1,5 @@
 """A filtered page of one ring that lists nobody says so of the ring: the filter may match
-candidates outside it (a cold-start or lookalike page has no ``empty``; its header says why).
+candidates outside it (a cold-start page says it in ``empty``, as a film's audience does).
 
 Oracle: the unfiltered page's own tiers and segments, which show a segment missing from a ring.
 """
@@ -20,7 +20,8 @@ CONFIG = TrainConfig(factors=6, iterations=4, segments=2, holdout=0.0, tune=Fals
 def test_a_filter_that_matches_nobody_in_a_ring_does_not_say_it_matches_no_candidate() -> None:
     """A cold-start page of one ring and one segment with nobody of that segment in the ring:
     its header said "no candidate matches the filter" while the segment's users were there,
-    outside the ring (lookalike and cold-start pages carry no ``empty``: the header says it)."""
+    outside the ring; then "no candidate of the core ring matches the filter", naming neither
+    the segment nor the count outside, and ``empty`` null: now a film's audience's words."""
     model = train(build_interactions(n_users=80, n_films=30, per_user=8, seed=3), CONFIG,
                   progress=False)
     film = str(model.films.ids[0])
@@ -31,7 +32,12 @@ def test_a_filter_that_matches_nobody_in_a_ring_does_not_say_it_matches_no_candi
                 if t == tier}
         for segment in sorted(set(labels.tolist()) - ring):
             page = cold_start_audience(model, [film], k=5, segment=segment, tier=tier)
-            assert page.total == 0 and page.empty is None
-            assert page.shown_text(True) == f"no candidate of the {tier} ring matches the filter"
+            outside = int((labels == segment).sum())  # nobody has watched a new film
+            assert page.total == 0 and page.empty is not None
+            assert page.empty.startswith(f"the filter (segment {segment}")
+            assert page.empty.endswith(
+                f"matches nobody in the {tier} ring ({outside} candidate"
+                f"{'s' if outside > 1 else ''} outside it {'do' if outside > 1 else 'does'})")
+            assert page.shown_text(True) == page.empty  # the header says it in those words
             return
     pytest.fail("no segment is missing from a ring: the log no longer shows the case")
