@@ -395,7 +395,8 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--segment", metavar="N|LABEL",
                    help="only users of this segment: its number or its label (any case; part "
-                        "of a label if it names one segment; see `segments`)")
+                        "of a label if it names one segment; a 'Fans of' label's film title as "
+                        "search takes it; see `segments`)")
     s.add_argument("--tier", metavar="core|extended|broad",
                    help="only this ring (any case); the list starts at the ring's first user; "
                         "with --summary, whom the portrait pictures, as summary's --tier")

@@ -306,7 +306,8 @@ def add_slice_options(s: argparse.ArgumentParser, export: bool = False) -> None:
                    help=f"only this ring (any case); {what} at the ring's first user")
     s.add_argument("--segment", metavar="N|LABEL",
                    help="only users of this segment: its number or its label (any case; "
-                        "part of a label if it names one segment; see `segments`)")
+                        "part of a label if it names one segment; a 'Fans of' label's film "
+                        "title as search takes it; see `segments`)")
     s.add_argument("--filter", action="append", metavar="ATTR=VALUE",
                    help="only users with this attribute value (repeatable; values of one "
                         "attribute are alternatives; ATTR=(no value) for the users without "

@@ -36,6 +36,8 @@ from recommender.query.catalog import listed_segments, segment_labels
 from recommender.query.cities import city_labels
 from recommender.query.pages import resolve_tier
 from recommender.query.privacy import min_cell_from_env
+from recommender.query.title_parse import title_names
+from recommender.query.titles import catalog_reading, normalise
 
 Filters = Mapping[str, str | Sequence[str]]
 
@@ -210,13 +212,39 @@ def _named_labels(model: Model, min_cell: int | None) -> list[str]:
             enumerate(segment_labels(model))]
 
 
+# a label named after a film ("Fans of American Werewolf in Paris, An (1997)", segments.py)
+_FANS_OF = re.compile(r"^\s*fans\s+of\s+", re.IGNORECASE)
+
+
+def _as_titled(text: str) -> str:
+    """What a typed segment reads as beside a label named after a film: its title part (a
+    leading "fans of" aside) as title search reads a query (``titles.catalog_reading``: an
+    article written last moved to the front; else ``titles.normalise``)."""
+    rest = _FANS_OF.sub("", text)
+    return catalog_reading(rest) or normalise(rest)
+
+
+def _titled_forms(label: str) -> set[str]:
+    """The ways title search finds the film a label is named after ("Fans of <title>"; none
+    for another label): each of its names (``title_parse.title_names``), normalised, with its
+    article in front or without it, each with and without the year."""
+    if not label.startswith("Fans of "):  # as segments.py writes it, no other label
+        return set()
+    names, year = title_names(label[len("Fans of "):])
+    forms = {normalise(name) for pair in names for name in pair} - {""}
+    return forms | ({f"{form} {year}" for form in forms} if year else set())
+
+
 def resolve_segment(model: Model, segment: int | str | None, min_cell: int | None = None
                     ) -> int | None:
     """A segment given by number (``3``, ``"3"``) or by label (``"heavy viewers (140
     films/user)"``: equal ignoring case, or else the one label that contains the text ignoring
     case; the labels of the segments ``GET /segments`` lists) -> its number; None stays None.
     Anything else raises ``InvalidParameterError`` listing those segments with their numbers,
-    labels and sizes (``segment_listing``), all at ``min_cell`` (default the environment's)."""
+    labels and sizes (``segment_listing``), all at ``min_cell`` (default the environment's).
+    Failing those, a label named after a film ("Fans of American Werewolf in Paris, An
+    (1997)") is also the film's title as title search takes it ("an american werewolf in
+    paris", "American Werewolf in Paris 1997": ``_titled_forms``)."""
     if segment is None:
         return None
     n = model.segments.n
@@ -234,7 +262,9 @@ def resolve_segment(model: Model, segment: int | str | None, min_cell: int | Non
     folded = text.casefold()
     exact = [i for i, label in enumerate(labels) if label and label == folded]
     partial = [i for i, label in enumerate(labels) if label and folded and folded in label]
-    found = exact or partial
+    found = exact or partial or [
+        i for i, (label, shown) in enumerate(zip(segment_labels(model), labels, strict=True))
+        if shown and _as_titled(text) in _titled_forms(label)]
     if len(found) == 1:
         return found[0]
     named = [label for label, shown in zip(segment_labels(model), labels, strict=True) if shown]
