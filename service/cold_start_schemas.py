@@ -26,6 +26,10 @@ class ColdStartAudience(Audience):
                                           "spells them")
     genres_only: str | None = Field(None, description=GENRES_ONLY)
     tied: bool = Field(description=TIED)
+    comparable_also_titled: dict[str, list[str]] | None = Field(None, description=(
+        "each comparable film id the model knows that is also the title of other films, id "
+        "-> those films (\"ID TITLE (YEAR)\"), as a film's also_titled names them: the id is "
+        "the film used (\"300\" on MovieLens is Quiz Show, not 300 (2007)); null when none"))
     unknown_film_ids: list[str] = Field(
         description="comparable film ids the model does not know (skipped; all unknown and no "
                     "genre -> 404)")

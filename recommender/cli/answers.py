@@ -266,6 +266,7 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 
 
 def cmd_cold_start(args: argparse.Namespace) -> int:
+    from recommender.cli.checks import comparables_titled_said
     from recommender.cli.cold_start_export import check_export_options, exported
     from recommender.query.audience import check_served_k, cold_start_page
     from recommender.query.catalog import resolve_genres
@@ -283,6 +284,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     refuse_comma_lists(model, args.like, args.genre)  # "--like 1,2" was one unknown film
     likes = weighted_likes(model, args.like)
     check_comparable_count(likes)  # RECOMMENDER_MAX_COMPARABLE_FILMS, as the server's
+    comparables_titled_said(model, list(likes))  # "--like 300": Quiz Show, not 300 (2007)
     if args.summary:
         from recommender.cli.cold_summary import cold_summary
         return cold_summary(args, model, likes)

@@ -18,18 +18,38 @@ def film_argument(model: Model, film_id: str) -> int:
     the film answered for: ``audience MODEL 300`` on MovieLens is Quiz Show, whose id is 300,
     not 300 (2007), and a ``--csv`` answer shows no title to tell (every film command's
     ``--json`` names it: ``id_titles.film_names``)."""
-    from recommender.cli.printing import film_named
-    from recommender.io.text import shown_cell
     from recommender.query.hints import known_film
     from recommender.query.id_titles import also_titled
 
     f = known_film(model, film_id)
-    others = also_titled(model, film_id)
-    if others:
-        print(f"note: {film_id!r} is the id of {film_named(model, film_id)}, the film this "
-              f"answers for; {film_id!r} is also the title of {shown_cell(', '.join(others))} "
-              "(give its id for that one)", file=sys.stderr)
+    say_also_titled(model, film_id, also_titled(model, film_id))
     return f
+
+
+def say_also_titled(model: Model, film_id: str, others: Sequence[str],
+                    role: str = "the film this answers for") -> None:
+    """Say on stderr that ``film_id``, the id of a film the model knows (``role``: what it is
+    to the answer), is also the title of ``others`` (``id_titles.also_titled``); nothing when
+    none."""
+    from recommender.cli.printing import film_named
+    from recommender.io.text import shown_cell
+
+    if others:
+        print(f"note: {film_id!r} is the id of {film_named(model, film_id)}, {role}; "
+              f"{film_id!r} is also the title of {shown_cell(', '.join(others))} "
+              "(give its id for that one)", file=sys.stderr)
+
+
+def comparables_titled_said(model: Model, likes: Sequence[str]) -> None:
+    """``say_also_titled`` of each comparable film (``--like``) the model knows: ``cold-start
+    --like 300`` on MovieLens averages Quiz Show (film 300), not 300 (2007), as ``audience
+    300`` answers for Quiz Show and says so (the JSON's ``comparable_also_titled``)."""
+    from recommender.query.id_titles import comparables_also_titled
+
+    known = [f for f, i in zip(likes, model.films.to_index(list(likes), strict=False).tolist()
+                               if likes else [], strict=True) if i >= 0]
+    for film_id, others in (comparables_also_titled(model, known) or {}).items():
+        say_also_titled(model, film_id, others, "the comparable film used")
 
 
 def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:

@@ -33,7 +33,7 @@ from recommender.query.cold_start_taste import (
     unfitted_comparables,
 )
 from recommender.query.filters import Filters, candidate_mask, cut_text, resolve_filters
-from recommender.query.id_titles import film_names
+from recommender.query.id_titles import comparables_also_titled, film_names
 from recommender.query.pages import (
     MAX_K,
     AudiencePage,
@@ -336,7 +336,8 @@ def cold_start_audience(
     nothing fitted beside a fitted film or genre are left out of the mean and named in the
     note (unless every candidate ties: that note wins, as a lookalike's); ``extra`` says what
     the mean is of (comparable_films, unfitted_film_ids, genres; genres_only None:
-    ``cold_start_page`` says it) and whether the note is the tie's (``tied``)."""
+    ``cold_start_page`` says it), whether the note is the tie's (``tied``) and the comparable
+    films whose id is also other films' title (``comparable_also_titled``)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     blank = bool(model.nothing_fitted(vec, "films"))
@@ -355,7 +356,9 @@ def cold_start_audience(
     page.extra = {"comparable_films": {f: float(w) for f, w in weights.items() if f not in left},
                   "unfitted_film_ids": unfitted, "genres": named,
                   "genres_only": None,  # cold_start_page's, which knows the unknown films
-                  "tied": page.note is not None}  # the tie's note wins, as a lookalike's
+                  "tied": page.note is not None,  # the tie's note wins, as a lookalike's
+                  # an id that is also a title is the film used (as a film's also_titled)
+                  "comparable_also_titled": comparables_also_titled(model, list(weights))}
     if left:  # left out of the mean: said, counted and named
         page.note = page.note or left_out_note(unfitted, len(weights), "comparable film",
                                                bool(named))

@@ -84,6 +84,16 @@ NO_FILM_NAMES: dict[str, Any] = {"title": None, "year": None, "also_titled": Non
 """``film_names`` of an answer for no film of the catalog (lookalike, cold start)."""
 
 
+def comparables_also_titled(model: Model, film_ids: Sequence[str]) -> dict[str, list[str]] | None:
+    """Each of ``film_ids`` (comparable films the model knows, a cold start's) whose id is
+    also other films' title, id -> those films as ``also_titled`` names them; None when
+    none. A new film's answer is for no catalog film (its ``also_titled`` is null), but each
+    id given as a comparable film is the film used: ``--like 300`` on MovieLens is Quiz
+    Show, not 300 (2007), as ``audience 300`` is."""
+    found = {f: others for f in dict.fromkeys(film_ids) if (others := also_titled(model, f))}
+    return found or None
+
+
 def _also_titled(model: Model, film_id: str) -> list[str]:
     from recommender.query.catalog import film_fields, with_year
     from recommender.query.title_match import kind_of

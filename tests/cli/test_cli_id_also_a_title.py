@@ -49,6 +49,42 @@ def test_an_id_that_is_another_films_title_is_said(
     assert code == 0 and "is also the title of" not in err, err
 
 
+@pytest.mark.parametrize("output", ["--json", "--csv", ""])
+def test_a_comparable_film_id_that_is_another_films_title_is_said(
+        model_dir: Path, capsys: pytest.CaptureFixture[str], output: str) -> None:
+    """`cold-start --like 300` (and HTTP comparable_film_ids ["300"]) averaged Quiz Show
+    without a word, where `audience 300` says it; now the note, and the JSON's
+    comparable_also_titled, as a film answer's also_titled names them."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    model = artifact.load(model_dir)
+    film0, film1, film3 = (str(i) for i in model.films.ids[[0, 1, 3]])
+    code, out, err = run_cli(capsys, "cold-start", model_dir, "--like", f"{film0}=2", film3,
+                             "--k", 3, *([output] if output else []))
+    assert code == 0, err
+    assert (f"note: {film0!r} is the id of Quiz Show (1990) [film {film0}], the comparable "
+            f"film used; {film0!r} is also the title of {film1} {film0} (1991) (give its id "
+            "for that one)") in err, err
+    assert err.count("is also the title of") == 1, err  # film3's title is no other's id
+    want = {film0: [f"{film1} {film0} (1991)"]}
+    if output == "--json":
+        assert json.loads(out)["comparable_also_titled"] == want
+    code, out, err = run_cli(capsys, "cold-start", model_dir, "--like", film1, "--json")
+    assert code == 0 and "is also the title of" not in err, err
+    assert json.loads(out)["comparable_also_titled"] is None
+    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0)
+    with TestClient(create_app(settings)) as client:
+        body = client.post("/audiences/cold-start", json={
+            "comparable_film_ids": [film0, film3], "k": 3}).json()
+        assert body["comparable_also_titled"] == want and body["also_titled"] is None
+        body = client.post("/audiences/cold-start", json={
+            "comparable_film_ids": [film1], "k": 3}).json()
+        assert body["comparable_also_titled"] is None
+
+
 
 def test_a_title_the_id_names_apart_or_in_digits_is_found_without_the_catalogs_index(
         monkeypatch: pytest.MonkeyPatch) -> None:
