@@ -12,6 +12,7 @@ portraits name them (``NO_VALUE``); ``region=`` stays an error, as likely a valu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
