@@ -43,8 +43,9 @@ def test_a_films_screens_follow_its_new_viewers_when_asked(watched: Any,
     assert screens_column(page, "#dist-out table") == [r["screens"] for r in total["places"]]
     asked.clear()
     page.select_option("#dist-screens-by", "new")
-    page.wait_for_function("() => (document.querySelector('#dist-screens-follow') || {})"
-                           ".textContent?.includes('screens_by=new')")
+    # the body's words for the column new (they no longer name screens_by=new itself)
+    page.wait_for_function("(w) => (document.querySelector('#dist-screens-follow') || {})"
+                           ".textContent === w", arg=f"Screens: {new['units']['screens']}.")
     assert any("screens_by=new" in u and "screens=40" in u for u in asked), asked
     assert page.inner_text("#dist-screens-follow") == f"Screens: {new['units']['screens']}."
     assert "in proportion to each place's expected new viewers" in page.inner_text("#dist-total")

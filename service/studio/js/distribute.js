@@ -7,7 +7,7 @@ import { h, int, count, num, days, section, table, tableBox, errorBox, refusal, 
   titleWithYear, answerForm, unknownList, genreList, announce, byShare } from "./ui.js";
 import { csvCell, csvCells, fileName, fewOf } from "./files.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
-import { demandSaid, demandView, fillPlaces, screensBySelect, uncalibrated } from "./distribution.js";
+import { demandSaid, demandView, fillPlaces, screensByOff, screensBySelect, uncalibrated } from "./distribution.js";
 
 const PAGE = 25;
 const MAX_COUNT = 2 ** 31 - 1;  // the server's most screens for one cinema (io/places.py)
@@ -104,6 +104,8 @@ function newFilm() {
   let wanted = "";
   const place = { get value() { return by.value || wanted; }, set value(v) { wanted = v; } };
   keep = keptForm(NEW_FILM_KEY, chosen, { genres, by: place, screens, screensBy });
+  // screens follow a column only when screens are shared out (off, with a hint, until then)
+  const off = screensByOff(screens, screensBy, "dnew-screens-by-hint");
   // the model's places; asked again on submit while none are known (the first ask can
   // come before an API key is entered, and the key dialog keeps this form as it is)
   const places = () => fillPlaces(by, out, { wanted, retry: "submit again to retry" });
@@ -159,7 +161,7 @@ function newFilm() {
     h("label", { for: "dnew-genres" }, "Genres (comma-separated)"), genres,
     h("div", { class: "row" }, h("label", { for: "dnew-by" }, "By"), by,
       h("label", { for: "dnew-screens" }, "Screens to share out"), screens,
-      h("label", { for: "dnew-screens-by" }, "Screens follow"), screensBy),
+      h("label", { for: "dnew-screens-by" }, "Screens follow"), screensBy, off.hint),
     h("button", { type: "submit" }, "Forecast demand"));
   form.addEventListener("input", keep);
   return section("A new film: demand by place",

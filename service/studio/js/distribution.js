@@ -90,6 +90,24 @@ export const screensBySelect = (id, chosen = "total") => h("select", { id },
   Object.entries(SCREENS_BY).map(([v, label]) => h("option", { value: v, selected: v === chosen || undefined },
     v === "total" ? "expected total" : "expected new viewers")));
 
+/** While the ``screens`` box is empty there is nothing for screens to follow (the API answers
+    ``screens_by_note`` for a ``screens_by`` sent alone): the ``select`` is off, as Plan's
+    seed is at a control share of 0, and the hint returned (its id ``hintId``) says why.
+    ``sync`` sets both from the box; it runs at each input and wherever the box is set. */
+export function screensByOff(screens, select, hintId) {
+  const hint = h("span", { class: "hint", id: hintId }, "(off while no screens are typed to share out)");
+  const sync = () => {
+    select.disabled = screens.value === "";
+    hint.hidden = !select.disabled;
+    // described by the hint only while it is shown
+    if (select.disabled) select.setAttribute("aria-describedby", hintId);
+    else select.removeAttribute("aria-describedby");
+  };
+  for (const type of ["input", "change"]) screens.addEventListener(type, sync);
+  sync();
+  return { hint, sync };
+}
+
 /** ``screens_by`` as the server reads it (any case, blanks around it ignored): a key of
     SCREENS_BY, or null. */
 export const screensByOf = (text) => (Object.hasOwn(SCREENS_BY, text.trim().toLowerCase()) ? text.trim().toLowerCase() : null);
@@ -199,6 +217,7 @@ export function distributionSection(id, params) {
     ignoredSettings([["screens_by", typedBy, "screens follow the expected total (total) or the expected new viewers (new): the expected total is used"]]);
   }
   const screensBy = screensBySelect("dist-screens-by", screensByOf(typedBy) || "total");
+  const off = screensByOff(screens, screensBy, "dist-screens-by-hint");
   // not a live region (a screen reader read the table out at each change): a choice changed
   // says its answer in the page's status region (announce); the page's first is the page's
   const out = h("div", { id: "dist-out" });
@@ -225,8 +244,9 @@ export function distributionSection(id, params) {
     // so, and refused on reload; and sent as it is bookmarked
     const shared = screens.value === "" ? "" : String(Number(screens.value));
     if (shown()) {  // the choices in the bookmark (the server's default, region, left out)
+      // screens_by with screens only: alone it asked the same again, written in the address
       setHashParams({ by: by.value === "region" ? "" : by.value, screens: shared,
-        screens_by: screensBy.value === "total" ? "" : screensBy.value });
+        screens_by: !shared || screensBy.value === "total" ? "" : screensBy.value });
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     const follows = shared ? screensBy.value : "total";  // as asked
@@ -247,5 +267,5 @@ export function distributionSection(id, params) {
   return section("Demand by place",
     h("div", { class: "row" }, h("label", { for: "dist-by" }, "By"), by,
       h("label", { for: "dist-screens" }, "Screens to share out"), screens,
-      h("label", { for: "dist-screens-by" }, "Screens follow"), screensBy), out);
+      h("label", { for: "dist-screens-by" }, "Screens follow"), screensBy, off.hint), out);
 }
