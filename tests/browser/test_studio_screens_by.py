@@ -94,3 +94,56 @@ def test_a_new_films_screens_by_is_sent_in_its_body(watched: Any, served_demo: A
                            " && !document.querySelector('#dist-screens-follow')")
     assert "screens_by" not in posted[-1] and "screens" not in posted[-1]
     watched.assert_clean()
+
+
+def _off_with_hint(page: Any, select: str, hint: str) -> bool:
+    """Whether ``select`` is off and described by the shown ``hint`` (False: on, hint hidden
+    and not describing it)."""
+    state = page.evaluate("""([s, h]) => {
+      const el = document.querySelector(s), hint = document.querySelector(h);
+      return [el.disabled, !hint.hidden && hint.offsetParent !== null,
+              el.getAttribute("aria-describedby") === hint.id, hint.textContent];
+    }""", [select, hint])
+    disabled, shown, described, words = state
+    assert disabled == shown == described, state
+    assert "no screens" in words, state
+    return bool(disabled)
+
+
+def test_screens_follow_is_off_while_no_screens_are_shared_out(watched: Any,
+                                                             served_demo: Any) -> None:
+    """With the screens box empty the film page asked the same again at each choice of the
+    column and wrote ``screens_by=new`` in the address; Distribute sent nothing and said
+    nothing. The select is off, with a hint, until screens are typed."""
+    manifest = json.loads((served_demo.data / "demo.json").read_text())
+    fid = urllib.parse.quote(manifest["example_film_id"], safe="")
+    page = watched.page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/distribution" in r.url else None)
+    # a bookmark's screens_by without screens: not sent, and not written back
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}?screens_by=new")
+    page.wait_for_selector("#dist-total")
+    assert _off_with_hint(page, "#dist-screens-by", "#dist-screens-by-hint")
+    assert asked and not any("screens_by" in u or "screens=" in u for u in asked), asked
+    assert "screens_by" not in page.evaluate("location.hash")
+    page.fill("#dist-screens", "40")
+    assert not _off_with_hint(page, "#dist-screens-by", "#dist-screens-by-hint")
+    page.dispatch_event("#dist-screens", "change")
+    page.wait_for_selector("#dist-screens-follow")
+    page.select_option("#dist-screens-by", "new")
+    page.wait_for_function("() => location.hash.includes('screens_by=new')")
+    page.fill("#dist-screens", "")
+    assert _off_with_hint(page, "#dist-screens-by", "#dist-screens-by-hint")
+    page.dispatch_event("#dist-screens", "change")
+    page.wait_for_function("() => !document.querySelector('#dist-screens-follow')"
+                           " && document.querySelector('#dist-total')")
+    assert "screens_by" not in page.evaluate("location.hash")
+    # Distribute's new film: off until screens are typed, and off again when cleared
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    page.wait_for_selector("#dnew-screens-by")
+    assert _off_with_hint(page, "#dnew-screens-by", "#dnew-screens-by-hint")
+    page.fill("#dnew-screens", "30")
+    assert not _off_with_hint(page, "#dnew-screens-by", "#dnew-screens-by-hint")
+    page.fill("#dnew-screens", "")
+    assert _off_with_hint(page, "#dnew-screens-by", "#dnew-screens-by-hint")
+    watched.assert_clean()
