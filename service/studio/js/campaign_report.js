@@ -234,7 +234,7 @@ export function blockColumns(unscaled, span, strata = "film and wave") {
       num: true, format: (v) => num(v, 1) },
     // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
     // which of its targets the uplift leaves out (a wave of a film without controls)
-    { key: "no_estimate", label: "Note",
+    { key: "no_estimate", label: "Note", prose: true,
       format: (v, row) => v || [row.note, row.warning, row.split_warning].filter(Boolean).map((x) => (x.endsWith(".") ? x : `${x}.`)).join(" ") },
   ];
 }

@@ -352,8 +352,9 @@ export function tableBox(tableElement) {
   return box;
 }
 
-// columns: [{key, label, format?, num?, wrap?}] ; rows: objects (wrap: a column of ids or
-// names, which may be one long word, breaks inside its cells; see studio.css)
+// columns: [{key, label, format?, num?, wrap?, prose?}] ; rows: objects (wrap: a column of ids
+// or names, which may be one long word, breaks inside its cells; prose: a column of sentences,
+// kept a line's width; see studio.css)
 export function table(caption, columns, rows) {
   return tableBox(
     h("table", {},
@@ -362,7 +363,7 @@ export function table(caption, columns, rows) {
         h("th", { scope: "col", class: c.num ? "num" : "" }, c.label)))),
       h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => {
         const v = c.format ? c.format(r[c.key], r) : r[c.key];
-        return h("td", { class: c.num ? "num" : c.wrap ? "wrap" : "" }, v === null || v === undefined ? "–" : v);
+        return h("td", { class: c.num ? "num" : c.wrap ? "wrap" : c.prose ? "prose" : "" }, v === null || v === undefined ? "–" : v);
       }))))));
 }
 
