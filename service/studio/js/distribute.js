@@ -312,7 +312,7 @@ function slate() {
   }
   const form = answerForm(run, out,
     h("label", { for: "dslate-search" }, "Add a film"), find, found,
-    tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
+    tableBox(h("table", { class: "slate" }, h("caption", {}, "Films in the slate"),
       h("thead", {}, h("tr", {}, ["Film", "Fewest screens", "Most screens", "Remove"].map((c) =>
         h("th", { scope: "col" }, c)))), body)),
     h("label", { for: "dslate-cinemas-text" }, "Cinemas and their screens (leave empty for the server's cinema table)"),

@@ -256,7 +256,7 @@ export function plan(view) {
   const submit = h("button", { type: "submit" }, "Plan");
   const form = answerForm(run, out,
     h("label", { for: "slate-search" }, "Add a film"), find, found,
-    tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
+    tableBox(h("table", { class: "slate" }, h("caption", {}, "Films in the slate"),
       h("thead", {}, h("tr", {}, ["Film", "Budget (contacts)", "Value of one conversion", "Remove"].map((c) =>
         h("th", { scope: "col" }, c)))), body)),
     h("div", { class: "row" },
