@@ -106,7 +106,8 @@ def test_a_chart_wider_than_the_screen_says_it_scrolls(watched: Any, served_demo
     watched.assert_clean()
 
 
-_CAPTIONS = """() => [...document.querySelectorAll('.table-wrap:has(> table > caption)')].map((w) => {
+_CAPTIONS = """() => [...document.querySelectorAll('.table-wrap')].filter((w) =>
+    w.querySelector(':scope > table > caption')).map((w) => {
   const c = w.querySelector(':scope > table > caption');
   const at = () => { const b = c.getBoundingClientRect(); return [b.left, b.right]; };
   const box = w.getBoundingClientRect(), before = at();
