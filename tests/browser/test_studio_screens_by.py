@@ -101,11 +101,15 @@ def _off_with_hint(page: Any, select: str, hint: str) -> bool:
     and not describing it)."""
     state = page.evaluate("""([s, h]) => {
       const el = document.querySelector(s), hint = document.querySelector(h);
+      // looks off: the grey of a field that is off, not the ink of the screens box (before
+      // its label)
+      const ink = (e) => getComputedStyle(e).color, label = el.previousElementSibling;
       return [el.disabled, !hint.hidden && hint.offsetParent !== null,
-              el.getAttribute("aria-describedby") === hint.id, hint.textContent];
+              el.getAttribute("aria-describedby") === hint.id, hint.textContent,
+              ink(el) !== ink(label.previousElementSibling)];
     }""", [select, hint])
-    disabled, shown, described, words = state
-    assert disabled == shown == described, state
+    disabled, shown, described, words, grey = state
+    assert disabled == shown == described == grey, state
     assert "no screens" in words, state
     return bool(disabled)
 
