@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from recommender.evaluation.runs import evaluate
+from recommender.evaluation.runs import evaluate, split_notes
 from recommender.evaluation.scoring import ENGINE, MIN_VIEWERS, USER_K, headline
 from recommender.evaluation.splits import TEST_SHARE
 from recommender.evaluation.tuning import tune
@@ -34,6 +35,8 @@ def cli_evaluate(args: Any, interactions: Interactions, config: TrainConfig | No
     report = evaluate(interactions, protocol=args.protocol, k=args.k,
                       seed=getattr(args, "seed", 0), config=config)
     if path == STDOUT:
+        for note in report.get("notes", []):  # the text table's notes, as the readers' are
+            print(f"note: {note}", file=sys.stderr)
         print(json_text(report), end="")  # the file's bytes, nothing else on stdout
         return 0
     print(format_report(report))
@@ -92,11 +95,7 @@ def format_report(report: dict[str, Any]) -> str:
                                                 and not math.isnan(ratio[key]) else "")
                               for key in keys])
     lines.append(table_text(["model"] + keys, rows))
-    known = s.get("known_users")
-    if known is not None and 2 * k >= known:
-        lines.append(f"note: k = {k} is at least half of the {known:,} users an audience ranks, "
-                     f"so audience_recall@{k} is near 1 for any model and says little; use a "
-                     "smaller --k")
+    lines += [f"note: {n}" for n in split_notes(k, s)]
     lines += metric_notes(keys, k, uk, report["min_viewers"], ratios=True)
     intervals = report.get("engine_ratio_intervals") or {}
     if intervals:

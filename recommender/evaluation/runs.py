@@ -47,6 +47,7 @@ from recommender.model.config import TrainConfig
 from recommender.model.model import Model
 from recommender.model.trainer import Trainer
 from recommender.model.training import LocalTrainer, fit_factors, make_backend
+from recommender.model.validation import audience_cut_note
 from recommender.model.weighting import confidence, filter_min_rating
 
 EASE_LAMBDAS = (5.0, 20.0, 50.0, 150.0, 500.0, 1500.0, 5000.0)
@@ -137,6 +138,15 @@ class EngineUnderTest:
         uf = np.zeros((split.train.n_users, film_factors.shape[1]), np.float32)
         uf[split.users] = fold_in_als(backend, conf[split.users])
         return uf
+
+
+def split_notes(k: int, split: dict[str, Any]) -> list[str]:
+    """The notes a report on ``split`` (``Split.describe()``) at cut ``k`` carries, in its
+    JSON (``notes``), its text table and, under ``--json -``, on stderr: they were the text
+    table's alone, and ``--json`` dropped them."""
+    known = split.get("known_users")
+    said = None if known is None else audience_cut_note(k, int(known))
+    return [] if said is None else [f"{said}; use a smaller --k"]
 
 
 def factors_in_order(model: Model, data: Interactions
@@ -250,6 +260,7 @@ def evaluate(
         "min_viewers": MIN_VIEWERS,
         "seed": seed,
         "split": split.describe(),
+        "notes": split_notes(k, split.describe()),
         "engine_config": engine.config.to_dict(),
         "models": {},
     }

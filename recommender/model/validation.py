@@ -153,6 +153,17 @@ def combined(parts: list[tuple[float, float]]) -> tuple[float, float]:
     return g - ZERO_GUARD, float(g * rel)
 
 
+def audience_cut_note(k: int, users: int) -> str | None:
+    """What to say when a cut of ``k`` is at least half of the ``users`` an audience ranks
+    (``evaluate``'s split, or a search's validation split), or None: each film's top ``k`` then
+    holds most of its candidates, so audience_recall@k is near 1 for any model and tells none
+    apart. ``evaluate`` and both searches (``train``'s, ``tune``'s) say it by this one rule."""
+    if users <= 0 or 2 * k < users:
+        return None
+    return (f"k = {k} is at least half of the {users:,} users an audience ranks, so "
+            f"audience_recall@{k} is near 1 for any model and says little")
+
+
 def paired_log_gain(challenger: list[FloatArray], incumbent: list[FloatArray]
                     ) -> tuple[float, float]:
     """How much higher ``challenger``'s objective is than ``incumbent``'s, as the log of their

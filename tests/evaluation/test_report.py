@@ -262,3 +262,28 @@ def test_the_evaluate_table_prints_fit_seconds_as_a_wall_clock_reads(
     row = next(line.split() for line in lines if line.split()[:1] == [ENGINE])
     assert row[header.index("fit_seconds")] == shown
     assert row[header.index(f"audience_recall@{k}")] == "0.5000"  # recalls keep 4 decimals
+
+
+def test_the_k_note_reaches_the_json_and_stderr(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``evaluate --k 50 --json -`` on 80 users: the text table said "k = 50 is at least half
+    of the ... users an audience ranks", the JSON dropped it; it is now the JSON's ``notes``
+    and said on stderr, the same words as the table's, and absent at a small k."""
+    rng = np.random.default_rng(3)
+    # 80 users each with 30 of 50 films: a random 80/20 split keeps every user in training
+    rows = [(f"u{u}", f"f{f}") for u in range(80) for f in rng.choice(50, 30, replace=False)]
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\n" + "".join(f"{u},{f}\n" for u, f in rows))
+    assert main(["evaluate", "--data", str(log), "--no-tune", "--k", "50", "--json", "-"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    known = report["split"]["known_users"]
+    assert known == 80  # the oracle: every user keeps most of their 30 films in training
+    want = (f"k = 50 is at least half of the {known} users an audience ranks, so "
+            "audience_recall@50 is near 1 for any model and says little; use a smaller --k")
+    assert report["notes"] == [want]
+    assert f"note: {want}" in err.splitlines()
+    assert f"note: {want}" in format_report(report).splitlines()
+    assert main(["evaluate", "--data", str(log), "--no-tune", "--k", "10", "--json", "-"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["notes"] == [] and "at least half" not in err
