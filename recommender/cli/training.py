@@ -330,6 +330,8 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
             found = tuned.get(stage)
             if isinstance(found, dict) and "reason" in found:
                 print(f"{stage}: {found.get('chosen')} ({found['reason']})")
+        for note in tuned.get("notes", []):  # meta.json's tuning notes (a half-constant objective)
+            print(f"warning: tuning {note}", file=sys.stderr)
     elif str(tuned.get("status", "")).startswith("not run") and config.tune:
         _say_untuned(config, str(tuned["status"]))
     rank = int(model.user_factors.shape[1])  # EASE: at most the directions the data has

@@ -54,6 +54,8 @@ def cli_tune(args: Any, interactions: Interactions) -> int:
     check_writable(args.out)  # not after the whole search
     result = tune(interactions, trials=args.trials, k=args.k, seed=args.seed)
     write_json(result, args.out)
+    for note in result.get("notes", []):  # a half-constant objective, said as train says it
+        print(f"warning: tuning {note}", file=sys.stderr)
     v, t = result["validation"], result["test"]
     p = result["params"]
     print(f"{len(result['trials'])} trials on a validation split of the training part "

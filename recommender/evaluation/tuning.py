@@ -27,6 +27,7 @@ from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
 from recommender.io.progress import show_progress
 from recommender.model.config import TrainConfig
+from recommender.model.validation import search_cut_note
 from recommender.model.weighting import SCHEMES
 
 SEARCH_SPACE: dict[str, tuple[Any, ...]] = {
@@ -171,4 +172,7 @@ def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
         "split": outer.describe(),
         "validation_split": val.describe(),
         "trials": sorted(rows, key=lambda r: -objective_key(r["objective"])),
+        # the rule evaluate's note and train's search share (tune prints it on stderr)
+        "notes": [n for n in [search_cut_note(
+            k, user_k, int(val.describe()["known_users"]))] if n is not None],
     }

@@ -80,7 +80,7 @@ from recommender.model.tuning_report import (  # noqa: F401 (re-exported: import
     summary,
     timeless,
 )
-from recommender.model.validation import per_user_latest
+from recommender.model.validation import per_user_latest, search_cut_note
 
 VALIDATION_SHARE = 0.2
 REGULARIZATION = (10.0, 30.0, 100.0)
@@ -245,6 +245,11 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
         "trials": search.trials,
         "seconds": round(time.perf_counter() - t0, 3),
     })
+    # the users an audience ranks there: those with a training interaction in the split
+    ranked = int((np.diff(search.seen.indptr) > 0).sum())
+    note = search_cut_note(K, USER_K, ranked)
+    if note is not None:  # train says it on stderr (cli/training.py)
+        report["notes"] = [note]
     return chosen, report
 
 

@@ -164,6 +164,17 @@ def audience_cut_note(k: int, users: int) -> str | None:
             f"audience_recall@{k} is near 1 for any model and says little")
 
 
+def search_cut_note(k: int, user_k: int, users: int) -> str | None:
+    """``audience_cut_note`` as a search says it of its validation split (``users``: those with
+    a training interaction there): its objective, the geometric mean with
+    user_recall@``user_k``, then moves with the user direction nearly alone (every trial of an
+    80-user log scored audience_recall@100 1.0, and the search said nothing)."""
+    said = audience_cut_note(k, users)
+    return None if said is None else (
+        f"on the search's validation split, {said}: the objective, its geometric mean with "
+        f"user_recall@{user_k}, is decided by user_recall@{user_k} nearly alone")
+
+
 def paired_log_gain(challenger: list[FloatArray], incumbent: list[FloatArray]
                     ) -> tuple[float, float]:
     """How much higher ``challenger``'s objective is than ``incumbent``'s, as the log of their
