@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from recommender.campaigns.plan_waves import PageWaves
+from recommender.campaigns.slate import MAX_WAVES
 from recommender.campaigns.summary_fields import summary_object
 from recommender.io.text import iso_shown
 
@@ -82,6 +83,12 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None,
     up, sent = summary.get("previous_plan_id"), summary.get("sent_waves")
     params = summary.get("parameters")
     planned = params.get("waves") if isinstance(params, dict) else None
+    if planned is not None and (isinstance(planned, bool) or not isinstance(planned, int)
+                                or not 1 <= planned <= MAX_WAVES):
+        # a damaged or hand-edited count (2,000,000 waves) is not read: per_wave would list
+        # every one of them on each GET /campaigns; the rows and sends name the waves instead
+        parts.append("parameters.waves")
+        planned = None
     return {"plan_id": row["plan_id"], "created": iso_shown(str(row["created"])),
             # a next wave: the plan it continues, after that plan's waves 1..sent_waves
             "previous_plan_id": up if isinstance(up, str) else None,
@@ -94,5 +101,4 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None,
             "withdrawn": withdrawn, "incomplete": incomplete,
             "titles_from_model": [],  # ``query.catalog.name_plan_films`` fills it in
             **(waves or PageWaves()).entry(
-                str(row["plan_id"]), planned if isinstance(planned, int)
-                and not isinstance(planned, bool) and planned >= 1 else None, withdrawn)}
+                str(row["plan_id"]), planned, withdrawn)}

@@ -59,6 +59,10 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], list[str],
                                    if k != "expected_conversions"}}),
     "horizon a list": (lambda s: {**s, "horizon": [1]}, ["horizon"],
                        lambda e: {**e, "horizon_days": None}),
+    # a wave count past slate.MAX_WAVES is not read: per_wave listed every one of 2,000,000
+    # waves on each GET /campaigns (the rows and sends name the plan's waves instead)
+    "two million waves": (lambda s: {**s, "parameters": {**s["parameters"], "waves": 2_000_000}},
+                          ["parameters.waves"], lambda e: e),
     "no JSON object": (lambda s: [s], ["summary"], lambda e: {
         **e, "films": [], "titles": {}, "totals": {}, "horizon_days": None}),
 }
