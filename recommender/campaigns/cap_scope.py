@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from numpy.typing import NDArray
 
-from recommender.campaigns.slate import CAP_SCOPES, PLAN_SCOPE, STORE_SCOPE
+from recommender.campaigns.slate import PLAN_SCOPE, STORE_SCOPE, check_cap_scope
 from recommender.campaigns.store import CampaignStore, plan_rows
 from recommender.campaigns.withdraw import withdrawn_filter
 from recommender.errors import InvalidParameterError, PlansClashError
@@ -49,14 +49,6 @@ SCOPE_NOTES = {
                  "select them for (targets or controls, every wave, sent or not; a withdrawn "
                  "plan's sent waves only): users_limited had part of their cap left, "
                  "users_excluded none"}
-
-
-def check_cap_scope(scope: str) -> str:
-    """``scope`` when it is one of ``CAP_SCOPES``, else ``InvalidParameterError``."""
-    if scope not in CAP_SCOPES:
-        raise InvalidParameterError(f"cap scope must be {PLAN_SCOPE!r} or {STORE_SCOPE!r}, "
-                                    f"got {scope!r}")
-    return scope
 
 
 def live_rows(skip: Sequence[str] = ()) -> sa.ColumnElement[bool]:

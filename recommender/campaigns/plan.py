@@ -32,12 +32,12 @@ from recommender.campaigns.plan_summary import small_plan_notes, summarise
 from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import (
-    CAP_SCOPES,
     MAX_CAP,
     MAX_SEED,
     MAX_WAVES,
     PLAN_SCOPE,
     SlateFilm,
+    check_cap_scope,
     check_slate,
 )
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
@@ -148,9 +148,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     if rounding not in (FILM_PHASE, HALF):  # before the work, with the other options
         raise InvalidParameterError(f"rounding must be {FILM_PHASE!r} or {HALF!r}, got "
                                     f"{rounding!r}")
-    if cap_scope not in CAP_SCOPES:
-        raise InvalidParameterError(f"cap scope must be one of {', '.join(CAP_SCOPES)}, got "
-                                    f"{cap_scope!r}")
+    check_cap_scope(cap_scope)
     t0 = time.perf_counter()
     film_ids = [f.film_id for f in slate]
     films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)

@@ -142,3 +142,11 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
         raise DataError(str(p), "the slate holds no film (expected one line per film after "
                                 "the header)")
     return check_slate(films)
+
+
+def check_cap_scope(scope: str) -> str:
+    """``scope`` when it is one of ``CAP_SCOPES``, else ``InvalidParameterError``."""
+    if scope not in CAP_SCOPES:
+        raise InvalidParameterError(f"cap scope must be {PLAN_SCOPE!r} or {STORE_SCOPE!r}, "
+                                    f"got {scope!r}")
+    return scope

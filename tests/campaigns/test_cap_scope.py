@@ -252,6 +252,15 @@ def test_store_scope_needs_a_store(model: Model, tmp_path: Path,
                           "stored plan's)" in err
     with pytest.raises(InvalidParameterError, match="cap scope"):
         plan_beside(model, [SlateFilm(str(model.films.ids[0]), 5)], None, cap_scope="store")
+    # an unknown scope is refused in the same words by the planner and the store's count
+    # (they were worded twice: "one of plan, store" and "'plan' or 'store'")
+    for call in (lambda: plan_slate(model, [SlateFilm(str(model.films.ids[0]), 5)],
+                                    cap_scope="stor"),
+                 lambda: plan_beside(model, [SlateFilm(str(model.films.ids[0]), 5)], None,
+                                     cap_scope="stor")):
+        with pytest.raises(InvalidParameterError) as refused:
+            call()
+        assert str(refused.value) == "cap scope must be 'plan' or 'store', got 'stor'"
 
 
 def test_a_request_at_the_default_scope_keeps_its_idempotency_hash() -> None:
