@@ -8,6 +8,8 @@ and the matched route's body fields.
 from __future__ import annotations
 
 import re
+import typing
+from typing import Any
 
 from starlette.requests import Request
 
@@ -18,11 +20,29 @@ def body_fields(request: Request) -> list[str]:
     dependant = getattr(request.scope.get("route"), "dependant", None)
     names: list[str] = []
     for param in getattr(dependant, "body_params", None) or ():
-        model = getattr(param.field_info, "annotation", None)
-        fields = getattr(model, "model_fields", None)
-        names += ([f.alias or n for n, f in fields.items()] if isinstance(fields, dict)
+        fields = _model_fields(getattr(param.field_info, "annotation", None))
+        names += ([f.alias or n for n, f in fields.items()] if fields is not None
                   else [param.alias])
     return names
+
+
+def _model_fields(annotation: Any) -> dict[str, Any] | None:
+    """The fields of the body model ``annotation`` names, through ``Optional`` and unions
+    (``NextWaveRequest | None``: its fields were read as the one field ``body``)."""
+    fields = getattr(annotation, "model_fields", None)
+    if isinstance(fields, dict):
+        return fields
+    for arg in typing.get_args(annotation):
+        found = _model_fields(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_said(said: str, word: str) -> int | None:
+    """Where ``said`` first names ``word`` as a whole word (None: nowhere)."""
+    hit = re.search(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", said)
+    return None if hit is None else hit.start()
 
 
 def named_in(request: Request, said: str) -> tuple[str, ...]:
@@ -30,8 +50,9 @@ def named_in(request: Request, said: str) -> tuple[str, ...]:
     names and quotes the value of (``unknown tier 'cor'``), else one whose value (or a
     ``=``/``,`` part of it) it quotes (``?filter=gendr=F``: "unknown user attribute
     'gendr'"), else one it names; on a request with a body, a body field it names (``genres``
-    as "genre"); else the part alone (``("query",)``, ``("body",)``). The library's words name
-    values, not where they came from: this is the service's reading of them."""
+    as "genre"; its whole name before a stem, and of several the one the words name first);
+    else the part alone (``("query",)``, ``("body",)``). The library's words name values,
+    not where they came from: this is the service's reading of them."""
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", said))
     found: list[tuple[bool, bool, bool, str]] = []
     for name in dict.fromkeys(request.query_params.keys()):
@@ -45,7 +66,10 @@ def named_in(request: Request, said: str) -> tuple[str, ...]:
         return ("query", best[3])
     if request.method in ("GET", "HEAD"):
         return ("query",)
-    for name in body_fields(request):
-        if name in words or name.rstrip("s") in words:
-            return ("body", name)
+    fields = body_fields(request)
+    for spelled in (lambda n: n, lambda n: n.rstrip("s")):  # a field's name before its stem
+        at = [(p, i, n) for i, n in enumerate(fields)
+              if (p := _first_said(said, spelled(n))) is not None]
+        if at:  # the one the words name first ("seed ... the holdout ... this wave": seed)
+            return ("body", min(at)[2])
     return ("body",)
