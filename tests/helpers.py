@@ -319,3 +319,26 @@ def number_paths(body: Any, skip: tuple[str, ...] = ("units", "horizon"),
             yield from number_paths(value, skip, path)
     elif isinstance(body, int | float) and not isinstance(body, bool):
         yield path
+
+
+def three_tastes_model(folder: Path) -> Path:
+    """A model trained in ``folder`` (``folder/m``) on three tastes of 12, 5 and 3 users (each
+    group watches its own three films), at a minimum cell of 3 (``RECOMMENDER_MIN_CELL`` set
+    for the training only) so that each is a segment of its own."""
+    import pytest
+
+    rows = ["user_id,film_id,rating"]
+    user = 0
+    for g, size in enumerate([12, 5, 3]):
+        for _ in range(size):
+            rows += [f"u{user},g{g}f{f},4" for f in range(3)]
+            user += 1
+    log = folder / "log.csv"
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = folder / "m"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RECOMMENDER_MIN_CELL", "3")
+        assert cli_main(["train", "--data", str(log), "--out", str(out), "--no-tune",
+                         "--factors", "8", "--iterations", "3", "--holdout", "0",
+                         "--segments", "3"]) == 0
+    return out

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli as run
+from helpers import three_tastes_model
 
 from recommender.cli import main
 from recommender.model import artifact
@@ -28,20 +29,7 @@ from service.settings import Settings
 
 
 def _trained(tmp_path: Path) -> Path:
-    """Three tastes of 12, 5 and 3 users (each group watches its own three films), trained
-    at a minimum cell of 3 so that each is a segment of its own."""
-    rows = ["user_id,film_id,rating"]
-    user = 0
-    for g, size in enumerate([12, 5, 3]):
-        for _ in range(size):
-            rows += [f"u{user},g{g}f{f},4" for f in range(3)]
-            user += 1
-    log = tmp_path / "log.csv"
-    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    out = tmp_path / "m"
-    assert main(["train", "--data", str(log), "--out", str(out), "--no-tune", "--factors", "8",
-                 "--iterations", "3", "--holdout", "0", "--segments", "3"]) == 0
-    return out
+    return three_tastes_model(tmp_path)
 
 
 def _expected(model_dir: Path, cell: int) -> dict[str, str]:
@@ -156,8 +144,10 @@ def test_the_server_reads_a_segment_at_its_own_minimum_not_the_environments(
     for answer in (page, csv_page, cold):
         assert answer.status_code == (200 if listed else 422), answer.text
         if not listed:  # the label typed is echoed once; the segment's size is not said
-            assert answer.text.count(label) == 1 and "2 users" not in answer.text
-            assert f"fewer than {served} users each not listed" in answer.text
+            said = answer.json()["detail"]  # (errors[0].msg repeats it, as every 422's does)
+            assert said.count(label) == 1 and "2 users" not in answer.text
+            assert f"fewer than {served} users each not listed" in said
+            assert [e["msg"] for e in answer.json()["errors"]] == [said]
     assert by_number.status_code == 200, by_number.text
     assert "segment0" in by_number.headers["content-disposition"]
     assert _csv(by_number.text) == {"u1": label if listed else "hidden"}

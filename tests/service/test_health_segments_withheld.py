@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli as run
+from helpers import three_tastes_model
 
-from recommender.cli import main
 from recommender.model import artifact
 from service.app import create_app
 from service.settings import Settings
@@ -24,20 +24,7 @@ from service.settings import Settings
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three tastes of 12, 5 and 3 users (each watches its own three films), trained at a
     minimum cell of 3 so that each is a segment of its own."""
-    root = tmp_path_factory.mktemp("health-segments")
-    rows = ["user_id,film_id,rating"]
-    user = 0
-    for g, size in enumerate([12, 5, 3]):
-        for _ in range(size):
-            rows += [f"u{user},g{g}f{f},4" for f in range(3)]
-            user += 1
-    (root / "log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RECOMMENDER_MIN_CELL", "3")
-        assert main(["train", "--data", str(root / "log.csv"), "--out", str(root / "m"),
-                     "--no-tune", "--factors", "8", "--iterations", "3", "--holdout", "0",
-                     "--segments", "3"]) == 0
-    return root / "m"
+    return three_tastes_model(tmp_path_factory.mktemp("health-segments"))
 
 
 def _sizes(model_dir: Path) -> list[int]:
