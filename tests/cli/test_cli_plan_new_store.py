@@ -59,16 +59,21 @@ def test_serve_says_a_store_variable_naming_no_file(model_dir: Path, tmp_path: P
     import uvicorn
 
     started: list[bool] = []
+    from service import server
+
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(True))
+    # a port never bound (port 0 is bound by serve itself, to say the port chosen, and would
+    # really serve)
+    monkeypatch.setattr(server, "check_address", lambda *a, **k: None)
     target = tmp_path / "campaignz.db"
     monkeypatch.setenv("RECOMMENDER_STORE", str(target))
-    assert main(["serve", str(model_dir), "--port", "0"]) == 0 and started
+    assert main(["serve", str(model_dir), "--port", "18999"]) == 0 and started
     err = capsys.readouterr().err
     assert f"note: RECOMMENDER_STORE: {_note(target.resolve(), made='is')}" in err.splitlines()
     target.touch()  # a store there: no note
-    assert main(["serve", str(model_dir), "--port", "0"]) == 0
+    assert main(["serve", str(model_dir), "--port", "18999"]) == 0
     assert "no campaign store was at" not in capsys.readouterr().err
     # the default store beside the model, made on a first start, is not said
     monkeypatch.delenv("RECOMMENDER_STORE")
-    assert main(["serve", str(model_dir), "--port", "0"]) == 0
+    assert main(["serve", str(model_dir), "--port", "18999"]) == 0
     assert "no campaign store was at" not in capsys.readouterr().err

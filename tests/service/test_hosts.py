@@ -15,6 +15,10 @@ from service.app import create_app
 from service.hosts import allowed, host_name, is_loopback
 from service.settings import Settings
 
+#: a port the test never binds (uvicorn.run and check_address are stubbed): port 0 is
+#: bound by serve itself, to say the port the system chose, and would really serve
+UNBOUND = 18999
+
 
 @pytest.mark.parametrize(("header", "name"), [
     ("localhost:8000", "localhost"), ("[::1]:8000", "::1"), ("[::1]", "::1"),
@@ -79,9 +83,9 @@ def test_serve_leaves_its_host_setting_to_its_own_run(tmp_path: Path,
     seen: dict[str, str | None] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(hosts=os.environ.get(ENV)))
     monkeypatch.setattr(server, "check_address", lambda *a, **k: None)
-    server.serve(str(model), host="127.0.0.1", port=0)
+    server.serve(str(model), host="127.0.0.1", port=UNBOUND)
     assert seen["hosts"] == LOOPBACK_HOSTS and ENV not in os.environ
-    server.serve(str(model), host="0.0.0.0", port=0)
+    server.serve(str(model), host="0.0.0.0", port=UNBOUND)
     assert seen["hosts"] is None
 
 

@@ -11,6 +11,10 @@ from service_fixtures import save_model
 
 from recommender.errors import InvalidParameterError
 
+#: a port the test never binds (uvicorn.run and check_address are stubbed): port 0 is
+#: bound by serve itself, to say the port the system chose, and would really serve
+UNBOUND = 18999
+
 
 def _server_counting_loads(tmp_path: Path,
                            monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[str]]:
@@ -43,12 +47,12 @@ def test_a_refused_setting_is_said_before_the_model_is_loaded(
     from service import server
 
     model, loads = _server_counting_loads(tmp_path, monkeypatch)
-    server.serve(str(model), port=0)
+    server.serve(str(model), port=UNBOUND)
     assert loads  # the oracle: a server that starts loads the model
     loads.clear()
     monkeypatch.setenv(name, value)
     with pytest.raises(InvalidParameterError, match=r"^refused setting: ") as refused:
-        server.serve(str(model), port=0)
+        server.serve(str(model), port=UNBOUND)
     assert why in str(refused.value)
     assert loads == []
 
@@ -68,6 +72,6 @@ def test_a_setting_refused_at_start_is_said_before_the_model_is_loaded(
     model, loads = _server_counting_loads(tmp_path, monkeypatch)
     monkeypatch.setenv(name, value.format(tmp=tmp_path))
     with pytest.raises(InvalidParameterError, match=rf"^refused setting: {name}: ") as refused:
-        server.serve(str(model), port=0)
+        server.serve(str(model), port=UNBOUND)
     assert why in str(refused.value)
     assert loads == []
