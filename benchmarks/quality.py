@@ -17,6 +17,10 @@ Writes ``benchmarks/results/quality.json`` (every report in full) and ``quality.
 
     python benchmarks/quality.py [--datasets ../shared/datasets] [--variants full sparse5]
         [--protocols random time] [--no-lodo] [--no-lowrank]
+    python benchmarks/quality.py --render-only|--normalise-paths [--out benchmarks/results/X]
+
+Each report's ``dataset`` is the dataset's name relative to ``--datasets`` (``ml-100k (sparse5)``);
+``--normalise-paths`` rewrites a stored result that recorded the full path that way.
 
 FilmTrust has no timestamps: its time-protocol cells say so instead of inventing a split.
 """
@@ -123,13 +127,45 @@ def variant(data: Interactions, name: str, seed: int) -> Interactions:
     raise SystemExit(f"unknown variant {name!r}")
 
 
+def load_named(datasets: str | Path, name: str) -> Any:
+    """``readers.load`` of dataset ``name`` in the folder ``datasets``, its ``source`` (each
+    report's ``dataset``) the name relative to that folder: the same on every machine."""
+    data = readers.load(Path(datasets) / name)
+    return replace(data, source=name)
+
+
+def normalise_paths(result: dict[str, Any]) -> int:
+    """Rewrite, in place, each report's ``dataset`` recorded as a path (``/x/datasets/ml-100k
+    (sparse5)``, before ``load_named``) as that name relative to the datasets folder
+    (``ml-100k (sparse5)``): the report's ``base_dataset``, and its variant's suffix when it
+    has one. Nothing else is touched; returns the strings rewritten. A path that does not end
+    in its report's name is refused (``SystemExit``), nothing rewritten."""
+    found = []
+    for key, per in result.get("reports", {}).items():
+        for protocol, rep in per.items():
+            shown = rep.get("dataset")
+            if not isinstance(shown, str) or "base_dataset" not in rep:
+                continue
+            var = rep.get("variant", "full")
+            name = rep["base_dataset"] + ("" if var == "full" else f" ({var})")
+            if shown == name:
+                continue
+            if not shown.endswith("/" + name):
+                raise SystemExit(f"reports[{key!r}][{protocol!r}].dataset {shown!r} does not "
+                                 f"end in its dataset's name {name!r}: nothing was rewritten")
+            found.append((rep, name))
+    for rep, name in found:
+        rep["dataset"] = name
+    return len(found)
+
+
 def run_reports(args: argparse.Namespace, seen: dict[str, dict[str, Any]] | None = None
                 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Every dataset x variant x protocol report; ``seen`` receives each dataset's shape and
     fingerprint (which copy of the data the figures come from)."""
     reports: dict[str, dict[str, dict[str, Any]]] = {}
     for name in args.names:
-        base = readers.load(Path(args.datasets) / name)
+        base = load_named(args.datasets, name)
         if seen is not None:
             seen[name] = {"users": base.n_users, "films": base.n_films,
                           "interactions": len(base), "fingerprint": base.fingerprint()}
@@ -186,7 +222,7 @@ def lodo(args: argparse.Namespace) -> dict[str, Any]:
     configs = [c for stage in LODO_GRID for c in grid_configs(stage)]
     labels = [f"reg={c.regularization:g} a={c.alpha:g} f={c.factors}" for c in configs]
     val: dict[str, dict[str, list[float]]] = {}
-    data_by_name = {n: readers.load(Path(args.datasets) / n) for n in args.names}
+    data_by_name = {n: load_named(args.datasets, n) for n in args.names}
     for name, data in data_by_name.items():
         val[name] = {}
         for protocol in args.protocols:
@@ -224,7 +260,7 @@ def lowrank(args: argparse.Namespace, reports: dict[str, Any]) -> dict[str, Any]
         rep = reports.get(name, {}).get("random", {})
         if "models" not in rep:
             continue
-        data = readers.load(Path(args.datasets) / name)
+        data = load_named(args.datasets, name)
         split = make_split(data, "random", args.seed)
         X = binary(split.train.to_csr())
         if X.shape[1] > LOWRANK_MAX_FILMS:
@@ -263,10 +299,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(HERE / "results" / "quality"))
     ap.add_argument("--render-only", action="store_true",
                     help="rewrite the .md from the existing .json (no measurement)")
+    ap.add_argument("--normalise-paths", action="store_true",
+                    help="rewrite each report's dataset path in the existing .json as its name "
+                         "relative to the datasets folder (no figure touched), then the .md")
     args = ap.parse_args(argv)
     # an option given no value (a shell variable left empty) ran nothing and wrote its page of
     # "0 of 0 measured target rows met" over --out, exit 0
     empty = [f"--{n}" for n in ("names", "variants", "protocols") if not getattr(args, n)]
+    args.render_only = args.render_only or args.normalise_paths
     if empty and not args.render_only:
         ap.error(f"{', '.join(empty)} given no value: name at least one, or leave it out")
     missing = [n for n in args.names if not (Path(args.datasets) / n).exists()]
@@ -279,7 +319,10 @@ def main(argv: list[str] | None = None) -> int:
         if not out.with_suffix(".json").is_file():
             raise SystemExit(f"{out.with_suffix('.json')} is missing: run benchmarks/quality.py "
                              "(make bench-quality) to measure it; nothing was rewritten")
-        write_markdown(json.loads(out.with_suffix(".json").read_text(encoding="utf-8")), out)
+        result = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+        if args.normalise_paths and normalise_paths(result):
+            write_json(result, out.with_suffix(".json"))
+        write_markdown(result, out)
         return 0
     t0 = time.perf_counter()
     data: dict[str, dict[str, Any]] = {}
