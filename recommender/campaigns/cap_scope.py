@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from recommender.campaigns.slate import PLAN_SCOPE, STORE_SCOPE, check_cap_scope
 from recommender.campaigns.store import CampaignStore, plan_rows
+from recommender.campaigns.store_tables import plans as stored_plans
 from recommender.campaigns.withdraw import withdrawn_filter
 from recommender.errors import InvalidParameterError, PlansClashError
 from recommender.model.model import Model
@@ -54,8 +55,13 @@ SCOPE_NOTES = {
 def live_rows(skip: Sequence[str] = ()) -> sa.ColumnElement[bool]:
     """The condition on ``plan_rows`` of the rows that count against a store-scope cap (module
     docstring), but for the plans in ``skip``."""
-    kept = withdrawn_filter(plan_rows)
-    return sa.and_(kept, plan_rows.c.plan_id.not_in(list(skip))) if skip else kept
+    return live_rows_of(plan_rows, skip)
+
+
+def live_rows_of(rows: sa.Table | Any, skip: Sequence[str] = ()) -> sa.ColumnElement[bool]:
+    """``live_rows`` on plan rows ``rows`` (the table or an alias)."""
+    kept = withdrawn_filter(rows)
+    return sa.and_(kept, rows.c.plan_id.not_in(list(skip))) if skip else kept
 
 
 def films_elsewhere(model: Model, store: CampaignStore, skip: Sequence[str] = ()
@@ -65,16 +71,17 @@ def films_elsewhere(model: Model, store: CampaignStore, skip: Sequence[str] = ()
     are left out (they cannot be planned)."""
     c = plan_rows.c
     where = live_rows(skip)
-    # the distinct (user, film) pairs first, then counted by user: SQLite reads the pairs off
-    # the index of plan rows by (film, user); COUNT(DISTINCT film_id) grouped by user went
-    # through the index by user to every row (beside 1M stored rows: 5-12 s against 3 s,
-    # timed by hand, 2026-12-07, no benchmark script)
-    pairs = sa.select(c.user_id, c.film_id).where(where).distinct().subquery()
+    # grouped by user off migration 11's index (user, film, plan, wave), every column read
+    # there in order; the plans: those with a live row, each found by the rows' primary key
+    # (timed beside ~1M stored rows, with and without that index and in either form:
+    # benchmarks/results/store_counts.md, benchmarks/bench_store_counts.py)
+    r = plan_rows.alias("r")
     with store.engine.connect() as conn:
-        found = conn.execute(sa.select(pairs.c.user_id, sa.func.count())
-                             .group_by(pairs.c.user_id)).all()
-        plans = int(conn.execute(sa.select(sa.func.count(sa.distinct(c.plan_id)))
-                                 .where(where)).scalar() or 0)
+        found = conn.execute(sa.select(c.user_id, sa.func.count(sa.distinct(c.film_id)))
+                             .where(where).group_by(c.user_id)).all()
+        plans = int(conn.execute(sa.select(sa.func.count()).select_from(stored_plans).where(
+            sa.exists().where(r.c.plan_id == stored_plans.c.plan_id,
+                              live_rows_of(r, skip)))).scalar_one())
     used = np.zeros(len(model.users), np.int64)
     if found:
         users, counts = zip(*found, strict=True)

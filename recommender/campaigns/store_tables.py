@@ -120,3 +120,18 @@ MIGRATIONS.append((8, "each wave's send time (its report's window)", _tables_of(
 MIGRATIONS.append((9, "look-ups by user (plan rows, opt-outs, events)", _tables_of("user_indexes")))
 MIGRATIONS.append((10, "events keyed by their writer (an event_id is unique per key)",
                    _tables_of("event_writers")))
+COUNT_INDEX = "ix_campaign_plan_rows_user_film"  # every column the store-scope count reads
+USER_ONLY_INDEX = "ix_campaign_plan_rows_user"  # step 9's, a prefix of COUNT_INDEX
+
+
+def _count_index_step(conn: Connection) -> None:
+    """Plan rows by (user, film, plan, wave): ``cap_scope.films_elsewhere`` reads them all off
+    this index, in user order (benchmarks/results/store_counts.md); step 9's index by user
+    alone, a prefix of it, is dropped (one index fewer to write with every plan row)."""
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {COUNT_INDEX} ON campaign_plan_rows "
+                         "(user_id, film_id, plan_id, wave)")
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {USER_ONLY_INDEX}")
+
+
+MIGRATIONS.append((11, "plan rows by (user, film, plan, wave): the store-scope cap's count",
+                   _count_index_step))

@@ -8,7 +8,9 @@ read whole tables: 2,000 quoted phone numbers (a CRM keyed by phone numbers quot
 beside 400,000 events and 20,000 plan rows took 0.30 s on SQLite and 0.54 s on PostgreSQL,
 where storing them took 0.02 s and 0.1 s; with these indexes, 0.035 s and 0.09 s (one index
 search per id). Step 9 of ``store.MIGRATIONS`` runs ``create_tables`` here (the name of every
-step a module adds); ``campaign copy``'s target gets them as it is migrated.
+step a module adds); ``campaign copy``'s target gets them as it is migrated. Step 11 drops
+the plan rows' one for an index by (user, film, plan, wave) (``store_tables.COUNT_INDEX``),
+which serves the same look-ups.
 """
 
 from __future__ import annotations
