@@ -1,0 +1,308 @@
+"""The campaign store's counts beside ~1M stored rows: ``results/store_counts.{json,md}``.
+
+A SQLite store is filled through the product's own paths: plans of a synthetic model (60,000
+users x 1,000 films x 16 factors, ``bench_planning.synthetic_model``), each a slate of 25 films
+with a budget of 4,000 contacts a film, cap 3, 3 waves, 10% held out, planned by
+``plan_slate`` and stored by ``CampaignStore.save_plan`` (9 plans, about 1M rows; ``--quick``:
+2 plans), the first of them then withdrawn after 1 sent wave (``withdraw.withdraw``), so the
+count's filter of withdrawn waves has rows to leave out. A copy of the store
+(``sqlite3`` backup) has migration 11 undone (its index ``store_tables.COUNT_INDEX``, plan rows
+by user, film, plan and wave, dropped; step 9's index by user alone, which it dropped, made
+again): the store as it was before that step.
+
+On both stores, alternating, ``--repeats`` times (median):
+
+- ``count_rows``: ``SELECT count(*)`` over the plan rows (the baseline: one pass over an index);
+- ``films_elsewhere``: ``cap_scope.films_elsewhere``, each user's distinct films in the store's
+  live plans, as ``plan --cap-scope store`` reads it before planning;
+- the two ways of writing each of its queries: films by user as ``pairs_then_count`` (the
+  distinct (user, film) pairs, then counted by user) or ``count_distinct`` (``COUNT(DISTINCT
+  film_id)`` grouped by user); the live plans as ``plans_distinct`` (``COUNT(DISTINCT
+  plan_id)`` over the live rows) or ``plans_exists`` (the plans with a live row);
+- ``list_page``: ``CampaignStore.list_plans`` (a page of every stored plan, as ``GET
+  /campaigns`` and ``campaign list --waves`` read it) and ``page_waves`` alone (its figures per
+  wave, grouped over the page's rows).
+
+Then, on the store with the index, one ``plan --cap-scope store`` of a new slate
+(``controls.plan_beside``: the count, the other plans' pairs, the plan), the baseline the count
+is a share of, and one ``save_plan`` of it into each store (the index's cost to a write).
+
+    nice -n 10 .venv/bin/python benchmarks/bench_store_counts.py [--quick] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_planning import synthetic_model  # noqa: E402
+from common import (  # noqa: E402
+    base_args,
+    load_text,
+    log,
+    provenance,
+    results_dir,
+    saved_result,
+    stats,
+    write_result,
+)
+
+from recommender.campaigns import plan_waves  # noqa: E402
+from recommender.campaigns.cap_scope import (  # noqa: E402
+    films_elsewhere,
+    live_rows,
+    live_rows_of,
+)
+from recommender.campaigns.controls import plan_beside  # noqa: E402
+from recommender.campaigns.plan import plan_slate  # noqa: E402
+from recommender.campaigns.slate import STORE_SCOPE, SlateFilm  # noqa: E402
+from recommender.campaigns.store import CampaignStore, open_store  # noqa: E402
+from recommender.campaigns.store_tables import (  # noqa: E402
+    COUNT_INDEX,
+    USER_ONLY_INDEX,
+    plan_rows,
+    plans,
+)
+from recommender.campaigns.withdraw import withdraw  # noqa: E402
+
+USERS, FILMS, FACTORS = 60_000, 1_000, 16
+SLATE, BUDGET, CAP, WAVES, HOLDOUT = 25, 4_000, 3, 3, 0.1
+STORES = ("with_index", "without_index")
+FORMS = ("pairs_then_count", "count_distinct", "plans_distinct", "plans_exists")
+
+
+def slate(k: int) -> list[SlateFilm]:
+    """Plan ``k``'s films: 25 in a row from film 2 (films 0-1 carry the model's viewers),
+    each slate overlapping the next, so that users are selected for several films."""
+    return [SlateFilm(f"f{2 + (k * 13 + i) % (FILMS - 2)}", BUDGET) for i in range(SLATE)]
+
+
+def fill(store: CampaignStore, model: Any, n_plans: int) -> dict[str, Any]:
+    plan_s, save_s = [], []
+    for k in range(n_plans):
+        t0 = time.perf_counter()
+        plan = plan_slate(model, slate(k), cap=CAP, holdout=HOLDOUT, waves=WAVES, seed=k,
+                          progress=False)
+        t1 = time.perf_counter()
+        store.save_plan(plan.plan_id, plan.summary, plan.rows)
+        plan_s.append(t1 - t0)
+        save_s.append(time.perf_counter() - t1)
+        log(f"plan {k + 1}/{n_plans}: {plan.rows.num_rows:,} rows, plan {t1 - t0:.1f} s, "
+            f"save {save_s[-1]:.1f} s")
+        if k == 0:
+            withdraw(store, plan.plan_id, 1)
+    with store.engine.connect() as conn:
+        rows = int(conn.execute(sa.select(sa.func.count()).select_from(plan_rows)).scalar_one())
+    return {"plans": n_plans, "rows": rows, "plan_seconds": stats(plan_s),
+            "save_plan_seconds": stats(save_s), "withdrawn": "plan 1 after 1 sent wave"}
+
+
+def query_forms() -> dict[str, Any]:
+    """The forms of the count's two queries: films by user, and the live plans."""
+    c, r = plan_rows.c, plan_rows.alias("r")
+    pairs = sa.select(c.user_id, c.film_id).where(live_rows()).distinct().subquery()
+    return {"pairs_then_count": sa.select(pairs.c.user_id, sa.func.count())
+            .group_by(pairs.c.user_id),
+            "count_distinct": sa.select(c.user_id, sa.func.count(sa.distinct(c.film_id)))
+            .where(live_rows()).group_by(c.user_id),
+            "plans_distinct": sa.select(sa.func.count(sa.distinct(c.plan_id)))
+            .where(live_rows()),
+            "plans_exists": sa.select(sa.func.count()).select_from(plans).where(
+                sa.exists().where(r.c.plan_id == plans.c.plan_id, live_rows_of(r)))}
+
+
+def measures(store: CampaignStore, model: Any) -> dict[str, Callable[[], object]]:
+    def run(q: Any) -> Callable[[], object]:
+        def go() -> object:
+            with store.engine.connect() as conn:
+                return conn.execute(q).all()
+        return go
+
+    def waves_alone() -> object:
+        with store.engine.connect() as conn:
+            ids = [str(i) for i in conn.execute(sa.select(sa.text("plan_id"))
+                                                .select_from(sa.text("campaign_plans")))
+                   .scalars()]
+            return plan_waves.page_waves(conn, ids)
+
+    out: dict[str, Callable[[], object]] = {
+        "count_rows": run(sa.select(sa.func.count()).select_from(plan_rows)),
+        "films_elsewhere": lambda: films_elsewhere(model, store)}
+    out.update({k: run(q) for k, q in query_forms().items()})
+    out["list_page"] = lambda: store.list_plans(limit=100)
+    out["page_waves"] = waves_alone
+    return out
+
+
+def query_plans(store: CampaignStore) -> dict[str, list[str]]:
+    """SQLite's EXPLAIN QUERY PLAN of each form of the count, as the page says how it read."""
+    out = {}
+    with store.engine.connect() as conn:
+        for k, q in query_forms().items():
+            text = str(q.compile(dialect=store.engine.dialect,
+                                 compile_kwargs={"literal_binds": True}))
+            out[k] = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + text)]
+    return out
+
+
+def copy_without_index(src: Path, dst: Path) -> None:
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+        b.execute(f"DROP INDEX IF EXISTS {COUNT_INDEX}")  # undo step 11: its index out,
+        b.execute(f"CREATE INDEX IF NOT EXISTS {USER_ONLY_INDEX} ON {plan_rows.name} "
+                  "(user_id)")  # step 9's index by user back
+
+
+def main() -> None:
+    ap = base_args(__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each measure per store")
+    ap.add_argument("--render", action="store_true", help="only rewrite store_counts.md")
+    args = ap.parse_args()
+    if args.render:
+        doc = saved_result("store_counts", args.quick, "bench_store_counts.py")
+        (results_dir(args.quick) / "store_counts.md").write_text(render(doc))
+        return
+    n_plans = 2 if args.quick else 9
+    model = synthetic_model(USERS, FILMS, FACTORS, 2, 0)
+    with tempfile.TemporaryDirectory(prefix="bench-store-counts-") as tmp:
+        a, b = Path(tmp) / "with.db", Path(tmp) / "without.db"
+        store = open_store(str(a))
+        log(f"filling the store with {n_plans} plans ...")
+        filled = fill(store, model, n_plans)
+        store.close()
+        copy_without_index(a, b)
+        stores = {"with_index": open_store(str(a)), "without_index": open_store(str(b))}
+        try:
+            runs = {s: {k: [] for k in measures(st, model)} for s, st in stores.items()}
+            found: dict[str, int] = {}
+            for r in range(args.repeats):
+                log(f"repeat {r + 1}/{args.repeats}")
+                for s, st in (stores.items() if r % 2 == 0 else reversed(stores.items())):
+                    for k, fn in measures(st, model).items():
+                        t0 = time.perf_counter()
+                        got = fn()
+                        runs[s][k].append(time.perf_counter() - t0)
+                        if k in FORMS:  # each form's answer: the same in every run
+                            found[f"{s}/{k}"] = len(got) if k in FORMS[:2] \
+                                else int(got[0][0])  # type: ignore[index]
+            used, plans = films_elsewhere(model, stores["with_index"])
+            log("plan --cap-scope store ...")
+            t0 = time.perf_counter()
+            plan = plan_beside(model, slate(n_plans), stores["with_index"], cap_scope=STORE_SCOPE,
+                               cap=CAP, holdout=HOLDOUT, waves=WAVES, seed=n_plans)
+            plan_s = time.perf_counter() - t0
+            saves = {}
+            for s in STORES:
+                t0 = time.perf_counter()
+                stores[s].save_plan(f"{plan.plan_id}-{s}", plan.summary, plan.rows)
+                saves[s] = round(time.perf_counter() - t0, 3)
+            explained = {s: query_plans(st) for s, st in stores.items()}
+        finally:
+            for st in stores.values():
+                st.close()
+    payload = {
+        "data": {**filled, "model": f"synthetic {USERS:,} users x {FILMS:,} films x {FACTORS} "
+                 "factors", "slate": f"{SLATE} films x {BUDGET:,} contacts, cap {CAP}, "
+                 f"{WAVES} waves, holdout {HOLDOUT}"},
+        "repeats": args.repeats,
+        "seconds": {s: {k: stats(v) for k, v in m.items()} for s, m in runs.items()},
+        "answers": found, "users_with_films_elsewhere": int((used > 0).sum()),
+        "live_plans_counted": plans,
+        "plan_cap_scope_store": {"seconds": round(plan_s, 3), "rows": plan.rows.num_rows,
+                                 "users_limited": plan.summary["cap_scope"]["users_limited"],
+                                 "users_excluded": plan.summary["cap_scope"]["users_excluded"]},
+        "save_plan_seconds": saves, "query_plans": explained}
+    path = write_result("store_counts", payload, args.quick)
+    doc = json.loads(path.read_text())
+    (results_dir(args.quick) / "store_counts.md").write_text(render(doc))
+    log(f"wrote {results_dir(args.quick) / 'store_counts.md'}")
+
+
+LABELS = {
+    "count_rows": "`SELECT count(*)` over the plan rows (baseline)",
+    "films_elsewhere": "`cap_scope.films_elsewhere` at the commit measured (the store-scope "
+                       "cap's count: both queries below and the ids' mapping)",
+    "pairs_then_count": "films by user, written as distinct (user, film) pairs, then counted "
+                        "by user",
+    "count_distinct": "films by user, written as `COUNT(DISTINCT film_id)` grouped by user",
+    "plans_distinct": "live plans, written as `COUNT(DISTINCT plan_id)` over the live rows",
+    "plans_exists": "live plans, written as the plans with a live row (`EXISTS`)",
+    "list_page": "`list_plans(limit=100)`: the campaign list's page of every plan",
+    "page_waves": "`plan_waves.page_waves`: its figures per wave alone"}
+
+
+def render(doc: dict[str, Any]) -> str:
+    m, d, sec = doc["machine"], doc["data"], doc["seconds"]
+    base = {s: sec[s]["count_rows"]["median"] for s in STORES}
+    p = doc["plan_cap_scope_store"]
+    lines = [
+        "# The campaign store's counts beside many stored rows",
+        "",
+        f"Source: `benchmarks/bench_store_counts.py`{' --quick' if doc['quick'] else ''}, "
+        f"{doc['finished']} ({provenance(m)}); load average at start "
+        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs "
+        "(shared machine: absolute times are noisy, ratios within a run are the robust "
+        "figures).",
+        "",
+        f"Store: SQLite, {d['rows']:,} plan rows in {d['plans']} plans ({d['model']}; each "
+        f"plan a slate of {d['slate']}; {d['withdrawn']}), planned by `plan_slate` "
+        f"(median {d['plan_seconds']['median']:.1f} s a plan) and stored by `save_plan` "
+        f"(median {d['save_plan_seconds']['median']:.1f} s a plan). *Without index*: a copy "
+        f"with migration 11 undone (its index `{COUNT_INDEX}`, by user, film, plan and wave, "
+        f"dropped; step 9's `{USER_ONLY_INDEX}`, by user alone, which it drops, made again), "
+        "as stores were before that step. Median of "
+        f"{doc['repeats']} runs of each, the two stores alternating.",
+        "",
+        "| measure | with index (s) | × count(*) | without index (s) | × count(*) | "
+        "without / with |", "|---|---|---|---|---|---|"]
+    for k, label in LABELS.items():
+        w, o = sec["with_index"][k]["median"], sec["without_index"][k]["median"]
+        lines.append(f"| {label} | {w:.3f} | {w / base['with_index']:,.0f}× | {o:.3f} | "
+                     f"{o / base['without_index']:,.0f}× | {o / w:.2f}× |")
+    share = sec["with_index"]["films_elsewhere"]["median"] / p["seconds"]
+    before = (sec["without_index"]["pairs_then_count"]["median"]
+              + sec["without_index"]["plans_distinct"]["median"])
+    after = (sec["with_index"]["count_distinct"]["median"]
+             + sec["with_index"]["plans_exists"]["median"])
+    answers = doc["answers"]
+    lines += [
+        "",
+        f"The count's two queries as they were before migration 11 (pairs, then counted; "
+        f"distinct plans; no index): {before:.3f} s; as `films_elsewhere` writes them now "
+        f"(`COUNT(DISTINCT film_id)` by user; plans with a live row; with the index): "
+        f"{after:.3f} s, {before / after:.2f}× faster (sums of the medians above). Their "
+        "answers, the same in both stores: users counted "
+        + " / ".join(f"{answers[f'{s}/{k}']:,}" for s in STORES for k in FORMS[:2])
+        + ", live plans " + " / ".join(f"{answers[f'{s}/{k}']:,}" for s in STORES
+                                       for k in FORMS[2:]) + ".",
+        "",
+        f"`plan --cap-scope store` of a new slate on the store with the index "
+        f"(`controls.plan_beside`, one run): {p['seconds']:.1f} s for {p['rows']:,} rows; "
+        f"the count's median above is {100 * share:.0f}% of it. The count found "
+        f"{doc['users_with_films_elsewhere']:,} users with films in "
+        f"{doc['live_plans_counted']} live plans; the plan limited {p['users_limited']:,} "
+        f"users and excluded {p['users_excluded']:,}.",
+        "",
+        "Storing that plan (`save_plan`, one run each): "
+        f"{doc['save_plan_seconds']['with_index']:.1f} s with the index, "
+        f"{doc['save_plan_seconds']['without_index']:.1f} s without.",
+        "", "How SQLite read each form of the count (`EXPLAIN QUERY PLAN`):", ""]
+    for s in STORES:
+        for k, steps in doc["query_plans"][s].items():
+            lines.append(f"- {s.replace('_', ' ')}, {k}: " + "; ".join(steps))
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
