@@ -146,13 +146,29 @@ def measures(store: CampaignStore, model: Any) -> dict[str, Callable[[], object]
 
 
 def query_plans(store: CampaignStore) -> dict[str, list[str]]:
-    """SQLite's EXPLAIN QUERY PLAN of each form of the count, as the page says how it read."""
+    """SQLite's EXPLAIN QUERY PLAN of each form of the count and of ``page_waves``'s grouped
+    query over the plan rows (caught as ``list_plans`` sends it), as the page says how they
+    read."""
     out = {}
     with store.engine.connect() as conn:
         for k, q in query_forms().items():
             text = str(q.compile(dialect=store.engine.dialect,
                                  compile_kwargs={"literal_binds": True}))
             out[k] = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + text)]
+    seen: list[str] = []
+
+    def explain(_conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("SELECT") and f"{plan_rows.name}.wave" in statement \
+                and not seen:
+            seen.extend(str(r[-1]) for r in cursor.connection.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", explain)
+    try:
+        store.list_plans(limit=100)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", explain)
+    out["page_waves"] = seen
     return out
 
 
@@ -297,7 +313,8 @@ def render(doc: dict[str, Any]) -> str:
         "Storing that plan (`save_plan`, one run each): "
         f"{doc['save_plan_seconds']['with_index']:.1f} s with the index, "
         f"{doc['save_plan_seconds']['without_index']:.1f} s without.",
-        "", "How SQLite read each form of the count (`EXPLAIN QUERY PLAN`):", ""]
+        "", "How SQLite read each form of the count, and `page_waves`'s rows (`EXPLAIN QUERY "
+            "PLAN`):", ""]
     for s in STORES:
         for k, steps in doc["query_plans"][s].items():
             lines.append(f"- {s.replace('_', ' ')}, {k}: " + "; ".join(steps))

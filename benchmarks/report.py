@@ -533,7 +533,9 @@ def files_section() -> str:
         "`results/demo_figures.md`), `bench_cold_calibration.py` (a new film's "
         "forecast by one stand-in against mixes of films, `results/cold_calibration.md`), "
         "`distribution_small_viewers.py` (a breakdown's small viewer counts and what would "
-        "give them back, `results/distribution_small_viewers.md`)."]))
+        "give them back, `results/distribution_small_viewers.md`), "
+        "`bench_store_counts.py` (the store-scope cap's count and the campaign list's "
+        "figures per wave beside ~1M stored plan rows, `results/store_counts.md`)."]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -103,6 +103,7 @@ _PAGE_RENDERERS = {
                                    lambda m, doc, path: m.render(doc)),
     "spark_agreement": ("spark_agreement", lambda m, doc, path: m.markdown(doc)),
     "spark_export_memory": ("bench_spark_export_memory", lambda m, doc, path: m.render(doc)),
+    "store_counts": ("bench_store_counts", lambda m, doc, path: m.render(doc)),
 }
 
 
