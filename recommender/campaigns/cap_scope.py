@@ -72,7 +72,7 @@ def films_elsewhere(model: Model, store: CampaignStore, skip: Sequence[str] = ()
     c = plan_rows.c
     where = live_rows(skip)
     # grouped by user off migration 11's index (user, film, plan, wave), every column read
-    # there in order; the plans: those with a live row, each found by the rows' primary key
+    # there in order; the plans: those with a live row, each found through the rows by plan
     # (timed beside ~1M stored rows, with and without that index and in either form:
     # benchmarks/results/store_counts.md, benchmarks/bench_store_counts.py)
     r = plan_rows.alias("r")
