@@ -16,7 +16,10 @@ column filled only where a user rated) holds rows with a blank rating. ``readers
   is blank is read as one without ratings.
 
 The choice is set for the duration of a ``load`` (``blank_ratings``); the log readers ask
-``current`` when they build the interactions (``log_table.build``).
+``current`` when they build the interactions (``log_table.build``). A refusal offers the
+choices of the engine reading (``refusal_engine``): the Spark engine takes no
+``--blank-ratings``, so its refusal offers the local engine's choices by leaving ``--engine
+spark`` out.
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.delimited import Locator
 
 BLANK_RATINGS = ("refuse", "drop", "implicit")
+ENGINES = ("local", "spark")  # whose choices a refusal offers (``refusal_engine``)
 SHOWN = 5  # the blank rows a refusal names
 
 _CHOICE: ContextVar[tuple[str, float | None]] = ContextVar("blank_ratings",
                                                             default=("refuse", None))
+_ENGINE: ContextVar[str] = ContextVar("blank_ratings_engine", default="local")
 
 
 @contextmanager
@@ -53,6 +58,21 @@ def blank_ratings(choice: str, floor: float | None = None) -> Iterator[None]:
         yield
     finally:
         _CHOICE.reset(token)
+
+
+@contextmanager
+def refusal_engine(engine: str) -> Iterator[None]:
+    """Within the block, a refusal (``refusal``) offers ``engine``'s choices (one of
+    ``ENGINES``): the Spark engine's check reads the file again with the local reader to
+    name the line, and ``--engine spark --blank-ratings drop`` is refused."""
+    if engine not in ENGINES:
+        raise InvalidParameterError(f"engine must be one of {', '.join(ENGINES)}, got "
+                                    f"{engine!r}")
+    token = _ENGINE.set(engine)
+    try:
+        yield
+    finally:
+        _ENGINE.reset(token)
 
 
 def current() -> tuple[str, float | None]:
@@ -85,18 +105,27 @@ def _places(loc: Locator, rows: NDArray[np.intp]) -> str:
     return ", ".join(said)
 
 
-def refusal(path: Path, loc: Locator, blank: NDArray[np.bool_]) -> DataError:
-    """The error for a rating column with blank cells (``blank``), at the first of them."""
+def refusal(path: Path, loc: Locator, blank: NDArray[np.bool_], engine: str | None = None
+            ) -> DataError:
+    """The error for a rating column with blank cells (``blank``), at the first of them,
+    offering the choices ``engine`` takes (default: ``refusal_engine``'s, else local's)."""
+    engine = engine or _ENGINE.get()
     rows = np.flatnonzero(blank)
     n, total = len(rows), len(blank)
     line, prefix = loc.where(int(rows[0]))
     them = "that row" if n == 1 else "those rows"
     it = "it as a view" if n == 1 else "them as views"
-    choices = (f"give --blank-ratings drop to leave {them} out, or --blank-ratings implicit "
-               f"to keep {it} without a rating; or fill {it.split()[0]} in")
+    if engine == "spark":  # --engine spark refuses --blank-ratings: what works instead
+        choices = (f"fill {it.split()[0]} in, or leave --engine spark out to give "
+                   f"--blank-ratings drop (leaving {them} out) or --blank-ratings implicit "
+                   f"(keeping {it} without a rating) with the local engine")
+    else:
+        choices = (f"give --blank-ratings drop to leave {them} out, or --blank-ratings "
+                   f"implicit to keep {it} without a rating; or fill {it.split()[0]} in")
     if n == total:
-        why = ("no row has one: the rating column is optional, leave it out, or give "
-               "--blank-ratings implicit")
+        why = ("no row has one: the rating column is optional, leave it out"
+               + (" (or leave --engine spark out and give --blank-ratings implicit)"
+                  if engine == "spark" else ", or give --blank-ratings implicit"))
     else:
         more = f", the first {SHOWN}" if n > SHOWN else ""
         why = (f"{n:,} of the {total:,} rows {'has' if n == 1 else 'have'} none{more}: "

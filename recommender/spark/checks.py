@@ -321,9 +321,11 @@ def with_line(error: DataError, local: Path | None) -> DataError:
     try:
         if not local.is_file() or local.stat().st_size > LOCAL_LINE_LIMIT:
             return error
+        from recommender.io.blank_ratings import refusal_engine
         from recommender.io.readers import load
 
-        load(local)
+        with refusal_engine("spark"):  # a blank rating's choices: those Spark's train takes
+            load(local)
     except DataError as found:
         if found.line is not None:
             return DataError(error.path, f"{error.reason}; the local reader stops at line "

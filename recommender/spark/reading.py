@@ -101,7 +101,10 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
         parquet_dir = p.is_dir() and not _has_layout(p) and any(
             q.suffix.lower() in _PARQUET_SUFFIXES for q in p.rglob("*"))
         if not (spark_file or parquet_dir):
-            inter = readers.load(p, films=films, users=users)
+            from recommender.io.blank_ratings import refusal_engine
+
+            with refusal_engine("spark"):  # a blank rating's choices: those Spark takes
+                inter = readers.load(p, films=films, users=users)
             return source_from_interactions(spark, inter)
         data = str(p.resolve())  # Spark reads it by its absolute path
     catalog = read_film_file(films) if films else None  # u.item, movies.dat: by name
