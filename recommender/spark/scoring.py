@@ -105,20 +105,27 @@ def batch_audiences_spark(
     if films_file is not None:
         from recommender.io.id_lists import read_id_list_index
 
-        film_sel = np.unique(read_id_list_index(films_file, model.films, "film_id",
-                                                column=id_column))
+        asked = read_id_list_index(films_file, model.films, "film_id", column=id_column)
     else:
-        film_sel = (np.arange(model.n_films, dtype=np.int64) if films is None
-                    else np.unique(model.films.to_index(list(films), strict=True,
-                                                        error=UnknownFilmError)))
+        asked = (np.arange(model.n_films, dtype=np.int64) if films is None
+                 else model.films.to_index(list(films), strict=True, error=UnknownFilmError))
+    asked = _first_of_each(np.asarray(asked, np.int64))  # in the order asked
+    film_sel = np.sort(asked)  # scored in the model's order
     _partition_names_fit(model, film_sel)
     refuse_to_replace(out_s)  # before Spark starts (and again before the rename)
-    # the local Parquet export's context (its schema metadata), beside the partitions
-    context = audiences_context(model, film_sel, k, exclude_seen, engine="spark")
+    # the local Parquet export's context (its schema metadata), beside the partitions: its
+    # lists of ids in the order asked, as the local export lists them (not the model's)
+    context = audiences_context(model, asked, k, exclude_seen, engine="spark")
     show = show_progress(progress)
     with session_scope(spark, master, show) as session:
         return _batch(session, model, film_sel, k, out_s, exclude_seen, tuple(tiers),
                       users_per_partition, film_chunk, show, context)
+
+
+def _first_of_each(idx: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``idx`` without repeats, each where it first comes (``np.unique`` sorted them)."""
+    _, first = np.unique(idx, return_index=True)
+    return idx[np.sort(first)]
 
 
 def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: int, out: str,

@@ -306,7 +306,7 @@ def test_the_spark_export_carries_the_local_exports_context(spark: Any, spark_mo
     out = tmp_path / "some.parquet"
     rows = batch_audiences_spark(spark_model_dir, 4, out, films=some, spark=spark,
                                  progress=False)
-    write_audiences(model, np.sort(model.films.to_index(some)), 4, tmp_path / "local.parquet",
+    write_audiences(model, model.films.to_index(some), 4, tmp_path / "local.parquet",
                     progress=False)
     want = json.loads(pq.read_schema(tmp_path / "local.parquet").metadata[b"recommender"])
     got = read_audiences_context(out)
