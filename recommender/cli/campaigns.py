@@ -241,6 +241,7 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
                                 master=args.spark_master)
         from recommender.campaigns.controls import refuse_nobody
 
+        spark_cap_scope(model, plan.summary)
         refuse_nobody(plan, slate)  # as the local planner: nothing written, nothing stored
         spark_controls(model, slate, store, plan.summary, exclude)
     else:
@@ -295,6 +296,19 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
               f"{args.model}` reads ({beside}, without RECOMMENDER_STORE): plan with --store "
               f"{beside} (or the service's RECOMMENDER_STORE) to store it", file=sys.stderr)
     return 0
+
+
+def spark_cap_scope(model: Any, summary: dict[str, Any]) -> None:
+    """The summary's ``cap_scope`` block, as the local planner's (``controls.plan_beside``,
+    from the same ``cap_scope.scope_caps``): the Spark planner plans with the plan's scope
+    alone (``--cap-scope store`` is refused with it), so no other plan counted (0 users
+    limited or excluded) and the plan scope's note."""
+    from recommender.campaigns.cap_scope import scope_caps
+    from recommender.campaigns.slate import PLAN_SCOPE
+
+    params = summary.get("parameters") or {}
+    summary["cap_scope"] = scope_caps(model, None, int(params.get("cap", 1)),
+                                      str(params.get("cap_scope", PLAN_SCOPE)))[1]
 
 
 def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any],

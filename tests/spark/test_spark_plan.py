@@ -147,6 +147,8 @@ def test_cli_plan_engine_spark_writes_the_local_plan(spark: Any, tmp_path: Path)
     assert summaries["spark"]["optimality"]["objective"] == pytest.approx(
         summaries["local"]["optimality"]["objective"], rel=5e-3)
     assert sorted(rows["spark"]) == sorted(rows["local"])
+    # the cap's scope, as the local summary says it (the Spark summary had no such block)
+    assert summaries["spark"]["cap_scope"] == summaries["local"]["cap_scope"]
 
 
 def test_spark_plan_budget_past_every_user(spark: Any) -> None:
