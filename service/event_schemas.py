@@ -154,5 +154,10 @@ class EventsStatus(BaseModel):
                                                 "new events, new users, events applied, events "
                                                 "for films and for users the model cannot "
                                                 "serve (events_for_unknown_films, "
-                                                "events_for_unknown_users); counted 'key': "
-                                                "empty (its counts are every writer's)")
+                                                "events_for_unknown_users), and "
+                                                "trained_events_gone: why every event of the "
+                                                "store applies as new where it no longer "
+                                                "holds the events the model was trained "
+                                                "through (restored from a backup, then "
+                                                "written to: retrain), else null; counted "
+                                                "'key': empty (its counts are every writer's)")

@@ -305,17 +305,14 @@ def events_table(cols: EventColumns) -> pa.Table:
 def trained_through(meta: dict[str, Any], store: CampaignStore) -> int:
     """The last sequence of ``store`` a model's training folded in (``meta["events"]``, from
     ``train --events``): 0 when it was trained without events or on another store's (their
-    sequence numbers say nothing about this one, whose events are then all new). The store is
-    recognised by its own id (``CampaignStore.store_id``); a model trained before stores had
-    one is matched by URL (``same_store``)."""
-    info = meta.get("events") or {}
-    if not isinstance(info, dict) or not info.get("through_seq"):
-        return 0
-    if info.get("store_id"):
-        mine = info["store_id"] == store.store_id()
-    else:
-        mine = same_store(str(info.get("store", "")), store)
-    return int(info["through_seq"]) if mine else 0
+    sequence numbers say nothing about this one, whose events are then all new), and 0 when
+    the store no longer holds the events it was trained through (a restore from a backup
+    followed by new events under the same numbers: ``trained_events``, which says why). The
+    store is recognised by its own id (``CampaignStore.store_id``); a model trained before
+    stores had one is matched by URL (``same_store``)."""
+    from recommender.campaigns.trained_events import trained_events
+
+    return trained_events(meta, store).through
 
 
 def same_store(url: str, store: CampaignStore) -> bool:

@@ -75,8 +75,12 @@ from recommender.serving.overlay import Overlay
 
 def store_overlay(model: Model, store: CampaignStore) -> Overlay:
     """The overlay of the store's events after ``model``'s training (``meta["events"]``) on
-    it, every such event read (``Overlay.describe`` says what it holds)."""
-    overlay = Overlay(model, trained_through(model.meta, store))
+    it, every such event read (``Overlay.describe`` says what it holds; ``Overlay.gone``
+    why every event applies where the store lost those the model was trained through)."""
+    from recommender.campaigns.trained_events import trained_events
+
+    trained = trained_events(model.meta, store)
+    overlay = Overlay(model, trained.through, trained.gone)
     for part in iter_events(store, after=overlay.since):
         overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)
     return overlay

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from recommender.campaigns.events import max_sequence, read_events
 from recommender.campaigns.store import open_store
+from recommender.campaigns.trained_events import FINGERPRINT, store_fingerprint
 from recommender.io.dataset import Interactions
 from recommender.model.weighting import event_ratings
 
@@ -23,7 +24,8 @@ def with_stored_events(data: Any, target: str, min_rating: float | None = None
                        ) -> tuple[Any, dict[str, Any]]:
     """``data`` (``Interactions``) plus every event of the store ``target``, merged as the
     readers merge repeated (user, film) pairs (weights summed); returns it and what to record
-    in the model's ``meta["events"]`` (store, ``through_seq``, events). Events carry no
+    in the model's ``meta["events"]`` (store, ``through_seq``, events, and a ``fingerprint``
+    of the events up to it, ``trained_events``). Events carry no
     rating: where the data has ratings, an event on a pair the data rates keeps that rating
     (below ``min_rating`` the pair stays out of the fit), and one on a new pair gets
     ``weighting.event_rating`` (the median, raised to ``min_rating``: a new view is never left
@@ -33,9 +35,14 @@ def with_stored_events(data: Any, target: str, min_rating: float | None = None
         seq = max_sequence(store)
         ev = read_events(store, until=seq)
         store_id = store.store_id()
+        # the events at a few sequences up to seq: a store restored from a backup and
+        # written to again reuses the numbers (trained_events.trained_events)
+        mark = store_fingerprint(store, seq) if seq else ""
     finally:
         store.close()
     info = {"store": store.url, "store_id": store_id, "through_seq": seq, "events": len(ev)}
+    if mark:
+        info[FINGERPRINT] = mark
     if len(ev) == 0:
         return data, info
     users = pa.concat_arrays([pa.array(data.users.to_ids(data.user_idx).tolist(), pa.string()),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from recommender.model.artifact import Model
@@ -85,7 +85,6 @@ def store_model(model: Model, target: str, model_arg: str, named: bool) -> Model
     """``model`` with the events the store ``target`` recorded after its training applied,
     read only: neither migrated nor locked. Where the store is the default beside the model
     (not ``named``) and its events change the answer, a ``note:`` on stderr names it."""
-    from recommender.campaigns.next_wave import refreshed_model
     from recommender.cli.stores import _store
     from recommender.errors import InvalidParameterError
 
@@ -116,6 +115,18 @@ def store_model(model: Model, target: str, model_arg: str, named: bool) -> Model
         print(f"note: reading the campaign store {target}, the one `serve {model_arg}` "
               "opens without RECOMMENDER_STORE (--store names another)", file=sys.stderr)
     return refreshed
+
+
+def refreshed_model(model: Model, store: Any) -> Model:
+    """``campaigns.next_wave.refreshed_model``, with a ``warning:`` on stderr where the store
+    no longer holds the events the model was trained through (restored from a backup, then
+    written to: ``campaigns.trained_events``), whose events then all apply."""
+    from recommender.campaigns.next_wave import store_overlay
+
+    overlay = store_overlay(model, store)
+    if overlay.gone:
+        print(f"warning: {overlay.gone}", file=sys.stderr)
+    return overlay.model()
 
 
 def default_store_model(model: Model, model_arg: str) -> Model:

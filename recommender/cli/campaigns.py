@@ -216,7 +216,7 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
 
     model = _load_model(args.model)
     if store is not None:
-        from recommender.campaigns.next_wave import refreshed_model
+        from recommender.cli.answer_store import refreshed_model
 
         # as the service plans: the store's events after the model's training are watches
         # (no one is planned a film they have bought since), new users are known

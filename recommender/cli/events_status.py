@@ -55,9 +55,12 @@ def cmd_events_status(args: argparse.Namespace) -> int:
     o = body["overlay"]
     if not o:
         return 0
+    if o.get("trained_events_gone"):
+        print(f"warning: {o['trained_events_gone']}")
     since = o["since_seq"]
     trained = (f"trained through the store's sequence {since:,}" if since else
-               "trained without this store's events")
+               "trained on events this store no longer holds" if o.get("trained_events_gone")
+               else "trained without this store's events")
     print(f"model {o['base_model']}: {trained}; "
           f"{plural(o['events_applied'], 'event', sep=',')} after it apply in answers "
           f"with --store (through sequence {body['applied']:,}): "

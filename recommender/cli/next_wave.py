@@ -38,7 +38,8 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     """``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv``."""
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.moved import check_store
-    from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
+    from recommender.campaigns.next_wave import prepare_next_wave
+    from recommender.cli.answer_store import refreshed_model
     from recommender.cli.campaigns import pseudonym_key, write_outputs
     from recommender.cli.checks import warn_unknown_opt_outs
     from recommender.cli.commands import _load_model, not_an_input

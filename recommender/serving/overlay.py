@@ -67,9 +67,12 @@ class Overlay:
     """Events applied to one base model (see the module docstring). Not thread-safe: one
     writer (the service's poller) applies and materialises."""
 
-    def __init__(self, base: Model, since: int = 0) -> None:
+    def __init__(self, base: Model, since: int = 0, gone: str | None = None) -> None:
         self.base = base
         self.since = since            # events up to this sequence are in the base model
+        # why the store no longer holds the events the base model was trained through
+        # (a restore then new events: ``campaigns.trained_events``); all of them then apply
+        self.gone = gone
         self.seq = since              # the last sequence number applied
         self.new_ids: list[str] = []  # the overlay's id table: index n_users + j
         self._new_map = IdMap(np.zeros(0, str))
@@ -128,6 +131,7 @@ class Overlay:
                 "events_for_unknown_films": self.unknown_film_events,
                 "events_for_unknown_users": self.unknown_user_events,
                 "non_finite_vectors_refused": self.refused_vectors,
+                "trained_events_gone": self.gone,
                 "vectors": ("fold-in (EASE projection)" if self.base.family == "ease" else
                             "fold-in (ALS user step)") if self.refresh_vectors else
                 "unchanged (fold-in is the ALS or EASE step; this model is neither)"}

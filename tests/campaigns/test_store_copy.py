@@ -22,6 +22,7 @@ from recommender.campaigns.copy_store import copy_store
 from recommender.campaigns.events import EventBatch, record_events, trained_through
 from recommender.campaigns.plan import PLAN_SCHEMA
 from recommender.campaigns.store import open_store
+from recommender.campaigns.trained_events import store_fingerprint
 from recommender.errors import InvalidParameterError
 
 MakeStore = Callable[[str, Path], str]
@@ -151,6 +152,11 @@ def test_a_copy_keeps_every_row_the_store_id_and_the_sequence(
         assert st.store_id() == store_id  # a model trained with the old store's events...
         meta = {"events": {"store_id": store_id, "through_seq": 1_000, "store": source}}
         assert trained_through(meta, st) == 1_000  # ...knows the copy is that store
+        src = open_store(source)
+        try:  # and its events: the fingerprint train --events records reads the same
+            assert store_fingerprint(st, 1_000) == store_fingerprint(src, 1_000)
+        finally:
+            src.close()
         assert record_events(st, one_event("after-the-copy")) == (1, 0, 1_235)
         assert record_events(st, one_event("and-the-next")) == (1, 0, 1_236)
     finally:
