@@ -20,7 +20,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from recommender.campaigns.connection import in_memory_sqlite, parse_store_url, shown_url
+from recommender.campaigns.connection import (
+    in_memory_sqlite,
+    parse_store_url,
+    shown_url,
+    unwritable_folder,
+)
 from recommender.errors import (
     InvalidParameterError,
     StoreDamagedError,
@@ -148,7 +153,7 @@ def backup_store(target: str, to: str | os.PathLike[str]) -> Backup:
                     "damaged (a SQLite file cut or overwritten) or is not a campaign store; "
                     "restore it from a backup (sqlite3's .recover may save its rows)") from None
             raise StoreUnavailableError(f"cannot back up the campaign store {shown}: "
-                                        f"{why}") from None
+                                        f"{why}{unwritable_folder(source, why)}") from None
         if not version:
             raise InvalidParameterError(f"{source} holds no campaign store (no schema_version "
                                         "table): nothing was backed up")

@@ -141,7 +141,12 @@ def new_store_note(path: Path | str, folder: bool = False, made: bool = True) ->
     folder; ``made`` False: the service creates it as it starts), for every command that can
     create one (``plan``, ``events import``, ``serve``): readers refuse a missing store, so a
     misspelt path is seen here only."""
-    return (f"no campaign store was at {path}: a new one {'was' if made else 'is'} created "
+    if not made:  # said before the service tries: an intention, not a fact
+        return (f"no campaign store is at {path}: the service will create one there"
+                f"{' (and its folder)' if folder else ''}, readable by its owner only (check "
+                "the path if you meant an existing store; where it cannot be created the "
+                "service logs why and its store routes answer 503)")
+    return (f"no campaign store was at {path}: a new one was created "
             f"there{' (and its folder)' if folder else ''}, readable by its owner only (check "
             "the path if you meant an existing store)")
 
@@ -328,12 +333,32 @@ def open_failure(shown: str, error: sa.exc.DatabaseError, held: BinaryIO | None,
     what = None if held is None or path is None else file_changed(held, path)
     why = " ".join(str(error.orig).split()) if what is None or path is None \
         else file_refusal(path, what)
+    if what is None and path is not None and (folder := unwritable_folder(path, why)):
+        why += folder
     if what is None and type(error) is sa.exc.DatabaseError:  # the driver cannot read it
         why += (": its database is damaged (a SQLite file cut or overwritten) or holds no "
                 "campaign store; restore it from a backup (sqlite3's .recover may save its "
                 "rows)")
     kind = StoreDamagedError if what is None and damaged(error) else StoreUnavailableError
     return kind(f"cannot open the campaign store {shown}: {why}")
+
+
+def unwritable_folder(path: Path, why: str) -> str:
+    """What to add to SQLite's "unable to open database file" for the store file ``path``
+    when its folder cannot be written (a read-only mount, ``chattr +i``, its permissions):
+    SQLite opens a WAL-mode store only where it can create its ``-wal`` and ``-shm`` files
+    beside it; "" otherwise (another cause: said as SQLite says it)."""
+    if "unable to open database file" not in why or not path.is_file():
+        return ""
+    folder = Path(os.path.realpath(path)).parent
+    shm = Path(f"{os.path.realpath(path)}-shm")
+    if os.access(folder, os.W_OK | os.X_OK) or (shm.exists() and os.access(shm, os.W_OK)):
+        return ""
+    return (f" (the store's folder {folder} cannot be written: a read-only mount, its "
+            f"permissions or an immutable flag; SQLite opens the store, in write-ahead-log "
+            f"mode, only where it can create {path.name}-wal and {path.name}-shm beside it): "
+            "make the folder writable, or copy the store file (with any -wal and -shm file "
+            "beside it) into a folder that can be written and name the copy")
 
 
 def watch_before(engine: Engine, path: Path | None) -> BinaryIO | None:

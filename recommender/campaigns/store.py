@@ -40,7 +40,12 @@ from recommender.campaigns.connection import (
     watch_file,
     watched_path,
 )
-from recommender.campaigns.store_schema import StoreSchemaNewerError, note_migrated, refuse_newer
+from recommender.campaigns.store_schema import (
+    StoreSchemaNewerError,
+    note_migrated,
+    refuse_newer,
+    tighten_mode,
+)
 from recommender.campaigns.store_schema import current_version as _current_version
 from recommender.campaigns.store_tables import (
     MIGRATIONS,
@@ -54,11 +59,16 @@ from recommender.campaigns.store_tables import (
     store_info,
     withdrawals,
 )
-from recommender.errors import InvalidParameterError, UnknownIdError
+from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
 from recommender.io.atomic import private_file
 from recommender.io.text import iso_shown, iso_utc
 
 ROW_CHUNK = 5000
+#: who migrates a store at an older schema, as a reader's refusal says it (the rule, README)
+MIGRATED_BY = ("the service migrates it, and so does every command that opens it to write or "
+               "to list its plans (plan, events import, campaign list, show, report, sent, "
+               "withdraw); events status, campaign simulate, campaign backup and the "
+               "answering commands' --store only read it, and never migrate it")
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
 
 
@@ -95,7 +105,14 @@ class CampaignStore:
                               pool_timeout=60)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if parsed.database not in (None, "", ":memory:") and not read_only:
-                private_file(parsed.database)  # user ids and events: the owner's only
+                try:  # user ids and events: the owner's only
+                    private_file(parsed.database)
+                except OSError as e:  # its folder cannot be made: said of the store
+                    raise StoreUnavailableError(
+                        f"cannot create the campaign store {shown_url(parsed)}: "
+                        f"{e.strerror or e} ({e.filename or parsed.database}): check the "
+                        "path (its folder, and those above it, must be creatable and "
+                        "writable)") from None
         else:  # text travels as UTF-8 (``connection.check_encoding`` checks the database)
             kwargs["connect_args"] = postgres_connect(parsed)
         if pool is not None and "poolclass" not in kwargs:  # the one in-memory connection stays
@@ -135,8 +152,7 @@ class CampaignStore:
             raise InvalidParameterError(
                 f"the campaign store {self.url} is at schema version {version}, not {latest}"
                 + (" (it holds no campaign store)" if version == 0 else "")
-                + ": a command that writes to it (plan, events import) or the service "
-                  "migrates it")
+                + ": " + MIGRATED_BY)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -188,6 +204,8 @@ class CampaignStore:
                     applied_at=iso_utc(time.time())))
                 current = version
         note_migrated(self.url, before, current)  # once committed: one line
+        if self.dialect == "sqlite" and 0 < before < current:  # made before stores were private
+            tighten_mode(self.url, self.engine.url.database)
         return current
 
     def save_plan(self, plan_id: str, summary: dict[str, Any], rows: pa.Table,

@@ -11,6 +11,8 @@ so on one line (``note_migrated``: the CLI prints it as a note, the service logs
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -58,6 +60,37 @@ def note_migrated(shown: str, before: int, after: int) -> None:
     nothing for a new store (``before`` 0: created, not migrated) or one already current."""
     if 0 < before < after:
         log.info("migrated the campaign store %s from schema %d to %d", shown, before, after)
+
+
+def tighten_mode(shown: str, database: str | None) -> None:
+    """A SQLite store migrated from an older schema (made before stores were created readable
+    by their owner only) is made so, ``0600``, with its ``-wal`` and ``-shm`` files, where
+    this process owns it (logged at INFO: a command's ``note:``); one owned by another user
+    is left, and a WARNING names its mode and the ``chmod`` to run. A ``file:`` URI or an
+    in-memory store is left alone."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        st = os.stat(database)
+    except OSError:
+        return
+    mode = stat.S_IMODE(st.st_mode)
+    if not stat.S_ISREG(st.st_mode) or not mode & 0o077:
+        return
+    if st.st_uid != os.geteuid():
+        log.warning("the campaign store %s is readable by others (mode %04o) and owned by "
+                    "another user: as its owner, run chmod 600 %s (it holds every plan's user "
+                    "ids and every event)", shown, mode, database)
+        return
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        try:
+            if os.stat(path).st_uid == os.geteuid():
+                os.chmod(path, 0o600)
+        except OSError:  # a log file not there (or gone meanwhile)
+            continue
+    log.info("made the campaign store %s readable by its owner only (mode %04o, now 0600), "
+             "as a new store is: it holds every plan's user ids and every event (chmod it, "
+             "or run the service as its owner, to share it)", shown, mode)
 
 
 def newer_now(store: CampaignStore) -> StoreSchemaNewerError | None:

@@ -92,12 +92,16 @@ def note(text: str) -> None:
 
 class _StoreNotes(logging.Handler):
     """The campaign store's one line when a command migrated it ("migrated the campaign store
-    ... from schema 3 to 8", ``campaigns.store_schema``, at INFO) as a ``note``; a process
+    ... from schema 3 to 8", ``campaigns.store_schema``, at INFO) as a ``note`` (a WARNING as
+    a ``warning:``); a process
     whose "recommender" logger has handlers (``serve``'s log configuration) logs it there."""
 
     def emit(self, record: logging.LogRecord) -> None:
         if not logging.getLogger("recommender").handlers:
-            note(record.getMessage())
+            if record.levelno >= logging.WARNING:  # a store another user owns, left readable
+                print(f"warning: {record.getMessage()}", file=sys.stderr)
+            else:
+                note(record.getMessage())
 
 
 _STORE_LOG = logging.getLogger("recommender.campaigns.store")
