@@ -11,7 +11,10 @@ look-up in one query), their event id, user, film, timestamp and weight. Where t
 rows there are missing or differ, the store's events are not those the model was trained
 with: :func:`trained_events` says so (``Trained.gone``) and every event of the store applies,
 as for a model trained without them, until the model is retrained. A model recorded before
-the fingerprint (no ``fingerprint`` key) is matched by id alone, as before.
+the fingerprint (no ``fingerprint`` key) is matched by id alone, as before. Until the model is
+retrained, the events it was trained with that the store still holds (those before the
+backup) are folded in a second time: their films were seen already and stay excluded, and
+their users' vectors count them twice (under the ``rating`` scheme a rated pair is unchanged).
 """
 
 from __future__ import annotations
