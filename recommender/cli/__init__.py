@@ -46,7 +46,9 @@ from recommender.cli.interrupts import (
 from recommender.cli.printing import folders_created
 from recommender.cli.recommend import cmd_recommend
 from recommender.cli.rollback import add_rollback_command
+from recommender.cli.store_failure import failed_store
 from recommender.cli.store_failure import store_failure as _store_failure
+from recommender.cli.stores import REMOVED, command_name
 from recommender.cli.training import cmd_train
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
@@ -359,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # building the parser imports more (the model's options)
         print("interrupted", file=sys.stderr)
         return 130
-    placed, created = len(PLACED), len(CREATED)
+    placed, created, removed = len(PLACED), len(CREATED), len(REMOVED)
     try:
         refuse_undecodable(args)  # text arguments (ids, a title, names) are UTF-8
         check_environment(args)  # RECOMMENDER_PROGRESS misspelt...: said before any work
@@ -403,7 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {what} (writing the output)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as e:  # the campaign store failing mid-command: one line, no traceback
-        reason = _store_failure(e)
+        reason = _store_failure(e, failed_store(args), command_name(args),
+                                removed=len(REMOVED) > removed)
         if reason is None:
             raise
         print(f"error: {reason}", file=sys.stderr)

@@ -176,7 +176,13 @@ class NewStore:
             return
         if self.store is not None:
             self.store.close()
-        remove_if_unwritten(self.created)
+        if remove_if_unwritten(self.created):
+            REMOVED.append(self.created)
+
+
+#: the new store files ``NewStore`` removed again, in order (``cli.main`` says a store that
+#: failed under a command was one it created and removed: "what was committed stays" was not so)
+REMOVED: list[Path] = []
 
 
 #: seconds ``remove_if_unwritten`` waits for another connection to let go (else: kept)
