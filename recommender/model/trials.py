@@ -106,6 +106,8 @@ class Search:
         self.ease_rank = config.factors  # the widest EASE rank the family stage will try
         # the validation queries' split-only part, by seed: built once, not per trial
         self.plans: dict[int, QueryPlan] = {}
+        self.most: int | None = None  # the most trials the stages can run (progress lines)
+        self.started = time.perf_counter()
 
     def confidence(self, scheme: str) -> sp.csr_matrix:
         """The fit's input under ``scheme``: the liked interactions' confidence."""
@@ -216,10 +218,21 @@ class Search:
         self.queries[id(trial)] = per_query
         self.trials.append(trial)
         if self.progress:
-            print(f"tuning trial {len(self.trials)}: " + ", ".join(
+            print(f"{self._counted()}: " + ", ".join(
                 f"{n} {v}" for n, v in params.items()) + f": objective {trial['objective']} "
-                f"({trial['seconds']:.1f} s)", file=sys.stderr)
+                f"({trial['seconds']:.1f} s; {self._elapsed()})", file=sys.stderr)
         return trial
+
+    def _counted(self) -> str:
+        """"tuning trial N of at most M": the trial just recorded, and the most there can be
+        (``most``; past it, a count the stages' bound missed: no total said)."""
+        n = len(self.trials)
+        most = f" of at most {self.most}" if self.most is not None and n <= self.most else ""
+        return f"tuning trial {n}{most}"
+
+    def _elapsed(self) -> str:
+        """The seconds since the search began, as a progress line says them."""
+        return f"{time.perf_counter() - self.started:.1f} s since the search began"
 
     def prefetch(self, candidates: list[dict[str, Any]]) -> None:
         """Measure the ALS trials of ``candidates`` not yet run side by side, as many at a
@@ -284,9 +297,9 @@ class Search:
                                    for q in self.queries[id(self.trials[0])]]
         self.trials.append(trial)
         if self.progress:
-            print(f"tuning trial {len(self.trials)}: " + ", ".join(
-                f"{n} {v}" for n, v in params.items()) + f": not fitted ({why})",
-                file=sys.stderr)
+            print(f"{self._counted()}: " + ", ".join(
+                f"{n} {v}" for n, v in params.items()) + f": not fitted ({why}; "
+                f"{self._elapsed()})", file=sys.stderr)
         return trial
 
     def gain(self, challenger: dict[str, Any], incumbent: dict[str, Any]) -> tuple[float, float]:

@@ -121,6 +121,28 @@ def planned_fits(config: TrainConfig, searchable: list[str], n_schemes: int,
     return float(grid + edges + schemes + factors + EASE_COST_FITS * ease_ranks + stage6)
 
 
+def most_trials(config: TrainConfig, searchable: list[str], n_schemes: int, n_ranks: int,
+                ease_only: bool, prior_stage: bool) -> int:
+    """The most trials the stages can run (each setting is measured once; ``n_ranks``: the
+    family stage's EASE ranks, 0 where it is skipped), said with each trial's progress line:
+    a default ``train`` counted "tuning trial 35" with no end in sight."""
+    n = 0
+    if not ease_only:
+        free = [name in searchable for name in ("regularization", "alpha")]
+        n += (len(_grid(REGULARIZATION, config.regularization)) if free[0] else 1) * \
+            (len(_grid(ALPHA, config.alpha)) if free[1] else 1) + EDGE_STEPS * sum(free)
+        if "weighting" in searchable:  # each scheme (at its scaled alpha), then alpha x3, /3
+            n += n_schemes * (1 + free[1]) + 2 * free[1]
+        n += len(FACTORS) * ("factors" in searchable)
+    if n_ranks:
+        lambda_free = "ease_lambda" not in config.fixed
+        lambdas = len(_grid(EASE_LAMBDA, config.ease_lambda)) if lambda_free else 1
+        n += n_ranks * lambdas + EDGE_STEPS * lambda_free
+    if prior_stage:
+        n += len({0.0, *prior.WEIGHTS} - {config.popularity})
+    return max(n, 1)
+
+
 def sample_share(n_interactions: int, planned: float) -> float:
     """Share of users the search runs on: 1 for small logs, else the budget's share."""
     if n_interactions <= FULL_SEARCH_INTERACTIONS:
@@ -184,6 +206,8 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
     train = data.subset(~val)
     rows = np.flatnonzero(np.bincount(data.user_idx, minlength=data.n_users) > 0)
     search = Search(train, data.subset(val).to_csr(), rows, config, progress)
+    search.most = most_trials(config, searchable, len(schemes), n_ranks, ease_only,
+                              prior_stage)
     if (why := search.unusable()) is not None:  # nothing to fit, or no score but 1
         return config, {**report, "status": f"not run: {why}"}
     start = {n: getattr(config, n) for n in (*TUNABLE, "popularity")}
