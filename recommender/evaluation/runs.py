@@ -268,7 +268,8 @@ def evaluate(
         EngineUnderTest(replace(c, seed=seed).validate(), name=n) for n, c in also]
     bar = tqdm(total=len(models) + (5 if with_baselines else 0), desc=f"evaluate ({protocol})",
                disable=not show, unit="model", file=sys.stderr)
-    if with_baselines:
+    if with_baselines:  # the first and longest step, before any model's fit: named
+        bar.set_postfix_str("choosing EASE's lambda")
         lam, lam_scores = choose_ease_lambda(split, k, seed, user_k=user_k)
         report["ease_lambda"] = {"chosen": lam, "validation_objective": lam_scores,
                                  "chosen_on_validation": not all(
