@@ -189,6 +189,11 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stderr_line(line: str) -> None:
+    """``line`` on stderr at once (a step of the slate's allocation, ``plan_slate``'s ``say``)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate import InfeasibleSlateError, need_cinemas, plan_slate
     from recommender.distribution.slate_file import held, read_slate
@@ -216,12 +221,13 @@ def _slate(args: argparse.Namespace) -> int:
     else:  # each sent cinema's city from the model's table, as the service gives it
         cinemas = cinemas.with_cities(_cities(model, args.model, "cinema"))
     slate_films_known(model, args.slate, films)
-    if show_progress():  # one solve, silent for long (400 films x 1,667 cinemas: 25 s)
+    said = show_progress()  # one solve, silent for long (400 films x 1,667 cinemas: 25 s)
+    if said:
         print(f"sharing {plural(int(cinemas.screens.sum()), 'screen', sep=',')} of "
               f"{plural(len(cinemas), 'cinema', sep=',')} among "
-              f"{plural(len(films), 'film', sep=',')} ...", file=sys.stderr)
+              f"{plural(len(films), 'film', sep=',')} ...", file=sys.stderr, flush=True)
     try:
-        body = plan_slate(model, films, cinemas)
+        body = plan_slate(model, films, cinemas, say=_stderr_line if said else None)
     except InfeasibleSlateError as e:  # named the files and films, as other slate errors do
         if e.bound is None:
             raise

@@ -46,6 +46,8 @@ a typo in an id shows there.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -265,13 +267,17 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
 
 
 def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
-               min_cell: int | None = None, max_cells: int | None = None) -> dict[str, Any]:
+               min_cell: int | None = None, max_cells: int | None = None,
+               say: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The slate's allocation: each cinema's screens among the films (see the module
     docstring). Expected attendance is not shown (``null``) for a cinema with users that
     ``pooled_cinemas`` hides (under the minimum cell, or pooled with such); its screens are
     still allocated. A cinema no user names reads 0: it has no users, nothing is hidden.
     More than ``max_cells`` cinemas x films (default ``RECOMMENDER_MAX_SLATE_CELLS``) is
-    refused before any work (``slate_size``)."""
+    refused before any work (``slate_size``). ``say``, when given, is told each step as it
+    starts and how long the one before took (the CLI's progress lines: the solve ran silent
+    for half a minute)."""
+    t0 = time.perf_counter()
     m = min_cell_from_env() if min_cell is None else int(min_cell)
     check_size(len(cinemas.ids), len(films),
                max_cells_from_env() if max_cells is None else max_cells)
@@ -305,11 +311,19 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     if pooled.any():
         share[pooled] = pool if groups.users[merged].sum() >= m else 0.0
     w, t = _fit(share, cinemas.screens, lo, hi)  # per film: the order does not matter
+    t1 = time.perf_counter()
+    if say is not None:
+        say(f"each cinema's demand and each film's targets: {t1 - t0:.1f} s; solving the "
+            f"allocation of {len(cinemas.ids):,} cinemas x {len(ids):,} films ...")
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
     x = np.empty((len(cinemas.ids), len(ids)), np.int64)
     optimality: dict[str, Any] = {}
     x[:, by_id] = solve(share[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id],
                          t[:, by_id], optimality)
+    if say is not None:
+        t2 = time.perf_counter()
+        say(f"allocation solved in {t2 - t1:.1f} s by {optimality.get('solver', 'its solver')}"
+            f"; {t2 - t0:.1f} s in all")
     city = cinemas.cities_of(np.asarray(cinemas.ids, str).tolist())
     unnamed = [str(c) for c in np.asarray(cinemas.ids)[users == 0]]
     rows = [{"cinema_id": str(cinemas.ids[c]), "city": city[c], "film_id": ids[j],
