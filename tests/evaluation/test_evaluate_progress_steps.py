@@ -11,7 +11,7 @@ import recommender.evaluation.runs as runs
 from recommender.io.dataset import Interactions
 
 
-class _Seen(Exception):
+class _SeenError(Exception):
     """Raised by the stand-in for ``choose_ease_lambda``: what stderr held is recorded."""
 
 
@@ -21,10 +21,10 @@ def _stderr_while_choosing(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
 
     def choose(*_args: Any, **_kw: Any) -> Any:
         seen.append(capsys.readouterr().err)
-        raise _Seen
+        raise _SeenError
 
     monkeypatch.setattr(runs, "choose_ease_lambda", choose)
-    with pytest.raises(_Seen):
+    with pytest.raises(_SeenError):
         runs.evaluate(data, progress=progress)
     return seen[0]
 
