@@ -4,7 +4,7 @@ import { fitToCatalog } from "./catalog_fields.js";
 import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
 import { downloadPosted, saveBlob } from "./downloads.js";
 import { h, int, num, section, table, errorBox, refusal, linkToFilm, answerForm, pagedTable,
-  unknownList, genreList, linkToUser, announce, holdButton, byShare, segmentName, segmentLabels, segmentLabel } from "./ui.js";
+  unknownList, genreList, linkToUser, announce, hush, holdButton, byShare, segmentName, segmentLabels, segmentLabel } from "./ui.js";
 import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
@@ -20,13 +20,40 @@ const userColumns = (scoreLabel) => [
   { key: "user_id", label: "User", wrap: true, format: linkToUser },
   { key: "score", label: scoreLabel, num: true, format: (v) => num(v, 4) },
   { key: "tier", label: "Ring", format: (v) => v || "–" },
-  { key: "segment", label: "Segment", format: (v) => segmentName(known, v) },
+  // numbers, headed so, while the labels could not be read (they read as labels)
+  { key: "segment", label: known ? "Segment" : "Segment (number: labels not read)",
+    format: (v) => segmentName(known, v) },
 ];
 // segment number -> label (GET /segments: segmentLabels), shown as the film page shows them
 // (segmentName: the label alone, "hidden" for a withheld one; "6 · Comedy & Documentary fans"
 // here read as another kind of segment); null until read
 let known = null;
 const model = { segments: [], attributes: null };  // a summary's tables' (GET /segments, /users/attributes)
+
+// the model's reference data (GET /segments, /users/attributes), asked as the page is drawn
+// and, while unread, again where an answer needs it (a table, its CSV, a summary): a failed
+// ask was dropped for good (an engine stopped as the page was drawn left every table with
+// segment numbers for labels, and every CSV an empty segment_label, until a reload)
+const asks = new Map();  // path -> the ask in flight or answered ({ body } or { error })
+function reference(path) {
+  if (!asks.has(path)) {
+    const ask = getJson(path).then((body) => {
+      if (path === "/segments") { known = segmentLabels(body); model.segments = body.segments; } else model.attributes = body;
+      return { body };
+    }, (error) => {
+      if (asks.get(path) === ask) asks.delete(path);  // asked again at the next need
+      return { error };
+    });
+    asks.set(path, ask);
+  }
+  return asks.get(path);
+}
+/** The segments' labels read (asked again if unread); the error why not, else null. */
+const labelsRead = async () => (known ? null : (await reference("/segments")).error || null);
+/** What a table or CSV without the labels is, said beside it (``what``: the answer's parts). */
+const labelsUnread = (id, error, what) => h("p", { class: "warning", id },
+  `The segments' labels could not be read (GET /segments: ${error.message}): ${what}. `
+  + "Ask again to try them again.");
 
 // distinct seeds the server knew (one look-up per seed: a list of 100,000 stays instant)
 function knownSeeds(seeds, unknownIds) {
@@ -68,13 +95,23 @@ function pagedUsers(caption, users, id, scoreLabel, download) {
 /** A lookalike audience as a CSV made here (the server has no CSV of lookalikes): the columns
     of the server's audience.csv, and the segment's label. */
 function lookalikeCsv(users, filename) {
-  return [h("button", { type: "button", class: "ghost", onclick: () => {
+  const status = h("p", { id: "lookalike-csv-status", class: "note", role: "status" });
+  const button = h("button", { type: "button", class: "ghost", onclick: async () => {
+    // the labels asked again where they are unread (else the file said nothing of them);
+    // read already, the file is saved at once, in the click
+    const release = holdButton(button);
+    const unread = known ? null : await labelsRead();
+    release();
     const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
     const lines = users.map((u) => [u.user_id, u.rank, u.score, u.percentile, u.tier,
       u.segment, segmentLabel(known, u.segment)].map(csvCell).join(","));
     saveBlob(new Blob([[head.join(","), ...lines].join("\n") + "\n"],
       { type: "text/csv" }), filename);
-  } }, `Download these ${int(users.length)} users (CSV)`)];
+    status.className = unread ? "warning" : "note";
+    status.textContent = unread ? `Downloaded ${filename} with an empty segment_label column: `
+      + `the segments' labels could not be read (GET /segments: ${unread.message}).` : "";
+  } }, `Download these ${int(users.length)} users (CSV)`);
+  return [button, status];
 }
 
 /** A new film's audience as the server writes it (POST /audiences/cold-start.csv, the body
@@ -266,7 +303,11 @@ function lookalike() {
       const sent = [...new Set(seeds)];
       const name = fileName(["lookalikes", `${sent.length}seeds`, ...fewOf(sent), `k${size}`,
         answeredBy(body)]);
+      const noLabels = await labelsRead();  // asked again, where unread, before the table
+      if (!latest()) return;
       out.replaceChildren(
+        noLabels ? labelsUnread("lookalike-labels-unread", noLabels, "the Segment column shows "
+          + "segment numbers, and the CSV's segment_label is empty") : "",
         ...unknownList("unknown-seeds", "id(s)", body.unknown_seed_ids,
           body.unknown_seed_hints || []),
         unranked(body, "lookalike-unranked"),
@@ -276,7 +317,7 @@ function lookalike() {
         pagedUsers("Lookalike audience", body.users, "lookalike-users",
           LOOKALIKE_SCORE, lookalikeCsv(body.users, name)));
       announce(`Lookalike audience: ${int(body.users.length)} of ${int(body.total)} candidates shown.`);
-    } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (latest()) { out.replaceChildren(errorBox(err)); hush(); } }
   }
   const form = answerForm(run, out,
     h("label", { for: "seed-ids" }, "Seed user ids"), ids,
@@ -325,11 +366,18 @@ function coldStart() {
       const request = { comparable_film_ids: films, genres: g, k: size };
       const body = await postJson("/audiences/cold-start", request);
       const { summary, error } = await asked;
+      // the segments and attributes, asked again where unread: the summary's tables need them
+      const [segs, attrs] = await Promise.all([reference("/segments"), reference("/users/attributes")]);
       if (!latest()) return;
       const name = fileName(["new-film-audience", ...(films.length ? ["like", ...fewOf(films)] : []),
         ...(g.length ? ["genres", ...fewOf(g)] : []), `k${size}`, answeredBy(body)]);
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
+        segs.error ? labelsUnread("cold-labels-unread", segs.error, "the Segment column shows "
+          + "segment numbers, and the segments ring by ring list only those in some ring") : "",
+        attrs.error ? h("p", { class: "warning", id: "cold-attributes-unread" }, "The model's "
+          + `attributes could not be read (GET /users/attributes: ${attrs.error.message}): the `
+          + "portrait does not say which of their values it hides. Ask again to try them again.") : "",
         ...unknownList("unknown-films", "film id(s)", unknown, body.unknown_film_hints || []),
         unranked(body, "cold-unranked"),
         comparablesUsed(body, chosen),
@@ -343,7 +391,7 @@ function coldStart() {
           : [funnel({ ...summary, note: null }),
             h("div", { class: "grid" }, ...splits(summary, model.segments, model.attributes))])));
       announce(`Audience of the new film: ${int(body.users.length)} of ${int(body.total)} users shown.`);
-    } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (latest()) { out.replaceChildren(errorBox(err)); hush(); } }
   }
   const form = answerForm(run, out,
     h("label", { for: "comparable-search" }, "Comparable films"), find, found, chips,
@@ -369,13 +417,11 @@ export function build(view) {
   // a catalog without titles (comparables by id) or genres (a new film by comparables alone)
   fitToCatalog({ titles: [{ input: view.querySelector("#comparable-search") }],
     genres: [view.querySelector("#cold-genres")] });
-  // labels for the tables to come (a table drawn before they arrive shows the numbers, its
-  // CSV an empty segment_label)
-  getJson("/segments").then((body) => {
-    known = segmentLabels(body);
-    model.segments = body.segments;
-  }).catch(() => {});
-  getJson("/users/attributes").then((body) => { model.attributes = body; }).catch(() => {});
+  // labels for the tables to come, asked afresh at each draw (a new model's), and again at
+  // each need while unread (reference)
+  asks.clear();
+  reference("/segments");
+  reference("/users/attributes");
 }
 
 export { linkToFilm };
