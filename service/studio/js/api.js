@@ -70,12 +70,20 @@ function headers(extra) {
   return h;
 }
 
-function detailOf(status, body) {
+// an engine out of reach, in words that say what to check (it read "the engine could not be
+// reached (Failed to fetch)": the browser's words, which say nothing of what to do)
+export const UNREACHED = "the engine could not be reached: check that `recommender serve` is "
+  + "running at this page's address and that the network to it is up, then try again";
+
+// an answer without the engine's JSON detail (a proxy's 502 page, a bare 500): its status and
+// status text, said as the server's, not the engine's (it read "the server answered 502")
+function detailOf(status, body, statusText = "") {
   if (body && typeof body.detail === "string") return body.detail;
   if (body && Array.isArray(body.detail)) {
     return body.detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
   }
-  return `the server answered ${status}`;
+  return `the server answered ${status}${statusText ? ` ${statusText}` : ""} without the engine's `
+    + "explanation (perhaps a proxy in front of it, or the engine failing): try again in a moment";
 }
 
 let modelVersion = null;  // the served model's version, as the last answer gave it
@@ -107,19 +115,37 @@ export const pageSawOtherModel = (version) => [...pageVersions].some((v) => v !=
 export const STILL_WAITING_MS = 3000;
 const waiting = new Set();
 let waitTicks = null;
+// The note counts each second on screen, hidden from a screen reader (a live region read
+// it out every second; it was in none, and after "Loading…" nothing was heard): the wait is
+// said once, as it begins, in a polite status region of its own (#wait-status)
 function waitNote() {
   const oldest = Math.min(...[...waiting].map((w) => w.at));
   const waited = waiting.size ? Date.now() - oldest : 0;
   let note = document.getElementById("still-waiting");
   if (!waiting.size && waitTicks !== null) { clearInterval(waitTicks); waitTicks = null; }
-  if (waited < STILL_WAITING_MS) { note?.remove(); return; }
+  if (waited < STILL_WAITING_MS) {
+    if (note) { note.remove(); waitSaid(""); }
+    return;
+  }
   if (!note) {
     note = document.createElement("p");
     note.id = "still-waiting";
     note.className = "still-waiting";
+    note.setAttribute("aria-hidden", "true");
     document.body.append(note);
+    waitSaid(`Still waiting for the engine: it has not answered in ${STILL_WAITING_MS / 1000} seconds.`);
   }
   note.textContent = `Still waiting for the engine (${Math.floor(waited / 1000)} s): it has not answered yet.`;
+}
+/** The wait's status region (#wait-status, made here where the page has none) holding ``text``. */
+function waitSaid(text) {
+  let box = document.getElementById("wait-status");
+  if (!box) {
+    box = Object.assign(document.createElement("div"), { id: "wait-status", className: "visually-hidden" });
+    box.setAttribute("role", "status");
+    document.body.append(box);
+  }
+  box.textContent = text;
 }
 /** ``promise`` (a request), counted by the "still waiting" note until it settles. */
 export function waitedFor(promise) {
@@ -147,7 +173,7 @@ export async function send(path, { background = false, comparedWith = "", ...opt
     const asked = fetch(path, { ...options, headers: sent });
     response = await (background ? asked : waitedFor(asked));
   } catch (e) {
-    throw new ApiError(0, `the engine could not be reached (${e.message})`);
+    throw new ApiError(0, UNREACHED);
   }
   if (response.status === 401) {
     if (sent["X-API-Key"]) sessionStorage.setItem(REFUSED, sent["X-API-Key"]);
@@ -186,7 +212,7 @@ export async function send(path, { background = false, comparedWith = "", ...opt
   if (!response.ok) {
     let body = null;
     try { body = await response.json(); } catch { body = null; }
-    const said = detailOf(response.status, body);
+    const said = detailOf(response.status, body, response.statusText);
     // a read key on a write (a plan, a next wave): the key dialog opens, and the error leads
     // with what to do; it said only the server's "needs a write key (RECOMMENDER_WRITE_KEYS)".
     // Told by the server's WWW-Authenticate (insufficient_scope, service/auth.py), not by the
@@ -207,7 +233,10 @@ export async function send(path, { background = false, comparedWith = "", ...opt
     }
     // a refusal in the server's words (4xx with a detail) is said as such (errorBox)
     const told = Boolean(body && (typeof body.detail === "string" || Array.isArray(body.detail)));
-    throw new ApiError(response.status, said, told && response.status < 500);
+    // no explanation of the engine's (a proxy's page, a bare 5xx): its error box offers
+    // "Try again", as for an engine out of reach (errorBox)
+    throw Object.assign(new ApiError(response.status, said, told && response.status < 500),
+      { unexplained: !told });
   }
   return response;
 }

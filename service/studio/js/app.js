@@ -2,6 +2,7 @@
 
 import { apiKey, getJson, newPage, pageSawOtherModel, setApiKey } from "./api.js";
 import { build } from "./build.js";
+import { markBusy } from "./busy.js";
 import { campaigns } from "./campaigns.js";
 import { distribute } from "./distribute.js";
 import { film, filmError } from "./film.js";
@@ -278,6 +279,7 @@ function skipLink() {
   });
 }
 
+markBusy();  // a part loading is aria-busy until its answer is in
 window.addEventListener("hashchange", route);
 window.addEventListener("studio:retry", route);  // "Try again" on a page's own load
 keyDialog();

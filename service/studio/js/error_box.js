@@ -4,7 +4,8 @@ import { apiKey } from "./api.js";
 import { afterTheWait } from "./throttle_box.js";
 import { h, sentence } from "./ui.js";
 
-// an engine out of reach (no answer at all, status 0) offers "Try again": ``retry`` (the
+// an engine out of reach (no answer at all, status 0), or a server failing without the engine's
+// explanation (a 5xx not in JSON: a proxy's page), offers "Try again": ``retry`` (the
 // function whose request failed, run again), else the nearest box around the error with a
 // ``retry`` of its own (a search's results, a film's audience, a form's answer box: that form
 // submitted again), else none: it submitted the section's first form, whatever had failed
@@ -36,7 +37,9 @@ export function errorBox(error, retry = null) {
     error && error.message ? error.message : String(error));
   // too many wrong keys: once the wait is over, the key dialog and the retry are offered
   if (error && error.status === 429) afterTheWait(box, error, () => retry || retryOf(box));
-  if (error && error.status === 0) {
+  // as an answer of no explanation from a failing server (a proxy's plain-text 502, a bare
+  // 500): it offered no way to ask again
+  if (error && (error.status === 0 || (error.unexplained && error.status >= 500))) {
     const again = h("button", { type: "button", class: "retry", onclick: () => (retry || retryOf(box))?.() },
       "Try again");
     box.append(" ", again);

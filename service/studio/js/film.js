@@ -269,7 +269,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
       pagerBack(out);
       if (out.isConnected) sayOwn(out, `Audience for ${name}: ${said.replace(/^Users/, "users")}`);
     } catch (e) {
-      if (mine === seq) { out.replaceChildren(errorBox(e)); sayOwn(out); }
+      // a Previous or Next whose page never came: the focus to its error, not the body
+      if (mine === seq) { out.replaceChildren(errorBox(e)); pagerBack(out); sayOwn(out); }
     }
   }
   out.retry = load;  // "Try again" after the engine was out of reach

@@ -3,7 +3,7 @@
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
   pagerPress, pagerBack, pagerHold, ignoredSettings, offsetSetting, focusGoingInto,
-  focusInto, sayOwn, sentence } from "./ui.js";
+  focusInto, sayOwn, sentence, announce } from "./ui.js";
 import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
@@ -124,6 +124,7 @@ export function search(view, params) {
         sayGenre(e.message);
         results.replaceChildren(h("p", { class: "note" }, "No search made: correct the genre."));
       } else results.replaceChildren(errorBox(e));
+      pagerBack(results);  // a Previous or Next whose page never came: its error, not the body
       sayOwn(results);
     }
   }
@@ -190,8 +191,11 @@ function sameTitle(films) {
 
 /** Film suggestions as the user types into `find` (debounced 200 ms, the 5 best title
     matches), shown in the list `found` as "Add <title> (<year>)" buttons; a click hands the
-    film to `onPick`. The slate planner and the new-film builder both pick films this way. */
-export function filmPicker(find, found, onPick) {
+    film to `onPick` (false back: it was picked already), and the page's status region says
+    it was added to `where` ("the slate"). The slate planner and the new-film builder both
+    pick films this way. */
+export function filmPicker(find, found, onPick, where = "the list") {
+  suggestionsOf(find, found);
   let timer = null;
   let seq = 0;
   let current = false;  // the list answers what the box holds now
@@ -202,7 +206,11 @@ export function filmPicker(find, found, onPick) {
   // into the empty box, and Enter there picked a film nobody chose)
   const picked = (f) => {
     clearTimeout(timer); seq++; current = false; pickOnAnswer = false;
-    onPick(f); find.value = ""; found.replaceChildren(); find.focus();
+    const added = onPick(f) !== false;
+    find.value = ""; found.replaceChildren(); find.focus();
+    // said: a film was added silently, the box emptied, and nothing told a screen reader
+    const named = f.title ? `${f.title} (${f.film_id})` : f.film_id;
+    announce(added ? `Added ${named} to ${where}.` : `${named} is in ${where} already.`);
   };
   async function lookUp(mine) {
     try {
@@ -257,24 +265,47 @@ export function filmPicker(find, found, onPick) {
   });
 }
 
+/** `find` as the combobox its suggestions (`found`) make it: aria-controls names the list,
+    aria-expanded says whether it holds any film to add; the Down arrow goes into the list,
+    Up and Down move in it and Escape goes back to the box. */
+function suggestionsOf(find, found) {
+  if (!found.id) found.id = `${find.id}-suggestions`;
+  found.setAttribute("aria-label", "Films found");
+  for (const [k, v] of [["role", "combobox"], ["aria-autocomplete", "list"],
+    ["aria-controls", found.id], ["aria-expanded", "false"]]) find.setAttribute(k, v);
+  new MutationObserver(() => find.setAttribute("aria-expanded", String(Boolean(found.querySelector("button")))))
+    .observe(found, { childList: true, subtree: true });
+  const move = (e, to) => { e.preventDefault(); to?.focus(); };
+  find.addEventListener("keydown", (e) => { if (e.key === "ArrowDown") move(e, found.querySelector("button")); });
+  found.addEventListener("keydown", (e) => {
+    const buttons = [...found.querySelectorAll("button")], at = buttons.indexOf(e.target);
+    if (at < 0) return;
+    if (e.key === "ArrowDown") move(e, buttons[at + 1]);
+    else if (e.key === "ArrowUp") move(e, at ? buttons[at - 1] : find);
+    else if (e.key === "Escape") move(e, find);
+  });
+}
+
 /** Films picked with `filmPicker` as table rows in `body`: `makeRow(film, remove)` gives an
     object with its `row`; returns the Map film_id -> that object, in the order picked (a
     film picked twice stays once). A removed row's focus goes to the next remove button, else
     the search box. The slate planner and the slate's screens use it. */
-export function pickedRows(find, found, body, makeRow, onChange = () => {}) {
+export function pickedRows(find, found, body, makeRow, onChange = () => {}, where = "the slate") {
   const picked = new Map();
   const redraw = () => { body.replaceChildren(...[...picked.values()].map((s) => s.row)); onChange(); };
   // also how a page puts back the rows it had (`picked.pick(film, saved)`)
   const pick = (f, saved) => {
-    if (!picked.has(f.film_id)) {
+    const added = !picked.has(f.film_id);
+    if (added) {
       picked.set(f.film_id, makeRow(f, () => {
         const at = [...picked.keys()].indexOf(f.film_id);
         picked.delete(f.film_id); redraw(); refocusAfterRemoval(body, at, find);
       }, saved));
     }
     redraw();
+    return added;
   };
-  filmPicker(find, found, (f) => pick(f));
+  filmPicker(find, found, (f) => pick(f), where);
   return Object.assign(picked, { pick });
 }
 
@@ -321,7 +352,8 @@ export function keptForm(key, rows, fields) {
     `label`); returns the Map film_id -> {film, kept()}, in the order picked, with
     `pick(film)` (how `keptForm` puts them back); `onChange` runs when a film is picked or
     removed. The new-film forms use it. */
-export function pickedChips(find, found, chips, label = filmName, onChange = () => {}) {
+export function pickedChips(find, found, chips, label = filmName, onChange = () => {},
+  where = "the comparable films") {
   const chosen = new Map();
   const draw = () => {
     chips.replaceChildren(...[...chosen.values()].map(({ film: f }) => h("li", {},
@@ -333,10 +365,12 @@ export function pickedChips(find, found, chips, label = filmName, onChange = () 
     onChange();
   };
   const pick = (f) => {
+    const added = !chosen.has(f.film_id);
     chosen.set(f.film_id, { film: f,
       kept: () => ({ film: { film_id: f.film_id, title: f.title, year: f.year } }) });
     draw();
+    return added;
   };
-  filmPicker(find, found, (f) => pick(f));
+  filmPicker(find, found, (f) => pick(f), where);
   return Object.assign(chosen, { pick });
 }

@@ -159,6 +159,9 @@ export function sayOwn(box, text) {
   if (text) { announce(text); return; }
   const heading = first && box.isConnected && box.closest("#view")?.querySelector("h1");
   if (heading) announce(`${heading.textContent.trim()}: page shown.`);
+  // a later failure or refusal, said by its own alert: the region no longer holds the answer
+  // it took the place of (it read "Search results: Films 1–20 of 400" beside the error)
+  else hush();
 }
 /** How many announcements were made so far (the router announces a page drawn only where
     the page announced nothing of its own). */
@@ -284,7 +287,18 @@ export function pagerBack(box) {
   if (!label || (at && at !== document.body && !box.contains(at))) return;
   const buttons = [...box.querySelectorAll(".pager button")]
     .filter((b) => !b.disabled && ["Previous", "Next"].includes(b.textContent));
-  (buttons.find((b) => b.textContent === label) || buttons[0])?.focus();
+  (buttons.find((b) => b.textContent === label) || buttons[0]
+    || (box.querySelector(".pager") ? null : failedAt(box)))?.focus();
+}
+/** Where the focus goes when a page pressed for never came (``box`` holds no pager: an
+    error): its "Try again", else the error box, else the heading above (it fell to the body). */
+function failedAt(box) {
+  const again = box.querySelector("button.retry:enabled");
+  if (again) return again;
+  const said = box.querySelector("[role=alert]") || box.closest("section")?.querySelector("h2")
+    || box.closest("#view")?.querySelector("h1");
+  if (said && !said.hasAttribute("tabindex")) said.setAttribute("tabindex", "-1");
+  return said;
 }
 
 // a table wider than its box scrolls sideways inside it: the box is then a focusable region
