@@ -149,67 +149,112 @@ def test_a_wait_is_said_once_and_its_part_is_busy(watched: Any, served_demo: Any
     watched.assert_clean()
 
 
-def test_a_failed_page_turn_keeps_the_focus_and_the_status(browser: Any, served_demo: Any) -> None:
+def _searched(page: Any, served: Any) -> str:
+    """The search for "the" drawn and said; the sentence said (the first page of 20)."""
+    want = api(served, "/films?query=the&limit=20")
+    assert want["total"] > 40
+    page.goto(f"{served.base}/studio/#/search?q=the")
+    page.wait_for_selector("#results table")
+    said = f"Search results: Films 1–20 of {want['total']:,}"
+    page.wait_for_function(
+        "(t) => document.getElementById('page-status').textContent === t", arg=said)
+    return said
+
+
+def _turn_failing(page: Any, fail: Any, label: str = "Next") -> None:
+    """``label`` (Previous, Next) pressed from the keyboard while /films answers ``fail``."""
+    page.route("**/films?*", fail)
+    page.locator("#results").get_by_role("button", name=label).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#results .error")
+    page.unroute("**/films?*")
+
+
+def test_a_failed_page_turn_leaves_the_focus_on_its_error(browser: Any, served_demo: Any
+                                                          ) -> None:
     page = browser.new_page()
     try:
-        want = api(served_demo, "/films?query=the&limit=20")
-        assert want["total"] > 40
-        page.goto(f"{served_demo.base}/studio/#/search?q=the")
-        page.wait_for_selector("#results table")
-        said = f"Search results: Films 1–20 of {want['total']:,}"
-        page.wait_for_function(
-            "(t) => document.getElementById('page-status').textContent === t", arg=said)
-        # a proxy's plain-text 502 on Next: its Try again offered, and focused
-        page.route("**/films?*", _fail_plain)
-        page.locator("#results").get_by_role("button", name="Next").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_selector("#results .error")
-        text = page.inner_text("#results .error")
-        assert "the server answered 502" in text
+        _searched(page, served_demo)
+        # a proxy's plain-text 502: its Try again offered, and focused; it asks again
+        _turn_failing(page, _fail_plain)
         focused = page.evaluate(
             "[document.activeElement.tagName, document.activeElement.textContent]")
         assert focused == ["BUTTON", "Try again"]
-        page.wait_for_timeout(300)
-        assert page.inner_text("#page-status") != said  # not the results it took the place of
-
-        # Try again, the engine back: the next page
-        page.unroute("**/films?*")
         page.keyboard.press("Enter")
         page.wait_for_selector("#results table")
         assert "Films 21–40" in page.inner_text("#results")
-
-        # the engine's own 500 (no Try again): the error box has the focus
-        page.route("**/films?*", _fail_json)
-        page.locator("#results").get_by_role("button", name="Previous").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_selector("#results .error")
+        # the engine's own 500 (its words, no Try again): the error box has the focus
+        _turn_failing(page, _fail_json, "Previous")
         assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
         assert page.evaluate("document.activeElement.tabIndex") == -1
+        assert "failed by the test" in page.evaluate("document.activeElement.textContent")
+    finally:
+        page.close()
 
+
+def test_a_failure_says_what_to_check_and_offers_try_again(browser: Any, served_demo: Any
+                                                          ) -> None:
+    page = browser.new_page()
+    try:
+        _searched(page, served_demo)
+        _turn_failing(page, _fail_plain)
+        text = page.inner_text("#results .error")
+        assert "the server answered 502" in text
+        assert page.locator("#results .error").get_by_role("button", name="Try again").count() == 1
         # out of reach: what to check, not the browser's words
-        page.unroute("**/films?*")
         page.route("**/films?*", lambda r: r.abort())
         page.fill("#q", "star")
         page.wait_for_selector("#results .error:has-text('could not be reached')")
         text = page.inner_text("#results .error")
-        assert "recommender serve" in text and "Failed to fetch" not in text
+        assert "recommender serve" in text and "network" in text
+        assert "Failed to fetch" not in text
         page.unroute("**/films?*")
+    finally:
+        page.close()
 
-        # a refused genre: the region no longer says the results it replaced
-        page.locator("#results").get_by_role("button", name="Try again").click()
-        page.wait_for_selector("#results table")
-        page.wait_for_function("() => document.getElementById('page-status').textContent"
-                               ".startsWith('Search results')")
+
+def test_the_status_region_leaves_results_no_longer_shown(browser: Any, served_demo: Any
+                                                          ) -> None:
+    page = browser.new_page()
+    try:
+        said = _searched(page, served_demo)
+        _turn_failing(page, _fail_json)
+        page.wait_for_timeout(300)  # an announcement waits 100 ms
+        assert page.inner_text("#page-status") != said
+        # a refused genre: no longer the results it replaced
+        said = _searched(page, served_demo)
         page.fill("#genre", "Dramma")
         page.press("#genre", "Tab")
         page.wait_for_selector("#genre-invalid:not([hidden])")
+        page.wait_for_selector("#results :text('No search made')")
         page.wait_for_timeout(300)
-        assert not page.inner_text("#page-status").startswith("Search results")
+        assert page.inner_text("#page-status") != said
     finally:
         page.close()
 
 
 def test_a_film_picked_is_said(watched: Any, served_demo: Any) -> None:
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    film = api(served_demo, "/films?query=the&limit=5")["films"][0]
+    page.fill("#slate-search", "the")
+    page.wait_for_selector("ul.found button")
+    page.press("#slate-search", "Enter")
+    page.wait_for_function(
+        "(t) => document.getElementById('page-status').textContent === t",
+        arg=f"Added {film['title']} ({film['film_id']}) to the slate.")
+    # the new film's comparables, on Build
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#comparable-search", "the")
+    page.wait_for_selector("ul.found button")
+    page.press("#comparable-search", "Enter")
+    page.wait_for_function(
+        "(t) => document.getElementById('page-status').textContent === t",
+        arg=f"Added {film['title']} ({film['film_id']}) to the comparable films.")
+    watched.assert_clean()
+
+
+def test_the_film_picker_is_a_combobox(watched: Any, served_demo: Any) -> None:
     page = watched.page
     page.goto(f"{served_demo.base}/studio/#/plan")
     find = page.locator("#slate-search")
@@ -218,17 +263,15 @@ def test_a_film_picked_is_said(watched: Any, served_demo: Any) -> None:
     assert find.get_attribute("aria-autocomplete") == "list"
     assert find.get_attribute("aria-expanded") == "false"
     listed = find.get_attribute("aria-controls")
-    assert listed and page.locator(f"#{listed}").count() == 1
-    film = api(served_demo, "/films?query=the&limit=5")["films"][0]
+    assert listed and page.locator(f"ul.found#{listed}").count() == 1
     find.fill("the")
     page.wait_for_selector(f"#{listed} button")
     assert find.get_attribute("aria-expanded") == "true"
-    page.keyboard.press("ArrowDown")  # into the list
+    page.keyboard.press("ArrowDown")  # into the list, and back out
     assert page.evaluate("document.activeElement.textContent").startswith("Add ")
     page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") == "slate-search"
     find.press("Enter")
-    page.wait_for_function(
-        "(t) => document.getElementById('page-status').textContent === t",
-        arg=f"Added {film['title']} ({film['film_id']}) to the slate.")
+    page.wait_for_function("() => document.querySelector('#slate-search').value === ''")
     assert find.get_attribute("aria-expanded") == "false"
     watched.assert_clean()
