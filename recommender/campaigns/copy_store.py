@@ -104,7 +104,7 @@ class CopyResult:
 def copied_tables() -> list[sa.Table]:
     """Every table of the store's schema but ``schema_version``, each after those it refers to
     (one a later migration adds is copied as it is; one with a sequence would need it set)."""
-    from recommender.campaigns import wave_sends  # noqa: F401 (its table, on ``metadata``)
+    from recommender.campaigns import erasure, wave_sends  # noqa: F401 (tables on ``metadata``)
     return [t for t in metadata.sorted_tables if t.name != schema_version.name]
 
 

@@ -76,11 +76,15 @@ from recommender.serving.overlay import Overlay
 def store_overlay(model: Model, store: CampaignStore) -> Overlay:
     """The overlay of the store's events after ``model``'s training (``meta["events"]``) on
     it, every such event read (``Overlay.describe`` says what it holds; ``Overlay.gone``
-    why every event applies where the store lost those the model was trained through)."""
+    why every event applies where the store lost those the model was trained through), the
+    store's erased users left out (``erasure.read_erasures``)."""
+    from recommender.campaigns.erasure import read_erasures
     from recommender.campaigns.trained_events import trained_events
 
     trained = trained_events(model.meta, store)
-    overlay = Overlay(model, trained.through, trained.gone)
+    erased = read_erasures(store)
+    overlay = Overlay(model, trained.through, trained.gone,
+                      forgotten=erased if erased else None)
     for part in iter_events(store, after=overlay.since):
         overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)
     return overlay

@@ -135,3 +135,5 @@ def _count_index_step(conn: Connection) -> None:
 
 MIGRATIONS.append((11, "plan rows by (user, film, plan, wave): the store-scope cap's count",
                    _count_index_step))
+MIGRATIONS.append((12, "erased users (right to be forgotten): their digests and tombstones",
+                   _tables_of("erasure")))

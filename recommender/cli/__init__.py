@@ -45,6 +45,7 @@ from recommender.cli.interrupts import (
 )
 from recommender.cli.printing import folders_created
 from recommender.cli.recommend import cmd_recommend
+from recommender.cli.forget import add_forget_command
 from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import failed_store
 from recommender.cli.store_failure import store_failure as _store_failure
@@ -300,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_campaign_commands(add)
     add_event_commands(add)
     add_rollback_command(add)
+    add_forget_command(add)
 
     s = add("serve", cmd_serve, "serve a model over HTTP")
     s.add_argument("model")

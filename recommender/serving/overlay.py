@@ -36,11 +36,15 @@ not refreshed: their new interactions are excluded, but vectors stay and new use
 Such users' events are counted (``events_for_unknown_users``), and ``POST /events`` names them.
 A fold-in that comes out non-finite (absurd weights) is refused: the user keeps their previous
 vector (a new user the zero vector), it is counted in ``describe()`` and logged once per overlay.
+Users the store erased (``forgotten``: ``recommender.campaigns.erasure.Erasures``) are left out:
+their events are not applied, and the derived model has no row for them
+(``recommender.model.dropped.without_users``), a base model's user included.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -52,6 +56,7 @@ from numpy.typing import NDArray
 from recommender.io.dataset import UserTable
 from recommender.io.ids import IdMap
 from recommender.model import foldin, segments
+from recommender.model.dropped import without_users
 from recommender.model.foldin import PAIRS_PER_CHUNK, confidence_of, gram
 from recommender.model.foldin import als_fold_in as fold_in
 from recommender.model.model import Model, Segments
@@ -67,8 +72,12 @@ class Overlay:
     """Events applied to one base model (see the module docstring). Not thread-safe: one
     writer (the service's poller) applies and materialises."""
 
-    def __init__(self, base: Model, since: int = 0, gone: str | None = None) -> None:
+    def __init__(self, base: Model, since: int = 0, gone: str | None = None,
+                 forgotten: Callable[[NDArray[np.str_]], NDArray[np.bool_]] | None = None
+                 ) -> None:
         self.base = base
+        self.forgotten = forgotten                   # the mask of erased ids (or None)
+        self.erased_events = 0                       # events of erased users, not applied
         self.since = since            # events up to this sequence are in the base model
         # why the store no longer holds the events the base model was trained through
         # (a restore then new events: ``campaigns.trained_events``); all of them then apply
@@ -96,6 +105,10 @@ class Overlay:
         films = self.base.films.to_index(pa.array(np.asarray(film_ids, str)), strict=False)
         known = films >= 0
         self.unknown_film_events += int((~known).sum())
+        if self.forgotten is not None and len(film_ids):
+            erased = self.forgotten(np.asarray(user_ids, str))
+            self.erased_events += int((erased & known).sum())
+            known &= ~erased
         users_s = np.asarray(user_ids, str)[known]
         users = self.base.users.to_index(pa.array(users_s), strict=False)
         if self.refresh_vectors and (users < 0).any():
@@ -132,6 +145,7 @@ class Overlay:
                 "events_for_unknown_users": self.unknown_user_events,
                 "non_finite_vectors_refused": self.refused_vectors,
                 "trained_events_gone": self.gone,
+                "events_of_erased_users": self.erased_events,
                 "vectors": ("fold-in (EASE projection)" if self.base.family == "ease" else
                             "fold-in (ALS user step)") if self.refresh_vectors else
                 "unchanged (fold-in is the ALS or EASE step; this model is neither)"}
@@ -142,11 +156,21 @@ class Overlay:
         (films it lacks): it has read them, so what it reflects (``Engine.events_seq``, a
         next wave's ``events_seq``) runs through them (it said 0, or the training's)."""
         if self._derived is None:
-            self._derived = (self._materialise() if self.applied else self.base
-                             if self.seq == self.since else
-                             replace(self.base, meta={**self.base.meta,
-                                                      "overlay": self.describe()}))
+            derived = (self._materialise() if self.applied else self.base
+                       if self.seq == self.since else
+                       replace(self.base, meta={**self.base.meta, "overlay": self.describe()}))
+            if self.forgotten is not None:
+                derived = without_users(derived, self.forgotten(derived.users.ids),
+                                        self.forgotten)
+            self._derived = derived
         return self._derived
+
+    @property
+    def changes(self) -> bool:
+        """Whether the derived model differs from the base one (events read, or users
+        erased), so a new engine serves it."""
+        return not (self.applied == 0 and self.seq == self.since and
+                    self.model() is self.base)
 
     def _materialise(self) -> Model:
         base = self.base

@@ -1,0 +1,97 @@
+"""The CLI's ``forget``: erase users from a campaign store (the right to be forgotten).
+
+``recommender forget --store S --user ID [--user ID ...] | --users FILE`` runs
+``recommender.campaigns.erasure.forget``: one transaction gives the users' events, plan rows
+and opt-outs a tombstone in place of their id and records each id's salted digest; the
+service serving the store and every answering command reading it leave them out of their
+answers from then on, and ``train --events`` out of the next model. ``--users`` reads one id
+per line (the line as it is, its line ending dropped; blank lines skipped). An empty id is
+refused before anything is written. ``--json`` prints one object per user.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from recommender.cli.printing import print_body
+from recommender.cli.stores import NEEDED_STORE_HELP
+from recommender.errors import InvalidParameterError
+
+Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+SHOWN = 10  # ids named in a line (ids with no row in the store)
+
+
+def add_forget_command(add: Add) -> None:
+    """Declare ``forget`` on the parser (``add`` makes one sub-command)."""
+    s = add("forget", cmd_forget,
+            "erase users from a campaign store (right to be forgotten): their rows get a "
+            "tombstone, answers and the next train --events leave them out")
+    s.add_argument("--store", help=NEEDED_STORE_HELP)
+    s.add_argument("--user", action="append", default=[], metavar="ID",
+                   help="a user id to erase, byte for byte (repeat for several)")
+    s.add_argument("--users", metavar="FILE",
+                   help="a file of user ids to erase, one a line (no header)")
+    s.add_argument("--json", action="store_true",
+                   help="print one object per user: user_id, events, plan_rows, opt_outs "
+                        "(rows given a tombstone, counts) and already (erased before)")
+
+
+def _ids(args: argparse.Namespace) -> list[str]:
+    ids = list(args.user)
+    if args.users:
+        try:
+            text = Path(args.users).read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError as e:
+            raise InvalidParameterError(f"{args.users}: cannot read the file of user ids "
+                                        f"({e.strerror or e})") from None
+        ids += [line for line in text.splitlines() if line != ""]
+    if not ids:
+        raise InvalidParameterError("forget: no user id given: pass --user ID or --users FILE")
+    for n, i in enumerate(ids):
+        if i == "" or i.strip() == "":
+            raise InvalidParameterError(f"forget: user id {n + 1} is empty or blank; nothing "
+                                        "was erased")
+    return ids
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from recommender.campaigns.erasure import forget
+    from recommender.cli.stores import _store
+
+    ids = _ids(args)
+    store = _store(args, create=False)
+    try:
+        done = forget(store, ids)
+    finally:
+        store.close()
+    if args.json:
+        print_body({"store": store.url, "users": [
+            {"user_id": f.user_id, "events": f.events, "plan_rows": f.plan_rows,
+             "opt_outs": f.opt_outs, "already": f.already} for f in done]})
+        return 0
+    rows = [f for f in done if f.rows]
+    print(f"erased {len(done):,} user(s) in {store.url}: "
+          f"{sum(f.events for f in done):,} event(s), {sum(f.plan_rows for f in done):,} plan "
+          f"row(s) and {sum(f.opt_outs for f in done):,} opt-out(s) of {len(rows):,} of them "
+          "now carry a tombstone (campaign reports' figures unchanged); answers reading this "
+          "store leave them out from now on")
+    before = [f.user_id for f in done if f.already]
+    if before:
+        print(f"note: {len(before):,} were erased before ({_named(before)}): recorded once; "
+              "their rows since, if any, given a tombstone")
+    none = [f.user_id for f in done if not f.rows and not f.already]
+    if none:
+        print(f"note: {len(none):,} had no row in this store ({_named(none)}): recorded as "
+              "erased all the same (a model trained on a log holding them leaves them out); "
+              "check the ids if that is a surprise")
+    print("next: remove them from your own log files, then `recommender train --events "
+          f"{store.url} ...`; the model versions kept to roll back to (`recommender info MODEL "
+          "--versions`) and store backups still hold them until replaced (README \"Erasure\")")
+    return 0
+
+
+def _named(ids: list[str]) -> str:
+    shown = ", ".join(repr(i) for i in ids[:SHOWN])
+    return shown + (f" and {len(ids) - SHOWN:,} more" if len(ids) > SHOWN else "")

@@ -1,0 +1,123 @@
+"""``forget`` in the campaign store: a report's figures stay, no row keeps the id, twice is
+harmless, an id with no row is said and recorded, a blank id writes nothing, an old store gets
+the tables. Oracles: the report read before the erasure, and every text cell of the SQLite
+file read back with ``sqlite3``."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
+from test_wave_sends import START, respond, stored
+
+import recommender.campaigns.store as store_mod
+from recommender.campaigns.erasure import forget, read_erasures
+from recommender.campaigns.report import campaign_report
+from recommender.campaigns.store import open_store
+
+AS_OF = START + 90 * 86_400
+GONE = ["A2-0", "A1-0", "B2-10"]  # a wave-2 buyer, a wave-1 buyer, a control who bought
+
+
+def _cells(path: Path) -> list[str]:
+    """Every text value of every table of the SQLite file ``path``."""
+    con = sqlite3.connect(path)
+    try:
+        out: list[str] = []
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            for row in con.execute(f'SELECT * FROM "{name}"'):
+                out += [v for v in row if isinstance(v, str)]
+        return out
+    finally:
+        con.close()
+
+
+def _count(path: Path, sql: str) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return int(con.execute(sql).fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_forget_keeps_the_report_and_leaves_no_id(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = open_store(str(path))
+    respond(store, stored(store))
+    before = campaign_report(store, "plan-w", as_of=AS_OF)
+    assert before["overall"]["target_conversions"] > 0
+    assert all(any(c.endswith(u) for c in _cells(path)) for u in GONE)  # there before
+    done = forget(store, GONE)
+    assert [(f.user_id, f.already) for f in done] == [(u, False) for u in GONE]
+    # each: 1 event and 1 plan row (respond: B2-10, a wave-2 control, bought on day 5)
+    assert [(f.events, f.plan_rows) for f in done] == [(1, 1), (1, 1), (1, 1)]
+    after = campaign_report(store, "plan-w", as_of=AS_OF)
+    assert after == before
+    cells = _cells(path)
+    # no cell is the id or ends with it (the event ids were e-FILM-USER)
+    assert not any(c.endswith(u) for c in cells for u in GONE)
+    tomb = [c for c in cells if c.startswith("erased-")]
+    assert tomb  # their rows are there, under a tombstone
+    erased = read_erasures(store)
+    assert erased(GONE).all() and not erased(["A2-1", "B1-0"]).any()
+    store.close()
+    assert _count(path, "SELECT COUNT(*) FROM campaign_erasures") == len(GONE)
+
+
+def test_forgetting_twice_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = open_store(str(path))
+    respond(store, stored(store))
+    forget(store, ["A2-0"])
+    cells = sorted(_cells(path))
+    report = campaign_report(store, "plan-w", as_of=AS_OF)
+    again = forget(store, ["A2-0"])
+    assert [(f.already, f.rows) for f in again] == [(True, 0)]
+    assert sorted(_cells(path)) == cells
+    assert campaign_report(store, "plan-w", as_of=AS_OF) == report
+    store.close()
+
+
+def test_cli_says_an_unknown_id_and_refuses_a_blank_one(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    path = tmp_path / "s.db"
+    store = open_store(str(path))
+    respond(store, stored(store))
+    store.close()
+    cells = sorted(_cells(path))
+    ids = tmp_path / "ids.txt"
+    ids.write_text("A2-0\n   \n")
+    code, out, err = run_cli(capsys, "forget", "--store", path, "--users", ids)
+    assert code == 2 and "user id 2 is empty or blank; nothing was erased" in err
+    assert sorted(_cells(path)) == cells  # nothing written
+    code, out, err = run_cli(capsys, "forget", "--store", path, "--user", "nobody")
+    assert code == 0, err
+    assert "1 had no row in this store ('nobody'): recorded as erased" in out
+    assert _count(path, "SELECT COUNT(*) FROM campaign_erasures") == 1
+    assert _count(path, "SELECT COUNT(*) FROM campaign_tombstones") == 0
+    code, out, _ = run_cli(capsys, "forget", "--store", path, "--user", "A1-0", "--json")
+    assert code == 0 and json.loads(out)["users"] == [
+        {"user_id": "A1-0", "events": 1, "plan_rows": 1, "opt_outs": 0, "already": False}]
+
+
+def test_a_store_of_schema_10_gets_the_tables(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    target = str(tmp_path / "old.db")
+    every = store_mod.MIGRATIONS
+    monkeypatch.setattr(store_mod, "MIGRATIONS", every[:10])
+    st = open_store(target)
+    respond(st, stored(st))
+    st.close()
+    monkeypatch.setattr(store_mod, "MIGRATIONS", every)
+    st = open_store(target)
+    try:
+        assert st.version() == every[-1][0] == 11
+        assert not read_erasures(st)  # none yet, and readable
+        forget(st, ["A2-0"])
+        assert read_erasures(st)(["A2-0"]).all()
+    finally:
+        st.close()
