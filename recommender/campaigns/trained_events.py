@@ -7,7 +7,8 @@ sequence numbers of the events it lost: a model trained through 20,016 ignored t
 new events stored under 17-20,016 (``events status`` said "0 events after it apply"). So
 training also records a fingerprint of the events at a few sequences (:func:`fingerprint`:
 ``through_seq`` itself, ``through_seq - 1, -2, -4, -8, ...`` and 1, each one primary-key
-look-up in one query), their event id, user, film, timestamp and weight. Where the store's
+look-up in one query), their film, timestamp and weight (not their event id or user, which
+``forget`` replaces with a tombstone in place: an erasure is no restore). Where the store's
 rows there are missing or differ, the store's events are not those the model was trained
 with: :func:`trained_events` says so (``Trained.gone``) and every event of the store applies,
 as for a model trained without them, until the model is retrained. A model recorded before
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Connection
 from recommender.campaigns.store import CampaignStore
 
 FINGERPRINT = "fingerprint"  # meta["events"]'s key
-_SCHEME = "sha256-v1:"
+_SCHEME = "sha256-v2:"  # v1 (never released) hashed the event id and user too
 
 
 def sampled(through: int) -> list[int]:
@@ -57,14 +58,13 @@ def _read(conn: Connection, through: int) -> tuple[str, bool]:
     c = events.c
     seqs = sampled(through)
     rows = {int(r[0]): r for r in conn.execute(
-        sa.select(c.seq, c.event_id, c.user_id, c.film_id, c.timestamp, c.weight)
+        sa.select(c.seq, c.film_id, c.timestamp, c.weight)
         .where(c.seq.in_(seqs)))}
     h = hashlib.sha256()
     for s in seqs:
         r = rows.get(s)
         line = (f"{s}\x00-" if r is None else
-                "\x00".join((str(s), str(r[1]), str(r[2]), str(r[3]), str(int(r[4])),
-                             float(r[5]).hex())))
+                "\x00".join((str(s), str(r[1]), str(int(r[2])), float(r[3]).hex())))
         h.update(line.encode("utf-8", "surrogateescape") + b"\n")
     return _SCHEME + h.hexdigest(), through in rows
 

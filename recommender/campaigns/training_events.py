@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from recommender.campaigns.erasure import (drop_erased, events_kept, read_erasures,
+                                           without_erased)
 from recommender.campaigns.events import max_sequence, read_events
 from recommender.campaigns.store import open_store
 from recommender.campaigns.trained_events import FINGERPRINT, store_fingerprint
@@ -25,13 +27,17 @@ def with_stored_events(data: Any, target: str, min_rating: float | None = None
     """``data`` (``Interactions``) plus every event of the store ``target``, merged as the
     readers merge repeated (user, film) pairs (weights summed); returns it and what to record
     in the model's ``meta["events"]`` (store, ``through_seq``, events, and a ``fingerprint``
-    of the events up to it, ``trained_events``). Events carry no
+    of the events up to it, ``trained_events``; ``erased``: the rows of users the store
+    erased, left out of the log, and their events it received since, deleted:
+    ``recommender.campaigns.erasure``). Events carry no
     rating: where the data has ratings, an event on a pair the data rates keeps that rating
     (below ``min_rating`` the pair stays out of the fit), and one on a new pair gets
     ``weighting.event_rating`` (the median, raised to ``min_rating``: a new view is never left
     out of the fit as disliked); ``event_ratings``."""
     store = open_store(target)
     try:
+        erased = read_erasures(store)  # erased users: out of the log and the store
+        deleted = drop_erased(store, erased)
         seq = max_sequence(store)
         ev = read_events(store, until=seq)
         store_id = store.store_id()
@@ -40,9 +46,13 @@ def with_stored_events(data: Any, target: str, min_rating: float | None = None
         mark = store_fingerprint(store, seq) if seq else ""
     finally:
         store.close()
+    data, dropped = without_erased(data, erased)
+    ev = events_kept(ev, erased)
     info = {"store": store.url, "store_id": store_id, "through_seq": seq, "events": len(ev)}
     if mark:
         info[FINGERPRINT] = mark
+    if erased:
+        info["erased"] = {"log_rows": dropped, "store_events_deleted": deleted}
     if len(ev) == 0:
         return data, info
     users = pa.concat_arrays([pa.array(data.users.to_ids(data.user_idx).tolist(), pa.string()),

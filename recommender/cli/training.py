@@ -259,6 +259,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
             interactions, events = with_stored_events(interactions, args.events,
                                                       config.min_rating)
+            _note_erased(events)
         model = train(interactions, config)
         if events is not None:
             model.meta["events"] = events  # the overlay starts after events["through_seq"]
@@ -425,3 +426,13 @@ def _say_untuned(config: TrainConfig, status: str) -> None:
                      else f"{n} {getattr(config, n)}" for n in left)
     print(f"tuning: {status}" + (f"; the options not given took their --no-tune values: {took}"
                                  if left else ""))
+
+
+def _note_erased(events: dict[str, Any]) -> None:
+    """The ``note:`` of the erased users' rows ``train --events`` left out (README "Erasure")."""
+    gone = events.get("erased")
+    if gone and (gone["log_rows"] or gone["store_events_deleted"]):
+        print(f"note: users erased from the campaign store (`recommender forget`) were left out: "
+              f"{gone['log_rows']:,} row(s) of the log, and {gone['store_events_deleted']:,} "
+              "event(s) sent for them since their erasure deleted from the store; remove them "
+              "from your own log files too", file=sys.stderr)
