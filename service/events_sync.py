@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from recommender.campaigns.erasure import erasure_version, read_erasures
 from recommender.campaigns.events import film_event_count, iter_events
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.trained_events import trained_events
@@ -65,6 +66,7 @@ class EventsSync(StoreHealth):
         self._seq_of: dict[str, int] = {}
         self._base: Engine | None = None  # the engine the overlay was built on, and the
         self._store_id = ""               # store's id then (``campaign copy`` replaces it)
+        self._erased = (0, 0)             # and its erasures (``erasure.erasure_version``)
 
     @property
     def applied(self) -> int:
@@ -127,7 +129,10 @@ class EventsSync(StoreHealth):
         trained = trained_events(engine.model.meta, self.store)
         if trained.gone:  # a store restored from a backup and written to again
             log.warning("events sync: model %s: %s", engine.version, trained.gone)
-        overlay = Overlay(engine.model, trained.through, trained.gone)
+        erased = read_erasures(self.store)
+        overlay = Overlay(engine.model, trained.through, trained.gone,
+                          forgotten=erased if erased else None)
+        self._erased = erased.version
         self._read(overlay)  # kept only once read: a failed read leaves the next poll to retry
         self._base, self._store_id, self.overlay = engine, store_id, overlay
         return self._engine(engine, overlay)
@@ -142,7 +147,7 @@ class EventsSync(StoreHealth):
 
     def _engine(self, engine: Engine, overlay: Overlay) -> Engine:
         # the model as loaded, unless an events install replaced (and closed) it since
-        if overlay.applied == 0 and overlay.seq == overlay.since and not engine.closed:
+        if not overlay.changes and not engine.closed:
             new = engine
         else:
             new = engine_with(engine, overlay.model())
@@ -185,18 +190,21 @@ class EventsSync(StoreHealth):
         pending = self.applied != overlay.seq
         # the latest sequence, as max_sequence, checking the event the remembered counts of
         # X-Events-Seq were taken at is still there (a restore in place: counted again)
-        if not pending and latest_sequence(self.store) <= overlay.seq:
+        erased = erasure_version(self.store) != self._erased  # ``recommender forget`` since
+        if not pending and not erased and latest_sequence(self.store) <= overlay.seq:
             self._warm_when_quiet()
             return False
         with self.service._reload_lock:  # never race a reload's install
             if self.overlay is not overlay or self.service.engine is None:
                 return False
-            if self._base is not None and self.store.store_id(fresh=True) != self._store_id:
+            if self._base is not None and (erased or
+                                           self.store.store_id(fresh=True) != self._store_id):
                 # ``campaign copy`` into this (empty) store gave it the copied store's id and
                 # events: a model trained with them folds in only the later ones (read from
                 # the served model as it was before any event, not on top of the overlay)
-                log.warning("events sync: the campaign store's id changed (a store copied "
-                            "into it); its events are read again for model %s",
+                log.warning("events sync: %s; its events are read again for model %s",
+                            "users were erased from the campaign store" if erased else
+                            "the campaign store's id changed (a store copied into it)",
                             self._base.version)
                 new = self._build(self._base)
                 if new is self.service.engine:  # nothing to fold in, as served: not closed
