@@ -1,0 +1,49 @@
+"""A service on a campaign store drops a user ``recommender forget`` erased at its next poll:
+their audience rows go, their recommendations answer 404 saying so. Oracle: the audience the
+service answered before, less that user. The poller is driven by hand (``events_poll=0``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from recommender.cli import main
+from recommender.io import demo
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("forget-served")
+    folder = demo.generate(tmp / "data", seed=5, n_users=150, n_films=40, n_interactions=1200)
+    assert main(["train", "--data", str(folder), "--out", str(tmp / "m"), "--no-tune",
+                 "--factors", "8", "--iterations", "3"]) == 0
+    return tmp / "m"
+
+
+def test_the_served_model_drops_an_erased_user_at_the_next_poll(model: Path,
+                                                                tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    settings = Settings(model_path=str(model), store=str(store), events_poll=0,
+                        warm_cache=False, watch_interval=0)
+    with TestClient(create_app(settings)) as client:
+        film = client.get("/films?limit=1").json()["films"][0]["film_id"]
+
+        def audience() -> list[tuple[str, float]]:
+            got = client.get(f"/films/{film}/audience?k=150")
+            assert got.status_code == 200, got.text
+            return [(u["user_id"], u["score"]) for u in got.json()["users"]]
+
+        before = audience()
+        user = before[0][0]
+        assert client.get(f"/users/{user}/recommendations").status_code == 200
+        assert main(["forget", "--store", str(store), "--user", user]) == 0
+        sync = client.app.state.events_sync  # type: ignore[attr-defined]
+        assert sync.poll() is True
+        assert audience() == [(u, s) for u, s in before if u != user]
+        gone = client.get(f"/users/{user}/recommendations")
+        assert gone.status_code == 404 and "erased" in gone.text
+        assert sync.poll() is False  # nothing new: the engine stays
