@@ -35,6 +35,11 @@ def make_source(path: Path, n_events: int = 1_200) -> str:
         st.close()
 
 
+def salt(path: Path) -> object:
+    """The erasures' salt of the store ``path`` (``recommender.campaigns.erasure``)."""
+    return dict(rows(path, "campaign_store_info"))["erasure_salt"]
+
+
 def rows(path: Path, table: str) -> list[tuple[object, ...]]:
     conn = sqlite3.connect(path)
     try:
@@ -60,7 +65,9 @@ def test_copy_prints_progress_and_what_it_copied(tmp_path: Path,
     assert "is marked as moved" in err and "campaign reopen --store" in err
     for table in ("campaign_events", "campaign_plans", "campaign_plan_rows"):
         assert rows(tmp_path / "new.db", table) == rows(tmp_path / "old.db", table)
-    assert rows(tmp_path / "new.db", "campaign_store_info") == [("store_id", store_id)]
+    # the store id and the erasures' salt (recommender forget), as the source's
+    assert rows(tmp_path / "new.db", "campaign_store_info") == [("erasure_salt", salt(tmp_path / "old.db")),
+                                                  ("store_id", store_id)]
     # a second copy into the same target: one line, exit 2, the target untouched
     before = rows(tmp_path / "new.db", "campaign_events")
     code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
@@ -363,5 +370,7 @@ def test_a_held_signal_is_raised_again_for_real_once_the_copy_lands(
     assert f"copied sqlite:///{old} to sqlite:///{new}" in done.stdout
     for table in ("campaign_events", "campaign_plans", "campaign_plan_rows"):
         assert rows(new, table) == rows(old, table) != []
-    assert rows(new, "campaign_store_info") == [("store_id", store_id)]
+    # the store id and the erasures' salt (recommender forget), as the source's
+    assert rows(new, "campaign_store_info") == [("erasure_salt", salt(old)),
+                                                  ("store_id", store_id)]
     assert moved_to_url(old) == f"sqlite:///{new}"  # marked before the signal acted
