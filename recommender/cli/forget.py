@@ -29,7 +29,7 @@ def add_forget_command(add: Add) -> None:
             "erase users from a campaign store (right to be forgotten): their rows get a "
             "tombstone, answers and the next train --events leave them out")
     s.add_argument("--store", help=NEEDED_STORE_HELP)
-    s.add_argument("--user", action="append", default=[], metavar="ID",
+    s.add_argument("--user", action="append", metavar="ID",
                    help="a user id to erase, byte for byte (repeat for several)")
     s.add_argument("--users", metavar="FILE",
                    help="a file of user ids to erase, one a line (no header)")
@@ -39,7 +39,7 @@ def add_forget_command(add: Add) -> None:
 
 
 def _ids(args: argparse.Namespace) -> list[str]:
-    ids = list(args.user)
+    ids = list(args.user or [])
     if args.users:
         try:
             text = Path(args.users).read_text(encoding="utf-8", errors="surrogateescape")
