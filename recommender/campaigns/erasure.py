@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 if TYPE_CHECKING:
     from recommender.campaigns.events import EventColumns
 
+from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
 from recommender.campaigns.store_tables import plan_exclusions, plan_rows, store_info
 from recommender.io.dataset import Interactions, UserTable
@@ -155,6 +156,7 @@ def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
             take_writers_lock(conn)
         else:  # the write lock before looking, as ``record_events`` takes it
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        refuse_if_moved(conn, store.url, "this erasure")  # its copy would keep them
         salt = _salt(conn)
         hashed = digests(salt, ids)
         before: set[str] = set()

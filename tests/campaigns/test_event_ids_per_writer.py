@@ -154,7 +154,7 @@ def test_step_10_gives_earlier_events_the_import_s_writer(
     monkeypatch.setattr(store_mod, "MIGRATIONS", every)
     st = open_store(store_target)
     try:
-        assert st.version() == 10
+        assert st.version() == every[-1][0]  # 10 and later steps
         with st.engine.connect() as conn:
             after = [tuple(r) for r in conn.execute(sa.select(
                 events.c.seq, events.c.event_id, events.c.user_id, events.c.writer

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from helpers import run_cli
 from test_wave_sends import START, respond, stored
 
@@ -121,3 +122,22 @@ def test_a_store_of_schema_10_gets_the_tables(tmp_path: Path,
         assert read_erasures(st)(["A2-0"]).all()
     finally:
         st.close()
+
+
+def test_forget_on_each_kind_of_store(store_target: str) -> None:
+    """SQLite and PostgreSQL alike: the report as it was, no row with the ids left."""
+    store = open_store(store_target)
+    try:
+        respond(store, stored(store))
+        before = campaign_report(store, "plan-w", as_of=AS_OF)
+        forget(store, GONE)
+        assert campaign_report(store, "plan-w", as_of=AS_OF) == before
+        with store.engine.connect() as conn:
+            for table in ("campaign_events", "campaign_plan_rows", "campaign_plan_exclusions"):
+                left = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table} WHERE user_id IN "
+                                            "('A2-0', 'A1-0', 'B2-10')").scalar_one()
+                assert left == 0, table
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM campaign_events WHERE event_id "
+                                        "LIKE :p"), {"p": "erased-%"}).scalar_one() == 3
+    finally:
+        store.close()
