@@ -1,4 +1,4 @@
-"""``POST /admin/reload``: load a model folder fully, validate it, then swap it in atomically.
+"""``POST /admin/reload`` (swap a model folder in atomically) and ``POST /admin/forget``.
 
 Requests already running finish on the model they started with. The admin key is checked
 before the body is read, so an unauthenticated caller always gets 401 (403 while no admin key
@@ -18,12 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from recommender.campaigns.erasure import forget
 from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
+from service.forget_schemas import ForgetRequest, Forgotten
 from service.json_body import check_body_type, duplicate_key_errors
 from service.reload_body import missing_name
-from service.routes import INVALID, UNAUTHORIZED
+from service.routes import INVALID, SCHEMA_NEWER, STORE_DOWN, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
 from service.shown_paths import redact
 from service.state import ReloadError, RetryableReloadError
@@ -120,3 +122,46 @@ def inside_models_root(given: str, root: str | None, serving: str = "none") -> s
         raise HTTPException(403, "model_path must name a folder inside the models root "
                                  "(RECOMMENDER_MODELS_ROOT)")
     return str(resolved)
+
+
+FORGET_NOTE = ("this worker's served model leaves them out from its next events poll (woken now), "
+               "every other worker's from its own; `train --events` leaves them out of the next "
+               "model; kept model versions, store backups and your own logs still hold them "
+               "(README \"Erasure\")")
+
+
+@router.post(
+    "/admin/forget", response_model=Forgotten,
+    responses={**UNAUTHORIZED, **INVALID, **STORE_DOWN,
+               403: {"model": Error, "description": "no admin key is configured (the admin "
+                                                    "endpoints are closed)"},
+               409: {"model": Error, "description": "the store was moved by `campaign copy` "
+                                                    f"(erase in the copy); or {SCHEMA_NEWER}"},
+               415: {"model": Error, "description": "a body sent as a media type other than "
+                                                    "JSON"}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": ForgetRequest.model_json_schema()}}}},
+    summary="Erase users from the campaign store (right to be forgotten), as `recommender "
+            "forget`: their rows get a tombstone, answers leave them out")
+async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
+    from service.routes.campaigns import campaign_store
+
+    raw = (await request.body()).removeprefix(b"\xef\xbb\xbf")
+    check_body_type(request, raw)
+    twice = duplicate_key_errors(raw)
+    if twice:
+        raise RequestValidationError(twice)
+    try:
+        ids = ForgetRequest.model_validate_json(raw).user_ids
+    except ValidationError as e:
+        raise RequestValidationError([{**err, "loc": ("body", *err["loc"])}
+                                      for err in e.errors()]) from None
+    store = campaign_store(request)
+    done = await run_in_threadpool(forget, store, ids)
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None:
+        sync.wake()
+    log.warning("admin forget: %d user(s) erased from the campaign store", len(done))
+    return {"users": [{"user_id": f.user_id, "events": f.events, "plan_rows": f.plan_rows,
+                       "opt_outs": f.opt_outs, "already": f.already} for f in done],
+            "note": FORGET_NOTE}

@@ -47,3 +47,33 @@ def test_the_served_model_drops_an_erased_user_at_the_next_poll(model: Path,
         gone = client.get(f"/users/{user}/recommendations")
         assert gone.status_code == 404 and "erased" in gone.text
         assert sync.poll() is False  # nothing new: the engine stays
+
+
+def test_admin_forget_takes_the_admin_key_and_erases(model: Path, tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    key = "k" * 32
+    settings = Settings(model_path=str(model), store=str(store), events_poll=0,
+                        warm_cache=False, watch_interval=0, admin_key=key)
+    with TestClient(create_app(settings)) as client:
+        film = client.get("/films?limit=1").json()["films"][0]["film_id"]
+        user = client.get(f"/films/{film}/audience?k=1").json()["users"][0]["user_id"]
+        body = {"user_ids": [user, "nobody"]}
+        assert client.post("/admin/forget", json=body).status_code == 401
+        auth = {"Authorization": f"Bearer {key}"}
+        assert client.post("/admin/forget", json={"user_ids": ["  "]},
+                           headers=auth).status_code == 422
+        assert client.post("/admin/forget", json={"user_ids": []}, headers=auth
+                           ).status_code == 422
+        assert client.post("/admin/forget", content=b'{"user_ids": ["x"]}', headers={
+            **auth, "content-type": "text/plain"}).status_code == 415
+        got = client.post("/admin/forget", json=body, headers=auth)
+        assert got.status_code == 200, got.text
+        assert got.json()["users"] == [
+            {"user_id": user, "events": 0, "plan_rows": 0, "opt_outs": 0, "already": False},
+            {"user_id": "nobody", "events": 0, "plan_rows": 0, "opt_outs": 0,
+             "already": False}]
+        client.app.state.events_sync.poll()  # type: ignore[attr-defined]
+        left = client.get(f"/films/{film}/audience?k=150").json()["users"]
+        assert user not in {u["user_id"] for u in left}
+        again = client.post("/admin/forget", json=body, headers=auth).json()["users"]
+        assert [u["already"] for u in again] == [True, True]

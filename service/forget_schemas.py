@@ -1,0 +1,35 @@
+"""The bodies of ``POST /admin/forget``: the users to erase, and what was done to each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from recommender.io.convert import MAX_ID_BYTES
+from service.schemas import StoredId
+
+MAX_FORGET = 10_000  # user ids in one request (``recommender forget --users FILE``: any)
+
+ErasedId = Annotated[StoredId, Field(min_length=1, max_length=MAX_ID_BYTES, pattern=r"\S")]
+
+
+class ForgetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_ids: list[ErasedId] = Field(
+        min_length=1, max_length=MAX_FORGET,
+        description=f"the user ids to erase, byte for byte (1 to {MAX_FORGET:,} ids, each "
+                    "with a character other than white space)")
+
+
+class ForgottenUser(BaseModel):
+    user_id: str
+    events: int = Field(description="count of the user's events given a tombstone")
+    plan_rows: int = Field(description="count of the user's plan rows given a tombstone")
+    opt_outs: int = Field(description="count of the user's opt-outs given a tombstone")
+    already: bool = Field(description="whether the id was erased before (recorded once)")
+
+
+class Forgotten(BaseModel):
+    users: list[ForgottenUser] = Field(description="one per distinct id, in the order sent")
+    note: str = Field(description="when answers leave them out, and what still holds them")
