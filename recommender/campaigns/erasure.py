@@ -150,7 +150,7 @@ def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
     from recommender.campaigns.events import events, take_writers_lock
 
     ids = list(dict.fromkeys(str(u) for u in user_ids))
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     with store.engine.begin() as conn:
         if store.dialect == "postgresql":
             take_writers_lock(conn)

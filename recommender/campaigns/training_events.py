@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from recommender.campaigns.erasure import (drop_erased, events_kept, read_erasures,
-                                           without_erased)
+from recommender.campaigns.erasure import drop_erased, events_kept, read_erasures, without_erased
 from recommender.campaigns.events import max_sequence, read_events
 from recommender.campaigns.store import open_store
 from recommender.campaigns.trained_events import FINGERPRINT, store_fingerprint

@@ -35,6 +35,7 @@ from recommender.cli.distribution import add_distribution_command
 from recommender.cli.environment import check_environment
 from recommender.cli.evaluating import cmd_evaluate, cmd_tune
 from recommender.cli.events import add_event_commands
+from recommender.cli.forget import add_forget_command
 from recommender.cli.help_texts import EPILOGS, TOP, describe
 from recommender.cli.id_column import add_id_column
 from recommender.cli.interrupts import (
@@ -45,7 +46,6 @@ from recommender.cli.interrupts import (
 )
 from recommender.cli.printing import folders_created
 from recommender.cli.recommend import cmd_recommend
-from recommender.cli.forget import add_forget_command
 from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import failed_store
 from recommender.cli.store_failure import store_failure as _store_failure

@@ -66,8 +66,8 @@ def test_copy_prints_progress_and_what_it_copied(tmp_path: Path,
     for table in ("campaign_events", "campaign_plans", "campaign_plan_rows"):
         assert rows(tmp_path / "new.db", table) == rows(tmp_path / "old.db", table)
     # the store id and the erasures' salt (recommender forget), as the source's
-    assert rows(tmp_path / "new.db", "campaign_store_info") == [("erasure_salt", salt(tmp_path / "old.db")),
-                                                  ("store_id", store_id)]
+    assert rows(tmp_path / "new.db", "campaign_store_info") == [
+        ("erasure_salt", salt(tmp_path / "old.db")), ("store_id", store_id)]
     # a second copy into the same target: one line, exit 2, the target untouched
     before = rows(tmp_path / "new.db", "campaign_events")
     code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
@@ -372,5 +372,5 @@ def test_a_held_signal_is_raised_again_for_real_once_the_copy_lands(
         assert rows(new, table) == rows(old, table) != []
     # the store id and the erasures' salt (recommender forget), as the source's
     assert rows(new, "campaign_store_info") == [("erasure_salt", salt(old)),
-                                                  ("store_id", store_id)]
+                                                ("store_id", store_id)]
     assert moved_to_url(old) == f"sqlite:///{new}"  # marked before the signal acted
