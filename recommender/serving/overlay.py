@@ -78,6 +78,7 @@ class Overlay:
         self.base = base
         self.forgotten = forgotten                   # the mask of erased ids (or None)
         self.erased_events = 0                       # events of erased users, not applied
+        self._base_erased: NDArray[np.bool_] | None = None  # the base users erased
         self.since = since            # events up to this sequence are in the base model
         # why the store no longer holds the events the base model was trained through
         # (a restore then new events: ``campaigns.trained_events``); all of them then apply
@@ -160,10 +161,18 @@ class Overlay:
                        if self.seq == self.since else
                        replace(self.base, meta={**self.base.meta, "overlay": self.describe()}))
             if self.forgotten is not None:
-                derived = without_users(derived, self.forgotten(derived.users.ids),
-                                        self.forgotten)
+                derived = without_users(derived, self._erased(derived.n_users), self.forgotten)
             self._derived = derived
         return self._derived
+
+    def _erased(self, n: int) -> NDArray[np.bool_]:
+        """The mask of the erased among ``n`` users: the base model's, hashed once per
+        overlay (each id is hashed: not at every poll), then False for the users new to it
+        (``apply`` left out every event of an erased id)."""
+        assert self.forgotten is not None
+        if self._base_erased is None:
+            self._base_erased = np.asarray(self.forgotten(self.base.users.ids), bool)
+        return np.r_[self._base_erased, np.zeros(n - self.base.n_users, bool)]
 
     @property
     def changes(self) -> bool:
