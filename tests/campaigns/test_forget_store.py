@@ -105,18 +105,19 @@ def test_cli_says_an_unknown_id_and_refuses_a_blank_one(tmp_path: Path,
         {"user_id": "A1-0", "events": 1, "plan_rows": 1, "opt_outs": 0, "already": False}]
 
 
-def test_a_store_of_schema_10_gets_the_tables(tmp_path: Path,
+def test_a_store_of_schema_11_gets_the_tables(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     target = str(tmp_path / "old.db")
     every = store_mod.MIGRATIONS
-    monkeypatch.setattr(store_mod, "MIGRATIONS", every[:10])
+    assert every[11][0] == 12 and "erased" in every[11][1]  # the step this test is about
+    monkeypatch.setattr(store_mod, "MIGRATIONS", every[:11])
     st = open_store(target)
     respond(st, stored(st))
     st.close()
     monkeypatch.setattr(store_mod, "MIGRATIONS", every)
     st = open_store(target)
     try:
-        assert st.version() == every[-1][0] == 11
+        assert st.version() == every[-1][0] >= 12
         assert not read_erasures(st)  # none yet, and readable
         forget(st, ["A2-0"])
         assert read_erasures(st)(["A2-0"]).all()

@@ -162,3 +162,30 @@ def test_the_service_applies_every_event_and_says_why(restored: dict[str, Any],
     gone = status["overlay"]["trained_events_gone"]
     assert gone and "retrain" in gone
     assert any(gone in r.getMessage() for r in caplog.records)
+
+
+def test_forgetting_a_user_is_no_restore(restored: dict[str, Any]) -> None:
+    """``forget`` gives an erased user's events a tombstone in place of their id and event id:
+    the store still holds the events the model was trained through (the fingerprint reads
+    their film, time and weight), so the model's events stay applied, not all applied again.
+    Oracle: the store's own event at sequence 13 (a sampled one) belongs to the forgotten
+    user before the erasure, and ``trained_through`` is the 13 recorded."""
+    from recommender.campaigns.erasure import forget
+
+    tmp, model = restored["tmp"], restored["model"]
+    shutil.copy(tmp / "s.db", tmp / "f.db")
+    store = open_store(str(tmp / "f.db"))
+    try:
+        with store.engine.connect() as conn:
+            (user,) = conn.exec_driver_sql(
+                "SELECT user_id FROM campaign_events WHERE seq = 13").one()
+        assert 13 in sampled(13)
+        forget(store, [str(user)])
+        with store.engine.connect() as conn:
+            (now,) = conn.exec_driver_sql(
+                "SELECT user_id FROM campaign_events WHERE seq = 13").one()
+        assert now != user  # the erasure did change the sampled row
+        assert trained_events(model.meta, store).gone is None
+        assert trained_through(model.meta, store) == 13
+    finally:
+        store.close()

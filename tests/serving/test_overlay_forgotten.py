@@ -16,7 +16,7 @@ def test_erased_users_leave_the_derived_model() -> None:
     base = synthetic_model(n_users=60, n_films=12, seed=3)
     gone = str(base.users.ids[7])
     erased = Erasures(tombstones=np.asarray([gone, "newcomer"], str))  # the mask of both
-    overlay = Overlay(base, 0, erased)
+    overlay = Overlay(base, 0, forgotten=erased)
     films = base.films.ids[:2]
     overlay.apply(np.asarray(["newcomer", "newcomer"]), films, np.ones(2), 2)
     derived = overlay.model()
