@@ -137,7 +137,11 @@ def provenance(m: dict[str, Any] | None) -> str:
     result file predates their recording (no figure without its source)."""
     if not m:
         return "commit and CPU not recorded"
-    return (f"commit {m.get('git_commit') or 'unknown'}, {m.get('cpu_model')} "
+    # a run measured on a helper's branch names the commit its code landed as on main
+    # (``landed_as``, with what differs), as its own commit is on no branch of the project
+    landed = m.get("landed_as")
+    where = f", landed as {landed['commit']}: {landed['differs']}" if landed else ""
+    return (f"commit {m.get('git_commit') or 'unknown'}{where}, {m.get('cpu_model')} "
             f"({m.get('cores')} cores)")
 
 
