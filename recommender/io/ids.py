@@ -35,7 +35,7 @@ class IdMap:
         self._arrow = arr
         self._ids: NDArray[np.str_] = an.strings(arr)
         self._lookup: dict[str, int] | None = None
-        # zero-led ids sorted by their stripped form (stripped, ids), built on the first
+        # zero-led or padded ids sorted by their stripped form (stripped, ids), built on the first
         # unknown id (``same_but_zeros``)
         self._zeros: tuple[NDArray[np.str_], NDArray[np.str_]] | None = None
         # the ids not in Unicode form NFC sorted by their NFC form (NFC forms, ids), built on
@@ -95,16 +95,15 @@ class IdMap:
 
     def same_but_zeros(self, external_id: str) -> list[str]:
         """The known ids equal to ``external_id`` once leading zeros are stripped from both
-        ("0555612" for "555612", and the reverse), and its surrounding spaces ("7176983 ",
+        ("0555612" for "555612", and the reverse), and their surrounding spaces ("7176983 ",
         pasted, was told it "matches titles", " u00001" nothing), or a trailing ".0"
         ("2571.0", a spreadsheet's float, for "2571", and "429.0", pandas' float id, for
         "429"), or once both are in Unicode form NFC
-        (``same_form``), other than ``external_id`` itself."""
+        (``same_form``), other than ``external_id`` itself. The stored ids are stripped too:
+        "377" names " 377 ", kept as a log written with ", " separators held it."""
         if self._zeros is None:  # sorted arrays: a dict of 2M zero-padded ids took ~4 s, 500 MB
-            led = self._ids[np.strings.startswith(self._ids, "0")]
-            bare = np.strings.lstrip(led, "0")
-            order = np.argsort(bare, kind="stable")  # equal stripped forms in id order
-            self._zeros = (bare[order], led[order])
+            # the stored ids stripped too: ' 377 ', kept as a padded log wrote it, is '377'
+            self._zeros = self._keyed(pc.utf8_ltrim(self._trimmed(), "0"))
         if not external_id.strip():
             return []  # a blank id names none (every id of zeros once stripped)
         near: list[str] = []
@@ -118,7 +117,8 @@ class IdMap:
             hi = np.searchsorted(keys, stripped, "right")
             # numpy's str drops a trailing NUL: "5\x00" searched as "5" named "05"; compared here
             near += [stripped] if stripped in self else []
-            near += [s for s in zero_led[lo:hi].tolist() if s.lstrip("0") == stripped]
+            near += [s for s in zero_led[lo:hi].tolist()
+                     if s.strip().lstrip("0") == stripped and s.strip()]
         asked = external_id.strip()
         if asked.isascii() and asked.isdigit():  # and the reverse: "429" names "429.0"
             near += [s for s in (asked + ".0", (asked.lstrip("0") or "0") + ".0") if s in self]
@@ -126,47 +126,50 @@ class IdMap:
         return [s for s in dict.fromkeys(near) if s != external_id]
 
     def same_form(self, external_id: str) -> list[str]:
-        """The known ids equal to ``external_id``, surrounding spaces aside, once both are in
+        """The known ids equal to ``external_id``, surrounding spaces of each aside, once both are in
         Unicode form NFC: ``Amélie`` typed composed (NFC, as most keyboards type it) names the
         id ``Amélie`` stored decomposed (NFD, as macOS file names and some exports hold it),
         and the reverse; the two look alike, and were told only "unknown". Ids are still
         matched byte for byte: this only names the id meant."""
         if self._forms is None:  # vectorised: a dict of every id's NFC form cost a Python loop
-            nfc = pc.utf8_normalize(self._arrow, "NFC")
-            differs = pc.not_equal(nfc, self._arrow)
-            odd = np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
-            # only the few ids not in NFC become a numpy array (a fixed-width copy of every
-            # id's NFC form is as wide as the longest id, for each of them)
-            keys = np.asarray(nfc.filter(differs).to_numpy(zero_copy_only=False), dtype=str)
-            order = np.argsort(keys, kind="stable")
-            self._forms = (keys[order], self._ids[odd][order])
+            self._forms = self._keyed(pc.utf8_normalize(self._trimmed(), "NFC"))
         key = unicodedata.normalize("NFC", external_id.strip())
         if not key:
             return []
         keys, ids = self._forms
         lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
-        same = [s for s in ids[lo:hi].tolist() if unicodedata.normalize("NFC", s) == key]
+        same = [s for s in ids[lo:hi].tolist()
+                if unicodedata.normalize("NFC", s.strip()) == key]
         return ([key] if key in self else []) + same
 
     def same_case(self, external_id: str) -> list[str]:
         """The known ids equal to ``external_id`` but for upper and lower case, surrounding
-        spaces aside ("u01060" for "U01060", "c004" for "C004"), other than ``external_id``
+        spaces of each aside ("u01060" for "U01060", "c004" for "C004"), other than ``external_id``
         itself. Only a hint: ids are still matched byte for byte."""
-        if self._cases is None:  # vectorised: only the ids with a capital are kept
-            lower = pc.utf8_lower(self._arrow)
-            differs = pc.not_equal(lower, self._arrow)
-            odd = np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
-            keys = np.asarray(lower.filter(differs).to_numpy(zero_copy_only=False), dtype=str)
-            order = np.argsort(keys, kind="stable")
-            self._cases = (keys[order], self._ids[odd][order])
+        if self._cases is None:  # vectorised: only the ids with a capital (or padded) are kept
+            self._cases = self._keyed(pc.utf8_lower(self._trimmed()))
         key = external_id.strip().lower()
         if not key:
             return []
         keys, ids = self._cases
         lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
-        same = [s for s in ids[lo:hi].tolist() if s.lower() == key]
+        same = [s for s in ids[lo:hi].tolist() if s.strip().lower() == key]
         return [s for s in dict.fromkeys(([key] if key in self else []) + same)
                 if s != external_id]
+
+    def _trimmed(self) -> pa.Array:
+        """The ids stripped of surrounding whitespace (Python's ``str.strip``'s)."""
+        return pc.utf8_trim_whitespace(self._arrow)
+
+    def _keyed(self, keys: pa.Array) -> tuple[NDArray[np.str_], NDArray[np.str_]]:
+        """(keys, ids) of the ids whose key (one per id) differs from the id, sorted by key,
+        equal keys in id order. Only those few become numpy arrays: a fixed-width copy of
+        every id's key is as wide as the longest one, for each of them."""
+        differs = pc.not_equal(keys, self._arrow)
+        odd = np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
+        kept = np.asarray(keys.filter(differs).to_numpy(zero_copy_only=False), dtype=str)
+        order = np.argsort(kept, kind="stable")
+        return kept[order], self._ids[odd][order]
 
     def did_you_mean(self, external_ids: Iterable[str], named: bool = False) -> str:
         """"; did you mean '0555612'?" for unknown ids that differ from known ones only by
@@ -210,9 +213,9 @@ def unicode_form(text: str) -> str:
 def _form_note(typed: str, known: str) -> str:
     """How ``known`` differs from ``typed`` when only their Unicode forms do (they print alike),
     else ""."""
-    if unicodedata.normalize("NFC", typed.strip()) != unicodedata.normalize("NFC", known):
+    if unicodedata.normalize("NFC", typed.strip()) != unicodedata.normalize("NFC", known.strip()):
         return ""
-    if typed.strip() == known:
+    if typed.strip() == known.strip():
         return ""  # surrounding spaces alone: repr shows them
     return (f" (the same letters in Unicode form {unicode_form(known)}; "
             f"the id given is {unicode_form(typed)})")

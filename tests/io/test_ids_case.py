@@ -12,7 +12,7 @@ from recommender.io.ids import IdMap
 
 def _oracle(ids: list[str], asked: str) -> list[str]:
     key = asked.strip().lower()
-    return [s for s in ids if key and s.lower() == key and s != asked]
+    return [s for s in ids if key and s.strip().lower() == key and s != asked]
 
 
 def test_same_case_names_what_a_plain_loop_names() -> None:

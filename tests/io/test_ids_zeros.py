@@ -12,9 +12,9 @@ from recommender.io.ids import IdMap
 
 def _oracle(ids: list[str], asked: str) -> list[str]:
     led: dict[str, list[str]] = {}
-    for s in ids:
-        if s.startswith("0"):
-            led.setdefault(s.lstrip("0"), []).append(s)
+    for s in ids:  # the stored ids stripped too: "12" names " 12 " (a ", "-separated log's)
+        if s.strip() and s.strip().lstrip("0") != s:
+            led.setdefault(s.strip().lstrip("0"), []).append(s)
     if not asked.strip():
         return []
     stripped = asked.strip().lstrip("0")
