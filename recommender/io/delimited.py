@@ -27,6 +27,7 @@ from recommender.io.compressed import (
     is_gzip,
 )
 from recommender.io.first_line import head_bytes, header_fields
+from recommender.io.quotes import quote_problem
 from recommender.io.line_places import (  # the others re-exported: imported from here
     CsvLocator,  # noqa: F401
     Locator,  # noqa: F401
@@ -106,6 +107,11 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
         if before != _stamp(spec):  # a log still being written: its last line may be half
             raise DataError(str(spec.path), "the file changed while it was read (is it still "
                             "being written?); expected a complete file") from None
+        # pyarrow reads '"222"x' as 222x and an unclosed quote as the rest of the file: refused
+        bad_quote = quote_problem(spec.path, spec.data, spec.delimiter, spec.names) \
+            if spec.quoting else None
+        if bad_quote is not None:
+            raise bad_quote
         return table
     except pa.ArrowInvalid as e:
         msg = str(e)
@@ -210,6 +216,10 @@ def _parse_problem(spec: Delimited, msg: str) -> DataError:
                          f"{len(spec.names)} fields separated by {sep}")
     number, text, expected, actual = bad[0]
     line = physical_line(spec.path, number - 1, spec.quoting, spec.delimiter) if number else None
+    bad_quote = quote_problem(spec.path, payload, spec.delimiter, spec.names) \
+        if spec.quoting else None
+    if bad_quote is not None and (line is None or (bad_quote.line or line) <= line):
+        return bad_quote  # a quote never closed read the lines after it as one field
     if spec.shown_separator is not None:
         text = text.replace(spec.delimiter, spec.shown_separator)
     hint = "" if text.strip() else " — a line of blanks alone (no data): delete it"
