@@ -44,9 +44,12 @@ def cut_parts(model: Any, page: AudiencePage, segment: str | int | None, pseudon
             "pseudonymized" if pseudonymized else "", f"from{offset + 1}" if offset else ""]
 
 
-def download_headers(name: Sequence[str], notes: Mapping[str, str | None]) -> dict[str, str]:
-    """A CSV download's headers: ``Content-Disposition`` naming it by ``name`` (its words),
-    and each of ``notes`` that says something, by ``header_text``."""
-    headers = {"Content-Disposition": attachment(name, "film")}
+def download_headers(name: Sequence[str], notes: Mapping[str, str | None],
+                     ids: Sequence[int] = ()) -> dict[str, str]:
+    """A CSV download's headers: ``Content-Disposition`` naming it by ``name`` (its words;
+    ``ids``: the indices of those that are ids, tagged where their safe form loses
+    something: ``attachment``), and each of ``notes`` that says something, by
+    ``header_text``."""
+    headers = {"Content-Disposition": attachment(name, "film", ids=ids)}
     headers.update({header: header_text(value) for header, value in notes.items() if value})
     return headers

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def safe_filename(text: str, fallback: str) -> str:
@@ -31,14 +32,30 @@ def unicode_filename(text: str, fallback: str) -> str:
     return kept[:80] or fallback
 
 
-def attachment(parts: Sequence[str], fallback: str, ext: str = "csv", most: int = 160) -> str:
+def id_tag(text: str) -> str:
+    """A short hash of ``text``'s UTF-8 bytes (SHA-256's first 8 hex digits), which a file
+    name carries after an id its safe form changed: films ``🍿`` and ``🎬`` were both
+    ``audience__.csv``, and ``Amélie`` composed and decomposed (two ids) one name."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def attachment(parts: Sequence[str], fallback: str, ext: str = "csv", most: int = 160,
+               ids: Sequence[int] = ()) -> str:
     """The ``Content-Disposition`` of a download named by ``parts`` (the empty ones left out)
     joined by "_", each made safe, cut at ``most`` characters: ``filename`` in ASCII, and where
     an id holds other letters, ``filename*`` (RFC 6266, RFC 8187) with them, which browsers
-    prefer: films ``ß`` and ``עברית`` were both saved as ``audience__.csv``."""
-    ascii_name = "_".join(safe_filename(p, fallback) for p in parts if p)[:most]
+    prefer: films ``ß`` and ``עברית`` were both saved as ``audience__.csv``. ``ids``: the
+    indices of the parts that are ids; one that a name's safe form changes (a symbol, a
+    character outside the name's alphabet, another Unicode form, a cut) is followed by
+    ``-`` and its ``id_tag``, so that distinct ids name distinct files."""
+    def named(safe: Callable[[str, str], str]) -> str:
+        words = [safe(p, fallback) + (f"-{id_tag(p)}" if i in ids and safe(p, fallback) != p
+                                      else "") for i, p in enumerate(parts) if p]
+        return "_".join(words)[:most]
+
+    ascii_name = named(safe_filename)
     header = f'attachment; filename="{ascii_name}.{ext}"'
-    name = "_".join(unicode_filename(p, fallback) for p in parts if p)[:most]
+    name = named(unicode_filename)
     if name != ascii_name:
         header += f"; filename*=UTF-8''{urllib.parse.quote(f'{name}.{ext}', safe='')}"
     return header

@@ -398,7 +398,7 @@ def plan_csv(plan_id: str, request: Request,
     record_export(request, rows=rows, pseudonymized=key is not None, plan_id=plan_id)
     # a pseudonymised file says so, as an audience's does (it had the raw rows' name)
     headers = {"Content-Disposition": attachment(
-        [plan_id, "pseudonymized" if key is not None else ""], "plan")}
+        [plan_id, "pseudonymized" if key is not None else ""], "plan", ids=(0,))}
     if summary.get("model_version"):  # X-Model-Version names the served model, maybe a later one
         headers["X-Plan-Model-Version"] = str(summary["model_version"])
     headers["X-Plan-Waves"] = waves_header(sendable["last_wave"], sendable["plan_waves"])

@@ -185,7 +185,8 @@ async def audience_csv(
     cut = cut_parts(engine.model, page, segment, bool(key), offset,
                     [*filtered, "" if exclude_seen else "with_viewers"], settings.min_cell)
     # the page's note (users in no meaningful order), which a row cannot carry
-    headers = download_headers(["audience", film_id, *cut], {"X-Audience-Note": page.note})
+    headers = download_headers(["audience", film_id, *cut], {"X-Audience-Note": page.note},
+                               ids=(1,))
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 

@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi.testclient import TestClient
@@ -37,6 +39,8 @@ def _saved_as(disposition: str) -> tuple[str, str | None]:
 
 
 def _letters(text: str) -> str:
+    """The letters of ``text`` (a file name: its ids' tags, "-" and 8 hex digits, left out)."""
+    text = re.sub(r"-[0-9a-f]{8}(?=[._])", "", text)
     return "".join(c for c in unicodedata.normalize("NFC", text) if c.isalnum())
 
 
@@ -76,13 +80,46 @@ MARKED = ["कि", "का", "हिन्दी", "กิน", "กัน", "�
 
 
 def test_a_vowel_sign_or_other_mark_is_kept_in_the_file_name() -> None:
-    from service.filenames import attachment
+    from service.filenames import attachment, id_tag
 
     names = []
     for film_id in MARKED:
         assert all(unicodedata.category(c)[0] in "LM" for c in film_id)
-        _, star = _saved_as(attachment(["audience", film_id], "film"))
-        # nothing to replace: the name is the id itself, composed where a form composes it
-        assert star == f"audience_{unicodedata.normalize('NFC', film_id)}.csv", (film_id, star)
+        _, star = _saved_as(attachment(["audience", film_id], "film", ids=(1,)))
+        # nothing to replace: the name is the id itself, composed where a form composes it,
+        # and then tagged by its bytes (a decomposed id is another id than the composed one)
+        composed = unicodedata.normalize("NFC", film_id)
+        tag = "" if composed == film_id else f"-{id_tag(film_id)}"
+        assert star == f"audience_{composed}{tag}.csv", (film_id, star)
         names.append(star)
     assert len(set(names)) == len(MARKED)  # "कि" and "का" were both audience_क_.csv
+
+
+#: distinct ids whose safe forms were one: symbols alone (each "_"), and one word composed
+#: (NFC) and decomposed (NFD), which filename* composed alike
+TWINS = ["🍿", "🎬", "🍿🍿", "é", unicodedata.normalize("NFD", "é"), "Amélie",
+         unicodedata.normalize("NFD", "Amélie"), "a b", "a/b"]
+
+
+def test_distinct_ids_download_under_distinct_names(tmp_path_factory: Any) -> None:
+    """GET /films/%F0%9F%8D%BF/audience.csv was saved as audience__.csv, as every film of
+    symbols alone; the NFC and NFD Amélie (two films) under one filename*. Oracle: each name a
+    browser saves under (filename*, else filename) and the ASCII filename alone are each one
+    per film, and each names its id's bytes (the tag is SHA-256 of them, computed here)."""
+    import hashlib
+
+    from test_raw_film_ids import saved_with_films
+
+    path = saved_with_films(tmp_path_factory, 4, TWINS, "twins")
+    saved, plain_names = [], []
+    with TestClient(create_app(Settings(model_path=str(path), warm_cache=False))) as client:
+        for film_id in TWINS:
+            r = client.get(f"/films/{quote(film_id, safe='')}/audience.csv", params={"k": 3})
+            assert r.status_code == 200, r.text
+            plain, star = _saved_as(r.headers["content-disposition"])
+            saved.append(star or plain)
+            plain_names.append(plain)
+            tag = hashlib.sha256(film_id.encode()).hexdigest()[:8]
+            assert f"-{tag}" in plain, (film_id, plain)
+    assert len(set(saved)) == len(TWINS), saved
+    assert len(set(plain_names)) == len(TWINS), plain_names

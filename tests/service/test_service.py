@@ -5,6 +5,7 @@ path, metrics, the version header, and reload (including reload while requests r
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -265,10 +266,12 @@ def test_audience_csv_download(client: TestClient, model: Model) -> None:
     r = client.get(f"/films/{url_id(ODD_FILM_ID)}/audience.csv", params={"k": 25})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
-    # the ASCII name, and the name with its é (filename*, which browsers prefer)
+    # the ASCII name, and the name with its é (filename*, which browsers prefer), each with
+    # the tag of the id's bytes its safe forms changed (SHA-256's first 8 hex digits)
+    tag = hashlib.sha256(ODD_FILM_ID.encode()).hexdigest()[:8]
     assert r.headers["content-disposition"] == (
-        'attachment; filename="audience_tt_0042_.csv"; '
-        "filename*=UTF-8''audience_tt_0042_%C3%A9.csv")
+        f'attachment; filename="audience_tt_0042_-{tag}.csv"; '
+        f"filename*=UTF-8''audience_tt_0042_%C3%A9-{tag}.csv")
     # a cut says which it is in its file name, as the Studio names it (every cut was
     # audience_<film>.csv)
     cut = client.get("/films/00008/audience.csv", params={
