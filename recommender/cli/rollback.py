@@ -25,7 +25,9 @@ def add_rollback_command(add: Add) -> None:
                    help="print what changed as JSON: model_folder; version folders "
                         "rolled_back_to, version (now current) and replaced_version; model "
                         "versions model_version (now) and previous_model_version (before; "
-                        "also previous_version, as /admin/reload names it)")
+                        "also previous_version, as /admin/reload names it; null when the "
+                        "version replaced does not load); replaced_version_damage (why it "
+                        "does not load, else null)")
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
@@ -36,7 +38,14 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if args.json:
         print_body(done)
         return 0
-    replaced = done["replaced_version"]
+    replaced, damage = done["replaced_version"], done.get("replaced_version_damage")
+    if damage is not None:  # nothing served it: no "was", and a rollback to it is refused
+        print(f"rolled back {args.model} to {done['rolled_back_to']}: now serving model "
+              f"{done['model_version']} as version {done['version']} (replacing version "
+              f"{replaced}, which does not load, so no server served it: {damage}); no "
+              f"rollback undoes it: `recommender info {args.model} --versions` lists the "
+              "versions kept")
+        return 0
     print(f"rolled back {args.model} to {done['rolled_back_to']}: now serving model "
           f"{done['model_version']} (was {done['previous_model_version']}) as version "
           f"{done['version']}{f' (replacing version {replaced})' if replaced else ''}; "

@@ -170,8 +170,21 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
     if not isinstance(recorded, dict):  # written before checksums: write it anew, with them
         return save(model, dest, keep, on_swap=on_swap)
     names = [META, *recorded]
+    published = (folder / META).read_bytes()
+
+    def kept_apart(version: Path) -> bool:
+        """Whether ``version`` counts toward the versions kept: it looks whole and holds
+        another model than the one published (a rollback's source is a copy of the new
+        current one, no version to roll back to: counted, it pushed the last other model that
+        loads out, beside a damaged current one)."""
+        try:
+            same = (version / META).read_bytes() == published
+        except OSError:
+            same = False
+        return looks_complete(version) and not same
+
     with layout.new_version(dest, model.version, flat.files, keep, (META,),
-                            looks_complete, flat.label, on_swap) as tmp:
+                            kept_apart, flat.label, on_swap) as tmp:
         if _serves_already(dest, folder):  # a repeated reload (asked under the lock: two at
             raise layout.NothingToWriteError  # once made two copies): no copy of the current
         for name in names:

@@ -4,7 +4,9 @@ A rollback is the README's by ``POST /admin/reload``, without a server: the vers
 to is checked as ``load`` checks it (``meta.json``'s seal, then every file's size and SHA-256)
 and published as the newest version (``artifact.publish``: its files hard-linked, ``current``
 swapped in one rename), so every worker serving the folder loads it at its next look, and the
-version it replaced is the one kept to roll back to (a second rollback undoes the first). A
+version it replaced is the one kept to roll back to (a second rollback undoes the first,
+unless the version replaced did not load: then ``previous_model_version`` is None and
+``replaced_version_damage`` says why, and the newest other model that loads is kept). A
 damaged or missing target, a flat folder (one model, no versions) or the current version
 itself is refused, naming why, and the folder is left as it was.
 """
@@ -108,7 +110,8 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
     replaced); as model versions: ``model_version`` (served now) and
     ``previous_model_version`` (served before; ``previous_version`` too, the name
     ``/admin/reload`` answers it by: it sat beside ``version``, a folder name, with no
-    folder of its own said). ``ArtifactError`` when it is refused (a damaged
+    folder of its own said), both None when the version replaced does not load (nothing
+    served it; ``replaced_version_damage`` says why, else None). ``ArtifactError`` when it is refused (a damaged
     or missing target, a flat folder, the current version): the folder is left as it was."""
     root = Path(model)
     kept = listed(root)
@@ -120,6 +123,7 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
     if _same_meta(chosen.folder, before):
         raise ArtifactError(f"{chosen.name} holds the model the current version "
                             f"({before.name}) serves already; nothing to roll back")
+    damage = _damage(before)  # a damaged current version served nothing: no "was", no undo
     swap: list[list[str | None]] = []
 
     def swapped(new: Path, previous: Path | None) -> None:  # the folder's lock held
@@ -145,9 +149,24 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
     # read as ``current`` was swapped, with the lock held: read after, a save that landed
     # since had removed the version replaced (previous_version None) and was named instead
     version, model_version, replaced, previous = swap[0]
+    if damage is not None:  # its meta.json names a model nothing served from it
+        previous = None
     return {"model_folder": str(root), "rolled_back_to": chosen.name, "version": version,
             "replaced_version": replaced, "previous_version": previous,
-            "model_version": model_version, "previous_model_version": previous}
+            "model_version": model_version, "previous_model_version": previous,
+            "replaced_version_damage": damage}
+
+
+def _damage(version: Path) -> str | None:
+    """Why ``version`` does not load (``load``'s checks: the seal, every file's size and
+    SHA-256), else None."""
+    try:
+        artifact.load(version, mmap=True)
+    except ArtifactError as e:
+        return str(e)
+    except (OSError, ValueError) as e:
+        return f"{type(e).__name__}: {e}"
+    return None
 
 
 def _meta_texts(folder: Path, *keys: str) -> list[str | None]:

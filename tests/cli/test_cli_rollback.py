@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,57 @@ def test_rollback_json_says_each_version_as_a_folder_and_as_a_model(
     assert code == 0, err
     assert f"(was {first.version}) as version {layout.resolve(served).name} (replacing " \
            f"version {after.name})" in out
+
+
+def test_rollback_from_a_damaged_current_version_says_so_and_keeps_what_loads(
+        pair: tuple[Model, Model], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A damaged version swapped in by hand (a copy of the older model, its user factors cut
+    short) as current: the rollback said "was <older model>", which nothing ever served,
+    promised an undo that is refused, and removed the only loadable copy of the older model
+    while it kept the damaged version. Oracle: each version's meta.json, what loads, and a
+    second rollback to the older model by name."""
+    older, newer = pair
+    root = tmp_path / "m"
+    artifact.save(older, root)
+    artifact.save(newer, root)
+    first, second = layout.versions(root)
+    broken = root / "versions" / "000003-broken"
+    shutil.copytree(first, broken)
+    factors = broken / "user_factors.npy"
+    factors.write_bytes(factors.read_bytes()[:-64])
+    os.remove(root / "current")
+    os.symlink(os.path.relpath(broken, root), root / "current")
+    code, out, err = run(capsys, "rollback", root)
+    assert code == 0, err
+    assert f"now serving model {newer.version} as version" in out
+    assert "replacing version 000003-broken, which does not load" in out
+    assert f"(was {older.version})" not in out and f"`recommender rollback {root}` undoes" not in out
+    assert "no rollback undoes it" in out
+    assert artifact.load(root).version == newer.version
+    kept = {p.name: meta_version(p) for p in layout.versions(root)}
+    assert first.name in kept and kept[first.name] == older.version  # the older model loads
+    assert artifact.load(first).version == older.version
+    # the older model is still there to roll back to
+    code, out, err = run(capsys, "rollback", root, "--to", first.name, "--json")
+    assert code == 0, err
+    assert json.loads(out)["model_version"] == older.version
+
+
+def test_rollback_json_names_the_damage_of_the_version_replaced(
+        pair: tuple[Model, Model], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    older, newer = pair
+    root = tmp_path / "m"
+    artifact.save(older, root)
+    artifact.save(newer, root)
+    first, _ = layout.versions(root)
+    broken = root / "versions" / "000003-broken"
+    shutil.copytree(first, broken)
+    (broken / "user_factors.npy").write_bytes(b"\x93NUMPY")
+    os.remove(root / "current")
+    os.symlink(os.path.relpath(broken, root), root / "current")
+    code, out, err = run(capsys, "rollback", root, "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    assert body["previous_model_version"] is None and body["previous_version"] is None
+    assert body["replaced_version"] == "000003-broken"
+    assert "user_factors.npy" in body["replaced_version_damage"]
