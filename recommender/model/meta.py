@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -93,7 +95,7 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
         "model": config.fitted_model,
         "params": params,
         "data": {
-            "source": data.source,
+            "source": full_source(data.source),
             "fingerprint": fingerprint,
             "users": data.n_users,
             "films": data.n_films,
@@ -128,3 +130,26 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
             "python": sys.version.split()[0],
         },
     }
+
+
+#: the suffix ``campaigns.training_events`` gives ``data.source`` (the store's events)
+_EVENTS = re.compile(r" \+ \d+ events from .*$", re.S)
+
+
+def full_source(source: str | None) -> str | None:
+    """``data.source`` as ``meta.json`` records it: a local file or folder in full (absolute,
+    ``~`` expanded, its links kept, as ``/health`` names the model folder), where typed
+    relative (``train --data data``) it named nothing from the server's directory, though
+    ``/health`` gives it the admin key as the training data's file; ``<stdin>``, a URL, a
+    path not found and the store's events' suffix kept as given."""
+    if not source:
+        return source
+    events = _EVENTS.search(source)
+    path = source[:events.start()] if events else source
+    try:
+        local = Path(path).expanduser()
+        if path != "<stdin>" and "://" not in path and local.exists():
+            path = str(local.absolute())
+    except (OSError, ValueError):  # a name no file system takes: as given
+        pass
+    return path + (events.group(0) if events else "")
