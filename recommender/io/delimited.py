@@ -27,7 +27,6 @@ from recommender.io.compressed import (
     is_gzip,
 )
 from recommender.io.first_line import head_bytes, header_fields
-from recommender.io.quotes import quote_problem
 from recommender.io.line_places import (  # the others re-exported: imported from here
     CsvLocator,  # noqa: F401
     Locator,  # noqa: F401
@@ -38,6 +37,7 @@ from recommender.io.line_places import (  # the others re-exported: imported fro
     problem,  # noqa: F401
     quoted_line_break,
 )
+from recommender.io.quotes import quote_problem
 
 PathLike = str | os.PathLike[str]
 

@@ -126,10 +126,10 @@ class IdMap:
         return [s for s in dict.fromkeys(near) if s != external_id]
 
     def same_form(self, external_id: str) -> list[str]:
-        """The known ids equal to ``external_id``, surrounding spaces of each aside, once both are in
-        Unicode form NFC: ``Amélie`` typed composed (NFC, as most keyboards type it) names the
-        id ``Amélie`` stored decomposed (NFD, as macOS file names and some exports hold it),
-        and the reverse; the two look alike, and were told only "unknown". Ids are still
+        """The known ids equal to ``external_id``, surrounding spaces of each aside, once both
+        are in Unicode form NFC: ``Amélie`` typed composed (NFC, as most keyboards type it)
+        names the id ``Amélie`` stored decomposed (NFD, as macOS file names and some exports
+        hold it), and the reverse; the two look alike, and were told only "unknown". Ids are still
         matched byte for byte: this only names the id meant."""
         if self._forms is None:  # vectorised: a dict of every id's NFC form cost a Python loop
             self._forms = self._keyed(pc.utf8_normalize(self._trimmed(), "NFC"))

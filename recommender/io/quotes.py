@@ -89,7 +89,8 @@ def _strict_problem(path: Path, data: bytes, delimiter: str, names: Sequence[str
                          "quote the whole field or drop its quotes", line=end)
     line = start + opened
     later = len(lines) - line
-    return DataError(str(path), f"the quote opened on line {line} (field {field + 1}{', ' if name else ''}{name}) "
+    where = f"field {field + 1}{', ' if name else ''}{name}"
+    return DataError(str(path), f"the quote opened on line {line} ({where}) "
                      f"is never closed: every later line ({later:,} line"
                      f"{'' if later == 1 else 's'}) was swallowed into that one field; close "
                      "the quote, or write a quote inside a quoted field twice (\"\")", line=line)

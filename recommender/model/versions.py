@@ -111,8 +111,9 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
     ``previous_model_version`` (served before; ``previous_version`` too, the name
     ``/admin/reload`` answers it by: it sat beside ``version``, a folder name, with no
     folder of its own said), both None when the version replaced does not load (nothing
-    served it; ``replaced_version_damage`` says why, else None). ``ArtifactError`` when it is refused (a damaged
-    or missing target, a flat folder, the current version): the folder is left as it was."""
+    served it; ``replaced_version_damage`` says why, else None). ``ArtifactError`` when it
+    is refused (a damaged or missing target, a flat folder, the current version): the folder
+    is left as it was."""
     root = Path(model)
     kept = listed(root)
     chosen = target(kept, to)

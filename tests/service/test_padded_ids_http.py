@@ -5,6 +5,7 @@ planted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from service.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     path: Path = saved_with_films(tmp_path_factory, 3, [" 11 ", "x22 "], "padded", users=True)
     with TestClient(create_app(Settings(model_path=str(path), warm_cache=False))) as c:
         yield c
