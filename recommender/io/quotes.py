@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,36 +29,50 @@ def quote_problem(path: Path, data: bytes | None, delimiter: str,
     """The first ill-formed quote of the file at ``path`` (``data``: its bytes, when in
     memory) as a ``DataError`` naming its line and field (``names``: the columns, in order),
     else None: text after a closing quote, or a quote never closed."""
-    if data is None:
-        if not any(b'"' in block for block in read_blocks(path)):
-            return None
-        data = file_bytes(path)
-    elif b'"' not in data:
+    blocks = read_blocks(path) if data is None else (
+        data[at:at + _BLOCK] for at in range(0, len(data), _BLOCK))
+    if len(delimiter.encode()) == 1 and _well_quoted(blocks, delimiter.encode()[0]):
         return None
-    if len(delimiter.encode()) == 1 and _well_quoted(data, delimiter.encode()[0]):
-        return None
-    return _strict_problem(path, data, delimiter, names)
+    return _strict_problem(path, file_bytes(path) if data is None else data, delimiter, names)
 
 
-def _well_quoted(data: bytes, delimiter: int) -> bool:
-    """Whether every quote of ``data`` is well formed, read as if each were a field's opening
-    or closing quote or half of a doubled quote inside one (a quote inside an unquoted field
-    answers False: ``_strict_problem`` decides). By their order: an even-numbered quote opens
-    a field (after a separator, a line end or at the start) or is a doubled quote's second; an
-    odd-numbered one closes it (before a separator, a line end or the end) or is a doubled
-    quote's first."""
-    b = np.frombuffer(data, np.uint8)
-    q = np.flatnonzero(b == _QUOTE)
-    if len(q) % 2:
-        return False  # a quote left open
+_BLOCK = 1 << 24
+
+
+def _well_quoted(blocks: Iterable[bytes], delimiter: int) -> bool:
+    """Whether every quote of the text in ``blocks`` is well formed, read as if each were a
+    field's opening or closing quote or half of a doubled quote inside one (a quote inside an
+    unquoted field answers False: ``_strict_problem`` decides). By their order: an
+    even-numbered quote opens a field (at the start, or after a separator, a line end or a
+    quote: a doubled quote's second) and an odd-numbered one closes it (at the end, or before
+    a separator, a line end or a quote: a doubled quote's first). Block by block, so the work
+    arrays stay a block's size; a block without a quote costs a ``memchr``."""
     ends = np.zeros(256, dtype=bool)
-    ends[[delimiter, 10, 13]] = True
-    opening, closing = q[0::2], q[1::2]
-    doubled = closing[:-1] + 1 == opening[1:]  # a closing-place quote followed by a quote
-    opens = (opening == 0) | ends[b[np.maximum(opening - 1, 0)]] | np.r_[False, doubled]
-    closes = ((closing + 1 == b.size) | ends[b[np.minimum(closing + 1, b.size - 1)]]
-              | np.r_[doubled, False])
-    return bool(opens.all() and closes.all())
+    ends[[delimiter, 10, 13, _QUOTE]] = True
+    odd = False  # the quotes so far are odd in number
+    before: int | None = None  # the byte before the block (None: the file's start)
+    waiting = False  # the last block ended on an odd-numbered quote: its next byte decides
+    for block in blocks:
+        if not block:
+            continue
+        if waiting and not ends[block[0]]:
+            return False
+        waiting = False
+        if b'"' in block:
+            b = np.frombuffer(block, np.uint8)
+            q = np.flatnonzero(b == _QUOTE)
+            closing = (np.arange(q.size) % 2 == 1) ^ odd
+            prev = b[np.maximum(q - 1, 0)]
+            first = q == 0
+            opens = ends[prev] & ~first | first & (before is None or bool(ends[before]))
+            last = q + 1 == b.size
+            closes = ends[b[np.minimum(q + 1, b.size - 1)]] & ~last | last
+            if not np.where(closing, closes, opens).all():
+                return False
+            waiting = bool(last[-1] and closing[-1])
+            odd ^= bool(q.size % 2)
+        before = block[-1]
+    return not odd  # an odd count: a quote never closed
 
 
 def _strict_problem(path: Path, data: bytes, delimiter: str, names: Sequence[str]

@@ -80,4 +80,20 @@ def test_the_vectorised_pass_agrees_with_pythons_strict_csv() -> None:
         except csv.Error:
             refused = True
         assert (quote_problem(Path("x.csv"), text.encode(), ",") is not None) == refused, text
-        assert not (refused and _well_quoted(text.encode(), ord(","))), text
+        data = text.encode()
+        for size in (1, 2, 3, len(data)):  # read block by block: the same answer
+            blocks = [data[at:at + size] for at in range(0, len(data), size)]
+            assert not (refused and _well_quoted(blocks, ord(","))), (text, size)
+            assert _well_quoted(blocks, ord(",")) == _well_quoted([data], ord(",")), text
+
+
+def test_a_log_quoted_throughout_passes_the_vectorised_pass_alone() -> None:
+    """Every field quoted (as some exports write them), a doubled quote inside, CRLF: no walk
+    by Python's ``csv`` (the vectorised pass passes it, block by block too)."""
+    from recommender.io.quotes import _well_quoted
+
+    data = b'"user_id","film_id"\r\n' + b"".join(
+        b'"u%d","f ""%d"""\r\n' % (u, u) for u in range(50)) + b'"",""\r\n'
+    assert _well_quoted([data], ord(","))
+    assert _well_quoted([data[at:at + 7] for at in range(0, len(data), 7)], ord(","))
+    assert not _well_quoted([data + b'"u9"x,f\r\n'], ord(","))
