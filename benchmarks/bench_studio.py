@@ -2,6 +2,7 @@
 
     python benchmarks/bench_studio.py [--quick] [--repeats N] [--screenshots docs/studio]
     python benchmarks/bench_studio.py --render-only    # studio.json -> studio.md, no measuring
+    python benchmarks/bench_studio.py --weight-only    # re-measure the page weight alone
 
 Serves the demo model with ``recommender serve``, opens the film page in Debian's Chromium
 (driven by Playwright) with no internet (requests leaving the server are aborted), and measures,
@@ -24,6 +25,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +146,18 @@ def chromium_name(version: str) -> str:
     return version if version.lower().startswith("chromium") else f"Chromium {version}"
 
 
+def weight_source(doc: dict[str, Any]) -> str:
+    """Where the page weight comes from: the browser run's commit, or a later
+    ``--weight-only`` run's date and commit when one re-measured it alone."""
+    again = doc["page_weight"].get("measured")
+    if not again:
+        return "The page weight is that of the files at that commit."
+    return (f"The page weight was measured again alone (`--weight-only`) "
+            f"{common.run_date(again)} ({common.provenance(again.get('machine'))}): it is "
+            "that of the files at that commit, "
+            f"{len(doc['page_weight']['files'])} files; the browser timings are not re-run.")
+
+
 def render_md(doc: dict[str, Any]) -> str:
     t = doc["film_page_ms"]
     w = doc["page_weight"]
@@ -153,8 +167,7 @@ def render_md(doc: dict[str, Any]) -> str:
         "",
         f"Measured by `benchmarks/bench_studio.py` on {doc['finished']} "
         f"({chromium_name(doc['chromium'])}, load average {common.load_text(load)}; "
-        f"{common.provenance(doc.get('machine'))}). The page weight is that of the files at "
-        "that commit.",
+        f"{common.provenance(doc.get('machine'))}). {weight_source(doc)}",
         "",
         "| figure | measured | goal | verdict |",
         "|---|---|---|---|",
@@ -172,6 +185,19 @@ def render_md(doc: dict[str, Any]) -> str:
     ])
 
 
+def remeasure_weight(quick: bool) -> int:
+    """Measure the Studio's files again and store the figure in studio.json beside the
+    browser timings it leaves as they are, with the date, commit and load of this run."""
+    src = common.results_dir(quick) / "studio.json"
+    doc = common.saved_result("studio", quick, "bench_studio.py")
+    doc["page_weight"] = {**page_weight(), "measured": {
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": common.machine_facts()}}
+    src.write_text(json.dumps(doc, indent=1) + "\n")
+    src.with_suffix(".md").write_text(render_md(doc))
+    return 0
+
+
 def repeats(given: int | None, quick: bool) -> int:
     """Page loads to time: --repeats if given, else fewer with --quick."""
     return given if given is not None else (QUICK_REPEATS if quick else REPEATS)
@@ -184,7 +210,12 @@ def main() -> int:
     ap.add_argument("--screenshots", type=Path, default=None)
     ap.add_argument("--render-only", action="store_true",
                     help="measure nothing: rewrite studio.md from studio.json")
+    ap.add_argument("--weight-only", action="store_true",
+                    help="re-measure only the page weight (no browser): rewrite that part of "
+                         "studio.json, with its date, commit and load, then studio.md")
     args = ap.parse_args()
+    if args.weight_only:
+        return remeasure_weight(args.quick)
     if args.render_only:
         src = common.results_dir(args.quick) / "studio.json"
         if not src.is_file():
