@@ -153,7 +153,8 @@ def weight_source(doc: dict[str, Any]) -> str:
     if not again:
         return "The page weight is that of the files at that commit."
     return (f"The page weight was measured again alone (`--weight-only`) "
-            f"{common.run_date(again)} ({common.provenance(again.get('machine'))}): it is "
+            f"{common.run_date(again)} ({common.provenance(again.get('machine'))}, load average "
+            f"{common.load_text(again.get('machine', {}).get('load_average_at_start'))}): it is "
             "that of the files at that commit, "
             f"{len(doc['page_weight']['files'])} files; the browser timings are not re-run.")
 

@@ -178,8 +178,29 @@ def test_the_studio_page_gives_each_goal_its_verdict() -> None:
     st = load_benchmark("bench_studio")
     doc = _load("studio")
     doc["film_page_ms"]["p50"] = 1200.0
+    doc["page_weight"]["total_kb"] = 250.0
     text = st.render_md(doc)
     assert "| ≤ 1000 ms | **missed** |" in text and "KiB | ≤ 300 KiB | met |" in text
+    doc["page_weight"]["total_kb"] = 333.5
+    assert "| 333.5 KiB | ≤ 300 KiB | **missed** |" in st.render_md(doc)
+
+
+def test_the_studio_page_weight_measured_again_alone_names_its_own_run() -> None:
+    """studio.md said 135.8 KiB "met" from the files at e0de735 (14 files) while the Studio
+    had grown to 29 files over 300 KiB: ``--weight-only`` re-measures the weight alone and
+    the page names that run's date and commit beside the browser run's."""
+    st = load_benchmark("bench_studio")
+    doc = _load("studio")
+    doc["page_weight"] = {**st.page_weight(), "measured": {
+        "finished": "2031-01-02T03:04:05+00:00",
+        "machine": {"git_commit": "abc1234", "cpu_model": "CPU", "cores": 2,
+                    "load_average_at_start": [1.0, 2.0, 3.0]}}}
+    line = st.render_md(doc).splitlines()[2]
+    assert "on 2031-01-02T03:04:05+00:00 (commit abc1234" in line
+    assert f"{len(doc['page_weight']['files'])} files" in line
+    assert f"commit {doc['machine']['git_commit']}" in line
+    del doc["page_weight"]["measured"]
+    assert "2031" not in st.render_md(doc)
 
 
 def test_the_scored_share_shows_an_over_count() -> None:
