@@ -17,6 +17,7 @@ from report_format import (
     fmt,
     get,
     http_cell,
+    pct,
     section,
     server_setting,
     shape_label,
@@ -400,8 +401,7 @@ def http_table(h: dict[str, Any]) -> str:
                     fmt(cell["p99_ms"], 2), cell["errors"],
                     fmt(get(base, "rps"), 0), fmt(get(base, "p50_ms"), 2),
                     fmt(get(base, "p99_ms"), 2),
-                    f"{100 * cell['rps_ratio_to_trivial']:.0f}%"
-                    if cell.get("rps_ratio_to_trivial") is not None else "n/a",
+                    pct(h, cell),
                     scored_cell(scored, cell["requests"]),
                     fmt(mt.get("mean_batch"), 2)])
     return table(["Endpoint", "Traffic", "Conns", "Req/s", "p50 ms", "p99 ms", "Errors",

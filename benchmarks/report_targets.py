@@ -15,9 +15,11 @@ from report_format import (
     fmt_vs,
     get,
     http_cell,
+    pct,
     ratio,
     server_setting,
     shape_label,
+    share_of_trivial,
 )
 
 
@@ -174,20 +176,20 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]],
         parts.append(
             f"Over HTTP at 16 connections{warm} the audience endpoint serves "
             f"{fmt(z['rps'], 0)} req/s under Zipf traffic "
-            f"({100 * z['rps_ratio_to_trivial']:.0f}% "
+            f"({pct(h, z)} "
             f"of a trivial FastAPI endpoint) and {fmt(u['rps'], 0)} req/s under uniform traffic "
-            f"({100 * u['rps_ratio_to_trivial']:.0f}%)"
+            f"({pct(h, u)})"
             + (f"; a freshly started server, still warming, serves uniform traffic at "
-               f"{fmt(uf['rps'], 0)} req/s ({100 * uf['rps_ratio_to_trivial']:.0f}%)."
+               f"{fmt(uf['rps'], 0)} req/s ({pct(h, uf)})."
                if uf and uf is not u else "."))
     ru = http_cell(h, "engine", "recommendations", "uniform", 16)
     rz = http_cell(h, "engine", "recommendations", "zipf", 16)
-    if ru and rz and ru.get("rps_ratio_to_trivial") and rz.get("rps_ratio_to_trivial"):
+    if share_of_trivial(h, ru) and share_of_trivial(h, rz):
         parts.append(
             f"The recommendations endpoint (with explanations) serves {fmt(ru['rps'], 0)} "
-            f"req/s under uniform traffic ({100 * ru['rps_ratio_to_trivial']:.0f}%) and "
+            f"req/s under uniform traffic ({pct(h, ru)}) and "
             f"{fmt(rz['rps'], 0)} req/s under Zipf traffic "
-            f"({100 * rz['rps_ratio_to_trivial']:.0f}%).")
+            f"({pct(h, rz)}).")
     many = r.get("train_16_cores")
     if many:
         parts.append(

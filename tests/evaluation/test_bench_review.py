@@ -293,3 +293,20 @@ def test_the_unseen_quality_pages_are_what_the_renderer_writes(name: str,
     # the kept copy's note names the --out it was rendered with
     assert rendered.replace(str(tmp_path), "benchmarks/results") == kept
     assert ("A kept copy of an earlier run" in kept) == name.endswith("_before")
+
+
+def test_the_share_of_a_trivial_endpoint_is_taken_from_the_two_req_per_s() -> None:
+    """The headline said "224 req/s (12%)": bench_http.py stores the ratio to 3 decimals
+    (0.115) and the page rounded that again, where 223.5 / 1944.7 is 11.49%."""
+    rf = load_benchmark("report_format")
+    h = {"cells": [
+        {"server": "trivial", "endpoint": "audience", "traffic": "any", "connections": 16,
+         "rps": 1944.7},
+        {"server": "engine", "endpoint": "audience", "traffic": "uniform", "connections": 16,
+         "rps": 223.5, "rps_ratio_to_trivial": 0.115}]}
+    cell = rf.http_cell(h, "engine", "audience", "uniform", 16)
+    assert rf.share_of_trivial(h, cell) == pytest.approx(223.5 / 1944.7)
+    assert rf.pct(h, cell) == "11%"
+    h["cells"] = h["cells"][1:]  # no trivial cell: the stored ratio is all there is
+    assert rf.pct(h, cell) == "12%"
+    assert rf.pct(h, None) == "n/a"
