@@ -12,6 +12,10 @@ against each film's share.
   the step served before ea6e8a4c (``1 + alpha``, the closed form
   ``(YtY + alpha YuᵀYu + reg I)^-1 (1 + alpha) sum y``); the median distance of each, and
   their ratio.
+- **Top ten**: the demo model trained as ``make demo`` trains it (defaults, tuning on): every
+  user's ten recommendations (``recommend MODEL --all --k 10``), and the films that are in
+  more than half of the users' top ten, with the share of users for each (what a popularity
+  prior does to the lists).
 - **Slate**: the demo catalog's first ``SLATE_FILMS`` films opening together on its cinema
   table's screens (the model trained with ``--no-tune`` values): the screens of the film
   with the most expected new viewers against its share of all the films' expected new
@@ -94,6 +98,32 @@ def slate_screens(model: Model, folder: Path) -> dict[str, Any]:
                         "expected_new": f["expected_new"]} for f in films]}
 
 
+def top_ten(folder: Path, out: Path) -> dict[str, Any]:
+    """Train as ``make demo`` does (``recommender train``, defaults, tuning on) into ``out``,
+    and count, for each film, the users whose top ten (``batch_recommendations``, k=10, seen
+    films excluded: ``recommend MODEL --all --k 10``) holds it: the films in more than half
+    of the users' lists."""
+    import subprocess
+
+    from recommender.model.artifact import load
+    from recommender.query.recommend import batch_recommendations
+
+    subprocess.run([sys.executable, "-m", "recommender.cli", "train", "--data", str(folder),
+                    "--out", str(out)], check=True, capture_output=True)
+    model = load(out)
+    n_users = int(model.user_factors.shape[0])
+    hits = np.zeros(int(model.rec_films.shape[0]), np.int64)
+    for _, films, _, counts in batch_recommendations(model, np.arange(n_users), k=10):
+        real = np.arange(films.shape[1])[None, :] < np.asarray(counts)[:, None]
+        np.add.at(hits, np.asarray(films)[real], 1)
+    order = np.argsort(-hits, kind="stable")
+    most = [{"film_id": str(model.films.ids[f]), "users": int(hits[f]),
+             "share": round(float(hits[f]) / n_users, 4)} for f in order[:10]]
+    return {"users": n_users, "k": 10,
+            "popularity": model.meta["params"].get("popularity"),
+            "films_in_most_lists": int((hits * 2 > n_users).sum()), "most": most}
+
+
 def fold_in_distances(data: Any, weighting: str, n_users: int,
                       models: dict[str, Model]) -> dict[str, Any]:
     """Median distances to the trained vectors of the step served now and the old one (the
@@ -142,6 +172,15 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [f"| {r['weighting']} | {r['median_distance_now']:.4f} | "
               f"{r['median_distance_before']:.4f} | {r['ratio']:g}x | "
               f"{r['median_trained_norm']:.4f} |" for r in rows]
+    tt = result.get("top_ten")
+    if tt:
+        lines += ["", "## Top ten", "",
+                  f"The demo model trained with the defaults (tuning on; popularity weight "
+                  f"{tt['popularity']:g} chosen): {tt['films_in_most_lists']} films are each in "
+                  f"more than half of the {tt['users']:,} users' top {tt['k']} "
+                  "(`recommend MODEL --all --k 10`). The films most often in a top ten:", "",
+                  "| film | users | share of users |", "|---|---|---|"]
+        lines += [f"| {m['film_id']} | {m['users']:,} | {m['share']:.1%} |" for m in tt["most"]]
     sl = result.get("slate")
     if sl:
         lines += ["", "## Slate", "",
@@ -180,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
             common.log(f"fold-in step, weighting {weighting}")
             rows.append(fold_in_distances(data, weighting, args.users, models))
         slate = slate_screens(models[TrainConfig().weighting], folder)
+        common.log("top ten, the demo model trained with tuning on")
+        ten = top_ten(folder, Path(tmp) / "model")
     result = {"benchmark": "demo_figures", "machine": machine, "singled_out": alone,
-              "fold_in": rows, "slate": slate,
+              "fold_in": rows, "slate": slate, "top_ten": ten,
               "finished": datetime.now(UTC).isoformat(timespec="seconds")}
     common.write_json_and_md(args.out, result, markdown)
     print(markdown(result))
