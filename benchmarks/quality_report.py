@@ -29,9 +29,61 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
             for protocol, rep in per.items()]
 
 
+def _metrics(result: dict[str, Any]) -> tuple[str, str]:
+    return f"audience_recall@{result['k']}", f"user_recall@{result['user_k']}"
+
+
+def repeats(result: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(dataset, protocol) of each variant report whose every model scores exactly what the
+    same protocol scores on its base dataset (both metrics, the same queries): the base
+    dataset's name for each. Such a row measures nothing its base row does not, and counting
+    it again would count one verdict twice (``rating10`` repeated ``full`` on every dataset)."""
+    reports = result["reports"]
+    out: dict[tuple[str, str], str] = {}
+    for name, protocol, rep in _rows(result):
+        base = rep.get("base_dataset")
+        if "status" in rep or not base or base == name:
+            continue
+        other = reports.get(base, {}).get(protocol, {})
+        if "status" in other or "models" not in other:
+            continue
+        same = all(rep["models"][x].get(key) == other["models"][x].get(key)
+                   for x in MODELS for key in (*_metrics(result), "films_evaluated",
+                                                "users_evaluated"))
+        if same:
+            out[(name, protocol)] = base
+    return out
+
+
+def repeats_text(result: dict[str, Any]) -> str | None:
+    """Which variants repeat their base dataset's figures, and why, from what the run
+    records: the weighting the tuned engine chose on each repeated split, the ``--no-tune``
+    start's, and the baselines' (which read who watched what, never a rating)."""
+    rep = repeats(result)
+    if not rep:
+        return None
+    variants = sorted({result["reports"][n][p].get("variant") or n for n, p in rep})
+    everywhere = [v for v in variants
+                  if all((n, p) in rep for n, per in result["reports"].items()
+                         for p, r in per.items() if r.get("variant") == v and "status" not in r)]
+    chosen = sorted({str(((result["reports"][n][p].get("engine_tuning") or {}).get("chosen")
+                          or {}).get("weighting", "n/a")) for n, p in rep})
+    where = ("on every dataset" if variants == everywhere
+             else "on " + ", ".join(sorted({n for n, _ in rep})))
+    return (f"{', '.join(f'`{v}`' for v in variants)} gives the same figures as its base "
+            f"dataset {where} (every model, both metrics, the same queries: {len(rep)} of the "
+            "report's dataset and protocol pairs), so its rows are counted once, with their "
+            f"base's: the tuned engine chose {' / '.join(chosen)} weighting on each of those "
+            f"splits, `--no-tune` starts from {result['engine_defaults']['weighting']}, and "
+            "the baselines read who watched what (`baselines.binary`), so the rescaled "
+            "ratings reach no fit.")
+
+
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each (dataset, protocol, metric): the tuned engine against the best baseline."""
+    """Each (dataset, protocol, metric): the tuned engine against the best baseline;
+    ``repeats`` names the base dataset whose row this one repeats figure for figure."""
     k, uk = result["k"], result["user_k"]
+    same = repeats(result)
     out = []
     for name, protocol, rep in _rows(result):
         if "status" in rep:
@@ -57,6 +109,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                         "low": lo, "high": hi,
                         "measured": measured or over_zero, "over_zero": over_zero,
                         "met": over_zero or (measured and bool(ratio >= target)),
+                        "repeats": same.get((name, protocol)),
                         "queries": m[ENGINE]["films_evaluated" if metric.startswith("audience")
                                              else "users_evaluated"]})
     return out
@@ -112,16 +165,21 @@ def verdict_cell(t: dict[str, Any]) -> str:
 
 def counts_line(rows: list[dict[str, Any]]) -> str:
     """How many measured rows meet their target, and how many of each side lie within
-    sampling noise of it."""
-    measured = [t for t in rows if t["measured"]]
+    sampling noise of it: distinct rows only, a row that repeats its base dataset's figures
+    (``repeats``) counted once, with its base."""
+    measured = [t for t in rows if t["measured"] and not t.get("repeats")]
+    again = sum(bool(t["measured"] and t.get("repeats")) for t in rows)
     met = [t for t in measured if t["met"]]
     missed = [t for t in measured if not t["met"]]
-    line = f"{len(met)} of {len(measured)} measured target rows met"
+    line = f"{len(met)} of {len(measured)} distinct measured target rows met"
     if any(noise(t) for t in measured):
         line += (f" ({sum(noise(t) == 'within' for t in met)} of them within sampling noise of "
                  f"the target); of the {len(missed)} misses, "
                  f"{sum(noise(t) == 'within' for t in missed)} lie within sampling noise and "
                  f"{sum(noise(t) == 'beyond' for t in missed)} fall short beyond it")
+    if again:
+        line += (f" ({again} more measured rows repeat their base dataset's figures and are "
+                 "not counted again)")
     return line
 
 
@@ -186,8 +244,10 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
                      f"{ratio_cell(t)} | {interval} | "
                      f"{t['target']:.2f}x | {verdict_cell(t)} |")
     n = sum(t["measured"] for t in rows)
+    said = repeats_text(result)
     lines += ["", f"{counts_line(rows)} ({len(rows) - n} rows have no film with {mv}+ test "
-              "viewers).", ""]
+              "viewers).", "", *([said, ""] if said else [])]
+    lines += below_no_tune_section(rows)
     for metric, title in ((f"audience_recall@{k}", f"Audience recall@{k} (film -> users)"),
                           (f"user_recall@{uk}", f"User recall@{uk} (user -> films)")):
         lines += [f"## {title}", "",
@@ -341,10 +401,51 @@ def lowrank_section(result: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def below_no_tune(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct measured rows where the shipped default (tuned) scores below its own
+    ``--no-tune`` start: the search, run on a validation split of the training part, chose
+    a setting that scored lower on the test split."""
+    return [t for t in rows if t["measured"] and not t.get("repeats")
+            and t["no_tune"] and t["engine"] is not None and t["engine"] < t["no_tune"]]
+
+
+def below_no_tune_section(rows: list[dict[str, Any]]) -> list[str]:
+    """The table of the rows where tuning lost to ``--no-tune``, with the ratio."""
+    lost = below_no_tune(rows)
+    distinct = sum(bool(t["measured"] and not t.get("repeats")) for t in rows)
+    lines = ["## Where the tuned default scores below --no-tune", "",
+             f"On {len(lost)} of the {distinct} distinct measured rows the shipped default "
+             "(`train`, tuned) scores below the `--no-tune` start it searches from: the search "
+             "validates on a split of the training part, and what wins there can lose on the "
+             "test split (`queries`: how many films or users the figure averages over).", ""]
+    if not lost:
+        return lines
+    lines += ["| dataset | protocol | metric | queries | engine (tuned) | engine (--no-tune) "
+              "| tuned / --no-tune |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {t['dataset']} | {t['protocol']} | {t['metric']} | {t['queries']} | "
+              f"{_f(t['engine'])} | {_f(t['no_tune'])} | {t['engine'] / t['no_tune']:.2f}x |"
+              for t in sorted(lost, key=lambda t: t["engine"] / t["no_tune"])]
+    return lines + [""]
+
+
+def below_no_tune_text(rows: list[dict[str, Any]]) -> str | None:
+    """The verdict's line on the rows where tuning lost to ``--no-tune``."""
+    lost = sorted(below_no_tune(rows), key=lambda t: t["engine"] / t["no_tune"])
+    if not lost:
+        return None
+    worst = lost[0]
+    return (f"The tuned default scores below its own `--no-tune` on {len(lost)} distinct "
+            "rows (the table *Where the tuned default scores below --no-tune* of "
+            "`benchmarks/results/quality.md`), the worst "
+            f"{worst['dataset']} / {worst['protocol']} {worst['metric']}: "
+            f"{_f(worst['engine'])} against {_f(worst['no_tune'])}, "
+            f"{worst['engine'] / worst['no_tune']:.2f}x.")
+
+
 def verdict(result: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
     out = []
     for t in rows:
-        if t["measured"] and not t["met"]:
+        if t["measured"] and not t["met"] and not t.get("repeats"):
             side = noise(t)
             where = ("" if side is None else
                      f" (95% interval {t['low']:.3f}-{t['high']:.3f}x: "
@@ -353,7 +454,8 @@ def verdict(result: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
             out.append(f"- {t['dataset']} / {t['protocol']}: {t['metric']} {_f(t['engine'])} "
                        f"vs {LABELS[t['best']]} {_f(t['best_value'])}, "
                        f"{ratio_text(t)}x, below the {t['target']:.2f}x target{where}.")
-    return [f"- {counts_line(rows)}; the misses:"] + out
+    said = [x for x in (repeats_text(result), below_no_tune_text(rows)) if x]
+    return [f"- {counts_line(rows)}; the misses:"] + out + [f"- {x}" for x in said]
 
 
 def _sparse_text(result: dict[str, Any]) -> str:
