@@ -140,6 +140,19 @@ def _slate() -> str:
             f"{sl['top_share_screens']:.1f} by its share of the expected new viewers, {none}")
 
 
+def _top_ten() -> str:
+    """How many films are each in more than half of the demo users' top ten, and the
+    popularity weight the search chose there (``demo_figures.py``'s ``top_ten``)."""
+    tt = _result("demo_figures").get("top_ten")
+    if not tt:  # a run before demo_figures.py counted them
+        raise SystemExit("benchmarks/results/demo_figures.json records no top_ten: rerun "
+                         "benchmarks/demo_figures.py")
+    shares = ", ".join(f"{m['share']:.0%}" for m in tt["most"][:tt["films_in_most_lists"]])
+    return (f"where the search picks weight {tt['popularity']:g}, "
+            f"{tt['films_in_most_lists']} films are each in most users' top "
+            f"{tt['k']} ({shares} of the {tt['users']:,} users)")
+
+
 def _tuning_rows() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """tuning.json's ranking, and the rows of the defaults of its run by CG step count."""
     doc = _result("tuning")
@@ -178,6 +191,7 @@ INLINE: dict[str, Callable[[], str]] = {
     "foldin-old-step": _ratios,
     "privacy-first-programmes": _programmes,
     "demo-slate": _slate,
+    "demo-top-ten": _top_ten,
     "tuning-run": _tuning_run,
     "tuning-defaults-rank": _tuning_rank,
     "tuning-cg2": lambda: _tuning_cg(2),
