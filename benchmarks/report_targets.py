@@ -23,6 +23,18 @@ from report_format import (
 )
 
 
+def runs_text(many: dict[str, Any]) -> str:
+    """How many timed runs the 16-core ratios rest on: "one run each" when every timing
+    behind them (bare fit, ``--no-tune``, tuned) is a single run, else the fewest runs."""
+    ns = [get(many, *path, "n") for path in (("bare_fit_64", "fit_s"), ("cli_train", "wall_s"),
+                                            ("tuned_train", "wall_s"))]
+    known = [int(n) for n in ns if n is not None]
+    if not known:
+        return "runs not recorded"
+    least = min(known)
+    return "one run each" if least == 1 else f"medians of at least {least} runs"
+
+
 def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
     """The target table's rows: goal, measured value, same-run baseline and verdict."""
     ing, tr, q, h = r.get("ingest"), r.get("train"), r.get("query"), r.get("http")
@@ -195,7 +207,8 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]],
         parts.append(
             f"On a 16-core machine `train --no-tune` takes "
             f"{fmt(get(many, 'ratio_cli_to_bare'), 2, '×')} a bare fit and tuning "
-            f"{fmt(get(many, 'tuned_train', 'ratio_to_no_tune'), 2, '×')} `--no-tune` (goals "
+            f"{fmt(get(many, 'tuned_train', 'ratio_to_no_tune'), 2, '×')} `--no-tune` "
+            f"({runs_text(many)}; goals "
             "1.25× and 2×: the fit's sweeps shrink with cores, training's other stages less).")
     missed = [f"{t['target']} {t['goal']}: {t['measured']}" for t in rows
               if t["ok"] is False and not t["variant"]]

@@ -310,3 +310,34 @@ def test_the_share_of_a_trivial_endpoint_is_taken_from_the_two_req_per_s() -> No
     h["cells"] = h["cells"][1:]  # no trivial cell: the stored ratio is all there is
     assert rf.pct(h, cell) == "12%"
     assert rf.pct(h, None) == "n/a"
+
+
+def test_a_small_multiple_of_count_keeps_its_digits() -> None:
+    """store_counts.md printed "0×" for 0.0012 s over 0.0624 s (0.019×)."""
+    sc = load_benchmark("bench_store_counts")
+    assert sc.multiple(0.0012 / 0.0624) == "0.019×"
+    assert sc.multiple(42.4) == "42×" and sc.multiple(1234.0) == "1,234×"
+
+
+def test_the_sixteen_core_ratios_say_they_rest_on_one_run() -> None:
+    """The headline's 16-core "1.36×" and "2.76×" are one run each (n=1 in the JSON) and
+    did not say so."""
+    rt = load_benchmark("report_targets")
+    many = _load("train_16_cores")
+    ns = [many["bare_fit_64"]["fit_s"]["n"], many["cli_train"]["wall_s"]["n"],
+          many["tuned_train"]["wall_s"]["n"]]
+    assert rt.runs_text(many) == ("one run each" if min(ns) == 1
+                                  else f"medians of at least {min(ns)} runs")
+    three = {k: {kk: {"n": 3}} for k, kk in (("bare_fit_64", "fit_s"), ("cli_train", "wall_s"),
+                                             ("tuned_train", "wall_s"))}
+    assert rt.runs_text(three) == "medians of at least 3 runs"
+
+
+def test_the_campaign_ingestion_rows_say_one_timed_run() -> None:
+    """campaigns.md's 26,842 and 30,656 events/s are each one timed run over wall time."""
+    doc = _load("campaigns")
+    text = load_benchmark("bench_campaigns").render(doc)
+    for clients in (1, 4):
+        figure = f"{doc['ingest'][f'clients_{clients}']['events_per_s']:,} events/s"
+        line = next(x for x in text.splitlines() if figure in x)
+        assert "one timed run" in line
