@@ -435,7 +435,8 @@ def below_no_tune_text(rows: list[dict[str, Any]]) -> str | None:
         return None
     worst = lost[0]
     return (f"The tuned default scores below its own `--no-tune` on {len(lost)} distinct "
-            "rows (the table *Where the tuned default scores below --no-tune* of "
+            f"row{'' if len(lost) == 1 else 's'} (the table *Where the tuned default scores "
+            "below --no-tune* of "
             "`benchmarks/results/quality.md`), the worst "
             f"{worst['dataset']} / {worst['protocol']} {worst['metric']}: "
             f"{_f(worst['engine'])} against {_f(worst['no_tune'])}, "
