@@ -477,14 +477,57 @@ def scaling_table(sc: dict[str, Any]) -> str:
          for p in sc["points"]])
 
 
-def scaling_section(sc: dict[str, Any] | None, made: list[str], img: str) -> str:
+def _machine_said(doc: dict[str, Any]) -> str:
+    """A result's run as the scaling note names it: file, day, CPU, OS build, load."""
+    m = doc.get("machine") or {}
+    return (f"{str(doc.get('finished', 'day not recorded'))[:10]}, {m.get('cpu_model')} "
+            f"({m.get('os')}), load average {load_text(m.get('load_average_at_start'))} at "
+            "the start")
+
+
+def scaling_vs_query(sc: dict[str, Any], q: dict[str, Any] | None) -> str | None:
+    """Why the scaling table's audience p50 at the query benchmark's shape differs from
+    ``query.json``'s (the headline's): different runs, and, where the files say so,
+    different machines; the bare numpy floor each run measured beside it shows how much of
+    the gap is the machine's."""
+    if not q:
+        return None
+    users = get(q, "shape", "users")
+    point = next((p for p in sc["points"] if p.get("users") == users
+                  and p.get("source") == "measured here"), None)
+    if point is None:
+        return None
+    a = point["audience_ms"]["p50"] / point["audience_floor_ms"]["p50"]
+    b = get(q, "audience_ms", "p50") / get(q, "audience_floor_ms", "p50")
+    close = max(a, b) / min(a, b) <= 1.25  # the engine's share of the call barely moved
+    same = ((sc.get("machine") or {}).get("cpu_model"), (sc.get("machine") or {}).get("os")) \
+        == ((q.get("machine") or {}).get("cpu_model"), (q.get("machine") or {}).get("os"))
+    return (
+        f"At {fmt(users, 0)} users the table's audience p50 "
+        f"({fmt(point['audience_ms']['p50'], 3, ' ms')}, "
+        f"floor {fmt(point['audience_floor_ms']['p50'], 3, ' ms')}; `scaling.json`, "
+        f"{_machine_said(sc)}) is not the headline's "
+        f"({fmt(get(q, 'audience_ms', 'p50'), 2, ' ms')}, "
+        f"floor {fmt(get(q, 'audience_floor_ms', 'p50'), 2, ' ms')}; `query.json`, "
+        f"{_machine_said(q)}): the same call measured in different runs"
+        + (" on different VMs" if not same else " on one machine")
+        + f": {fmt(a, 2, '×')} and {fmt(b, 2, '×')} their own run's bare numpy floor, "
+        + ("so the gap lies in the floor (the machine and its load), not in the engine's "
+           "share of the call" if close else "so the floor explains only part of the gap")
+        + "; each figure is its own run's.")
+
+
+def scaling_section(sc: dict[str, Any] | None, made: list[str], img: str,
+                    q: dict[str, Any] | None = None) -> str:
     """How training and query times grow with the data, or Not run."""
     if not sc:
         return section("## Scaling", "Not run.")
+    note = scaling_vs_query(sc, q)
     return section(
         "## Scaling", "`bench_scaling.py`: a size \"measured here\" is one `train()` and one "
         "bare fit (one run each, not medians); one taken from `train.json` + `query.json` has "
         "their medians; latencies are percentiles over many queries.", scaling_table(sc),
+        *([note] if note else []),
         *([f"![scaling curve]({img}scaling.png)"] if "scaling.png" in made else []))
 
 
@@ -557,7 +600,7 @@ def readme(r: Results, rows: list[dict[str, Any]], quick: bool,
         trial_threads_section(r),
         queries_section(r.get("query"), made, img),
         http_section(r, made, img),
-        scaling_section(r.get("scaling"), made, img),
+        scaling_section(r.get("scaling"), made, img, r.get("query")),
         analysis_section(analysis, quick),
         files_section(),
     ] if part)  # a section with nothing to show (no 16-core result) adds no blank lines

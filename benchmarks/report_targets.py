@@ -23,6 +23,33 @@ from report_format import (
 )
 
 
+def machine_key(doc: dict[str, Any] | None) -> tuple[str, str, str] | None:
+    """What tells two benchmark machines apart in a result's ``machine``: CPU model, OS
+    build (the VM's kernel) and core count."""
+    m = (doc or {}).get("machine") or {}
+    if not m:
+        return None
+    return (str(m.get("cpu_model")), str(m.get("os")), str(m.get("cores")))
+
+
+def machines_text(r: dict[str, dict[str, Any] | None]) -> str:
+    """Where the headline's 2-core figures ran: one VM, or which files ran on which when
+    the result files record different machines (train.json at 2026-12-06 and the others at
+    2026-11-27 were two VMs, and the headline said "a shared 2-core VM" of all of them)."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for name in ("train", "ingest", "query", "http"):
+        key = machine_key(r.get(name))
+        if key is not None:
+            groups.setdefault(key, []).append(f"`{name}.json`")
+    cores = sorted({k[2] for k in groups})
+    size = f"{cores[0]}-core" if len(cores) == 1 else "small"
+    if len(groups) <= 1:
+        return f"on a shared {size} VM"
+    which = "; ".join(f"{', '.join(files)} on {cpu} ({os_})"
+                      for (cpu, os_, _), files in groups.items())
+    return f"on {len(groups)} different shared {size} VMs ({which})"
+
+
 def runs_text(many: dict[str, Any]) -> str:
     """How many timed runs the 16-core ratios rest on: "one run each" when every timing
     behind them (bare fit, ``--no-tune``, tuned) is a single run, else the fewest runs."""
@@ -162,7 +189,7 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]],
     parts = [
         f"On a {shape_label(shape)}-shaped log ({fmt(shape.get('users'), 0)} users × "
         f"{fmt(shape.get('films'), 0)} films × {fmt(shape.get('interactions'), 0)} "
-        "interactions) on a shared 2-core VM:",
+        f"interactions) {machines_text(r)}:",
         f"`recommender train --no-tune` (64 factors, 15 iterations, with tier calibration and "
         "segments) "
         f"takes {fmt(get(tr, 'cli_train', 'wall_s', 'median'), 1, ' s')} "

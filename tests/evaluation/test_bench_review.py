@@ -341,3 +341,30 @@ def test_the_campaign_ingestion_rows_say_one_timed_run() -> None:
         figure = f"{doc['ingest'][f'clients_{clients}']['events_per_s']:,} events/s"
         line = next(x for x in text.splitlines() if figure in x)
         assert "one timed run" in line
+
+
+def test_the_headline_names_the_vms_its_files_ran_on() -> None:
+    """The headline called every figure "a shared 2-core VM" while train.json and query.json
+    record different machines (CPU model and kernel build)."""
+    rt = load_benchmark("report_targets")
+    vm = {"cpu_model": "CPU A", "os": "Linux-a", "cores": 2}
+    one = {n: {"machine": vm} for n in ("train", "ingest", "query", "http")}
+    assert rt.machines_text(one) == "on a shared 2-core VM"
+    two = {**one, "train": {"machine": {**vm, "cpu_model": "CPU B", "os": "Linux-b"}}}
+    assert rt.machines_text(two) == (
+        "on 2 different shared 2-core VMs (`train.json` on CPU B (Linux-b); `ingest.json`, "
+        "`query.json`, `http.json` on CPU A (Linux-a))")
+
+
+def test_the_scaling_note_says_why_its_audience_p50_is_not_the_headline_s() -> None:
+    """scaling.json's 1.048 ms and query.json's 3.52 ms for the same call (ML-20M shape)
+    came from different runs on different VMs; the benchmark README did not say so."""
+    rp = load_benchmark("report")
+    sc, q = _load("scaling"), _load("query")
+    note = rp.scaling_vs_query(sc, q)
+    assert note is not None
+    point = next(p for p in sc["points"] if p["users"] == q["shape"]["users"])
+    assert f"{point['audience_ms']['p50']:.3f} ms" in note
+    assert f"{q['audience_ms']['p50']:.2f} ms" in note
+    assert sc["machine"]["os"] in note and q["machine"]["os"] in note
+    assert ("different VMs" in note) == (sc["machine"]["os"] != q["machine"]["os"])
