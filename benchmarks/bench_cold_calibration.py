@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"benchmark": "cold_calibration", "machine": machine, "seed": SEED,
               "comparables": COMPARABLES, "datasets": datasets,
               # when the run ended: the page names its day (the file kept none)
-              "finished": datetime.now(UTC).isoformat(timespec="seconds")}
+              "finished": common.run_end(machine)}
     common.write_json_and_md(args.out, result, markdown)
     print(f"wrote {args.out.with_suffix('.json')} and .md", file=sys.stderr)
     return 0

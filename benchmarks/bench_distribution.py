@@ -40,6 +40,7 @@ import re
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -252,9 +253,16 @@ def render_readme(res: dict[str, Any], readme: Path = README) -> bool:
     return True
 
 
+def when(created: str) -> str:
+    """A run's ``created`` as the page says it: UTC ISO 8601 as it is, a run's that wrote
+    the machine's local time with no zone (before 2026-12-07) said to be so."""
+    zoned = created.endswith(("Z", "+00:00")) or (len(created) > 19 and created[19] in "+-")
+    return created if zoned else f"{created} (the machine's local time)"
+
+
 def markdown(res: dict[str, Any]) -> str:
     lines = ["# Smart distribution: forecast quality and timing", "",
-             f"Measured {res['created']} (the machine's local time) at "
+             f"Measured {when(res['created'])} at "
              f"{provenance(res.get('machine'))} (load average {load_text(res['load_average'])}); "
              "`benchmarks/bench_distribution.py`.", "",
              "Time protocol: train on the interactions up to the 80th-percentile timestamp; for "
@@ -322,7 +330,7 @@ def timing_label(t: dict[str, Any]) -> list[str]:
     m = t.get("measured")
     if not m:
         return []
-    return [f"Timing measured {m['created']} (the machine's local time) at "
+    return [f"Timing measured {when(m['created'])} at "
             f"{provenance(m.get('machine'))} (load average {load_text(m['load_average'])}), in an "
             "earlier run than the quality sections above (`--keep-timing` kept it).", ""]
 
@@ -420,7 +428,9 @@ def main(argv: list[str] | None = None) -> int:
             folder = demo.generate(Path(tmp) / "demo")
             cal = train(readers.load(folder), TrainConfig(seed=0), progress=False).calibration
         log("timing at the ML-20M shape")
-    res = {"created": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_facts(),
+    # UTC ISO 8601 (a run before 2026-12-07 wrote the machine's local time, no zone)
+    res = {"created": datetime.now(UTC).isoformat(timespec="seconds"),
+           "machine": machine_facts(),
            "load_average": load_average(), "quality": runs,
            "verdict": verdict(runs), "timing": kept or timing(cal, a.quick)}
     out = results_dir(a.quick)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"benchmark": "foldin", "machine": machine, "users": args.users, "k": K,
               "rows": rows,
               # when the run ended (the README's copy names its day: the file kept none)
-              "finished": datetime.now(UTC).isoformat(timespec="seconds")}
+              "finished": common.run_end(machine)}
     common.write_json_and_md(args.out, result, markdown)
     print(f"wrote {args.out.with_suffix('.json')} and .md", file=sys.stderr)
     return 0

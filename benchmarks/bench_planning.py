@@ -29,7 +29,6 @@ import math
 import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -379,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "runs_beyond_model_mb": [r["beyond_model_mb"] for r in ok],
                                     "median_seconds": common.median(
                                         [r["seconds"] for r in ok])})
-    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result["finished"] = common.run_end(result["machine"])
     out = common.RESULTS_DIR
     out.mkdir(parents=True, exist_ok=True)
     with atomic_file(out / "planning.json") as tmp:

@@ -145,6 +145,14 @@ def provenance(m: dict[str, Any] | None) -> str:
             f"({m.get('cores')} cores)")
 
 
+def run_end(machine: dict[str, Any]) -> str:
+    """When a run ended, UTC ISO 8601 (``finished``), and the load average then written into
+    its ``machine_facts`` (``load_average_at_end``): a script that takes the machine facts at
+    its start recorded the start's load twice and, before, no day at all."""
+    machine["load_average_at_end"] = load_average()
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def run_date(doc: dict[str, Any]) -> str:
     """When a result's run ended, as a page says it ("on 2026-12-07T04:40:52+00:00", from
     ``finished``), or that the file predates that record: cold_calibration.md, foldin.md and

@@ -33,7 +33,6 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         ten = top_ten(folder, Path(tmp) / "model")
     result = {"benchmark": "demo_figures", "machine": machine, "singled_out": alone,
               "fold_in": rows, "slate": slate, "top_ten": ten,
-              "finished": datetime.now(UTC).isoformat(timespec="seconds")}
+              "finished": common.run_end(machine)}
     common.write_json_and_md(args.out, result, markdown)
     print(markdown(result))
     return 0

@@ -368,3 +368,23 @@ def test_the_scaling_note_says_why_its_audience_p50_is_not_the_headline_s() -> N
     assert f"{q['audience_ms']['p50']:.2f} ms" in note
     assert sc["machine"]["os"] in note and q["machine"]["os"] in note
     assert ("different VMs" in note) == (sc["machine"]["os"] != q["machine"]["os"])
+
+
+def test_a_run_records_its_end_day_and_load() -> None:
+    """planning.json, foldin.json and cold_calibration.json kept no day, and the scripts that
+    take the machine facts at their start recorded the start's load as the end's."""
+    import datetime as dt
+
+    common = load_benchmark("common")
+    machine = {"load_average_at_end": [-1.0, -1.0, -1.0]}
+    when = common.run_end(machine)
+    assert dt.datetime.fromisoformat(when).utcoffset() == dt.timedelta(0)
+    assert len(machine["load_average_at_end"]) == 3
+    assert all(x >= 0 for x in machine["load_average_at_end"])
+
+
+def test_the_distribution_page_says_which_clock_its_date_is_on() -> None:
+    """distribution.json's "created" was local time with no zone: new runs write UTC ISO."""
+    bd = load_benchmark("bench_distribution")
+    assert bd.when("2026-12-07T13:00:00+00:00") == "2026-12-07T13:00:00+00:00"
+    assert bd.when("2026-12-03 10:11:12") == "2026-12-03 10:11:12 (the machine's local time)"
