@@ -98,7 +98,14 @@ class UnknownGenreError(UnknownIdError):
 
 
 class InvalidParameterError(RecommenderError, ValueError):
-    """A parameter outside its range: says what was expected and what was got."""
+    """A parameter outside its range: says what was expected and what was got. ``param``,
+    where the raiser knows it, names the parameter at fault as a caller spells it (``"tier"``,
+    ``"wave"``), or several (a tuple: "give one of these"; ``()``: none alone); None leaves
+    a caller to read it from the words (the service's 422 ``loc``, ``service.refusal_where``)."""
+
+    def __init__(self, *args: object, param: str | tuple[str, ...] | None = None) -> None:
+        super().__init__(*args)
+        self.param = param
 
 
 class AboveLimitError(InvalidParameterError):

@@ -40,7 +40,7 @@ from recommender.errors import (
 )
 from recommender.io.text import clipped
 from service.film_events import COUNTED, counted
-from service.refusal_where import named_in
+from service.refusal_where import named_in, param_at
 
 log = logging.getLogger("recommender.service")
 #: how pydantic names a union's member in an error's location (not a field or key)
@@ -122,19 +122,26 @@ def unprocessable(errors: list[dict[str, Any]],
                         headers=headers)
 
 
-def refusal(detail: str, loc: Sequence[str | int], kind: str) -> JSONResponse:
+def refusal(detail: str, loc: Sequence[str | int], kind: str,
+            also: Sequence[Sequence[str | int]] = ()) -> JSONResponse:
     """A 422 of one problem said in ``detail``: at ``loc`` (``("query", "tier")``), of the
-    short code ``kind``."""
-    return unprocessable([{"loc": tuple(loc), "type": kind}], lambda _: detail)
+    short code ``kind``; ``also``: further places of the same problem (every budget of a
+    slate whose budgets are all 0), each listed in ``errors``, the detail said once."""
+    errors = [{"loc": tuple(at), "type": kind} for at in (loc, *also)]
+    body = validation_body(errors, lambda _: detail)
+    body["detail"] = detail
+    return JSONResponse(body, status_code=422)
 
 
 class Invalid(StarletteHTTPException):
-    """A route's own 422 (raised like an ``HTTPException``): ``detail`` at ``loc``, of the
-    short code ``kind``; ``http_error`` answers it with ``refusal``."""
+    """A route's own 422 (raised like an ``HTTPException``): ``detail`` at ``loc`` (and at
+    each of ``also``), of the short code ``kind``; ``http_error`` answers it with
+    ``refusal``."""
 
-    def __init__(self, detail: str, loc: Sequence[str | int], kind: str) -> None:
+    def __init__(self, detail: str, loc: Sequence[str | int], kind: str,
+                 also: Sequence[Sequence[str | int]] = ()) -> None:
         super().__init__(422, detail)
-        self.loc, self.kind = tuple(loc), kind
+        self.loc, self.kind, self.also = tuple(loc), kind, tuple(tuple(a) for a in also)
 
 
 def validation_body(errors: list[dict[str, Any]],
@@ -179,7 +186,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return refusal(_unparsed_body(exc.__cause__), ("body",), "json_invalid")
     if exc.status_code == 422:  # a route's own (``Invalid``), or an HTTPException(422)
         return refusal(str(exc.detail), getattr(exc, "loc", ("request",)),
-                       getattr(exc, "kind", "invalid_request"))
+                       getattr(exc, "kind", "invalid_request"), getattr(exc, "also", ()))
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
         exc.headers = {**exc.headers, "Allow": with_head(path_methods(
             request, exc.headers["Allow"]))}
@@ -236,7 +243,11 @@ async def unknown_genre(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
-    return refusal(str(exc), named_in(request, str(exc)),
+    """A library's refusal at the parameter it names (``InvalidParameterError.param``), else
+    where its words point (``refusal_where.named_in``)."""
+    param = getattr(exc, "param", None)
+    where = named_in(request, str(exc)) if param is None else param_at(request, param)
+    return refusal(str(exc), where,
                    "invalid_parameter" if isinstance(exc, InvalidParameterError) else
                    "invalid_request")
 

@@ -39,6 +39,33 @@ def _model_fields(annotation: Any) -> dict[str, Any] | None:
     return None
 
 
+def path_params(request: Request) -> list[str]:
+    """The path parameters of the matched route (``wave`` of ``.../waves/{wave}/sent``)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    return [p.alias for p in getattr(dependant, "path_params", None) or ()]
+
+
+def param_at(request: Request, param: str | tuple[str, ...]) -> tuple[str, ...]:
+    """Where the parameter a refusal names (``InvalidParameterError.param``) is in the
+    request: the route's path parameter, query parameter or body field of that name; several
+    named (one of them is needed) or none found: the part alone (``("body",)``)."""
+    get = request.method in ("GET", "HEAD")
+    if isinstance(param, str):
+        if param in path_params(request):
+            return ("path", param)
+        if param in request.query_params or (get and param in query_names(request)):
+            return ("query", param)
+        if not get and param in body_fields(request):
+            return ("body", param)
+    return ("query",) if get else ("body",)
+
+
+def query_names(request: Request) -> list[str]:
+    """The query parameters the matched route declares."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    return [p.alias for p in getattr(dependant, "query_params", None) or ()]
+
+
 def _first_said(said: str, word: str) -> int | None:
     """Where ``said`` first names ``word`` as a whole word (None: nowhere)."""
     hit = re.search(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", said)

@@ -70,6 +70,7 @@ from service.auth import (
 from service.event_time_schema import event_time_pattern
 from service.json_body import UNSUPPORTED_TYPE
 from service.limits import EXEMPT
+from service.routes import INVALID_SAID
 from service.schema_patterns import (
     _numbers_below,
     adjacent_tiers,
@@ -295,10 +296,14 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             responses = op["responses"]
+            # a route's own words on its 422 (a rule its schema cannot state) follow
+            own = (responses.get("422") or {}).get("description")
             responses["422"] = {"description": "invalid request: a parameter out of range or "
                                                "unknown, an undeclared query parameter or a "
                                                "malformed body (detail says which, "
-                                               "errors lists each)",
+                                               "errors lists each)" + (
+                                                   f"; {own}" if own and own != INVALID_SAID
+                                                   else ""),
                                 "content": INVALID_JSON}
             if path != "/metrics":
                 _unavailable(responses, settings, bounded=not path.startswith(EXEMPT),

@@ -175,7 +175,7 @@ def _missing_before(known: dict[int, Any], plan_id: str, wave: int) -> None:
             f"wave {missing} of plan {plan_id} has no recorded send, so wave {wave} cannot "
             f"be recorded: waves go out in order; record wave {missing} first (campaign sent "
             f"{plan_id} --wave {missing} --at TIME, or POST /campaigns/{plan_id}/waves/"
-            f"{missing}/sent)")
+            f"{missing}/sent)", param="wave")
 
 
 def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | None = None,
@@ -303,5 +303,5 @@ def _summary_with_wave(store: CampaignStore, plan_id: str, wave: int
     planned = int((summary.get("parameters") or {}).get("waves") or 1)
     if not 1 <= wave <= planned:
         raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
-                                    f"{plan_id}), got {wave}")
+                                    f"{plan_id}), got {wave}", param="wave")
     return summary, planned

@@ -47,7 +47,8 @@ def cold_start_vector(
     weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
                                                                                     1.0)
     if not weights and not genres:
-        raise InvalidParameterError("give at least one comparable film id or one genre")
+        raise InvalidParameterError("give at least one comparable film id or one genre",
+                                    param=("comparable_film_ids", "genres"))
     if (bad := weight_problem(weights)) is not None:
         raise InvalidParameterError(bad)
     vecs: list[NDArray[np.float32]] = []

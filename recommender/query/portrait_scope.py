@@ -45,7 +45,8 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
         pos = [names.index(n) for n in chosen]
         if pos != list(range(pos[0], pos[-1] + 1)):
             raise InvalidParameterError(f"portrait tiers must be adjacent rings, got "
-                                        f"{'+'.join(chosen)}; the tiers are: {', '.join(names)}")
+                                        f"{'+'.join(chosen)}; the tiers are: {', '.join(names)}",
+                                        param="tier")
         lo, hi = bounds[chosen[0]][0], bounds[chosen[-1]][1]
     users = max(0, hi - lo + 1)
     what = "the whole ranking" if chosen == ["all"] else " + ".join(chosen) + (

@@ -40,9 +40,9 @@ fastapi.routing.compile_path = _to_the_end
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown film or user id (named in detail)"}}
-INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"model": Invalid, "description": "invalid parameter (what was wrong, in detail; each "
-                                           "problem in errors)"}}
+#: every route's 422 (``schema_limits`` words it whole; a route's other words are added)
+INVALID_SAID = "invalid parameter (what was wrong, in detail; each problem in errors)"
+INVALID: dict[int | str, dict[str, Any]] = {422: {"model": Invalid, "description": INVALID_SAID}}
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"model": Error, "description": "missing or wrong API key"}}
 ADMIN_CLOSED: dict[int | str, dict[str, Any]] = {

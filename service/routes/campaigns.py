@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import Counter
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -61,6 +60,7 @@ from service.plan_list_schemas import ListedPlan
 from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, SCHEMA_NEWER, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
+from service.slate_rules import refuse_bad_slate
 from service.store_gate import store_gate
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
@@ -295,9 +295,14 @@ def stored_plan(request: Request) -> None:
 
 
 @router.post("/campaigns/plan", response_model=PlanCreated, responses={
-    **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
-        "the slate names a film twice, or every film's budget is 0 (rules JSON Schema cannot "
-        "state; detail says which), a plan stored meanwhile selects some of its pairs (as "
+    **NOT_FOUND, **STORE_DOWN, 422: {**INVALID[422], "description": (
+        "also the slate rules JSON Schema cannot state: it names a film twice (errors' loc: each "
+        "later occurrence's film_id, [\"body\", \"films\", 1, \"film_id\"]) or every "
+        "film's budget is 0 (loc: each budget); these were 409s before")},
+    409: {"model": Error, "description": (
+        "the films have budget but nobody is left to plan (every candidate watched them, "
+        "is opted out, or is held by the store's other plans), "
+        "a plan stored meanwhile selects some of its pairs (as "
         f"targets or controls; {PLAN_ATTEMPTS} plans in a row: each plan is made again around "
         "them), "
         "the Idempotency-Key was used "
@@ -307,9 +312,7 @@ def stored_plan(request: Request) -> None:
              summary="Plan a release slate under budgets and a frequency cap, and store it")
 def plan(body: PlanRequest, request: Request, response: Response, engine: EngineDep,
          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    twice = next((f for f, n in Counter(f.film_id for f in body.films).items() if n > 1), None)
-    if twice is not None:
-        raise HTTPException(409, f"film_id {twice!r} appears twice in the slate")
+    refuse_bad_slate(body.films)  # 422: a film twice, or every budget 0
     store = campaign_store(request)
     key = request_key(idempotency_key, "POST /campaigns/plan", {}, body, caller(request))
 
