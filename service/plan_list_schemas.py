@@ -1,14 +1,14 @@
-"""The per-wave fields of a plan in ``GET /campaigns`` (and ``campaign list --json``).
+"""A plan in ``GET /campaigns`` (and ``campaign list --json``), every field typed.
 
-A listed plan's other fields stay as they were (``PlanList.plans``' description names them);
-these are typed so that the schema says each figure's unit: per wave the target and control
-rows and the expected conversions (a sum of probabilities), whether and how it went out, and
-the totals of the sent waves and of those still to go (``recommender.campaigns.plan_waves``).
+Each is typed so that the schema says each figure's unit: its id, times, films and totals; per
+wave the target and control rows and the expected conversions (a sum of probabilities), whether
+and how it went out, and the totals of the sent waves and of those still to go
+(``recommender.campaigns.plan_waves``).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -57,11 +57,54 @@ class WaveTotals(BaseModel):
                                                     "their waves' probability sums")
 
 
+class ListedWithdrawal(BaseModel):
+    sent_waves: int = Field(description="waves 1..N of the plan that went out before it was "
+                                        "withdrawn (0: none), a count")
+    at: str = Field(description="when it was withdrawn (ISO 8601 in UTC, "
+                                "2024-03-21T09:00:00Z)")
+    via: str = Field(description="the plan_id the withdrawal was asked for (a later plan of "
+                                 "its chain, or this one)")
+
+
 class ListedPlan(BaseModel):
-    """A plan of the list: the fields ``PlanList.plans`` describes, and these."""
+    """A plan of the list (``recommender.campaigns.plan_list.listed_plan``), every field in
+    the order the store lists them."""
 
     model_config = ConfigDict(extra="allow")
 
+    plan_id: str = Field(description="the plan's id")
+    created: str = Field(description="when it was planned (ISO 8601 in UTC, "
+                                     "2024-03-21T09:00:00Z)")
+    previous_plan_id: str | None = Field(description="a next wave's: the plan it continues; "
+                                                     "null for a campaign's first plan")
+    previous_sent_waves: int | None = Field(
+        description="a next wave's: the waves of previous_plan_id sent before it was planned, "
+                    "a count; null for a campaign's first plan")
+    model_version: str = Field(description="the model version the plan was made with")
+    rows: int = Field(description="its stored plan rows (targets and controls, every wave), "
+                                  "a count")
+    films: list[str] = Field(description="the film ids of its slate, as its summary names "
+                                         "them")
+    titles: dict[str, str] = Field(description="film id -> title it was planned with (or the "
+                                               "served model's: titles_from_model)")
+    totals: dict[str, Any] = Field(
+        description="the whole plan's totals as its summary stored them, every wave: films "
+                    "(count), budget, selected_limit, selected, contacts and control (counts of "
+                    "users), expected_conversions (a sum of probabilities over horizon_days), "
+                    "expected_value (value units), flagged_films (film ids); a figure that "
+                    "could not be read is left out (incomplete names it)")
+    horizon_days: int | float | None = Field(
+        description="the span in days totals.expected_conversions cover; null: the model's "
+                    "calibration has no span in days")
+    next_plan_ids: list[str] = Field(description="the plans that continue it (its next waves, "
+                                                 "but those withdrawn before any wave was "
+                                                 "sent), the one of most waves sent first")
+    withdrawn: ListedWithdrawal | None = Field(description="null, or its withdrawal")
+    incomplete: list[str] = Field(description="the parts of a damaged stored summary that "
+                                              "could not be read ([] for a whole one)")
+    titles_from_model: list[str] = Field(description="film ids its summary recorded no title "
+                                                     "for: titles has the served model's ('' "
+                                                     "for a film it does not know)")
     planned_waves: int = Field(description="the waves the plan was made with (its summary's "
                                            "parameters.waves; else the most its rows name)")
     per_wave: list[ListedWave] = Field(description="each of its waves 1..planned_waves, "

@@ -94,6 +94,9 @@ class Invalid(BaseModel):
 
 #: what names the film of a per-film answer beside its film_id (``id_titles.film_names``): the
 #: audience page, its summary, similar films, the film's details and its demand by place
+#: the ring names every surface uses (``recommender.model.config.DEFAULT_TIERS``, which a
+#: model cannot change: tests/service/test_tier_enum.py holds them equal)
+TierName = Literal["core", "extended", "broad"]
 TITLE_HELP = ("the film's title as the catalog has it ('' when it has none): the film film_id "
               "names, byte for byte")
 YEAR_HELP = "the film's release year; null when unknown"
@@ -173,12 +176,13 @@ class AudienceUser(BaseModel):
                                      "users' (-1 to 1); a cold start's: the dot product of the "
                                      "user's and the new film's taste vectors (no unit)")
     percentile: float = Field(description="in (0, 100] among the ranked candidates; 100 = best")
-    tier: str | None = Field(description="core, extended or broad; null beyond the last tier")
+    tier: TierName | None = Field(description="core, extended or broad; null beyond the last "
+                                              "tier")
     segment: int = Field(description="the user's audience segment (see GET /segments)")
 
 
 class AudienceRing(BaseModel):
-    tier: str = Field(description="core, extended or broad")
+    tier: TierName = Field(description="core, extended or broad")
     rank_range: list[int] | None = Field(
         description="the ring's first and last global ranks ([first, last]); null if it is "
                     "empty")

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from service.schemas import ALSO_TITLED_HELP, TITLE_HELP, YEAR_HELP, SegmentShare
+from service.schemas import ALSO_TITLED_HELP, TITLE_HELP, YEAR_HELP, SegmentShare, TierName
 
 
 class SummarySegmentShare(SegmentShare):
@@ -18,7 +18,7 @@ class SummarySegmentShare(SegmentShare):
 
 
 class TierSummary(BaseModel):
-    tier: str
+    tier: TierName = Field(description="core, extended or broad")
     share_pct: float = Field(description="the tier's share of the candidates, in percent")
     size: int = Field(description="users in the tier")
     rank_range: list[int] | None = Field(description="the tier's first and last ranks ([first, "
