@@ -172,6 +172,19 @@ def hidden_routes(routes: list[Any]) -> Iterator[tuple[str, str, str]]:
             yield "GET", f"{route.path}/{{file}}", f"static files ({type(route.app).__name__})"
 
 
+def query_forms() -> Iterator[tuple[str, str, str]]:
+    """(METHOD, path, description) of the routes that take the id in the query
+    (``service.raw_ids.QUERY_FORMS``: ``GET /film?film_id=``...): the raw-id layer rewrites
+    them before routing, so no route, in the schema or out of it, names them."""
+    from service.raw_ids import QUERY_FORMS
+
+    for form, (key, routes, suffixes) in QUERY_FORMS.items():
+        name = key.removesuffix("_id")
+        for suffix in suffixes:
+            yield ("GET", f"{form}{suffix}", f"`{routes}{{{key}}}{suffix}` with the id in the "
+                   f"query, `?{key}=ID` (any {name} id, `.` and `..` too; `service/raw_ids.py`)")
+
+
 def http_surfaces() -> tuple[dict[tuple[str, str], str], dict[tuple[tuple[str, str], str], str],
                              dict[tuple[str, str], tuple[str, str]]]:
     """The app's operations, query parameters and schema fields, with their descriptions."""
@@ -202,6 +215,8 @@ def http_surfaces() -> tuple[dict[tuple[str, str], str], dict[tuple[tuple[str, s
         operations[("GET", app.openapi_url)] = "(not in the schema) the OpenAPI schema itself"
     for method, path, doc in hidden_routes(list(app.router.routes)):
         operations.setdefault((method, path), f"(not in the schema) {doc}".rstrip())
+    for method, path, doc in query_forms():
+        operations.setdefault((method, path), f"(not in the schema) {doc}")
     schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
     sent, received = reachable(requests, schemas), reachable(responses, schemas)
     fields: dict[tuple[str, str], tuple[str, str]] = {}
