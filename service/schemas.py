@@ -19,7 +19,7 @@ from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes th
 from recommender.query.score_words import REC_SCORE, TASTE_SCORE
 from service.health_schemas import ModelInfo
 from service.reload_body import ReloadRequest as ReloadRequest  # where routes.admin finds it
-from service.search_match import SearchMatch
+from service.search_match import SearchKind, SearchMatch
 
 __all__ = ["MAX_OFFSET"]
 
@@ -134,7 +134,12 @@ class LeftOutFilm(BaseModel):
 class FilmSearch(BaseModel):
     query: str
     genre: str | None
-    total: int = Field(description="films matching, over all pages")
+    match: Literal["any", "substring"] = Field(description="the search mode asked for (?match=)")
+    total: int = Field(description="films matching, over all pages (a count)")
+    totals_by_kind: dict[SearchKind, int] = Field(description=(
+        "total split by match.kind, over all pages: kind -> count of films (kinds of none "
+        "left out); e.g. a query held by 4 titles whose total is 40 says which 36 matched "
+        "by words, a typo or similarity"))
     offset: int = Field(description="films skipped before this page")
     limit: int = Field(description="page size asked for (films)")
     films: list[FilmSearchResult] = Field(description="best match first (see match), then "

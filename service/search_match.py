@@ -6,6 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+#: how a film matched a query (``recommender.query.search_kinds.KINDS``)
+SearchKind = Literal["title", "title_start", "words", "inside", "typo", "similar", "year",
+                     "film_id", "all"]
+
 
 class TypoFix(BaseModel):
     typed: str = Field(description="a word of the query, normalised (accents, case and "
@@ -18,8 +22,7 @@ class TypoFix(BaseModel):
 class SearchMatch(BaseModel):
     """How a film matched the query (``recommender.query.title_match``)."""
 
-    kind: Literal["title", "title_start", "words", "inside", "typo", "similar", "year",
-                  "film_id", "all"] = Field(
+    kind: SearchKind = Field(
         description="how the query met the film's titles (alternative titles included), "
                     "best first: title (the query is a whole title), title_start (a title "
                     "starts with it), words (every query word is a word of a title, the last "

@@ -31,6 +31,7 @@ from recommender.cli.printing import (
     film_named,
     hidden_text,
     json_printed,
+    kinds_line,
     liked_text,
     note,
     note_repeated,
@@ -43,6 +44,7 @@ from recommender.cli.summary import cmd_summary
 from recommender.cli.user_tables import cmd_attributes, cmd_segments
 from recommender.io.text import plural, shown_cell
 from recommender.query.page_size import SERVED_MAX_SEARCH_LIMIT
+from recommender.query.search_modes import MATCH_HELP, MATCH_MODES
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -90,11 +92,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     check_search_limit(args.limit)  # GET /films's bound (RECOMMENDER_MAX_SEARCH_LIMIT), its message
     model = answer_model(args)
-    body = search_body(model, args.query, args.limit, args.offset, args.genre)
+    body = search_body(model, args.query, args.limit, args.offset, args.genre,
+                       match=args.match)
     total, rows, genre = body["total"], body["films"], body["genre"]  # as the catalog writes it
     if json_printed(args.json, body, model):
         return 0
     print(search_header(total, args.query, genre, len(rows), args.offset))
+    if len(kinds := body["totals_by_kind"]) > 1 or args.match != "any":  # how they matched
+        print(kinds_line(kinds, args.match))
     if not total and args.query.strip() and not (model.catalog.titles != "").any():
         # "0 films match 'Heat'" on a log without a catalog (FilmTrust) did not say that no
         # title could match
@@ -327,6 +332,7 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--genre", help="only films of this genre (any case; spaces, hyphens "
                                    "and punctuation ignored where that names one genre)")
+    s.add_argument("--match", choices=MATCH_MODES, default="any", help=MATCH_HELP)
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = add("summary", cmd_summary,

@@ -410,6 +410,16 @@ def search_header(total: int, query: str, genre: str | None, shown: int, offset:
     return f"{found}; showing 0"
 
 
+def kinds_line(kinds: dict[str, int], match: str) -> str:
+    """A ``search`` page's second line: its matches by kind, every page (``totals_by_kind``),
+    and the mode (``by kind: 4 inside, 36 words; --match substring keeps titles holding the
+    query``)."""
+    said = ", ".join(f"{n:,} {k}" for k, n in kinds.items()) or "none"
+    return (f"by kind of match: {said}" + ("; --match substring lists only the titles "
+                                           "holding the query" if match == "any" else
+                                           " (only titles holding the query)"))
+
+
 def folders_created(since: int) -> None:
     """Name (stderr) the folders this command created to write a file in (``--out
     new/x.csv``): kept, as a model's folder is, but said, so a misspelt folder is seen."""

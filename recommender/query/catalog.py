@@ -28,6 +28,8 @@ from recommender.query.model_facts import (  # noqa: F401 (re-exported: imported
     time_span,
 )
 from recommender.query.privacy import few, min_cell_from_env, table_suppression
+from recommender.query.search_kinds import substring_titles, totals_by_kind
+from recommender.query.search_modes import MATCH_MODES, MatchMode
 from recommender.query.title_match import match_reasons
 from recommender.query.titles import ID_MATCH, ranked, title_index
 
@@ -74,19 +76,33 @@ def search_films(
     genre: str | None = None,
     titles_lower: list[str] | None = None,
     counts: NDArray[np.int64] | None = None,
+    match: MatchMode = "any",
 ) -> tuple[int, list[dict[str, Any]]]:
     """Catalog search by title (``recommender.query.titles``: normalised titles, alternative
     titles, the year, typo tolerance) or exact film id (surrounding blanks, Unicode form,
     leading zeros and a float's ".0" aside: ``IdMap.same_but_zeros``), best match first,
     then most watched, then film order. An empty query lists every film, most watched
-    first. Returns (total, page): each row a film's entry (``film_rows``) and ``match``, how
-    it matched the query
+    first. ``match`` "substring" keeps only the titles holding the query
+    (``search_kinds.substring_titles``). Returns (total, page): each row a film's entry
+    (``film_rows``) and ``match``, how it matched the query
     (``title_match.match_reasons``). ``titles_lower`` is no longer used (the title index is
     kept per model)."""
+    total, rows, _ = search_page(model, query, limit, offset, genre, counts, match)
+    return total, rows
+
+
+def search_page(model: Model, query: str, limit: int, offset: int, genre: str | None,
+                counts: NDArray[np.int64] | None = None, match: MatchMode = "any"
+                ) -> tuple[int, list[dict[str, Any]], dict[str, int]]:
+    """``search_films``'s (total, page), and its hits counted by kind of match
+    (``search_kinds.totals_by_kind``)."""
     if limit < 1:
-        raise InvalidParameterError(f"limit must be >= 1, got {limit}")
+        raise InvalidParameterError(f"limit must be >= 1, got {limit}", param="limit")
     if offset < 0:
-        raise InvalidParameterError(f"offset must be >= 0, got {offset}")
+        raise InvalidParameterError(f"offset must be >= 0, got {offset}", param="offset")
+    if match not in MATCH_MODES:
+        raise InvalidParameterError(f"match must be one of {', '.join(MATCH_MODES)}, got "
+                                    f"{match!r}", param="match")
     counts = model.film_counts() if counts is None else counts
     n = model.n_films
     scores = levels = np.ones(n, np.float64)
@@ -94,29 +110,35 @@ def search_films(
     index = title_index(model) if query.strip() else None
     if index is not None:
         scores, levels = index.scored(query)
-        # an id pasted with a space, typed in another Unicode form (an NFD id typed NFC), with
-        # more or fewer leading zeros or as a spreadsheet's float ("2571.0"): the forms an
-        # unknown film argument's "did you mean" names (``IdMap.same_but_zeros``)
-        ids = [g for g in (query, query.strip()) if g in model.films]
-        for given in dict.fromkeys(ids + model.films.same_but_zeros(query)):
-            if given in model.films:
-                i = model.film_index(given)
-                if scores[i] < ID_MATCH:
-                    by_id.add(i)
-                    scores[i] = ID_MATCH
+        if match == "substring":  # a title holding the query, nothing else (no id either)
+            scores = np.where(substring_titles(index, query), scores, 0.0)
+        else:
+            # an id pasted with a space, typed in another Unicode form (an NFD id typed
+            # NFC), with more or fewer leading zeros or as a spreadsheet's float ("2571.0"):
+            # the forms an unknown film argument's "did you mean" names
+            # (``IdMap.same_but_zeros``)
+            ids = [g for g in (query, query.strip()) if g in model.films]
+            for given in dict.fromkeys(ids + model.films.same_but_zeros(query)):
+                if given in model.films:
+                    i = model.film_index(given)
+                    if scores[i] < ID_MATCH:
+                        by_id.add(i)
+                        scores[i] = ID_MATCH
     mask = None if genre is None else genre_members(model, resolve_genres(model, [genre]))[0]
     hits = ranked(scores, counts, mask)
     page = hits[offset:offset + limit]
     rows = film_rows(model, page, counts)
-    for row, match in zip(rows, match_reasons(index, query, page, levels[page], by_id),
-                          strict=True):
-        row["match"] = match
-    return len(hits), rows
+    for row, reason in zip(rows, match_reasons(index, query, page, levels[page], by_id),
+                           strict=True):
+        row["match"] = reason
+    return len(hits), rows, totals_by_kind(index, query, hits, levels, by_id)
 
 
 def search_body(model: Model, query: str, limit: int, offset: int, genre: str | None,
-                counts: NDArray[np.int64] | None = None) -> dict[str, Any]:
-    """``GET /films``'s body (and ``search --json``'s): ``search_films``'s page, and in
+                counts: NDArray[np.int64] | None = None, match: MatchMode = "any"
+                ) -> dict[str, Any]:
+    """``GET /films``'s body (and ``search --json``'s): ``search_page``'s page, the mode
+    ``match`` and the hits by kind of match (``totals_by_kind``), and in
     ``not_in_model`` the films of the training catalog without interactions that the query
     names (``hints.left_out_matches``: search cannot list them; none with a genre, which the
     model does not record for them)."""
@@ -126,9 +148,9 @@ def search_body(model: Model, query: str, limit: int, offset: int, genre: str | 
     if len(query) > MAX_QUERY:  # the service's bound (its schema refuses it first)
         raise InvalidParameterError(f"query must be at most {MAX_QUERY:,} characters, got "
                                     f"{len(query):,}")
-    total, rows = search_films(model, query, limit, offset, genre, counts=counts)
-    return {"query": query, "genre": genre_name(model, genre), "total": total,
-            "offset": offset, "limit": limit, "films": rows,
+    total, rows, kinds = search_page(model, query, limit, offset, genre, counts, match)
+    return {"query": query, "genre": genre_name(model, genre), "match": match, "total": total,
+            "totals_by_kind": kinds, "offset": offset, "limit": limit, "films": rows,
             "not_in_model": [] if genre is not None else left_out_matches(model, query)}
 
 

@@ -23,6 +23,7 @@ from recommender.query.linkable import check_filtered
 from recommender.query.page_size import check_search_limit
 from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.recommend import similar_films
+from recommender.query.search_kinds import MATCH_HELP, MatchMode
 from service.access_log import page_rows, pseudonym_key, record_export
 from service.bodies import audience_csv_text, render_page, ring_page
 from service.body_cache import audience_body, audience_page
@@ -93,9 +94,11 @@ def search(
                                                    "hyphens and punctuation ignored where "
                                                    "that names one genre)",
                                        json_schema_extra={"x-vocabulary": "genre"})] = None,
+    match: Annotated[MatchMode, Query(description=MATCH_HELP)] = "any",
 ) -> dict[str, Any]:
     check_search_limit(limit, settings.max_search_limit)
-    return search_body(engine.model, query, limit, offset, genre, counts=engine.film_counts)
+    return search_body(engine.model, query, limit, offset, genre, counts=engine.film_counts,
+                       match=match)
 
 
 async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,

@@ -54,6 +54,15 @@ def test_search(client: TestClient, model_dir: Path, capsys: pytest.CaptureFixtu
               "search", model_dir, "", "--limit", 3, "--offset", 2, "--genre", GENRES[1])
     code, out, _ = run(capsys, "search", model_dir, ODD_FILM_ID)
     assert code == 0 and ODD_FILM_ID in out
+    # the search mode: the HTTP parameter's CLI option, the same body (an id is no title's
+    # substring: film_id matches are the default mode's), its kinds said under the header
+    for mode in ("any", "substring"):
+        http = client.get("/films", params={"query": "00000", "match": mode})
+        assert http.json()["match"] == mode and http.json()["total"] == (mode == "any")
+        same_body(capsys, http, "search", model_dir, "00000", "--match", mode)
+    code, out, _ = run(capsys, "search", model_dir, "matr", "--match", "substring")
+    assert code == 0 and out.splitlines()[1] == ("by kind of match: 1 title_start (only "
+                                                 "titles holding the query)"), out
     # the CLI names the model's genres as HTTP does (it said only "unknown genre 'Nope'")
     message = bad_input(capsys, "search", model_dir, "", "--genre", "Nope")
     http = client.get("/films", params={"query": "", "genre": "Nope"})
