@@ -100,8 +100,10 @@ Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 MIN_WINDOW_DAYS = 1 / DAY  # one second: timestamps are whole seconds
 MAX_WINDOW_DAYS = 3650.0   # the bound of every surface (HTTP, CLI, Studio)
 WINDOW_RULE = f"days in [1/86400, {MAX_WINDOW_DAYS:g}] (at least one second)"  # said by each
-NO_MODEL = ("no model given (campaign report --model MODEL: its users' region, city or cinema "
-            "are the places; the service reads the model it serves)")
+#: the store records a plan's model version, not its folder: the CLI is told the model
+NO_MODEL = ("no model given: pass --model MODEL (the plan's model folder) to check it as "
+            "GET /campaigns/{plan_id}/report does with the served model (its users' region, "
+            "city or cinema are the places)")
 def wilson(x: float, n: float, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a proportion ``x / n`` (``n`` > 0)."""
     p = min(max(x / n, 0.0), 1.0)  # x may be a weighted count a rounding past n or below 0

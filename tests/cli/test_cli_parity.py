@@ -171,6 +171,12 @@ def test_campaign_report(client: TestClient, store: str, plans: list[str], model
     alone = json.loads(out)
     assert code == 0 and alone["dispersion"]["attribute"] is None
     assert "no model given" in alone["dispersion"]["note"]
+    # and says how to get the service's block: the model's folder (the store records only
+    # the plan's model version), in the JSON body and the printed report alike
+    assert "pass --model MODEL" in alone["dispersion"]["note"]
+    code, out, _ = run(capsys, "campaign", "report", plans[0], "--store", store)
+    assert code == 0 and "place dispersion: not checked: no model given: pass --model MODEL" \
+        in out, out
     assert {k: v for k, v in alone.items() if k not in ("dispersion", "note")} == \
         {k: v for k, v in client.get(f"/campaigns/{plans[0]}/report").json().items()
          if k not in ("dispersion", "note")}
