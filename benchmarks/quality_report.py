@@ -171,12 +171,14 @@ def counts_line(rows: list[dict[str, Any]]) -> str:
     again = sum(bool(t["measured"] and t.get("repeats")) for t in rows)
     met = [t for t in measured if t["met"]]
     missed = [t for t in measured if not t["met"]]
+    within = sum(noise(t) == "within" for t in missed)
+    beyond = sum(noise(t) == "beyond" for t in missed)
     line = f"{len(met)} of {len(measured)} distinct measured target rows met"
     if any(noise(t) for t in measured):
         line += (f" ({sum(noise(t) == 'within' for t in met)} of them within sampling noise of "
                  f"the target); of the {len(missed)} misses, "
-                 f"{sum(noise(t) == 'within' for t in missed)} lie within sampling noise and "
-                 f"{sum(noise(t) == 'beyond' for t in missed)} fall short beyond it")
+                 f"{within} {'lies' if within == 1 else 'lie'} within sampling noise and "
+                 f"{beyond} {'falls' if beyond == 1 else 'fall'} short beyond it")
     if again:
         line += (f" ({again} more measured rows repeat their base dataset's figures and are "
                  "not counted again)")
