@@ -285,10 +285,11 @@ def walk_routes(routes: Sequence[BaseRoute], prefix: str = ""
             yield prefix + route.path, route
 
 
-def _api_routes(routes: Sequence[BaseRoute]) -> Iterator[tuple[re.Pattern[str], str]]:
-    """(full path regex, kind: open, read or write) of the API routes in ``routes``."""
+def _api_routes(routes: Sequence[BaseRoute]
+                ) -> Iterator[tuple[re.Pattern[str], str, frozenset[str]]]:
+    """(full path regex, kind: open, read or write, methods) of the API routes in ``routes``."""
     for path, route in walk_routes(routes):
-        yield compile_path(path)[0], _kind(route, path)
+        yield compile_path(path)[0], _kind(route, path), frozenset(route.methods or ())
 
 
 class ReadKeys:
@@ -308,11 +309,11 @@ class ReadKeys:
         self.write = write if write is not None else KeyRing([])
         self.metrics = metrics if metrics is not None else KeyRing([])
         self.routes = routes  # the app's route list (routers included later are in it too)
-        self._routes_table: list[tuple[re.Pattern[str], str]] | None = None
+        self._routes_table: list[tuple[re.Pattern[str], str, frozenset[str]]] | None = None
 
-    def _table(self) -> list[tuple[re.Pattern[str], str]]:
-        """(path regex, kind) of every API route, in routing order (built on first use,
-        when every router is included)."""
+    def _table(self) -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+        """(path regex, kind, methods) of every API route, in routing order (built on first
+        use, when every router is included)."""
         if self._routes_table is None:
             self._routes_table = list(_api_routes(self.routes))
         return self._routes_table
@@ -321,9 +322,17 @@ class ReadKeys:
         path = route_path(scope)
         if path == SCHEMA_PATH:
             return READ
-        for regex, kind in self._table():
+        # as the router picks: the first route of the path and the method, else (a 405) the
+        # first of the path, a write route's counted as a read: DELETE /events was a read
+        # key's 403 "this endpoint writes", for a method no route has (the router's 405)
+        method, partial = scope.get("method"), None
+        for regex, kind, methods in self._table():
             if regex.match(path):
-                return kind
+                if not methods or method in methods:
+                    return kind
+                partial = partial or (READ if kind == WRITE else kind)
+        if partial is not None:
+            return partial
         if path.startswith(ADMIN_PREFIX):  # no admin route: the admin key's, not a read key's
             return ADMIN
         # not an API route: open when another route (docs, static files) answers it
