@@ -18,6 +18,9 @@ from service.schema_limits import EVENT_TIME
 from service.schemas import StoredId
 
 MAX_UNKNOWN_SHOWN = 100
+#: the schema's word for a user or film id: no NUL byte, and not blanks only (``id_too_long``
+#: refuses an id of ``convert.BLANK_ID``'s ASCII blanks; the schema said any text but NUL)
+NOT_BLANK_ID: dict[str, Any] = {"pattern": "^[^\\u0000]*[^\\u0000 \\t\\n\\r\\f\\u000b][^\\u0000]*$"}
 
 
 def _integer_or_time(schema: dict[str, Any]) -> None:
@@ -38,10 +41,12 @@ class EventIn(BaseModel):
                               description="the user (at most 1,000 bytes in UTF-8, as in a "
                                           "training log; a user new to the model is folded in "
                                           "under ALS and EASE trained locally; BPR, LMF and a "
-                                          "Spark-trained model fold no user in)")
+                                          "Spark-trained model fold no user in; not blanks "
+                                          "only)", json_schema_extra=NOT_BLANK_ID)
     film_id: StoredId = Field(min_length=1, max_length=MAX_ID_BYTES,
                               description="the film bought or watched (at most 1,000 bytes "
-                                          "in UTF-8)")
+                                          "in UTF-8; not blanks only)",
+                              json_schema_extra=NOT_BLANK_ID)
     timestamp: int = Field(ge=MIN_EVENT_TIMESTAMP, le=MAX_TIMESTAMP,
                            description="when, in unix seconds, or an ISO 8601 time in the "
                                        "extended form with its zone (2024-03-21T09:00:00Z, "
