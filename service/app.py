@@ -30,7 +30,7 @@ from service.deps import reject_unknown_query
 from service.fastpath import FastPath
 from service.head import HeadAsGet
 from service.headers import SecurityHeaders
-from service.hosts import AllowedHosts, allowed
+from service.hosts import AbsoluteTarget, AllowedHosts, allowed
 from service.internal_errors import InternalErrors
 from service.key_throttle import KeyFailures, KeyThrottle
 from service.limits import Limits
@@ -151,4 +151,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AllowedHosts, hosts=allowed(settings.allowed_hosts))
     app.add_middleware(HeadAsGet)  # HEAD as the GET it stands for, without the body
     app.add_middleware(SecurityHeaders)  # on every answer, the Host refusal's too
+    app.add_middleware(AbsoluteTarget)  # http://HOST/PATH as /PATH, its HOST checked as a Host
     return app

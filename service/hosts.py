@@ -14,6 +14,12 @@ Whatever the names, a Host that is no host name, IP address or bracketed IPv6 ad
 optional port (:func:`well_formed`) is a 400 (RFC 9112 asks it of a server): the name was the
 part before the last colon, so ``localhost:80@evil.com`` (a user and password, as a URL
 writes them) was answered as ``localhost``.
+
+A request target in absolute form (``GET http://127.0.0.1:8000/health HTTP/1.1``, which RFC 9112
+§3.2.2 says a server must accept) is read as its path and query (:class:`AbsoluteTarget`):
+uvicorn handed the whole URL on as the path, so no route matched it (``/health`` was a 401, a
+film page a 404). The target's host is checked as a Host is, beside the Host header: a target
+naming another host is the 400 that Host would be.
 """
 
 from __future__ import annotations
@@ -21,11 +27,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOOPBACK_HOSTS = "localhost,127.0.0.1,::1"
 ENV = "RECOMMENDER_ALLOWED_HOSTS"
+#: where :class:`AbsoluteTarget` leaves the host an absolute-form target named
+TARGET_HOST = "target_host"
+_ABSOLUTE = re.compile(rb"(?i)https?://([^/?#]*)(.*)", re.S)
 
 
 def is_loopback(host: str) -> bool:
@@ -93,18 +103,14 @@ class AllowedHosts:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            given = next((v.decode("latin-1") for k, v in scope.get("headers", [])
-                          if k == b"host"), "")
+            host = next((v.decode("latin-1") for k, v in scope.get("headers", [])
+                         if k == b"host"), "")
             # no Host at all (an HTTP/1.0 health probe): no browser sends that, so no page
-            why = None
-            if given and not well_formed(given):
-                why = ("it is no host name or address with an optional port (a Host holds "
-                       "no user, password, path or other character)")
-            elif given and self.hosts is not None and host_name(given) not in self.hosts:
-                why = (f"it answers {', '.join(sorted(self.hosts))} ({ENV}; a server bound "
-                       "to a loopback address answers its own names only, so that no web "
-                       f"page reaches it through a rebound DNS name: set {ENV} to the names "
-                       "a proxy passes)")
+            why, given = None, host
+            for given in (host, str(scope.get(TARGET_HOST, ""))):  # the target's: as a Host
+                why = self._why(given)
+                if why is not None:
+                    break
             if why is not None:
                 body = json.dumps({"detail": (
                     f"this server does not answer the Host {given!r}: {why}")}).encode()
@@ -113,4 +119,40 @@ class AllowedHosts:
                                         (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})
                 return
+        await self.app(scope, receive, send)
+
+    def _why(self, given: str) -> str | None:
+        """Why the Host (or an absolute-form target's host) ``given`` is refused, or None."""
+        if given and not well_formed(given):
+            return ("it is no host name or address with an optional port (a Host holds "
+                    "no user, password, path or other character)")
+        if given and self.hosts is not None and host_name(given) not in self.hosts:
+            return (f"it answers {', '.join(sorted(self.hosts))} ({ENV}; a server bound "
+                    "to a loopback address answers its own names only, so that no web "
+                    f"page reaches it through a rebound DNS name: set {ENV} to the names "
+                    "a proxy passes)")
+        return None
+
+
+class AbsoluteTarget:
+    """ASGI middleware: a request target in absolute form (``http://HOST/PATH?QUERY``, http or
+    https) read as its path (``/`` when none) and query, its host left in
+    ``scope[TARGET_HOST]`` for :class:`AllowedHosts` (module docstring); any other target is
+    handed on as it came."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            root = str(scope.get("root_path", "") or "").encode("latin-1")
+            raw = bytes(scope.get("raw_path") or str(scope.get("path", "")).encode("latin-1"))
+            found = _ABSOLUTE.fullmatch(raw[len(root):] if raw.startswith(root) else raw)
+            if found is not None:
+                target = found.group(2) or b"/"
+                path, _, query = target.partition(b"?")
+                scope = {**scope, TARGET_HOST: found.group(1).decode("latin-1") or "?",
+                         "raw_path": root + path,
+                         "path": root.decode("latin-1") + unquote(path.decode("latin-1")),
+                         "query_string": query or scope.get("query_string", b"")}
         await self.app(scope, receive, send)

@@ -13,13 +13,16 @@ A body sent as another media type (``text/plain``, a form, none) is a 415 saying
 be ``application/json`` (or ``application/*+json``) and what was sent (:func:`body_type_refusal`,
 the one test, which ``JsonRoute`` and ``POST /admin/reload`` both apply before parsing): it
 was a 422, as if the JSON were wrong. ``POST /admin/reload`` keeps taking a body sent with no
-Content-Type or as a form (``curl -d``'s default), as it always read its body as JSON.
+Content-Type or as a form (``curl -d``'s default), as it always read its body as JSON. A client
+that closes its connection before its body is all sent is one warning (:func:`warn_upload_cut`),
+not a traceback.
 """
 
 from __future__ import annotations
 
 import email.message
 import json
+import logging
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
@@ -27,9 +30,11 @@ from fastapi import HTTPException, Request, Response
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.requests import ClientDisconnect
 
 from recommender.errors import clipped
 
+log = logging.getLogger("recommender.service")
 DUPLICATE_KEY = "duplicate_key"  # the error type in the 422 body
 FORM = "application/x-www-form-urlencoded"  # what ``curl -d`` sends without -H
 #: the 415 every operation with a JSON body lists (``schema_limits``)
@@ -138,6 +143,18 @@ def check_body_type(request: Request, raw: bytes, missing_ok: bool = False,
         raise HTTPException(415, why)
 
 
+def warn_upload_cut(request: Request) -> None:
+    """Log that the client of ``request`` closed its connection before its body was all sent
+    (uvicorn's ``http.disconnect``): one warning naming the request, its client and the
+    Content-Length it announced; it was a traceback of ``ClientDisconnect``, and no access
+    line (no answer is sent: no one is there to read it)."""
+    client = request.client
+    where = f"{client.host}:{client.port}" if client else "a client"
+    log.warning("a request was cut: %s closed the connection before the body of %s %s was "
+                "all sent (Content-Length: %s); it was not answered", where, request.method,
+                request.url.path, request.headers.get("content-length", "none"))
+
+
 class JsonRoute(APIRoute):
     """A route whose JSON body may not repeat a key in one object (module docstring)."""
 
@@ -157,7 +174,11 @@ class JsonRoute(APIRoute):
             return handler
 
         async def route(request: Request) -> Response:
-            raw = await request.body()
+            try:
+                raw = await request.body()
+            except ClientDisconnect:  # no one to answer: a warning, not a traceback
+                warn_upload_cut(request)
+                return Response(status_code=400)
             check_body_type(request, raw, missing_ok=not self._strict(request))
             # not JSON (None): FastAPI parses it again and says why
             read = _read(raw) if raw else None
