@@ -3,6 +3,7 @@ field, and nothing of a refused events batch is stored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,7 +57,8 @@ def test_an_event_id_with_a_nul_byte_is_a_422(client: TestClient, field: str) ->
     assert count_events(store) == before
     # the schema says so too (Schemathesis found a NUL the schema allowed refused)
     schema = client.get("/openapi.json").json()["components"]["schemas"]["EventIn"]
-    assert schema["properties"][field]["pattern"] == "^[^\\u0000]*$"
+    pattern = schema["properties"][field]["pattern"]
+    assert re.search(pattern, "u5") and not re.search(pattern, "u5\x00"), pattern
 
 
 LONE = '"\\ud800"'  # JSON's escape of an unpaired surrogate: Python reads it, UTF-8 cannot
