@@ -4,7 +4,9 @@
 lock: every event, plan row and opt-out of a user gets, in place of the user id, a tombstone
 (``erased-`` and 32 random hex digits, one per user and erasure, drawn from ``secrets``, so
 nothing computes it back from the id), and an event's ``event_id`` becomes the tombstone and
-its sequence number (an id a client made may spell the user). A campaign report's figures stay
+its sequence number (an id a client made may spell the user); a plan summary's JSON strings
+that are the id and an idempotency key holding it become the tombstone (``_other_text``). A
+campaign report's figures stay
 what they were (a contact and the same person's conversion keep sharing one id, no longer
 theirs). The store keeps, per erased user, ``campaign_erasures``: the SHA-256 of the store's
 own random salt (``campaign_store_info``'s ``erasure_salt``) and the id, hex, and the UTC day;
@@ -22,10 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -38,12 +41,19 @@ if TYPE_CHECKING:
 
 from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
-from recommender.campaigns.store_tables import plan_exclusions, plan_rows, store_info
+from recommender.campaigns.store_tables import (
+    idempotency,
+    plan_exclusions,
+    plan_rows,
+    plans,
+    store_info,
+)
 from recommender.io.dataset import Interactions, UserTable
 
 SALT_KEY = "erasure_salt"
 TOMBSTONE_PREFIX = "erased-"
 CHUNK = 500  # ids per IN (...) look-up
+TEXT_CHUNK = 100  # ids per look-up of text holding them (OR'd: SQLite's expression depth)
 
 erasures = sa.Table(
     "campaign_erasures", metadata,
@@ -119,18 +129,21 @@ def read_erasures(store: CampaignStore) -> Erasures:
 
 @dataclass
 class Forgotten:
-    """What ``forget`` did to one user: rows given a tombstone, and whether the id was
-    erased before (``already``: an erasure record was there)."""
+    """What ``forget`` did to one user: rows given a tombstone, whether the id was erased
+    before (``already``: an erasure record was there), and ``other``: the plan summaries
+    (a value of their JSON is the id: ``excluded_unknown_user_ids``) and idempotency keys
+    (the key holds the id) where a tombstone took its place."""
 
     user_id: str
     events: int
     plan_rows: int
     opt_outs: int
     already: bool
+    other: int = 0
 
     @property
     def rows(self) -> int:
-        return self.events + self.plan_rows + self.opt_outs
+        return self.events + self.plan_rows + self.opt_outs + self.other
 
 
 def _counts(conn: Connection, table: sa.Table, ids: list[str]) -> dict[str, int]:
@@ -140,6 +153,60 @@ def _counts(conn: Connection, table: sa.Table, ids: list[str]) -> dict[str, int]
             table.c.user_id.in_(ids[i:i + CHUNK])).group_by(table.c.user_id))
         out.update({str(u): int(n) for u, n in conn.execute(q)})
     return out
+
+
+def _holding(conn: Connection, column: sa.Column[Any], ids: list[str], *extra: sa.Column[Any]
+             ) -> list[sa.Row[Any]]:
+    """The rows (``column`` and ``extra``) whose text ``column`` holds one of ``ids`` (as
+    typed or as JSON writes it, non-ASCII escaped): a look-up by substring."""
+    find = sa.func.strpos if conn.dialect.name == "postgresql" else sa.func.instr
+    found: dict[tuple[str, ...], sa.Row[Any]] = {}
+    for i in range(0, len(ids), TEXT_CHUNK):
+        needles = {n for u in ids[i:i + TEXT_CHUNK] for n in (u, json.dumps(u)[1:-1]) if n}
+        q = sa.select(column, *extra).where(sa.or_(*(find(column, n) > 0 for n in needles)))
+        found.update({tuple(str(v) for v in r): r for r in conn.execute(q)})
+    return list(found.values())
+
+
+def _swap(value: Any, tomb: dict[str, str], hit: set[str]) -> Any:
+    """``value`` (parsed JSON) with each string (value or key) that is an id of ``tomb``
+    replaced by its tombstone; the ids met go in ``hit``."""
+    if isinstance(value, str):
+        if value in tomb:
+            hit.add(value)
+            return tomb[value]
+        return value
+    if isinstance(value, list):
+        return [_swap(v, tomb, hit) for v in value]
+    if isinstance(value, dict):
+        return {_swap(k, tomb, hit): _swap(v, tomb, hit) for k, v in value.items()}
+    return value
+
+
+def _other_text(conn: Connection, ids: list[str]) -> tuple[
+        dict[str, int], list[tuple[str, str, set[str]]], list[tuple[str, str]]]:
+    """Where else the store holds ``ids``: per id, the count of plan summaries whose JSON has
+    it as a value (or key) and of idempotency keys holding it; the summaries ``(plan_id,
+    text, ids in it)`` and the keys ``(key, the first id it holds)``. Every other text column
+    of the store holds no id a caller gave (plan ids are drawn, ``writer`` is a fingerprint,
+    ``campaign_store_info`` holds the store's own values)."""
+    wanted = set(ids)
+    counts: dict[str, int] = {}
+    summaries: list[tuple[str, str, set[str]]] = []
+    for text, plan_id in _holding(conn, plans.c.summary, ids, plans.c.plan_id):
+        hit: set[str] = set()
+        _swap(json.loads(text), dict.fromkeys(wanted, ""), hit)
+        if hit:
+            summaries.append((str(plan_id), str(text), hit))
+            for u in hit:
+                counts[u] = counts.get(u, 0) + 1
+    keys: list[tuple[str, str]] = []
+    for (key,) in _holding(conn, idempotency.c.key, ids):
+        first = next((u for u in ids if u in str(key)), None)
+        if first is not None:
+            keys.append((str(key), first))
+            counts[first] = counts.get(first, 0) + 1
+    return counts, summaries, keys
 
 
 def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
@@ -164,8 +231,9 @@ def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
             before |= {str(d) for d in conn.execute(sa.select(erasures.c.digest).where(
                 erasures.c.digest.in_(hashed[i:i + CHUNK]))).scalars()}
         counted = {t.name: _counts(conn, t, ids) for t in (events, plan_rows, plan_exclusions)}
+        other, summaries, keys = _other_text(conn, ids)
         out = [Forgotten(u, counted[events.name].get(u, 0), counted[plan_rows.name].get(u, 0),
-                         counted[plan_exclusions.name].get(u, 0), d in before)
+                         counted[plan_exclusions.name].get(u, 0), d in before, other.get(u, 0))
                for u, d in zip(ids, hashed, strict=True)]
         tomb = {f.user_id: TOMBSTONE_PREFIX + secrets.token_hex(16) for f in out if f.rows}
         pairs = [{"u": u, "t": t} for u, t in tomb.items()]
@@ -176,6 +244,12 @@ def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
             for table in (plan_rows, plan_exclusions):
                 conn.execute(sa.text(f"UPDATE {table.name} SET user_id = :t WHERE user_id = :u"),
                              pairs)
+            for plan_id, text, _hit in summaries:  # parsed and written back, key order kept
+                conn.execute(plans.update().where(plans.c.plan_id == plan_id).values(
+                    summary=json.dumps(_swap(json.loads(text), tomb, set()), ensure_ascii=False)))
+            for n, (key, u) in enumerate(keys):  # a retry with the key plans anew
+                conn.execute(idempotency.update().where(idempotency.c.key == key).values(
+                    key=f"{tomb[u]}:{n}"))
             shuffled = list(tomb.values())
             secrets.SystemRandom().shuffle(shuffled)  # no order ties a tombstone to a digest
             conn.execute(tombstones.insert(), [{"tombstone": t} for t in shuffled])

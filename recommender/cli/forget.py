@@ -74,9 +74,11 @@ def cmd_forget(args: argparse.Namespace) -> int:
     rows = [f for f in done if f.rows]
     print(f"erased {len(done):,} user(s) in {store.url}: "
           f"{sum(f.events for f in done):,} event(s), {sum(f.plan_rows for f in done):,} plan "
-          f"row(s) and {sum(f.opt_outs for f in done):,} opt-out(s) of {len(rows):,} of them "
-          "now carry a tombstone (campaign reports' figures unchanged); answers reading this "
-          "store leave them out from now on")
+          f"row(s), {sum(f.opt_outs for f in done):,} opt-out(s) and "
+          f"{sum(f.other for f in done):,} plan summary or idempotency key value(s) of "
+          f"{len(rows):,} of them now carry a tombstone (campaign reports' counts, "
+          "conversions and uplift unchanged); answers reading this store leave them out from "
+          "now on")
     before = [f.user_id for f in done if f.already]
     if before:
         print(f"note: {len(before):,} were erased before ({_named(before)}): recorded once; "

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from helpers import run_cli
-from test_wave_sends import START, respond, stored
+from test_wave_sends import START, plan_rows, respond, stored
 
 import recommender.campaigns.store as store_mod
 from recommender.campaigns.erasure import forget, read_erasures
@@ -21,6 +21,28 @@ from recommender.campaigns.store import open_store
 
 AS_OF = START + 90 * 86_400
 GONE = ["A2-0", "A1-0", "B2-10"]  # a wave-2 buyer, a wave-1 buyer, a control who bought
+
+
+def _strings(value: object) -> list[str]:
+    """Every string of parsed JSON ``value``: its string values and its objects' keys."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *_strings(v)]]
+    return []
+
+
+def _holds(cell: str, user: str) -> bool:
+    """The cell is the id, ends with it, or is JSON with the id as a string in it."""
+    if cell.endswith(user):
+        return True
+    try:
+        parsed = json.loads(cell)
+    except ValueError:
+        return False
+    return user in _strings(parsed)
 
 
 def _cells(path: Path) -> list[str]:
@@ -50,7 +72,7 @@ def test_forget_keeps_the_report_and_leaves_no_id(tmp_path: Path) -> None:
     respond(store, stored(store))
     before = campaign_report(store, "plan-w", as_of=AS_OF)
     assert before["overall"]["target_conversions"] > 0
-    assert all(any(c.endswith(u) for c in _cells(path)) for u in GONE)  # there before
+    assert all(any(_holds(c, u) for c in _cells(path)) for u in GONE)  # there before
     done = forget(store, GONE)
     assert [(f.user_id, f.already) for f in done] == [(u, False) for u in GONE]
     # each: 1 event and 1 plan row (respond: B2-10, a wave-2 control, bought on day 5)
@@ -58,14 +80,50 @@ def test_forget_keeps_the_report_and_leaves_no_id(tmp_path: Path) -> None:
     after = campaign_report(store, "plan-w", as_of=AS_OF)
     assert after == before
     cells = _cells(path)
-    # no cell is the id or ends with it (the event ids were e-FILM-USER)
-    assert not any(c.endswith(u) for c in cells for u in GONE)
+    # no cell is the id, ends with it (the event ids were e-FILM-USER) or holds it in JSON
+    assert not any(_holds(c, u) for c in cells for u in GONE)
     tomb = [c for c in cells if c.startswith("erased-")]
     assert tomb  # their rows are there, under a tombstone
     erased = read_erasures(store)
     assert erased(GONE).all() and not erased(["A2-1", "B1-0"]).any()
     store.close()
     assert _count(path, "SELECT COUNT(*) FROM campaign_erasures") == len(GONE)
+
+
+def test_forget_rewrites_summaries_and_idempotency_keys(tmp_path: Path) -> None:
+    """An opt-out the model did not know stays named in the plan's summary
+    (``excluded_unknown_user_ids``, served by ``GET /campaigns/{id}``), and an idempotency key
+    may spell the user: both lose the id, the other values stay as they were."""
+    path = tmp_path / "s.db"
+    store = open_store(str(path))
+    respond(store, stored(store))
+    unknown = ["u77777", "A2-0", "keep-é", "Ω-u77777"]
+    summary = {"created": "2024-01-01T00:00:00Z", "model_version": "m", "films": [],
+               "parameters": {"excluded_unknown_user_ids": unknown, "note": "u77777"},
+               "u77777": 1}
+    store.save_plan("plan-x", summary, plan_rows("plan-x").slice(0, 0), excluded=unknown,
+                    key=("key-u77777", "0" * 64))
+    store.save_plan("plan-y", {**summary, "parameters": {}}, plan_rows("plan-y").slice(0, 0),
+                    key=("retry-A2-0-again", "1" * 64))
+    gone = ["u77777", "A2-0", "Ω-u77777"]
+    assert all(any(_holds(c, u) for c in _cells(path)) for u in gone)  # there before
+    done = forget(store, gone)
+    cells = _cells(path)
+    assert not any(_holds(c, u) or u in c for c in cells for u in gone)
+    assert [(f.user_id, f.other) for f in done] == [("u77777", 3), ("A2-0", 2), ("Ω-u77777", 1)]
+    with store.engine.connect() as conn:
+        kept = json.loads(conn.execute(sa.text(
+            "SELECT summary FROM campaign_plans WHERE plan_id = 'plan-x'")).scalar_one())
+    left = kept["parameters"]["excluded_unknown_user_ids"]
+    assert left[2] == "keep-é" and all(v.startswith("erased-") for v in left[:2] + left[3:])
+    assert left[0] == kept["parameters"]["note"] != left[1]  # one tombstone per person
+    assert kept["films"] == [] and list(kept)[-1].startswith("erased-")
+    # the keys are tombstones now: a retry with the old key plans anew
+    assert store.plan_for_key("key-u77777") is None
+    assert store.plan_for_key("retry-A2-0-again") is None
+    store.close()
+    assert _count(path, "SELECT COUNT(*) FROM campaign_idempotency WHERE key LIKE 'erased-%'"
+                  ) == 2
 
 
 def test_forgetting_twice_changes_nothing(tmp_path: Path) -> None:
