@@ -18,13 +18,14 @@ def _first(ids: Any, shown: int = 3) -> str:
 
 
 def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
-                     more_films: Any = None) -> None:
+                     more_films: Any = None, erased: Any = None) -> None:
     """Say how many ids of a ``--users`` (``--films``) file are users (films) of the trained
     log, and warn when none is: such a file was taken without a word, and the attributes it
     should have given were missing only later (a portrait, a filter, a distribution).
     ``quiet``: only the warning (for a dataset folder's own ``users.csv`` and ``films.csv``),
     and a note of the log's films that neither ``films`` nor ``more_films`` (``--films``,
-    merged over it) gives a row."""
+    merged over it) gives a row. ``erased``: the campaign store's mask of erased users
+    (``train --events``): those of the users file are counted as erased, never named."""
     import numpy as np
 
     from recommender.cli.catalog_ids import first_without_row
@@ -40,6 +41,10 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
         found = np.asarray(known.to_index(given, strict=False)) >= 0
         matched = int(found.sum())
         miss = np.asarray(given, str)[~found]  # looked up once for every check below
+        gone = 0
+        if kind == "user" and erased is not None and len(miss):  # never named nor compared
+            out = np.asarray(erased(miss), bool)
+            gone, miss = int(out.sum()), miss[~out]
         line = (f"{path}: {matched:,} of its {len(given):,} {kind} ids are {kind}s of the log "
                 f"({matched / max(len(known), 1):.1%} of its {len(known):,} {kind}s)")
         if matched:
@@ -55,12 +60,17 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
                       "without genres (search finds them by id only; genre filters and "
                       "segments leave them out)",
                       file=sys.stderr)
-            elif kind == "user" and (extra := len(given) - matched):
+            elif kind == "user" and (extra := len(given) - matched - gone):
                 # a folder's users.csv listing members who bought nothing: left out without
                 # a word, as the catalog's films without an interaction are not
+                more = f"; {gone:,} more were erased (recommender forget)" if gone else ""
                 print(f"note: {path}: {extra:,} of its {len(given):,} user ids have no "
                       "interaction in the log, left out of the model (no recommendations; as "
-                      f"lookalike seeds they are unknown): {_first(miss)}", file=sys.stderr)
+                      f"lookalike seeds they are unknown): {_first(miss)}{more}",
+                      file=sys.stderr)
+            elif kind == "user" and gone:
+                print(f"note: {path}: {gone:,} of its {len(given):,} user ids were erased "
+                      "(recommender forget), left out of the model", file=sys.stderr)
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
                   "dropped leading zeros, 007 read as 7, or padded or re-cased ids)?",

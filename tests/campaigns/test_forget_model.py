@@ -81,6 +81,8 @@ def test_an_erased_user_leaves_every_answer_and_the_retrained_model(
                            "--events", store, *TRAIN)
     assert code == 0, err
     assert "event(s) sent for them since their erasure deleted from the store" in err
+    # the folder's users.csv still lists them: counted as erased, never named
+    assert "were erased (recommender forget)" in err and user not in err, err
     again = load(root / "m2")
     assert user not in set(again.users.ids.tolist())
     assert neighbour in set(again.users.ids.tolist())
