@@ -10,8 +10,9 @@ report's own data show such a shock; it changes no interval.
 Places: the first place attribute (``io.places.PLACE_ATTRIBUTES``: region, then city, cinema,
 zip_zone) that the given model's users have, read from the model's user table by each plan
 row's user id; a user the model does not know, or whose value is blank, is in no place and is
-left out (``unplaced_rows``). Rows: the report's measured ones (the (film, wave) strata
-holding both targets and controls), the controls and the targets tested apart.
+left out (``unplaced_rows``; the note counts those erased, their id now a tombstone). Rows:
+the report's measured ones (the (film, wave) strata holding both targets and controls), the
+controls and the targets tested apart.
 
 For each arm, each place ``i`` has ``x_i`` conversions among ``n_i`` rows. The null: a row's
 probability depends on its stratum alone. Conditioning on each stratum's conversions ``K_s``
@@ -260,8 +261,20 @@ def dispersion(rows: pa.Table, converted: NDArray[np.bool_], model: Model | None
             bool(a["p_value"] < LEVEL / len(tested))
     out.update(arms, beyond_chance=None if not tested else any(
         a["beyond_chance"] for a in tested))
-    out["note"] = _words(attr, arms, len(tested))
+    out["note"] = _words(attr, arms, len(tested)) + _erased_words(users, measured & (place < 0))
     return out
+
+
+def _erased_words(users: pa.Array, unplaced: NDArray[np.bool_]) -> str:
+    """How many unplaced rows are of erased users (a tombstone, ``erasure.TOMBSTONE_PREFIX``:
+    the model's user table no longer gives them a place), or ''."""
+    from recommender.campaigns.erasure import TOMBSTONE_PREFIX
+
+    ids = np.asarray(users.to_numpy(zero_copy_only=False), str)[unplaced]
+    n = int(np.char.startswith(ids, TOMBSTONE_PREFIX).sum()) if len(ids) else 0
+    return (f"; {n:,} of the {int(unplaced.sum()):,} unplaced rows are of users erased since "
+            "(recommender forget: a tombstone has no place), so these figures differ from "
+            "those before the erasure" if n else "")
 
 
 def _arm_words(name: str, a: dict[str, Any], threshold: float) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from helpers import run_cli
+from helpers import run_cli, synthetic_model
+from test_dispersion import _store_plan
 from test_wave_sends import START, plan_rows, respond, stored
 
 import recommender.campaigns.store as store_mod
@@ -124,6 +125,26 @@ def test_forget_rewrites_summaries_and_idempotency_keys(tmp_path: Path) -> None:
     store.close()
     assert _count(path, "SELECT COUNT(*) FROM campaign_idempotency WHERE key LIKE 'erased-%'"
                   ) == 2
+
+
+def test_a_report_after_forget_counts_the_erased_as_unplaced(tmp_path: Path) -> None:
+    """The dispersion check places rows by the model's user attributes, which a tombstone has
+    not: its rows become unplaced, and its note says how many were erased (README)."""
+    model = synthetic_model(n_users=600, n_films=4, seed=5)
+    store, truth = _store_plan(tmp_path, model, {}, seed=3)
+    before = campaign_report(store, "plan-d", 14, model=model)
+    assert before["dispersion"]["unplaced_rows"] == 0 and "erased" not in \
+        before["dispersion"]["note"]
+    gone = [str(u) for u in model.users.ids[[0, 5, 9]]]
+    forget(store, gone)
+    after = campaign_report(store, "plan-d", 14, model=model)
+    assert after["overall"] == before["overall"]  # the counts and uplift stay
+    d = after["dispersion"]
+    assert d["unplaced_rows"] == 3
+    assert d["controls"]["rows"] + d["targets"]["rows"] == len(truth["conv"]) - 3
+    assert "; 3 of the 3 unplaced rows are of users erased since (recommender forget" in \
+        d["note"]
+    store.close()
 
 
 def test_forgetting_twice_changes_nothing(tmp_path: Path) -> None:
