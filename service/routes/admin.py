@@ -124,10 +124,13 @@ def inside_models_root(given: str, root: str | None, serving: str = "none") -> s
     return str(resolved)
 
 
-FORGET_NOTE = ("this worker's served model leaves them out from its next events poll (woken now), "
-               "every other worker's from its own; `train --events` leaves them out of the next "
-               "model; kept model versions, store backups and your own logs still hold them "
-               "(README \"Erasure\")")
+FORGET_NOTE = ("this worker's served model left them out before this answer, every other "
+               "worker's does from its own next events poll (seconds: RECOMMENDER_EVENTS_POLL); "
+               "`train --events` leaves them out of the next model; kept model versions, store "
+               "backups and your own logs still hold them (README \"Erasure\")")
+FORGET_NOTE_LATER = FORGET_NOTE.replace(
+    "left them out before this answer", "leaves them out from its next events poll (the "
+    "store could not be read again just now)")
 
 
 @router.post(
@@ -158,10 +161,17 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
                                       for err in e.errors()]) from None
     store = campaign_store(request)
     done = await run_in_threadpool(forget, store, ids)
-    sync = getattr(request.app.state, "events_sync", None)
-    if sync is not None:
-        sync.wake()
     log.warning("admin forget: %d user(s) erased from the campaign store", len(done))
+    note = FORGET_NOTE
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None:  # this worker's overlay rebuilt before answering: no GET serves them
+        try:
+            await run_in_threadpool(sync.poll)
+        except Exception as e:  # the erasure is committed: the poller tries again
+            log.warning("admin forget: the served model not rebuilt now (%s: %s); at the next "
+                        "events poll", type(e).__name__, str(e)[:300])
+            sync.wake()
+            note = FORGET_NOTE_LATER
     return {"users": [{"user_id": f.user_id, "events": f.events, "plan_rows": f.plan_rows,
                        "opt_outs": f.opt_outs, "already": f.already} for f in done],
-            "note": FORGET_NOTE}
+            "note": note}
