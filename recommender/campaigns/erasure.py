@@ -156,16 +156,16 @@ def _counts(conn: Connection, table: sa.Table, ids: list[str]) -> dict[str, int]
 
 
 def _holding(conn: Connection, column: sa.Column[Any], ids: list[str], *extra: sa.Column[Any]
-             ) -> list[sa.Row[Any]]:
+             ) -> list[tuple[str, ...]]:
     """The rows (``column`` and ``extra``) whose text ``column`` holds one of ``ids`` (as
     typed or as JSON writes it, non-ASCII escaped): a look-up by substring."""
     find = sa.func.strpos if conn.dialect.name == "postgresql" else sa.func.instr
-    found: dict[tuple[str, ...], sa.Row[Any]] = {}
+    found: dict[tuple[str, ...], None] = {}  # in the order read, once each
     for i in range(0, len(ids), TEXT_CHUNK):
         needles = {n for u in ids[i:i + TEXT_CHUNK] for n in (u, json.dumps(u)[1:-1]) if n}
         q = sa.select(column, *extra).where(sa.or_(*(find(column, n) > 0 for n in needles)))
-        found.update({tuple(str(v) for v in r): r for r in conn.execute(q)})
-    return list(found.values())
+        found.update(dict.fromkeys(tuple(str(v) for v in r) for r in conn.execute(q)))
+    return list(found)
 
 
 def _swap(value: Any, tomb: dict[str, str], hit: set[str]) -> Any:
