@@ -3,8 +3,10 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
 import { downloadPosted, saveBlob } from "./downloads.js";
-import { h, int, num, section, table, errorBox, refusal, linkToFilm, answerForm, pagedTable,
-  unknownList, genreList, linkToUser, announce, hush, holdButton, byShare, segmentName, segmentLabels, segmentLabel } from "./ui.js";
+import { h, int, num, section, table, errorBox, refusal, linkToFilm, answerForm, unknownList,
+  genreList, linkToUser, announce, hush, holdButton, byShare, segmentName, segmentLabels,
+  segmentLabel } from "./ui.js";
+import { pagedTable } from "./pager.js";
 import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";
 import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)

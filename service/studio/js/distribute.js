@@ -3,8 +3,9 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, filmPath, getJson, postJson, serverLimitsWithin } from "./api.js";
 import { saveBlob } from "./downloads.js";
-import { h, int, count, num, days, section, table, tableBox, errorBox, refusal, filmName, pagedTable,
+import { h, int, count, num, days, section, table, tableBox, errorBox, refusal, filmName,
   titleWithYear, answerForm, unknownList, genreList, announce, byShare } from "./ui.js";
+import { pagedTable } from "./pager.js";
 import { csvCell, csvCells, fileName, fewOf } from "./files.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandSaid, demandView, fillPlaces, screensByOff, screensBySelect, uncalibrated } from "./distribution.js";

@@ -1,8 +1,9 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
 import { filmPath, getJson, pageNow, setHashParams } from "./api.js";
-import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, refusal, ignoredSettings,
+import { h, int, count, num, days, pct, section, table, errorBox, refusal, ignoredSettings,
   focusGoingInto, focusInto, wholeNumber, announce } from "./ui.js";
+import { pagedTable } from "./pager.js";
 
 // /health's model (its place_attributes), asked once per page load and again for a new model;
 // null when /health could not say (a failed request, or no model shown to this caller), which

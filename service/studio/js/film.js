@@ -3,9 +3,10 @@
 import { answeredAt, filmPath, getJson, pageNow, query, serverLimitsWithin, setHashParams } from "./api.js";
 import { download } from "./downloads.js";
 import { distributionSection } from "./distribution.js";
-import { h, int, pct, num, section, table, errorBox, filmName,
-  linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,
-  sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn, reloadPage, segmentName, segmentLabels } from "./ui.js";
+import { h, int, pct, num, section, table, errorBox, filmName, linkToFilm, titleWithYear,
+  yearSuffix, linkToUser, sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn,
+  reloadPage, segmentName, segmentLabels } from "./ui.js";
+import { pagerPress, pagerBack, pagerHold } from "./pager.js";
 import { namePart, pseudonymBox, rankedAgain } from "./files.js";
 import { NO_VALUE, funnel, splits } from "./summary_view.js";
 

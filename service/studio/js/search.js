@@ -2,8 +2,8 @@
 
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
-  pagerPress, pagerBack, pagerHold, ignoredSettings, offsetSetting, focusGoingInto,
-  focusInto, sayOwn, sentence, announce } from "./ui.js";
+  ignoredSettings, offsetSetting, focusGoingInto, focusInto, sayOwn, sentence, announce } from "./ui.js";
+import { pagerPress, pagerBack, pagerHold } from "./pager.js";
 import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
