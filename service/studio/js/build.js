@@ -8,7 +8,7 @@ import { h, int, num, section, table, errorBox, refusal, linkToFilm, answerForm,
   segmentLabel } from "./ui.js";
 import { pagedTable } from "./pager.js";
 import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";
-import { otherReadings, parseIds, readSeeds } from "./seed_list.js";
+import { headerNote, otherReadings, parseIds, readSeeds } from "./seed_list.js";
 export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
 import { keptForm, pickedChips } from "./search.js";
 import { funnel, splits } from "./summary_view.js";
@@ -223,9 +223,19 @@ function lookalike() {
     if (columnsOf !== null && columnsOf !== header()) { columnRow.hidden = true; columnsOf = null; }
   };
   const chosenColumn = () => (columnsOf === header() && column.value ? column.value : null);
-  ids.addEventListener("input", forgetColumns);
+  // a first line skipped as a header, said beside the list as the CLI says it (headerNote)
+  const skipped = h("p", { class: "note", id: "seed-header-note", hidden: true });
+  const sayHeader = () => {
+    skipped.textContent = headerNote(ids.value, chosenColumn());
+    skipped.hidden = !skipped.textContent;
+    if (skipped.hidden) ids.removeAttribute("aria-describedby");
+    else ids.setAttribute("aria-describedby", skipped.id);
+  };
+  sayHeader();
+  ids.addEventListener("input", () => { forgetColumns(); sayHeader(); });
+  column.addEventListener("change", sayHeader);
   file.addEventListener("change", async () => {
-    if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); forgetColumns(); }
+    if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); forgetColumns(); sayHeader(); }
   });
   // only the latest submit paints, none after a refused field (answerForm): a slow earlier
   // answer covered the audience asked last, or the notice that the form is not valid
@@ -322,7 +332,7 @@ function lookalike() {
     } catch (err) { if (latest()) { out.replaceChildren(errorBox(err)); hush(); } }
   }
   const form = answerForm(run, out,
-    h("label", { for: "seed-ids" }, "Seed user ids"), ids,
+    h("label", { for: "seed-ids" }, "Seed user ids"), ids, skipped,
     h("label", { for: "seed-file" }, "…or upload a file of ids"), file, columnRow,
     h("label", { for: "lookalike-k" }, "Audience size"), k,
     h("button", { type: "submit" }, "Find lookalikes"));

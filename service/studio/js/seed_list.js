@@ -116,6 +116,20 @@ export function readSeeds(text, column = null) {
   }
 }
 
+/** What the Build page says beside a seed list whose first line it skipped as a header (the
+    CLI and HTTP said "line 1 'user_id' read as a header ... and skipped"; the page skipped it
+    without a word): how many ids it read, and that line; "" where no line is skipped or the
+    list is refused. ``column``: the id column chosen (a CSV's header is never said so). */
+export function headerNote(text, column = null) {
+  const first = text.split(/\r\n|\r|\n/)[0].trim();
+  if (column !== null || !ID_KEYS.has(headerKey(first))) return "";
+  let ids;
+  try { ({ ids } = readSeeds(text, column)); } catch { return ""; }
+  const n = new Set(ids).size;
+  return `${n.toLocaleString("en")} id${n === 1 ? "" : "s"} read: the first line '${first}' was `
+    + "read as a header (a column name) and skipped; an id list needs no header.";
+}
+
 /** One id per line, a first line named like an id column skipped; a single line typed as
     a list of ids separated by commas, semicolons or tabs gives each. */
 function perLine(lines) {
