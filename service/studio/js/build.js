@@ -235,7 +235,8 @@ function lookalike() {
   ids.addEventListener("input", () => { forgetColumns(); sayHeader(); });
   column.addEventListener("change", sayHeader);
   file.addEventListener("change", async () => {
-    if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); forgetColumns(); sayHeader(); }
+    // as if typed (its refusal's mark goes: an empty list refused stayed marked once filled)
+    if (file.files && file.files[0]) { ids.value = await file.files[0].text(); ids.dispatchEvent(new Event("input", { bubbles: true })); }
   });
   // only the latest submit paints, none after a refused field (answerForm): a slow earlier
   // answer covered the audience asked last, or the notice that the form is not valid

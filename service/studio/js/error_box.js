@@ -51,7 +51,7 @@ export function errorBox(error, retry = null) {
 
 /** A value the user typed or chose that cannot be used, said as the server's refusals are (in
     its words alone); each of ``fields`` (the boxes holding it) is marked aria-invalid until it
-    is changed or the refusal is taken away (the answer box drawn again). */
+    is changed or the refusal is taken away (the answer box drawn again, the page left). */
 export function refusal(message, ...fields) {
   const box = h("div", { class: "error refused", role: "alert" }, sentence(message));
   const marked = fields.filter(Boolean);
@@ -70,10 +70,12 @@ export function refusal(message, ...fields) {
     f.refusedBy = box;
     f.addEventListener("input", clear);
   }
-  // once placed (the callers place it at once): taken away with the answer box's next words
+  // once placed (the callers place it at once): taken away with the answer box's next words,
+  // or with anything around it (only its parent was watched: a page left for another, or a
+  // section drawn again, took the box away and the fields stayed marked, their watch kept)
   queueMicrotask(() => {
     if (!box.isConnected) { clear(); return; }
-    watch.observe(box.parentElement, { childList: true });
+    watch.observe(box.ownerDocument, { childList: true, subtree: true });
   });
   return box;
 }
