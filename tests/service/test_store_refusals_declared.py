@@ -42,7 +42,9 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("/campaigns/{plan_id}/next", "post"): ("/campaigns/p1/next", {}),
     ("/events", "post"): ("/events", {"events": [EVENT]}),
     ("/events/status", "get"): ("/events/status", None),
+    ("/admin/forget", "post"): ("/admin/forget", {"user_ids": ["u1"]}),
 }
+ADMIN = "admin-key-0123456789abcdef"
 
 
 def future_store(path: Path) -> None:
@@ -78,7 +80,8 @@ def store_routes(client: TestClient) -> set[tuple[str, str]]:
 
 
 def answers(client: TestClient) -> dict[tuple[str, str], Any]:
-    return {op: client.request(op[1].upper(), url, json=body)
+    return {op: client.request(op[1].upper(), url, json=body, headers={
+                "Authorization": f"Bearer {ADMIN}"} if url.startswith("/admin/") else None)
             for op, (url, body) in REQUESTS.items()}
 
 
@@ -87,7 +90,7 @@ def test_each_store_route_declares_the_newer_schema_409(model_dir: Path, tmp_pat
     db = tmp_path / "store.db"
     future_store(db)
     settings = Settings(model_path=str(model_dir), store=str(db), events_poll=0,
-                        warm_cache=False)
+                        warm_cache=False, admin_key=ADMIN)
     with TestClient(create_app(settings)) as c:
         assert store_routes(c) == set(REQUESTS), "a store route this test does not request"
         paths = c.get("/openapi.json").json()["paths"]
@@ -106,7 +109,7 @@ def test_a_damaged_stores_503_is_declared_without_retry_after(model_dir: Path,
     db = tmp_path / "store.db"
     damaged_store(db)
     settings = Settings(model_path=str(model_dir), store=str(db), events_poll=0,
-                        warm_cache=False)
+                        warm_cache=False, admin_key=ADMIN)
     with TestClient(create_app(settings)) as c:
         paths = c.get("/openapi.json").json()["paths"]
         for (path, method), r in answers(c).items():
