@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from recommender.campaigns.erasure import forget
@@ -23,7 +21,7 @@ from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
 from service.forget_schemas import ForgetRequest, Forgotten
-from service.json_body import check_body_type, duplicate_key_errors
+from service.json_body import model_body
 from service.reload_body import missing_name
 from service.routes import INVALID, SCHEMA_NEWER, STORE_DOWN, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
@@ -57,20 +55,9 @@ router = APIRouter(tags=["admin"])
     summary="Reload the model from disk without downtime",
 )
 async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str, Any]:
-    raw = await request.body()
-    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, as the other routes take
-    path = None
-    if raw.strip():
-        # read as JSON, as it always was, when sent with no Content-Type or as curl -d's form
-        check_body_type(request, raw, missing_ok=True, form_ok=True)
-        twice = duplicate_key_errors(raw)
-        if twice:
-            raise RequestValidationError(twice)
-        try:
-            path = ReloadRequest.model_validate_json(raw).model_path
-        except ValidationError as e:
-            errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
-            raise RequestValidationError(errors) from None
+    # read as JSON, as it always was, when sent with no Content-Type or as curl -d's form
+    body = await model_body(request, ReloadRequest, optional=True)
+    path = body.model_path if body is not None else None
     serving = service.engine.version if service.engine is not None else "none"
     target = (inside_models_root(path, service.settings.models_root, serving)
               if path is not None else None)
@@ -149,16 +136,9 @@ FORGET_NOTE_LATER = FORGET_NOTE.replace(
 async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
     from service.routes.campaigns import campaign_store
 
-    raw = (await request.body()).removeprefix(b"\xef\xbb\xbf")
-    check_body_type(request, raw)
-    twice = duplicate_key_errors(raw)
-    if twice:
-        raise RequestValidationError(twice)
-    try:
-        ids = ForgetRequest.model_validate_json(raw).user_ids
-    except ValidationError as e:
-        raise RequestValidationError([{**err, "loc": ("body", *err["loc"])}
-                                      for err in e.errors()]) from None
+    body = await model_body(request, ForgetRequest)
+    assert body is not None  # not optional: an empty body is refused
+    ids = body.user_ids
     store = campaign_store(request)
     done = await run_in_threadpool(forget, store, ids)
     log.warning("admin forget: %d user(s) erased from the campaign store", len(done))

@@ -24,6 +24,7 @@ from service.server import uvicorn_options
 from service.settings import Settings
 
 WAIT = 30.0  # seconds at most for the server to start or to log a cut (a bound, not a timing)
+ADMIN = "admin-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     folder = tmp_path_factory.mktemp("socket")
     save_model(folder / "model", seed=0)
     settings = Settings(model_path=str(folder / "model"), store=str(folder / "store.db"),
-                        warm_cache=False, allowed_hosts="localhost,127.0.0.1,::1")
+                        warm_cache=False, allowed_hosts="localhost,127.0.0.1,::1",
+                        admin_key=ADMIN)
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_config=None,
                             log_level="info", **uvicorn_options(settings))
     running = uvicorn.Server(config)
@@ -84,20 +86,23 @@ def test_an_absolute_form_target_naming_another_host_is_refused_as_that_host(
     assert _get(server, "http://user@127.0.0.1/health")[0] == 400  # no name: as a Host
 
 
+@pytest.mark.parametrize("path", ["/recommendations", "/admin/reload", "/admin/forget"])
 def test_a_client_gone_mid_upload_is_one_warning_not_a_traceback(
-        server: int, caplog: pytest.LogCaptureFixture) -> None:
+        server: int, caplog: pytest.LogCaptureFixture, path: str) -> None:
+    """The admin routes read their bodies themselves (``json_body.model_body``)."""
     caplog.set_level(logging.INFO)
     with socket.create_connection(("127.0.0.1", server), timeout=WAIT) as sock:
-        sock.sendall(b"POST /recommendations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                     f"{ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 100"
+                     "\r\n\r\n{".encode())
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline and not any(
-            r.levelno >= logging.WARNING and "/recommendations" in r.getMessage()
+            r.levelno >= logging.WARNING and path in r.getMessage()
             or r.levelno >= logging.ERROR for r in caplog.records):
         time.sleep(0.05)
     assert _get(server, "/health")[0] == 200  # still serving
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
     cut = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING
-           and "/recommendations" in r.getMessage()]
+           and path in r.getMessage()]
     assert len(cut) == 1 and "127.0.0.1:" in cut[0] and "Content-Length: 100" in cut[0], cut
