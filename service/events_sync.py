@@ -30,10 +30,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from recommender.campaigns.erasure import erasure_version, read_erasures
+from recommender.campaigns.erasure import erasure_version
 from recommender.campaigns.events import film_event_count, iter_events
+from recommender.campaigns.next_wave import base_overlay
 from recommender.campaigns.store import CampaignStore
-from recommender.campaigns.trained_events import trained_events
 from recommender.campaigns.writer_counts import latest_sequence
 from recommender.query.hints import count_store_events_with
 from recommender.serving.engine import Engine
@@ -126,12 +126,9 @@ class EventsSync(StoreHealth):
     def _build(self, engine: Engine) -> Engine:
         assert self.store is not None
         store_id = self.store.store_id(fresh=True)  # a copy into the store may have changed it
-        trained = trained_events(engine.model.meta, self.store)
-        if trained.gone:  # a store restored from a backup and written to again
-            log.warning("events sync: model %s: %s", engine.version, trained.gone)
-        erased = read_erasures(self.store)
-        overlay = Overlay(engine.model, trained.through, trained.gone,
-                          forgotten=erased if erased else None)
+        overlay, erased = base_overlay(engine.model, self.store)
+        if overlay.gone:  # a store restored from a backup and written to again
+            log.warning("events sync: model %s: %s", engine.version, overlay.gone)
         self._erased = erased.version
         self._read(overlay)  # kept only once read: a failed read leaves the next poll to retry
         self._base, self._store_id, self.overlay = engine, store_id, overlay

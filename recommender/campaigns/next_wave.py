@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -72,19 +72,28 @@ from recommender.io.ids import IdMap
 from recommender.model.model import Model
 from recommender.serving.overlay import Overlay
 
+if TYPE_CHECKING:
+    from recommender.campaigns.erasure import Erasures
 
-def store_overlay(model: Model, store: CampaignStore) -> Overlay:
-    """The overlay of the store's events after ``model``'s training (``meta["events"]``) on
-    it, every such event read (``Overlay.describe`` says what it holds; ``Overlay.gone``
-    why every event applies where the store lost those the model was trained through), the
-    store's erased users left out (``erasure.read_erasures``)."""
+
+def base_overlay(model: Model, store: CampaignStore) -> tuple[Overlay, Erasures]:
+    """``model``'s overlay on ``store`` before any event is read: after the events its
+    training took (``trained_events``; ``Overlay.gone`` says why every event applies where the
+    store lost those), the store's erased users left out (``erasure.read_erasures``, returned
+    too: the service keeps their version to notice a later ``forget``)."""
     from recommender.campaigns.erasure import read_erasures
     from recommender.campaigns.trained_events import trained_events
 
     trained = trained_events(model.meta, store)
     erased = read_erasures(store)
-    overlay = Overlay(model, trained.through, trained.gone,
-                      forgotten=erased if erased else None)
+    return (Overlay(model, trained.through, trained.gone, forgotten=erased if erased else None),
+            erased)
+
+
+def store_overlay(model: Model, store: CampaignStore) -> Overlay:
+    """The overlay of the store's events after ``model``'s training (``meta["events"]``) on
+    it, every such event read (``base_overlay``; ``Overlay.describe`` says what it holds)."""
+    overlay, _ = base_overlay(model, store)
     for part in iter_events(store, after=overlay.since):
         overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)
     return overlay
