@@ -138,7 +138,10 @@ export function sendSection(planId, summary, recorded) {
       const iso = isoWithOffset(at.value);
       if (!iso) { out.replaceChildren(refusal("type when the wave went out (a date and a time)", at)); return; }
       const when = new Date(at.value.length === 16 ? `${at.value}:00` : at.value.slice(0, 19));
-      const asked = h("p", { id: "send-asked" }, `Record wave ${wave} as sent at ${at.value.replace("T", " ")} your time `,
+      // named to the second, as the UTC time beside it is: the box's value leaves ":00"
+      // seconds off ("10:00", the browser's form), and a send on a whole minute read
+      // "10:00 your time (...10:00:00Z)"
+      const asked = h("p", { id: "send-asked" }, `Record wave ${wave} as sent at ${localInput(when).replace("T", " ")} your time `,
         `(UTC${utcOffset(when)}; ${utcTime(Math.floor(when.getTime() / 1000))})? A send time is final: `,
         `wave ${wave}'s report counts from it, and it cannot be changed (only taken back, if recorded by mistake).`);
       const confirm = h("button", { type: "button", id: "send-confirm", onclick: () => send(iso) }, `Record wave ${wave}'s send`);
