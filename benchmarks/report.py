@@ -578,7 +578,12 @@ def files_section() -> str:
         "`distribution_small_viewers.py` (a breakdown's small viewer counts and what would "
         "give them back, `results/distribution_small_viewers.md`), "
         "`bench_store_counts.py` (the store-scope cap's count and the campaign list's "
-        "figures per wave beside ~1M stored plan rows, `results/store_counts.md`)."]))
+        "figures per wave beside ~1M stored plan rows, `results/store_counts.md`), "
+        "`bench_reload.py` (a reload's load and fold of the campaign store's events, "
+        "`results/reload.md`), `bench_store_lookups.py` (the campaign store's look-ups by "
+        "pair and by user with and without their indexes, `results/store_lookups.md`), "
+        "`bench_store_migration.py` (migration 10's rewrite of a SQLite store's events, "
+        "`results/store_migration.md`)."]))
 
 
 # --------------------------------------------------------------------------------------------
