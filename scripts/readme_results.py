@@ -184,6 +184,85 @@ def _tuning_run() -> str:
     return f"commit {commit}, {str(doc.get('generated', 'day not recorded'))[:10]}"
 
 
+def _run_of(doc: dict[str, Any]) -> str:
+    """The commit and day a result file was measured at, as an inline figure names them."""
+    commit = (doc.get("machine") or {}).get("git_commit") or "commit not recorded"
+    return f"commit {commit}, {str(doc.get('finished', 'day not recorded'))[:10]}"
+
+
+def _listed(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def _reload_fold() -> str:
+    """A reload's fold of the store's events: its medians, least to most, over the filled
+    stores of ``bench_reload.py``, with their sizes and the run."""
+    doc = _result("reload")
+    filled = [s for s in doc["stores"] if doc["stores"][s]["events"]]
+    sec = [doc["seconds"][s]["fold"]["median"] for s in filled]
+    events = _listed([f"{doc['stores'][s]['events']:,}" for s in filled])
+    users = _listed([f"{u:,}" for u in sorted({doc["stores"][s]["users"] for s in filled})])
+    return (f"{min(sec):.1f} to {max(sec):.1f} s for {events} events over {users} users "
+            f"(medians of {doc['repeats']} reloads; {_run_of(doc)})")
+
+
+def _slate_classes() -> str:
+    """The slate solved by classes of identical cinemas against the whole programme, where
+    most cinemas have no demand: ``bench_slate.py --quick``'s ``no_demand`` rows."""
+    doc = json.loads((RESULTS / "quick" / "slate.json").read_text(encoding="utf-8"))
+    rows = doc["no_demand"]
+    solve = [r["solve_s"]["median"] for r in rows]
+    whole = [r["whole_s"]["median"] for r in rows]
+    same = sum(bool(r["same_deviation"] and r["same_screens"]) for r in rows)
+    first = rows[0]
+    loads = doc.get("load_average_at_start")
+    load = (" / ".join(f"{x:.2f}" for x in loads) + " (1, 5, 15 min)") if loads else None
+    commit = (doc.get("machine") or {}).get("git_commit") or "commit not recorded"
+    return (f"{first['cinemas']:,} cinemas x {first['films']} films, "
+            f"{first['no_demand_share']:.0%} without demand: {min(solve):.2f}-{max(solve):.2f} s "
+            f"against {min(whole):.1f}-{max(whole):.1f} s for the whole programme, both with "
+            f"the tie stage (medians of {doc['repeats']} runs, over {len(rows)} seeds; load "
+            f"average {load or 'not recorded'} at the start; the "
+            f"same deviation and screens in {same} of {len(rows)}; commit {commit}, "
+            f"{str(doc.get('finished', 'day not recorded'))[:10]})")
+
+
+def _lookup(key: str) -> str:
+    """A figure of ``bench_store_lookups.py``'s run, with the sizes it was measured at."""
+    doc = _result("store_lookups")
+    d, sec = doc["data"], doc["seconds"]
+
+    def med(k: str) -> float:
+        return float(sec[k]["median"])
+
+    run = f"medians of {doc['repeats']}; {_run_of(doc)}"
+    if key == "pairs":
+        return (f"{med('pairs'):.2f} s for {d['pairs_checked']:,} pairs beside "
+                f"{d['plan_rows']:,} stored rows, where reading the films' rows took "
+                f"{med('films_rows'):.2f} s ({run})")
+    if key == "quoted":
+        return (f"{d['quoted_phone_numbers']:,} quoted phone numbers beside {d['events']:,} "
+                f"events and {d['plan_rows']:,} plan rows took "
+                f"{med('quoted/without_indexes'):.3f} s on SQLite without those indexes, "
+                f"{med('quoted/with_indexes'):.3f} s with them ({run})")
+    if key == "build":
+        return (f"{med('index_build'):.2f} s on SQLite for {d['events']:,} events and "
+                f"{d['plan_rows']:,} plan rows ({run})")
+    ratio = med("store_events/with_indexes") / med("store_events/without_indexes")
+    return (f"{ratio:.2f}× the time of storing them without the indexes (batches of "
+            f"{d['event_batch']:,}; {run})")
+
+
+def _migration_10() -> str:
+    """Migration 10's rewrite of a SQLite store's events (``bench_store_migration.py``)."""
+    doc = _result("store_migration")
+    f, sec = doc["file"], doc["seconds"]
+    return (f"{doc['data']['events']:,} events took {sec['median']:.0f} s under the write lock "
+            f"on a shared 2-core host, and the file grew from {f['before']['file_mb']:.0f} to "
+            f"{f['after']['file_mb']:.0f} MB, {f['after']['free_mb']:.0f} MB of it free pages "
+            f"(median of {sec['n']} migrations; {_run_of(doc)})")
+
+
 # figures inside a README sentence, their markers on the sentence's line: each replaced by
 # the figure alone (no line break, no "Measured at" line; the sentence names its script)
 INLINE: dict[str, Callable[[], str]] = {
@@ -196,6 +275,13 @@ INLINE: dict[str, Callable[[], str]] = {
     "tuning-defaults-rank": _tuning_rank,
     "tuning-cg2": lambda: _tuning_cg(2),
     "tuning-cg1": lambda: _tuning_cg(1),
+    "reload-fold": _reload_fold,
+    "slate-classes": _slate_classes,
+    "store-pairs": lambda: _lookup("pairs"),
+    "store-quoted": lambda: _lookup("quoted"),
+    "store-user-index-build": lambda: _lookup("build"),
+    "store-user-index-write": lambda: _lookup("write"),
+    "store-migration-10": _migration_10,
 }
 
 

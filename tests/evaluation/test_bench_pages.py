@@ -104,6 +104,9 @@ _PAGE_RENDERERS = {
     "spark_agreement": ("spark_agreement", lambda m, doc, path: m.markdown(doc)),
     "spark_export_memory": ("bench_spark_export_memory", lambda m, doc, path: m.render(doc)),
     "store_counts": ("bench_store_counts", lambda m, doc, path: m.render(doc)),
+    "reload": ("bench_reload", lambda m, doc, path: m.render(doc)),
+    "store_lookups": ("bench_store_lookups", lambda m, doc, path: m.render(doc)),
+    "store_migration": ("bench_store_migration", lambda m, doc, path: m.render(doc)),
 }
 
 

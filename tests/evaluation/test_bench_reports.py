@@ -189,8 +189,9 @@ def test_each_readme_results_block_names_the_commit_and_day_it_was_measured_at(
                 in last, (name, last)
     assert "query.json`: commit 0e62dda, 2026-11-27" in blocks["scaling"].splitlines()[-1]
     # a new run of one file changes the blocks that quote it, and only those
-    for page in RESULTS.glob("*.*"):
-        (tmp_path / page.name).write_bytes(page.read_bytes())
+    for page in [*RESULTS.glob("*.*"), *RESULTS.glob("quick/*.json")]:
+        (tmp_path / page.relative_to(RESULTS)).parent.mkdir(exist_ok=True)
+        (tmp_path / page.relative_to(RESULTS)).write_bytes(page.read_bytes())
     doc = json.loads((RESULTS / "foldin.json").read_text(encoding="utf-8"))
     doc["machine"]["git_commit"] = "abc1234"
     doc["finished"] = "2027-01-02T03:04:05+00:00"
