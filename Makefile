@@ -5,7 +5,7 @@ DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark bench-privacy bench-demo-figures bench-foldin bench-intervals bench-planning bench-distribution bench-spark-export-memory clean
+.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark bench-privacy bench-demo-figures bench-foldin bench-intervals bench-planning bench-distribution bench-spark-export-memory bench-store clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -77,6 +77,12 @@ bench-demo-figures: install-dev  # figures the README states about the demo; DEM
 	$(BIN)/python scripts/readme_results.py
 
 # the issue reports the README quotes a block of: each run copies its figures there
+bench-store: install-dev  # a reload beside the store's events, the store's look-ups and migration 10
+	nice -n 10 $(BIN)/python benchmarks/bench_reload.py
+	nice -n 10 $(BIN)/python benchmarks/bench_store_lookups.py
+	nice -n 10 $(BIN)/python benchmarks/bench_store_migration.py
+	$(BIN)/python scripts/readme_results.py
+
 bench-foldin: install-dev  # FOLDIN_ARGS="--users 50"
 	nice -n 10 $(BIN)/python benchmarks/bench_foldin.py $(FOLDIN_ARGS)
 	$(BIN)/python scripts/readme_results.py
