@@ -184,10 +184,19 @@ def _tuning_run() -> str:
     return f"commit {commit}, {str(doc.get('generated', 'day not recorded'))[:10]}"
 
 
+def _load_said(loads: list[float] | None) -> str:
+    """A load average as the results pages print it (``common.load_text``)."""
+    return (" / ".join(f"{x:.2f}" for x in loads) + " (1, 5, 15 min)") if loads \
+        else "not recorded"
+
+
 def _run_of(doc: dict[str, Any]) -> str:
-    """The commit and day a result file was measured at, as an inline figure names them."""
-    commit = (doc.get("machine") or {}).get("git_commit") or "commit not recorded"
-    return f"commit {commit}, {str(doc.get('finished', 'day not recorded'))[:10]}"
+    """The commit, day and starting load of the run a result file records, as an inline figure
+    names them (a shared 2-core host: its times move with the load)."""
+    machine = doc.get("machine") or {}
+    commit = machine.get("git_commit") or "commit not recorded"
+    return (f"commit {commit}, {str(doc.get('finished', 'day not recorded'))[:10]}, load "
+            f"average {_load_said(machine.get('load_average_at_start'))} at the start")
 
 
 def _listed(values: list[str]) -> str:
@@ -215,14 +224,12 @@ def _slate_classes() -> str:
     whole = [r["whole_s"]["median"] for r in rows]
     same = sum(bool(r["same_deviation"] and r["same_screens"]) for r in rows)
     first = rows[0]
-    loads = doc.get("load_average_at_start")
-    load = (" / ".join(f"{x:.2f}" for x in loads) + " (1, 5, 15 min)") if loads else None
     commit = (doc.get("machine") or {}).get("git_commit") or "commit not recorded"
     return (f"{first['cinemas']:,} cinemas x {first['films']} films, "
             f"{first['no_demand_share']:.0%} without demand: {min(solve):.2f}-{max(solve):.2f} s "
             f"against {min(whole):.1f}-{max(whole):.1f} s for the whole programme, both with "
             f"the tie stage (medians of {doc['repeats']} runs, over {len(rows)} seeds; load "
-            f"average {load or 'not recorded'} at the start; the "
+            f"average {_load_said(doc.get('load_average_at_start'))} at the start; the "
             f"same deviation and screens in {same} of {len(rows)}; commit {commit}, "
             f"{str(doc.get('finished', 'day not recorded'))[:10]})")
 

@@ -156,7 +156,8 @@ def _run(tmp_path: Path, name: str, doc: dict[str, object], quick: bool = False)
     folder = tmp_path / "quick" if quick else tmp_path
     folder.mkdir(exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(
-        {"machine": {"git_commit": "abc1234"}, "finished": "2031-02-03T04:05:06+00:00",
+        {"machine": {"git_commit": "abc1234", "load_average_at_start": [5.5, 4.25, 3]},
+         "finished": "2031-02-03T04:05:06+00:00",
          "repeats": 3, **doc}))
 
 
@@ -171,7 +172,8 @@ def test_the_reload_figure_is_the_fold_over_the_filled_stores_only(
     # the empty store's 0.01 s is no fold: the range is the filled stores' (1.5 and 9.26)
     assert rr.INLINE["reload-fold"]() == (
         "1.5 to 9.3 s for 20,000 or 400,000 events over 2,000 or 8,000 users (medians of 3 "
-        "reloads; commit abc1234, 2031-02-03)")
+        "reloads; commit abc1234, 2031-02-03, load average 5.50 / 4.25 / 3.00 (1, 5, 15 min) "
+        "at the start)")
 
 
 def test_the_store_figures_are_their_run_s_medians_and_ratio(
@@ -189,7 +191,8 @@ def test_the_store_figures_are_their_run_s_medians_and_ratio(
         "file": {"before": {"file_mb": 87.2, "free_mb": 0.0},
                  "after": {"file_mb": 125.4, "free_mb": 40.1}}})
     monkeypatch.setattr(rr, "RESULTS", tmp_path)
-    run = "commit abc1234, 2031-02-03"
+    run = ("commit abc1234, 2031-02-03, load average 5.50 / 4.25 / 3.00 (1, 5, 15 min) at the "
+           "start")
     assert rr.INLINE["store-pairs"]() == (
         "0.30 s for 20,000 pairs beside 1,000,000 stored rows, where reading the films' rows "
         f"took 3.00 s (medians of 3; {run})")
