@@ -190,12 +190,23 @@ def _load_said(loads: list[float] | None) -> str:
         else "not recorded"
 
 
+def _commit_said(machine: dict[str, Any]) -> str:
+    """``commit abc1234``, and the commit it landed as on the project's branch where a run was
+    measured on a helper's branch (``landed_as``: its own commit is on no branch of the
+    project)."""
+    commit = machine.get("git_commit")
+    if not commit:
+        return "commit not recorded"
+    landed = machine.get("landed_as")
+    return f"commit {commit}" + (f" (landed as {landed['commit']})" if landed else "")
+
+
 def _run_of(doc: dict[str, Any]) -> str:
     """The commit, day and starting load of the run a result file records, as an inline figure
     names them (a shared 2-core host: its times move with the load)."""
     machine = doc.get("machine") or {}
-    commit = machine.get("git_commit") or "commit not recorded"
-    return (f"commit {commit}, {str(doc.get('finished', 'day not recorded'))[:10]}, load "
+    commit = _commit_said(machine)
+    return (f"{commit}, {str(doc.get('finished', 'day not recorded'))[:10]}, load "
             f"average {_load_said(machine.get('load_average_at_start'))} at the start")
 
 
@@ -324,11 +335,9 @@ def measured_at(stems: tuple[str, ...]) -> str:
             doc, label = own, f"{label} ({part})"
         facts = doc.get("machine") if isinstance(doc.get("machine"), dict) else (
             doc.get("machine_facts") or {})
-        commit = facts.get("git_commit")
         when = doc.get("finished") or doc.get("generated") or doc.get("created")
         day = str(when)[:10] if when else "day not recorded"
-        parts.append(f"{label}: "
-                     + (f"commit {commit}" if commit else "commit not recorded") + f", {day}")
+        parts.append(f"{label}: {_commit_said(facts)}, {day}")
     return "Measured at: " + "; ".join(parts) + "."
 
 
