@@ -24,21 +24,17 @@ export function setApiKey(value) {
   if (apiKey() !== before) accessStale();
 }
 
-// the key a 401 answered (kept for the tab, as the key is): not sent again until a key is
-// entered, a request then refused as the server refused it (send). After a key rotation every request of an open tab (the footer's /health too) sent
-// the old key, and each 401 counted towards the server's per-address throttle
-// (RECOMMENDER_KEY_FAILURES), which then answered 429 to the whole office's keys
+// the key a 401 answered (kept for the tab): not sent again until a key is entered, a request then
+// refused as the server refused it. After a key rotation every request sent the old key, and each
+// 401 counted towards the server's per-address throttle (RECOMMENDER_KEY_FAILURES)
 const REFUSED = "recommender.studio.key.refused";
 const refusedKey = () => sessionStorage.getItem(REFUSED);
 
-// what the key in use may do (/health's access: {read, write}), asked once per key and again
-// after a write refused (403: its rights changed since); null when /health does not say (an
-// engine without the field: asked again next time). A key the server does not hold is a 401
-// on /health (the key dialog opens, as on any 401): it may do nothing, and is said so ({read:
-// false, write: false, refused: true}; it was read as "no answer", and every write offered).
-// An ask that failed (the engine out of reach, a 5xx) is {failed: why}: the writes stay hidden
-// and say so (they were offered), asked again next time or by recheckAccess. A page offers a
-// write only where the key may make it (writes.js); "studio:access-stale" says to ask again
+// what the key in use may do (/health's access: {read, write}), asked once per key and again after
+// a 403 (its rights changed); null when /health does not say. A key the server does not hold (401
+// on /health) may do nothing: {read: false, write: false, refused: true}. A failed ask is {failed:
+// why}: the writes stay hidden and say so, asked again next time or by recheckAccess. A page offers
+// a write only where the key may make it (writes.js); "studio:access-stale" says to ask again
 let access = null;
 let accessOf = null;  // the key the cached ask was made with
 const accessStale = () => {
@@ -70,13 +66,13 @@ function headers(extra) {
   return h;
 }
 
-// an engine out of reach, in words that say what to check (it read "the engine could not be
-// reached (Failed to fetch)": the browser's words, which say nothing of what to do)
+// an engine out of reach, in words that say what to check (the browser's "Failed to fetch" says
+// nothing of what to do)
 export const UNREACHED = "the engine could not be reached: check that `recommender serve` is "
   + "running at this page's address and that the network to it is up, then try again";
 
 // an answer without the engine's JSON detail (a proxy's 502 page, a bare 500): its status and
-// status text, said as the server's, not the engine's (it read "the server answered 502")
+// status text, said as the server's, not the engine's
 function detailOf(status, body, statusText = "") {
   if (body && typeof body.detail === "string") return body.detail;
   if (body && Array.isArray(body.detail)) {
@@ -90,34 +86,31 @@ let modelVersion = null;  // the served model's version, as the last answer gave
 // the versions the page shown had answers from (route() starts each page afresh): a page
 // drawn after a reload, wholly from the new model, was said to show the previous model's
 let pageVersions = new Set();
-// the pages drawn so far: a page's handlers act only while it is the one shown (a box typed
-// in and left by a change of address fired its change event as the next page was drawn, and
-// wrote its numbers into that page's address)
+// the pages drawn so far: a page's handlers act only while it is the one shown (a box left by a
+// change of address fired its change event on the next page)
 let pagesDrawn = 0;
 /** A new page is drawn: the model versions its answers come from are counted afresh. */
 export const newPage = () => { pageVersions = new Set(); pagesDrawn += 1; unsaid = null; };
 /** The page shown is drawn again in place (a withdrawn campaign): a page of its own, so the
-    handlers of the draw it replaces act no more (a box left focused wrote the address). */
+    handlers of the draw it replaces act no more. */
 export const pageRedrawn = () => { pagesDrawn += 1; };
 /** The page being drawn or shown, as a number: ``pageNow() === mine`` while it still is. */
 export const pageNow = () => pagesDrawn;
-// a new model a download's note said beside its button (``comparedWith``, rankedAgain names
-// the file's version and the table's): the page's notice of it stays silent at that answer (the
-// two said one change twice), and is given at the page's next answer (a page turned: drawn from
-// the new model under the old one's segments); null when none waits
+// a new model a download's note said beside its button (``comparedWith``): the page's notice stays
+// silent at that answer (not said twice) and is given at the page's next answer; null when none
+// waits
 let unsaid = null;
 /** Whether the page shown had an answer from a model other than ``version``. */
 export const pageSawOtherModel = (version) => [...pageVersions].some((v) => v !== version);
 
-// every request not yet answered, as its start (ms): one note, "Still waiting for the engine
-// (N s)", counts the oldest's seconds once it has waited STILL_WAITING_MS (a hung server left
-// "Searching…" for 40 s with no word), and goes when none waits that long
+// every request not yet answered, as its start (ms): one note, "Still waiting for the engine",
+// counts the oldest's seconds once it has waited STILL_WAITING_MS, and goes when none waits that
+// long
 export const STILL_WAITING_MS = 3000;
 const waiting = new Set();
 let waitTicks = null;
-// The note counts each second on screen, hidden from a screen reader (a live region read
-// it out every second; it was in none, and after "Loading…" nothing was heard): the wait is
-// said once, as it begins, in a polite status region of its own (#wait-status)
+// The note counts each second on screen, hidden from a screen reader (a live region would read it
+// every second): the wait is said once, as it begins, in a status region of its own (#wait-status)
 function waitNote() {
   const oldest = Math.min(...[...waiting].map((w) => w.at));
   const waited = waiting.size ? Date.now() - oldest : 0;
@@ -155,11 +148,9 @@ export function waitedFor(promise) {
   return promise.finally(() => { waiting.delete(mine); waitNote(); });
 }
 
-// ``background``: a request no page waits on (the footer's /health, the limits' ask a page
-// stops waiting for after LIMITS_WAIT_MS): not counted by the "still waiting" note, which a
-// hanging one kept on every page. Exported for the downloads (downloads.js), which read the
-// answer as a file, not as JSON; ``comparedWith``: a download's, the model version of the
-// table its file is compared with beside its button (unsaid)
+// ``background``: a request no page waits on (the footer's /health, a late limits' ask), not
+// counted by the "still waiting" note. Exported for downloads.js, which reads the answer as a file;
+// ``comparedWith``: a download's, the model version of the table its file is compared with
 export async function send(path, { background = false, comparedWith = "", ...options } = {}) {
   // a key a 401 refused: answered here as the server would, without asking it again
   if (apiKey() && apiKey() === refusedKey()) {
@@ -179,21 +170,18 @@ export async function send(path, { background = false, comparedWith = "", ...opt
     if (sent["X-API-Key"]) sessionStorage.setItem(REFUSED, sent["X-API-Key"]);
     window.dispatchEvent(new CustomEvent("studio:key-needed"));
   }
-  // a reload on the server (a new model) changes segment numbers and labels under a page
-  // drawn with the old ones: say so, once per new version
-  // a plan replayed for its Idempotency-Key names the model it was planned on, not the one
-  // served now (after a reload, the notice named the older model as the new one)
+  // a reload on the server changes segment numbers and labels under a page drawn with the old ones:
+  // say so, once per new version; a plan replayed for its Idempotency-Key names the model it was
+  // planned on, not the one served now
   const version = response.headers.get("Idempotent-Replayed") === "true" ? null
     : response.headers.get("X-Model-Version");
-  // a refused size, or a new model (a restarted server), may come with another
-  // RECOMMENDER_MAX_K: the limits are asked again at once (serverLimits says when they
-  // changed), so a page drawn after this answer is drawn for the new ones
+  // a refused size, or a new model, may come with another RECOMMENDER_MAX_K: the limits are asked
+  // again at once, so a page drawn after this answer is drawn for the new ones
   let reask = response.status === 422;
   if (version) {
     pageVersions.add(version);
-    // said beside the download's button: the notice (``detail.notice``) waits (unsaid); the
-    // footer and what was kept of the old model follow the new one at once all the same (a
-    // refused download, said by its error box, names no version: the notice says it)
+    // said beside the download's button: the notice (``detail.notice``) waits (unsaid); the footer
+    // and what was kept of the old model follow the new one at once
     const beside = response.ok && Boolean(comparedWith) && version !== comparedWith;
     const changed = Boolean(modelVersion) && version !== modelVersion;
     if (changed || (unsaid === version && !beside && !background)) {
@@ -203,8 +191,8 @@ export async function send(path, { background = false, comparedWith = "", ...opt
     }
     modelVersion = version;
   }
-  // (a new model seen on a /health of its own, the footer's: the limits and the model's
-  // facts are asked afresh at the next need, not at once, which would ask again in a loop)
+  // (a new model seen on the footer's own /health: the limits and the model's facts are asked
+  // afresh at the next need, not at once, which would loop)
   if (reask && limits) {
     limits = null;
     if (path !== "/health") serverLimits();
@@ -213,11 +201,9 @@ export async function send(path, { background = false, comparedWith = "", ...opt
     let body = null;
     try { body = await response.json(); } catch { body = null; }
     const said = detailOf(response.status, body, response.statusText);
-    // a read key on a write (a plan, a next wave): the key dialog opens, and the error leads
-    // with what to do; it said only the server's "needs a write key (RECOMMENDER_WRITE_KEYS)".
-    // Told by the server's WWW-Authenticate (insufficient_scope, service/auth.py), not by the
-    // method: another 403 (pseudonymize=true on a server with no pseudonym key, a POST of a
-    // new film's CSV) opened the key dialog, and its own words were not the error's
+    // a read key on a write: the key dialog opens, and the error leads with what to do. Told by the
+    // server's WWW-Authenticate (insufficient_scope, service/auth.py), not by the method: other
+    // 403s (pseudonymize=true with no pseudonym key...) keep their own words
     if (response.status === 403 && /insufficient_scope/.test(response.headers.get("WWW-Authenticate") || "")) {
       window.dispatchEvent(new CustomEvent("studio:key-needed", { detail: { write: true, said } }));
       // offered because the key could write when the page asked: its rights changed since
@@ -225,8 +211,8 @@ export async function send(path, { background = false, comparedWith = "", ...opt
       throw new ApiError(403, "this action needs a key with write rights: enter one with the "
         + `“API key” button, then try again (the server said: ${said})`);
     }
-    // too many wrong keys from this address (the server's throttle): how long, in words
-    // (and when it is over: the error box offers the key dialog, throttle_box.js)
+    // too many wrong keys from this address (the server's throttle): how long, in words (once over,
+    // the error box offers the key dialog: throttle_box.js)
     if (response.status === 429) {
       const wait = response.headers.get("Retry-After");
       throw Object.assign(new ApiError(429, throttled(wait)), { retryAfter: Number(wait) > 0 ? Number(wait) : 0 });
@@ -254,8 +240,8 @@ function throttled(retryAfter) {
     + `wrong key came from it, perhaps an old key in another tab): wait ${wait}, then try again`;
 }
 
-// the served model's version each answer came from (its X-Model-Version), and the campaign
-// events it reflected (its X-Events-Seq), by parsed body
+// the served model's version each answer came from (X-Model-Version), and the campaign events it
+// reflected (X-Events-Seq), by parsed body
 const versions = new WeakMap(), seqs = new WeakMap();
 /** What ``response`` was drawn from: its model version and events sequence ("": unsaid). */
 export const drawnFrom = (response) => ({ version: response.headers.get("X-Model-Version") || "",
@@ -279,13 +265,12 @@ export async function getJson(path, { background = false } = {}) {
   return answered(await r.json(), r);
 }
 
-// the server's limits (/health's limits: max_k, RECOMMENDER_MAX_K), asked once per page load
-// and again after a refused request (422) or a new model; a failed ask is asked again next
-// time, and answers {} meanwhile. A limit that changed under a drawn page is announced
-// (studio:limits-changed, its detail the new max_k): the page's sizes are the old ones
+// the server's limits (/health's limits: max_k), asked once per page load and again after a 422 or
+// a new model; a failed ask answers {} and is asked again next time. A limit that changed under a
+// drawn page is announced (studio:limits-changed, detail the new max_k)
 let limits = null;
 // the answer of a failed ask: {} to every caller but serverLimitsWithin, which reads it as no
-// limits (a page then says so: a /health that failed was said nowhere, one slow was)
+// limits (and the page says so)
 const FAILED = Object.freeze({});
 let knownMaxK = null;
 let healthModel = null;  // /health's model as the limits' ask gave it (null: not shown)
@@ -305,8 +290,7 @@ export function serverLimits() {
   return limits;
 }
 
-// the most a page waits for /health's limits before it goes on with its defaults (ms): a
-// /health slow or never answered left the user's and the film's pages loading for ever
+// the most a page waits for /health's limits before it goes on with its defaults (ms)
 export const LIMITS_WAIT_MS = 3000;
 let lateLimits = null;  // the ask of the limits that ran past LIMITS_WAIT_MS, still unanswered
 
@@ -325,8 +309,7 @@ export function serverLimitsWithin(ms = LIMITS_WAIT_MS) {
     timer = setTimeout(() => {
       lateLimits = asked;
       limitsFault = "late";
-      // answered at last: the next page uses it (it was "late" for the rest of the page load:
-      // every page after said /health did not answer, and went on with its defaults)
+      // answered at last: the next page uses it (not "late" for the rest of the page load)
       asked.finally(() => { if (lateLimits === asked) lateLimits = null; });
       resolve(null);
     }, ms);
@@ -346,8 +329,8 @@ export function within(promise, ms, fallback) {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** /health's model (its counts of films with a title and with genres...), asked with the
-    limits: once per page load and again for a new model; null when /health did not say. */
+/** /health's model (its counts of films with a title and with genres...), asked with the limits;
+    null when /health did not say. */
 export const servedModelFacts = () => serverLimits().then(() => healthModel);
 
 // a k input (lookalikes, a new film's audience) held to the server's largest page
@@ -360,10 +343,9 @@ export function capToServer(input) {
   return input;
 }
 
-// Idempotency-Keys of requests not yet answered with success, by request: a second click
-// while one runs, a retry after an error (or after reloading the page: kept for the tab's
-// session) sends the same key and gets the plan the first stored; once a request has
-// succeeded its key is dropped, so a deliberate new click plans again (new events, a new model)
+// Idempotency-Keys of requests not yet answered with success, by request: a second click or a retry
+// (kept for the tab's session) sends the same key and gets the plan the first stored; a success
+// drops its key, so a new click plans again
 const PENDING = "studio-pending-keys";
 
 function pendingKeys() {
@@ -419,18 +401,16 @@ export function query(params) {
   return s ? `?${s}` : "";
 }
 
-/** The API's URL of film ``id``'s resource ``suffix`` ("", "/audience", "/similar"...) with
-    the query ``params``. A path segment "." or ".." (encoded as %2E too) is removed by the
-    browser before the request leaves (the URL standard): such an id goes in the query, to
-    the same routes under /film (service/raw_ids.py). */
+/** The API's URL of film ``id``'s resource ``suffix`` ("", "/audience"...) with the query
+    ``params``. The browser removes a path segment "." or ".." (%2E too) before sending: such an id
+    goes in the query, to the same routes under /film (service/raw_ids.py). */
 export const filmPath = (id, suffix = "", params = {}) => {
   if (id === "." || id === "..") return `/film${suffix}${query({ film_id: id, ...params })}`;
   return `/films/${encodeURIComponent(id)}${suffix}${query(params)}`;
 };
 
-/** Put ``changes`` into the query of the page's URL fragment (an empty value removes its
-    key), keeping the other keys: two sections of one page (the audience table, demand by
-    place) each keep their own choices in a bookmark. */
+/** Put ``changes`` into the query of the page's URL fragment (an empty value removes its key),
+    keeping the other keys, so two sections of one page each keep their own choices in a bookmark. */
 export function setHashParams(changes) {
   const [path, qs] = location.hash.split("?");
   const params = new URLSearchParams(qs || "");

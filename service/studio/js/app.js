@@ -35,12 +35,10 @@ function redrawNotice(id, text, label) {
   document.getElementById("view").before(banner);
 }
 
-// the served model changed under the page: its segments, labels and numbers are the old
-// model's until the page is drawn again (a page whose every answer came from the new one,
-// the first page after a reload, says nothing)
-// The footer follows at once: it named the old model beside the notice of the new one
-// A change a download's note says beside its button (``notice`` false: a file ranked again)
-// is not said here too, until the page's next answer (api.js's unsaid)
+// the served model changed under the page: its segments, labels and numbers are the old model's
+// until the page is drawn again (a page whose every answer came from the new one says nothing); the
+// footer follows at once. A change a download's note says beside its button (``notice`` false)
+// waits for the page's next answer (api.js's unsaid)
 window.addEventListener("studio:model-changed", (e) => {
   sourceLine();
   const { version, notice } = e.detail;
@@ -49,9 +47,8 @@ window.addEventListener("studio:model-changed", (e) => {
     "Redraw with the new model");
 });
 
-// settings of the address a page could not use (ignoredSettings): said in the live region
-// above the page, all of them (a page's sections each add theirs), until the next page; and
-// the page's notes (pageNote: what it went on without), each once
+// settings of the address a page could not use (ignoredSettings): said in the live region above the
+// page until the next page; and the page's notes (pageNote), each once
 function drawNotice() {
   const box = document.getElementById("page-notice");
   const items = box.items || [], notes = box.notes || [];
@@ -73,15 +70,14 @@ window.addEventListener("studio:page-note", (e) => {
   drawNotice();
 });
 
-// the server's largest page changed (a restart with another RECOMMENDER_MAX_K): the page's
-// sizes and download buttons were drawn for the old one
+// the server's largest page changed (a restart with another RECOMMENDER_MAX_K): the page's sizes
+// and download buttons are the old one's
 window.addEventListener("studio:limits-changed", (e) => redrawNotice("limits-changed",
   `The server now answers at most ${Number(e.detail).toLocaleString("en-US")} rows per request: this page was drawn for its previous limit. `,
   "Redraw with the new limit"));
 
-// the footer says where every page's numbers come from: the served model's version and the
-// campaign events folded into its answers since training (asked again on each page, as
-// events arrive without a new version); a caller /health shows no model keeps the sentence
+// the footer says where every page's numbers come from: the served model's version and the campaign
+// events folded in since training (asked on each page, as events arrive without a new version)
 let lineAsked = 0;  // only the latest ask paints the line (an older answer names an older model)
 async function sourceLine() {
   const line = document.getElementById("model-line");
@@ -95,8 +91,8 @@ async function sourceLine() {
         : `the engine's /health failed just now (${e.message})`;
   }
   if (mine !== lineAsked) return;
-  // an engine out of reach, or a /health that failed (a 502 from a proxy): the line named
-  // the model of an earlier answer, as if it stood behind the error on the page
+  // an engine out of reach, or a /health that failed: no model of an earlier answer is named, as if
+  // behind the error
   if (line && failed) {
     line.replaceChildren("Every number on these pages comes from the engine's HTTP API (",
       h("a", { href: "/docs" }, "API docs"), `): ${failed}, so the served model is not known.`);
@@ -114,9 +110,8 @@ async function sourceLine() {
 }
 
 let drawn = false;  // a page was drawn since the studio loaded
-// the key dialog closed with the focus in it (a key saved with Enter): the browser dropped it
-// to the body, and the first Tab went to the footer's "API docs" link; the page drawn next
-// puts it on its heading (``focusPage``)
+// the key dialog closed with the focus in it (a key saved with Enter): the browser dropped it to
+// the body; the page drawn next puts it on its heading (``focusPage``)
 let focusToPage = false;
 
 /** The focus on ``view``'s main heading (focusable by script only), else on the page. */
@@ -138,15 +133,12 @@ async function route() {
   notice.replaceChildren();
   document.getElementById("model-changed")?.remove();
   document.getElementById("limits-changed")?.remove();
-  // each route renders into a page of its own: a view still loading when the user moves on
-  // keeps writing into a page no longer shown (its late answers cannot cover the new one),
-  // and `page.isConnected` tells it so (no history rewrite from a page no longer shown)
+  // each route renders into a page of its own: a view still loading when the user moves on writes
+  // into a page no longer shown, and `page.isConnected` tells it so
   const holder = document.getElementById("view");
   const view = h("div", { class: "page" });
-  // a link followed inside the page is removed with it, and the focus fell to the body (the
-  // next Tab went to the footer): it moves to the new page, as the skip link moves it
-  // (not on the first page drawn: no focus was lost, and moving it into the page put the skip
-  // link and the menu behind the first Tab)
+  // a link followed inside the page is removed with it: the focus moves to the new page, as the
+  // skip link moves it, not to the body (not on the first page drawn: no focus was lost)
   const toPage = focusToPage;
   focusToPage = false;
   const lost = drawn && (toPage || document.activeElement === document.body || holder.contains(document.activeElement));
@@ -176,19 +168,16 @@ async function route() {
     view.replaceChildren(errorBox(e, reloadPage));
   }
   // a key just saved: the page drawn takes the focus at its heading, unless the user put it
-  // somewhere meanwhile (the page's own field: Find a film's title box)
+  // somewhere meanwhile
   const at = document.activeElement;
   if (toPage && view.isConnected && (!at || at === document.body || at === holder)) focusPage(view);
-  // the tab names the page drawn by its heading, as a film's and a user's pages name theirs
-  // (every other page, and every error page, was "Audience Studio": a screen reader's first
-  // words after a move, and the history and tab list, could not tell the pages apart)
+  // the tab names the page drawn by its heading, so a screen reader's first words after a move, and
+  // the history, tell the pages apart
   const heading = view.isConnected && document.title === "Audience Studio" && view.querySelector("h1");
   if (heading && heading.textContent.trim()) document.title = `${heading.textContent.trim()} · Audience Studio`;
-  // the page drawn, said in the status region (no longer by <main>, a live region that read
-  // the whole page out), unless the page said something of its own meanwhile (its rows); an
-  // error page says its error (role=alert)
-  // nor where a part of it says its own once answered (data-says-own: the search's first
-  // results, a film's audience table): "Find a film: page shown." was said, then its results
+  // the page drawn, said in the status region, unless the page said something of its own meanwhile
+  // (its rows) or a part of it says its own once answered (data-says-own); an error page says its
+  // error (role=alert)
   const shownHeading = view.isConnected && view.querySelector("h1");
   if (shownHeading && announcedSoFar() === saidBefore && !view.querySelector("[role=alert], [data-says-own]")) {
     announce(`${shownHeading.textContent.trim()}: page shown.`);
@@ -207,13 +196,11 @@ function keyDialog() {
     message.textContent = "";
     dialog.showModal();
   });
-  // a key pasted with a character no request header carries (a zero-width space, a curly
-  // quote from a document) made every request fail before it left, said as an engine out of
-  // reach (the footer too): the dialog stays open and says so
+  // a key pasted with a character no request header carries (a zero-width space, a curly quote)
+  // makes every request fail before it leaves: the dialog stays open and says so
   document.getElementById("key-form").addEventListener("submit", (e) => {
     if (e.submitter?.value !== "save") return;
-    // an empty field saved forgot the key in use without a word (the dialog opens empty after
-    // a refusal): forgetting is the other button's
+    // an empty field saved does not forget the key in use: forgetting is the other button's
     if (!input.value.trim()) {
       e.preventDefault();
       message.textContent = "Type a key to save, or choose “Forget the key” to send none.";
@@ -228,13 +215,11 @@ function keyDialog() {
     input.focus();
   });
   dialog.addEventListener("close", () => {
-    // re-render only when the key changed (Escape or cancel keeps the page and its unsaved
-    // work, and does not reopen the dialog through a page that needs the key); a form page
-    // (a slate being planned, an audience being built) keeps what was entered: its next
-    // request sends the new key
+    // re-render only when the key changed (Escape or cancel keeps the page and its unsaved work); a
+    // form page keeps what was entered
     const before = apiKey();
-    // the focus in the dialog as it closes goes where the dialog was opened from, or to the
-    // page when it was opened by a refused request (from nowhere: it fell to the body)
+    // the focus in the dialog as it closes goes where the dialog was opened from, or to the page
+    // when a refused request opened it
     const inside = dialog.contains(document.activeElement);
     const from = openedFrom;
     openedFrom = null;
@@ -257,8 +242,8 @@ function keyDialog() {
   });
   window.addEventListener("studio:key-needed", (e) => {
     if (dialog.open) return;
-    // a key was sent and refused: say so (the server's words are the same for none and wrong);
-    // a read key on a write (403): what the action needs first, the server's words after
+    // a key was sent and refused: say so (the server's words are the same for none and wrong); a
+    // read key on a write (403): what the action needs first, the server's words after
     const write = e.detail && e.detail.write;
     message.textContent = write
       ? "This action needs a key with write rights: the key in use can read but not plan a "

@@ -13,8 +13,8 @@ export { parseIds };  // the Build page's reading of a seed list (seed_list.js)
 import { keptForm, pickedChips } from "./search.js";
 import { funnel, splits } from "./summary_view.js";
 
-// what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
-// "Score" of 0.76 read as a 76% chance
+// what each table's score is (the CLI's legends, recommender/cli/printing.py), so a score is not
+// read as a chance
 const LOOKALIKE_SCORE = "Score (mean cosine similarity to the seeds' tastes, -1 to 1; not a probability)";
 const COLD_START_SCORE = "Score (affinity to the new film's taste, for ordering only; not a probability)";
 const userColumns = (scoreLabel) => [
@@ -27,15 +27,12 @@ const userColumns = (scoreLabel) => [
     format: (v) => segmentName(known, v) },
 ];
 // segment number -> label (GET /segments: segmentLabels), shown as the film page shows them
-// (segmentName: the label alone, "hidden" for a withheld one; "6 · Comedy & Documentary fans"
-// here read as another kind of segment); null until read
+// (segmentName: the label alone, "hidden" for a withheld one); null until read
 let known = null;
 const model = { segments: [], attributes: null };  // a summary's tables' (GET /segments, /users/attributes)
-
-// the model's reference data (GET /segments, /users/attributes), asked as the page is drawn
-// and, while unread, again where an answer needs it (a table, its CSV, a summary): a failed
-// ask was dropped for good (an engine stopped as the page was drawn left every table with
-// segment numbers for labels, and every CSV an empty segment_label, until a reload)
+// the model's reference data (GET /segments, /users/attributes), asked as the page is drawn and,
+// while unread, again where an answer needs it (a table, its CSV, a summary), so one failed ask is
+// not final until a reload
 const asks = new Map();  // path -> the ask in flight or answered ({ body } or { error })
 function reference(path) {
   if (!asks.has(path)) {
@@ -63,9 +60,8 @@ function knownSeeds(seeds, unknownIds) {
   return new Set(seeds.filter((s) => !unknown.has(s))).size;
 }
 
-/** Each user of ``seeds`` once, at its first id, as the CLI reads a list (id_lists: " u1" and
-    "u1" are one seed where the server read " u1" without its spaces, ``body``'s
-    stripped_seed_ids; unknown ids are one when they are once stripped). */
+/** Each user of ``seeds`` once, at its first id, as the CLI reads a list (id_lists: ids equal once
+    stripped are one seed, ``body``'s stripped_seed_ids). */
 function onePerUser(seeds, body) {
   const spaced = new Set([...(body.stripped_seed_ids || []), ...body.unknown_seed_ids]);
   const seen = new Set();
@@ -77,16 +73,14 @@ function onePerUser(seeds, body) {
 
 const PAGE = 25;
 
-// each form as typed, kept for this tab (sessionStorage, as the key is): a reload, or Back
-// from a film page, lost the pasted seeds, the comparable films and the genres
+// each form as typed, kept for this tab (sessionStorage, as the key is) across a reload or Back
+// from a film page
 const LOOKALIKE_KEY = "studio:build-lookalike";
 const NEW_FILM_KEY = "studio:build-new-film";
 
-/** The users 25 at a time (10,000 rows drew one table), and ``download`` under them (the
-    audience could not be taken away). */
+/** The users 25 at a time, and ``download`` under them. */
 function pagedUsers(caption, users, id, scoreLabel, download) {
-  // no candidate left (every user a seed): an empty table "users 1–0 of 0" and a download
-  // of 0 users said nothing
+  // no candidate left (every user a seed): said so
   if (!users.length) {
     return h("p", { class: "warning", id }, `${caption}: no user to list; every user of the `
       + "model is a seed or already counted out, so nobody is left to rank.");
@@ -99,8 +93,8 @@ function pagedUsers(caption, users, id, scoreLabel, download) {
 function lookalikeCsv(users, filename) {
   const status = h("p", { id: "lookalike-csv-status", class: "note", role: "status" });
   const button = h("button", { type: "button", class: "ghost", onclick: async () => {
-    // the labels asked again where they are unread (else the file said nothing of them);
-    // read already, the file is saved at once, in the click
+    // the labels asked again where they are unread; read already, the file is saved at once, in the
+    // click
     const release = holdButton(button);
     const unread = known ? null : await labelsRead();
     release();
@@ -117,11 +111,9 @@ function lookalikeCsv(users, filename) {
 }
 
 /** A new film's audience as the server writes it (POST /audiences/cold-start.csv, the body
-    ``request`` of the JSON ``shown``, with the segments' labels; a file of another model
-    version or events sequence than ``shown``'s is said to be ranked again): the bytes `cold-start --csv`
-    prints, under the server's file name, the key sent as every request sends it (as the film
-    page's downloads); ``fallback`` names it where the server names none. ``pseudonyms.on``
-    (its box beside the button, ``kept`` with the form at each tick): the server's
+    ``request`` of the JSON ``shown``, with the segments' labels; a file of another model version or
+    events sequence is said to be ranked again): the bytes `cold-start --csv` prints, under the
+    server's file name (``fallback`` where it names none). ``pseudonyms.on``: the server's
     pseudonyms for the user ids. */
 function coldStartCsv(request, shown, fallback, pseudonyms, kept) {
   const status = h("p", { id: "cold-csv-status", class: "note", role: "status" });
@@ -150,19 +142,18 @@ function coldStartCsv(request, shown, fallback, pseudonyms, kept) {
   return [button, pseudonymBox("cold-csv-pseudonymize", pseudonyms, kept), status, failed];
 }
 
-/** The page's note, when every candidate scores the same (the users are in no order): the
-    body's ``tied`` says so. A note beside ``tied: false`` names the seeds or comparable films
-    left out of the mean taste of a ranked audience (seedsUsed and comparablesUsed say it);
-    told apart by its words before, such a note read "These users are not ranked". */
+/** The page's note, when every candidate scores the same (the users are in no order): the body's
+    ``tied`` says so. A note beside ``tied: false`` names the seeds or comparable films left out of
+    the mean taste of a ranked audience (seedsUsed and comparablesUsed say it). */
 function unranked(body, id) {
   return body.note && body.tied ? h("p", { class: "warning", id }, `These users are not ranked: ${body.note}.`) : "";
 }
 
 const quoted = (ids) => ids.slice(0, 10).map((x) => `'${x}'`).join(", ") + (ids.length > 10 ? ` and ${int(ids.length - 10)} more` : "");
 
-/** What a lookalike's mean taste is of: the seeds used (seeds_used), and the known seeds
-    left out of it for having nothing fitted (unfitted_seed_ids: a zero taste vector, none of
-    their ratings learned from); "" when every known seed counts. */
+/** What a lookalike's mean taste is of: the seeds used (seeds_used), and the known seeds left out
+    for having nothing fitted (unfitted_seed_ids: a zero taste vector); "" when every known seed
+    counts. */
 function seedsUsed(body, known) {
   const unfitted = body.unfitted_seed_ids || [], used = body.seeds_used;
   if (!unfitted.length || used === undefined) return "";
@@ -173,9 +164,9 @@ function seedsUsed(body, known) {
       : `No known seed has anything fitted (a zero taste vector: none of their ratings was learned from): ${quoted(unfitted)}.`);
 }
 
-/** What a new film's taste is the mean of: the comparable films used (comparable_films, id
-    -> weight, titled where the page knows them) and the genres, and the comparable films
-    left out for having nothing fitted (unfitted_film_ids). */
+/** What a new film's taste is the mean of: the comparable films used (comparable_films, id ->
+    weight, titled where known) and the genres, and the comparable films left out for having nothing
+    fitted (unfitted_film_ids). */
 function comparablesUsed(body, chosen) {
   const name = (id) => { const f = chosen.get(id)?.film; return f && f.title ? `${f.title} (${id})` : id; };
   const used = byShare(body.comparable_films, [...chosen.keys()]);  // the heaviest first
@@ -196,15 +187,13 @@ function lookalike() {
   const ids = h("textarea", { id: "seed-ids", rows: 6, placeholder: "one user id per line" });
   const file = h("input", { id: "seed-file", type: "file", accept: ".csv,.txt,text/plain" });
   const k = capToServer(h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
-  // not a live region (a screen reader read the whole table out at each page turned): the
-  // page's status region says what was found (announce); errors are said by role=alert
-  // drawn under both forms, the page's width (answerBox): in the form's half column the
-  // audience stood beside an empty column, several screens tall
+  // not a live region (it read the whole table out at each page turned): the page's status region
+  // says what was found (announce); errors are said by role=alert. Drawn under both forms
+  // (answerBox)
   const out = answerBox("lookalike-out", "Lookalikes");
   const keep = keptForm(LOOKALIKE_KEY, null, { ids, k });
-  // a CSV whose header names no id column, or several: its columns offered (the CLI's
-  // --id-column), for the list whose header they came from (it said "name the column of ids
-  // so", and no column could be chosen here)
+  // a CSV whose header names no id column, or several: its columns offered (the CLI's --id-column),
+  // for the list whose header they came from
   const column = h("select", { id: "seed-column" });
   const columnRow = h("div", { class: "row", id: "seed-column-row", hidden: true },
     h("label", { for: "seed-column" }, "Column of ids"), column);
@@ -238,8 +227,7 @@ function lookalike() {
     // as if typed (its refusal's mark goes: an empty list refused stayed marked once filled)
     if (file.files && file.files[0]) { ids.value = await file.files[0].text(); ids.dispatchEvent(new Event("input", { bubbles: true })); }
   });
-  // only the latest submit paints, none after a refused field (answerForm): a slow earlier
-  // answer covered the audience asked last, or the notice that the form is not valid
+  // only the latest submit paints, none after a refused field (answerForm)
   async function run(e, latest) {
     e.preventDefault();
     let seeds, unlessHeld;
@@ -249,8 +237,8 @@ function lookalike() {
       return;
     }
     if (!seeds.length) { out.replaceChildren(refusal("paste or upload at least one user id", ids)); return; }
-    // the server's rule said before the list is sent: a very long paste was refused by the
-    // body-size limit instead, which did not say how many ids are allowed
+    // the server's rule said before the list is sent (the body-size limit's refusal says not how
+    // many ids are allowed)
     const most = (await serverLimits()).max_seed_users;
     if (!latest()) return;
     if (most && seeds.length > most) {
@@ -268,8 +256,8 @@ function lookalike() {
       return { unknown_seed_ids: [...new Set(list)], stripped_seed_ids: [] };
     };
     try {
-      // a table naming no id column is whole lines where the model holds one of them (ids
-      // holding ",", ";" or a tab), as the CLI reads it; else its refusal
+      // a table naming no id column is whole lines where the model holds one of them, as the CLI
+      // reads it; else its refusal
       if (unlessHeld) {
         const lines = [...new Set(seeds.map((s) => s.trim()))];
         const probe = await ask(lines, 1).catch(noneKnown(lines));
@@ -281,10 +269,9 @@ function lookalike() {
           return;
         }
       }
-      // the server reads an id as written when the model holds it, else without its
-      // surrounding spaces (as the CLI reads an id list: stripped_seed_ids names those); an
-      // id it holds in neither form is tried, as the CLI tries it, without the quoting our
-      // CSV files add ("'-1" is user "-1" only where the model does not hold "'-1")
+      // the server reads an id as written when the model holds it, else stripped
+      // (stripped_seed_ids); an id held in neither form is tried, as the CLI tries it, without the
+      // quoting our CSV files add
       const withOthers = seeds.filter((s) => otherReadings(s).length);
       let body = await ask(seeds).catch((err) => {
         if (!withOthers.length) throw err;
@@ -347,19 +334,16 @@ function coldStart() {
   const found = h("ul", { class: "found" });
   const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
   const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
-  // not a live region: announce says the answer; under both forms, the page's width (a new
-  // film's table, funnel, segments and portrait filled the right half alone, ~5,800 px tall)
+  // not a live region: announce says the answer; under both forms, at the page's width
   const out = answerBox("cold-out", "A new film's audience");
   const pseudonyms = { on: false };  // the download's box, ticked or not, kept across answers
-  // and kept with the form ("true" or ""): a reload unticked it, and the next file had the
-  // plain ids (the film page keeps its box in its address)
+  // and kept with the form ("true" or "") across a reload
   const pseudonymize = { get value() { return pseudonyms.on ? "true" : ""; },
     set value(v) { pseudonyms.on = v === "true"; } };
   let keep = () => {};  // until what was kept is back (keptForm)
   const chosen = pickedChips(find, found, chips, undefined, () => keep());
   keep = keptForm(NEW_FILM_KEY, chosen, { genres, k, pseudonymize });
-  // only the latest submit paints, none after a refused field (answerForm): a slow earlier
-  // answer covered the audience asked last, or the notice that the form is not valid
+  // only the latest submit paints, none after a refused field (answerForm)
   async function run(e, latest) {
     e.preventDefault();
     const g = genreList(genres.value);
@@ -372,8 +356,8 @@ function coldStart() {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Ranking the audience…"));
     const films = [...chosen.keys()], size = Number(k.value);
     try {
-      // its summary beside it (the same film: comparable films and genres), said apart when
-      // it fails, as the audience stands without it
+      // its summary beside it (the same film), said apart when it fails, as the audience stands
+      // without it
       const asked = postJson("/audiences/cold-start/summary", { comparable_film_ids: films, genres: g })
         .then((summary) => ({ summary }), (error) => ({ error }));
       const request = { comparable_film_ids: films, genres: g, k: size };
@@ -398,9 +382,8 @@ function coldStart() {
         pagedUsers("Audience of the new film", body.users, "cold-users", COLD_START_SCORE,
           coldStartCsv(request, body, name, pseudonyms, keep)),
         h("div", { id: "cold-summary" }, ...(error ? [section("Audience funnel", errorBox(error))]
-          // its note is the audience's, said above (unranked): not again as "cannot be ranked"
-          // laid out as the film page lays out its own: the funnel, then segments and portrait
-          // side by side where the width allows
+          // its note is the audience's, said above (unranked). Laid out as the film page's: the
+          // funnel, then segments and portrait side by side where the width allows
           : [funnel({ ...summary, note: null }),
             h("div", { class: "grid" }, ...splits(summary, model.segments, model.attributes))])));
       announce(`Audience of the new film: ${int(body.users.length)} of ${int(body.total)} users shown.`);
@@ -415,23 +398,22 @@ function coldStart() {
   return [section("A new film's audience", form), out];
 }
 
-/** The box a form's answer is drawn in, under the forms at the page's full width: a card
-    while it holds something (hidden empty), named for screen readers by the form's title. */
+/** The box a form's answer is drawn in, under the forms at the page's full width: a card while it
+    holds something (hidden empty), named by the form's title. */
 function answerBox(id, title) {
   return h("div", { id, class: "card answer", role: "region", "aria-label": `${title}: the answer` });
 }
 
 export function build(view) {
   const [lookForm, lookOut] = lookalike(), [coldForm, coldOut] = coldStart();
-  // each answer after its form (one column: under it), laid out under both forms at the
-  // page's width where they stand side by side (studio.css, .build-grid)
+  // each answer after its form (one column: under it), under both forms where they stand side by
+  // side (studio.css, .build-grid)
   view.replaceChildren(h("h1", {}, "Build an audience"),
     h("div", { class: "grid build-grid" }, lookForm, lookOut, coldForm, coldOut));
   // a catalog without titles (comparables by id) or genres (a new film by comparables alone)
   fitToCatalog({ titles: [{ input: view.querySelector("#comparable-search") }],
     genres: [view.querySelector("#cold-genres")] });
-  // labels for the tables to come, asked afresh at each draw (a new model's), and again at
-  // each need while unread (reference)
+  // labels for the tables to come, asked afresh at each draw, and again at each need while unread
   asks.clear();
   reference("/segments");
   reference("/users/attributes");

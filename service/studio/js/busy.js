@@ -1,8 +1,7 @@
 // A part of the page marked aria-busy while it loads: the box a loading line ("Loading…", "Searching…") stands in.
 
-// the boxes marked now: each is unmarked once no loading line is in it (its answer, or its
-// error, took the line's place). A screen reader heard "Loading…" and then nothing of the
-// part being drawn again: nothing said it was busy
+// the boxes marked now: each is unmarked once no loading line is in it (its answer or error
+// took the line's place), so a screen reader hears the part is busy while it is drawn again
 let marked = new Set();
 
 function mark() {

@@ -6,10 +6,9 @@ const link = (id) => h("a", { href: `#/campaigns/${encodeURIComponent(id)}` }, i
 const span = (a, b) => (a === b ? `wave ${a}` : `waves ${a}–${b}`);
 
 /** The campaign's waves before ``summary``'s plan (the sent waves each plan up its chain was
-    continued after) and the chain's first plan, from GET /campaigns/{id}'s ``chain`` (its
-    earlier plans, the nearest first; the page read each one, a request per level); null for
-    a plan that continues none. A chain the server cut (``chain_cut``: more than it lists)
-    gives ``known`` false, the count a lower bound. */
+    continued after) and the chain's first plan, from GET /campaigns/{id}'s ``chain`` (its earlier
+    plans, nearest first); null for a plan that continues none. A chain the server cut
+    (``chain_cut``) gives ``known`` false, the count a lower bound. */
 export function chainAbove(summary) {
   if (!summary || !summary.previous_plan_id) return null;
   const chain = Array.isArray(summary.chain) ? summary.chain : [];
@@ -18,10 +17,9 @@ export function chainAbove(summary) {
   return { before, first: chain[chain.length - 1].plan_id, known: !summary.chain_cut };
 }
 
-/** The page's paragraph on the chain (#campaign-chain): the plan this next wave continues
-    (a link), after which of its waves, and this plan's waves as the campaign counts them
-    ("its wave 1 is wave 2 of the campaign"); its next waves (links), and theirs. Empty for a
-    plan with neither. ``later``: GET /campaigns/{id}'s next_waves. */
+/** The page's paragraph on the chain (#campaign-chain): the plan this next wave continues (a link),
+    after which of its waves, and this plan's waves as the campaign counts them; its next waves
+    (links), and theirs. Empty for a plan with neither. ``later``: GET /campaigns/{id}'s next_waves. */
 export function chainParagraph(summary, later, above) {
   const waves = (summary.parameters || {}).waves || 1;
   const parts = [];

@@ -4,14 +4,11 @@ import { h, int, num, pct, fixed, section, table, tableBox, sentence, daySpan, d
 
 export const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
-// a difference of two rates is in percentage points, not a percent (the CLI's "+2.71 pts"):
-// "2.71%" beside the relative uplift's "38.92%" read as a second relative uplift. Both
-// uplifts carry their sign, as the CLI writes them (+.2f): "419.40%" stood unsigned beside
-// "+30.51 pts"
+// a difference of two rates is in percentage points (the CLI's "+2.71 pts"), not a percent, so it
+// does not read as a second relative uplift; both uplifts signed, as the CLI writes them
 const signed = (x, unit = "") => (x === null || x === undefined ? "–"
   : `${x >= 0 ? "+" : ""}${fixed(100 * x, 2)}${unit}`);
 // conversions beyond the controls' rate, signed to 2 decimals as the CLI writes them
-// ("+67.92 [+34.70, +97.44]"; the Studio read "67.9 [34.7, 97.4]")
 const signedCount = (x) => (x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${num(x, 2)}`);
 export const countInterval = (v) => (!v || v.estimate === undefined ? "–"
   : `${signedCount(v.estimate)} [${signedCount(v.low)}, ${v.high === null ? "+∞" : signedCount(v.high)}]`);
@@ -31,8 +28,8 @@ export function uplift_chart(rows) {
   const W = 560; const rowH = 26; const left = 110;
   const x = (v) => left + ((v - lo) / span) * (W - left - 20);
   const svg = document.createElementNS(svgNS, "svg");
-  // the axis' labels: the ends' on one line, "0 (no effect)" on a line of its own below
-  // where it would run into one of them (it was drawn over "+1.4 pts")
+  // the axis' labels: the ends' on one line, "0 (no effect)" on its own line below where it would
+  // run into one
   const pp = (v) => `${v > 0 ? "+" : ""}${fixed(100 * v, 1)} pts`;
   const wide = (text) => text.length * 6.5;  // 11px text: an upper bound of its width
   const ends = [...(lo < 0 ? [[x(lo), x(lo) + wide(pp(lo))]] : []),
@@ -66,10 +63,8 @@ export function uplift_chart(rows) {
   // the scale: the axis' ends in percentage points (the rate of targets less that of controls)
   if (lo < 0) add("text", { x: x(lo), y: axisY, "font-size": 11, class: "axis-end" }, pp(lo));
   if (hi > 0) add("text", { x: x(hi), y: axisY, "font-size": 11, "text-anchor": "end", class: "axis-end" }, pp(hi));
-  // drawn at its own size in a box that scrolls sideways where it is narrower (a phone):
-  // shrunk to fit, its 12px labels were 5px high at 360px
-  // ...said while it overflows (tableBox's watch shows it): at 380px the bars alone were in
-  // view, the dots and the zero line off to the right with nothing to say so
+  // drawn at its own size in a box that scrolls sideways where narrower (shrunk on a phone, its
+  // labels were unreadable), said while it overflows (tableBox)
   return h("figure", { class: "chart-figure" },
     h("p", { class: "hint scroll-hint", hidden: true }, "The chart is wider than its box: scroll it sideways to see the whole of it (the zero line and the estimates may lie to the right)."),
     tableBox(svg), h("figcaption", { class: "note" },
@@ -77,10 +72,9 @@ export function uplift_chart(rows) {
     "the dot is the estimate, the bar its 95% interval; a bar crossing 0 is no clear effect."));
 }
 
-/** The plan rows whose event fell in the day before the plan (a log of dates, a clock
-    behind): counted in no conversion and no "events read", said where it is seen (only the
-    folded API note said it, beside a report of no conversion at all). Rows, as the server
-    counts them: a user planned two films is two (it said "users"). */
+/** The plan rows whose event fell in the day before the plan (a log of dates, a clock behind):
+    counted in no conversion and no "events read", said where seen. Rows, as the server counts them:
+    a user planned two films is two. */
 function earlyWarning(report) {
   if (!report.early_conversions) return null;
   const why = /\(early_conversions\): [\d,]+; (.+)$/.exec(report.note || "");
@@ -91,18 +85,17 @@ function earlyWarning(report) {
     "not counted as conversions, nor among the events read", why ? ` (${why[1]}).` : ".");
 }
 
-/** The plan's model was calibrated on a random holdout (a log without timestamps): its p are
-    no conversion rates, so the predicted conversions forecast nothing the report observes
-    (the report's calibration_warning); null for any other plan. */
+/** The plan's model was calibrated on a random holdout (no timestamps): its p are no conversion
+    rates, so the predicted conversions forecast nothing the report observes (calibration_warning);
+    null for any other plan. */
 function randomHoldoutWarning(report) {
   if (!report.calibration_warning) return null;
   return h("p", { class: "warning", id: "report-random-holdout" },
     "Predicted conversions are no forecast: ", sentence(report.calibration_warning));
 }
 
-/** The places' conversions vary beyond chance (the report's dispersion check, over the
-    served model's places): said where it is seen (the server's sentence was in the folded API
-    note only), with each arm that fired and what to read the figures as. */
+/** The places' conversions vary beyond chance (the report's dispersion check): said where seen,
+    with each arm that fired and what to read the figures as. */
 function dispersionWarning(report) {
   const d = report.dispersion;
   if (!d || d.beyond_chance !== true) return null;
@@ -116,10 +109,9 @@ function dispersionWarning(report) {
     "the relative uplift held in the measurement of such shocks (README, “What the intervals assume”).");
 }
 
-/** The places the dispersion check read came from a model that is not the plan's (the
-    served one, reloaded since the plan: the block's model_warning, naming both versions and
-    the plan's users it does not know): said beside the check, whatever its result (a "too few
-    conversions" or "within chance" read as the plan's places with nothing saying why). */
+/** The places the dispersion check read came from a model not the plan's (model_warning, naming
+    both versions and the plan's users it does not know): said beside the check, whatever its
+    result. */
 function dispersionModelWarning(report) {
   const said = report.dispersion && report.dispersion.model_warning;
   if (!said) return null;
@@ -127,9 +119,8 @@ function dispersionModelWarning(report) {
     "The check of conversion rates across places read another model's places: ", sentence(said));
 }
 
-/** The events read dated after the report's time (as_of; the store takes them up to a day
-    past its clock): counted all the same, and said beside the count (the note alone said it,
-    folded). */
+/** The events read dated after the report's time (as_of): counted all the same, and said beside the
+    count. */
 function lateEvents(report) {
   const n = report.events_after_as_of;
   if (!n) return "";
@@ -142,9 +133,9 @@ function sendsRecorded(report) {
   return (report.wave_starts || []).some((w) => w.source === "recorded");
 }
 
-/** A warning while a wave's window is still open at the report's time (wave_starts'
-    window_open and window_elapsed_days): its observed conversions will grow, and the
-    predicted ones are for the whole window; null once every window has closed. */
+/** A warning while a wave's window is still open at the report's time (wave_starts' window_open):
+    its observed conversions will grow, and the predicted ones are for the whole window; null once
+    every window has closed. */
 function windowOpen(report, span) {
   const open = (report.wave_starts || []).filter((w) => w.window_open);
   if (!open.length) return null;
@@ -155,14 +146,14 @@ function windowOpen(report, span) {
     "observed conversions will grow; predicted conversions are for the full window.");
 }
 
-/** Unix seconds as the server shows send times and the report's: ISO 8601 in UTC, whole
-    seconds ("2024-03-21T00:00:00Z", recommender.io.text.iso_utc). */
+/** Unix seconds as the server shows times: ISO 8601 in UTC, whole seconds
+    (recommender.io.text.iso_utc). */
 export function utcTime(seconds) {
   return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, "Z");
 }
 
-/** Each counted wave's window (the report's wave_starts): from its recorded send, else from
-    the plan's start; read-only (the page showed one window, from the plan's start, for all). */
+/** Each counted wave's window (the report's wave_starts): from its recorded send, else from the
+    plan's start; read-only. */
 function waveStarts(report, span) {
   const starts = report.wave_starts || [];
   if (!starts.length) return null;
@@ -171,12 +162,8 @@ function waveStarts(report, span) {
       + (w.source === "recorded" ? "its recorded send" : "the plan's start, no send recorded") + ")").join("; "), ".");
 }
 
-/** Which waves the report counts, and why, in a marketer's words (the API's note says the
-    same with parameter names). `later`: GET /campaigns/{id}'s next_waves; of several (each a
-    re-plan of the same remaining budget), the server counts the most waves any says were
-    sent, and the campaign goes on in each: "a next wave was planned after them" named one. */
 // whether each wave 1..n counted has its own send recorded (wave 2 recorded alone counts wave
-// 1 too, as waves go out in order: "their sends were recorded" would not be true of it)
+// 1 too, as waves go out in order)
 function allRecorded(report, n) {
   const got = new Set(report.recorded_waves || []);
   for (let w = 1; w <= n; w += 1) if (!got.has(w)) return false;
@@ -185,6 +172,9 @@ function allRecorded(report, n) {
 
 const plural = (list) => ((list || []).length === 1 ? "" : "s");
 
+/** Which waves the report counts, and why, in a marketer's words. `later`: GET
+    /campaigns/{id}'s next_waves; of several (each a re-plan of the same remaining budget), the
+    server counts the most waves any says were sent, and the campaign goes on in each. */
 function wavesCounted(report, later = []) {
   const n = report.sent_waves, of = report.plan_waves;
   const which = n === 1 ? "Wave 1" : `Waves 1–${n}`;
@@ -208,10 +198,9 @@ function wavesCounted(report, later = []) {
   return `${which} of ${of} counted (${why}).${warn}`;
 }
 
-/** The columns of a report's blocks (overall, a wave, a film; a plan of a chain and the
-    pooled block in the whole-campaign view): ``unscaled``, the predicted conversions are not
-    stretched to the window; ``span``, the window in words; ``strata``, what the control rate
-    is weighted over. */
+/** The columns of a report's blocks (overall, a wave, a film; a chain's plan and the pooled block):
+    ``unscaled``, predicted conversions not stretched to the window; ``span``, the window in words;
+    ``strata``, what the control rate is weighted over. */
 export function blockColumns(unscaled, span, strata = "film and wave") {
   return [
     { key: "name", label: "Group", wrap: true },
@@ -232,16 +221,16 @@ export function blockColumns(unscaled, span, strata = "film and wave") {
       ? "Predicted target conversions (not scaled to the window, see above; without contact)"
       : `Predicted target conversions (within ${span}, without contact)`,
       num: true, format: (v) => num(v, 1) },
-    // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
-    // which of its targets the uplift leaves out (a wave of a film without controls)
+    // why a row has no uplift (no control group, nobody selected), or which targets the uplift
+    // leaves out
     { key: "no_estimate", label: "Note", prose: true,
       format: (v, row) => v || [row.note, row.warning, row.split_warning].filter(Boolean).map((x) => (x.endsWith(".") ? x : `${x}.`)).join(" ") },
   ];
 }
 
 export function reportView(report, later) {
-  // probabilities without a horizon in days (a log without timestamps, or no calibration):
-  // the server does not stretch them to the window, and the column said "within 30 days"
+  // probabilities without a horizon in days: the server does not stretch them to the window, and
+  // the column says so
   const unscaled = !!report.predicted && report.predicted.factor === null;
   const span = report.window_days === null || report.window_days === undefined ? "– days" : daySpan(report.window_days);
   const said = report.horizon && report.horizon.description;

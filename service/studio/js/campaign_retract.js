@@ -13,16 +13,13 @@ const campaignNumber = (s) => (s.campaign_wave === null || s.campaign_wave === u
   ? " of this plan (its number in the campaign is not known: a chain of plans longer than the server reads)"
   : ` of this plan, the campaign's wave ${s.campaign_wave}`);
 
-/** The plan's recorded sends (its summary's ``wave_sends``), each wave's send and record
-    times, with "Take back" beside the last one: a send recorded by mistake (a wrong time, a
-    wave not yet out) was final on the page, though the server takes one back (DELETE
-    /campaigns/{id}/waves/{wave}/sent, ``campaign sent --retract``). It asks first, naming
-    the wave and its time; the server takes back the plan's last recorded send only, and
-    refuses one a next wave was planned after: its refusal is said (role=alert). Once taken
-    back ``changed()`` reads the plan and the report again. ``list.follow(summary)`` draws
-    the sends of the plan as read now (a confirmation being asked stays while they are the
-    same); ``list.offer(on)`` shows or hides the button (a key that may not write, a store
-    that takes no writes). */
+/** The plan's recorded sends (``wave_sends``), each wave's send and record times, with "Take back"
+    beside the last one (DELETE /campaigns/{id}/waves/{wave}/sent, ``campaign sent --retract``): it
+    asks first, naming the wave and its time; the server takes back the plan's last recorded send
+    only, and refuses one a next wave was planned after (said, role=alert). Once taken back
+    ``changed()`` reads the plan and the report again. ``list.follow(summary)`` draws the sends as
+    read now (a confirmation being asked stays while they are the same); ``list.offer(on)`` shows or
+    hides the button. */
 export function recordedSends(planId, summary, changed) {
   const shown = h("div", { id: "recorded-sends" });
   const out = h("div", { id: "retract-out" });  // not a live region: announce says the answer

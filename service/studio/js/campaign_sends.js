@@ -23,11 +23,10 @@ export function utcOffset(d) {
   return `${m < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(m) / 60))}:${pad(Math.abs(m) % 60)}`;
 }
 
-/** A datetime-local box's value ("2026-03-21T09:30", seconds optional) as ISO 8601 with its
-    UTC offset, as the server takes it ("2026-03-21T09:30:00+01:00"); null when empty. The
-    instant this browser reads it as, in its own time: a time the clocks skip (02:30 on a
-    spring change) is the browser's instant (03:30+02:00); it was sent as "02:30+02:00", an
-    hour before. */
+/** A datetime-local box's value ("2026-03-21T09:30", seconds optional) as ISO 8601 with its UTC
+    offset, as the server takes it; null when empty. The instant this browser reads it as: a time
+    the clocks skip (02:30 on a spring change) is the browser's instant (03:30+02:00), not an hour
+    before. */
 export function isoWithOffset(value) {
   if (!value) return null;
   const d = new Date(value.length === 16 ? `${value}:00` : value.slice(0, 19));
@@ -43,9 +42,8 @@ export function planCreated(summary) {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-/** The send form's first time: now, or the plan's creation when that is later (a plan made
-    within the last second, or a browser clock behind the server's: "now" fell before it, and
-    the server refused the default as "before plan ... was created"). */
+/** The send form's first time: now, or the plan's creation when that is later (a plan just made, or
+    a browser clock behind the server's: the server refuses a send before the plan was created). */
 export function defaultSendTime(summary, now = new Date()) {
   const created = planCreated(summary);
   return created && created > now ? created : now;
@@ -62,17 +60,17 @@ export function nextUnsent(summary) {
   return null;
 }
 
-/** The next wave whose planning re-planned ``wave`` of ``summary`` (planned after fewer sent
-    waves, withdrawn or not: the server refuses such a send and names the one of most waves
-    sent, as ``next_waves`` lists it first); null when none did. */
+/** The next wave whose planning re-planned ``wave`` of ``summary`` (planned after fewer sent waves,
+    withdrawn or not: the server refuses such a send and names the one of most waves sent, listed
+    first in ``next_waves``); null when none did. */
 export function replannedBy(summary, wave) {
   const first = (summary.next_waves || [])[0];
   return first && wave > first.sent_waves ? first : null;
 }
 
-/** The campaign's number of the wave a send answer ``r`` recorded (its ``campaign_wave``),
-    said for a next wave of the plan ``summary`` (whose waves are numbered from 1: its wave 1
-    read as the campaign's first); "" for a first plan, whose numbers are the campaign's. */
+/** The campaign's number of the wave a send answer ``r`` recorded (``campaign_wave``), said for a
+    next wave of the plan ``summary`` (whose waves are numbered from 1); "" for a first plan, whose
+    numbers are the campaign's. */
 function campaignWave(summary, r) {
   if (!summary.previous_plan_id) return "";
   return r.campaign_wave === null || r.campaign_wave === undefined
@@ -80,14 +78,12 @@ function campaignWave(summary, r) {
     : ` (the campaign's wave ${r.campaign_wave}: this next wave numbers its waves from 1)`;
 }
 
-/** The section that records the next unsent wave's send (POST
-    /campaigns/{id}/waves/{wave}/sent, a write): a time (now by default, in the user's time
-    with its UTC offset shown), "Record send", the refusal said (role=alert); once recorded
-    ``recorded()`` reads the plan and the report again, and ``box.follow(summary)`` (each
-    plan read) moves the form to the next wave. Not offered where /health says the store
-    takes no writes, nor to a key that can only read (/health's access: a note says what key
-    it needs); a key whose rights changed since opens the key dialog (postJson), as the
-    withdrawal's does. */
+/** The section that records the next unsent wave's send (POST /campaigns/{id}/waves/{wave}/sent, a
+    write): a time (now by default, in the user's time with its UTC offset shown), "Record send",
+    the refusal said (role=alert); once recorded ``recorded()`` reads the plan and the report again,
+    and ``box.follow(summary)`` moves the form to the next wave. Not offered where the store takes
+    no writes, nor to a read key (writes.js); a key whose rights changed opens the key dialog
+    (postJson). */
 export function sendSection(planId, summary, recorded) {
   const out = h("div", { id: "send-out" });  // not a live region: announce says the answer
   const form = h("div", { id: "send-form" });
@@ -132,8 +128,8 @@ export function sendSection(planId, summary, recorded) {
     // a time changed under a confirmation asked for another is taken back (asked again, it
     // names the new one)
     at.addEventListener("input", () => { sayOffset(); if (out.querySelector("#send-confirm")) out.replaceChildren(); });
-    // a send time is final: it was stored at the first click; now the wave and the time are
-    // named, and Record confirms them (as Withdraw asks)
+    // a send time is final: the wave and the time are named, and Record confirms them (as Withdraw
+    // asks)
     const button = h("button", { type: "submit", id: "record-send", onclick: () => {
       const iso = isoWithOffset(at.value);
       if (!iso) { out.replaceChildren(refusal("type when the wave went out (a date and a time)", at)); return; }
@@ -153,8 +149,8 @@ export function sendSection(planId, summary, recorded) {
       confirm.focus();
     } }, "Record send");
     const send = async (iso) => {
-      // confirmed from the keyboard: the focus goes back to the form's button (the confirm
-      // button goes with the answer), where it stays after a refusal (holdButton)
+      // confirmed from the keyboard: the focus goes back to the form's button, where it stays after
+      // a refusal (holdButton)
       if (document.activeElement?.id === "send-confirm") button.focus();
       const release = holdButton(button);
       out.replaceChildren(h("p", { class: "loading", role: "status" }, "Recording the send…"));
@@ -165,9 +161,8 @@ export function sendSection(planId, summary, recorded) {
         announce(out.textContent);
         const presses = pointerPressesSoFar();
         await recorded();
-        // the form drawn for the next wave took the button away, and the focus fell to the
-        // body (the next Tab went to the top of the page): it goes to the new form, or to
-        // what was recorded (not after a click made meanwhile: that focus is the user's)
+        // the form drawn for the next wave took the button away: the focus goes to the new form, or
+        // to what was recorded (not after a click made meanwhile: that focus is the user's)
         if (!button.isConnected && presses === pointerPressesSoFar() && document.activeElement === document.body) {
           (form.querySelector("input") || out.querySelector("#send-recorded"))?.focus();
         }
@@ -175,8 +170,8 @@ export function sendSection(planId, summary, recorded) {
         out.replaceChildren(errorBox(e));
       } finally { release(); }
     };
-    // Enter in the time records it (it did nothing: no form): the form's submit is the
-    // button's click, held while one is recorded (one send per press)
+    // Enter in the time records it: the form's submit is the button's click, held while one is
+    // recorded (one send per press)
     form.replaceChildren(h("form", { class: "row", novalidate: true, onsubmit: (e) => e.preventDefault() },
       label, at, button));
   };

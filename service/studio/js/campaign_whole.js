@@ -24,9 +24,9 @@ function emptyState(summary) {
   return null;
 }
 
-/** The warnings of the chain's plans the server gives in words (a model calibrated on a random
-    holdout, places read from another model, places converting beyond chance), each named by
-    its plan; null when none has one. */
+/** The warnings of the chain's plans the server gives in words (random-holdout calibration, places
+    from another model, places converting beyond chance), each named by its plan; null when none has
+    one. */
 function planWarnings(report) {
   const said = report.plans.flatMap((p) => [p.calibration_warning,
     p.dispersion && p.dispersion.beyond_chance === true ? p.dispersion.note : null,
@@ -76,10 +76,9 @@ function chainView(report, planId) {
       cols, rows)];
 }
 
-/** The campaign page's "Whole campaign" section for ``planId`` (its ``summary``, kept up to
-    date by the page): ``box``, and ``load(given, windowDays)`` asking the chain's report
-    with the waves of this plan and the window the page's report was asked with (undefined:
-    the server's). Only the latest ask paints. */
+/** The campaign page's "Whole campaign" section for ``planId`` (its ``summary``, kept up to date by
+    the page): ``box``, and ``load(given, windowDays)`` asking the chain's report with this plan's
+    waves sent and the page report's window (undefined: the server's). Only the latest ask paints. */
 export function wholeCampaign(planId, summary) {
   const body = h("div", { id: "whole-campaign" });
   const box = section("Whole campaign", body);

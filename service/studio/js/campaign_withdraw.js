@@ -8,25 +8,21 @@ import { offerWrites } from "./writes.js";
     none; each asks to be confirmed (it is final), then the page is drawn again
     (``redraw(params)``: the campaign's page, drawn with the address's ``params``). */
 export function withdrawSection(view, planId, waves, sentWaves, known, redraw, basis = () => "") {
-  // not a live region (the section's buttons and notes were read out with it): what it asks
-  // is said in the page's status region (announce), its errors by role=alert
+  // not a live region: what it asks is said in the page's status region (announce), its errors by
+  // role=alert
   const out = h("div", { id: "withdraw-out" });
   const ask = (none) => {
     if (!none && !known()) { out.replaceChildren(errorBox("set “Waves already sent” first")); return; }
     const n = none ? 0 : sentWaves();
     out.style.minHeight = "";
     const go = h("button", { type: "button", id: "withdraw-confirm", onclick: async () => {
-      // every button of the section waits for the answer: Cancel cleared the confirmation of a
-      // withdrawal still sent, and "no wave was sent" asked and confirmed meanwhile sent a
-      // second withdrawal (its refusal lost on the page drawn again)
+      // every button of the section waits for the answer, so no second withdrawal is sent meanwhile
       hold(true);
       const presses = pointerPressesSoFar();  // a click on the page meanwhile keeps its focus
       try {
         await postJson(`/campaigns/${encodeURIComponent(planId)}/withdraw`, { sent_waves: n });
         if (view.isConnected) {
-          // the waves sent are the withdrawal's from now on, the window the marketer set stays
-          // (it was dropped for the server's default; the address kept a bookmark's waves
-          // sent beside "no wave was sent")
+          // the waves sent are the withdrawal's from now on; the window the marketer set stays
           const kept = new URLSearchParams(location.hash.split("?")[1] || "").get("window_days");
           setHashParams({ sent_waves: undefined });
           await redraw(new URLSearchParams(kept ? { window_days: kept } : {}));
@@ -35,13 +31,12 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw, b
       } catch (e) {
         hold(false);
         out.replaceChildren(errorBox(e));
-        // the confirmation went with the error: the focus, on the body, goes back to the button
-        // that asked (the next Tab went to the top of the page)
+        // the confirmation went with the error: the focus goes back to the button that asked
         if (presses === pointerPressesSoFar() && document.activeElement === document.body) buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
       }
     } }, "Withdraw");
-    // which waves are taken as sent, and on what (``basis``): with no send recorded, the
-    // number was the report's default of every wave, confirmed as "All 3 waves were sent"
+    // which waves are taken as sent, and on what (``basis``): with no send recorded, the report's
+    // default of every wave
     const asked = h("p", { id: "withdraw-asked" }, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
       : [basis(n),
         // a plan of one wave read "All its wave was sent and keep their users"
@@ -67,8 +62,8 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw, b
   const box = section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
     "so that no other campaign contacts its controls or holds out its targets. Stopping it gives back the users of the waves not sent."),
   buttons);
-  // taken back in place, its height kept until the next ask: cleared, the page (scrolled to its
-  // end) moved down under the pointer as the button was pressed, and the click was lost
+  // taken back in place, its height kept until the next ask (cleared, the page moved under the
+  // pointer as the button was pressed)
   box.unask = () => {
     if (!out.querySelector("#withdraw-confirm:enabled")) return;
     out.style.minHeight = `${out.offsetHeight}px`;
@@ -81,7 +76,6 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw, b
   const asking = [...buttons.childNodes];  // the buttons and their answer, put back by goesOn([])
   box.goesOn = (live) => {
     // every next wave withdrawn since (another tab, the CLI): the plan can be withdrawn again
-    // (its buttons stayed gone until the page was loaded again)
     if (!live.length) {
       if (buttons.querySelector("#withdraw-next")) buttons.replaceChildren(...asking);
       return;

@@ -12,8 +12,7 @@ import { h, int, num, days, section, table, errorBox, refusal, sentence,
   ignoredSettings, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
   announce, reloadPage } from "./ui.js";
 
-/** A campaign that cannot be shown: a heading and the way back to the list (an unknown id
-    showed only "Something went wrong: unknown plan_id"), as the film page does. */
+/** A campaign that cannot be shown: a heading and the way back to the list, as the film page does. */
 function campaignError(view, planId, e) {
   const back = h("a", { href: "#/campaigns" }, "See the stored campaigns");
   if (e.status === 404) {
@@ -27,12 +26,11 @@ function campaignError(view, planId, e) {
 
 async function detail(view, planId, params) {
   // the page this one is while shown: ``view.isConnected`` alone still held while the router
-  // replaced it (a box left by a change of address fired its change event then)
+  // replaced it
   const drawnAs = pageNow();
   const shown = () => view.isConnected && pageNow() === drawnAs;
-  // no stored plan's id holds a "/" or is a dot segment (they are plan-<hex>): such an id
-  // typed in the address reached another route (the list, a report, a CSV) and its answer
-  // was drawn as a plan, a TypeError; so is an answer for any other plan
+  // no stored plan's id holds a "/" or is a dot segment (they are plan-<hex>): such an id would
+  // reach another route and its answer be drawn as a plan; so would an answer for any other plan
   const unknown = () => campaignError(view, planId,
     Object.assign(new Error(`unknown plan_id '${planId}'`), { status: 404 }));
   if (planId.includes("/") || planId === "." || planId === "..") { unknown(); return; }
@@ -44,27 +42,24 @@ async function detail(view, planId, params) {
     return;
   }
   if (!plan || plan.plan_id !== planId || !plan.summary) { unknown(); return; }
-  // a next wave names the plan it continues, and the campaign's numbers of its waves (its
-  // waves were numbered from 1 without a word, as if a campaign of their own)
+  // a next wave names the plan it continues, and the campaign's numbers of its waves
   const above = chainAbove(plan.summary);
-  // no live region here (a report's tables were read out at each change): the page's status
-  // region says each answer (announce), errors are said by their role=alert boxes
+  // no live region here (it read a report's tables out at each change): the page's status region
+  // says each answer (announce), errors their role=alert boxes
   const out = h("div", { id: "next-wave-out" });
   const waves = (plan.summary.parameters || {}).waves || 1;
-  // a withdrawn campaign sent its waves 1..N and no more: the box, the address and the report
-  // count up to N (a bookmark of more, or a number typed above it, was the server's refusal)
+  // a withdrawn campaign sent its waves 1..N and no more: the box, the address and the report count
+  // up to N (more is the server's refusal)
   const gone = plan.summary.withdrawn;
   const most = gone && gone.sent_waves > 0 ? Math.min(gone.sent_waves, waves) : waves;
-  // the waves sent and the window the marketer set are kept in the page's address (a reload,
-  // Back from the next wave, a bookmark: the report counted every wave again, in the
-  // server's default window, without a word); a number the plan cannot have is not read
+  // the waves sent and the window are kept in the page's address; a number the plan cannot have is
+  // not read
   const sentFromUrl = wholeNumber(params && params.get("sent_waves"), 1, most) ?? undefined;
   // said above the page, not dropped unsaid; not above the page the user moved on to
   if (shown() && params?.get("sent_waves") && sentFromUrl === undefined) {
     ignoredSettings([["sent_waves", params.get("sent_waves"), `waves already sent must be a whole number from 1 to ${most}: the server's default is used`]]);
   }
-  // empty until the server's default is known: a 1 shown meanwhile read as "1 sent" to a
-  // marketer who wanted 1 (typing it changed nothing), then flipped to all waves
+  // empty until the server's default is known: a 1 shown meanwhile would read as "1 sent"
   const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: most,
     value: sentFromUrl ?? "", placeholder: "reading…" });
   // the report covers the waves sent (later waves' users were never contacted: counting
@@ -72,17 +67,14 @@ async function detail(view, planId, params) {
   const reportBox = h("div", { id: "report" });
   // the whole campaign: every plan of the chain up to this one, and the uplift pooled
   const whole = wholeCampaign(planId, plan.summary);
-  // the number used is written back to the box, and said when it is not what was typed:
-  // 0 or 5 of 3 stayed on show while 1 or 3 counted, then changed without a word
-  // (said with the report asked: announce)
+  // the number used is written back to the box, and said when it is not what was typed (with the
+  // report asked: announce)
   const clamped = h("p", { class: "warning", id: "sent-clamped" });
-  // with no send recorded (and no next wave or withdrawal), the server's default counts every
-  // wave: the box held 3 as if 3 were known sent, and Withdraw confirmed "All 3 waves were
-  // sent". Said beside the box; the withdrawal says it too (sentBasis)
+  // with no send recorded (and no next wave or withdrawal), the server's default counts every wave:
+  // said beside the box, as if not known sent; the withdrawal says it too (sentBasis)
   const assumed = h("p", { class: "warning", id: "sent-assumed" });
   let shownReport = null;  // the report drawn last: where its waves sent came from
-  // a wave's window starts at its recorded send (wave_starts): the label said "days after the
-  // plan" of a report whose waves counted from their sends
+  // a wave's window starts at its recorded send (wave_starts), and the label says so
   const fromSends = () => ((shownReport && shownReport.wave_starts) || []).some((w) => w.source === "recorded");
   const windowLabel = h("label", { for: "report-window" });
   const sayWindow = () => {
@@ -119,14 +111,9 @@ async function detail(view, planId, params) {
       : `Waves already sent must be a whole number from 1 to ${most}${most < waves ? " (the campaign was withdrawn after them)" : ""}: “${typed}” was read as ${used}.`;
     return used;
   };
-  // first the server's default (the sent waves of a next wave planned after this plan, else
-  // all), shown in the field; then the waves the marketer says were sent
-  // only the latest ask paints: the server's default answered after the waves typed put its
-  // number back in the box (and "Plan the next wave" sent it: all waves, where 1 was typed)
-  // the report's window: conversions within this many days of the plan count (the server's
-  // default until one is typed; the CLI's --window-days)
-  // a number of days as decimals write it ("0x10", " 30", "+30" and "3e1" were emptied by
-  // the number box or read as 30, and the server's default used without a word): said
+  // the report's window: conversions within this many days of the plan count (the server's default
+  // until one is typed; the CLI's --window-days). Only decimals are read ("0x10", "+30", "3e1" are
+  // not): one that is not is said
   const typedWindow = (params && params.get("window_days")) || "";
   const windowFromUrl = /^[0-9]*\.?[0-9]+$/.test(typedWindow) ? typedWindow : undefined;
   if (shown() && typedWindow && windowFromUrl === undefined) {
@@ -137,10 +124,9 @@ async function detail(view, planId, params) {
   let asked = 0;
   let lastGiven;  // the waves sent the report shown was asked with (undefined: the server's)
   // ``fromBox``: asked by a box's change; a box left with Tab asks as the focus moves into the
-  // report drawn again, and the focus fell to the body (a screen reader lost its place): it
-  // goes to the new report's first control, where the Tab was going
-  // ``follow``: the plan is read again with the report, so next waves planned since the page
-  // was drawn (another tab, the CLI) are named in its wording (they were named on reload only)
+  // report drawn again: the focus goes to the new report's first control, where the Tab was going.
+  // ``follow``: the plan is read again with the report, so next waves planned since (another tab,
+  // the CLI) are named in its wording
   const loadReport = async (given, fromBox = false, follow = true) => {
     const mine = ++asked, going = fromBox && focusGoingInto(reportBox);
     lastGiven = given;
@@ -149,15 +135,14 @@ async function detail(view, planId, params) {
       waitForSent();
       return;
     }
-    // the box keeps its height while the report is read: it shrank to one line, and the
-    // sections below moved under a click made as the waves-sent box lost the focus (typed
-    // 2, then "Withdraw after the waves already sent": the click landed on nothing)
+    // the box keeps its height while the report is read: a shrinking box moved the sections below
+    // under a click made as the waves-sent box lost the focus
     reportBox.style.minHeight = `${reportBox.offsetHeight}px`;
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
     const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
     const windowAsked = typed ? Number(typed) : undefined;  // not ``days``: the format's name
-    // the number the box read, in decimals, as the address is read ("1e1" typed was written
-    // so, and refused on reload): in the box's range it is never written with an exponent
+    // the number the box read, in decimals, as the address is read: in the box's range it is never
+    // written with an exponent
     if (shown()) setHashParams({ sent_waves: given, window_days: windowAsked });  // not from a page left behind
     whole.load(given, windowAsked);  // the chain's report, for the same waves and window
     const [report, again] = await Promise.all([
@@ -170,8 +155,8 @@ async function detail(view, planId, params) {
       sendBox?.follow(again.summary);  // a send recorded (here, elsewhere): the next wave's form
     }
     if (!(report instanceof Error) && given === undefined && sent.value === sentBefore) sent.value = report.sent_waves;
-    // the window the server used, unless the box was changed while the report was read (a
-    // value typed then was overwritten, and the next report asked for the old window)
+    // the window the server used, unless the box was changed while the report was read (a value
+    // typed then would be overwritten)
     if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
     shownReport = report instanceof Error ? null : report;
     sayAssumed();
@@ -186,14 +171,12 @@ async function detail(view, planId, params) {
       announce(`${clamped.textContent ? `${clamped.textContent} ` : ""}Report: ${report.sent_waves === 1 ? "wave 1" : `waves 1–${report.sent_waves}`} sent, conversions within ${days(report.window_days)} days of ${fromSends() ? "each wave's start (its recorded send, else the plan)" : "the plan"}.`);
     }
   };
-  // the next wave waits for the waves sent: a report that failed left the box empty, and a
-  // click planned the next wave as if 1 was sent (said only once it was stored)
+  // the next wave waits for the waves sent: after a failed report a click would plan it as if 1 was
+  // sent
   const waitForSent = () => { next.disabled = sent.value.trim() === ""; };
   sent.addEventListener("input", waitForSent);
-  // a confirmation asked before the number changed would withdraw after the old number,
-  // beside a box that says another: it is taken back (asked again, it says the new one)
-  // (not once the page is left: a box typed in and left by a change of address fires its
-  // change as the next page is drawn, and wrote its numbers into that page's address)
+  // a confirmation asked before the number changed would withdraw after the old number, beside a
+  // box that says another: it is taken back (not once the page is left)
   sent.addEventListener("change", () => {
     if (!shown()) return;
     withdrawBox?.unask();
@@ -203,12 +186,12 @@ async function detail(view, planId, params) {
   windowDays.addEventListener("change", () => {
     if (shown()) loadReport(sent.value.trim() === "" ? undefined : sentWaves(), true);
   });
-  // films left out from the next wave on (their budget 0, their users' cap free for the
-  // others): by name, or those whose sent waves measured no effect (the report's intervals)
+  // films left out from the next wave on (budget 0, their users' cap free for the others): by name,
+  // or those whose sent waves measured no effect (the report's intervals)
   const filmsOf = plan.summary.films || [];
   const leaveBoxes = filmsOf.map((f, i) => h("input", { type: "checkbox", id: `leave-out-${i}`, value: f.film_id }));
-  // a campaign planned with a control share of 0 has no control group, in this wave or the
-  // next: no effect is measured to leave a film out by (the note said a new one is drawn)
+  // a campaign planned with a control share of 0 has no control group, in this wave or the next: no
+  // effect is measured to leave a film out by
   const controls = ((plan.summary.parameters || {}).holdout || 0) > 0;
   const leaveFlat = h("input", { type: "checkbox", id: "leave-out-no-effect", disabled: !controls || undefined });
   const leaveOut = h("fieldset", { id: "leave-out" }, h("legend", {}, "Leave out of the next wave (their remaining budget is not planned, from this wave on)"),
@@ -226,8 +209,7 @@ async function detail(view, planId, params) {
       const n = sentWaves();
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
         { sent_waves: n, ...leaving() }, { once: true });
-      // named at once in this page's wording (the note, the withdrawal, the report's): it was
-      // named only once the page was loaded again
+      // named at once in this page's wording (the note, the withdrawal, the report's)
       if (!later.some((w) => w.plan_id === r.plan_id)) {
         followNextWaves([{ plan_id: r.plan_id, sent_waves: n, withdrawn: null }, ...later]);
       }
@@ -237,8 +219,8 @@ async function detail(view, planId, params) {
       if (shown()) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) {
       out.replaceChildren(errorBox(e, () => next.click()));
-      // refused (a next wave planned meanwhile elsewhere holds the pairs: 409): the plan is
-      // read again, so the page names the next waves it now has
+      // refused (409: a next wave planned meanwhile elsewhere holds the pairs): the plan is read
+      // again, so the page names its next waves
       getJson(`/campaigns/${encodeURIComponent(planId)}`).then((again) => {
         if (shown() && again && again.plan_id === planId && again.summary) followNextWaves(again.summary.next_waves || []);
       }).catch(() => {});
@@ -268,21 +250,18 @@ async function detail(view, planId, params) {
   const sendBox = gone && gone.sent_waves === 0 ? null
     : sendSection(planId, plan.summary, () => loadReport(lastGiven, false, true));
   const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "",
-    // drawn again as a page of its own: this draw's boxes and reports write no more (a box
-    // left focused as the page was redrawn wrote its waves sent back into the address)
+    // drawn again as a page of its own: this draw's boxes and reports write no more
     (again) => { pageRedrawn(); return detail(view, planId, again); }, sentBasis);
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`), chainParagraph(plan.summary, later, above),
-    // focusable: the withdrawal redraws the page under the confirm button, and the focus is
-    // moved here (it fell to the body, the next Tab went on from wherever the button had been)
+    // focusable: the withdrawal redraws the page under the confirm button, and the focus is moved
+    // here (not left on the body)
     gone ? h("p", { class: "warning", id: "withdrawn", tabindex: -1 }, `Withdrawn ${gone.at}: `,
       gone.sent_waves >= waves ? `every wave was sent (${waves}), and its users stay held for its films. It has no next wave.`
-        // none sent: every user is free (it said "no wave was sent, and the users of its
-        // later waves are free", later than no wave)
+        // none sent: every user is free
         : gone.sent_waves === 0 ? "no wave was sent, and all its users are free for other campaigns of its films. It has no next wave."
           : [`${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
             "and the users of its later waves are free for other campaigns of its films. It has no next wave."]) : "",
-    // withdrawn before any wave went out: no report, so no box of waves sent (it held a
-    // bookmark's 2 beside "the withdrawal says 0", and a change asked for a report, refused)
+    // withdrawn before any wave went out: no report, so no box of waves sent
     section("Plan", ...planSummary(planId, plan.summary), gone && gone.sent_waves === 0 ? "" : [
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, gone ? `Waves already sent (of ${waves}; the withdrawal says ${gone.sent_waves}): the report counts these` : `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
         windowLabel, windowDays),
@@ -296,19 +275,18 @@ async function detail(view, planId, params) {
   if (!gone) offerWrites("Planning the next wave", "next-wave-no-write", [leaveOut, next], next);
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
   next.disabled = true;  // until the waves sent are known (the box is empty before)
-  // the next waves planned after this plan, not withdrawn: the campaign goes on in each, and
-  // the server refuses to withdraw this one (the page asked "This is final", then showed the
-  // refusal); every one is named (the report's default names only the one of most waves sent)
+  // the next waves planned after this plan, not withdrawn: the campaign goes on in each, and the
+  // server refuses to withdraw this one; every one is named (the report's default names only the
+  // one of most waves sent)
   if (withdrawBox && live().length) withdrawBox.goesOn(live());
   await loadReport(sentFromUrl, false, false);  // the plan was just read  // then enabled once the box holds a number (waitForSent)
 }
 
 const LIST_PAGE = 100;
 
-/** A listed plan's place in its campaign (the list showed a next wave's contacts beside its
-    plan's like two campaigns): the plan it continues (a link, after which of its waves), and
-    its next waves as the server names them (next_plan_ids: on any page, none withdrawn
-    before a send; the list saw this page's alone, and counted those). */
+/** A listed plan's place in its campaign: the plan it continues (a link, after which of its waves),
+    and its next waves as the server names them (next_plan_ids: on any page, none withdrawn before a
+    send). */
 function chainMark(row) {
   const link = (id) => h("a", { href: `#/campaigns/${encodeURIComponent(id)}` }, id);
   const up = row.previous_plan_id, n = row.previous_sent_waves;
@@ -319,9 +297,9 @@ function chainMark(row) {
     down.length ? [" (continued in ", ...down.flatMap((p, i) => [i ? ", " : "", link(p)]), ")"] : "");
 }
 
-/** What a withdrawn plan's row's figures are, from a server that gives no figure per wave
-    (no ``sent_totals``): the whole plan's, every wave of it (``short``: said again in the
-    row's next cell); "" for a plan not withdrawn, or one whose row says what went out. */
+/** What a withdrawn plan's row's figures are, from a server that gives no figure per wave (no
+    ``sent_totals``): the whole plan's (``short``: said again in the next cell); "" for a plan not
+    withdrawn, or one whose row says what went out. */
 function wholePlan(row, short = false) {
   const gone = row.withdrawn;
   if (!gone || row.sent_totals) return "";
@@ -345,8 +323,7 @@ function waveFigures(waves) {
 }
 
 /** What of a plan went out and what is still planned, per wave (GET /campaigns's per_wave and
-    sent_totals): the list gave the whole plan's figures alone, so a withdrawn plan or one
-    part-way through read as if every wave had gone out. */
+    sent_totals), so a withdrawn or part-sent plan does not read as all sent. */
 function sentPlanned(row) {
   const waves = row.per_wave;
   if (!row.sent_totals || !Array.isArray(waves)) return "";  // an older server: wholePlan says it
@@ -390,8 +367,7 @@ export async function campaigns(view, rest, params) {
   view.replaceChildren(h("h1", {}, "Campaigns"),
     section("Stored plans", pager, body.plans.length ? table(
       `Plans ${int(offset + 1)}–${int(offset + body.plans.length)} of ${int(body.total)}, newest first`, [
-      // a damaged stored summary: what could not be read is named, so its figures read as
-      // partial (a plan of no films and 0 contacts looked whole)
+      // a damaged stored summary: what could not be read is named, so its figures read as partial
       { key: "plan_id", label: "Plan", format: (v, row) => [h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v),
         (row.incomplete || []).length ? h("span", { class: "warning plan-incomplete" },
           ` (incomplete: ${row.incomplete.join(", ")})`) : "", chainMark(row)] },
@@ -405,8 +381,8 @@ export async function campaigns(view, rest, params) {
       // none sent: "before any wave was sent" (it said "after 0 sent waves")
       { key: "withdrawn", label: "Withdrawn", format: (v) => (!v ? "" : v.sent_waves === 0 ? "before any wave was sent"
         : `after ${int(v.sent_waves)} sent wave${v.sent_waves === 1 ? "" : "s"}`) },
-      // the whole plan's figures, every wave; what went out and what is still planned are
-      // the next column's, per wave (a withdrawn plan's 350 contacts read as those sent)
+      // the whole plan's figures, every wave; what went out and what is still planned are the next
+      // column's, per wave
       { key: "totals", label: "Contacts", num: true, format: (v, row) => [int(v?.contacts), wholePlan(row)] },
       { key: "totals", label: "Expected conversions", num: true, format: (v, row) => [num(v?.expected_conversions, 1) +
         (row.horizon_days ? ` within ${days(row.horizon_days)} days` : ""), wholePlan(row, true)] },

@@ -7,11 +7,10 @@ const NO_GENRES = "This model's catalog has no genres (trained without a films.c
   + "genres column, or --films FILE): no genre can be matched.";
 
 /** Fit the fields of a page to the served model's catalog (/health's films_with_title and
-    films_with_genres): on a catalog without titles (a log trained without films.csv) each
-    of `titles` ({input, label}: a label text to put in place of the input's, or none) asks
-    for a film id; on one without genres each input of `genres` is emptied and disabled, with
-    a note saying why. Resolves to the values the genre inputs held when emptied (input id ->
-    value; {} when none, or when /health did not say). */
+    films_with_genres): without titles each of `titles` ({input, label}: a label text to put in
+    place of the input's, or none) asks for a film id; without genres each input of `genres` is
+    emptied and disabled, with a note saying why. Resolves to the values the genre inputs held when
+    emptied (input id -> value; {} when none, or /health did not say). */
 export async function fitToCatalog({ titles = [], genres = [] }) {
   const m = await servedModelFacts();
   const cleared = {};

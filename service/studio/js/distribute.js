@@ -31,11 +31,10 @@ export function wholeCount(text, low, high) {
   return value >= low && value <= high ? value : null;
 }
 
-/** Cinemas from pasted `cinema_id,screens` lines (a cinemas.csv will do: its header names
-    the two columns), split as the server reads a screens file: by commas, or by semicolons
-    or tabs when the first line holds one and no comma. Ids are kept as written. Returns
-    {cinemas} or {error} naming the line; no text at all gives {cinemas: null} (the server's
-    table). */
+/** Cinemas from pasted `cinema_id,screens` lines (a cinemas.csv will do), split as the server reads
+    a screens file: by commas, or by semicolons or tabs when the first line holds one and no comma.
+    Ids are kept as written. Returns {cinemas} or {error} naming the line; no text gives {cinemas:
+    null} (the server's table). */
 export function parseCinemas(text) {
   const lines = text.split(/\r\n|\r|\n/);
   if (!lines.some((l) => l.trim())) return { cinemas: null };
@@ -107,12 +106,11 @@ function newFilm() {
   keep = keptForm(NEW_FILM_KEY, chosen, { genres, by: place, screens, screensBy });
   // screens follow a column only when screens are shared out (off, with a hint, until then)
   const off = screensByOff(screens, screensBy, "dnew-screens-by-hint");
-  // the model's places; asked again on submit while none are known (the first ask can
-  // come before an API key is entered, and the key dialog keeps this form as it is)
+  // the model's places; asked again on submit while none are known (the first ask can come before
+  // an API key is entered)
   const places = () => fillPlaces(by, out, { wanted, retry: "submit again to retry" });
   places();
-  // only the latest submit paints, none after a refused field (answerForm): a slow earlier
-  // answer covered the one asked last, or the notice that the form is not valid
+  // only the latest submit paints, none after a refused field (answerForm)
   async function run(e, latest) {
     e.preventDefault();
     const g = genreList(genres.value);
@@ -134,9 +132,8 @@ function newFilm() {
         ...(screens.value ? { screens: Number(screens.value), screens_by: follows } : {}) });
       const warning = uncalibrated(body, "dist-uncalibrated");
       if (!latest()) return;
-      // a model without calibration has none to borrow: the note named a film's calibration
-      // beside the warning that there is none. The probabilities mix known films'
-      // calibrations (calibrated_from, largest share first): the first five are named
+      // a model without calibration has none to borrow, so none is named. The probabilities mix
+      // known films' calibrations (calibrated_from, largest share first): the first five are named
       const mix = warning ? [] : byShare(body.cold_start?.calibrated_from);
       const links = mix.slice(0, 5).map(([id]) => h("a", { href: `#/film/${encodeURIComponent(id)}` }, id));
       const named = links.flatMap((a, i) => [i ? ", " : "", a, ` ${(100 * mix[i][1]).toFixed(1)}%`]);
@@ -182,8 +179,7 @@ function slateRow(film, remove, saved = {}) {
     kept: () => ({ film: { film_id: film.film_id, title: film.title, year: film.year }, lo: lo.value, hi: hi.value }) };
 }
 
-// the slate of films opening together, kept for this tab (sessionStorage, as the key is): a
-// reload lost every film, bound and pasted cinema line
+// the slate of films opening together, kept for this tab (sessionStorage, as the key is)
 const SLATE_KEY = "studio:distribute-slate";
 
 /** One row per cinema, one column per film, 25 cinemas a page. */
@@ -207,8 +203,7 @@ function pivot(body, titles) {
 function hiddenNote(body) {
   const hidden = Math.max(0, ...body.films.map((f) => f.expected_new_hidden_cinemas || 0));
   return hidden
-    // the per-cinema figures are in the download only (the table shows screens): the "–"
-    // the note named is the CLI's, shown nowhere on this page
+    // the per-cinema figures are in the download only (the table shows screens)
     ? `Expected new viewers are over the cinemas shown: ${count(hidden, "cinema")} ${hidden === 1 ? "has its" : "have their"} figures hidden by the minimum cell of ${count(body.min_cell, "user")} (fewer users, or pooled with such cinemas; an empty expected_new in the downloaded allocation).`
     : "";
 }
@@ -232,8 +227,8 @@ function slateResult(body, titles, warning) {
     warning,
     lost.length ? h("p", { class: "warning", id: "dslate-lost" },
       `${int(lost.length)} ${lost.length === 1 ? "cinema is" : "cinemas are"} named by no user (their screens are shared equally; check the ids): `,
-      // quoted (' c001' with its space), with the id users spell where a shown cinema's is
-      // it but for case, spaces or leading zeros (near_misses), as the CLI's note
+      // quoted (' c001' with its space), with the id users spell where a shown cinema's is it but
+      // for case, spaces or leading zeros (near_misses), as the CLI's note
       lost.slice(0, 10).map((c) => `'${c}'` + (near[c] ? ` (users name '${near[c][0]}')` : "")).join(", ")
         + (lost.length > 10 ? ` and ${int(lost.length - 10)} more` : "")) : "",
     table("Per film", [
@@ -248,8 +243,8 @@ function slateResult(body, titles, warning) {
     pivot(body, titles),
     h("button", { type: "button", class: "ghost", id: "dslate-download", onclick: () => {
       // the columns and bytes of `recommender distribution --slate --out`: expected_new and
-      // horizon_days are floats there, written as Python writes one ("2.0": JSON's 2.0 reads
-      // back as 2 here); each row's city, and its film's title, as the answer gives them
+      // horizon_days written as Python writes a float ("2.0"); each row's city, and its film's
+      // title, as the answer gives them
       const named = new Map(body.films.map((f) => [f.film_id, f.title]));
       const days = body.horizon && typeof body.horizon.days === "number" ? pyFloat(body.horizon.days) : "";
       const lines = body.allocation.map((r) => [r.cinema_id, r.film_id, r.screens,
@@ -273,8 +268,7 @@ function slate() {
   let keep = () => {};  // until what was kept is back (keptForm)
   const films = pickedRows(find, found, body, slateRow, () => keep());
   keep = keptForm(SLATE_KEY, films, { cinemas });
-  // only the latest submit paints, none after a refused field (answerForm): a slow earlier
-  // answer covered the one asked last, or the notice that the form is not valid
+  // only the latest submit paints, none after a refused field (answerForm)
   async function run(e, latest) {
     e.preventDefault();
     if (!films.size) { out.replaceChildren(refusal("add at least one film", find)); return; }
@@ -286,9 +280,9 @@ function slate() {
     }
     const parsed = parseCinemas(cinemas.value);
     if (parsed.error) { out.replaceChildren(refusal(`cinemas, ${parsed.error}`, cinemas)); return; }
-    // a slate past the server's RECOMMENDER_MAX_SLATE_CELLS (/health's max_slate_cells) is
-    // refused here, as the server's 422 says it (pasted cinemas: the server's table is not
-    // counted here; limits not known: the server says it)
+    // a slate past the server's RECOMMENDER_MAX_SLATE_CELLS (/health's max_slate_cells) is refused
+    // here, as the server's 422 says it (pasted cinemas: the server's table is not counted; limits
+    // unknown: the server says it)
     if (parsed.cinemas) {
       const most = (await serverLimitsWithin())?.max_slate_cells;
       if (!latest()) return;

@@ -5,11 +5,9 @@ import { h, int, count, num, days, pct, section, table, errorBox, refusal, ignor
   focusGoingInto, focusInto, wholeNumber, announce } from "./ui.js";
 import { pagedTable } from "./pager.js";
 
-// /health's model (its place_attributes), asked once per page load and again for a new model;
-// null when /health could not say (a failed request, or no model shown to this caller), which
-// is not cached. A model without places is not kept either: a page drawn on it asks again at
-// its next change (the model may have been reloaded to one with places since, and no other
-// answer of this page would tell: it said "no place attribute" until drawn anew)
+// /health's model (its place_attributes), asked once per page load and again for a new model; null
+// when /health could not say, not cached. A model without places is not kept either: a page drawn
+// on it asks again at its next change (the model may have been reloaded since)
 let served = null;
 function servedModel() {
   if (!served) {
@@ -27,11 +25,9 @@ async function placeAttributes() {
 }
 window.addEventListener("studio:model-changed", () => { served = null; });
 
-/** Fill the select `by` with the model's places (`wanted` selected), or say in `out` why
-    there are none (`retry`: how to try again after a failed read); resolves to the places,
-    or null when /health could not say. What `out` was given while /health was asked (a
-    submit's answer or refusal) stays: a late first read of the page's places replaced the
-    refusal of a form submitted meanwhile with its note (a CI run on a loaded machine). */
+/** Fill the select `by` with the model's places (`wanted` selected), or say in `out` why there are
+    none (`retry`: how to try again after a failed read); resolves to the places, or null when
+    /health could not say. What `out` was given while /health was asked (a submit's answer) stays. */
 const placeOf = (name) => name.trim().toLowerCase();  // recommender/distribution/places.py check_place
 const NO_PLACES = "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show. "
   + "Places are columns of the users file: train with a users.csv or users.parquet beside the log, or --users FILE, holding one.";
@@ -44,8 +40,8 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
   if (found === null) {
     say(errorBox(new Error(`the model's place attributes could not be read from /health; ${retry}`)));
   } else if (!found.length) {
-    // said in `out`; or, where `out` keeps what it said meanwhile (a refusal), beside the
-    // hidden select: the select went without a word until the next submit
+    // said in `out`; or, where `out` keeps what it said meanwhile (a refusal), beside the hidden
+    // select
     if (kept) {
       if (!document.getElementById(beside)) by.after(h("p", { class: "note", id: beside }, NO_PLACES));
     } else {
@@ -55,8 +51,8 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
     // a place select with no option offered nothing to choose
     for (const node of [by, ...by.labels]) node.hidden = true;
   } else {
-    // shown again: hidden while the model had no places, the page is kept across a reload
-    // of the model to one with places (its select was filled, and stayed hidden)
+    // shown again: hidden while the model had no places, the page is kept across a reload of the
+    // model to one with places
     for (const node of [by, ...by.labels]) node.hidden = false;
     document.getElementById("dist-none")?.remove();
     document.getElementById(beside)?.remove();
@@ -66,12 +62,9 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
   return found;
 }
 
-/** A warning when the model's calibration measured nothing (the body's horizon.calibrated
-    false): every expected_new is 0, a forecast of nobody, which the totals showed as "0.0
-    more expected (sum of calibrated probabilities ...)" without a word (the CLI warns too).
-    The flag is the body's own (the server serving this page sends it on every body with a
-    horizon), so a failed /health cannot drop it; horizon.description is shown as the reason.
-    "" for a calibrated body. */
+/** A warning when the model's calibration measured nothing (horizon.calibrated false): every
+    expected_new is 0, a forecast of nobody (the CLI warns too). The flag is the body's own, so a
+    failed /health cannot drop it; horizon.description is the reason. "" for a calibrated body. */
 export function uncalibrated(body, id) {
   if (!body.horizon || body.horizon.calibrated !== false) return "";
   const said = body.horizon.description || "this model has no calibration (retrain it with --holdout > 0)";
@@ -91,10 +84,9 @@ export const screensBySelect = (id, chosen = "total") => h("select", { id },
   Object.entries(SCREENS_BY).map(([v, label]) => h("option", { value: v, selected: v === chosen || undefined },
     v === "total" ? "expected total" : "expected new viewers")));
 
-/** While the ``screens`` box is empty there is nothing for screens to follow (the API answers
-    ``screens_by_note`` for a ``screens_by`` sent alone): the ``select`` is off, as Plan's
-    seed is at a control share of 0, and the hint returned (its id ``hintId``) says why.
-    ``sync`` sets both from the box; it runs at each input and wherever the box is set. */
+/** While the ``screens`` box is empty there is nothing for screens to follow: the ``select`` is
+    off, and the hint returned (id ``hintId``) says why. ``sync`` sets both from the box, at each
+    input and wherever the box is set. */
 export function screensByOff(screens, select, hintId) {
   const hint = h("span", { class: "hint", id: hintId }, "(off while no screens are typed to share out)");
   const sync = () => {
@@ -128,12 +120,11 @@ export function demandView(body, warning = "", screensBy = "total") {
       `are merged into “other” (${body.merged_places} merged).`,
       body.screens ? ` ${count(body.screens.total, "screen")} shared out in proportion to each place's ${SCREENS_BY[screensBy] || SCREENS_BY.total}` +
         (body.screens.capped_by ? `, capped by ${body.screens.capped_by}.` : ".") : ""),
-    // which column the screens follow, in the body's own words (units.screens: it names
-    // the column, and screens_by=new where asked)
+    // which column the screens follow, in the body's own words (units.screens)
     body.screens && body.units && body.units.screens
       ? h("p", { class: "note", id: "dist-screens-follow" }, `Screens: ${body.units.screens}.`) : "",
-    // users with no value of the attribute are in no row: the film card's viewers count
-    // them, these rows do not (the two totals differed without a word)
+    // users with no value of the attribute are in no row: the film card's viewers count them, these
+    // rows do not
     body.users_without_place && body.users_without_place.users
       ? h("p", { class: "note", id: "dist-unplaced" },
         `${count(body.users_without_place.users, "user")} ${body.users_without_place.users === 1 ? "has" : "have"} no ${body.by} and ${body.users_without_place.users === 1 ? "is" : "are"} in no row` +
@@ -156,16 +147,13 @@ const PAGE = 25;
 const MAX_SCREENS = 10_000_000;
 
 const index = (v) => (v === null ? "–" : num(v, 1)); // as the server rounds it (and the CLI shows it)
-
-/** The places 25 at a time: by cinema (or a fine place) a chain's hundreds of rows were one
-    table (the slate's screens per cinema were paged already). Every column the API and the
-    CLI give (the index against past viewing and the cinemas' capacity were left out), and
-    under the table what each counts, in the body's own words (its units). */
+// The places 25 at a time. Every column the API and the CLI give, and under the table what each
+// counts, in the body's own words (its units).
 function placesTable(body) {
   const rows = body.places;
   const capped = body.screens && body.screens.capacity !== null && body.screens.capacity !== undefined;
-  // by cinema, each cinema's city beside its id where the body gives it (the server's
-  // cinema table): an id alone ("c045") said nothing of where the cinema is
+  // by cinema, each cinema's city beside its id where the body gives it (an id alone, "c045", says
+  // nothing of where)
   const cities = rows.some((r) => r.city);
   const columns = [
     // the place attribute's name headed lower case beside "City", "Users"...: capitalised
@@ -173,8 +161,7 @@ function placesTable(body) {
     ...(cities ? [{ key: "city", label: "City", wrap: true }] : []),
     { key: "users", label: "Users", num: true, format: int },
     { key: "viewers", label: "Viewers", num: true, format: int },
-    // the body's 3 decimals, as the CLI's table prints them (1 decimal read 0.0 for a small
-    // place's 0.042 expected new viewers, and a row differed from the CLI's and the JSON's)
+    // the body's 3 decimals, as the CLI's table prints them
     { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 3) },
     { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 3) },
     // the API's unit says a share from 0 to 1; the column shows it as a percentage
@@ -197,13 +184,12 @@ function placesTable(body) {
 }
 
 export function distributionSection(id, params) {
-  // filled from the model's own place attributes: a fixed region/city/cinema list offered
-  // places a model lacks (a 422 on choosing one) and hid one it has (zip_zone)
+  // filled from the model's own place attributes (a fixed list offered places a model lacks and hid
+  // one it has)
   const by = h("select", { id: "dist-by" });
   const wanted = params.get("by") || "";
-  // the server's bounds (recommender/distribution/demand.py MAX_SCREENS, as Distribute's)
-  // read as every page reads the address's whole numbers (ui.js wholeNumber): a number box
-  // emptied "0x10", " 16" and "+16" without a word, and sent "1e1" as it was written
+  // the server's bounds (recommender/distribution/demand.py MAX_SCREENS), read as every page reads
+  // the address's whole numbers (ui.js wholeNumber)
   const typedScreens = params.get("screens") || "";
   const bookmarked = typedScreens ? wholeNumber(typedScreens) : null;
   if (typedScreens && bookmarked === null) {
@@ -219,11 +205,10 @@ export function distributionSection(id, params) {
   }
   const screensBy = screensBySelect("dist-screens-by", screensByOf(typedBy) || "total");
   const off = screensByOff(screens, screensBy, "dist-screens-by-hint");
-  // not a live region (a screen reader read the table out at each change): a choice changed
-  // says its answer in the page's status region (announce); the page's first is the page's
+  // not a live region (it read the table out at each change): a changed choice says its answer in
+  // the page's status region (announce)
   const out = h("div", { id: "dist-out" });
-  // while its page is shown: ``out.isConnected`` still held while the router replaced the
-  // page, and the screens typed and left by a change of address went into the next page's
+  // while its page is shown: ``out.isConnected`` still held while the router replaced the page
   const drawnAs = pageNow();
   const shown = () => out.isConnected && pageNow() === drawnAs;
   let seq = 0;
@@ -241,11 +226,10 @@ export function distributionSection(id, params) {
       out.replaceChildren(refusal(`screens to share out must be a whole number from 1 to ${int(MAX_SCREENS)}, got “${screens.value}”`, screens));
       return;
     }
-    // the number the box read, as the address is read (wholeNumber): "1e2" typed was written
-    // so, and refused on reload; and sent as it is bookmarked
+    // the number the box read, as the address is read (wholeNumber), and sent as it is bookmarked
     const shared = screens.value === "" ? "" : String(Number(screens.value));
     if (shown()) {  // the choices in the bookmark (the server's default, region, left out)
-      // screens_by with screens only: alone it asked the same again, written in the address
+      // screens_by with screens only (alone it asks the same again)
       setHashParams({ by: by.value === "region" ? "" : by.value, screens: shared,
         screens_by: !shared || screensBy.value === "total" ? "" : screensBy.value });
     }

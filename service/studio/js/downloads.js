@@ -4,8 +4,8 @@
 import { drawnFrom, send } from "./api.js";
 
 /** GET ``path`` and offer it as the file ``filename``; what it was drawn from (``answeredAt``).
-    ``comparedWith``: the model version of the table the caller compares the file with, beside
-    its button (rankedAgain): a new model it names there is not said by the page's notice too. */
+    ``comparedWith``: the model version of the table the caller compares the file with
+    (rankedAgain): a new model said there is not said by the page's notice too. */
 export async function download(path, filename, { comparedWith = "" } = {}) {
   const r = await send(path, { comparedWith });
   saveBlob(await r.blob(), filename);
@@ -24,10 +24,9 @@ export function dispositionName(header) {
   return plain ? plain[1].replace(/\\(.)/g, "$1") : null;
 }
 
-/** POST ``body`` as JSON to ``path`` (a read: the key sent as every request sends it) and
-    offer the answer as a file named as the server's Content-Disposition names it
-    (``fallback`` where it names none); the name it was offered under, and what it was drawn
-    from (``answeredAt``); ``comparedWith`` as ``download``'s. */
+/** POST ``body`` as JSON to ``path`` (a read) and offer the answer as a file named as the server's
+    Content-Disposition names it (``fallback`` where it names none); the name it was offered under,
+    and ``answeredAt``; ``comparedWith`` as ``download``'s. */
 export async function downloadPosted(path, body, fallback, { comparedWith = "" } = {}) {
   const r = await send(path, { method: "POST", body: JSON.stringify(body), comparedWith,
     headers: { "content-type": "application/json" } });

@@ -4,19 +4,14 @@ import { apiKey } from "./api.js";
 import { afterTheWait } from "./throttle_box.js";
 import { h, sentence } from "./ui.js";
 
-// an engine out of reach (no answer at all, status 0), or a server failing without the engine's
-// explanation (a 5xx not in JSON: a proxy's page), offers "Try again": ``retry`` (the
-// function whose request failed, run again), else the nearest box around the error with a
-// ``retry`` of its own (a search's results, a film's audience, a form's answer box: that form
-// submitted again), else none: it submitted the section's first form, whatever had failed
-// a request the server refused for its key (401: the key dialog opens over the page) says
-// what the dialog asks, not the server's "a read key is required ... RECOMMENDER_READ_KEYS"
-// as "Something went wrong" (with a wrong key it said "required" beside a dialog saying
-// "refused"); a value the user typed and the server refused (422) is the server's sentence,
-// a validation message: no failure of the studio's
-// a message of the studio's own (a string: a value typed or chosen that cannot be used, said
-// before any request) is a refusal too (``refusal``): it read "Something went wrong: screens to
-// share out must be a whole number", which the README keeps for an engine out of reach
+// an engine out of reach (status 0), or a server failing without the engine's explanation (a 5xx
+// not in JSON: a proxy's page), offers "Try again": ``retry`` (the failed request's function), else
+// the nearest box around the error with a ``retry`` of its own (a search's results, a film's
+// audience, a form's answer box), else none. A 401 (the key dialog opens) says what the dialog
+// asks, not the server's words; a 422 is the server's sentence, a validation message, no failure of
+// the studio's. A message of the studio's own (a string: a value that cannot be used, said before
+// any request) is a refusal too (``refusal``): "Something went wrong" is kept for an engine out of
+// reach
 export function errorBox(error, retry = null) {
   if (typeof error === "string") return refusal(error);
   if (error && error.status === 401) {
@@ -27,9 +22,9 @@ export function errorBox(error, retry = null) {
   if (error && error.status === 422) {
     return h("p", { class: "invalid", role: "alert" }, sentence(error.message));
   }
-  // any other refusal the server explained (a 4xx with a detail: a pseudonymized download
-  // where the server has no pseudonym key, a 404, a 409) is said in its words alone: it read
-  // "Something went wrong: <detail>", kept for an engine out of reach, a 5xx and a bare 4xx
+  // any other refusal the server explained (a 4xx with a detail: a 404, a 409...) is said in its
+  // words alone; "Something went wrong: <detail>" is kept for an engine out of reach, a 5xx and a
+  // bare 4xx
   if (error && error.refused && error.status >= 400 && error.status < 500 && error.status !== 429) {
     return h("div", { class: "error refused", role: "alert" }, sentence(error.message));
   }
@@ -49,9 +44,9 @@ export function errorBox(error, retry = null) {
   return box;
 }
 
-/** A value the user typed or chose that cannot be used, said as the server's refusals are (in
-    its words alone); each of ``fields`` (the boxes holding it) is marked aria-invalid until it
-    is changed or the refusal is taken away (the answer box drawn again, the page left). */
+/** A value the user typed or chose that cannot be used, said as the server's refusals are; each of
+    ``fields`` (the boxes holding it) is marked aria-invalid until it is changed or the refusal is
+    taken away. */
 export function refusal(message, ...fields) {
   const box = h("div", { class: "error refused", role: "alert" }, sentence(message));
   const marked = fields.filter(Boolean);
@@ -70,9 +65,8 @@ export function refusal(message, ...fields) {
     f.refusedBy = box;
     f.addEventListener("input", clear);
   }
-  // once placed (the callers place it at once): taken away with the answer box's next words,
-  // or with anything around it (only its parent was watched: a page left for another, or a
-  // section drawn again, took the box away and the fields stayed marked, their watch kept)
+  // once placed (the callers place it at once): taken away with the answer box's next words, or
+  // with anything around it (a page left, a section drawn again)
   queueMicrotask(() => {
     if (!box.isConnected) { clear(); return; }
     watch.observe(box.ownerDocument, { childList: true, subtree: true });

@@ -2,11 +2,10 @@
 
 import { h } from "./ui.js";
 
-// a text cell a spreadsheet would run as a formula (its first character = + - @, a tab, a
-// CR, a NUL or a full-width ＝＋－＠), or one that begins with a quote (so the rule can be
-// undone), gets a leading quote, and so does a ; tab CR or LF (maybe then one ") that such
-// a character but a tab or CR follows: a spreadsheet splitting on ; starts a cell there,
-// whatever the quoting ("x;=1+1" was the cell =1+1), as every server CSV does
+// a text cell a spreadsheet would run as a formula (first character = + - @, a tab, CR, NUL or a
+// full-width ＝＋－＠), or one beginning with a quote (so the rule can be undone), gets a leading
+// quote, and so does a ; tab CR or LF (maybe then one ") that such a character but a tab or CR
+// follows (a spreadsheet splitting on ; starts a cell there), as every server CSV does
 // (recommender/io/csvsafe.py); then RFC 4180 quoting, of a cell holding ; or a tab too
 const FIRST_QUOTED = /^[=+\-@\t\r\x00\uff1d\uff0b\uff0d\uff20']/;
 const AFTER_SEPARATOR = /([;\t\r\n]"?)(?=[=+\-@\x00\uff1d\uff0b\uff0d\uff20'])/g;
@@ -45,18 +44,15 @@ export function csvCells(line, sep = ",") {
 const firstChars = (text, most) => Array.from(text).slice(0, most).join("");
 
 /** ``text`` as a file name's part, as the server makes one (service/filenames.py's
-    unicode_filename): in Unicode form NFC, each run of characters other than letters,
-    digits and marks of any script, "_", "." and "-" as one "_", at most ``most`` characters,
-    counted as Python counts them, by code point ("ß" and "עברית" were both "_": two films'
-    downloads under one name; "हिन्दी" was "ह_न_द_", and a cut by UTF-16 unit split a
-    letter past U+FFFF, a rarer CJK character, in two). */
+    unicode_filename): NFC, each run of characters other than letters, digits and marks of any
+    script, "_", "." and "-" as one "_", at most ``most`` characters counted by code point, as
+    Python does (a cut by UTF-16 unit would split a letter past U+FFFF). */
 export const namePart = (text, fallback = "_", most = 80) =>
   firstChars(String(text).normalize("NFC").replace(/[^\p{L}\p{N}\p{M}_.-]+/gu, "_"), most)
     || fallback;
 
-/** A download's file name from its ``parts`` (kind, inputs, k, model version: empty ones left
-    out), each made safe and cut as the server names its audience.csv (service/routes/films.py);
-    a fixed "lookalikes.csv" said nothing of what it held, and a second became "(1)". */
+/** A download's file name from its ``parts`` (kind, inputs, k, model version: empty ones left out),
+    each made safe and cut as the server names its audience.csv (service/routes/films.py). */
 export function fileName(parts, ext = "csv") {
   const name = parts.filter((p) => p !== undefined && p !== null && p !== "")
     .map((p) => namePart(p)).join("_");
@@ -67,11 +63,10 @@ export function fileName(parts, ext = "csv") {
 export const fewOf = (ids, most = 3) =>
   [...ids.slice(0, most), ids.length > most ? `and${ids.length - most}more` : ""];
 
-/** A "Pseudonymize ids" checkbox (``id``) beside a page's CSV downloads: ticked, they ask the
-    server for ``pseudonymize=true`` (each user id replaced by its keyed pseudonym, p-<hex>);
-    a server with no RECOMMENDER_PSEUDONYM_KEY refuses it, and its words are the error.
-    ``kept.on`` holds the choice across the downloads' redraws (a page turned); ``changed``
-    runs after each tick or untick (the film page keeps it in its address). */
+/** A "Pseudonymize ids" checkbox (``id``) beside a page's CSV downloads: ticked, they ask for
+    ``pseudonymize=true`` (each user id replaced by its keyed pseudonym, p-<hex>); a server with no
+    RECOMMENDER_PSEUDONYM_KEY refuses it, its words the error. ``kept.on`` holds the choice across
+    the downloads' redraws; ``changed`` runs after each tick or untick. */
 export function pseudonymBox(id, kept, changed = () => {}) {
   const box = h("input", { type: "checkbox", id, checked: kept.on || undefined,
     onchange: () => { kept.on = box.checked; changed(); } });
@@ -79,12 +74,10 @@ export function pseudonymBox(id, kept, changed = () => {}) {
 }
 
 /** What a download asked again says when it was not drawn as the ``shown`` table was (each a
-    {version, seq}, ``answeredAt``: the JSON answer that drew the table, the file's answer): a
-    model reloaded or campaign events applied between the two rank the users again, so the
-    file may hold others than the table the button named; "" when nothing says they differ.
-    ``what`` names what the file is compared with, and ``differ`` how it may differ and what
-    to do: each button its own (the film page's "Download all" said "the page shown" of a file
-    of the whole list, not of the page). */
+    {version, seq}, ``answeredAt``: the table's JSON answer, the file's answer): a model reloaded or
+    campaign events applied between the two rank the users again, so the file may hold others than
+    the table; "" when nothing says they differ. ``what`` names what the file is compared with,
+    ``differ`` how it may differ and what to do: each button its own. */
 export function rankedAgain(shown, file, { what = "the table",
   differ = "its users may differ from those shown (rank again to see the file's)" } = {}) {
   const apart = (a, b) => Boolean(a && b && a !== b);

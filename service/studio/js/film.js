@@ -34,17 +34,13 @@ function similar(body) {
       h("li", {}, linkToFilm(f), yearSuffix(f.title, f.year), ` · similarity ${num(f.score)} (cosine of taste vectors, 1 = same)`))));
 }
 
-// the attribute filter's choices, [value sent, text shown]: every value of every attribute
-// (GET /users/attributes), not only those the portrait shows (a small city is hidden from the
-// portrait's counts, yet its audience can be listed), and ATTRIBUTE=(no value) where some
-// users have none (without_value: a count, or null where the minimum cell rule hides it; the
-// menu offered only values, and a bookmark of (no value) was dropped as unknown)
-// An attribute with a value spelt (no value) in any case offers neither: the server refuses
-// the filter either way as ambiguous (the menu offered both, each a 422 on choosing it)
-// Grouped by attribute ([attribute, choices]), in the server's order of attributes and of
-// each one's values (numbers as numbers: an age's 16..75), but a raw number whose band the
-// model has too (age beside age_band) last: its ~60 values, one flat list with the others',
-// put the band, gender and region below a long scroll of ages
+// the attribute filter's choices, [value sent, text shown]: every value of every attribute (GET
+// /users/attributes), not only those the portrait shows, and ATTRIBUTE=(no value) where some users
+// have none (without_value: a count, or null where the minimum cell rule hides it). An attribute
+// with a value spelt (no value) in any case offers neither: the server refuses that filter as
+// ambiguous. Grouped by attribute ([attribute, choices]) in the server's order, but a raw number
+// whose band the model has too (age beside age_band) last, so its many values do not bury the
+// others
 const NUMBER = /^\s*-?\d+(\.\d+)?\s*$/;
 function filterGroups(body) {
   const without = (body && body.without_value) || {};
@@ -65,15 +61,14 @@ const filterChoices = (body) => filterGroups(body).flatMap(([, choices]) => choi
 
 function audienceTable(id, name, summary, segs, attributes, params) {
   const segments = segs.segments;
-  // what a bookmark or a typed URL holds is checked against what this model offers: a value
-  // it no longer has is dropped (it would 422 on every change), a bad offset is 0
-  // (and said above the page: a bookmark's bad values were dropped without a word)
+  // what a bookmark or a typed URL holds is checked against what this model offers: a value it no
+  // longer has is dropped (it would 422 on every change), a bad offset is 0, each said above the
+  // page
   const typedOffset = params.get("offset") || "";
   const offset = typedOffset ? wholeNumber(typedOffset) : 0;  // null: not a whole number
   const ignored = [];
-  // read as the server reads it (recommender/query/filters.py): a ring or an attribute's name
-  // and value in any case, a segment by its label; tier=Core, segment=Heavy viewers and
-  // filter=REGION=north were dropped and said to be "no such" value, which the API takes
+  // read as the server reads it (recommender/query/filters.py): a ring or an attribute's name and
+  // value in any case, a segment by its label
   const lower = (t) => String(t).trim().toLowerCase();
   const one = (v, options) => {
     if (options.includes(v)) return v;
@@ -95,9 +90,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
     const found = exact.length ? exact : part;
     return found.length === 1 ? found[0] : "";
   };
-  // a filter as the server reads it: name and value in any case and with blanks around
-  // them, where one choice alone fits (REGION=(No Value), region=north: the bookmark was
-  // dropped as unknown, though the server takes it); the address is then rewritten so
+  // a filter as the server reads it: name and value in any case and with blanks around them, where
+  // one choice alone fits; the address is then rewritten so
   const fold = (f) => {
     const at = f.indexOf("=");
     return at < 0 ? f : `${lower(f.slice(0, at))}=${lower(f.slice(at + 1))}`;
@@ -107,9 +101,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
     if (options.includes(v)) return v;
     const fits = options.filter((o) => fold(o) === fold(v));
     if (fits.length === 1) return fits[0];
-    // a value held by fewer than min_cell users is in no list (hidden_values), yet HTTP and
-    // the CLI take it typed exactly: such a bookmark was dropped as unknown. Kept as written
-    // where the attribute leaves values out; the server's answer (a 422) decides
+    // a value held by fewer than min_cell users is in no list (hidden_values), yet HTTP and the CLI
+    // take it typed exactly: kept as written; the server's answer decides
     const at = v.indexOf("=");
     const attr = at < 0 ? "" : one(v.slice(0, at), Object.keys((attributes && attributes.attributes) || {}));
     const value = at < 0 ? "" : v.slice(at + 1);
@@ -119,9 +112,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
   const filterWhy = (v) => {
     const at = v.indexOf("=");
     const attr = at < 0 ? "" : one(v.slice(0, at), Object.keys((attributes && attributes.attributes) || {}));
-    // ATTR=(no value) where every user has a value (the menu offers it only where some lack
-    // one): "no such value" of it was not true
-    // a value held by fewer than min_cell users is in no list (GET /users/attributes)
+    // ATTR=(no value) where every user has a value: said so; a value held by fewer than min_cell
+    // users is in no list
     const unlisted = attr && ((attributes.hidden_values || {})[attr] || {}).values;
     return attr && lower(v.slice(at + 1)) === "(no value)"
       ? `every user of this model has a ${attr}, so none is without one: no attribute filter is used`
@@ -129,9 +121,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
         `${int(attributes.min_cell)} users each): no attribute filter is used`
         : "no such attribute value in this model: no attribute filter is used";
   };
-  // the downloads' "Pseudonymize ids" box, kept in the address as pseudonymize=true (a
-  // bookmark or a reload unticked it, where the ring, segment and filter stayed): true or 1
-  // ticks it, false or 0 leaves it unticked, anything else is said and dropped
+  // the downloads' "Pseudonymize ids" box, kept in the address as pseudonymize=true: true or 1
+  // ticks it, false or 0 not, anything else is said and dropped
   const typedPseudonyms = lower(params.get("pseudonymize") || "");
   const pseudonyms = { on: ["true", "1"].includes(typedPseudonyms) };
   if (typedPseudonyms && !["true", "1", "false", "0"].includes(typedPseudonyms)) {
@@ -147,9 +138,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
     ignored.push(["offset", params.get("offset"), "the users to skip must be a whole number from 0: the first page is shown"]);
   }
   ignoredSettings(ignored);
-  // not a live region: a screen reader read the whole table out at each page; the page's
-  // status region says which rows are shown (announce)
-  // its first rows are the page's sentence (the router says no "page shown" of its own)
+  // not a live region (it read the whole table out at each page): the page's status region says
+  // which rows are shown (announce); its first rows are the page's sentence
   const out = h("div", { id: "audience-out", "data-says-own": true });
   const named = segmentLabels(segs);
   const labels = named.labels;
@@ -169,10 +159,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
 
   const apiParams = (k, offset) => ({ k, offset, tier: state.tier, segment: state.segment,
     filter: state.filter ? [state.filter] : [] });
-  // the downloads carry the film's title and each segment's label beside its number (the
-  // server's audience.csv with=...; a file of bare segment numbers needed GET /segments)
-  // ticked: the server's pseudonyms for the user ids (kept as the pages turn, and in the
-  // address: ``pseudonyms`` above)
+  // the downloads carry the film's title and each segment's label beside its number (audience.csv
+  // with=...); ticked, the server's pseudonyms for the user ids
   const csvParams = (k, offset) => ({ ...apiParams(k, offset), with: "title,segment_label",
     pseudonymize: pseudonyms.on ? "true" : "" });
 
@@ -182,15 +170,15 @@ function audienceTable(id, name, summary, segs, attributes, params) {
   let seq = 0;
   async function load() {
     const mine = ++seq;  // only the latest load paints (a slow earlier answer is dropped)
-    // not from a page left behind; demand by place keeps its own keys (by, screens). The
-    // first load runs while the page is drawn (not yet attached): it rewrites the bookmark
-    // too, so settings it could not use (tier=bogus) leave the address
+    // not from a page left behind; demand by place keeps its own keys (by, screens). The first
+    // load, while the page is drawn, rewrites the bookmark too, so settings it could not use leave
+    // the address
     if (out.isConnected || mine === 1) setHashParams(hashOf());
     pagerHold(out);  // a focus on Previous or Next outlives the redraw
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
-      // the server's largest page, waited for a while only (a /health never answered left
-      // the audience loading for ever): the default meanwhile, said above the page
+      // the server's largest page, waited for a while only: the default meanwhile, said above the
+      // page
       const limits = await serverLimitsWithin();
       if (!limits && out.isConnected) limitsLate(`its defaults: pages of ${int(PAGE)} users and downloads of at most ${int(MAX_ROWS)} rows (RECOMMENDER_MAX_K's default)`);
       const maxRows = (limits && limits.max_k) || MAX_ROWS;
@@ -203,17 +191,14 @@ function audienceTable(id, name, summary, segs, attributes, params) {
       // a file and a label that say which cut they hold (ring, segment, filter; page)
       const cut = [state.tier, state.segment && `segment${state.segment}`, state.filter].filter(Boolean).join("_");
       const fileName = `${csvName}${cut ? `_${namePart(cut, "", Infinity)}` : ""}`;
-      // the cut the file holds, by name ("that pass the segment and filter" was said of a
-      // segment alone, of a filter alone, and named neither)
+      // the cut the file holds, by name
       const filtered = (state.segment ? ` in segment “${labels.get(state.segment) || state.segment}”` : "")
         + (state.filter ? ` with ${state.filter}` : "");
       const dlError = h("div", { id: "download-error" });  // one error at a time, not a pile
       const dlStatus = h("p", { id: "download-status", class: "note", role: "status" });
-      // a download takes a while (10,000 rows): its button waits, disabled, and the status
-      // says what is on its way (a second click asked for the file again, with no sign)
-      // the path and the name as the click finds the pseudonyms box (``k``, ``offset``, and
-      // the name's last words: "_from26" of a later page); ``compared``: what a file ranked
-      // again is compared with, in words (rankedAgain: the page, or the whole list)
+      // a download takes a while (10,000 rows): its button waits, disabled, and the status says
+      // what is on its way; the path and the name as the click finds the pseudonyms box;
+      // ``compared``: what a file ranked again is compared with, in words (rankedAgain)
       const csvButton = (buttonId, label, k, offset, last, compared) => {
         const button = h("button", { type: "button", class: "ghost", id: buttonId, onclick: async () => {
           const release = holdButton(button);
@@ -223,8 +208,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
           dlStatus.className = "note";
           dlStatus.textContent = `Preparing ${name}…`;
           try {
-            // asked again: a model reloaded, or events applied, since the page was drawn
-            // (a new model said here alone, not by the page's notice too: comparedWith)
+            // asked again: a model reloaded, or events applied, since the page was drawn (said here
+            // alone: comparedWith)
             const shown = answeredAt(body);
             const again = rankedAgain(shown, await download(path, name, { comparedWith: shown.version }), compared);
             dlStatus.className = again ? "warning" : "note";
@@ -241,8 +226,8 @@ function audienceTable(id, name, summary, segs, attributes, params) {
       out.replaceChildren(
         // the page's own note: its users are in no meaningful order ("best first" is not so)
         body.note ? h("p", { class: "warning", id: "audience-unranked" }, `These users are not ranked: ${body.note}.`) : "",
-        // an audience of nobody says why (the answer's empty: every user watched it, an
-        // empty ring, a filter that matches nobody in the ring)
+        // an audience of nobody says why (every user watched it, an empty ring, a filter that
+        // matches nobody)
         h("p", { id: "audience-status" }, said),
         n ? table("The film's audience, best first", [
           { key: "rank", label: "Rank", num: true, format: int },
@@ -299,8 +284,7 @@ export async function film(view, id, params) {
   const sim = await simAsk;
   const extras = h("div", { id: "film-extras" });
   // the user moved on while this film was read: its late answers neither retitle the tab nor
-  // rewrite the address of the page now shown (its audience table's first load removed, or
-  // put, a ring, segment or filter in another film's bookmark)
+  // rewrite the address
   if (!view.isConnected) return extras;
   // a film without a title (a log without a catalog) was headed by its bare id ("1")
   const heading = detail.title ? filmName(detail) : `Film ${detail.film_id}`;
@@ -321,8 +305,8 @@ export function filmError(view, id, e) {
     view.replaceChildren(h("h1", {}, "A key is needed"), errorBox(e));
     return;
   }
-  // only a 404 says the film does not exist: an engine out of reach or a store, limit or
-  // server error is not "not found" (the page read "Film not found" for a film that exists)
+  // only a 404 says the film does not exist: an engine out of reach or a store, limit or server
+  // error is not "not found"
   if (e.status !== 404) {
     view.replaceChildren(h("h1", {}, "The film could not be shown"), errorBox(e, reloadPage));
     return;

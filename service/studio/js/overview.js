@@ -14,8 +14,8 @@ export async function overview(view) {
   const facts = [
     ["Model version", m.model_version], ["Model", kind || "–"],
     ["Trained", m.created], ["Data", dataName(m.data_source)],
-    // the campaign store's events since training are counted in (the data's name alone
-    // claimed them): said, with the users new to the model they brought
+    // the campaign store's events since training are counted in: said, with the users new to the
+    // model they brought
     ["Users", int(m.users) + (m.store_events && m.store_events.new_users
       ? ` (${int(m.store_events.new_users)} new from campaign events)` : "")],
     ["Films", int(m.films)],
@@ -55,8 +55,8 @@ export async function overview(view) {
     section("Segments",
       h("p", { class: "note", id: "segments-note" }, "Users grouped by taste (k-means on the model's user vectors). ",
         genred ? "Lift: how much more the segment watches a genre than all users do."
-          // said of the segments only: a catalog with genres gives none too when no segment
-          // watches a genre above all users (one segment, a one-genre catalog)
+          // said of the segments only: a catalog with genres gives none too when no segment watches
+          // a genre above all users
           : "No top genres: no segment watches a genre more than all users do (a catalog with no genres gives none: train with a films.csv holding a genres column beside the log, or --films FILE, to add them)."),
       // the segments of fewer than min_cell users are withheld whole: said, with why
       hiddenSegments(segs),
@@ -88,8 +88,8 @@ function hiddenSegments(segs) {
 }
 
 /** How training read the log's rows with a blank rating (``--blank-ratings``, meta.json's
-    data.blank_ratings, as ``info`` says it): a fact only when they were read at all, not
-    under the default "refuse" (the log had none) nor for a model that did not record it. */
+    data.blank_ratings, as ``info`` says it): a fact only when they were read at all, not under the
+    default "refuse" nor for a model that did not record it. */
 function blankRatings(read) {
   if (!read || read.choice === "refuse") return [];
   const rows = `${int(read.rows)} ${read.rows === 1 ? "row" : "rows"} of the log`;
@@ -103,8 +103,8 @@ export function overviewError(view, e) {
   view.replaceChildren(h("h1", {}, "Overview"), errorBox(e, reloadPage));
 }
 
-/** The training data's file or folder name, without the server's path to it (a marketer
-    needs the name; the server's layout is not theirs to read). */
+/** The training data's file or folder name, without the server's path to it (not the marketer's to
+    read). */
 function dataName(source) {
   if (!source) return "–";
   const [path, ...rest] = String(source).split(" + ");  // "... + N events from ..."

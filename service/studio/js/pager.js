@@ -2,9 +2,9 @@
 
 import { announce, h, int, table } from "./ui.js";
 
-/** ``rows`` (already in hand) ``size`` at a time, the caption saying which (``noun`` a–b of
-    n), with Previous/Next when there is more than a page; ``after``: nodes kept under it.
-    ``attrs``: the box's (its id or class). */
+/** ``rows`` (already in hand) ``size`` at a time, the caption saying which (``noun`` a–b of n),
+    with Previous/Next when there is more than a page; ``after``: nodes kept under it; ``attrs``:
+    the box's. */
 export function pagedTable(caption, noun, columns, rows, attrs = {}, after = [], size = 25) {
   let at = 0;
   const box = h("div", attrs);
@@ -28,18 +28,16 @@ export function pagedTable(caption, noun, columns, rows, attrs = {}, after = [],
   return box;
 }
 
-// A page drawn anew draws its Previous and Next anew too: the focus stays on the button
-// pressed (on the other one where it is now disabled); it fell to the body, and the next Tab
-// went to the top of the page. ``pagerPress`` at the press notes whether the focus was in
-// ``box``; ``pagerBack`` once the new page is in ``box`` puts it back (pages drawn after an
-// answer call it when the answer is painted).
+// A page drawn anew draws its Previous and Next anew too: the focus stays on the button pressed (on
+// the other one where it is now disabled), not on the body. ``pagerPress`` at the press notes
+// whether the focus was in ``box``; ``pagerBack`` once the new page is in ``box`` puts it back
+// (pages drawn after an answer call it when the answer is painted).
 const pressed = new WeakMap();
 export function pagerPress(box, label) {
   pressed.set(box, box.contains(document.activeElement) ? label : null);
 }
-/** Before ``box`` is emptied for a page it did not ask for by a press (a search typed or
-    changed, a filter): a focus on its Previous or Next is noted too, so ``pagerBack`` puts it
-    back (it fell to the body, and Shift+Tab went to the end of the page). */
+/** Before ``box`` is emptied for a page no press asked for (a search changed, a filter): a focus on
+    its Previous or Next is noted too, so ``pagerBack`` puts it back. */
 export function pagerHold(box) {
   const at = document.activeElement;
   if (pressed.get(box) || !at || !box.contains(at) || !at.closest(".pager")) return;
@@ -48,8 +46,8 @@ export function pagerHold(box) {
 export function pagerBack(box) {
   const label = pressed.get(box);
   pressed.delete(box);
-  // only a focus the redraw lost (on the body now) or left in ``box``: a press whose page
-  // never came (an error, a new search) took the focus from the box typed in next
+  // only a focus the redraw lost (on the body now) or left in ``box``: not one the user moved on
+  // meanwhile
   const at = document.activeElement;
   if (!label || (at && at !== document.body && !box.contains(at))) return;
   const buttons = [...box.querySelectorAll(".pager button")]
@@ -57,8 +55,8 @@ export function pagerBack(box) {
   (buttons.find((b) => b.textContent === label) || buttons[0]
     || (box.querySelector(".pager") ? null : failedAt(box)))?.focus();
 }
-/** Where the focus goes when a page pressed for never came (``box`` holds no pager: an
-    error): its "Try again", else the error box, else the heading above (it fell to the body). */
+/** Where the focus goes when a page pressed for never came (``box`` holds no pager: an error): its
+    "Try again", else the error box, else the heading above. */
 function failedAt(box) {
   const again = box.querySelector("button.retry:enabled");
   if (again) return again;

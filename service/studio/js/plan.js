@@ -33,8 +33,8 @@ function noEffect(summary) {
     return `${f.title || f.film_id}: ${pts(u.estimate)} points [${pts(u.low)}, ${pts(u.high)}]`;
   });
   const said = (summary.no_effect || {}).note || "";
-  // no film of no effect: said, as the CLI says it (leaving such films out left out none,
-  // without a word); a summary stored before this wording said "none of them" of no film
+  // no film of no effect: said, as the CLI says it; a summary stored before this wording said "none
+  // of them" of no film
   if (!((summary.no_effect || {}).films || []).length && said.startsWith("no film")) {
     return h("p", { class: "note", id: "plan-no-effect" }, sentence(said[0].toUpperCase() + said.slice(1)));
   }
@@ -43,13 +43,11 @@ function noEffect(summary) {
     "Their remaining budget is planned all the same: leave them out in the Next wave section if that holds.") : "";
 }
 
-/** A plan made with a model whose calibration measured nothing (its horizon.calibrated
-    false): every eligible (film, user) pair has a probability of 0, so its zeros read as a
-    measured plan, "within 0.0000% of the best", without a word (demand by place warns of the
-    same model). A plan stored before that flag is told by its horizon's description, as the
-    server's report and `campaign show` tell it (calibration.uncalibrated): told by its zeros,
-    a calibrated model's plan whose tiny probabilities rounded to a bound of 0 on a log
-    without timestamps read as one. */
+/** A plan made with a model whose calibration measured nothing (horizon.calibrated false): every
+    eligible (film, user) pair has a probability of 0, and its zeros would read as a measured plan
+    (demand by place warns of the same model). A plan stored before that flag is told by its
+    horizon's description, as the server's report and `campaign show` tell it
+    (calibration.uncalibrated), not by its zeros (tiny probabilities round to 0 too). */
 function noChance(summary) {
   const t = summary.totals || {};
   const horizon = summary.horizon || {};
@@ -63,11 +61,11 @@ function noChance(summary) {
     "their chance or the films' values.", said ? ` The plan's model: ${sentence(said)}` : "");
 }
 
-/** The waves of a stored plan its download holds (GET .../plan.csv holds only the waves that
-    may still go out: recommender/campaigns/sendable.py): up to those its next wave of most
-    sent waves (``next_waves``' first not withdrawn unsent) was planned after, or its withdrawal's; and the note
-    said beside the button when some are left out (the download listed every wave, and a
-    marketer could send wave 2 from it to users the next wave holds out as controls). */
+/** The waves of a stored plan its download holds (GET .../plan.csv holds only the waves that may
+    still go out: recommender/campaigns/sendable.py): up to those its next wave of most sent waves
+    (``next_waves``' first not withdrawn unsent) was planned after, or its withdrawal's; and the
+    note said beside the button when some are left out (a marketer could send them to users the next
+    wave holds out as controls). */
 export function downloadNote(summary) {
   const waves = (summary.parameters || {}).waves || 1;
   // a next wave withdrawn before any send re-plans nothing (withdraw.next_wave_of)
@@ -84,10 +82,9 @@ export function downloadNote(summary) {
     `${left} left out of this download (never sent from this plan): `, ...why, ".");
 }
 
-/** The stored plans this one repeats (the same slate, model and parameters: most likely a
-    retry, whose pairs this plan left out; held_out_elsewhere.same_request), each a link with
-    when it was stored, and what to do (the summary's retry_warning): said above the figures
-    those pairs are missing from (the server's sentence was in the JSON only). */
+/** The stored plans this one repeats (same slate, model and parameters: most likely a retry, whose
+    pairs this plan left out; held_out_elsewhere.same_request), each a link with when it was stored,
+    and what to do (retry_warning): said above the figures those pairs are missing from. */
 function retried(summary) {
   const twins = (summary.held_out_elsewhere || {}).same_request || [];
   if (!twins.length && !summary.retry_warning) return "";
@@ -119,8 +116,8 @@ export function planSummary(planId, summary) {
         `${int(summary.held_out_elsewhere.pairs)} (film, user) pairs contacted or held out as controls by ${int(summary.held_out_elsewhere.plans_count)} other stored plan(s): ${summary.held_out_elsewhere.note}.`) : "",
     // the cap counted across the store's campaigns (cap_scope "store"): whom it kept out
     capScope(summary),
-    // values too far apart for the solver's relative tolerance: "within 0.0000% of the best"
-    // below would not show what the films of small value lost
+    // values too far apart for the solver's relative tolerance: "within 0.0000% of the best" would
+    // not show what the films of small value lost
     o.note ? h("p", { class: "warning", id: "plan-spread" }, `Not exact for every film: ${o.note}.`) : "",
     noChance(summary),
     t.contacts && !t.control ? h("p", { class: "warning", id: "plan-no-control" },
@@ -129,13 +126,13 @@ export function planSummary(planId, summary) {
       ": this campaign's effect on its users cannot be measured against anyone.") : "",
     h("dl", { class: "facts", id: "plan-totals" },
       h("dt", {}, "Plan"), h("dd", {}, planId),
-      // the plan's numbers are the model's it was planned with, which the footer (the model
-      // served now) no longer names once a new model is served
+      // the plan's numbers are the model's it was planned with, which the footer no longer names
+      // once a new model is served
       summary.created || summary.model_version ? [h("dt", {}, "Planned"), h("dd", { id: "plan-made" },
         [summary.created, summary.model_version && `with model ${summary.model_version}`].filter(Boolean).join(" "))] : "",
       h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted for its film): (film, user) pairs`),
-      // over the calibration horizon: the report's predicted conversions are over its own
-      // window (30 days unless set), and the two figures stood side by side unexplained
+      // over the calibration horizon: the report's predicted conversions are over its own window
+      // (30 days unless set)
       h("dt", {}, "Expected conversions"), h("dd", { id: "plan-expected" }, `${num(t.expected_conversions, 1)} (film, user) pairs${horizon} among the contacted ones`,
         t.expected_value !== undefined ? ` (worth ${num(t.expected_value, 2)} value units)` : "",
         horizon ? `; ${days(summary.horizon.days)} days is the model's calibration horizon, not a campaign report's window: a report predicts over its own window (30 days unless set)` : ""),
@@ -177,9 +174,8 @@ export function planSummary(planId, summary) {
   ];
 }
 
-// the server's bounds (recommender/campaigns/slate.py): a number above one was sent and
-// refused as "body field 'waves': should be less than or equal to 1000" under the form, the
-// field itself unmarked; the browser now marks it, as it marks a number below the least
+// the server's bounds (recommender/campaigns/slate.py), so the browser marks a number above them,
+// as it marks one below the least
 const MAX_BUDGET = 2 ** 48, MAX_CAP = 1000, MAX_WAVES = 1000, MAX_SEED = 2 ** 32 - 1;
 
 function slateRow(film, remove, saved = {}) {
@@ -195,19 +191,19 @@ function slateRow(film, remove, saved = {}) {
     kept: () => ({ film: { film_id: film.film_id, title: film.title, year: film.year }, budget: budget.value, value: value.value }) };
 }
 
-// the slate being planned, kept for this tab (sessionStorage, as the key is): a reload, or
-// Back from the campaign it planned, lost every film, budget and option typed
+// the slate being planned, kept for this tab (sessionStorage, as the key is) across a reload or
+// Back
 const FORM_KEY = "studio:plan-form";
 
 export function plan(view) {
   const body = h("tbody", {});
   const find = h("input", { id: "slate-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
-  // every field required: a cleared control share was sent as 0 (a campaign that can never be
-  // measured), a cleared cap or waves as 0 (refused for a value the user never typed)
+  // every field required: a cleared control share would be sent as 0 (never measured), a cleared
+  // cap or waves as 0
   const cap = h("input", { id: "cap", type: "number", min: 1, max: MAX_CAP, step: 1, required: true, value: 1 });
-  // any share in [0, 1), as the server and `plan --holdout` take (a max of 0.9 in steps of 0.01
-  // refused 0.95 and 0.125); 1 and above said here, as the browser says a share below 0
+  // any share in [0, 1), as the server and `plan --holdout` take; 1 and above said here, as the
+  // browser says a share below 0
   const holdout = h("input", { id: "holdout", type: "number", min: 0, step: "any", required: true, value: 0.1 });
   const shareBelowOne = () => holdout.setCustomValidity(Number(holdout.value) >= 1
     ? "The control share is below 1: the share of each film's selected users held out." : "");
@@ -218,8 +214,8 @@ export function plan(view) {
     h("option", { value: "store" }, "all stored campaigns"));
   const waves = h("input", { id: "waves", type: "number", min: 1, max: MAX_WAVES, step: 1, required: true, value: 3 });
   const seed = h("input", { id: "seed", type: "number", min: 0, max: MAX_SEED, step: 1, required: true, value: 0 });
-  // the seed draws the control groups only: with a control share of 0 there is none to draw
-  // (the server refuses a seed then), so the box is off and its value not sent
+  // the seed draws the control groups only: with a control share of 0 there is none to draw (the
+  // server refuses a seed then), so the box is off and its value not sent
   const noDraw = () => {
     seed.disabled = holdout.value !== "" && Number(holdout.value) === 0;
     seed.title = seed.disabled ? "No control group to draw with a control share of 0" : "";
@@ -234,8 +230,7 @@ export function plan(view) {
   noDraw();
   async function run(e) {
     e.preventDefault();
-    // a key that may not write: its note says so (Enter in a field still submits the form,
-    // and a plan answered after the key changed re-enabled the hidden button)
+    // a key that may not write: its note says so (Enter in a field still submits the form)
     if (submit.hidden) return;
     if (!slate.size) { out.replaceChildren(refusal("add at least one film to the slate", find)); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the slate…"));

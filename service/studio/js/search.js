@@ -35,15 +35,14 @@ export function search(view, params) {
     placeholder: "e.g. the godfather", autocomplete: "off" });
   const genre = h("input", { id: "genre", type: "text", value: params.get("genre") || "",
     placeholder: "any genre" });
-  // not a live region (a screen reader read the whole table out at each search and page):
-  // the page's status region says what was found (announce)
-  // its first answer is the page's sentence (the router says no "page shown" of its own)
+  // not a live region (it read the whole table out at each search): the page's status region says
+  // what was found (announce); its first answer is the page's sentence
   const results = h("div", { id: "results", "data-says-own": true });
   // a genre the server refused (422: "unknown genre 'Dramma' (did you mean 'Drama'?)") is said
-  // beside the field, in the server's words (it was "Something went wrong:" in the results)
+  // beside the field, in the server's words
   const genreSaid = h("p", { id: "genre-invalid", class: "invalid", role: "alert", hidden: true });
-  // the field's own description (catalog_fields' "genre-none": a catalog without genres) is
-  // kept beside the refusal and given back after it (clearing it had dropped that note)
+  // the field's own description (catalog_fields' "genre-none") is kept beside the refusal and given
+  // back after it
   const sayGenre = (text) => {
     genreSaid.textContent = text ? sentence(text) : "";
     genreSaid.hidden = !text;
@@ -62,8 +61,8 @@ export function search(view, params) {
   async function run(open = false) {
     if (!view.isConnected) { clearTimeout(timer); return; }  // the user has moved on
     const mine = ++seq;
-    // the title as typed: an id pasted with its spaces (" 42") is that film first (the server
-    // also tries it without them, and a title's spaces are no part of it)
+    // the title as typed: an id pasted with its spaces is that film first (the server also tries it
+    // without them)
     const state = { q: q.value.trim() ? q.value : "", genre: genre.value.trim(), offset: offset || "" };
     history.replaceState(null, "", `#/search${query(state)}`);
     pagerHold(results);  // a focus on Previous or Next outlives the redraw
@@ -74,10 +73,8 @@ export function search(view, params) {
         limit: PAGE, offset })}`);
       if (mine !== seq) return;
       sayGenre("");
-      // Enter in the title box, and the title typed names one film exactly (its whole title,
-      // of the year typed if any, or its id): that film opens, as Enter in the slate's and
-      // the builder's pickers picks it (it drew the list again, the film one Tab and a
-      // second Enter away)
+      // Enter in the title box, and the title typed names one film exactly (its whole title, of the
+      // year typed if any, or its id): that film opens, as Enter in the pickers picks it
       const exact = open && offset === 0 ? body.films.filter((f) => f.match && (f.match.kind === "film_id"
         || (f.match.kind === "title" && f.match.year_matched !== false))) : [];
       if (exact.length === 1 && exact[0] === body.films[0]) {
@@ -85,8 +82,8 @@ export function search(view, params) {
         return;
       }
       const shown = body.films.length;
-      // no film of the page has a title (a catalog without titles): the first column holds
-      // each film's id, linked, and is headed so ("Title" headed ids), its copy left out
+      // no film of the page has a title: the first column holds each film's id, linked, and is
+      // headed so, its copy left out
       const titled = body.films.some((f) => f.title);
       const said = shown ? `Films ${int(offset + 1)}–${int(offset + shown)} of ${int(body.total)}`
         : body.total > 0 ? `No film on this page: ${int(body.total)} match, past the last page.`
@@ -96,8 +93,8 @@ export function search(view, params) {
         shown ? table("Matching films", [
           { key: "title", label: titled ? "Title" : "Film ID", format: (v, r) => linkToFilm(r),
             wrap: !titled || undefined },
-          // a catalog's columns blank in every row (a log without films.csv) are left out,
-          // as the CLI's film tables leave them
+          // a catalog's columns blank in every row (a log without films.csv) are left out, as the
+          // CLI's film tables leave them
           ...(body.films.some((f) => f.year) ? [{ key: "year", label: "Year", num: true }] : []),
           ...(body.films.some((f) => (f.genres || []).length)
             ? [{ key: "genres", label: "Genres", format: (v) => (v || []).join(", ") }] : []),
@@ -139,8 +136,8 @@ export function search(view, params) {
     offset = 0;  // a search anew, from its first page (on a later page it redrew that page)
     run(true);
   });
-  // a genre is a whole word, not a prefix: searched when it is complete (Enter, or leaving
-  // the field), not at every pause in typing ("S", "Sc"... were each a 422)
+  // a genre is a whole word, not a prefix: searched when complete (Enter, or leaving the field),
+  // not at every pause in typing (each prefix was a 422)
   genre.addEventListener("change", later);
   view.replaceChildren(
     h("h1", {}, "Find a film"),
@@ -148,11 +145,9 @@ export function search(view, params) {
       h("label", { for: "q" }, "Title"), q, h("label", { for: "genre" }, "Genre"), genre),
     genreSaid, results);
   q.focus();
-  // a catalog without titles is searched by film id, one without genres by none: the fields
-  // say so once /health tells (a bookmark's genre is said unusable, and searched without).
-  // The first search does not wait for /health, slow or unanswered (the page said
-  // "Searching…" for ever, and nothing was asked): only a bookmarked genre waits, at most
-  // FACTS_WAIT_MS, as the catalog may have none
+  // a catalog without titles is searched by film id, one without genres by none: the fields say so
+  // once /health tells. Only a bookmarked genre waits for /health, at most FACTS_WAIT_MS, as the
+  // catalog may have none
   const first = () => { if (seq === 0) run(); };  // unless one ran (a field typed in meanwhile)
   fitToCatalog({ titles: [{ input: q, label: "Film ID" }], genres: [genre] }).then((cleared) => {
     if (!view.isConnected) return;
@@ -171,14 +166,10 @@ function bareTitle(f) {
   return filmName(f).replace(/\s*\(\d{4}\)\s*$/, "");
 }
 
-/** How many of `films` (a search's answer, best first) the query names as it names the
-    first one (the same kind, the year typed matching alike) and share its title (year aside),
-    or, matched as a whole title, have it as a name however the catalog writes the rest: two
-    or more, and the title typed names several films, of which Enter must not pick one
-    silently ("hamlet" took the most watched of the Hamlets; "ice storm", one of two films of
-    that title and year; "heat", Heat (1995) and not "Heat, The (2013)", "the postman", the
-    Postman of "Postman, The (Postino, Il) (1994)" and not of "Postman, The (1997)"). 0 for
-    none. */
+/** How many of `films` (a search's answer, best first) the query names as it names the first one
+    (same kind and year match) and share its title (year aside), or, matched as a whole title, have
+    it as a name however the catalog writes the rest: two or more, and Enter must not pick one
+    silently ("heat": Heat (1995) and "Heat, The (2013)"). 0 for none. */
 function sameTitle(films) {
   const [first] = films;
   if (!first || !first.match) return 0;
@@ -189,11 +180,9 @@ function sameTitle(films) {
   return films.filter(alike).length;
 }
 
-/** Film suggestions as the user types into `find` (debounced 200 ms, the 5 best title
-    matches), shown in the list `found` as "Add <title> (<year>)" buttons; a click hands the
-    film to `onPick` (false back: it was picked already), and the page's status region says
-    it was added to `where` ("the slate"). The slate planner and the new-film builder both
-    pick films this way. */
+/** Film suggestions as the user types into `find` (debounced 200 ms, the 5 best title matches),
+    shown in `found` as "Add <title> (<year>)" buttons; a click hands the film to `onPick` (false
+    back: picked already), and the status region says it was added to `where` ("the slate"). */
 export function filmPicker(find, found, onPick, where = "the list") {
   suggestionsOf(find, found);
   let timer = null;
@@ -201,9 +190,8 @@ export function filmPicker(find, found, onPick, where = "the list") {
   let current = false;  // the list answers what the box holds now
   let pickOnAnswer = false;  // Enter came before the answer: pick its first film
   let ambiguous = 0;  // the list's first films share a title and match alike: Enter picks none
-  // a film picked empties the box: a look-up still waiting or under way is for what the box
-  // held (picked from the list while a longer text's answer was on its way, its answer came
-  // into the empty box, and Enter there picked a film nobody chose)
+  // a film picked empties the box: a look-up still waiting or under way is for what the box held,
+  // and its late answer must not fill the empty box
   const picked = (f) => {
     clearTimeout(timer); seq++; current = false; pickOnAnswer = false;
     const added = onPick(f) !== false;
@@ -217,9 +205,8 @@ export function filmPicker(find, found, onPick, where = "the list") {
       const r = await getJson(`/films${query({ query: find.value, limit: 5 })}`);  // as typed (" 42")
       if (mine !== seq) return;
       current = true;
-      // a film picked: the box and the list are cleared for the next one (they stayed)
-      // two films of one title and year are told apart by their ids (both read "Add Ice
-      // Storm, The (1997)", and the one added could not be told)
+      // a film picked: the box and the list are cleared for the next one; two films of one title
+      // and year are told apart by their ids
       const label = (f) => titleWithYear(filmName(f), f.year);
       const twice = (f) => r.films.filter((g) => label(g) === label(f)).length > 1;
       found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
@@ -228,8 +215,8 @@ export function filmPicker(find, found, onPick, where = "the list") {
       if (!r.films.length) found.replaceChildren(h("li", { class: "note" }, `No film matches “${find.value.trim()}”.`));
       ambiguous = sameTitle(r.films);
       if (ambiguous > 1) {
-        // films the title typed names, written apart in the catalog ("Heat", "Heat, The"):
-        // called what was typed
+        // films the title typed names, written apart in the catalog ("Heat", "Heat, The"): called
+        // what was typed
         const bare = bareTitle(r.films[0]);
         const one = r.films.slice(0, ambiguous).every((f) => bareTitle(f).toLowerCase() === bare.toLowerCase());
         found.append(h("li", { class: "note", role: "status" },
@@ -240,9 +227,8 @@ export function filmPicker(find, found, onPick, where = "the list") {
       pickOnAnswer = false;
     } catch (e) { if (mine === seq) { pickOnAnswer = false; found.replaceChildren(h("li", {}, errorBox(e, () => lookUp(++seq)))); } }
   }
-  // Enter picks the first film found for what is typed (at once, if its list is not drawn
-  // yet: a quick Enter did nothing, or took a film of an earlier prefix); it never submits
-  // the form the box sits in (a plan)
+  // Enter picks the first film found for what is typed (at once, if its list is not drawn yet); it
+  // never submits the form the box sits in (a plan)
   find.addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;
     e.preventDefault();
@@ -266,8 +252,8 @@ export function filmPicker(find, found, onPick, where = "the list") {
 }
 
 /** `find` as the combobox its suggestions (`found`) make it: aria-controls names the list,
-    aria-expanded says whether it holds any film to add; the Down arrow goes into the list,
-    Up and Down move in it and Escape goes back to the box. */
+    aria-expanded says whether it holds any film; Down goes into the list, Up and Down move in it,
+    Escape goes back to the box. */
 function suggestionsOf(find, found) {
   if (!found.id) found.id = `${find.id}-suggestions`;
   found.setAttribute("aria-label", "Films found");
@@ -286,10 +272,9 @@ function suggestionsOf(find, found) {
   });
 }
 
-/** Films picked with `filmPicker` as table rows in `body`: `makeRow(film, remove)` gives an
-    object with its `row`; returns the Map film_id -> that object, in the order picked (a
-    film picked twice stays once). A removed row's focus goes to the next remove button, else
-    the search box. The slate planner and the slate's screens use it. */
+/** Films picked with `filmPicker` as table rows in `body`: `makeRow(film, remove)` gives an object
+    with its `row`; returns the Map film_id -> that object, in the order picked (once each). A
+    removed row's focus goes to the next remove button, else the search box. */
 export function pickedRows(find, found, body, makeRow, onChange = () => {}, where = "the slate") {
   const picked = new Map();
   const redraw = () => { body.replaceChildren(...[...picked.values()].map((s) => s.row)); onChange(); };
@@ -309,24 +294,21 @@ export function pickedRows(find, found, body, makeRow, onChange = () => {}, wher
   return Object.assign(picked, { pick });
 }
 
-// the most characters one form keeps: the tab's storage (about five million) also holds the
-// API key and the plans not yet answered, and a pasted list of a million ids would crowd
-// them out
+// the most characters one form keeps: the tab's storage (about five million) also holds the API key
+// and the plans not yet answered
 const KEEP_MAX = 1_000_000;
 
-/** What a form keeps for its tab (sessionStorage, as the key is), under `key`: the values
-    of the `fields` (name -> element, or anything with a `value`) and, when the form picks
-    films (`rows`: `pickedRows` or `pickedChips`; null for none), each row's `kept()` (its
-    film and fields as typed). What was kept is put back at once (rows through
-    `rows.pick(film, kept)`); returns `keep()`, to call on every change (a reload, or Back
-    from what the form made, lost it all). A form too big to keep is forgotten, so a reload
-    never puts back an older, shorter one in its place. */
+/** What a form keeps for its tab (sessionStorage), under `key`: the values of the `fields` (name ->
+    element, or anything with a `value`) and, when the form picks films (`rows`: `pickedRows` or
+    `pickedChips`, or null), each row's `kept()`. What was kept is put back at once (rows through
+    `rows.pick(film, kept)`); returns `keep()`, to call on every change. A form too big to keep is
+    forgotten, so a reload never puts back an older one. */
 export function keptForm(key, rows, fields) {
   const forget = () => { try { sessionStorage.removeItem(key); } catch { /* off */ } };
   const keep = () => {
     const values = Object.entries(fields).map(([k, el]) => [k, el.value]);
-    // fields plainly too long to keep are not written out first: a pasted million ids
-    // became 9 MB of JSON at every keystroke, only to be thrown away
+    // fields plainly too long to keep are not written out first (a pasted million ids made 9 MB of
+    // JSON per keystroke)
     if (values.reduce((n, [, v]) => n + String(v ?? "").length, 0) > KEEP_MAX) { forget(); return; }
     const text = JSON.stringify({ films: rows ? [...rows.values()].map((r) => r.kept()) : [],
       ...Object.fromEntries(values) });
@@ -348,10 +330,9 @@ export function keptForm(key, rows, fields) {
   return keep;
 }
 
-/** Films picked with `filmPicker` as removable chips in the list `chips` (each shown by
-    `label`); returns the Map film_id -> {film, kept()}, in the order picked, with
-    `pick(film)` (how `keptForm` puts them back); `onChange` runs when a film is picked or
-    removed. The new-film forms use it. */
+/** Films picked with `filmPicker` as removable chips in `chips` (each shown by `label`); returns
+    the Map film_id -> {film, kept()}, in the order picked, with `pick(film)` (for `keptForm`);
+    `onChange` runs when a film is picked or removed. */
 export function pickedChips(find, found, chips, label = filmName, onChange = () => {},
   where = "the comparable films") {
   const chosen = new Map();

@@ -6,9 +6,9 @@
 const ID_KEYS = new Set(["filmid", "userid", "movieid", "id"]);
 export const headerKey = (name) => name.replace(/[\s_-]+/g, "").toLowerCase();
 
-// the CSV module's reading (Python's csv, its default dialect): records end at a line break
-// outside quotes; a quote opens a quoted field only at a field's start, a doubled one inside
-// is one quote, and what follows a closing quote is kept as written
+// the CSV module's reading (Python's csv, default dialect): records end at a line break outside
+// quotes; a quote opens a quoted field only at a field's start, a doubled one inside is one quote,
+// what follows a closing quote is kept as written
 function csvRecords(text, sep) {
   const records = [];
   let row = [], cell = "", state = "start";
@@ -36,9 +36,8 @@ function csvRecords(text, sep) {
   return records;
 }
 
-// a refusal of a header whose id column is not told: ``columns``, its fields, for the Build
-// page's "Column of ids" (the CLI's --id-column; it said "choose one by name", and the page
-// had no way to)
+// a refusal of a header whose id column is not told: ``columns``, its fields, for the Build page's
+// "Column of ids" (the CLI's --id-column)
 const refused = (fields, sep, why, columns = undefined) => Object.assign(new Error(
   `expected one id per line, or a CSV with one id column; the header ${JSON.stringify(fields.join(sep))} ${why}`),
 { columns });
@@ -54,8 +53,8 @@ function chosenIndex(fields, sep, column) {
 }
 
 /** The id column's cells as written, or null for a list of one id per line
-    (id_list_columns.column_cells, its model holding none of the lines as an id); ``column``:
-    the id column by name (the CLI's --id-column), else the one the header names so. */
+    (id_list_columns.column_cells); ``column``: the id column by name (the CLI's --id-column), else
+    the one the header names so. */
 function columnCells(text, first, column = null) {
   // the separator: ";" or a tab where the first line holds one and no comma (places.delimiter_of)
   const sep = [";", "\t"].find((d) => first.includes(d) && !first.includes(",")) || ",";
@@ -83,14 +82,12 @@ function columnCells(text, first, column = null) {
   return rows.map((r) => r[named[0]]);
 }
 
-/** User ids from pasted text or a file, each as written (the server reads an id the model
-    does not hold without its surrounding spaces, as it reads the CLI's): a CSV whose header
-    names one id column (``User ID``, ``user_id``, ``userId``, ``id``, in any case and
-    spacing) gives that column's cells, a header naming two or a table naming none throws
-    (the error's ``columns``: the header's fields, one of which may be chosen);
-    otherwise one id per line, a first line named so (``USER_ID``) skipped, and a single
-    line of ids separated by commas, semicolons or tabs (typed) gives each. ``column``: the
-    id column by name, as the CLI's --id-column reads it (a header without it throws). */
+/** User ids from pasted text or a file, each as written (the server strips an id the model does not
+    hold, as for the CLI): a CSV whose header names one id column (``User ID``, ``user_id``, ``id``,
+    any case and spacing) gives its cells; a header naming two or none throws (``columns``: its
+    fields, to choose from); otherwise one id per line, a first line named so skipped, and a single
+    line of ids separated by commas, semicolons or tabs gives each. ``column``: the id column by
+    name, as the CLI's --id-column. */
 export function parseIds(text, column = null) {
   const lines = text.split(/\r\n|\r|\n/);
   const first = lines[0];
@@ -102,11 +99,10 @@ export function parseIds(text, column = null) {
   return perLine(lines);
 }
 
-/** ``parseIds`` (of ``column``, when chosen) where a model answers: ``{ ids, unlessHeld }``. A table whose header names
-    no id column is one id per line (``ids``, as written) with ``unlessHeld`` its refusal,
-    which stands only where the model holds none of its lines, stripped, as an id
-    (id_list_columns.column_cells: ids holding ",", ";" or a tab are whole lines); any other
-    text is ``parseIds``'s reading, ``unlessHeld`` null. */
+/** ``parseIds`` (of ``column``, when chosen) where a model answers: ``{ ids, unlessHeld }``. A
+    table whose header names no id column is one id per line (``ids``) with ``unlessHeld`` its
+    refusal, which stands only where the model holds none of its lines, stripped, as an id
+    (id_list_columns.column_cells); any other text is ``parseIds``'s reading, ``unlessHeld`` null. */
 export function readSeeds(text, column = null) {
   try {
     return { ids: parseIds(text, column), unlessHeld: null };
@@ -116,10 +112,9 @@ export function readSeeds(text, column = null) {
   }
 }
 
-/** What the Build page says beside a seed list whose first line it skipped as a header (the
-    CLI and HTTP said "line 1 'user_id' read as a header ... and skipped"; the page skipped it
-    without a word): how many ids it read, and that line; "" where no line is skipped or the
-    list is refused. ``column``: the id column chosen (a CSV's header is never said so). */
+/** What the Build page says beside a seed list whose first line it skipped as a header (as the CLI
+    and HTTP say it): how many ids it read, and that line; "" where none is skipped or the list is
+    refused. ``column``: the id column chosen. */
 export function headerNote(text, column = null) {
   const first = text.split(/\r\n|\r|\n/)[0].trim();
   if (column !== null || !ID_KEYS.has(headerKey(first))) return "";
@@ -148,10 +143,9 @@ const sheetUnquoted = (t) => (PREFIXED.test(t) ? t.slice(1) : t).replace(ADDED_B
 const csvUnquoted = (t) => (t.length >= 2 && t[0] === '"' && t[t.length - 1] === '"'
   && !t.slice(1, -1).replace(/""/g, "").includes('"') ? t.slice(1, -1).replace(/""/g, '"') : t);
 
-/** The other readings of a seed the model holds neither as written nor stripped, in the order
-    the CLI tries them (id_lists._readings): without both the double quotes of a plan CSV's
-    cell and a spreadsheet-safe quote, then each alone (a cell "'-1" cut from one of our CSV
-    files is user "-1" where the model does not hold "'-1"). */
+/** The other readings of a seed the model holds neither as written nor stripped, in the order the
+    CLI tries them (id_lists._readings): without both a CSV cell's double quotes and a
+    spreadsheet-safe quote, then each alone. */
 export function otherReadings(id) {
   const s = id.trim();
   return [...new Set([sheetUnquoted(csvUnquoted(s)), csvUnquoted(s), sheetUnquoted(s)])]

@@ -12,12 +12,12 @@ export function funnel(summary) {
   const widest = Math.max(1, ...summary.tiers.map((t) => t.size));
   return section("Audience funnel",
     summary.note ? h("p", { class: "warning", id: "unranked" }, `This film cannot be ranked: ${summary.note}.`) : "",
-    // every user has watched it (or every one is excluded): empty rings and a base of "–"
-    // read as a film nobody wants; said as it is
+    // every user has watched it (or every one is excluded): said as it is, not as a film nobody
+    // wants
     summary.candidates === 0 ? h("p", { class: "warning", id: "no-candidates" },
       `Nobody is left to reach: all ${int(summary.viewers)} users in the model have watched this film.`) : "",
-    // a model without calibration gives no conversion (base and rings null; candidates left):
-    // the note below said it was measured on held-out interactions beside a base of "–"
+    // a model without calibration gives no conversion (base and rings null; candidates left): said
+    // so
     summary.candidates && summary.base_conversion === null
       ? h("p", { class: "warning", id: "no-conversion" }, "No expected conversion: ",
         sentence((summary.horizon && summary.horizon.description) || "this model has no calibration"))
@@ -50,11 +50,10 @@ export function funnel(summary) {
         sentence(summary.conversion_interval_note.replace(/^./, (c) => c.toUpperCase()))) : "");
 }
 
-// how many of an attribute's values the portrait leaves out, and their users in all, as the
-// CLI's summary says it under each attribute ("hidden: 2 gender values (70 users in all)"):
-// the model's values (GET /users/attributes: those it lists, those it leaves out as held by
-// fewer than min_cell users, and the users without one) less those shown, holding the
-// pictured users less the shown counts; "" where the values are not known
+// how many of an attribute's values the portrait leaves out, and their users in all, as the CLI's
+// summary says it ("hidden: 2 gender values (70 users in all)"): the model's values (GET
+// /users/attributes: listed, left out as held by fewer than min_cell users, and the users without
+// one) less those shown; "" where the values are not known
 function hiddenValues(attr, cells, summary, attributes) {
   const scope = summary.portrait_scope;
   const listed = attributes && attributes.attributes && attributes.attributes[attr];
@@ -81,8 +80,8 @@ export function splits(summary, modelSegments = [], attributes = null) {
   const scope = summary.portrait_scope;
   const over = scope ? ` of the ${scope.tiers.join(" + ")} ring${scope.tiers.length > 1 ? "s" : ""}` +
     (scope.users !== undefined ? `, ${int(scope.users)} users` : "") : "";
-  // the privacy rule hides more than the small cells: said as it is, so a missing value is
-  // not read as "nobody" (a large cell can be hidden with a small one)
+  // the privacy rule hides more than the small cells: said, so a missing value is not read as
+  // "nobody"
   const hidden = summary.suppressed_cells
     ? ` ${summary.suppressed_cells} cell(s) are hidden by the privacy rule: those under ${summary.min_cell} users ` +
       `(in the portrait, also a value leaving fewer than ${summary.min_cell} of its users outside the pictured ones), ` +
@@ -93,14 +92,13 @@ export function splits(summary, modelSegments = [], attributes = null) {
   const ringUsers = rings.reduce((n, t) => n + t.size, 0);
   const segScope = rings.length ? ` The segments cover the ${rings.map((t) => t.tier).join(", ")} ring` +
     `${rings.length > 1 ? "s" : ""} (${int(ringUsers)} users).` : "";
-  // the privacy rule can hide the all-rings cells of the largest segments while their cells
-  // ring by ring are shown (the rule gives up the total first): both are drawn, and the users
-  // the list leaves out are counted, so a missing segment is not read as a small one
+  // the privacy rule can hide the all-rings cells of the largest segments while their ring cells
+  // are shown: both are drawn, and the users the list leaves out are counted, so a missing segment
+  // is not read as a small one
   const listed = segs.reduce((n, x) => n + (x.count || 0), 0);
   const left = Math.max(0, ringUsers - listed);
   const perRing = new Map();
-  // every segment has its row: one the privacy rule hides in every ring (yet counted in the
-  // all-rings list above) had none, and read as a segment absent from the audience
+  // every segment has its row, one the privacy rule hides in every ring too
   const anyCell = rings.some((t) => (t.segments || []).length);
   for (const s of anyCell ? [...(summary.segments || []), ...modelSegments] : []) {
     if (!perRing.has(s.segment)) perRing.set(s.segment, { label: s.label });
@@ -112,16 +110,15 @@ export function splits(summary, modelSegments = [], attributes = null) {
     }
   }
   const ringCell = (c) => (c ? `${int(c.count)} (${lift(c.lift)})` : "hidden");
-  // each segment's all-rings cell beside its rings' (as the CLI's summary prints "all"), and
-  // the rows in the CLI's order: the most in the audience as far as shown first
+  // each segment's all-rings cell beside its rings' (as the CLI's summary prints "all"), the rows
+  // in the CLI's order: the most in the audience as far as shown first
   const overall = new Map((summary.segments || []).map((s) => [s.segment, s]));
   for (const [seg, row] of perRing) row.all = overall.get(seg);
   const shownUsers = (row) => Math.max((row.all || {}).count || 0,
     rings.reduce((n, t) => n + ((row[t.tier] || {}).count || 0), 0));
   const rows = [...perRing.values()].sort((a, b) => shownUsers(b) - shownUsers(a));
-  // the segments whose all-rings cell the rule hides, named (the film's own largest ones
-  // were missing from the list, the note counting their users only): their rings' cells are
-  // the table's, where the rule allows
+  // the segments whose all-rings cell the rule hides, named: their rings' cells are the table's,
+  // where the rule allows
   const gone = rows.filter((r) => !r.all && rings.some((t) => r[t.tier] && r[t.tier].count));
   const goneNote = gone.length ? ` Left out of this list as the privacy rule hides their all-rings count: ${
     gone.map((r) => `“${r.label}” (${rings.filter((t) => r[t.tier] && r[t.tier].count)
@@ -138,8 +135,7 @@ export function splits(summary, modelSegments = [], attributes = null) {
         ...rings.map((t) => ({ key: t.tier, label: `${t.tier} (${int(t.size)} users)`, num: true, format: ringCell })),
         { key: "all", label: `all rings (${int(ringUsers)} users)`, num: true, format: ringCell },
       ], rows) : ""),
-    // a model without user attributes has no portrait: the note on its values and the
-    // summary's hidden cells (the segments' here, every one) read as a portrait hidden
+    // a model without user attributes has no portrait: not said as a portrait hidden
     section(`Portrait${over}`,
       portrait.length ? h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users.", hidden) : "",
       portrait.length ? portrait.map(([attr, cells]) => h("div", { class: "portrait" },

@@ -1,12 +1,9 @@
-// A 429's error box (too many wrong keys came from this address): once the wait it said is
-// over, a way on. It said "wait 2 minutes, then try again" and offered nothing after them: no
-// "Try again" (a 429 is no engine out of reach), and the key dialog, which a 401 opens, stayed
-// shut, though the key that brought the wait may be the wrong one.
+// A 429's error box (too many wrong keys from this address): once the wait it said is over, a
+// way on (a 429 is no engine out of reach, and the key that brought the wait may be wrong).
 
 /** Append to ``box``, the error box of a 429 ``error`` (``error.retryAfter``: its Retry-After
-    in seconds, 0 when it said none), once that wait is over: a button that opens the key
-    dialog (to enter a key again) and, where ``again()`` gives a retry (the page's own load,
-    a form's submit), a "Try again" button. */
+    in seconds, 0 for none), once that wait is over: a button that opens the key dialog and,
+    where ``again()`` gives a retry (the page's load, a form's submit), "Try again". */
 export function afterTheWait(box, error, again) {
   const later = document.createElement("span");
   later.className = "wait-over";

@@ -11,7 +11,7 @@ export function h(tag, attrs = {}, ...children) {
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
     else if (k === "text") el.textContent = v;
     // through the CSSOM: the page's policy (service/headers.py, STUDIO_CSP) refuses a style
-    // attribute (each bar was drawn full width, and the console said so)
+    // attribute
     else if (k === "style") el.style.cssText = String(v);
     else el.setAttribute(k, v === true ? "" : String(v));
   }
@@ -23,9 +23,9 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 export const int = (x) => (x === null || x === undefined ? "–" : Number(x).toLocaleString("en"));
-// ``x`` to ``digits`` decimals as Python's format rounds it (the CLI's, the server's): the
-// double's exact value, and an exact tie to the even digit. toFixed rounds a tie away from
-// zero (102.5 read "103" in the Studio, "102" in the CLI; 0.125 to 2 decimals "0.13", "0.12")
+// ``x`` to ``digits`` decimals as Python's format rounds it (the CLI's, the server's): the double's
+// exact value, a tie to the even digit. toFixed rounds a tie away from zero (102.5: "103" here,
+// "102" in the CLI)
 export function fixed(x, digits) {
   const out = x.toFixed(digits);
   if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return out;
@@ -39,25 +39,22 @@ export const pct = (x, digits = 1) =>
 // a count and its noun in the number it takes: "1 user", "2,070 users"
 export const count = (n, noun, nouns = null) =>
   `${int(n)} ${Number(n) === 1 ? noun : nouns || `${noun}s`}`;
-// a number to ``digits`` decimals with thousands separators ("12,345.6", as ``int`` writes
-// counts), rounded as the server's Python rounds (``fixed``)
+// a number to ``digits`` decimals with thousands separators ("12,345.6"), rounded as the server's
+// Python rounds (``fixed``)
 export const num = (x, digits = 3) => {
   if (x === null || x === undefined) return "–";
   return fixed(Number(x), digits).replace(/^(-?)(\d{4,})/,
     (_, sign, whole) => sign + whole.replace(/\B(?=(\d{3})+$)/g, ","));
 };
-// a span of days as the page's words give it ("within 106 days"): whole days from 10 on, else
-// to the server's 3 decimals without trailing zeros (a calibration horizon of 6 hours read
-// "within 0 days")
+// a span of days as the page's words give it ("within 106 days"): whole days from 10 on, else to 3
+// decimals without trailing zeros
 export const days = (x) => (Number(x) >= 10 ? num(x, 0) : String(Number(fixed(Number(x), 3))));
-/** A span given in days, with its unit, as a person reads it: to 3 decimals ("30 days",
-    "12.5 days"), and under a day its length in hours, minutes or seconds too ("0.333 days
-    (8 hours)"); a span under a thousandth of a day to 3 significant digits, not "0" (a report
-    window typed 0.333333333 was repeated with all its digits). */
+/** A span given in days, with its unit: to 3 decimals ("12.5 days"), under a day its length in
+    hours, minutes or seconds too ("0.333 days (8 hours)"); under a thousandth of a day to 3
+    significant digits, not "0". */
 export function daySpan(x) {
   const d = Number(x);
-  // to 3 decimals at any length: ``days`` gives whole days from 10 on, and a window of 12.5
-  // days read "within 12 days"
+  // to 3 decimals at any length (``days`` gives whole days from 10 on)
   const text = d >= 0.001 || d <= 0 ? num(d, 3).replace(/\.?0+$/, "") : String(Number(d.toPrecision(3)));
   const unit = text === "1" ? "day" : "days";
   if (!(d > 0 && d < 1)) return `${text} ${unit}`;
@@ -67,21 +64,20 @@ export function daySpan(x) {
   const said = String(round(n));
   return `${text} ${unit} (${said} ${noun}${said === "1" ? "" : "s"})`;
 }
-// to 3 decimals, as the server rounds a lift and the CLI prints it: to 2, a top genre of lift
-// 1.002 read "×1.00" under a legend saying every top genre's lift is above 1
+// to 3 decimals, as the server rounds a lift and the CLI prints it (to 2, a lift of 1.002 read
+// "×1.00" under a legend saying every lift is above 1)
 export const lift = (x) => (x === null || x === undefined ? "–" : `×${fixed(Number(x), 3)}`);
 
-// after removing item `index` of a list of remove buttons, focus moves to the button now at
-// that place (or the last), else to `fallback`: the removed button took the focus with it,
-// leaving a keyboard user at the top of the page
+// after removing item `index` of a list of remove buttons, focus moves to the button now at that
+// place (or the last), else to `fallback` (the removed button took the focus with it)
 export function refocusAfterRemoval(container, index, fallback) {
   const buttons = container.querySelectorAll("button");
   (buttons[Math.min(index, buttons.length - 1)] || fallback).focus();
 }
 
-// the user's last press, a pointer's or a key's: a click on the page's text (the bar, the
-// footer) leaves the focus on the body, where a Tab out of a field leaves it too as the field
-// tells its change; ``pointerPresses`` tells a click made while an answer was on its way
+// the user's last press, a pointer's or a key's: a click on the page's text leaves the focus on the
+// body, as a Tab out of a field does; ``pointerPresses`` tells a click made while an answer was on
+// its way
 let pointerPresses = 0;
 let lastPressPointer = false;
 document.addEventListener("pointerdown", () => { pointerPresses += 1; lastPressPointer = true; }, true);
@@ -90,11 +86,9 @@ document.addEventListener("keydown", () => { lastPressPointer = false; }, true);
     focus on the body put there by the user, not dropped with a removed control. */
 export const pointerPressesSoFar = () => pointerPresses;
 
-/** ``button`` off while its request is on its way (one request per press); the function
-    returned turns it on again and gives it back the focus it had, where the focus fell to the
-    body meanwhile (a disabled button drops it: after "Plan" or a failed "Plan the next wave"
-    the next Tab went to the top of the page); not after a click made meanwhile (the body
-    it left the focus on is the user's). */
+/** ``button`` off while its request is on its way (one request per press); the function returned
+    turns it on again and gives it back the focus where the focus fell to the body meanwhile (a
+    disabled button drops it); not after a click made meanwhile (that focus is the user's). */
 export function holdButton(button) {
   const focused = document.activeElement === button, presses = pointerPresses;
   button.disabled = true;
@@ -104,18 +98,17 @@ export function holdButton(button) {
   };
 }
 
-/** Whether a redraw of ``box`` (an answer drawn again as a field changes) takes the focus
-    with it: the focus is in ``box`` (a Tab out of the field went into the old answer) or on
-    the body after a key (the field is being left with Tab; after a click on the page's text
-    it is the user's, and it stays there). ``focusInto`` after the redraw puts it back. */
+/** Whether a redraw of ``box`` takes the focus with it: the focus is in ``box``, or on the body
+    after a key (the field is being left with Tab; after a click it is the user's). ``focusInto``
+    after the redraw puts it back. */
 export function focusGoingInto(box) {
   const at = document.activeElement;
   const going = !at || at === document.body ? !lastPressPointer : box.contains(at) && !at.closest(".pager");
   return going && { pointerPresses };
 }
 /** After ``box`` is drawn again: where ``going`` (``focusGoingInto``), a focus lost to the body
-    goes to the new answer's first control, where the Tab was going (it stayed on the body, and
-    a screen reader lost its place); not after a click made meanwhile (its focus is the user's). */
+    goes to the new answer's first control, where the Tab was going; not after a click made
+    meanwhile. */
 export function focusInto(box, going) {
   if (going && going.pointerPresses === pointerPresses && document.activeElement === document.body) {
     box.querySelector("a[href], button:enabled, input, select, summary")?.focus();
@@ -123,15 +116,13 @@ export function focusInto(box, going) {
 }
 
 /** Say the settings of the page's address that could not be used (``items``: [key, value as
-    written, why and what is used instead]), in the notice above the page (app.js): a bookmark
-    with k=abc or tier=gold was drawn with the default in their place without a word. */
+    written, why and what is used instead]) in the notice above the page (app.js). */
 export function ignoredSettings(items) {
   if (items.length) window.dispatchEvent(new CustomEvent("studio:settings-ignored", { detail: items }));
 }
 
-// the page's one status region (#page-status, visually hidden): a short sentence after each
-// page drawn or turned. <main> was a live region: a screen reader read a whole table out
-// after each page turn (errors are still said by their role=alert boxes)
+// the page's one status region (#page-status, visually hidden): a short sentence after each page
+// drawn or turned (a live <main> read whole tables out; errors are said by their role=alert boxes)
 let announceTimer = null;
 let announced = 0;
 /** Announce ``text`` in the status region (emptied first, so the same sentence twice, a
@@ -143,24 +134,23 @@ export function announce(text) {
   hush();
   announceTimer = setTimeout(() => { box.textContent = text; }, 100);
 }
-/** Silence the status region as a page is left: a sentence still pending (announce waits
-    100 ms) was said after the next page had begun, of a page no longer shown. */
+/** Silence the status region as a page is left: a pending sentence (announce waits 100 ms) would be
+    said of a page no longer shown. */
 export function hush() {
   clearTimeout(announceTimer);
   const box = document.getElementById("page-status");
   if (box) box.textContent = "";
 }
-/** Say what a part marked data-says-own answered (``text``; the router left it the page's
-    sentence): with none (its first answer failed, said by its role=alert box) the page is
-    said as the router says it ("Find a film: page shown."): the region said nothing of it. */
+/** Say what a part marked data-says-own answered (``text``); with none (its first answer failed,
+    said by its alert) the page is said as the router says it ("Find a film: page shown."). */
 export function sayOwn(box, text) {
   const first = box.getAttribute("data-says-own") !== "said";
   box.setAttribute("data-says-own", "said");
   if (text) { announce(text); return; }
   const heading = first && box.isConnected && box.closest("#view")?.querySelector("h1");
   if (heading) announce(`${heading.textContent.trim()}: page shown.`);
-  // a later failure or refusal, said by its own alert: the region no longer holds the answer
-  // it took the place of (it read "Search results: Films 1–20 of 400" beside the error)
+  // a later failure or refusal, said by its own alert: the region no longer holds the answer it
+  // took the place of
   else hush();
 }
 /** How many announcements were made so far (the router announces a page drawn only where
@@ -176,16 +166,14 @@ export function pageNote(text) {
 /** The note of a page that went on without /health's limits (``serverLimitsWithin`` gave
     null): ``defaults`` says what it uses instead. */
 export function limitsLate(defaults) {
-  // a /health that failed is not one that is slow (it said "did not answer within 3 seconds"
-  // of an error answered at once, or nothing)
+  // a /health that failed is not one that is slow
   const why = limitsFaultSaid() === "failed" ? "could not be read (the request failed)"
     : `did not answer within ${LIMITS_WAIT_MS / 1000} seconds`;
   pageNote(`The server's limits (/health) ${why}: this page goes on with ${defaults}.`);
 }
 
-/** A whole number as an address writes it: decimal digits alone (no sign, blank, exponent
-    or "0x": Number() read "0x10", "1e1", " 16" and "+16" as 16), from `min` to `max`;
-    null for anything else. Every page reads its numbers of the address with it. */
+/** A whole number as an address writes it: decimal digits alone (Number() reads "0x10", "1e1" and
+    "+16" as 16), from `min` to `max`; null for anything else. */
 export function wholeNumber(text, min = 0, max = Number.MAX_SAFE_INTEGER) {
   if (typeof text !== "string" || !/^[0-9]+$/.test(text)) return null;
   const n = Number(text);
@@ -209,11 +197,10 @@ export function loading(what) {
     server's "did you mean '42'?" read "?."). */
 export const sentence = (text) => (/[.?!]$/.test(String(text)) ? String(text) : `${text}.`);
 
-/** A form whose submit runs `run(event, latest)`; when the browser refuses a field (out of
-    range, empty where required), the previous answer in `out` is taken away, so it is not
-    read as the answer to what the form now holds. `latest()` is true while that submit is
-    the form's last and no field was refused since: only then does its answer paint (a slow
-    answer to a submit made before a refused one was painted over the notice). */
+/** A form whose submit runs `run(event, latest)`; when the browser refuses a field, the previous
+    answer in `out` is taken away, so it is not read as the answer to what the form holds.
+    `latest()` is true while that submit is the form's last and no field was refused since: only
+    then does its answer paint. */
 export function answerForm(run, out, ...children) {
   let seq = 0;
   const form = h("form", { onsubmit: (e) => {
@@ -235,10 +222,10 @@ export function section(title, ...children) {
   return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
-// a table wider than its box scrolls sideways inside it: the box is then a focusable region
-// named by the table's caption, so a keyboard can scroll it (Chrome lets a keyboard into any
-// scroller, Firefox and Safari do not: axe's scrollable-region-focusable); a table that fits
-// adds no stop to the Tab order. Checked whenever the box or its table changes size.
+// a table wider than its box scrolls sideways inside it: the box is then a focusable region named
+// by the table's caption, so a keyboard can scroll it (Firefox and Safari do not let a keyboard
+// into a scroller: axe's scrollable-region-focusable); a table that fits adds no Tab stop. Checked
+// whenever the box or table changes size.
 const scrollers = typeof ResizeObserver === "function" ? new ResizeObserver((entries) => {
   for (const { target } of entries) {
     const box = target.closest(".table-wrap");
@@ -264,13 +251,13 @@ function markScroller(box) {
   }
 }
 
-/** GET /segments' answer as ``segmentName`` reads it: each listed segment's label by its
-    number, and the minimum cell (users) below which the server withholds a segment. */
+/** GET /segments' answer as ``segmentName`` reads it: each listed segment's label by its number,
+    and the minimum cell (users) below which the server withholds a segment. */
 export const segmentLabels = (body) => ({
   labels: new Map(body.segments.map((s) => [String(s.segment), s.label])), minCell: body.min_cell });
 
-// a segment the server withholds (fewer users than the minimum cell): the labels are read
-// (``known``) and GET /segments lists no segment of that number
+// a segment the server withholds: the labels are read (``known``) and GET /segments lists no
+// segment of that number
 const withheld = (known, key) => Boolean(known) && !known.labels.has(key);
 
 /** A segment's segment_label, as every CSV of the server and the CLI writes it: its label,
@@ -280,10 +267,9 @@ export function segmentLabel(known, v) {
   return withheld(known, key) ? "hidden" : (known && known.labels.get(key)) || "";
 }
 
-/** A user's segment in an audience table, as every page shows it: ``segmentLabel``'s words
-    (``known``: ``segmentLabels`` of GET /segments), a withheld one's "hidden" titled with
-    why; the number while the labels are not read (``known`` null) or a listed one has no
-    label; "–" for none. */
+/** A user's segment in an audience table: ``segmentLabel``'s words (``known``: ``segmentLabels``),
+    a withheld one's "hidden" titled with why; the number while the labels are not read or a listed
+    one has no label; "–" for none. */
 export function segmentName(known, v) {
   if (v === null || v === undefined) return "–";
   const key = String(v);
@@ -300,9 +286,9 @@ export function tableBox(tableElement) {
   return box;
 }
 
-// columns: [{key, label, format?, num?, wrap?, prose?}] ; rows: objects (wrap: a column of ids
-// or names, which may be one long word, breaks inside its cells; prose: a column of sentences,
-// kept a line's width; see studio.css)
+// columns: [{key, label, format?, num?, wrap?, prose?}]; rows: objects (wrap: ids or names, which
+// may be one long word, break inside their cells; prose: sentences, kept a line's width; see
+// studio.css)
 export function table(caption, columns, rows) {
   return tableBox(
     h("table", {},
@@ -332,9 +318,8 @@ export function yearSuffix(title, year) {
   return year && !String(title || "").includes(String(year)) ? ` (${year})` : "";
 }
 
-// a film's name: its title, or its id where the catalog gives it none (an interactions file
-// without a films.csv, FilmTrust: every title is ""), so no heading, link, button or label
-// is left blank
+// a film's name: its title, or its id where the catalog gives none (FilmTrust: every title is ""),
+// so no heading, link or label is left blank
 export function filmName(film) {
   return (film && film.title) || (film && film.film_id) || "";
 }
@@ -350,16 +335,14 @@ export function linkToFilm(film) {
 /** The Studio's address of user ``id``'s page (any character: encoded). */
 export const userHref = (id) => `#/user/${encodeURIComponent(id)}`;
 
-/** A user id as written, linked to the user's page: an audience table's user cell (its text,
-    what a test or a copy reads, is the id itself; downloads are built from the data, not
-    from the cells). */
+/** A user id as written, linked to the user's page (the cell's text is the id itself; downloads are
+    built from the data). */
 export const linkToUser = (id) => h("a", { href: userHref(id) }, id);
 
 const SHOWN_UNKNOWN = 10;
 
-/** The ids the server did not know (`noun`: "id(s)", "film id(s)"): ten of them written out,
-    all of them behind "Show all" (50,000 unknown seeds were one paragraph of 590,000
-    characters above the audience, read out whole by a screen reader: it is a live region). */
+/** The ids the server did not know (`noun`: "id(s)", "film id(s)"): ten written out, all behind
+    "Show all" (50,000 unknown seeds made one paragraph a screen reader read whole). */
 export function unknownList(id, noun, ids, hints = []) {
   if (!ids.length) return [];
   const more = ids.length - SHOWN_UNKNOWN;
@@ -372,14 +355,12 @@ export function unknownList(id, noun, ids, hints = []) {
     h("p", {}, quotedIds(ids))) : ""];
 }
 
-// each id in quotes, as the hints write them ('u00141, u02708'): an id holding ", " read as
-// two ("3 unknown id(s) skipped: u00141, u02708, ab, cd" named four)
+// each id in quotes, as the hints write them ('u00141, u02708'): an id holding ", " would read as
+// two
 const quotedIds = (ids) => ids.map((x) => `'${x}'`).join(", ");
 
-/** The entries of ``shares`` (an object id -> share, weight), largest first: ties in the
-    order of ``order`` (the ids as the request or answer listed them), else by id as text.
-    Not in ``Object.entries``' order: an object lists integer-like keys ("3885787") first and
-    by value, so the server's largest-first order was lost for such ids. */
+/** The entries of ``shares`` (id -> share), largest first: ties in the order of ``order``, else by
+    id as text (``Object.entries`` puts integer-like keys first). */
 export function byShare(shares, order = []) {
   const at = new Map(order.map((id, i) => [String(id), i]));
   const rank = (id) => (at.has(id) ? at.get(id) : Infinity);
@@ -388,8 +369,7 @@ export function byShare(shares, order = []) {
 }
 
 /** The genres typed in a field, split on commas: the ASCII one, and the full-width "，" and
-    ideographic "、" an East Asian keyboard types (those sent "Drama，Comedy" as one genre,
-    refused by name). */
+    ideographic "、" an East Asian keyboard types. */
 export function genreList(text) {
   return text.split(/[,\uFF0C\u3001]/).map((s) => s.trim()).filter(Boolean);
 }

@@ -7,9 +7,9 @@ import { h, int, num, pct, section, table, errorBox, linkToFilm, yearSuffix, ans
 
 const DEFAULT_K = 10;
 
-/** The API's URL of user ``id``'s recommendations. A path segment "." or ".." is removed by
-    the browser before the request leaves: such an id goes in the query
-    (``/user/recommendations?user_id=``, service/raw_ids.py), as film ids do (filmPath). */
+/** The API's URL of user ``id``'s recommendations. The browser removes a path segment "." or ".."
+    before sending: such an id goes in the query (``/user/recommendations?user_id=``,
+    service/raw_ids.py), as film ids do. */
 export const userPath = (id, params = {}) => (id === "." || id === ".."
   ? `/user/recommendations${query({ user_id: id, ...params })}`
   : `/users/${encodeURIComponent(id)}/recommendations${query(params)}`);
@@ -52,9 +52,9 @@ function because(reasons) {
     ` · similarity ${num(b.similarity, 4)} · share ${pct(b.share)}`)));
 }
 
-// the campaign events the served model folded in since training (/health): this user's
-// films leave out what they watched in campaigns, and a user new since training is ranked
-// by a taste folded in from their events alone (``known_from`` says which user is: knownFrom)
+// the campaign events the served model folded in since training (/health): this user's films leave
+// out what they watched in campaigns, and a user new since training is ranked by a taste folded in
+// from their events alone (knownFrom)
 function eventsNote(model) {
   const ev = model && model.store_events;
   // to a read or write key (counted "key") the events' total is not shown: said without it
@@ -126,24 +126,23 @@ async function draw(view, id, params) {
   const raw = params.get("k") || "";
   const ignored = raw && wholeNumber(raw, 1) === null
     ? [["k", raw, `films to show must be a whole number from 1: ${DEFAULT_K} are shown`]] : [];
-  // /health's limits, waited for a while only: a /health slow or never answered left the
-  // page loading for ever (the films are asked as typed, and the server refuses a k too big)
+  // /health's limits, waited for a while only (the films are asked as typed, and the server refuses
+  // a k too big)
   const limits = await serverLimitsWithin();
   const most = limits && limits.max_k;
   if (most && k > most) {  // a bookmark from a server with a larger limit
     ignored.push(["k", String(k), `this server shows at most ${int(most)} films: ${int(most)} are shown`]);
     k = most;
   }
-  // /health's model (the legend's popularity weight, the events folded in), waited for as
-  // long as the limits at most: the films are shown without it
+  // /health's model (the legend's popularity weight, the events folded in), waited for as long as
+  // the limits at most
   const failed = {};  // this /health failed: said, as a late one is (it was left out unsaid)
   const [body, health] = await Promise.all([getJson(userPath(id, { k })),
     within(getJson("/health").catch(() => failed), limits ? LIMITS_WAIT_MS : 0, null)]);
   if (!view.isConnected) return;  // the user moved on: the tab keeps the title of the page shown
   ignoredSettings(ignored);
   if (!limits) limitsLate(`its defaults: ${int(k)} films asked, the model's details (the events folded in, the popularity weight) left out`);
-  // the limits came in time, this second read did not: it is what is named (it said the
-  // limits did not answer within 3 seconds, beside a page drawn with them)
+  // the limits came in time, this second read did not: it is what is named
   else if (!health || health === failed) {
     pageNote(`The model's details (/health: the events folded in, the popularity weight) ${health ? "could not be read (the request failed)"
       : `did not answer within ${LIMITS_WAIT_MS / 1000} seconds`}: this page shows the films without them.`);
@@ -151,8 +150,8 @@ async function draw(view, id, params) {
   const model = (health && health.model) || {};
   document.title = `User ${id} · Audience Studio`;
   setHashParams({ k: k === DEFAULT_K ? "" : k });
-  // not a live region (a screen reader read the whole list out): the page's status region
-  // says what is shown (announce; the router says the page drawn)
+  // not a live region (it read the whole list out): the page's status region says what is shown
+  // (announce)
   const out = h("div", { id: "user-films" }, films(body, k));
   const kInput = capToServer(h("input", { id: "user-k", type: "number", min: 1, max: most || 10000,
     value: k, required: true }));

@@ -6,8 +6,7 @@ import { h } from "./ui.js";
 /** The one-line note said in place of a write (``what``: "Planning a campaign") the key in
     use may not make, by what /health's ``access`` says of it. */
 function refusedNote(what, id, said) {
-  // in the marketer's words, with the server's setting in a smaller hint for an admin (the
-  // note read "needs a key with write rights (a write key, RECOMMENDER_WRITE_KEYS, ...)")
+  // in the marketer's words, with the server's setting in a smaller hint for an admin
   const doing = what[0].toLowerCase() + what.slice(1);
   const why = said.read
     ? (apiKey() ? "This key may only read" : "Without a key this server lets you read only")
@@ -17,27 +16,24 @@ function refusedNote(what, id, said) {
     h("span", { class: "hint" }, "(For an admin: write keys are set in RECOMMENDER_WRITE_KEYS; the admin key writes too.)"));
 }
 
-/** The one-line note said in place of the write ``what`` while /health, which says whether
-    the key in use may make it, could not be asked (``why``): not offered blind, and "Check
-    again" asks again (a new page asks again too). */
+/** The one-line note said in place of the write ``what`` while /health, which says whether the key
+    may make it, could not be asked (``why``): not offered blind; "Check again" asks again. */
 function uncheckedNote(what, id, why) {
   return h("p", { class: "note", id }, `${what} is not offered for now: whether the key in use may make it could not be checked (${why}). `,
     h("button", { type: "button", class: "ghost", id: `${id}-check`, onclick: () => recheckAccess() }, "Check again"));
 }
 
-// every write a page offers, asked again when the key changes or a write is refused; one
-// whose page has gone is dropped at the next ask, or when a later page offers one
+// every write a page offers, asked again when the key changes or a write is refused; one whose page
+// has gone is dropped
 const followers = new Set();
 window.addEventListener("studio:access-stale", () => { for (const ask of followers) ask(); });
 
-/** Call ``apply(null, false)`` at once (the write not offered: the key's rights are not
-    known yet; a read key saw every write until /health answered), then ``apply(note, true)``
-    once /health says what the key in use may do: ``note`` (a node, of id ``id``) to say in
-    place of the write ``what`` when the key may not write to the campaign store or /health
-    could not be asked (``uncheckedNote``), null when it may or when /health does not say (an
-    engine without ``access``: the write is offered; a refusal then opens the key dialog,
-    api.js). Asked again when the key changes or a write is refused (its rights changed since
-    the page was drawn), until ``within`` has left the page. */
+/** Call ``apply(null, false)`` at once (not offered while the key's rights are unknown), then
+    ``apply(note, true)`` once /health says what the key may do: ``note`` (a node, id ``id``) to say
+    in place of the write ``what`` when the key may not write to the campaign store or /health could
+    not be asked (``uncheckedNote``), null when it may or /health does not say (the write is
+    offered; a refusal opens the key dialog, api.js). Asked again when the key changes or a write is
+    refused, until ``within`` has left the page. */
 export function followWrites(within, what, id, apply) {
   for (const other of followers) if (other.gone()) followers.delete(other);
   let asked = 0, answered = false;  // (a page is drawn before /health can answer)
@@ -56,10 +52,9 @@ export function followWrites(within, what, id, apply) {
   ask();
 }
 
-/** ``controls`` (the buttons and fields of the write ``what``) hidden until /health says the
-    key in use may make it, and its note (of id ``id``) said after ``anchor`` while it may not
-    (``followWrites``, for as long as ``anchor`` is on the page); a submit button is disabled
-    too, so Enter in its form does not press it unseen. */
+/** ``controls`` (the buttons and fields of the write ``what``) hidden until /health says the key
+    may make it, and its note (id ``id``) said after ``anchor`` while it may not (``followWrites``);
+    a submit button is disabled too, so Enter in its form does not press it unseen. */
 export function offerWrites(what, id, controls, anchor) {
   let said = null;
   followWrites(anchor, what, id, (note, known) => {
