@@ -23,10 +23,9 @@ export function utcOffset(d) {
   return `${m < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(m) / 60))}:${pad(Math.abs(m) % 60)}`;
 }
 
-/** A datetime-local box's value ("2026-03-21T09:30", seconds optional) as ISO 8601 with its UTC
-    offset, as the server takes it; null when empty. The instant this browser reads it as: a time
-    the clocks skip (02:30 on a spring change) is the browser's instant (03:30+02:00), not an hour
-    before. */
+/** A datetime-local box's value (seconds optional) as ISO 8601 with its UTC offset, as the server
+    takes it; null when empty. The instant is the browser's: a time the clocks skip (02:30 on a
+    spring change) is 03:30+02:00, not an hour before. */
 export function isoWithOffset(value) {
   if (!value) return null;
   const d = new Date(value.length === 16 ? `${value}:00` : value.slice(0, 19));
@@ -42,8 +41,8 @@ export function planCreated(summary) {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-/** The send form's first time: now, or the plan's creation when that is later (a plan just made, or
-    a browser clock behind the server's: the server refuses a send before the plan was created). */
+/** The send form's first time: now, or the plan's creation when later (a browser clock behind the
+    server's: the server refuses a send before the plan). */
 export function defaultSendTime(summary, now = new Date()) {
   const created = planCreated(summary);
   return created && created > now ? created : now;
@@ -61,16 +60,15 @@ export function nextUnsent(summary) {
 }
 
 /** The next wave whose planning re-planned ``wave`` of ``summary`` (planned after fewer sent waves,
-    withdrawn or not: the server refuses such a send and names the one of most waves sent, listed
-    first in ``next_waves``); null when none did. */
+    withdrawn or not: the server refuses such a send and names the one of most waves sent,
+    ``next_waves``' first); null when none did. */
 export function replannedBy(summary, wave) {
   const first = (summary.next_waves || [])[0];
   return first && wave > first.sent_waves ? first : null;
 }
 
-/** The campaign's number of the wave a send answer ``r`` recorded (``campaign_wave``), said for a
-    next wave of the plan ``summary`` (whose waves are numbered from 1); "" for a first plan, whose
-    numbers are the campaign's. */
+/** The campaign's number of the wave a send answer ``r`` recorded (``campaign_wave``), for a next
+    wave of ``summary``'s plan (numbered from 1); "" for a first plan. */
 function campaignWave(summary, r) {
   if (!summary.previous_plan_id) return "";
   return r.campaign_wave === null || r.campaign_wave === undefined
@@ -78,12 +76,11 @@ function campaignWave(summary, r) {
     : ` (the campaign's wave ${r.campaign_wave}: this next wave numbers its waves from 1)`;
 }
 
-/** The section that records the next unsent wave's send (POST /campaigns/{id}/waves/{wave}/sent, a
-    write): a time (now by default, in the user's time with its UTC offset shown), "Record send",
-    the refusal said (role=alert); once recorded ``recorded()`` reads the plan and the report again,
-    and ``box.follow(summary)`` moves the form to the next wave. Not offered where the store takes
-    no writes, nor to a read key (writes.js); a key whose rights changed opens the key dialog
-    (postJson). */
+/** The section that records the next unsent wave's send (POST /campaigns/{id}/waves/{wave}/sent): a
+    time (now by default, with its UTC offset shown), "Record send", its refusal (role=alert); once
+    recorded ``recorded()`` reads the plan and the report again, and ``box.follow(summary)`` moves
+    the form to the next wave. Offered only where the key may write (writes.js); a key whose rights
+    changed opens the key dialog (postJson). */
 export function sendSection(planId, summary, recorded) {
   const out = h("div", { id: "send-out" });  // not a live region: announce says the answer
   const form = h("div", { id: "send-form" });
@@ -125,10 +122,9 @@ export function sendSection(planId, summary, recorded) {
       label.textContent = `Wave ${wave} went out at (your local time, UTC${utcOffset(at.value ? new Date(at.value) : started)})`;
     };
     sayOffset();
-    // a time changed under a confirmation asked for another is taken back (asked again, it
-    // names the new one)
+    // a time changed under a confirmation asked for another is taken back
     at.addEventListener("input", () => { sayOffset(); if (out.querySelector("#send-confirm")) out.replaceChildren(); });
-    // a send time is final: the wave and the time are named, and Record confirms them (as Withdraw
+    // a send time is final: the wave and time are named, and Record confirms them (as Withdraw
     // asks)
     const button = h("button", { type: "submit", id: "record-send", onclick: () => {
       const iso = isoWithOffset(at.value);
@@ -162,7 +158,7 @@ export function sendSection(planId, summary, recorded) {
         const presses = pointerPressesSoFar();
         await recorded();
         // the form drawn for the next wave took the button away: the focus goes to the new form, or
-        // to what was recorded (not after a click made meanwhile: that focus is the user's)
+        // to what was recorded (not after a click made meanwhile)
         if (!button.isConnected && presses === pointerPressesSoFar() && document.activeElement === document.body) {
           (form.querySelector("input") || out.querySelector("#send-recorded"))?.focus();
         }
@@ -170,8 +166,7 @@ export function sendSection(planId, summary, recorded) {
         out.replaceChildren(errorBox(e));
       } finally { release(); }
     };
-    // Enter in the time records it: the form's submit is the button's click, held while one is
-    // recorded (one send per press)
+    // Enter in the time records it: the submit is the button's click, held while one is recorded
     form.replaceChildren(h("form", { class: "row", novalidate: true, onsubmit: (e) => e.preventDefault() },
       label, at, button));
   };

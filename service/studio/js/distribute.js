@@ -12,11 +12,10 @@ import { demandSaid, demandView, fillPlaces, screensByOff, screensBySelect, unca
 
 const PAGE = 25;
 const MAX_COUNT = 2 ** 31 - 1;  // the server's most screens for one cinema (io/places.py)
-
-/** ``text`` as a whole number from ``low`` to ``high``, else null, by the server's rule for a
-    screens file's cell (io/places.py ``whole_count``): digits with an optional fraction and
-    exponent whose value is whole, so "2.0" (a column pandas wrote as floats) is 2 and "2.5",
-    "+2" or "1.0000000000000001" are refused (exactly: Number() makes the last one 1). */
+// ``text`` as a whole number from ``low`` to ``high``, else null, by the server's rule for a
+// screens file's cell (io/places.py ``whole_count``): digits with an optional fraction and exponent
+// whose value is whole, so "2.0" is 2 and "2.5", "+2" or "1.0000000000000001" are refused (Number()
+// makes the last one 1).
 export function wholeCount(text, low, high) {
   const m = /^([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/.exec(text);
   if (!m) return null;
@@ -33,7 +32,7 @@ export function wholeCount(text, low, high) {
 
 /** Cinemas from pasted `cinema_id,screens` lines (a cinemas.csv will do), split as the server reads
     a screens file: by commas, or by semicolons or tabs when the first line holds one and no comma.
-    Ids are kept as written. Returns {cinemas} or {error} naming the line; no text gives {cinemas:
+    Ids kept as written. Returns {cinemas}, or {error} naming the line; no text gives {cinemas:
     null} (the server's table). */
 export function parseCinemas(text) {
   const lines = text.split(/\r\n|\r|\n/);
@@ -71,8 +70,6 @@ export function parseCinemas(text) {
   return cinemas.length ? { cinemas } : { error: "the cinemas list only a header" };
 }
 
-// a new film's comparables, genres, place and screens, kept for this tab (sessionStorage, as
-// the key is): a reload, or Back from the nearest film's page, lost them
 /** A number as Python's ``str`` writes a float (the CLI's CSV cells): the shortest digits that
     read back as it, "2.0" for a whole number, an exponent ("1e-05", "1e+16") below 1e-4 and
     from 1e16. */
@@ -86,6 +83,7 @@ export function pyFloat(v) {
   return Number.isInteger(v) ? `${v}.0` : String(v);
 }
 
+// not a live region: announce says the answer
 const NEW_FILM_KEY = "studio:distribute-new-film";
 
 function newFilm() {
@@ -104,7 +102,8 @@ function newFilm() {
   let wanted = "";
   const place = { get value() { return by.value || wanted; }, set value(v) { wanted = v; } };
   keep = keptForm(NEW_FILM_KEY, chosen, { genres, by: place, screens, screensBy });
-  // screens follow a column only when screens are shared out (off, with a hint, until then)
+  // the model's places; asked again on submit while none are known (the first ask can come before a
+  // key is entered)
   const off = screensByOff(screens, screensBy, "dnew-screens-by-hint");
   // the model's places; asked again on submit while none are known (the first ask can come before
   // an API key is entered)
@@ -125,7 +124,7 @@ function newFilm() {
       if (!latest() || !found || !found.length) return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
-    const follows = screens.value ? screensBy.value : "total";  // as asked
+    const follows = screens.value ? screensBy.value : "total";  // a model without calibration has none to borrow. The probabilities mix known films' calibrations (calibrated_from, largest share first): the first five are named
     try {
       const body = await postJson("/distribution/cold-start", {
         comparable_film_ids: [...chosen.keys()], genres: g, by: by.value,
@@ -182,7 +181,7 @@ function slateRow(film, remove, saved = {}) {
 // the slate of films opening together, kept for this tab (sessionStorage, as the key is)
 const SLATE_KEY = "studio:distribute-slate";
 
-/** One row per cinema, one column per film, 25 cinemas a page. */
+/** each cinema's city beside its id where the answer gives it (pasted lines give none) */
 function pivot(body, titles) {
   const films = body.films.map((f) => f.film_id);
   const byCinema = new Map();
@@ -203,7 +202,7 @@ function pivot(body, titles) {
 function hiddenNote(body) {
   const hidden = Math.max(0, ...body.films.map((f) => f.expected_new_hidden_cinemas || 0));
   return hidden
-    // the per-cinema figures are in the download only (the table shows screens)
+    // the targets the objective is counted from (units.objective), not the plain shares
     ? `Expected new viewers are over the cinemas shown: ${count(hidden, "cinema")} ${hidden === 1 ? "has its" : "have their"} figures hidden by the minimum cell of ${count(body.min_cell, "user")} (fewer users, or pooled with such cinemas; an empty expected_new in the downloaded allocation).`
     : "";
 }
@@ -215,14 +214,14 @@ function slateResult(body, titles, warning) {
   return [
     h("p", { class: "note", id: "dslate-total" },
       `${count(body.screens, "screen")} of ${count(body.cinemas, "cinema")} shared among ${count(body.films.length, "film")}, `,
-      // the targets the objective is counted from (units.objective): the plain shares read
-      // 7.41 screens off where the body said 2.62
+      // as the CLI's legend and expected_new's null say: a cinema pooled with a small one is hidden
+      // too, whatever its users
       "each cinema's screens as close as possible to its target: its share of the films' expected new viewers among its users, ",
       "a film held to its fewest or most screens having its viewers scaled by one factor at every cinema until its share meets that bound, ",
       "and a cinema whose figures are hidden sharing by all the hidden cinemas' viewers pooled ",
       `(total deviation from those scaled targets: ${num(body.objective, 2)} screens). `,
-      // as the CLI's legend and expected_new's null say (4961cbf, e824ee7): a cinema pooled
-      // with a small one is hidden too, whatever its users
+      // quoted, with the id users spell where a shown cinema's is it but for case, spaces or
+      // leading zeros (near_misses), as the CLI's note
       hiddenNote(body)),
     warning,
     lost.length ? h("p", { class: "warning", id: "dslate-lost" },
@@ -237,7 +236,7 @@ function slateResult(body, titles, warning) {
       { key: "max_screens", label: "Most screens", num: true, format: (v) => (v === null ? "no limit" : int(v)) },
       { key: "screens", label: "Screens given", num: true, format: int },
       { key: "expected_new", label: `Expected new viewers${horizon} (users, cinemas shown)`, num: true,
-        format: (v) => num(v, 3) },  // the body's 3 decimals, as the CLI's slate table
+        format: (v) => num(v, 3) },  // the columns and bytes of `recommender distribution --slate --out` (floats as Python writes them, "2.0"); each row's city and its film's title as the answer gives them
       { key: "note", label: "Note", format: (v) => (v ? `Not a taste for the film: ${v}` : "") },
     ], body.films),
     pivot(body, titles),
@@ -268,7 +267,8 @@ function slate() {
   let keep = () => {};  // until what was kept is back (keptForm)
   const films = pickedRows(find, found, body, slateRow, () => keep());
   keep = keptForm(SLATE_KEY, films, { cinemas });
-  // only the latest submit paints, none after a refused field (answerForm)
+  // a slate past the server's RECOMMENDER_MAX_SLATE_CELLS (/health's max_slate_cells) is refused
+  // here, as the server's 422 says it (pasted cinemas and unknown limits: the server says it)
   async function run(e, latest) {
     e.preventDefault();
     if (!films.size) { out.replaceChildren(refusal("add at least one film", find)); return; }
@@ -280,9 +280,7 @@ function slate() {
     }
     const parsed = parseCinemas(cinemas.value);
     if (parsed.error) { out.replaceChildren(refusal(`cinemas, ${parsed.error}`, cinemas)); return; }
-    // a slate past the server's RECOMMENDER_MAX_SLATE_CELLS (/health's max_slate_cells) is refused
-    // here, as the server's 422 says it (pasted cinemas: the server's table is not counted; limits
-    // unknown: the server says it)
+    // the films as asked, titled even if one was removed meanwhile
     if (parsed.cinemas) {
       const most = (await serverLimitsWithin())?.max_slate_cells;
       if (!latest()) return;

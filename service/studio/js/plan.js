@@ -33,8 +33,7 @@ function noEffect(summary) {
     return `${f.title || f.film_id}: ${pts(u.estimate)} points [${pts(u.low)}, ${pts(u.high)}]`;
   });
   const said = (summary.no_effect || {}).note || "";
-  // no film of no effect: said, as the CLI says it; a summary stored before this wording said "none
-  // of them" of no film
+  // no film of no effect: said, as the CLI says it (an older summary said "none of them")
   if (!((summary.no_effect || {}).films || []).length && said.startsWith("no film")) {
     return h("p", { class: "note", id: "plan-no-effect" }, sentence(said[0].toUpperCase() + said.slice(1)));
   }
@@ -44,9 +43,8 @@ function noEffect(summary) {
 }
 
 /** A plan made with a model whose calibration measured nothing (horizon.calibrated false): every
-    eligible (film, user) pair has a probability of 0, and its zeros would read as a measured plan
-    (demand by place warns of the same model). A plan stored before that flag is told by its
-    horizon's description, as the server's report and `campaign show` tell it
+    eligible pair has a probability of 0, and its zeros would read as a measured plan. A plan stored
+    before that flag is told by its horizon's description, as the server's report tells it
     (calibration.uncalibrated), not by its zeros (tiny probabilities round to 0 too). */
 function noChance(summary) {
   const t = summary.totals || {};
@@ -61,11 +59,10 @@ function noChance(summary) {
     "their chance or the films' values.", said ? ` The plan's model: ${sentence(said)}` : "");
 }
 
-/** The waves of a stored plan its download holds (GET .../plan.csv holds only the waves that may
-    still go out: recommender/campaigns/sendable.py): up to those its next wave of most sent waves
-    (``next_waves``' first not withdrawn unsent) was planned after, or its withdrawal's; and the
-    note said beside the button when some are left out (a marketer could send them to users the next
-    wave holds out as controls). */
+/** The waves of a stored plan its download holds (plan.csv holds only the waves that may still go
+    out: recommender/campaigns/sendable.py): up to those its next wave of most sent waves
+    (``next_waves``' first not withdrawn unsent) was planned after, or its withdrawal's; the note
+    says when some are left out (they may be users the next wave holds out as controls). */
 export function downloadNote(summary) {
   const waves = (summary.parameters || {}).waves || 1;
   // a next wave withdrawn before any send re-plans nothing (withdraw.next_wave_of)
@@ -83,8 +80,8 @@ export function downloadNote(summary) {
 }
 
 /** The stored plans this one repeats (same slate, model and parameters: most likely a retry, whose
-    pairs this plan left out; held_out_elsewhere.same_request), each a link with when it was stored,
-    and what to do (retry_warning): said above the figures those pairs are missing from. */
+    pairs this plan left out; held_out_elsewhere.same_request), each linked with when it was stored,
+    and what to do (retry_warning), above the figures those pairs are missing from. */
 function retried(summary) {
   const twins = (summary.held_out_elsewhere || {}).same_request || [];
   if (!twins.length && !summary.retry_warning) return "";
@@ -116,8 +113,8 @@ export function planSummary(planId, summary) {
         `${int(summary.held_out_elsewhere.pairs)} (film, user) pairs contacted or held out as controls by ${int(summary.held_out_elsewhere.plans_count)} other stored plan(s): ${summary.held_out_elsewhere.note}.`) : "",
     // the cap counted across the store's campaigns (cap_scope "store"): whom it kept out
     capScope(summary),
-    // values too far apart for the solver's relative tolerance: "within 0.0000% of the best" would
-    // not show what the films of small value lost
+    // values too far apart for the solver's relative tolerance: the gap to the best would not show
+    // what the films of small value lost
     o.note ? h("p", { class: "warning", id: "plan-spread" }, `Not exact for every film: ${o.note}.`) : "",
     noChance(summary),
     t.contacts && !t.control ? h("p", { class: "warning", id: "plan-no-control" },
@@ -126,8 +123,8 @@ export function planSummary(planId, summary) {
       ": this campaign's effect on its users cannot be measured against anyone.") : "",
     h("dl", { class: "facts", id: "plan-totals" },
       h("dt", {}, "Plan"), h("dd", {}, planId),
-      // the plan's numbers are the model's it was planned with, which the footer no longer names
-      // once a new model is served
+      // the plan's numbers are its own model's, which the footer no longer names once a new model
+      // is served
       summary.created || summary.model_version ? [h("dt", {}, "Planned"), h("dd", { id: "plan-made" },
         [summary.created, summary.model_version && `with model ${summary.model_version}`].filter(Boolean).join(" "))] : "",
       h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted for its film): (film, user) pairs`),
@@ -157,7 +154,7 @@ export function planSummary(planId, summary) {
     ], summary.films || []),
     h("button", { type: "button", class: "ghost", id: "plan-download",
       onclick: async (e) => {
-        // the button waits for its file, as the audience's do: a double click downloaded it twice
+        // the button waits for its file, as the audience's do (one file per click)
         const button = e.currentTarget;
         const release = holdButton(button);
         try {
@@ -179,7 +176,7 @@ export function planSummary(planId, summary) {
 const MAX_BUDGET = 2 ** 48, MAX_CAP = 1000, MAX_WAVES = 1000, MAX_SEED = 2 ** 32 - 1;
 
 function slateRow(film, remove, saved = {}) {
-  // required: a cleared field read as Number("") planned the film with 0 contacts, silently
+  // required: a cleared field would plan the film with 0 contacts
   const budget = h("input", { type: "number", min: 0, max: MAX_BUDGET, step: 1, required: true, value: saved.budget ?? 100, "aria-label": `budget for ${filmName(film)}` });
   // the server's bounds of a conversion's worth (value units: 1e-4 to 1e12)
   const value = h("input", { type: "number", min: 0.0001, max: 1e12, step: "any", required: true, value: saved.value ?? 1, "aria-label": `value for ${filmName(film)}` });
@@ -199,8 +196,7 @@ export function plan(view) {
   const body = h("tbody", {});
   const find = h("input", { id: "slate-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
-  // every field required: a cleared control share would be sent as 0 (never measured), a cleared
-  // cap or waves as 0
+  // every field required: a cleared share, cap or waves would be sent as 0
   const cap = h("input", { id: "cap", type: "number", min: 1, max: MAX_CAP, step: 1, required: true, value: 1 });
   // any share in [0, 1), as the server and `plan --holdout` take; 1 and above said here, as the
   // browser says a share below 0
@@ -214,8 +210,8 @@ export function plan(view) {
     h("option", { value: "store" }, "all stored campaigns"));
   const waves = h("input", { id: "waves", type: "number", min: 1, max: MAX_WAVES, step: 1, required: true, value: 3 });
   const seed = h("input", { id: "seed", type: "number", min: 0, max: MAX_SEED, step: 1, required: true, value: 0 });
-  // the seed draws the control groups only: with a control share of 0 there is none to draw (the
-  // server refuses a seed then), so the box is off and its value not sent
+  // the seed draws the control groups only: with a control share of 0 there is none (the server
+  // refuses a seed then), so the box is off and not sent
   const noDraw = () => {
     seed.disabled = holdout.value !== "" && Number(holdout.value) === 0;
     seed.title = seed.disabled ? "No control group to draw with a control share of 0" : "";
@@ -262,8 +258,7 @@ export function plan(view) {
       h("label", { for: "seed" }, "Seed"), seed),
     submit);
   form.addEventListener("input", keep);
-  // a plan is stored: a key that can only read is not offered the button (the slate is
-  // kept; a write key entered offers it again)
+  // a plan is stored: a key that can only read is not offered the button (the slate is kept)
   offerWrites("Planning a campaign", "plan-no-write", [submit], submit);
   view.replaceChildren(h("h1", {}, "Plan a slate"),
     section("Slate",
