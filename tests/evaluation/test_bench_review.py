@@ -191,7 +191,8 @@ def test_the_studio_page_weight_measured_again_alone_names_its_own_run() -> None
     the page names that run's date and commit beside the browser run's."""
     st = load_benchmark("bench_studio")
     doc = _load("studio")
-    doc["page_weight"] = {**st.page_weight(), "measured": {
+    sources = st.source_weight()
+    doc["page_weight"] = {"files": sources, "total_kb": 1.0, "measured": {
         "finished": "2031-01-02T03:04:05+00:00",
         "machine": {"git_commit": "abc1234", "cpu_model": "CPU", "cores": 2,
                     "load_average_at_start": [1.0, 2.0, 3.0]}}}
@@ -201,6 +202,26 @@ def test_the_studio_page_weight_measured_again_alone_names_its_own_run() -> None
     assert f"commit {doc['machine']['git_commit']}" in line
     del doc["page_weight"]["measured"]
     assert "2031" not in st.render_md(doc)
+
+
+def test_the_studio_page_weight_says_it_is_what_is_served_and_keeps_the_sources_apart() -> None:
+    """The weight became the bytes the browser receives (the modules sent without their
+    comments); the sources' size stands beside it with no goal, and a result from before that
+    change is still read as the sources' figure it was, judged as it was."""
+    st = load_benchmark("bench_studio")
+    doc = _load("studio")
+    doc["page_weight"] = {"definition": "served", "files": {"/studio/": 2048},
+                          "total_kb": 250.0, "source_kb": 330.0}
+    text = st.render_md(doc)
+    assert "| the Studio as the browser receives it: every file the page loads" in text
+    assert "| 250.0 KiB | ≤ 300 KiB | met |" in text
+    assert "comments included (not what is sent) | 330.0 KiB | – | – |" in text
+    assert "are not comparable with the first row" in text
+    doc["page_weight"] = {"files": {"service/studio/index.html": 2048}, "total_kb": 333.5}
+    before = st.render_md(doc)
+    assert "| the studio's own files, uncompressed (KiB = 1,024 bytes) | 333.5 KiB | ≤ 300 KiB "\
+        "| **missed** |" in before
+    assert "receives" not in before
 
 
 def test_the_scored_share_shows_an_over_count() -> None:
