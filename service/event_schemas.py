@@ -96,6 +96,12 @@ class EventsStored(BaseModel):
     stored: int = Field(description="events written by this request")
     duplicates: int = Field(description="events whose event_id was already stored (or "
                                         "repeated in the batch): not written again")
+    erased_events: int = Field(
+        default=0, description="events of the batch whose user was erased (`recommender "
+                               "forget`, POST /admin/forget): not stored, and counted in "
+                               "neither stored nor duplicates (stored + duplicates + "
+                               "erased_events = the batch's events); their users are named "
+                               "nowhere in this answer. The same batch again answers the same")
     sequence: int = Field(description="the store's latest event sequence number after the "
                                       "commit (counted 'store': the admin key, or a server "
                                       "with no read or write key); to a write key (counted "

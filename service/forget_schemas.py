@@ -27,6 +27,14 @@ class ForgottenUser(BaseModel):
     events: int = Field(description="count of the user's events given a tombstone")
     plan_rows: int = Field(description="count of the user's plan rows given a tombstone")
     opt_outs: int = Field(description="count of the user's opt-outs given a tombstone")
+    plan_summaries: int = Field(description="count of stored plan summaries naming the user "
+                                            "(a JSON string of the summary is the id: "
+                                            "excluded_unknown_user_ids) where a tombstone "
+                                            "took its place")
+    idempotency_keys: int = Field(description="count of idempotency keys of stored plans "
+                                              "holding the id (as text, anywhere in the key) "
+                                              "replaced by a tombstone: a retry with such a "
+                                              "key plans anew")
     already: bool = Field(description="whether the id was erased before (recorded once)")
 
 

@@ -17,7 +17,11 @@ store can still test a guessed id (that is how later runs recognise it).
 ``Erasures`` (``read_erasures``) is the mask a reader applies: True for an id erased (its
 digest) or a tombstone. The served model and the CLI's answers drop those users
 (``Overlay(forgotten=...)``), ``train --events`` drops them from the log and deletes the
-events an erased id was sent since (``drop_erased``). Migration step 12 adds the tables.
+events stored under an erased id since (``drop_erased``: by an engine before writers looked).
+Writers store no event of an erased id (``erased_among``, under ``events.record_events``'s
+lock): an old log imported again, or a client still sending the id, puts no id back. An
+idempotency key is free text, so one holding an id anywhere is retired; a keyed caller's
+(a hash) and a tombstone key hold none (``HASHED_KEY``). Migration step 12 adds the tables.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -127,23 +132,53 @@ def read_erasures(store: CampaignStore) -> Erasures:
         return Erasures(_salt(conn), found, tombs) if found or len(tombs) else Erasures()
 
 
+def erased_among(conn: Connection, user_ids: Sequence[str]) -> frozenset[str]:
+    """The ids among ``user_ids`` whose salted digest ``campaign_erasures`` holds (``forget``
+    erased them), read in ``conn``'s transaction: each distinct id hashed once and looked up
+    by the table's key, ``CHUNK`` at a time; none hashed where the store erased no one (one
+    look-up; a store of a schema before step 12, as a test makes one, has erased no one).
+    ``events.record_events`` stores no event of theirs."""
+    if not user_ids or not sa.inspect(conn).has_table(erasures.name) or conn.execute(
+            sa.select(erasures.c.digest).limit(1)).first() is None:
+        return frozenset()
+    distinct = sorted(set(user_ids))
+    hashed = digests(_salt(conn), distinct)
+    found: set[str] = set()
+    for i in range(0, len(hashed), CHUNK):
+        found |= {str(d) for d in conn.execute(sa.select(erasures.c.digest).where(
+            erasures.c.digest.in_(hashed[i:i + CHUNK]))).scalars()}
+    return frozenset(u for u, d in zip(distinct, hashed, strict=True) if d in found)
+
+
 @dataclass
 class Forgotten:
     """What ``forget`` did to one user: rows given a tombstone, whether the id was erased
-    before (``already``: an erasure record was there), and ``other``: the plan summaries
-    (a value of their JSON is the id: ``excluded_unknown_user_ids``) and idempotency keys
-    (the key holds the id) where a tombstone took its place."""
+    before (``already``: an erasure record was there), the plan ``summaries`` (a value of
+    their JSON is the id: ``excluded_unknown_user_ids``) and idempotency ``keys`` (a key
+    holds the id, ``_keys_holding``) where a tombstone took its place."""
 
     user_id: str
     events: int
     plan_rows: int
     opt_outs: int
     already: bool
-    other: int = 0
+    summaries: int = 0
+    keys: int = 0
+
+    @property
+    def other(self) -> int:
+        """The plan summaries and idempotency keys together."""
+        return self.summaries + self.keys
 
     @property
     def rows(self) -> int:
         return self.events + self.plan_rows + self.opt_outs + self.other
+
+    def body(self) -> dict[str, Any]:
+        """One user of ``forget --json`` and of ``POST /admin/forget``'s answer."""
+        return {"user_id": self.user_id, "events": self.events, "plan_rows": self.plan_rows,
+                "opt_outs": self.opt_outs, "plan_summaries": self.summaries,
+                "idempotency_keys": self.keys, "already": self.already}
 
 
 def _counts(conn: Connection, table: sa.Table, ids: list[str]) -> dict[str, int]:
@@ -183,15 +218,33 @@ def _swap(value: Any, tomb: dict[str, str], hit: set[str]) -> Any:
     return value
 
 
+#: keys no erasure rewrites: a keyed caller's (``by `` and a SHA-256 of its id and the key:
+#: ``service.idempotency.stored_key``; no header nor ``--idempotency-key`` holds a space) and
+#: one an erasure gave already (a tombstone and a number): neither holds an id as text, and a
+#: short id (``a``, ``7``) is in nearly every one of their hex digits
+HASHED_KEY = re.compile(r"by [0-9a-f]{64}|" + TOMBSTONE_PREFIX + r"[0-9a-f]{32}:[0-9]+")
+
+
+def _keys_holding(key: str, ids: list[str]) -> str | None:
+    """The first of ``ids`` that idempotency key ``key`` holds, or None: a key a client chose
+    is free text (``key-u00458``, ``u00458:retry``), so one holding an id anywhere is one,
+    by substring (a key that holds ``u1`` in ``u12`` too: it errs to the person's side, and
+    a retry with the retired key plans anew); a ``HASHED_KEY`` holds none."""
+    if HASHED_KEY.fullmatch(key):
+        return None
+    return next((u for u in ids if u in key), None)
+
+
 def _other_text(conn: Connection, ids: list[str]) -> tuple[
-        dict[str, int], list[tuple[str, str, set[str]]], list[tuple[str, str]]]:
+        dict[str, int], dict[str, int], list[tuple[str, str, set[str]]], list[tuple[str, str]]]:
     """Where else the store holds ``ids``: per id, the count of plan summaries whose JSON has
-    it as a value (or key) and of idempotency keys holding it; the summaries ``(plan_id,
-    text, ids in it)`` and the keys ``(key, the first id it holds)``. Every other text column
-    of the store holds no id a caller gave (plan ids are drawn, ``writer`` is a fingerprint,
-    ``campaign_store_info`` holds the store's own values)."""
+    it as a value (or key) and the count of idempotency keys holding it (``_keys_holding``);
+    the summaries ``(plan_id, text, ids in it)`` and the keys ``(key, the first id it
+    holds)``. Every other text column of the store holds no id a caller gave (plan ids are
+    drawn, ``writer`` is a fingerprint, ``campaign_store_info`` holds the store's own
+    values)."""
     wanted = set(ids)
-    counts: dict[str, int] = {}
+    in_summaries: dict[str, int] = {}
     summaries: list[tuple[str, str, set[str]]] = []
     for text, plan_id in _holding(conn, plans.c.summary, ids, plans.c.plan_id):
         hit: set[str] = set()
@@ -199,14 +252,15 @@ def _other_text(conn: Connection, ids: list[str]) -> tuple[
         if hit:
             summaries.append((str(plan_id), str(text), hit))
             for u in hit:
-                counts[u] = counts.get(u, 0) + 1
+                in_summaries[u] = in_summaries.get(u, 0) + 1
+    in_keys: dict[str, int] = {}
     keys: list[tuple[str, str]] = []
     for (key,) in _holding(conn, idempotency.c.key, ids):
-        first = next((u for u in ids if u in str(key)), None)
+        first = _keys_holding(str(key), ids)
         if first is not None:
             keys.append((str(key), first))
-            counts[first] = counts.get(first, 0) + 1
-    return counts, summaries, keys
+            in_keys[first] = in_keys.get(first, 0) + 1
+    return in_summaries, in_keys, summaries, keys
 
 
 def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
@@ -231,9 +285,10 @@ def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
             before |= {str(d) for d in conn.execute(sa.select(erasures.c.digest).where(
                 erasures.c.digest.in_(hashed[i:i + CHUNK]))).scalars()}
         counted = {t.name: _counts(conn, t, ids) for t in (events, plan_rows, plan_exclusions)}
-        other, summaries, keys = _other_text(conn, ids)
+        in_summaries, in_keys, summaries, keys = _other_text(conn, ids)
         out = [Forgotten(u, counted[events.name].get(u, 0), counted[plan_rows.name].get(u, 0),
-                         counted[plan_exclusions.name].get(u, 0), d in before, other.get(u, 0))
+                         counted[plan_exclusions.name].get(u, 0), d in before,
+                         in_summaries.get(u, 0), in_keys.get(u, 0))
                for u, d in zip(ids, hashed, strict=True)]
         tomb = {f.user_id: TOMBSTONE_PREFIX + secrets.token_hex(16) for f in out if f.rows}
         pairs = [{"u": u, "t": t} for u, t in tomb.items()]

@@ -14,7 +14,8 @@ weight) is an ``EventConflictError`` and the whole batch is rolled back (another
 event of the same id is another event, neither looked at nor told of). The writers' lock is
 SQLite's write lock (``BEGIN IMMEDIATE``) or, on PostgreSQL, a transaction-level advisory
 lock, so sequence numbers become visible in their order and a reader that has seen ``seq`` N
-has seen every event up to N (the service's overlay relies on it).
+has seen every event up to N (the service's overlay relies on it). An event of a user
+``forget`` erased is not stored, only counted (``record_events``, ``erasure.erased_among``).
 
 The tables are defined on the store's ``metadata`` and created by the store's migration step
 2 (``recommender.campaigns.store.MIGRATIONS``), which imports ``create_tables`` from here when
@@ -166,16 +167,47 @@ def find_conflicts(store: CampaignStore, batch: EventBatch, writer: str = CLI_WR
         _conflict(conn, batch, set(batch.event_id), writer=writer)
 
 
+class Recorded(tuple[int, int, int]):
+    """What ``record_events`` did with a batch: (events ``stored``, ``duplicates`` skipped,
+    the store's ``seq`` after the commit), a tuple of three as ever, and the ``erased``
+    events not stored (their user was erased by ``forget``: ``erasure.erased_among``) and
+    those users (``erased_users``: for the caller to leave out of what it names, never
+    shown)."""
+
+    erased: int
+    erased_users: frozenset[str]
+
+    def __new__(cls, stored: int, duplicates: int, seq: int, erased: int = 0,
+                erased_users: frozenset[str] = frozenset()) -> Recorded:
+        self = super().__new__(cls, (stored, duplicates, seq))
+        self.erased, self.erased_users = erased, erased_users
+        return self
+
+    @property
+    def stored(self) -> int:
+        return self[0]
+
+    @property
+    def duplicates(self) -> int:
+        return self[1]
+
+    @property
+    def seq(self) -> int:
+        return self[2]
+
+
 def record_events(store: CampaignStore, batch: EventBatch, writer: str = CLI_WRITER
-                  ) -> tuple[int, int, int]:
+                  ) -> Recorded:
     """Write ``batch`` in one committed transaction as ``writer``'s (``event_writers.writer_id``);
-    returns (events stored, duplicates skipped: identical copies of events ``writer`` stored
-    already or repeated in the batch, the store's sequence after the commit). An event_id
-    ``writer`` reused with a different payload raises ``EventConflictError`` and nothing of
-    the batch is stored; a weight outside ``(0, MAX_WEIGHT]`` raises
+    returns ``Recorded``: events stored, duplicates skipped (identical copies of events
+    ``writer`` stored already or repeated in the batch), the store's sequence after the commit,
+    and the events of users ``forget`` erased, which are not stored (looked up under the lock,
+    as ``forget`` takes it: an erasure committed before the batch is never undone by it). An
+    event_id ``writer`` reused with a different payload raises ``EventConflictError`` and
+    nothing of the batch is stored; a weight outside ``(0, MAX_WEIGHT]`` raises
     ``InvalidParameterError``."""
     if len(batch) == 0:
-        return 0, 0, max_sequence(store)
+        return Recorded(0, 0, max_sequence(store))
     _check_values(batch)
     if store.dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -187,11 +219,15 @@ def record_events(store: CampaignStore, batch: EventBatch, writer: str = CLI_WRI
         stmt = sqlite_insert(events)
     stmt = stmt.on_conflict_do_nothing(index_elements=["writer", "event_id"]).returning(
         events.c.event_id)
+    from recommender.campaigns.erasure import erased_among
+
     with store.engine.begin() as conn:
         if store.dialect == "postgresql":
             take_writers_lock(conn)
         else:  # the write lock before looking: what is looked up holds until the commit
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        gone = erased_among(conn, batch.user_id)
+        whole, batch = len(batch), without_users(batch, gone)
         # each new event_id once (its first copy): an insert that ON CONFLICT skips still
         # draws a sequence number (SQLite's AUTOINCREMENT, PostgreSQL's sequence), and a
         # retried batch of 10,000 events used up 10,000 numbers
@@ -217,7 +253,16 @@ def record_events(store: CampaignStore, batch: EventBatch, writer: str = CLI_WRI
                       (set(counts) - set(written)), before, writer)  # raises: rolls back
         seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
                   .scalar_one())
-    return stored, len(batch) - stored, seq
+    return Recorded(stored, len(batch) - stored, seq, whole - len(batch), gone)
+
+
+def without_users(batch: EventBatch, users: frozenset[str]) -> EventBatch:
+    """``batch`` less the events of ``users`` (itself when none is among them)."""
+    if not users:
+        return batch
+    keep = [i for i, u in enumerate(batch.user_id) if u not in users]
+    return EventBatch(*([getattr(batch, k)[i] for i in keep] for k in
+                        ("event_id", "user_id", "film_id", "timestamp", "weight")))
 
 
 def take_writers_lock(conn: Connection) -> None:

@@ -198,6 +198,7 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
         find_conflicts,
         max_sequence,
         record_events,
+        without_users,
     )
     from recommender.campaigns.moved import StoreMovedError
     from recommender.campaigns.sheet_ids import unquoted_ids
@@ -224,7 +225,8 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
         e = e.as_sent(users)
         raise row_problem(args.file, batch.event_id.index(e.event_id),
                           f"{e.reason}; nothing of the file was stored") from None
-    stored = duplicates = done = shown = 0
+    stored = duplicates = erased = done = shown = 0
+    gone: frozenset[str] = frozenset()  # users forget erased: their events are not stored
     n = len(batch)
     lines = n > args.batch and not progress_off()  # RECOMMENDER_PROGRESS=never: none
     seq = max_sequence(store)
@@ -234,7 +236,7 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
             part = EventBatch(*(getattr(batch, k)[start:start + args.batch] for k in
                                 ("event_id", "user_id", "film_id", "timestamp", "weight")))
             try:
-                s, d, after = record_events(store, part)
+                r = record_events(store, part)
             except EventConflictError as e:  # another writer stored that event_id meanwhile
                 e = e.as_sent(users)
                 raise row_problem(
@@ -246,8 +248,9 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
             except StoreMovedError as e:  # a copy marked the store: the batches before stay
                 raise moved_midway(e, named, done, stored) from None
             # in one assignment: a signal finds the counts, seq and part all before or after
-            stored, duplicates, done, seq, part = (stored + s, duplicates + d,
-                                                   start + len(part), after, None)
+            stored, duplicates, erased, gone, done, seq, part = (
+                stored + r.stored, duplicates + r.duplicates, erased + r.erased,
+                gone | r.erased_users, start + len(part), r.seq, None)
             if lines and (20 * done // n > shown or done == n):  # 20 lines at most
                 shown = 20 * done // n  # (one per batch: 1,000 lines for 10M events)
                 print(f"imported {done:,}/{n:,} events", file=sys.stderr)
@@ -258,22 +261,31 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
         # past the wait): how much is stored, which the failure's own line does not say
         if isinstance(e, KeyboardInterrupt | Terminated) or (
                 done and _store_failure(e) is not None):
-            _say_stored(store, named, n, (done, stored, duplicates), part, seq)
+            _say_stored(store, named, n, (done, stored, duplicates, erased), part, seq)
         raise
     print(f"read {plural(n, 'event', sep=',')} from {named}: stored {stored:,}, already stored "
-          f"{duplicates:,} (by event_id); store {store.url} is at sequence {seq:,}")
+          f"{duplicates:,} (by event_id){_erased_said(erased)}; store {store.url} is at "
+          f"sequence {seq:,}")
     shown_user: Callable[[str], str] | None = None
     if key is not None:  # each user named by its pseudonym, as the file holds it
         from recommender.query.pseudonym import pseudonym
 
         def shown_user(u: str) -> str:
             return users.get(u) or pseudonym(u, key)
+    if gone:  # an erased user is not named, not even as one the model does not know
+        batch = without_users(batch, gone)
     say_unserved(model, named, batch.film_id, batch.user_id, shown_user)
     store.close()
     return 0
 
 
-def _say_stored(store: Any, file: str, n: int, counts: tuple[int, int, int], part: Any,
+def _erased_said(erased: int) -> str:
+    """The import's words for the events of users ``forget`` erased (none: nothing)."""
+    return (f", {plural(erased, 'event', sep=',')} for erased users not stored (`recommender "
+            "forget` erased them; README \"Erasure\")" if erased else "")
+
+
+def _say_stored(store: Any, file: str, n: int, counts: tuple[int, int, int, int], part: Any,
                 seq: int) -> None:
     """Say (stderr) how much of an import that stopped is in the store: the batches
     committed, and the one being written when it stopped if its commit had completed (its
@@ -282,23 +294,28 @@ def _say_stored(store: Any, file: str, n: int, counts: tuple[int, int, int], par
     already stored are skipped)."""
     import sqlalchemy as sa
 
+    from recommender.campaigns.erasure import erased_among
     from recommender.campaigns.event_writers import CLI_WRITER
     from recommender.campaigns.events import events
 
-    done, stored, duplicates = counts
+    done, stored, duplicates, erased = counts
     if part is not None and len(part):
         try:  # one transaction per batch: all of it was committed, or none
             with store.engine.connect() as conn:
                 since = {str(r[0]) for r in conn.execute(sa.select(events.c.event_id).where(
                     events.c.seq > seq, events.c.writer == CLI_WRITER))}
+                gone = erased_among(conn, part.user_id) if since else frozenset()
         except Exception:  # noqa: BLE001 - the store is unreachable: counted as not stored
-            since = set()
+            since, gone = set(), frozenset()
         new = len(set(part.event_id) & since)
         if new:
-            done, stored, duplicates = (done + len(part), stored + new,
-                                        duplicates + len(part) - new)
+            left = sum(u in gone for u in part.user_id)
+            done, stored, duplicates, erased = (done + len(part), stored + new,
+                                                duplicates + len(part) - new - left,
+                                                erased + left)
     kept = (f"the first {done:,} of the {n:,} events in {file} are in the store ({stored:,} "
-            f"stored now, {duplicates:,} were already there)" if done else
+            f"stored now, {duplicates:,} were already there{_erased_said(erased)})" if done
+            else
             f"none of the {n:,} events in {file} was stored by this import")
     print(f"note: {kept}; the same import again stores the rest, and nothing twice (events "
           "already stored are recognised by event_id)", file=sys.stderr)

@@ -35,7 +35,9 @@ def add_forget_command(add: Add) -> None:
                    help="a file of user ids to erase, one a line (no header)")
     s.add_argument("--json", action="store_true",
                    help="print one object per user: user_id, events, plan_rows, opt_outs "
-                        "(rows given a tombstone, counts) and already (erased before)")
+                        "(rows given a tombstone, counts), plan_summaries and "
+                        "idempotency_keys (where a tombstone took the id's place, counts) "
+                        "and already (erased before)")
 
 
 def _ids(args: argparse.Namespace) -> list[str]:
@@ -67,15 +69,14 @@ def cmd_forget(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print_body({"store": store.url, "users": [
-            {"user_id": f.user_id, "events": f.events, "plan_rows": f.plan_rows,
-             "opt_outs": f.opt_outs, "already": f.already} for f in done]})
+        print_body({"store": store.url, "users": [f.body() for f in done]})
         return 0
     rows = [f for f in done if f.rows]
     print(f"erased {len(done):,} user(s) in {store.url}: "
           f"{sum(f.events for f in done):,} event(s), {sum(f.plan_rows for f in done):,} plan "
-          f"row(s), {sum(f.opt_outs for f in done):,} opt-out(s) and "
-          f"{sum(f.other for f in done):,} plan summary or idempotency key value(s) of "
+          f"row(s), {sum(f.opt_outs for f in done):,} opt-out(s), "
+          f"{sum(f.summaries for f in done):,} plan summary(ies) and "
+          f"{sum(f.keys for f in done):,} idempotency key(s) of "
           f"{len(rows):,} of them now carry a tombstone (campaign reports' counts, "
           "conversions and uplift unchanged); answers reading this store leave them out from "
           "now on")

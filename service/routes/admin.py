@@ -152,6 +152,4 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
                         "events poll", type(e).__name__, str(e)[:300])
             sync.wake()
             note = FORGET_NOTE_LATER
-    return {"users": [{"user_id": f.user_id, "events": f.events, "plan_rows": f.plan_rows,
-                       "opt_outs": f.opt_outs, "already": f.already} for f in done],
-            "note": note}
+    return {"users": [f.body() for f in done], "note": note}

@@ -35,6 +35,7 @@ from recommender.campaigns.events import (
     EventConflictError,
     check_event_times,
     record_events,
+    without_users,
 )
 from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.pseudonymous import first_pseudonym, pseudonym_reason
@@ -196,28 +197,32 @@ def post_events(body: EventsIn, request: Request,
     batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store,
                                    searched)
     try:
-        stored, duplicates, seq = record_events(store, batch, writer)
+        done = record_events(store, batch, writer)
     except EventConflictError as e:  # a pseudonymised batch's users named by its pseudonyms
         shown = e if key is None else e.as_sent(dict(zip(batch.user_id, as_sent, strict=True)))
         raise HTTPException(409, str(shown)) from None
     sync = getattr(request.app.state, "events_sync", None)
     if sync is not None:
         sync.wake()  # this worker looks at once; the others at their next poll
-        if stored:  # a batch of duplicates only is answered without looking for the mark
+        if done.stored:  # a batch of duplicates only is answered without looking for the mark
             sync.wrote()
     engine = request.app.state.service.engine
+    named = without_users(batch, done.erased_users)  # an erased user is named nowhere
     # a mistyped user id is named once, in mistyped_user_ids, as events import names it
     unknown, users, near = ([], [], []) if engine is None else \
-        named_unserved(engine.model, batch.film_id, batch.user_id, MAX_UNKNOWN_SHOWN)
+        named_unserved(engine.model, named.film_id, named.user_id, MAX_UNKNOWN_SHOWN)
     if key is not None:  # the answer names users as the batch did, by pseudonym
         users, near = shown_as_pseudonyms(users, near, key)
-    return {"stored": stored, "duplicates": duplicates, **posted(request, store, writer, seq),
+    return {"stored": done.stored, "duplicates": done.duplicates,
+            "erased_events": done.erased, **posted(request, store, writer, done.seq),
             "unknown_film_ids": unknown[:MAX_UNKNOWN_SHOWN],
             "unknown_user_ids": users[:MAX_UNKNOWN_SHOWN],
             "mistyped_user_ids": [{"user_id": u, "did_you_mean": k} for u, k in near],
             "unquoted_events": unquoted.events, **{f"unquoted_{k}_ids": [
                 {f"{k}_id": q, "read_as": u} for q, u in list(ids.items())[:MAX_UNKNOWN_SHOWN]]
-                for k, ids in (("user", unquoted.user_ids), ("film", unquoted.film_ids))}}
+                for k, ids in (("user", {q: u for q, u in unquoted.user_ids.items()
+                                         if u not in done.erased_users}),
+                               ("film", unquoted.film_ids))}}
 
 
 @router.get("/events/status", response_model=EventsStatus, responses={**STORE_DOWN},

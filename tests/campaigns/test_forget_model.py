@@ -73,10 +73,20 @@ def test_an_erased_user_leaves_every_answer_and_the_retrained_model(
     assert user not in {u["user_id"] for u in body["users"]}
     assert body["unknown_seed_ids"] == [user] and body["seeds_used"] == 1  # refused as a seed
     assert "erased" in body["unknown_seed_hints"][0]
-    # an event sent for them after the erasure: deleted by the next train --events
-    code, _, err = run_cli(capsys, "events", "import", _events(root / "e2.csv", [
+    # an event sent for them after the erasure: counted, not stored
+    code, out, err = run_cli(capsys, "events", "import", _events(root / "e2.csv", [
         ("e3", user, film)]), "--store", store)
     assert code == 0, err
+    assert "stored 0, already stored 0 (by event_id), 1 event for erased users not stored" \
+        in out and user not in out + err
+    # one an engine stored before writers looked: deleted by the next train --events
+    con = sqlite3.connect(store)
+    try:
+        with con:
+            con.execute("INSERT INTO campaign_events (event_id, user_id, film_id, timestamp, "
+                        "weight, writer) VALUES ('e3', ?, ?, 1700000000, 1.0, '')", (user, film))
+    finally:
+        con.close()
     code, _, err = run_cli(capsys, "train", "--data", world["data"], "--out", root / "m2",
                            "--events", store, *TRAIN)
     assert code == 0, err

@@ -181,7 +181,8 @@ def test_cli_says_an_unknown_id_and_refuses_a_blank_one(tmp_path: Path,
     assert _count(path, "SELECT COUNT(*) FROM campaign_tombstones") == 0
     code, out, _ = run_cli(capsys, "forget", "--store", path, "--user", "A1-0", "--json")
     assert code == 0 and json.loads(out)["users"] == [
-        {"user_id": "A1-0", "events": 1, "plan_rows": 1, "opt_outs": 0, "already": False}]
+        {"user_id": "A1-0", "events": 1, "plan_rows": 1, "opt_outs": 0, "plan_summaries": 0,
+         "idempotency_keys": 0, "already": False}]
 
 
 def test_a_store_of_schema_11_gets_the_tables(tmp_path: Path,
