@@ -134,19 +134,25 @@ def read_erasures(store: CampaignStore) -> Erasures:
 
 def erased_among(conn: Connection, user_ids: Sequence[str]) -> frozenset[str]:
     """The ids among ``user_ids`` whose salted digest ``campaign_erasures`` holds (``forget``
-    erased them), read in ``conn``'s transaction: each distinct id hashed once and looked up
-    by the table's key, ``CHUNK`` at a time; none hashed where the store erased no one (one
-    look-up; a store of a schema before step 12, as a test makes one, has erased no one).
-    ``events.record_events`` stores no event of theirs."""
-    if not user_ids or not sa.inspect(conn).has_table(erasures.name) or conn.execute(
-            sa.select(erasures.c.digest).limit(1)).first() is None:
+    erased them), read in ``conn``'s transaction: each distinct id hashed once, matched
+    against the whole table where it holds no more digests than there are ids (one read),
+    else looked up by the table's key ``CHUNK`` at a time; none hashed where the store erased
+    no one (one look-up; a store of a schema before step 12, as a test makes one, has erased
+    no one). ``events.record_events`` stores no event of theirs."""
+    if not user_ids or not sa.inspect(conn).has_table(erasures.name):
         return frozenset()
     distinct = sorted(set(user_ids))
+    few = [str(d) for d in conn.execute(
+        sa.select(erasures.c.digest).limit(len(distinct) + 1)).scalars()]
+    if not few:
+        return frozenset()
     hashed = digests(_salt(conn), distinct)
-    found: set[str] = set()
-    for i in range(0, len(hashed), CHUNK):
-        found |= {str(d) for d in conn.execute(sa.select(erasures.c.digest).where(
-            erasures.c.digest.in_(hashed[i:i + CHUNK]))).scalars()}
+    found = set(few)
+    if len(few) > len(distinct):  # more erased than ids here: look each one up
+        found = set()
+        for i in range(0, len(hashed), CHUNK):
+            found |= {str(d) for d in conn.execute(sa.select(erasures.c.digest).where(
+                erasures.c.digest.in_(hashed[i:i + CHUNK]))).scalars()}
     return frozenset(u for u, d in zip(distinct, hashed, strict=True) if d in found)
 
 

@@ -80,8 +80,11 @@ def test_a_new_events_file_of_an_erased_user_is_counted_not_stored(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "s.db"
     open_store(str(db)).close()
-    code, _, err = run_cli(capsys, "forget", "--store", db, "--user", ERASED)  # no row yet
+    # no row yet; more erased than a batch of 2 has users: each id is looked up by its digest
+    others = [a for n in range(5) for a in ("--user", f"z{n}")]
+    code, _, err = run_cli(capsys, "forget", "--store", db, "--user", ERASED, *others)
     assert code == 0, err
+    assert (_erased_digest(db, ERASED),) in _rows(db, "SELECT digest FROM campaign_erasures")
     log = _events_file(tmp_path / "events.csv")
     code, out, err = run_cli(capsys, "events", "import", "--store", db, log, "--batch", "2")
     assert code == 0, err
@@ -148,3 +151,35 @@ def test_forget_json_counts_the_summaries_and_keys_rewritten(
     assert (user["events"], user["plan_rows"], user["opt_outs"]) == (0, 0, 1)
     code, out, err = run_cli(capsys, "forget", "--store", db, "--user", "e")
     assert code == 0 and "0 plan summary(ies) and 0 idempotency key(s)" in out
+
+
+def test_a_stopped_import_counts_the_erased_events_of_its_last_batch(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped (Ctrl-C) just after its second batch committed: the note counts that batch's
+    erased event as such, not as one already stored."""
+    import recommender.campaigns.events as ev
+
+    db = tmp_path / "s.db"
+    open_store(str(db)).close()
+    assert run_cli(capsys, "forget", "--store", db, "--user", ERASED)[0] == 0
+    log = tmp_path / "events.csv"
+    log.write_text("user_id,film_id,timestamp\n" + "".join(
+        f"{u},f{n},{T0 + n}\n" for n, u in enumerate(["u10", "u1x", ERASED, "u2", ERASED])))
+    real, calls = ev.record_events, []
+
+    def stopped_after_the_second(store: object, batch: object) -> object:
+        calls.append(1)
+        done = real(store, batch)  # type: ignore[arg-type]
+        if len(calls) == 2:  # committed, not yet returned
+            raise KeyboardInterrupt
+        return done
+
+    monkeypatch.setattr(ev, "record_events", stopped_after_the_second)
+    code, out, err = run_cli(capsys, "events", "import", "--store", db, log, "--batch", 2)
+    assert code != 0
+    assert "the first 4 of the 5 events in" in err and "(3 stored now, 0 were already " \
+        "there, 1 event for erased users not stored" in err, err
+    assert ERASED + "," not in err and repr(ERASED) not in err
+    assert sorted(u for (u,) in _rows(db, "SELECT user_id FROM campaign_events")) == \
+        ["u10", "u1x", "u2"]
