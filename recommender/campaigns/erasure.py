@@ -321,8 +321,9 @@ def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
 
 
 def drop_erased(store: CampaignStore, erased: Erasures) -> int:
-    """Delete the events of erased ids the store received since their erasure (a client
-    still sending them): their digests match, tombstones are kept. Returns the count."""
+    """Delete the events of erased ids the store received since their erasure (stored by an
+    engine before ``record_events`` refused them, or by one such still writing to the store):
+    their digests match, tombstones are kept. Returns the count."""
     if not erased.digests:
         return 0
     from recommender.campaigns.events import events, take_writers_lock

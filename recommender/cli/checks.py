@@ -153,12 +153,15 @@ def add_events_model_option(parser: Any) -> None:
 
 
 def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
-                 user_ids: Sequence[str], shown: Callable[[str], str] | None = None) -> None:
+                 user_ids: Sequence[str], shown: Callable[[str], str] | None = None,
+                 erased: Callable[[list[str]], Any] | None = None) -> None:
     """Say (stderr) which ids of an imported events file ``model`` cannot serve
     (``foldin.unserved_ids``): a film it does not know (often a typo, or leading zeros a
     spreadsheet dropped) changes no audience until a model trained with ``--events`` knows
     it. Nothing without a model. ``shown``: how a user id is named (``events import
-    --pseudonymized``: by its pseudonym, as the file holds it; it named the raw id)."""
+    --pseudonymized``: by its pseudonym, as the file holds it; it named the raw id).
+    ``erased``: the mask of the ids ``forget`` erased (``erasure.Erasures``), whom a model
+    trained before still knows: never offered as the id meant."""
     from recommender.io.text import plural
     from recommender.model.foldin import can_fold_in, named_unserved
 
@@ -166,6 +169,9 @@ def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
         return
     # a mistyped id is named once: as mistyped, not in the note below too
     films, users, near = named_unserved(model, film_ids, user_ids, SHOWN_UNSERVED)
+    if near and erased is not None:
+        gone = erased([k for _, k in near])
+        near = [pair for pair, out in zip(near, gone, strict=True) if not out]
     if shown is not None:
         users, near = [shown(u) for u in users], [(shown(u), shown(k)) for u, k in near]
     if near:  # stored as given, silently: no conversion of the user meant

@@ -274,7 +274,10 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
             return users.get(u) or pseudonym(u, key)
     if gone:  # an erased user is not named, not even as one the model does not know
         batch = without_users(batch, gone)
-    say_unserved(model, named, batch.film_id, batch.user_id, shown_user)
+    from recommender.campaigns.erasure import read_erasures
+
+    say_unserved(model, named, batch.film_id, batch.user_id, shown_user,
+                 None if model is None else read_erasures(store))
     store.close()
     return 0
 

@@ -107,3 +107,25 @@ def test_an_erased_user_leaves_every_answer_and_the_retrained_model(
         con.close()
     code, _, err = run_cli(capsys, "recommend", root / "m2", "--user", user, "--store", store)
     assert code == 2 and f"unknown user_id '{user}'" in err  # never trained on: unknown
+
+
+def test_an_import_with_a_model_offers_no_erased_id_as_the_one_meant(
+        world: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The model, trained before the erasure, still knows the user: a near miss of their id
+    (surrounding spaces) is stored as given and warned of, without naming the erased id as
+    the one meant; a near miss of a user not erased still is (the oracle that the warning
+    is given at all)."""
+    model = world["model"]
+    users = load(model).users.ids.tolist()
+    gone, kept = users[0], users[1]
+    store = tmp_path / "s.db"
+    events = _events(tmp_path / "e.csv", [("n1", f" {gone} ", "x"), ("n2", f" {kept} ", "x")])
+    code, _, err = run_cli(capsys, "events", "import", events, "--store", store)
+    assert code == 0, err  # the store made; then the erasure, then the import with the model
+    assert run_cli(capsys, "forget", "--store", store, "--user", gone)[0] == 0
+    capsys.readouterr()
+    events = _events(tmp_path / "e2.csv", [("n3", f" {gone} ", "x"), ("n4", f" {kept} ", "x")])
+    code, _, err = run_cli(capsys, "events", "import", events, "--store", store, "--model",
+                           model)
+    assert code == 0, err
+    assert f"did you mean {kept!r}?" in err and repr(gone) not in err, err
