@@ -44,8 +44,6 @@ def slate_candidates(model: Model, films: NDArray[np.integer], block: int = 16,
     """Ranks and ``p`` of every candidate of each film in ``films`` (film indices)."""
     chosen: NDArray[np.int64] = np.asarray(films, np.int64)
     n_users = model.n_users
-    uf = np.asarray(model.user_factors, np.float64)
-    ff = np.asarray(model.film_factors, np.float64)
     p = np.full((len(chosen), n_users), np.nan)
     rank = np.zeros((len(chosen), n_users), np.int32)
     n_cand = np.zeros(len(chosen), np.int64)
@@ -56,7 +54,7 @@ def slate_candidates(model: Model, films: NDArray[np.integer], block: int = 16,
         for start in range(0, len(chosen), block):
             chunk = chosen[start:start + block]
             # the audience's settled score: the exact dot product rounded to float32
-            scores = np.ascontiguousarray((uf @ ff[chunk].T).T.astype(np.float32))
+            scores = np.ascontiguousarray(model.user_scores(model.film_factors[chunk]))
             for r, f in enumerate(chunk.tolist()):
                 scores[r, indices[indptr[f]:indptr[f + 1]]] = -np.inf
             order = np.argsort(-scores, axis=1, kind="stable")  # ties: lower user index

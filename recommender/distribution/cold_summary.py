@@ -81,7 +81,7 @@ def cold_start_summary(
     if unknown and not known and not genres:  # as the cold-start audience refuses it
         raise comparable_films(model.films.unknown(UnknownFilmError, dict.fromkeys(unknown)))
     vec = cold_start_vector(model, known, genres)
-    scores = np.asarray(model.user_factors @ vec, np.float32)
+    scores = model.user_scores(vec)  # the cold-start audience's
     blank = bool(model.nothing_fitted(vec, "films"))
     ranking = ranking_of(model, scores, tiers)  # the cold-start audience's rings
     films, weights = new_film_calibration(model, known, genres)

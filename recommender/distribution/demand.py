@@ -173,7 +173,7 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     groups = place_groups(model, by)  # checks ``by`` before any work
     screens = check_screens(screens)
     weight = SCREENS_BY[check_screens_by(screens_by)]
-    scores = np.asarray(model.user_factors @ np.asarray(model.film_factors[f]), np.float32)
+    scores = model.user_scores(model.film_factors[f])  # the audience's and the planner's
     viewers = model.film_viewers(f)
     check_placed(model, groups, len(viewers))
     unfitted = bool(model.nothing_fitted(model.film_factors[f], "films"))
@@ -239,7 +239,7 @@ def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[s
     its comparable films have none; under LMF the users' own bias then orders them, without
     a tie)."""
     vec = cold_start_vector(model, comparable, genres)
-    scores = np.asarray(model.user_factors @ vec, np.float32)
+    scores = model.user_scores(vec)  # as the cold-start audience ranks them
     films, weights = new_film_calibration(model, comparable, genres)
     return scores, films, weights, bool(model.nothing_fitted(vec, "films"))
 

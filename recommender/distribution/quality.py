@@ -142,7 +142,7 @@ def forecast_quality(model: Model, by: str, test_users: NDArray[np.str_],
     genre_sets = [set(g.split("|")) - {""} for g in model.catalog.genres.tolist()]
 
     def forecasts(film: int) -> dict[str, NDArray[np.float64]]:
-        scores = model.user_factors @ np.asarray(model.film_factors[film])
+        scores = model.user_scores(model.film_factors[film])  # the audience's order
         p = film_probabilities(model, scores, film, model.film_viewers(film),
                                bool(model.nothing_fitted(model.film_factors[film], "films")))
         past = groups.per_place(model.film_viewers(film))[:k]

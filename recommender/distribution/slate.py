@@ -108,7 +108,7 @@ def _cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str
     notes: list[str | None] = []
     k = len(groups.labels)
     for j, f in enumerate(np.asarray(idx).tolist()):
-        scores = model.user_factors @ np.asarray(model.film_factors[f])
+        scores = model.user_scores(model.film_factors[f])  # the audience's and the planner's
         viewers = model.film_viewers(f)
         unfitted = bool(model.nothing_fitted(model.film_factors[f], "films"))
         p = film_probabilities(model, scores, f, viewers, unfitted)

@@ -287,6 +287,17 @@ class Model(UsersAndFilms):
         return score_slack(int(self.user_factors.shape[1]), self.max_user_norm,
                            float(np.linalg.norm(np.asarray(vector, np.float64))))
 
+    def user_scores(self, vectors: NDArray[np.floating]) -> NDArray[np.float32]:
+        """Every user's score of a vector (n_users,), or of each row of ``vectors`` (rows x
+        n_users), as a film's audience settles them (``exact_scores.exact_scores``: the exact
+        dot product rounded to float32): the planner and every distribution forecast rank
+        users by these, so they and the audience order near-tied users alike."""
+        from recommender.kernels.exact_scores import exact_scores
+
+        vecs = np.asarray(vectors)
+        out = exact_scores(self.user_factors, vecs, self.max_user_norm)
+        return out[0] if vecs.ndim == 1 else out
+
     def score_slacks(self, vectors: NDArray[np.floating]) -> NDArray[np.float64]:
         """``score_slack`` of each row of ``vectors`` (the bound is linear in the vector's
         norm), in one vectorised step."""

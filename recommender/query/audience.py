@@ -339,7 +339,9 @@ def cold_start_audience(
     ``cold_start_page`` says it), whether the note is the tie's (``tied``) and the comparable
     films whose id is also other films' title (``comparable_also_titled``)."""
     vec = cold_start_vector(model, comparable, genres)
-    scores = np.asarray(model.user_factors @ vec, np.float32)
+    # the exact dot products rounded to float32 (``Model.user_scores``), as the cold-start
+    # distribution and summary rank users: no BLAS order splits or joins a near tie
+    scores = model.user_scores(vec)
     blank = bool(model.nothing_fitted(vec, "films"))
     mask = candidate_mask(model, segment, filters, min_cell)
     page = rank_users(model, scores, None, k, offset, mask=mask, tiers=tiers, tier=tier,
