@@ -36,7 +36,12 @@ Why a pool, and why pruning it keeps the optimum:
    The loop also stops as soon as ``D(lambda)`` is within ``CERTIFIED`` (relative) of the
    pool's optimum, which is the same certificate.
 
-``lambda_f`` is film f's dual price: the objective one more unit of its row limit would add.
+``lambda_f`` is film f's dual price, the shadow price of its row limit: the optimum is concave
+in the limit, so any optimal dual lies between what one more unit would add and what the last
+unit adds (the loss at one less), and need not be either where they differ (a film whose next
+candidate is worth less than its last selected user). The exact gain of one more unit would take an
+augmenting path through other films' users at their caps, which the Spark planner, pricing the
+same LP, cannot follow without every candidate's weight at the driver.
 
 Ties (equal weights, common when probabilities come from rank bins or flat calibration
 curves) are broken by an optional ``bonus`` (tiny, non-negative, e.g. favouring better

@@ -32,8 +32,12 @@ UNITS = {
     "expected_conversions": "conversions expected within the horizon: (film, user) pairs, sum "
                             "of p (a user contacted for two films counts in each)",
     "expected_value": "value units (sum of value x p); value = worth of one conversion",
-    "dual_price": "value units one more selected user of the film (its selected_limit + 1, "
-                  "target or control) would add; a contact of budget buys about "
+    "dual_price": "value units per selected user of the film: its shadow price, an optimal "
+                  "dual of the LP's selected_limit row (where the LP has several, either "
+                  "engine may give any): at least what one more selected user (selected_limit "
+                  "+ 1, target or control) would add and at most what its last one adds (the "
+                  "loss at selected_limit - 1), to solver tolerance; not necessarily either "
+                  "where they differ; a contact of budget buys about "
                   "1 / (1 - holdout) selected users",
     "budget": "target rows (contacts) the film may have; its control group comes on top",
     "selected_limit": "most selected rows of the film (targets and controls): the largest "

@@ -145,7 +145,7 @@ export function planSummary(planId, summary) {
       { key: "contacts", label: "Contacts", num: true, format: int },
       { key: "control", label: "Control", num: true, format: int },
       { key: "expected_conversions", label: `Expected conversions${horizon}`, num: true, format: (v) => num(v, 1) },
-      { key: "dual_price", label: "Value of one more selected user (value units)", num: true, format: (v) => num(v, 4) },
+      { key: "dual_price", label: "Shadow price per selected user (value units: between what one more adds and what the last adds)", num: true, format: (v) => num(v, 4) },
       { key: "budget_exceeds_eligible", label: "Note",
         format: (v, row) => [v ? "budget and its control group above the eligible users: planned in full" : "",
           waves > 1 && row.contacts + row.control < waves
