@@ -7,7 +7,8 @@
    budget 5% of the users each, cap 1, no control group, one wave; count the target contacts
    who watched their film in the test period. Three plans over the same candidates: the
    planner (``plan_slate``), the naive plan (each film's top-budget audience, cap enforced
-   afterwards by dropping each user's lower-p contacts) and the popularity plan (each film's
+   afterwards by dropping each user's contacts of lower value x p: with every value 1 here,
+   of lower p) and the popularity plan (each film's
    budget goes to the most active eligible users, by training interactions; same cap rule).
    Predicted conversions are the sum of ``p`` over the contacts: within the calibration
    horizon (``p_at``) and stretched to the test period (``calibration.scale``).

@@ -167,9 +167,10 @@ def summarise(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
             "objective": round(naive_value, 6), "selected": int(len(naive_f)),
             "planner_gain": (round(solved.objective / naive_value, 6)
                              if naive_value > 0 else None),
-            "source": "each film's top selected_limit audience (budget targets and their "
-                      "controls) independently, cap enforced afterwards by dropping each "
-                      "user's lower-p contacts; same units as objective"},
+            "source": "each film's top selected_limit audience by value x p (budget targets "
+                      "and their controls) independently, cap enforced afterwards by dropping "
+                      "each user's contacts of lowest value x p (ties: the better rank kept, "
+                      "then the earlier film in the slate); same units as objective"},
     }
 
 

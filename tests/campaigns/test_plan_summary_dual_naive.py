@@ -1,4 +1,4 @@
-"""What a plan summary says its dual prices are, against an independent oracle.
+"""What a plan summary says its dual prices and naive plan are, against independent oracles.
 
 - ``dual_price``: HiGHS's MILP on the whole problem (``milp_optimum``) with a film's selected
   limit one lower and one higher: the price lies between the +1 gain and the -1 loss, and
@@ -6,6 +6,9 @@
   ``synthetic_model(seed=12)`` a film is priced 0.392, its +1 gain 0.352 and its -1 loss
   0.392), so the field's description says so, not that it is what one more selected user
   would add (as it said).
+- ``naive``: its objective recomputed by the rule its ``source`` states (each film's top
+  ``selected_limit`` by value x p, each user's lowest value x p contacts dropped), which
+  differs here from dropping the lower-p contacts (what the source said).
 """
 
 from __future__ import annotations
@@ -62,3 +65,34 @@ def test_dual_price_lies_between_the_plus_one_gain_and_the_minus_one_loss(model:
     assert "would add" not in words.split("at least what")[0]
     assert "at least what one more selected user" in words and "at most what its last" in words
 
+
+def test_naive_objective_follows_its_stated_rule(model: Model) -> None:
+    films = slate(model)
+    plan = plan_slate(model, films, cap=CAP, holdout=0.0, waves=1, progress=False)
+    w, ranks = oracle_weights(model, films, [])
+    naive = plan.summary["naive"]
+    assert "lowest value x p" in naive["source"] and "lower-p" not in naive["source"]
+
+    def recompute(key: np.ndarray) -> float:
+        # each film's top limit by value x p (ties: the better rank), then per user the
+        # CAP contacts of the largest ``key`` (ties: the better rank, then the earlier film)
+        picked: list[tuple[int, int]] = []
+        for i, limit in enumerate(BUDGETS):
+            users = np.flatnonzero(~np.isnan(w[i]))
+            order = users[np.lexsort((ranks[i, users], -w[i, users]))][:limit]
+            picked += [(i, int(u)) for u in order]
+        by_user: dict[int, list[tuple[int, int]]] = {}
+        for i, u in picked:
+            by_user.setdefault(u, []).append((i, u))
+        total = 0.0
+        for contacts in by_user.values():
+            contacts.sort(key=lambda c: (-key[c], ranks[c] / max(1, (~np.isnan(w[c[0]])).sum()),
+                                         c[0]))
+            total += sum(float(w[c]) for c in contacts[:CAP])
+        return total
+
+    stated = recompute(w)
+    p = w / np.asarray(VALUES)[:, None]
+    assert naive["objective"] == pytest.approx(stated, abs=1e-6)
+    # the rule the source used to state (the lower-p contacts dropped) gives another figure
+    assert abs(recompute(p) - stated) > 1e-3
