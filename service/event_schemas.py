@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from recommender.campaigns.event_times import MIN_EVENT_TIMESTAMP, too_early
+from recommender.campaigns.event_times import MIN_EVENT_TIMESTAMP, seconds_expected, too_early
 from recommender.campaigns.events import MAX_ID_LENGTH, MAX_TIMESTAMP, MAX_WEIGHT, id_too_long
 from recommender.io.convert import MAX_ID_BYTES, zoned_time
 from service.schema_limits import EVENT_TIME
@@ -77,8 +77,7 @@ class EventIn(BaseModel):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("should be a JSON number")  # the 422's text adds what it got
         if info.field_name == "timestamp" and MAX_TIMESTAMP < value <= 1000 * MAX_TIMESTAMP:
-            raise ValueError(f"should be whole unix seconds, at most {MAX_TIMESTAMP:,}: "
-                             "milliseconds? divide by 1,000")
+            raise ValueError(f"should be {seconds_expected(value)}")
         if info.field_name == "timestamp" and -MAX_TIMESTAMP <= value < MIN_EVENT_TIMESTAMP \
                 and value == int(value):  # named as events import names it (a 0: unset)
             raise ValueError(too_early(int(value), named=False))

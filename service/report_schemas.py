@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from recommender.campaigns.report_windows import DAY_RULE
+
 
 class _Closed(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -83,7 +85,7 @@ class FilmBlock(Block):
 
 class Predicted(_Closed):
     horizon_days: float | None = Field(description="the plan's probabilities' horizon (days)")
-    window_days: float = Field(description="the report's window (days)")
+    window_days: float = Field(description=f"the report's window (days; {DAY_RULE})")
     factor: float | None = Field(description="calibration horizons the window amounts to (a "
                                              "ratio): k in 1 - (1 - p) ** k (null: not scaled)")
     scaling: str = Field(description="how p was stretched to the window, in words")

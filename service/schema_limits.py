@@ -8,10 +8,11 @@ model (the schema is rebuilt after a reload):
 
 - ``{"x-maximum": "max_k"}``: ``maximum`` (``maxItems`` on an array) = that setting; on a
   field that is an array or an object (``anyOf``), ``maxItems`` and ``maxProperties``;
-  ``{"x-maximum": "event_time"}``: this clock plus ``event_times.FUTURE_SLACK`` when the
-  schema is built (the server's own bound only grows after that, so what the schema allows is
-  accepted; the schema is rebuilt every ``REBUILD_SECONDS``, so an event of now stays inside
-  it);
+  ``{"x-maximum": "event_time"}``: a bound at or past the server's (``event_time_limit``:
+  this clock plus ``event_times.FUTURE_SLACK`` and ``REBUILD_SECONDS``, rounded up to the
+  hour, when the schema is built; it is rebuilt every ``REBUILD_SECONDS``), so that what the
+  schema refuses is refused, and the server's exact rule, a day past its clock, is stated in
+  the field's description;
 - ``{"x-vocabulary": "genre"}``: a ``pattern`` of the model's genres as the server reads them
   (``genre_pattern``: any case, spaces, hyphens and punctuation ignored where that names one
   genre); on an array it applies to the items;
@@ -104,28 +105,22 @@ WRITE_SCHEMES = {
 
 
 EVENT_TIME = "event_time"
-REBUILD_SECONDS = 43_200  # half of FUTURE_SLACK: the schema's event_time stays ahead
+REBUILD_SECONDS = 43_200  # how long a built schema is kept: its event_time maximum stays ahead
 
 
 def event_time_limit() -> int:
-    """The latest event timestamp ``POST /events`` takes now (``events.check_event_times``),
-    rounded down to the hour: still inside the server's bound, and the same in every schema
-    built within the hour (apps and workers started together publish one schema)."""
+    """The event_time maximum a schema built now publishes: the latest timestamp ``POST
+    /events`` takes (this clock plus ``FUTURE_SLACK``) as it will be when the schema is
+    ``REBUILD_SECONDS`` old, rounded up to the hour (apps and workers started together publish
+    one schema). A bound never tighter than the server's: the exact rule, at most a day past
+    the server's clock, is ``events.check_event_times``', as for ``events import`` (one held
+    to the hour below the clock plus a day, from a schema up to half a day old, refused at
+    now + 23:59 what ``events import`` stored)."""
     from recommender.campaigns.event_times import FUTURE_SLACK
     from recommender.campaigns.events import MAX_TIMESTAMP
 
-    return min((int(time.time()) + FUTURE_SLACK) // 3600 * 3600, MAX_TIMESTAMP)
-
-
-def event_time_published(app: FastAPI) -> int:
-    """The event_time maximum the schema publishes now, which ``POST /events`` holds to: the
-    last schema built's while it is fresh, else (none built, or one due a rebuild, which the
-    next read makes) the clock's ``event_time_limit``. The last one built was held to however
-    old: a day after one read of /openapi.json, every event dated now was refused."""
-    built = getattr(app.state, "event_time_built", None)
-    if built is None or time.monotonic() - built > REBUILD_SECONDS:
-        return event_time_limit()
-    return int(app.state.event_time_max)
+    latest = int(time.time()) + FUTURE_SLACK + REBUILD_SECONDS
+    return min(-(-latest // 3600) * 3600, MAX_TIMESTAMP)
 
 
 def vocabulary(engine: Engine | None, kind: str, min_cell: int | None = None
@@ -395,16 +390,13 @@ def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | Non
         if "schema" not in cache or cache.get("engine") is not engine or stale:
             app.openapi_schema = None
             schema = copy.deepcopy(generate())
-            # the event_time maximum published, which POST /events then holds to: the
-            # server's own bound (the clock plus FUTURE_SLACK) is up to a day past it, and a
-            # client that validates against the schema must not be refused less than it is
+            # the event_time maximum published: never below the server's own bound (the
+            # clock plus FUTURE_SLACK) while this schema is kept
             event_max = event_time_limit()
-            app.state.event_time_max = event_max
             _fill(schema, settings, engine, event_max)
             _statuses(schema, settings, read_keys, write_keys, metrics_keys)
             schema_headers.declare(schema, app.routes, read_keys, write_keys)
             cache.update(engine=engine, schema=schema, built=time.monotonic())
-            app.state.event_time_built = cache["built"]
         result: dict[str, Any] = cache["schema"]
         return result
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.campaigns.event_times import first_misdated
+from recommender.campaigns.event_times import LOCAL_CLOCK, first_misdated
 from recommender.errors import InvalidParameterError
 from recommender.io import convert, text
 
@@ -114,14 +114,15 @@ def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -
     return out
 
 
-def check_event_times(batch: EventBatch, now: float | None = None) -> None:
+def check_event_times(batch: EventBatch, now: float | None = None,
+                      clock: str = LOCAL_CLOCK) -> None:
     """Refuse an event dated before 1990 or more than a day after ``now`` (default: this
     clock), naming it (``event_times.first_misdated``): a purchase has happened, after a
     campaign; a 0 (a time left unset) or a date decades ahead (a clock or unit bug) would
     stretch the calibration horizon of a model trained with ``--events``. (The response
     simulation, ``simulate.py``, dates events inside a campaign window on purpose and records
     them without this check.)"""
-    found = first_misdated(batch.timestamp, now)
+    found = first_misdated(batch.timestamp, now, clock)
     if found is not None:
         raise _bad(found[0], batch.event_id[found[0]], found[1])
 

@@ -14,6 +14,12 @@ from typing import Any
 from recommender.io.text import iso_utc
 from recommender.model.calibration_horizon import DAY
 
+#: what a day of a report's window is, said wherever a window in days is offered (the CLI's
+#: --window-days, GET .../report's window_days, the Studio's box, whose text a browser test
+#: holds to this one, and the README)
+DAY_RULE = ("a day is 86,400 seconds, not a calendar day: across a change of the clocks "
+            "(summer time) a window ends at another local time of day than it starts")
+
 
 def early_text(early: int, dated: bool, sent: bool = False) -> str:
     """The note's word on plan rows whose event is dated in the day before the start: a log of

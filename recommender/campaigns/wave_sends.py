@@ -29,20 +29,27 @@ The table is defined on the store's ``metadata`` and created by migration step 8
 
 from __future__ import annotations
 
+import re
 import time
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from recommender.campaigns.event_times import FUTURE_SLACK, NO_DATE
+from recommender.campaigns.event_times import (
+    FUTURE_SLACK,
+    LOCAL_CLOCK,
+    NO_DATE,
+    seconds_expected,
+    too_late,
+)
 from recommender.campaigns.store import (
     CampaignStore,
     metadata,
     withdrawn_records,
 )
 from recommender.errors import InvalidParameterError, PlansClashError
+from recommender.io.convert import MAX_TIMESTAMP, ZONED_TIME, zoned_time
 from recommender.io.text import MAX_DIGITS, WHOLE_TEXT, iso_shown, iso_utc, shown_number, whole_text
 
 wave_sends = sa.Table(
@@ -87,32 +94,60 @@ def plan_created(summary: dict[str, Any], plan_id: str | None = None) -> int:
     return created_seconds(summary, plan_id)
 
 
-def parse_sent_at(value: object) -> int:
-    """A send time as ``campaign sent --at`` and ``POST .../sent`` take it: unix seconds (a
-    whole number, or its digits), or ISO 8601 with a UTC offset (``2024-03-21T09:00:00Z``)."""
+#: what a send time is, as every refusal of one says (``POST /events``' rule: whole unix
+#: seconds, or an ISO 8601 time read by ``io.convert.zoned_time``, fractions floored)
+SENT_FORM = ("unix seconds (a whole number) or an ISO 8601 time in the extended form with its "
+             "UTC offset (e.g. 2024-03-21T09:00:00Z or 2024-03-21T10:00:00+01:00), a fraction of "
+             "a second floored")
+_DECIMAL = re.compile(r"-?[0-9]*\.[0-9]*")
+
+
+def sent_seconds(value: object, digits: bool = True) -> int:
+    """A send time as unix seconds, read as ``POST /events`` reads a timestamp: a whole number
+    (``3.0`` is 3; milliseconds are told to divide by 1,000, ``event_times.not_seconds``), or
+    an ISO 8601 time with its offset (``io.convert.zoned_time``: the basic form, week and
+    ordinal dates are refused, fractions of a second floored); ``digits``: text of digits is a
+    number too (``--at``; ``POST .../sent`` takes a JSON number, as ``POST /events``).
+    ``ValueError`` says why not, after the field's name (``must be ...``; the value is said by
+    the caller: a 422 says it after)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
+        if value > MAX_TIMESTAMP:
+            raise ValueError(f"must be {seconds_expected(float(value))}")
         return value
-    # ASCII digits: isdigit() took "²" and lstrip("-") "--5", and int() refused both (and
-    # 5,000 digits) with a ValueError (a 500, a traceback); a number of more digits than
-    # MAX_DIGITS is refused as no time at all
-    if isinstance(value, str) and WHOLE_TEXT.fullmatch(value.strip()):
-        seconds = whole_text(value)
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, float) or (digits and text is not None and _DECIMAL.fullmatch(text)):
+        raise ValueError("must be whole unix seconds (a fraction of a second is taken in an "
+                         "ISO 8601 time only, floored)")
+    if text is not None and WHOLE_TEXT.fullmatch(text):
+        if not digits:
+            raise ValueError(f"must be {SENT_FORM}: unix seconds as a JSON number, not text "
+                             "(as POST /events takes a timestamp)")
+        seconds = whole_text(text)
         if seconds is None:
-            raise InvalidParameterError(f"at must be unix seconds of at most {MAX_DIGITS} "
-                                        f"digits, got {shown_number(value)}")
-        return seconds
-    when: datetime | None = None
-    if isinstance(value, str):
+            raise ValueError(f"must be unix seconds of at most {MAX_DIGITS} digits")
+        return sent_seconds(seconds)
+    why = ""
+    if text is not None:
         try:
-            when = datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
-        if when is not None and when.tzinfo is not None:
-            return int(when.timestamp())
-    raise InvalidParameterError(
-        "at must be unix seconds or an ISO 8601 time in the extended form with its UTC "
-        f"offset (e.g. 2024-03-21T09:00:00Z or 2024-03-21T10:00:00+01:00), got {value!r}"
-        + (": a time without an offset could be any zone's" if when is not None else ""))
+            return zoned_time(text)
+        except ValueError as e:  # its reason past the form it names (a zone to add...)
+            said = str(e)
+            why = said[len(f"should be {ZONED_TIME}"):] if said.startswith("should be ") \
+                else f": {said}"
+    raise ValueError(f"must be {SENT_FORM}{why}")
+
+
+def parse_sent_at(value: object) -> int:
+    """A send time as ``campaign sent --at`` takes it (``sent_seconds``, digits taken);
+    ``InvalidParameterError`` (``at must be ...``) for one it refuses."""
+    try:
+        return sent_seconds(value)
+    except ValueError as e:
+        shown = shown_number(value) if isinstance(value, str) and \
+            WHOLE_TEXT.fullmatch(value.strip()) else repr(value)
+        raise InvalidParameterError(f"at {e}, got {shown}") from None
 
 
 def wave_send_times(store: CampaignStore, plan_id: str) -> dict[int, int]:
@@ -179,7 +214,8 @@ def _missing_before(known: dict[int, Any], plan_id: str, wave: int) -> None:
 
 
 def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | None = None,
-                     now: float | None = None) -> dict[str, Any]:
+                     now: float | None = None, clock_name: str = LOCAL_CLOCK
+                     ) -> dict[str, Any]:
     """Record that wave ``wave`` of ``plan_id`` went out at ``at`` (unix seconds; default:
     now, or the time already recorded for that wave: a retry without a time is answered
     ``already``), as the module docstring says: ``{"plan_id", "wave", "campaign_wave",
@@ -207,7 +243,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
         already = wave in known
         if already and not given:  # a retry without a time: answered with the recorded one
             at = known[wave][0]
-        _check_time(at, created, clock, plan_id)
+        _check_time(at, created, clock, plan_id, clock_name)
         _refuse_after_next_wave(conn, plan_id, wave)
         # under the lock: a withdrawal stored since the summary was read is seen (read before
         # it, a withdrawal after 1 wave between the two let wave 2's send in)
@@ -243,16 +279,16 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
             "waves": [{"wave": w, "sent_at": t} for w, (t, _) in sorted(known.items())]}
 
 
-def _check_time(at: int, created: int, clock: float, plan_id: str) -> None:
+def _check_time(at: int, created: int, clock: float, plan_id: str,
+                clock_name: str = LOCAL_CLOCK) -> None:
     """``InvalidParameterError`` for a send before the plan was created or past this clock
-    plus ``FUTURE_SLACK``."""
+    plus ``FUTURE_SLACK`` (``clock_name``: whose clock, as the refusal says it)."""
     if at < created:
         raise InvalidParameterError(f"at {_when(at)} is before plan {plan_id} was created "
                                     f"({_when(created)}): a wave goes out after its plan")
     if at > clock + FUTURE_SLACK:
-        raise InvalidParameterError(
-            f"at {_when(at)} is in the future (after {_when(int(clock + FUTURE_SLACK))}, this "
-            "clock plus one day); expected when the wave was sent")
+        raise InvalidParameterError(f"at {too_late(at, clock + FUTURE_SLACK, clock_name)}; "
+                                    "expected when the wave was sent")
 
 
 def retract_wave_sent(store: CampaignStore, plan_id: str, wave: int) -> dict[str, Any]:

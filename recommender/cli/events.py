@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from recommender.campaigns.report_windows import DAY_RULE
 from recommender.cli.campaign_views import MAX_PLAN_PAGE, campaign_list, campaign_show
 from recommender.cli.checks import (
     add_events_model_option,
@@ -84,7 +85,7 @@ def add_event_commands(add: Add) -> None:
     r.add_argument("--store", help=store_help)
     r.add_argument("--window-days", type=_days, default=30.0, dest="window_days",
                    help="count conversions this many days after each wave's start (its "
-                        "send, `campaign sent`; else the plan's start)")
+                        f"send, `campaign sent`; else the plan's start); {DAY_RULE}")
     r.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
                    help="waves 1..N of the plan that were sent: only they are reported (at "
                         "most those a next wave was planned after: it re-plans the rest; "

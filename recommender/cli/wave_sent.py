@@ -31,9 +31,10 @@ def add_sent_action(sub: Any) -> None:
                    help="the wave that went out (1..the plan's waves, numbered in this plan: "
                         "a next wave's first is 1), after every earlier wave's recorded send")
     s.add_argument("--at", default=None, metavar="TIME",
-                   help="when it went out: unix seconds or ISO 8601 with its UTC offset "
-                        "(2024-03-21T09:00:00Z; default: now, or the recorded time of a "
-                        "wave recorded already: a retry)")
+                   help="when it went out: whole unix seconds or ISO 8601 in the extended "
+                        "form with its UTC offset (2024-03-21T09:00:00Z; a fraction of a "
+                        "second floored), as events are read; default: now, or the recorded "
+                        "time of a wave recorded already: a retry")
     s.add_argument("--retract", action="store_true",
                    help="take back wave N's recorded send (one recorded by mistake): the "
                         "plan's last recorded send only, and none a next wave was planned "

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from recommender.campaigns.event_times import MIN_EVENT_TIMESTAMP, SERVER_CLOCK, first_misdated
 from recommender.campaigns.event_writers import CLI_WRITER
 from recommender.campaigns.events import (
     EventBatch,
@@ -46,6 +47,7 @@ from recommender.campaigns.report import (
     campaign_report,
 )
 from recommender.campaigns.report_chain import chain_report
+from recommender.campaigns.report_windows import DAY_RULE
 from recommender.campaigns.sheet_ids import unquoted_ids
 from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
@@ -81,7 +83,7 @@ from service.routes.campaigns import (
     refuse_unread_seed,
     stored_plan,
 )
-from service.schema_limits import event_time_published
+from service.schema_limits import event_time_limit
 from service.schemas import Error, JsonInt, _json_number
 from service.store_gate import store_gate
 
@@ -140,6 +142,21 @@ Pseudonymized = Annotated[bool, Query(description=(
     "the batch is stored)"))]
 
 
+#: why an event past the server's clock plus a day, inside the schema's maximum, is a 409
+FUTURE_409 = ("a rule the schema cannot state: its maximum, fixed when it is built, is at or "
+              "past the server's clock plus a day")
+
+
+def _future_within_schema(timestamps: list[int]) -> bool:
+    """Whether the first misdated timestamp is past the server's clock plus a day but not past
+    the schema's maximum (``schema_limits.event_time_limit``; one built earlier publishes less):
+    valid by the schema, refused by a rule of the clock, a 409 (a 422 said the body was
+    malformed, and Schemathesis' valid bodies hold such times)."""
+    found = first_misdated(timestamps)
+    return found is not None and MIN_EVENT_TIMESTAMP <= timestamps[found[0]] <= \
+        event_time_limit()
+
+
 @router.post("/events", response_model=EventsStored, responses={
     **INVALID, **STORE_DOWN,
     404: {"model": Error, "description": "pseudonymized=true, and a user_id names no user: it "
@@ -150,7 +167,9 @@ Pseudonymized = Annotated[bool, Query(description=(
                                          "payload, or the store was moved by `campaign copy` "
                                          "(the log names the copy), or pseudonymized=true on "
                                          "a server with no RECOMMENDER_PSEUDONYM_KEY: nothing "
-                                         f"of the batch was stored; or {SCHEMA_NEWER}"}},
+                                         "of the batch was stored; or an event dated more "
+                                         "than a day past the server's clock, inside the "
+                                         f"schema's maximum ({FUTURE_409}); or {SCHEMA_NEWER}"}},
              summary="Record a batch of events (tickets, views), durably, before answering")
 def post_events(body: EventsIn, request: Request,
                 pseudonymized: Pseudonymized = False) -> dict[str, Any]:
@@ -164,8 +183,12 @@ def post_events(body: EventsIn, request: Request,
                        [e.film_id for e in ev], [e.timestamp for e in ev],
                        [e.weight for e in ev])
     try:
-        check_event_times(batch)
+        # the one-day rule events import holds to, exactly: the schema's maximum is looser
+        # (schema_limits.event_time_limit), never tighter
+        check_event_times(batch, clock=SERVER_CLOCK)
     except InvalidParameterError as e:  # its text says nothing of the batch was stored
+        if _future_within_schema(batch.timestamp):
+            raise HTTPException(409, f"{e} ({FUTURE_409})") from None
         raise Invalid(str(e), ("body", "events"), "invalid_parameter") from None
     served = request.app.state.service.engine
     key = events_key(settings) if pseudonymized else None
@@ -175,14 +198,6 @@ def post_events(body: EventsIn, request: Request,
         raise Invalid(f"events[{fake}] (event_id {ev[fake].event_id!r}): "
                       f"{pseudonym_reason(ev[fake].user_id, FLAG)}; nothing of this batch "
                       "was stored", ("body", "events", fake, "user_id"), "pseudonym")
-    # the maximum the schema publishes (the clock plus a day, to the hour, when it was built)
-    published = event_time_published(request.app)
-    late = next((i for i, e in enumerate(ev) if e.timestamp > published), None)
-    if late is not None:
-        raise Invalid(f"events[{late}] (event_id {ev[late].event_id!r}): timestamp "
-                      f"{ev[late].timestamp} is past the schema's maximum {published}; "
-                      "nothing of this batch was stored", ("body", "events", late, "timestamp"),
-                      "less_than_equal")
     store = campaign_store(request)
     as_sent = batch.user_id
     # an event_id is the caller's own (event_writers): a conflict only with its own events
@@ -267,7 +282,8 @@ def report(plan_id: str, request: Request,
                json_schema_extra={"minimum": MIN_WINDOW_DAYS, "maximum": MAX_WINDOW_DAYS},
                description=("count conversions this many days after each wave's start, "
                             "its recorded send (wave_starts), else the plan's start (at "
-                            "least one second: timestamps are whole seconds)"))] = 30.0,
+                            "least one second: timestamps are whole seconds); "
+                            f"{DAY_RULE}"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(
                "waves 1..N of the plan that were sent: only they are reported (at most the "
                "plan's waves, its withdrawal's, or a next wave's that re-plans the rest: a 422 "

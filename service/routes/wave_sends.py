@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi import Path as PathParam
 
+from recommender.campaigns.event_times import SERVER_CLOCK
 from recommender.campaigns.store import UnknownPlanError
-from recommender.campaigns.wave_sends import parse_sent_at, record_wave_sent, retract_wave_sent
+from recommender.campaigns.wave_sends import record_wave_sent, retract_wave_sent
 from service.json_body import JsonRoute
 from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, SCHEMA_NEWER, STORE_DOWN
@@ -43,9 +44,9 @@ WaveNumber = Annotated[int, PathParam(
 def wave_sent(plan_id: str, wave: WaveNumber, body: SentRequest, request: Request
               ) -> dict[str, Any]:
     plan_id = raw_plan_id(request.scope, plan_id)
-    at = None if body.at is None else parse_sent_at(body.at)
     try:
-        answer = record_wave_sent(campaign_store(request), plan_id, wave, at)
+        answer = record_wave_sent(campaign_store(request), plan_id, wave, body.at,
+                                  clock_name=SERVER_CLOCK)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
     stored_plan(request)

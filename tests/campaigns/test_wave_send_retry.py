@@ -93,8 +93,8 @@ def test_a_send_time_int_refuses_is_a_422_and_a_cli_refusal(
                                         store=url, warm_cache=False))) as client:
         r = client.post("/campaigns/plan-w/waves/1/sent", json={"at": at})
         assert r.status_code == 422, r.text[:300]
-        assert r.json()["detail"].startswith("at must be unix seconds") and \
-            f"got {shown}" in r.json()["detail"], r.text[:300]
+        assert r.json()["detail"].startswith("body field 'at': must be unix seconds") and \
+            [e["loc"] for e in r.json()["errors"]] == [["body", "at"]], r.text[:300]
     store = open_store(url)
     assert wave_send_times(store, "plan-w") == {}
     store.close()
