@@ -119,7 +119,7 @@ async function detail(view, planId, params) {
   if (shown() && typedWindow && windowFromUrl === undefined) {
     ignoredSettings([["window_days", typedWindow, "the report window must be a number of days in decimals, from 1 second (1/86400) to 3650: the server's default is used"]]);
   }
-  const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any",
+  const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any", "aria-describedby": "report-window-day",
     value: windowFromUrl });
   let asked = 0;
   let lastGiven;  // the waves sent the report shown was asked with (undefined: the server's)
@@ -264,7 +264,7 @@ async function detail(view, planId, params) {
     // withdrawn before any wave went out: no report, so no box of waves sent
     section("Plan", ...planSummary(planId, plan.summary), gone && gone.sent_waves === 0 ? "" : [
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, gone ? `Waves already sent (of ${waves}; the withdrawal says ${gone.sent_waves}): the report counts these` : `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
-        windowLabel, windowDays),
+        windowLabel, windowDays, h("span", { class: "note", id: "report-window-day" }, `(${DAY_RULE})`)),
       clamped, assumed]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
     whole.box,
@@ -283,6 +283,9 @@ async function detail(view, planId, params) {
 }
 
 const LIST_PAGE = 100;
+// what a day of the report's window is: recommender/campaigns/report_windows.py's DAY_RULE,
+// word for word (tests/browser/test_studio_window_day.py holds them equal)
+const DAY_RULE = "a day is 86,400 seconds, not a calendar day: across a change of the clocks (summer time) a window ends at another local time of day than it starts";
 
 /** A listed plan's place in its campaign: the plan it continues (a link, after which of its waves),
     and its next waves as the server names them (next_plan_ids: on any page, none withdrawn before a
