@@ -32,6 +32,30 @@ export function isoWithOffset(value) {
   return Number.isNaN(d.getTime()) ? null : `${localInput(d)}${utcOffset(d)}`;
 }
 
+/** How a typed local time (``typed``, "2026-03-29T01:30:00") is said, read by this browser as
+    ``when``: ``shown``, the time meant ("2026-03-29 01:30:00"); ``note``, a sentence when the
+    clocks change around it; ``second``, the later instant of a time that happens twice.
+    A time the clocks skip (01:30 on a spring change in London) is read as the instant an hour
+    on (02:30+01:00, 00:30 before the change): said so, where the question named 01:30 beside
+    an offset and a UTC time that contradicted it. A time that happens twice (01:30 on an
+    autumn change) is read as the first (UTC+01:00); the second is offered (``second``). */
+export function localTimeSaid(typed, when) {
+  const said = (text) => text.replace("T", " ");
+  const meant = localInput(when);
+  if (meant !== typed) {
+    return { shown: said(meant), second: null,
+      note: `${said(typed)} does not exist in your time zone: the clocks moved forward that day, so it is read as ${said(meant)}. ` };
+  }
+  // the clocks go back within the next 3 hours: the same wall time comes again that much later
+  const back = -new Date(when.getTime() + 3 * 3600e3).getTimezoneOffset() - -when.getTimezoneOffset();
+  const later = back < 0 ? new Date(when.getTime() - back * 60e3) : null;
+  if (later && localInput(later) === typed) {
+    return { shown: said(typed), second: later,
+      note: `${said(typed)} happens twice in your time zone that day (the clocks went back): this is the first, UTC${utcOffset(when)}. ` };
+  }
+  return { shown: said(typed), note: "", second: null };
+}
+
 /** When ``summary``'s plan was made (its ``created``, ISO 8601; one without an offset is UTC,
     as the server reads it), a Date; null when it cannot be read. */
 export function planCreated(summary) {
@@ -129,15 +153,17 @@ export function sendSection(planId, summary, recorded) {
     const button = h("button", { type: "submit", id: "record-send", onclick: () => {
       const iso = isoWithOffset(at.value);
       if (!iso) { out.replaceChildren(refusal("type when the wave went out (a date and a time)", at)); return; }
-      const when = new Date(at.value.length === 16 ? `${at.value}:00` : at.value.slice(0, 19));
-      // named to the second, as the UTC time beside it is: the box's value leaves ":00"
-      // seconds off ("10:00", the browser's form), and a send on a whole minute read
-      // "10:00 your time (...10:00:00Z)"
-      const asked = h("p", { id: "send-asked" }, `Record wave ${wave} as sent at ${localInput(when).replace("T", " ")} your time `,
-        `(UTC${utcOffset(when)}; ${utcTime(Math.floor(when.getTime() / 1000))})? A send time is final: `,
+      const typed = at.value.length === 16 ? `${at.value}:00` : at.value.slice(0, 19);
+      const when = new Date(typed);
+      const { shown, note, second } = localTimeSaid(typed, when);
+      const asked = h("p", { id: "send-asked" }, `Record wave ${wave} as sent at ${shown} your time `,
+        `(UTC${utcOffset(when)}; ${utcTime(Math.floor(when.getTime() / 1000))})? ${note}A send time is final: `,
         `wave ${wave}'s report counts from it, and it cannot be changed (only taken back, if recorded by mistake).`);
       const confirm = h("button", { type: "button", id: "send-confirm", onclick: () => send(iso) }, `Record wave ${wave}'s send`);
-      out.replaceChildren(asked, confirm, h("button", { type: "button", id: "send-cancel", onclick: () => {
+      // the second of a time that happens twice cannot be typed in the box: offered here
+      const other = second ? [h("button", { type: "button", id: "send-confirm-second", onclick: () => send(`${localInput(second)}${utcOffset(second)}`) },
+        `Record it at the second ${shown} (UTC${utcOffset(second)}; ${utcTime(Math.floor(second.getTime() / 1000))})`)] : [];
+      out.replaceChildren(asked, confirm, ...other, h("button", { type: "button", id: "send-cancel", onclick: () => {
         out.replaceChildren();
         button.focus();
       } }, "Cancel"));
