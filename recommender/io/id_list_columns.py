@@ -56,14 +56,24 @@ def _chosen(p: Path, fields: list[str], delimiter: str, column: str | None) -> i
     return named[0] if named else None
 
 
+def first_line_held(first: str, ids: IdMap) -> bool:
+    """Whether ``ids`` holds an id list's ``first`` line (as written or stripped) as an id:
+    then it is an id, never a header, even where it names an id column ("comma,id", a user
+    of the model, read as a header naming column ``id``: the list's users were read from
+    that column and the opted-out "comma,id" was planned)."""
+    return bool((ids.to_index(list(dict.fromkeys((first, first.strip()))), strict=False)
+                 >= 0).any())
+
+
 def column_cells(p: Path, text: str, ids: IdMap | None = None, column: str | None = None
                  ) -> list[tuple[int, str]] | None:
     """(line, cell as written) of the id column of a CSV export, or None for a list of one
     id per line. The column is ``column`` when given, else the one the header names like an
     id column (``user_id``, ``User ID``, ``userId``, ``id``, ``film_id``: ``header_key``);
     a header naming several is ``DataError`` naming them (which one is meant cannot be
-    told). A table whose header names none (every line as many fields as it, two or more),
-    none of whose lines ``ids`` holds as an id (``Email,Name``), is ``DataError`` naming its
+    told); but a first line ``ids`` holds as an id (``first_line_held``) is one, never a
+    header, and the file is one id per line. A table whose header names none (every line as
+    many fields as it, two or more), none of whose lines ``ids`` holds as an id (``Email,Name``), is ``DataError`` naming its
     columns: its whole lines were read as ids, all unknown. Without ``ids`` (no model to
     ask whether the lines are ids holding the separator) such a file is one id per line."""
     first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
@@ -73,6 +83,8 @@ def column_cells(p: Path, text: str, ids: IdMap | None = None, column: str | Non
     fields = [f.strip() for f in header_fields(first, delimiter)]  # a cell of any length
     if column is None and len(fields) < 2:
         return None
+    if column is None and ids is not None and first_line_held(first, ids):
+        return None  # a first line the model holds is an id, not a header: whole lines
     col = _chosen(p, fields, delimiter, column)
     records = csv_records(text, p, delimiter)
     if col is None:

@@ -29,7 +29,8 @@ from recommender.io.ids import IdMap
 
 
 def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | None = None,
-              said: Callable[[str], None] | None = None, column: str | None = None
+              said: Callable[[str], None] | None = None, column: str | None = None,
+              other: list[tuple[int, str]] | None = None
               ) -> tuple[Path, list[tuple[int, str]]]:
     """(1-based line number, id) of every id of an id list (see ``read_id_list``);
     ``exact``, when given, receives each such line as written (no line ending) where it
@@ -37,7 +38,10 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     ``USER_ID``, ``movieId``: ``_lone_header``) is a header unless ``ids`` holds it as an id,
     and ``said`` is told it was read so (``_said_header``), as it is of the blank lines
     between ids, skipped (``_said_blank``). A CSV export is read by its id column
-    (``id_list_columns.column_cells``; ``column``: the one named so)."""
+    (``id_list_columns.column_cells``; ``column``: the one named so). ``other``, when given,
+    receives the lines of the reading not taken, as written, where a file reads two ways
+    (a CSV export's whole lines; the column a header names of a list whose first line
+    ``ids`` holds): ``read_opt_outs`` leaves out the users of both."""
     p = Path(path)
     if str(path) == "-":  # standard input (a pipe)
         raw = sys.stdin.buffer.read()
@@ -63,6 +67,8 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     # a column named is looked for in the first line, blank or not (never silently unread)
     named = column is not None
     cells = column_cells(p, text, ids, column) if named or (at_top and not header) else None
+    if other is not None and column is None and at_top and not header:
+        other.extend(_other_reading(p, text, raw_lines, lines, cells))
     if header and cells is None:
         _said_header(p, lines[0][1], ids, said)
         lines = lines[1:]
@@ -74,6 +80,20 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     if not lines:
         raise DataError(str(p), "expected one id per line; the file holds no id")
     return p, lines
+
+
+def _other_reading(p: Path, text: str, raw_lines: list[str], lines: list[tuple[int, str]],
+                   cells: list[tuple[int, str]] | None) -> list[tuple[int, str]]:
+    """(line, text as written) of the reading of an id list ``_id_lines`` did not take: the
+    whole lines of a file read by its id column (``cells``), else the cells of the column its
+    header names like an id column (a first line the model holds read it as whole lines)."""
+    if cells is not None:
+        return [(n, raw_lines[n - 1]) for n, _ in lines]
+    try:
+        named = column_cells(p, text)  # no model asked: the column a header names, if any
+    except DataError:
+        return []  # no such reading (two id columns, ragged rows)
+    return [(n, c) for n, c in named or [] if c.strip()]
 
 
 def _lone_header(line: str, written: str, ids: IdMap | None) -> bool:
@@ -155,7 +175,7 @@ def read_id_list(path: PathLike, said: Callable[[str], None] | None = None,
 
 
 def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
-              column: str | None = None
+              column: str | None = None, other: list[tuple[int, str]] | None = None
               ) -> tuple[Path, list[tuple[int, str]], list[list[tuple[str, int]]]]:
     """(file, its (line, stripped id) pairs, each line's readings with their indices in
     ``ids``, -1 unknown). A line's readings, in the order they are tried: as written, stripped
@@ -164,11 +184,17 @@ def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = N
     text cell and the quote of a spreadsheet-safe cell first, as our writers add both (the
     cell "'-1" of a plan is user "-1"), then each alone ('"u00932"', "'-1": ``csvsafe``)."""
     exact: dict[int, str] = {}
-    p, lines = _id_lines(path, exact, ids, said, column)
-    forms = [list(dict.fromkeys((exact.get(n, s), s, sheet_unquoted(csv_unquoted(s)),
-                                 csv_unquoted(s), sheet_unquoted(s)))) for n, s in lines]
+    p, lines = _id_lines(path, exact, ids, said, column, other)
+    forms = [_forms(exact.get(n, s), s) for n, s in lines]
     found = iter(ids.to_index([f for fs in forms for f in fs], strict=False).tolist())
     return p, lines, [[(f, next(found)) for f in fs] for fs in forms]
+
+
+def _forms(written: str, s: str) -> list[str]:
+    """A line's readings (``_readings``): as ``written``, stripped (``s``), then without our
+    CSV writers' quoting, both and each alone."""
+    return list(dict.fromkeys((written, s, sheet_unquoted(csv_unquoted(s)), csv_unquoted(s),
+                               sheet_unquoted(s))))
 
 
 def _id_list_as_known(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
@@ -279,8 +305,12 @@ def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None
     so that a line two users could be read as leaves out both (a cell '"q"' cut from a plan
     is user "q", read as user '"q"' when the model holds that too: the opted-out "q" was
     planned); a line ``ids`` holds in no reading stays stripped, for the caller to name.
-    File order, each id once: ``said`` is told of the lines that add no id (duplicates)."""
-    p, lines, readings = _readings(path, ids, said, column)
+    File order, each id once: ``said`` is told of the lines that add no id (duplicates).
+    A file that reads two ways (``_id_lines``'s ``other``: a first line the model holds that
+    names an id column, "comma,id") leaves out the users of both readings, and ``said`` is
+    told of those the other adds."""
+    other: list[tuple[int, str]] = []
+    p, lines, readings = _readings(path, ids, said, column, other)
     out: dict[str, None] = {}
     dropped: list[Dropped] = []
     for (n, s), rs in zip(lines, readings, strict=True):
@@ -289,4 +319,16 @@ def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None
             dropped.append((n, read[0]))
         out.update(dict.fromkeys(read))
     _said_dropped(p, dropped, said)
+    forms = [_forms(w, w.strip()) for _, w in other]
+    found = iter(ids.to_index([f for fs in forms for f in fs], strict=False).tolist())
+    more = [f for fs in forms for f in fs if next(found) >= 0 and f not in out]
+    more = list(dict.fromkeys(more))
+    if more and said is not None:
+        shown = ", ".join(repr(m) for m in more[:5]) + (
+            f" and {len(more) - 5:,} more" if len(more) > 5 else "")
+        said(f"{p}: the file reads two ways (one id per line, or the id column its first "
+             f"line names); the other reading names {len(more):,} more user"
+             f"{'s' if len(more) > 1 else ''} the model holds ({shown}), left out too: an "
+             "opt-out fails safe")
+    out.update(dict.fromkeys(more))
     return list(out)

@@ -47,3 +47,30 @@ def test_a_first_line_spelled_as_a_header_the_model_holds_as_written_is_kept(
     ids = IdMap(["7"])
     f.write_text(" ID\n7\n", encoding="utf-8")
     assert read_opt_outs(f, ids) == ["7"] == read_id_list_as_known(f, ids)
+
+
+def test_a_first_line_the_model_holds_is_an_id_though_it_names_an_id_column(
+        tmp_path: Path) -> None:
+    """b'comma,id\\n1,5\\n' whose both lines are users of the model: read as a CSV export (its
+    header naming column ``id``), the list was user "5", and the two opted-out users were
+    planned. A first line the model holds is an id (README: id lists), so the file is one id
+    per line for every reader; the oracle: the lines as written. An opt-out list leaves out
+    the users of the other reading too (the column's cells the model holds)."""
+    from recommender.io.id_lists import read_id_list_index, read_seed_lines
+
+    f = tmp_path / "optouts.txt"
+    f.write_bytes(b"comma,id\n1,5\n")
+    lines = f.read_text(encoding="utf-8").splitlines()
+    ids = IdMap(["comma,id", "1,5", "u9"])
+    assert read_id_list_as_known(f, ids) == lines
+    assert read_id_list_index(f, ids).tolist() == [ids.to_index([x])[0] for x in lines]
+    assert [s for _, s in read_seed_lines(f, ids)] == lines
+    assert read_opt_outs(f, ids) == lines
+    # the model holds the cell "5" too: both readings' users are left out, and said
+    told: list[str] = []
+    both = IdMap(["comma,id", "1,5", "5"])
+    assert read_opt_outs(f, both, told.append) == [*lines, "5"]
+    assert any("reads two ways" in t and "'5'" in t for t in told)
+    # a header the model does not hold stays a header: its column is read
+    assert read_id_list_as_known(f, IdMap(["5", "1,5"])) == ["5"]
+    assert read_opt_outs(f, IdMap(["5", "1,5"])) == ["5", "1,5"]  # and the whole line, held
