@@ -7,11 +7,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from recommender.io.convert import MAX_ID_BYTES
+from service.event_schemas import NOT_BLANK_ID
 from service.schemas import StoredId
 
 MAX_FORGET = 10_000  # user ids in one request (``recommender forget --users FILE``: any)
 
-ErasedId = Annotated[StoredId, Field(min_length=1, max_length=MAX_ID_BYTES, pattern=r"\S")]
+#: not blanks only by the one rule (``id_columns.blank_id``: ASCII blanks; an id of a no-break
+#: space is a user's, trained and served, so erasable)
+ErasedId = Annotated[StoredId, Field(min_length=1, max_length=MAX_ID_BYTES,
+                                     pattern=NOT_BLANK_ID["pattern"])]
 
 
 class ForgetRequest(BaseModel):
@@ -19,7 +23,7 @@ class ForgetRequest(BaseModel):
     user_ids: list[ErasedId] = Field(
         min_length=1, max_length=MAX_FORGET,
         description=f"the user ids to erase, byte for byte (1 to {MAX_FORGET:,} ids, each "
-                    "with a character other than white space)")
+                    "with a character other than an ASCII blank: space, tab, line ending)")
 
 
 class ForgottenUser(BaseModel):

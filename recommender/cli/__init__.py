@@ -54,6 +54,7 @@ from recommender.cli.training import cmd_train
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
 from recommender.io.atomic import CREATED, PLACED
+from recommender.io.id_columns import blank_id
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 from recommender.query.limits import MAX_WORKERS
 
@@ -155,7 +156,7 @@ class _Once(argparse._StoreAction):
         if self.dest in given and self.option_strings:
             parser.error(f"argument {names}: given twice; give it once (only the last value "
                          "would count)")
-        if (self.option_strings and isinstance(values, str) and not values.strip()
+        if (self.option_strings and isinstance(values, str) and blank_id(values)
                 and self.dest not in EMPTY_MEANS_NONE):
             parser.error(f"argument {names}: the value is empty; give one" + (
                 " (it is required)" if self.required else ", or leave the option out"))

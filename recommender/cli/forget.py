@@ -18,6 +18,7 @@ from pathlib import Path
 from recommender.cli.printing import print_body
 from recommender.cli.stores import NEEDED_STORE_HELP
 from recommender.errors import InvalidParameterError
+from recommender.io.id_columns import blank_id
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 SHOWN = 10  # ids named in a line (ids with no row in the store)
@@ -52,7 +53,7 @@ def _ids(args: argparse.Namespace) -> list[str]:
     if not ids:
         raise InvalidParameterError("forget: no user id given: pass --user ID or --users FILE")
     for n, i in enumerate(ids):
-        if i == "" or i.strip() == "":
+        if blank_id(i):  # the one rule (an id of a no-break space is a user's)
             raise InvalidParameterError(f"forget: user id {n + 1} is empty or blank; nothing "
                                         "was erased")
     return ids

@@ -7,6 +7,7 @@ expected.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,14 @@ def np_str(arr: pa.Array | pa.ChunkedArray) -> NDArray[np.str_]:
 #: an id that is empty or only blanks (ASCII whitespace; the same class in Java's regular
 #: expressions, for the Spark reader): no id, refused as an empty one is
 BLANK_ID = r"^[ \t\n\r\f\x0B]*$"
+
+
+def blank_id(value: str) -> bool:
+    """Whether ``value`` is no id (``BLANK_ID``: empty, or ASCII blanks only): the one rule of
+    every reader, training's, the CLI's options and id lists, ``forget`` and HTTP's
+    (``service.event_schemas.NOT_BLANK_ID``). An id of other blanks (a no-break space, U+00A0)
+    is an id of its own, kept byte for byte: trained, served, and so queried and erased."""
+    return re.fullmatch(BLANK_ID, value) is not None
 
 
 def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,

@@ -24,6 +24,7 @@ from recommender.errors import DataError
 from recommender.io.binary import utf8_text
 from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
 from recommender.io.delimited import PathLike
+from recommender.io.id_columns import blank_id
 from recommender.io.id_list_columns import ID_KEYS, column_cells, header_key
 from recommender.io.ids import IdMap
 
@@ -56,7 +57,10 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     # lines end in LF, CRLF or CR, as in the other readers (str.splitlines also breaks at
     # U+0085, U+2028, U+2029 and \x1c-\x1e, which ids may hold: one id was read as two)
     raw_lines = re.split(r"\r\n|\r|\n", text)
-    lines = [(n, s) for n, s in enumerate((line.strip() for line in raw_lines), start=1) if s]
+    # a line of ASCII blanks is blank (``blank_id``, the one rule); a line of other blanks
+    # alone (a no-break space) is that id, as training keeps it
+    lines = [(n, line.strip() or line) for n, line in enumerate(raw_lines, start=1)
+             if not blank_id(line)]
     _said_blank(p, lines, said)
     if exact is not None:
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
@@ -73,10 +77,10 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
         _said_header(p, lines[0][1], ids, said)
         lines = lines[1:]
     elif cells is not None:  # a CSV export whose header names one id column: that column
-        lines = [(n, c.strip()) for n, c in cells if c.strip()]  # blank cells as blank lines
+        lines = [(n, c.strip() or c) for n, c in cells if not blank_id(c)]  # blank: skipped
         if exact is not None:
             exact.clear()  # a cell's own spaces: kept where they differ
-            exact.update((n, c) for n, c in cells if c.strip() and c != c.strip())
+            exact.update((n, c) for n, c in cells if not blank_id(c) and c != (c.strip() or c))
     if not lines:
         raise DataError(str(p), "expected one id per line; the file holds no id")
     return p, lines
@@ -93,7 +97,7 @@ def _other_reading(p: Path, text: str, raw_lines: list[str], lines: list[tuple[i
         named = column_cells(p, text)  # no model asked: the column a header names, if any
     except DataError:
         return []  # no such reading (two id columns, ragged rows)
-    return [(n, c) for n, c in named or [] if c.strip()]
+    return [(n, c) for n, c in named or [] if not blank_id(c)]
 
 
 def _lone_header(line: str, written: str, ids: IdMap | None) -> bool:
@@ -319,7 +323,7 @@ def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None
             dropped.append((n, read[0]))
         out.update(dict.fromkeys(read))
     _said_dropped(p, dropped, said)
-    forms = [_forms(w, w.strip()) for _, w in other]
+    forms = [_forms(w, w.strip() or w) for _, w in other]
     found = iter(ids.to_index([f for fs in forms for f in fs], strict=False).tolist())
     more = [f for fs in forms for f in fs if next(found) >= 0 and f not in out]
     more = list(dict.fromkeys(more))
