@@ -48,3 +48,8 @@ class SearchMatch(BaseModel):
     year_matched: bool | None = Field(description="whether that year is the film's (false "
                                                   "when the film's year is unknown), null "
                                                   "without a year")
+    exact_id: bool = Field(description="whether the query, as sent (else stripped of "
+                                       "surrounding blanks), is this film's id byte for byte: "
+                                       "that film is listed before the films whose ids it is "
+                                       "but for leading zeros or Unicode form (kind film_id "
+                                       "too: \"7\" lists film 7 before film 007)")

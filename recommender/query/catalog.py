@@ -31,7 +31,7 @@ from recommender.query.privacy import few, min_cell_from_env, table_suppression
 from recommender.query.search_kinds import substring_titles, totals_by_kind
 from recommender.query.search_modes import MATCH_MODES, MatchMode
 from recommender.query.title_match import match_reasons
-from recommender.query.titles import ID_MATCH, ranked, title_index
+from recommender.query.titles import ID_EXACT, ID_MATCH, ranked, title_index
 
 FilmFields = tuple[str, str, int | None, list[str]]
 
@@ -107,6 +107,7 @@ def search_page(model: Model, query: str, limit: int, offset: int, genre: str | 
     n = model.n_films
     scores = levels = np.ones(n, np.float64)
     by_id: set[int] = set()
+    exact: int | None = None
     index = title_index(model) if query.strip() else None
     if index is not None:
         scores, levels = index.scored(query)
@@ -118,17 +119,20 @@ def search_page(model: Model, query: str, limit: int, offset: int, genre: str | 
             # the forms an unknown film argument's "did you mean" names
             # (``IdMap.same_but_zeros``)
             ids = [g for g in (query, query.strip()) if g in model.films]
+            # the id pasted, as sent (else stripped), first: byte for byte, above its twins
+            exact = model.film_index(ids[0]) if ids else None
             for given in dict.fromkeys(ids + model.films.same_but_zeros(query)):
                 if given in model.films:
                     i = model.film_index(given)
-                    if scores[i] < ID_MATCH:
+                    level = ID_EXACT if i == exact else ID_MATCH
+                    if scores[i] < level:
                         by_id.add(i)
-                        scores[i] = ID_MATCH
+                        scores[i] = level
     mask = None if genre is None else genre_members(model, resolve_genres(model, [genre]))[0]
     hits = ranked(scores, counts, mask)
     page = hits[offset:offset + limit]
     rows = film_rows(model, page, counts)
-    for row, reason in zip(rows, match_reasons(index, query, page, levels[page], by_id),
+    for row, reason in zip(rows, match_reasons(index, query, page, levels[page], by_id, exact),
                            strict=True):
         row["match"] = reason
     return len(hits), rows, totals_by_kind(index, query, hits, levels, by_id)

@@ -180,17 +180,19 @@ def describe(index: TitleIndex, query: str, film: int, level: float,
 
 
 def match_reasons(index: TitleIndex | None, query: str, films: NDArray[np.integer],
-                  levels: NDArray[np.float64], by_id: set[int] | None = None
-                  ) -> list[dict[str, Any]]:
+                  levels: NDArray[np.float64], by_id: set[int] | None = None,
+                  exact: int | None = None) -> list[dict[str, Any]]:
     """The ``match`` of each film of ``films`` (a search page) for ``query``: ``levels`` are
     theirs from ``TitleIndex.scored``, ``by_id`` the films the query names by id (ranked at
-    ``titles.ID_MATCH``, above their title's level). An empty query lists every film: kind
-    ``all``, no words, no year (``index`` may then be None)."""
+    ``titles.ID_MATCH``, above their title's level); ``exact`` the film whose id the query is
+    byte for byte (``exact_id``: a twin, "007" for "7", prints with the same ``match``
+    otherwise). An empty query lists every film: kind ``all``, no words, no year (``index``
+    may then be None)."""
     if index is None or not query.strip():
         return [{"kind": "all", "words": [], "corrected": [], "unmatched": [], "year": None,
-                 "year_matched": None} for _ in range(len(films))]
+                 "year_matched": None, "exact_id": False} for _ in range(len(films))]
     ids = by_id or set()
-    return [describe(index, query, f, lv, f in ids)
+    return [{**describe(index, query, f, lv, f in ids), "exact_id": f == exact}
             for f, lv in zip(np.asarray(films).tolist(), np.asarray(levels).tolist(),
                              strict=True)]
 
@@ -200,6 +202,8 @@ def match_text(match: dict[str, Any]) -> str:
     "title start; typo: shwashenk -> shawshank (2 edits); not found: x; year 1980: no"."""
     parts = [f"year {match['year']}" if match["kind"] == "year"
              else _LABELS.get(match["kind"], match["kind"])]
+    if match["kind"] == "film_id" and not match.get("exact_id", True):
+        parts[0] = "film id, another form (leading zeros, Unicode form)"
     fixes = [f"{c['typed']} -> {c['title_word']}" + (" (2 edits)" if c["edits"] == 2 else "")
              for c in match["corrected"]]
     if fixes and match["kind"] != "typo":

@@ -67,6 +67,9 @@ if TYPE_CHECKING:
     from recommender.model.model import Model
 
 ID_MATCH = 5.5  # a film's id: below a title that is it ("1984"), above one starting with it
+#: the film whose id the query is byte for byte, above the ids it is but for leading zeros or
+#: Unicode form ("7" lists film "7" before film "007": they ranked alike, "007" first)
+ID_EXACT = 5.75
 EXACT = 6.0
 PREFIX = 5.0
 WORDS = 4.0

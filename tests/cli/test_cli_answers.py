@@ -309,7 +309,7 @@ def test_search_says_how_each_film_matched(
     match = client.get("/films", params={"query": "fbauelux destin"}).json()["films"][0]["match"]
     assert match == {"kind": "typo", "words": ["destin"],
                      "corrected": [{"typed": "fbauelux", "title_word": "fabuleux", "edits": 2}],
-                     "unmatched": [], "year": None, "year_matched": None}
+                     "unmatched": [], "year": None, "year_matched": None, "exact_id": False}
     code, out, _ = run(capsys, "search", model_dir, "", "--limit", 3)  # no query: no column
     assert code == 0 and "match" not in out.splitlines()[1]
 

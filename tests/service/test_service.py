@@ -124,7 +124,8 @@ def test_search_results_say_how_they_matched_in_the_schema_too(client: TestClien
     assert set(fields) == {"film_id", "title", "year", "genres", "viewers", "match"}
     assert fields["match"]["description"] and fields["match"]["$ref"].endswith("/SearchMatch")
     match = schemas["SearchMatch"]["properties"]
-    assert list(match) == ["kind", "words", "corrected", "unmatched", "year", "year_matched"]
+    assert list(match) == ["kind", "words", "corrected", "unmatched", "year", "year_matched",
+                           "exact_id"]
     assert all(f.get("description") for f in match.values())
     assert match["kind"]["enum"] == ["title", "title_start", "words", "inside", "typo",
                                      "similar", "year", "film_id", "all"]
@@ -132,7 +133,7 @@ def test_search_results_say_how_they_matched_in_the_schema_too(client: TestClien
     body = client.get("/films", params={"query": "the matrix 1991"}).json()
     assert body["films"][0]["match"] == {"kind": "title", "words": ["the", "matrix"],
                                          "corrected": [], "unmatched": [], "year": 1991,
-                                         "year_matched": False}
+                                         "year_matched": False, "exact_id": False}
 
 
 def test_search_orders_by_viewers_and_paginates(client: TestClient, model: Model) -> None:

@@ -19,6 +19,10 @@ const KIND_LABELS = { title: "title", title_start: "title start", words: "all wo
 export function matchText(m) {
   if (!m) return "";
   const parts = [m.kind === "year" ? `year ${m.year}` : (KIND_LABELS[m.kind] ?? m.kind)];
+  // a film whose id the query is but for leading zeros or Unicode form ("007" for "7")
+  if (m.kind === "film_id" && m.exact_id === false) {
+    parts[0] = "film id, another form (leading zeros, Unicode form)";
+  }
   const fixes = (m.corrected || []).map((c) =>
     `${c.typed} -> ${c.title_word}${c.edits === 2 ? " (2 edits)" : ""}`);
   if (fixes.length && m.kind !== "typo") parts.push(`typo: ${fixes.join(", ")}`);
