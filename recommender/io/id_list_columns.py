@@ -73,8 +73,9 @@ def column_cells(p: Path, text: str, ids: IdMap | None = None, column: str | Non
     a header naming several is ``DataError`` naming them (which one is meant cannot be
     told); but a first line ``ids`` holds as an id (``first_line_held``) is one, never a
     header, and the file is one id per line. A table whose header names none (every line as
-    many fields as it, two or more), none of whose lines ``ids`` holds as an id (``Email,Name``), is ``DataError`` naming its
-    columns: its whole lines were read as ids, all unknown. Without ``ids`` (no model to
+    many fields as it, two or more), none of whose lines ``ids`` holds as an id
+    (``Email,Name``), is ``DataError`` naming its columns: its whole lines were read as ids,
+    all unknown. Without ``ids`` (no model to
     ask whether the lines are ids holding the separator) such a file is one id per line."""
     first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     delimiter = delimiter_of(text)
