@@ -107,17 +107,19 @@ def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) ->
         return
     from recommender.campaigns.plan import check_opt_outs
     from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
+    from recommender.io.ids import form_named
 
     refuse_pseudonym_opt_outs(check_opt_outs(exclude), model)
     idx = model.users.to_index(exclude, strict=False)
     unknown = list(dict.fromkeys(u for u, i in zip(exclude, idx.tolist(), strict=True)
                                  if i < 0))
     if unknown:
-        shown = ", ".join(repr(u) for u in unknown[:10])
+        shown = ", ".join(repr(u) + form_named(u) for u in unknown[:10])
         more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
         print(f"warning: {len(unknown):,} opt-out id{'' if len(unknown) == 1 else 's'} in "
               f"{path} {'is' if len(unknown) == 1 else 'are'} not a user of the model (a typo "
-              f"would leave the person it meant in the plan): {shown}{more}", file=sys.stderr)
+              f"would leave the person it meant in the plan): {shown}{more}"
+              f"{model.users.did_you_mean(unknown, named=len(unknown) > 1)}", file=sys.stderr)
 
 
 @contextmanager

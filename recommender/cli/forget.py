@@ -19,6 +19,7 @@ from recommender.cli.printing import print_body
 from recommender.cli.stores import NEEDED_STORE_HELP
 from recommender.errors import InvalidParameterError
 from recommender.io.id_columns import blank_id
+from recommender.io.ids import form_named
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 SHOWN = 10  # ids named in a line (ids with no row in the store)
@@ -61,12 +62,16 @@ def _ids(args: argparse.Namespace) -> list[str]:
 
 def cmd_forget(args: argparse.Namespace) -> int:
     from recommender.campaigns.erasure import forget
+    from recommender.campaigns.near_users import near_hint
     from recommender.cli.stores import _store
 
     ids = _ids(args)
     store = _store(args, create=False)
     try:
         done = forget(store, ids)
+        # the ids with no row: the store's that they may mean (leading zeros, case, form)
+        hint = "" if args.json else near_hint(store, [f.user_id for f in done if not f.rows
+                                                       and not f.already])
     finally:
         store.close()
     if args.json:
@@ -89,7 +94,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if none:
         print(f"note: {len(none):,} had no row in this store ({_named(none)}): recorded as "
               "erased all the same (a model trained on a log holding them leaves them out); "
-              "check the ids if that is a surprise")
+              f"check the ids if that is a surprise{hint}")
     print("next: remove them from your own log files, then `recommender train --events "
           f"{store.url} ...`; the model versions kept to roll back to (`recommender info MODEL "
           "--versions`) and store backups still hold them until replaced (README \"Erasure\")")
@@ -97,5 +102,5 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 
 def _named(ids: list[str]) -> str:
-    shown = ", ".join(repr(i) for i in ids[:SHOWN])
+    shown = ", ".join(repr(i) + form_named(i) for i in ids[:SHOWN])
     return shown + (f" and {len(ids) - SHOWN:,} more" if len(ids) > SHOWN else "")

@@ -31,12 +31,16 @@ def print_notes(summary: dict[str, Any]) -> None:
     """A plan summary's notes and warnings, on stderr: with the tables, or under ``--json``
     beside the body (they were lost there: a re-plan's warning, the opt-outs of other plans'
     pairs, a film of no effect, the solver's tolerance)."""
+    from recommender.io.ids import form_named
     from recommender.io.text import shown_cell
     from recommender.model.calibration import random_holdout, uncalibrated
 
+    def _film(film_id: str) -> str:  # twins in two Unicode forms print alike: the form said
+        return shown_cell(film_id) + form_named(str(film_id))
+
     for f in summary.get("films") or []:  # none in a hand-made summary: no film to note
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
-            print(f"warning: film {shown_cell(f['film_id'])}: {f['note']}", file=sys.stderr)
+            print(f"warning: film {_film(f['film_id'])}: {f['note']}", file=sys.stderr)
     held = summary.get("held_out_elsewhere") or {}
     if held.get("pairs") and held["left_out"]:  # the Spark planner's said it did not
         print(f"note: {held['pairs']:,} (film, user) pairs contacted or held out as controls "
@@ -63,7 +67,7 @@ def print_notes(summary: dict[str, Any]) -> None:
                     "its remaining budget is planned all the same (--leave-out-no-effect "
                     "leaves such films out)" if planned else "no budget of it is left to plan")
             print(f"{'warning' if planned else 'note'}: film "
-                  f"{shown_cell(f['film_id'])}: the sent waves measured an uplift of "
+                  f"{_film(f['film_id'])}: the sent waves measured an uplift of "
                   f"{100 * u['estimate']:+.2f} points "
                   f"[{100 * u['low']:+.2f}, {100 * u['high']:+.2f}] (95%, conversion rate of "
                   f"targets less controls, so far): no effect; {then}", file=sys.stderr)
@@ -73,11 +77,11 @@ def print_notes(summary: dict[str, Any]) -> None:
         # this wording said "none of them is planned" of no film, and is not repeated)
         print(f"note: {said}", file=sys.stderr)
     for x in left.values():  # films left out of this wave on (a next wave's --leave-out)
-        print(f"note: film {shown_cell(x['film_id'])} left out from this wave on "
+        print(f"note: film {_film(x['film_id'])} left out from this wave on "
               f"({'asked' if x['why'] == 'asked' else 'no effect measured'}): "
               f"{x['budget_left']:,} contacts of its budget left unplanned", file=sys.stderr)
     for x in summary.get("plan_notes") or []:  # no control group, fewer waves than asked
-        print(f"warning: film {shown_cell(x['film_id'])}: {x['note']}", file=sys.stderr)
+        print(f"warning: film {_film(x['film_id'])}: {x['note']}", file=sys.stderr)
     if summary.get("split_warning"):  # a holdout near 0 or 1: the uplift's interval is wide
         print(f"warning: {summary['split_warning']}", file=sys.stderr)
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)

@@ -210,6 +210,16 @@ def unicode_form(text: str) -> str:
     return "neither NFC nor NFD"
 
 
+def form_named(value: str) -> str:
+    """" (Unicode form NFD, accents decomposed)" after an id a message prints where the id
+    has letters another Unicode form writes otherwise (its twin prints alike: "Amélie"
+    composed and decomposed), else "": the form an unknown-id error names (``unicode_form``),
+    for the messages that print an id without one (plan notes, ``forget``'s, an erased id's)."""
+    if unicodedata.is_normalized("NFC", value) and unicodedata.is_normalized("NFD", value):
+        return ""
+    return f" (Unicode form {unicode_form(value)})"
+
+
 def _form_note(typed: str, known: str) -> str:
     """How ``known`` differs from ``typed`` when only their Unicode forms do (they print alike),
     else ""."""

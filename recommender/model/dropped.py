@@ -15,9 +15,9 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.errors import UnknownIdError
+from recommender.errors import UnknownIdError, clipped
 from recommender.io.dataset import UserTable
-from recommender.io.ids import IdMap
+from recommender.io.ids import IdMap, form_named
 from recommender.model.model import Model, Segments
 
 
@@ -37,8 +37,11 @@ class Remaining(IdMap):
         if not gone.any():
             return super().unknown(error, ids)
         e = error(ids)
-        e.args = (f"{e}: erased (right to be forgotten, `recommender forget`): no answer "
-                  "names or uses it",)
+        # each id with its Unicode form where another prints alike ("Amélie" decomposed)
+        shown = ", ".join(clipped(i) + form_named(i) for i in e.ids[:10])
+        more = f" and {len(e.ids) - 10} more" if len(e.ids) > 10 else ""
+        e.args = (f"unknown {e.kind} {shown}{more}: erased (right to be forgotten, "
+                  "`recommender forget`): no answer names or uses it",)
         return e
 
 

@@ -1,0 +1,58 @@
+"""The user ids of a campaign store that an id it does not hold may mean (``forget``'s hint).
+
+``forget --user 07`` on a store holding users 7 and 007 said only that 07 "had no row in
+this store": ``near_hint`` names the store's ids that are the one given but for leading
+zeros, surrounding spaces, letter case or Unicode form, by ``IdMap.did_you_mean`` (the hint
+of ``audiences``, ``recommend`` and ``lookalike``), among the ids of the store's events, plan
+rows and opt-outs.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.store_tables import plan_exclusions, plan_rows
+from recommender.io.ids import IdMap
+
+MOST = 1000  # unknown ids looked at (``IdMap.did_you_mean`` reads as many)
+CHUNK = 500  # keys per IN (...)
+
+
+def _keys(ids: Sequence[str]) -> list[str]:
+    """Each id's loose keys: stripped of spaces and leading zeros, in either Unicode form,
+    and in lower case (the store's ``lower`` is ASCII's: non-ASCII letters kept as typed)."""
+    out: dict[str, None] = {}
+    for u in ids[:MOST]:
+        for form in ("NFC", "NFD"):
+            key = unicodedata.normalize(form, u.strip()).lstrip("0")
+            out.update(dict.fromkeys((key, key.lower(), "".join(
+                c.lower() if c.isascii() else c for c in key))))
+    return list(out)
+
+
+def near_hint(store: CampaignStore, ids: Sequence[str]) -> str:
+    """``"; did you mean '7' or '007'?"`` for ``ids`` the store holds no row of (the first
+    ``MOST``), naming its user ids that are one of them but for leading zeros, spaces, case
+    or Unicode form (``IdMap.did_you_mean``), else ``""``. Reads each user-id column once,
+    comparing ``lower(ltrim(trim(user_id), '0'))`` (a scan of the tables: run for a hint
+    only)."""
+    from recommender.campaigns.events import events
+
+    if not ids:
+        return ""
+    keys = _keys(ids)
+    found: set[str] = set()
+    with store.engine.connect() as conn:
+        for table in (events, plan_rows, plan_exclusions):
+            bare = sa.func.ltrim(sa.func.trim(table.c.user_id), "0")
+            for i in range(0, len(keys), CHUNK):
+                part = keys[i:i + CHUNK]
+                q = sa.select(table.c.user_id).distinct().where(
+                    sa.or_(bare.in_(part), sa.func.lower(bare).in_(part)))
+                found.update(str(u) for u in conn.execute(q).scalars())
+    found -= set(ids)
+    return IdMap(sorted(found)).did_you_mean(ids, named=len(ids) > 1) if found else ""
