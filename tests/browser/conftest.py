@@ -188,7 +188,7 @@ ODD_FILMS = {".": "A Dot", "..": "Two Dots", " 42": "Spaced Forty-Two", "42": "P
              "ß": "Sharp S", "עברית": "Hebrew Letters", "कि": "Ki Vowel Sign",
              "का": "Kaa Vowel Sign"}
 #: "ab,cd" and "ef,gh": ids holding the separator, a headerless "table" of them one id per line
-ODD_USERS = (" 42", "42", "'-1", "-1", "+7", "ab,cd", "ef,gh")
+ODD_USERS = (" 42", "42", "'-1", "-1", "+7", "ab,cd", "ef,gh", "ab,id")
 
 
 @pytest.fixture(scope="session")

@@ -142,3 +142,33 @@ def test_ids_holding_commas_are_read_as_the_cli_reads_them(
     page.get_by_role("button", name="Find lookalikes").click()
     page.wait_for_selector("#lookalike-out :text('names no id column')")
     assert not page.locator("#lookalike-users").count()
+
+
+def test_a_first_line_the_model_holds_is_a_seed_not_a_header(
+        watched: Any, served_odd_ids: Any, odd_ids_model: tuple[Path, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """"ab,id" is a user of the model: a list whose first line it is reads as whole lines,
+    as the CLI reads it (its header named column ``id``: seed "cd" alone was sent)."""
+    page = watched.page
+    answers: list[Any] = []
+    page.on("response", lambda r: answers.append(r)
+            if r.url.endswith("/audiences/lookalike") and r.ok else None)
+    page.goto(f"{served_odd_ids.base}/studio/#/build")
+    page.wait_for_selector("#seed-ids")
+    listed = "ab,id\nab,cd\n"
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(listed, encoding="utf-8")
+    code, cli, err = run_cli(capsys, "lookalike", odd_ids_model[0], "--seeds", seeds, "-k", 10,
+                             "--json")
+    assert code == 0, err
+    body = json.loads(cli)  # the oracle: the file's two lines, each a user
+    assert body["seeds_used"] == 2 and body["unknown_seed_ids"] == []
+    page.fill("#seed-ids", listed)
+    page.fill("#lookalike-k", "10")
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("table:has(caption:text('Lookalike audience'))")
+    sent = [r.request.post_data_json for r in answers if r.request.post_data_json["k"] == 10]
+    assert sent[-1]["seed_user_ids"] == ["ab,id", "ab,cd"]
+    shown = [r.text() for r in answers if r.request.post_data_json["k"] == 10]
+    assert shown[-1] + "\n" == cli
+    watched.assert_clean()

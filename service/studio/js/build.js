@@ -230,8 +230,8 @@ function lookalike() {
   // only the latest submit paints, none after a refused field (answerForm)
   async function run(e, latest) {
     e.preventDefault();
-    let seeds, unlessHeld;
-    try { ({ ids: seeds, unlessHeld } = readSeeds(ids.value, chosenColumn())); } catch (err) {
+    let seeds, unlessHeld, ifFirstHeld;
+    try { ({ ids: seeds, unlessHeld, ifFirstHeld } = readSeeds(ids.value, chosenColumn())); } catch (err) {
       out.replaceChildren(errorBox(err));
       offerColumns(err);
       return;
@@ -268,6 +268,19 @@ function lookalike() {
           offerColumns(unlessHeld);
           return;
         }
+      }
+      // a first line the model holds is an id, not a header naming a column ("comma,id"):
+      // the list is then its whole lines, as the CLI reads it (first_line_held)
+      if (ifFirstHeld) {
+        const line = [...new Set([ifFirstHeld.first, ifFirstHeld.first.trim()])];
+        // asked beside the column's ids: a 404 (every id unknown) only where the list's is
+        // (within the server's limit on seeds)
+        const room = most ? Math.max(0, most - line.length) : seeds.length;
+        const both = [...new Set([...line, ...seeds.slice(0, room)])];
+        const probe = await ask(both, 1).catch(noneKnown(both));
+        if (!latest()) return;
+        const missing = new Set([...probe.unknown_seed_ids, ...(probe.stripped_seed_ids || [])]);
+        if (!line.every((l) => missing.has(l))) seeds = ifFirstHeld.ids;
       }
       // the server reads an id as written when the model holds it, else stripped
       // (stripped_seed_ids); an id held in neither form is tried, as the CLI tries it, without the

@@ -99,16 +99,26 @@ export function parseIds(text, column = null) {
   return perLine(lines);
 }
 
-/** ``parseIds`` (of ``column``, when chosen) where a model answers: ``{ ids, unlessHeld }``. A
-    table whose header names no id column is one id per line (``ids``) with ``unlessHeld`` its
-    refusal, which stands only where the model holds none of its lines, stripped, as an id
-    (id_list_columns.column_cells); any other text is ``parseIds``'s reading, ``unlessHeld`` null. */
+/** ``parseIds`` (of ``column``, when chosen) where a model answers: ``{ ids, unlessHeld,
+    ifFirstHeld }``. A table whose header names
+    no id column is one id per line (``ids``, as written) with ``unlessHeld`` its refusal,
+    which stands only where the model holds none of its lines, stripped, as an id
+    (id_list_columns.column_cells: ids holding ",", ";" or a tab are whole lines); any other
+    text is ``parseIds``'s reading, ``unlessHeld`` null. A CSV read by the id column its
+    first line names gives ``ifFirstHeld``: ``{ first, ids }``, that line and the whole
+    lines, the reading where the model holds ``first`` as an id (as written or stripped:
+    id_list_columns.first_line_held; "comma,id" a user was read as a header), else null. */
 export function readSeeds(text, column = null) {
   try {
-    return { ids: parseIds(text, column), unlessHeld: null };
+    const ids = parseIds(text, column);
+    const lines = text.split(/\r\n|\r|\n/);
+    const first = lines[0];
+    const named = column === null && first.trim() && !ID_KEYS.has(headerKey(first.trim()))
+      && columnCells(text, first) !== null;
+    return { ids, unlessHeld: null, ifFirstHeld: named ? { first, ids: perLine(lines) } : null };
   } catch (err) {
     if (!err.perLine) throw err;
-    return { ids: perLine(text.split(/\r\n|\r|\n/)), unlessHeld: err };
+    return { ids: perLine(text.split(/\r\n|\r|\n/)), unlessHeld: err, ifFirstHeld: null };
   }
 }
 
