@@ -33,6 +33,7 @@ CASES = [
     "User_ID\ny\n",
     "user_id,rank\n\"x;'=1+1\",1\n'-1,3\n",
     "a,b\nc,d,e\n",  # no table: one id per line, as written
+    "u6\n\u00a0\n \t\nu7\n",  # a no-break space alone is an id (id_columns.blank_id)
 ]
 REFUSED = {
     "Email,Name\na@x.org,Ann\nb@y.org,Bob\n": "names no id column",

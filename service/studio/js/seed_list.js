@@ -6,6 +6,10 @@
 const ID_KEYS = new Set(["filmid", "userid", "movieid", "id"]);
 export const headerKey = (name) => name.replace(/[\s_-]+/g, "").toLowerCase();
 
+/** Whether a line or cell is an id: not empty nor ASCII blanks only (id_columns.blank_id,
+    the one rule: a no-break space alone is a user's id, as training keeps it). */
+const notBlank = (s) => /[^ \t\n\r\f\v]/.test(s);
+
 // the CSV module's reading (Python's csv, default dialect): records end at a line break outside
 // quotes; a quote opens a quoted field only at a field's start, a doubled one inside is one quote,
 // what follows a closing quote is kept as written
@@ -91,10 +95,10 @@ function columnCells(text, first, column = null) {
 export function parseIds(text, column = null) {
   const lines = text.split(/\r\n|\r|\n/);
   const first = lines[0];
-  if (column !== null) return columnCells(text, first, column).filter((c) => c.trim());
+  if (column !== null) return columnCells(text, first, column).filter(notBlank);
   if (first.trim() && !ID_KEYS.has(headerKey(first.trim()))) {
     const cells = columnCells(text, first);
-    if (cells) return cells.filter((c) => c.trim());
+    if (cells) return cells.filter(notBlank);
   }
   return perLine(lines);
 }
@@ -138,10 +142,10 @@ export function headerNote(text, column = null) {
 /** One id per line, a first line named like an id column skipped; a single line typed as
     a list of ids separated by commas, semicolons or tabs gives each. */
 function perLine(lines) {
-  const ids = lines.filter((l, i) => l.trim() && !(i === 0 && ID_KEYS.has(headerKey(l.trim()))));
+  const ids = lines.filter((l, i) => notBlank(l) && !(i === 0 && ID_KEYS.has(headerKey(l.trim()))));
   // a single line typed as a list: its pieces (a file of one id per line is read whole)
   return ids.length === 1 && /[,;\t]/.test(ids[0])
-    ? ids[0].split(/[,;\t]+/).filter((s) => s.trim()) : ids;
+    ? ids[0].split(/[,;\t]+/).filter(notBlank) : ids;
 }
 
 // the quote a spreadsheet-safe cell of ours starts with, and one after a separator
