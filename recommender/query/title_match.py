@@ -203,7 +203,7 @@ def match_text(match: dict[str, Any]) -> str:
     parts = [f"year {match['year']}" if match["kind"] == "year"
              else _LABELS.get(match["kind"], match["kind"])]
     if match["kind"] == "film_id" and not match.get("exact_id", True):
-        parts[0] = "film id, another form (leading zeros, Unicode form)"
+        parts[0] = "film id, another form (leading zeros, spaces, Unicode form)"
     fixes = [f"{c['typed']} -> {c['title_word']}" + (" (2 edits)" if c["edits"] == 2 else "")
              for c in match["corrected"]]
     if fixes and match["kind"] != "typo":

@@ -21,7 +21,7 @@ export function matchText(m) {
   const parts = [m.kind === "year" ? `year ${m.year}` : (KIND_LABELS[m.kind] ?? m.kind)];
   // a film whose id the query is but for leading zeros or Unicode form ("007" for "7")
   if (m.kind === "film_id" && m.exact_id === false) {
-    parts[0] = "film id, another form (leading zeros, Unicode form)";
+    parts[0] = "film id, another form (leading zeros, spaces, Unicode form)";
   }
   const fixes = (m.corrected || []).map((c) =>
     `${c.typed} -> ${c.title_word}${c.edits === 2 ? " (2 edits)" : ""}`);
