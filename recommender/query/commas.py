@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -39,6 +40,46 @@ def _cli_parts(value: str, parts: list[str], is_id: Callable[[str], bool]) -> li
     return [f"{film}={weight.strip()}" for film in films]
 
 
+def _cli_weight(value: str, is_id: Callable[[str], bool]) -> tuple[str, float] | None:
+    """``(film id, weight)`` where ``value`` is no film id but the CLI's ``FILM_ID=WEIGHT``
+    of a known film (``"50=2"``); else None."""
+    film_id, sep, weight = value.rpartition("=")
+    if not sep or is_id(value) or not is_id(film_id):
+        return None
+    try:
+        number = float(weight)
+    except ValueError:
+        return None
+    return (film_id, number) if math.isfinite(number) else None
+
+
+def refuse_weighted_items(model: Model, likes: Sequence[str] | Mapping[str, float] | None
+                          ) -> None:
+    """Refuse an HTTP ``comparable_film_ids`` list item in the CLI's ``FILM_ID=WEIGHT`` form
+    (``["50=2", "181"]``, where "50" is a known film and "50=2" is none): it was skipped as an
+    unknown film (200, the audience built without it). The 422 names the weights object the
+    list stands for (``{"50": 2, "181": 1}``: an item without a weight weighs 1)."""
+    if not likes or isinstance(likes, Mapping):
+        return
+
+    def is_id(value: str) -> bool:
+        return bool(model.films.to_index([value], strict=False)[0] >= 0)
+
+    weighted = [_cli_weight(value, is_id) for value in likes]
+    for i, (value, pair) in enumerate(zip(likes, weighted, strict=True)):
+        if pair is None:
+            continue
+        meant: dict[str, float | int] = {}
+        for item, found in zip(likes, weighted, strict=True):
+            key, weight = found if found is not None else (item, 1.0)
+            meant[key] = _weight_text(weight)
+        raise InvalidParameterError(
+            f"comparable_film_ids[{i}] {value!r}: FILM_ID=WEIGHT is the command line's form; "
+            "over HTTP give the weights as an object, each id a key and its weight the value "
+            f"(comparable_film_ids: {json.dumps(meant, ensure_ascii=False)}); an item is read "
+            "whole as one film id")
+
+
 def refuse_comma_lists(model: Model, likes: Sequence[str] | Mapping[str, float] | None,
                        genres: Sequence[str] | None, http: bool = False) -> None:
     """Refuse a ``--like`` or ``--genre`` value that is no film id (or genre) but a
@@ -50,7 +91,8 @@ def refuse_comma_lists(model: Model, likes: Sequence[str] | Mapping[str, float] 
     the body's lists (``comparable_film_ids``, ``genres``), each item one value, or the
     weights object (``{"1,2": 2}``: each id a key of its own, each with the weight given,
     ``{"1": 2, "2": 2}``); a CLI weight after the last of the list is given to each
-    (``--like 1,2=2``: ``--like 1=2 2=2``)."""
+    (``--like 1,2=2``: ``--like 1=2 2=2``). Over HTTP a list item in the CLI's
+    ``FILM_ID=WEIGHT`` form is refused first (``refuse_weighted_items``)."""
     def is_id(value: str) -> bool:
         return bool(model.films.to_index([value], strict=False)[0] >= 0)
 
@@ -59,6 +101,8 @@ def refuse_comma_lists(model: Model, likes: Sequence[str] | Mapping[str, float] 
         ids = [value, film_id] if sep and "," not in weight and not http else [value]
         return bool((model.films.to_index(ids, strict=False) >= 0).any())
 
+    if http:  # "50=2" in a list: the CLI's weight, skipped as an unknown film
+        refuse_weighted_items(model, likes)
     names = ("comparable_film_ids", "genres") if http else ("--like", "--genre")
     for option, values in zip(names, (likes, genres), strict=True):
         known = film if option == names[0] else (lambda name: _genre(model, name))

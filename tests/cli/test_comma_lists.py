@@ -117,3 +117,39 @@ def test_http_suggests_the_weights_object_keeping_the_weight(model_dir: Path, pa
         assert json.loads(shown) == meant and shown == json.dumps(meant), said
         assert c.post(path, json={"comparable_film_ids": {**meant, "00002": 1}}
                       ).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/audiences/cold-start", "/distribution/cold-start"])
+@pytest.mark.parametrize(("items", "meant"), [
+    (["00004=2", "00002"], {"00004": 2, "00002": 1}),
+    (["00002", "00004=0.5"], {"00002": 1, "00004": 0.5}),
+])
+def test_http_refuses_the_cli_weight_form_naming_the_object(
+        model_dir: Path, path: str, items: list[str], meant: dict[str, float]) -> None:
+    """A list item "00004=2" (the CLI's FILM_ID=WEIGHT; "00004" is a film, "00004=2" none)
+    was skipped as an unknown film, 200 with the audience built without it: a 422 naming the
+    item and the weights object the list stands for, which is accepted. Oracle: the model's
+    film ids, and the object written by hand."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    k = {"k": 1} if path == "/audiences/cold-start" else {}
+    at = next(i for i, item in enumerate(items) if "=" in item)
+    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
+        r = c.post(path, json={"comparable_film_ids": items, **k})
+        assert r.status_code == 422, r.text
+        said = r.json()["detail"]
+        said = said if isinstance(said, str) else str(said)
+        assert f"comparable_film_ids[{at}] {items[at]!r}: FILM_ID=WEIGHT is the command " \
+               "line's form" in said, said
+        shown = said.split("(comparable_film_ids: ", 1)[1].split("); ", 1)[0]
+        assert json.loads(shown) == meant, said
+        assert c.post(path, json={"comparable_film_ids": meant, **k}).status_code == 200
+        # an unknown film with '=' in it, whose head is no film either, is still skipped
+        ok = c.post(path, json={"comparable_film_ids": ["ghost=2", "00002"], **k})
+        if path == "/audiences/cold-start":
+            assert ok.status_code == 200 and ok.json()["unknown_film_ids"] == ["ghost=2"]
+        else:
+            assert ok.status_code == 200, ok.text
