@@ -75,7 +75,9 @@ class AudienceSummary(BaseModel):
     horizon: dict[str, Any] | None = Field(
         default=None, description="what the conversions cover: days (the held-out slice's "
         "span), what they were measured on (held_out_conversions, the held-out slice's "
-        "conversions of ranked candidates, over films_measured films) and a description of "
+        "conversions of ranked candidates, a count, over films_measured films ranked, a "
+        "count, films_converted of them with a conversion, a count, null for a model trained "
+        "before it was counted) and a description of "
         "how to stretch them to another horizon")
     conversion_interval_note: str | None = Field(
         None, description="what each tier's expected_conversion_interval covers (the "

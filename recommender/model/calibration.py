@@ -134,6 +134,8 @@ def calibrate(
         "bins": N_BINS,
         # films with a ranking measured (hit_ranks leaves out those whose candidates all tie)
         "films_evaluated": int(sum(t > 0 for t, _ in per_film)),
+        # of those, the films with a held-out conversion (the horizon's description)
+        "films_converted": int(sum(t > 0 and len(r) > 0 for t, r in per_film)),
         "hits": hits.tolist(),
         "candidates": cands.tolist(),
         "horizon_days": None if horizon_days is None else round(float(horizon_days), 3),
@@ -366,15 +368,19 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     """What a probability from ``p_at`` covers: the span of the held-out slice behind it,
     whether anything was measured (``calibrated``: False when every probability is 0), and
     what it was measured on: ``held_out_conversions`` (the held-out slice's conversions of
-    ranked candidates) over ``films_measured`` films (both None without a holdout), and
+    ranked candidates) over ``films_measured`` films ranked, ``films_converted`` of them with a
+    conversion (all None without a holdout; ``films_converted`` None for a model trained
+    before it was counted), and
     ``random_holdout`` (True, with ``note``, when the holdout was a random share: a log without
     timestamps, whose p measure how often a hidden viewing is found, not a conversion)."""
     # the measurement's size, which every probability comes from (its source, beside the
     # days): said in the description only under FEW_HITS conversions, it had no field
+    converted = calibration.get("films_converted") if calibration else None
     source = ({"held_out_conversions": _total_hits(calibration),
-               "films_measured": int(calibration.get("films_evaluated") or 0)}
+               "films_measured": int(calibration.get("films_evaluated") or 0),
+               "films_converted": None if converted is None else int(converted)}
               if calibration and "hits" in calibration else
-              {"held_out_conversions": None, "films_measured": None})
+              {"held_out_conversions": None, "films_measured": None, "films_converted": None})
     if not measured(calibration):
         # a model without rank-bin counts held out nothing: it was not "a holdout measuring
         # no conversion" (said of every --holdout 0 model)
@@ -392,9 +398,11 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     if hits < FEW_HITS:  # 3 conversions behind an 11-coefficient model read as a measurement
         kind += (f", measured on only {hits} held-out conversion{'s' if hits != 1 else ''}: "
                  "a rough figure")
-    elif source["films_measured"]:
-        kind += (f", measured on {hits:,} held-out conversions of "
-                 f"{source['films_measured']:,} films")
+    elif source["films_measured"]:  # the conversions fall on fewer films than were ranked
+        on = ("" if source["films_converted"] is None  # a model trained before it was counted
+              else f" (on {source['films_converted']:,} films)")
+        kind += (f", measured on {hits:,} held-out conversions{on} over "
+                 f"{source['films_measured']:,} films ranked")
     if not days:
         return {"days": None, "calibrated": True, "random_holdout": True, **source,
                 "note": RANDOM_HOLDOUT_NOTE, "description": (

@@ -1,6 +1,7 @@
 """A model's horizon says what its probabilities were measured on: the held-out slice's
-conversions of ranked candidates (``held_out_conversions``) over ``films_measured`` films,
-as fields and in its description. Before, a summary's tiers gave a conversion with its days
+conversions of ranked candidates (``held_out_conversions``), the films they fall on
+(``films_converted``) and the films ranked (``films_measured``), as fields and in its
+description (it said "N conversions of M films", M the films ranked, most without one). Before, a summary's tiers gave a conversion with its days
 only: the measurement's size was said, in words, below 100 conversions alone."""
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def test_the_horizon_names_its_measurement() -> None:
     assert h["calibrated"] is True
     assert h["held_out_conversions"] == hits
     assert h["films_measured"] == cal["films_evaluated"] and 0 < h["films_measured"] <= 60
-    assert (f"measured on {hits:,} held-out conversions of {h['films_measured']:,} films"
-            in h["description"])
+    assert 0 < h["films_converted"] <= h["films_measured"]
+    assert (f"measured on {hits:,} held-out conversions (on {h['films_converted']:,} films) "
+            f"over {h['films_measured']:,} films ranked" in h["description"]), h["description"]
     summary = audience_summary(model, str(model.films.ids[0]))
     assert summary["horizon"] == h  # the source of every tier's expected_conversion
 
@@ -48,6 +50,20 @@ def test_no_holdout_has_no_measurement() -> None:
     h = calibration.horizon({})
     assert h["calibrated"] is False
     assert h["held_out_conversions"] is None and h["films_measured"] is None
+    assert h["films_converted"] is None
+
+
+def test_a_model_trained_before_the_films_converted_were_counted() -> None:
+    """calibration.json without films_converted (a model trained before it): the count is
+    null and the description names the films ranked alone, never as films converted."""
+    model = train(_log(), TrainConfig(factors=8, iterations=5, segments=3, tune=False),
+                  progress=False)
+    old = {k: v for k, v in model.calibration.items() if k != "films_converted"}
+    h = calibration.horizon(old)
+    hits = int(np.sum(old["hits"]))
+    assert h["films_converted"] is None
+    assert (f"measured on {hits:,} held-out conversions over {h['films_measured']:,} films "
+            "ranked" in h["description"]), h["description"]
 
 
 def test_the_measurement_is_counted_from_the_holdout_itself() -> None:
@@ -86,5 +102,9 @@ def test_the_measurement_is_counted_from_the_holdout_itself() -> None:
                    if u in known_users and f in fit_films and (u, f) not in fit}
     h = calibration.horizon(model.calibration)
     assert len(conversions) >= calibration.FEW_HITS
-    assert (h["held_out_conversions"], h["films_measured"]) == (len(conversions),
-                                                               len(fit_films))
+    converted = {f for _, f in conversions}  # the films the conversions fall on
+    assert len(converted) < len(fit_films)  # the log tells the two counts apart
+    assert (h["held_out_conversions"], h["films_measured"], h["films_converted"]) == (
+        len(conversions), len(fit_films), len(converted))
+    assert (f"{len(conversions):,} held-out conversions (on {len(converted):,} films) over "
+            f"{len(fit_films):,} films ranked" in h["description"]), h["description"]
