@@ -42,7 +42,7 @@ from recommender.evaluation.splits import time_split
 from recommender.io import readers
 from recommender.io.atomic import atomic_file
 from recommender.io.dataset import Interactions
-from recommender.model import calibration
+from recommender.model import calibration, calibration_interval
 from recommender.model.config import DEFAULT_TIERS, TrainConfig
 from recommender.model.model import Model
 from recommender.model.training import calibration_fit_config, fit_factors, holdout_mask, train
@@ -59,6 +59,7 @@ MIN_TEST_VIEWERS = 5
 # seeded draws of outcomes from p behind the selection floor (their median is reported)
 SELECTION_DRAWS = 20
 SELECTED_VIEW = f"films with {MIN_TEST_VIEWERS}+ test viewers"
+EVERY_VIEW = "every film"
 GOAL = (0.8, 1.25)
 VARIANTS = ("per-film model (shipped)", "one rank curve for every film",
             "per-film model, constant daily rate", "per-film model, horizon not scaled",
@@ -115,6 +116,13 @@ def run_dataset(path: Path, seed: int) -> dict[str, Any]:
                                            "y_first": [],
                                            **{v: [] for v in VARIANTS}}
     check: list[float] = []
+    # the summary's 95% interval behind each tier's expected_conversion: per film and tier,
+    # tier size x the tier's mean p under each coefficient draw (mean_p_draws, the draws
+    # tier_intervals takes percentiles of), stretched to the test period; draw k is the same
+    # coefficient vector for every film (a fixed seed), so summing over films keeps draws joint
+    drawn = calibration_interval.interval_note(cal) == calibration_interval.COVERS
+    span_draws = np.zeros((model.n_films, len(DEFAULT_TIERS),
+                           calibration_interval.DRAWS if drawn else 0))
     for f in range(model.n_films):
         scores = uf @ ff[f]
         viewers = seen.indices[seen.indptr[f]:seen.indptr[f + 1]]
@@ -130,6 +138,12 @@ def run_dataset(path: Path, seed: int) -> dict[str, Any]:
         for i, (_, start, end) in enumerate(tier_bounds(t, DEFAULT_TIERS)):
             tier[start - 1:end] = i
         p = calibration.p_at(cal, f, frac)
+        if drawn:
+            ranges = [(start, end) for _, start, end in tier_bounds(t, DEFAULT_TIERS)]
+            sizes = np.array([max(end - start + 1, 0) for start, end in ranges], np.float64)
+            means = calibration_interval.mean_p_draws(cal, f, ranges, t)
+            span_draws[f] = np.where(sizes[:, None] > 0, sizes[:, None] * calibration.scale(
+                np.nan_to_num(means), cal, test_days), 0.0)
         cols["tier"].append(tier)
         cols["y"].append(y[order])
         y_first = np.zeros(model.n_users, bool)
@@ -164,15 +178,21 @@ def run_dataset(path: Path, seed: int) -> dict[str, Any]:
         "summary_matches_mean_p_max_abs_diff": max(check, default=0.0),
         "seconds": round(time.perf_counter() - t0, 1),
         "views": {},
+        "interval_note": calibration_interval.interval_note(cal),
     }
+    film_selected = np.zeros(model.n_films, bool)
+    for films, sel in zip(cols["film"], cols["selected"], strict=True):
+        film_selected[films[0]] = bool(sel[0])
     for view, mask in ((SELECTED_VIEW, pooled["selected"]),
-                       ("every film", np.ones(len(pooled["y"]), bool))):
+                       (EVERY_VIEW, np.ones(len(pooled["y"]), bool))):
         y = pooled["y"][mask]
         tiers = pooled["tier"][mask]
         per_variant: dict[str, Any] = {}
         for v in VARIANTS:
             p = pooled[v][mask].astype(np.float64)
             per_variant[v] = {"tiers": tier_rows(p, y, tiers), **decile_rows(p, y)}
+        keep = film_selected if view == SELECTED_VIEW else np.ones(model.n_films, bool)
+        add_intervals(per_variant[VARIANTS[0]]["tiers"], span_draws[keep] if drawn else None)
         out["views"][view] = per_variant
         out.setdefault("floors", {})[view] = {
             "period": period_floor(pooled["y_first"][mask], y, tiers),
@@ -181,6 +201,38 @@ def run_dataset(path: Path, seed: int) -> dict[str, Any]:
         pooled[VARIANTS[0]].astype(np.float64), pooled["film"], pooled["tier"], model.n_films,
         seed, SELECTION_DRAWS)
     return out
+
+
+def add_intervals(rows: list[dict[str, Any]], draws: NDArray[np.float64] | None) -> None:
+    """Add to the shipped p's tier ``rows`` the summary's 95% interval, summed over the films
+    (``draws``: films x tiers x coefficient draws of each film's tier size x its stretched mean
+    p; None: the calibration gives no interval), as conversions and as a rate per candidate,
+    and whether it holds the realised conversions (None for the rest, which has no interval)."""
+    for i, row in enumerate(rows):
+        if draws is None or i >= draws.shape[1]:
+            row.update(interval_conversions=None, interval=None, interval_covers=None)
+            continue
+        span = calibration_interval.percentile_interval(draws[:, i].sum(axis=0), 1)
+        n = row["candidates"]
+        row["interval_conversions"] = span
+        row["interval"] = None if span is None or not n else [round(v / n, 6) for v in span]
+        row["interval_covers"] = None if span is None else bool(
+            span[0] <= row["realised_conversions"] <= span[1])
+
+
+def coverage(result: dict[str, Any]) -> dict[str, Any]:
+    """How many tier rows (dataset x view x tier with an interval) the shipped 95% interval
+    covers the realised conversions of, and which it misses."""
+    rows = [(rep["dataset"], view, row) for rep in result["datasets"]
+            for view, per in rep["views"].items() for row in per[VARIANTS[0]]["tiers"]
+            if row.get("interval_covers") is not None]
+    def count(view: str | None) -> dict[str, int]:
+        kept = [r for _, v, r in rows if view is None or v == view]
+        return {"covered": sum(bool(r["interval_covers"]) for r in kept), "rows": len(kept)}
+
+    return {**count(None), "views": {view: count(view) for view in (SELECTED_VIEW, EVERY_VIEW)},
+            "missed": [f"{d} / {v} / {r['tier']}" for d, v, r in rows
+                       if not r["interval_covers"]]}
 
 
 def selection_floor(p: NDArray[np.float64], film: NDArray[np.int32], tiers: NDArray[np.int8],
@@ -334,6 +386,7 @@ def markdown(result: dict[str, Any]) -> str:
                       or not lo <= row["realised_over_predicted"] <= hi]
             lines += ["", f"Shipped model outside {lo}-{hi}: "
                       + (", ".join(misses) if misses else "none") + "."]
+            lines += interval_lines(shipped["tiers"], rep.get("interval_note"))
             lines += ["", f"Deciles of p ({VARIANTS[0]}):", "",
                       "| decile | p range | predicted | realised | ratio |",
                       "|---|---|---|---|---|"]
@@ -343,6 +396,64 @@ def markdown(result: dict[str, Any]) -> str:
                              f"| {_f(d['realised_over_predicted'], 2)} |")
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def interval_lines(rows: list[dict[str, Any]], note: str | None) -> list[str]:
+    """A view's table of the shipped 95% interval against the realised conversions."""
+    if not any("interval_covers" in r for r in rows):  # a run before the intervals were kept
+        return []
+    if all(r["interval_covers"] is None for r in rows):
+        return ["", f"No 95% interval: {note or 'the calibration gives none'}."]
+    out = ["", "The summary's 95% interval of each tier's expected conversion (the coefficient "
+           "draws of `calibration_interval.mean_p_draws`), summed over the films as the "
+           "predicted conversions are:", "",
+           "| tier | predicted conversions | 95% interval | realised conversions | covered |",
+           "|---|---|---|---|---|"]
+    for r in rows:
+        if r["interval_covers"] is None:
+            continue
+        lo, hi = r["interval_conversions"]
+        out.append(f"| {r['tier']} | {r['predicted_conversions']:,.1f} | {lo:,.1f}-{hi:,.1f} "
+                   f"| {r['realised_conversions']:,} | "
+                   f"{'yes' if r['interval_covers'] else '**no**'} |")
+    return out
+
+
+def coverage_lines(result: dict[str, Any]) -> list[str]:
+    """The Summary's paragraph and table on the shipped 95% interval's coverage."""
+    if "interval_coverage" not in result:  # a run before the intervals were kept
+        return []
+    cov = coverage(result)  # from the rows (--render of a file written before its views)
+    views = cov.get("views", {})
+    every, chosen = views.get(EVERY_VIEW), views.get(SELECTED_VIEW)
+    per_view = (f": {every['covered']} of {every['rows']} over every film, "
+                f"{chosen['covered']} of {chosen['rows']} over the films with "
+                f"{result.get('min_test_viewers', MIN_TEST_VIEWERS)}+ test viewers (chosen on "
+                "the outcome, where a p calibrated over all films under-predicts)"
+                if every and chosen else "")
+    lines = [f"The tiers' 95% interval (`expected_conversion_interval`: {DRAWS_SAID}) covers "
+             f"the realised conversions in {cov['covered']} of {cov['rows']} tier rows "
+             f"(dataset x view x tier; the rest has no interval){per_view}; an interval that "
+             "held the change between periods would miss about 1 in 20. It holds the "
+             "coefficients' sampling noise only.", "",
+             "| dataset | view | tier | predicted conversions | 95% interval | realised "
+             "| covered |", "|---|---|---|---|---|---|---|"]
+    for rep in result["datasets"]:
+        for view, per in rep["views"].items():
+            for r in per[VARIANTS[0]]["tiers"]:
+                if r.get("interval_covers") is None:
+                    continue
+                lo, hi = r["interval_conversions"]
+                lines.append(f"| {rep['dataset']} | {view} | {r['tier']} | "
+                             f"{r['predicted_conversions']:,.1f} | {lo:,.1f}-{hi:,.1f} | "
+                             f"{r['realised_conversions']:,} | "
+                             f"{'yes' if r['interval_covers'] else '**no**'} |")
+    return lines + [""]
+
+
+DRAWS_SAID = (f"the {calibration_interval.DRAWS} coefficient draws' tier mean p, stretched to the "
+              "test period as each draw's tier mean, times the tier's size, summed over the "
+              "view's films; 2.5th to 97.5th percentile")
 
 
 def summary_lines(result: dict[str, Any]) -> list[str]:
@@ -369,7 +480,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
                 f"{cells(floors['selection']) if 'selection' in floors else 'n/a (no selection)'}"
                 f" | {cells(floors['period']) if 'period' in floors else 'n/a'} | "
                 f"{rep.get('test_users', 'n/a')} users |")
-    return lines + [""]
+    return lines + [""] + coverage_lines(result)
 
 
 def _f(x: Any, digits: int = 4) -> str:
@@ -419,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
               "goal_realised_over_predicted": list(GOAL),
               "min_test_viewers": MIN_TEST_VIEWERS, "selection_draws": SELECTION_DRAWS,
               "tiers": [list(t) for t in DEFAULT_TIERS], "datasets": reports}
+    result["interval_coverage"] = coverage(result)
     out = Path(args.out)
     write_json(result, out.with_suffix(".json"))
     md = markdown(result)
