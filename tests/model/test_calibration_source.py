@@ -1,8 +1,9 @@
 """A model's horizon says what its probabilities were measured on: the held-out slice's
 conversions of ranked candidates (``held_out_conversions``), the films they fall on
 (``films_converted``) and the films ranked (``films_measured``), as fields and in its
-description (it said "N conversions of M films", M the films ranked, most without one). Before, a summary's tiers gave a conversion with its days
-only: the measurement's size was said, in words, below 100 conversions alone."""
+description (it said "N conversions of M films", M the films ranked, most without one).
+Before, a summary's tiers gave a conversion with its days only: the measurement's size was
+said, in words, below 100 conversions alone."""
 
 from __future__ import annotations
 
