@@ -31,9 +31,11 @@ class TierSummary(BaseModel):
         "the mean calibrated probability p over the tier's users, fitted on held-out data")
     expected_conversion_interval: list[float] | None = Field(
         description="[low, high]: the 95% interval of expected_conversion, probabilities "
-        "(0-1), from the calibration model's estimation noise on its held-out slice (not its "
-        "misspecification, the horizon's stretch or drift: conversion_interval_note); null "
-        "where expected_conversion is, or for a model trained before the interval")
+        "(0-1), from the calibration coefficients' sampling uncertainty on its held-out slice "
+        "only; it does not include the model's misspecification, the horizon's stretch or "
+        "the change between periods (conversion_interval_note), which the calibration "
+        "benchmark measures: no forecast range; null where expected_conversion is, or for a "
+        "model trained before the interval")
     conversion_lift: float | None = Field(description="ratio expected_conversion / "
                                                       "base_conversion")
     conversion_lift_interval: list[float] | None = Field(
@@ -81,8 +83,8 @@ class AudienceSummary(BaseModel):
         "how to stretch them to another horizon")
     conversion_interval_note: str | None = Field(
         None, description="what each tier's expected_conversion_interval covers (the "
-        "calibration's estimation noise on its held-out slice) and leaves out, or why it is "
-        "null (a model trained before it; no calibration: null)")
+        "calibration coefficients' sampling uncertainty on its held-out slice, only) and "
+        "leaves out, or why it is null (a model trained before it; no calibration: null)")
     tiers: list[TierSummary]
     segments: list[SummarySegmentShare] = Field(
         description="segment split of all tiers together (cells under min_cell left out)")

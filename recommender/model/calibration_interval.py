@@ -11,10 +11,10 @@ of the lift (a tier's draw over the base's same draw).
 What the interval covers: the noise of fitting the calibration on this held-out slice (had
 the slice been drawn again), each (film, rank bin) count taken as an independent binomial.
 Not covered: the same users counted across many films and the sample of films measured
-(overdispersion the binomial leaves out: the interval is likely too narrow on real data),
-the logistic model's misspecification (its shape in rank, popularity and momentum), the
-stretch to another horizon (``scale``) and drift since training;
-``benchmarks/bench_calibration.py`` measures those against later data.
+(overdispersion the binomial leaves out), the logistic model's misspecification (its shape
+in rank, popularity and momentum), the stretch to another horizon (``scale``) and the change
+between periods; ``benchmarks/bench_calibration.py`` counts how often the interval, summed
+over films, holds the conversions realised in a later period (``interval_coverage``).
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ STRATA = 512
 CHUNK = 128  # points evaluated per block (DRAWS x CHUNK floats)
 
 COVERS = (f"{LEVEL_PCT:g}% interval ({DRAWS} draws of the calibration model's coefficients): "
-          "it covers the noise of fitting the calibration on its held-out slice, its counts "
-          "taken as independent; it leaves out the model's misspecification, the same users "
-          "counted in many films and the films drawn to measure it (so it is likely too "
-          "narrow), the stretch to another horizon and drift since training")
+          "the coefficients' sampling uncertainty only, from fitting the calibration on its "
+          "held-out slice, its counts taken as independent; it leaves out the model's "
+          "misspecification, the same users counted in many films, the films drawn to "
+          "measure it, the stretch to another horizon and the change between periods, so "
+          "later conversions often fall outside it (benchmarks/results/calibration.md "
+          "measures how often)")
 
 
 def interval_note(calibration: dict[str, Any]) -> str | None:
