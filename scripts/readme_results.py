@@ -281,6 +281,24 @@ def _migration_10() -> str:
             f"(median of {sec['n']} migrations; {_run_of(doc)})")
 
 
+def _interval_coverage() -> str:
+    """How many of the tiers' rows the summary's 95% interval held the realised conversions
+    of on the time protocol (``bench_calibration.py``'s ``interval_coverage``), per view."""
+    doc = _result("calibration")
+    cov = doc.get("interval_coverage")
+    if not cov:  # a run before bench_calibration.py checked the interval
+        raise SystemExit("benchmarks/results/calibration.json records no interval_coverage: "
+                         "rerun benchmarks/bench_calibration.py")
+    views = cov["views"]
+    every, chosen = views["every film"], next(v for k, v in views.items() if k != "every film")
+    return (f"{cov['covered']} of {cov['rows']} tier rows ({every['covered']} of "
+            f"{every['rows']} over every film, {chosen['covered']} of {chosen['rows']} over "
+            f"the films with {doc.get('min_test_viewers', 5)}+ test viewers; "
+            f"{_listed([r['dataset'] for r in doc['datasets']]).replace(' or ', ' and ')}, "
+            f"{_commit_said(doc.get('machine') or {})}, "
+            f"{str(doc.get('generated', 'day not recorded'))[:10]})")
+
+
 # figures inside a README sentence, their markers on the sentence's line: each replaced by
 # the figure alone (no line break, no "Measured at" line; the sentence names its script)
 INLINE: dict[str, Callable[[], str]] = {
@@ -300,6 +318,7 @@ INLINE: dict[str, Callable[[], str]] = {
     "store-user-index-build": lambda: _lookup("build"),
     "store-user-index-write": lambda: _lookup("write"),
     "store-migration-10": _migration_10,
+    "calibration-interval-coverage": _interval_coverage,
 }
 
 
