@@ -219,3 +219,38 @@ def test_the_slate_classes_figure_spans_its_seeds_and_counts_the_matches(
         "whole programme, both with the tie stage (medians of 3 runs, over 3 seeds; load "
         "average 7.30 / 9.00 / 8.00 (1, 5, 15 min) at the start; the same deviation and "
         "screens in 2 of 3; commit abc1234, 2031-02-03)")
+
+
+def test_the_interval_coverage_counts_the_tier_rows_the_interval_holds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench_calibration's coverage count and the README's sentence from it: each tier row's
+    realised conversions inside or outside its interval, the rest (no interval) left out.
+    Oracle: the rows written here, counted by hand (4 of 8 held: 3 of 4 over every film)."""
+    bench = load_benchmark("bench_calibration")
+    selected, every = bench.SELECTED_VIEW, bench.EVERY_VIEW
+
+    def rows(realised: list[int]) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = [
+            {"tier": t, "realised_conversions": r, "interval_conversions": [10.0, 20.0],
+             "interval_covers": 10 <= r <= 20} for t, r in zip(("core", "broad"), realised,
+                                                                strict=True)]
+        return [*out, {"tier": "rest", "realised_conversions": 5, "interval_covers": None}]
+
+    def views(chosen: list[int], whole: list[int]) -> dict[str, object]:
+        return {selected: {bench.VARIANTS[0]: {"tiers": rows(chosen)}},
+                every: {bench.VARIANTS[0]: {"tiers": rows(whole)}}}
+
+    doc = {"generated": "2031-02-03T04:05:06+00:00", "min_test_viewers": 5,
+           "machine": {"git_commit": "abc1234"},
+           "datasets": [{"dataset": "d1", "views": views([15, 30], [12, 9])},
+                        {"dataset": "d2", "views": views([21, 40], [20, 10])}]}
+    doc["interval_coverage"] = bench.coverage(doc)
+    assert doc["interval_coverage"]["missed"] == [
+        f"d1 / {selected} / broad", f"d1 / {every} / broad", f"d2 / {selected} / core",
+        f"d2 / {selected} / broad"]
+    (tmp_path / "calibration.json").write_text(json.dumps(doc))
+    rr = _readme_results()
+    monkeypatch.setattr(rr, "RESULTS", tmp_path)
+    assert rr.INLINE["calibration-interval-coverage"]() == (
+        "4 of 8 tier rows (3 of 4 over every film, 1 of 4 over the films with 5+ test "
+        "viewers; d1 and d2, commit abc1234, 2031-02-03)")
