@@ -35,10 +35,13 @@ def results(index: TitleIndex, query: str) -> list[tuple[str, dict[str, Any]]]:
 
 def match(kind: str, words: list[str], corrected: list[tuple[str, str, int]] | None = None,
           unmatched: list[str] | None = None, year: int | None = None,
-          year_matched: bool | None = None) -> dict[str, Any]:
+          year_matched: bool | None = None, exact_id: bool = False) -> dict[str, Any]:
+    """A match as written by hand; ``exact_id``: the film's id is the query byte for byte
+    (none of these queries is a film id)."""
     return {"kind": kind, "words": words,
             "corrected": [{"typed": t, "title_word": w, "edits": e} for t, w, e in corrected or []],
-            "unmatched": unmatched or [], "year": year, "year_matched": year_matched}
+            "unmatched": unmatched or [], "year": year, "year_matched": year_matched,
+            "exact_id": exact_id}
 
 
 def test_a_year_that_does_not_match_is_said(index: TitleIndex) -> None:
@@ -142,7 +145,10 @@ def test_match_text() -> None:
         "similar; typo: forest -> forrest; not found: x"
     assert match_text(match("year", [], year=1977, year_matched=True)) == "year 1977"
     assert match_text(match("all", [])) == ""
-    assert match_text(match("film_id", [])) == "film id"
+    assert match_text(match("film_id", [], exact_id=True)) == "film id"
+    # a twin of the id typed ("007" for "7"): same kind, said apart
+    assert match_text(match("film_id", [])) == \
+        "film id, another form (leading zeros, spaces, Unicode form)"
 
 
 @pytest.fixture(scope="module")
@@ -164,13 +170,13 @@ def test_search_rows_carry_the_match(model: Model) -> None:
     assert [r["match"] for r in rows] == [match("all", [])] * 3
     film = str(model.films.ids[7])
     _, rows = search_films(model, film, limit=1)
-    assert rows[0]["film_id"] == film and rows[0]["match"] == match("film_id", [])
+    assert rows[0]["film_id"] == film and rows[0]["match"] == match("film_id", [], exact_id=True)
     # an id that reads as a year is the film's id, not a year it missed ("film id; year 2012:
     # no" of film 2012)
     index = TitleIndex(["Heat (1995)", "Other (2001)"], [0, 0])
     scores, levels = index.scored("2012")
-    got = match_reasons(index, "2012", np.array([0]), levels[[0]], by_id={0})[0]
-    assert got == match("film_id", []) and match_text(got) == "film id"
+    got = match_reasons(index, "2012", np.array([0]), levels[[0]], by_id={0}, exact=0)[0]
+    assert got == match("film_id", [], exact_id=True) and match_text(got) == "film id"
 
 
 def test_word_lists_read_the_query_as_the_ranking_does() -> None:
