@@ -11,12 +11,18 @@ solve).
 Which rows count (``live_rows``): every row, target or control, of every wave, sent or not
 yet sent, of each other plan stored, but for the waves a withdrawn plan did not send
 (``withdraw.withdrawn_filter``: a plan withdrawn after N sent waves counts its waves 1..N, a
-plan withdrawn with ``--sent-waves 0`` counts nothing). A user counts once per film however
-many of those plans select them for it (a next wave re-plans its chain's unsent pairs: the
-same contact planned twice). A next wave skips its own chain (its sent waves count as they
-always did) and the other next waves of its chain's plans (``next_wave.alternatives``: only
-one of them is sent). The unsent waves of a plan that a next wave re-planned still count,
-beside the next wave's rows: the count errs on the side of fewer contacts, never more.
+plan withdrawn with ``--sent-waves 0`` counts nothing) and the waves a next wave re-planned
+(``withdraw.replanned_filter``: a plan with a next wave planned after N sent waves counts its
+waves 1..N, the next wave's rows count instead; never sent from the plan, its sends of them
+refused). Down a chain each plan keeps the waves up to its next wave's cut; a next wave
+withdrawn with ``--sent-waves 0`` re-plans nothing (the plan is its own campaign again, its
+later waves count), one withdrawn after some waves counts those, and the plan it re-planned
+stays cut (``withdraw.next_wave_of``'s rule, the sends' and the download's). A user counts
+once per film however many of those plans select them for it. A next wave skips its own chain
+(its sent waves count as they always did) and the other next waves of its chain's plans
+(``next_wave.alternatives``: only one of them is sent). Two next waves of one plan outside
+the planning chain both count, though one of them is sent: there the count errs on the side
+of fewer contacts, never more.
 
 The counts are read before the plan is made, so the store checks again as it takes the plan,
 under the writers' lock (``refuse_over_cap``, from ``controls.refuse_held_out``): a plan stored
@@ -38,7 +44,7 @@ from numpy.typing import NDArray
 from recommender.campaigns.slate import PLAN_SCOPE, STORE_SCOPE, check_cap_scope
 from recommender.campaigns.store import CampaignStore, plan_rows
 from recommender.campaigns.store_tables import plans as stored_plans
-from recommender.campaigns.withdraw import withdrawn_filter
+from recommender.campaigns.withdraw import replanned_filter, withdrawn_filter
 from recommender.errors import InvalidParameterError, PlansClashError
 from recommender.model.model import Model
 
@@ -48,8 +54,8 @@ SCOPE_NOTES = {
                 "other plans in the store may select the same users up to their own caps",
     STORE_SCOPE: "the cap counts, for each user, the films the store's other live plans "
                  "select them for (targets or controls, every wave, sent or not; a withdrawn "
-                 "plan's sent waves only): users_limited had part of their cap left, "
-                 "users_excluded none"}
+                 "plan's sent waves only; a plan a next wave re-planned: the waves sent "
+                 "before it): users_limited had part of their cap left, users_excluded none"}
 
 
 def live_rows(skip: Sequence[str] = ()) -> sa.ColumnElement[bool]:
@@ -59,8 +65,9 @@ def live_rows(skip: Sequence[str] = ()) -> sa.ColumnElement[bool]:
 
 
 def live_rows_of(rows: sa.Table | Any, skip: Sequence[str] = ()) -> sa.ColumnElement[bool]:
-    """``live_rows`` on plan rows ``rows`` (the table or an alias)."""
-    kept = withdrawn_filter(rows)
+    """``live_rows`` on plan rows ``rows`` (the table or an alias): conditions on the row's
+    plan and wave, both columns of the count index, each one ``NOT EXISTS`` by plan."""
+    kept = sa.and_(withdrawn_filter(rows), replanned_filter(rows))
     return sa.and_(kept, rows.c.plan_id.not_in(list(skip))) if skip else kept
 
 

@@ -57,6 +57,22 @@ def withdrawn_filter(rows: sa.Table | Any) -> sa.ColumnElement[bool]:
     return ~sa.exists().where(w.plan_id == rows.c.plan_id, rows.c.wave > w.sent_waves)
 
 
+def replanned_filter(rows: sa.Table | Any) -> sa.ColumnElement[bool]:
+    """A condition on plan rows ``rows`` (a table or an alias): false for a row of a plan's
+    waves after the sent waves its next wave was planned after (the most ``sent_waves`` of its
+    next waves but those withdrawn before any send: ``next_wave_of``'s rule), re-planned there
+    and never sent from this plan (``wave_sends`` refuses them); true for every other row.
+    One ``NOT EXISTS`` against the plans' cut-off waves, grouped once (portable SQL)."""
+    from recommender.campaigns.events import plan_links
+
+    c, w = plan_links.c, withdrawals.c
+    cut = (sa.select(c.previous_plan_id.label("plan_id"),
+                     sa.func.max(c.sent_waves).label("sent_waves"))
+           .where(~sa.exists().where(w.plan_id == c.plan_id, w.sent_waves == 0))
+           .group_by(c.previous_plan_id).subquery("replanned"))
+    return ~sa.exists().where(cut.c.plan_id == rows.c.plan_id, rows.c.wave > cut.c.sent_waves)
+
+
 WITHDRAWN_SQL = (f"NOT EXISTS (SELECT 1 FROM {withdrawals.name} w WHERE w.plan_id = r.plan_id "
                  "AND r.wave > w.sent_waves)")  # ``withdrawn_filter`` for plan rows ``r``
 

@@ -68,8 +68,8 @@ def add_campaign_commands(add: Add) -> None:
     s.add_argument("--cap-scope", choices=["plan", "store"],
                    help="what the cap counts: plan (default) this plan's rows (and its chain's "
                         "sent waves); store also each user's films the store's other live "
-                        "plans select (every wave but a withdrawn plan's unsent ones; needs "
-                        "a store)")
+                        "plans select (every wave but a withdrawn plan's unsent ones and "
+                        "those a next wave re-planned; needs a store)")
     s.add_argument("--holdout", type=_share,
                    help="share of each film's selected users held out as its control group "
                         f"(default {DEFAULTS['holdout']}; with --after: the plan's)")

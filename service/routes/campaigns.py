@@ -165,8 +165,9 @@ class PlanRequest(BaseModel):
     cap_scope: Literal["plan", "store"] = Field(
         "plan", description="what the cap counts: 'plan' this plan's rows; 'store' also each "
                             "user's films the store's other live plans select (targets and "
-                            "controls, every wave but a withdrawn plan's unsent ones), so the "
-                            "plan gives each user at most cap minus those")
+                            "controls, every wave but a withdrawn plan's unsent ones and those "
+                            "a next wave re-planned), so the plan gives each user at most cap "
+                            "minus those")
     holdout: JsonFloat = Field(0.1, ge=0, lt=1,
                            description="share (0-1) of each film's selected users held out "
                                        "as control")
