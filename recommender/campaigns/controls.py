@@ -102,8 +102,9 @@ def clashing_rows(conn: sa.Connection, dialect: str, pairs: set[tuple[str, str]]
     store. SQLite: the pairs in a temporary table (dropped), which leads by ``CROSS JOIN``
     (without statistics it read every stored row first); PostgreSQL: the pairs as two
     arrays (no temporary table: no TEMP right needed), and no hash or merge join for the rest
-    of the transaction (a hash join of 300k pairs read all 2M stored rows: 1.1 s, the index
-    0.6 s; 20k pairs took 0.05 s either way)."""
+    of the transaction (a hash join of a large plan's pairs read every stored row, its time
+    growing with the store). ``benchmarks/bench_store_lookups.py`` times the check on SQLite
+    against the read of the films' rows it replaced (``benchmarks/results/store_lookups.md``)."""
     if not pairs:
         return []
     films, users = (list(column) for column in zip(*pairs, strict=True))
@@ -117,7 +118,9 @@ def clashing_rows(conn: sa.Connection, dialect: str, pairs: set[tuple[str, str]]
     else:
         checked_pairs.create(conn)
         insert = f"INSERT INTO {checked_pairs.name} (film_id, user_id) VALUES (?, ?)"
-        for start in range(0, len(films), ROW_CHUNK):  # SQLAlchemy's executemany: 1.7 s for 300k
+        # the driver's executemany of plain tuples: an insert() through SQLAlchemy binds each
+        # row's parameters in Python first
+        for start in range(0, len(films), ROW_CHUNK):
             conn.exec_driver_sql(insert, list(zip(films[start:start + ROW_CHUNK],
                                                   users[start:start + ROW_CHUNK], strict=True)))
         source = f"{checked_pairs.name} c CROSS JOIN"

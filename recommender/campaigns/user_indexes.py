@@ -4,13 +4,14 @@
 batch cut with its spreadsheet-safe quote (``sheet_ids``: ``'+336123400489``), and the id it
 quotes, in plan rows, opt-outs and events; none of those tables was indexed by ``user_id``
 first (plan rows and events by film, then user; opt-outs by plan, then user), so each look-up
-read whole tables: 2,000 quoted phone numbers (a CRM keyed by phone numbers quotes every id)
-beside 400,000 events and 20,000 plan rows took 0.30 s on SQLite and 0.54 s on PostgreSQL,
-where storing them took 0.02 s and 0.1 s; with these indexes, 0.035 s and 0.09 s (one index
-search per id). Step 9 of ``store.MIGRATIONS`` runs ``create_tables`` here (the name of every
-step a module adds); ``campaign copy``'s target gets them as it is migrated. Step 11 drops
-the plan rows' one for an index by (user, film, plan, wave) (``store_tables.COUNT_INDEX``),
-which serves the same look-ups.
+read whole tables, its time growing with the store's rows (a CRM keyed by phone numbers quotes
+every id); with these indexes, one index search per id. ``benchmarks/bench_store_lookups.py``
+times a batch of quoted phone numbers looked up beside many plan rows and events, with these
+indexes and without them, and what they cost each write of events and to build
+(``benchmarks/results/store_lookups.md``; SQLite). Step 9 of ``store.MIGRATIONS`` runs
+``create_tables`` here (the name of every step a module adds); ``campaign copy``'s target gets
+them as it is migrated. Step 11 drops the plan rows' one for an index by (user, film, plan,
+wave) (``store_tables.COUNT_INDEX``), which serves the same look-ups.
 """
 
 from __future__ import annotations
