@@ -43,12 +43,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import (
+    SHARED_MACHINE,
     base_args,
     campaign_demo,
-    load_text,
     log,
     median,
-    provenance,
+    page_header,
     results_dir,
     saved_result,
     stats,
@@ -275,21 +275,14 @@ def _met(ok: bool) -> str:
 
 def render(doc: dict[str, Any]) -> str:
     i, v, f, s = doc["ingest"], doc["visibility"], doc["fold_in"], doc["simulator"]
-    m = doc["machine"]
     lines = [
-        "# Closing the loop: events, visibility, fold-in, simulator",
-        "",
-        f"Source: `benchmarks/bench_campaigns.py`{' --quick' if doc['quick'] else ''}, "
-        f"{doc['finished']} ({provenance(m)}); data: {doc['data']}; load average at start "
-        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs "
-        "(shared "
-        "machine: "
-        "absolute times are noisy, ratios within a run are the robust figures). Servers ran "
-        f"with `RECOMMENDER_EVENTS_POLL={v['poll_interval_s']:g}` (the served default is "
-        f"{default_poll_s():g} s: a worker sees new events at its next look, so the "
-        "visibility figures are for the faster setting) and `RECOMMENDER_WARM_CACHE=false`; "
-        "ingestion posts events of users new to the model, so every poll also folds them in.",
-        "",
+        *page_header(
+            doc, "Closing the loop: events, visibility, fold-in, simulator", "bench_campaigns.py",
+            data=True, then=f" {SHARED_MACHINE} Servers ran with `RECOMMENDER_EVENTS_POLL="
+            f"{v['poll_interval_s']:g}` (the served default is {default_poll_s():g} s: a worker "
+            "sees new events at its next look, so the visibility figures are for the faster "
+            "setting) and `RECOMMENDER_WARM_CACHE=false`; ingestion posts events of users new "
+            "to the model, so every poll also folds them in."),
         "| measure | result | goal | verdict |", "|---|---|---|---|",
         f"| ingestion, 1 worker, SQLite WAL + synchronous=FULL, 1 client | "
         f"{i['clients_1']['events_per_s']:,} events/s acknowledged "

@@ -44,9 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import (
     base_args,
     campaign_demo,
-    load_text,
     log,
-    provenance,
+    page_header,
     results_dir,
     saved_result,
     write_result,
@@ -367,7 +366,6 @@ def check_table(cells: list[dict[str, Any]]) -> list[str]:
 
 
 def render(doc: dict[str, Any]) -> str:
-    m = doc["machine"]
     cells = doc["cells"]
     ses = [c[e][n]["se"] for c in cells for e in ("planted", "realised", "report_p")
            for n in c[e]]
@@ -376,11 +374,9 @@ def render(doc: dict[str, Any]) -> str:
     ratio = [(label(c), c["absolute_uplift_error_sd_over_stated_se"]) for c in cells]
     worst_ratio = max(ratio, key=lambda r: r[1])
     lines = [
-        "# The campaign report's intervals under overdispersed responses", "",
-        f"Source: `benchmarks/bench_intervals.py`{' --quick' if doc['quick'] else ''}, "
-        f"{doc['finished']} ({provenance(m)}); data: {doc['data']}; load average at start "
-        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs; "
-        f"{doc['cpu_seconds']:.0f} CPU seconds in all (training included).", "",
+        *page_header(doc, "The campaign report's intervals under overdispersed responses",
+                     "bench_intervals.py", data=True,
+                     then=f"; {doc['cpu_seconds']:.0f} CPU seconds in all (training included)."),
         "Each seed plans the slate of `bench_campaigns.py`'s simulator (6 mid-popular films, "
         f"budget {doc['budget']} each, {doc['waves']} waves, holdout {doc['holdout']:g}) and "
         "draws wave 1's responses again and again under each response model "

@@ -34,9 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import (  # noqa: E402
     base_args,
     campaign_demo,
-    load_text,
     log,
-    provenance,
+    page_header,
     results_dir,
     saved_result,
     stats,
@@ -144,17 +143,11 @@ def main() -> None:
 
 
 def render(doc: dict[str, Any]) -> str:
-    m, sec, st = doc["machine"], doc["seconds"], doc["stores"]
+    sec, st = doc["seconds"], doc["stores"]
     base = sec["empty"]["whole"]["median"]
     lines = [
-        "# A reload's time beside the campaign store's events",
-        "",
-        f"Source: `benchmarks/bench_reload.py`{' --quick' if doc['quick'] else ''}, "
-        f"{doc['finished']} ({provenance(m)}); load average at start "
-        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs "
-        "(shared machine: absolute times are noisy, ratios within a run are the robust "
-        "figures).",
-        "",
+        *page_header(doc, "A reload's time beside the campaign store's events",
+                     "bench_reload.py"),
         f"Model: {doc['data']} (`recommender train --no-tune`, no `--events`: every stored "
         "event applies). Each row: a SQLite store, its events spread uniformly over its users "
         "(the model's own users first, the rest new to it) and over the films; a reload is "

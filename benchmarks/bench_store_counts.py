@@ -49,9 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_planning import synthetic_model  # noqa: E402
 from common import (  # noqa: E402
     base_args,
-    load_text,
     log,
-    provenance,
+    page_header,
     results_dir,
     saved_result,
     stats,
@@ -265,18 +264,12 @@ def multiple(x: float) -> str:
 
 
 def render(doc: dict[str, Any]) -> str:
-    m, d, sec = doc["machine"], doc["data"], doc["seconds"]
+    d, sec = doc["data"], doc["seconds"]
     base = {s: sec[s]["count_rows"]["median"] for s in STORES}
     p = doc["plan_cap_scope_store"]
     lines = [
-        "# The campaign store's counts beside many stored rows",
-        "",
-        f"Source: `benchmarks/bench_store_counts.py`{' --quick' if doc['quick'] else ''}, "
-        f"{doc['finished']} ({provenance(m)}); load average at start "
-        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs "
-        "(shared machine: absolute times are noisy, ratios within a run are the robust "
-        "figures).",
-        "",
+        *page_header(doc, "The campaign store's counts beside many stored rows",
+                     "bench_store_counts.py"),
         f"Store: SQLite, {d['rows']:,} plan rows in {d['plans']} plans ({d['model']}; each "
         f"plan a slate of {d['slate']}; {d['withdrawn']}), planned by `plan_slate` "
         f"(median {d['plan_seconds']['median']:.1f} s a plan) and stored by `save_plan` "

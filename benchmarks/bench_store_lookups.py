@@ -40,9 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import (  # noqa: E402
     base_args,
-    load_text,
     log,
-    provenance,
+    page_header,
     results_dir,
     saved_result,
     stats,
@@ -210,16 +209,10 @@ def med(doc: dict[str, Any], key: str) -> float:
 
 
 def render(doc: dict[str, Any]) -> str:
-    m, d = doc["machine"], doc["data"]
+    d = doc["data"]
     lines = [
-        "# The campaign store's look-ups by pair and by user beside many rows",
-        "",
-        f"Source: `benchmarks/bench_store_lookups.py`{' --quick' if doc['quick'] else ''}, "
-        f"{doc['finished']} ({provenance(m)}); load average at start "
-        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs "
-        "(shared machine: absolute times are noisy, ratios within a run are the robust "
-        "figures).",
-        "",
+        *page_header(doc, "The campaign store's look-ups by pair and by user beside many rows",
+                     "bench_store_lookups.py"),
         f"Store: SQLite at the current schema, {d['plan_rows']:,} plan rows ({d['plans']} plans "
         f"over {d['films']} films and {d['users']:,} users) and {d['events']:,} events, "
         f"{d['quoted_phone_numbers']:,} of whose users are phone numbers. *Without indexes*: a "

@@ -31,9 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import (  # noqa: E402
     base_args,
-    load_text,
     log,
-    provenance,
+    page_header,
     results_dir,
     saved_result,
     stats,
@@ -126,15 +125,11 @@ def main() -> None:
 
 
 def render(doc: dict[str, Any]) -> str:
-    m, d, s, f = doc["machine"], doc["data"], doc["seconds"], doc["file"]
+    d, s, f = doc["data"], doc["seconds"], doc["file"]
     return "\n".join([
-        "# Migration 10 of a SQLite store holding many events",
-        "",
-        f"Source: `benchmarks/bench_store_migration.py`{' --quick' if doc['quick'] else ''}, "
-        f"{doc['finished']} ({provenance(m)}); load average at start "
-        f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} CPUs "
-        "(shared machine: absolute times are noisy).",
-        "",
+        *page_header(doc, "Migration 10 of a SQLite store holding many events",
+                     "bench_store_migration.py",
+                     then=" (shared machine: absolute times are noisy)."),
         f"A store at schema {doc['schema']['before']} holding {d['events']:,} events "
         f"({d['users']:,} users, {d['films']:,} films), opened by `open_store`, which migrates "
         f"it to schema {doc['schema']['after']} ({doc['events_after']:,} events after): "

@@ -161,6 +161,26 @@ def run_date(doc: dict[str, Any]) -> str:
     return f"on {when}" if when else "on a day its result file does not record"
 
 
+#: what a page's source line says of the machine after its load average
+SHARED_MACHINE = ("(shared machine: absolute times are noisy, ratios within a run are the robust "
+                  "figures).")
+
+
+def page_header(doc: dict[str, Any], title: str, script: str, *, data: bool = False,
+                then: str = " " + SHARED_MACHINE) -> list[str]:
+    """A results page's first lines: ``# title``, then its source line ("Source:
+    `benchmarks/SCRIPT` [--quick], FINISHED (commit, CPU); [data: DATA; ]load average at start
+    ... on N CPUs") ended by ``then`` (the shared-machine sentence unless given), from a
+    :func:`write_result` document (``data=True`` names its ``data``)."""
+    m = doc["machine"]
+    said = f"data: {doc['data']}; " if data else ""
+    return [f"# {title}", "",
+            f"Source: `benchmarks/{script}`{' --quick' if doc['quick'] else ''}, "
+            f"{doc['finished']} ({provenance(m)}); {said}load average at start "
+            f"{load_text(m.get('load_average_at_start'))} on {m.get('cores_available', '?')} "
+            f"CPUs{then}", ""]
+
+
 # --------------------------------------------------------------------------------------------
 # Timing statistics
 # --------------------------------------------------------------------------------------------
