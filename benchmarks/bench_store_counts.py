@@ -1,14 +1,12 @@
 """The campaign store's counts beside ~1M stored rows: ``results/store_counts.{json,md}``.
 
-A SQLite store is filled through the product's own paths: plans of a synthetic model (60,000
-users x 1,000 films x 16 factors, ``bench_planning.synthetic_model``), each a slate of 25 films
-with a budget of 4,000 contacts a film, cap 3, 3 waves, 10% held out, planned by
-``plan_slate`` and stored by ``CampaignStore.save_plan`` (9 plans, about 1M rows; ``--quick``:
-2 plans), the first of them then withdrawn after 1 sent wave (``withdraw.withdraw``), so the
-count's filter of withdrawn waves has rows to leave out. A copy of the store
-(``sqlite3`` backup) has migration 11 undone (its index ``store_tables.COUNT_INDEX``, plan rows
-by user, film, plan and wave, dropped; step 9's index by user alone, which it dropped, made
-again): the store as it was before that step.
+A SQLite store is filled through the product's own paths: 9 plans (``--quick``: 2) of a
+synthetic model (``bench_planning.synthetic_model``), slates of 25 films x 4,000 contacts, cap
+3, 3 waves, by ``plan_slate`` and ``save_plan`` (about 1M rows); the first withdrawn after 1
+sent wave, plans 2 to 5 (``--quick``: 2) then given a next wave each (``NEXT``, some
+withdrawn), so that the count's filters of withdrawn and re-planned waves have rows to leave
+out. A copy of the store has migration 11 undone (its ``COUNT_INDEX`` dropped, step 9's index
+by user alone made again): the store as it was before that step.
 
 On both stores, alternating, ``--repeats`` times (median):
 
@@ -21,7 +19,8 @@ On both stores, alternating, ``--repeats`` times (median):
   plan_id)`` over the live rows) or ``plans_exists`` (the plans with a live row);
 - ``list_page``: ``CampaignStore.list_plans`` (a page of every stored plan, as ``GET
   /campaigns`` and ``campaign list --waves`` read it) and ``page_waves`` alone (its figures per
-  wave, grouped over the page's rows).
+  wave, grouped over the page's rows). The count is checked against pandas (``check_count``)
+  and compared with the last run that measured another count or store (``previous``).
 
 Then, on the store with the index, one ``plan --cap-scope store`` of a new slate
 (``controls.plan_beside``: the count, the other plans' pairs, the plan), the baseline the count
@@ -41,6 +40,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,8 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_planning import synthetic_model  # noqa: E402
 from common import (  # noqa: E402
     base_args,
+    load_text,
     log,
     page_header,
+    provenance,
+    read_result,
     results_dir,
     saved_result,
     stats,
@@ -58,12 +62,10 @@ from common import (  # noqa: E402
 )
 
 from recommender.campaigns import plan_waves  # noqa: E402
-from recommender.campaigns.cap_scope import (  # noqa: E402
-    films_elsewhere,
-    live_rows,
-    live_rows_of,
-)
+from recommender.campaigns.cap_scope import films_elsewhere, live_rows, live_rows_of  # noqa: E402
 from recommender.campaigns.controls import plan_beside  # noqa: E402
+from recommender.campaigns.events import plan_links  # noqa: E402
+from recommender.campaigns.next_wave import plan_next_wave  # noqa: E402
 from recommender.campaigns.plan import plan_slate  # noqa: E402
 from recommender.campaigns.slate import STORE_SCOPE, SlateFilm  # noqa: E402
 from recommender.campaigns.store import CampaignStore, open_store  # noqa: E402
@@ -72,6 +74,7 @@ from recommender.campaigns.store_tables import (  # noqa: E402
     USER_ONLY_INDEX,
     plan_rows,
     plans,
+    withdrawals,
 )
 from recommender.campaigns.withdraw import withdraw  # noqa: E402
 
@@ -79,6 +82,11 @@ USERS, FILMS, FACTORS = 60_000, 1_000, 16
 SLATE, BUDGET, CAP, WAVES, HOLDOUT = 25, 4_000, 3, 3, 0.1
 STORES = ("with_index", "without_index")
 FORMS = ("pairs_then_count", "count_distinct", "plans_distinct", "plans_exists")
+# next waves: (plan, 0-based; its waves sent; None, or the next wave's sent as it is withdrawn)
+NEXT = ((1, 1, None), (2, 2, None), (3, 1, 1), (4, 1, 0))
+SAMPLE = 3_000  # users whose count check_count compares with pandas'
+# what this run measured: a run measuring the same keeps the comparison of the one before
+MEASURED = {"replanned_waves_left_out": True, "next_waves": True}
 
 
 def slate(k: int) -> list[SlateFilm]:
@@ -88,23 +96,82 @@ def slate(k: int) -> list[SlateFilm]:
 
 
 def fill(store: CampaignStore, model: Any, n_plans: int) -> dict[str, Any]:
-    plan_s, save_s = [], []
+    plan_s, save_s, ids = [], [], []
     for k in range(n_plans):
         t0 = time.perf_counter()
         plan = plan_slate(model, slate(k), cap=CAP, holdout=HOLDOUT, waves=WAVES, seed=k,
                           progress=False)
         t1 = time.perf_counter()
         store.save_plan(plan.plan_id, plan.summary, plan.rows)
+        ids.append(plan.plan_id)
         plan_s.append(t1 - t0)
         save_s.append(time.perf_counter() - t1)
         log(f"plan {k + 1}/{n_plans}: {plan.rows.num_rows:,} rows, plan {t1 - t0:.1f} s, "
             f"save {save_s[-1]:.1f} s")
         if k == 0:
             withdraw(store, plan.plan_id, 1)
-    with store.engine.connect() as conn:
-        rows = int(conn.execute(sa.select(sa.func.count()).select_from(plan_rows)).scalar_one())
-    return {"plans": n_plans, "rows": rows, "plan_seconds": stats(plan_s),
+    first, waves = count_rows(store), []
+    for k, sent, gone in (n for n in NEXT if n[0] < n_plans):
+        t0 = time.perf_counter()
+        nxt = plan_next_wave(model, store, ids[k], sent_waves=sent, seed=100 + k,
+                             progress=False)
+        if gone is not None:
+            withdraw(store, nxt.plan_id, gone)
+        waves.append({"plan": k + 1, "sent_waves": sent, "rows": nxt.rows.num_rows,
+                      "withdrawn_after": gone, "seconds": round(time.perf_counter() - t0, 1)})
+        log(f"next wave of plan {k + 1}: {waves[-1]}")
+    return {"plans": n_plans, "rows": count_rows(store), "first_plans_rows": first,
+            "next_waves": waves, "plan_seconds": stats(plan_s),
             "save_plan_seconds": stats(save_s), "withdrawn": "plan 1 after 1 sent wave"}
+
+
+def count_rows(store: CampaignStore) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(plan_rows)).scalar_one())
+
+
+def check_count(store: CampaignStore, model: Any, used: Any, live: int) -> dict[str, int]:
+    """``films_elsewhere``'s ``used`` (``SAMPLE`` users) and ``live`` plans against pandas over
+    the stored rows: a plan's rows count up to its withdrawal's ``sent_waves`` and up to the
+    most ``sent_waves`` of its next waves but those withdrawn unsent. Exits when they differ."""
+    at = np.sort(np.random.default_rng(0).choice(len(model.users), SAMPLE, replace=False))
+    users = [str(model.users.ids[i]) for i in at]
+    with store.engine.connect() as conn:
+        links = pd.read_sql(f"SELECT plan_id, previous_plan_id, sent_waves FROM "
+                            f"{plan_links.name}", conn)
+        gone = pd.read_sql(f"SELECT plan_id, sent_waves FROM {withdrawals.name}", conn)
+        waves = pd.read_sql(f"SELECT plan_id, wave FROM {plan_rows.name}", conn)
+        rows = pd.concat([pd.read_sql(
+            f"SELECT plan_id, film_id, user_id, wave FROM {plan_rows.name} WHERE user_id IN "
+            f"({','.join('?' * len(part))})", conn, params=tuple(part))
+            for part in (users[i:i + 500] for i in range(0, SAMPLE, 500))])
+    last = dict(zip(gone["plan_id"], gone["sent_waves"], strict=True))
+    live_links = links[~links["plan_id"].isin([p for p, n in last.items() if n == 0])]
+    cut = live_links.groupby("previous_plan_id")["sent_waves"].max().to_dict()
+
+    def kept(df: pd.DataFrame, replanned: bool = True) -> pd.DataFrame:
+        limit = df["plan_id"].map(last).fillna(np.inf)
+        if replanned:
+            limit = np.minimum(limit, df["plan_id"].map(cut).fillna(np.inf))
+        return df[df["wave"] <= limit]
+
+    def per_user(df: pd.DataFrame) -> Any:
+        films = df.drop_duplicates(["user_id", "film_id"]).groupby("user_id").size()
+        return films.reindex(users, fill_value=0).to_numpy()
+
+    want, old = per_user(kept(rows)), per_user(kept(rows, replanned=False))
+    wrong, plans_want = int((want != used[at]).sum()), kept(waves)["plan_id"].nunique()
+    if wrong or plans_want != live:
+        raise SystemExit(f"films_elsewhere disagrees with pandas: {wrong:,} of {SAMPLE:,} "
+                         f"sampled users' counts differ; live plans {live} against {plans_want}")
+    out = {"users_sampled": SAMPLE, "users_counted": int((want > 0).sum()),
+           "users_the_replanned_filter_lowers": int((old > want).sum()),
+           "rows_withdrawn_filter_leaves_out": len(waves) - len(kept(waves, False)),
+           "rows_replanned_filter_leaves_out": len(kept(waves, False)) - len(kept(waves)),
+           "live_plans": live}
+    if not out["rows_replanned_filter_leaves_out"] or not out["users_the_replanned_filter_lowers"]:
+        raise SystemExit(f"the store's next waves left the re-planned filter nothing: {out}")
+    return out
 
 
 def query_forms() -> dict[str, Any]:
@@ -130,9 +197,7 @@ def measures(store: CampaignStore, model: Any) -> dict[str, Callable[[], object]
 
     def waves_alone() -> object:
         with store.engine.connect() as conn:
-            ids = [str(i) for i in conn.execute(sa.select(sa.text("plan_id"))
-                                                .select_from(sa.text("campaign_plans")))
-                   .scalars()]
+            ids = [str(i) for i in conn.execute(sa.select(plans.c.plan_id)).scalars()]
             return plan_waves.page_waves(conn, ids)
 
     out: dict[str, Callable[[], object]] = {
@@ -146,8 +211,7 @@ def measures(store: CampaignStore, model: Any) -> dict[str, Callable[[], object]
 
 def query_plans(store: CampaignStore) -> dict[str, list[str]]:
     """SQLite's EXPLAIN QUERY PLAN of each form of the count and of ``page_waves``'s grouped
-    query over the plan rows (caught as ``list_plans`` sends it), as the page says how they
-    read."""
+    query over the plan rows (caught as ``list_plans`` sends it), for the page."""
     out = {}
     with store.engine.connect() as conn:
         for k, q in query_forms().items():
@@ -179,6 +243,19 @@ def copy_without_index(src: Path, dst: Path) -> None:
                   "(user_id)")  # step 9's index by user back
 
 
+def previous(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The run a run is compared with: the saved ``doc``, or the one ``doc`` was compared with
+    when it measured the same (``MEASURED``): its medians of the count and of count(*)."""
+    if doc is None or doc.get("measured") == MEASURED:
+        return (doc or {}).get("previous")
+    return {"finished": doc["finished"], "source": provenance(doc["machine"]),
+            "load": doc["machine"].get("load_average_at_start"), "rows": doc["data"]["rows"],
+            "repeats": doc["repeats"], "measured": doc.get("measured", {}),
+            "users": doc["users_with_films_elsewhere"],
+            "seconds": {s: {k: doc["seconds"][s][k]["median"] for k in
+                            ("count_rows", "films_elsewhere")} for s in STORES}}
+
+
 def main() -> None:
     ap = base_args(__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3, help="runs of each measure per store")
@@ -189,6 +266,7 @@ def main() -> None:
         (results_dir(args.quick) / "store_counts.md").write_text(render(doc))
         return
     n_plans = 2 if args.quick else 9
+    before = previous(read_result("store_counts", args.quick))
     model = synthetic_model(USERS, FILMS, FACTORS, 2, 0)
     with tempfile.TemporaryDirectory(prefix="bench-store-counts-") as tmp:
         a, b = Path(tmp) / "with.db", Path(tmp) / "without.db"
@@ -212,6 +290,10 @@ def main() -> None:
                             found[f"{s}/{k}"] = len(got) if k in FORMS[:2] \
                                 else int(got[0][0])  # type: ignore[index]
             used, plans = films_elsewhere(model, stores["with_index"])
+            checked = check_count(stores["with_index"], model, used, plans)
+            if len({found[f"{s}/{k}"] for s in STORES for k in FORMS[:2]}) != 1 or len(
+                    {found[f"{s}/{k}"] for s in STORES for k in FORMS[2:]}) != 1:
+                raise SystemExit(f"the forms of the count disagree: {found}")
             log("plan --cap-scope store ...")
             t0 = time.perf_counter()
             plan = plan_beside(model, slate(n_plans), stores["with_index"], cap_scope=STORE_SCOPE,
@@ -237,7 +319,8 @@ def main() -> None:
         "plan_cap_scope_store": {"seconds": round(plan_s, 3), "rows": plan.rows.num_rows,
                                  "users_limited": plan.summary["cap_scope"]["users_limited"],
                                  "users_excluded": plan.summary["cap_scope"]["users_excluded"]},
-        "save_plan_seconds": saves, "query_plans": explained}
+        "save_plan_seconds": saves, "query_plans": explained, "checked": checked,
+        "measured": MEASURED, "previous": before}
     path = write_result("store_counts", payload, args.quick)
     doc = json.loads(path.read_text())
     (results_dir(args.quick) / "store_counts.md").write_text(render(doc))
@@ -263,6 +346,46 @@ def multiple(x: float) -> str:
     return f"{x:,.0f}×" if x >= 10 else f"{x:.2g}×"
 
 
+def next_said(w: dict[str, Any]) -> str:
+    gone = w["withdrawn_after"]  # None: not withdrawn
+    return (f"plan {w['plan']}'s after {w['sent_waves']} sent wave"
+            f"{'s' if w['sent_waves'] != 1 else ''}, {w['rows']:,} rows"
+            + ("" if gone is None else f", withdrawn after {gone} of its waves" if gone
+               else ", withdrawn unsent (re-planning nothing)"))
+
+
+def checked_said(c: dict[str, int]) -> str:  # check_count's figures
+    return (f"Checked in the run (`check_count`): the count of {c['users_sampled']:,} sampled "
+            "users equals pandas' over their stored rows, plan links and withdrawals by the "
+            f"same rule ({c['users_counted']:,} of them counted; "
+            f"{c['users_the_replanned_filter_lowers']:,} counted for fewer films than with the "
+            f"re-planned waves counted), and so do the live plans ({c['live_plans']}). Of the "
+            f"stored rows the count leaves out {c['rows_withdrawn_filter_leaves_out']:,} of "
+            f"withdrawn plans' unsent waves and {c['rows_replanned_filter_leaves_out']:,} of "
+            "waves a next wave re-planned.")
+
+
+def previous_said(doc: dict[str, Any]) -> list[str]:
+    """What changed against the run ``previous`` names, from its recorded medians."""
+    pv = doc.get("previous")
+    if not pv:
+        return []
+    m, sec = pv["measured"], doc["seconds"]
+    was = "left out" if m.get("replanned_waves_left_out") else "still counted"
+    held = "with" if m.get("next_waves") else "without"
+    return ["", f"Against the previous run ({pv['finished']}, {pv['source']}; load average at "
+            f"start {load_text(pv['load'])}; medians of {pv['repeats']}), whose count {was} "
+            f"the waves a next wave re-planned, over a store {held} next waves "
+            f"({pv['rows']:,} plan rows; its count found {pv['users']:,} users, this one "
+            f"{doc['users_with_films_elsewhere']:,}): `films_elsewhere` "
+            + "; ".join(f"{s.replace('_', ' ')}, {o:.3f} s then ({multiple(o / ob)} its "
+                        f"count(*)), {n:.3f} s now ({multiple(n / nb)}), {n / o:.2f}× the time"
+                        for s in STORES for o, ob, n, nb in [(
+                            pv["seconds"][s]["films_elsewhere"], pv["seconds"][s]["count_rows"],
+                            sec[s]["films_elsewhere"]["median"],
+                            sec[s]["count_rows"]["median"])]) + "."]
+
+
 def render(doc: dict[str, Any]) -> str:
     d, sec = doc["data"], doc["seconds"]
     base = {s: sec[s]["count_rows"]["median"] for s in STORES}
@@ -270,10 +393,12 @@ def render(doc: dict[str, Any]) -> str:
     lines = [
         *page_header(doc, "The campaign store's counts beside many stored rows",
                      "bench_store_counts.py"),
-        f"Store: SQLite, {d['rows']:,} plan rows in {d['plans']} plans ({d['model']}; each "
-        f"plan a slate of {d['slate']}; {d['withdrawn']}), planned by `plan_slate` "
-        f"(median {d['plan_seconds']['median']:.1f} s a plan) and stored by `save_plan` "
-        f"(median {d['save_plan_seconds']['median']:.1f} s a plan). *Without index*: a copy "
+        f"Store: SQLite, {d['rows']:,} plan rows: {d['first_plans_rows']:,} in {d['plans']} "
+        f"plans ({d['model']}; each plan a slate of {d['slate']}; {d['withdrawn']}), planned by "
+        f"`plan_slate` (median {d['plan_seconds']['median']:.1f} s a plan) and stored by "
+        f"`save_plan` (median {d['save_plan_seconds']['median']:.1f} s a plan), and "
+        f"{d['rows'] - d['first_plans_rows']:,} in next waves (`plan_next_wave`): "
+        + "; ".join(next_said(w) for w in d["next_waves"]) + ". *Without index*: a copy "
         f"with migration 11 undone (its index `{COUNT_INDEX}`, by user, film, plan and wave, "
         f"dropped; step 9's `{USER_ONLY_INDEX}`, by user alone, which it drops, made again), "
         "as stores were before that step. Median of "
@@ -312,6 +437,7 @@ def render(doc: dict[str, Any]) -> str:
         "Storing that plan (`save_plan`, one run each): "
         f"{doc['save_plan_seconds']['with_index']:.1f} s with the index, "
         f"{doc['save_plan_seconds']['without_index']:.1f} s without.",
+        "", checked_said(doc["checked"]), *previous_said(doc),
         "", "How SQLite read each form of the count, and `page_waves`'s rows (`EXPLAIN QUERY "
             "PLAN`):", ""]
     for s in STORES:
