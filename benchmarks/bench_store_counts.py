@@ -11,8 +11,7 @@ by user alone made again): the store as it was before that step.
 On both stores, alternating, ``--repeats`` times (median):
 
 - ``count_rows``: ``SELECT count(*)`` over the plan rows (the baseline: one pass over an index);
-- ``films_elsewhere``: ``cap_scope.films_elsewhere``, each user's distinct films in the store's
-  live plans, as ``plan --cap-scope store`` reads it before planning;
+- ``films_elsewhere``: each user's distinct films in the live plans (the store-scope cap's count);
 - the two ways of writing each of its queries: films by user as ``pairs_then_count`` (the
   distinct (user, film) pairs, then counted by user) or ``count_distinct`` (``COUNT(DISTINCT
   film_id)`` grouped by user); the live plans as ``plans_distinct`` (``COUNT(DISTINCT
@@ -22,9 +21,8 @@ On both stores, alternating, ``--repeats`` times (median):
   wave, grouped over the page's rows). The count is checked against pandas (``check_count``)
   and compared with the last run that measured another count or store (``previous``).
 
-Then, on the store with the index, one ``plan --cap-scope store`` of a new slate
-(``controls.plan_beside``: the count, the other plans' pairs, the plan), the baseline the count
-is a share of, and one ``save_plan`` of it into each store (the index's cost to a write).
+Then, with the index, one ``plan --cap-scope store`` of a new slate (``plan_beside``), the
+baseline the count is a share of, and one ``save_plan`` of it into each store.
 
     nice -n 10 .venv/bin/python benchmarks/bench_store_counts.py [--quick] [--repeats 3]
 """
@@ -87,6 +85,7 @@ NEXT = ((1, 1, None), (2, 2, None), (3, 1, 1), (4, 1, 0))
 SAMPLE = 3_000  # users whose count check_count compares with pandas'
 # what this run measured: a run measuring the same keeps the comparison of the one before
 MEASURED = {"replanned_waves_left_out": True, "next_waves": True}
+COMPARED = ("count_rows", "films_elsewhere", "count_distinct", "plans_exists")  # with it
 
 
 def slate(k: int) -> list[SlateFilm]:
@@ -252,8 +251,8 @@ def previous(doc: dict[str, Any] | None) -> dict[str, Any] | None:
             "load": doc["machine"].get("load_average_at_start"), "rows": doc["data"]["rows"],
             "repeats": doc["repeats"], "measured": doc.get("measured", {}),
             "users": doc["users_with_films_elsewhere"],
-            "seconds": {s: {k: doc["seconds"][s][k]["median"] for k in
-                            ("count_rows", "films_elsewhere")} for s in STORES}}
+            "seconds": {s: {k: doc["seconds"][s][k]["median"] for k in COMPARED}
+                        for s in STORES}}
 
 
 def main() -> None:
@@ -361,8 +360,8 @@ def checked_said(c: dict[str, int]) -> str:  # check_count's figures
             f"{c['users_the_replanned_filter_lowers']:,} counted for fewer films than with the "
             f"re-planned waves counted), and so do the live plans ({c['live_plans']}). Of the "
             f"stored rows the count leaves out {c['rows_withdrawn_filter_leaves_out']:,} of "
-            f"withdrawn plans' unsent waves and {c['rows_replanned_filter_leaves_out']:,} of "
-            "waves a next wave re-planned.")
+            f"withdrawn plans' unsent waves and a further {c['rows_replanned_filter_leaves_out']:,}"
+            " of waves a next wave re-planned.")
 
 
 def previous_said(doc: dict[str, Any]) -> list[str]:
@@ -373,17 +372,18 @@ def previous_said(doc: dict[str, Any]) -> list[str]:
     m, sec = pv["measured"], doc["seconds"]
     was = "left out" if m.get("replanned_waves_left_out") else "still counted"
     held = "with" if m.get("next_waves") else "without"
+    rows = [f"| {LABELS[k].split(' (')[0]} | {s.replace('_', ' ')} | {o:.3f} | "
+            f"{multiple(o / pv['seconds'][s]['count_rows'])} | {n['median']:.3f} | "
+            f"{multiple(n['median'] / sec[s]['count_rows']['median'])} | {n['median'] / o:.2f}× |"
+            for k in COMPARED[1:] for s in STORES
+            for o, n in [(pv["seconds"][s][k], sec[s][k])]]
     return ["", f"Against the previous run ({pv['finished']}, {pv['source']}; load average at "
             f"start {load_text(pv['load'])}; medians of {pv['repeats']}), whose count {was} "
             f"the waves a next wave re-planned, over a store {held} next waves "
             f"({pv['rows']:,} plan rows; its count found {pv['users']:,} users, this one "
-            f"{doc['users_with_films_elsewhere']:,}): `films_elsewhere` "
-            + "; ".join(f"{s.replace('_', ' ')}, {o:.3f} s then ({multiple(o / ob)} its "
-                        f"count(*)), {n:.3f} s now ({multiple(n / nb)}), {n / o:.2f}× the time"
-                        for s in STORES for o, ob, n, nb in [(
-                            pv["seconds"][s]["films_elsewhere"], pv["seconds"][s]["count_rows"],
-                            sec[s]["films_elsewhere"]["median"],
-                            sec[s]["count_rows"]["median"])]) + "."]
+            f"{doc['users_with_films_elsewhere']:,}):", "",
+            "| measure | store | then (s) | × count(*) | now (s) | × count(*) | now / then |",
+            "|---|---|---|---|---|---|---|", *rows]
 
 
 def render(doc: dict[str, Any]) -> str:
