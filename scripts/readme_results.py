@@ -271,6 +271,19 @@ def _lookup(key: str) -> str:
             f"{d['event_batch']:,}; {run})")
 
 
+def _store_count() -> str:
+    """The store-scope cap's count (``cap_scope.films_elsewhere``) beside the stored plan rows
+    of ``bench_store_counts.py``'s run, with the index, next waves among them."""
+    doc = _result("store_counts")
+    d, sec, c = doc["data"], doc["seconds"]["with_index"], doc["checked"]
+    took, base = sec["films_elsewhere"]["median"], sec["count_rows"]["median"]
+    return (f"{took:.2f} s on SQLite, with its index, beside {d['rows']:,} stored plan rows, "
+            f"{d['rows'] - d['first_plans_rows']:,} of them in {len(d['next_waves'])} next "
+            f"waves, {c['rows_replanned_filter_leaves_out']:,} left out as re-planned: "
+            f"{took / base:.0f}× a `count(*)` of them (median of {doc['repeats']}; "
+            f"{_run_of(doc)})")
+
+
 def _migration_10() -> str:
     """Migration 10's rewrite of a SQLite store's events (``bench_store_migration.py``)."""
     doc = _result("store_migration")
@@ -318,6 +331,7 @@ INLINE: dict[str, Callable[[], str]] = {
     "store-user-index-build": lambda: _lookup("build"),
     "store-user-index-write": lambda: _lookup("write"),
     "store-migration-10": _migration_10,
+    "store-scope-count": _store_count,
     "calibration-interval-coverage": _interval_coverage,
 }
 
