@@ -1,11 +1,12 @@
 """The numpy kernels the Spark planner ships to executors by value (numpy and pyarrow only).
 
 Each kernel works on plain arrays, so the driver can run the same code on one block
-(``recommender.campaigns.spark_plan``). Rows are (slate position ``f``, user ``u``) pairs with
-``w`` (value x p, what is maximised) and ``r`` (``w`` plus the planner's rank tie-break, what
-is solved), grouped by user. Given one price ``lam[f]`` per film (the Lagrangian dual of the
-budgets), each user's choice is independent: the ``cap`` films of largest positive margin
-``r - lam[f]``.
+(``recommender.campaigns.spark_plan``); candidates are scored by
+``recommender.kernels.exact_scores`` (numpy only), shipped by value with them. Rows are
+(slate position ``f``, user ``u``) pairs with ``w`` (value x p, what is maximised) and ``r``
+(``w`` plus the planner's rank tie-break, what is solved), grouped by user. Given one price
+``lam[f]`` per film (the Lagrangian dual of the budgets), each user's choice is independent:
+the ``cap`` films of largest positive margin ``r - lam[f]``.
 """
 
 from __future__ import annotations
@@ -17,16 +18,31 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from recommender.kernels.exact_scores import exact_scores
+
 KIND_THRESHOLD, KIND_COUNT, KIND_DUAL = 0, 1, 2
+
+
+# film x user cells scored at once: the float64 product and its few same-sized
+# temporaries in ``exact_scores`` stay within a few tens of MiB whatever the slate's size
+CELLS_A_BLOCK = 1 << 21
 
 
 def candidate_scores(uidx: NDArray[np.int64], feats: NDArray[np.float64],
                      seen_rows: NDArray[np.int64], seen_pos: NDArray[np.int64],
-                     ff: NDArray[np.float64]
+                     ff: NDArray[np.float64], max_user_norm: float
                      ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.float32]]:
-    """(film position, user, score) of every candidate: the exact dot product rounded to
-    float32 as the local planner ranks, users who watched the film left out."""
-    scores = (feats @ ff.T).T.astype(np.float32)  # (films, users)
+    """(film position, user, score) of every candidate, users who watched the film left out.
+
+    The score is the audience's settled score, as the local planner ranks by it
+    (``Model.user_scores``): ``exact_scores`` with the model's bound on the users' norms
+    (``max_user_norm``), bit for bit ``ranking.exact_dots``; rounding a float64 product to
+    float32 differs from it on a float32 rounding boundary. A block of users at a time."""
+    scores = np.empty((ff.shape[0], len(uidx)), np.float32)  # (films, users)
+    step = max(1, CELLS_A_BLOCK // max(ff.shape[0], 1))
+    for start in range(0, len(uidx), step):
+        scores[:, start:start + step] = exact_scores(feats[start:start + step], ff,
+                                                     max_user_norm)
     ok = np.ones(scores.shape, bool)
     ok[seen_pos, seen_rows] = False
     f, c = np.nonzero(ok)
@@ -170,10 +186,11 @@ def choose_task(lam: NDArray[np.float64], cap: int, extra: int
 def scorer_task(ff_bc: Any, rank_f: int
                 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """The ``mapInArrow`` function scoring a task's users against the slate's films
-    (broadcast: float64 factors, the slate's film indices sorted, their slate positions)."""
+    (broadcast: float64 factors, the slate's film indices sorted, their slate positions and
+    the model's bound on the users' norms, ``Model.max_user_norm``)."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        ff, sorted_films, sorted_pos = ff_bc.value
+        ff, sorted_films, sorted_pos, max_user_norm = ff_bc.value
         for batch in batches:
             nb = batch.num_rows
             if nb == 0:
@@ -188,7 +205,8 @@ def scorer_task(ff_bc: Any, rank_f: int
             at = np.minimum(np.searchsorted(sorted_films, raw), len(sorted_films) - 1)
             hit = sorted_films[at] == raw
             rows = np.repeat(np.arange(nb), lengths)[hit]
-            f, u, s = candidate_scores(uidx, feats, rows, sorted_pos[at[hit]], ff)
+            f, u, s = candidate_scores(uidx, feats, rows, sorted_pos[at[hit]], ff,
+                                       max_user_norm)
             yield pa.RecordBatch.from_arrays([pa.array(f), pa.array(u), pa.array(s)],
                                              names=["f", "u", "score"])
 

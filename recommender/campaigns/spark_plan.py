@@ -4,8 +4,10 @@ The allocation's Lagrangian dual has one price ``lambda_f`` per film (its budget
 fixed prices each user's choice is independent (the ``cap`` films of largest positive margin
 ``value x p - lambda_f``), so executors decide users and the driver only moves prices:
 
-1. *Candidates.* Executors score their users against the slate's film factors (broadcast;
-   the exact dot product rounded to float32, as ``probabilities.slate_candidates``), leaving
+1. *Candidates.* Executors score their users against the slate's film factors (broadcast)
+   with the local planner's kernel (``exact_scores`` with the model's bound on the users'
+   norms, as ``Model.user_scores`` and so ``probabilities.slate_candidates``: the audience's
+   settled scores, bit for bit ``ranking.exact_dots``, a block of users at a time), leaving
    out seen films; a per-film window (score descending, user index ascending) gives each
    candidate the rank of the local planner, so its ``p`` is the local planner's, read off a
    per-film table computed on the driver (``rank_table``: ``calibration.p_at`` at the rank
@@ -67,6 +69,7 @@ from recommender.campaigns.slate import PLAN_SCOPE, SlateFilm, check_slate
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import UnknownFilmError
 from recommender.io.progress import show_progress
+from recommender.kernels import exact_scores
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.spark.session import say, session_scope
@@ -83,17 +86,19 @@ LOCAL_CHECK = 2_000_000  # films x users up to which the local LP optimum is als
 
 @contextmanager
 def _by_value() -> Iterator[None]:
-    """Pickle the kernels by value: executors need numpy and pyarrow, not this package."""
+    """Pickle the kernels (and ``exact_scores``, which they call) by value: executors need
+    numpy and pyarrow, not this package."""
     from pyspark import cloudpickle
 
-    new = kern.__name__ not in cloudpickle.list_registry_pickle_by_value()
-    if new:
-        cloudpickle.register_pickle_by_value(kern)
+    modules = [m for m in (kern, exact_scores)
+               if m.__name__ not in cloudpickle.list_registry_pickle_by_value()]
+    for m in modules:
+        cloudpickle.register_pickle_by_value(m)
     try:
         yield
     finally:
-        if new:
-            cloudpickle.unregister_pickle_by_value(kern)
+        for m in modules:
+            cloudpickle.unregister_pickle_by_value(m)
 
 
 def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
@@ -199,11 +204,11 @@ def _local_optimum(model: Model, slate: list[SlateFilm], cap: int, holdout: floa
 def rank_table(model: Model, film: int, keep: int) -> NDArray[np.float64]:
     """``p`` of the film's best ``keep`` ranks, as the local planner gives them: users who
     tie share their run's mean p (``calibration.p_in_order``), so the driver sorts the
-    film's scores (the exact dot product rounded to float32, as the executors score them)."""
+    film's scores (``Model.user_scores``: the audience's settled scores, as the local planner
+    and the executors score them)."""
     if keep == 0:
         return np.zeros(0)
-    scores = (np.asarray(model.user_factors, np.float64)
-              @ np.asarray(model.film_factors[film], np.float64)).astype(np.float32)
+    scores = np.array(model.user_scores(model.film_factors[film]), np.float32)
     scores[model.film_viewers(film)] = -np.inf
     desc = -np.sort(-scores[scores > -np.inf])
     if model.nothing_fitted(model.film_factors[film], "films"):  # no order: one tie, as locally
@@ -235,7 +240,8 @@ def _candidates(spark: SparkSession, model: Model, films: NDArray[np.int64],
     users_df = spark.createDataFrame(factors).repartition(n_parts)
     by_film = np.argsort(films, kind="stable")
     ff = np.ascontiguousarray(np.asarray(model.film_factors, np.float64)[films])
-    ff_bc = spark.sparkContext.broadcast((ff, films[by_film], by_film.astype(np.int64)))
+    ff_bc = spark.sparkContext.broadcast((ff, films[by_film], by_film.astype(np.int64),
+                                          model.max_user_norm))
     tab_bc = spark.sparkContext.broadcast(tables)
     say(show, f"scoring {len(films):,} slate films x {n_users:,} users in {n_parts} tasks ...")
     scored = users_df.mapInArrow(kern.scorer_task(ff_bc, rank_f), "f int, u int, score float")
