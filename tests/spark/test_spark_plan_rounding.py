@@ -1,9 +1,11 @@
 """The Spark planner ranks users on a float32 rounding boundary as the local planner does.
 
 The model is built so that some users' dot products with the first film are exactly a
-float32 midpoint (``1 + 2**-11 + 2**-24``, ties to even round it down) plus or minus a term
-of ``2**-52`` that survives in float64 only when it is not added beside a product of 4 before
-the -4 cancels it: whether it survives depends on the summation order. A numpy search keeps
+float32 midpoint (``1 + 2**-11 + 2**-24``, ties to even round it down) plus a term of
+``2**-52`` that survives in float64 only when it is not added beside a product of 4 before
+the -4 cancels it: whether it survives (and the sum rounds up) depends on the summation
+order. Partners score the two float32 values either side, and more boundary users go one
+way than the other, so the tie runs change size too. A numpy search keeps
 the users whose float64 BLAS product (in every shape tried), rounded straight to float32,
 differs from ``ranking.exact_dots`` (numpy's order, the audience's settled score). The Spark
 planner rounded the BLAS product on its executors and on its driver (the table of p by rank),
