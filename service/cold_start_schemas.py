@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from recommender.distribution.cold_calibration import NEAREST
+from recommender.model.probability_digits import ROUNDING_TEXT
 from recommender.query.hints import HINT_IDS
 from service.schemas import TIED, Audience, NewFilm
 from service.summary_schemas import AudienceSummary, TierSummary
@@ -83,7 +84,7 @@ class ColdTierSummary(TierSummary):
         "the mean over the tier's ranks of the new film's borrowed p (it has no calibration of "
         "its own: at each rank the calibrated_from-weighted mean of those known films' "
         "calibrated p at the same rank fraction; the base_conversion when every candidate "
-        "scores the same); null for an empty tier or without calibration")
+        "scores the same); null for an empty tier or without calibration; " + ROUNDING_TEXT)
     expected_conversion_interval: list[float] | None = Field(
         description="always null (where a known film gives [low, high] probability, 0-1): a "
                     "borrowed p has no interval (conversion_interval_note says why)")

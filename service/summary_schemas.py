@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from recommender.model.probability_digits import LIFT_TEXT, ROUNDING_TEXT
 from service.schemas import ALSO_TITLED_HELP, TITLE_HELP, YEAR_HELP, SegmentShare, TierName
 
 
@@ -28,16 +29,17 @@ class TierSummary(BaseModel):
                                                         "null if empty")
     expected_conversion: float | None = Field(
         description="share (0-1) of the tier's users expected to watch within horizon.days: "
-        "the mean calibrated probability p over the tier's users, fitted on held-out data")
+        "the mean calibrated probability p over the tier's users, fitted on held-out data; "
+        + ROUNDING_TEXT)
     expected_conversion_interval: list[float] | None = Field(
         description="[low, high]: the 95% interval of expected_conversion, probabilities "
-        "(0-1), from the calibration coefficients' sampling uncertainty on its held-out slice "
-        "only; it does not include the model's misspecification, the horizon's stretch or "
-        "the change between periods (conversion_interval_note), which the calibration "
-        "benchmark measures: no forecast range; null where expected_conversion is, or for a "
-        "model trained before the interval")
+        f"(0-1, {ROUNDING_TEXT}), from the calibration coefficients' sampling "
+        "uncertainty on its held-out slice only; it does not include the model's "
+        "misspecification, the horizon's stretch or the change between periods "
+        "(conversion_interval_note), which the calibration benchmark measures: no forecast "
+        "range; null where expected_conversion is, or for a model trained before the interval")
     conversion_lift: float | None = Field(description="ratio expected_conversion / "
-                                                      "base_conversion")
+                                                      "base_conversion: " + LIFT_TEXT)
     conversion_lift_interval: list[float] | None = Field(
         description="[low, high]: the 95% interval of conversion_lift (each a ratio), from the "
         "same draws (a tier's over the base's); null where conversion_lift or "
@@ -73,7 +75,8 @@ class AudienceSummary(BaseModel):
     candidates: int = Field(description="users ranked")
     base_conversion: float | None = Field(description="expected conversion of a random "
                                                       "candidate: a probability (0-1) of "
-                                                      "watching within horizon.days")
+                                                      "watching within horizon.days, "
+                                                      + ROUNDING_TEXT)
     horizon: dict[str, Any] | None = Field(
         default=None, description="what the conversions cover: days (the held-out slice's "
         "span), what they were measured on (held_out_conversions, the held-out slice's "

@@ -68,9 +68,13 @@ def tier_table(model: Model, body: dict[str, Any]) -> None:
     """The summary's tiers as a table, with its legend: what the conversions are, over which
     horizon, and what their intervals cover (or why there are none)."""
     from recommender.model import calibration
+    from recommender.model.probability_digits import probability_text
 
     def num(v: Any, fmt: str) -> str:
         return "-" if v is None else format(v, fmt)
+
+    def prob(v: Any) -> str:  # as the JSON rounds it: 4 significant digits below 0.01
+        return "-" if v is None else probability_text(v)
 
     horizon = body.get("horizon") or {}
     days = horizon.get("days")
@@ -79,12 +83,15 @@ def tier_table(model: Model, body: dict[str, Any]) -> None:
     def span(v: list[float] | None, fmt: str) -> str:
         return "-" if v is None else f"{v[0]:{fmt}} to {v[1]:{fmt}}"
 
+    def prob_span(v: list[float] | None) -> str:
+        return "-" if v is None else f"{prob(v[0])} to {prob(v[1])}"
+
     print_table(["tier", "share_pct", "size", "ranks", "scores", f"conversion {within}",
                   "95% interval (0-1)", "lift", "lift 95% interval"], [
         [t["tier"], t["share_pct"], t["size"],
          "-" if t["rank_range"] is None else "{}-{}".format(*t["rank_range"]),
          "-" if t["score_range"] is None else "{:.4f} to {:.4f}".format(*t["score_range"]),
-         num(t["expected_conversion"], ".5f"), span(t.get("expected_conversion_interval"), ".5f"),
+         prob(t["expected_conversion"]), prob_span(t.get("expected_conversion_interval")),
          num(t["conversion_lift"], ".3f"), span(t.get("conversion_lift_interval"), ".3f")]
         for t in body["tiers"]])
     empty = any(t["rank_range"] is None for t in body["tiers"])
@@ -100,7 +107,8 @@ def tier_table(model: Model, body: dict[str, Any]) -> None:
                         for t in body["tiers"])
         print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "
               "lift = conversion / that of a random candidate"
-              + (f" ({base:.5f})" if isinstance(base, int | float) else "")
+              + (f" ({prob(base)})" if isinstance(base, int | float) else "")
+              + ", the ratio of the unrounded means"
               + ("; lift '-': a random candidate's conversion is 0, so a tier's has nothing to "
                  "be compared with" if undivided else ""))
         if calibration.random_holdout(horizon):  # a log without times: no conversion rate

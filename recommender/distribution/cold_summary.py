@@ -30,6 +30,7 @@ from recommender.errors import InvalidParameterError, UnknownFilmError, comparab
 from recommender.model import calibration
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
+from recommender.model.probability_digits import round_probability
 from recommender.query.audience import left_out_note
 from recommender.query.cold_start_taste import (
     cold_start_vector,
@@ -107,7 +108,7 @@ def cold_start_summary(
         **NO_FILM_NAMES,
         "viewers": 0,
         "candidates": n,
-        "base_conversion": None if base is None else round(base, 5),
+        "base_conversion": None if base is None else round_probability(base),
         "horizon": calibration.horizon(model.calibration),
         "conversion_interval_note": INTERVAL_NOTE if base is not None else None,
         "tiers": rows,

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from recommender.model.calibration import film_point, log_rank_grid, measured
 from recommender.model.calibration_fit import design
+from recommender.model.probability_digits import round_probability
 
 Floats = NDArray[np.float64]
 DRAWS = 200  # coefficient vectors drawn; the percentiles' own noise is small beside the width
@@ -170,12 +171,15 @@ def mean_p_draws(calibration: dict[str, Any], film: int, ranges: Sequence[tuple[
     return out
 
 
-def percentile_interval(values: Floats, digits: int) -> list[float] | None:
-    """[2.5th, 97.5th] percentile of ``values``, rounded; None if any is not finite."""
+def percentile_interval(values: Floats, digits: int | None) -> list[float] | None:
+    """[2.5th, 97.5th] percentile of ``values``, rounded to ``digits`` decimals (None: as a
+    probability, ``round_probability``); None if any is not finite."""
     if not len(values) or not np.isfinite(values).all():
         return None
     tail = (100.0 - LEVEL_PCT) / 2
     lo, hi = np.percentile(values, [tail, 100.0 - tail])
+    if digits is None:
+        return [round_probability(float(lo)), round_probability(float(hi))]
     return [round(float(lo), digits), round(float(hi), digits)]
 
 
@@ -193,6 +197,6 @@ def tier_intervals(calibration: dict[str, Any], film: int, ranges: Sequence[tupl
     base = means[0]
     if tied:
         means[1:] = np.where(np.isnan(means[1:]), np.nan, base)
-    convs = [percentile_interval(m, 5) for m in means[1:]]
+    convs = [percentile_interval(m, None) for m in means[1:]]  # probabilities
     lifts = [percentile_interval(m / base, 3) if (base > 0).all() else None for m in means[1:]]
     return convs, lifts

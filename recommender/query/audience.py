@@ -24,6 +24,7 @@ from recommender.kernels.ranking import rank_of, settle_top_k, settled_rank_of, 
 from recommender.model import calibration, calibration_interval
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
+from recommender.model.probability_digits import round_probability
 from recommender.query.blocks import Block, top_k_blocks
 from recommender.query.catalog import resolve_genres
 from recommender.query.cold_start_taste import (
@@ -247,7 +248,7 @@ def audience_summary(
         **film_names(model, f),  # title, year, also_titled
         "viewers": int(len(viewers)),
         "candidates": n_cand,
-        "base_conversion": None if base is None else round(base, 5),
+        "base_conversion": None if base is None else round_probability(base),
         "horizon": calibration.horizon(model.calibration),
         "conversion_interval_note": calibration_interval.interval_note(model.calibration)
         if exclude_seen else None,

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.model.model import Model
+from recommender.model.probability_digits import round_probability
 from recommender.query.catalog import segment_split
 from recommender.query.pages import Tiers
 from recommender.query.portrait import portrait_of
@@ -38,7 +39,7 @@ def tier_row(ranking: SummaryRanking, t: int, share: float, conv: float | None,
         "rank_range": [int(start), int(end)] if size else None,
         "score_range": ([round(float(part.min()), 6), round(float(part.max()), 6)]
                         if size else None),
-        "expected_conversion": None if conv is None else round(conv, 5),
+        "expected_conversion": None if conv is None else round_probability(conv),
         "expected_conversion_interval": None if conv is None else span,
         "conversion_lift": None if conv is None or not base else round(conv / base, 3),
         "conversion_lift_interval": None if conv is None or not base else span_lift,

@@ -68,3 +68,36 @@ def test_a_horizon_under_a_day_is_not_zero_days(watched: Any, served_demo: Any) 
     }""")
     assert got == ["106", "10", "9.5", "1", "0.25", "0.001", "12,346"]
     watched.assert_clean()
+
+
+def test_a_rare_films_conversions_keep_the_digits_its_lift_rebuilds_from(
+        watched: Any, served_demo: Any) -> None:
+    """A rare film's conversions (ml-100k's film 1500: 0.0006288 over a base of 0.0001961,
+    lift 3.206) read "0.06%" and "0.02%" on the funnel: 4 significant digits below 1%, as the
+    server rounds them, and the percentages the server gives above it, to 2 decimals.
+    Oracle: the stood-in body's figures, rebuilt to percent by Python's exponent format."""
+    page = watched.page
+    fid = _film_id(served_demo)
+    rare = [0.002002, 0.0006288, 0.0003131]
+
+    def rarer(b: dict[str, Any]) -> dict[str, Any]:
+        tiers = [{**t, "expected_conversion": p, "conversion_lift": round(p / 0.0001961, 3),
+                  "expected_conversion_interval": [round(p * 0.8, 7), round(p * 1.2, 7)]}
+                 for t, p in zip(b["tiers"], rare, strict=True)]
+        return {**b, "base_conversion": 0.0001961, "tiers": tiers}
+    page.route(f"**/films/{fid}/audience/summary", _amended(rarer))
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("section[aria-labelledby=s-audience-funnel] li")
+    funnel = page.inner_text("section[aria-labelledby=s-audience-funnel]")
+    assert "0.01961%" in funnel  # the base, once 0.02%
+    for p in rare:
+        shown = f"{100 * float(f'{p:.3e}'):.{max(2, 3 - int(f'{100 * p:e}'.split('e')[1]))}f}%"
+        assert f"expected conversion {shown}" in funnel, (shown, funnel)
+        assert f"×{p / 0.0001961:.3f} base" in funnel
+    got = page.evaluate("""async () => {
+        const { pctP } = await import("/studio/assets/js/ui.js");
+        return [0.52868, 0.04071, 0.01, 0.0099996, 0.0006288, 0.00001234, 0, null]
+            .map((x) => pctP(x));
+    }""")
+    assert got == ["52.87%", "4.07%", "1.00%", "1.0000%", "0.06288%", "0.001234%", "0.00%", "–"]
+    watched.assert_clean()

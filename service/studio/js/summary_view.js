@@ -1,7 +1,7 @@
 // A summary's pictures: the audience funnel (rings and expected conversion), the segment
 // split ring by ring and the portrait; a known film's (film.js) and a new film's (build.js).
 
-import { h, int, pct, lift, days, section, table, liftBars, sentence } from "./ui.js";
+import { h, int, pctP, lift, days, section, table, liftBars, sentence } from "./ui.js";
 
 // the users without a value of an attribute, as a portrait and a filter name them
 export const NO_VALUE = "(no value)";
@@ -24,7 +24,7 @@ export function funnel(summary) {
       : h("p", { class: "note" }, `Expected conversion: the share of a ring's users expected to watch the film${horizon}, `,
         summary.conversion_note ? "borrowed from known films' calibrations (below). "
           : "measured on interactions held out from training. ", "Base: a random candidate, ",
-        pct(summary.base_conversion, 2), "."),
+        pctP(summary.base_conversion), "."),
     // a new film's p is its comparables' (calibrated_from): said where the numbers are
     summary.conversion_note && summary.base_conversion !== null
       ? h("p", { class: "note", id: "conversion-borrowed" },
@@ -39,10 +39,10 @@ export function funnel(summary) {
         style: `width:${Math.max(4, (100 * t.size) / widest).toFixed(1)}%` }),
       h("span", { class: "ring-facts" },
         `${int(t.size)} users`, t.rank_range ? ` · ranks ${int(t.rank_range[0])}–${int(t.rank_range[1])}` : "",
-        ` · expected conversion ${pct(t.expected_conversion, 2)}`,
+        ` · expected conversion ${pctP(t.expected_conversion)}`,
         // its 95% interval (the calibration's estimation noise: the note below says what it leaves out)
         t.expected_conversion_interval
-          ? ` (95% interval ${pct(t.expected_conversion_interval[0], 2)}–${pct(t.expected_conversion_interval[1], 2)})` : "",
+          ? ` (95% interval ${pctP(t.expected_conversion_interval[0])}–${pctP(t.expected_conversion_interval[1])})` : "",
         t.conversion_lift !== null ? ` (${lift(t.conversion_lift)} base)` : "")))),
     summary.conversion_interval_note && summary.base_conversion !== null
       // a sentence of its own, capitalised as the CLI prints it ("No interval: ...")

@@ -36,6 +36,15 @@ export function fixed(x, digits) {
 }
 export const pct = (x, digits = 1) =>
   x === null || x === undefined ? "–" : `${fixed(100 * x, digits)}%`;
+// a probability as a percentage to ``digits`` decimals, or to 4 significant digits below 1% as
+// the server rounds it (recommender/model/probability_digits.py): a rare film's 0.0006288 read
+// "0.06%", and a lift could not be rebuilt from it; now "0.06288%"
+export const pctP = (x, digits = 2) => {
+  if (x === null || x === undefined) return "–";
+  const p = Number(x);
+  const small = p > 0 && p < 0.01 ? 1 - Math.floor(Math.log10(p)) : 0;
+  return `${fixed(100 * p, Math.max(digits, small))}%`;
+};
 // a count and its noun in the number it takes: "1 user", "2,070 users"
 export const count = (n, noun, nouns = null) =>
   `${int(n)} ${Number(n) === 1 ? noun : nouns || `${noun}s`}`;
