@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
 )
 
+from recommender.model.segments import TOP_GENRES_FLOOR
 from recommender.query.cold_start_taste import weight_problem
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
 from recommender.query.score_words import REC_SCORE, TASTE_SCORE
@@ -410,7 +411,9 @@ class SegmentInfo(BaseModel):
     activity: Literal["heavy", "light", "typical"] | None = Field(
         None, description="heavy (light): at least 2x (at most half) the other segments' "
                           "median films per user")
-    top_genres: list[GenreLift]
+    top_genres: list[GenreLift] = Field(
+        description="the genres the segment over-indexes on, by lift (each a ratio above 1); "
+                    + TOP_GENRES_FLOOR)
     representative_films: list[RepresentativeFilm] = Field(
         description="the films its users watch most above other users, ordered by lift x the "
                     "share of the segment's users who watched each (not by lift alone)")

@@ -63,6 +63,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
 
 
 def cmd_segments(args: argparse.Namespace) -> int:
+    from recommender.model.segments import TOP_GENRES_FLOOR
     from recommender.query.catalog import segments_answer
 
     model = answer_model(args)
@@ -88,7 +89,8 @@ def cmd_segments(args: argparse.Namespace) -> int:
         for s in rows])
     print("size: the segment's users; share: its share of all users (0-1); "
           + ("top_genres: lift = the genre's share of the genres of the films the segment's "
-             "users watched / its share over all users (above 1); " if genres else "")
+             f"users watched / its share over all users (above 1); {TOP_GENRES_FLOOR}; "
+             if genres else "")
           + "representative_films: the films its users watch most above others, by lift x the "
           "share who watched (first three; --json gives each lift)"
           + ("" if genres else "; no top_genres: the model's catalog has no genres (its "

@@ -185,6 +185,9 @@ def _lloyd(xn: NDArray[np.float32], centers: NDArray[np.float32], iterations: in
 
 
 MIN_GENRE_SHARE = 0.05  # a label genre holds at least 5% of the segment's genre views
+#: what the floor leaves out of a segment's top_genres, as the CLI's legend and the schema say it
+TOP_GENRES_FLOOR = (f"genres under {MIN_GENRE_SHARE:.0%} of the segment's genre views are left "
+                    "out, however high their lift")
 DISTINCT_LIFT = 1.25  # a genre names a segment only if the segment over-indexes on it this much
 HEAVY_RATIO = 2.0  # heavy viewers: median films per user >= 2x the other segments' median
 LIGHT_RATIO = 0.5  # light viewers: <= half of it

@@ -14,6 +14,7 @@ from helpers import run_cli as run
 
 from recommender.model import artifact
 from recommender.model.model import Model, Segments
+from recommender.model.segments import MIN_GENRE_SHARE
 
 PERCENTILE = "percentile: in (0, 100] among the ranked candidates, 100 = best"
 
@@ -270,6 +271,12 @@ def test_segments_say_what_size_share_and_lift_are(tmp_path_factory: pytest.Temp
             i = names.index(g["genre"])
             lift = (watched[i] / watched.sum()) / (every[i] / every.sum())
             assert g["lift"] == pytest.approx(lift, abs=1e-3)
+        # the floor the legend states: a genre under it is never listed, however high its lift
+        listed = {g["genre"] for g in s["top_genres"]}
+        assert all(watched[names.index(g)] / watched.sum() >= MIN_GENRE_SHARE for g in listed)
+    floor = (f"(above 1); genres under {MIN_GENRE_SHARE:.0%} of the segment's genre views are "
+             "left out, however high their lift; ")
+    assert floor in legend, legend
 
 
 def test_search_says_what_viewers_counts(planted: tuple[Path, Model, str],
