@@ -318,8 +318,10 @@ def label_segments(infos: list[dict[str, Any]]) -> None:
     activity level when far from the other segments' (``activity_levels``: "Heavy viewers
     (140 films/user)", "Heavy viewers: Drama & Comedy"), else the genres it over-indexes on
     (lift >= ``DISTINCT_LIFT``: "Drama & Comedy fans"). A label whose genres another segment
-    already has (in any order) gives way to the next distinguishing genre, then to the
-    activity level; the segment number is the last resort. Sets ``label`` and ``activity``."""
+    of the same activity level already has (in any order) gives way to the next
+    distinguishing genre, then to the activity level; segments of different levels may name
+    the same genres, told apart by the prefix ("Drama fans", "Heavy viewers: Drama"). The
+    segment number is the last resort. Sets ``label`` and ``activity``."""
     levels = activity_levels([float(i["films_per_user"]) for i in infos])
     used: set[Any] = set()
     labels: set[str] = set()
