@@ -103,8 +103,12 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
     # absolute, as `recommender serve` reports it in /health (shown under /path/to/checkout)
     served = str(Path(model_dir).resolve())
     with TestClient(create_app(Settings(model_path=served))) as client:
-        # the examples show a server that has finished its background cache warm-up
-        while client.app.state.service.engine.warm_status["state"] == "running":
+        # the examples show a server that has finished its background cache warm-up; it may
+        # not have begun yet ("off": the events poller starts it after a quiet poll), so a
+        # wait for "running" alone let /health show it half done
+        deadline = time.monotonic() + 120
+        while (client.app.state.service.engine.warm_status["state"] in ("off", "running")
+               and time.monotonic() < deadline):
             time.sleep(0.05)
         for heading, method, path, body, kind in examples:
             r = client.request(method, path, json=body)
