@@ -3,8 +3,8 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
 import { downloadPosted, saveBlob } from "./downloads.js";
-import { h, int, num, section, table, errorBox, refusal, linkToFilm, answerForm, unknownList,
-  genreList, linkToUser, announce, hush, holdButton, byShare, segmentName, segmentLabels,
+import { h, int, num, section, table, errorBox, fieldError, refusal, describedBy, linkToFilm,
+  answerForm, unknownList, genreList, linkToUser, announce, hush, holdButton, byShare, segmentName, segmentLabels,
   segmentLabel } from "./ui.js";
 import { pagedTable } from "./pager.js";
 import { csvCell, fileName, fewOf, pseudonymBox, rankedAgain } from "./files.js";
@@ -217,8 +217,7 @@ function lookalike() {
   const sayHeader = () => {
     skipped.textContent = headerNote(ids.value, chosenColumn());
     skipped.hidden = !skipped.textContent;
-    if (skipped.hidden) ids.removeAttribute("aria-describedby");
-    else ids.setAttribute("aria-describedby", skipped.id);
+    describedBy(ids, skipped.id, !skipped.hidden);  // beside a refusal's own (markFields)
   };
   sayHeader();
   ids.addEventListener("input", () => { forgetColumns(); sayHeader(); });
@@ -400,7 +399,8 @@ function coldStart() {
           : [funnel({ ...summary, note: null }),
             h("div", { class: "grid" }, ...splits(summary, model.segments, model.attributes))])));
       announce(`Audience of the new film: ${int(body.users.length)} of ${int(body.total)} users shown.`);
-    } catch (err) { if (latest()) { out.replaceChildren(errorBox(err)); hush(); } }
+      // a genre the server refused: the field marked and described by the refusal, as Find a film's
+    } catch (err) { if (latest()) { out.replaceChildren(fieldError(err, genres, /genre/i)); hush(); } }
   }
   const form = answerForm(run, out,
     h("label", { for: "comparable-search" }, "Comparable films"), find, found, chips,

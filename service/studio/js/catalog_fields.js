@@ -1,7 +1,7 @@
 // What the served model's catalog holds, said on the fields that search or filter by it.
 
 import { servedModelFacts } from "./api.js";
-import { h } from "./ui.js";
+import { h, describedBy } from "./ui.js";
 
 const NO_GENRES = "This model's catalog has no genres (trained without a films.csv holding a "
   + "genres column, or --films FILE): no genre can be matched.";
@@ -29,7 +29,7 @@ export async function fitToCatalog({ titles = [], genres = [] }) {
       input.placeholder = "no genres in this catalog";
       const id = `${input.id}-none`;
       document.getElementById(id)?.remove();
-      input.setAttribute("aria-describedby", id);
+      describedBy(input, id, true);
       input.after(h("p", { class: "note", id }, NO_GENRES));
     }
   }

@@ -3,7 +3,7 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, filmPath, getJson, postJson, serverLimitsWithin } from "./api.js";
 import { saveBlob } from "./downloads.js";
-import { h, int, count, num, days, section, table, tableBox, errorBox, refusal, filmName,
+import { h, int, count, num, days, section, table, tableBox, errorBox, fieldError, refusal, filmName,
   titleWithYear, answerForm, unknownList, genreList, announce, byShare } from "./ui.js";
 import { pagedTable } from "./pager.js";
 import { csvCell, csvCells, fileName, fewOf } from "./files.js";
@@ -151,7 +151,8 @@ function newFilm() {
         getJson(filmPath(id)).then((f) => { links[i].textContent = titleWithYear(filmName(f), f.year); })
           .catch(() => {});
       });
-    } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
+      // a genre the server refused: the field marked and described by the refusal, as Find a film's
+    } catch (err) { if (latest()) out.replaceChildren(fieldError(err, genres, /genre/i)); }
   }
   const form = answerForm(run, out,
     h("label", { for: "dnew-search" }, "Comparable films"), find, found, chips,

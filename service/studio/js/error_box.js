@@ -45,16 +45,25 @@ export function errorBox(error, retry = null) {
 }
 
 /** A value the user typed or chose that cannot be used, said as the server's refusals are; each of
-    ``fields`` (the boxes holding it) is marked aria-invalid until it is changed or the refusal is
-    taken away. */
+    ``fields`` (the boxes holding it) is marked aria-invalid and described by it (``markFields``). */
 export function refusal(message, ...fields) {
-  const box = h("div", { class: "error refused", role: "alert" }, sentence(message));
+  return markFields(h("div", { class: "error refused", role: "alert" }, sentence(message)), ...fields);
+}
+
+let refusals = 0;  // the refusals marked so far: each box's id (refusal-N) is the page's own
+/** ``box`` (a refusal drawn in an answer box: ``refusal``'s, or the server's 422 about a field)
+    tied to each of ``fields``: marked aria-invalid and described by the box (its id added to the
+    field's aria-describedby, beside the hints there), until the field is changed or the box taken
+    away. Returns ``box``. */
+export function markFields(box, ...fields) {
   const marked = fields.filter(Boolean);
   if (!marked.length) return box;
+  if (!box.id) box.id = `refusal-${++refusals}`;
   const clear = () => {
     watch.disconnect();
     for (const f of marked) {
       f.removeEventListener("input", clear);
+      describedBy(f, box.id, false);
       // not a later refusal's mark (it marked the box before this one was taken away)
       if (f.refusedBy === box) { f.removeAttribute("aria-invalid"); delete f.refusedBy; }
     }
@@ -62,6 +71,7 @@ export function refusal(message, ...fields) {
   const watch = new MutationObserver(() => { if (!box.isConnected) clear(); });
   for (const f of marked) {
     f.setAttribute("aria-invalid", "true");
+    describedBy(f, box.id, true);
     f.refusedBy = box;
     f.addEventListener("input", clear);
   }
@@ -72,6 +82,23 @@ export function refusal(message, ...fields) {
     watch.observe(box.ownerDocument, { childList: true, subtree: true });
   });
   return box;
+}
+
+/** ``id`` added to (``on``) or taken from the ids of ``field``'s aria-describedby, the others
+    (its hints) kept in their order; the attribute goes when none is left. */
+export function describedBy(field, id, on) {
+  const ids = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter((i) => i && i !== id);
+  if (on) ids.push(id);
+  if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
+  else field.removeAttribute("aria-describedby");
+}
+
+/** ``errorBox(error)``, tied to ``field`` (``markFields``) where it is the server's 422 about what
+    the field holds: its words match ``about`` (/genre/i: "unknown genre 'Dramma' (did you mean
+    'Drama'?)"), as Find a film says its genre's refusal beside the field. */
+export function fieldError(error, field, about) {
+  const box = errorBox(error);
+  return error && error.status === 422 && about.test(error.message || "") ? markFields(box, field) : box;
 }
 
 /** The ``retry`` of the nearest box around ``box``, or null. */

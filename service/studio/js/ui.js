@@ -2,7 +2,7 @@
 
 import { LIMITS_WAIT_MS, limitsFaultSaid } from "./api.js";
 // the error boxes (errorBox, and the page's own load tried again) are error_box.js's
-export { errorBox, refusal, reloadPage } from "./error_box.js";
+export { errorBox, fieldError, refusal, describedBy, reloadPage } from "./error_box.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
