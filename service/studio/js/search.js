@@ -1,7 +1,7 @@
 // Find a film: search as you type by title; by genre once the genre is entered.
 
 import { getJson, query } from "./api.js";
-import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
+import { h, int, count, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
   ignoredSettings, offsetSetting, focusGoingInto, focusInto, sayOwn, sentence, announce } from "./ui.js";
 import { pagerPress, pagerBack, pagerHold } from "./pager.js";
 import { fitToCatalog } from "./catalog_fields.js";
@@ -216,19 +216,26 @@ export function filmPicker(find, found, onPick, where = "the list") {
       found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
         class: "ghost", onclick: () => picked(f) },
         `Add ${label(f)}${twice(f) ? ` [${f.film_id}]` : ""}`))));
-      if (!r.films.length) found.replaceChildren(h("li", { class: "note" }, `No film matches “${find.value.trim()}”.`));
+      const typed = find.value.trim();
+      const none = `No film matches “${typed}”.`;
+      if (!r.films.length) found.replaceChildren(h("li", { class: "note" }, none));
       ambiguous = sameTitle(r.films);
+      let alike = "";
       if (ambiguous > 1) {
         // films the title typed names, written apart in the catalog ("Heat", "Heat, The"): called
         // what was typed
         const bare = bareTitle(r.films[0]);
         const one = r.films.slice(0, ambiguous).every((f) => bareTitle(f).toLowerCase() === bare.toLowerCase());
-        found.append(h("li", { class: "note", role: "status" },
-          `${ambiguous} films are called “${one ? bare : find.value.trim()}”: choose one.`));
+        alike = `${ambiguous} films are called “${one ? bare : typed}”: choose one.`;
+        found.append(h("li", { class: "note" }, alike));
       }
       const first = found.querySelector("button");
-      if (pickOnAnswer && first && ambiguous < 2) first.click();
+      const picking = pickOnAnswer && first && ambiguous < 2;
       pickOnAnswer = false;
+      if (picking) first.click();  // said as added (picked)
+      // else said in the page's status region, as Find a film says its results (the list drawn
+      // told a screen reader nothing)
+      else announce(`Search results: ${r.films.length ? `${count(r.films.length, "film")} found for “${typed}”.` : none}${alike ? ` ${alike}` : ""}`);
     } catch (e) { if (mine === seq) { pickOnAnswer = false; found.replaceChildren(h("li", {}, errorBox(e, () => lookUp(++seq)))); } }
   }
   // Enter picks the first film found for what is typed (at once, if its list is not drawn yet); it
