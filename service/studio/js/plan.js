@@ -144,14 +144,18 @@ export function planSummary(planId, summary) {
       { key: "eligible_users", label: "Eligible users", num: true, format: int },
       { key: "contacts", label: "Contacts", num: true, format: int },
       { key: "control", label: "Control", num: true, format: int },
-      { key: "expected_conversions", label: `Expected conversions${horizon}`, num: true, format: (v) => num(v, 1) },
-      { key: "dual_price", label: "Shadow price per selected user (value units: between what one more adds and what the last adds)", num: true, format: (v) => num(v, 4) },
+      { key: "expected_conversions", label: `Expected conversions${horizon}`, num: true, wide: true, format: (v) => num(v, 1) },
+      // its unit in the header, what it means under the table (the whole sentence in the header,
+      // a word wide at 640 px, 200% zoom, made every header ~354 px tall)
+      { key: "dual_price", label: "Shadow price per selected user (value units)", num: true, wide: true, format: (v) => num(v, 4) },
       { key: "budget_exceeds_eligible", label: "Note",
         format: (v, row) => [v ? "budget and its control group above the eligible users: planned in full" : "",
           waves > 1 && row.contacts + row.control < waves
             ? `${int(waves)} waves for ${int(row.contacts + row.control)} selected users: some waves hold nobody` : "",
           row.note || ""].filter(Boolean).join("; ") },
     ], summary.films || []),
+    h("p", { class: "note", id: "plan-shadow-price" }, "Shadow price per selected user: in value units, ",
+      "between what one more selected user of the film would add and what the last one selected adds."),
     h("button", { type: "button", class: "ghost", id: "plan-download",
       onclick: async (e) => {
         // the button waits for its file, as the audience's do (one file per click)

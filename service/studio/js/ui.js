@@ -295,15 +295,15 @@ export function tableBox(tableElement) {
   return box;
 }
 
-// columns: [{key, label, format?, num?, wrap?, prose?}]; rows: objects (wrap: ids or names, which
-// may be one long word, break inside their cells; prose: sentences, kept a line's width; see
-// studio.css)
+// columns: [{key, label, format?, num?, wrap?, prose?, wide?}]; rows: objects (wrap: ids or names,
+// which may be one long word, break inside their cells; prose: sentences, kept a line's width;
+// wide: a header of several words over narrow numbers, kept a few words wide; see studio.css)
 export function table(caption, columns, rows) {
   return tableBox(
     h("table", {},
       h("caption", {}, caption),
       h("thead", {}, h("tr", {}, columns.map((c) =>
-        h("th", { scope: "col", class: c.num ? "num" : "" }, c.label)))),
+        h("th", { scope: "col", class: [c.num ? "num" : "", c.wide ? "wide" : ""].join(" ").trim() }, c.label)))),
       h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => {
         const v = c.format ? c.format(r[c.key], r) : r[c.key];
         return h("td", { class: c.num ? "num" : c.wrap ? "wrap" : c.prose ? "prose" : "" }, v === null || v === undefined ? "–" : v);
