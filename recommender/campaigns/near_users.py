@@ -56,3 +56,25 @@ def near_hint(store: CampaignStore, ids: Sequence[str]) -> str:
                 found.update(str(u) for u in conn.execute(q).scalars())
     found -= set(ids)
     return IdMap(sorted(found)).did_you_mean(ids, named=len(ids) > 1) if found else ""
+
+
+def form_twins(store: CampaignStore, ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(id given, id held) for each of ``ids`` the store holds no row of whose other Unicode
+    form (NFC for NFD, and the reverse) it does hold: ``forget --user`` with ``joão``
+    decomposed erased nobody and said "erased 1 user(s)" while ``joão`` composed kept every
+    row. Non-ASCII ids only (ASCII has one form); one query per table and chunk."""
+    from recommender.campaigns.events import events
+
+    other = {u: [f for f in dict.fromkeys(unicodedata.normalize(form, u)
+                                          for form in ("NFC", "NFD")) if f != u]
+             for u in dict.fromkeys(ids) if not u.isascii()}
+    other = {u: fs for u, fs in other.items() if fs}
+    keys = list(dict.fromkeys([*other, *(f for fs in other.values() for f in fs)]))
+    held: set[str] = set()
+    with store.engine.connect() as conn:
+        for table in (events, plan_rows, plan_exclusions):
+            for i in range(0, len(keys), CHUNK):
+                q = sa.select(table.c.user_id).distinct().where(
+                    table.c.user_id.in_(keys[i:i + CHUNK]))
+                held.update(str(u) for u in conn.execute(q).scalars())
+    return [(u, f) for u, fs in other.items() if u not in held for f in fs if f in held]

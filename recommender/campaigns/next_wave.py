@@ -68,7 +68,7 @@ from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.summary_fields import summary_films
 from recommender.campaigns.withdraw import re_plans, refuse_below_sends
 from recommender.errors import InvalidParameterError, NothingToPlanError
-from recommender.io.ids import IdMap
+from recommender.io.ids import IdMap, opt_out_index
 from recommender.model.model import Model
 from recommender.serving.overlay import Overlay
 
@@ -293,8 +293,7 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
             "sent waves, has converted, is at the cap or opted out")
     # the parameters name the opt-outs, as the first plan's do: users at the cap are counted
     # apart (excluded.users_at_cap), though the solve leaves them out alike
-    known = model.users.to_index(pa.array(opted_out, pa.string()), strict=False) \
-        if opted_out else np.zeros(0, np.int64)
+    known, _ = opt_out_index(model.users, opted_out)  # another Unicode form: a user's too
     plan.summary["parameters"].update(excluded_users=len(opted_out),
                                       excluded_unknown_users=int((known < 0).sum()),
                                       excluded_unknown_user_ids=unknown_opt_outs(opted_out,

@@ -43,6 +43,7 @@ from recommender.campaigns.slate import (
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
+from recommender.io.ids import opt_out_index
 from recommender.io.progress import show_progress
 from recommender.model.model import Model
 from recommender.serving.engine import Engine
@@ -156,8 +157,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     values = np.array([f.value for f in slate], np.float64)
     exclude = check_opt_outs(exclude)
     refuse_pseudonym_opt_outs(exclude, model)  # they would exclude nobody
-    ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
-    ex_known = np.unique(ex_idx[ex_idx >= 0])
+    # an opt-out also names its user in another Unicode form, or behind a U+FEFF (fails safe)
+    ex_idx, ex_known = opt_out_index(model.users, exclude)
     cands = slate_candidates(model, films, progress=progress)
     weights = cands.p * values[:, None]
     weights[:, ex_known] = np.nan

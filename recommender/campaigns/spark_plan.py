@@ -68,6 +68,7 @@ from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import PLAN_SCOPE, SlateFilm, check_slate
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import UnknownFilmError
+from recommender.io.ids import opt_out_index
 from recommender.io.progress import show_progress
 from recommender.kernels import exact_scores
 from recommender.model import calibration
@@ -124,8 +125,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     # 2^52 at a holdout near 1; wrapped to int32 for Spark, a naive plan selected nobody)
     solvable = np.minimum(limits, model.n_users)
     values = np.array([f.value for f in slate], np.float64)
-    ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
-    ex_known = np.unique(ex_idx[ex_idx >= 0]).astype(np.int64)
+    ex_idx, ex_known = opt_out_index(model.users, exclude)  # as plan_slate's: fails safe
     n_cand = np.array([model.n_users - len(np.unique(model.film_viewers(int(f))))
                        for f in films], np.int64)
     eligible = n_cand - np.array([len(ex_known) - int(np.isin(

@@ -59,8 +59,10 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     raw_lines = re.split(r"\r\n|\r|\n", text)
     # a line of ASCII blanks is blank (``blank_id``, the one rule); a line of other blanks
     # alone (a no-break space) is that id, as training keeps it
-    lines = [(n, line.strip() or line) for n, line in enumerate(raw_lines, start=1)
-             if not blank_id(line)]
+    # and a U+FEFF that begins a line is a byte-order mark (two files joined by ``cat``: the
+    # second's mark began an id, and the person an opt-out named was planned)
+    lines = [(n, line.strip() or line) for n, line in enumerate(
+        (r.removeprefix("\ufeff") for r in raw_lines), start=1) if not blank_id(line)]
     _said_blank(p, lines, said)
     if exact is not None:
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
@@ -335,4 +337,35 @@ def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None
              f"{'s' if len(more) > 1 else ''} the model holds ({shown}), left out too: an "
              "opt-out fails safe")
     out.update(dict.fromkeys(more))
-    return list(out)
+    return _with_form_twins(p, list(out), ids, said)
+
+
+def _with_form_twins(p: Path, out: list[str], ids: IdMap,
+                     said: Callable[[str], None] | None) -> list[str]:
+    """``out`` (an opt-out list's ids), each followed by the users ``ids`` holds that it names
+    in another Unicode form (``IdMap.opt_out_twins``: ``joão`` decomposed, NFD, for ``joão``
+    held composed, NFC), an unknown id replaced by them; ``said`` is told of each so read (it
+    printed "not a user of the model" and planned the user meant: an opt-out fails safe)."""
+    pos, twin = ids.opt_out_twins(out)
+    if not len(pos):
+        return out
+    from recommender.io.ids import form_named
+
+    held = ids.to_ids(twin).tolist()
+    twins: dict[int, list[str]] = {}
+    for i, t in zip(pos.tolist(), held, strict=True):
+        twins.setdefault(i, []).append(t)
+    known = ids.to_index(out, strict=False) >= 0
+    read: dict[str, None] = {}
+    for i, u in enumerate(out):
+        mine = [u] if known[i] or i not in twins else []
+        read.update(dict.fromkeys(mine + twins.get(i, [])))
+    if said is not None:
+        shown = "; ".join(f"{out[i]!r}{form_named(out[i])} as "
+                          + ", ".join(repr(t) + form_named(t) for t in ts)
+                          for i, ts in list(twins.items())[:5])
+        more = f" and {len(twins) - 5:,} more" if len(twins) > 5 else ""
+        said(f"{p}: {len(twins):,} opt-out id{'s' * (len(twins) > 1)} read in another Unicode "
+             f"form too (the same letters, written otherwise), the user{'s' * (len(held) > 1)} "
+             f"the model holds so left out: {shown}{more}: an opt-out fails safe")
+    return list(read)

@@ -157,6 +157,46 @@ class IdMap:
         return [s for s in dict.fromkeys(([key] if key in self else []) + same)
                 if s != external_id]
 
+    def opt_out_twins(self, external_ids: Sequence[str]
+                      ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(positions in ``external_ids``, indices of known ids): each known id other than the
+        one given that a given id names once a leading U+FEFF (a byte-order mark a file
+        concatenated with another kept mid-list) is dropped and both are in Unicode form NFC
+        (``joão`` decomposed, NFD, names ``joão`` stored composed, and the reverse). An
+        opt-out leaves out these users too: it fails safe, where an id written to the byte
+        would leave the person it meant in a plan. Vectorised; ASCII ids name none."""
+        none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if not len(external_ids):
+            return none
+        query = pa.array(list(external_ids), pa.string())
+        pos = np.flatnonzero(~np.asarray(
+            pc.string_is_ascii(query).to_numpy(zero_copy_only=False), dtype=bool))
+        if not len(pos):
+            return none
+        odd = query.take(pa.array(pos))
+        key = pc.utf8_normalize(pc.utf8_ltrim(odd, "\ufeff"), "NFC")
+        own = self.to_index(odd, strict=False)
+        at = self.to_index(key, strict=False)  # the NFC (or unmarked) form held as it is
+        hit = at >= 0
+        p_out, i_out = [pos[hit]], [at[hit]]
+        if self._forms is None:
+            self._forms = self._keyed(pc.utf8_normalize(self._trimmed(), "NFC"))
+        keys, held = self._forms
+        if len(keys):  # the ids held in another form than NFC, by their NFC form
+            k = np.asarray(key.to_numpy(zero_copy_only=False), dtype=str)
+            lo, hi = np.searchsorted(keys, k, "left"), np.searchsorted(keys, k, "right")
+            n = hi - lo
+            rows = np.repeat(np.arange(len(k)), n)
+            j = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)
+            p_out.append(pos[rows])
+            i_out.append(self.to_index(held[j].astype(str), strict=False))
+        p_all, i_all = np.concatenate(p_out), np.concatenate(i_out)
+        own_all = np.full(len(external_ids), -1, np.int64)
+        own_all[pos] = own
+        keep = (i_all >= 0) & (i_all != own_all[p_all])
+        pairs = np.unique(np.stack([p_all[keep], i_all[keep]]), axis=1)
+        return pairs[0].astype(np.int64), pairs[1].astype(np.int64)
+
     def _trimmed(self) -> pa.Array:
         """The ids stripped of surrounding whitespace (Python's ``str.strip``'s)."""
         return pc.utf8_trim_whitespace(self._arrow)
@@ -199,6 +239,19 @@ class IdMap:
 
     def to_ids(self, indices: NDArray[np.integer]) -> NDArray[np.str_]:
         return self._ids[np.asarray(indices)]
+
+
+def opt_out_index(users: IdMap, exclude: Sequence[str]
+                  ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(each opt-out's user index, -1 where it names no user in any form; every user left
+    out): an opt-out names the user it is, and those it is once a leading U+FEFF is dropped
+    or in another Unicode form (``IdMap.opt_out_twins``: an opt-out fails safe)."""
+    idx = users.to_index(exclude, strict=False) if len(exclude) else np.zeros(0, np.int64)
+    pos, twin = users.opt_out_twins(exclude)
+    named = idx.copy()
+    named[pos[::-1]] = np.where(named[pos[::-1]] >= 0, named[pos[::-1]], twin[::-1])
+    out = np.unique(np.concatenate([idx[idx >= 0], twin]))
+    return named, out
 
 
 def unicode_form(text: str) -> str:

@@ -1,0 +1,65 @@
+"""A small model whose user ids, cinemas and titles hold accents (an international
+distributor's export, composed: Unicode form NFC), for the tests of ids typed in the other
+form (NFD, decomposed: macOS file names, some exports) and of lines a byte-order mark begins.
+
+Users ``joão.silva000``, ``müller001``, ``joão.silva002``, ... alternate; films ``0295955``
+("Cafe") and ``0300001`` ("Café", another film) beside ``f002`` ... ("Film 2", ...); user i
+goes to cinema ``Cine Ünião 0{i % 2}``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from recommender.io.dataset import Catalog, Interactions, UserTable
+from recommender.model import artifact
+from recommender.model.config import TrainConfig
+from recommender.model.training import train
+
+N_USERS = 200
+N_FILMS = 24
+CAFE, CAFE_ACCENT = "0295955", "0300001"  # titled "Cafe" and "Café": two films
+
+
+def user_ids() -> list[str]:
+    return [f"joão.silva{i:03d}" if i % 2 == 0 else f"müller{i:03d}" for i in range(N_USERS)]
+
+
+def film_ids() -> list[str]:
+    return [CAFE, CAFE_ACCENT] + [f"f{i:03d}" for i in range(2, N_FILMS)]
+
+
+def nfd(text: str) -> str:
+    """``text`` decomposed (NFD): prints alike, differs byte for byte."""
+    out = unicodedata.normalize("NFD", text)
+    assert out != text
+    return out
+
+
+def save_unicode_model(path: Path) -> Path:
+    """The model trained on a tiny synthetic log (each user watches 8 films of their group)
+    and saved to ``path``."""
+    rng = np.random.default_rng(7)
+    uids, fids = user_ids(), film_ids()
+    users: list[str] = []
+    films: list[str] = []
+    for u in range(N_USERS):
+        own = np.flatnonzero(np.arange(N_FILMS) % 3 == u % 3)
+        chosen = rng.choice(own, size=6, replace=False).tolist() + [int(rng.integers(N_FILMS))]
+        for f in dict.fromkeys(chosen):
+            users.append(uids[u])
+            films.append(fids[f])
+    titles = ["Cafe", "Café"] + [f"Film {i}" for i in range(2, N_FILMS)]
+    catalog = Catalog(np.array(fids), np.array(titles),
+                      np.full(N_FILMS, 2001, np.int32), np.array(["Drama"] * N_FILMS))
+    table = UserTable(np.array(uids), {
+        "cinema": np.array([f"Cine Ünião 0{i % 2}" for i in range(N_USERS)])})
+    data = Interactions.from_columns(pa.array(users), pa.array(films), catalog=catalog,
+                                     user_table=table, source="unicode-test")
+    model = train(data, TrainConfig(factors=4, iterations=3, segments=2, holdout=0.0,
+                                    tune=False, seed=0), progress=False)
+    return artifact.save(model, path)
