@@ -128,8 +128,9 @@ class EventsStored(BaseModel):
     mistyped_user_ids: list[dict[str, str]] = Field(
         default_factory=list,
         description=f"user ids of the batch the served model does not know that are a known "
-                    f"user's id but for surrounding spaces or leading zeros (at most "
-                    f"{MAX_UNKNOWN_SHOWN}): each {{'user_id', 'did_you_mean'}}; stored as "
+                    f"user's id but for surrounding spaces, leading zeros or Unicode form "
+                    "(an accent composed, NFC, or decomposed, NFD: the two print alike but "
+                    f"differ byte for byte) (at most {MAX_UNKNOWN_SHOWN}): each {{'user_id', 'did_you_mean'}}; stored as "
                     "given (a new user to a model that folds users in, a user it does not "
                     "serve to one that folds none in), so such an event is no conversion of "
                     "the user meant")

@@ -164,6 +164,7 @@ def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
     --pseudonymized``: by its pseudonym, as the file holds it; it named the raw id).
     ``erased``: the mask of the ids ``forget`` erased (``erasure.Erasures``), whom a model
     trained before still knows: never offered as the id meant."""
+    from recommender.io.ids import form_named
     from recommender.io.text import plural
     from recommender.model.foldin import can_fold_in, named_unserved
 
@@ -178,10 +179,12 @@ def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
         users, near = [shown(u) for u in users], [(shown(u), shown(k)) for u, k in near]
     if near:  # stored as given, silently: no conversion of the user meant
         as_what = "a new user" if can_fold_in(model) else "a user this model does not serve"
+        # an id in another Unicode form prints as the one meant: each names its form
         print(f"warning: {plural(len(near), 'user id', sep=',')} of {path} the model does not "
-              f"know but for surrounding spaces or leading zeros, stored as given ({as_what}, "
-              "not a response of the user meant): " + ", ".join(
-                  f"{u!r} (did you mean {k!r}?)" for u, k in near), file=sys.stderr)
+              f"know but for surrounding spaces, leading zeros or Unicode form, stored as "
+              f"given ({as_what}, not a response of the user meant): " + ", ".join(
+                  f"{u!r}{form_named(u)} (did you mean {k!r}{form_named(k)}?)"
+                  for u, k in near), file=sys.stderr)
     for ids, what, why in ((films, "film id", "a typo, leading zeros a spreadsheet dropped, or "
                                                "a film new to the catalog"),
                            (users, "user id", "this model folds no new user in")):

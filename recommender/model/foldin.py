@@ -57,8 +57,8 @@ def unserved_ids(model: Model, film_ids: Sequence[str], user_ids: Sequence[str]
 def mistyped_users(model: Model, user_ids: Sequence[str], most: int = 100
                    ) -> list[tuple[str, str]]:
     """(id as given, the model's user it may mean) for the distinct ``user_ids`` the model
-    does not know that are one of its users' ids but for surrounding spaces or leading zeros
-    (``IdMap.same_but_zeros``), the first ``most`` in the order given. A model that folds
+    does not know that are one of its users' ids but for surrounding spaces, leading zeros or
+    Unicode form (``IdMap.same_but_zeros``), the first ``most`` in the order given. A model that folds
     users in takes such an id as a new user, silently: a response keyed ``" u42"`` was no
     conversion of the plan row of ``u42``, who stayed in the film's audience and a next
     wave's candidates."""
