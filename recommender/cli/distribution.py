@@ -199,6 +199,7 @@ def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate_file import held, read_slate
     from recommender.distribution.slate_size import check_size, max_cells_from_env
     from recommender.errors import DataError, InvalidParameterError
+    from recommender.io.ids import form_note
     from recommender.io.places import read_cinemas
     from recommender.io.text import listing, plural, shown_cell
 
@@ -271,8 +272,11 @@ def _slate(args: argparse.Namespace) -> int:
     lost = body["cinemas_without_users"]
     if lost:  # quoted, as ' MSP-01' with its space, and the id users spell it where near
         near = body["near_misses"]
-        shown = ", ".join(shown_cell(repr(c)) + (f" (users name {shown_cell(repr(near[c][0]))})"
-                                                 if c in near else "") for c in lost[:10]) + (
+        # an id in another Unicode form prints as the users' own: the note says which form
+        shown = ", ".join(shown_cell(repr(c)) + (
+            f" (users name {shown_cell(repr(near[c][0]))}"
+            + form_note(c, near[c][0]).replace("the id given", "this one") + ")"
+            if c in near else "") for c in lost[:10]) + (
             f" and {len(lost) - 10:,} more" if len(lost) > 10 else "")
         one = len(lost) == 1
         print(f"note: {plural(len(lost), 'cinema', sep=',')} of {cinemas.source} "

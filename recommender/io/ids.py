@@ -222,9 +222,9 @@ class IdMap:
         if not pairs:
             return ""
         if len({u for u, _ in pairs}) == 1 and not named:  # named: of several ids named
-            return ("; did you mean " + " or ".join(repr(n) + _form_note(u, n) for u, n in pairs)
+            return ("; did you mean " + " or ".join(repr(n) + form_note(u, n) for u, n in pairs)
                     + "?")
-        return "; did you mean " + ", ".join(f"{n!r} for {u!r}{_form_note(u, n)}"
+        return "; did you mean " + ", ".join(f"{n!r} for {u!r}{form_note(u, n)}"
                                              for u, n in pairs) + "?"
 
     def unknown(self, error: type[UnknownIdError], external_ids: Iterable[str]
@@ -273,9 +273,10 @@ def form_named(value: str) -> str:
     return f" (Unicode form {unicode_form(value)})"
 
 
-def _form_note(typed: str, known: str) -> str:
+def form_note(typed: str, known: str) -> str:
     """How ``known`` differs from ``typed`` when only their Unicode forms do (they print alike),
-    else ""."""
+    else "": " (the same letters in Unicode form NFC, accents composed; the id given is NFD,
+    accents decomposed)"."""
     if unicodedata.normalize("NFC", typed.strip()) != unicodedata.normalize("NFC", known.strip()):
         return ""
     if typed.strip() == known.strip():

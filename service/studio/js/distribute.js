@@ -208,6 +208,14 @@ function hiddenNote(body) {
     : "";
 }
 
+// " (the same letters in another Unicode form)" where a table's cinema id and the users' differ
+// only so (one composed, NFC, one decomposed, NFD: they print alike), as the CLI's note says
+function formNote(given, named) {
+  return given !== named && given.trim().normalize("NFC") === named.trim().normalize("NFC")
+    ? ` (the same letters in Unicode form ${named.normalize("NFC") === named ? "NFC, accents composed" : "NFD, accents decomposed"}; this one is ${given.normalize("NFC") === given ? "NFC" : "NFD"})`
+    : "";
+}
+
 function slateResult(body, titles, warning) {
   const lost = body.cinemas_without_users || [];
   const near = body.near_misses || {};
@@ -228,8 +236,9 @@ function slateResult(body, titles, warning) {
     lost.length ? h("p", { class: "warning", id: "dslate-lost" },
       `${int(lost.length)} ${lost.length === 1 ? "cinema is" : "cinemas are"} named by no user (their screens are shared equally; check the ids): `,
       // quoted (' c001' with its space), with the id users spell where a shown cinema's is it but
-      // for case, spaces or leading zeros (near_misses), as the CLI's note
-      lost.slice(0, 10).map((c) => `'${c}'` + (near[c] ? ` (users name '${near[c][0]}')` : "")).join(", ")
+      // for case, spaces, Unicode form or leading zeros (near_misses), as the CLI's note; one
+      // in another Unicode form prints alike, so the note says so
+      lost.slice(0, 10).map((c) => `'${c}'` + (near[c] ? ` (users name '${near[c][0]}'${formNote(c, near[c][0])})` : "")).join(", ")
         + (lost.length > 10 ? ` and ${int(lost.length - 10)} more` : "")) : "",
     table("Per film", [
       { key: "film_id", label: "Film", format: (v) => h("a", { href: `#/film/${encodeURIComponent(v)}` }, titles.get(v) || v) },
