@@ -130,7 +130,8 @@ class EventsStored(BaseModel):
         description=f"user ids of the batch the served model does not know that are a known "
                     f"user's id but for surrounding spaces, leading zeros or Unicode form "
                     "(an accent composed, NFC, or decomposed, NFD: the two print alike but "
-                    f"differ byte for byte) (at most {MAX_UNKNOWN_SHOWN}): each {{'user_id', 'did_you_mean'}}; stored as "
+                    f"differ byte for byte) (at most {MAX_UNKNOWN_SHOWN}): each "
+                    "{'user_id', 'did_you_mean'}; stored as "
                     "given (a new user to a model that folds users in, a user it does not "
                     "serve to one that folds none in), so such an event is no conversion of "
                     "the user meant")

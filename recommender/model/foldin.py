@@ -58,10 +58,10 @@ def mistyped_users(model: Model, user_ids: Sequence[str], most: int = 100
                    ) -> list[tuple[str, str]]:
     """(id as given, the model's user it may mean) for the distinct ``user_ids`` the model
     does not know that are one of its users' ids but for surrounding spaces, leading zeros or
-    Unicode form (``IdMap.same_but_zeros``), the first ``most`` in the order given. A model that folds
-    users in takes such an id as a new user, silently: a response keyed ``" u42"`` was no
-    conversion of the plan row of ``u42``, who stayed in the film's audience and a next
-    wave's candidates."""
+    Unicode form (``IdMap.same_but_zeros``), the first ``most`` in the order given. A model
+    that folds users in takes such an id as a new user, silently: a response keyed ``" u42"``
+    was no conversion of the plan row of ``u42``, who stayed in the film's audience and a
+    next wave's candidates."""
     out: list[tuple[str, str]] = []
     users = model.users
     # one lookup per distinct id (``IdMap``'s dict, built once): ``to_index`` hashed every
