@@ -82,6 +82,7 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
         listed[:] = listed or [str(t) for t in titles]
         return listed
 
+    _refuse_other_films_titled(model, path, films, idx.tolist())
     wrong = [(f, with_year(str(titles[i]), int(years[i])) if titles[i] else "no title")
              for f, i in zip(films, idx.tolist(), strict=True)
              if f.title and not names_title(typed_names(f.title), str(titles[i]), int(years[i]))
@@ -94,6 +95,35 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
         raise DataError(path, f"{said}{rest} (the title column checks that each id is the "
                         "film meant: correct the id, or the title as the model has it)",
                         line=wrong[0][0].line or None)
+
+
+def _refuse_other_films_titled(model: Model, path: str, films: Sequence[Any], idx: list[int]
+                               ) -> None:
+    """Refuse slate lines whose title is exactly another film's (``other_films_titled``):
+    "0295955,10,Café" passed as Cafe, accents aside, while "Café" is another film's title,
+    the film likely meant. The lines and both films named."""
+    from recommender.cli.printing import film_named
+    from recommender.errors import DataError
+    from recommender.query.typed_titles import other_films_titled
+
+    typed = [(f, i) for f, i in zip(films, idx, strict=True) if f.title]
+    if not typed:
+        return
+    names = model.catalog.titles.tolist()
+    pairs = other_films_titled(names, model.catalog.years.tolist(), [f.title for f, _ in typed],
+                               [i for _, i in typed])
+    if not pairs:
+        return
+    ids = model.films.ids
+    said = "; ".join((f"line {typed[p][0].line}: " if k else "")
+                     + f"title {typed[p][0].title!r} is exactly the title of "
+                     f"{film_named(model, str(ids[r]))}, another film than film_id "
+                     f"{typed[p][0].film_id!r}, {film_named(model, typed[p][0].film_id)}"
+                     for k, (p, r) in enumerate(pairs[:5]))
+    rest = f"; and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+    raise DataError(path, f"{said}{rest} (the title column checks that each id is the film "
+                    "meant: give the other film's id, or the title as the model has it)",
+                    line=typed[pairs[0][0]][0].line or None)
 
 
 def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) -> None:

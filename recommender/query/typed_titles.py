@@ -129,3 +129,34 @@ def names_alone(typed: str, names: Sequence[str], years: Sequence[int], film: in
     index = NameIndex(names) if index is None else index
     rows = (index if isinstance(index, NameIndex) else index()).rows
     return not any(i != film and y in (0, years[i]) for n, y in wanted for i in rows.get(n, ()))
+
+
+def other_films_titled(names: Sequence[str], years: Sequence[int], typed: Sequence[str],
+                       films: Sequence[int]) -> list[tuple[int, int]]:
+    """(position in ``typed``, catalog row) for each typed title that is exactly another
+    film's title (``names[row]``, or it with its year: "Café (2001)"), byte for byte or once
+    both are in Unicode form NFC, and not ``films[position]``'s own (the row a slate line's id
+    names): "Café" typed for film "Cafe" named it (accents aside) while another film is titled
+    "Café" exactly, so a wrong id passed its check. Vectorised over the catalog."""
+    import unicodedata
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = [unicodedata.normalize("NFC", t.strip()) for t in typed]
+    wanted = pa.array([k for k in keys if k], pa.string())
+    if not len(wanted):
+        return []
+    whole = pc.utf8_normalize(pa.array(list(names), pa.string()), "NFC")
+    dated = pc.binary_join_element_wise(
+        whole, " (", pc.cast(pa.array(list(years), pa.int64()), pa.string()), ")", "")
+    hit = pc.or_(pc.is_in(whole, value_set=wanted), pc.is_in(dated, value_set=wanted))
+    rows = [int(r) for r in pc.indices_nonzero(hit).to_pylist()]  # the few so titled
+    forms = {r: (whole[r].as_py(), dated[r].as_py()) for r in rows}
+    out: list[tuple[int, int]] = []
+    for p, (key, film) in enumerate(zip(keys, films, strict=True)):
+        own = (unicodedata.normalize("NFC", str(names[film])),
+               unicodedata.normalize("NFC", f"{names[film]} ({years[film]})"))
+        if key and key not in own:
+            out += [(p, r) for r in rows if r != film and key in forms[r]]
+    return out

@@ -151,11 +151,15 @@ def test_a_typed_number_word_is_not_read_as_digits_as_search_reads_a_query(
     found = [r["film_id"] for r in search_films(model, "Nine", limit=10)[1]]
     assert found[0] == word and found.index(nine) > 0  # the words as typed first
     assert word in [r["film_id"] for r in search_films(model, "9", limit=10)[1]]
-    for typed in ("9", "Nine"):
-        ok = write(tmp_path, "s.csv", f"film_id,budget,title\n{word},2,{typed}\n")
-        slate_films_known(model, str(ok), read_plan_slate(ok))
+    ok = write(tmp_path, "s.csv", f"film_id,budget,title\n{word},2,Nine\n")
+    slate_films_known(model, str(ok), read_plan_slate(ok))
+    # "9" names Nine as search reads it, but is exactly another film's title: refused, both
+    # named (test_slate_exact_titles)
+    other = write(tmp_path, "o.csv", f"film_id,budget,title\n{word},2,9\n")
+    with pytest.raises(DataError, match="exactly the title of 9 .* another film than"):
+        slate_films_known(model, str(other), read_plan_slate(other))
     wrong = write(tmp_path, "w.csv", f"film_id,budget,title\n{nine},2,Nine\n")
-    with pytest.raises(DataError, match="is 9 .* not 'Nine'"):
+    with pytest.raises(DataError, match="title 'Nine' is exactly the title of Nine"):
         slate_films_known(model, str(wrong), read_plan_slate(wrong))
 
 
