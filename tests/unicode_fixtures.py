@@ -3,7 +3,8 @@ distributor's export, composed: Unicode form NFC), for the tests of ids typed in
 form (NFD, decomposed: macOS file names, some exports) and of lines a byte-order mark begins.
 
 Users ``joão.silva000``, ``müller001``, ``joão.silva002``, ... alternate; films ``0295955``
-("Cafe") and ``0300001`` ("Café", another film) beside ``f002`` ... ("Film 2", ...); user i
+("Cafe") and ``0300001`` ("Café", another film) beside ``f002`` ... ("Film 2", ...), the
+last three ``QUOTED``; user i
 goes to cinema ``Cine Ünião 0{i % 2}``.
 """
 
@@ -30,7 +31,11 @@ def user_ids() -> list[str]:
 
 
 def film_ids() -> list[str]:
-    return [CAFE, CAFE_ACCENT] + [f"f{i:03d}" for i in range(2, N_FILMS)]
+    return [CAFE, CAFE_ACCENT] + [f"f{i:03d}" for i in range(2, N_FILMS - 3)] + QUOTED
+
+
+#: the last films' ids: one our CSV writers quote ("'=cmd|x"), and "-7" beside "'-7" itself
+QUOTED = ["=cmd|x", "-7", "'-7"]
 
 
 def nfd(text: str) -> str:

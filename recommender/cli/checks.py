@@ -64,6 +64,7 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     from recommender.query.hints import title_hint, with_title_hint
     from recommender.query.typed_titles import name_index, names_alone, names_title, typed_names
 
+    _sheet_unquoted_ids(model, path, films)
     idx = model.films.to_index([f.film_id for f in films], strict=False)
     unknown = [f for f, i in zip(films, idx.tolist(), strict=True) if i < 0]
     if unknown:
@@ -95,6 +96,26 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
         raise DataError(path, f"{said}{rest} (the title column checks that each id is the "
                         "film meant: correct the id, or the title as the model has it)",
                         line=wrong[0][0].line or None)
+
+
+def _sheet_unquoted_ids(model: Model, path: str, films: Any) -> None:
+    """Read in place (``films``: a list of slate films) each film_id the model does not hold
+    that is one it holds behind our CSV writers' spreadsheet-safe quote (``'=cmd|x`` for
+    ``=cmd|x``, as a plan CSV writes an id beginning = + - @; ``csvsafe.sheet_unquoted``), as
+    the id lists read it, and say so on stderr: it was refused as an unknown film_id, with
+    no hint. An id the model holds as written is kept."""
+    import dataclasses
+
+    from recommender.io.csvsafe import sheet_unquoted
+
+    idx = model.films.to_index([f.film_id for f in films], strict=False).tolist()
+    for k, i in enumerate(idx):
+        plain = sheet_unquoted(films[k].film_id) if i < 0 else films[k].film_id
+        if plain != films[k].film_id and plain in model.films:
+            print(f"note: {path}, line {films[k].line}: film_id {films[k].film_id!r} read as "
+                  f"{plain!r} (the quote our CSV files write before an id beginning = + - @; "
+                  "the model holds no film of the id as written)", file=sys.stderr)
+            films[k] = dataclasses.replace(films[k], film_id=plain)
 
 
 def _refuse_other_films_titled(model: Model, path: str, films: Sequence[Any], idx: list[int]
