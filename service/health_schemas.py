@@ -203,7 +203,7 @@ class Health(BaseModel):
     worker: int = Field(description=(
         "the process id of the worker that answered: with --workers N each request reaches "
         "one of them, so after a reload an operator asks until every pid has been seen, "
-        "each with the model.version it serves"))
+        "each with the model.model_version it serves"))
     problems: list[str] | None = Field(default=None, description=(
         "what needs an operator, one short sentence each, beside status (ok while this worker "
         "answers, as the contract fixes it): the model folder's current version or the last "
