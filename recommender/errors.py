@@ -12,6 +12,27 @@ def clipped(value: str, most: int = 40) -> str:
     return repr(value if len(value) <= most else value[:most] + "...")
 
 
+#: characters of an error's reason a log line keeps (``reason_line``): the longest the store
+#: writes, a folder that cannot be written with its remedy, is about 600 plus twice its path
+REASON_CHARS = 2000
+
+
+def reason_line(text: str, most: int = REASON_CHARS) -> str:
+    """The first line of an error's ``text`` for a log line, at most about ``most``
+    characters: a longer one keeps its start up to a sentence's end and its end from a
+    word's start, joined by " ... ", so the remedy an error ends with is kept (a cut at 300
+    characters stopped mid-word before it)."""
+    line = text.splitlines()[0] if text else ""
+    if len(line) <= most:
+        return line
+    half = most // 2
+    cut = max(line.rfind(". ", 0, half), line.rfind("; ", 0, half), line.rfind(": ", 0, half))
+    head = line[:cut + 1] if cut > 0 else line[:half]
+    tail = line[-half:]
+    tail = tail[tail.find(" ") + 1:] if " " in tail else tail
+    return f"{head} ... {tail}"
+
+
 class Terminated(BaseException):
     """SIGTERM (``kill``, a job's time limit, a container stopping), raised in the main thread
     so that every ``with`` block cleans up as on Ctrl-C: an export's temporary file was left
@@ -129,6 +150,13 @@ class StoreDamagedError(StoreUnavailableError):
     ``Retry-After`` (a retry cannot help) and ``/health`` says "damaged"."""
 
 
+class StoreReadOnlyError(StoreUnavailableError):
+    """The campaign store refuses writes as far as this process can see: its SQLite file,
+    write-ahead log or folder cannot be written (it could not be opened for that at the start,
+    or the service's probe, ``campaigns.writable``, says so). The service answers 503 saying
+    the store refuses writes (``read_only``), with ``Retry-After``."""
+
+
 class PlansClashError(InvalidParameterError):
     """A plan stored while this one was being made holds out some of its (film, user) pairs
     as controls: nothing is stored, and planning again leaves them out. The CLI exits 2; the
@@ -169,6 +197,8 @@ def read_only(error: BaseException) -> bool:
     the database refuses writes: PostgreSQL's SQLSTATE 25006 (read_only_sql_transaction: a
     standby after a failover, ``default_transaction_read_only``), SQLite's SQLITE_READONLY (8,
     with its extended codes: a file or folder that cannot be written)."""
+    if isinstance(error, StoreReadOnlyError):
+        return True
     orig = getattr(error, "orig", None) or error
     code = getattr(orig, "sqlite_errorcode", None)
     return sqlstate(orig) == "25006" or (isinstance(code, int) and code & 0xFF == 8)

@@ -37,6 +37,7 @@ from recommender.errors import (
     disk_full,
     io_error,
     read_only,
+    reason_line,
 )
 from recommender.io.text import clipped
 from service.film_events import COUNTED, counted
@@ -343,7 +344,7 @@ def _log_refusal(request: Request, exc: Exception, moved: bool = False) -> None:
             counts["quiet"] += 1
             return
         quiet, counts["quiet"], counts["next"] = int(counts["quiet"]), 0, now + STORE_LOG_EVERY
-    said = str(exc).splitlines()[0][:700 if moved else 300] if str(exc) else type(exc).__name__
+    said = reason_line(str(exc)) if str(exc) else type(exc).__name__
     log.warning("campaign store %s for %s %s: %s%s", "moved" if moved else "unavailable",
                 request.method, request.url.path, said,
                 f" ({quiet:,} more requests refused since the last line)" if quiet else "")

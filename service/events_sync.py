@@ -35,6 +35,7 @@ from recommender.campaigns.events import film_event_count, iter_events
 from recommender.campaigns.next_wave import base_overlay
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.writer_counts import latest_sequence
+from recommender.errors import reason_line
 from recommender.query.hints import count_store_events_with
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
@@ -105,7 +106,7 @@ class EventsSync(StoreHealth):
         log.warning("events sync: the campaign store cannot be %s (%s: %s); serving model %s "
                     "without its events, its routes answer 503, retrying in the background",
                     "read" if self.store is not None else "opened", type(why).__name__,
-                    str(why).splitlines()[0][:300] if str(why) else "", engine.version)
+                    reason_line(str(why)), engine.version)
         return engine
 
     def without_model(self) -> None:

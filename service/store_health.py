@@ -17,7 +17,7 @@ import time
 
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.store_schema import StoreSchemaNewerError, newer_now
-from recommender.errors import StoreDamagedError, StoreUnavailableError
+from recommender.errors import StoreDamagedError, StoreReadOnlyError, StoreUnavailableError
 
 #: seconds between the poller's reads of the store's moved mark (/health's "moved")
 MOVED_EVERY = 5.0
@@ -159,12 +159,17 @@ class StoreHealth:
             self.refusing = self.probed = None
 
     def store_down(self) -> StoreUnavailableError:
-        """What a store route raises while the store is not opened (503; newer schema: 409)."""
+        """What a store route raises while the store is not opened (503; newer schema: 409;
+        a folder that cannot be written: the 503 says the store refuses writes)."""
         newer = self.newer or self.down
         if isinstance(newer, StoreSchemaNewerError):  # a new one: raising one again grows
             return StoreSchemaNewerError(newer.shown, newer.version, newer.latest)
         if isinstance(self.down, StoreDamagedError):  # 503 without Retry-After: restore it
             return StoreDamagedError("the campaign store could not be opened since this "
                                      "worker started: its file is damaged")
+        if isinstance(self.down, StoreReadOnlyError):  # its folder cannot be written: said
+            return StoreReadOnlyError("the campaign store could not be opened since this "
+                                      f"worker started ({self.down}); retrying in the "
+                                      "background")
         return StoreUnavailableError("the campaign store could not be opened since this "
                                      "worker started; retrying in the background")

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from recommender.errors import (
     InvalidParameterError,
     StoreDamagedError,
+    StoreReadOnlyError,
     StoreUnavailableError,
     damaged,
     read_only,
@@ -329,17 +330,19 @@ def open_failure(shown: str, error: sa.exc.DatabaseError, held: BinaryIO | None,
     """Why opening the store ``shown`` failed: ``error``'s words, unless its file ``held`` was
     deleted or replaced at ``path`` while the open waited for the file's lock (a failed
     ``plan`` removing the new store it created; SQLite then says "disk I/O error"); a
-    ``StoreDamagedError`` when the driver says the file is damaged (``errors.damaged``)."""
+    ``StoreDamagedError`` when the driver says the file is damaged (``errors.damaged``), a
+    ``StoreReadOnlyError`` when its folder cannot be written (``unwritable_folder``)."""
     what = None if held is None or path is None else file_changed(held, path)
     why = " ".join(str(error.orig).split()) if what is None or path is None \
         else file_refusal(path, what)
-    if what is None and path is not None and (folder := unwritable_folder(path, why)):
-        why += folder
+    folder = unwritable_folder(path, why) if what is None and path is not None else ""
+    why += folder
     if what is None and type(error) is sa.exc.DatabaseError:  # the driver cannot read it
         why += (": its database is damaged (a SQLite file cut or overwritten) or holds no "
                 "campaign store; restore it from a backup (sqlite3's .recover may save its "
                 "rows)")
-    kind = StoreDamagedError if what is None and damaged(error) else StoreUnavailableError
+    kind = StoreDamagedError if what is None and damaged(error) else \
+        StoreReadOnlyError if folder else StoreUnavailableError
     return kind(f"cannot open the campaign store {shown}: {why}")
 
 

@@ -19,6 +19,7 @@ from service_fixtures import save_model
 
 from recommender.campaigns.events import EventBatch, iter_events, record_events
 from recommender.campaigns.store import open_store
+from service import errors as service_errors
 from service import events_sync
 from service.app import create_app
 from service.settings import Settings
@@ -178,3 +179,59 @@ def test_events_poll_zero_still_retries_a_store_down_at_start(model_dir: Path,
         good_store(db, user)
         assert eventually(lambda: c.get("/events/status").status_code == 200)
         assert eventually(lambda: c.get("/events/status").json()["applied"] == 1)
+
+
+def test_a_store_whose_folder_cannot_be_written_is_said_so_at_start_and_in_its_503s(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A store whose folder cannot be written (a read-only mount, ``chattr +i``): SQLite cannot
+    create its write-ahead log, so it is not opened at the start. The start's warning cut the
+    reason at 300 characters, mid-word, before its remedy; the store routes answered "down,
+    locked or out of connections" though the worker knew the folder cannot be written. The
+    folder is read as unwritable (``os.access``: root writes any folder) and SQLite's own
+    refusal is real (a folder where its -wal goes: "unable to open database file")."""
+    folder = tmp_path / "frozen"
+    folder.mkdir()
+    db = folder / "store.db"
+    open_store(str(db)).close()
+    Path(f"{db}-wal").mkdir()
+    real = os.access
+    frozen = str(folder.resolve())
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p) == frozen
+                        else real(p, mode, **kw))
+    monkeypatch.setitem(service_errors._refusals, "next", 0.0)  # its 503 is logged now
+    settings = Settings(model_path=str(model_dir), store=str(db), events_poll=0.05,
+                        warm_cache=False)
+    with caplog.at_level("WARNING", logger="recommender.service"), \
+            TestClient(create_app(settings)) as c:
+        said = [r.getMessage() for r in caplog.records if "cannot be opened" in r.getMessage()]
+        assert len(said) == 1, said
+        assert f"the store's folder {frozen} cannot be written" in said[0]
+        # the remedy, whole, and the rest of the line after it
+        assert ("make the folder writable, or copy the store file (with any -wal and -shm "
+                "file beside it) into a folder that can be written and name the copy); "
+                "serving model") in said[0], said[0]
+        for method, path, body in STORE_ROUTES[:2]:  # POST /events, GET /events/status
+            r = c.request(method, path, json=body)
+            assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
+            detail = r.json()["detail"]
+            assert "unavailable (it refuses writes: read-only" in detail, detail
+            assert "down, locked" not in detail and frozen not in detail, detail
+        logged = [r.getMessage() for r in caplog.records if "unavailable for" in r.getMessage()]
+        assert logged and f"the store's folder {frozen} cannot be written" in logged[0]
+        assert "name the copy" in logged[0], logged
+
+
+def test_a_reason_past_the_log_limit_keeps_its_start_and_its_remedy() -> None:
+    """``reason_line``: a reason longer than the limit (a store under a long path) keeps its
+    first sentence and its end, the remedy, whole words each side of " ... "."""
+    from recommender.errors import reason_line
+
+    long = "x" * 300
+    text = (f"cannot open the campaign store /{long}/store.db. The folder /{long}/{long} "
+            "cannot be written: make the folder writable\nsecond line")
+    said = reason_line(text, most=800)
+    assert said.startswith(f"cannot open the campaign store /{long}/store.db. ... ")
+    assert said.endswith(" cannot be written: make the folder writable"), said
+    assert len(said) <= 800 + len(" ... ")
+    assert reason_line("short: said whole\nnot this line") == "short: said whole"
