@@ -13,7 +13,10 @@ seconds is the 503 a request finding no free connection was. The place is given 
 the route returns (``scope="function"``), not after its answer is sent: a client reading a
 plan's CSV slowly holds none. A route that returns tells the events poller the store answers
 (``EventsSync.answered``): one backing off after an outage looks again at once. An unknown
-film's 404 counts the store's events for it through the gate too (``film_events``).
+film's 404 counts the store's events for it through the gate too (``film_events``). A write
+route (any method but ``READS``) is refused first, with the 503 a read-only store's write
+gets, while this worker's probe of the store finds it read-only (``StoreHealth.refuse_writes``,
+/health's "read_only").
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ import anyio.to_thread
 from fastapi import Request
 
 from recommender.errors import StoreUnavailableError
+
+#: the methods of the store routes that only read it: every other one writes (events, a plan,
+#: a withdrawal, a wave sent or retracted)
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def gate_size(settings: object, threads: float) -> int:
@@ -48,6 +55,9 @@ async def store_gate(request: Request) -> AsyncIterator[None]:
     """A dependency of the store's routes: holds a place of the worker's gate while the
     route runs (see the module docstring)."""
     settings = request.app.state.service.settings
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None and request.method not in READS:  # a write: not to a read-only store
+        sync.refuse_writes()
     gate = gate_of(request)
     wait = float(settings.store_pool_timeout)
     acquired = False
@@ -61,6 +71,5 @@ async def store_gate(request: Request) -> AsyncIterator[None]:
         yield
     finally:
         gate.release()
-    sync = getattr(request.app.state, "events_sync", None)
     if sync is not None:  # reached only when the route returned: the store answered it
         sync.answered()

@@ -102,6 +102,20 @@ class StoreHealth:
                         self.refusing == "read_only":
                     self.refusing = None
 
+    def refuse_writes(self) -> None:
+        """Raise ``StoreReadOnlyError`` (503: the store refuses writes) when this worker's
+        last probe (``probe``) found the store read-only: what /health says, and what the CLI
+        says of the same file, before anything is written. SQLite connections pooled before the
+        file became unwritable (its -wal still writable) went on writing through their open
+        handles: /health said "read_only" while every event was stored (200). From memory
+        only, as /health: no look at the store per request; a write taken since the probe,
+        or the next probe finding it writable, ends it."""
+        self._look_later()  # without a poller (``events_poll=0``): probed again in a thread
+        if self.probed == "read_only":
+            raise StoreReadOnlyError("the campaign store refuses writes: this worker's probe "
+                                     "(campaigns.writable) found its file, write-ahead log, "
+                                     "folder or database read-only")
+
     def look(self) -> None:
         """The poller's look besides the events: the schema (migrated by a newer engine since:
         409 on the store routes, its events unread), the moved mark and the probe."""

@@ -193,3 +193,36 @@ def test_a_full_disk_that_takes_writes_is_not_said_failing_at_each_probe(
             assert _until(client, "failing", tries=40) == "ok"  # it said "failing" again
         monkeypatch.undo()
         assert client.get("/events/status").json()["sequence"] == 3  # the 3 taken
+
+
+def test_a_store_the_probe_finds_read_only_refuses_writes_before_writing(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/health said "read_only" (the probe: the store file became unwritable) while POST
+    /events stored the events (200): the pooled SQLite connections wrote through the handles
+    they opened before. The write routes now answer the read-only store's 503 while the probe
+    says so, and reads still answer. The probe is read as "read_only" (root writes any file);
+    oracle: the store's sequence, unmoved by the refused writes, and the writes taken again
+    once the probe finds the store writable."""
+    from recommender.campaigns import writable
+
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 0.0)  # the probe at every poll
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        warm_cache=False, events_poll=0.05)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.post("/events", json={"events": [_event(1)]}).status_code == 200
+        with monkeypatch.context() as m:
+            m.setattr(writable, "write_state", lambda store: "read_only")
+            assert _until(client, "read_only") == "read_only"
+            for path, body in (("/events", {"events": [_event(2)]}),
+                               ("/campaigns/plan", {"films": [{"film_id": "00002",
+                                                              "budget": 5}]})):
+                r = client.post(path, json=body)
+                assert r.status_code == 503, r.text
+                assert "unavailable (it refuses writes: read-only" in r.json()["detail"]
+                assert r.headers["retry-after"] == "5"
+            status = client.get("/events/status")  # a read still answers
+            assert status.status_code == 200 and status.json()["sequence"] == 1, status.text
+            assert client.get("/campaigns").json()["plans"] == []
+        assert _until(client, "ok") == "ok"
+        r = client.post("/events", json={"events": [_event(2)]})
+        assert r.status_code == 200 and r.json()["sequence"] == 2, r.text
