@@ -2,7 +2,8 @@
 
 ``open_store(url)`` takes a database URL (``sqlite:///path/store.db``, ``postgresql://...``)
 or a plain file path (a SQLite file). SQLite runs in WAL mode (readers never wait for the
-writer), ``synchronous=FULL``, with a busy timeout; PostgreSQL lets replicas share a store.
+writer), ``synchronous=FULL``, with a busy timeout, its write-ahead log truncated back to
+``SQLITE_WAL_LIMIT`` bytes after a checkpoint; PostgreSQL lets replicas share a store.
 ``sqlite://`` (no path) is an in-memory database in one pooled connection, which callers
 take in turn (the service's default when no store is configured).
 
@@ -363,6 +364,16 @@ def withdrawn_records(conn: Connection, plan_ids: Sequence[str]) -> dict[str, di
     return found
 
 
+#: bytes a SQLite store's write-ahead log is truncated back to after a checkpoint has copied it
+#: into the store (``PRAGMA journal_size_limit``, set on each connection): SQLite reuses the
+#: log from its start but never shrinks it, so one burst (``campaign copy`` under writes, a
+#: large ``events import``) left a -wal of 1.2 GB beside a 140 MB store for the service's
+#: life. 64 MiB holds about 16,000 pages of 4 KiB, far more than the 1,000 pages after which
+#: SQLite checkpoints on its own, so a log this size is not truncated and grown again at each
+#: checkpoint
+SQLITE_WAL_LIMIT = 64 * 2**20
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA journal_mode=WAL").close()  # sqlite3's own cursor, closed
     dbapi_conn.execute("PRAGMA synchronous=FULL").close()
@@ -372,6 +383,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA foreign_keys=ON").close()
     dbapi_conn.execute("PRAGMA busy_timeout=30000").close()
+    # a reader's connection checkpoints too (the last one to close): bound the log it leaves
+    dbapi_conn.execute(f"PRAGMA journal_size_limit={int(SQLITE_WAL_LIMIT)}").close()
 
 
 def open_store(target: str, read_only: bool = False, pool: StorePool | None = None
