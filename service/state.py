@@ -33,6 +33,14 @@ from service.settings import Settings
 log = logging.getLogger("recommender.service")
 
 
+def refused_paths(error: OSError) -> str:
+    """``": PATH"`` (or ": PATH -> PATH2", a rename's) for the file the system refused in
+    ``error``, "" when it names none: a refused reload said "Operation not permitted"
+    without the folder or file to fix."""
+    named = [str(f) for f in (error.filename, error.filename2) if f is not None]
+    return f": {' -> '.join(named)}" if named else ""
+
+
 class ReloadError(Exception):
     """The new model could not be loaded; the old one keeps serving."""
 
@@ -304,7 +312,8 @@ class ServiceState:
                 if count:
                     self.metrics.reloads.labels(result="error").inc()
                 raise self._refusal("the served model folder could not take the new model "
-                                    f"({type(e).__name__}: {e.strerror or 'failed'})") from None
+                                    f"({type(e).__name__}: {e.strerror or 'failed'}"
+                                    f"{refused_paths(e)})") from None
             except Exception as e:  # a corrupt folder can fail in many ways; never half-swap
                 if count:
                     self.metrics.reloads.labels(result="error").inc()

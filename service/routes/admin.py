@@ -70,7 +70,8 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
     except ReloadError as e:
         current = service.engine.version if service.engine is not None else "none"
         why = redact(str(e), target or service.model_path, service.settings.models_root)
-        log.warning("admin reload refused, still serving model %s: %s", current, why)
+        # the log names the server's paths in full (a refused folder or file, to fix there)
+        log.warning("admin reload refused, still serving model %s: %s", current, e)
         # on /health until a reload succeeds: its paths in full to the admin key, masked as
         # this 409's for anyone else (shown_paths.shown_warning)
         service.reload_refused(str(e), e.installs, target or service.model_path)

@@ -242,19 +242,26 @@ def test_a_flat_served_folder_is_migrated_by_a_reload(
 
 def test_a_served_folder_that_cannot_take_the_model_is_a_409(
         workers: list[TestClient], root: Path, loaded: dict[str, Model],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """A read-only served folder (simulated: root ignores permissions) refuses the publish;
-    the answer names no server path and the old model keeps serving."""
+    the answer names the folder refused, under the models root as every 409 names a server
+    path (it named none: "Operation not permitted" without where), the log names it in full,
+    and the old model keeps serving."""
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise PermissionError(13, "Permission denied", str(root / "served" / "versions"))
 
     monkeypatch.setattr(tempfile, "mkdtemp", refuse)
-    r = workers[0].post("/admin/reload", json={"model_path": "b"},
-                        headers={"Authorization": f"Bearer {KEY}"})
+    with caplog.at_level("WARNING", logger="recommender.service"):
+        r = workers[0].post("/admin/reload", json={"model_path": "b"},
+                            headers={"Authorization": f"Bearer {KEY}"})
     assert r.status_code == 409, r.text
     detail = r.json()["detail"]
-    assert "could not take the new model (PermissionError: Permission denied)" in detail
+    assert ("could not take the new model (PermissionError: Permission denied: "
+            "<models root>/served/versions)") in detail, detail
     assert str(root) not in detail
+    logged = [m.getMessage() for m in caplog.records if "reload refused" in m.getMessage()]
+    assert len(logged) == 1 and f"Permission denied: {root / 'served' / 'versions'})" in \
+        logged[0], logged
     assert answer(workers[0]) == expected(loaded["a"])
 
 
