@@ -4,7 +4,8 @@
 this store": ``near_hint`` names the store's ids that are the one given but for leading
 zeros, surrounding spaces, letter case or Unicode form, by ``IdMap.did_you_mean`` (the hint
 of ``audiences``, ``recommend`` and ``lookalike``), among the ids of the store's events, plan
-rows and opt-outs.
+rows and opt-outs. ``refuse_form_twins`` refuses, before anything is erased, an id only its
+other Unicode form is held by (``forget`` and ``POST /admin/forget`` alike).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import sqlalchemy as sa
 
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.store_tables import plan_exclusions, plan_rows
-from recommender.io.ids import IdMap
+from recommender.errors import InvalidParameterError
+from recommender.io.ids import IdMap, form_named
 
 MOST = 1000  # unknown ids looked at (``IdMap.did_you_mean`` reads as many)
 CHUNK = 500  # keys per IN (...)
+SHOWN = 10  # ids named in a refusal
 
 
 def _keys(ids: Sequence[str]) -> list[str]:
@@ -78,3 +81,22 @@ def form_twins(store: CampaignStore, ids: Sequence[str]) -> list[tuple[str, str]
                     table.c.user_id.in_(keys[i:i + CHUNK]))
                 held.update(str(u) for u in conn.execute(q).scalars())
     return [(u, f) for u, fs in other.items() if u not in held for f in fs if f in held]
+
+
+def refuse_form_twins(store: CampaignStore, ids: Sequence[str]) -> None:
+    """Refuse, before anything is erased, an id the store holds no row of whose other Unicode
+    form it holds (``form_twins``): erasure cannot be undone, so an explicit id is erased byte
+    for byte, never its twin; ``joão`` decomposed (NFD) was "erased" (no row) while ``joão``
+    composed (NFC) kept every row. ``recommender forget`` and ``POST /admin/forget`` (a 422
+    at ``user_ids``, where it answered 200 erasing nothing) say these words."""
+    twins = form_twins(store, ids)
+    if twins:
+        shown = "; ".join(f"{u!r}{form_named(u)}: did you mean {t!r}{form_named(t)}?"
+                          for u, t in twins[:SHOWN])
+        more = f"; and {len(twins) - SHOWN:,} more" if len(twins) > SHOWN else ""
+        raise InvalidParameterError(
+            f"forget: {len(twins):,} user id{'s' * (len(twins) > 1)} given "
+            f"{'have' if len(twins) > 1 else 'has'} no row in this store but the same "
+            f"letters in another Unicode form do ({shown}{more}); nothing was erased: an id "
+            "is erased byte for byte (erasure cannot be undone), give it as the store holds "
+            "it", param="user_ids")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from recommender.cli.printing import print_body
 from recommender.cli.stores import NEEDED_STORE_HELP
@@ -63,13 +62,13 @@ def _ids(args: argparse.Namespace) -> list[str]:
 
 def cmd_forget(args: argparse.Namespace) -> int:
     from recommender.campaigns.erasure import forget
-    from recommender.campaigns.near_users import near_hint
+    from recommender.campaigns.near_users import near_hint, refuse_form_twins
     from recommender.cli.stores import _store
 
     ids = _ids(args)
     store = _store(args, create=False)
     try:
-        _refuse_form_twins(store, ids)
+        refuse_form_twins(store, ids)  # the HTTP route's refusal too
         done = forget(store, ids)
         # the ids with no row: the store's that they may mean (leading zeros, case, form)
         hint = "" if args.json else near_hint(store, [f.user_id for f in done if not f.rows
@@ -101,26 +100,6 @@ def cmd_forget(args: argparse.Namespace) -> int:
           f"{store.url} ...`; the model versions kept to roll back to (`recommender info MODEL "
           "--versions`) and store backups still hold them until replaced (README \"Erasure\")")
     return 0
-
-
-def _refuse_form_twins(store: Any, ids: list[str]) -> None:
-    """Refuse, before anything is erased, an id the store holds no row of whose other Unicode
-    form it holds (``near_users.form_twins``): erasure cannot be undone, so an explicit id is
-    erased byte for byte, never its twin; ``joão`` decomposed (NFD) was "erased" (no row)
-    while ``joão`` composed (NFC) kept every row."""
-    from recommender.campaigns.near_users import form_twins
-
-    twins = form_twins(store, ids)
-    if twins:
-        shown = "; ".join(f"{u!r}{form_named(u)}: did you mean {t!r}{form_named(t)}?"
-                          for u, t in twins[:SHOWN])
-        more = f"; and {len(twins) - SHOWN:,} more" if len(twins) > SHOWN else ""
-        raise InvalidParameterError(
-            f"forget: {len(twins):,} user id{'s' * (len(twins) > 1)} given "
-            f"{'have' if len(twins) > 1 else 'has'} no row in this store but the same "
-            f"letters in another Unicode form do ({shown}{more}); nothing was erased: an id "
-            "is erased byte for byte (erasure cannot be undone), give it as the store holds "
-            "it")
 
 
 def _named(ids: list[str]) -> str:

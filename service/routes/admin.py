@@ -17,13 +17,16 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from recommender.campaigns.erasure import forget
+from recommender.campaigns.near_users import refuse_form_twins
+from recommender.errors import InvalidParameterError
 from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
+from service.errors import Invalid
 from service.forget_schemas import ForgetRequest, Forgotten
 from service.json_body import model_body
 from service.reload_body import missing_name
-from service.routes import INVALID, SCHEMA_NEWER, STORE_DOWN, UNAUTHORIZED
+from service.routes import INVALID, INVALID_SAID, SCHEMA_NEWER, STORE_DOWN, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
 from service.shown_paths import redact
 from service.state import ReloadError, RetryableReloadError
@@ -123,7 +126,12 @@ FORGET_NOTE_LATER = FORGET_NOTE.replace(
 
 @router.post(
     "/admin/forget", response_model=Forgotten,
-    responses={**UNAUTHORIZED, **INVALID, **STORE_DOWN,
+    responses={**UNAUTHORIZED, **STORE_DOWN,
+               422: {**INVALID[422], "description": f"{INVALID_SAID}; a user id the store "
+                                                     "holds no row of but holds in another "
+                                                     "Unicode form (NFC for NFD or the "
+                                                     "reverse) is refused, naming that form, "
+                                                     "and nothing is erased"},
                403: {"model": Error, "description": "no admin key is configured (the admin "
                                                     "endpoints are closed)"},
                409: {"model": Error, "description": "the store was moved by `campaign copy` "
@@ -141,6 +149,11 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
     assert body is not None  # not optional: an empty body is refused
     ids = body.user_ids
     store = campaign_store(request)
+    # an id only its other Unicode form is held by: 422 before anything is erased (the CLI's)
+    try:
+        await run_in_threadpool(refuse_form_twins, store, ids)
+    except InvalidParameterError as e:  # the words point at no field a body model declares
+        raise Invalid(str(e), ("body", "user_ids"), "invalid_parameter") from None
     done = await run_in_threadpool(forget, store, ids)
     log.warning("admin forget: %d user(s) erased from the campaign store", len(done))
     note = FORGET_NOTE
