@@ -43,7 +43,7 @@ from recommender.campaigns.slate import (
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
-from recommender.io.ids import opt_out_index
+from recommender.io.ids import IdMap, opt_out_index, opt_out_read_note, opt_out_readings
 from recommender.io.progress import show_progress
 from recommender.model.model import Model
 from recommender.serving.engine import Engine
@@ -117,6 +117,15 @@ def unknown_opt_outs(exclude: Sequence[str], idx: NDArray[np.int64]) -> list[str
     CLI warns of them on stderr; an HTTP caller had only their count."""
     unknown = [u for u, i in zip(exclude, np.asarray(idx).tolist(), strict=True) if i < 0]
     return unknown[:SHOWN_UNKNOWN_OPT_OUTS]
+
+
+def opt_out_notes(users: IdMap, exclude: Sequence[str]) -> list[dict[str, Any]]:
+    """The plan note (``film_id`` null, ``kind`` ``opt_out_form``) naming the opt-outs read
+    in another Unicode form or behind a leading U+FEFF and the users they were read as, in
+    the words ``plan --exclude`` prints (``ids.opt_out_read_note``): over HTTP the users were
+    left out and counted known, and the answer did not say which reading was used."""
+    note = opt_out_read_note(opt_out_readings(users, exclude))
+    return [{"film_id": None, "kind": "opt_out_form", "note": note}] if note else []
 
 
 def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
@@ -198,9 +207,10 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     summary = summarise(model, slate, films, budgets, limits, values, eligible, f_pos, wave,
                         control, p, ev, weights[nf, nu], nf, solved, cap, holdout, waves, seed,
                         len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
-    notes = small_plan_notes(slate, budgets, summary["films"], holdout, waves,
-                             control_offsets, phases)
-    if notes:  # a film without a control group, or with fewer waves than asked
+    notes: list[dict[str, Any]] = [
+        *small_plan_notes(slate, budgets, summary["films"], holdout, waves, control_offsets,
+                          phases), *opt_out_notes(model.users, exclude)]
+    if notes:  # a film without a control group, fewer waves than asked; opt-outs read so
         summary["plan_notes"] = notes
     summary["parameters"].update(rounding=rounding, cap_scope=cap_scope,
                                  excluded_unknown_user_ids=unknown_opt_outs(exclude, ex_idx))

@@ -60,6 +60,7 @@ from recommender.campaigns.plan import (
     check_opt_outs,
     check_options,
     new_plan_id,
+    opt_out_notes,
     plan_rows,
     unknown_opt_outs,
 )
@@ -167,8 +168,10 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
                         control, p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
                         len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     summary["engine"] = "spark"
-    notes = small_plan_notes(slate, budgets, summary["films"], holdout, waves, None, phases)
-    if notes:  # as the local planner says them (no control group, fewer waves than asked)
+    notes: list[dict[str, Any]] = [
+        *small_plan_notes(slate, budgets, summary["films"], holdout, waves, None, phases),
+        *opt_out_notes(model.users, exclude)]
+    if notes:  # as the local planner says them (no control group, fewer waves; opt-outs)
         summary["plan_notes"] = notes
     # the opt-outs that name no user, as the local planner lists them (they were missing)
     summary["parameters"].update(rounding=FILM_PHASE, cap_scope=PLAN_SCOPE,  # one cap for all

@@ -81,6 +81,9 @@ def print_notes(summary: dict[str, Any]) -> None:
               f"({'asked' if x['why'] == 'asked' else 'no effect measured'}): "
               f"{x['budget_left']:,} contacts of its budget left unplanned", file=sys.stderr)
     for x in summary.get("plan_notes") or []:  # no control group, fewer waves than asked
+        if x.get("film_id") is None:  # of no film: opt-outs read in another form (HTTP's)
+            print(f"note: {x['note']}", file=sys.stderr)
+            continue
         print(f"warning: film {_film(x['film_id'])}: {x['note']}", file=sys.stderr)
     if summary.get("split_warning"):  # a holdout near 0 or 1: the uplift's interval is wide
         print(f"warning: {summary['split_warning']}", file=sys.stderr)

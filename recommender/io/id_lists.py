@@ -349,8 +349,6 @@ def _with_form_twins(p: Path, out: list[str], ids: IdMap,
     pos, twin = ids.opt_out_twins(out)
     if not len(pos):
         return out
-    from recommender.io.ids import form_named
-
     held = ids.to_ids(twin).tolist()
     twins: dict[int, list[str]] = {}
     for i, t in zip(pos.tolist(), held, strict=True):
@@ -360,12 +358,8 @@ def _with_form_twins(p: Path, out: list[str], ids: IdMap,
     for i, u in enumerate(out):
         mine = [u] if known[i] or i not in twins else []
         read.update(dict.fromkeys(mine + twins.get(i, [])))
-    if said is not None:
-        shown = "; ".join(f"{out[i]!r}{form_named(out[i])} as "
-                          + ", ".join(repr(t) + form_named(t) for t in ts)
-                          for i, ts in list(twins.items())[:5])
-        more = f" and {len(twins) - 5:,} more" if len(twins) > 5 else ""
-        said(f"{p}: {len(twins):,} opt-out id{'s' * (len(twins) > 1)} read in another Unicode "
-             f"form too (the same letters, written otherwise), the user{'s' * (len(held) > 1)} "
-             f"the model holds so left out: {shown}{more}: an opt-out fails safe")
+    if said is not None:  # the HTTP plan's note in the same words (plan_notes)
+        from recommender.io.ids import opt_out_read_note
+
+        said(f"{p}: " + opt_out_read_note([(out[i], ts) for i, ts in twins.items()]))
     return list(read)

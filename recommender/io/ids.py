@@ -254,6 +254,44 @@ def opt_out_index(users: IdMap, exclude: Sequence[str]
     return named, out
 
 
+def opt_out_readings(users: IdMap, exclude: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """(opt-out as given, the users it was read as) for each of ``exclude`` that names users
+    only in another Unicode form or behind a leading U+FEFF (``IdMap.opt_out_twins``), the
+    users ``exclude`` does not name byte for byte itself: what ``opt_out_read_note`` says."""
+    pos, twin = users.opt_out_twins(exclude)
+    if not len(pos):
+        return []
+    given = set(exclude)
+    out: dict[int, list[str]] = {}
+    for i, t in zip(pos.tolist(), users.to_ids(twin).tolist(), strict=True):
+        if t not in given:
+            out.setdefault(i, []).append(t)
+    return [(exclude[i], ts) for i, ts in out.items()]
+
+
+def opt_out_read_note(readings: Sequence[tuple[str, Sequence[str]]], shown: int = 5) -> str:
+    """The note of opt-outs read otherwise (``readings``: (id given, users it was read as)),
+    naming both forms, as ``plan --exclude`` prints it and a plan's ``plan_notes`` hold it
+    (``kind`` ``opt_out_form``) for ``POST /campaigns/plan``; "" for none."""
+    if not readings:
+        return ""
+    marked = any(u.startswith("\ufeff") for u, _ in readings)
+    formed = any(t != u.lstrip("\ufeff") for u, ts in readings for t in ts)
+    how = " or ".join(w for w, on in (("in another Unicode form", formed),
+                                      ("without a leading U+FEFF (a byte-order mark)", marked))
+                      if on)
+    why = "; ".join(w for w, on in (("the same letters, written otherwise", formed),
+                                    ("a mark two joined files leave mid-list", marked)) if on)
+    n, held = len(readings), sum(len(ts) for _, ts in readings)
+    said = "; ".join(f"{u!r}{form_named(u)} as " + ", ".join(repr(t) + form_named(t)
+                                                              for t in ts)
+                     for u, ts in readings[:shown])
+    more = f" and {n - shown:,} more" if n > shown else ""
+    return (f"{n:,} opt-out id{'s' * (n > 1)} read {how} too ({why}), the user"
+            f"{'s' * (held > 1)} the model holds so left out: {said}{more}: an opt-out fails "
+            "safe")
+
+
 def unicode_form(text: str) -> str:
     """Which Unicode normal form ``text`` is in, as an error names it."""
     if unicodedata.is_normalized("NFC", text):
