@@ -36,6 +36,8 @@ def film_ids() -> list[str]:
 
 #: the last films' ids: one our CSV writers quote ("'=cmd|x"), and "-7" beside "'-7" itself
 QUOTED = ["=cmd|x", "-7", "'-7"]
+#: ``save_unicode_model(twin=True)``'s other user: ``joão.silva000`` decomposed (NFD)
+TWIN = unicodedata.normalize("NFD", "joão.silva000")
 
 
 def nfd(text: str) -> str:
@@ -45,14 +47,15 @@ def nfd(text: str) -> str:
     return out
 
 
-def save_unicode_model(path: Path) -> Path:
+def save_unicode_model(path: Path, twin: bool = False) -> Path:
     """The model trained on a tiny synthetic log (each user watches 8 films of their group)
-    and saved to ``path``."""
+    and saved to ``path``; ``twin``: it also holds ``TWIN``, ``joão.silva000`` decomposed
+    (NFD), a separate user beside the composed one."""
     rng = np.random.default_rng(7)
-    uids, fids = user_ids(), film_ids()
+    uids, fids = user_ids() + [TWIN] * twin, film_ids()
     users: list[str] = []
     films: list[str] = []
-    for u in range(N_USERS):
+    for u in range(len(uids)):
         own = np.flatnonzero(np.arange(N_FILMS) % 3 == u % 3)
         chosen = rng.choice(own, size=6, replace=False).tolist() + [int(rng.integers(N_FILMS))]
         for f in dict.fromkeys(chosen):
@@ -62,7 +65,7 @@ def save_unicode_model(path: Path) -> Path:
     catalog = Catalog(np.array(fids), np.array(titles),
                       np.full(N_FILMS, 2001, np.int32), np.array(["Drama"] * N_FILMS))
     table = UserTable(np.array(uids), {
-        "cinema": np.array([f"Cine Ünião 0{i % 2}" for i in range(N_USERS)])})
+        "cinema": np.array([f"Cine Ünião 0{i % 2}" for i in range(len(uids))])})
     data = Interactions.from_columns(pa.array(users), pa.array(films), catalog=catalog,
                                      user_table=table, source="unicode-test")
     model = train(data, TrainConfig(factors=4, iterations=3, segments=2, holdout=0.0,

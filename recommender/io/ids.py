@@ -162,7 +162,9 @@ class IdMap:
         """(positions in ``external_ids``, indices of known ids): each known id other than the
         one given that a given id names once a leading U+FEFF (a byte-order mark a file
         concatenated with another kept mid-list) is dropped and both are in Unicode form NFC
-        (``joão`` decomposed, NFD, names ``joão`` stored composed, and the reverse). An
+        (``joão`` decomposed, NFD, names ``joão`` stored composed, and the reverse), for a
+        given id that names no user as written only: an id held byte for byte is that user,
+        never also its twin (a different user the model holds in the other form). An
         opt-out leaves out these users too: it fails safe, where an id written to the byte
         would leave the person it meant in a plan. Vectorised; ASCII ids name none."""
         none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -193,7 +195,7 @@ class IdMap:
         p_all, i_all = np.concatenate(p_out), np.concatenate(i_out)
         own_all = np.full(len(external_ids), -1, np.int64)
         own_all[pos] = own
-        keep = (i_all >= 0) & (i_all != own_all[p_all])
+        keep = (i_all >= 0) & (own_all[p_all] < 0)  # an id held as written names itself
         pairs = np.unique(np.stack([p_all[keep], i_all[keep]]), axis=1)
         return pairs[0].astype(np.int64), pairs[1].astype(np.int64)
 
