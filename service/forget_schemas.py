@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from recommender.io.convert import MAX_ID_BYTES
 from service.event_schemas import NOT_BLANK_ID
@@ -24,6 +24,13 @@ class ForgetRequest(BaseModel):
         min_length=1, max_length=MAX_FORGET,
         description=f"the user ids to erase, byte for byte (1 to {MAX_FORGET:,} ids, each "
                     "with a character other than an ASCII blank: space, tab, line ending)")
+    exact: StrictBool = Field(
+        default=False,
+        description="erase each id byte for byte as given even where the store holds rows "
+                    "only of its other Unicode form (a separate person so spelt: 'joão' "
+                    "decomposed, NFD, beside 'joão' composed, NFC); false: such an id is "
+                    "refused (422), erasing none of the request's ids (recommender forget "
+                    "--exact)")
 
 
 class ForgottenUser(BaseModel):

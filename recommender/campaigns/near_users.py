@@ -65,13 +65,16 @@ def form_twins(store: CampaignStore, ids: Sequence[str]) -> list[tuple[str, str]
     """(id given, id held) for each of ``ids`` the store holds no row of whose other Unicode
     form (NFC for NFD, and the reverse) it does hold: ``forget --user`` with ``joão``
     decomposed erased nobody and said "erased 1 user(s)" while ``joão`` composed kept every
-    row. Non-ASCII ids only (ASCII has one form); one query per table and chunk."""
+    row. Non-ASCII ids only (ASCII has one form); an id whose twin is also among ``ids`` is
+    not one (both spellings asked for: each is erased as given). One query per table and
+    chunk."""
     from recommender.campaigns.events import events
 
     other = {u: [f for f in dict.fromkeys(unicodedata.normalize(form, u)
                                           for form in ("NFC", "NFD")) if f != u]
              for u in dict.fromkeys(ids) if not u.isascii()}
-    other = {u: fs for u, fs in other.items() if fs}
+    given = set(ids)
+    other = {u: fs for u, fs in other.items() if fs and not given.intersection(fs)}
     keys = list(dict.fromkeys([*other, *(f for fs in other.values() for f in fs)]))
     held: set[str] = set()
     with store.engine.connect() as conn:
@@ -88,7 +91,8 @@ def refuse_form_twins(store: CampaignStore, ids: Sequence[str]) -> None:
     form it holds (``form_twins``): erasure cannot be undone, so an explicit id is erased byte
     for byte, never its twin; ``joão`` decomposed (NFD) was "erased" (no row) while ``joão``
     composed (NFC) kept every row. ``recommender forget`` and ``POST /admin/forget`` (a 422
-    at ``user_ids``, where it answered 200 erasing nothing) say these words."""
+    at ``user_ids``, where it answered 200 erasing nothing) say these words; their
+    ``--exact`` (``"exact": true``) skips this check, for a separate person so spelt."""
     twins = form_twins(store, ids)
     if twins:
         shown = "; ".join(f"{u!r}{form_named(u)}: did you mean {t!r}{form_named(t)}?"
@@ -99,4 +103,4 @@ def refuse_form_twins(store: CampaignStore, ids: Sequence[str]) -> None:
             f"{'have' if len(twins) > 1 else 'has'} no row in this store but the same "
             f"letters in another Unicode form do ({shown}{more}); nothing was erased: an id "
             "is erased byte for byte (erasure cannot be undone), give it as the store holds "
-            "it", param="user_ids")
+            "it, or --exact (\"exact\": true) to erase it as given", param="user_ids")

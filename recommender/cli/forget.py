@@ -35,6 +35,11 @@ def add_forget_command(add: Add) -> None:
                    help="a user id to erase, byte for byte (repeat for several)")
     s.add_argument("--users", metavar="FILE",
                    help="a file of user ids to erase, one a line (no header)")
+    s.add_argument("--exact", action="store_true",
+                   help="erase each id byte for byte as given though the store holds rows "
+                        "only of its other Unicode form (a separate person so spelt: "
+                        "'joão' decomposed beside 'joão' composed); without it such an id is "
+                        "refused, erasing nothing")
     s.add_argument("--json", action="store_true",
                    help="print one object per user: user_id, events, plan_rows, opt_outs "
                         "(rows given a tombstone, counts), plan_summaries and "
@@ -68,7 +73,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
     ids = _ids(args)
     store = _store(args, create=False)
     try:
-        refuse_form_twins(store, ids)  # the HTTP route's refusal too
+        if not args.exact:  # --exact: byte for byte as given, a twin or not
+            refuse_form_twins(store, ids)  # the HTTP route's refusal too
         done = forget(store, ids)
         # the ids with no row: the store's that they may mean (leading zeros, case, form)
         hint = "" if args.json else near_hint(store, [f.user_id for f in done if not f.rows
