@@ -15,21 +15,25 @@ def clipped(value: str, most: int = 40) -> str:
 #: characters of an error's reason a log line keeps (``reason_line``): the longest the store
 #: writes, a folder that cannot be written with its remedy, is about 600 plus twice its path
 REASON_CHARS = 2000
+NEAR = 80  # characters from a cut that reason_line looks for a boundary within
 
 
 def reason_line(text: str, most: int = REASON_CHARS) -> str:
     """The first line of an error's ``text`` for a log line, at most about ``most``
     characters: a longer one keeps its start up to a sentence's end and its end from a
     word's start, joined by " ... ", so the remedy an error ends with is kept (a cut at 300
-    characters stopped mid-word before it)."""
+    characters stopped mid-word before it). A sentence's end or a word's start more than
+    ``NEAR`` characters from the cut is not looked for: a long path without spaces is kept
+    in part each side (it was dropped whole, head and tail)."""
     line = text.splitlines()[0] if text else ""
     if len(line) <= most:
         return line
     half = most // 2
     cut = max(line.rfind(". ", 0, half), line.rfind("; ", 0, half), line.rfind(": ", 0, half))
-    head = line[:cut + 1] if cut > 0 else line[:half]
+    head = line[:cut + 1] if cut > 0 and cut >= half - NEAR else line[:half]
     tail = line[-half:]
-    tail = tail[tail.find(" ") + 1:] if " " in tail else tail
+    space = tail.find(" ")
+    tail = tail[space + 1:] if 0 <= space <= NEAR else tail
     return f"{head} ... {tail}"
 
 

@@ -235,3 +235,21 @@ def test_a_reason_past_the_log_limit_keeps_its_start_and_its_remedy() -> None:
     assert said.endswith(" cannot be written: make the folder writable"), said
     assert len(said) <= 800 + len(" ... ")
     assert reason_line("short: said whole\nnot this line") == "short: said whole"
+
+
+def test_a_reason_with_a_long_path_keeps_part_of_the_path_and_its_remedy() -> None:
+    """``reason_line``: a 3,000-character path of no spaces was dropped whole (the head cut at
+    the first ": ", the tail trimmed to its first space): a prefix of it and the remedy stay."""
+    from recommender.errors import REASON_CHARS, reason_line
+
+    path = "/data/" + "a" * 1500 + "/" + "b" * 1493
+    assert len(path) == 3000
+    remedy = "make the folder writable or name a store elsewhere"
+    said = reason_line(f"store: cannot write {path}: {remedy}\nsecond line")
+    head, _, tail = said.partition(" ... ")
+    assert head.startswith("store: cannot write /data/aaaa") and len(head) > REASON_CHARS // 4
+    assert f"store: cannot write {path}".startswith(head)
+    kept = tail[:-len(remedy) - 2]
+    assert tail.endswith(f": {remedy}") and kept.endswith("b" * 10)
+    assert len(kept) > REASON_CHARS // 4 and path.endswith(kept)  # the path's end, mid-name
+    assert len(said) <= REASON_CHARS + len(" ... ")
