@@ -5,7 +5,8 @@ window, a slate's screens and cinemas) and on a genre the server refused on Buil
 (Find a film's genre field said it so already). The "Add a film" pickers drew "No film matches"
 and the films found without a word to the status region. The campaign page's plan table at
 640 px (200% zoom) squeezed its shadow-price header into a column a word wide: every header
-~354 px tall. Oracles: the message element each field names (its text, its role), the server's
+~354 px tall; the report's two tables under it, their control rate's and predicted conversions'
+headers: ~204 px. Oracles: the message element each field names (its text, its role), the server's
 own /films answer for what a picker found."""
 
 from __future__ import annotations
@@ -191,4 +192,36 @@ def test_the_plans_per_film_headers_fit_at_640px(watched: Any, served_demo: Any)
     assert heights and max(heights) < 150, list(zip(texts, heights, strict=True))
     # what the price means, said under the table
     assert "between what one more" in page.inner_text("#plan-shadow-price")
+    watched.assert_clean()
+
+
+# every header cell of the campaign report's tables: [caption, header text, height in px]
+_REPORT_HEADS = """() => [...document.querySelectorAll('#report table')].flatMap((t) =>
+  [...t.querySelectorAll('thead th')].map((th) =>
+    [t.querySelector('caption').textContent, th.textContent, th.getBoundingClientRect().height]))"""
+
+
+def test_the_reports_headers_fit_at_640px(watched: Any, served_demo: Any) -> None:
+    """At 640x450 (200% zoom) the report's uplift and per-film tables squeezed their long
+    headers (the predicted conversions', the control rate's) a word or two wide: every header
+    of the row ~204 px tall. Oracle: each header cell's drawn height (a few words a line, not
+    one)."""
+    page = watched.page
+    page.set_viewport_size({"width": 640, "height": 450})
+    plan = stored_plan(served_demo, 83, budget=20, seed=83)["plan_id"]
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}")
+    page.wait_for_selector("#report table")
+    heads = page.evaluate(_REPORT_HEADS)
+    captions = {caption for caption, _, _ in heads}
+    assert "Per film" in captions, captions
+    assert any(c.startswith("Uplift against the control group") for c in captions), captions
+    # the long headers are there, with their units; what the predicted ones are, said above
+    texts = [text for _, text, _ in heads]
+    assert any(t.startswith("Predicted target conversions (within ") for t in texts), texts
+    assert "Control rate, weighted by targets per film and wave [95%]" in texts, texts
+    assert "Absolute uplift, percentage points [95%]" in texts, texts
+    assert "had they not been contacted" in page.inner_text("#report-note")
+    # a line is ~21 px here: five lines or fewer (the row was 204 px, a word or two a line)
+    tall = [head for head in heads if head[2] >= 120]
+    assert not tall, tall
     watched.assert_clean()

@@ -212,15 +212,19 @@ export function blockColumns(unscaled, span, strata = "film and wave") {
     { key: "control_conversions", label: "Control conversions", num: true, format: int },
     { key: "target_rate", label: "Target rate [95%]", format: interval },
     // weighted over (film, wave) strata by their targets: not control conversions / controls
-    { key: "control_rate", label: `Control rate, weighted by targets per ${strata} [95%]`, format: interval },
-    { key: "absolute_uplift", label: "Absolute uplift, percentage points [95%]", format: pointsInterval },
+    // the long headers kept a few words a line (wide): at 640 px (200% zoom) they were a word or
+    // two wide, every header of the row ~204 px tall
+    { key: "control_rate", label: `Control rate, weighted by targets per ${strata} [95%]`, wide: true, format: interval },
+    { key: "absolute_uplift", label: "Absolute uplift, percentage points [95%]", wide: true, format: pointsInterval },
     { key: "relative_uplift", label: "Relative uplift [95%]", format: relativeInterval },
-    { key: "incremental_conversions", label: "Incremental conversions [95%]",
+    { key: "incremental_conversions", label: "Incremental conversions [95%]", wide: true,
       format: countInterval },
+    // what they are (without contact; not scaled: over what) is said in a note beside the table:
+    // the whole sentence in the header was six lines at 640 px
     { key: "predicted_target_conversions", label: unscaled
-      ? "Predicted target conversions (not scaled to the window, see above; without contact)"
-      : `Predicted target conversions (within ${span}, without contact)`,
-      num: true, format: (v) => num(v, 1) },
+      ? "Predicted target conversions (not scaled to the window)"
+      : `Predicted target conversions (within ${span})`,
+      num: true, wide: true, format: (v) => num(v, 1) },
     // why a row has no uplift (no control group, nobody selected), or which targets the uplift
     // leaves out
     { key: "no_estimate", label: "Note", prose: true,

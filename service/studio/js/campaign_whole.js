@@ -73,7 +73,11 @@ function chainView(report, planId) {
     planWarnings(report),
     uplift_chart(rows),
     table("Uplift against the control groups, per plan of the campaign (oldest first) and pooled over every plan, film and wave",
-      cols, rows)];
+      cols, rows),
+    // the predicted column's meaning, kept out of its header (a word wide at 640 px)
+    h("p", { class: "note", id: "whole-campaign-predicted" }, "Predicted target conversions: what the plans' probabilities expect of ",
+      "the contacted users had they not been contacted, ",
+      unscaled ? `over the probabilities' own span, not scaled to the window of ${windowSpan}.` : `within the window of ${windowSpan}.`)];
 }
 
 /** The campaign page's "Whole campaign" section for ``planId`` (its ``summary``, kept up to date by
