@@ -200,12 +200,15 @@ def read_only(error: BaseException) -> bool:
     """Whether a database driver's ``error`` (or the one SQLAlchemy wraps in ``orig``) says
     the database refuses writes: PostgreSQL's SQLSTATE 25006 (read_only_sql_transaction: a
     standby after a failover, ``default_transaction_read_only``), SQLite's SQLITE_READONLY (8,
-    with its extended codes: a file or folder that cannot be written)."""
+    with its extended codes: a file or folder that cannot be written), or SQLite's words for it
+    ("attempt to write a readonly database", from a driver or a wrapper that gives no code: it
+    was said "failing", a full or failing disk)."""
     if isinstance(error, StoreReadOnlyError):
         return True
     orig = getattr(error, "orig", None) or error
     code = getattr(orig, "sqlite_errorcode", None)
-    return sqlstate(orig) == "25006" or (isinstance(code, int) and code & 0xFF == 8)
+    return sqlstate(orig) == "25006" or (isinstance(code, int) and code & 0xFF == 8) or \
+        "readonly database" in str(orig).lower()
 
 
 def io_error(error: BaseException) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.store_schema import StoreSchemaNewerError, newer_now
@@ -126,10 +127,29 @@ class StoreHealth:
 
     def refused(self, state: str = "read_only") -> None:
         """The store refused a write as read-only, or (``state`` "failing") its full disk or
-        an I/O error failed a request (``service.errors.store_unavailable``)."""
+        an I/O error failed a request (``service.errors.store_unavailable``). "failing" of a
+        SQLite store whose file or write-ahead log this process cannot write (the probe's
+        ``sqlite_write_state``) is "read_only": a connection opened before the files were made
+        unwritable gets SQLite's "disk I/O error" where a new one gets "attempt to write a
+        readonly database", and two workers said the one fault two ways."""
+        if state == "failing" and self._files_read_only():
+            state = "read_only"
         with self._marking:
             self._refusals += 1
             self.refusing = state
+
+    def _files_read_only(self) -> bool:
+        """Whether this worker's store is a SQLite file the probe sees (``can_probe``) whose
+        file, -wal, -shm or folder this process cannot write (no query: ``os.access``)."""
+        from recommender.campaigns.writable import can_probe, sqlite_write_state
+
+        store = self.store
+        if store is None or store.dialect != "sqlite" or not can_probe(store):
+            return False
+        try:
+            return sqlite_write_state(Path(str(store.engine.url.database))) == "read_only"
+        except OSError:  # gone or unreadable: the I/O error stands
+            return False
 
     def _look_later(self) -> None:
         """Without a poller (``events_poll=0``), read the mark and probe the store again in a
