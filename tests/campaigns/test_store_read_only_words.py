@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from starlette.requests import Request
 
 from recommender.campaigns import writable
 from recommender.campaigns.store import open_store
 from recommender.errors import io_error, read_only
 from service.errors import store_unavailable
 from service.store_health import StoreHealth
-from starlette.requests import Request
 
 _WORDS = "attempt to write a readonly database"
 
@@ -76,7 +76,8 @@ def test_a_write_error_of_a_store_whose_files_cannot_be_written_is_read_only(
     store = open_store(str(db))
     try:
         health = StoreHealth(store, interval=1.0)  # a poller's: no look started by /health
-        io = sa.exc.OperationalError("INSERT INTO events", None, _sqlite_error("disk I/O error", 778))
+        io = sa.exc.OperationalError("INSERT INTO events", None,
+                                     _sqlite_error("disk I/O error", 778))
         assert io_error(io) and not read_only(io)
         # while the files can be written, an I/O error is a failing disk
         assert _said(health, io) == (503, "failing")
