@@ -16,7 +16,9 @@ def test_enter_picks_no_film_of_a_title_several_films_have(watched: Any,
     slate = page.locator("table tbody tr")
     page.fill("#slate-search", "twin harbor")
     page.get_by_role("button", name="Add ").first.wait_for()
-    page.get_by_text("3 films are called “Twin Harbor”: choose one.").wait_for()
+    # the list's note (the status region says it too, for a screen reader)
+    page.locator("li.note", has_text="3 films are called “Twin Harbor”: choose one.").wait_for()
+    assert "3 films are called “Twin Harbor”: choose one." in page.inner_text("#page-status")
     labels = page.get_by_role("button", name="Add ").all_inner_texts()
     assert sorted(labels[:3]) == ["Add Twin Harbor (1987)", "Add Twin Harbor (2001) [twin-a]",
                                   "Add Twin Harbor (2001) [twin-b]"], labels
@@ -27,7 +29,7 @@ def test_enter_picks_no_film_of_a_title_several_films_have(watched: Any,
     page.fill("#slate-search", "")
     page.fill("#slate-search", "Twin Harbor")
     page.press("#slate-search", "Enter")
-    page.get_by_text("3 films are called").wait_for()
+    page.locator("li.note", has_text="3 films are called").wait_for()
     page.wait_for_timeout(300)
     assert slate.count() == 0
     # the year typed names one of them: Enter picks it

@@ -207,7 +207,7 @@ def progress_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
            if k not in ("PYSPARK_GATEWAY_PORT", "PYSPARK_GATEWAY_SECRET", "RECOMMENDER_PROGRESS")}
     proc = subprocess.run([sys.executable, "-c", _SPY, str(csv),
                            *(f"{setting}-{progress}" for setting, progress, _ in _PROGRESS_CASES)],
-                          env=env, capture_output=True, text=True, timeout=300,
+                          env=env, capture_output=True, text=True, timeout=840,
                           cwd=Path(__file__).resolve().parents[2])
     runs = {run["case"]: run for run in map(json.loads, proc.stdout.splitlines()
                                             if proc.stdout.startswith("{") else [])}
@@ -217,6 +217,9 @@ def progress_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
     return runs
 
 
+# the fixture's child starts the JVM and trains once per case: over the suite's 300 s on a
+# loaded host (three setups timed out at a load average of 10), so its first test waits longer
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize(("setting", "progress", "drawn"), _PROGRESS_CASES)
 def test_spark_draws_its_stages_as_the_caller_s_progress_says(
         progress_runs: dict[str, dict[str, str]], setting: str, progress: str,
