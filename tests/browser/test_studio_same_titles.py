@@ -63,7 +63,7 @@ def test_enter_picks_no_film_of_a_name_the_catalog_writes_apart(watched: Any,
                          ("the night courier", courier)):
         page.fill("#slate-search", "")
         page.fill("#slate-search", typed)
-        page.get_by_text(f"2 films are called “{typed}”: choose one.").wait_for()
+        page.locator("li.note", has_text=f"2 films are called “{typed}”: choose one.").wait_for()
         labels = page.get_by_role("button", name="Add ").all_inner_texts()
         assert sorted(labels[:2]) == [f"Add {f}" for f in films], labels
         page.press("#slate-search", "Enter")
