@@ -33,8 +33,10 @@ from recommender.cli.printing import (
     json_printed,
     kinds_line,
     liked_text,
+    model_version_said,
     note,
     note_repeated,
+    print_body,
     print_table,
     rank_legend,
     search_header,
@@ -297,12 +299,16 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
         page, unknown = cold_start_page(model, likes, args.genre or [], args.k,
                                         args.offset, segment=args.segment, tier=args.tier)
     say_skipped(model, unknown)
-    if json_printed(args.json, {**page.to_json(), "unknown_film_ids": unknown,
-                                "unknown_film_hints": skipped_hints(model, unknown)}, model):
+    if args.json:
+        print_body({**page.to_json(), "unknown_film_ids": unknown,
+                    "unknown_film_hints": skipped_hints(model, unknown)}, model)
         return 0
     genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
+    # an export names its source in its own note (as audience --csv's): one source note, not
+    # the table's "answer from model" beside it
     if exported(args, model, page, likes, unknown, genres):
         return 0
+    model_version_said(model)
     like = shown_cell(liked_text(likes, unknown, genres))
     print(f"Cold-start audience of a film like {like}; ranking {model.n_users:,} candidates; "
           f"{page.ring_text()}{page.shown_text(args.segment is not None)}")

@@ -44,6 +44,10 @@ def test_csv_rows_are_the_pages_users(client: TestClient, model_dir: Path,
     # what the CSV cannot hold is said on stderr: the comparable films and the model
     assert "cold-start audience of a film like 00002=3, 00004=1" in err
     assert f"from model {client.get('/health').json()['model']['model_version']}" in err
+    # one source note, as audience --csv's (the table's "answer from model" was said beside it)
+    sources = [line for line in err.splitlines() if " from model " in line]
+    assert len(sources) == 1, err
+    assert "note: answer from model" not in err, err
 
 
 def test_out_writes_the_same_csv_and_a_parquet_with_its_context(
