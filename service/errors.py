@@ -42,6 +42,7 @@ from recommender.errors import (
 from recommender.io.text import clipped
 from service.film_events import COUNTED, counted
 from service.refusal_where import named_in, param_at
+from service.store_health import read_only_said
 
 log = logging.getLogger("recommender.service")
 #: how pydantic names a union's member in an error's location (not a field or key)
@@ -358,19 +359,16 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     _log_refusal(request, exc)
     sync = _events_sync(request)
     broken = isinstance(exc, StoreDamagedError) or damaged(exc)
-    if sync is not None:  # /health's campaign_store says so until a write succeeds
-        if broken:
-            sync.refused("damaged")
-        elif read_only(exc):
-            sync.refused()
-        elif disk_full(exc) or io_error(exc):
-            sync.refused("failing")
+    state = "damaged" if broken else "read_only" if read_only(exc) else \
+        "failing" if disk_full(exc) or io_error(exc) else None
+    if sync is not None and state is not None:  # /health says so until a write succeeds
+        state = sync.refused(state)  # an I/O error on files it cannot write: read_only
     # a full disk is said as such (not the host or path, which only the log names): "down,
-    # locked or out of connections" sent an operator to the database's network; so is a
-    # database that refuses writes
-    why = ("the disk under it is full" if disk_full(exc) else
-           "it refuses writes: read-only, a PostgreSQL standby or a file or folder that "
-           "cannot be written" if read_only(exc) else
+    # locked or out of connections" sent an operator to the database's network; a store
+    # that refuses writes is said as /health says "read_only", with its remedy
+    why = (f"it {sync.read_only_words() if sync is not None else read_only_said()}"
+           if state == "read_only" else
+           "the disk under it is full" if disk_full(exc) else
            # SQLite's "disk I/O error" (a write-ahead log the system refuses) was "down,
            # locked or out of connections" too
            "its files could not be read or written: an I/O error (a file the system "

@@ -24,6 +24,23 @@ from recommender.errors import StoreDamagedError, StoreReadOnlyError, StoreUnava
 MOVED_EVERY = 5.0
 
 
+def read_only_said(dialect: str | None = None) -> str:
+    """What /health's "read_only" means and what to make writable: the words /health's problems
+    (``routes.system.problems``) and a refused write's 503 (``errors.store_unavailable``) both
+    say, from here so that they never disagree (a pooled SQLite connection's "disk I/O error" on
+    files this process cannot write was a 503 saying "an I/O error" while /health said
+    read_only). ``dialect``: the store's ("sqlite", "postgresql"), whose cause and remedy alone
+    are said; None (the store not opened): both."""
+    files = ("its SQLite file, -wal or -shm file or folder cannot be written by this service "
+             "(a read-only mount, their permissions or an immutable flag): make the store "
+             "file, its -wal and -shm files and its folder writable")
+    standby = ("a PostgreSQL standby or a database with default_transaction_read_only on: "
+               "point RECOMMENDER_STORE at the primary, or turn that setting off")
+    why = files if dialect == "sqlite" else standby if dialect == "postgresql" else \
+        f"{files}; or {standby}"
+    return f"refuses writes: read-only ({why})"
+
+
 class StoreHealth:
     """The store's marks as one worker saw them last (see the module docstring)."""
 
@@ -125,18 +142,24 @@ class StoreHealth:
         self.look_moved()
         self.probe()
 
-    def refused(self, state: str = "read_only") -> None:
+    def read_only_words(self) -> str:
+        """``read_only_said`` of this worker's store (both remedies while it is not opened)."""
+        return read_only_said(None if self.store is None else self.store.dialect)
+
+    def refused(self, state: str = "read_only") -> str:
         """The store refused a write as read-only, or (``state`` "failing") its full disk or
         an I/O error failed a request (``service.errors.store_unavailable``). "failing" of a
         SQLite store whose file or write-ahead log this process cannot write (the probe's
         ``sqlite_write_state``) is "read_only": a connection opened before the files were made
         unwritable gets SQLite's "disk I/O error" where a new one gets "attempt to write a
-        readonly database", and two workers said the one fault two ways."""
+        readonly database", and two workers said the one fault two ways. Returns the state
+        marked, which /health says from now on and the refusal's 503 says too."""
         if state == "failing" and self._files_read_only():
             state = "read_only"
         with self._marking:
             self._refusals += 1
             self.refusing = state
+        return state
 
     def _files_read_only(self) -> bool:
         """Whether this worker's store is a SQLite file the probe sees (``can_probe``) whose

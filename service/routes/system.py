@@ -17,6 +17,7 @@ from service.health_schemas import Health
 from service.schemas import SegmentList
 from service.settings import Settings
 from service.shown_paths import path_details, shown_warning
+from service.store_health import read_only_said
 
 router = APIRouter(tags=["system"])
 
@@ -50,7 +51,8 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
             "limits": limits(request.app.state.service.settings),
             "model_folder_warning": None if hidden else refused,
             "campaign_store": store, "worker": os.getpid(),
-            "problems": None if hidden else problems(refused, store),
+            "problems": None if hidden else problems(
+                refused, store, None if sync is None else sync.read_only_words()),
             "access": key_access(request.scope.get("headers", []), *request.app.state.key_rings),
             "campaign_store_checked_s": None if sync is None or sync.probed_age is None
             else round(sync.probed_age, 1)}
@@ -60,7 +62,6 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
 _STORE = {"unavailable": "the campaign store is unavailable: its routes answer 503",
           "moved": "the campaign store was moved by `campaign copy`: events and plans answer "
                    "409 until the service is pointed at the copy",
-          "read_only": "the campaign store refuses writes: they answer 503",
           "failing": "the campaign store's disk is full or failing: its routes answer 503",
           "damaged": "the campaign store's file is damaged: its routes answer 503 without "
                      "Retry-After; restore it from a backup (`campaign backup`)",
@@ -68,14 +69,18 @@ _STORE = {"unavailable": "the campaign store is unavailable: its routes answer 5
                           "upgrade this engine"}
 
 
-def problems(refused: str | None, store: str) -> list[str]:
-    """``/health``'s ``problems``: a short sentence for each thing that needs an operator."""
+def problems(refused: str | None, store: str, read_only: str | None = None) -> list[str]:
+    """``/health``'s ``problems``: a short sentence for each thing that needs an operator.
+    ``read_only``: what "read_only" means and its remedy, as a refused write's 503 says it
+    (``StoreHealth.read_only_words``; None: ``read_only_said`` of an unknown store)."""
     said = []
     if refused:
         said.append("the model folder's current version, or the last reload, was refused "
                     "(model_folder_warning says why)")
     if store != "ok":  # a state this table lacks still needs an operator
-        said.append(f"{_STORE.get(store, f'the campaign store is {store}')} (campaign_store)")
+        words = f"the campaign store {read_only or read_only_said()}: writes answer 503" \
+            if store == "read_only" else _STORE.get(store, f"the campaign store is {store}")
+        said.append(f"{words} (campaign_store)")
     return said
 
 

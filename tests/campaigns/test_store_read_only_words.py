@@ -101,3 +101,56 @@ def test_a_write_error_of_a_store_whose_files_cannot_be_written_is_read_only(
         assert _said(health, bare) == (503, "read_only")
     finally:
         store.close()
+
+
+def test_a_writes_503_says_what_health_says_of_a_store_whose_files_cannot_be_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/health said "read_only" (its problems: the store refuses writes) while the 503 of the
+    write whose pooled connection met SQLite's "disk I/O error" on those files said "an I/O
+    error (a file the system refuses to write, or a failing disk)": an operator read two
+    faults. Both say now that the store refuses writes, and what to make writable. The files
+    are made unwritable as the system answers for them (``os.access``: root writes any file),
+    the pooled connection's error as ``sqlite3`` raises it (SQLITE_IOERR_WRITE)."""
+    from fastapi.testclient import TestClient
+    from service_fixtures import save_model
+
+    from service import store_health
+    from service.app import create_app
+    from service.settings import Settings
+
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 1e9)  # only the start's probe: writable
+    db = tmp_path / "store.db"
+    settings = Settings(model_path=str(save_model(tmp_path / "model")), store=str(db),
+                        warm_cache=False)
+    event = {"event_id": "e-1", "user_id": "u1", "film_id": "00002",
+             "timestamp": 1_700_000_000}
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.post("/events", json={"events": [event]}).status_code == 200
+        files = {os.path.realpath(db), f"{os.path.realpath(db)}-wal"}
+        real = os.access
+        monkeypatch.setattr(writable.os, "access", lambda path, mode, **kw: False if (
+            mode & os.W_OK and os.path.realpath(path) in files) else real(path, mode, **kw))
+        io = sa.exc.OperationalError("INSERT ...", None, _sqlite_error("disk I/O error", 778))
+
+        def fail(*_args: Any, **_kw: Any) -> Any:
+            raise io
+
+        store = client.app.state.campaign_store  # type: ignore[attr-defined]
+        monkeypatch.setattr(store.engine, "begin", fail)
+        for path, body in (("/events", {"events": [{**event, "event_id": "e-2"}]}),
+                           ("/campaigns/plan", {"films": [{"film_id": "00002",
+                                                           "budget": 5}]})):
+            r = client.post(path, json=body)
+            assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
+            detail = r.json()["detail"]
+            health = client.get("/health").json()
+            assert health["campaign_store"] == "read_only", health
+            # /health's problem, in its own words: "the campaign store <what>: writes ..."
+            (problem,) = health["problems"]
+            said = problem.removeprefix("the campaign store ").split(": writes answer 503")[0]
+            assert said.startswith("refuses writes: read-only") and said != problem, problem
+            assert f"unavailable (it {said})" in detail, (detail, problem)
+            assert "I/O error" not in detail and "failing disk" not in detail, detail
+            # the remedy names what to make writable: the files /health's probe looks at
+            assert "make the store file, its -wal and -shm files and its folder writable" \
+                in detail, detail
