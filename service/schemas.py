@@ -434,6 +434,8 @@ class SegmentList(BaseModel):
     hidden: HiddenSegments = Field(description="the segments the minimum cell rule withholds")
     min_cell: int = Field(description="the minimum cell size (users) below which a segment "
                                       "is withheld")
+    min_genre_share: float = Field(description="ratio (0-1): a genre under this share of a "
+                                   "segment's genre views is left out of its top_genres")
 
 
 class Reloaded(BaseModel):

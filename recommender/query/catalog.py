@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.io.text import did_you_mean
 from recommender.model.model import Model
-from recommender.model.segments import lift_table
+from recommender.model.segments import MIN_GENRE_SHARE, lift_table
 from recommender.query.id_titles import film_names
 from recommender.query.model_facts import (  # noqa: F401 (re-exported: imported from here)
     blank_ratings,
@@ -335,7 +335,9 @@ def segments_answer(model: Model, min_cell: int | None = None) -> dict[str, Any]
     others, but one is always kept: a model of fewer users than ``min_cell`` has one segment
     of them all, and the cell size served may be larger than the one trained with).
     ``hidden`` counts the withheld segments and their users in all (what the model's user
-    count less the sizes listed tells anyone); the shares stay shares of all users."""
+    count less the sizes listed tells anyone); the shares stay shares of all users.
+    ``min_genre_share``: the floor under which a genre is left out of ``top_genres``
+    (``MIN_GENRE_SHARE``), for a client to say it from the answer (Audience Studio)."""
     cell = min_cell_from_env() if min_cell is None else min_cell
     rows = segments_table(model)
     small = ~listed_segments(model, cell)
@@ -343,4 +345,4 @@ def segments_answer(model: Model, min_cell: int | None = None) -> dict[str, Any]
             "hidden": {"segments": int(small.sum()),
                        "users": sum(r["size"] for r, h in zip(rows, small.tolist(), strict=True)
                                     if h)},
-            "min_cell": cell}
+            "min_cell": cell, "min_genre_share": MIN_GENRE_SHARE}

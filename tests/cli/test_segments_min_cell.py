@@ -18,6 +18,7 @@ from helpers import run_cli as run
 
 from recommender.cli import main
 from recommender.model import artifact
+from recommender.model.segments import MIN_GENRE_SHARE
 from recommender.query.filters import cut_text
 from service.app import create_app
 from service.settings import Settings
@@ -76,7 +77,8 @@ def test_a_model_of_fewer_users_than_the_minimum_lists_no_segment(
     sizes = _sizes(model_dir)
     assert sum(sizes.values()) == users and len(sizes) == 1  # training kept one segment
     body, text = _answers(model_dir, tmp_path, capsys, 10)
-    assert body == {"segments": [], "hidden": {"segments": 1, "users": users}, "min_cell": 10}
+    assert body == {"segments": [], "hidden": {"segments": 1, "users": users}, "min_cell": 10,
+                    "min_genre_share": MIN_GENRE_SHARE}
     label = artifact.load(model_dir).segments.info[0]["label"]
     # nothing of the segment in the text: no table, no label, no film; the rule named
     assert label not in text and "g0f" not in text and "segment  label" not in text

@@ -54,7 +54,7 @@ export async function overview(view) {
         [{ key: "name", label: "Parameter" }, { key: "value", label: "Value" }], paramRows) : null),
     section("Segments",
       h("p", { class: "note", id: "segments-note" }, "Users grouped by taste (k-means on the model's user vectors). ",
-        genred ? "Lift: how much more the segment watches a genre than all users do."
+        genred ? ["Lift: how much more the segment watches a genre than all users do.", genreFloor(segs)]
           // said of the segments only: a catalog with genres gives none too when no segment watches
           // a genre above all users
           : "No top genres: no segment watches a genre more than all users do (a catalog with no genres gives none: train with a films.csv holding a genres column beside the log, or --films FILE, to add them)."),
@@ -73,6 +73,15 @@ export async function overview(view) {
             i ? ", " : "", h("a", { href: `#/film/${encodeURIComponent(f.film_id)}` }, filmName(f))])) },
       ], segs.segments)),
   );
+}
+
+/** What top_genres leaves out, from GET /segments' ``min_genre_share`` (0-1), in the words of the
+    CLI's legend and the schema (segments.py's TOP_GENRES_FLOOR, to whole percents as its ``:.0%``);
+    none from a server that does not report it (no figure typed here). */
+function genreFloor(segs) {
+  const floor = segs.min_genre_share;
+  return typeof floor === "number" ? ` Top genres: genres under ${pct(floor, 0)} of the segment's `
+    + "genre views are left out, however high their lift." : null;
 }
 
 /** The note on the segments GET /segments withholds (``hidden``: fewer than ``min_cell``
