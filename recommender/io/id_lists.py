@@ -26,7 +26,7 @@ from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
 from recommender.io.delimited import PathLike
 from recommender.io.id_columns import blank_id
 from recommender.io.id_list_columns import ID_KEYS, column_cells, header_key
-from recommender.io.ids import IdMap
+from recommender.io.ids import IdMap, opt_out_read_note, opt_out_readings, opt_out_twin_groups
 
 
 def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | None = None,
@@ -306,7 +306,8 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
 
 
 def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
-                  column: str | None = None) -> list[str]:
+                  column: str | None = None,
+                  form_readings: list[tuple[str, list[str]]] | None = None) -> list[str]:
     """An opt-out list's ids: every reading of each line that ``ids`` holds (``_readings``),
     so that a line two users could be read as leaves out both (a cell '"q"' cut from a plan
     is user "q", read as user '"q"' when the model holds that too: the opted-out "q" was
@@ -314,7 +315,9 @@ def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None
     File order, each id once: ``said`` is told of the lines that add no id (duplicates).
     A file that reads two ways (``_id_lines``'s ``other``: a first line the model holds that
     names an id column, "comma,id") leaves out the users of both readings, and ``said`` is
-    told of those the other adds."""
+    told of those the other adds. A line read as users in another Unicode form or without a
+    leading U+FEFF is told to ``said`` and given to ``form_readings`` (``_with_form_twins``):
+    (line as read, the users), for the plan's note (``plan.opt_out_notes``' ``read``)."""
     other: list[tuple[int, str]] = []
     p, lines, readings = _readings(path, ids, said, column, other)
     out: dict[str, None] = {}
@@ -337,29 +340,26 @@ def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None
              f"{'s' if len(more) > 1 else ''} the model holds ({shown}), left out too: an "
              "opt-out fails safe")
     out.update(dict.fromkeys(more))
-    return _with_form_twins(p, list(out), ids, said)
+    return _with_form_twins(p, list(out), ids, said, form_readings)
 
 
 def _with_form_twins(p: Path, out: list[str], ids: IdMap,
-                     said: Callable[[str], None] | None) -> list[str]:
-    """``out`` (an opt-out list's ids), each followed by the users ``ids`` holds that it names
-    in another Unicode form (``IdMap.opt_out_twins``: ``joão`` decomposed, NFD, for ``joão``
-    held composed, NFC), an unknown id replaced by them; ``said`` is told of each so read (it
-    printed "not a user of the model" and planned the user meant: an opt-out fails safe)."""
-    pos, twin = ids.opt_out_twins(out)
-    if not len(pos):
+                     said: Callable[[str], None] | None,
+                     form_readings: list[tuple[str, list[str]]] | None = None
+                     ) -> list[str]:
+    """``out`` (an opt-out list's ids), each id that names no user as written but names users
+    ``ids`` holds in another Unicode form replaced by them (``ids.opt_out_twin_groups``:
+    ``joão`` decomposed, NFD, for ``joão`` held composed, NFC); ``said`` is told of each so
+    read (it printed "not a user of the model" and planned the user meant: an opt-out fails
+    safe) in the words of HTTP's plan note; ``form_readings`` (when given) receives the same
+    readings (``ids.opt_out_readings``), for a plan to hold that note too."""
+    twins = opt_out_twin_groups(ids, out)
+    if not twins:
         return out
-    held = ids.to_ids(twin).tolist()
-    twins: dict[int, list[str]] = {}
-    for i, t in zip(pos.tolist(), held, strict=True):
-        twins.setdefault(i, []).append(t)
-    known = ids.to_index(out, strict=False) >= 0
-    read: dict[str, None] = {}
-    for i, u in enumerate(out):
-        mine = [u] if known[i] or i not in twins else []
-        read.update(dict.fromkeys(mine + twins.get(i, [])))
-    if said is not None:  # the HTTP plan's note in the same words (plan_notes)
-        from recommender.io.ids import opt_out_read_note
-
-        said(f"{p}: " + opt_out_read_note([(out[i], ts) for i, ts in twins.items()]))
-    return list(read)
+    readings = opt_out_readings(ids, out, twins)
+    if form_readings is not None:
+        form_readings.extend(readings)
+    if said is not None and readings:  # the HTTP plan's note in the same words (plan_notes)
+        said(f"{p}: " + opt_out_read_note(readings))
+    # an id in ``twins`` names no user as written (the twin rule): its twins stand for it
+    return list(dict.fromkeys(t for i, u in enumerate(out) for t in twins.get(i, [u])))

@@ -256,19 +256,30 @@ def opt_out_index(users: IdMap, exclude: Sequence[str]
     return named, out
 
 
-def opt_out_readings(users: IdMap, exclude: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """(opt-out as given, the users it was read as) for each of ``exclude`` that names users
-    only in another Unicode form or behind a leading U+FEFF (``IdMap.opt_out_twins``), the
-    users ``exclude`` does not name byte for byte itself: what ``opt_out_read_note`` says."""
+def opt_out_twin_groups(users: IdMap, exclude: Sequence[str]) -> dict[int, list[str]]:
+    """{position in ``exclude``: the users it names only in another Unicode form or behind a
+    leading U+FEFF} (``IdMap.opt_out_twins``' pairs grouped by position, in position order):
+    such an id names no user as written, so it stands for these users alone. The one grouping
+    of ``opt_out_readings`` (HTTP's ``plan_notes``) and ``id_lists.read_opt_outs`` (the
+    CLI's)."""
     pos, twin = users.opt_out_twins(exclude)
-    if not len(pos):
-        return []
-    given = set(exclude)
     out: dict[int, list[str]] = {}
     for i, t in zip(pos.tolist(), users.to_ids(twin).tolist(), strict=True):
-        if t not in given:
-            out.setdefault(i, []).append(t)
-    return [(exclude[i], ts) for i, ts in out.items()]
+        out.setdefault(i, []).append(t)
+    return out
+
+
+def opt_out_readings(users: IdMap, exclude: Sequence[str],
+                     groups: dict[int, list[str]] | None = None
+                     ) -> list[tuple[str, list[str]]]:
+    """(opt-out as given, the users it was read as) for each of ``exclude`` that names users
+    only in another Unicode form or behind a leading U+FEFF (``opt_out_twin_groups``, or
+    ``groups`` where already grouped), the users ``exclude`` does not name byte for byte
+    itself: what ``opt_out_read_note`` says."""
+    groups = opt_out_twin_groups(users, exclude) if groups is None else groups
+    given = set(exclude)
+    said = {i: [t for t in ts if t not in given] for i, ts in groups.items()}
+    return [(exclude[i], ts) for i, ts in said.items() if ts]
 
 
 def opt_out_read_note(readings: Sequence[tuple[str, Sequence[str]]], shown: int = 5) -> str:
