@@ -59,6 +59,7 @@ from recommender.campaigns.plan import (
     HALF,
     PLAN_SCHEMA,
     TARGET,
+    OptOutReadings,
     Plan,
     plan_slate,
     unknown_opt_outs,
@@ -200,9 +201,11 @@ def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves:
 def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves: int = 1,
                       waves: int | None = None, holdout: float | None = None, seed: int = 1,
                       exclude: Sequence[str] = (), progress: bool | None = None,
-                      leave_out: Sequence[str] = (), leave_out_no_effect: bool = False
-                      ) -> NextWave:
-    """Plan the next wave of ``plan_id`` without storing it (see the module docstring)."""
+                      leave_out: Sequence[str] = (), leave_out_no_effect: bool = False,
+                      opt_outs_read: OptOutReadings = ()) -> NextWave:
+    """Plan the next wave of ``plan_id`` without storing it (see the module docstring);
+    ``opt_outs_read``: ``plan_slate``'s (the CLI's ``--exclude`` read in another Unicode
+    form: the stored wave's plan note says it, as HTTP's)."""
     summary = store.summary(plan_id)
     params = summary.get("parameters", {})
     if "withdrawn" in summary:  # checked again as it is stored (``controls.refuse_held_out``)
@@ -229,7 +232,8 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     waves = max(1, planned_waves - sent_waves) if waves is None else waves
     links = chain(store, plan_id, sent_waves)
     sent = _sent_rows(store, links)
-    opted_out = sorted({u for pid, _ in links for u in store.excluded(pid)} | set(exclude))
+    chain_out = {u for pid, _ in links for u in store.excluded(pid)}
+    opted_out = sorted(chain_out | set(exclude))
     film = np.asarray(sent.column("film_id").to_numpy(zero_copy_only=False), str)
     user = np.asarray(sent.column("user_id").to_numpy(zero_copy_only=False), str)
     is_target = np.asarray(sent.column("group").to_numpy(zero_copy_only=False), str) == TARGET
@@ -285,7 +289,8 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
                       control_offsets=offsets,
                       blocked=(np.concatenate([b_film[ok], o_film]),
                                np.concatenate([b_user[ok], o_user])),
-                      rounding=str(params.get("rounding", HALF)), cap_scope=scope)
+                      rounding=str(params.get("rounding", HALF)), cap_scope=scope,
+                      opt_outs_read=_said_as_sent(opt_outs_read, {*at_cap, *chain_out}))
     if plan.rows.num_rows == 0:  # it was stored, exit 0, as a next wave of nobody
         raise NothingToPlanError(
             f"the films of plan {plan_id} have {sum(f.budget for f in slate):,} contacts of "
@@ -311,6 +316,15 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
                                   "users_opted_out": len(opted_out),
                                   "users_partly_capped": int(((caps > 0) & (caps < cap)).sum())})
     return NextWave(plan, opted_out)
+
+
+def _said_as_sent(read: OptOutReadings, named: set[str]) -> list[tuple[str, list[str]]]:
+    """``read`` (the CLI's opt-outs read in another form, ``plan_slate``'s ``opt_outs_read``)
+    as HTTP's next wave says them, whose ids sent are planned after the users at the cap and
+    the chain's opt-outs (``named``), sorted (``ids.opt_out_readings``: in position order,
+    naming no user given as written): in order of the id given, ``named``'s users left out."""
+    out = [(u, [t for t in ts if t not in named]) for u, ts in read]
+    return sorted(((u, ts) for u, ts in out if ts), key=lambda r: r[0])
 
 
 def _measured(store: CampaignStore, plan_id: str, sent_waves: int, seq: int

@@ -119,12 +119,22 @@ def unknown_opt_outs(exclude: Sequence[str], idx: NDArray[np.int64]) -> list[str
     return unknown[:SHOWN_UNKNOWN_OPT_OUTS]
 
 
-def opt_out_notes(users: IdMap, exclude: Sequence[str]) -> list[dict[str, Any]]:
+#: (opt-out as given, the users it was read as): ``ids.opt_out_readings``' pairs
+OptOutReadings = Sequence[tuple[str, Sequence[str]]]
+
+
+def opt_out_notes(users: IdMap, exclude: Sequence[str], read: OptOutReadings = ()
+                  ) -> list[dict[str, Any]]:
     """The plan note (``film_id`` null, ``kind`` ``opt_out_form``) naming the opt-outs read
     in another Unicode form or behind a leading U+FEFF and the users they were read as, in
     the words ``plan --exclude`` prints (``ids.opt_out_read_note``): over HTTP the users were
-    left out and counted known, and the answer did not say which reading was used."""
-    note = opt_out_read_note(opt_out_readings(users, exclude))
+    left out and counted known, and the answer did not say which reading was used. ``read``:
+    readings made before ``exclude`` was given (``id_lists.read_opt_outs``' ``read``: the CLI
+    passes each id as the model holds it), said first: the CLI's stored plan held no note
+    where HTTP's of the same opt-outs did."""
+    more = opt_out_readings(users, exclude)
+    seen = {u for u, _ in read}
+    note = opt_out_read_note([*read, *((u, ts) for u, ts in more if u not in seen)])
     return [{"film_id": None, "kind": "opt_out_form", "note": note}] if note else []
 
 
@@ -135,7 +145,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                user_caps: NDArray[np.int64] | None = None,
                control_offsets: NDArray[np.int64] | None = None,
                blocked: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
-               rounding: str = FILM_PHASE, cap_scope: str = PLAN_SCOPE) -> Plan:
+               rounding: str = FILM_PHASE, cap_scope: str = PLAN_SCOPE,
+               opt_outs_read: OptOutReadings = ()) -> Plan:
     """Plan ``slate`` on ``engine``'s model (see the module docstring).
 
     Unknown films raise ``UnknownFilmError`` naming all of them; ids in ``exclude`` that the
@@ -151,7 +162,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     (1/2 for every film: plans stored before the phases, whose next waves continue it).
     ``cap_scope``: recorded in the summary's parameters (``PLAN_SCOPE`` or ``STORE_SCOPE``);
     the caller counts the store's other plans into ``user_caps`` (``cap_scope.scope_caps``).
-    A user whose ``user_caps`` is 0 is eligible for no film."""
+    A user whose ``user_caps`` is 0 is eligible for no film. ``opt_outs_read``: opt-outs the
+    caller read in another Unicode form before ``exclude`` (``opt_out_notes``' ``read``)."""
     model = engine.model if isinstance(engine, Engine) else engine
     check_options(cap, holdout, waves, seed)
     check_slate(slate)
@@ -209,7 +221,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                         len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     notes: list[dict[str, Any]] = [
         *small_plan_notes(slate, budgets, summary["films"], holdout, waves, control_offsets,
-                          phases), *opt_out_notes(model.users, exclude)]
+                          phases), *opt_out_notes(model.users, exclude, opt_outs_read)]
     if notes:  # a film without a control group, fewer waves than asked; opt-outs read so
         summary["plan_notes"] = notes
     summary["parameters"].update(rounding=rounding, cap_scope=cap_scope,

@@ -56,6 +56,7 @@ from recommender.campaigns.allocation import Allocation, allocate, pool_bound
 from recommender.campaigns.plan import (
     FILM_PHASE,
     TIEBREAK,
+    OptOutReadings,
     Plan,
     check_opt_outs,
     check_options,
@@ -108,9 +109,10 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
                      exclude: list[str] | None = None, plan_id: str | None = None,
                      spark: SparkSession | None = None, master: str = "local[*]",
                      users_per_partition: int = 200_000, rounds: int = MAX_ROUNDS,
-                     local_check: int = LOCAL_CHECK, progress: bool | None = None) -> Plan:
+                     local_check: int = LOCAL_CHECK, progress: bool | None = None,
+                     opt_outs_read: OptOutReadings = ()) -> Plan:
     """Plan ``slate`` on Spark (see the module docstring); the same rows and summary as
-    ``plan_slate``, with ``summary["engine"] == "spark"``."""
+    ``plan_slate`` (``opt_outs_read`` as its), with ``summary["engine"] == "spark"``."""
     check_options(cap, holdout, waves, seed)  # before Spark starts, as the local planner
     check_slate(slate)
     exclude = check_opt_outs(exclude)
@@ -170,7 +172,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     summary["engine"] = "spark"
     notes: list[dict[str, Any]] = [
         *small_plan_notes(slate, budgets, summary["films"], holdout, waves, None, phases),
-        *opt_out_notes(model.users, exclude)]
+        *opt_out_notes(model.users, exclude, opt_outs_read)]
     if notes:  # as the local planner says them (no control group, fewer waves; opt-outs)
         summary["plan_notes"] = notes
     # the opt-outs that name no user, as the local planner lists them (they were missing)

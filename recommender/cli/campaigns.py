@@ -228,7 +228,9 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
     slate_films_known(model, args.slate, slate)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
     column = getattr(args, "id_column", None)  # a CSV export's column of user ids
-    exclude = (read_opt_outs(args.exclude, model.users, said=note, column=column)
+    read: list[tuple[str, list[str]]] = []  # lines read in another Unicode form: a plan note
+    exclude = (read_opt_outs(args.exclude, model.users, said=note, column=column,
+                             form_readings=read)
                if args.exclude else [])
     warn_unknown_opt_outs(model, exclude, args.exclude)
     replan: Callable[[], Any] | None = None  # the local planner, made again on a clash
@@ -238,7 +240,7 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
 
         plan = plan_slate_spark(model, slate, cap=args.cap, holdout=args.holdout,
                                 waves=args.waves, seed=args.seed, exclude=exclude,
-                                master=args.spark_master)
+                                master=args.spark_master, opt_outs_read=read)
         from recommender.campaigns.controls import refuse_nobody
 
         spark_cap_scope(model, plan.summary)
@@ -250,7 +252,7 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
         def replan() -> Any:
             return plan_beside(model, slate, store, cap=args.cap, holdout=args.holdout,
                                waves=args.waves, seed=args.seed, exclude=exclude,
-                               cap_scope=scope)
+                               cap_scope=scope, opt_outs_read=read)
 
         plan = replan()
 

@@ -62,7 +62,9 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     model = refreshed_model(_load_model(args.model), store)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
     column = getattr(args, "id_column", None)  # a CSV export's column of user ids
-    exclude = (read_opt_outs(args.exclude, model.users, said=note, column=column)
+    read: list[tuple[str, list[str]]] = []  # lines read in another Unicode form: a plan note
+    exclude = (read_opt_outs(args.exclude, model.users, said=note, column=column,
+                             form_readings=read)
                if args.exclude else [])
     warn_unknown_opt_outs(model, exclude, args.exclude)  # as the first plan's --exclude
     sent = args.sent_waves or 1
@@ -70,6 +72,7 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
                             holdout=args.holdout, exclude=exclude,
                             leave_out=args.leave_out or (),
                             leave_out_no_effect=bool(args.leave_out_no_effect),
+                            opt_outs_read=read,
                             **({} if args.seed is None else {"seed": args.seed}))
     plan = nxt.plan
     from sqlalchemy.exc import IntegrityError
