@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from recommender.campaigns.events import check_events, record_events
+from recommender.campaigns.store import open_store
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.model import artifact
 from recommender.model.config import TrainConfig
@@ -38,6 +40,9 @@ def film_ids() -> list[str]:
 QUOTED = ["=cmd|x", "-7", "'-7"]
 #: ``save_unicode_model(twin=True)``'s other user: ``joão.silva000`` decomposed (NFD)
 TWIN = unicodedata.normalize("NFD", "joão.silva000")
+
+#: ``store_with_events``' users, composed (NFC), as the model holds them
+JOAO, MULLER = "joão.silva000", "müller001"
 
 
 def nfd(text: str) -> str:
@@ -71,3 +76,17 @@ def save_unicode_model(path: Path, twin: bool = False) -> Path:
     model = train(data, TrainConfig(factors=4, iterations=3, segments=2, holdout=0.0,
                                     tune=False, seed=0), progress=False)
     return artifact.save(model, path)
+
+
+def store_with_events(path: Path) -> Path:
+    """A campaign store made at ``path`` (SQLite) holding film ``f003``'s events of ``JOAO``
+    (two) and ``MULLER`` (one), composed (NFC): the store ``forget``'s Unicode-form tests
+    erase from. Returns ``path``."""
+    store = open_store(str(path))
+    try:
+        record_events(store, check_events([
+            {"event_id": str(n), "user_id": u, "film_id": "f003",
+             "timestamp": 1_700_000_000 + n} for n, u in enumerate([JOAO, JOAO, MULLER])]))
+    finally:
+        store.close()
+    return path

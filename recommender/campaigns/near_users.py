@@ -5,7 +5,8 @@ this store": ``near_hint`` names the store's ids that are the one given but for 
 zeros, surrounding spaces, letter case or Unicode form, by ``IdMap.did_you_mean`` (the hint
 of ``audiences``, ``recommend`` and ``lookalike``), among the ids of the store's events, plan
 rows and opt-outs. ``refuse_form_twins`` refuses, before anything is erased, an id only its
-other Unicode form is held by (``forget`` and ``POST /admin/forget`` alike).
+other Unicode form is held by (``forget`` and ``POST /admin/forget`` alike: ``FormTwinsError``
+names the ids refused).
 """
 
 from __future__ import annotations
@@ -86,21 +87,32 @@ def form_twins(store: CampaignStore, ids: Sequence[str]) -> list[tuple[str, str]
     return [(u, f) for u, fs in other.items() if u not in held for f in fs if f in held]
 
 
+class FormTwinsError(InvalidParameterError):
+    """``refuse_form_twins``' refusal (at ``user_ids``); ``ids``: the ids given that it
+    refuses, each once, in the order given (``POST /admin/forget`` points at each)."""
+
+    def __init__(self, message: str, ids: Sequence[str]) -> None:
+        super().__init__(message, param="user_ids")
+        self.ids = list(ids)
+
+
 def refuse_form_twins(store: CampaignStore, ids: Sequence[str]) -> None:
     """Refuse, before anything is erased, an id the store holds no row of whose other Unicode
     form it holds (``form_twins``): erasure cannot be undone, so an explicit id is erased byte
     for byte, never its twin; ``joão`` decomposed (NFD) was "erased" (no row) while ``joão``
     composed (NFC) kept every row. ``recommender forget`` and ``POST /admin/forget`` (a 422
-    at ``user_ids``, where it answered 200 erasing nothing) say these words; their
-    ``--exact`` (``"exact": true``) skips this check, for a separate person so spelt."""
+    at each id refused, where it answered 200 erasing nothing) say these words
+    (``FormTwinsError``); their ``--exact`` (``"exact": true``) skips this check, for a
+    separate person so spelt."""
     twins = form_twins(store, ids)
     if twins:
         shown = "; ".join(f"{u!r}{form_named(u)}: did you mean {t!r}{form_named(t)}?"
                           for u, t in twins[:SHOWN])
         more = f"; and {len(twins) - SHOWN:,} more" if len(twins) > SHOWN else ""
-        raise InvalidParameterError(
+        raise FormTwinsError(
             f"forget: {len(twins):,} user id{'s' * (len(twins) > 1)} given "
             f"{'have' if len(twins) > 1 else 'has'} no row in this store but the same "
             f"letters in another Unicode form do ({shown}{more}); nothing was erased: an id "
             "is erased byte for byte (erasure cannot be undone), give it as the store holds "
-            "it, or --exact (\"exact\": true) to erase it as given", param="user_ids")
+            "it, or --exact (\"exact\": true) to erase it as given",
+            list(dict.fromkeys(u for u, _ in twins)))

@@ -17,8 +17,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from recommender.campaigns.erasure import forget
-from recommender.campaigns.near_users import refuse_form_twins
-from recommender.errors import InvalidParameterError
+from recommender.campaigns.near_users import FormTwinsError, refuse_form_twins
 from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
@@ -153,8 +152,10 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
     try:
         if not body.exact:  # "exact": true erases each id as given, a twin or not
             await run_in_threadpool(refuse_form_twins, store, ids)
-    except InvalidParameterError as e:  # the words point at no field a body model declares
-        raise Invalid(str(e), ("body", "user_ids"), "invalid_parameter") from None
+    except FormTwinsError as e:  # at each id refused, as the other per-element refusals
+        refused = set(e.ids)
+        at = [("body", "user_ids", i) for i, u in enumerate(ids) if u in refused]
+        raise Invalid(str(e), at[0], "invalid_parameter", at[1:]) from None
     done = await run_in_threadpool(forget, store, ids)
     log.warning("admin forget: %d user(s) erased from the campaign store", len(done))
     note = FORGET_NOTE

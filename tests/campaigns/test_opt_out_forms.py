@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli
-from unicode_fixtures import nfd, save_unicode_model, user_ids
+from unicode_fixtures import JOAO, nfd, save_unicode_model, store_with_events, user_ids
 
-from recommender.campaigns.events import check_events, record_events
-from recommender.campaigns.store import open_store
 from service.app import create_app
 from service.settings import Settings
 
@@ -100,15 +98,10 @@ def test_http_opt_outs_in_nfd_or_behind_a_mark(model_dir: Path, tmp_path: Path) 
 def test_forget_refuses_an_nfd_id_naming_the_nfc_twin(tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]
                                                       ) -> None:
-    path = tmp_path / "s.db"
-    store = open_store(str(path))
-    record_events(store, check_events([
-        {"event_id": str(n), "user_id": u, "film_id": "f003", "timestamp": 1_700_000_000 + n}
-        for n, u in enumerate(["joão.silva000", "joão.silva000", "müller001"])]))
-    store.close()
-    code, out, err = run_cli(capsys, "forget", "--store", path, "--user", nfd("joão.silva000"))
+    path = store_with_events(tmp_path / "s.db")  # JOAO's two events, composed (NFC)
+    code, out, err = run_cli(capsys, "forget", "--store", path, "--user", nfd(JOAO))
     assert code != 0 and "erased" not in out
     assert "did you mean 'joão.silva000' (Unicode form NFC" in err, err
     assert "nothing was erased" in err
-    code, out, err = run_cli(capsys, "forget", "--store", path, "--user", "joão.silva000")
+    code, out, err = run_cli(capsys, "forget", "--store", path, "--user", JOAO)
     assert code == 0 and "erased 1 user(s)" in out and "2 event(s)" in out, out + err

@@ -2,7 +2,8 @@
 id (``joão.silva000`` composed, NFC, with rows; decomposed, NFD, with none), though the held
 one was in it, and could never erase an NFD id that is a separate person beside the NFC one.
 Now an id whose twin is among the ids is erased as given, and ``--exact`` (``"exact": true``)
-erases the ids byte for byte without the twin check. Oracle: rows counted with ``sqlite3``."""
+erases the ids byte for byte without the twin check; its 422 points at each id refused.
+Oracle: rows counted with ``sqlite3``."""
 
 from __future__ import annotations
 
@@ -13,30 +14,18 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli
-from unicode_fixtures import nfd, save_unicode_model
+from unicode_fixtures import JOAO, MULLER, nfd, save_unicode_model, store_with_events
 
-from recommender.campaigns.events import check_events, record_events
-from recommender.campaigns.store import open_store
 from service.app import create_app
 from service.settings import Settings
 
 KEY = "k" * 32
 AUTH = {"Authorization": f"Bearer {KEY}"}
-JOAO, MULLER = "joão.silva000", "müller001"
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_unicode_model(tmp_path_factory.mktemp("forget-exact") / "model")
-
-
-def _store(path: Path) -> Path:
-    store = open_store(str(path))
-    record_events(store, check_events([
-        {"event_id": str(n), "user_id": u, "film_id": "f003", "timestamp": 1_700_000_000 + n}
-        for n, u in enumerate([JOAO, JOAO, MULLER])]))
-    store.close()
-    return path
 
 
 def _counts(path: Path) -> tuple[int, int, int]:
@@ -58,12 +47,12 @@ def _cli(capsys: pytest.CaptureFixture[str], path: Path, ids: list[str], *more: 
 
 def test_cli_both_spellings_and_exact(tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    both = _store(tmp_path / "both.db")
+    both = store_with_events(tmp_path / "both.db")
     assert _counts(both) == (2, 1, 0)
     code, out, err = _cli(capsys, both, [JOAO, nfd(JOAO)])
     assert code == 0 and "erased 2 user(s)" in out and "2 event(s)" in out, out + err
     assert _counts(both) == (0, 1, 2)
-    lone = _store(tmp_path / "lone.db")
+    lone = store_with_events(tmp_path / "lone.db")
     code, out, err = _cli(capsys, lone, [nfd(JOAO)])
     assert code != 0 and not out and "nothing was erased" in err
     assert '--exact ("exact": true) to erase it as given' in err, err
@@ -75,7 +64,7 @@ def test_cli_both_spellings_and_exact(tmp_path: Path,
 
 def test_http_both_spellings_and_exact(model_dir: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    path = _store(tmp_path / "s.db")
+    path = store_with_events(tmp_path / "s.db")
     copy = tmp_path / "copy.db"
     shutil.copy(path, copy)
     _, _, cli_err = _cli(capsys, copy, [nfd(JOAO)])
@@ -89,6 +78,13 @@ def test_http_both_spellings_and_exact(model_dir: Path, tmp_path: Path,
         code, got = post({"user_ids": [nfd(JOAO)]})
         assert code == 422 and got["detail"] in cli_err, got
         assert '"exact": true' in str(got["detail"])
+        assert _counts(path) == (2, 1, 0)
+        # each id refused is pointed at, not user_ids as a whole ("nobody": no twin, no row)
+        r = client.post("/admin/forget", json={"user_ids": [nfd(MULLER), "nobody", nfd(JOAO)]},
+                        headers=AUTH)
+        assert r.status_code == 422, r.text
+        assert [e["loc"] for e in r.json()["errors"]] == [
+            ["body", "user_ids", 0], ["body", "user_ids", 2]], r.json()
         assert _counts(path) == (2, 1, 0)
         code, got = post({"user_ids": [nfd(JOAO)], "exact": True})
         assert code == 200, got
