@@ -94,10 +94,15 @@ class Predicted(_Closed):
 class WaveStart(_Closed):
     wave: int = Field(description="the wave's number (1 is sent first)")
     start: int = Field(description="unix seconds: the start of the wave's window, its "
-                                   "recorded send or the plan's start (source)")
+                                   "recorded send, else the latest recorded send of an "
+                                   "earlier wave (waves go out in order), else the plan's "
+                                   "start (source)")
     end: int = Field(description="unix seconds: start + window")
     source: str = Field(description="'recorded' (campaign sent, POST "
-                                    "/campaigns/{plan_id}/waves/{wave}/sent) or 'plan start'")
+                                    "/campaigns/{plan_id}/waves/{wave}/sent), 'after wave K's "
+                                    "send' (none recorded for this wave: from the latest "
+                                    "recorded send of an earlier wave K, as waves go out in "
+                                    "order) or 'plan start'")
     window_elapsed_days: float = Field(description="days of the window passed at the report's "
                                                    "time (as_of), at most window_days")
     window_elapsed_share: float = Field(description="share (0-1) of the window passed at the "
@@ -172,6 +177,7 @@ class Report(_Closed):
     early_conversions: int = Field(description="plan rows with an event in the day before "
                                                "their wave's start, not counted")
     wave_starts: list[WaveStart] = Field(description="each counted wave's window: from its "
+                                         "recorded send, else from an earlier wave's latest "
                                          "recorded send, else from the plan's start (start)")
     sent_waves: int = Field(description="waves 1..N counted")
     plan_waves: int = Field(description="the plan's waves")

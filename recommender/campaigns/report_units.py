@@ -85,7 +85,7 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "early_conversions": "plan rows with an event in the day before their wave's start "
                               "(not counted)",
          "wave_starts": "unix seconds: each wave's window (start, end; source: its recorded "
-                        "send or the plan's start)",
+                        "send, else an earlier wave's latest one, else the plan's start)",
          "sent_waves": "waves (1..N counted)", "plan_waves": "waves",
          "waves_included": "wave numbers (1 is sent first)",
          "horizon_days": "days: the plan's probabilities' horizon",

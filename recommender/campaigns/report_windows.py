@@ -1,8 +1,8 @@
 """The report's words and windows per wave: each wave's window from its recorded send.
 
 ``wave_starts`` gives each counted wave's window (``{wave, start, end, source}``: its recorded
-send, ``wave_sends.py``, else the plan's start, and how much of it has passed at the report's
-time); ``open_text``, ``late_text``, ``starts_text`` and ``early_text`` are the
+send, ``wave_sends.py``, else an earlier wave's latest recorded send, else the plan's start,
+and how much of it has passed at the report's time); ``open_text``, ``late_text``, ``starts_text`` and ``early_text`` are the
 note's words on them and on plan rows with an event in the day before their wave's start
 (``early_conversions``), split from ``report.py`` (at its line bound).
 """
@@ -27,8 +27,8 @@ def early_text(early: int, dated: bool, sent: bool = False) -> str:
     too), and the likelier cause is a clock or a plan stored after its messages went out."""
     if not early:
         return ""
-    when = "their wave's start (its send, else the plan's creation)" if sent else \
-        "the plan was created"
+    when = "their wave's start (its send, else an earlier wave's, else the plan's creation)" \
+        if sent else "the plan was created"
     said = f"; plan rows with an event in the day before {when}, not counted " \
            f"(early_conversions): {early:,}; "
     if dated:
@@ -43,22 +43,50 @@ def early_text(early: int, dated: bool, sent: bool = False) -> str:
                    "machine's?")
 
 
+#: ``wave_starts``' source of a wave counted from the plan's start
+PLAN_START = "plan start"
+
+
+def after_send(wave: int) -> str:
+    """``wave_starts``' source of an unrecorded wave counted from wave ``wave``'s send."""
+    return f"after wave {wave}'s send"
+
+
 def wave_starts(sends: dict[int, int], sent: int, begin: int, length: int, as_of: int
                 ) -> list[dict[str, Any]]:
     """Each counted wave's window ``{wave, start, end, source, window_elapsed_days,
-    window_elapsed_share, window_open}``: from its recorded send (``wave_sends.py``), else from
-    ``begin`` (the plan's start); how much of it has passed at ``as_of`` (unix seconds: the
-    report's time), in days and as a share 0-1 of the window, and whether it is still open."""
+    window_elapsed_share, window_open}``: from its recorded send (``wave_sends.py``; source
+    ``recorded``), else from the latest recorded send of an earlier wave where that is after
+    ``begin`` (source ``after wave K's send``: waves go out in order, so a wave without a
+    recorded send went out no earlier; from the plan's start it counted events before the only
+    send recorded, which ``record_wave_sent`` would refuse as its time), else from ``begin``
+    (the plan's start; source ``plan start``); how much of it has passed at ``as_of`` (unix
+    seconds: the report's time), in days and as a share 0-1 of the window, and whether it is
+    still open."""
     out = []
+    floor, source = begin, PLAN_START  # the latest earlier send after begin, and its words
     for w in range(1, sent + 1):
-        t = sends.get(w, begin)
+        t, said = (sends[w], "recorded") if w in sends else (floor, source)
+        if w in sends and t > floor:  # the waves after it went out no earlier
+            floor, source = t, after_send(w)
         passed = min(max(as_of - t, 0), length)
-        out.append({"wave": w, "start": t, "end": t + length,
-                    "source": "recorded" if w in sends else "plan start",
+        out.append({"wave": w, "start": t, "end": t + length, "source": said,
                     "window_elapsed_days": round(passed / DAY, 4),
                     "window_elapsed_share": round(passed / length, 4) if length else 1.0,
                     "window_open": as_of < t + length})
     return out
+
+
+def source_words(start: dict[str, Any]) -> str:
+    """A ``wave_starts`` entry's source in words, as the note and ``campaign report`` say it:
+    ``its recorded send``, ``no send recorded: from wave 1's send, as waves go out in order``, or
+    ``the plan start``."""
+    source = str(start["source"])
+    if source == "recorded":
+        return "its recorded send"
+    if source.startswith("after wave "):
+        return f"no send recorded: from {source.removeprefix('after ')}, as waves go out in order"
+    return "the plan start"
 
 
 def late_text(late: int, latest: int, as_of: int) -> str:
@@ -92,5 +120,5 @@ def starts_text(starts: list[dict[str, Any]]) -> str:
         return ""
     return ("; each wave's conversions counted from its own start: " + ", ".join(
         f"wave {w['wave']} from {iso_utc(w['start'])}"
-        f"{' (its recorded send)' if w['source'] == 'recorded' else ' (the plan start)'}"
+        f" ({source_words(w)})"
         for w in starts))

@@ -85,7 +85,8 @@ def add_event_commands(add: Add) -> None:
     r.add_argument("--store", help=store_help)
     r.add_argument("--window-days", type=_days, default=30.0, dest="window_days",
                    help="count conversions this many days after each wave's start (its "
-                        f"send, `campaign sent`; else the plan's start); {DAY_RULE}")
+                        "send, `campaign sent`; else an earlier wave's latest recorded send; "
+                        f"else the plan's start); {DAY_RULE}")
     r.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
                    help="waves 1..N of the plan that were sent: only they are reported (at "
                         "most those a next wave was planned after: it re-plans the rest; "

@@ -42,6 +42,7 @@ def report_row(name: str, b: dict[str, Any]) -> list[Any]:
 def print_report(body: dict[str, Any], window_days: float) -> None:
     """Print a report ``body`` (``campaign_report``'s) of a ``window_days`` window."""
     from recommender.campaigns.report import UNITS
+    from recommender.campaigns.report_windows import source_words
     from recommender.io.text import iso_utc
 
     sends = [w for w in body["wave_starts"] if w["source"] == "recorded"]
@@ -57,7 +58,7 @@ def print_report(body: dict[str, Any], window_days: float) -> None:
     if sends:  # ``campaign sent``: each wave's own window
         print("waves' windows start: " + "; ".join(
             f"wave {w['wave']} {iso_utc(w['start'])} (unix {w['start']}, "
-            f"{'its recorded send' if w['source'] == 'recorded' else 'the plan start'})"
+            f"{source_words(w)})"
             for w in body["wave_starts"]))
     print(body["note"])
     if body.get("calibration_warning"):  # a plan from a model of a log without times

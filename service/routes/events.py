@@ -281,7 +281,8 @@ def report(plan_id: str, request: Request,
            window_days: Annotated[float, AfterValidator(_window_days), Query(
                json_schema_extra={"minimum": MIN_WINDOW_DAYS, "maximum": MAX_WINDOW_DAYS},
                description=("count conversions this many days after each wave's start, "
-                            "its recorded send (wave_starts), else the plan's start (at "
+                            "its recorded send (wave_starts), else an earlier wave's latest "
+                            "recorded send, else the plan's start (at "
                             "least one second: timestamps are whole seconds); "
                             f"{DAY_RULE}"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(

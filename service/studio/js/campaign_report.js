@@ -79,7 +79,7 @@ function earlyWarning(report) {
   if (!report.early_conversions) return null;
   const why = /\(early_conversions\): [\d,]+; (.+)$/.exec(report.note || "");
   // with a wave's send recorded, that wave's rows are early before its send, not the plan
-  const when = sendsRecorded(report) ? "their wave's start (its recorded send, else the plan's creation)" : "the plan was created";
+  const when = sendsRecorded(report) ? "their wave's start (its recorded send, else an earlier wave's, else the plan's creation)" : "the plan was created";
   return h("p", { class: "warning", id: "report-early" },
     `${int(report.early_conversions)} of the plan's rows (a user and a film) had an event for that film in the day before ${when}: `,
     "not counted as conversions, nor among the events read", why ? ` (${why[1]}).` : ".");
@@ -152,14 +152,17 @@ export function utcTime(seconds) {
   return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, "Z");
 }
 
-/** Each counted wave's window (the report's wave_starts): from its recorded send, else from the
-    plan's start; read-only. */
+/** Each counted wave's window (the report's wave_starts): from its recorded send, else from an
+    earlier wave's latest recorded send (source "after wave K's send": waves go out in order), else
+    from the plan's start; read-only. */
 function waveStarts(report, span) {
   const starts = report.wave_starts || [];
   if (!starts.length) return null;
   return h("p", { class: "note", id: "report-wave-starts" }, `Each wave's window of ${span}: `,
     starts.map((w) => `wave ${w.wave} from ${utcTime(w.start)} to ${utcTime(w.end)} (`
-      + (w.source === "recorded" ? "its recorded send" : "the plan's start, no send recorded") + ")").join("; "), ".");
+      + (w.source === "recorded" ? "its recorded send"
+        : w.source.startsWith("after wave ") ? `no send recorded: from ${w.source.slice(6)}, as waves go out in order`
+          : "the plan's start, no send recorded") + ")").join("; "), ".");
 }
 
 // whether each wave 1..n counted has its own send recorded (wave 2 recorded alone counts wave

@@ -79,7 +79,7 @@ async function detail(view, planId, params) {
   const windowLabel = h("label", { for: "report-window" });
   const sayWindow = () => {
     windowLabel.textContent = fromSends()
-      ? "Report window (days after each wave's recorded send a conversion counts; after the plan's creation for a wave with none)"
+      ? "Report window (days after each wave's recorded send a conversion counts; for a wave with none, after an earlier wave's, else the plan's creation)"
       : "Report window (days after the plan's creation a conversion counts; after a wave's send once it is recorded)";
   };
   sayWindow();
