@@ -54,15 +54,17 @@ def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],
                              "; pass sent_waves to count later waves sent unrecorded")
         return planned, planned, (f"default: all {planned} wave{'s' if planned != 1 else ''} "
                                   "of the plan (pass sent_waves when later waves were not sent)")
-    if not 1 <= sent_waves <= planned:
-        raise InvalidParameterError(
-            f"sent_waves must be in [1, {planned}] (the waves of plan {plan_id}), got "
-            f"{sent_waves}")
+    # the next wave's bound first: the narrower one (a 3-wave plan whose next wave was planned
+    # after 1 sent wave refused 5 as "in [1, 3]", then 2 and 3 as "in [1, 1]")
     link = None if replan else next_wave_link(store, plan_id)
-    if link is not None and sent_waves > link[1]:
+    if link is not None and link[1] <= planned and not 1 <= sent_waves <= link[1]:
         raise InvalidParameterError(
             f"sent_waves must be in [1, {link[1]}] for plan {plan_id}: its next wave {link[0]} "
             f"was planned after {link[1]} sent wave{'s' if link[1] != 1 else ''} and re-plans "
             f"the rest, so wave {link[1] + 1} was never sent from this plan (report {link[0]} "
             f"for the waves after), got {sent_waves}")
+    if not 1 <= sent_waves <= planned:
+        raise InvalidParameterError(
+            f"sent_waves must be in [1, {planned}] (the waves of plan {plan_id}), got "
+            f"{sent_waves}")
     return sent_waves, planned, "given"

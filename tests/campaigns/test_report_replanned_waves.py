@@ -39,6 +39,11 @@ def test_waves_a_next_wave_re_planned_are_not_reported(tmp_path: Path,
             r"\(report plan-n for the waves after\), got 2")
     with pytest.raises(InvalidParameterError, match=want):
         campaign_report(store, "plan-w", sent_waves=2)
+    # past the plan's 2 waves too: the true range, [1, 1], not the plan's [1, 2] (then 2 was
+    # refused as past [1, 1])
+    for n in (3, 5, 0):
+        with pytest.raises(InvalidParameterError, match=want.replace("got 2", f"got {n}")):
+            campaign_report(store, "plan-w", sent_waves=n)
     assert campaign_report(store, "plan-w")["waves_included"] == [1]  # the default: as ever
     assert campaign_report(store, "plan-w", sent_waves=1)["waves_included"] == [1]
     store.close()
@@ -46,11 +51,17 @@ def test_waves_a_next_wave_re_planned_are_not_reported(tmp_path: Path,
                              "--store", url)
     assert code == 2 and "its next wave plan-n was planned after 1 sent wave" in err, (out, err)
     assert out == ""
+    code, out, err = run_cli(capsys, "campaign", "report", "plan-w", "--sent-waves", "5",
+                             "--store", url)
+    assert code == 2 and "sent_waves must be in [1, 1] for plan plan-w" in err, (out, err)
     settings = Settings(model_path=str(save_model(tmp_path / "model")), store=url,
                         warm_cache=False)
     with TestClient(create_app(settings)) as client:
         r = client.get("/campaigns/plan-w/report?sent_waves=2")
         assert r.status_code == 422 and "report plan-n for the waves after" in r.text, r.text
+        r = client.get("/campaigns/plan-w/report?sent_waves=5")
+        assert r.status_code == 422 and "sent_waves must be in [1, 1] for plan plan-w" \
+            in r.text, r.text
         assert client.get("/campaigns/plan-w/report?sent_waves=1").status_code == 200
 
 
