@@ -112,8 +112,9 @@ def sized_places(warned: Sequence[tuple[Place, str]], film_waves: dict[str, list
 def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
     """The report's notes and warnings, one line per kind, naming the blocks each concerns
     (a plan of 2 films x 3 waves of few controls printed the same warning 12 times, one a
-    line); each block's counts are its row's in the table, its effective controls in
-    ``--json`` (``control_effective_size``)."""
+    line), a block's ``no_estimate`` once per reason (its n/a had no word why); each block's
+    counts are its row's in the table, its effective controls in ``--json``
+    (``control_effective_size``)."""
     film_waves: dict[str, list[int]] = {}
     for (kind, film, wave), _ in blocks:
         if kind == "film" and film is not None:
@@ -121,11 +122,14 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
             if wave is not None:
                 film_waves[film].append(wave)
     notes: list[Place] = []
+    unmeasured: dict[str, list[Place]] = {}  # no estimate: each reason's blocks
     few: dict[tuple[bool, bool], list[tuple[Place, str]]] = {}
     lopsided: list[tuple[Place, str]] = []
     for place, b in blocks:
         if b.get("note"):
             notes.append(place)
+        if b.get("no_estimate"):
+            unmeasured.setdefault(str(b["no_estimate"]), []).append(place)
         if b.get("split_warning"):
             lopsided.append((place, b["split_warning"]))
         said = b.get("warning")
@@ -137,6 +141,9 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
                      "a film with no control group (its rounding gave that wave none); rates "
                      "and uplift compare the others with the controls of their own film and "
                      "wave (the target rate's counts say how many)")
+    # why a block's control rate and uplift read n/a (--json's no_estimate), once per reason
+    lines += [f"note: in {places_text(places, film_waves)}: {why}"
+              for why, places in unmeasured.items()]
     for kind_of, warned in few.items():
         n = len(warned)
         how = ("; " + "; ".join(w for w, on in zip(
