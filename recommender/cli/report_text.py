@@ -5,6 +5,7 @@ Split from ``recommender.cli.events`` (at its line bound); ``--json`` prints the
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from recommender.cli.printing import print_table
@@ -36,7 +37,18 @@ def report_row(name: str, b: dict[str, Any]) -> list[Any]:
             "n/a" if rate[1] is None else f"{100 * rate[1]['estimate']:.2f}%",
             _pct(b["absolute_uplift"], 100, " pts"), _pct(b["relative_uplift"]),
             _pct(b["incremental_conversions"], 1.0, ""),
-            f"{b['predicted_target_conversions']:.1f} / {b['target_conversions']}"]
+            f"{expected_text(b['predicted_target_conversions'])} / {b['target_conversions']}"]
+
+
+def expected_text(x: float) -> str:
+    """An expected count (predicted conversions) as the table prints it: one decimal from 1 on,
+    2 significant digits below (0.030, 0.00041): a short window's 0.03 printed 0.0, as if
+    nothing were predicted; 0 is 0.0."""
+    if not math.isfinite(x) or x == 0 or abs(x) >= 1:
+        return f"{x:.1f}"
+    shown = float(f"{x:.2g}")  # 0.996 -> 1.0: its decimals, 1.0
+    return f"{shown:.1f}" if abs(shown) >= 1 else \
+        f"{shown:.{1 - math.floor(math.log10(abs(shown)))}f}"
 
 
 def print_report(body: dict[str, Any], window_days: float) -> None:
