@@ -2,9 +2,10 @@
 
 ``wave_starts`` gives each counted wave's window (``{wave, start, end, source}``: its recorded
 send, ``wave_sends.py``, else an earlier wave's latest recorded send, else the plan's start,
-and how much of it has passed at the report's time); ``open_text``, ``late_text``, ``starts_text`` and ``early_text`` are the
-note's words on them and on plan rows with an event in the day before their wave's start
-(``early_conversions``), split from ``report.py`` (at its line bound).
+and how much of it has passed at the report's time); ``open_text``, ``late_text``,
+``starts_text`` and ``early_text`` are the note's words on them and on plan rows with an
+event in the day before their wave's start (``early_conversions``), split from ``report.py``
+(at its line bound).
 """
 
 from __future__ import annotations

@@ -149,7 +149,8 @@ def test_early_conversions_per_wave_start(tmp_path: Path) -> None:
     got = campaign_report(store, "plan-w")
     assert got["waves"][1]["control_conversions"] == 0 and got["early_conversions"] == 1
     assert "with an event in the day before their wave's start (its send, else an earlier " \
-        "wave's, else the plan's creation), not counted (early_conversions): 1; those events carry times" in got["note"]
+        "wave's, else the plan's creation), not counted (early_conversions): 1; those events " \
+        "carry times" in got["note"]
     store.close()
 
 
