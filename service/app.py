@@ -27,6 +27,7 @@ from service.auth import (
 )
 from service.compression import CsvGzip
 from service.deps import reject_unknown_query
+from service.erased_words import ErasedWords
 from service.fastpath import FastPath
 from service.head import HeadAsGet
 from service.headers import SecurityHeaders
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(event_routes.router)
     for module in (system, films, users, audiences, admin):
         app.include_router(module.router)
+    # an erased id's 404 says "erased" to the admin key alone (service/erased_words.py)
+    app.add_middleware(ErasedWords, admin=admin_ring(settings.admin_key, settings.api_key))
     # no route ahead of these two matches their paths (tests/service/test_fastpath.py)
     if settings.fast_path:
         audience = next(r for r in films.router.routes

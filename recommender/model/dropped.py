@@ -3,13 +3,17 @@
 ``without_users`` is how an erased user (``recommender.campaigns.erasure``) leaves every
 answer of a served model until the next training: the user has no index any more, so no
 audience, ring, export, lookalike (as result or seed), segment list or recommendation can
-name them, as a user the model never saw. The film side (factors, catalog, calibration) is
-shared; the cost is one copy of the user side, O(users x factors + seen pairs).
+name them, as a user the model never saw; an unknown-id error names an erased id as erased
+only where ``ERASED_NAMED`` is True (the CLI: the operator; over HTTP the admin key alone,
+``service/erased_words.py``), else it is word for word a never-known id's. The film side
+(factors, catalog, calibration) is shared; the cost is one copy of the user side, O(users x
+factors + seen pairs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import replace
 
 import numpy as np
@@ -20,10 +24,16 @@ from recommender.io.dataset import UserTable
 from recommender.io.ids import IdMap, form_named
 from recommender.model.model import Model, Segments
 
+#: whether an unknown-id error says that an id was erased (True: the CLI, the operator's); the
+#: service sets it False for a caller that is not the admin key, who is then answered as for
+#: an id never known, so no read key can test whether a person was erased
+ERASED_NAMED: ContextVar[bool] = ContextVar("erased_named", default=True)
+
 
 class Remaining(IdMap):
     """The ids of the users kept, whose unknown-id error says that an id asked of was
-    erased (``erased``: the mask of erased ids), not "did you mean" a neighbour of it."""
+    erased (``erased``: the mask of erased ids), not "did you mean" a neighbour of it, where
+    ``ERASED_NAMED`` is True; elsewhere as ``IdMap``'s for an id never known."""
 
     def __init__(self, ids: NDArray[np.str_],
                  erased: Callable[[NDArray[np.str_]], NDArray[np.bool_]]) -> None:
@@ -33,6 +43,8 @@ class Remaining(IdMap):
     def unknown(self, error: type[UnknownIdError], external_ids: Iterable[str]
                 ) -> UnknownIdError:
         ids = list(external_ids)
+        if not ERASED_NAMED.get():  # the words of an id never known, byte for byte
+            return super().unknown(error, ids)
         gone = self.erased(np.asarray(ids, str)) if ids else np.zeros(0, bool)
         if not gone.any():
             return super().unknown(error, ids)
