@@ -4,8 +4,10 @@ The key is the server's ``RECOMMENDER_PSEUDONYM_KEY``, the one its pseudonymised
 made with (a 409 when it has none: a 403 on this route is a read key's); the reading is the
 library's (``recommender.campaigns.pseudonym_ids``), and a batch it cannot read whole is a
 404 naming the first such event (its user_id names no user; the batch is schema-valid, so not
-a 422). The answer names users as the batch did, by pseudonym: a partner that sees only
-pseudonyms is told no raw id.
+a 422). The events of a person ``recommender forget`` erased with this key given
+(``campaigns.erased_pseudonyms``) are no such refusal: they are left out and counted in
+``erased_events``, as the same events sent with the raw id are. The answer names users as the
+batch did, by pseudonym: a partner that sees only pseudonyms is told no raw id.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from recommender.campaigns.events import EventBatch
-from recommender.campaigns.pseudonym_ids import UnmappedPseudonymError, unmasked_ids
+from recommender.campaigns.pseudonym_ids import UnmappedPseudonymError, unmasked_rows
 from recommender.errors import InvalidParameterError, clipped
 from recommender.query.pseudonym import ENV_KEY, check_key, pseudonyms
 from service.settings import Settings
@@ -40,16 +42,27 @@ def events_key(settings: Settings) -> bytes:
 
 
 def unmasked_batch(batch: EventBatch, key: bytes, model: Any, store: Any,
-                   event_ids: list[str], writer: str | None) -> EventBatch:
+                   event_ids: list[str], writer: str | None) -> tuple[EventBatch, list[int]]:
     """``batch`` with each user id read as the id its pseudonym stands for (among ``writer``'s
-    events, unless None: every writer's, ``event_views.search_writer``); 404 naming the first
-    event that cannot be read so (its index and event_id)."""
+    events, unless None: every writer's, ``event_views.search_writer``), less the events of
+    erased people, and those events' rows in ``batch`` (``unmasked_rows``); 404 naming the
+    first event that cannot be read so (its index and event_id)."""
     try:
-        return replace(batch, user_id=unmasked_ids(batch.user_id, key, model, store, FLAG,
-                                                   writer))
+        users, gone = unmasked_rows(batch.user_id, key, model, store, FLAG, writer)
     except UnmappedPseudonymError as e:
         raise HTTPException(404, f"events[{e.row}] (event_id {clipped(event_ids[e.row])}): "
                                  f"{e.reason}; nothing of this batch was stored") from None
+    read = replace(batch, user_id=users)
+    if not gone:
+        return read, gone
+    return EventBatch(*(kept_rows(getattr(read, k), gone) for k in
+                        ("event_id", "user_id", "film_id", "timestamp", "weight"))), gone
+
+
+def kept_rows(values: list[Any], gone: list[int]) -> list[Any]:
+    """``values`` less the rows ``gone``."""
+    drop = set(gone)
+    return [v for i, v in enumerate(values) if i not in drop]
 
 
 def shown_as_pseudonyms(users: list[str], near: list[tuple[str, str]], key: bytes

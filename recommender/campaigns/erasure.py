@@ -269,11 +269,13 @@ def _other_text(conn: Connection, ids: list[str]) -> tuple[
     return in_summaries, in_keys, summaries, keys
 
 
-def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
+def forget(store: CampaignStore, user_ids: Sequence[str],
+           pseudonym_keys: Sequence[bytes] = ()) -> list[Forgotten]:
     """Erase ``user_ids`` (module docstring) in one committed transaction; returns one
     ``Forgotten`` per distinct id, in the order given. An id with no row in the store is
     recorded too (a model trained on a log holding it leaves it out of its answers); an id
-    erased before is recorded once, its rows since (events sent later) given a tombstone."""
+    erased before is recorded once, its rows since (events sent later) given a tombstone.
+    With ``pseudonym_keys``, their pseudonyms' digests too (``erased_pseudonyms``)."""
     from recommender.campaigns.events import events, take_writers_lock
 
     ids = list(dict.fromkeys(str(u) for u in user_ids))
@@ -317,6 +319,10 @@ def forget(store: CampaignStore, user_ids: Sequence[str]) -> list[Forgotten]:
         new = sorted({d for d in hashed if d not in before})  # sorted: no order of the ids
         if new:
             conn.execute(erasures.insert(), [{"digest": d, "erased_on": today} for d in new])
+        if pseudonym_keys:  # a partner's pseudonymised answers about them: counted as erased
+            from recommender.campaigns.erased_pseudonyms import record_pseudonyms
+
+            record_pseudonyms(conn, ids, pseudonym_keys, today)
     return out
 
 

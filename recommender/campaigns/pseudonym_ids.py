@@ -13,7 +13,9 @@ the store's (one of its plans' users, one of its events' users per writer: over 
 batch is read against its own events, not every key's) are built only when a pseudonym is no
 model user's, and extended by the plans and events stored since. A batch holding an id that
 is not a pseudonym, or a pseudonym of no known id, is refused whole
-(``UnmappedPseudonymError``, naming the first such row and counting them).
+(``UnmappedPseudonymError``, naming the first such row and counting them), but for the
+pseudonym of a person ``forget`` erased with the key given (``erased_pseudonyms``): those rows
+are ``unmasked_rows``' erased ones, whose events the caller counts as erased and stores not.
 """
 
 from __future__ import annotations
@@ -204,9 +206,18 @@ def _store_tables(store: CampaignStore, key: bytes, writer: str | None
 def unmasked_ids(user_ids: Sequence[str], key: bytes, model: Model | None,
                  store: CampaignStore | None, flag: str, writer: str | None = None
                  ) -> list[str]:
+    """``unmasked_rows``' ids (an erased person's row holds its pseudonym as given)."""
+    return unmasked_rows(user_ids, key, model, store, flag, writer)[0]
+
+
+def unmasked_rows(user_ids: Sequence[str], key: bytes, model: Model | None,
+                  store: CampaignStore | None, flag: str, writer: str | None = None
+                  ) -> tuple[list[str], list[int]]:
     """Each of ``user_ids`` (pseudonyms under ``key``) read as the id it stands for: a user of
     ``model``, else of ``store``'s plan rows or events (``writer``'s alone, unless None: over
-    HTTP a partner's key is told nothing of the ids in another key's events);
+    HTTP a partner's key is told nothing of the ids in another key's events); and the rows
+    (0-based, in order) whose pseudonym is of none of those but of a person ``forget`` erased
+    (``erased_pseudonyms``; such a row's id is its pseudonym as given: never to be stored).
     ``UnmappedPseudonymError`` for the first id that is not a pseudonym or is one of no such
     id (``flag``: how the batch was sent as pseudonymised, ``--pseudonymized`` or
     ``pseudonymized=true``, for the words)."""
@@ -227,10 +238,21 @@ def unmasked_ids(user_ids: Sequence[str], key: bytes, model: Model | None,
             from_store = pc.coalesce(from_store, in_events.find(digests[missing]))
         raw = pc.replace_with_mask(raw, raw.is_null(), from_store)
     mapped = pc.take(raw, pc.index_in(cells, value_set=given))
+    unread = rows[mapped.is_null().to_numpy(zero_copy_only=False)]
+    erased = np.zeros(n, bool)
+    if store is not None and len(unread):  # an erased person's: counted, not refused
+        from recommender.campaigns.erased_pseudonyms import erased_pseudonyms
+
+        gone = erased_pseudonyms(store, [user_ids[i] for i in unread.tolist()])
+        erased[[i for i in unread.tolist() if user_ids[i] in gone]] = True
     bad = ~form
-    bad[rows[mapped.is_null().to_numpy(zero_copy_only=False)]] = True
+    bad[unread] = True
+    bad &= ~erased
     if not bad.any():
-        return mapped.to_pylist()
+        out, gone_rows = mapped.to_pylist(), np.flatnonzero(erased).tolist()
+        for i in gone_rows:  # every row is a pseudonym here: ``out`` is row for row
+            out[i] = user_ids[i]
+        return out, gone_rows
     first, count = int(np.flatnonzero(bad)[0]), int(bad.sum())
     more = (f"; in all, {count:,} of the batch's {n:,} user ids are refused (not "
             "pseudonyms, or of no id known)") if count > 1 else ""
@@ -245,4 +267,7 @@ def unmasked_ids(user_ids: Sequence[str], key: bytes, model: Model | None,
     raise UnmappedPseudonymError(first, (
         f"user_id {user_ids[first][:14]}... is the pseudonym of no id this engine knows under "
         f"its pseudonym key ({known}): a list pseudonymised under another key or by another "
-        f"engine, or a pseudonym cut or changed{more}"))
+        "engine, a pseudonym cut or changed, or that of a person erased (`recommender "
+        "forget`) without this pseudonym key, so none of their pseudonyms was recorded "
+        "(forget again with the key records them: README \"Erasure\")"
+        f"{more}"))

@@ -209,10 +209,16 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
 
     named = shown_as(args.file)  # standard input's copy: <stdin>
     as_sent = batch.user_id  # a pseudonymised file's users are named by its pseudonyms
+    row = list(range(len(batch)))  # each event's row in the file
+    pre = 0  # an erased person's pseudonymised rows: counted as erased, never stored
     if key is not None:  # nothing of the file is stored when one cannot be read
         from recommender.cli.event_pseudonyms import unmasked
 
-        batch = unmasked(args, batch, key, model, store)
+        batch, gone_rows = unmasked(args, batch, key, model, store)
+        if gone_rows:
+            pre, drop = len(gone_rows), set(gone_rows)
+            row = [i for i in row if i not in drop]
+            as_sent = [as_sent[i] for i in row]
     read = batch  # an id cut with our CSV files' quote: the id the model or store holds
     batch, unquoted = unquoted_ids(read, model, store)
     if unquoted.events:
@@ -225,9 +231,10 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
         find_conflicts(store, batch)
     except EventConflictError as e:
         e = e.as_sent(users)
-        raise row_problem(args.file, batch.event_id.index(e.event_id),
+        raise row_problem(args.file, row[batch.event_id.index(e.event_id)],
                           f"{e.reason}; nothing of the file was stored") from None
-    stored = duplicates = erased = done = shown = 0
+    stored = duplicates = done = shown = 0
+    erased = pre
     gone: frozenset[str] = frozenset()  # users forget erased: their events are not stored
     n = len(batch)
     lines = n > args.batch and not progress_off()  # RECOMMENDER_PROGRESS=never: none
@@ -242,7 +249,7 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
             except EventConflictError as e:  # another writer stored that event_id meanwhile
                 e = e.as_sent(users)
                 raise row_problem(
-                    args.file, start + part.event_id.index(e.event_id),
+                    args.file, row[start + part.event_id.index(e.event_id)],
                     f"{e.reason} (stored by another writer while this import ran); the "
                     f"file's first {done:,} events were recorded ({stored:,} new, "
                     f"{duplicates:,} already stored) and the rest was not: correct the file "
@@ -263,10 +270,10 @@ def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any,
         # past the wait): how much is stored, which the failure's own line does not say
         if isinstance(e, KeyboardInterrupt | Terminated) or (
                 done and _store_failure(e) is not None):
-            _say_stored(store, named, n, (done, stored, duplicates, erased), part, seq)
+            _say_stored(store, named, n + pre, (done, stored, duplicates, erased), part, seq)
         raise
-    print(f"read {plural(n, 'event', sep=',')} from {named}: stored {stored:,}, already stored "
-          f"{duplicates:,} (by event_id){_erased_said(erased)}; store {store.url} is at "
+    print(f"read {plural(n + pre, 'event', sep=',')} from {named}: stored {stored:,}, already "
+          f"stored {duplicates:,} (by event_id){_erased_said(erased)}; store {store.url} is at "
           f"sequence {seq:,}")
     shown_user: Callable[[str], str] | None = None
     if key is not None:  # each user named by its pseudonym, as the file holds it

@@ -6,7 +6,10 @@ and opt-outs a tombstone in place of their id and records each id's salted diges
 service serving the store and every answering command reading it leave them out of their
 answers from then on, and ``train --events`` out of the next model. ``--users`` reads one id
 per line (the line as it is, its line ending dropped; blank lines skipped). An empty id is
-refused before anything is written. ``--json`` prints one object per user.
+refused before anything is written. ``--json`` prints one object per user. With a pseudonym
+key (``RECOMMENDER_PSEUDONYM_KEY`` or ``--pseudonym-key-file``) their pseudonyms' digests are
+recorded too, so a partner's pseudonymised answers about them are counted as erased
+(``recommender.campaigns.erased_pseudonyms``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,12 @@ def add_forget_command(add: Add) -> None:
                         "only of its other Unicode form (a separate person so spelt: "
                         "'joão' decomposed beside 'joão' composed); without it such an id is "
                         "refused, erasing nothing")
+    s.add_argument("--pseudonym-key-file", dest="pseudonym_key_file", metavar="FILE",
+                   help="file holding the pseudonym key (else RECOMMENDER_PSEUDONYM_KEY, if "
+                        "set): the erased users' pseudonyms under it are recorded too, so "
+                        "events import --pseudonymized and POST /events?pseudonymized=true "
+                        "count a partner's answers about them as erased instead of refusing "
+                        "the batch")
     s.add_argument("--json", action="store_true",
                    help="print one object per user: user_id, events, plan_rows, opt_outs "
                         "(rows given a tombstone, counts), plan_summaries and "
@@ -71,11 +80,12 @@ def cmd_forget(args: argparse.Namespace) -> int:
     from recommender.cli.stores import _store
 
     ids = _ids(args)
+    keys = _pseudonym_keys(args)  # a bad key: refused before anything is erased
     store = _store(args, create=False)
     try:
         if not args.exact:  # --exact: byte for byte as given, a twin or not
             refuse_form_twins(store, ids)  # the HTTP route's refusal too
-        done = forget(store, ids)
+        done = forget(store, ids, keys)
         # the ids with no row: the store's that they may mean (leading zeros, case, form)
         hint = "" if args.json else near_hint(store, [f.user_id for f in done if not f.rows
                                                        and not f.already])
@@ -93,6 +103,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
           f"{len(rows):,} of them now carry a tombstone (campaign reports' counts, "
           "conversions and uplift unchanged); answers reading this store leave them out from "
           "now on")
+    if keys:
+        print("note: their pseudonyms under the pseudonym key recorded too (a partner's "
+              "pseudonymised answers about them are counted as erased, not refused)")
     before = [f.user_id for f in done if f.already]
     if before:
         print(f"note: {len(before):,} were erased before ({_named(before)}): recorded once; "
@@ -106,6 +119,22 @@ def cmd_forget(args: argparse.Namespace) -> int:
           f"{store.url} ...`; the model versions kept to roll back to (`recommender info MODEL "
           "--versions`) and store backups still hold them until replaced (README \"Erasure\")")
     return 0
+
+
+def _pseudonym_keys(args: argparse.Namespace) -> list[bytes]:
+    """The pseudonym key of ``--pseudonym-key-file``, else ``RECOMMENDER_PSEUDONYM_KEY``'s
+    where it is set (none: no pseudonym recorded); one too short or unreadable is refused,
+    naming where it came from, and nothing is erased."""
+    import os
+
+    from recommender.query.pseudonym import ENV_KEY, load_key
+
+    if args.pseudonym_key_file is None and not os.environ.get(ENV_KEY):
+        return []
+    try:
+        return [load_key(args.pseudonym_key_file, needed_by="forget")]
+    except InvalidParameterError as e:
+        raise InvalidParameterError(f"forget: {e}; nothing was erased") from None
 
 
 def _named(ids: list[str]) -> str:

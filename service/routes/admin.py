@@ -156,7 +156,11 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
         refused = set(e.ids)
         at = [("body", "user_ids", i) for i, u in enumerate(ids) if u in refused]
         raise Invalid(str(e), at[0], "invalid_parameter", at[1:]) from None
-    done = await run_in_threadpool(forget, store, ids)
+    # their pseudonyms under the server's key recorded too: a partner's pseudonymised answers
+    # about them are counted as erased (campaigns/erased_pseudonyms.py)
+    pseudonym_key = request.app.state.service.settings.pseudonym_key
+    keys = [] if pseudonym_key is None else [pseudonym_key.get_secret_value().encode("utf-8")]
+    done = await run_in_threadpool(forget, store, ids, keys)
     log.warning("admin forget: %d user(s) erased from the campaign store", len(done))
     note = FORGET_NOTE
     sync = getattr(request.app.state, "events_sync", None)

@@ -57,7 +57,13 @@ from recommender.model.foldin import named_unserved
 from service.access_log import caller
 from service.deps import EngineDep
 from service.errors import Invalid, describe_validation_error, unprocessable
-from service.event_pseudonyms import FLAG, events_key, shown_as_pseudonyms, unmasked_batch
+from service.event_pseudonyms import (
+    FLAG,
+    events_key,
+    kept_rows,
+    shown_as_pseudonyms,
+    unmasked_batch,
+)
 from service.event_schemas import (  # noqa: F401 (re-exported: imported from here)
     MAX_UNKNOWN_SHOWN,
     EventIn,
@@ -206,9 +212,11 @@ def post_events(body: EventsIn, request: Request,
     # a pseudonym, and a quoted id, is looked up in the caller's own events (another key's
     # were searched too: a pseudonym of an id in them alone was read, where it is now a 404)
     searched = search_writer(request, writer)
+    gone: list[int] = []  # an erased person's pseudonym: counted in erased_events, not stored
     if key is not None:  # each pseudonym read as the id it stands for, or nothing stored
-        batch = unmasked_batch(batch, key, None if served is None else served.model, store,
-                               [e.event_id for e in ev], searched)
+        batch, gone = unmasked_batch(batch, key, None if served is None else served.model,
+                                     store, [e.event_id for e in ev], searched)
+        as_sent = kept_rows(as_sent, gone)
     batch, unquoted = unquoted_ids(batch, None if served is None else served.model, store,
                                    searched)
     try:
@@ -229,7 +237,7 @@ def post_events(body: EventsIn, request: Request,
     if key is not None:  # the answer names users as the batch did, by pseudonym
         users, near = shown_as_pseudonyms(users, near, key)
     return {"stored": done.stored, "duplicates": done.duplicates,
-            "erased_events": done.erased, **posted(request, store, writer, done.seq),
+            "erased_events": done.erased + len(gone), **posted(request, store, writer, done.seq),
             "unknown_film_ids": unknown[:MAX_UNKNOWN_SHOWN],
             "unknown_user_ids": users[:MAX_UNKNOWN_SHOWN],
             "mistyped_user_ids": [{"user_id": u, "did_you_mean": k} for u, k in near],
