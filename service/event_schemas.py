@@ -100,7 +100,9 @@ class EventsStored(BaseModel):
                                "forget`, POST /admin/forget): not stored, and counted in "
                                "neither stored nor duplicates (stored + duplicates + "
                                "erased_events = the batch's events); their users are named "
-                               "nowhere in this answer. The same batch again answers the same")
+                               "nowhere in this answer (a pseudonymized=true batch's: "
+                               "pseudonyms of people erased with this pseudonym key "
+                               "given). The same batch again answers the same")
     sequence: int = Field(description="the store's latest event sequence number after the "
                                       "commit (counted 'store': the admin key, or a server "
                                       "with no read or write key); to a write key (counted "
