@@ -5,23 +5,30 @@ lock: every event, plan row and opt-out of a user gets, in place of the user id,
 (``erased-`` and 32 random hex digits, one per user and erasure, drawn from ``secrets``, so
 nothing computes it back from the id), and an event's ``event_id`` becomes the tombstone and
 its sequence number (an id a client made may spell the user); a plan summary's JSON strings
-that are the id and an idempotency key holding it become the tombstone (``_other_text``). A
-campaign report's figures stay
-what they were (a contact and the same person's conversion keep sharing one id, no longer
-theirs). The store keeps, per erased user, ``campaign_erasures``: the SHA-256 of the store's
-own random salt (``campaign_store_info``'s ``erasure_salt``) and the id, hex, and the UTC day;
-and ``campaign_tombstones``: the tombstones, with nothing tying one to a digest. The salt keeps
-a list of common ids from being matched against digests of another store; whoever holds this
-store can still test a guessed id (that is how later runs recognise it).
+that are the id and an idempotency key holding it become the tombstone (``erased_text``), and
+so does every opt-out stored in a form the opt-out reader reads as the id (spaces, our CSV
+quoting, a byte-order mark; another Unicode form, but under ``exact``), in the opt-outs table,
+the summaries' lists and the plan notes quoting it. After the commit, a SQLite store's
+write-ahead log is checkpointed and truncated (``checkpoint``; ``secure_delete`` zeroes the
+old values): the erased bytes leave its files, or ``ForgetResult.unscrubbed`` says why not. A
+campaign report's figures stay what they were (a contact and the same person's conversion
+keep sharing one id, no longer theirs). The store keeps, per erased user,
+``campaign_erasures``: the SHA-256 of the store's own random salt (``campaign_store_info``'s
+``erasure_salt``) and the id, hex, and the UTC day; and ``campaign_tombstones``: the
+tombstones, with nothing tying one to a digest. The salt keeps a list of common ids from
+being matched against digests of another store; whoever holds this store can still test a
+guessed id (that is how later runs recognise it).
 
 ``Erasures`` (``read_erasures``) is the mask a reader applies: True for an id erased (its
 digest) or a tombstone. The served model and the CLI's answers drop those users
 (``Overlay(forgotten=...)``), ``train --events`` drops them from the log and deletes the
 events stored under an erased id since (``drop_erased``: by an engine before writers looked).
 Writers store no event of an erased id (``erased_among``, under ``events.record_events``'s
-lock): an old log imported again, or a client still sending the id, puts no id back. An
-idempotency key is free text, so one holding an id anywhere is retired; a keyed caller's
-(a hash) and a tombstone key hold none (``HASHED_KEY``). Migration step 12 adds the tables.
+lock): an old log imported again, or a client still sending the id, puts no id back; nor
+does an opt-out list naming it (``erased_text.without_erased_opt_outs``: counted, not
+stored). An idempotency key is free text, so one holding an id anywhere is retired; a keyed
+caller's (a hash) and a tombstone key hold none (``erased_text.HASHED_KEY``). Migration step
+12 adds the tables.
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -44,21 +50,21 @@ from sqlalchemy.engine import Connection
 if TYPE_CHECKING:
     from recommender.campaigns.events import EventColumns
 
+from recommender.campaigns.erased_text import (
+    CHUNK,
+    TOMBSTONE_PREFIX,
+    Swap,
+    opt_out_counts,
+    other_text,
+    stored_forms,
+    tombstone_opt_outs,
+)
 from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
-from recommender.campaigns.store_tables import (
-    idempotency,
-    plan_exclusions,
-    plan_rows,
-    plans,
-    store_info,
-)
+from recommender.campaigns.store_tables import idempotency, plan_rows, plans, store_info
 from recommender.io.dataset import Interactions, UserTable
 
 SALT_KEY = "erasure_salt"
-TOMBSTONE_PREFIX = "erased-"
-CHUNK = 500  # ids per IN (...) look-up
-TEXT_CHUNK = 100  # ids per look-up of text holding them (OR'd: SQLite's expression depth)
 
 erasures = sa.Table(
     "campaign_erasures", metadata,
@@ -161,7 +167,8 @@ class Forgotten:
     """What ``forget`` did to one user: rows given a tombstone, whether the id was erased
     before (``already``: an erasure record was there), the plan ``summaries`` (a value of
     their JSON is the id: ``excluded_unknown_user_ids``) and idempotency ``keys`` (a key
-    holds the id, ``_keys_holding``) where a tombstone took its place."""
+    holds the id, ``erased_text.keys_holding``) where a tombstone took its place; ``opt_outs``
+    and ``summaries`` count the forms the opt-out reader reads as the id too."""
 
     user_id: str
     events: int
@@ -196,85 +203,54 @@ def _counts(conn: Connection, table: sa.Table, ids: list[str]) -> dict[str, int]
     return out
 
 
-def _holding(conn: Connection, column: sa.Column[Any], ids: list[str], *extra: sa.Column[Any]
-             ) -> list[tuple[str, ...]]:
-    """The rows (``column`` and ``extra``) whose text ``column`` holds one of ``ids`` (as
-    typed or as JSON writes it, non-ASCII escaped): a look-up by substring."""
-    find = sa.func.strpos if conn.dialect.name == "postgresql" else sa.func.instr
-    found: dict[tuple[str, ...], None] = {}  # in the order read, once each
-    for i in range(0, len(ids), TEXT_CHUNK):
-        needles = {n for u in ids[i:i + TEXT_CHUNK] for n in (u, json.dumps(u)[1:-1]) if n}
-        q = sa.select(column, *extra).where(sa.or_(*(find(column, n) > 0 for n in needles)))
-        found.update(dict.fromkeys(tuple(str(v) for v in r) for r in conn.execute(q)))
-    return list(found)
+class ForgetResult(list[Forgotten]):
+    """``forget``'s ``Forgotten`` per id, and ``unscrubbed``: why the erased bytes may still
+    be in a SQLite store's files ("" where the checkpoint completed, or on PostgreSQL)."""
+
+    unscrubbed: str = ""
 
 
-def _swap(value: Any, tomb: dict[str, str], hit: set[str]) -> Any:
-    """``value`` (parsed JSON) with each string (value or key) that is an id of ``tomb``
-    replaced by its tombstone; the ids met go in ``hit``."""
-    if isinstance(value, str):
-        if value in tomb:
-            hit.add(value)
-            return tomb[value]
-        return value
-    if isinstance(value, list):
-        return [_swap(v, tomb, hit) for v in value]
-    if isinstance(value, dict):
-        return {_swap(k, tomb, hit): _swap(v, tomb, hit) for k, v in value.items()}
-    return value
+#: why a SQLite store's files may still hold erased bytes after ``forget`` (a reader holds
+#: an older snapshot of the write-ahead log)
+UNSCRUBBED = ("the erasure is committed, but the store's write-ahead log could not be "
+              "checkpointed now ({why}: a reader still reads an older state); the erased "
+              "ids' old bytes stay in the store's -wal file until SQLite checkpoints it (run "
+              "the same erasure again once readers are idle: it changes nothing else)")
 
 
-#: keys no erasure rewrites: a keyed caller's (``by `` and a SHA-256 of its id and the key:
-#: ``service.idempotency.stored_key``; no header nor ``--idempotency-key`` holds a space) and
-#: one an erasure gave already (a tombstone and a number): neither holds an id as text, and a
-#: short id (``a``, ``7``) is in nearly every one of their hex digits
-HASHED_KEY = re.compile(r"by [0-9a-f]{64}|" + TOMBSTONE_PREFIX + r"[0-9a-f]{32}:[0-9]+")
+CHECKPOINT_WAIT_MS = 2000  # milliseconds the checkpoint waits for readers (then said)
 
 
-def _keys_holding(key: str, ids: list[str]) -> str | None:
-    """The first of ``ids`` that idempotency key ``key`` holds, or None: a key a client chose
-    is free text (``key-u00458``, ``u00458:retry``), so one holding an id anywhere is one,
-    by substring (a key that holds ``u1`` in ``u12`` too: it errs to the person's side, and
-    a retry with the retired key plans anew); a ``HASHED_KEY`` holds none."""
-    if HASHED_KEY.fullmatch(key):
-        return None
-    return next((u for u in ids if u in key), None)
+def checkpoint(store: CampaignStore) -> str:
+    """After an erasure on SQLite: copy the write-ahead log into the store and truncate it
+    (``PRAGMA wal_checkpoint(TRUNCATE)``); with ``secure_delete`` on each connection
+    (``store._sqlite_read_pragmas``) the old values' bytes are then zeroed in the file too.
+    Returns "" when done (and on PostgreSQL), else ``UNSCRUBBED``'s words: a reader holding
+    an older snapshot keeps the log busy, which fails no erasure (it is committed)."""
+    if store.dialect != "sqlite":
+        return ""
+    try:
+        with store.engine.connect() as conn:  # a reader's wait bounded, then as it was
+            wait = conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            try:
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+            conn.commit()
+    except sa.exc.OperationalError as e:
+        return UNSCRUBBED.format(why=str(e.orig)[:200])
+    return UNSCRUBBED.format(why="SQLITE_BUSY") if busy else ""
 
 
-def _other_text(conn: Connection, ids: list[str]) -> tuple[
-        dict[str, int], dict[str, int], list[tuple[str, str, set[str]]], list[tuple[str, str]]]:
-    """Where else the store holds ``ids``: per id, the count of plan summaries whose JSON has
-    it as a value (or key) and the count of idempotency keys holding it (``_keys_holding``);
-    the summaries ``(plan_id, text, ids in it)`` and the keys ``(key, the first id it
-    holds)``. Every other text column of the store holds no id a caller gave (plan ids are
-    drawn, ``writer`` is a fingerprint, ``campaign_store_info`` holds the store's own
-    values)."""
-    wanted = set(ids)
-    in_summaries: dict[str, int] = {}
-    summaries: list[tuple[str, str, set[str]]] = []
-    for text, plan_id in _holding(conn, plans.c.summary, ids, plans.c.plan_id):
-        hit: set[str] = set()
-        _swap(json.loads(text), dict.fromkeys(wanted, ""), hit)
-        if hit:
-            summaries.append((str(plan_id), str(text), hit))
-            for u in hit:
-                in_summaries[u] = in_summaries.get(u, 0) + 1
-    in_keys: dict[str, int] = {}
-    keys: list[tuple[str, str]] = []
-    for (key,) in _holding(conn, idempotency.c.key, ids):
-        first = _keys_holding(str(key), ids)
-        if first is not None:
-            keys.append((str(key), first))
-            in_keys[first] = in_keys.get(first, 0) + 1
-    return in_summaries, in_keys, summaries, keys
-
-
-def forget(store: CampaignStore, user_ids: Sequence[str],
-           pseudonym_keys: Sequence[bytes] = ()) -> list[Forgotten]:
+def forget(store: CampaignStore, user_ids: Sequence[str], exact: bool = False,
+           pseudonym_keys: Sequence[bytes] = ()) -> ForgetResult:
     """Erase ``user_ids`` (module docstring) in one committed transaction; returns one
     ``Forgotten`` per distinct id, in the order given. An id with no row in the store is
     recorded too (a model trained on a log holding it leaves it out of its answers); an id
     erased before is recorded once, its rows since (events sent later) given a tombstone.
+    Every stored form the opt-out reader reads as the id is erased with it
+    (``erased_text``; ``exact``: not its other Unicode form). Then ``checkpoint``.
     With ``pseudonym_keys``, their pseudonyms' digests too (``erased_pseudonyms``)."""
     from recommender.campaigns.events import events, take_writers_lock
 
@@ -292,24 +268,28 @@ def forget(store: CampaignStore, user_ids: Sequence[str],
         for i in range(0, len(hashed), CHUNK):
             before |= {str(d) for d in conn.execute(sa.select(erasures.c.digest).where(
                 erasures.c.digest.in_(hashed[i:i + CHUNK]))).scalars()}
-        counted = {t.name: _counts(conn, t, ids) for t in (events, plan_rows, plan_exclusions)}
-        in_summaries, in_keys, summaries, keys = _other_text(conn, ids)
-        out = [Forgotten(u, counted[events.name].get(u, 0), counted[plan_rows.name].get(u, 0),
-                         counted[plan_exclusions.name].get(u, 0), d in before,
-                         in_summaries.get(u, 0), in_keys.get(u, 0))
-               for u, d in zip(ids, hashed, strict=True)]
+        counted = {t.name: _counts(conn, t, ids) for t in (events, plan_rows)}
+        forms = stored_forms(conn, ids, exact)  # the opt-outs read as them, ids included
+        opt_outs = opt_out_counts(conn, forms)
+        in_summaries, in_keys, summaries, keys = other_text(conn, ids, forms, exact)
+        out = ForgetResult(
+            Forgotten(u, counted[events.name].get(u, 0), counted[plan_rows.name].get(u, 0),
+                      opt_outs.get(u, 0), d in before, in_summaries.get(u, 0),
+                      in_keys.get(u, 0))
+            for u, d in zip(ids, hashed, strict=True))
         tomb = {f.user_id: TOMBSTONE_PREFIX + secrets.token_hex(16) for f in out if f.rows}
         pairs = [{"u": u, "t": t} for u, t in tomb.items()]
         if pairs:
             conn.execute(sa.text(
                 f"UPDATE {events.name} SET user_id = :t, event_id = :t || ':' || "
                 "CAST(seq AS TEXT) WHERE user_id = :u"), pairs)
-            for table in (plan_rows, plan_exclusions):
-                conn.execute(sa.text(f"UPDATE {table.name} SET user_id = :t WHERE user_id = :u"),
-                             pairs)
-            for plan_id, text, _hit in summaries:  # parsed and written back, key order kept
+            conn.execute(sa.text(f"UPDATE {plan_rows.name} SET user_id = :t WHERE user_id = :u"),
+                         pairs)
+            tombstone_opt_outs(conn, forms, tomb)
+            for plan_id, text, every in summaries:  # parsed and written back, key order kept
                 conn.execute(plans.update().where(plans.c.plan_id == plan_id).values(
-                    summary=json.dumps(_swap(json.loads(text), tomb, set()), ensure_ascii=False)))
+                    summary=json.dumps(Swap(every, tomb)(json.loads(text)),
+                                       ensure_ascii=False)))
             for n, (key, u) in enumerate(keys):  # a retry with the key plans anew
                 conn.execute(idempotency.update().where(idempotency.c.key == key).values(
                     key=f"{tomb[u]}:{n}"))
@@ -323,6 +303,7 @@ def forget(store: CampaignStore, user_ids: Sequence[str],
             from recommender.campaigns.erased_pseudonyms import record_pseudonyms
 
             record_pseudonyms(conn, ids, pseudonym_keys, today)
+    out.unscrubbed = checkpoint(store)
     return out
 
 

@@ -67,6 +67,8 @@ UNITS = {
     "cap": "contacts per user at most, over the slate's films",
     "excluded_users": "users opted out", "excluded_unknown_users": "opted-out users the model "
                                                                   "does not know",
+    "excluded_erased": "opt-outs (count) naming users erased before (recommender forget), in "
+                       "any form the opt-out reader reads: stored without their ids",
     "holdout": "a share (0-1) of each film's selected users held out as controls",
     "seed": "the control draw's seed (a number naming the draw, no unit)",
     "parameters.waves": "waves per film", "totals.films": "films in the slate",

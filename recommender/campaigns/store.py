@@ -234,8 +234,12 @@ class CampaignStore:
 
         cols = rows.to_pydict()
         n = rows.num_rows
+        from recommender.campaigns.erased_text import without_erased_opt_outs
+
         opted_out = sorted(set(excluded))
         with self.engine.begin() as conn:
+            # an id erased before, in any form the opt-out reader reads: counted, not kept
+            summary, opted_out = without_erased_opt_outs(conn, summary, opted_out)
             if link is None:  # ``campaign copy`` moved the store: under the mark's lock
                 check_plan(conn, self)
             else:  # and the plans lock, then the previous plan's row (gone: refused)
@@ -385,6 +389,9 @@ def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA busy_timeout=30000").close()
     # a reader's connection checkpoints too (the last one to close): bound the log it leaves
     dbapi_conn.execute(f"PRAGMA journal_size_limit={int(SQLITE_WAL_LIMIT)}").close()
+    # a value overwritten or deleted is zeroed in the file, not left in a free slot of its
+    # page: ``forget``'s erased ids (with its ``checkpoint``, for the write-ahead log)
+    dbapi_conn.execute("PRAGMA secure_delete=ON").close()
 
 
 def open_store(target: str, read_only: bool = False, pool: StorePool | None = None

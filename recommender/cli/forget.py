@@ -15,6 +15,7 @@ recorded too, so a partner's pseudonymised answers about them are counted as era
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,12 +86,14 @@ def cmd_forget(args: argparse.Namespace) -> int:
     try:
         if not args.exact:  # --exact: byte for byte as given, a twin or not
             refuse_form_twins(store, ids)  # the HTTP route's refusal too
-        done = forget(store, ids, keys)
+        done = forget(store, ids, args.exact, keys)
         # the ids with no row: the store's that they may mean (leading zeros, case, form)
         hint = "" if args.json else near_hint(store, [f.user_id for f in done if not f.rows
                                                        and not f.already])
     finally:
         store.close()
+    if done.unscrubbed:  # the erasure is committed: said, not failed
+        print(f"note: {done.unscrubbed}", file=sys.stderr)
     if args.json:
         print_body({"store": store.url, "users": [f.body() for f in done]})
         return 0

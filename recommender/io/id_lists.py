@@ -203,6 +203,14 @@ def _forms(written: str, s: str) -> list[str]:
                                sheet_unquoted(s))))
 
 
+def line_readings(text: str) -> list[str]:
+    """What an opt-out list's line ``text`` may be read as (``read_opt_outs``' readings, in
+    the order tried: ``_forms``): as written, stripped of surrounding spaces, then without our
+    CSV writers' quoting. ``erasure`` reads a stored opt-out by these, so that an id given in
+    such a form is erased with the id."""
+    return _forms(text, text.strip() or text)
+
+
 def _id_list_as_known(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
                       column: str | None = None
                       ) -> tuple[Path, list[tuple[int, str]], list[str], NDArray[np.int64]]:

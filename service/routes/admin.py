@@ -160,7 +160,7 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
     # about them are counted as erased (campaigns/erased_pseudonyms.py)
     pseudonym_key = request.app.state.service.settings.pseudonym_key
     keys = [] if pseudonym_key is None else [pseudonym_key.get_secret_value().encode("utf-8")]
-    done = await run_in_threadpool(forget, store, ids, keys)
+    done = await run_in_threadpool(forget, store, ids, body.exact, keys)
     log.warning("admin forget: %d user(s) erased from the campaign store", len(done))
     note = FORGET_NOTE
     sync = getattr(request.app.state, "events_sync", None)
@@ -172,4 +172,6 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
                         "events poll", type(e).__name__, str(e)[:300])
             sync.wake()
             note = FORGET_NOTE_LATER
+    if done.unscrubbed:  # committed all the same: the log's old bytes stay until then
+        note = f"{note}; {done.unscrubbed}"
     return {"users": [f.body() for f in done], "note": note}

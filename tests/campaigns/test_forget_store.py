@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -222,3 +223,178 @@ def test_forget_on_each_kind_of_store(store_target: str) -> None:
                                         "LIKE :p"), {"p": "erased-%"}).scalar_one() == 3
     finally:
         store.close()
+
+
+# --- forms of an id, an erased id given again, the file's bytes (over HTTP, as a client) ---
+
+KEY = "k" * 32
+AUTH = {"Authorization": f"Bearer {KEY}"}
+#: opt-outs the opt-out reader reads as u00005..u00008: a byte-order mark, spaces, a leading
+#: quote as our spreadsheet-safe cells hold one, our CSV writers' double quotes
+FORMS = {"\ufeffu00005": "u00005", " u00006": "u00006", "'u00007": "u00007",
+         '"u00008"': "u00008"}
+
+
+@pytest.fixture(scope="module")
+def demo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from recommender.cli import main
+    from recommender.io import demo
+
+    tmp = tmp_path_factory.mktemp("forget-forms")
+    folder = demo.generate(tmp / "data", seed=5, n_users=200, n_films=40, n_interactions=1600)
+    assert main(["train", "--data", str(folder), "--out", str(tmp / "m"), "--no-tune",
+                 "--factors", "8", "--iterations", "3"]) == 0
+    return tmp / "m"
+
+
+def _client(model: Path, store: Path) -> Any:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    return TestClient(create_app(Settings(model_path=str(model), store=str(store),
+                                          events_poll=0, warm_cache=False, watch_interval=0,
+                                          admin_key=KEY)))
+
+
+def _plan(client: Any, exclude: list[str]) -> dict[str, Any]:
+    film = client.get("/films?limit=1").json()["films"][0]["film_id"]
+    got = client.post("/campaigns/plan", json={"films": [{"film_id": film, "budget": 20}],
+                                               "exclude_user_ids": exclude})
+    assert got.status_code == 200, got.text
+    return dict(got.json())
+
+
+def test_forget_erases_the_forms_an_opt_out_is_read_as(demo_model: Path,
+                                                       tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    gone = sorted(set(FORMS.values()))
+    with _client(demo_model, path) as client:
+        first = _plan(client, [f for f in FORMS if f != "\ufeffu00005"])["plan_id"]
+        marked = _plan(client, ["\ufeffu00005"])
+        assert any("'\\ufeffu00005' as 'u00005'" in n["note"]
+                   for n in marked["summary"]["plan_notes"])  # the note this test is about
+        cells = _cells(path)
+        assert all(any(_holds(c, f) for c in cells) for f in FORMS)  # there before
+        got = client.post("/admin/forget", json={"user_ids": gone}, headers=AUTH)
+        assert got.status_code == 200, got.text
+        users = {u["user_id"]: u for u in got.json()["users"]}
+        # each form's opt-out row and the summary naming it (a list, or a note) counted
+        assert all(users[u]["opt_outs"] == 1 and users[u]["plan_summaries"] == 1
+                   for u in gone), users
+        shown = [client.get(f"/campaigns/{p}", headers=AUTH).text
+                 for p in (first, marked["plan_id"])]
+    cells = _cells(path)
+    for form, user in FORMS.items():
+        assert not any(_holds(c, user) or _holds(c, form) for c in cells), form
+        assert not any(user in text for text in shown), user
+
+
+def test_exact_erases_the_wrapped_forms_not_the_other_unicode_form(tmp_path: Path) -> None:
+    """``exact``: the forms that are the id once unwrapped (a mark, spaces) are its, the id
+    in its other Unicode form is not (a separate person so spelt: that flag's premise)."""
+    nfc, nfd = "jo\u00e3o", "joa\u0303o"
+    path = tmp_path / "s.db"
+    store = open_store(str(path))
+    summary = {"created": "2024-01-01T00:00:00Z", "model_version": "m", "films": [],
+               "parameters": {"excluded_unknown_user_ids": [" " + nfc, nfd]}}
+    store.save_plan("plan-j", summary, plan_rows("plan-j").slice(0, 0),
+                    excluded=["\ufeff" + nfc, " " + nfc, nfd])
+    done = forget(store, [nfc], exact=True)
+    assert [(f.opt_outs, f.summaries) for f in done] == [(2, 1)]
+    with store.engine.connect() as conn:
+        left = {str(u) for u in conn.execute(sa.text(
+            "SELECT user_id FROM campaign_plan_exclusions")).scalars()}
+        kept = json.loads(conn.execute(sa.text("SELECT summary FROM campaign_plans")
+                                       ).scalar_one())["parameters"]["excluded_unknown_user_ids"]
+    # one tombstone for the two forms of the plan (one row per plan and id), the twin kept
+    assert nfd in left and len(left) == 2 and kept[1] == nfd and kept[0].startswith("erased-")
+    done = forget(store, [nfc])  # without exact: the other Unicode form is read as it too
+    assert [(f.opt_outs, f.summaries, f.already) for f in done] == [(1, 1, True)]
+    store.close()
+    assert not any(nfd in c or nfc in c for c in _cells(path))
+
+
+def test_an_erased_id_given_as_an_opt_out_is_stored_without_it(demo_model: Path,
+                                                                tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]
+                                                                ) -> None:
+    path = tmp_path / "store.db"
+    with _client(demo_model, path) as client:
+        got = client.post("/admin/forget", json={"user_ids": ["u00199"]}, headers=AUTH)
+        assert got.status_code == 200, got.text
+        plan = _plan(client, ["u00199", " u00199", "u00198"])
+        params = plan["summary"]["parameters"]
+        assert params["excluded_erased"] == 2 and "u00199" not in json.dumps(plan)
+    lists = tmp_path / "opt-outs.txt"
+    lists.write_text("u00199\n")
+    film = json.loads(json.dumps(plan))["summary"]["films"][0]["film_id"]
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id,budget\n{film},10\n")
+    code, _, err = run_cli(capsys, "plan", demo_model, "--store", path, "--slate",
+                           slate, "--exclude", lists, "--out", tmp_path / "p.csv")
+    assert code == 0, err
+    assert not any(_holds(c, "u00199") for c in _cells(path))
+    assert _count(path, "SELECT COUNT(*) FROM campaign_plan_exclusions WHERE user_id = "
+                  "'u00198'") == 1  # a user not erased stays an opt-out
+
+
+def test_the_erased_bytes_leave_the_sqlite_files(demo_model: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service's pooled connections stay open: the erasure checkpoints the write-ahead
+    log, and ``secure_delete`` zeroes the old values (their bytes were in a free slot). The
+    SQLite of some builds (Debian's) has it on by default, others (SQLite's own) off: each
+    connection here starts with it off, as there."""
+    real = sqlite3.dbapi2.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        con = real(*args, **kwargs)
+        con.execute("PRAGMA secure_delete=OFF").close()
+        return con
+
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", connect)
+    path = tmp_path / "store.db"
+    with _client(demo_model, path) as client:
+        film = client.get("/films?limit=1").json()["films"][0]["film_id"]
+        users = [f"u{n:05d}" for n in range(199, 149, -1)]  # u00199 first, in a page of others
+        sent = client.post("/events", json={"events": [
+            {"event_id": f"evt-{u}-1", "user_id": u, "film_id": film,
+             "timestamp": 1_700_000_000} for u in users]}, headers=AUTH)
+        assert sent.status_code == 200, sent.text
+        files = [path, Path(f"{path}-wal")]
+        con = sqlite3.connect(path)  # the event into the store's file (as SQLite does, later)
+        assert con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+        con.close()
+        assert b"evt-u00199-1" in path.read_bytes()
+        got = client.post("/admin/forget", json={"user_ids": ["u00199"]}, headers=AUTH)
+        assert got.status_code == 200, got.text
+        assert got.json()["users"][0]["events"] == 1
+        assert "checkpoint" not in got.json()["note"]  # it completed
+        assert b"evt-u00198-1" in path.read_bytes()  # the others' stay
+        for f in files:
+            raw = f.read_bytes() if f.exists() else b""
+            assert b"evt-u00199-1" not in raw and b"u00199" not in raw, f
+
+
+def test_a_reader_keeping_the_log_is_said_not_a_failure(tmp_path: Path) -> None:
+    """A reader in an older snapshot keeps the write-ahead log: the erasure is committed,
+    ``unscrubbed`` says the log could not be checkpointed; once the reader is done, the same
+    erasure again checkpoints it."""
+    path = tmp_path / "s.db"
+    store = open_store(str(path))
+    respond(store, stored(store))
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT COUNT(*) FROM campaign_events").fetchone()[0] > 0
+    done = forget(store, ["A2-0"])
+    assert done[0].events == 1 and "could not be checkpointed now (SQLITE_BUSY" in \
+        done.unscrubbed
+    assert read_erasures(store)(["A2-0"]).all()  # committed all the same
+    reader.execute("ROLLBACK")
+    reader.close()
+    again = forget(store, ["A2-0"])
+    assert again[0].already and again.unscrubbed == ""
+    assert Path(f"{path}-wal").stat().st_size == 0  # truncated, the store open
+    assert b"A2-0" not in path.read_bytes()
+    store.close()

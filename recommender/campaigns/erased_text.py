@@ -1,0 +1,282 @@
+"""Where a campaign store holds an erased id other than as a user id: its forms and free text.
+
+An opt-out is kept as it was given (``campaign_plan_exclusions``, a plan summary's
+``excluded_unknown_user_ids``), and the opt-out reader reads it as a user in other forms too:
+``" u00006"`` (spaces), ``'"u00008"'`` (our CSV writers' double quotes), ``"'-1"`` (our
+spreadsheet-safe quote, ``csvsafe.original_cell``: a leading ``'`` taken as the one our
+writers add, so ``"'u00007"`` too), ``"\\ufeffu00005"`` (a byte-order mark) and another
+Unicode form (NFD ``joão`` for NFC ``joão``, ``IdMap.opt_out_twins``). ``reads_as`` reads a
+stored text by those readings (``id_lists.line_readings`` and ``opt_out_twins``: no second
+normalisation), so that ``forget`` erases every form of an id: the opt-outs
+(``stored_forms``), a summary's strings and the plan notes that quote them (``other_text``:
+``'\\ufeffu00005' as 'u00005'``). A text the store holds as a user of its own (events or
+plan rows, byte for byte) is that user's, never a form of another (the reader's rule: an id
+held as written is that user). ``exact`` (``forget --exact``) erases the forms that are the
+id byte for byte once unwrapped (spaces, quotes, the mark), not its other Unicode form: a
+separate person so spelt, by that flag's premise. ``erased_opt_outs``: a plan's opt-outs
+that read as an id erased before, stored without it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from recommender.campaigns.store_tables import idempotency, plan_exclusions, plan_rows, plans
+from recommender.io.csvsafe import original_cell
+from recommender.io.id_lists import line_readings
+from recommender.io.ids import IdMap
+
+TOMBSTONE_PREFIX = "erased-"
+CHUNK = 500  # ids per IN (...) look-up
+TEXT_CHUNK = 100  # ids per look-up of text holding them (OR'd: SQLite's expression depth)
+BOM = "\ufeff"
+
+
+def wrapped_readings(text: str) -> list[str]:
+    """``text`` and what the opt-out reader reads it as, its Unicode form aside: its
+    ``line_readings`` (spaces, our CSV quoting), each with a leading quote taken as ours
+    (``original_cell``) and without a leading U+FEFF; as written first."""
+    first = line_readings(text)
+    out = [*first, *(original_cell(r) for r in first)]
+    return list(dict.fromkeys([*out, *(r.lstrip(BOM) for r in out)]))
+
+
+def needles(ids: Iterable[str], exact: bool = False) -> list[str]:
+    """The text a stored form of one of ``ids`` holds: the id, and (unless ``exact``) its
+    other Unicode forms."""
+    return list(dict.fromkeys(n for u in ids for n in (
+        (u,) if exact else (u, unicodedata.normalize("NFC", u), unicodedata.normalize("NFD", u)))
+        if n))
+
+
+def held_users(conn: Connection, texts: Collection[str]) -> set[str]:
+    """The ``texts`` the store holds as users of their own (events, plan rows)."""
+    from recommender.campaigns.events import events
+
+    texts = list(texts)
+    out: set[str] = set()
+    for table in (events, plan_rows):
+        for i in range(0, len(texts), CHUNK):
+            out |= {str(u) for u in conn.execute(sa.select(table.c.user_id).distinct().where(
+                table.c.user_id.in_(texts[i:i + CHUNK]))).scalars()}
+    return out
+
+
+def reads_as(conn: Connection, texts: Iterable[str], ids: Sequence[str], exact: bool
+             ) -> dict[str, str]:
+    """{text: the first of ``ids`` it is read as} for each of ``texts`` the opt-out reader
+    reads as one of ``ids`` (module docstring); a text held as a user of its own is left out
+    (unless an id itself)."""
+    wanted = dict.fromkeys(ids)
+    texts = list(dict.fromkeys(texts))
+    readings = {t: wrapped_readings(t) for t in texts}
+    held = held_users(conn, {r for rs in readings.values() for r in rs} - set(wanted))
+    readings = {t: rs for t, rs in readings.items() if t in wanted or t not in held}
+    out = {t: hit for t, rs in readings.items()
+           if (hit := next((r for r in rs if r in wanted), None)) is not None}
+    rest = [(t, r) for t, rs in readings.items() if t not in out for r in rs]
+    if rest and not exact:  # another Unicode form: the reader's own twins
+        universe = IdMap(list(dict.fromkeys([*wanted, *held])))
+        pos, idx = universe.opt_out_twins([r for _, r in rest])
+        for p, name in zip(pos.tolist(), universe.to_ids(idx).tolist(), strict=True):
+            if name in wanted:
+                out.setdefault(rest[p][0], name)
+    return out
+
+
+def _find(conn: Connection) -> Any:
+    return sa.func.strpos if conn.dialect.name == "postgresql" else sa.func.instr
+
+
+def stored_forms(conn: Connection, ids: Sequence[str], exact: bool) -> dict[str, str]:
+    """{opt-out as stored: the id of ``ids`` it is read as} over ``campaign_plan_exclusions``
+    (the ids themselves included): a look-up by substring."""
+    col = plan_exclusions.c.user_id
+    found: set[str] = set()
+    wanted = needles(ids, exact)
+    for i in range(0, len(wanted), TEXT_CHUNK):
+        q = sa.select(col).distinct().where(sa.or_(*(
+            _find(conn)(col, n) > 0 for n in wanted[i:i + TEXT_CHUNK])))
+        found |= {str(u) for u in conn.execute(q).scalars()}
+    return reads_as(conn, found, ids, exact)
+
+
+def tombstone_opt_outs(conn: Connection, forms: dict[str, str], tomb: dict[str, str]) -> None:
+    """Each opt-out row of ``forms`` given its id's tombstone; a plan's second form of one id
+    deleted (one row per plan and tombstone: the table's key)."""
+    texts = list(forms)
+    rows: list[tuple[str, str]] = []
+    for i in range(0, len(texts), CHUNK):
+        rows += [(str(p), str(u)) for p, u in conn.execute(sa.select(
+            plan_exclusions.c.plan_id, plan_exclusions.c.user_id).where(
+            plan_exclusions.c.user_id.in_(texts[i:i + CHUNK])))]
+    seen: set[tuple[str, str]] = set()
+    for plan_id, text in rows:
+        t = tomb[forms[text]]
+        where = (plan_exclusions.c.plan_id == plan_id) & (plan_exclusions.c.user_id == text)
+        if (plan_id, t) in seen:
+            conn.execute(plan_exclusions.delete().where(where))
+        else:
+            seen.add((plan_id, t))
+            conn.execute(plan_exclusions.update().where(where).values(user_id=t))
+
+
+def opt_out_counts(conn: Connection, forms: dict[str, str]) -> dict[str, int]:
+    """Per id, the opt-out rows of its ``forms``."""
+    texts = list(forms)
+    out: dict[str, int] = {}
+    for i in range(0, len(texts), CHUNK):
+        for u, n in conn.execute(sa.select(plan_exclusions.c.user_id, sa.func.count()).where(
+                plan_exclusions.c.user_id.in_(texts[i:i + CHUNK])).group_by(
+                plan_exclusions.c.user_id)):
+            out[forms[str(u)]] = out.get(forms[str(u)], 0) + int(n)
+    return out
+
+
+def _holding(conn: Connection, column: sa.Column[Any], ids: list[str], *extra: sa.Column[Any]
+             ) -> list[tuple[str, ...]]:
+    """The rows (``column`` and ``extra``) whose text ``column`` holds one of ``ids`` (as
+    typed or as JSON writes it, non-ASCII escaped): a look-up by substring."""
+    found: dict[tuple[str, ...], None] = {}  # in the order read, once each
+    for i in range(0, len(ids), TEXT_CHUNK):
+        wanted = {n for u in ids[i:i + TEXT_CHUNK] for n in (u, json.dumps(u)[1:-1]) if n}
+        q = sa.select(column, *extra).where(sa.or_(*(_find(conn)(column, n) > 0
+                                                     for n in wanted)))
+        found.update(dict.fromkeys(tuple(str(v) for v in r) for r in conn.execute(q)))
+    return list(found)
+
+
+def strings(value: Any) -> list[str]:
+    """Every string of parsed JSON ``value``: its string values and its objects' keys."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *strings(v)]]
+    return []
+
+
+class Swap:
+    """Rewrites parsed JSON: a string that is a form of an erased id (``forms``: form -> id)
+    becomes ``tomb[id]``; a longer one quoting a form (a plan note, ``repr``) gets the
+    tombstone's quote in its place. ``hit``: the ids met."""
+
+    def __init__(self, forms: dict[str, str], tomb: dict[str, str]) -> None:
+        self.forms, self.tomb, self.hit = forms, tomb, set[str]()
+        by_len = sorted(forms, key=len, reverse=True)
+        self.quoted = {repr(f): f for f in by_len}
+        self.find = re.compile("|".join(re.escape(q) for q in self.quoted)) if forms else None
+
+    def text(self, s: str) -> str:
+        if s in self.forms:
+            self.hit.add(self.forms[s])
+            return self.tomb[self.forms[s]]
+        if self.find is None or self.find.search(s) is None:
+            return s
+
+        def one(m: re.Match[str]) -> str:
+            u = self.forms[self.quoted[m.group(0)]]
+            self.hit.add(u)
+            return repr(self.tomb[u])
+        return self.find.sub(one, s)
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self(v) for v in value]
+        if isinstance(value, dict):
+            return {self(k): self(v) for k, v in value.items()}
+        return value
+
+
+#: keys no erasure rewrites: a keyed caller's (``by `` and a SHA-256 of its id and the key:
+#: ``service.idempotency.stored_key``; no header nor ``--idempotency-key`` holds a space) and
+#: one an erasure gave already (a tombstone and a number): neither holds an id as text, and a
+#: short id (``a``, ``7``) is in nearly every one of their hex digits
+HASHED_KEY = re.compile(r"by [0-9a-f]{64}|" + TOMBSTONE_PREFIX + r"[0-9a-f]{32}:[0-9]+")
+
+
+def keys_holding(key: str, ids: list[str]) -> str | None:
+    """The first of ``ids`` that idempotency key ``key`` holds, or None: a key a client chose
+    is free text (``key-u00458``, ``u00458:retry``), so one holding an id anywhere is one,
+    by substring (a key that holds ``u1`` in ``u12`` too: it errs to the person's side, and
+    a retry with the retired key plans anew); a ``HASHED_KEY`` holds none."""
+    if HASHED_KEY.fullmatch(key):
+        return None
+    return next((u for u in ids if u in key), None)
+
+
+def other_text(conn: Connection, ids: list[str], forms: dict[str, str], exact: bool
+               ) -> tuple[dict[str, int], dict[str, int], list[tuple[str, str, dict[str, str]]],
+                          list[tuple[str, str]]]:
+    """Where else the store holds ``ids``: per id, the count of plan summaries whose JSON has
+    it or a form of it (``forms``, the opt-outs', and the summary's own: ``reads_as``) as a
+    string or quotes one (a note), and the count of idempotency keys holding it
+    (``keys_holding``); the summaries ``(plan_id, text, their forms)`` and the keys ``(key,
+    the first id it holds)``. Every other text column of the store holds no id a caller gave
+    (plan ids are drawn, ``writer`` is a fingerprint, ``campaign_store_info`` holds the
+    store's own values)."""
+    found = _holding(conn, plans.c.summary, needles(ids, exact), plans.c.plan_id)
+    parsed = [(str(p), str(t), json.loads(t)) for t, p in found]
+    own = reads_as(conn, {s for _, _, v in parsed for s in strings(v)}, ids, exact)
+    every = {**forms, **own, **{u: u for u in ids}}
+    in_summaries: dict[str, int] = {}
+    summaries: list[tuple[str, str, dict[str, str]]] = []
+    swap = Swap(every, dict.fromkeys(ids, ""))  # one search for every summary
+    for plan_id, text, value in parsed:
+        swap.hit = set()
+        swap(value)
+        if swap.hit:
+            summaries.append((plan_id, text, every))
+            for u in swap.hit:
+                in_summaries[u] = in_summaries.get(u, 0) + 1
+    in_keys: dict[str, int] = {}
+    keys: list[tuple[str, str]] = []
+    for (key,) in _holding(conn, idempotency.c.key, ids):
+        first = keys_holding(str(key), ids)
+        if first is not None:
+            keys.append((str(key), first))
+            in_keys[first] = in_keys.get(first, 0) + 1
+    return in_summaries, in_keys, summaries, keys
+
+
+def erased_opt_outs(conn: Connection, opted_out: Sequence[str]) -> set[str]:
+    """The opt-outs among ``opted_out`` that are, or read as (``wrapped_readings``: spaces,
+    our quoting, a leading U+FEFF), an id erased before (``erasure.erased_among``), but for
+    one the store holds as a user of its own: a plan stores them without their id (they name
+    no user of a model served on this store)."""
+    from recommender.campaigns.erasure import erased_among
+
+    readings = {o: wrapped_readings(o) for o in opted_out}
+    gone = erased_among(conn, sorted({r for rs in readings.values() for r in rs}))
+    if not gone:
+        return set()
+    hit = {o for o, rs in readings.items() if gone.intersection(rs)}
+    return hit - (held_users(conn, hit) - gone)
+
+
+def without_erased_opt_outs(conn: Connection, summary: dict[str, Any], opted_out: list[str]
+                            ) -> tuple[dict[str, Any], list[str]]:
+    """(``summary``, ``opted_out``) less the opt-outs that name an erased id
+    (``erased_opt_outs``): a plan stores neither the row nor the id in its
+    ``excluded_unknown_user_ids``, and counts them in ``parameters.excluded_erased`` (count):
+    an opt-out list naming an erased person put the id back in the store. ``summary`` as
+    given where none does."""
+    gone = erased_opt_outs(conn, opted_out)
+    if not gone:
+        return summary, opted_out
+    params = dict(summary.get("parameters") or {})
+    if "excluded_unknown_user_ids" in params:
+        params["excluded_unknown_user_ids"] = [
+            u for u in params["excluded_unknown_user_ids"] if u not in gone]
+    params["excluded_erased"] = len(gone)
+    return {**summary, "parameters": params}, [u for u in opted_out if u not in gone]
