@@ -30,18 +30,24 @@ class ForgetRequest(BaseModel):
                     "only of its other Unicode form (a separate person so spelt: 'joão' "
                     "decomposed, NFD, beside 'joão' composed, NFC); false: such an id is "
                     "refused (422), erasing none of the request's ids (recommender forget "
-                    "--exact)")
+                    "--exact); true also leaves the opt-outs stored in the id's other "
+                    "Unicode form (that person's), erasing those in its own form with spaces, "
+                    "our CSV quoting or a leading U+FEFF")
 
 
 class ForgottenUser(BaseModel):
     user_id: str
     events: int = Field(description="count of the user's events given a tombstone")
     plan_rows: int = Field(description="count of the user's plan rows given a tombstone")
-    opt_outs: int = Field(description="count of the user's opt-outs given a tombstone")
+    opt_outs: int = Field(description="count of the user's opt-outs given a tombstone: "
+                                      "the id, and each form the opt-out reader reads as it "
+                                      "(surrounding spaces, our CSV quoting, a leading "
+                                      "U+FEFF; another Unicode form, unless exact)")
     plan_summaries: int = Field(description="count of stored plan summaries naming the user "
-                                            "(a JSON string of the summary is the id: "
-                                            "excluded_unknown_user_ids) where a tombstone "
-                                            "took its place")
+                                            "(a JSON string of the summary is the id or such "
+                                            "a form: excluded_unknown_user_ids; or a plan "
+                                            "note quotes one) where a tombstone took its "
+                                            "place")
     idempotency_keys: int = Field(description="count of idempotency keys of stored plans "
                                               "holding the id (as text, anywhere in the key) "
                                               "replaced by a tombstone: a retry with such a "
@@ -51,4 +57,7 @@ class ForgottenUser(BaseModel):
 
 class Forgotten(BaseModel):
     users: list[ForgottenUser] = Field(description="one per distinct id, in the order sent")
-    note: str = Field(description="when answers leave them out, and what still holds them")
+    note: str = Field(description="when answers leave them out, and what still holds them; "
+                                  "on SQLite, whether the erased bytes are still in the "
+                                  "store's write-ahead log (a reader kept it from being "
+                                  "checkpointed: the erasure is committed all the same)")

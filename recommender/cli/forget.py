@@ -43,7 +43,9 @@ def add_forget_command(add: Add) -> None:
                    help="erase each id byte for byte as given though the store holds rows "
                         "only of its other Unicode form (a separate person so spelt: "
                         "'joão' decomposed beside 'joão' composed); without it such an id is "
-                        "refused, erasing nothing")
+                        "refused, erasing nothing; with it, opt-outs stored in the id's "
+                        "other Unicode form are left (that person's), those in its own form "
+                        "with spaces, our CSV quoting or a leading U+FEFF erased")
     s.add_argument("--pseudonym-key-file", dest="pseudonym_key_file", metavar="FILE",
                    help="file holding the pseudonym key (else RECOMMENDER_PSEUDONYM_KEY, if "
                         "set): the erased users' pseudonyms under it are recorded too, so "
@@ -52,7 +54,8 @@ def add_forget_command(add: Add) -> None:
                         "the batch")
     s.add_argument("--json", action="store_true",
                    help="print one object per user: user_id, events, plan_rows, opt_outs "
-                        "(rows given a tombstone, counts), plan_summaries and "
+                        "(rows given a tombstone, counts; an opt-out stored in a form the "
+                        "opt-out reader reads as the id counts), plan_summaries and "
                         "idempotency_keys (where a tombstone took the id's place, counts) "
                         "and already (erased before)")
 
