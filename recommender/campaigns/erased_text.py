@@ -25,6 +25,8 @@ import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -46,6 +48,20 @@ def wrapped_readings(text: str) -> list[str]:
     first = line_readings(text)
     out = [*first, *(original_cell(r) for r in first)]
     return list(dict.fromkeys([*out, *(r.lstrip(BOM) for r in out)]))
+
+
+#: a text ``wrapped_readings`` may read otherwise: a quote, double quote or U+FEFF first, or
+#: a separator and quote (``csvsafe``'s quoting after one); surrounding spaces aside
+_WRAPPED = "^['\"\ufeff]|[;\\t\\r\\n]\"?'"
+
+
+def _wrapped(texts: Sequence[str]) -> list[str]:
+    """The ``texts`` whose ``wrapped_readings`` may be more than the text itself (found
+    vectorised: a plan's opt-outs are up to millions, each reading a Python call)."""
+    arr = pa.array(list(texts), pa.string())
+    odd = pc.or_(pc.not_equal(pc.utf8_trim_whitespace(arr), arr),
+                 pc.match_substring_regex(arr, _WRAPPED))
+    return [str(t) for t in arr.filter(odd).to_pylist()]
 
 
 def needles(ids: Iterable[str], exact: bool = False) -> list[str]:
@@ -254,9 +270,13 @@ def erased_opt_outs(conn: Connection, opted_out: Sequence[str]) -> set[str]:
     our quoting, a leading U+FEFF), an id erased before (``erasure.erased_among``), but for
     one the store holds as a user of its own: a plan stores them without their id (they name
     no user of a model served on this store)."""
-    from recommender.campaigns.erasure import erased_among
+    from recommender.campaigns.erasure import erased_among, erasures
 
-    readings = {o: wrapped_readings(o) for o in opted_out}
+    if not opted_out or not sa.inspect(conn).has_table(erasures.name) or conn.execute(
+            sa.select(erasures.c.digest).limit(1)).first() is None:
+        return set()  # none erased: no opt-out read (each one's readings are a Python call)
+    readings = {o: [o] for o in opted_out}
+    readings.update({o: wrapped_readings(o) for o in _wrapped(opted_out)})
     gone = erased_among(conn, sorted({r for rs in readings.values() for r in rs}))
     if not gone:
         return set()

@@ -398,3 +398,16 @@ def test_a_reader_keeping_the_log_is_said_not_a_failure(tmp_path: Path) -> None:
     assert Path(f"{path}-wal").stat().st_size == 0  # truncated, the store open
     assert b"A2-0" not in path.read_bytes()
     store.close()
+
+
+def test_the_opt_outs_read_otherwise_are_all_found() -> None:
+    """``_wrapped`` (vectorised) leaves out only texts ``wrapped_readings`` reads as
+    themselves alone: the plan's check of its opt-outs reads no other."""
+    from recommender.campaigns.erased_text import _wrapped, wrapped_readings
+
+    texts = [" a", "a ", '"a"', "'a", "\ufeffa", "a;'=1", "a;\"'=1", "plain", "a\xa0",
+             "\x1ca", "\u2003a", "é", 'a"b', "a'b", "a\tb", '"', "'", "'-1", "\"'-1\"",
+             "a\n'+1", "x\ufeff", "\u3000u1"]
+    found = set(_wrapped(texts))
+    assert all(t in found for t in texts if wrapped_readings(t) != [t])
+    assert {"plain", "é", 'a"b', "a'b", "x\ufeff"}.isdisjoint(found)
