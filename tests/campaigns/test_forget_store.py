@@ -211,14 +211,28 @@ def test_forget_on_each_kind_of_store(store_target: str) -> None:
     store = open_store(store_target)
     try:
         respond(store, stored(store))
+        forms = [" A2-0", "\ufeffA1-0", '"B2-10"']  # read as the users: erased with them
+        summary = {"created": "2024-01-01T00:00:00Z", "model_version": "m", "films": [],
+                   "parameters": {"excluded_unknown_user_ids": forms}}
+        store.save_plan("plan-f", summary, plan_rows("plan-f").slice(0, 0), excluded=forms)
         before = campaign_report(store, "plan-w", as_of=AS_OF)
-        forget(store, GONE)
+        done = forget(store, GONE)
+        assert [(f.opt_outs, f.summaries) for f in done] == [(1, 1)] * 3
         assert campaign_report(store, "plan-w", as_of=AS_OF) == before
+        # an opt-out naming an erased id, in a form or not, is counted, not stored
+        again = store.save_plan("plan-g", summary, plan_rows("plan-g").slice(0, 0),
+                                excluded=[*forms, "A2-0", "A2-1"])
+        assert again["parameters"] == {"excluded_unknown_user_ids": [], "excluded_erased": 4}
         with store.engine.connect() as conn:
             for table in ("campaign_events", "campaign_plan_rows", "campaign_plan_exclusions"):
-                left = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table} WHERE user_id IN "
-                                            "('A2-0', 'A1-0', 'B2-10')").scalar_one()
+                left = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table} WHERE user_id IN "
+                                            "('A2-0', 'A1-0', 'B2-10', :a, :b, :c)"),
+                                    dict(zip("abc", forms, strict=True))).scalar_one()
                 assert left == 0, table
+            assert conn.execute(sa.text("SELECT user_id FROM campaign_plan_exclusions WHERE "
+                                        "plan_id = 'plan-g'")).scalars().all() == ["A2-1"]
+            assert "A2-0" not in str(conn.execute(sa.text(
+                "SELECT summary FROM campaign_plans WHERE plan_id = 'plan-f'")).scalar_one())
             assert conn.execute(sa.text("SELECT COUNT(*) FROM campaign_events WHERE event_id "
                                         "LIKE :p"), {"p": "erased-%"}).scalar_one() == 3
     finally:
