@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from recommender.distribution.cold_calibration import NEAREST
 from recommender.model.probability_digits import ROUNDING_TEXT
 from recommender.query.hints import HINT_IDS
 from service.schemas import TIED, Audience, NewFilm
+from service.sent import Sent
 from service.summary_schemas import AudienceSummary, TierSummary
 
 GENRES_ONLY = ("when comparable films were given but the model knows none of them: the "
@@ -40,7 +41,7 @@ class ColdStartAudience(Audience):
         "the film a title names and the titles it matches"))
 
 
-class ColdStartInput(BaseModel):
+class ColdStartInput(Sent):
     comparable_film_ids: list[str] = Field(description="the comparable films used (known "
                                                       "to the model)")
     comparable_films: dict[str, float] = Field(description=COMPARABLE_FILMS + ", as the "

@@ -16,6 +16,7 @@ from recommender.campaigns.events import MAX_ID_LENGTH, MAX_TIMESTAMP, MAX_WEIGH
 from recommender.io.convert import MAX_ID_BYTES, zoned_time
 from service.schema_limits import EVENT_TIME
 from service.schemas import StoredId
+from service.sent import Sent
 
 MAX_UNKNOWN_SHOWN = 100
 #: the schema's word for a user or film id: no NUL byte, and not blanks only (``id_too_long``
@@ -91,7 +92,7 @@ class EventsIn(BaseModel):
         json_schema_extra={"x-maximum": "events_max_batch"})
 
 
-class EventsStored(BaseModel):
+class EventsStored(Sent):
     stored: int = Field(description="events written by this request")
     duplicates: int = Field(description="events whose event_id was already stored (or "
                                         "repeated in the batch): not written again")
@@ -150,7 +151,7 @@ class EventsStored(BaseModel):
                                           "), each {'film_id' as given, 'read_as'}")
 
 
-class EventsStatus(BaseModel):
+class EventsStatus(Sent):
     sequence: int = Field(description="the store's latest event sequence number (counted "
                                       "'store'); to a read or write key (counted 'key'), the "
                                       "events stored under its key id (a read key given a "

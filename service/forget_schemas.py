@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from recommender.io.convert import MAX_ID_BYTES
 from service.event_schemas import NOT_BLANK_ID
 from service.schemas import StoredId
+from service.sent import Sent
 
 MAX_FORGET = 10_000  # user ids in one request (``recommender forget --users FILE``: any)
 
@@ -35,7 +36,7 @@ class ForgetRequest(BaseModel):
                     "our CSV quoting or a leading U+FEFF")
 
 
-class ForgottenUser(BaseModel):
+class ForgottenUser(Sent):
     user_id: str
     events: int = Field(description="count of the user's events given a tombstone")
     plan_rows: int = Field(description="count of the user's plan rows given a tombstone")
@@ -55,7 +56,7 @@ class ForgottenUser(BaseModel):
     already: bool = Field(description="whether the id was erased before (recorded once)")
 
 
-class Forgotten(BaseModel):
+class Forgotten(Sent):
     users: list[ForgottenUser] = Field(description="one per distinct id, in the order sent")
     note: str = Field(description="when answers leave them out, and what still holds them; "
                                   "on SQLite, whether the erased bytes are still in the "

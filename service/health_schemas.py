@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from service.sent import Sent
 
 
-class TimeSpan(BaseModel):
+class TimeSpan(Sent):
     first: str | None = Field(description="the log's first time (each user-film pair at its "
                                           "first event), ISO 8601 in UTC (2020-01-31T12:00:00Z);"
                                           " null for a time no calendar date holds")
@@ -19,7 +21,7 @@ class TimeSpan(BaseModel):
     timezone: str | None = Field(description="the zone the times are said in: UTC")
 
 
-class BlankRatings(BaseModel):
+class BlankRatings(Sent):
     choice: Literal["refuse", "drop", "implicit"] = Field(description=(
         "train's --blank-ratings: refuse (a blank rating refuses the log, so none was read), "
         "drop (those rows left out) or implicit (kept as views)"))
@@ -31,7 +33,7 @@ class BlankRatings(BaseModel):
         "every rating was blank (then the model has no ratings)"))
 
 
-class ModelInfo(BaseModel):
+class ModelInfo(Sent):
     model_config = ConfigDict(protected_namespaces=())
 
     model_version: str = Field(description="meta.json's model_version; also in X-Model-Version")
@@ -110,7 +112,7 @@ class ModelInfo(BaseModel):
         "inside RECOMMENDER_MODELS_ROOT (as a refused reload's 409 shows it), else null"))
 
 
-class CacheWarmth(BaseModel):
+class CacheWarmth(Sent):
     state: Literal["off", "running", "done", "full", "stopped"] = Field(
         description="the background ranking of films' audiences after a load: off, running, "
                     "done (every film), full (the cache is full) or stopped (model replaced)")
@@ -121,7 +123,7 @@ class CacheWarmth(BaseModel):
     seconds: float = Field(description="seconds spent so far")
 
 
-class ServiceLimits(BaseModel):
+class ServiceLimits(Sent):
     max_k: int = Field(description="the largest page (k, in users or films) a list "
                                    "endpoint accepts (RECOMMENDER_MAX_K)")
     max_seed_users: int = Field(description=(
@@ -137,7 +139,7 @@ class ServiceLimits(BaseModel):
         "more: 422) (RECOMMENDER_MAX_SLATE_CELLS)"))
 
 
-class KeyAccess(BaseModel):
+class KeyAccess(Sent):
     read: bool = Field(description=(
         "whether this request may read the data endpoints: true when no read key is "
         "configured (RECOMMENDER_READ_KEYS), or when it carries a read, write or admin key"))
@@ -149,7 +151,7 @@ class KeyAccess(BaseModel):
         "none"))
 
 
-class Health(BaseModel):
+class Health(Sent):
     status: Literal["ok"] = "ok"
     model: ModelInfo | None = Field(description="the served model; null when read keys are "
                                                 "configured and the request carries none")

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     model_serializer,
 )
+
+from service.sent import Sent
 
 SENT_BY = ("what says the wave went out: \"recorded\" (its send time was recorded: campaign "
            "sent, POST /campaigns/{plan_id}/waves/{wave}/sent), \"withdrawal\" (a withdrawal "
@@ -24,7 +25,7 @@ SENT_BY = ("what says the wave went out: \"recorded\" (its send time was recorde
            "waves); null: nothing says it went out")
 
 
-class ListedWave(BaseModel):
+class ListedWave(Sent):
     wave: int = Field(description="the wave's number in this plan (1 is sent first; a next "
                                   "wave numbers its waves from 1)")
     targets: int = Field(description="target rows of the wave: (film, user) pairs to contact, "
@@ -49,7 +50,7 @@ class ListedWave(BaseModel):
                                         "this plan")
 
 
-class WaveTotals(BaseModel):
+class WaveTotals(Sent):
     waves: int = Field(description="waves counted, a count")
     targets: int = Field(description="their target rows ((film, user) pairs), a count")
     controls: int = Field(description="their control rows ((film, user) pairs), a count")
@@ -57,7 +58,7 @@ class WaveTotals(BaseModel):
                                                     "their waves' probability sums")
 
 
-class ListedWithdrawal(BaseModel):
+class ListedWithdrawal(Sent):
     sent_waves: int = Field(description="waves 1..N of the plan that went out before it was "
                                         "withdrawn (0: none), a count")
     at: str = Field(description="when it was withdrawn (ISO 8601 in UTC, "
@@ -66,7 +67,7 @@ class ListedWithdrawal(BaseModel):
                                  "its chain, or this one)")
 
 
-class ListedPlan(BaseModel):
+class ListedPlan(Sent):
     """A plan of the list (``recommender.campaigns.plan_list.listed_plan``), every field in
     the order the store lists them."""
 

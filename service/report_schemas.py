@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from recommender.campaigns.report_windows import DAY_RULE
+from service.sent import Sent
 
 
-class _Closed(BaseModel):
+class _Closed(Sent):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -37,6 +38,10 @@ class Interval(_Closed):
 
 class Block(_Closed):
     """One group's counts, rates and uplift (a film, a wave, a film's wave, or the plan)."""
+
+    #: ``report.strata_stats`` adds each where it applies
+    sometimes = frozenset({"measured_conversions", "control_effective_size", "note", "warning",
+                           "split_warning", "no_estimate"})
 
     targets: int = Field(description="plan rows contacted")
     controls: int = Field(description="plan rows held out")
@@ -114,6 +119,8 @@ class WaveStart(_Closed):
 
 class DispersionArm(_Closed):
     """One arm's test of the places (controls, or targets) over the measured rows."""
+
+    sometimes = frozenset({"note"})  # an arm tested has none (``dispersion.place_dispersion``)
 
     rows: int = Field(description="measured plan rows of the arm whose user has a place")
     conversions: int = Field(description="those rows converted")
@@ -207,6 +214,7 @@ class ChainPlan(Report):
     # a plan's report within its chain: the chain's body holds units and method once
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "not": {"anyOf": [{"required": ["units"]}, {"required": ["method"]}]}})
+    sometimes = frozenset({"units", "method"})  # never sent: the chain's body holds them
     units: dict[str, str] | None = Field(  # type: ignore[assignment]  # absent here
         None, description="absent: the chain's units")
     method: dict[str, str] | None = Field(  # type: ignore[assignment]  # absent here

@@ -21,6 +21,7 @@ from recommender.query.score_words import REC_SCORE, TASTE_SCORE
 from service.health_schemas import ModelInfo
 from service.reload_body import ReloadRequest as ReloadRequest  # where routes.admin finds it
 from service.search_match import SearchKind, SearchMatch
+from service.sent import Sent
 
 __all__ = ["MAX_OFFSET"]
 
@@ -109,7 +110,7 @@ ALSO_TITLED_HELP = (
     "title")
 
 
-class FilmSummary(BaseModel):
+class FilmSummary(Sent):
     film_id: str
     title: str = Field(description="title ('' when the catalog has none)")
     year: int | None = Field(description="release year, null when unknown")
@@ -126,13 +127,13 @@ class FilmSearchResult(FilmSummary):
                                            "query ends with is the film's")
 
 
-class LeftOutFilm(BaseModel):
+class LeftOutFilm(Sent):
     film_id: str
     title: str
     year: int | None = Field(description="release year, null when unknown")
 
 
-class FilmSearch(BaseModel):
+class FilmSearch(Sent):
     query: str
     genre: str | None
     match: Literal["any", "substring"] = Field(description="the search mode asked for (?match=)")
@@ -152,7 +153,7 @@ class FilmSearch(BaseModel):
         "cold-start audience ranks one); empty with a genre")
 
 
-class SegmentShare(BaseModel):
+class SegmentShare(Sent):
     segment: int = Field(description="segment id (see GET /segments)")
     label: str
     count: int = Field(description="users of this group in this segment")
@@ -174,7 +175,7 @@ class FilmDetail(FilmSummary):
 # ------------------------------------------------------------------ audiences
 
 
-class AudienceUser(BaseModel):
+class AudienceUser(Sent):
     user_id: str
     rank: int = Field(description="1 = most likely to watch")
     score: float = Field(description=f"a film's audience: {TASTE_SCORE}; a lookalike's: "
@@ -187,7 +188,7 @@ class AudienceUser(BaseModel):
     segment: int = Field(description="the user's audience segment (see GET /segments)")
 
 
-class AudienceRing(BaseModel):
+class AudienceRing(Sent):
     tier: TierName = Field(description="core, extended or broad")
     rank_range: list[int] | None = Field(
         description="the ring's first and last global ranks ([first, last]); null if it is "
@@ -195,7 +196,7 @@ class AudienceRing(BaseModel):
     size: int = Field(description="candidates in the ring (before segment or attribute filters)")
 
 
-class Audience(BaseModel):
+class Audience(Sent):
     film_id: str | None = Field(description="the film; null for lookalike and cold-start")
     title: str | None = Field(None, description=f"{TITLE_HELP}; null for lookalike and "
                                                 "cold-start")
@@ -285,7 +286,7 @@ class ColdStartRequest(NewFilm):
 # ------------------------------------------------------------------ films for users
 
 
-class Because(BaseModel):
+class Because(Sent):
     film_id: str = Field(description="a film the user watched and their taste was fitted on "
                                      "(never one rated below the model's min_rating)")
     title: str
@@ -297,7 +298,7 @@ class Because(BaseModel):
                                      "many watched films each share is small")
 
 
-class FilmHit(BaseModel):
+class FilmHit(Sent):
     film_id: str
     rank: int = Field(description="its place in the list (1 = first)")
     score: float = Field(description=f"recommendations (a user's, a watch list's): "
@@ -313,7 +314,7 @@ class FilmHit(BaseModel):
                           "only)")
 
 
-class SimilarFilms(BaseModel):
+class SimilarFilms(Sent):
     film_id: str
     title: str = Field(description=TITLE_HELP)
     year: int | None = Field(description=YEAR_HELP)
@@ -330,7 +331,7 @@ TASTE_NOTE = ("why the list is not a ranking by taste: the viewer has no fitted 
               "popularity prior or (BPR, LMF) the films' bias alone; null otherwise")
 
 
-class Recommendations(BaseModel):
+class Recommendations(Sent):
     user_id: str
     films: list[FilmHit]
     note: str | None = Field(description=TASTE_NOTE)
@@ -340,14 +341,14 @@ class Recommendations(BaseModel):
         "folded in from those events alone)"))
 
 
-class HiddenValues(BaseModel):
+class HiddenValues(Sent):
     values: int = Field(description="the attribute's values held by fewer than min_cell users "
                                     "each, left out of attributes")
     users: int = Field(description="their users in all (the listed values' filtered totals "
                                    "tell a read-key holder as much)")
 
 
-class UserAttributes(BaseModel):
+class UserAttributes(Sent):
     attributes: dict[str, list[str]] = Field(
         description="each user attribute of the model and its values held by at least "
                     "min_cell users, sorted: what ?filter=ATTRIBUTE=VALUE takes (any case); a "
@@ -377,7 +378,7 @@ class WatchedRequest(BaseModel):
                        json_schema_extra={"x-maximum": "max_k"})
 
 
-class WatchedRecommendations(BaseModel):
+class WatchedRecommendations(Sent):
     films: list[FilmHit]
     unknown_film_ids: list[str] = Field(description="watched film ids the model does not know "
                                                     "(skipped; all unknown -> 404)")
@@ -387,20 +388,20 @@ class WatchedRecommendations(BaseModel):
 # ------------------------------------------------------------------ segments and admin
 
 
-class GenreLift(BaseModel):
+class GenreLift(Sent):
     genre: str
     lift: float = Field(description="ratio: the genre's share of the segment's viewings over "
                                     "its share of all users' viewings")
 
 
-class RepresentativeFilm(BaseModel):
+class RepresentativeFilm(Sent):
     film_id: str
     title: str
     lift: float = Field(description="ratio: the share of the segment's users who watched the "
                                     "film over the share of all users who did")
 
 
-class SegmentInfo(BaseModel):
+class SegmentInfo(Sent):
     segment: int = Field(description="segment id")
     label: str
     size: int = Field(description="users in the segment")
@@ -419,7 +420,7 @@ class SegmentInfo(BaseModel):
                     "share of the segment's users who watched each (not by lift alone)")
 
 
-class HiddenSegments(BaseModel):
+class HiddenSegments(Sent):
     segments: int = Field(description="count of the model's segments of fewer than min_cell "
                                       "users each, left out of segments (none of their sizes, "
                                       "labels, genres or films is shown)")
@@ -427,7 +428,7 @@ class HiddenSegments(BaseModel):
                                    "sizes listed tell as much)")
 
 
-class SegmentList(BaseModel):
+class SegmentList(Sent):
     segments: list[SegmentInfo] = Field(
         description="the segments of at least min_cell users each, as served (a model of "
                     "fewer users than min_cell lists none)")
@@ -438,7 +439,7 @@ class SegmentList(BaseModel):
                                    "segment's genre views is left out of its top_genres")
 
 
-class Reloaded(BaseModel):
+class Reloaded(Sent):
     status: Literal["reloaded"] = "reloaded"
     previous_version: str
     model_version: str

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from service.sent import Sent
 
 #: how a film matched a query (``recommender.query.search_kinds.KINDS``)
 SearchKind = Literal["title", "title_start", "words", "inside", "typo", "similar", "year",
                      "film_id", "all"]
 
 
-class TypoFix(BaseModel):
+class TypoFix(Sent):
     typed: str = Field(description="a word of the query, normalised (accents, case and "
                                    "punctuation aside)")
     title_word: str = Field(description="the word of the film's title it was read as")
@@ -19,7 +21,7 @@ class TypoFix(BaseModel):
                                                "swapped: 1, or 2 in a word of 8 letters or more")
 
 
-class SearchMatch(BaseModel):
+class SearchMatch(Sent):
     """How a film matched the query (``recommender.query.title_match``)."""
 
     kind: SearchKind = Field(

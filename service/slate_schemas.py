@@ -22,6 +22,7 @@ from recommender.distribution.slate_file import planner_slate
 from recommender.distribution.slate_units import SLATE_UNITS
 from recommender.io.places import MAX_COUNT
 from service.schemas import StoredId, _json_number
+from service.sent import Sent
 
 
 def whole(low: int, high: int, text: bool = False) -> BeforeValidator:
@@ -112,7 +113,7 @@ class SlateScreensRequest(BaseModel):
                     "RECOMMENDER_CINEMAS or the model's cinemas.csv)")
 
 
-class OpeningFilmScreens(BaseModel):
+class OpeningFilmScreens(Sent):
     film_id: str
     title: str = Field(description="the film's title in the catalog ('' when it has none)")
     min_screens: int = Field(description="the slate's fewest screens for the film over all "
@@ -129,7 +130,7 @@ class OpeningFilmScreens(BaseModel):
                                          "fitted); null for a ranked film")
 
 
-class SlateScreensRow(BaseModel):
+class SlateScreensRow(Sent):
     cinema_id: str
     city: str | None = Field(None, description="the cinema's city in the cinema table, also "
                                                "for cinemas sent in the body (null: a cinema "
@@ -146,7 +147,7 @@ class SlateScreensRow(BaseModel):
                                                    "(cinemas_without_users: nothing hidden)")
 
 
-class SlateOptimality(BaseModel):
+class SlateOptimality(Sent):
     status: str = Field(description="optimal: the least objective, proven")
     gap: float | None = Field(description="screens: the objective less the least any "
                                           "allocation of the programme (a film its "
@@ -171,7 +172,7 @@ class SlateOptimality(BaseModel):
                                            "among optima (0: none)")
 
 
-class SlateScreens(BaseModel):
+class SlateScreens(Sent):
     films: list[OpeningFilmScreens]
     cinemas: int = Field(description="cinemas in the screens table used (the body's cinemas, "
                                      "or the server's cinema table)")

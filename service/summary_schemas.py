@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from recommender.model.probability_digits import LIFT_TEXT, ROUNDING_TEXT
 from service.schemas import ALSO_TITLED_HELP, TITLE_HELP, YEAR_HELP, SegmentShare, TierName
+from service.sent import Sent
 
 
 class SummarySegmentShare(SegmentShare):
     size: int = Field(description="users in the segment (all of them, not only this group)")
 
 
-class TierSummary(BaseModel):
+class TierSummary(Sent):
     tier: TierName = Field(description="core, extended or broad")
     share_pct: float = Field(description="the tier's share of the candidates, in percent")
     size: int = Field(description="users in the tier")
@@ -49,7 +50,7 @@ class TierSummary(BaseModel):
                     "for a tier of no user: a share and lift of nobody is no figure)")
 
 
-class AttributeShare(BaseModel):
+class AttributeShare(Sent):
     value: str
     count: int = Field(description="the portrait's users with this value")
     share: float = Field(description="share among the portrait's users (0-1)")
@@ -57,7 +58,7 @@ class AttributeShare(BaseModel):
     lift: float = Field(description="ratio share / base_share; above 1 = over-represented")
 
 
-class PortraitScope(BaseModel):
+class PortraitScope(Sent):
     tiers: list[str] = Field(description="the tiers pictured, or [\"all\"]: the whole ranking")
     rank_range: list[int] | None = Field(description="the first and last ranks pictured "
                                                      "([first, last])")
@@ -66,7 +67,7 @@ class PortraitScope(BaseModel):
     note: str = Field(description="the same, in words")
 
 
-class AudienceSummary(BaseModel):
+class AudienceSummary(Sent):
     film_id: str
     title: str = Field(description=TITLE_HELP)
     year: int | None = Field(description=YEAR_HELP)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from recommender.campaigns.wave_sends import sent_seconds
+from service.sent import Sent
 
 #: the ISO 8601 times ``wave_sends.sent_seconds`` reads (``io.convert.zoned_time``, as ``POST
 #: /events`` reads a timestamp): the schema promises what is always taken (``""`` was
@@ -47,7 +48,7 @@ class SentRequest(BaseModel):
     at: SentTime = Field(None, description=AT_DESCRIPTION)
 
 
-class WaveSent(BaseModel):
+class WaveSent(Sent):
     plan_id: str
     wave: int = Field(description="the wave that went out (1..plan_waves), numbered in this "
                                   "plan")
@@ -66,14 +67,14 @@ class WaveSent(BaseModel):
                                         "[{wave, sent_at (unix seconds)}] by wave")
 
 
-class RecordedSend(BaseModel):
+class RecordedSend(Sent):
     wave: int = Field(description="the wave (its number in the plan)")
     sent_at: int = Field(description="when it was recorded to have gone out (unix seconds)")
     sent_at_utc: str = Field(description="sent_at as ISO 8601 in UTC")
     recorded_at: str = Field(description="when that send was recorded (ISO 8601 in UTC)")
 
 
-class WaveRetracted(BaseModel):
+class WaveRetracted(Sent):
     plan_id: str
     wave: int = Field(description="the wave whose recorded send was taken back")
     retracted: RecordedSend | None = Field(description="the send taken back; null: none was "

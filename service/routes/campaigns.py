@@ -60,6 +60,7 @@ from service.plan_list_schemas import ListedPlan
 from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, SCHEMA_NEWER, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
+from service.sent import Sent
 from service.slate_rules import refuse_bad_slate
 from service.store_gate import store_gate
 
@@ -183,7 +184,7 @@ class PlanRequest(BaseModel):
         return refuse_unread_seed(self, 0)
 
 
-class PlanCreated(BaseModel):
+class PlanCreated(Sent):
     plan_id: str
     summary: dict[str, Any] = Field(description=(
         "``created`` (ISO 8601 in UTC, 2024-03-21T09:00:00Z, as every time it holds); "
@@ -213,7 +214,7 @@ class PlanCreated(BaseModel):
         "2024-03-21T09:00:00Z)}), by wave (POST /campaigns/{plan_id}/waves/{wave}/sent)"))
 
 
-class PlanList(BaseModel):
+class PlanList(Sent):
     total: int = Field(description="plans stored, over all pages")
     plans: list[ListedPlan] = Field(description=(
         "newest first, each ``created`` at an ISO 8601 time in UTC (2024-03-21T09:00:00Z); "
@@ -240,14 +241,14 @@ class WithdrawRequest(BaseModel):
                                             "waves, a 422 past them)")
 
 
-class WithdrawnPlan(BaseModel):
+class WithdrawnPlan(Sent):
     plan_id: str = Field(description="the plan the chain's withdrawal recorded")
     sent_waves: int = Field(description="its waves sent (1..N); the rest never will be")
     released_rows: int = Field(description="its plan rows (targets and controls) of the "
                                            "unsent waves, which hold their users no longer")
 
 
-class Withdrawn(BaseModel):
+class Withdrawn(Sent):
     plan_id: str
     sent_waves: int = Field(description="waves 1..N of the plan that were sent")
     plan_waves: int = Field(description="the waves the plan was made with")

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from recommender.distribution.demand import (
@@ -53,6 +53,7 @@ from service.schemas import (
     Error,
     NewFilm,
 )
+from service.sent import Sent
 from service.slate_schemas import (  # noqa: F401 (MAX_SLATE_CINEMAS, SlateScreens: read here)
     MAX_SLATE_CINEMAS,
     CinemaScreens,
@@ -113,7 +114,7 @@ ScreensBy = Annotated[str | None, Query(description=SCREENS_BY_HELP, min_length=
                                         max_length=100, json_schema_extra=SCREENS_BY_PATTERN)]
 
 
-class PlaceDemand(BaseModel):
+class PlaceDemand(Sent):
     place: str = Field(description="the place; 'other' pools places under min_cell users")
     city: str | None = Field(None, description="by=cinema: the cinema's city in the cinema "
                                                "table (null: 'other', not in it, or another by)")
@@ -138,7 +139,7 @@ class PlaceDemand(BaseModel):
     capacity: int | None = Field(description="the place's cinemas' screens (null: not capped)")
 
 
-class ScreenAllocation(BaseModel):
+class ScreenAllocation(Sent):
     total: int = Field(description="screens asked for, which the places' screens sum to")
     capped_by: str | None = Field(description="the cinema table that capped the allocation "
                                               "(null: not capped)")
@@ -154,7 +155,7 @@ class ScreenAllocation(BaseModel):
                                                "the data's own 'other' alone)")
 
 
-class WithoutPlace(BaseModel):
+class WithoutPlace(Sent):
     users: int = Field(description="users with no value of the attribute, in no place")
     viewers: int | None = Field(description="users without a place who watched the film "
                                             "(null: hidden under min_cell users, see units)")
@@ -165,7 +166,8 @@ class WithoutPlace(BaseModel):
                                                      "hidden, as viewers)")
 
 
-class Distribution(BaseModel):
+class Distribution(Sent):
+    sometimes = frozenset({"cold_start"})  # POST /distribution/cold-start's alone
     film_id: str | None = Field(description="the film; null for a film with no history "
                                             "(POST /distribution/cold-start)")
     title: str | None = Field(description=f"{TITLE_HELP}; null for a film with no history")
