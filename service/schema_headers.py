@@ -18,7 +18,11 @@ test could not check them:
   is not shown the store's: ``event_views.header_position``), so it is not required there
   either;
 - ``Idempotent-Replayed: true`` (``service.idempotency``) on an operation that takes an
-  ``Idempotency-Key``: the answer is the stored plan of an earlier request with that key.
+  ``Idempotency-Key``: the answer is the stored plan of an earlier request with that key;
+- ``WWW-Authenticate: Bearer`` on every 401 (``auth._refuse``, ``deps``'s admin key): required;
+- ``Content-Disposition`` on every CSV download's 200 (``download_headers``, the plan's), and
+  on ``plan.csv`` ``X-Plan-Waves`` (always) and ``X-Plan-Model-Version`` (a plan stored with
+  a model version, as every plan the server or the CLI makes is).
 """
 
 from __future__ import annotations
@@ -92,7 +96,37 @@ def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool
                            if replayable else "") + keyed,
                         required=success and not (replayable or read_keys or write_keys),
                         kind="integer")
+                _always_sent(path, str(status), response, headers)
                 if replayable and success:
                     headers[REPLAYED] = _header(
                         "true: this answer is the stored plan of an earlier request with the "
                         "same Idempotency-Key, not a new plan", required=False)
+
+
+#: the headers of a plan's download (``routes.campaigns.plan_csv``)
+PLAN_CSV = "/campaigns/{plan_id}/plan.csv"
+PLAN_HEADERS = {
+    "X-Plan-Waves": _header("the waves the file holds, as '1-2 of 3' (waves 1 to 2 of the "
+                            "plan's 3) or 'none of 3' (withdrawn before any went out): not "
+                            "those a next wave re-plans or a withdrawal gave back", True),
+    "X-Plan-Model-Version": _header("the model the plan was made with (X-Model-Version names "
+                                    "the served one, maybe a later one); absent for a plan "
+                                    "stored without a model version", False)}
+AUTHENTICATE = _header("Bearer (RFC 6750): a key is needed, as X-API-Key or Authorization: "
+                       "Bearer", True)
+DOWNLOAD = _header("attachment; filename=\"NAME.csv\" naming the file by its film or plan and "
+                   "the cut asked for, and filename*=UTF-8''... (RFC 6266) where an id holds "
+                   "letters outside ASCII", True)
+
+
+def _always_sent(path: str, status: str, response: dict[str, Any],
+                 headers: dict[str, Any]) -> None:
+    """Into ``headers``, those the answer of ``status`` always carries: a 401's
+    ``WWW-Authenticate`` (a route's own 403 keeps its own), a download's ``Content-Disposition``
+    and a plan download's headers."""
+    if status == "401":
+        headers.setdefault("WWW-Authenticate", AUTHENTICATE)
+    if status.startswith("2") and "text/csv" in response.get("content", {}):
+        headers["Content-Disposition"] = DOWNLOAD
+        if path == PLAN_CSV:
+            headers.update(PLAN_HEADERS)

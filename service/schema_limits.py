@@ -228,6 +228,9 @@ METRICS_SCHEMES = {
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again (absent "
                                               "where a retry alone will not help)",
                                "schema": {"type": "integer"}}}
+#: the key throttle's 429 (``key_throttle._too_many``) always says how long to wait
+THROTTLED = {"Retry-After": {"description": "seconds to wait before sending a key again",
+                             "required": True, "schema": {"type": "integer"}}}
 
 
 #: the operations that record an export (``service.access_log.record_export``)
@@ -318,7 +321,7 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             if throttled:
                 responses["429"] = {"description": "too many wrong keys from this address "
                                     "(RECOMMENDER_KEY_FAILURES), a key sent: wait Retry-After",
-                                    "content": ERROR_JSON, "headers": RETRY_AFTER}
+                                    "content": ERROR_JSON, "headers": THROTTLED}
             if path.startswith(ADMIN_PREFIX) and admin_closed:
                 op.pop("security", None)  # no key opens it: 403 whatever is sent
             # a key header sent twice is a 400 (auth.repeated_key_header): on every route
