@@ -24,7 +24,7 @@ model (the schema is rebuilt after a reload):
   joined by ``,`` or ``+``, or ``all``;
 - ``{"x-vocabulary": "with"}``: extra column names (``render.with_choices``) joined by ``,``.
 - ``{"x-vocabulary": "place"}``: one of the model's place attributes (``io.places``; any case,
-  blanks around it ignored).
+  blanks around it ignored); none: the words say so (``_place_default``).
 - ``{"x-vocabulary": "slate-film"}``: a slate's film id, none valid when the model's users
   have no ``cinema`` attribute; ``{"x-vocabulary": "slate"}`` on a slate's screens request:
   ``cinemas`` is required (not null) when the server has no cinema table it can read.
@@ -158,9 +158,9 @@ def vocabulary(engine: Engine | None, kind: str, min_cell: int | None = None
         return {"pattern": adjacent_tiers([name for name, _ in DEFAULT_TIERS])}
     if kind == "slate-film":  # screens are shared among films only by the users' cinemas
         return {} if CINEMA in model.user_table.attributes else dict(_NEVER)
-    if kind == "place":  # the distribution's ``by``
+    if kind == "place":  # the distribution's ``by`` (its default: ``_place_default``)
         places = [a for a in PLACE_ATTRIBUTES if a in model.user_table.attributes]
-        return {"pattern": f"^\\s*{one_of(places)}\\s*$"} if places else dict(_NEVER)
+        return {"pattern": f"^\\s*{one_of(places)}\\s*$"} if places else {}
     raise ValueError(f"unknown x-vocabulary {kind!r}")
 
 
@@ -189,8 +189,31 @@ def _fill(node: Any, settings: Settings, engine: Engine | None, event_max: int) 
     elif kind is not None:
         target = node["items"] if node.get("type") == "array" else node
         target.update(vocabulary(engine, kind, settings.min_cell))
+        if kind == "place" and engine is not None:
+            _place_default(target, engine)
     for value in node.values():
         _fill(value, settings, engine, event_max)
+    said, own = (node.get("schema") or {}).get("description"), node.get("description")
+    if node.get("in") and said and own and said != own and said.startswith(own):
+        node["description"] = said  # a parameter's words, as its schema's grew (_place_default)
+
+
+def _place_default(node: dict[str, Any], engine: Engine) -> None:
+    """Hold the schema of ``by`` to what the model has: one with no place attribute takes no
+    value (every request a 422), which the description says (its bounds were unsatisfiable,
+    minLength 1 and maxLength 0, that the default itself broke); a default (region) the
+    model's users lack is no default (a request without ``by`` is a 422)."""
+    places = [a for a in PLACE_ATTRIBUTES if a in engine.model.user_table.attributes]
+    default = node.get("default")
+    if not places:
+        node["description"] = (f"{node.get('description', '')}; this model's users have "
+                               "none (no place attribute): every request is refused (422), "
+                               f"by omitted ({default}) too")
+    elif isinstance(default, str) and default not in places:
+        del node["default"]
+        node["description"] = (f"{node.get('description', '')}; here {', '.join(places)}: "
+                               f"by omitted is {default}, which this model's users lack, "
+                               "refused (422)")
 
 
 def _slate(node: dict[str, Any], settings: Settings, engine: Engine | None) -> None:
