@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from starlette.middleware.cors import CORSMiddleware
 from threadpoolctl import threadpool_limits
 
 from recommender import __version__
@@ -143,15 +142,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CsvGzip)
     # a bug's 500 as JSON, inside the metrics (its version header) and the security headers
     app.add_middleware(InternalErrors)
-    app.add_middleware(MetricsMiddleware, metrics=metrics,
-                       current_version=lambda: service.engine.version if service.engine else "",
-                       private=bool(read_keys))
     # other origins' pages (off unless named): outside the key check, which a preflight
     # never passes, so that a 401 says why to such a page too; inside the Host check
     if cors_origins := cors.origins(settings.cors_origins):
-        app.add_middleware(CORSMiddleware, **cors.options(cors_origins))
-    # outermost: before any work; any name (None) still refuses a Host that is no name
+        app.add_middleware(cors.JsonCors, **cors.options(cors_origins))
+    # before any work; any name (None) still refuses a Host that is no name
     app.add_middleware(AllowedHosts, hosts=allowed(settings.allowed_hosts))
+    # outside the Host check and the CORS layer, so that their refusals (a 400) carry
+    # X-Model-Version and are counted as every other answer is; inside HeadAsGet (its label)
+    app.add_middleware(MetricsMiddleware, metrics=metrics,
+                       current_version=lambda: service.engine.version if service.engine else "",
+                       private=bool(read_keys))
     app.add_middleware(HeadAsGet)  # HEAD as the GET it stands for, without the body
     app.add_middleware(SecurityHeaders)  # on every answer, the Host refusal's too
     app.add_middleware(AbsoluteTarget)  # http://HOST/PATH as /PATH, its HOST checked as a Host

@@ -7,12 +7,20 @@ answer. Named origins (or ``*``) get Starlette's CORS middleware: a preflight (`
 (browsers send no credentials on one), and every answer to such an origin, a 401 or a 503
 included, carries ``Access-Control-Allow-Origin`` so that its page can read why. Keys travel in
 headers (``X-API-Key``, ``Authorization``), never cookies, so credentials are not allowed.
+
+A preflight refused (an origin not named, a method or request header not allowed) is a 400 in
+the service's error shape, ``{"detail": ...}`` saying what was refused (``JsonCors``): Starlette
+answered ``text/plain`` "Disallowed CORS origin", unlike every other error.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 
 ENV = "RECOMMENDER_CORS_ORIGINS"
 #: the request headers a page may send: the keys, a JSON body, a plan's idempotency key and
@@ -77,3 +85,45 @@ def options(allowed: list[str]) -> dict[str, Any]:
     return {"allow_origins": allowed, "allow_methods": list(METHODS),
             "allow_headers": list(REQUEST_HEADERS), "expose_headers": list(EXPOSED),
             "allow_credentials": False, "max_age": MAX_AGE}
+
+
+#: Starlette's words for each refused part of a preflight ("Disallowed CORS origin, method")
+_DISALLOWED = "Disallowed CORS "
+
+
+class JsonCors(CORSMiddleware):
+    """Starlette's CORS middleware whose refused preflight is a JSON 400 saying what was
+    refused (``{"detail": ...}``, as every other error), its CORS headers kept."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        answer = super().preflight_response(request_headers)
+        if answer.status_code != 400:
+            return answer
+        text = bytes(answer.body).decode("utf-8", "replace")
+        failures = text[len(_DISALLOWED):].split(", ") if text.startswith(_DISALLOWED) else []
+        headers = {k: v for k, v in answer.headers.items()
+                   if k not in ("content-type", "content-length")}
+        return JSONResponse({"detail": self.refused(request_headers, failures)},
+                            status_code=400, headers=headers)
+
+    def refused(self, request_headers: Headers, failures: list[str]) -> str:
+        """What a preflight asked that this server does not allow, in one sentence."""
+        said: list[str] = []
+        if "origin" in failures:
+            said.append(f"the origin {request_headers.get('origin', '')!r} is none that "
+                        f"{ENV} names")
+        if "method" in failures:
+            said.append(f"the method {request_headers.get('access-control-request-method')!r} "
+                        f"is none of {', '.join(METHODS)}")
+        if "headers" in failures:
+            asked = request_headers.get("access-control-request-headers", "")
+            bad = [h.strip() for h in asked.split(",")
+                   if h.strip() and h.strip().lower() not in self.allow_headers]
+            said.append(f"the request header{'' if len(bad) == 1 else 's'} "
+                        f"{', '.join(map(repr, bad))} may not be sent (a page may send "
+                        f"{', '.join(REQUEST_HEADERS)} beside the CORS-safelisted ones)")
+        if "private-network" in failures:
+            said.append("private network access (Access-Control-Request-Private-Network) is "
+                        "not allowed")
+        other = f"disallowed {', '.join(failures) or 'request'}"  # a part Starlette adds
+        return "CORS preflight refused: " + ("; ".join(said) or other)

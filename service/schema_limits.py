@@ -287,8 +287,13 @@ def _unavailable(responses: dict[str, Any], settings: Settings, bounded: bool,
     own["headers"] = {**RETRY_AFTER, **own.get("headers", {})}
 
 
-#: the 400 of ``service.limits`` on every route
-FRAMED_TWICE = ("a request framed by both Transfer-Encoding and Content-Length (RFC 9112 6.1; "
+#: the 400s of ``service.hosts`` and ``service.limits`` on every route: a Host refused (one
+#: that is no host name or address, or, on a loopback server or with RECOMMENDER_ALLOWED_HOSTS,
+#: a name it does not answer), a request framed twice
+FRAMED_TWICE = ("a Host header (or an absolute-form target's host) this server does not "
+                "answer: no host name or address, or a name other than RECOMMENDER_ALLOWED_HOSTS "
+                "(on a server bound to a loopback address: localhost, 127.0.0.1, ::1); or a "
+                "request framed by both Transfer-Encoding and Content-Length (RFC 9112 6.1; "
                 "its connection is closed)")
 
 

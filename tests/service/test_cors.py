@@ -165,3 +165,36 @@ def test_every_method_a_route_serves_passes_the_preflight(model: Path) -> None:
         # the DELETE itself: its refusal (no write key) readable by the page
         r = client.delete("/campaigns/plan-x/waves/1/sent", headers={"Origin": PAGE})
         assert r.headers["access-control-allow-origin"] == PAGE, r.status_code
+
+
+def test_a_refused_preflight_is_a_json_error_with_the_model_version(model: Path) -> None:
+    """A preflight of an origin not named, or asking a method or header not allowed, is a
+    400 in the service's error shape (``{"detail"}``, JSON) saying what was refused, with the
+    served model's version as every answer of a server without read keys: Starlette answered
+    text/plain "Disallowed CORS origin" without the version."""
+    settings = Settings(model_path=str(model), cors_origins=PAGE)
+    with TestClient(create_app(settings)) as client:
+        version = client.get("/health").json()["model"]["model_version"]
+        cases = [({"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"},
+                  ["origin 'http://evil.example'"]),
+                 ({"Origin": PAGE, "Access-Control-Request-Method": "PUT"}, ["method 'PUT'"]),
+                 ({"Origin": PAGE, "Access-Control-Request-Method": "GET",
+                   "Access-Control-Request-Headers": "x-api-key, X-Evil"}, ["'X-Evil'"]),
+                 ({"Origin": "http://evil.example", "Access-Control-Request-Method": "PATCH"},
+                  ["origin 'http://evil.example'", "method 'PATCH'"])]
+        for sent, named in cases:
+            r = client.options("/health", headers=sent)
+            assert r.status_code == 400, (sent, r.text)
+            assert r.headers["content-type"] == "application/json", r.headers
+            assert r.headers["x-model-version"] == version
+            body = r.json()
+            assert set(body) == {"detail"} and body["detail"].startswith(
+                "CORS preflight refused"), body
+            assert all(n in body["detail"] for n in named), body
+            assert "'x-api-key'" not in body["detail"]  # an allowed one is not refused
+            if sent["Origin"] != PAGE:  # no page of another origin reads it
+                assert "access-control-allow-origin" not in r.headers
+        # an allowed preflight is still answered, the version on it too
+        r = client.options("/health", headers={"Origin": PAGE,
+                                               "Access-Control-Request-Method": "GET"})
+        assert r.status_code == 200 and r.headers["x-model-version"] == version

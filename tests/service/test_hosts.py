@@ -121,3 +121,29 @@ def test_well_formed_hosts() -> None:
             "studio.example.com.", "my_host-1.internal:65535"]
     assert all(well_formed(h) for h in good), [h for h in good if not well_formed(h)]
     assert not any(well_formed(h) for h in MALFORMED), [h for h in MALFORMED if well_formed(h)]
+
+
+def test_a_refused_host_carries_the_model_version_the_schema_requires(tmp_path: Path) -> None:
+    """The Host refusal is a 400 of every operation: on a server without read keys it carries
+    ``X-Model-Version`` (the schema requires it on every 400 there; the 400 was answered
+    outside the layer that adds it), and the schema's 400 names the refused Host beside the
+    request framed twice. With read keys, a caller without a key is told no version."""
+    model = save_model(tmp_path / "model")
+    settings = Settings(model_path=str(model), allowed_hosts="studio.example.com")
+    with TestClient(create_app(settings), base_url="http://studio.example.com") as client:
+        version = client.get("/health").json()["model"]["model_version"]
+        for host in ("evil.com", "localhost:80@evil.com"):
+            r = client.get("/films/x/audience", headers={"Host": host})
+            assert r.status_code == 400, r.text
+            assert r.json()["detail"].startswith("this server does not answer the Host")
+            assert r.headers["x-model-version"] == version
+        schema = client.get("/openapi.json").json()
+        declared = schema["paths"]["/films/{film_id}/audience"]["get"]["responses"]["400"]
+        assert declared["headers"]["X-Model-Version"]["required"] is True
+        assert "Host" in declared["description"]
+        assert "Transfer-Encoding" in declared["description"]
+    keyed = Settings(model_path=str(model), allowed_hosts="studio.example.com",
+                     read_keys="dash:read-key-0123456789abcdef")
+    with TestClient(create_app(keyed), base_url="http://studio.example.com") as client:
+        r = client.get("/films/x/audience", headers={"Host": "evil.com"})
+        assert r.status_code == 400 and "x-model-version" not in r.headers
