@@ -105,7 +105,8 @@ class RawFilmIds:
         if scope["type"] == "http" and (bad := not_text(scope)) is not None:
             from service.errors import refusal  # errors imports this module (auth's)
 
-            await refusal(bad, ("path",), "path_not_utf8")(scope, receive, send)
+            part, said = bad  # loc ["path"] or ["query"], type path_ or query_not_utf8
+            await refusal(said, (part,), f"{part}_not_utf8")(scope, receive, send)
             return
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
             raw = scope.get("raw_path") or b""
@@ -162,17 +163,18 @@ class RawPlanIds:
         await self.app(scope, receive, send)
 
 
-def not_text(scope: Scope) -> str | None:
-    """What in the request's path or query string is percent-escaped bytes that are not
-    UTF-8 text, or None (one regular expression search when nothing is escaped past ASCII)."""
-    for where, raw in (("path", scope.get("raw_path") or b""),
-                       ("query string", scope.get("query_string") or b"")):
+def not_text(scope: Scope) -> tuple[str, str] | None:
+    """Where (``"path"`` or ``"query"``, a 422's ``loc``) the request holds percent-escaped
+    bytes that are not UTF-8 text, and what: or None (one regular expression search when
+    nothing is escaped past ASCII). A query string's was told at ``["path"]``."""
+    for part, where, raw in (("path", "path", scope.get("raw_path") or b""),
+                             ("query", "query string", scope.get("query_string") or b"")):
         if not _HIGH_ESCAPE.search(raw):
             continue
         try:
             unquote_to_bytes(raw).decode("utf-8")
         except UnicodeDecodeError as e:
-            return (f"the request's {where} holds percent-escaped bytes that are not UTF-8 "
-                    f"text (0x{e.object[e.start]:02x} at byte {e.start} once decoded): ids "
-                    "and values are text, escaped as UTF-8")
+            return part, (f"the request's {where} holds percent-escaped bytes that are not "
+                          f"UTF-8 text (0x{e.object[e.start]:02x} at byte {e.start} once "
+                          "decoded): ids and values are text, escaped as UTF-8")
     return None

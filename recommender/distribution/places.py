@@ -78,7 +78,8 @@ def place_attributes(model: Model) -> list[str]:
 def check_place(model: Model, by: str) -> str:
     """``by`` (any case, surrounding blanks ignored, as every name is: a tier, a segment, a
     filter) as the model's place attribute; else ``InvalidParameterError`` saying what is
-    wrong in one sentence."""
+    wrong in one sentence, its ``param`` ``by`` (the service's 422 ``loc``: ``["query",
+    "by"]`` when the default was used too, which the words alone left at ``["query"]``)."""
     have = place_attributes(model)
     # none at all: say how a model gets them (a log without users.csv, FilmTrust's, was told
     # "its place attributes are: none" and nothing more)
@@ -90,7 +91,7 @@ def check_place(model: Model, by: str) -> str:
     if by in model.user_table.attributes:
         raise InvalidParameterError(
             f"by={by!r} is not a place attribute; use one of this model's place attributes "
-            f"({listed})")
+            f"({listed})", param="by")
     # a misspelt column of the users file (cinmea) is an attribute of the model: name it
     sources = set(ZIP_COLUMNS) | set(model.user_table.derived.values())  # zip_code: region's
     near = near_name(by, [a for a in model.user_table.attributes
@@ -102,12 +103,12 @@ def check_place(model: Model, by: str) -> str:
     if by in PLACE_ATTRIBUTES:
         raise InvalidParameterError(
             f"by={by!r}: this model's users have no {by!r} attribute{meant}; its place "
-            f"attributes are: {listed}")
+            f"attributes are: {listed}", param="by")
     near_place = near_name(by, have)
     raise InvalidParameterError(
         f"by={by!r} is not a user attribute of this model"
         f"{meant if near_place is None else f' (did you mean {near_place!r}?)'}; its place "
-        f"attributes are: {listed}")
+        f"attributes are: {listed}", param="by")
 
 
 def place_groups(model: Model, by: str) -> PlaceGroups:

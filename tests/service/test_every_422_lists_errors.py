@@ -60,6 +60,9 @@ CASES: list[tuple[str, str, dict[str, Any], str, list[Any], str]] = [
      {"content": b'{"genres": ["\xff"]}', "headers": {"Content-Type": "application/json"}},
      "/audiences/cold-start", ["body"], "json_invalid"),
     ("GET", "/films/%ff", {}, "/films/{film_id}", ["path"], "path_not_utf8"),
+    # a query string's bytes: at the query, not the path it was told at
+    ("GET", f"/films/{FILM}/audience?k=%ff", {}, "/films/{film_id}/audience", ["query"],
+     "query_not_utf8"),
     ("POST", "/events", {"json": {"events": [_event(i) for i in range(3)]}}, "/events",
      ["body", "events"], "too_long"),
 ]
