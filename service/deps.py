@@ -194,13 +194,21 @@ def _route_dependant(request: Request) -> Dependant | None:
     return route.dependant
 
 
+class PageRoute(APIRoute):
+    """A route answering a web page (Audience Studio, ``/``, ``/docs``, ``/redoc``): the query
+    parameters it does not read are ignored, as a web server ignores them, not refused as an
+    API route's are (``reject_unknown_query``): a newsletter's link to the Studio carrying
+    ``?utm_source=...`` was a JSON 422 instead of the page."""
+
+
 async def reject_unknown_query(request: Request) -> None:
     """Added once to the whole app (``create_app``): a query parameter the matched route does
     not declare is a 422 naming it and the accepted ones, not silently ignored; so is one
     that takes a single value given twice (``pseudonymize=true&pseudonymize=false`` kept the
     last and sent raw ids). It declares no parameter itself, so the OpenAPI schema is
-    unchanged."""
-    dependant = _route_dependant(request) if request.query_params else None
+    unchanged. A page (``PageRoute``) takes any."""
+    page = isinstance(request.scope.get("route"), PageRoute)
+    dependant = _route_dependant(request) if request.query_params and not page else None
     if dependant is None:
         return
     # the admin key first, as without a query (a 422 told keyless callers more); the route as

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from service.deps import PageRoute
 from service.routes.studio import RevalidatedFiles
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -15,7 +16,7 @@ STATIC_URL = "/static"
 SWAGGER = f"{STATIC_URL}/vendor/swagger-ui"
 REDOC = f"{STATIC_URL}/vendor/redoc"
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)  # any query taken
 
 
 @router.get("/docs", response_class=HTMLResponse)

@@ -16,11 +16,12 @@ from starlette.responses import Response
 from starlette.staticfiles import NotModifiedResponse
 from starlette.types import Scope
 
+from service.deps import PageRoute
 from service.studio_js import stripped
 
 STUDIO_DIR = Path(__file__).resolve().parents[1] / "studio"
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)  # any query taken
 
 
 @router.get("/")
