@@ -9,10 +9,11 @@ as controls users the first one contacts for the film (63 of 76 in a probe, 42 o
 first plan's waves 2 and 3, sent after the second plan was made), so the second plan's control
 group was contacted for its film. So a plan (``plan --store``, ``POST /campaigns/plan``, a next
 wave) leaves out every (film, user) pair that a plan stored for that film selects, as a target
-or a control (any wave: which waves went out is known only along a chain of next waves, or
-once the campaign is withdrawn: ``withdraw.py`` frees its unsent waves' pairs), and
-keeps them in the film's ranking, as a next wave keeps its chain's sent pairs (``plan_slate``'s
-``blocked``: holding a user out is not a watch). The summary's ``held_out_elsewhere`` counts
+or a control (any wave, but those known never to go out: a withdrawn plan's unsent waves, and
+the waves a next wave re-planned, never sent from their plan; the rows a store-scope cap counts,
+``cap_scope.live_rows_of``, so that the count and the cap agree), and keeps them in the
+film's ranking, as a next wave keeps its chain's sent pairs (``plan_slate``'s ``blocked``:
+holding a user out is not a watch). The summary's ``held_out_elsewhere`` counts
 them and names the plans. A next wave's own chain is left to it (``skip``): its unsent waves'
 pairs were never contacted or held out, and their budget is re-planned; so are the other next
 waves of its chain's plans and their own next waves (``next_wave.alternatives``: re-plans of
@@ -36,7 +37,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from numpy.typing import NDArray
 
-from recommender.campaigns.cap_scope import refuse_over_cap, scope_caps
+from recommender.campaigns.cap_scope import live_rows_of, refuse_over_cap, scope_caps
 from recommender.campaigns.plan import Plan, plan_slate
 from recommender.campaigns.slate import PLAN_SCOPE, STORE_SCOPE, SlateFilm
 from recommender.campaigns.store import ROW_CHUNK, CampaignStore, plan_rows, withdrawn_records
@@ -44,7 +45,7 @@ from recommender.campaigns.withdraw import (
     WITHDRAWN_SQL,
     previous_plan,
     refuse_withdrawn,
-    withdrawn_filter,
+    replanned_sql,
 )
 from recommender.errors import NothingToPlanError, PlansClashError, StoreUnavailableError
 from recommender.model.model import Model
@@ -89,7 +90,9 @@ def selected_rows(conn: sa.Connection, film_ids: Sequence[str], skip: Sequence[s
             c.film_id.in_(film_ids[start:start + FILMS_PER_QUERY]))
         if skip:
             query = query.where(c.plan_id.not_in(list(skip)))
-        for row in conn.execute(query.where(withdrawn_filter(plan_rows))):
+        # the rows a store-scope cap counts (``cap_scope.live_rows_of``): a withdrawn plan's
+        # unsent waves and the waves a next wave re-planned (never sent from their plan) are free
+        for row in conn.execute(query.where(live_rows_of(plan_rows))):
             yield row[0], row[1], row[2]
 
 
@@ -126,7 +129,8 @@ def clashing_rows(conn: sa.Connection, dialect: str, pairs: set[tuple[str, str]]
         source = f"{checked_pairs.name} c CROSS JOIN"
     query = sa.text(
         f"SELECT r.film_id, r.user_id, r.plan_id FROM {source} {plan_rows.name} r "
-        f"ON r.film_id = c.film_id AND r.user_id = c.user_id WHERE {WITHDRAWN_SQL}"
+        f"ON r.film_id = c.film_id AND r.user_id = c.user_id WHERE {WITHDRAWN_SQL} "
+        f"AND {replanned_sql()}"
         + (" AND r.plan_id NOT IN :skip" if skip else ""))
     if skip:
         query = query.bindparams(sa.bindparam("skip", list(skip), expanding=True))

@@ -77,6 +77,18 @@ WITHDRAWN_SQL = (f"NOT EXISTS (SELECT 1 FROM {withdrawals.name} w WHERE w.plan_i
                  "AND r.wave > w.sent_waves)")  # ``withdrawn_filter`` for plan rows ``r``
 
 
+def replanned_sql() -> str:
+    """``replanned_filter`` as SQL text for plan rows ``r`` (a query written as text, as
+    ``WITHDRAWN_SQL`` is ``withdrawn_filter``'s): the plans' cut-off waves grouped once."""
+    from recommender.campaigns.events import plan_links
+
+    return (f"NOT EXISTS (SELECT 1 FROM (SELECT l.previous_plan_id AS plan_id, "
+            f"MAX(l.sent_waves) AS sent_waves FROM {plan_links.name} l WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {withdrawals.name} w0 WHERE w0.plan_id = l.plan_id "
+            "AND w0.sent_waves = 0) GROUP BY l.previous_plan_id) cut "
+            "WHERE cut.plan_id = r.plan_id AND r.wave > cut.sent_waves)")
+
+
 def refuse_withdrawn(conn: sa.Connection, plan_id: str) -> None:
     """``WithdrawnPlanError`` when ``plan_id`` was withdrawn: its campaign is over, so it has
     no next wave (read in ``conn``'s transaction, after the plans' lock)."""
