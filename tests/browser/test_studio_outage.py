@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -236,8 +237,10 @@ def test_the_status_region_leaves_results_no_longer_shown(browser: Any, served_d
 def test_a_film_picked_is_said(watched: Any, served_demo: Any) -> None:
     page = watched.page
     page.goto(f"{served_demo.base}/studio/#/plan")
-    film = api(served_demo, "/films?query=the&limit=5")["films"][0]
-    page.fill("#slate-search", "the")
+    # a whole title typed: Enter picks only such a film (test_studio_picker_whole_title)
+    typed = api(served_demo, "/films?query=the&limit=5")["films"][0]["title"].lower()
+    film = api(served_demo, f"/films?query={urllib.parse.quote(typed)}&limit=5")["films"][0]
+    page.fill("#slate-search", typed)
     page.wait_for_selector("ul.found button")
     page.press("#slate-search", "Enter")
     page.wait_for_function(
@@ -245,7 +248,7 @@ def test_a_film_picked_is_said(watched: Any, served_demo: Any) -> None:
         arg=f"Added {film['title']} ({film['film_id']}) to the slate.")
     # the new film's comparables, on Build
     page.goto(f"{served_demo.base}/studio/#/build")
-    page.fill("#comparable-search", "the")
+    page.fill("#comparable-search", typed)
     page.wait_for_selector("ul.found button")
     page.press("#comparable-search", "Enter")
     page.wait_for_function(
@@ -264,14 +267,14 @@ def test_the_film_picker_is_a_combobox(watched: Any, served_demo: Any) -> None:
     assert find.get_attribute("aria-expanded") == "false"
     listed = find.get_attribute("aria-controls")
     assert listed and page.locator(f"ul.found#{listed}").count() == 1
-    find.fill("the")
+    find.fill(api(served_demo, "/films?query=the&limit=1")["films"][0]["title"].lower())
     page.wait_for_selector(f"#{listed} button")
     assert find.get_attribute("aria-expanded") == "true"
     page.keyboard.press("ArrowDown")  # into the list, and back out
     assert page.evaluate("document.activeElement.textContent").startswith("Add ")
     page.keyboard.press("Escape")
     assert page.evaluate("document.activeElement.id") == "slate-search"
-    find.press("Enter")
+    find.press("Enter")  # a whole title: picked
     page.wait_for_function("() => document.querySelector('#slate-search').value === ''")
     assert find.get_attribute("aria-expanded") == "false"
     watched.assert_clean()

@@ -34,6 +34,20 @@ export function matchText(m) {
   return parts.filter((p) => p).join("; ");
 }
 
+/** Whether a search result's title typed is its whole title (of the year typed if any) or its
+    id: the one kind of match Enter opens (Find a film) or picks (the pickers). */
+export function wholeTitle(f) {
+  return Boolean(f.match && (f.match.kind === "film_id"
+    || (f.match.kind === "title" && f.match.year_matched !== false)));
+}
+
+/** The film Enter takes from ``films`` (a search's answer, best first): the first, when it is
+    the only one the title typed names whole (``wholeTitle``); null otherwise. */
+function enterPicks(films) {
+  const exact = films.filter(wholeTitle);
+  return exact.length === 1 && exact[0] === films[0] ? films[0] : null;
+}
+
 export function search(view, params) {
   const q = h("input", { id: "q", type: "search", value: params.get("q") || "",
     placeholder: "e.g. the godfather", autocomplete: "off" });
@@ -79,10 +93,9 @@ export function search(view, params) {
       sayGenre("");
       // Enter in the title box, and the title typed names one film exactly (its whole title, of the
       // year typed if any, or its id): that film opens, as Enter in the pickers picks it
-      const exact = open && offset === 0 ? body.films.filter((f) => f.match && (f.match.kind === "film_id"
-        || (f.match.kind === "title" && f.match.year_matched !== false))) : [];
-      if (exact.length === 1 && exact[0] === body.films[0]) {
-        location.hash = `#/film/${encodeURIComponent(exact[0].film_id)}`;
+      const exact = open && offset === 0 ? enterPicks(body.films) : null;
+      if (exact) {
+        location.hash = `#/film/${encodeURIComponent(exact.film_id)}`;
         return;
       }
       const shown = body.films.length;
@@ -192,8 +205,10 @@ export function filmPicker(find, found, onPick, where = "the list") {
   let timer = null;
   let seq = 0;
   let current = false;  // the list answers what the box holds now
-  let pickOnAnswer = false;  // Enter came before the answer: pick its first film
+  let pickOnAnswer = false;  // Enter came before the answer: pick its film, if it names one whole
   let ambiguous = 0;  // the list's first films share a title and match alike: Enter picks none
+  let whole = null;  // the button of the film the title typed names whole (enterPicks), or null
+  let unnamed = "";  // what Enter says when it picks none (no film is called what was typed)
   // a film picked empties the box: a look-up still waiting or under way is for what the box held,
   // and its late answer must not fill the empty box
   const picked = (f) => {
@@ -229,24 +244,37 @@ export function filmPicker(find, found, onPick, where = "the list") {
         alike = `${ambiguous} films are called “${one ? bare : typed}”: choose one.`;
         found.append(h("li", { class: "note" }, alike));
       }
-      const first = found.querySelector("button");
-      const picking = pickOnAnswer && first && ambiguous < 2;
+      // Enter picks only a film the title typed names whole (its title, or its id), as Find a film
+      // opens one: "heist of tokyo" added The Outpost of Tokyo, the first film found
+      const named = ambiguous < 2 ? enterPicks(r.films) : null;
+      whole = named ? found.querySelector("button") : null;
+      unnamed = !r.films.length ? none : alike || `No film is called “${typed}”: the closest is ${label(r.films[0])}${twice(r.films[0]) ? ` [${r.films[0].film_id}]` : ""}; choose one.`;
+      const picking = pickOnAnswer;
       pickOnAnswer = false;
-      if (picking) first.click();  // said as added (picked)
+      if (picking) enter();  // said as added (picked), or why not
       // else said in the page's status region, as Find a film says its results (the list drawn
       // told a screen reader nothing)
       else announce(`Search results: ${r.films.length ? `${count(r.films.length, "film")} found for “${typed}”.` : none}${alike ? ` ${alike}` : ""}`);
     } catch (e) { if (mine === seq) { pickOnAnswer = false; found.replaceChildren(h("li", {}, errorBox(e, () => lookUp(++seq)))); } }
   }
-  // Enter picks the first film found for what is typed (at once, if its list is not drawn yet); it
+  // Enter with the list drawn: the film the title names whole is added; else nothing is, and the
+  // list and the status region say why (no film is called that, the closest; or several are)
+  const enter = () => {
+    if (whole) { whole.click(); return; }
+    if (!unnamed) return;
+    // said in the list too, beside the films to choose from (once: it said none found, or several
+    // films of that title, already)
+    const listed = [...found.querySelectorAll("li.note")].some((li) => li.textContent === unnamed);
+    if (!listed) found.append(h("li", { class: "note", id: `${find.id}-unnamed` }, unnamed));
+    announce(unnamed);
+  };
+  // Enter picks the film the title typed names whole (at once, if its list is not drawn yet); it
   // never submits the form the box sits in (a plan)
   find.addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;
     e.preventDefault();
-    if (current) {
-      const first = found.querySelector("button");
-      if (first && ambiguous < 2) first.click();
-    } else if (find.value.trim()) {
+    if (current) enter();
+    else if (find.value.trim()) {
       pickOnAnswer = true;
       clearTimeout(timer);
       lookUp(++seq);
