@@ -75,8 +75,10 @@ def test_a_refused_take_back_says_the_servers_words(served_sends: Served, watche
     page = watched.page
     plan_id = stored_plan(served_sends, 2, budget=20, waves=2, seed=4)["plan_id"]
     sent = api(served_sends, f"/campaigns/{plan_id}/waves/1/sent", {})
-    following = api(served_sends, f"/campaigns/{plan_id}/next", {"sent_waves": 1})["plan_id"]
     page.goto(f"{served_sends.base}/studio/#/campaigns/{plan_id}")
+    page.wait_for_selector("#retract-send", state="visible")
+    # a next wave planned elsewhere once the page was drawn: the page offers the take-back still
+    following = api(served_sends, f"/campaigns/{plan_id}/next", {"sent_waves": 1})["plan_id"]
     page.click("#retract-send")
     page.click("#retract-confirm")
     alert = page.locator("#retract-out [role=alert]")
@@ -86,6 +88,38 @@ def test_a_refused_take_back_says_the_servers_words(served_sends: Served, watche
     assert alert.inner_text() == (detail if detail.endswith(".") else f"{detail}.")
     assert _sends(served_sends, plan_id) == [(1, sent["sent_at"])]  # nothing changed
     watched.console_errors[:] = [e for e in watched.console_errors if "422" not in e]
+    watched.assert_clean()
+
+
+def test_a_send_a_next_wave_was_planned_after_is_not_offered_to_be_taken_back(
+        served_sends: Served, watched: Any) -> None:
+    """"Take back wave 1's send" was drawn though a next wave was planned after wave 1, and
+    confirming it answered the server's 422: not offered, and said why beside the send; a next
+    wave withdrawn before any send re-plans nothing, and the take-back is offered again.
+    Oracle: the server's own answer to the DELETE (refused, then taken)."""
+    page = watched.page
+    plan_id = stored_plan(served_sends, 5, budget=20, waves=3, seed=7)["plan_id"]
+    api(served_sends, f"/campaigns/{plan_id}/waves/1/sent", {})
+    following = api(served_sends, f"/campaigns/{plan_id}/next", {"sent_waves": 1})["plan_id"]
+    status, _ = _refusal(served_sends, f"/campaigns/{plan_id}/waves/1/sent")
+    assert status == 422
+    page.goto(f"{served_sends.base}/studio/#/campaigns/{plan_id}")
+    held = page.locator("#recorded-sends #retract-held")
+    held.wait_for()
+    assert (f"not to be taken back: its next wave {following} was planned after wave 1 was "
+            "sent, so its link says the wave went out") in held.inner_text()
+    assert held.locator("a").get_attribute("href") == f"#/campaigns/{following}"
+    page.wait_for_selector("#send-replanned")  # the page has read what the key may do
+    assert page.locator("#retract-send").count() == 0
+    # the next wave withdrawn before any send: the plan is its own campaign again
+    api(served_sends, f"/campaigns/{following}/withdraw", {"sent_waves": 0})
+    page.reload()
+    page.wait_for_selector("#retract-send", state="visible")
+    assert page.locator("#retract-held").count() == 0
+    page.click("#retract-send")
+    page.click("#retract-confirm")
+    page.wait_for_selector("#retract-done")
+    assert _sends(served_sends, plan_id) == []
     watched.assert_clean()
 
 

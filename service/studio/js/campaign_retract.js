@@ -13,10 +13,19 @@ const campaignNumber = (s) => (s.campaign_wave === null || s.campaign_wave === u
   ? " of this plan (its number in the campaign is not known: a chain of plans longer than the server reads)"
   : ` of this plan, the campaign's wave ${s.campaign_wave}`);
 
+/** The next wave of ``summary``'s plan whose link holds its sends (``next_waves`` but those
+    withdrawn before any send: they re-plan nothing), of most ``sent_waves`` (``withdraw.next_wave_of``,
+    the server's rule for a take-back); null when none. */
+export function linkingNextWave(summary) {
+  const live = (summary.next_waves || []).filter((n) => !(n.withdrawn && n.withdrawn.sent_waves === 0));
+  return live.reduce((a, n) => (!a || n.sent_waves > a.sent_waves ? n : a), null);
+}
+
 /** The plan's recorded sends (``wave_sends``), each wave's send and record times, with "Take back"
     beside the last one (DELETE /campaigns/{id}/waves/{wave}/sent, ``campaign sent --retract``): it
     asks first, naming the wave and its time; the server takes back the plan's last recorded send
-    only, and refuses one a next wave was planned after (said, role=alert). Once taken back
+    only, and refuses one a next wave was planned after: not offered then, and said why beside the
+    send (a next wave planned once the page was drawn: the refusal said, role=alert). Once taken back
     ``changed()`` reads the plan and the report again. ``list.follow(summary)`` draws the sends as
     read now (a confirmation being asked stays while they are the same); ``list.offer(on)`` shows or
     hides the button. */
@@ -33,17 +42,25 @@ export function recordedSends(planId, summary, changed) {
   list.follow = (read) => {
     const sends = [...(read.wave_sends || [])].sort((a, b) => a.wave - b.wave);
     const next = Boolean(read.previous_plan_id);  // a next wave: its waves numbered from 1
-    const key = sends.map((s) => `${s.wave}:${s.sent_at}:${s.campaign_wave}`).join(",");
+    const by = linkingNextWave(read);
+    const key = sends.map((s) => `${s.wave}:${s.sent_at}:${s.campaign_wave}`).join(",")
+      + (by ? `>${by.plan_id}:${by.sent_waves}` : "");
     if (key === drawn) return;
     drawn = key;
     out.replaceChildren(...out.querySelectorAll("#retract-done"));  // a question about other sends goes
     button = null;
     if (!sends.length) { shown.replaceChildren(); return; }
     const last = sends[sends.length - 1];
-    button = h("button", { type: "button", class: "ghost", id: "retract-send", hidden: !offered || undefined,
+    // a next wave was planned after it: its link says the wave went out, and the server refuses
+    // the take-back ("cannot be taken back: its next wave ... was planned after 1 sent wave(s)")
+    const held = by && last.wave <= by.sent_waves;
+    button = held ? null : h("button", { type: "button", class: "ghost", id: "retract-send", hidden: !offered || undefined,
       onclick: () => ask(last, next) }, `Take back wave ${last.wave}'s send`);
+    const why = held ? h("span", { class: "note", id: "retract-held" }, ` (not to be taken back: its next wave `,
+      h("a", { href: `#/campaigns/${encodeURIComponent(by.plan_id)}` }, by.plan_id),
+      ` was planned after ${by.sent_waves === 1 ? "wave 1 was" : `waves 1–${by.sent_waves} were`} sent, so its link says the wave went out)`) : "";
     shown.replaceChildren(h("p", { class: "note" }, "Recorded sends (times in UTC):"),
-      h("ul", {}, sends.map((s) => h("li", {}, waveSaid(s, next), s === last ? [" ", button] : ""))));
+      h("ul", {}, sends.map((s) => h("li", {}, waveSaid(s, next), s === last ? (button ? [" ", button] : why) : ""))));
   };
   const ask = (send, next) => {
     const asked = h("p", { id: "retract-asked" }, `Take back wave ${send.wave}'s recorded send (${waveSaid(send, next)})? `,
