@@ -5,6 +5,7 @@ import { planSummary, downloadNote } from "./plan.js";
 import { withdrawSection } from "./campaign_withdraw.js";
 import { reportView } from "./campaign_report.js";
 import { sendSection } from "./campaign_sends.js";
+import { linkingNextWave } from "./campaign_retract.js";
 import { chainAbove, chainParagraph } from "./campaign_chain.js";
 import { wholeCampaign } from "./campaign_whole.js";
 import { offerWrites } from "./writes.js";
@@ -51,16 +52,23 @@ async function detail(view, planId, params) {
   // a withdrawn campaign sent its waves 1..N and no more: the box, the address and the report count
   // up to N (more is the server's refusal)
   const gone = plan.summary.withdrawn;
-  const most = gone && gone.sent_waves > 0 ? Math.min(gone.sent_waves, waves) : waves;
+  const kept = gone && gone.sent_waves > 0 ? Math.min(gone.sent_waves, waves) : waves;
+  // a next wave planned after N sent waves re-plans the rest: its later waves were never sent from
+  // this plan, and the server's report refuses more than N ("sent_waves must be in [1, N]"); the
+  // next waves as read now (followNextWaves)
+  const cut = () => { const by = linkingNextWave(plan.summary); return by && by.sent_waves < kept ? by : null; };
+  const most = () => (cut() ? cut().sent_waves : kept);
+  const mostWhy = () => (cut() ? ` (its next wave ${cut().plan_id} was planned after ${cut().sent_waves === 1 ? "wave 1 was" : `waves 1–${cut().sent_waves} were`} sent, and re-plans the rest: its report counts the later waves)`
+    : most() < waves ? " (the campaign was withdrawn after them)" : "");
   // the waves sent and the window are kept in the page's address; a number the plan cannot have is
   // not read
-  const sentFromUrl = wholeNumber(params && params.get("sent_waves"), 1, most) ?? undefined;
+  const sentFromUrl = wholeNumber(params && params.get("sent_waves"), 1, most()) ?? undefined;
   // said above the page, not dropped unsaid; not above the page the user moved on to
   if (shown() && params?.get("sent_waves") && sentFromUrl === undefined) {
-    ignoredSettings([["sent_waves", params.get("sent_waves"), `waves already sent must be a whole number from 1 to ${most}: the server's default is used`]]);
+    ignoredSettings([["sent_waves", params.get("sent_waves"), `waves already sent must be a whole number from 1 to ${most()}${mostWhy()}: the server's default is used`]]);
   }
   // empty until the server's default is known: a 1 shown meanwhile would read as "1 sent"
-  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: most,
+  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: most(), "aria-describedby": "sent-limit",
     value: sentFromUrl ?? "", placeholder: "reading…" });
   // the report covers the waves sent (later waves' users were never contacted: counting
   // them would dilute the uplift); the same number plans the next wave
@@ -70,12 +78,22 @@ async function detail(view, planId, params) {
   // the number used is written back to the box, and said when it is not what was typed (with the
   // report asked: announce)
   const clamped = h("p", { class: "warning", id: "sent-clamped" });
+  // the most the box takes, and why, when a next wave limits it below the plan's waves
+  const limit = h("p", { class: "note", id: "sent-limit" });
+  const sayLimit = () => {
+    sent.max = most();
+    limit.textContent = cut() ? `At most ${most()}${mostWhy()}.` : "";
+  };
+  sayLimit();
   // with no send recorded (and no next wave or withdrawal), the server's default counts every wave:
   // said beside the box, as if not known sent; the withdrawal says it too (sentBasis)
   const assumed = h("p", { class: "warning", id: "sent-assumed" });
   let shownReport = null;  // the report drawn last: where its waves sent came from
-  // a wave's window starts at its recorded send (wave_starts), and the label says so
-  const fromSends = () => ((shownReport && shownReport.wave_starts) || []).some((w) => w.source === "recorded");
+  let sendsNow = plan.summary.wave_sends || [];  // the plan's recorded sends, as read last
+  // a wave's window starts at its recorded send (wave_starts), and the label says so; with no
+  // report drawn (refused), as the plan's recorded sends say (wave 1's, if any, is always counted)
+  const fromSends = () => (shownReport ? (shownReport.wave_starts || []).some((w) => w.source === "recorded")
+    : sendsNow.length > 0);
   const windowLabel = h("label", { for: "report-window" });
   const sayWindow = () => {
     windowLabel.textContent = fromSends()
@@ -86,7 +104,8 @@ async function detail(view, planId, params) {
   const sayAssumed = () => {
     const source = shownReport ? shownReport.sent_waves_source || "" : "";
     assumed.textContent = source.startsWith("default") && String(shownReport.sent_waves) === sent.value.trim()
-      ? `No send recorded: the report assumes all ${waves} waves went out, as nothing says fewer did. Set the waves actually sent, or record each send (Wave sends, below).`
+      ? (waves === 1 ? "No send recorded: the report assumes the plan's one wave went out, as nothing says it did not. Record its send (Wave sends, below)."
+        : `No send recorded: the report assumes all ${waves} waves went out, as nothing says fewer did. Set the waves actually sent, or record each send (Wave sends, below).`)
       : "";
   };
   sent.addEventListener("input", () => { assumed.textContent = ""; });
@@ -105,10 +124,10 @@ async function detail(view, planId, params) {
   };
   const sentWaves = () => {
     const typed = sent.value;
-    const used = Math.min(most, Math.max(1, Math.floor(Number(sent.value)) || 1));
+    const used = Math.min(most(), Math.max(1, Math.floor(Number(sent.value)) || 1));
     sent.value = used;
     clamped.textContent = String(used) === typed.trim() ? ""
-      : `Waves already sent must be a whole number from 1 to ${most}${most < waves ? " (the campaign was withdrawn after them)" : ""}: “${typed}” was read as ${used}.`;
+      : `Waves already sent must be a whole number from 1 to ${most()}${mostWhy()}: “${typed}” was read as ${used}.`;
     return used;
   };
   // the report's window: conversions within this many days of the plan count (the server's default
@@ -151,6 +170,7 @@ async function detail(view, planId, params) {
       follow ? getJson(`/campaigns/${encodeURIComponent(planId)}`).catch(() => null) : null]);
     if (mine !== asked) return;
     if (again && again.plan_id === planId && again.summary) {
+      sendsNow = again.summary.wave_sends || [];
       followNextWaves(again.summary.next_waves || []);
       sendBox?.follow(again.summary);  // a send recorded (here, elsewhere): the next wave's form
     }
@@ -241,6 +261,7 @@ async function detail(view, planId, params) {
     later = waves;
     plan.summary.next_waves = waves;
     saidAlready.textContent = already();
+    sayLimit();  // a next wave planned after fewer waves: the box takes no more
     view.querySelector("#plan-download-note")?.replaceWith(downloadNote(plan.summary));  // what the download holds now
     view.querySelector("#campaign-chain")?.replaceWith(chainParagraph(plan.summary, waves, above));
     withdrawBox?.goesOn(live());  // none left: its buttons come back
@@ -265,7 +286,7 @@ async function detail(view, planId, params) {
     section("Plan", ...planSummary(planId, plan.summary), gone && gone.sent_waves === 0 ? "" : [
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, gone ? `Waves already sent (of ${waves}; the withdrawal says ${gone.sent_waves}): the report counts these` : `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
         windowLabel, windowDays, h("span", { class: "note", id: "report-window-day" }, `(${DAY_RULE})`)),
-      clamped, assumed]),
+      limit, clamped, assumed]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
     whole.box,
     sendBox || "",
