@@ -235,6 +235,16 @@ export function blockColumns(unscaled, span, strata = "film and wave") {
   ];
 }
 
+/** How conversions reach the report, said under its count when it read no event (every
+    conversion 0, and nothing said why): the store's events, recorded by the CLI or the API. */
+function eventsIn(report) {
+  if (report.events_read !== 0) return "";
+  return h("p", { class: "note", id: "report-events-how" },
+    "No event was read: conversions reach the report as the campaign store's events (user_id, film_id, timestamp), ",
+    "recorded with ", h("code", {}, "recommender events import --store STORE FILE"), " or ", h("code", {}, "POST /events"),
+    " (README: “Closing the loop: responses, uplift, the next wave”). Until then every conversion reads 0.");
+}
+
 export function reportView(report, later) {
   // probabilities without a horizon in days: the server does not stretch them to the window, and
   // the column says so
@@ -251,6 +261,7 @@ export function reportView(report, later) {
       `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
       `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
       method.strata ? `Over several films or waves: ${method.strata}.` : ""),
+    eventsIn(report),
     h("p", { class: "note", id: "report-note" }, wavesCounted(report, later),
       unscaled ? [" Predicted target conversions: what the plan's probabilities expect of the contacted users had they not been contacted, ",
         `over the probabilities' own span rather than the window of ${span} `,
