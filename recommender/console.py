@@ -16,6 +16,13 @@ killed itself with SIGINT on exit after "interrupted" (-2 to a caller, not the 1
 the mark is cleared before the code is returned. And C code that clears whatever a call
 raised (``PyObject_HasAttr``) left the stop unheard: the command ran on and exited 0; a signal
 recorded during the import stops it once the import ends.
+
+Once the command has returned its code, Ctrl-C and SIGTERM are ignored for the rest of the
+exit (``_deaf``): the outputs are complete, and a stop then (in the interpreter's shutdown:
+atexit handlers, garbage collection, most of a second after the last "written to" line)
+killed the process by that signal, exit 130 or 143 (-2 or -15 to a caller) and no word,
+though nothing was interrupted. Ignored rather than ``os._exit``: the exit still flushes
+buffered output and runs every atexit handler (temporary folders removed, logs flushed).
 """
 
 from __future__ import annotations
@@ -75,11 +82,25 @@ def _forget_interrupt() -> None:
     exec("pass", {})
 
 
+def _deaf() -> None:
+    """Ignore SIGINT and SIGTERM from now on (the command has returned its code): a signal
+    that came just before, still pending, is acted on by ``signal.signal`` as it begins, so
+    one raised there is let go and the handler set again."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            signal.signal(signum, signal.SIG_IGN)
+        except ValueError:  # not the main thread: nothing to set
+            return
+        except (KeyboardInterrupt, _Terminated):  # pending before: the work is done all the same
+            signal.signal(signum, signal.SIG_IGN)
+
+
 def main() -> int:
     code = _load()
     if code is None:
         from recommender.cli import main as cli_main
 
         code = cli_main()
+    _deaf()  # a stop from here on lands in the exit, after the command's work
     _forget_interrupt()
     return code
