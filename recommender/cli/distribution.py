@@ -235,16 +235,19 @@ def _slate(args: argparse.Namespace) -> int:
         named = listing(held(films, e.bound, lambda i, n: f"film {films[i].film_id}: {n} on "
                                                      f"line {films[i].line}"), 5)
         raise DataError(args.slate, f"{e} in {cinemas.source} ({e.bound}: {named})") from None
-    from recommender.cli.printing import export_source, horizon_span
+    from recommender.cli.printing import export_source, horizon_span, model_version_said
 
     no_forecast(model, body["horizon"], "each cinema's screens are shared equally among the "
                  "films (within their bounds)")
     if args.out:
         _write_allocation(args.out, body, model, args.slate, cinemas.source)
-    if json_printed(args.json, body, model, _print_json):
+    if args.json:
+        _print_json(body, model)  # the body's model said after it, as every --json's
         if args.out:  # stdout is the body: the file, like plan --json's, is said on stderr
             print(f"allocation written to {args.out} {export_source(model)}", file=sys.stderr)
         return 0
+    if not args.out:  # an export names its source once, in its "written to" line (as
+        model_version_said(model)  # cold-start --out's): not the table's note beside it
     print(f"{plural(body['screens'], 'screen', sep=',')} of "
           f"{plural(body['cinemas'], 'cinema', sep=',')} shared among "
           f"{plural(len(films), 'film')} by expected new viewers (total deviation from the "

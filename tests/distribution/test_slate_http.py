@@ -191,6 +191,25 @@ def test_json_with_out_says_what_it_wrote(model_dir: Path, tmp_path: Path,
     assert f"allocation written to {out} from model {version} as trained" in err
 
 
+def test_out_names_its_source_once(model_dir: Path, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The table with ``--out`` named the model twice: "allocation written to dist.csv from
+    model X as trained" on stdout and the table's "note: answer from model X as trained" on
+    stderr; the export's line says it once, as ``cold-start --out``'s. Without ``--out`` the
+    table's note still names it."""
+    out = tmp_path / "dist.csv"
+    version = artifact.load(model_dir).version
+    for given in (("--out", out), ()):
+        code, printed, err = run(capsys, "distribution", model_dir, "--slate",
+                                 _slate_file(tmp_path), *given)
+        assert code == 0, err
+        sources = [line for line in (printed + err).splitlines()
+                   if f" from model {version} as trained" in line]
+        assert sources == ([f"allocation written to {out} from model {version} as trained"]
+                           if given else [f"note: answer from model {version} as trained"]), (
+            printed + err)
+
+
 def test_a_null_min_screens_is_none_as_an_empty_cell_is(client: TestClient) -> None:
     """The CLI's slate file reads an empty min_screens cell as 0 and the body took a null
     max_screens as no bound, but a null min_screens was a 422: a client turning the file
