@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from recommender.campaigns.near_users import MOST
 from recommender.io.convert import MAX_ID_BYTES
 from service.event_schemas import NOT_BLANK_ID
 from service.schemas import StoredId
@@ -54,6 +55,12 @@ class ForgottenUser(Sent):
                                               "replaced by a tombstone: a retry with such a "
                                               "key plans anew")
     already: bool = Field(description="whether the id was erased before (recorded once)")
+    did_you_mean: list[str] = Field(
+        description="for an id the store held no row of (and not erased before): the store's "
+                    "user ids it may mean, equal to it but for leading zeros, surrounding "
+                    "spaces, letter case or Unicode form ('u00939' for 'U00939'), as an "
+                    "unknown id's error names them; empty where none (or past the first "
+                    f"{MOST:,} ids with no row); the id given was erased (recorded) all the same")
 
 
 class Forgotten(Sent):

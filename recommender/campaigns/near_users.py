@@ -1,18 +1,20 @@
 """The user ids of a campaign store that an id it does not hold may mean (``forget``'s hint).
 
 ``forget --user 07`` on a store holding users 7 and 007 said only that 07 "had no row in
-this store": ``near_hint`` names the store's ids that are the one given but for leading
+this store": ``forgotten`` names the store's ids that are the one given but for leading
 zeros, surrounding spaces, letter case or Unicode form, by ``IdMap.did_you_mean`` (the hint
 of ``audiences``, ``recommend`` and ``lookalike``), among the ids of the store's events, plan
-rows and opt-outs. ``refuse_form_twins`` refuses, before anything is erased, an id only its
-other Unicode form is held by (``forget`` and ``POST /admin/forget`` alike: ``FormTwinsError``
-names the ids refused).
+rows and opt-outs: in the CLI's note, and in the answer of ``forget --json`` and ``POST
+/admin/forget`` (each user's ``did_you_mean``). ``refuse_form_twins`` refuses, before
+anything is erased, an id only its other Unicode form is held by (``forget`` and ``POST
+/admin/forget`` alike: ``FormTwinsError`` names the ids refused).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -20,6 +22,9 @@ from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.store_tables import plan_exclusions, plan_rows
 from recommender.errors import InvalidParameterError
 from recommender.io.ids import IdMap, form_named
+
+if TYPE_CHECKING:
+    from recommender.campaigns.erasure import Forgotten
 
 MOST = 1000  # unknown ids looked at (``IdMap.did_you_mean`` reads as many)
 CHUNK = 500  # keys per IN (...)
@@ -38,16 +43,15 @@ def _keys(ids: Sequence[str]) -> list[str]:
     return list(out)
 
 
-def near_hint(store: CampaignStore, ids: Sequence[str]) -> str:
-    """``"; did you mean '7' or '007'?"`` for ``ids`` the store holds no row of (the first
-    ``MOST``), naming its user ids that are one of them but for leading zeros, spaces, case
-    or Unicode form (``IdMap.did_you_mean``), else ``""``. Reads each user-id column once,
-    comparing ``lower(ltrim(trim(user_id), '0'))`` (a scan of the tables: run for a hint
-    only)."""
+def _near(store: CampaignStore, ids: Sequence[str]) -> IdMap | None:
+    """The store's user ids that one of ``ids`` (the first ``MOST``) may be but for leading
+    zeros, spaces, case or Unicode form, other than ``ids`` themselves (None: none). Reads
+    each user-id column once, comparing ``lower(ltrim(trim(user_id), '0'))`` (a scan of the
+    tables: run for a hint only)."""
     from recommender.campaigns.events import events
 
     if not ids:
-        return ""
+        return None
     keys = _keys(ids)
     found: set[str] = set()
     with store.engine.connect() as conn:
@@ -59,7 +63,42 @@ def near_hint(store: CampaignStore, ids: Sequence[str]) -> str:
                     sa.or_(bare.in_(part), sa.func.lower(bare).in_(part)))
                 found.update(str(u) for u in conn.execute(q).scalars())
     found -= set(ids)
-    return IdMap(sorted(found)).did_you_mean(ids, named=len(ids) > 1) if found else ""
+    return IdMap(sorted(found)) if found else None
+
+
+def forgotten(store: CampaignStore, done: Sequence[Forgotten]) -> tuple[list[dict[str, Any]],
+                                                                         str]:
+    """(the ``users`` of ``forget --json`` and of ``POST /admin/forget``'s answer, the hint
+    of the CLI's note): each user's ``Forgotten.body`` with ``did_you_mean``, the store's user
+    ids that an id with no row (and not erased before) may mean (``near_hint``'s; ``[]``
+    where none, and for the ids past the first ``MOST`` with no row). One scan of the
+    store, where an id had no row: ``forget --json`` and the HTTP route said nothing of
+    ``U00939`` erased beside the store's ``u00939``."""
+    none = [f.user_id for f in done if not f.rows and not f.already]
+    near = _near(store, none)
+    meant = {} if near is None else {
+        u: list(dict.fromkeys(near.same_but_zeros(u) or near.same_case(u)))
+        for u in none[:MOST]}
+    hint = near.did_you_mean(none, named=len(none) > 1) if near is not None else ""
+    return [{**f.body(), "did_you_mean": meant.get(f.user_id, [])} for f in done], hint
+
+
+def held_ids(store: CampaignStore, ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` the store holds a row of (an event, a plan row or an opt-out), byte
+    for byte: one query per table and chunk."""
+    from recommender.campaigns.events import events
+
+    keys = list(dict.fromkeys(ids))
+    held: set[str] = set()
+    if not keys:
+        return held
+    with store.engine.connect() as conn:
+        for table in (events, plan_rows, plan_exclusions):
+            for i in range(0, len(keys), CHUNK):
+                q = sa.select(table.c.user_id).distinct().where(
+                    table.c.user_id.in_(keys[i:i + CHUNK]))
+                held.update(str(u) for u in conn.execute(q).scalars())
+    return held
 
 
 def form_twins(store: CampaignStore, ids: Sequence[str]) -> list[tuple[str, str]]:
@@ -69,21 +108,12 @@ def form_twins(store: CampaignStore, ids: Sequence[str]) -> list[tuple[str, str]
     row. Non-ASCII ids only (ASCII has one form); an id whose twin is also among ``ids`` is
     not one (both spellings asked for: each is erased as given). One query per table and
     chunk."""
-    from recommender.campaigns.events import events
-
     other = {u: [f for f in dict.fromkeys(unicodedata.normalize(form, u)
                                           for form in ("NFC", "NFD")) if f != u]
              for u in dict.fromkeys(ids) if not u.isascii()}
     given = set(ids)
     other = {u: fs for u, fs in other.items() if fs and not given.intersection(fs)}
-    keys = list(dict.fromkeys([*other, *(f for fs in other.values() for f in fs)]))
-    held: set[str] = set()
-    with store.engine.connect() as conn:
-        for table in (events, plan_rows, plan_exclusions):
-            for i in range(0, len(keys), CHUNK):
-                q = sa.select(table.c.user_id).distinct().where(
-                    table.c.user_id.in_(keys[i:i + CHUNK]))
-                held.update(str(u) for u in conn.execute(q).scalars())
+    held = held_ids(store, [*other, *(f for fs in other.values() for f in fs)])
     return [(u, f) for u, fs in other.items() if u not in held for f in fs if f in held]
 
 

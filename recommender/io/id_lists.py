@@ -1,6 +1,7 @@
 """Id-list files (one user or film id per line), read with their ids kept byte for byte.
 
-The CLI's ``--users``, ``--films``, ``--seeds``, ``--watched`` and ``--exclude`` read them.
+The CLI's ``--users``, ``--films``, ``--seeds``, ``--watched`` and ``--exclude`` read them,
+``forget --users`` too (``read_id_list_held``: as a campaign store holds them).
 A line is the id as written when the model holds it, else stripped of its surrounding
 spaces, else without the quoting our own CSV writers add (``csvsafe``); a first line that is
 a column name (``user_id``, ``movieId``) and no id of the model is a header, skipped and said
@@ -178,6 +179,25 @@ def read_id_list(path: PathLike, said: Callable[[str], None] | None = None,
     dropped = [(n, s) for n, s in lines if first.setdefault(s, n) != n]
     _said_dropped(p, dropped, said)
     return list(first)  # each id once, in file order
+
+
+def read_id_list_held(path: PathLike, held: Callable[[list[str]], set[str]],
+                      said: Callable[[str], None] | None = None, column: str | None = None
+                      ) -> list[str]:
+    """``read_id_list``'s ids, each as written where ``held`` holds it, else stripped: the
+    reading of a list of ids that a campaign store rather than a model holds (``forget
+    --users``). ``held`` is asked once, of the lines as written that differ from their
+    stripped id (surrounding spaces, a byte-order mark), and answers those it holds (an id
+    held so is the one meant, byte for byte). ``-`` reads standard input; a header line
+    (``user_id``) is skipped and ``said`` told, as are duplicates dropped."""
+    exact: dict[int, str] = {}
+    p, lines = _id_lines(path, exact, said=said, column=column)
+    kept = held(list(dict.fromkeys(exact.values()))) if exact else set()
+    first: dict[str, int] = {}
+    dropped = [(n, s) for n, s in ((n, exact[n] if exact.get(n) in kept else s)
+                                   for n, s in lines) if first.setdefault(s, n) != n]
+    _said_dropped(p, dropped, said)
+    return list(first)
 
 
 def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,

@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from recommender.campaigns.erasure import forget
-from recommender.campaigns.near_users import FormTwinsError, refuse_form_twins
+from recommender.campaigns.near_users import FormTwinsError, forgotten, refuse_form_twins
 from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
@@ -161,6 +161,8 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
     pseudonym_key = request.app.state.service.settings.pseudonym_key
     keys = [] if pseudonym_key is None else [pseudonym_key.get_secret_value().encode("utf-8")]
     done = await run_in_threadpool(forget, store, ids, body.exact, keys)
+    # each user's did_you_mean: the store's ids an id with no row may mean (the CLI's hint)
+    users = (await run_in_threadpool(forgotten, store, done))[0]
     log.warning("admin forget: %d user(s) erased from the campaign store", len(done))
     note = FORGET_NOTE
     sync = getattr(request.app.state, "events_sync", None)
@@ -174,4 +176,4 @@ async def forget_users(request: Request, _: AdminDep) -> dict[str, Any]:
             note = FORGET_NOTE_LATER
     if done.unscrubbed:  # committed all the same: the log's old bytes stay until then
         note = f"{note}; {done.unscrubbed}"
-    return {"users": [f.body() for f in done], "note": note}
+    return {"users": users, "note": note}

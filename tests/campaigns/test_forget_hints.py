@@ -56,14 +56,14 @@ def test_forget_hints_the_ids_meant_and_names_forms(tmp_path: Path,
     store.close()
     code, out, err = run_cli(capsys, "forget", "--store", path, "--user", "07")
     assert code == 0, err
-    note = next(line for line in out.splitlines() if "had no row" in line)
+    note = next(line for line in err.splitlines() if "had no row" in line)
     # the oracle: the ids of the store equal to '07' once leading zeros are dropped
     assert "did you mean" in note and "'7'" in note and "'007'" in note and "'u9'" not in note
     # the same letters in another Unicode form: refused, nothing erased (test_forget_forms)
     code, out, err = run_cli(capsys, "forget", "--store", path, "--user", NFC)
     assert code != 0 and "NFC" in err and repr(NFD) in err and "NFD" in err and not out
     code, out, err = run_cli(capsys, "forget", "--store", path, "--user", "nobody")
-    assert "did you mean" not in out
+    assert "did you mean" not in out + err
 
 
 def test_an_unknown_opt_out_gets_the_hint(capsys: pytest.CaptureFixture[str]) -> None:

@@ -170,20 +170,18 @@ def test_cli_says_an_unknown_id_and_refuses_a_blank_one(tmp_path: Path,
     respond(store, stored(store))
     store.close()
     cells = sorted(_cells(path))
-    ids = tmp_path / "ids.txt"
-    ids.write_text("A2-0\n   \n")
-    code, out, err = run_cli(capsys, "forget", "--store", path, "--users", ids)
+    code, out, err = run_cli(capsys, "forget", "--store", path, "--user", "A2-0", "--user", "   ")
     assert code == 2 and "user id 2 is empty or blank; nothing was erased" in err
     assert sorted(_cells(path)) == cells  # nothing written
     code, out, err = run_cli(capsys, "forget", "--store", path, "--user", "nobody")
     assert code == 0, err
-    assert "1 had no row in this store ('nobody'): recorded as erased" in out
+    assert "1 had no row in this store ('nobody'): recorded as erased" in err
     assert _count(path, "SELECT COUNT(*) FROM campaign_erasures") == 1
     assert _count(path, "SELECT COUNT(*) FROM campaign_tombstones") == 0
     code, out, _ = run_cli(capsys, "forget", "--store", path, "--user", "A1-0", "--json")
     assert code == 0 and json.loads(out)["users"] == [
         {"user_id": "A1-0", "events": 1, "plan_rows": 1, "opt_outs": 0, "plan_summaries": 0,
-         "idempotency_keys": 0, "already": False}]
+         "idempotency_keys": 0, "already": False, "did_you_mean": []}]
 
 
 def test_a_store_of_schema_11_gets_the_tables(tmp_path: Path,

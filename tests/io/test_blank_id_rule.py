@@ -26,6 +26,10 @@ def _blank(value: str) -> bool:
     return all(ch in ASCII_BLANKS for ch in value)
 
 
+def _no_store() -> None:
+    raise AssertionError("forget --user alone opens no store to read its ids")
+
+
 @pytest.mark.parametrize("value", VALUES)
 def test_every_surface_reads_a_blank_id_alike(value: str, tmp_path: Path) -> None:
     from recommender.cli import build_parser
@@ -53,9 +57,9 @@ def test_every_surface_reads_a_blank_id_alike(value: str, tmp_path: Path) -> Non
     args = argparse.Namespace(user=[value], users=None)
     if blank:
         with pytest.raises(InvalidParameterError, match="empty or blank"):
-            _ids(args)
+            _ids(args, _no_store)
     else:
-        assert _ids(args) == [value]
+        assert _ids(args, _no_store) == [value]
     # POST /admin/forget
     if blank:
         with pytest.raises(ValueError):

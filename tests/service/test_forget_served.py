@@ -76,7 +76,7 @@ def test_admin_forget_takes_the_admin_key_and_erases(model: Path, tmp_path: Path
         got = client.post("/admin/forget", json=body, headers=auth)
         assert got.status_code == 200, got.text
         none = {"events": 0, "plan_rows": 0, "opt_outs": 0, "plan_summaries": 0,
-                "idempotency_keys": 0, "already": False}
+                "idempotency_keys": 0, "already": False, "did_you_mean": []}
         assert got.json()["users"] == [{"user_id": user, **none}, {"user_id": "nobody", **none}]
         # no poll between (events_poll=0: none runs): the answering worker rebuilt already
         left = client.get(f"/films/{film}/audience?k=150").json()["users"]
