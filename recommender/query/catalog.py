@@ -250,7 +250,13 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
 def viewer_segments(model: Model, viewers: NDArray[np.integer], min_cell: int
                     ) -> list[dict[str, Any]]:
     """A film's ``viewers`` by segment as ``film_details`` shows them: the rows the minimum
-    cell rule leaves (``audience_summary`` hides its own cells by them too)."""
+    cell rule leaves (``audience_summary`` hides its own cells by them too). Fewer than
+    ``min_cell`` viewers (or users who did not watch) in all, some but not none, show no row at
+    all: the viewer count is published, so the other segments' zeros (or full counts) placed
+    the few in one of the hidden rows (a film of 1 viewer listed 8 of 10 segments at 0)."""
+    outside_all = len(model.segments.labels) - len(viewers)
+    if 0 < len(viewers) < min_cell or 0 < outside_all < min_cell:
+        return []
     split = segment_split(model, viewers)
     cells = np.array([r["count"] for r in split], np.int64).reshape(-1, 1)
     # a shown row gives its segment's size too (base_share, GET /segments): size less count

@@ -22,6 +22,7 @@ from recommender.query.catalog import (
     segment_labels,
     segment_split,
     segments_table,
+    viewer_segments,
 )
 from recommender.query.hints import known_film, title_hint, with_title_hint
 from recommender.query.titles import TitleIndex, title_index
@@ -329,3 +330,28 @@ def test_user_attributes_are_worked_out_once_per_user_table(
     grown.apply(np.array(["new0", "new1"]), np.full(2, film), np.ones(2), 1)
     assert user_attributes(grown.model(), min_cell=1) == oracle(2)
     assert len(sorts) == 2 * once
+
+
+@pytest.mark.parametrize("few", [1, 4])
+def test_film_details_of_fewer_viewers_than_min_cell_show_no_segment(model: Model,
+                                                                     few: int) -> None:
+    """A film of fewer viewers than the minimum cell (or fewer users who did not watch) shows
+    no segment at all: with the viewer count published, the other segments' zeros placed
+    MovieLens 100K's film 1678 (1 viewer) in one of the two hidden rows."""
+    labels = np.asarray(model.segments.labels)
+    watchers = np.flatnonzero(labels == labels[0])[:few]  # one segment's users
+    assert len(watchers) == few and model.segments.n >= 3
+    assert viewer_segments(model, watchers, min_cell=few + 1) == []
+    # as many as the minimum cell: the rows are shown, the viewers' segment at its count
+    shown = {r["segment"]: r["count"] for r in viewer_segments(model, watchers, min_cell=few)}
+    assert shown[int(labels[0])] == few and len(shown) == model.segments.n
+    # all but few users watched: their segment's complement is as small
+    everyone_else = np.setdiff1d(np.arange(model.n_users), watchers)
+    assert viewer_segments(model, everyone_else, min_cell=few + 1) == []
+    assert viewer_segments(model, everyone_else, min_cell=few) != []
+    # through film_details: a film whose viewers are fewer than min_cell
+    seen = dense_seen(model)
+    f = int(np.argmin(seen.sum(axis=0)))
+    n = int(seen[:, f].sum())
+    assert film_details(model, str(model.films.ids[f]), min_cell=n + 1)["viewer_segments"] == []
+    assert film_details(model, str(model.films.ids[f]), min_cell=1)["viewer_segments"] != []
