@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from recommender.errors import ArtifactError
-from recommender.io.text import whole_text
+from recommender.io.text import iso_shown, whole_text
 from recommender.model import artifact, layout
 
 
@@ -55,6 +55,7 @@ def listed(model: str | os.PathLike[str]) -> list[Version]:
     found = []
     for folder in layout.versions(root):
         version, created = _meta_texts(folder, "model_version", "created")
+        created = None if created is None else iso_shown(created)  # an older +00:00: as Z
         found.append(Version(folder, version, created, os.path.realpath(folder) == current,
                              artifact.looks_complete(folder)))
     return found

@@ -121,3 +121,27 @@ def test_refusals_name_what_is_wrong(models: dict[str, Model], tmp_path: Path) -
     with pytest.raises(ArtifactError, match="name the model folder itself"):
         versions.rollback(root / "current")
     assert [v.as_dict()["current"] for v in versions.listed(root)] == [True]
+
+
+def test_an_old_versions_plus_zero_created_time_is_listed_in_z_form(
+        models: dict[str, Model], tmp_path: Path) -> None:
+    """A version saved by an older engine stored ``created`` as ``...+00:00``: ``info
+    --versions`` printed it so beside the new ones' ``...Z``, where ``info``, ``/health`` and
+    ``campaign list`` show Z (``iso_shown``); the stored text itself is left as it was."""
+    from datetime import datetime
+
+    root = tmp_path / "m"
+    artifact.save(models["old"], root)
+    artifact.save(models["new"], root)
+    old, new = sorted(p for p in (root / "versions").iterdir() if not p.name.startswith("."))
+    stored = "2026-12-07T21:39:09+00:00"
+    for folder, created in ((old, stored), (new, "2026-12-07T22:01:00Z")):
+        meta = json.loads((folder / "meta.json").read_text())
+        meta["created"] = created
+        (folder / "meta.json").write_text(json.dumps(meta))
+    kept = versions.listed(root)
+    assert [v.created for v in kept] == ["2026-12-07T21:39:09Z", "2026-12-07T22:01:00Z"]
+    assert kept[0].created == "2026-12-07T21:39:09Z"
+    assert datetime.fromisoformat(kept[0].created) == datetime.fromisoformat(stored)
+    assert json.loads((old / "meta.json").read_text())["created"] == stored
+    assert kept[0].as_dict()["created"] == "2026-12-07T21:39:09Z"
