@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recommender.campaigns.moved import StoreMovedError
-from recommender.campaigns.store_schema import StoreSchemaNewerError
+from recommender.campaigns.store_schema import StoreSchemaNewerError, newer_words
 from recommender.campaigns.summary_fields import IncompleteSummaryError
 from recommender.errors import (
     AboveLimitError,
@@ -318,11 +318,8 @@ async def store_schema_newer(request: Request, exc: Exception) -> JSONResponse:
     schema versions; the store's URL goes to the log only, as a 503's reason does."""
     assert isinstance(exc, StoreSchemaNewerError)
     _log_refusal(request, exc)
-    return JSONResponse({"detail": f"the campaign store is at schema version {exc.version}, "
-                                   f"newer than this engine's schema version {exc.latest} (a "
-                                   "newer version of the engine migrated it): this service "
-                                   "neither reads nor writes it; upgrade the engine to the "
-                                   "version that migrated it. Nothing was stored"},
+    words = newer_words(exc.version, exc.latest, "this service")
+    return JSONResponse({"detail": f"the campaign store is at {words}. Nothing was stored"},
                         status_code=409)
 
 

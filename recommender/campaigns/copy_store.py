@@ -177,9 +177,9 @@ def _opened(role: str, target: str, read_only: bool = False) -> CampaignStore:
         return open_store(target, read_only=read_only)
     except StoreSchemaNewerError as e:
         raise InvalidParameterError(
-            f"the {role} {e.shown} is at schema version {e.version}, newer than this engine's "
-            f"{e.latest}: copy it with the engine that migrated it; nothing was written to "
-            "the target") from None
+            f"the {role} {e.shown} is at store schema {e.version}; this engine knows up to "
+            f"{e.latest}: copy it with a build whose `recommender --version` says store "
+            f"schema {e.version} or later; nothing was written to the target") from None
 
 
 @contextmanager

@@ -35,10 +35,19 @@ class StoreSchemaNewerError(StoreUnavailableError):
     def __init__(self, shown: str, version: int, latest: int) -> None:
         self.shown, self.version, self.latest = shown, version, latest
         super().__init__(
-            f"the campaign store {shown} is at schema version {version}, newer than this "
-            f"engine's schema version {latest} (a newer version of the engine migrated it): "
-            "this engine neither reads nor writes it; upgrade the engine to the version that "
-            "migrated it (every replica and command using this store)")
+            f"the campaign store {shown} is at {newer_words(version, latest, 'this engine')} "
+            "(every replica and command using this store)")
+
+
+def newer_words(version: int, latest: int, who: str) -> str:
+    """The refusal's words for a store at schema ``version`` above ``latest``, this build's:
+    the schema it needs and the one it knows, and the build to look for by ``recommender
+    --version`` (every build said 0.1.0: the package version tells none apart). ``who``:
+    "this engine" or "this service"."""
+    return (f"store schema {version}; this engine knows up to {latest} (a newer version of "
+            f"the engine migrated it), and {who} neither reads nor writes it: upgrade the "
+            f"engine to a build whose `recommender --version` says store schema {version} or "
+            "later")
 
 
 def current_version(conn: Connection) -> int:

@@ -51,6 +51,7 @@ from recommender.cli.store_failure import failed_store
 from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.stores import REMOVED, command_name
 from recommender.cli.training import cmd_train
+from recommender.cli.version import VersionAction
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
 from recommender.io.atomic import CREATED, PLACED
@@ -190,6 +191,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="recommender", **TOP,
                 description="Film audience engine: who is the audience for this film?")
+    p.add_argument("--version", action=VersionAction,
+                   help="print the package version, and the campaign store schema and model "
+                        "folder format this build reads and writes, and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str

@@ -496,7 +496,7 @@ def test_a_source_refused_leaves_a_new_target_without_tables(
     conn = sqlite3.connect(source)
     with conn:
         conn.execute("INSERT INTO schema_version VALUES (99, 'later', 'now')")
-    with pytest.raises(InvalidParameterError, match="the source .* is at schema version 99"):
+    with pytest.raises(InvalidParameterError, match="the source .* is at store schema 99"):
         copy_store(source, target)
     no_tables()
     with conn:

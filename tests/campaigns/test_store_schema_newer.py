@@ -55,9 +55,11 @@ def digest(path: Path) -> str:
 
 
 def said_newer(text: str) -> None:
-    assert f"schema version {FUTURE}" in text, text
-    assert f"this engine's schema version {LATEST}" in text, text
-    assert "upgrade the engine" in text, text
+    """The refusal names the schema the store needs and the one this build knows, and the
+    build to upgrade to as ``recommender --version`` names it."""
+    assert f"store schema {FUTURE}; this engine knows up to {LATEST}" in text, text
+    assert (f"upgrade the engine to a build whose `recommender --version` says store schema "
+            f"{FUTURE} or later") in text, text
 
 
 def test_every_opener_refuses_a_newer_schema_and_writes_nothing(store_target: str) -> None:

@@ -61,8 +61,8 @@ def test_a_store_migrated_by_a_newer_engine_while_serving_is_refused(
                                                   "cap": 1, "holdout": 0.2, "seed": 1})):
             assert r.status_code == 409, r.text
             detail = r.json()["detail"]
-            assert f"schema version {LATEST + 1}" in detail and \
-                f"this engine's schema version {LATEST}" in detail, detail
+            assert f"store schema {LATEST + 1}; this engine knows up to {LATEST}" in detail \
+                and f"says store schema {LATEST + 1} or later" in detail, detail
             assert "retry-after" not in r.headers
         assert run_sql(db, "select count(*) from campaign_events") == before, "nothing more written"
         applied = sync.applied
