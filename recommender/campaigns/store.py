@@ -42,6 +42,8 @@ from recommender.campaigns.connection import (
     watched_path,
 )
 from recommender.campaigns.store_schema import (
+    MIGRATING_COMMANDS,
+    READING_COMMANDS,
     StoreSchemaNewerError,
     note_migrated,
     refuse_newer,
@@ -67,9 +69,9 @@ from recommender.io.text import iso_shown, iso_utc
 ROW_CHUNK = 5000
 #: who migrates a store at an older schema, as a reader's refusal says it (the rule, README)
 MIGRATED_BY = ("the service migrates it, and so does every command that opens it to write or "
-               "to list its plans (plan, events import, campaign list, show, report, sent, "
-               "withdraw); events status, campaign simulate, campaign backup and the "
-               "answering commands' --store only read it, and never migrate it")
+               f"to list its plans ({', '.join(MIGRATING_COMMANDS)}); "
+               f"{', '.join(READING_COMMANDS[:-1])} and {READING_COMMANDS[-1]} only read it, "
+               "and never migrate it")
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
 
 

@@ -23,6 +23,17 @@ from recommender.errors import StoreUnavailableError
 if TYPE_CHECKING:
     from recommender.campaigns.store import CampaignStore
 
+#: the commands that open the store to write or to list its plans: each migrates a store at an
+#: older schema as it opens it (README's list and ``store.MIGRATED_BY`` are this;
+#: ``tests/campaigns/test_migrating_commands.py`` finds them by how they open the store)
+MIGRATING_COMMANDS = ("plan", "events import", "campaign list", "campaign show",
+                      "campaign report", "campaign sent", "campaign withdraw", "forget",
+                      "train --events", "campaign copy's target")
+#: the commands that open it only to read (``read_only``: at an older schema, refused) or, as
+#: ``campaign backup``, copy its file as it is: none of them migrates it
+READING_COMMANDS = ("events status", "campaign simulate", "campaign reopen", "campaign backup",
+                    "the answering commands' --store")
+
 #: the logger of the migration's line (the CLI's ``printing`` turns it into a ``note:``)
 log = logging.getLogger("recommender.campaigns.store")
 

@@ -82,7 +82,8 @@ def test_readers_refuse_an_older_store_naming_what_migrates_it_and_a_backup_keep
     assert main(["events", "status", "--store", str(db)]) == 2
     err = capsys.readouterr().err
     assert "is at schema version 3" in err
-    assert "campaign list, show, report" in err and "never migrate it" in err, err
+    assert "campaign list, campaign show, campaign report" in err and "never migrate it" in err
+    assert "forget, train --events" in err, err
     assert main(["campaign", "backup", "--store", str(db), "--to", str(tmp_path / "b.db")]) == 0
     assert "schema version 3" in capsys.readouterr().out
     assert versions(db) == [1, 2, 3] and versions(tmp_path / "b.db") == [1, 2, 3]
