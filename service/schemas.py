@@ -328,7 +328,8 @@ class SimilarFilms(Sent):
 
 TASTE_NOTE = ("why the list is not a ranking by taste: the viewer has no fitted taste "
               "(nothing they watched was fitted), so the films are in catalog order, or by the "
-              "popularity prior or (BPR, LMF) the films' bias alone; null otherwise")
+              "popularity prior or (BPR, LMF) the films' bias alone; or, every because empty, "
+              "why the model gives a trained user no reasons (retrain it); null otherwise")
 
 
 class Recommendations(Sent):

@@ -14,6 +14,7 @@ from recommender.io.text import plural
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from recommender.model import fitted
     from recommender.model.tuning import summary as tuning_summary
     from recommender.query.catalog import model_info
     from recommender.serving.engine import model_folder_path
@@ -54,6 +55,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         if v is None else f"{k} {plain(v)}"
         for k, v in params.items() if k not in unread_params(family, params)))
     print(f"final fit: {info['refit'] or 'not recorded (a model trained before it was)'}")
+    if not fitted.known(model):
+        print(f"reasons: {fitted.UNEXPLAINED} (users new to the live overlay still get them)")
     films_left_out(info)
     tuning = tuning_summary(model.meta) or {}
     print(f"tuning: {tuning.get('status', 'not recorded')}"

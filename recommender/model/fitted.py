@@ -111,6 +111,19 @@ def _calibration_fit_is_the_model(model: Model) -> bool:
     return warm == 0 and model.family != "ease" and bool(model.calibration)
 
 
+#: the note of a recommendation list whose reasons ``known`` cannot give (README: Model folder)
+UNEXPLAINED = ("no reasons (every because is empty): this model folder was saved before it "
+               "recorded which watched films its --min-rating (or warm_iterations 0) left out "
+               "of the fit, so it cannot tell which of the user's films a recommendation came "
+               "from; retrain it to get reasons")
+
+
+def unexplained(model: Model, user_idx: int) -> str | None:
+    """``UNEXPLAINED`` where ``explaining_films`` gives user ``user_idx`` none because the
+    model cannot tell (``known``), else None (a user new to the live overlay is explained)."""
+    return UNEXPLAINED if user_idx < _trained_users(model) and not known(model) else None
+
+
 def explaining_films(model: Model, user_idx: int) -> NDArray[np.int32]:
     """The films user ``user_idx`` watched that their taste was fitted on (sorted): what a
     recommendation's reasons may cite. A user new to the live overlay (every film from

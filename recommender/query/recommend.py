@@ -23,7 +23,7 @@ from recommender.kernels.ranking import (
     top_k,
     top_k_rows,
 )
-from recommender.model.fitted import explaining_films
+from recommender.model.fitted import explaining_films, unexplained
 from recommender.model.foldin import fold_in_history
 from recommender.model.model import Model
 from recommender.query.audience import check_export_k, check_k
@@ -300,8 +300,8 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
     top, exact = settle_top_k(scores, k, ff, taste, float(_slacks(model, taste[None])[0]))
     note = taste_note(model, raw)[0]
     # reasons cite only the films the user's taste was fitted on (not those --min-rating left out)
-    return FilmList(user_id, top, exact,
-                    _reasons(model, explaining_films(model, u), top, explain_n, note), note)
+    because = _reasons(model, explaining_films(model, u), top, explain_n, note)
+    return FilmList(user_id, top, exact, because, _why_unexplained(model, u, explain_n, note))
 
 
 def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
@@ -331,8 +331,15 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
         films = top[r, :min(k, int(counts[r]))]
         because = _reasons(model, explaining_films(model, int(u)), films, explain_n, notes[r])
         out.append(FilmList(str(model.users.ids[u]), films, exact[r, :len(films)].copy(),
-                            because, notes[r]))
+                            because, _why_unexplained(model, int(u), explain_n, notes[r])))
     return out
+
+
+def _why_unexplained(model: Model, u: int, explain_n: int, note: str | None) -> str | None:
+    """``note``, else (reasons asked for) ``fitted.UNEXPLAINED`` where the model cannot tell
+    which films user ``u``'s taste was fitted on: every ``because`` came back empty with
+    ``note`` null, and only README said why."""
+    return note if note is not None or not explain_n else unexplained(model, u)
 
 
 def _slacks(model: Model, tastes: NDArray[np.floating]) -> NDArray[np.float64]:

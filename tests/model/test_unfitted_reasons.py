@@ -141,13 +141,47 @@ def test_a_folder_saved_before_the_record(planted: Any, tmp_path: Path) -> None:
     assert old.unfitted is None
     uid = str(model.users.ids[2])
     films = recommend_user(old, uid, k=5)
-    assert films.note is None and films.because == [[] for _ in range(5)]
+    assert films.note == fitted.UNEXPLAINED and films.because == [[] for _ in range(5)]
+    assert recommend_user(old, uid, k=5, explain_n=0).note is None  # no reasons asked for
     data = {k: v for k, v in old.meta["data"].items() if k != "interactions_fitted"}
     plain = replace(old, meta={**old.meta, "data": data})
     films = recommend_user(plain, uid, k=5)
+    assert films.note is None
     assert as_tuples(films.because) == oracle(plain, plain.user_films(2).tolist(),
                                               films.film_idx)
     shutil.rmtree(folder)
+
+
+def test_a_format_2_folder_with_min_rating_says_why_it_gives_no_reasons(
+        planted: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An old model trained with --min-rating (format 2, before the record) answered every
+    film with ``"because": []`` and ``"note": null``, and ``info`` said nothing: the answer
+    (library, batched, HTTP, CLI) and ``info`` now say why, and to retrain."""
+    model, _ = planted
+    folder = Path(artifact.save(model, tmp_path / "m"))
+    old = _strip_record(folder, format_version=2)
+    assert old.meta["format_version"] == 2 and "interactions_fitted" in old.meta["data"]
+    uid = str(old.users.ids[2])
+    batched = recommend_many(old, [(2, 4, True), (3, 4, True)])
+    assert [b.note for b in batched] == [fitted.UNEXPLAINED] * 2
+    assert all(b.because == [[] for _ in range(4)] for b in batched)
+    settings = Settings(model_path=str(folder), warm_cache=False, events_poll=0)
+    with TestClient(create_app(settings)) as client:
+        body = client.get(f"/users/{uid}/recommendations", params={"k": 4}).json()
+    assert body["note"] == fitted.UNEXPLAINED and "retrain" in body["note"]
+    assert [f["because"] for f in body["films"]] == [[]] * 4
+    code, out, err = run_cli(capsys, "recommend", folder, "--user", uid, "--k", 4, "--json",
+                             "--store", "none")
+    assert code == 0, err
+    assert json.loads(out)["note"] == fitted.UNEXPLAINED
+    code, out, err = run_cli(capsys, "info", folder, "--store", "none")
+    assert code == 0, err
+    assert [x for x in out.splitlines() if x.startswith("reasons:")] == [
+        f"reasons: {fitted.UNEXPLAINED} (users new to the live overlay still get them)"]
+    # a model that records its fitted pairs says no such line
+    code, out, err = run_cli(capsys, "info", Path(artifact.save(model, tmp_path / "n")),
+                             "--store", "none")
+    assert code == 0 and "reasons:" not in out, err
 
 
 def test_the_overlay_keeps_the_record_and_explains_new_users(planted: Any) -> None:

@@ -85,7 +85,7 @@ function films(body, k) {
     h("p", { id: "user-status" }, `Top ${count(rows.length, "film")}`,
       rows.length < k ? ` (asked for ${int(k)}; no other film is left)` : "", "."),
     body.note ? h("p", { class: "warning", id: "user-unranked" },
-      `These films are not ranked by taste: ${body.note}.`) : "",
+      `Note: ${body.note}.`) : "",
     table("Recommended films, best first", [
       { key: "rank", label: "Rank", num: true, format: int },
       { key: "title", label: "Film", format: (v, f) => h("span", {}, linkToFilm(f), yearSuffix(f.title, f.year)) },
