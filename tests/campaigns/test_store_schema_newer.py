@@ -86,6 +86,10 @@ def test_the_cli_refuses_a_newer_schema_on_one_line(tmp_path: Path,
         said_newer(err)
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert digest(db) == was, "nothing was written into the newer store"
+    # the one command that does not refuse it (README): a backup copies the file as it is
+    assert main(["campaign", "backup", "--store", str(db), "--to", str(tmp_path / "b.db")]) == 0
+    assert f"schema version {FUTURE}" in capsys.readouterr().out
+    assert versions(str(tmp_path / "b.db")) == versions(str(db)) and digest(db) == was
 
 
 def test_the_service_answers_409_and_health_says_schema_newer(model_dir: Path,

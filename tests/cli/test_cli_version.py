@@ -45,3 +45,12 @@ def test_version_is_the_console_commands_too() -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("recommender ") and "store schema" in done.stdout
+
+
+def test_readme_shows_this_builds_version_line() -> None:
+    """README's example is this build's line (a new migration or format changes it)."""
+    from recommender.cli.version import version_line
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- version-line -->`([^`]*)`<!-- /version-line -->", readme)
+    assert shown and shown.group(1) == version_line()
