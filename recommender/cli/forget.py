@@ -68,8 +68,8 @@ def add_forget_command(add: Add) -> None:
                         "one object per distinct id (POST /admin/forget's users): user_id, "
                         "events, plan_rows, opt_outs (rows given a tombstone, counts), "
                         "plan_summaries and idempotency_keys (where a tombstone took the id's "
-                        "place, counts; an opt-out stored in a form the opt-out reader reads as the id "
-                        "counts), already (erased before) and did_you_mean (the "
+                        "place, counts; an opt-out stored in a form the opt-out reader "
+                        "reads as the id counts), already (erased before) and did_you_mean (the "
                         "store's user ids that an id with no row may mean); the notes go to "
                         "stderr")
 
