@@ -6,10 +6,15 @@ every other synchronous route (a film's card, a summary, an audience page the ca
 hold, ``POST /admin/reload``) shares. A store that is locked (SQLite's 30 s busy timeout) or
 slow kept each of its requests in a thread for as long, and 40 of them left no thread to any
 of those routes: the whole worker stopped answering until the store came back. These routes
-now first take one of ``store_pool_size + store_pool_overflow`` places (the store's own
-connections: a request past them only waited for a connection), at most half the thread pool,
-waiting for one in the event loop; one that finds no place within ``store_pool_timeout``
-seconds is the 503 a request finding no free connection was. The place is given back when
+now first take one of ``store_pool_size + store_pool_overflow - 1`` places (the store's own
+connections but one: a request past them only waited for a connection), at most half the
+thread pool, waiting for one in the event loop; one that finds no place within
+``store_pool_timeout`` seconds is the 503 a request finding no free connection was. The
+connection left out is the reload's (``POST /admin/reload``, the watcher) and the events
+poller's, which read the store's events outside the gate: with every connection held by
+writers queued on a locked SQLite file, a reload's read of the events waited out the pool's
+timeout and failed ("no campaign-store connection was free within 30 s"). A pool of one
+connection gives the gate that one. The place is given back when
 the route returns (``scope="function"``), not after its answer is sent: a client reading a
 plan's CSV slowly holds none. A route that returns tells the events poller the store answers
 (``EventsSync.answered``): one backing off after an outage looks again at once. An unknown
@@ -35,10 +40,11 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def gate_size(settings: object, threads: float) -> int:
-    """The places of the gate: the store's connections, at most half of ``threads``."""
+    """The places of the gate: the store's connections but one (the reload's and the events
+    poller's: see the module docstring), at most half of ``threads``, at least one."""
     connections = int(getattr(settings, "store_pool_size", 5)) + \
         int(getattr(settings, "store_pool_overflow", 10))
-    return max(1, min(connections, int(threads) // 2))
+    return max(1, min(connections - 1, int(threads) // 2))
 
 
 def gate_of(request: Request) -> anyio.Semaphore:
