@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from recommender.campaigns.cap_scope import live_rows_of, refuse_over_cap, scope_caps
 from recommender.campaigns.plan import Plan, plan_slate
-from recommender.campaigns.slate import PLAN_SCOPE, STORE_SCOPE, SlateFilm
+from recommender.campaigns.slate import PLAN_SCOPE, SlateFilm
 from recommender.campaigns.store import ROW_CHUNK, CampaignStore, plan_rows, withdrawn_records
 from recommender.campaigns.withdraw import (
     WITHDRAWN_SQL,
@@ -211,7 +211,7 @@ def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignS
                           **options)
         plan.summary["held_out_elsewhere"] = info
     plan.summary["cap_scope"] = scope
-    refuse_nobody(plan, slate, info)
+    refuse_nobody(plan, slate, info, model)
     if store is not None:  # a stored plan of the same slate, model and parameters: a retry?
         from recommender.campaigns.retried import note_retries
 
@@ -219,20 +219,18 @@ def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignS
     return plan
 
 
-def refuse_nobody(plan: Plan, slate: list[SlateFilm], info: dict[str, Any] | None = None
-                  ) -> None:
+def refuse_nobody(plan: Plan, slate: list[SlateFilm], info: dict[str, Any] | None = None,
+                  model: Model | None = None) -> None:
     """``NothingToPlanError`` for a plan of nobody (budgets, but no candidate left): it was
     written and stored, exit 0; the Spark planner's plans too (``info``: ``blocked_pairs``'s,
-    when pairs were left out)."""
+    when pairs were left out). The message says the causes that hold, with their counts
+    (``nobody.nobody_causes``; ``model`` counts the films' viewers)."""
     if plan.rows.num_rows == 0:
+        from recommender.campaigns.nobody import nobody_causes
+
         raise NothingToPlanError(
             f"the slate's films have {sum(f.budget for f in slate):,} contacts of budget but "
-            "nobody to plan: every user watched them or is opted out"
-            + (f", or {info['pairs']:,} pairs are other plans' contacts or controls" if info
-               else "")
-            + (f", or {excluded:,} users are at the cap across the store's plans (cap scope "
-               f"{STORE_SCOPE!r})" if (excluded := int((plan.summary.get("cap_scope") or {})
-                                                      .get("users_excluded", 0))) else ""))
+            f"nobody to plan: {nobody_causes(plan.summary, slate, info, model)}")
 
 
 def take_plans_lock(conn: sa.Connection, dialect: str, what: str) -> None:
