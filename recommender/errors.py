@@ -161,6 +161,23 @@ class StoreReadOnlyError(StoreUnavailableError):
     the store refuses writes (``read_only``), with ``Retry-After``."""
 
 
+class StoreLockedError(StoreUnavailableError):
+    """Another process held a lock of the campaign store past this writer's wait (PostgreSQL's
+    plans lock: ``controls.take_plans_lock``). ``cause`` names the lock and the wait, as a
+    driver's "database is locked" does SQLite's: the CLI says it as it says that one
+    (``cli.store_failure``: the store, the cause, whether to run the command again), the
+    service as a 503 saying the store is locked (``store_trouble``)."""
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class NoConnectionError(StoreUnavailableError):
+    """No campaign-store connection (or place of the service's store gate) came free within
+    the pool's timeout, as SQLAlchemy's pool ``TimeoutError`` says (``store_trouble``)."""
+
+
 class PlansClashError(InvalidParameterError):
     """A plan stored while this one was being made holds out some of its (film, user) pairs
     as controls: nothing is stored, and planning again leaves them out. The CLI exits 2; the
@@ -233,3 +250,40 @@ def damaged(error: BaseException) -> bool:
     text = str(orig)
     return sqlstate(orig) in ("XX001", "XX002") or "disk image is malformed" in text or \
         "file is not a database" in text
+
+
+#: SQLSTATEs of a connection that could not be made or was lost: class 08 (connection
+#: exception), a server shutting down or starting (57P01-57P03)
+_UNREACHABLE = ("57P01", "57P02", "57P03")
+#: a driver's words for a database it cannot reach (psycopg's connection failures have no
+#: SQLSTATE; SQLite's "unable to open database file")
+_UNREACHABLE_WORDS = ("could not connect", "connection refused", "connection failed",
+                      "server closed the connection", "terminating connection",
+                      "could not translate host name", "no route to host",
+                      "connection timed out", "unable to open database file")
+
+
+def store_trouble(error: BaseException) -> str | None:
+    """Which of the campaign store's troubles ``error`` says, as the CLI (``store_failure``)
+    and the service's 503 (``service.errors.store_unavailable``) name it: "locked" (another
+    process held a lock past the wait: SQLite's "database is locked", PostgreSQL's
+    lock_not_available 55P03, ``StoreLockedError``), "no_connection" (no pooled connection
+    came free in time: SQLAlchemy's pool ``TimeoutError``, ``NoConnectionError``),
+    "unreachable" (the database cannot be connected to: refused, down, a dropped connection);
+    None for any other (said as "down, locked or out of connections")."""
+    if isinstance(error, StoreLockedError):
+        return "locked"
+    if isinstance(error, NoConnectionError) or (
+            type(error).__name__ == "TimeoutError"
+            and type(error).__module__.startswith("sqlalchemy")):
+        return "no_connection"
+    orig = getattr(error, "orig", None) or error
+    text, state = str(orig).lower(), sqlstate(orig) or ""
+    if state == "55P03" or "database is locked" in text or "database table is locked" in text \
+            or "lock timeout" in text:
+        return "locked"
+    if state.startswith("08") or state in _UNREACHABLE or \
+            getattr(error, "connection_invalidated", False) or \
+            any(w in text for w in _UNREACHABLE_WORDS):
+        return "unreachable"
+    return None

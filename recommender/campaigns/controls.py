@@ -47,7 +47,7 @@ from recommender.campaigns.withdraw import (
     refuse_withdrawn,
     replanned_sql,
 )
-from recommender.errors import NothingToPlanError, PlansClashError, StoreUnavailableError
+from recommender.errors import NothingToPlanError, PlansClashError, StoreLockedError
 from recommender.model.model import Model
 from recommender.serving.engine import Engine
 
@@ -235,15 +235,20 @@ def refuse_nobody(plan: Plan, slate: list[SlateFilm], info: dict[str, Any] | Non
 
 def take_plans_lock(conn: sa.Connection, dialect: str, what: str) -> None:
     """On PostgreSQL, ``PLANS_LOCK`` for the rest of the transaction (SQLite's write lock is
-    taken already), waiting ``events.LOCK_WAIT`` at most: plans and withdrawals are stored
-    one at a time."""
+    taken already), waiting ``events.LOCK_WAIT`` at most: plans, next waves, withdrawals and
+    send times are stored one at a time. Past the wait, ``StoreLockedError``: any process
+    may hold the lock (a plan, a withdrawal, a session that took it by hand), and the CLI
+    says it as SQLite's "database is locked" (the store, the cause, run the command again)."""
     from recommender.campaigns.connection import advisory_lock_within
     from recommender.campaigns.events import LOCK_WAIT
 
-    if dialect == "postgresql" and advisory_lock_within(conn, PLANS_LOCK, LOCK_WAIT):
-        raise StoreUnavailableError(f"the campaign store did not store {what}: a plan or a "
-                                    "withdrawal was being stored for too long; nothing was "
-                                    "stored")
+    if dialect == "postgresql" and (
+            waited := advisory_lock_within(conn, PLANS_LOCK, LOCK_WAIT)) is not None:
+        cause = (f"its plans lock, PostgreSQL advisory lock {PLANS_LOCK}, was held by another "
+                 f"process for more than {waited}")
+        raise StoreLockedError(f"the campaign store did not store {what}: {cause} (pg_locks "
+                               "names the holder); nothing was stored, and the same "
+                               "request again is safe", cause)
 
 
 def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,

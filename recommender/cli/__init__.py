@@ -52,7 +52,7 @@ from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.stores import REMOVED, command_name
 from recommender.cli.training import cmd_train
 from recommender.cli.version import VersionAction
-from recommender.errors import InvalidParameterError, RecommenderError
+from recommender.errors import InvalidParameterError, RecommenderError, StoreLockedError
 from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
 from recommender.io.atomic import CREATED, PLACED
 from recommender.io.id_columns import blank_id
@@ -387,7 +387,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         folders_created(created)
         return code
     except (RecommenderError, argparse.ArgumentTypeError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        # a lock held past the wait (PostgreSQL's plans lock): said as SQLite's locked store
+        locked = _store_failure(e, failed_store(args), command_name(args),
+                                removed=len(REMOVED) > removed) \
+            if isinstance(e, StoreLockedError) else None
+        print(f"error: {locked or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _say_placed(placed)

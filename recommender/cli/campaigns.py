@@ -244,7 +244,7 @@ def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any,
         from recommender.campaigns.controls import refuse_nobody
 
         spark_cap_scope(model, plan.summary)
-        refuse_nobody(plan, slate, model=model)  # as the local planner: nothing written, nothing stored
+        refuse_nobody(plan, slate, model=model)  # as the local planner: nothing written or stored
         spark_controls(model, slate, store, plan.summary, exclude)
     else:
         from recommender.campaigns.controls import plan_beside

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from recommender.errors import disk_full, read_only
+from recommender.errors import StoreLockedError, disk_full, read_only, store_trouble
 
 
 def shown_store(target: str) -> str:
@@ -75,12 +75,15 @@ def _after(command: str | None, removed: bool, when: str) -> str:
 def store_failure(e: BaseException, store: str | None = None, command: str | None = None,
                   removed: bool = False) -> str | None:
     """What to say when the campaign store, opened fine, fails in the middle of a command:
-    another process held a SQLite store's write lock past the busy wait (30 s), PostgreSQL
-    went away, no connection came free, the driver cannot read it (a damaged SQLite file: it
-    was a traceback), its disk is full, it refuses writes; else None. ``store``: the store as
-    ``failed_store`` names it; ``command``: the command (``stores.command_name``), whose terms
-    say what stays and whether to run it again; ``removed``: the store was a new SQLite file
-    this command created, removed again (``NewStore``)."""
+    another process held a SQLite store's write lock past the busy wait (30 s), or PostgreSQL's
+    plans lock (``StoreLockedError``), PostgreSQL went away, no connection came free, the
+    driver cannot read it (a damaged SQLite file: it was a traceback), its disk is full, it
+    refuses writes; else None. ``store``: the store as ``failed_store`` names it;
+    ``command``: the command (``stores.command_name``), whose terms say what stays and
+    whether to run it again; ``removed``: the store was a new SQLite file this command
+    created, removed again (``NewStore``)."""
+    if isinstance(e, StoreLockedError):  # PostgreSQL's plans lock: said as SQLite's lock
+        return _unusable(e, e.cause, store, command, removed)
     exc = sys.modules.get("sqlalchemy.exc")  # imported by whatever opened a store
     # a plain DatabaseError: a store the driver cannot read (SQLite's "database disk image is
     # malformed"; a traceback here, a 503 in the service); its other subclasses but
@@ -107,6 +110,18 @@ def store_failure(e: BaseException, store: str | None = None, command: str | Non
     if disk_full(e):
         return (f"{named} could not be written ({cause[:300]}): the disk that holds it is "
                 "full; " + _after(command, removed, " once there is room"))
-    return (f"{named} could not be used ({cause[:300]}): another process may hold it (a "
-            "writer waits 30 s for another's lock), or the database is down; "
-            + _after(command, removed, ""))
+    return _unusable(e, cause, store, command, removed)
+
+
+def _unusable(e: BaseException, cause: str, store: str | None, command: str | None,
+              removed: bool) -> str:
+    """``store_failure``'s sentence for a store locked, unreachable or out of connections
+    (``store_trouble``: the service's 503 names the same), else one that may be either."""
+    named = f"the campaign store {store}" if store else "the campaign store"
+    why = {"locked": "another process holds it locked (a writer waits 30 s for another's "
+                     "lock; on PostgreSQL, pg_locks names the holder)",
+           "unreachable": "the database cannot be connected to (down, or unreachable)",
+           "no_connection": "no connection of its pool came free in time"}.get(
+        store_trouble(e) or "", "another process may hold it (a writer waits 30 s for "
+                                "another's lock), or the database is down")
+    return f"{named} could not be used ({cause[:300]}): {why}; " + _after(command, removed, "")

@@ -16,8 +16,8 @@ from helpers import train_folder
 
 from recommender.campaigns.controls import plan_beside
 from recommender.campaigns.slate import SlateFilm
-from recommender.errors import NothingToPlanError
 from recommender.campaigns.store import open_store
+from recommender.errors import NothingToPlanError
 from recommender.io import demo
 from recommender.model.model import Model
 
@@ -50,8 +50,8 @@ def test_the_causes_that_hold_are_said(model: Model, tmp_path: Path, again: bool
     watched = len(np.unique(model.film_viewers(model.film_index(film))))
     pairs = sum(1 for f in rows["film_id"] if f == film)
     assert at_cap == model.n_users  # every user was planned once: the case reported
-    assert f"nobody to plan: of the model's {model.n_users:,} users, all {at_cap:,} users are at the cap across the store's plans " \
-           "(cap scope 'store')" in said, said
+    assert (f"nobody to plan: of the model's {model.n_users:,} users, all {at_cap:,} users "
+            "are at the cap across the store's plans (cap scope 'store')") in said, said
     assert (f"{watched:,} users watched it" in said) == (watched > 0), said
     if again:
         assert pairs > 0 and f"{pairs:,} (film, user) pairs are other plans'" in said, said
