@@ -38,6 +38,7 @@ from recommender.errors import (
     io_error,
     read_only,
     reason_line,
+    store_trouble,
 )
 from recommender.io.text import clipped
 from service.film_events import COUNTED, counted
@@ -351,8 +352,9 @@ def _log_refusal(request: Request, exc: Exception, moved: bool = False) -> None:
 async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """503 with ``Retry-After`` when the campaign store cannot be reached, is locked past its
     timeout or has no free connection: a retry with the same event ids or Idempotency-Key
-    stores nothing twice (it was a plain-text 500). The reason goes to the log (it may name
-    the database's host)."""
+    stores nothing twice (it was a plain-text 500). The detail says which (``store_trouble``,
+    as the CLI classifies it: locked, no connection free, cannot connect; a full disk, an I/O
+    error, read-only); the reason goes to the log (it may name the database's host)."""
     _log_refusal(request, exc)
     sync = _events_sync(request)
     broken = isinstance(exc, StoreDamagedError) or damaged(exc)
@@ -370,7 +372,7 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
            # locked or out of connections" too
            "its files could not be read or written: an I/O error (a file the system "
            "refuses to write, or a failing disk)" if io_error(exc) else
-           "down, locked or out of connections")
+           _trouble_words(request, store_trouble(exc)))
     if broken:  # no Retry-After: a retry reads the same damaged file (README, "damaged")
         return JSONResponse({"detail": "the campaign store is unavailable: its database file "
                                        "is damaged (SQLite: database disk image is malformed, "
@@ -382,6 +384,19 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
                                    "same event ids, or the same Idempotency-Key for a plan, "
                                    "a retry stores nothing twice)"},
                         status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER)})
+
+
+def _trouble_words(request: Request, trouble: str | None) -> str:
+    """The 503's words for ``store_trouble``'s classification, the CLI's (it said "down, locked
+    or out of connections" whichever it was, where the CLI and the log named the cause)."""
+    wait = getattr(getattr(getattr(request.app.state, "service", None), "settings", None),
+                   "store_pool_timeout", None) if request.scope.get("app") else None
+    within = f" within {wait:g} s" if isinstance(wait, int | float) else ""
+    return {"locked": "locked: another process held its lock past this request's wait",
+            "no_connection": f"no connection to it was free{within} "
+                             "(RECOMMENDER_STORE_POOL_TIMEOUT)",
+            "unreachable": "it cannot be connected to: the database is down or unreachable"
+            }.get(trouble or "", "down, locked or out of connections")
 
 
 async def store_damaged(request: Request, exc: Exception) -> JSONResponse:

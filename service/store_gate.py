@@ -32,7 +32,7 @@ import anyio
 import anyio.to_thread
 from fastapi import Request
 
-from recommender.errors import StoreUnavailableError
+from recommender.errors import NoConnectionError
 
 #: the methods of the store routes that only read it: every other one writes (events, a plan,
 #: a withdrawal, a wave sent or retracted)
@@ -71,8 +71,8 @@ async def store_gate(request: Request) -> AsyncIterator[None]:
         await gate.acquire()
         acquired = True
     if not acquired:
-        raise StoreUnavailableError(f"no campaign-store connection was free within {wait:g} s "
-                                    "(RECOMMENDER_STORE_POOL_TIMEOUT)")
+        raise NoConnectionError(f"no campaign-store connection was free within {wait:g} s "
+                                "(RECOMMENDER_STORE_POOL_TIMEOUT)")
     try:
         yield
     finally:
