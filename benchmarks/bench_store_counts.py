@@ -24,7 +24,15 @@ On both stores, alternating, ``--repeats`` times (median):
 Then, with the index, one ``plan --cap-scope store`` of a new slate (``plan_beside``), the
 baseline the count is a share of, and one ``save_plan`` of it into each store.
 
+``--postgres`` measures the same on PostgreSQL stores instead (``results/store_counts_postgres
+.json``): databases in a throwaway cluster the run starts and stops (``pg_cluster.py``), or in
+the server at ``--postgres URL`` (its user may create databases; the run drops them), the copy
+without the index made by ``CREATE DATABASE ... TEMPLATE``, both vacuumed and analysed once
+filled (as autovacuum does a store in use). ``store_counts.md`` shows both stores' runs, each
+from its own json, side by side.
+
     nice -n 10 .venv/bin/python benchmarks/bench_store_counts.py [--quick] [--repeats 3]
+        [--postgres [URL]]
 """
 
 from __future__ import annotations
@@ -34,7 +42,8 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +54,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import pg_cluster  # noqa: E402
 from bench_planning import synthetic_model  # noqa: E402
 from common import (  # noqa: E402
     base_args,
@@ -140,9 +150,9 @@ def check_count(store: CampaignStore, model: Any, used: Any, live: int) -> dict[
                             f"{plan_links.name}", conn)
         gone = pd.read_sql(f"SELECT plan_id, sent_waves FROM {withdrawals.name}", conn)
         waves = pd.read_sql(f"SELECT plan_id, wave FROM {plan_rows.name}", conn)
+        c = plan_rows.c  # a select, not "?" marks: PostgreSQL's driver writes them otherwise
         rows = pd.concat([pd.read_sql(
-            f"SELECT plan_id, film_id, user_id, wave FROM {plan_rows.name} WHERE user_id IN "
-            f"({','.join('?' * len(part))})", conn, params=tuple(part))
+            sa.select(c.plan_id, c.film_id, c.user_id, c.wave).where(c.user_id.in_(part)), conn)
             for part in (users[i:i + 500] for i in range(0, SAMPLE, 500))])
     last = dict(zip(gone["plan_id"], gone["sent_waves"], strict=True))
     live_links = links[~links["plan_id"].isin([p for p, n in last.items() if n == 0])]
@@ -209,21 +219,22 @@ def measures(store: CampaignStore, model: Any) -> dict[str, Callable[[], object]
 
 
 def query_plans(store: CampaignStore) -> dict[str, list[str]]:
-    """SQLite's EXPLAIN QUERY PLAN of each form of the count and of ``page_waves``'s grouped
-    query over the plan rows (caught as ``list_plans`` sends it), for the page."""
+    """SQLite's EXPLAIN QUERY PLAN (PostgreSQL's EXPLAIN) of each form of the count and of
+    ``page_waves``'s grouped query over the plan rows (caught as ``list_plans`` sends it)."""
     out = {}
+    explain_ = "EXPLAIN QUERY PLAN " if store.dialect == "sqlite" else "EXPLAIN (COSTS OFF) "
     with store.engine.connect() as conn:
         for k, q in query_forms().items():
             text = str(q.compile(dialect=store.engine.dialect,
                                  compile_kwargs={"literal_binds": True}))
-            out[k] = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + text)]
+            out[k] = [str(r[-1]).strip() for r in conn.exec_driver_sql(explain_ + text)]
     seen: list[str] = []
 
     def explain(_conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if statement.startswith("SELECT") and f"{plan_rows.name}.wave" in statement \
                 and not seen:
-            seen.extend(str(r[-1]) for r in cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, parameters))
+            seen.extend(str(r[-1]).strip() for r in cursor.connection.execute(
+                explain_ + statement, parameters))
 
     sa.event.listen(store.engine, "before_cursor_execute", explain)
     try:
@@ -234,12 +245,47 @@ def query_plans(store: CampaignStore) -> dict[str, list[str]]:
     return out
 
 
-def copy_without_index(src: Path, dst: Path) -> None:
-    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
-        a.backup(b)
-        b.execute(f"DROP INDEX IF EXISTS {COUNT_INDEX}")  # undo step 11: its index out,
-        b.execute(f"CREATE INDEX IF NOT EXISTS {USER_ONLY_INDEX} ON {plan_rows.name} "
-                  "(user_id)")  # step 9's index by user back
+UNDO_STEP_11 = (f"DROP INDEX IF EXISTS {COUNT_INDEX}",  # undo step 11: its index out,
+                f"CREATE INDEX IF NOT EXISTS {USER_ONLY_INDEX} ON {plan_rows.name} (user_id)")
+# step 9's index by user back
+
+
+@contextmanager
+def two_stores(postgres: str | None) -> Iterator[tuple[str, Callable[[], str]]]:
+    """The store with the index to fill (its target), and a function that copies it, once
+    filled and closed, into the store without it (that one's target): SQLite files in a temp
+    folder, or with ``postgres`` ("": a throwaway cluster; else a server's URL) databases."""
+    with ExitStack() as stack:
+        if postgres is None:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="bench-store-counts-")))
+
+            def sqlite_copy() -> str:
+                with sqlite3.connect(tmp / "with.db") as a, \
+                        sqlite3.connect(tmp / "without.db") as b:
+                    a.backup(b)
+                    for sql in UNDO_STEP_11:
+                        b.execute(sql)
+                return str(tmp / "without.db")
+            yield str(tmp / "with.db"), sqlite_copy
+            return
+        server = postgres or stack.enter_context(
+            pg_cluster.throwaway_cluster("bench-store-counts-"))
+        dbs = pg_cluster.Databases(server, "bench_store_counts_")
+        stack.callback(dbs.drop_all)
+
+        def postgres_copy() -> str:
+            import psycopg
+
+            dbs.create("without", template="with")
+            for name in ("with", "without"):
+                with psycopg.connect(dbs.url(name), autocommit=True) as conn:
+                    if name == "without":
+                        for sql in UNDO_STEP_11:
+                            conn.execute(sql)  # type: ignore[arg-type]
+                    conn.execute("VACUUM ANALYZE")  # as autovacuum would, before timing
+            return dbs.url("without")
+        yield dbs.create("with"), postgres_copy
 
 
 def previous(doc: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -259,22 +305,26 @@ def main() -> None:
     ap = base_args(__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3, help="runs of each measure per store")
     ap.add_argument("--render", action="store_true", help="only rewrite store_counts.md")
+    ap.add_argument("--postgres", nargs="?", const="", metavar="URL",
+                    help="measure PostgreSQL stores (store_counts_postgres.json): in a throwaway "
+                    "cluster, or in the server at URL, whose user may create databases")
     args = ap.parse_args()
     if args.render:
-        doc = saved_result("store_counts", args.quick, "bench_store_counts.py")
-        (results_dir(args.quick) / "store_counts.md").write_text(render(doc))
+        saved_result("store_counts", args.quick, "bench_store_counts.py")
+        write_page(args.quick)
         return
+    name = "store_counts" if args.postgres is None else "store_counts_postgres"
     n_plans = 2 if args.quick else 9
-    before = previous(read_result("store_counts", args.quick))
+    before = previous(read_result(name, args.quick))
     model = synthetic_model(USERS, FILMS, FACTORS, 2, 0)
-    with tempfile.TemporaryDirectory(prefix="bench-store-counts-") as tmp:
-        a, b = Path(tmp) / "with.db", Path(tmp) / "without.db"
-        store = open_store(str(a))
-        log(f"filling the store with {n_plans} plans ...")
+    with two_stores(args.postgres) as (a, copy_without_index):
+        store = open_store(a)
+        server = store_said(store)
+        log(f"filling the store ({server}) with {n_plans} plans ...")
         filled = fill(store, model, n_plans)
         store.close()
-        copy_without_index(a, b)
-        stores = {"with_index": open_store(str(a)), "without_index": open_store(str(b))}
+        b = copy_without_index()
+        stores = {"with_index": open_store(a), "without_index": open_store(b)}
         try:
             runs = {s: {k: [] for k in measures(st, model)} for s, st in stores.items()}
             found: dict[str, int] = {}
@@ -319,11 +369,37 @@ def main() -> None:
                                  "users_limited": plan.summary["cap_scope"]["users_limited"],
                                  "users_excluded": plan.summary["cap_scope"]["users_excluded"]},
         "save_plan_seconds": saves, "query_plans": explained, "checked": checked,
-        "measured": MEASURED, "previous": before}
-    path = write_result("store_counts", payload, args.quick)
-    doc = json.loads(path.read_text())
-    (results_dir(args.quick) / "store_counts.md").write_text(render(doc))
-    log(f"wrote {results_dir(args.quick) / 'store_counts.md'}")
+        "measured": MEASURED, "previous": before, "store": server,
+        "given_server": bool(args.postgres)}
+    write_result(name, payload, args.quick)
+    write_page(args.quick)
+
+
+def store_said(store: CampaignStore) -> str:
+    """"SQLite 3.40.1" or "PostgreSQL 15.18 (...)": the store's engine and version."""
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            return f"SQLite {conn.exec_driver_sql('SELECT sqlite_version()').scalar_one()}"
+        return f"PostgreSQL {conn.exec_driver_sql('SHOW server_version').scalar_one()}"
+
+
+def write_page(quick: bool) -> None:
+    """``store_counts.md`` from the saved SQLite run and the PostgreSQL run beside it, if any
+    (a PostgreSQL run alone: its part only)."""
+    sqlite_doc, pg = read_result("store_counts", quick), read_result("store_counts_postgres",
+                                                                     quick)
+    page = results_dir(quick) / "store_counts.md"
+    if sqlite_doc is not None:
+        page.write_text(render(sqlite_doc, pg))
+    elif pg is not None:
+        page.write_text(render(pg))
+    log(f"wrote {page}")
+
+
+def postgres_beside(path: Path) -> dict[str, Any] | None:
+    """The PostgreSQL run saved beside the SQLite run at ``path``, if any."""
+    pg = path.with_name("store_counts_postgres.json")
+    return json.loads(pg.read_text()) if pg.is_file() else None
 
 
 LABELS = {
@@ -386,23 +462,53 @@ def previous_said(doc: dict[str, Any]) -> list[str]:
             "|---|---|---|---|---|---|---|", *rows]
 
 
-def render(doc: dict[str, Any]) -> str:
+def is_postgres(doc: dict[str, Any]) -> bool:
+    return str(doc.get("store", "SQLite")).startswith("PostgreSQL")
+
+
+def render(doc: dict[str, Any], postgres: dict[str, Any] | None = None) -> str:
+    """The page of one run (SQLite's, or a PostgreSQL run alone), and with ``postgres`` the
+    PostgreSQL run's part after it, and the two compared."""
+    head = page_header(doc, "The campaign store's counts beside many stored rows",
+                       "bench_store_counts.py" + (" --postgres" if is_postgres(doc) else ""))
+    lines = [*head, *store_part(doc)]
+    if postgres is not None:
+        lines += ["", "## PostgreSQL", "",
+                  *page_header(postgres, "", "bench_store_counts.py --postgres")[2:],
+                  *store_part(postgres), *compared(doc, postgres)]
+    return "\n".join(lines) + "\n"
+
+
+def server_said(doc: dict[str, Any]) -> str:
+    """For PostgreSQL: where it ran and how the stores were prepared ("" for SQLite)."""
+    if not is_postgres(doc):
+        return ""
+    where = ("the server given (`--postgres URL`)" if doc.get("given_server") else
+             "a throwaway cluster the run started (`pg_cluster.py`: `initdb`, unix socket, "
+             "`fsync=off`, default settings otherwise)")
+    return (f" The PostgreSQL stores are databases in {where}, both vacuumed and analysed "
+            "(`VACUUM ANALYZE`) once filled, as autovacuum does a store in use.")
+
+
+def store_part(doc: dict[str, Any]) -> list[str]:
     d, sec = doc["data"], doc["seconds"]
     base = {s: sec[s]["count_rows"]["median"] for s in STORES}
     p = doc["plan_cap_scope_store"]
+    pg = is_postgres(doc)
     lines = [
-        *page_header(doc, "The campaign store's counts beside many stored rows",
-                     "bench_store_counts.py"),
-        f"Store: SQLite, {d['rows']:,} plan rows: {d['first_plans_rows']:,} in {d['plans']} "
-        f"plans ({d['model']}; each plan a slate of {d['slate']}; {d['withdrawn']}), planned by "
-        f"`plan_slate` (median {d['plan_seconds']['median']:.1f} s a plan) and stored by "
+        f"Store: {doc['store'] if pg else 'SQLite'}, {d['rows']:,} plan rows: "
+        f"{d['first_plans_rows']:,} in "
+        f"{d['plans']} plans ({d['model']}; each plan a slate of {d['slate']}; "
+        f"{d['withdrawn']}), planned by `plan_slate` (median "
+        f"{d['plan_seconds']['median']:.1f} s a plan) and stored by "
         f"`save_plan` (median {d['save_plan_seconds']['median']:.1f} s a plan), and "
         f"{d['rows'] - d['first_plans_rows']:,} in next waves (`plan_next_wave`): "
         + "; ".join(next_said(w) for w in d["next_waves"]) + ". *Without index*: a copy "
+        + ("(`CREATE DATABASE ... TEMPLATE`) " if pg else "") +
         f"with migration 11 undone (its index `{COUNT_INDEX}`, by user, film, plan and wave, "
         f"dropped; step 9's `{USER_ONLY_INDEX}`, by user alone, which it drops, made again), "
         "as stores were before that step. Median of "
-        f"{doc['repeats']} runs of each, the two stores alternating.",
+        f"{doc['repeats']} runs of each, the two stores alternating." + server_said(doc),
         "",
         "| measure | with index (s) | × count(*) | without index (s) | × count(*) | "
         "without / with |", "|---|---|---|---|---|---|"]
@@ -416,12 +522,14 @@ def render(doc: dict[str, Any]) -> str:
     after = (sec["with_index"]["count_distinct"]["median"]
              + sec["with_index"]["plans_exists"]["median"])
     answers = doc["answers"]
+    speed = (f"{before / after:.2f}× faster" if before >= after
+             else f"{after / before:.2f}× slower")
     lines += [
         "",
         f"The count's two queries as they were before migration 11 (pairs, then counted; "
         f"distinct plans; no index): {before:.3f} s; as `films_elsewhere` writes them now "
         f"(`COUNT(DISTINCT film_id)` by user; plans with a live row; with the index): "
-        f"{after:.3f} s, {before / after:.2f}× faster (sums of the medians above). Their "
+        f"{after:.3f} s, {speed} (sums of the medians above). Their "
         "answers, the same in both stores: users counted "
         + " / ".join(f"{answers[f'{s}/{k}']:,}" for s in STORES for k in FORMS[:2])
         + ", live plans " + " / ".join(f"{answers[f'{s}/{k}']:,}" for s in STORES
@@ -438,12 +546,53 @@ def render(doc: dict[str, Any]) -> str:
         f"{doc['save_plan_seconds']['with_index']:.1f} s with the index, "
         f"{doc['save_plan_seconds']['without_index']:.1f} s without.",
         "", checked_said(doc["checked"]), *previous_said(doc),
-        "", "How SQLite read each form of the count, and `page_waves`'s rows (`EXPLAIN QUERY "
-            "PLAN`):", ""]
+        "", (f"How {'PostgreSQL' if pg else 'SQLite'} read each form of the count, and "
+             f"`page_waves`'s rows (`{'EXPLAIN' if pg else 'EXPLAIN QUERY PLAN'}`):"), ""]
     for s in STORES:
         for k, steps in doc["query_plans"][s].items():
             lines.append(f"- {s.replace('_', ' ')}, {k}: " + "; ".join(steps))
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def compared(sq: dict[str, Any], pg: dict[str, Any]) -> list[str]:
+    """Each median of the PostgreSQL run beside the SQLite run's, and where it is slower."""
+    rows, slower, faster = [], [], []
+    for k, label in LABELS.items():
+        cells = []
+        for s in STORES:
+            a, b = sq["seconds"][s][k]["median"], pg["seconds"][s][k]["median"]
+            cells += [f"{a:.3f}", f"{b:.3f}", f"{b / a:.2f}×"]
+            (slower if b > a else faster).append(f"{label.split(' (')[0]}, "
+                                                 f"{s.replace('_', ' ')} ({b / a:.2f}×)")
+        rows.append(f"| {label.split(' (')[0]} | " + " | ".join(cells) + " |")
+    once = [("`plan --cap-scope store` (`plan_beside`, one run)",
+             sq["plan_cap_scope_store"]["seconds"], pg["plan_cap_scope_store"]["seconds"]),
+            *((f"`save_plan` of that plan, {s.replace('_', ' ')} (one run)",
+               sq["save_plan_seconds"][s], pg["save_plan_seconds"][s]) for s in STORES),
+            ("`save_plan` while filling, median a plan", sq["data"]["save_plan_seconds"]["median"],
+             pg["data"]["save_plan_seconds"]["median"])]
+    for label, a, b in once:
+        rows.append(f"| {label} | {a:.3f} | {b:.3f} | {b / a:.2f}× | | | |")
+        (slower if b > a else faster).append(f"{label} ({b / a:.2f}×)")
+    same = (sq["data"]["rows"] == pg["data"]["rows"]
+            and sq["users_with_films_elsewhere"] == pg["users_with_films_elsewhere"])
+    return [
+        "", "## PostgreSQL beside SQLite", "",
+        "Two runs at different times (SQLite's finished "
+        f"{sq['finished']}, load average at start "
+        f"{load_text(sq['machine'].get('load_average_at_start'))}; PostgreSQL's finished "
+        f"{pg['finished']}, load average at start "
+        f"{load_text(pg['machine'].get('load_average_at_start'))}), "
+        + (f"over the same {pg['data']['rows']:,} plan rows, whose count found the same "
+           f"{pg['users_with_films_elsewhere']:,} users" if same else
+           f"over {sq['data']['rows']:,} plan rows (SQLite) and {pg['data']['rows']:,} "
+           "(PostgreSQL)") + "; medians from each run's json. PostgreSQL / SQLite above 1× "
+        "is PostgreSQL slower.", "",
+        "| measure | SQLite, with index (s) | PostgreSQL, with index (s) | PostgreSQL / SQLite "
+        "| SQLite, without (s) | PostgreSQL, without (s) | PostgreSQL / SQLite |",
+        "|---|---|---|---|---|---|---|", *rows, "",
+        "PostgreSQL is slower than SQLite here at: " + "; ".join(slower) + "."
+        + (" It is faster at: " + "; ".join(faster) + "." if faster else "")]
 
 
 if __name__ == "__main__":
