@@ -19,7 +19,15 @@ whose users ``QUOTED`` phone numbers (``+3361...``). Measured, ``--repeats`` tim
 - ``store_events``: ``record_events`` of a batch of 10,000 new events into each of the two
   stores, alternating (what the indexes cost each write).
 
+``--postgres`` measures the same on PostgreSQL stores instead (``results/store_lookups_postgres
+.json``): databases in a throwaway cluster the run starts and stops (``pg_cluster.py``), or in
+the server at ``--postgres URL`` (its user may create databases; the run drops them), the plan
+rows written by ``COPY``, the copies made by ``CREATE DATABASE ... TEMPLATE``, both stores
+vacuumed and analysed once filled (as autovacuum does a store in use). ``store_lookups.md``
+shows both stores' runs, each from its own json, side by side.
+
     nice -n 10 .venv/bin/python benchmarks/bench_store_lookups.py [--quick] [--repeats 5]
+        [--postgres [URL]]
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +48,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import pg_cluster  # noqa: E402
 from common import (  # noqa: E402
     base_args,
+    load_text,
     log,
     page_header,
+    read_result,
     results_dir,
     saved_result,
     stats,
@@ -65,25 +78,46 @@ def phone(i: int) -> str:
     return f"+3361{i:08d}"
 
 
-def fill(path: Path, rows: int, n_events: int) -> dict[str, Any]:
-    """The store at ``path``: its plan rows inserted with ``sqlite3`` (one transaction), its
-    events through ``record_events``."""
+def write_plans(target: str, rng: np.random.Generator, per_plan: int) -> None:
+    """``PLANS`` plans of ``per_plan`` rows into the store at ``target``: with ``sqlite3`` (one
+    transaction) into a SQLite file, with psycopg's ``COPY`` into a PostgreSQL URL."""
+    def plan(p: int) -> tuple[tuple[Any, ...], Iterator[tuple[Any, ...]]]:
+        films = [f"f{(p * 7 + k) % FILMS}" for k in range(FILMS_PER_PLAN)]
+        f = rng.integers(FILMS_PER_PLAN, size=per_plan)
+        u = rng.integers(USERS, size=per_plan)
+        return ((f"plan-{p}", "2026-12-01T00:00:00Z", "bench", per_plan, "{}"),
+                ((f"plan-{p}", i, films[f[i]], f"u{u[i]}", 1, "target" if i % 10 else "control",
+                  i, 0.1, 0.1) for i in range(per_plan)))
+
+    if not target.startswith("postgresql"):
+        with sqlite3.connect(target) as db:
+            for p in range(PLANS):
+                head, rows = plan(p)
+                db.execute("INSERT INTO campaign_plans VALUES (?, ?, ?, ?, ?)", head)
+                db.executemany("INSERT INTO campaign_plan_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               rows)
+        return
+    import psycopg
+
+    with psycopg.connect(target) as pg:
+        for p in range(PLANS):
+            head, rows = plan(p)
+            pg.execute("INSERT INTO campaign_plans VALUES (%s, %s, %s, %s, %s)", head)
+            with pg.cursor().copy("COPY campaign_plan_rows FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+
+def fill(target: str, rows: int, n_events: int) -> dict[str, Any]:
+    """The store at ``target`` (a SQLite file or a PostgreSQL URL): its plan rows written
+    straight into its tables (``write_plans``), its events through ``record_events``."""
     rng = np.random.default_rng(0)
-    open_store(str(path)).close()  # every migration applied
+    open_store(target).close()  # every migration applied
     per_plan = rows // PLANS
     t0 = time.perf_counter()
-    with sqlite3.connect(path) as db:
-        for p in range(PLANS):
-            films = [f"f{(p * 7 + k) % FILMS}" for k in range(FILMS_PER_PLAN)]
-            db.execute("INSERT INTO campaign_plans VALUES (?, ?, ?, ?, ?)",
-                       (f"plan-{p}", "2026-12-01T00:00:00Z", "bench", per_plan, "{}"))
-            f = rng.integers(FILMS_PER_PLAN, size=per_plan)
-            u = rng.integers(USERS, size=per_plan)
-            db.executemany("INSERT INTO campaign_plan_rows VALUES (?, ?, ?, ?, 1, ?, ?, 0.1, 0.1)",
-                           ((f"plan-{p}", i, films[f[i]], f"u{u[i]}", "target" if i % 10
-                             else "control", i) for i in range(per_plan)))
+    write_plans(target, rng, per_plan)
     rows_s = time.perf_counter() - t0
-    store = open_store(str(path))
+    store = open_store(target)
     t0 = time.perf_counter()
     try:
         users = np.array([f"u{i}" for i in range(USERS)] + [phone(i) for i in range(QUOTED)])
@@ -103,11 +137,47 @@ def fill(path: Path, rows: int, n_events: int) -> dict[str, Any]:
                              "events": round(time.perf_counter() - t0, 2)}}
 
 
-def drop_user_indexes(path: Path) -> None:
+def drop_user_indexes(target: str) -> None:
     """Undo migration 9 (and step 11's plan-row index by user, which serves the same look-ups)."""
-    with sqlite3.connect(path) as db:
-        for name in [*user_indexes.USER_INDEXES, COUNT_INDEX]:
-            db.execute(f"DROP INDEX IF EXISTS {name}")
+    store = open_store(target)
+    try:
+        with store.engine.begin() as conn:
+            for name in [*user_indexes.USER_INDEXES, COUNT_INDEX]:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+    finally:
+        store.close()
+
+
+@contextmanager
+def store_places(postgres: str | None) -> Iterator[tuple[Callable[[str], str],
+                                                         Callable[[str, str], str]]]:
+    """(``new(name)``: an empty store's target; ``copy(src, dst)``: ``dst`` made a copy of the
+    closed store ``src``, its target): SQLite files in a temp folder, or with ``postgres`` ("":
+    a throwaway cluster; else a server's URL) databases, dropped at the end."""
+    with ExitStack() as stack:
+        if postgres is None:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="bench-store-lookups-")))
+
+            def file_copy(src: str, dst: str) -> str:
+                shutil.copy(tmp / f"{src}.db", tmp / f"{dst}.db")
+                return str(tmp / f"{dst}.db")
+            yield (lambda name: str(tmp / f"{name}.db")), file_copy
+            return
+        server = postgres or stack.enter_context(
+            pg_cluster.throwaway_cluster("bench-store-lookups-"))
+        dbs = pg_cluster.Databases(server, "bench_store_lookups_")
+        stack.callback(dbs.drop_all)
+        yield dbs.create, lambda src, dst: dbs.create(dst, template=src)
+
+
+def vacuum(target: str) -> None:
+    """PostgreSQL's ``VACUUM ANALYZE`` of the store at ``target`` (nothing for SQLite)."""
+    if target.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
 
 
 def plan_pairs(rng: np.random.Generator) -> set[tuple[str, str]]:
@@ -140,20 +210,27 @@ def main() -> None:
     ap = base_args(__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5, help="runs of each measure")
     ap.add_argument("--render", action="store_true", help="only rewrite store_lookups.md")
+    ap.add_argument("--postgres", nargs="?", const="", metavar="URL",
+                    help="measure PostgreSQL stores (store_lookups_postgres.json): in a "
+                    "throwaway cluster, or in the server at URL, whose user may create databases")
     args = ap.parse_args()
     if args.render:
-        doc = saved_result("store_lookups", args.quick, "bench_store_lookups.py")
-        (results_dir(args.quick) / "store_lookups.md").write_text(render(doc))
+        saved_result("store_lookups", args.quick, "bench_store_lookups.py")
+        write_page(args.quick)
         return
     scale = 5 if args.quick else 1
     rng = np.random.default_rng(1)
-    with tempfile.TemporaryDirectory(prefix="bench-store-lookups-") as tmp:
-        a, b, c = (Path(tmp) / f"{n}.db" for n in ("with", "without", "build"))
+    pg = args.postgres is not None
+    with store_places(args.postgres) as (new, copy):
+        a = new("with")
         log(f"filling a store: {PLAN_ROWS // scale:,} plan rows, {EVENTS // scale:,} events ...")
         filled = fill(a, PLAN_ROWS // scale, EVENTS // scale)
-        shutil.copy(a, b)
+        b = copy("with", "without")
         drop_user_indexes(b)
-        stores = {"with_indexes": open_store(str(a)), "without_indexes": open_store(str(b))}
+        for target in (a, b):
+            vacuum(target)
+        stores = {"with_indexes": open_store(a), "without_indexes": open_store(b)}
+        server = store_said(stores["with_indexes"])
         pairs = plan_pairs(rng)
         batch = quoted_batch()
         sec: dict[str, list[float]] = {k: [] for k in (
@@ -182,8 +259,12 @@ def main() -> None:
                         [f"f{i % FILMS}" for i in range(n)],
                         [1_900_000_000 + i for i in range(n)], [1.0] * n))
                     sec[f"store_events/{s}"].append(time.perf_counter() - t0)
-                shutil.copy(b, c)
-                build = open_store(str(c))
+                if pg:  # a database being copied must have no connection open
+                    stores["without_indexes"].close()
+                c = copy("without", "build")
+                if pg:
+                    stores["without_indexes"] = open_store(b)
+                build = open_store(c)
                 try:
                     with build.engine.begin() as conn:
                         t0 = time.perf_counter()
@@ -197,27 +278,86 @@ def main() -> None:
     payload = {"data": {**filled, "pairs_checked": PAIRS, "pair_films": PAIR_FILMS,
                         "event_batch": BATCH},
                "repeats": args.repeats, "found": found,
-               "seconds": {k: stats(v, digits=4) for k, v in sec.items()}}
-    path = write_result("store_lookups", payload, args.quick)
-    doc = json.loads(path.read_text())
-    (results_dir(args.quick) / "store_lookups.md").write_text(render(doc))
-    log(f"wrote {results_dir(args.quick) / 'store_lookups.md'}")
+               "seconds": {k: stats(v, digits=4) for k, v in sec.items()},
+               "store": server, "given_server": bool(args.postgres)}
+    write_result("store_lookups_postgres" if pg else "store_lookups", payload, args.quick)
+    write_page(args.quick)
+
+
+def store_said(store: CampaignStore) -> str:
+    """"SQLite 3.40.1" or "PostgreSQL 15.18 (...)": the store's engine and version."""
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            return f"SQLite {conn.exec_driver_sql('SELECT sqlite_version()').scalar_one()}"
+        return f"PostgreSQL {conn.exec_driver_sql('SHOW server_version').scalar_one()}"
+
+
+def write_page(quick: bool) -> None:
+    """``store_lookups.md`` from the saved SQLite run and the PostgreSQL run beside it, if any
+    (a PostgreSQL run alone: its part only)."""
+    sqlite_doc = read_result("store_lookups", quick)
+    pg = read_result("store_lookups_postgres", quick)
+    page = results_dir(quick) / "store_lookups.md"
+    if sqlite_doc is not None:
+        page.write_text(render(sqlite_doc, pg))
+    elif pg is not None:
+        page.write_text(render(pg))
+    log(f"wrote {page}")
+
+
+def postgres_beside(path: Path) -> dict[str, Any] | None:
+    """The PostgreSQL run saved beside the SQLite run at ``path``, if any."""
+    pg = path.with_name("store_lookups_postgres.json")
+    return json.loads(pg.read_text()) if pg.is_file() else None
 
 
 def med(doc: dict[str, Any], key: str) -> float:
     return float(doc["seconds"][key]["median"])
 
 
-def render(doc: dict[str, Any]) -> str:
+def is_postgres(doc: dict[str, Any]) -> bool:
+    return str(doc.get("store", "SQLite")).startswith("PostgreSQL")
+
+
+def render(doc: dict[str, Any], postgres: dict[str, Any] | None = None) -> str:
+    """The page of one run (SQLite's, or a PostgreSQL run alone), and with ``postgres`` the
+    PostgreSQL run's part after it, and the two compared."""
+    lines = [*page_header(doc, "The campaign store's look-ups by pair and by user beside many "
+                          "rows", "bench_store_lookups.py"
+                          + (" --postgres" if is_postgres(doc) else "")), *store_part(doc)]
+    if not is_postgres(doc):
+        lines += ["The README quotes these medians (`scripts/readme_results.py`, `store-pairs`, "
+                  "`store-quoted`, `store-user-index-build`, `store-user-index-write`).", ""]
+    if postgres is not None:
+        lines += ["## PostgreSQL", "",
+                  *page_header(postgres, "", "bench_store_lookups.py --postgres")[2:],
+                  *store_part(postgres), *compared(doc, postgres)]
+    return "\n".join(lines)
+
+
+def server_said(doc: dict[str, Any]) -> str:
+    """For PostgreSQL: where it ran and how the stores were prepared ("" for SQLite)."""
+    if not is_postgres(doc):
+        return ""
+    where = ("the server given (`--postgres URL`)" if doc.get("given_server") else
+             "a throwaway cluster the run started (`pg_cluster.py`: `initdb`, unix socket, "
+             "`fsync=off`, default settings otherwise)")
+    return (f" The PostgreSQL stores are databases in {where}, the plan rows written by `COPY`, "
+            "the copies made by `CREATE DATABASE ... TEMPLATE`, both stores vacuumed and "
+            "analysed (`VACUUM ANALYZE`) once filled, as autovacuum does a store in use.")
+
+
+def store_part(doc: dict[str, Any]) -> list[str]:
     d = doc["data"]
-    lines = [
-        *page_header(doc, "The campaign store's look-ups by pair and by user beside many rows",
-                     "bench_store_lookups.py"),
-        f"Store: SQLite at the current schema, {d['plan_rows']:,} plan rows ({d['plans']} plans "
+    pg = is_postgres(doc)
+    return [
+        f"Store: {doc['store'] if pg else 'SQLite'} at the current schema, "
+        f"{d['plan_rows']:,} plan rows ({d['plans']} plans "
         f"over {d['films']} films and {d['users']:,} users) and {d['events']:,} events, "
         f"{d['quoted_phone_numbers']:,} of whose users are phone numbers. *Without indexes*: a "
         "copy with migration 9's indexes by user (plan rows, opt-outs, events) and step 11's "
-        f"plan-row index by user dropped. Median of {doc['repeats']} runs of each, alternating.",
+        f"plan-row index by user dropped. Median of {doc['repeats']} runs of each, alternating."
+        + server_said(doc),
         "",
         "| measure | median (s) | baseline (same run) | median (s) | baseline / measure |",
         "|---|---|---|---|---|",
@@ -242,11 +382,42 @@ def render(doc: dict[str, Any]) -> str:
         f"read ({doc['found']['films_rows']:,} by the films' rows); quoted ids read unquoted "
         f"{doc['found']['quoted/with_indexes']:,} with the indexes, "
         f"{doc['found']['quoted/without_indexes']:,} without.",
-        "",
-        "The README quotes these medians (`scripts/readme_results.py`, `store-pairs`, "
-        "`store-quoted`, `store-user-index-build`, `store-user-index-write`).",
         ""]
-    return "\n".join(lines)
+
+
+COMPARED = {"pairs": "`clashing_rows`: a plan's pairs against the stored rows",
+            "films_rows": "`selected_rows`: those films' stored rows, kept to the pairs",
+            "quoted/with_indexes": "`unquoted_ids`, with the indexes by user",
+            "quoted/without_indexes": "`unquoted_ids`, without them",
+            "store_events/with_indexes": "`record_events` of a batch, with the indexes",
+            "store_events/without_indexes": "`record_events` of a batch, without them",
+            "index_build": "migration 9 (`user_indexes.create_tables`)"}
+
+
+def compared(sq: dict[str, Any], pg: dict[str, Any]) -> list[str]:
+    """Each median of the PostgreSQL run beside the SQLite run's, and where it is slower."""
+    rows, slower = [], []
+    for k, label in COMPARED.items():
+        a, b = med(sq, k), med(pg, k)
+        rows.append(f"| {label} | {a:.3f} | {b:.3f} | {b / a:.2f}× |")
+        if b > a:
+            slower.append(f"{label} ({b / a:.2f}×)")
+    same = all(sq["data"][k] == pg["data"][k] for k in ("plan_rows", "events", "users"))
+    size = (f"the same {pg['data']['plan_rows']:,} plan rows and {pg['data']['events']:,} "
+            "events" if same else
+            f"{sq['data']['plan_rows']:,} plan rows and {sq['data']['events']:,} events (SQLite), "
+            f"{pg['data']['plan_rows']:,} and {pg['data']['events']:,} (PostgreSQL)")
+    return [
+        "## PostgreSQL beside SQLite", "",
+        f"Two runs at different times (SQLite's finished {sq['finished']}, load average at "
+        f"start {load_text(sq['machine'].get('load_average_at_start'))}; PostgreSQL's finished "
+        f"{pg['finished']}, load average at start "
+        f"{load_text(pg['machine'].get('load_average_at_start'))}), over {size}; medians from "
+        "each run's json. PostgreSQL / SQLite above 1× is PostgreSQL slower.", "",
+        "| measure | SQLite (s) | PostgreSQL (s) | PostgreSQL / SQLite |", "|---|---|---|---|",
+        *rows, "",
+        ("PostgreSQL is slower than SQLite here at: " + "; ".join(slower) + "; faster at the "
+         "rest." if slower else "PostgreSQL is faster than SQLite here at every measure."), ""]
 
 
 if __name__ == "__main__":

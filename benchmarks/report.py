@@ -581,7 +581,9 @@ def files_section() -> str:
         "figures per wave beside ~1M stored plan rows, `results/store_counts.md`), "
         "`bench_reload.py` (a reload's load and fold of the campaign store's events, "
         "`results/reload.md`), `bench_store_lookups.py` (the campaign store's look-ups by "
-        "pair and by user with and without their indexes, `results/store_lookups.md`), "
+        "pair and by user with and without their indexes, `results/store_lookups.md`; "
+        "these two with `--postgres` measure PostgreSQL stores too, in a throwaway cluster "
+        "from `pg_cluster.py`, which the campaign tests start theirs with), "
         "`bench_store_migration.py` (migration 10's rewrite of a SQLite store's events, "
         "`results/store_migration.md`)."]))
 

@@ -103,9 +103,11 @@ _PAGE_RENDERERS = {
                                    lambda m, doc, path: m.render(doc)),
     "spark_agreement": ("spark_agreement", lambda m, doc, path: m.markdown(doc)),
     "spark_export_memory": ("bench_spark_export_memory", lambda m, doc, path: m.render(doc)),
-    "store_counts": ("bench_store_counts", lambda m, doc, path: m.render(doc)),
+    "store_counts": ("bench_store_counts",
+                     lambda m, doc, path: m.render(doc, m.postgres_beside(path))),
     "reload": ("bench_reload", lambda m, doc, path: m.render(doc)),
-    "store_lookups": ("bench_store_lookups", lambda m, doc, path: m.render(doc)),
+    "store_lookups": ("bench_store_lookups",
+                      lambda m, doc, path: m.render(doc, m.postgres_beside(path))),
     "store_migration": ("bench_store_migration", lambda m, doc, path: m.render(doc)),
 }
 
@@ -121,6 +123,33 @@ def test_each_issue_page_is_what_its_script_renders(path: Path) -> None:
     module = load_benchmark(script)
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert render(module, doc, path) == path.with_suffix(".md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["store_counts", "store_lookups"])
+def test_a_store_page_says_which_store_each_figure_is_from_and_where_postgres_is_slower(
+        name: str) -> None:
+    """Every store benchmark measured SQLite only. With --postgres a run's json sits beside
+    SQLite's; the page names that run's commit, day and load and its store, and says each
+    measure where PostgreSQL's median is the larger, and none where it is not."""
+    module = load_benchmark(f"bench_{name}")
+    doc = json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+    pg = json.loads(json.dumps(doc))
+    pg.update(store="PostgreSQL 15.99", finished="2030-01-02T03:04:05+00:00")
+    pg["machine"] = {**doc["machine"], "git_commit": "feedf00d",
+                     "load_average_at_start": [1.23, 4.56, 7.89]}
+    flat = (pg["seconds"] if name == "store_lookups" else
+            {f"{s}/{k}": v for s, m in pg["seconds"].items() for k, v in m.items()})
+    keys = sorted(flat)
+    for i, k in enumerate(keys):  # every other measure 3x slower, the rest 3x faster
+        flat[k]["median"] = flat[k]["median"] * (3 if i % 2 else 1 / 3)
+    text = module.render(doc, pg)
+    assert text.startswith(module.render(doc).rstrip("\n"))  # SQLite's part as it was
+    tail = text[text.index("## PostgreSQL"):]
+    assert "commit feedf00d" in tail and "2030-01-02T03:04:05+00:00" in tail
+    assert "1.23 / 4.56 / 7.89 (1, 5, 15 min)" in tail and "PostgreSQL 15.99" in tail
+    said = next(line for line in tail.splitlines() if line.startswith("PostgreSQL is slower"))
+    assert said.count("(3.00×)") == len(keys[1::2]) and "(0.33×)" not in said
+    assert "faster at the rest" in said
 
 
 @pytest.mark.parametrize("page", sorted(
