@@ -114,7 +114,7 @@ class Databases:
         import psycopg
 
         with psycopg.connect(self.server, autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]  # names are ours, not input
+            conn.execute(sql)  # names are ours, not input
 
     def url(self, name: str) -> str:
         return database_url(self.server, self.prefix + name)
