@@ -150,6 +150,14 @@ def test_a_store_page_says_which_store_each_figure_is_from_and_where_postgres_is
     said = next(line for line in tail.splitlines() if line.startswith("PostgreSQL is slower"))
     assert said.count("(3.00×)") == len(keys[1::2]) and "(0.33×)" not in said
     assert "faster at the rest" in said
+    if name == "store_counts":  # a measure PostgreSQL's statement timeout stopped
+        pg["seconds"]["without_index"]["pairs_then_count"] = {
+            "median": None, "n": 0, "stopped_after": 60.2}
+        pg["statement_timeout_s"] = 60
+        tail = module.render(doc, pg).split("## PostgreSQL", 1)[1]
+        assert "stopped after 60 s" in tail and "60 s `statement_timeout`" in tail
+        said = next(x for x in tail.splitlines() if x.startswith("PostgreSQL is slower"))
+        assert "without index (stopped after 60 s, against " in said
 
 
 @pytest.mark.parametrize("page", sorted(
