@@ -5,7 +5,7 @@ DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark bench-privacy bench-demo-figures bench-foldin bench-intervals bench-planning bench-distribution bench-spark-export-memory bench-store clean
+.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark bench-privacy bench-demo-figures bench-foldin bench-intervals bench-planning bench-distribution bench-spark-export-memory bench-store bench-store-postgres clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -82,6 +82,10 @@ bench-store: install-dev  # a reload beside the store's events, the store's look
 	nice -n 10 $(BIN)/python benchmarks/bench_store_lookups.py
 	nice -n 10 $(BIN)/python benchmarks/bench_store_migration.py
 	$(BIN)/python scripts/readme_results.py
+
+bench-store-postgres: install-dev  # the store's counts and look-ups on a throwaway PostgreSQL cluster, beside SQLite's runs on their pages
+	nice -n 10 $(BIN)/python benchmarks/bench_store_counts.py --postgres
+	nice -n 10 $(BIN)/python benchmarks/bench_store_lookups.py --postgres
 
 bench-foldin: install-dev  # FOLDIN_ARGS="--users 50"
 	nice -n 10 $(BIN)/python benchmarks/bench_foldin.py $(FOLDIN_ARGS)
