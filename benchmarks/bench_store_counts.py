@@ -379,9 +379,10 @@ def main() -> None:
                  "factors", "slate": f"{SLATE} films x {BUDGET:,} contacts, cap {CAP}, "
                  f"{WAVES} waves, holdout {HOLDOUT}"},
         "repeats": args.repeats,
-        "seconds": {s: {k: stats(v) if v else {"median": None, "n": 0,
-                                               "stopped_after": stopped[f"{s}/{k}"]}
-                        for k, v in m.items()} for s, m in runs.items()},
+        "seconds": {s: {k: stats(v) if f"{s}/{k}" not in stopped else {
+            "median": None, "n": 0, "stopped_after": stopped[f"{s}/{k}"],
+            "runs_before_stop": [round(x, 3) for x in v]}
+            for k, v in m.items()} for s, m in runs.items()},
         "statement_timeout_s": PG_TIMEOUT_S if args.postgres is not None else None,
         "answers": found, "users_with_films_elsewhere": int((used > 0).sum()),
         "live_plans_counted": plans,
@@ -438,7 +439,9 @@ LABELS = {
 def shown(v: dict[str, Any]) -> str:
     """A measure's median in seconds, or that the statement timeout stopped it."""
     if v["median"] is None:
-        return f"stopped after {v['stopped_after']:.0f} s"
+        before = v.get("runs_before_stop") or []
+        return f"stopped after {v['stopped_after']:.0f} s" + (
+            f" (runs before: {', '.join(f'{x:.3f}' for x in before)})" if before else "")
     return f"{v['median']:.3f}"
 
 
@@ -535,10 +538,11 @@ def timeout_said(doc: dict[str, Any]) -> str:
     """For PostgreSQL: the statement timeout, and the measures it stopped."""
     if not doc.get("statement_timeout_s"):
         return ""
-    gone = [f"{LABELS[k].split(' (')[0]}, {s.replace('_', ' ')}"
+    gone = [f"{SHORT[k]}, {s.replace('_', ' ')}"
             for s in STORES for k, v in doc["seconds"][s].items() if v["median"] is None]
     return (f" Each statement ran under a {doc['statement_timeout_s']} s `statement_timeout`; "
-            + (f"it stopped {'; '.join(gone)} (its first run, not run again)." if gone
+            + (f"it stopped {'; '.join(gone)} (not run again in that store once stopped; no "
+               "median)." if gone
                else "none reached it."))
 
 
@@ -580,8 +584,9 @@ def store_part(doc: dict[str, Any]) -> list[str]:
              if before >= after else f"{after / before:.2f}× slower")
     lines += [
         "",
-        f"The count's two queries as they were before migration 11 (pairs, then counted; "
-        f"distinct plans; no index): {'over ' if at_least else ''}{before:.3f} s"
+        "The count's two queries as they were before migration 11 (pairs, then counted; "
+        "distinct plans; no index): "
+        + (f"over {before:.1f} s" if at_least else f"{before:.3f} s")
         + (" (a part stopped by the statement timeout)" if at_least else "")
         + "; as `films_elsewhere` writes them now "
         f"(`COUNT(DISTINCT film_id)` by user; plans with a live row; with the index): "
