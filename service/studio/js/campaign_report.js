@@ -1,6 +1,6 @@
 // A campaign's report: uplift with 95% intervals per wave and per film, and how it counted.
 
-import { h, int, num, pct, fixed, section, table, tableBox, sentence, daySpan, days } from "./ui.js";
+import { h, int, num, pct, fixed, expectedCount, section, table, tableBox, sentence, daySpan, days } from "./ui.js";
 
 export const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -227,7 +227,7 @@ export function blockColumns(unscaled, span, strata = "film and wave") {
     { key: "predicted_target_conversions", label: unscaled
       ? "Predicted target conversions (not scaled to the window)"
       : `Predicted target conversions (within ${span})`,
-      num: true, wide: true, format: (v) => num(v, 1) },
+      num: true, wide: true, format: expectedCount },
     // why a row has no uplift (no control group, nobody selected), or which targets the uplift
     // leaves out
     { key: "no_estimate", label: "Note", prose: true,

@@ -55,6 +55,17 @@ export const num = (x, digits = 3) => {
   return fixed(Number(x), digits).replace(/^(-?)(\d{4,})/,
     (_, sign, whole) => sign + whole.replace(/\B(?=(\d{3})+$)/g, ","));
 };
+/** An expected count (predicted conversions) as the CLI's report writes it (report_text's
+    expected_text): one decimal from 1 on, 2 significant digits below (0.030, 0.00041), rounded
+    as Python rounds; a short window's 0.03 read 0.0, as if nothing were predicted; 0 is 0.0. */
+export const expectedCount = (x) => {
+  if (x === null || x === undefined) return "–";
+  const v = Number(x);
+  if (!Number.isFinite(v) || v === 0 || Math.abs(v) >= 1) return num(v, 1);
+  const decimals = (y) => 1 - Math.floor(Math.log10(Math.abs(y)));  // 2 significant digits
+  const shown = Number(fixed(v, decimals(v)));  // 0.996 -> 1.00: its decimals, 1.0
+  return Math.abs(shown) >= 1 ? num(shown, 1) : fixed(shown, decimals(shown));
+};
 // a span of days as the page's words give it ("within 106 days"): whole days from 10 on, else to 3
 // decimals without trailing zeros
 export const days = (x) => (Number(x) >= 10 ? num(x, 0) : String(Number(fixed(Number(x), 3))));
