@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from recommender.campaigns.store import CampaignStore, open_store, plans, store_info
-from recommender.errors import InvalidParameterError, StoreUnavailableError
+from recommender.errors import InvalidParameterError, StoreLockedError
 from recommender.io.text import iso_shown, iso_utc
 
 MOVED_KEY = "moved_to"
@@ -114,18 +114,23 @@ def _share_mark_lock(conn: Connection, url: str, what: str) -> None:
     """``MARK_LOCK`` shared, waiting at most ``events.LOCK_WAIT`` seconds (or the session's own
     ``lock_timeout``), as event writers wait for theirs; the plan's own statements then wait
     as before. It waited for ever: a mark or reopen stopped mid-transaction (a suspended
-    ``campaign copy``, a client cut off) hung every plan, each holding a pooled connection."""
+    ``campaign copy``, a client cut off) hung every plan, each holding a pooled connection.
+    Past the wait, ``StoreLockedError`` with its cause, as ``controls.take_plans_lock``: the
+    CLI says it as SQLite's "database is locked" (the store, the cause, run the command
+    again), the service's 503 says the store is locked (it said "down, locked or out of
+    connections", the CLI a sentence of its own without the store's name or advice)."""
     from recommender.campaigns.connection import advisory_lock_within
     from recommender.campaigns.events import LOCK_WAIT
 
     waited = advisory_lock_within(conn, MARK_LOCK, LOCK_WAIT, shared=True)
     if waited is not None:
-        raise StoreUnavailableError(
-            f"the campaign store {url} did not store {what}: a `campaign copy` marking it "
-            f"as moved (or a `campaign reopen`) has held its mark lock for more than {waited} "
-            f"(PostgreSQL advisory lock {MARK_LOCK}); one stopped midway holds "
-            "it until its connection ends (pg_locks, pg_terminate_backend). Nothing of "
-            f"{what} was stored")
+        cause = (f"its mark lock, PostgreSQL advisory lock {MARK_LOCK}, was held for more than "
+                 f"{waited} by a `campaign copy` marking it as moved or a `campaign reopen`, "
+                 "or one stopped midway, which holds it until its connection ends")
+        raise StoreLockedError(f"the campaign store {url} did not store {what}: {cause} "
+                               "(pg_locks names the holder, pg_terminate_backend ends it); "
+                               f"nothing of {what} was stored, and the same request again is "
+                               "safe", cause)
 
 
 def check_store(store: CampaignStore, what: str) -> None:
