@@ -224,7 +224,7 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
                 "it while the others served the old model for good; set it above 0 (default "
                 "0.5), or serve with one worker")
     check_address(host, port, workers)  # last: the shortest wait before uvicorn binds it
-    options = {**uvicorn_options(settings), "log_config": log_config()}
+    options = {**uvicorn_options(settings), "log_config": log_config(settings.log_user_ids)}
     if workers == 1:
         _run_uvicorn(create_app(settings), host, port, log_level=log_level, **options)
         return

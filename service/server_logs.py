@@ -1,7 +1,8 @@
 """The server's logging: uvicorn's configuration, the engine's lines, no key in an access line.
 
 ``log_config`` is what ``serve`` hands uvicorn: its own handlers, one for the ``recommender``
-loggers (time, level, worker pid), and ``HideKeys`` on the access log.
+loggers (time, level, worker pid), and ``HideKeys`` on the access log, which also writes a user
+id in a path as ``{user_id}`` unless ``RECOMMENDER_LOG_USER_IDS`` keeps it.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ import copy
 import logging
 import re
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 #: the engine's own log lines (reloads, refused versions, the events overlay): uvicorn's
 #: configuration, plus a time, a level and the worker's pid for them
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"
 
 
-def log_config() -> dict[str, Any]:
+def log_config(user_ids: bool = False) -> dict[str, Any]:
     """uvicorn's logging configuration with a handler for the ``recommender`` loggers (they
-    went to Python's last-resort handler: warnings only, with no time or level)."""
+    went to Python's last-resort handler: warnings only, with no time or level); ``user_ids``
+    (``RECOMMENDER_LOG_USER_IDS``): the access lines keep the user ids of paths."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
@@ -29,7 +31,8 @@ def log_config() -> dict[str, Any]:
                                          "stream": "ext://sys.stderr"}
     config["loggers"]["recommender"] = {"handlers": ["recommender"], "level": "INFO",
                                         "propagate": False}
-    config.setdefault("filters", {})["keys"] = {"()": "service.server_logs.HideKeys"}
+    config.setdefault("filters", {})["keys"] = {"()": "service.server_logs.HideKeys",
+                                               "user_ids": user_ids}
     config["handlers"]["access"]["filters"] = ["keys"]
     return dict(config)
 
@@ -48,15 +51,41 @@ def hide_key_values(query: str) -> str:
     return "&".join(parts)
 
 
+#: a path holding a user id, percent-decoded as the router reads it: ``/users/{user_id:path}/
+#: recommendations`` (service/routes/users.py, the one route with a user id in its path), and
+#: any other path under ``/users/`` but ``/users/attributes`` (a 404 or a redirect's line held
+#: the id all the same); an absolute target's scheme and host, and repeated slashes, included
+_USER_PATH = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/]*)?/+users/+(?P<id>.+?)"
+                        r"(?P<tail>/+recommendations/*)?$", re.DOTALL)
+#: what an access line shows in place of a user id
+USER_ID_SHOWN = "{user_id}"
+
+
+def hide_user_id(path: str) -> str:
+    """``path`` (an access line's, without its query) with a user id it holds written
+    ``{user_id}``: ``/users/{user_id}/recommendations``; any other path as it is."""
+    found = _USER_PATH.match(unquote(path))
+    if found is None or (found["id"].rstrip("/") == "attributes" and not found["tail"]):
+        return path
+    return f"/users/{USER_ID_SHOWN}{'/recommendations' if found['tail'] else ''}"
+
+
 class HideKeys(logging.Filter):
     """uvicorn's access line without the value of a query parameter named like a key (a
-    client that sent ``?api_key=...``: never accepted, but the line kept it in the log)."""
+    client that sent ``?api_key=...``: never accepted, but the line kept it in the log), and,
+    unless ``user_ids``, without the user id of a path (``hide_user_id``: the erasure
+    checklist's request log; README, "Erasure (right to be forgotten)")."""
+
+    def __init__(self, user_ids: bool = False) -> None:
+        super().__init__()
+        self.user_ids = user_ids
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) \
-                and "?" in args[2]:
-            path, _, query = args[2].partition("?")
-            hidden = hide_key_values(query)
-            record.args = (*args[:2], f"{path}?{hidden}", *args[3:])
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, mark, query = args[2].partition("?")
+            if not self.user_ids:
+                path = hide_user_id(path)
+            shown = f"{path}?{hide_key_values(query)}" if mark else path
+            record.args = (*args[:2], shown, *args[3:])
         return True

@@ -93,6 +93,10 @@ class Settings(BaseSettings):
                                   "it, a reload body may not name a model_path)")
     access_log: str | None = Field(
         default=None, description="JSON-lines file recording every export (off when unset)")
+    log_user_ids: bool = Field(
+        default=False, description="true: the access lines serve prints keep a path's user id "
+                                   "(GET /users/u1/recommendations); false: written {user_id} "
+                                   "(service/server_logs.py; README, Erasure)")
     pseudonym_key: SecretStr | None = Field(
         default=None, description="key of the HMAC that replaces user ids in exports asked "
                                   "for with pseudonymize=true, and reads them back in POST "

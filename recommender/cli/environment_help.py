@@ -43,6 +43,8 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("MODELS_ROOT", "the folder a reload's model_path must be inside; unset: a reload names "
                     "none", None),
     ("ACCESS_LOG", "JSON-lines file recording every export; unset: none kept", None),
+    ("LOG_USER_IDS", "true: serve's access lines keep a path's user id; false: written "
+                     "{user_id} (true or false)", "false"),
     ("PSEUDONYM_KEY", "HMAC key of pseudonymised exports (at least 16 bytes)", None),
     ("CINEMAS", "cinemas.csv capping screens; unset: the model folder's, else the training "
                 "data's", None),
