@@ -38,6 +38,7 @@ WRITERS = {
     ("recommender/cli/events.py", "_read_and_import"): "events import",
     ("recommender/cli/events.py", "cmd_campaign"): "campaign report",
     ("recommender/cli/forget.py", "cmd_forget"): "forget",
+    ("recommender/cli/forget.py", "store_now"): "forget",  # cmd_forget's, opened once needed
     ("recommender/cli/wave_sent.py", "cmd_campaign_sent"): "campaign sent",
     ("recommender/cli/withdraw.py", "cmd_campaign_withdraw"): "campaign withdraw",
 }
