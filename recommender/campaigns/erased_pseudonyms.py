@@ -71,7 +71,8 @@ def record_pseudonyms(conn: Connection, ids: Sequence[str], keys: Sequence[bytes
     salt = _salt(conn)
     wanted = sorted({d for key in dict.fromkeys(keys)
                      for d in pseudonym_digests(salt, pseudonyms(kept, key))})
-    new = [d for d in wanted if d not in _held(conn, wanted)]
+    held = _held(conn, wanted)  # once: inside forget's writers' lock
+    new = [d for d in wanted if d not in held]
     if new:
         conn.execute(erasures.insert(), [{"digest": d, "erased_on": erased_on} for d in new])
     return len(new)
