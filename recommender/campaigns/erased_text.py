@@ -10,11 +10,14 @@ stored text by those readings (``id_lists.line_readings`` and ``opt_out_twins``:
 normalisation), so that ``forget`` erases every form of an id: the opt-outs
 (``stored_forms``), a summary's strings and the plan notes that quote them (``other_text``:
 ``'\\ufeffu00005' as 'u00005'``). A text the store holds as a user of its own (events or
-plan rows, byte for byte) is that user's, never a form of another (the reader's rule: an id
-held as written is that user). ``exact`` (``forget --exact``) erases the forms that are the
-id byte for byte once unwrapped (spaces, quotes, the mark), not its other Unicode form: a
-separate person so spelt, by that flag's premise. ``erased_opt_outs``: a plan's opt-outs
-that read as an id erased before, stored without it.
+plan rows, byte for byte), or a stored opt-out its plan's model knew as written
+(``owned_opt_outs``, by the plan's record: ``known_as_written``), is that user's, never a
+form of another (the reader's rule: an id held as written is that user; a next wave reads
+a stored opt-out byte for byte). ``exact`` (``forget --exact``) erases the forms that are
+the id byte for byte once unwrapped (spaces, quotes, the mark), not its other Unicode form:
+a separate person so spelt, by that flag's premise. ``erased_opt_outs``: a plan's opt-outs
+that read as an id erased before (its NFC and NFD forms too), stored without it, but for
+one its planning model knew as written.
 """
 
 from __future__ import annotations
@@ -121,7 +124,63 @@ def stored_forms(conn: Connection, ids: Sequence[str], exact: bool) -> dict[str,
         q = sa.select(col).distinct().where(sa.or_(*(
             _find(conn)(col, n) > 0 for n in wanted[i:i + TEXT_CHUNK])))
         found |= {str(u) for u in conn.execute(q).scalars()}
-    return reads_as(conn, found, ids, exact)
+    read = reads_as(conn, found, ids, exact)
+    owned = owned_opt_outs(conn, [t for t, u in read.items() if t != u])
+    return {t: u for t, u in read.items() if t not in owned}
+
+
+#: the end of an ``opt_out_form`` note naming fewer readings than it counts
+_MORE = re.compile(r" and [0-9,]+ more: an opt-out fails safe$")
+
+
+def known_as_written(summary: Any, texts: Iterable[str]) -> set[str]:
+    """Those of ``texts`` (opt-outs of one plan) its planning model knew as written, by what
+    the plan's ``summary`` records of how each was read: counted among the model's users
+    (``excluded_unknown_users`` at most ``plan.SHOWN_UNKNOWN_OPT_OUTS``, so that
+    ``excluded_unknown_user_ids`` lists every one it did not know) and not named in its
+    ``opt_out_form`` note as read in another Unicode form or behind a U+FEFF (an ASCII text
+    has no such reading; a note naming fewer than it counts can say no other). A text the
+    record cannot place (a plan before the count, more unknown opt-outs than listed) is left
+    out: read by its forms, as before the record."""
+    from recommender.campaigns.plan import SHOWN_UNKNOWN_OPT_OUTS
+    from recommender.io.ids import form_named
+
+    params = summary.get("parameters") if isinstance(summary, dict) else None
+    listed = params.get("excluded_unknown_user_ids") if isinstance(params, dict) else None
+    count = params.get("excluded_unknown_users") if isinstance(params, dict) else None
+    if not isinstance(listed, list) or not isinstance(count, int) \
+            or count > SHOWN_UNKNOWN_OPT_OUTS:
+        return set()
+    notes = [str(n.get("note", "")) for n in summary.get("plan_notes") or []
+             if isinstance(n, dict) and n.get("kind") == "opt_out_form"]
+    cut = any(_MORE.search(n) for n in notes)
+    unknown = {str(u) for u in listed}
+    return {t for t in texts if t not in unknown and (t.isascii() or not cut)
+            and not any(f"{t!r}{form_named(t)} as " in n for n in notes)}
+
+
+def owned_opt_outs(conn: Connection, texts: Sequence[str]) -> set[str]:
+    """Those of ``texts`` stored as an opt-out of a plan whose model knew them as written
+    (``known_as_written``): a user of their own, never another id's form (the model read
+    them so, and a next wave reads a stored opt-out byte for byte)."""
+    texts = list(dict.fromkeys(texts))
+    stored: dict[str, set[str]] = {}
+    for i in range(0, len(texts), CHUNK):
+        for p, u in conn.execute(sa.select(plan_exclusions.c.plan_id, plan_exclusions.c.user_id
+                                           ).where(plan_exclusions.c.user_id.in_(
+                                               texts[i:i + CHUNK]))):
+            stored.setdefault(str(p), set()).add(str(u))
+    owned: set[str] = set()
+    plan_ids = list(stored)
+    for i in range(0, len(plan_ids), CHUNK):
+        for p, text in conn.execute(sa.select(plans.c.plan_id, plans.c.summary).where(
+                plans.c.plan_id.in_(plan_ids[i:i + CHUNK]))):
+            try:
+                summary = json.loads(str(text))
+            except ValueError:
+                continue  # a damaged summary records nothing: read by its forms
+            owned |= known_as_written(summary, stored[str(p)])
+    return owned
 
 
 def tombstone_opt_outs(conn: Connection, forms: dict[str, str], tomb: dict[str, str]) -> None:
@@ -244,6 +303,8 @@ def other_text(conn: Connection, ids: list[str], forms: dict[str, str], exact: b
     found = _holding(conn, plans.c.summary, needles(ids, exact), plans.c.plan_id)
     parsed = [(str(p), str(t), json.loads(t)) for t, p in found]
     own = reads_as(conn, {s for _, _, v in parsed for s in strings(v)}, ids, exact)
+    owned = owned_opt_outs(conn, [t for t, u in own.items() if t != u])
+    own = {t: u for t, u in own.items() if t not in owned}
     every = {**forms, **own, **{u: u for u in ids}}
     in_summaries: dict[str, int] = {}
     summaries: list[tuple[str, str, dict[str, str]]] = []
@@ -265,11 +326,27 @@ def other_text(conn: Connection, ids: list[str], forms: dict[str, str], exact: b
     return in_summaries, in_keys, summaries, keys
 
 
-def erased_opt_outs(conn: Connection, opted_out: Sequence[str]) -> set[str]:
+def _unicode_readings(readings: dict[str, list[str]]) -> None:
+    """Add to each non-ASCII opt-out's ``readings`` their NFC and NFD forms (vectorised:
+    ``forget`` erases an id's other Unicode form too, so a later plan reads it so)."""
+    pairs = [(o, r) for o, rs in readings.items() if not o.isascii() for r in rs]
+    if not pairs:
+        return
+    arr = pa.array([r for _, r in pairs], pa.string())
+    for form in ("NFC", "NFD"):
+        for (o, _), r in zip(pairs, pc.utf8_normalize(arr, form).to_pylist(), strict=True):
+            if r not in readings[o]:
+                readings[o].append(str(r))
+
+
+def erased_opt_outs(conn: Connection, opted_out: Sequence[str], summary: Any = None
+                    ) -> set[str]:
     """The opt-outs among ``opted_out`` that are, or read as (``wrapped_readings``: spaces,
-    our quoting, a leading U+FEFF), an id erased before (``erasure.erased_among``), but for
-    one the store holds as a user of its own: a plan stores them without their id (they name
-    no user of a model served on this store)."""
+    our quoting, a leading U+FEFF; and their NFC and NFD forms), an id erased before
+    (``erasure.erased_among``), but for one that is a user of its own: held as one by the
+    store, or known as written to the planning model (``known_as_written`` of the plan's
+    ``summary``). A plan stores them without their id (they name no user of a model served
+    on this store)."""
     from recommender.campaigns.erasure import erased_among, erasures
 
     if not opted_out or not sa.inspect(conn).has_table(erasures.name) or conn.execute(
@@ -277,11 +354,13 @@ def erased_opt_outs(conn: Connection, opted_out: Sequence[str]) -> set[str]:
         return set()  # none erased: no opt-out read (each one's readings are a Python call)
     readings = {o: [o] for o in opted_out}
     readings.update({o: wrapped_readings(o) for o in _wrapped(opted_out)})
+    _unicode_readings(readings)
     gone = erased_among(conn, sorted({r for rs in readings.values() for r in rs}))
     if not gone:
         return set()
     hit = {o for o, rs in readings.items() if gone.intersection(rs)}
-    return hit - (held_users(conn, hit) - gone)
+    own = (held_users(conn, hit) | known_as_written(summary, hit)) - gone
+    return hit - own
 
 
 def without_erased_opt_outs(conn: Connection, summary: dict[str, Any], opted_out: list[str]
@@ -291,7 +370,7 @@ def without_erased_opt_outs(conn: Connection, summary: dict[str, Any], opted_out
     ``excluded_unknown_user_ids``, and counts them in ``parameters.excluded_erased`` (count):
     an opt-out list naming an erased person put the id back in the store. ``summary`` as
     given where none does."""
-    gone = erased_opt_outs(conn, opted_out)
+    gone = erased_opt_outs(conn, opted_out, summary)
     if not gone:
         return summary, opted_out
     params = dict(summary.get("parameters") or {})

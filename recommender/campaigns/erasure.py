@@ -7,7 +7,8 @@ nothing computes it back from the id), and an event's ``event_id`` becomes the t
 its sequence number (an id a client made may spell the user); a plan summary's JSON strings
 that are the id and an idempotency key holding it become the tombstone (``erased_text``), and
 so does every opt-out stored in a form the opt-out reader reads as the id (spaces, our CSV
-quoting, a byte-order mark; another Unicode form, but under ``exact``), in the opt-outs table,
+quoting, a byte-order mark; another Unicode form, but under ``exact``; not one its plan's
+model knew as written: that user's own, ``erased_text.owned_opt_outs``), in the opt-outs table,
 the summaries' lists and the plan notes quoting it. After the commit, a SQLite store's
 write-ahead log is checkpointed and truncated (``checkpoint``; ``secure_delete`` zeroes the
 old values): the erased bytes leave its files, or ``ForgetResult.unscrubbed`` says why not. A
