@@ -326,25 +326,27 @@ def other_text(conn: Connection, ids: list[str], forms: dict[str, str], exact: b
     return in_summaries, in_keys, summaries, keys
 
 
-def _unicode_readings(readings: dict[str, list[str]]) -> None:
-    """Add to each non-ASCII opt-out's ``readings`` their NFC and NFD forms (vectorised:
-    ``forget`` erases an id's other Unicode form too, so a later plan reads it so)."""
-    pairs = [(o, r) for o, rs in readings.items() if not o.isascii() for r in rs]
-    if not pairs:
-        return
-    arr = pa.array([r for _, r in pairs], pa.string())
-    for form in ("NFC", "NFD"):
-        for (o, _), r in zip(pairs, pc.utf8_normalize(arr, form).to_pylist(), strict=True):
-            if r not in readings[o]:
-                readings[o].append(str(r))
+def _readings(opted_out: Sequence[str]) -> tuple[pa.Array, pa.Array]:
+    """(owner, reading) pairs of ``opted_out``: each opt-out as written, the
+    ``wrapped_readings`` of those ``_wrapped`` finds, and the NFC and NFD forms of every
+    non-ASCII one of them (``forget`` erases an id's other Unicode form too, so a later plan
+    reads it so); vectorised but for the few wrapped ones (a Python call each)."""
+    wrapped = [(o, r) for o in _wrapped(opted_out) for r in wrapped_readings(o)[1:]]
+    owner = pa.array([*opted_out, *(o for o, _ in wrapped)], pa.string())
+    reading = pa.array([*opted_out, *(r for _, r in wrapped)], pa.string())
+    odd = pc.invert(pc.string_is_ascii(reading))
+    o_odd, r_odd = owner.filter(odd), reading.filter(odd)
+    return (pa.concat_arrays([owner, o_odd, o_odd]),
+            pa.concat_arrays([reading, pc.utf8_normalize(r_odd, "NFC"),
+                              pc.utf8_normalize(r_odd, "NFD")]))
 
 
 def erased_opt_outs(conn: Connection, opted_out: Sequence[str], summary: Any = None
                     ) -> set[str]:
     """The opt-outs among ``opted_out`` that are, or read as (``wrapped_readings``: spaces,
-    our quoting, a leading U+FEFF; and their NFC and NFD forms), an id erased before
-    (``erasure.erased_among``), but for one that is a user of its own: held as one by the
-    store, or known as written to the planning model (``known_as_written`` of the plan's
+    our quoting, a leading U+FEFF; and their NFC and NFD forms, ``_readings``), an id erased
+    before (``erasure.erased_among``), but for one that is a user of its own: held as one by
+    the store, or known as written to the planning model (``known_as_written`` of the plan's
     ``summary``). A plan stores them without their id (they name no user of a model served
     on this store)."""
     from recommender.campaigns.erasure import erased_among, erasures
@@ -352,13 +354,12 @@ def erased_opt_outs(conn: Connection, opted_out: Sequence[str], summary: Any = N
     if not opted_out or not sa.inspect(conn).has_table(erasures.name) or conn.execute(
             sa.select(erasures.c.digest).limit(1)).first() is None:
         return set()  # none erased: no opt-out read (each one's readings are a Python call)
-    readings = {o: [o] for o in opted_out}
-    readings.update({o: wrapped_readings(o) for o in _wrapped(opted_out)})
-    _unicode_readings(readings)
-    gone = erased_among(conn, sorted({r for rs in readings.values() for r in rs}))
+    owner, reading = _readings(list(opted_out))
+    gone = erased_among(conn, [str(r) for r in pc.unique(reading).to_pylist()])
     if not gone:
         return set()
-    hit = {o for o, rs in readings.items() if gone.intersection(rs)}
+    found = pc.is_in(reading, value_set=pa.array(sorted(gone), pa.string()))
+    hit = {str(o) for o in pc.unique(owner.filter(found)).to_pylist()}
     own = (held_users(conn, hit) | known_as_written(summary, hit)) - gone
     return hit - own
 
