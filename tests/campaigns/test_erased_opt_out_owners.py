@@ -102,3 +102,31 @@ def test_a_later_plan_reads_the_other_unicode_form_as_the_erased_id(tmp_path: Pa
         assert store.excluded(own["plan_id"]) == [NFD]
     finally:
         store.close()
+
+
+def test_a_next_wave_still_leaves_the_live_user_out(tmp_path: Path) -> None:
+    """The next wave reads the chain's stored opt-outs byte for byte: after u1's erasure the
+    model's own " u1", opted out of the first plan, is planned in none of its waves."""
+    from recommender.campaigns.next_wave import prepare_next_wave
+
+    model = _model(LIVE)
+    film = str(model.films.to_ids(np.array([0]))[0])
+    oracle = open_store(str(tmp_path / "oracle.db"))  # no opt-out: the next wave plans " u1"
+    try:
+        plan = plan_slate(model, [SlateFilm(film, 40)], holdout=0.0, waves=3)
+        oracle.save_plan(plan.plan_id, plan.summary, plan.rows)
+        nxt = prepare_next_wave(model, oracle, plan.plan_id, sent_waves=1)
+        assert LIVE in set(nxt.plan.rows.column("user_id").to_pylist())
+    finally:
+        oracle.close()
+    store = open_store(str(tmp_path / "s.db"))
+    try:
+        plan = plan_slate(model, [SlateFilm(film, 40)], holdout=0.0, waves=3, exclude=[LIVE])
+        store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=[LIVE])
+        forget(store, ["u1"])
+        nxt = prepare_next_wave(model, store, plan.plan_id, sent_waves=1)
+        assert LIVE in nxt.opted_out
+        planned = set(nxt.plan.rows.column("user_id").to_pylist())
+        assert planned and LIVE not in planned
+    finally:
+        store.close()
