@@ -44,7 +44,9 @@ class ForgottenUser(Sent):
     opt_outs: int = Field(description="count of the user's opt-outs given a tombstone: "
                                       "the id, and each form the opt-out reader reads as it "
                                       "(surrounding spaces, our CSV quoting, a leading "
-                                      "U+FEFF; another Unicode form, unless exact)")
+                                      "U+FEFF; another Unicode form, unless exact), but "
+                                      "not one its plan's model knew as written: that "
+                                      "user's own opt-out, kept")
     plan_summaries: int = Field(description="count of stored plan summaries naming the user "
                                             "(a JSON string of the summary is the id or such "
                                             "a form: excluded_unknown_user_ids; or a plan "
