@@ -85,7 +85,8 @@ def test_events_import_counts_an_erased_persons_pseudonym_as_erased(
     # forget again with the key: its pseudonym recorded, the rest of the file stored
     code, out, err = run(capsys, "forget", "--store", store, "--user", gone,
                          "--pseudonym-key-file", key_file)
-    assert code == 0 and "pseudonyms under the pseudonym key recorded" in err, out  # notes on stderr
+    # forget's notes go to stderr
+    assert code == 0 and "pseudonyms under the pseudonym key recorded" in err, out
     mine = sum(raw[int(e["event_id"][2:])]["user_id"] == gone for e in sent)
     live = len(sent) - mine
     code, out, err = run(capsys, "events", "import", "--store", store, path, "--pseudonymized",
