@@ -33,6 +33,7 @@ def read_config(path: str) -> Any:
             raise DataError(path, f"the key {twice!r} is given {keys.count(twice)} times in one "
                                   "object; give it once")
         return dict(pairs)
+    text = ""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
         if not text.strip():  # "Expecting value: line 1 column 1 (char 0)" said no more
@@ -53,15 +54,25 @@ def _read_toml(path: str) -> dict[str, Any]:
     not parse; an empty file is refused, as an empty JSON one is)."""
     import tomllib
 
+    text = ""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
         table = tomllib.loads(text)
     except (OSError, ValueError) as e:  # tomllib.TOMLDecodeError is a ValueError
-        raise DataError(path, f"expected a TOML table of training options ({e})") from None
+        raise DataError(path, "expected a TOML table of training options "
+                              f"({_at_a_line(str(e), text)})") from None
     if not table:
         raise DataError(path, "the file holds no option: expected a TOML table of training "
                               "options, such as factors = 64")
     return table
+
+
+def _at_a_line(said: str, text: str) -> str:
+    """tomllib's message with its "at end of document" (a value or bracket the file ends
+    before closing: ``factors = `` with no newline) said as the file's last line, which it
+    is: that message named no line at all, where every other refusal names one."""
+    last = max(1, len(text.splitlines()))
+    return said.replace("(at end of document)", f"(at line {last}, the end of the file)")
 
 
 def json_type(value: Any) -> str:

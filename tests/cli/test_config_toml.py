@@ -48,6 +48,11 @@ def test_a_toml_config_sets_what_its_json_twin_sets(tmp_path: Path, toml: str,
     ("factors = 8\nseed = 1\nfactors = 64\n", "expected a TOML table of training options "
                                               "(Cannot overwrite a value (at line 3"),
     ("factors = \n", "expected a TOML table of training options (Invalid value (at line 1"),
+    # no newline after the last value: tomllib said "(at end of document)", naming no line
+    ("seed = 1\nfactors = ", "expected a TOML table of training options (Invalid value (at "
+                            "line 2, the end of the file)"),
+    ("seed = 1\nfactors = [1,\n", "expected a TOML table of training options (Invalid value "
+                                  "(at line 2, the end of the file)"),
     ("", "the file holds no option: expected a TOML table of training options"),
     ("# only a comment\n\n", "the file holds no option"),
     ("factor = 8\n", "unknown training option 'factor' (did you mean 'factors'?)"),
