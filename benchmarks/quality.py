@@ -8,8 +8,10 @@ interactions, its size drawn per user from a geometric distribution of mean 5; `
 ratings moved to a 10-point scale with seeded jitter), under the random and the time
 protocols. Then:
 
-- leave-one-dataset-out: the ``--no-tune`` defaults (regularization, alpha, factors) chosen on
-  validation splits of the *other* datasets' training parts, scored on the held-out one;
+- leave-one-dataset-out: regularization, alpha and factors chosen on validation splits of the
+  *other* datasets' training parts, scored on the held-out one (the other constants, the
+  grid's centre and the tuned engine's acceptance rule were chosen with it included: the
+  page says which);
 - EASE as factors: how much of EASE's quality a rank-r factorisation of its item-item matrix
   keeps (could it be served through the engine's factor artifact?).
 
