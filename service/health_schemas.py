@@ -160,7 +160,9 @@ class Health(Sent):
         default=None, description="the hyper-parameter search inside train: status, what was "
         "searched and chosen, validation objective (validation_objective: the chosen settings' and "
         "the starting point's) and what it measures (objective), seconds (meta.json's tuning, "
-        "no trial list)")
+        "no trial list); family and popularity: each later stage's searched values, choice and "
+        "reason (family.searched holds the EASE ranks and lambdas tried, which searched, ALS's "
+        "stages, does not)")
     limits: ServiceLimits
     model_folder_warning: str | None = Field(default=None, description=(
         "set while the model folder's current version is refused (damaged or unloadable): why, "

@@ -30,7 +30,9 @@ def summary(meta: dict[str, Any]) -> dict[str, Any] | None:
     """The search's outcome in a model's ``meta.json`` without the trial list (for /health):
     status, what was searched and chosen, the validation objective with what it measures
     (``objective``: dropped here before, so /health's numbers said nothing of what they were)
-    and the seconds spent."""
+    and the seconds spent. The family and popularity stages keep what they searched: an EASE
+    chosen by the family stage has a rank and a lambda that ALS's ``searched`` does not list
+    (its factors [32, 64, 128] beside a chosen 256), so ``family.searched`` shows them."""
     t = meta.get("tuning")
     if not isinstance(t, dict):
         return None
@@ -39,7 +41,8 @@ def summary(meta: dict[str, Any]) -> dict[str, Any] | None:
     for stage in ("family", "popularity"):
         found = t.get(stage)
         if isinstance(found, dict):
-            out[stage] = {k: found[k] for k in ("chosen", "reason") if k in found}
+            out[stage] = {k: found[k] for k in ("searched", "chosen", "reason")
+                          if k in found}
     val = t.get("validation")
     if isinstance(val, dict):
         if isinstance(t.get("objective"), str):

@@ -97,7 +97,14 @@ def test_item_item_structure_is_given_to_ease(quick: TrainConfig) -> None:
     assert fam["als"]["params"]["alpha"] != quick.alpha
     assert (params["regularization"], params["alpha"]) == (quick.regularization, quick.alpha)
     assert not {"regularization", "alpha"} & set(t["chosen"])
-    assert tuning.summary(model.meta)["family"]["chosen"] == "ease"  # type: ignore[index]
+    health = tuning.summary(model.meta)
+    assert health is not None and health["family"]["chosen"] == "ease"
+    # /health shows the family stage's search too: the chosen rank and lambda were among
+    # the values it shows as searched (the ALS factor list does not hold the EASE rank)
+    shown = health["family"]["searched"]
+    assert shown == fam["searched"]
+    assert params["factors"] in shown["factors"] and params["ease_lambda"] in shown["ease_lambda"]
+    assert health["popularity"]["searched"] == t["popularity"]["searched"]
 
 
 def test_low_rank_structure_stays_with_als(quick: TrainConfig) -> None:
