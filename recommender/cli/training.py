@@ -395,9 +395,10 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
         print("warning: the log has no timestamps (or all are equal), so the calibration "
               f"holdout was a random share: tier conversions and plans' probabilities are "
               f"{calibration.RANDOM_HOLDOUT_NOTE}", file=sys.stderr)
-    small = model.meta.get("collapsed")
-    if isinstance(small, dict):
-        print(f"warning: {small['note']}", file=sys.stderr)
+    for said in ("learned_nothing", "collapsed"):
+        small = model.meta.get(said)
+        if isinstance(small, dict):
+            print(f"warning: {small['note']}", file=sys.stderr)
     segs = model.meta.get("segments")
     if isinstance(segs, dict):
         floor = int(segs.get("min_size", 1))

@@ -2,7 +2,8 @@
 
 ``fit_factors`` (``training``) and ``check_scale`` name huge confidence values as a failed
 fit's cause (``huge_advice``); ``collapsed`` is what ``meta.json`` records of an ALS or EASE
-fit whose every score is next to 0 (both trainers).
+fit whose every score is next to 0 (both trainers); ``learned_nothing`` what it records of
+one whose vectors collapsed below any usable score.
 """
 
 from __future__ import annotations
@@ -89,3 +90,44 @@ def collapsed(uf: NDArray[np.float32], ff: NDArray[np.float32], config: TrainCon
         "recommendations still follow the scores' relative differences, which such a fit "
         f"keeps (on a sparse log it can rank well); for scores on the scale of 1, train with "
         f"{fix}, or on a larger log")}
+
+
+def learned_nothing(uf: NDArray[np.float32], ff: NDArray[np.float32], config: TrainConfig,
+                    seen: sp.csr_matrix) -> dict[str, Any] | None:
+    """For an ALS or EASE fit that learned nothing usable, what ``meta.json`` records of it
+    (``learned_nothing``), else None: the product of the two sides' median nonzero taste norms
+    (the typical pair's score bound) is at most ``model.NO_SCORE`` (1e-6: below the float32
+    rounding of a score fitted to 1; its comment says why) and the median user of ``seen``
+    (users x films) has fewer than ``model.RELATING_INTERACTIONS``, so no film was related to
+    another and most answers are tie-breaks (``Model.learned_nothing``, the same rule). The
+    relative "nothing fitted" rule cannot see it: every vector collapsed, the median ones too;
+    a fit that small on a log that relates films is ``collapsed``'s."""
+    from recommender.model.model import NO_SCORE, RELATING_INTERACTIONS
+
+    if config.family != "ease" and config.model != "als":
+        return None
+    medians = []
+    for x in (uf, ff):
+        norms = np.linalg.norm(np.asarray(x, np.float64), axis=1)
+        live = norms[norms > 0]
+        medians.append(float(np.median(live)) if len(live) else 0.0)
+    typical = medians[0] * medians[1]
+    counts = np.diff(seen.indptr)
+    median = float(np.median(counts)) if len(counts) else 0.0
+    if typical > NO_SCORE or median >= RELATING_INTERACTIONS:
+        return None
+    per_user = float(counts.mean()) if len(counts) else 0.0
+    return {"typical_score": float(f"{typical:.3g}"),
+            "median_norms": {"users": float(f"{medians[0]:.3g}"),
+                             "films": float(f"{medians[1]:.3g}")},
+            "interactions_per_user": {"mean": round(per_user, 2), "median": median},
+            "note": (
+        f"the model learned nothing usable: its taste vectors collapsed (median norms "
+        f"{medians[0]:.2g} for users, {medians[1]:.2g} for films; a typical score "
+        f"{typical:.2g}, at most {NO_SCORE:g}, inside float32's rounding of a target of 1), "
+        f"because the log has too few interactions per user (median {median:g}, mean "
+        f"{per_user:.2g}: a user with one film relates no two films, what taste is learned "
+        "from): "
+        "audiences, recommendations, lookalikes and comparable films will score ~0 and be "
+        "ordered by the tie-break, not taste, and say so in their note; train on a log with "
+        "several interactions per user")}

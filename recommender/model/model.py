@@ -28,6 +28,22 @@ Side = Literal["users", "films"]
 # below it a score is under float32's resolution (~1e-7) of a typical one. Relative, so a
 # collapsed fit (every vector tiny, meta's ``collapsed``) still ranks by its differences.
 NEGLIGIBLE_NORM = 1e-6
+# "No score": the absolute floor beside that relative one, which cannot fire when every vector
+# collapsed (one interaction per user: MovieLens 100K's first ratings left median norms of
+# 1.4e-7 (users) and 5e-14 (films), so each is its side's "typical" one). ALS and EASE fit
+# float32 scores to a target of 1 (a watched film), where float32's spacing is 1.2e-7 (eps); a
+# score is a float32 sum of ``factors`` products, whose rounding alone is several eps at the
+# target's scale (about eps x sqrt(64) = 1e-6 at 64 factors). A row whose every score (its norm
+# times the other side's largest: Cauchy-Schwarz) is at most this is inside that rounding: no
+# taste can be read from it, and the answers' 6 decimals print each of its scores as 0.000000.
+# Applied only where the model learned nothing (``Model.learned_nothing``: the typical score is
+# that small AND the median user has under ``RELATING_INTERACTIONS``): a fit shrunk as far by a
+# heavy regularization on a log that relates films keeps the order of its tiny scores
+# (``fit_scale.collapsed``), one on a log of single interactions has no film-to-film relation to
+# keep. BPR's and LMF's logits have no fixed scale: the floor is not applied to them.
+NO_SCORE = 1e-6
+# a user relates two films (the co-occurrence ALS and EASE learn taste from) from 2 interactions
+RELATING_INTERACTIONS = 2
 
 
 def median_norm(norms: NDArray[np.floating]) -> float:
@@ -121,6 +137,7 @@ class Model(UsersAndFilms):
     _taste_scales: dict[str, float] = field(default_factory=dict, repr=False, init=False)
     _unfitted_rows: dict[str, NDArray[np.bool_]] = field(default_factory=dict, repr=False,
                                                          init=False)
+    _floors: dict[str, float] = field(default_factory=dict, repr=False, init=False)
 
     @property
     def version(self) -> str:
@@ -147,11 +164,41 @@ class Model(UsersAndFilms):
     def nothing_fitted(self, rows: NDArray[np.floating], side: Side) -> NDArray[np.bool_]:
         """For each row of ``side``'s factors (one row, or a matrix of them; or a vector made
         of them: a fold-in, a cold start): whether its taste part, the bias columns aside, is
-        negligible, its norm at most ``NEGLIGIBLE_NORM`` of ``taste_scale(side)``: nothing of
-        that user or film was fitted, so it ranks nothing (or only by bias, or the prior)."""
+        negligible, its norm at most ``NEGLIGIBLE_NORM`` of ``taste_scale(side)`` or, ALS and
+        EASE, so small that none of its scores passes ``NO_SCORE`` (``norm_floor``): nothing
+        of that user or film was fitted, so it ranks nothing (or only by bias, or the prior)."""
         taste = self.taste(np.asarray(rows, np.float64))
-        return np.asarray(np.linalg.norm(taste, axis=-1)
-                          <= NEGLIGIBLE_NORM * self.taste_scale(side))
+        return np.asarray(np.linalg.norm(taste, axis=-1) <= self.norm_floor(side))
+
+    def norm_floor(self, side: Side) -> float:
+        """The taste norm at or below which a row of ``side`` has nothing fitted: the larger
+        of ``NEGLIGIBLE_NORM`` x ``taste_scale(side)`` (relative) and, for a model that
+        learned nothing (``learned_nothing``), ``NO_SCORE`` over the other side's largest
+        taste norm (absolute: every score the row takes part in is at most ``NO_SCORE``;
+        every row when the other side is all zero)."""
+        if side not in self._floors:
+            floor = NEGLIGIBLE_NORM * self.taste_scale(side)
+            if self.learned_nothing:
+                other = _taste_norms(self, "films" if side == "users" else "users")
+                top = float(other.max()) if len(other) else 0.0
+                floor = max(floor, NO_SCORE / top if top > 0 else np.inf)
+            self._floors[side] = float(floor)
+        return self._floors[side]
+
+    @property
+    def learned_nothing(self) -> bool:
+        """Whether this ALS or EASE model learned nothing usable: the typical pair's score
+        bound (the product of the two sides' median taste norms) is at most ``NO_SCORE`` and
+        the median user has fewer than ``RELATING_INTERACTIONS`` interactions, so most answers
+        are tie-breaks (``fit_scale.learned_nothing`` says so at train; computed from the
+        arrays, so a model trained before says it too)."""
+        if "nothing" not in self._floors:
+            counts = self.user_counts()
+            self._floors["nothing"] = float(
+                not self.bias_columns and len(counts) > 0
+                and self.taste_scale("users") * self.taste_scale("films") <= NO_SCORE
+                and float(np.median(counts)) < RELATING_INTERACTIONS)
+        return bool(self._floors["nothing"])
 
     def taste_scale(self, side: Side) -> float:
         """The median norm of ``side``'s nonzero taste vectors (bias columns aside); 0 when
@@ -163,7 +210,8 @@ class Model(UsersAndFilms):
     def unfitted_rows(self, side: Side) -> NDArray[np.bool_]:
         """``nothing_fitted`` of every row of ``side``'s factors, computed once."""
         if side not in self._unfitted_rows:
-            self._unfitted_rows[side] = negligible(_taste_norms(self, side))
+            self._unfitted_rows[side] = np.asarray(_taste_norms(self, side)
+                                                   <= self.norm_floor(side))
         return self._unfitted_rows[side]
 
     def film_index(self, film_id: str) -> int:

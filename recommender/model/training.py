@@ -32,7 +32,12 @@ from recommender.model import calibration, calibration_inputs, catalog_only, eas
 from recommender.model import fitted as fitted_pairs
 from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
-from recommender.model.fit_scale import check_scale, collapsed, huge_advice
+from recommender.model.fit_scale import (
+    check_scale,
+    collapsed,
+    huge_advice,
+    learned_nothing,
+)
 from recommender.model.meta import build_meta, data_facts
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments, bias_columns_of, without_noise
@@ -324,7 +329,9 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     catalog_only.write(meta, data.catalog, data.films)
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
-    if (small := collapsed(uf, ff, config)) is not None:
+    if (nothing := learned_nothing(uf, ff, config, seen)) is not None:
+        meta["learned_nothing"] = nothing  # collapsed's "still ranks" would not hold
+    elif (small := collapsed(uf, ff, config)) is not None:
         meta["collapsed"] = small
     if fitted is not None:
         meta["ease"] = {"rank": int(uf.shape[1]), "lambda": config.ease_lambda,

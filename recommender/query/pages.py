@@ -40,6 +40,14 @@ UNRANKED_QUERY = ("nothing fitted ties the seed users or the comparable films an
                   "them")
 
 
+LEARNED_NOTHING = ("the model learned nothing usable from its log (too few interactions per "
+                   "user: its taste vectors collapsed to about zero, meta.json's "
+                   "learned_nothing): every score here is ~0, below what float32 resolves at "
+                   "the fit's target of 1, so the order is a tie-break (rounding noise, or "
+                   "index; in recommendations from a model with a popularity prior, that "
+                   "prior), not taste; retrain on a log with several interactions per user")
+
+
 # the min_rating examples of the notes of rankings with nothing fitted (these, ``recommend``'s,
 # a plan's), which ``for_model`` leaves out for a model without a min_rating
 MIN_RATING_EXAMPLES = (" (e.g. every viewer rated it below the model's min_rating)",
@@ -49,7 +57,12 @@ MIN_RATING_EXAMPLES = (" (e.g. every viewer rated it below the model's min_ratin
 def for_model(note: str | None, model: Model) -> str | None:
     """``note`` as ``model`` may say it: without its min_rating example when the model has no
     min_rating (no rating was left out of its fit: a film in the catalog that nobody watched
-    has nothing fitted there)."""
+    has nothing fitted there). Every note of a ranking with nothing fitted passes here, so a
+    model that learned nothing (``Model.learned_nothing``) says ``LEARNED_NOTHING`` instead,
+    in every answer that has one (audiences, lookalikes, cold start, recommendations,
+    comparable films; the CLI's and the service's alike)."""
+    if note is not None and model.learned_nothing:
+        return LEARNED_NOTHING
     params = model.meta.get("params")
     if note is None or isinstance(params, dict) and params.get("min_rating") is not None:
         return note
