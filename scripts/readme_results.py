@@ -312,6 +312,23 @@ def _interval_coverage() -> str:
             f"{str(doc.get('generated', 'day not recorded'))[:10]})")
 
 
+def _cold_error(column: str) -> str:
+    """Known films taken as new (``bench_cold_calibration.py``): the median |log ratio| error
+    of the comparables rule and of genres alone (the shipped mix), least to most over the
+    datasets, against ``column`` (``held_out``: the viewers they gained; ``own``: the model's
+    own forecast of them), each with its datasets."""
+    doc = _result("cold_calibration")
+
+    def span(rule: str) -> str:
+        found = {d["dataset"]: r[f"{column}_median"] for d in doc["datasets"]
+                 for r in d["rows"] if r["rule"] == rule}
+        lo, hi = min(found, key=found.__getitem__), max(found, key=found.__getitem__)
+        return f"{found[lo]:.2f}-{found[hi]:.2f}"
+
+    return (f"{span('comparables')} from those comparables, "
+            f"{span('genres: nearest 5 per genre (shipped)')} from genres alone")
+
+
 # figures inside a README sentence, their markers on the sentence's line: each replaced by
 # the figure alone (no line break, no "Measured at" line; the sentence names its script)
 INLINE: dict[str, Callable[[], str]] = {
@@ -333,6 +350,8 @@ INLINE: dict[str, Callable[[], str]] = {
     "store-migration-10": _migration_10,
     "store-scope-count": _store_count,
     "calibration-interval-coverage": _interval_coverage,
+    "cold-held-out": lambda: _cold_error("held_out"),
+    "cold-own": lambda: _cold_error("own"),
 }
 
 

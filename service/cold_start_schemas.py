@@ -21,6 +21,12 @@ UNFITTED_FILM_IDS = ("known comparable film ids with nothing fitted (a zero tast
                      "left out of the mean beside a fitted film or genre")
 
 
+ALSO_TITLED = (
+    "each comparable film id the model knows that is also the title of other films, id -> "
+    "those films (\"ID TITLE (YEAR)\"), as a film's also_titled names them: the id is the film "
+    "used (\"300\" on MovieLens is Quiz Show, not 300 (2007)); null when none")
+
+
 class ColdStartAudience(Audience):
     comparable_films: dict[str, float] = Field(description=COMPARABLE_FILMS)
     unfitted_film_ids: list[str] = Field(description=f"{UNFITTED_FILM_IDS} (the note says so)")
@@ -28,10 +34,7 @@ class ColdStartAudience(Audience):
                                           "spells them")
     genres_only: str | None = Field(None, description=GENRES_ONLY)
     tied: bool = Field(description=TIED)
-    comparable_also_titled: dict[str, list[str]] | None = Field(None, description=(
-        "each comparable film id the model knows that is also the title of other films, id "
-        "-> those films (\"ID TITLE (YEAR)\"), as a film's also_titled names them: the id is "
-        "the film used (\"300\" on MovieLens is Quiz Show, not 300 (2007)); null when none"))
+    comparable_also_titled: dict[str, list[str]] | None = Field(None, description=ALSO_TITLED)
     unknown_film_ids: list[str] = Field(
         description="comparable film ids the model does not know (skipped; all unknown and no "
                     "genre -> 404)")
@@ -47,6 +50,7 @@ class ColdStartInput(Sent):
     comparable_films: dict[str, float] = Field(description=COMPARABLE_FILMS + ", as the "
                                                            "cold-start audience gives them")
     unfitted_film_ids: list[str] = Field(description=UNFITTED_FILM_IDS)
+    comparable_also_titled: dict[str, list[str]] | None = Field(None, description=ALSO_TITLED)
     unknown_film_ids: list[str] = Field(default_factory=list, description=(
         "comparable film ids the model does not know: skipped, as the cold-start audience "
         "skips them"))

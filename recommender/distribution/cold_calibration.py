@@ -35,6 +35,7 @@ from recommender.query.audience import cold_start_vector
 from recommender.query.catalog import resolve_genres
 from recommender.query.cold_start_taste import genres_only_note, unfitted_comparables
 from recommender.query.hints import skipped_hints
+from recommender.query.id_titles import comparables_also_titled
 
 #: known films whose calibrations a new film's is mixed from (the nearest by taste)
 NEAREST = 5
@@ -156,7 +157,8 @@ def cold_start_input(model: Model, known: Mapping[str, float] | Sequence[str],
                      blank: bool = False) -> dict[str, Any]:
     """A new film's distribution's ``cold_start``: what it was asked with (the known
     comparable films, ``comparable_films`` with their weights and ``unfitted_film_ids`` as the
-    cold-start audience gives them, the unknown ones skipped, the genres and ``genres_only``
+    cold-start audience gives them, ``comparable_also_titled`` as it names them (an id that is
+    also other films' title), the unknown ones skipped, the genres and ``genres_only``
     when they alone answer) and where its calibration came from: ``calibrated_from`` (each
     film's share of the mix, ``films`` and ``weights``, the largest first) and
     ``calibrated_as`` (the first of them). ``blank``: the new film's vector has nothing
@@ -171,6 +173,8 @@ def cold_start_input(model: Model, known: Mapping[str, float] | Sequence[str],
             "comparable_films": {str(f): float(w) for f, w in weights_given.items()
                                  if f not in left},
             "unfitted_film_ids": unfitted,
+            # an id that is also a title is the film used (as the cold-start audience says)
+            "comparable_also_titled": comparables_also_titled(model, list(weights_given)),
             "unknown_film_ids": list(unknown),
             "unknown_film_hints": skipped_hints(model, list(unknown)),
             "genres": named,

@@ -108,3 +108,34 @@ def test_a_title_the_id_names_apart_or_in_digits_is_found_without_the_catalogs_i
         assert id_titles.also_titled(model, typed) == [
             f"{ids[film]} {with_year(str(named[film]), int(years[film]))}"], typed
     assert id_titles.also_titled(model, "wave") == [] and id_titles.also_titled(model, ids[2]) == []
+
+
+def test_the_new_films_summary_and_distribution_name_a_comparable_id_that_is_a_title(
+        model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README promises comparable_also_titled in the JSON, CLI and HTTP: the cold-start
+    audience gave it, its summary (`cold-start --summary --json`, `POST
+    /audiences/cold-start/summary`) and distribution (`POST /distribution/cold-start`) did
+    not; now each new film's ``cold_start`` names it, as the audience does."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    model = artifact.load(model_dir)
+    film0, film1, film3 = (str(i) for i in model.films.ids[[0, 1, 3]])
+    want = {film0: [f"{film1} {film0} (1991)"]}
+    code, out, err = run_cli(capsys, "cold-start", model_dir, "--like", f"{film0}=2", film3,
+                             "--summary", "--json")
+    assert code == 0, err
+    assert json.loads(out)["cold_start"]["comparable_also_titled"] == want
+    code, out, err = run_cli(capsys, "cold-start", model_dir, "--like", film1, "--summary",
+                             "--json")
+    assert code == 0 and json.loads(out)["cold_start"]["comparable_also_titled"] is None
+    settings = Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0)
+    with TestClient(create_app(settings)) as client:
+        for path in ("/audiences/cold-start/summary", "/distribution/cold-start"):
+            r = client.post(path, json={"comparable_film_ids": [film0, film3]})
+            assert r.status_code == 200, (path, r.text)
+            assert r.json()["cold_start"]["comparable_also_titled"] == want, path
+            r = client.post(path, json={"comparable_film_ids": [film1]})
+            assert r.json()["cold_start"]["comparable_also_titled"] is None, path

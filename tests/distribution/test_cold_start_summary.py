@@ -125,3 +125,19 @@ def test_unknown_comparable_films_are_skipped_as_the_cold_start_skips_them(
         cold_start_summary(model, ["ghost"], [])
     with pytest.raises(UnknownFilmError):  # as the cold-start audience refuses it
         cold_start_page(model, ["ghost"], [])
+
+
+@pytest.mark.parametrize(("like", "genres"), ASKED)
+def test_the_horizon_says_a_new_films_p_is_borrowed_not_calibrated_for_it(
+        model: Model, like: Any, genres: list[str]) -> None:
+    """The summary's conversion line said "calibrated per film" (the model's horizon, as a
+    known film's) of a new film, whose p is its comparables' or its genres' nearest films'."""
+    body = cold_start_summary(model, like, genres)
+    own = calibration.horizon(model.calibration)["description"]
+    said = body["horizon"]["description"]
+    assert own.startswith("probability (calibrated per film")
+    source = ("its comparable films' calibrations" if like
+              else "the calibrations of its genres' nearest known films")
+    assert said.startswith(f"probability (borrowed from {source}, each calibrated per film")
+    rest = said[said.index(", each calibrated per film") + len(", each "):]
+    assert "probability (" + rest == own  # the rest as the model's
