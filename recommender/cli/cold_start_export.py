@@ -40,8 +40,10 @@ def exported(args: argparse.Namespace, model: Any, page: Any,
     if not (args.csv or args.out):
         return False
     from recommender.query.export import (
+        AUDIENCE_SCHEMA,
         audience_csv,
         export_context,
+        row_units,
         segment_context,
         write_page,
     )
@@ -68,6 +70,7 @@ def exported(args: argparse.Namespace, model: Any, page: Any,
         unknown_film_ids=unknown or None, genres_only=extra.get("genres_only"),
         tier=args.tier, segment=None if seg is None else segment_context(model, seg),
         with_columns=list(with_) or None)
+    context["units"] = row_units(AUDIENCE_SCHEMA)  # what each column means, as audiences'
     rows = write_page(model, page, None, args.out, with_, context)
     print(f"wrote {plural(rows, 'row', sep=',')} ({what}) to {args.out}, "
           f"{export_source(model)}")

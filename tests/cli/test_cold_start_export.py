@@ -75,6 +75,16 @@ def test_out_writes_the_same_csv_and_a_parquet_with_its_context(
     assert params["genres"] == [GENRES[2]] and params["unknown_film_ids"] == ["nope"]
     assert params["k"] == 6 and params["offset"] == 2
     assert context["model_version"] == client.get("/health").json()["model"]["model_version"]
+    # what each column means, as an audiences export says it (it carried none)
+    films = tmp_path / "films.txt"
+    films.write_text("00002\n", encoding="utf-8")
+    code, _, err = run(capsys, "audiences", model_dir, "--films", films, "--k", 2, "--out",
+                       tmp_path / "b.parquet")
+    assert code == 0, err
+    theirs = json.loads(pq.read_schema(tmp_path / "b.parquet").metadata[b"recommender"])
+    units = {c: theirs["units"][c] for c in table.column_names if c in theirs["units"]}
+    assert {"rank", "score", "percentile", "tier", "segment"} <= set(units)
+    assert context["units"] == units
 
 
 def test_export_options_are_checked(model_dir: Path, tmp_path: Path,
