@@ -34,7 +34,10 @@ class LookalikeRequest(BaseModel):
                                      description="users whose lookalikes to find (at most "
                                                  "RECOMMENDER_MAX_SEED_USERS); an id the model "
                                                  "does not hold as written is read without "
-                                                 "its surrounding spaces where it holds that",
+                                                 "its surrounding spaces where it holds that; "
+                                                 "seeds are not weighted: an item USER_ID="
+                                                 "WEIGHT of a user the model holds (and no "
+                                                 "user as written) is refused, 422 at the item",
                                      json_schema_extra={"x-maximum": "max_seed_users"})
     k: JsonInt = Field(100, ge=1, description="page size (users; at most RECOMMENDER_MAX_K)",
                        json_schema_extra={"x-maximum": "max_k"})

@@ -45,11 +45,15 @@ def path_params(request: Request) -> list[str]:
     return [p.alias for p in getattr(dependant, "path_params", None) or ()]
 
 
-def param_at(request: Request, param: str | tuple[str, ...]) -> tuple[str, ...]:
+def param_at(request: Request, param: str | tuple[str, ...]) -> tuple[str | int, ...]:
     """Where the parameter a refusal names (``InvalidParameterError.param``) is in the
-    request: the route's path parameter, query parameter or body field of that name; several
+    request: the route's path parameter, query parameter or body field of that name (a body
+    list's item where it is ``name[i]``: ``("body", name, i)``); several
     named (one of them is needed) or none found: the part alone (``("body",)``)."""
     get = request.method in ("GET", "HEAD")
+    element = re.fullmatch(r"(\w+)\[(\d+)\]", param) if isinstance(param, str) else None
+    if element and not get and element[1] in body_fields(request):  # a body list's item
+        return ("body", element[1], int(element[2]))
     if isinstance(param, str):
         if param in path_params(request):
             return ("path", param)

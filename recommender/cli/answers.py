@@ -207,7 +207,8 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
                                     f"got {len(seeds)}")
     with every_id_unknown(args.seeds, "user"):
-        page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
+        page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier,
+                                   where=lambda i: f"{args.seeds}: line {lines[i][0]}")
     if json_printed(args.json, {**page.to_json(), **unknown_fields(model.users, unknown)},
                     model):
         return 0

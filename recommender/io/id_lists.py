@@ -25,14 +25,16 @@ from recommender.errors import DataError
 from recommender.io.binary import utf8_text
 from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
 from recommender.io.delimited import PathLike
+from recommender.io.first_line import header_fields
 from recommender.io.id_columns import blank_id
 from recommender.io.id_list_columns import ID_KEYS, column_cells, header_key
+from recommender.io.places import delimiter_of
 from recommender.io.ids import IdMap, opt_out_read_note, opt_out_readings, opt_out_twin_groups
 
 
 def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | None = None,
               said: Callable[[str], None] | None = None, column: str | None = None,
-              other: list[tuple[int, str]] | None = None
+              other: list[tuple[int, str]] | None = None, read_by: list[str] | None = None
               ) -> tuple[Path, list[tuple[int, str]]]:
     """(1-based line number, id) of every id of an id list (see ``read_id_list``);
     ``exact``, when given, receives each such line as written (no line ending) where it
@@ -43,7 +45,8 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
     (``id_list_columns.column_cells``; ``column``: the one named so). ``other``, when given,
     receives the lines of the reading not taken, as written, where a file reads two ways
     (a CSV export's whole lines; the column a header names of a list whose first line
-    ``ids`` holds): ``read_opt_outs`` leaves out the users of both."""
+    ``ids`` holds): ``read_opt_outs`` leaves out the users of both. ``read_by``, when given,
+    receives the columns of a CSV export read by its id column (its header's fields)."""
     p = Path(path)
     if str(path) == "-":  # standard input (a pipe)
         raw = sys.stdin.buffer.read()
@@ -80,6 +83,9 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
         _said_header(p, lines[0][1], ids, said)
         lines = lines[1:]
     elif cells is not None:  # a CSV export whose header names one id column: that column
+        if read_by is not None:
+            read_by.extend(f.strip() for f in header_fields(
+                raw_lines[0].removeprefix("\ufeff"), delimiter_of(text)))
         lines = [(n, c.strip() or c) for n, c in cells if not blank_id(c)]  # blank: skipped
         if exact is not None:
             exact.clear()  # a cell's own spaces: kept where they differ
@@ -201,8 +207,8 @@ def read_id_list_held(path: PathLike, held: Callable[[list[str]], set[str]],
 
 
 def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
-              column: str | None = None, other: list[tuple[int, str]] | None = None
-              ) -> tuple[Path, list[tuple[int, str]], list[list[tuple[str, int]]]]:
+              column: str | None = None, other: list[tuple[int, str]] | None = None,
+              read_by: list[str] | None = None) -> tuple[Path, list[tuple[int, str]], list[list[tuple[str, int]]]]:
     """(file, its (line, stripped id) pairs, each line's readings with their indices in
     ``ids``, -1 unknown). A line's readings, in the order they are tried: as written, stripped
     of its surrounding spaces, then without the quoting our own CSV writers add to a cell (an
@@ -210,7 +216,7 @@ def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = N
     text cell and the quote of a spreadsheet-safe cell first, as our writers add both (the
     cell "'-1" of a plan is user "-1"), then each alone ('"u00932"', "'-1": ``csvsafe``)."""
     exact: dict[int, str] = {}
-    p, lines = _id_lines(path, exact, ids, said, column, other)
+    p, lines = _id_lines(path, exact, ids, said, column, other, read_by)
     forms = [_forms(exact.get(n, s), s) for n, s in lines]
     found = iter(ids.to_index([f for fs in forms for f in fs], strict=False).tolist())
     return p, lines, [[(f, next(found)) for f in fs] for fs in forms]
@@ -255,8 +261,14 @@ def read_seed_lines(path: PathLike, ids: IdMap, said: Callable[[str], None] | No
     and names it, ``stripped_seed_ids``) or holds it in no reading (unknown, named as
     written); the reading without our CSV writers' quoting where that is the one ``ids``
     holds (``_readings``). Lines and duplicates as ``read_id_list_lines``; ``column``: a CSV
-    export's id column, by name (``id_list_columns``)."""
-    p, lines, readings = _readings(path, ids, said, column)
+    export's id column, by name (``id_list_columns``): its other columns are not read, and
+    ``said`` is told so (a ``user_id,weight`` export: seeds are not weighted)."""
+    columns: list[str] = []
+    p, lines, readings = _readings(path, ids, said, column, read_by=columns)
+    if len(columns) > 1 and said is not None:
+        said(f"{p}: a CSV of columns {', '.join(repr(c) for c in columns)}: only its id "
+             "column is read (lookalike seeds are not weighted: every seed counts once, "
+             "whatever its other columns hold)")
     sent: list[str] = []
     chosen: list[str] = []
     for (_, s), rs in zip(lines, readings, strict=True):

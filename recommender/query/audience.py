@@ -7,7 +7,7 @@ Every ranking is one matrix-vector (or matrix-matrix, for batches) product follo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,7 +53,7 @@ from recommender.query.pages import (
 )
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from recommender.query.render import percentiles
-from recommender.query.seed_ids import matched_seeds
+from recommender.query.seed_ids import matched_seeds, refuse_weighted_seeds
 from recommender.query.summary_cells import summary_cells, tier_row
 from recommender.query.summary_rings import film_scores, summary_ranking
 
@@ -265,6 +265,7 @@ def audience_summary(
 def lookalikes(
     model: Model, seed_user_ids: Sequence[str], k: int = 100, offset: int = 0,
     tiers: Tiers = DEFAULT_TIERS, tier: str | None = None,
+    where: Callable[[int], str] | None = None,
 ) -> tuple[AudiencePage, list[str]]:
     """Users most like the seed list (mean cosine to the seeds), seeds excluded.
 
@@ -278,11 +279,14 @@ def lookalikes(
     user it names stripped of its surrounding spaces (``seed_ids.matched_seeds``; the page's
     ``stripped_seed_ids`` names those, as sent). ``extra``'s ``tied`` says whether every
     candidate scores the same (the note is then ``tie_note``'s, not the one naming the seeds
-    left out of the mean taste), so a client need not read the note's words.
+    left out of the mean taste), so a client need not read the note's words. A seed
+    ``USER_ID=WEIGHT`` of a known user is refused (``seed_ids.refuse_weighted_seeds``;
+    ``where`` names a seed's place, by default the body's element).
     """
     if not seed_user_ids:
         raise InvalidParameterError("seed_user_ids must hold at least one user id")
     idx, stripped, unknown = matched_seeds(model.users, seed_user_ids)
+    refuse_weighted_seeds(model.users, seed_user_ids, idx, where)
     known = np.unique(idx[idx >= 0])
     if len(known) == 0:
         raise model.users.unknown(UnknownUserError, unknown)

@@ -5,18 +5,21 @@ Studio, which all send their ids here as written: ids are kept byte for byte, so
 model holds as written is that user; a seed it does not hold, whose surrounding spaces
 stripped it does, is the stripped user, named in ``stripped_seed_ids`` (the ids as sent);
 any other seed is unknown (skipped, ``unknown_seed_ids``), with what it may mean (leading
-zeros, spaces, case, Unicode form: ``IdMap.did_you_mean``) in ``unknown_seed_hints``.
+zeros, spaces, case, Unicode form: ``IdMap.did_you_mean``) in ``unknown_seed_hints``; but a
+seed in the form ``USER_ID=WEIGHT`` of a user the model holds (``13=2``, no user as written)
+is refused (``refuse_weighted_seeds``): seeds are not weighted, and it was skipped as
+unknown, the answer built on fewer seeds without a word of why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.errors import UnknownUserError
+from recommender.errors import InvalidParameterError, UnknownUserError
 from recommender.io.ids import IdMap
 from recommender.query.hints import HINT_IDS
 
@@ -38,6 +41,32 @@ def matched_seeds(users: IdMap, seed_user_ids: Sequence[str]
                                   if j >= 0)) if spaced else []
     unknown = list(dict.fromkeys(seeds[i] for i in np.flatnonzero(idx < 0).tolist()))
     return idx, stripped, unknown
+
+
+def refuse_weighted_seeds(users: IdMap, seeds: Sequence[str], idx: NDArray[np.int64],
+                          where: Callable[[int], str] | None = None) -> None:
+    """Refuse the first seed the model does not hold (``idx`` -1, ``matched_seeds``') that
+    reads as ``USER_ID=WEIGHT`` of a user it holds (the part before the last ``=``, as
+    written or stripped): lookalike seeds have no weight, and a weight is no part of an id.
+    ``where`` names the seed at index i (default ``seed_user_ids[i]``, the body's element;
+    the CLI names the file's line); the error's ``param`` is the body's element."""
+    missing = [int(i) for i in np.flatnonzero(np.asarray(idx) < 0).tolist()
+               if "=" in seeds[i]]
+    if not missing:
+        return
+    heads = [seeds[i].rpartition("=")[0] for i in missing]
+    tries = heads + [h.strip() for h in heads]
+    held = users.to_index(tries, strict=False)
+    for n, i in enumerate(missing):
+        user = tries[n] if held[n] >= 0 else tries[n + len(missing)] \
+            if held[n + len(missing)] >= 0 else None
+        if user is None:
+            continue
+        said = where(i) if where is not None else f"seed_user_ids[{i}]"
+        raise InvalidParameterError(
+            f"{said} {seeds[i]!r}: lookalike seeds are not weighted (USER_ID=WEIGHT is no "
+            f"seed's form, every seed counts once); the model holds no user {seeds[i]!r} but "
+            f"holds user {user!r}: give the id alone", param=f"seed_user_ids[{i}]")
 
 
 def unknown_seed_hints(users: IdMap, unknown: Sequence[str]) -> list[str]:
