@@ -17,7 +17,7 @@ from pydantic import (
 from recommender.model.segments import TOP_GENRES_FLOOR
 from recommender.query.cold_start_taste import weight_problem
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
-from recommender.query.score_words import REC_SCORE, TASTE_SCORE
+from recommender.query.score_words import REC_SCORE, TASTE_SCORE, USER_RANK
 from service.health_schemas import ModelInfo
 from service.reload_body import ReloadRequest as ReloadRequest  # where routes.admin finds it
 from service.search_match import SearchKind, SearchMatch
@@ -177,7 +177,7 @@ class FilmDetail(FilmSummary):
 
 class AudienceUser(Sent):
     user_id: str
-    rank: int = Field(description="1 = most likely to watch")
+    rank: int = Field(description=USER_RANK)
     score: float = Field(description=f"a film's audience: {TASTE_SCORE}; a lookalike's: "
                                      "the mean cosine of the user's taste vector to the seed "
                                      "users' (-1 to 1); a cold start's: the dot product of the "

@@ -37,6 +37,7 @@ from recommender.query.filters import Filters, candidate_mask, cut_text, resolve
 from recommender.query.id_titles import comparables_also_titled, film_names
 from recommender.query.pages import (
     MAX_K,
+    UNRANKED_LOOKALIKE,
     AudiencePage,
     Tiers,
     check_export_k,
@@ -309,6 +310,8 @@ def lookalikes(
     scores = np.where(model.unfitted_rows("users"), np.float32(0), (taste @ seed) / norms)
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
                       tiers=tiers, tier=tier, unfitted=bool(blank.all()))
+    if page.note is not None:  # the tie's, in a lookalike's words (it has no conversions)
+        page.note = UNRANKED_LOOKALIKE
     unfitted = model.users.to_ids(known[blank]).tolist()
     # tied: the note is rank_users' (every candidate scores the same), not the left-out one
     # every seed blank: the mean is of them all (zero), as with exact zero vectors

@@ -38,6 +38,12 @@ UNRANKED_QUERY = ("nothing fitted ties the seed users or the comparable films an
                   "(in BPR and LMF, a user's own bias or the length of their vector), so the "
                   "users are in no meaningful order and the rings' conversions say nothing of "
                   "them")
+#: a lookalike page's: it has no conversions, its rings only the order of likeness
+UNRANKED_LOOKALIKE = ("nothing fitted ties the seed users to the others: every candidate "
+                      "scores the same, or by something other than taste (in BPR and LMF, a "
+                      "user's own bias or the length of their vector), so the users are in "
+                      "no meaningful order and their ranks and rings say nothing of who is "
+                      "most like the seeds")
 
 
 LEARNED_NOTHING = ("the model learned nothing usable from its log (too few interactions per "
@@ -76,8 +82,8 @@ def tie_note(scores: NDArray[np.floating], film_id: str | None, unfitted: bool =
     """The note of a ranking in no meaningful order: its candidates (``scores`` above -inf)
     all score the same, or its vector has nothing fitted (``unfitted``:
     ``Model.nothing_fitted``, which sees past BPR's and LMF's bias columns). ``UNRANKED`` for
-    a film's audience, ``UNRANKED_QUERY`` for lookalikes and cold start (``film_id`` None);
-    None for a ranking by score."""
+    a film's audience, ``UNRANKED_QUERY`` for lookalikes and cold start (``film_id`` None;
+    ``lookalikes`` says its own, ``UNRANKED_LOOKALIKE``); None for a ranking by score."""
     if not unfitted and not tied_rows(scores):
         return None
     return UNRANKED if film_id is not None else UNRANKED_QUERY

@@ -25,3 +25,7 @@ REC_SCORE = ("the taste score (the dot product of the user's and the film's tast
 #: the CLI's column header for a recommendation's score with a prior (without one it is the
 #: taste score, headed ``score`` as an audience's)
 REC_HEADER = "score+prior"
+
+#: an audience page's rank: a film's, a new film's (cold start) or a lookalike's
+USER_RANK = ("1 = first: on an audience (a new one's too: cold start) the one most likely "
+             "to watch; on a lookalike page the one most like the seeds")

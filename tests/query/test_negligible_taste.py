@@ -25,7 +25,7 @@ from recommender.model import artifact, training
 from recommender.model.config import TrainConfig
 from recommender.model.model import NEGLIGIBLE_NORM, Model
 from recommender.query.audience import audience_summary, film_audience, lookalikes
-from recommender.query.pages import UNRANKED, UNRANKED_QUERY, for_model
+from recommender.query.pages import UNRANKED, UNRANKED_LOOKALIKE, UNRANKED_QUERY, for_model
 from recommender.query.recommend import UNRANKED_FILMS, recommend_user, similar_films
 from tests.service_fixtures import build_interactions
 
@@ -107,7 +107,7 @@ def test_its_answers_say_nothing_was_fitted(saved: tuple[Model, Path]) -> None:
 def test_a_seed_with_nothing_fitted_is_left_out(saved: tuple[Model, Path]) -> None:
     model, _ = saved
     page, _ = lookalikes(model, [SOLO], k=5)
-    assert page.note == for_model(UNRANKED_QUERY, model) and not np.asarray(page.score).any()
+    assert page.note == UNRANKED_LOOKALIKE and not np.asarray(page.score).any()
     other = str(model.users.ids[0])
     both, _ = lookalikes(model, [SOLO, other], k=model.n_users)
     alone, _ = lookalikes(model, [other], k=model.n_users)

@@ -23,7 +23,7 @@ from recommender.model.model import Model
 from recommender.model.training import train
 from recommender.query import audience
 from recommender.query.audience import cold_start_page, lookalikes
-from recommender.query.pages import UNRANKED_QUERY
+from recommender.query.pages import UNRANKED_LOOKALIKE, UNRANKED_QUERY
 from service.app import create_app
 from service.settings import Settings
 from tests.query.test_nothing_fitted import CONFIG, LOW, ONLY_LOW, log
@@ -62,7 +62,7 @@ def test_the_library_says_which_note_it_is(plain: Model) -> None:
         assert _all_equal(page) is tied, name  # the oracle agrees with the planted case
         assert page.to_json()["tied"] is tied, name
         if tied:
-            assert page.note == UNRANKED_QUERY, name
+            assert page.note == (UNRANKED_LOOKALIKE if kind == "lookalike" else UNRANKED_QUERY), name
         elif "left out" in name:
             assert page.note and "left out of the mean taste" in page.note, name
         else:
@@ -81,7 +81,7 @@ def test_a_tie_beside_a_left_out_film_says_the_tie(plain: Model,
     assert cold.to_json()["unfitted_film_ids"] == [ONLY_LOW[0]]  # still named there
     one = next(str(u) for u in plain.users.ids if str(u) != LOW)
     look, _ = lookalikes(plain, [LOW, one], k=5)
-    assert look.note == UNRANKED_QUERY and look.to_json()["tied"] is True
+    assert look.note == UNRANKED_LOOKALIKE and look.to_json()["tied"] is True
 
 
 def test_http_and_the_cli_json_carry_the_same_flag(plain: Model, tmp_path: Path,
@@ -110,3 +110,20 @@ def test_http_and_the_cli_json_carry_the_same_flag(plain: Model, tmp_path: Path,
                                      "--json")
         assert code == 0, err
         assert json.loads(out) == bodies[name], name
+
+
+def test_a_lookalikes_tie_and_rank_are_said_in_a_lookalikes_words(plain: Model) -> None:
+    """A lookalike page has no conversions: its tie note said "the rings' conversions say
+    nothing of them", and the schema's rank "1 = most likely to watch"; both now say what a
+    lookalike's rank is, the likeness to the seeds."""
+    from service.schemas import AudienceUser
+
+    tied = next(ids for kind, ids, t in _cases(plain).values() if kind == "lookalike" and t)
+    page = _page(plain, "lookalike", tied, 5)
+    assert page.note == UNRANKED_LOOKALIKE and "conversion" not in page.note
+    assert "most like the seeds" in page.note
+    cold = next(ids for kind, ids, t in _cases(plain).values() if kind != "lookalike" and t)
+    assert _page(plain, "cold", cold, 5).note == UNRANKED_QUERY  # cold start's, as before
+    rank = AudienceUser.model_json_schema()["properties"]["rank"]["description"]
+    assert "most likely to watch" in rank and "on a lookalike page the one most like the " \
+        "seeds" in rank

@@ -33,7 +33,7 @@ from recommender.query.audience import (
     film_audience,
     lookalikes,
 )
-from recommender.query.pages import UNRANKED, UNRANKED_QUERY
+from recommender.query.pages import UNRANKED, UNRANKED_LOOKALIKE, UNRANKED_QUERY
 from recommender.query.recommend import (
     BY_BIAS,
     BY_BIAS_AND_POPULARITY,
@@ -175,7 +175,7 @@ def test_the_summary_of_a_film_with_nothing_fitted_expects_its_mean_p_in_every_r
 
 def test_lookalikes_and_cold_start_from_nothing_fitted_say_so(plain: Model) -> None:
     page, unknown = lookalikes(plain, [LOW], k=10)
-    assert unknown == [] and page.note == UNRANKED_QUERY
+    assert unknown == [] and page.note == UNRANKED_LOOKALIKE
     assert lookalikes(plain, [str(plain.users.ids[0])], k=10)[0].note is None
     # beside a fitted seed, one with nothing fitted has no taste to be like: the scores are
     # the cosines to the fitted seed (it counted as cosine 0 to everyone: every score halved)
@@ -200,7 +200,7 @@ def test_the_audience_page_note_over_http_and_the_cli(plain: Model, tmp_path: Pa
         ranked = str(plain.films.ids[0])
         assert client.get(f"/films/{ranked}/audience", params={"k": 5}).json()["note"] is None
         look = client.post("/audiences/lookalike", json={"seed_user_ids": [LOW], "k": 5})
-        assert look.json()["note"] == UNRANKED_QUERY
+        assert look.json()["note"] == UNRANKED_LOOKALIKE
         # the CSV download carries the note in a header (a row has no place for it)
         csv = client.get(f"/films/{x}/audience.csv", params={"k": 5})
         assert csv.status_code == 200 and csv.headers["x-audience-note"] == UNRANKED
@@ -216,10 +216,10 @@ def test_the_audience_page_note_over_http_and_the_cli(plain: Model, tmp_path: Pa
     seeds = tmp_path / "seeds.txt"
     seeds.write_text(LOW + "\n", encoding="utf-8")
     code, out, _ = run_cli(capsys, "lookalike", folder, "--seeds", seeds, "--k", 5)
-    assert code == 0 and f"warning: {UNRANKED_QUERY}" in out
+    assert code == 0 and f"warning: {UNRANKED_LOOKALIKE}" in out
     # a page past the last user still says so (the table, and the note, were skipped)
     code, out, _ = run_cli(capsys, "lookalike", folder, "--seeds", seeds, "--offset", 500)
-    assert code == 0 and f"warning: {UNRANKED_QUERY}" in out
+    assert code == 0 and f"warning: {UNRANKED_LOOKALIKE}" in out
     code, out, _ = run_cli(capsys, "cold-start", folder, "--like", x, "--offset", 500)
     assert code == 0 and f"warning: {UNRANKED_QUERY}" in out
 
@@ -286,7 +286,7 @@ def test_the_other_models_say_so_too(family: str) -> None:
     # start comes by the users' own bias, no tie, and no ranking either (the note came only
     # from a tie); lookalikes leave the bias columns out (test_lookalike_taste.py) and tie
     page, _ = lookalikes(model, [LOW], k=5)
-    assert page.note == UNRANKED_QUERY
+    assert page.note == UNRANKED_LOOKALIKE
     assert cold_start_audience(model, list(ONLY_LOW), k=5).note == UNRANKED_QUERY
     assert cold_start_demand(model, list(ONLY_LOW), [], by="region")["note"] == UNRANKED_DEMAND
     fitted = [str(f) for f in model.films.ids[:3]]
