@@ -28,8 +28,8 @@ from recommender.io.delimited import PathLike
 from recommender.io.first_line import header_fields
 from recommender.io.id_columns import blank_id
 from recommender.io.id_list_columns import ID_KEYS, column_cells, header_key
-from recommender.io.places import delimiter_of
 from recommender.io.ids import IdMap, opt_out_read_note, opt_out_readings, opt_out_twin_groups
+from recommender.io.places import delimiter_of
 
 
 def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | None = None,
@@ -208,7 +208,8 @@ def read_id_list_held(path: PathLike, held: Callable[[list[str]], set[str]],
 
 def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None,
               column: str | None = None, other: list[tuple[int, str]] | None = None,
-              read_by: list[str] | None = None) -> tuple[Path, list[tuple[int, str]], list[list[tuple[str, int]]]]:
+              read_by: list[str] | None = None
+              ) -> tuple[Path, list[tuple[int, str]], list[list[tuple[str, int]]]]:
     """(file, its (line, stripped id) pairs, each line's readings with their indices in
     ``ids``, -1 unknown). A line's readings, in the order they are tried: as written, stripped
     of its surrounding spaces, then without the quoting our own CSV writers add to a cell (an

@@ -25,7 +25,7 @@ from recommender.model import artifact, training
 from recommender.model.config import TrainConfig
 from recommender.model.model import NEGLIGIBLE_NORM, Model
 from recommender.query.audience import audience_summary, film_audience, lookalikes
-from recommender.query.pages import UNRANKED, UNRANKED_LOOKALIKE, UNRANKED_QUERY, for_model
+from recommender.query.pages import UNRANKED, UNRANKED_LOOKALIKE, for_model
 from recommender.query.recommend import UNRANKED_FILMS, recommend_user, similar_films
 from tests.service_fixtures import build_interactions
 

@@ -62,7 +62,8 @@ def test_the_library_says_which_note_it_is(plain: Model) -> None:
         assert _all_equal(page) is tied, name  # the oracle agrees with the planted case
         assert page.to_json()["tied"] is tied, name
         if tied:
-            assert page.note == (UNRANKED_LOOKALIKE if kind == "lookalike" else UNRANKED_QUERY), name
+            said = UNRANKED_LOOKALIKE if kind == "lookalike" else UNRANKED_QUERY
+            assert page.note == said, name
         elif "left out" in name:
             assert page.note and "left out of the mean taste" in page.note, name
         else:
