@@ -343,9 +343,11 @@ export function capToServer(input) {
   return input;
 }
 
-// Idempotency-Keys of requests not yet answered with success, by request: a second click or a retry
-// (kept for the tab's session) sends the same key and gets the plan the first stored; a success
-// drops its key, so a new click plans again
+// Idempotency-Keys of requests whose success was not yet shown, by request: a second click or a
+// retry (kept for the tab's session) sends the same key and gets the plan the first stored; a
+// success shown drops its key, so a new click plans again. An answer come after its page was left
+// (``shown`` false) keeps it: the same slate planned again on return replayed no plan, it stored a
+// second
 const PENDING = "studio-pending-keys";
 
 function pendingKeys() {
@@ -362,11 +364,13 @@ function newKey() {
   return `studio-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-export async function postJson(path, body, { once = false } = {}) {
+/** POST ``body`` as JSON to ``path``; ``once``: with an Idempotency-Key kept per request until a
+    success is answered while ``shown()`` is true (its page still shown). */
+export async function postJson(path, body, { once = false, shown = () => true } = {}) {
   const text = JSON.stringify(body);
   const request = `${path} ${text}`;
   let extra = {};
-  if (once) {
+  if (once && shown()) {
     const keys = pendingKeys();
     keys[request] = keys[request] || newKey();
     keepPending(keys);
@@ -376,7 +380,7 @@ export async function postJson(path, body, { once = false } = {}) {
     method: "POST", body: text, headers: { "content-type": "application/json", ...extra },
   });
   const answer = answered(await r.json(), r);
-  if (once) {
+  if (once && shown()) {
     const keys = pendingKeys();
     delete keys[request];
     keepPending(keys);

@@ -133,6 +133,7 @@ async function route() {
   notice.replaceChildren();
   document.getElementById("model-changed")?.remove();
   document.getElementById("limits-changed")?.remove();
+  document.getElementById("plan-stored-away")?.remove();  // a plan answered after its page was left
   // each route renders into a page of its own: a view still loading when the user moves on writes
   // into a page no longer shown, and `page.isConnected` tells it so
   const holder = document.getElementById("view");

@@ -175,6 +175,18 @@ export function planSummary(planId, summary) {
   ];
 }
 
+/** A plan answered after its page was left: said above the page shown (not only to a screen
+    reader), linked, until the next page. Planned again, the same slate replays it (api.js keeps
+    its Idempotency-Key until its answer is shown). */
+function storedAway(r) {
+  const contacts = count((r.summary.totals || {}).contacts || 0, "contact");
+  const banner = h("div", { class: "warning", role: "status", id: "plan-stored-away" },
+    `The slate you planned before leaving “Plan a slate” was stored as plan ${r.plan_id} (${contacts}), `,
+    "perhaps after this page was drawn: ", h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, `open campaign ${r.plan_id}`), ".");
+  document.getElementById("plan-stored-away")?.remove();
+  document.getElementById("view").before(banner);
+}
+
 // the server's bounds (recommender/campaigns/slate.py), so the browser marks a number above them,
 // as it marks one below the least
 const MAX_BUDGET = 2 ** 48, MAX_CAP = 1000, MAX_WAVES = 1000, MAX_SEED = 2 ** 32 - 1;
@@ -242,7 +254,8 @@ export function plan(view) {
         ...(scope.value === "store" ? { cap_scope: "store" } : {}),
         holdout: Number(holdout.value), waves: Number(waves.value),
         ...(seed.disabled ? {} : { seed: Number(seed.value) }),
-      }, { once: true });
+      }, { once: true, shown: () => out.isConnected });
+      if (!out.isConnected) { storedAway(r); return; }
       out.replaceChildren(section("The plan", ...planSummary(r.plan_id, r.summary),
         h("p", {}, h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, "Open this campaign"))));
       announce(`Plan ${r.plan_id} stored: ${count((r.summary.totals || {}).contacts || 0, "contact")}.`);
