@@ -163,12 +163,16 @@ export function sendSection(planId, summary, recorded) {
       // the second of a time that happens twice cannot be typed in the box: offered here
       const other = second ? [h("button", { type: "button", id: "send-confirm-second", onclick: () => send(`${localInput(second)}${utcOffset(second)}`) },
         `Record it at the second ${shown} (UTC${utcOffset(second)}; ${utcTime(Math.floor(second.getTime() / 1000))})`)] : [];
-      out.replaceChildren(asked, confirm, ...other, h("button", { type: "button", id: "send-cancel", onclick: () => {
-        out.replaceChildren();
-        button.focus();
-      } }, "Cancel"));
+      // the final action and Cancel apart and unlike (as Withdraw's), brought into view
+      const row = h("div", { class: "confirm-row" }, confirm, ...other,
+        h("button", { type: "button", class: "ghost", id: "send-cancel", onclick: () => {
+          out.replaceChildren();
+          button.focus();
+        } }, "Cancel"));
+      out.replaceChildren(asked, row);
       announce(asked.textContent);
-      confirm.focus();
+      confirm.focus({ preventScroll: true });
+      row.scrollIntoView({ block: "nearest" });
     } }, "Record send");
     const send = async (iso) => {
       // confirmed from the keyboard: the focus goes back to the form's button, where it stays after

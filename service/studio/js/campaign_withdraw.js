@@ -43,13 +43,18 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw, b
         n >= waves ? `${waves === 1 ? "Its only wave keeps its" : `All ${waves} waves keep their`} users: no user goes back to other campaigns. `
           : `${n === 1 ? "Wave 1 keeps its" : `Waves 1–${n} keep their`} users; the users of the later waves go back to other campaigns of its films. `],
     "This is final: the campaign then has no next wave.");
-    out.replaceChildren(asked, go,
-    // back to the button that asked (the focus fell to the body with the Cancel button)
-    h("button", { type: "button", id: "withdraw-cancel", onclick: () => {
-      out.replaceChildren();
-      out.style.minHeight = "";
-      buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
-    } }, "Cancel"));
+    // the final action and Cancel apart (a gap) and unlike (Cancel secondary): on a phone they
+    // touched and looked the same
+    const row = h("div", { class: "confirm-row" }, go,
+      // back to the button that asked (the focus fell to the body with the Cancel button)
+      h("button", { type: "button", class: "ghost", id: "withdraw-cancel", onclick: () => {
+        out.replaceChildren();
+        out.style.minHeight = "";
+        buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
+      } }, "Cancel"));
+    out.replaceChildren(asked, row);
+    // opened partly below a phone's screen: its buttons brought into view
+    row.scrollIntoView({ block: "nearest" });
     announce(asked.textContent);
   };
   const buttons = h("div", { id: "withdraw-buttons" },
