@@ -186,12 +186,21 @@ async function route() {
 }
 
 let openedFrom = null;  // the element focused as the key dialog opened
+let keyRefused = false;  // a request was refused for want of a key (401) or of its rights (403)
 
 function keyDialog() {
   const dialog = document.getElementById("key-dialog");
   const input = document.getElementById("key-input");
   const message = document.getElementById("key-message");
+  // the dialog says the server asks for a key only once a request was refused for want of one
+  const why = document.getElementById("key-why");
+  const asked = (yes) => {
+    why.textContent = yes ? "This server asks for a key." : "Type a key if your server uses one.";
+  };
+  // on touch there is no Escape: Cancel closes it, the key in use kept
+  document.getElementById("key-cancel").addEventListener("click", () => dialog.close(""));
   document.getElementById("key-button").addEventListener("click", () => {
+    asked(keyRefused);
     openedFrom = document.activeElement;
     input.value = apiKey();
     message.textContent = "";
@@ -242,6 +251,8 @@ function keyDialog() {
     if (redraw) route();
   });
   window.addEventListener("studio:key-needed", (e) => {
+    keyRefused = true;
+    asked(true);
     if (dialog.open) return;
     // a key was sent and refused: say so (the server's words are the same for none and wrong); a
     // read key on a write (403): what the action needs first, the server's words after
