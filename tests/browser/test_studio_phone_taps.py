@@ -44,7 +44,8 @@ def _apart_and_unlike(page: Any, action: str, cancel: str) -> None:
 def _in_view(page: Any, selector: str) -> bool:
     """Whether ``selector`` lies wholly inside the screen (to a pixel's rounding)."""
     return bool(page.locator(selector).evaluate(
-        "(e) => { const r = e.getBoundingClientRect(); return r.top >= -1 && r.bottom <= innerHeight + 1; }"))
+        "(e) => { const r = e.getBoundingClientRect();"
+        " return r.top >= -1 && r.bottom <= innerHeight + 1; }"))
 
 
 def test_a_campaigns_confirmations_are_apart_unlike_and_in_view(phone: Watched,
