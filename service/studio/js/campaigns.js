@@ -57,9 +57,12 @@ async function detail(view, planId, params) {
   // this plan, and the server's report refuses more than N ("sent_waves must be in [1, N]"); the
   // next waves as read now (followNextWaves)
   const cut = () => { const by = linkingNextWave(plan.summary); return by && by.sent_waves < kept ? by : null; };
-  const most = () => (cut() ? cut().sent_waves : kept);
-  const mostWhy = () => (cut() ? ` (its next wave ${cut().plan_id} was planned after ${cut().sent_waves === 1 ? "wave 1 was" : `waves 1–${cut().sent_waves} were`} sent, and re-plans the rest: its report counts the later waves)`
-    : most() < waves ? " (the campaign was withdrawn after them)" : "");
+  // the box takes the plan's waves (a next wave can still be planned after more sent waves than
+  // an existing one was: the server plans it); the report of more than cut()'s is refused, and
+  // the note beside the box says so before it is asked
+  const most = () => kept;
+  const mostWhy = () => (most() < waves ? " (the campaign was withdrawn after them)" : "");
+  const cutWhy = () => ` (its next wave ${cut().plan_id} was planned after ${cut().sent_waves === 1 ? "wave 1 was" : `waves 1–${cut().sent_waves} were`} sent, and re-plans the rest: its report counts the later waves)`;
   // the waves sent and the window are kept in the page's address; a number the plan cannot have is
   // not read
   const sentFromUrl = wholeNumber(params && params.get("sent_waves"), 1, most()) ?? undefined;
@@ -78,11 +81,11 @@ async function detail(view, planId, params) {
   // the number used is written back to the box, and said when it is not what was typed (with the
   // report asked: announce)
   const clamped = h("p", { class: "warning", id: "sent-clamped" });
-  // the most the box takes, and why, when a next wave limits it below the plan's waves
+  // what the report of this plan counts at most, and why, when a next wave re-planned later waves
   const limit = h("p", { class: "note", id: "sent-limit" });
   const sayLimit = () => {
     sent.max = most();
-    limit.textContent = cut() ? `At most ${most()}${mostWhy()}.` : "";
+    limit.textContent = cut() ? `This plan's report counts at most ${cut().sent_waves === 1 ? "wave 1" : `waves 1–${cut().sent_waves}`}${cutWhy()}; a report of more is refused, and a next wave can still be planned after more.` : "";
   };
   sayLimit();
   // with no send recorded (and no next wave or withdrawal), the server's default counts every wave:
