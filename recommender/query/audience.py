@@ -310,8 +310,8 @@ def lookalikes(
     scores = np.where(model.unfitted_rows("users"), np.float32(0), (taste @ seed) / norms)
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
                       tiers=tiers, tier=tier, unfitted=bool(blank.all()))
-    if page.note is not None:  # the tie's, in a lookalike's words (it has no conversions)
-        page.note = UNRANKED_LOOKALIKE
+    if page.note is not None:  # the tie's, in a lookalike's words (it has no conversions),
+        page.note = for_model(UNRANKED_LOOKALIKE, model)  # or that the model learned nothing
     unfitted = model.users.to_ids(known[blank]).tolist()
     # tied: the note is rank_users' (every candidate scores the same), not the left-out one
     # every seed blank: the mean is of them all (zero), as with exact zero vectors
