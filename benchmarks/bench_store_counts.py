@@ -63,10 +63,10 @@ from common import (  # noqa: E402
     page_header,
     provenance,
     read_result,
-    results_dir,
     saved_result,
     stats,
     write_result,
+    write_store_page,
 )
 
 from recommender.campaigns import plan_waves  # noqa: E402
@@ -317,7 +317,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.render:
         saved_result("store_counts", args.quick, "bench_store_counts.py")
-        write_page(args.quick)
+        write_store_page("store_counts", args.quick, render)
         return
     name = "store_counts" if args.postgres is None else "store_counts_postgres"
     n_plans = 2 if args.quick else 9
@@ -325,7 +325,7 @@ def main() -> None:
     model = synthetic_model(USERS, FILMS, FACTORS, 2, 0)
     with two_stores(args.postgres) as (a, copy_without_index):
         store = open_store(a)
-        server = store_said(store)
+        server = pg_cluster.store_said(store)
         log(f"filling the store ({server}) with {n_plans} plans ...")
         filled = fill(store, model, n_plans)
         store.close()
@@ -393,28 +393,7 @@ def main() -> None:
         "measured": MEASURED, "previous": before, "store": server,
         "given_server": bool(args.postgres)}
     write_result(name, payload, args.quick)
-    write_page(args.quick)
-
-
-def store_said(store: CampaignStore) -> str:
-    """"SQLite 3.40.1" or "PostgreSQL 15.18 (...)": the store's engine and version."""
-    with store.engine.connect() as conn:
-        if store.dialect == "sqlite":
-            return f"SQLite {conn.exec_driver_sql('SELECT sqlite_version()').scalar_one()}"
-        return f"PostgreSQL {conn.exec_driver_sql('SHOW server_version').scalar_one()}"
-
-
-def write_page(quick: bool) -> None:
-    """``store_counts.md`` from the saved SQLite run and the PostgreSQL run beside it, if any
-    (a PostgreSQL run alone: its part only)."""
-    sqlite_doc, pg = read_result("store_counts", quick), read_result("store_counts_postgres",
-                                                                     quick)
-    page = results_dir(quick) / "store_counts.md"
-    if sqlite_doc is not None:
-        page.write_text(render(sqlite_doc, pg))
-    elif pg is not None:
-        page.write_text(render(pg))
-    log(f"wrote {page}")
+    write_store_page("store_counts", args.quick, render)
 
 
 def postgres_beside(path: Path) -> dict[str, Any] | None:

@@ -54,11 +54,10 @@ from common import (  # noqa: E402
     load_text,
     log,
     page_header,
-    read_result,
-    results_dir,
     saved_result,
     stats,
     write_result,
+    write_store_page,
 )
 
 from recommender.campaigns import user_indexes  # noqa: E402
@@ -216,7 +215,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.render:
         saved_result("store_lookups", args.quick, "bench_store_lookups.py")
-        write_page(args.quick)
+        write_store_page("store_lookups", args.quick, render)
         return
     scale = 5 if args.quick else 1
     rng = np.random.default_rng(1)
@@ -230,7 +229,7 @@ def main() -> None:
         for target in (a, b):
             vacuum(target)
         stores = {"with_indexes": open_store(a), "without_indexes": open_store(b)}
-        server = store_said(stores["with_indexes"])
+        server = pg_cluster.store_said(stores["with_indexes"])
         pairs = plan_pairs(rng)
         batch = quoted_batch()
         sec: dict[str, list[float]] = {k: [] for k in (
@@ -281,28 +280,7 @@ def main() -> None:
                "seconds": {k: stats(v, digits=4) for k, v in sec.items()},
                "store": server, "given_server": bool(args.postgres)}
     write_result("store_lookups_postgres" if pg else "store_lookups", payload, args.quick)
-    write_page(args.quick)
-
-
-def store_said(store: CampaignStore) -> str:
-    """"SQLite 3.40.1" or "PostgreSQL 15.18 (...)": the store's engine and version."""
-    with store.engine.connect() as conn:
-        if store.dialect == "sqlite":
-            return f"SQLite {conn.exec_driver_sql('SELECT sqlite_version()').scalar_one()}"
-        return f"PostgreSQL {conn.exec_driver_sql('SHOW server_version').scalar_one()}"
-
-
-def write_page(quick: bool) -> None:
-    """``store_lookups.md`` from the saved SQLite run and the PostgreSQL run beside it, if any
-    (a PostgreSQL run alone: its part only)."""
-    sqlite_doc = read_result("store_lookups", quick)
-    pg = read_result("store_lookups_postgres", quick)
-    page = results_dir(quick) / "store_lookups.md"
-    if sqlite_doc is not None:
-        page.write_text(render(sqlite_doc, pg))
-    elif pg is not None:
-        page.write_text(render(pg))
-    log(f"wrote {page}")
+    write_store_page("store_lookups", args.quick, render)
 
 
 def postgres_beside(path: Path) -> dict[str, Any] | None:

@@ -403,6 +403,20 @@ def saved_result(name: str, quick: bool, script: str) -> dict[str, Any]:
     return data
 
 
+def write_store_page(name: str, quick: bool,
+                     render: Callable[[dict[str, Any], dict[str, Any] | None], str]) -> None:
+    """``<name>.md`` of a store benchmark from its saved SQLite run (``<name>.json``) and the
+    PostgreSQL run beside it (``<name>_postgres.json``), if any: ``render(sqlite, postgres)``;
+    a PostgreSQL run alone: ``render(postgres, None)``, its part only; neither: nothing written."""
+    sqlite_doc, pg = read_result(name, quick), read_result(f"{name}_postgres", quick)
+    page = results_dir(quick) / f"{name}.md"
+    if sqlite_doc is not None:
+        page.write_text(render(sqlite_doc, pg))
+    elif pg is not None:
+        page.write_text(render(pg, None))
+    log(f"wrote {page}")
+
+
 def _json_default(o: Any) -> Any:
     if isinstance(o, np.integer):
         return int(o)

@@ -7,7 +7,7 @@ takes ``initdb`` from ``/usr/lib/postgresql/*/bin`` (Debian's postgresql package
 the ``PATH``; where it cannot start one it raises ``ClusterUnavailableError`` saying why (the
 campaign tests skip with that reason, ``tests/campaigns/conftest.py``; a benchmark exits).
 ``Databases`` creates, copies (``CREATE DATABASE ... TEMPLATE``) and drops databases in a
-server, for a benchmark's stores.
+server, for a benchmark's stores; ``store_said`` names a store's engine and version for its page.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recommender.campaigns.store import CampaignStore
 
 
 class ClusterUnavailableError(RuntimeError):
@@ -136,3 +140,11 @@ class Databases:
     def drop_all(self) -> None:
         for name in list(self.made):
             self.drop(name)
+
+
+def store_said(store: CampaignStore) -> str:
+    """"SQLite 3.40.1" or "PostgreSQL 15.18 (...)": the store's engine and version."""
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            return f"SQLite {conn.exec_driver_sql('SELECT sqlite_version()').scalar_one()}"
+        return f"PostgreSQL {conn.exec_driver_sql('SHOW server_version').scalar_one()}"
