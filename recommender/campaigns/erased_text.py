@@ -75,17 +75,30 @@ def needles(ids: Iterable[str], exact: bool = False) -> list[str]:
         if n))
 
 
-def held_users(conn: Connection, texts: Collection[str]) -> set[str]:
-    """The ``texts`` the store holds as users of their own (events, plan rows)."""
+def held_users(conn: Connection, ids: Collection[str], tables: Sequence[sa.Table]
+               ) -> set[str]:
+    """Those of ``ids`` that one of ``tables`` holds as a ``user_id``, byte for byte: one
+    query per table and chunk. The tables are the caller's, on purpose: ``forget``'s id lists
+    and its form-twin check (``near_users.held_ids``) count an opt-out too (an id the store
+    holds any row of is held as written), while erasure's reading of stored text
+    (``own_users``) counts events and plan rows only: a stored opt-out is a text that may be
+    another user's id in a wrapped form, so its being stored does not make it a user of its
+    own."""
+    keys = list(dict.fromkeys(ids))
+    out: set[str] = set()
+    for table in tables:
+        for i in range(0, len(keys), CHUNK):
+            out |= {str(u) for u in conn.execute(sa.select(table.c.user_id).distinct().where(
+                table.c.user_id.in_(keys[i:i + CHUNK]))).scalars()}
+    return out
+
+
+def own_users(conn: Connection, texts: Collection[str]) -> set[str]:
+    """The ``texts`` the store holds as users of their own: in events or plan rows, not as
+    opt-outs alone (``held_users``)."""
     from recommender.campaigns.events import events
 
-    texts = list(texts)
-    out: set[str] = set()
-    for table in (events, plan_rows):
-        for i in range(0, len(texts), CHUNK):
-            out |= {str(u) for u in conn.execute(sa.select(table.c.user_id).distinct().where(
-                table.c.user_id.in_(texts[i:i + CHUNK]))).scalars()}
-    return out
+    return held_users(conn, texts, (events, plan_rows))
 
 
 def reads_as(conn: Connection, texts: Iterable[str], ids: Sequence[str], exact: bool
@@ -96,7 +109,7 @@ def reads_as(conn: Connection, texts: Iterable[str], ids: Sequence[str], exact: 
     wanted = dict.fromkeys(ids)
     texts = list(dict.fromkeys(texts))
     readings = {t: wrapped_readings(t) for t in texts}
-    held = held_users(conn, {r for rs in readings.values() for r in rs} - set(wanted))
+    held = own_users(conn, {r for rs in readings.values() for r in rs} - set(wanted))
     readings = {t: rs for t, rs in readings.items() if t in wanted or t not in held}
     out = {t: hit for t, rs in readings.items()
            if (hit := next((r for r in rs if r in wanted), None)) is not None}
@@ -360,7 +373,7 @@ def erased_opt_outs(conn: Connection, opted_out: Sequence[str], summary: Any = N
         return set()
     found = pc.is_in(reading, value_set=pa.array(sorted(gone), pa.string()))
     hit = {str(o) for o in pc.unique(owner.filter(found)).to_pylist()}
-    own = (held_users(conn, hit) | known_as_written(summary, hit)) - gone
+    own = (own_users(conn, hit) | known_as_written(summary, hit)) - gone
     return hit - own
 
 

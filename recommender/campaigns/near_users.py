@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from recommender.campaigns.erased_text import held_users
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.store_tables import plan_exclusions, plan_rows
 from recommender.errors import InvalidParameterError
@@ -85,20 +86,13 @@ def forgotten(store: CampaignStore, done: Sequence[Forgotten]) -> tuple[list[dic
 
 def held_ids(store: CampaignStore, ids: Sequence[str]) -> set[str]:
     """Those of ``ids`` the store holds a row of (an event, a plan row or an opt-out), byte
-    for byte: one query per table and chunk."""
+    for byte (``erased_text.held_users``, on one connection of its own)."""
     from recommender.campaigns.events import events
 
-    keys = list(dict.fromkeys(ids))
-    held: set[str] = set()
-    if not keys:
-        return held
+    if not ids:
+        return set()
     with store.engine.connect() as conn:
-        for table in (events, plan_rows, plan_exclusions):
-            for i in range(0, len(keys), CHUNK):
-                q = sa.select(table.c.user_id).distinct().where(
-                    table.c.user_id.in_(keys[i:i + CHUNK]))
-                held.update(str(u) for u in conn.execute(q).scalars())
-    return held
+        return held_users(conn, ids, (events, plan_rows, plan_exclusions))
 
 
 def form_twins(store: CampaignStore, ids: Sequence[str]) -> list[tuple[str, str]]:
