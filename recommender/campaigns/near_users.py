@@ -71,7 +71,7 @@ def forgotten(store: CampaignStore, done: Sequence[Forgotten]) -> tuple[list[dic
                                                                          str]:
     """(the ``users`` of ``forget --json`` and of ``POST /admin/forget``'s answer, the hint
     of the CLI's note): each user's ``Forgotten.body`` with ``did_you_mean``, the store's user
-    ids that an id with no row (and not erased before) may mean (``near_hint``'s; ``[]``
+    ids that an id with no row (and not erased before) may mean (``_near``'s; ``[]``
     where none, and for the ids past the first ``MOST`` with no row). One scan of the
     store, where an id had no row: ``forget --json`` and the HTTP route said nothing of
     ``U00939`` erased beside the store's ``u00939``."""
