@@ -9,20 +9,15 @@ advice the PostgreSQL one must end with."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
-import sqlalchemy as sa
+from held_locks import lock_held, plan_store, sqlite_advice
 from helpers import run_cli
 
-import recommender.campaigns.events as events_module
 from recommender.campaigns.controls import PLANS_LOCK
-from recommender.campaigns.plan import PLAN_SCHEMA
-from recommender.campaigns.store import open_store
-from recommender.cli.store_failure import shown_store, store_failure
+from recommender.cli.store_failure import shown_store
 
 
 @pytest.mark.parametrize("argv,command", [
@@ -32,28 +27,10 @@ def test_a_held_plans_lock_is_said_as_a_locked_store(
         make_store: Callable[[str, Path], str], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         argv: list[str], command: str) -> None:
-    import psycopg
-
-    target = make_store("postgresql", tmp_path)
-    store = open_store(target)
-    try:
-        store.save_plan("plan-1", {"created": "2026-01-01T00:00:00Z", "model_version": "m",
-                                   "parameters": {"waves": 1}},
-                        pa.Table.from_pylist([], schema=PLAN_SCHEMA))
-    finally:
-        store.close()
-    monkeypatch.setattr(events_module, "LOCK_WAIT", 0.05)
-    holder = psycopg.connect(target, autocommit=True)  # any process: a session by hand
-    try:
-        holder.execute("SELECT pg_advisory_lock(%s)", (PLANS_LOCK,))
+    target = plan_store(make_store, tmp_path, monkeypatch)
+    with lock_held(target, PLANS_LOCK):  # any process: a session by hand
         code, _, err = run_cli(capsys, *argv, "--store", target)
-    finally:
-        holder.close()
-    locked = sa.exc.OperationalError("BEGIN IMMEDIATE", {},
-                                     sqlite3.OperationalError("database is locked"))
-    sqlite_said = store_failure(locked, "s.db", command)
-    assert sqlite_said is not None
-    advice = sqlite_said.split("(database is locked)", 1)[1]  # ": another process holds..."
+    advice = sqlite_advice(command)
     assert code == 2, err
     line = err.strip()
     assert line == (f"error: the campaign store {shown_store(target)} could not be used (its "
