@@ -401,6 +401,22 @@ def watched(browser: Any) -> Iterator[Watched]:
     context.close()
 
 
+PHONE = {"width": 375, "height": 667}  # a touch phone's screen, CSS pixels
+
+
+@pytest.fixture()
+def phone(browser: Any) -> Iterator[Watched]:
+    """A touch phone's page (375x667, touch, mobile), its console errors watched as
+    ``watched`` watches a desktop's."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    w = Watched(page)
+    page.on("console", lambda m: w.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: w.console_errors.append(str(e)))
+    yield w
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def served_one_segment(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
                        ) -> Iterator[Served]:

@@ -8,26 +8,10 @@ left is said above the page shown, linked. Oracle: the server's count of stored 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from conftest import Watched
 from studio_http import api
-
-PHONE = {"width": 375, "height": 667}
-
-
-@pytest.fixture()
-def phone(browser: Any) -> Iterator[Watched]:
-    """A touch phone's page (375x667), watched as ``watched`` watches a desktop's."""
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    w = Watched(page)
-    page.on("console", lambda m: w.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: w.console_errors.append(str(e)))
-    yield w
-    context.close()
 
 
 def test_a_plan_answered_after_its_page_was_left_is_stored_once(phone: Watched,

@@ -8,26 +8,10 @@ a point, and /health's access (read and write with no key) or a 401."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from conftest import Watched
 from studio_http import api, stored_plan
-
-PHONE = {"width": 375, "height": 667}
-
-
-@pytest.fixture()
-def phone(browser: Any) -> Iterator[Watched]:
-    """A touch phone's page (375x667), its console errors watched."""
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    w = Watched(page)
-    page.on("console", lambda m: w.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: w.console_errors.append(str(e)))
-    yield w
-    context.close()
 
 
 def _apart_and_unlike(page: Any, action: str, cancel: str) -> None:
