@@ -7,46 +7,27 @@ read back with ``sqlite3`` (no cell holds the erased id)."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli as run
-from service_fixtures import save_model
-from test_events_pseudonymized import KEY, TS, planned, responses, stored, write_csv
-
-from service.app import create_app
-from service.settings import Settings
+from pseudonymised_events import (
+    TS,
+    oracle,
+    planned,
+    pseudonymised_fixtures,
+    responses,
+    stored,
+    write_csv,
+)
 
 ADMIN = "admin-key-" + "a" * 30
 
-
-def oracle(user_id: str) -> str:
-    return "p-" + hmac.new(KEY.encode(), user_id.encode(), hashlib.sha256).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_model(tmp_path_factory.mktemp("erased-pseudonyms") / "model")
-
-
-@pytest.fixture()
-def key_file(tmp_path: Path) -> Path:
-    path = tmp_path / "key"
-    path.write_text(KEY + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture()
-def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "served.db"),
-                        pseudonym_key=KEY, admin_key=ADMIN, events_poll=0, warm_cache=False)
-    with TestClient(create_app(settings)) as c:
-        yield c
+model_dir, key_file, client = pseudonymised_fixtures("erased-pseudonyms", admin_key=ADMIN,
+                                                     events_poll=0)
 
 
 def cells_holding(path: str, text: str) -> list[str]:
