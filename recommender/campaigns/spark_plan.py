@@ -43,8 +43,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -75,6 +73,7 @@ from recommender.io.progress import show_progress
 from recommender.kernels import exact_scores
 from recommender.model import calibration
 from recommender.model.model import Model
+from recommender.spark.by_value import pickled_by_value
 from recommender.spark.session import say, session_scope
 
 if TYPE_CHECKING:
@@ -85,23 +84,6 @@ STALL = 3  # pricing stops after this many rounds without a better bound
 EXTRA = 2  # rows beyond the cap each user hands the driver's LP
 MASTER_ROUNDS = 4
 LOCAL_CHECK = 2_000_000  # films x users up to which the local LP optimum is also reported
-
-
-@contextmanager
-def _by_value() -> Iterator[None]:
-    """Pickle the kernels (and ``exact_scores``, which they call) by value: executors need
-    numpy and pyarrow, not this package."""
-    from pyspark import cloudpickle
-
-    modules = [m for m in (kern, exact_scores)
-               if m.__name__ not in cloudpickle.list_registry_pickle_by_value()]
-    for m in modules:
-        cloudpickle.register_pickle_by_value(m)
-    try:
-        yield
-    finally:
-        for m in modules:
-            cloudpickle.unregister_pickle_by_value(m)
 
 
 def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
@@ -141,7 +123,8 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     table = np.concatenate(tables) if tables else np.zeros(0)
     top = max([float(values[i] * t[0]) for i, t in enumerate(tables) if len(t)] or [0.0])
     bonus = TIEBREAK * max(top, 1e-12)
-    with session_scope(spark, master, show) as session, _by_value():
+    with (session_scope(spark, master, show) as session,
+          pickled_by_value(kern, exact_scores)):  # the kernels, and exact_scores they call
         rows = _candidates(session, model, films, keep_rank, (
             table, offsets, values, n_cand, bonus, ex_known), users_per_partition, show)
         try:

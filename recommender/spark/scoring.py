@@ -43,6 +43,7 @@ from recommender.spark.audience_folder import (
     read_audiences_context,  # noqa: F401 (re-exported: imported from here)
     refuse_to_replace,
 )
+from recommender.spark.by_value import pickled_by_value
 from recommender.spark.full_device import as_full_device, full_device
 from recommender.spark.reading import is_uri, local_path
 from recommender.spark.session import say, session_scope
@@ -222,17 +223,8 @@ def shipped_by_value() -> Iterator[None]:
     """While the block runs, pickle the functions of ``recommender.kernels.ranking`` and of
     this module by value: Spark ships the block scorer with the code it calls, so executors
     need numpy and pyarrow (which pyspark's Arrow support requires anyway), not this package."""
-    from pyspark import cloudpickle
-
-    modules = [m for m in (ranking, sys.modules[__name__])
-               if m.__name__ not in cloudpickle.list_registry_pickle_by_value()]
-    for m in modules:
-        cloudpickle.register_pickle_by_value(m)
-    try:
+    with pickled_by_value(ranking, sys.modules[__name__]):
         yield
-    finally:
-        for m in modules:
-            cloudpickle.unregister_pickle_by_value(m)
 
 
 def _block_scorer(ff_bc: Any, k: int, rank_f: int, exclude_seen: bool, film_chunk: int
