@@ -1,6 +1,6 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
-import { fitToCatalog } from "./catalog_fields.js";
+import { fitToCatalog, noComparableRefusal } from "./catalog_fields.js";
 import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
 import { downloadPosted, saveBlob } from "./downloads.js";
 import { h, int, num, section, table, errorBox, fieldError, refusal, describedBy, linkToFilm,
@@ -360,10 +360,7 @@ function coldStart() {
     e.preventDefault();
     const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
-      // a catalog without genres offers comparable films alone (its genre field is off)
-      out.replaceChildren(refusal(genres.disabled ? "choose at least one comparable film "
-        + "(this model's catalog has no genres, so a new film is ranked by comparable films alone)"
-        : "choose at least one comparable film or genre", find, genres.disabled ? null : genres)); return;
+      out.replaceChildren(noComparableRefusal(find, genres)); return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Ranking the audience…"));
     const films = [...chosen.keys()], size = Number(k.value);

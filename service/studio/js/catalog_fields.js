@@ -1,7 +1,7 @@
 // What the served model's catalog holds, said on the fields that search or filter by it.
 
 import { servedModelFacts } from "./api.js";
-import { h, describedBy } from "./ui.js";
+import { h, describedBy, refusal } from "./ui.js";
 
 const NO_GENRES = "This model's catalog has no genres (trained without a films.csv holding a "
   + "genres column, or --films FILE): no genre can be matched.";
@@ -34,4 +34,13 @@ export async function fitToCatalog({ titles = [], genres = [] }) {
     }
   }
   return cleared;
+}
+
+/** The refusal of a new film's form (Build's, Distribute's) sent with no comparable film and no
+    genre, at `find` (the comparable-film search) and `genres`; a catalog without genres (its genre
+    field off, fitToCatalog) offers comparable films alone, and the refusal says so. */
+export function noComparableRefusal(find, genres) {
+  return refusal(genres.disabled ? "choose at least one comparable film "
+    + "(this model's catalog has no genres, so a new film is ranked by comparable films alone)"
+    : "choose at least one comparable film or genre", find, genres.disabled ? null : genres);
 }

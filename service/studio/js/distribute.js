@@ -1,6 +1,6 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
-import { fitToCatalog } from "./catalog_fields.js";
+import { fitToCatalog, noComparableRefusal } from "./catalog_fields.js";
 import { answeredBy, filmPath, getJson, postJson, serverLimitsWithin } from "./api.js";
 import { saveBlob } from "./downloads.js";
 import { h, int, count, num, days, section, table, tableBox, errorBox, fieldError, refusal, filmName,
@@ -114,10 +114,7 @@ function newFilm() {
     e.preventDefault();
     const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
-      // a catalog without genres offers comparable films alone (its genre field is off)
-      out.replaceChildren(refusal(genres.disabled ? "choose at least one comparable film "
-        + "(this model's catalog has no genres, so a new film is ranked by comparable films alone)"
-        : "choose at least one comparable film or genre", find, genres.disabled ? null : genres)); return;
+      out.replaceChildren(noComparableRefusal(find, genres)); return;
     }
     if (!by.value) {
       const found = await places();
