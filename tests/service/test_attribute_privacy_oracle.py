@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from helpers import make_demo, run_cli, train_folder
+from helpers import make_demo, run_cli
+from service_fixtures import trained_model_and_client
 
-from recommender.model import artifact
 from recommender.model.model import Model
-from service.app import create_app
-from service.settings import Settings
 
 MIN_CELL = 10
 TIERS = (None, "core", "extended", "broad", "core,extended", "extended,broad", "all")
@@ -44,22 +41,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-@pytest.fixture(scope="module")
-def model_dir(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    model = train_folder(folder, factors=8, iterations=3, segments=4)
-    return artifact.save(model, tmp_path_factory.mktemp("oracle") / "model")
-
-
-@pytest.fixture(scope="module")
-def model(model_dir: Path) -> Model:
-    return artifact.load(model_dir)
-
-
-@pytest.fixture(scope="module")
-def client(model_dir: Path) -> Iterator[TestClient]:
-    settings = Settings(model_path=str(model_dir), warm_cache=False, min_cell=MIN_CELL)
-    with TestClient(create_app(settings)) as c:
-        yield c
+model_dir, model, client = trained_model_and_client("oracle", min_cell=MIN_CELL)
 
 
 def _counts(folder: Path, model: Model) -> dict[str, pd.Series]:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from helpers import make_demo, run_cli, synthetic_model, train_folder
+from helpers import make_demo, run_cli, synthetic_model
+from service_fixtures import trained_model_and_client
 
-from recommender.model import artifact
 from recommender.model.model import Model
 from service.app import create_app
 from service.settings import Settings
@@ -36,21 +35,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-@pytest.fixture(scope="module")
-def model_dir(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    model = train_folder(folder, factors=8, iterations=3, segments=4)
-    return artifact.save(model, tmp_path_factory.mktemp("novalue") / "model")
-
-
-@pytest.fixture(scope="module")
-def model(model_dir: Path) -> Model:
-    return artifact.load(model_dir)
-
-
-@pytest.fixture(scope="module")
-def client(model_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
-        yield c
+model_dir, model, client = trained_model_and_client("novalue")
 
 
 def _oracle(folder: Path, model: Model) -> set[str]:
