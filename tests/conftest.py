@@ -89,6 +89,26 @@ def shared_datasets() -> Path:
     return path
 
 
+@pytest.fixture()
+def no_recommender_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``RECOMMENDER_*`` variable of the environment the tests run in reaches the test: its
+    settings are the defaults and what it sets itself."""
+    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture()
+def server_never_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``uvicorn.run`` fails the test: for the tests of what ``serve`` refuses before a server
+    starts (one that started would serve until stopped)."""
+    import uvicorn
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+
+
 @pytest.fixture(autouse=True)
 def _held_signals_act_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """A signal the CLI held (``HeldInterrupts``) acts, once its block is left, as its handler

@@ -7,7 +7,6 @@ them. Oracle: ``GET /campaigns/{plan_id}`` of the same plan, read after the answ
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,14 @@ from service_fixtures import save_model
 from service.app import create_app
 from service.settings import Settings
 
+pytestmark = pytest.mark.usefixtures("no_recommender_env")  # its defaults, not the shell's
+
 READ = {"chain", "chain_cut", "next_waves", "wave_sends"}
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_model(tmp_path_factory.mktemp("first-body") / "model")
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
-        monkeypatch.delenv(name)
 
 
 def _client(model_dir: Path, db: Path) -> TestClient:

@@ -10,7 +10,6 @@ what was stored (or of the clock around the command)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from datetime import datetime
@@ -27,6 +26,8 @@ from recommender.query.catalog import model_info
 from service.app import create_app
 from service.settings import Settings
 
+pytestmark = pytest.mark.usefixtures("no_recommender_env")  # its defaults, not the shell's
+
 ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 OLD = "2026-12-06T23:05:40+01:00"  # stored by hand, another offset: the same instant as
 SHOWN = "2026-12-06T22:05:40Z"
@@ -35,12 +36,6 @@ SHOWN = "2026-12-06T22:05:40Z"
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_model(tmp_path_factory.mktemp("times") / "model")
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
-        monkeypatch.delenv(name)
 
 
 def _instant(text: str) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -25,16 +24,12 @@ from recommender.campaigns.store import CampaignStore
 from service.app import create_app
 from service.settings import Settings
 
+pytestmark = pytest.mark.usefixtures("no_recommender_env")  # its defaults, not the shell's
+
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_model(tmp_path_factory.mktemp("plan-keys") / "model")
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
-        monkeypatch.delenv(name)
 
 
 def _slate(tmp_path: Path) -> Path:

@@ -8,7 +8,6 @@ naming the file's real path; a store that was there gets no note."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,12 @@ from service_fixtures import save_model
 
 from recommender.cli import main
 
+pytestmark = pytest.mark.usefixtures("no_recommender_env")  # its defaults, not the shell's
+
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_model(tmp_path_factory.mktemp("plan-new-store") / "model")
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
-        monkeypatch.delenv(name)
 
 
 def _note(path: Path, folder: bool = False) -> str:

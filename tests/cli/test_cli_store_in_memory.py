@@ -5,7 +5,6 @@ shell). Only the service keeps one, for its own life."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -109,17 +108,10 @@ def test_campaign_copy_into_a_uri_in_memory_is_refused(tmp_path: Path) -> None:
         store.close()
 
 
+@pytest.mark.usefixtures("server_never_starts", "no_recommender_env")
 def test_serve_with_workers_refuses_a_uri_in_memory(model_dir: Path,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    import uvicorn
-
-    def started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(uvicorn, "run", started)
-    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
-        monkeypatch.delenv(name)
     monkeypatch.setenv("RECOMMENDER_STORE", "sqlite:///file:s?mode=memory&cache=shared&uri=true")
     assert main(["serve", str(model_dir), "--port", "0", "--workers", "2"]) == 2
     assert "RECOMMENDER_STORE names an in-memory database" in capsys.readouterr().err

@@ -143,22 +143,14 @@ def test_serve_refuses_a_bad_setting_in_one_line(model_dir: Path, env: dict[str,
 
 
 @pytest.mark.parametrize("how", ["setting", "fallback"])
+@pytest.mark.usefixtures("server_never_starts", "no_recommender_env")
 def test_serve_with_workers_refuses_a_store_in_memory(model_dir: Path, how: str,
                                                       tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     # each worker opened its own in-memory store: an event acknowledged by one worker was
     # unknown to the other (and lost at a restart), a plan stored by one was a 404 on the other
-    import uvicorn
-
     import service.routes.campaigns as campaigns
-
-    def started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(uvicorn, "run", started)
-    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
-        monkeypatch.delenv(name)
     if how == "setting":
         monkeypatch.setenv("RECOMMENDER_STORE", "sqlite://")
     else:  # the default file's folder cannot be written, and holds no store yet (one that
@@ -173,20 +165,13 @@ def test_serve_with_workers_refuses_a_store_in_memory(model_dir: Path, how: str,
     assert "RECOMMENDER_STORE" in err and len(err.strip().splitlines()) == 1, err
 
 
+@pytest.mark.usefixtures("server_never_starts", "no_recommender_env")
 def test_serve_with_workers_refuses_a_watch_interval_of_0(
         model_dir: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """With no worker looking at the folder, an admin reload (published into the folder)
     reached the worker that took it only: the others served the old model for good, and the
     answers changed model from one request to the next."""
-    import uvicorn
-
-    def started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(uvicorn, "run", started)
-    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
-        monkeypatch.delenv(name)
     monkeypatch.setenv("RECOMMENDER_WATCH_INTERVAL", "0")
     assert main(["serve", str(model_dir), "--port", "0", "--workers", "2"]) == 2
     err = capsys.readouterr().err
@@ -245,19 +230,12 @@ def test_the_access_log_hides_keys_under_other_names(query: str, shown: str) -> 
     assert record.args[2] == f"/segments?{shown}"  # type: ignore[index]
 
 
+@pytest.mark.usefixtures("server_never_starts")
 def test_serve_refuses_more_workers_than_it_starts(model_dir: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """--workers had no upper bound: --workers 100000 forked one process (each loading the
     model) after another until the machine ran out of processes and memory."""
-    import uvicorn
-
     from service.server import serve
-
-    def started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(uvicorn, "run", started)
     assert main(["serve", str(model_dir), "--port", "0", "--workers", "100000"]) == 2
     assert "expected a number in [1, 256], got 100000" in capsys.readouterr().err
     with pytest.raises(InvalidParameterError, match=r"workers must be in \[1, 256\]"):
@@ -265,24 +243,18 @@ def test_serve_refuses_more_workers_than_it_starts(model_dir: Path,
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.usefixtures("server_never_starts")
 def test_serve_on_a_port_in_use_says_so_in_one_line(model_dir: Path, workers: int,
-                                                    monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """A port another server listens on: uvicorn logged the bind error among its start-up
     and shutdown lines and exited 3; the contract's CLI error is one line naming what is
     wrong, exit 2, before the server starts."""
     import socket
 
-    import uvicorn
-
-    def started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the server started")
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        monkeypatch.setattr(uvicorn, "run", started)
         assert main(["serve", str(model_dir), "--host", "127.0.0.1", "--port", str(port),
                      "--workers", str(workers)]) == 2
         err = capsys.readouterr().err
@@ -350,6 +322,7 @@ def test_an_address_family_the_machine_lacks_is_skipped_as_asyncio_skips_it(
     ({"RECOMMENDER_WATCH_INTERVAL": "1e12"},
      "RECOMMENDER_WATCH_INTERVAL: Input should be less than or equal to 86400"),
 ])
+@pytest.mark.usefixtures("server_never_starts")
 def test_serve_refuses_an_endless_number_at_start(model_dir: Path, env: dict[str, str],
                                                   said: str, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
@@ -357,12 +330,6 @@ def test_serve_refuses_an_endless_number_at_start(model_dir: Path, env: dict[str
     traceback (``int(inf)``), and a watch interval of ``inf`` or ``1e12`` started a server
     whose watcher thread died at once (OverflowError), so its workers never followed a new
     version."""
-    import uvicorn
-
-    def started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(uvicorn, "run", started)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert main(["serve", str(model_dir), "--port", "0"]) == 2
@@ -386,18 +353,13 @@ def test_serve_refuses_an_endless_number_at_start(model_dir: Path, env: dict[str
                      importlib.util.find_spec("psycopg2") is not None,
                      reason="psycopg2 is installed here")),
 ])
+@pytest.mark.usefixtures("server_never_starts")
 def test_serve_refuses_at_start_what_a_request_would_find(
         model_dir: Path, tmp_path: Path, name: str, value: str, said: str,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """These started a server whose /health said ok, then refused every export (503: the
     export log), every pseudonymised one (403: the key), every by=cinema allocation (503: the
     table), or stopped in uvicorn's start-up with a traceback (the store's URL)."""
-    import uvicorn
-
-    def started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(uvicorn, "run", started)
     monkeypatch.setenv(name, value.format(tmp=tmp_path))
     assert main(["serve", str(model_dir), "--port", "0"]) == 2
     err = capsys.readouterr().err
@@ -411,18 +373,13 @@ def test_serve_refuses_at_start_what_a_request_would_find(
     ("RECOMMENDER_ADMIN_KEYS", "RECOMMENDER_ADMIN_KEY"),
     ("RECOMMENDER_MAXK", "RECOMMENDER_MAX_K"),
 ])
+@pytest.mark.usefixtures("server_never_starts")
 def test_serve_refuses_a_misspelt_setting(model_dir: Path, name: str, meant: str,
                                           monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     """Unknown names are ignored, so RECOMMENDER_READ_KEY=KEY (for READ_KEYS) started a
     server with every data endpoint open, and the operator believed it closed. A name that
     is no setting at all (a test's, the workers' own) still starts."""
-    import uvicorn
-
-    def started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(uvicorn, "run", started)
     monkeypatch.setenv(name, "the-secret-key")
     monkeypatch.setenv("RECOMMENDER_TEST_SOMETHING_ELSE", "1")
     assert main(["serve", str(model_dir), "--port", "0"]) == 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,7 @@ import pytest
 from helpers import run_cli
 from service_fixtures import save_model
 
-pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
-        monkeypatch.delenv(name)
+pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("no_recommender_env")]
 
 
 def test_a_spark_plan_repeating_a_stored_one_says_so(
