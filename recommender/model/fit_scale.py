@@ -2,8 +2,8 @@
 
 ``fit_factors`` (``training``) and ``check_scale`` name huge confidence values as a failed
 fit's cause (``huge_advice``); ``collapsed`` is what ``meta.json`` records of an ALS or EASE
-fit whose every score is next to 0 (both trainers); ``learned_nothing`` what it records of
-one whose vectors collapsed below any usable score.
+fit whose every score is next to 0; ``learned_nothing`` what it records of one whose vectors
+collapsed below any usable score; ``record`` writes whichever holds (both trainers call it).
 """
 
 from __future__ import annotations
@@ -131,3 +131,15 @@ def learned_nothing(uf: NDArray[np.float32], ff: NDArray[np.float32], config: Tr
         "audiences, recommendations, lookalikes and comparable films will score ~0 and be "
         "ordered by the tie-break, not taste, and say so in their note; train on a log with "
         "several interactions per user")}
+
+
+def record(meta: dict[str, Any], uf: NDArray[np.float32], ff: NDArray[np.float32],
+           config: TrainConfig, seen: sp.csr_matrix) -> None:
+    """Write into ``meta`` (``meta.json``) ``learned_nothing`` when the fit learned nothing,
+    else ``collapsed`` when every score is next to 0, else neither: one rule for the local and
+    the Spark trainer (Spark recorded only ``collapsed``, so a Spark model that learned nothing
+    was served with collapsed's "still ranks" and no warning). ``seen``: users x films."""
+    if (nothing := learned_nothing(uf, ff, config, seen)) is not None:
+        meta["learned_nothing"] = nothing  # collapsed's "still ranks" would not hold
+    elif (small := collapsed(uf, ff, config)) is not None:
+        meta["collapsed"] = small

@@ -28,16 +28,19 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.progress import show_progress
 from recommender.kernels.cpus import fit_threads
-from recommender.model import calibration, calibration_inputs, catalog_only, ease, prior, segments
+from recommender.model import (
+    calibration,
+    calibration_inputs,
+    catalog_only,
+    ease,
+    fit_scale,
+    prior,
+    segments,
+)
 from recommender.model import fitted as fitted_pairs
 from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
-from recommender.model.fit_scale import (
-    check_scale,
-    collapsed,
-    huge_advice,
-    learned_nothing,
-)
+from recommender.model.fit_scale import check_scale, huge_advice
 from recommender.model.meta import build_meta, data_facts
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments, bias_columns_of, without_noise
@@ -329,10 +332,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     catalog_only.write(meta, data.catalog, data.films)
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
-    if (nothing := learned_nothing(uf, ff, config, seen)) is not None:
-        meta["learned_nothing"] = nothing  # collapsed's "still ranks" would not hold
-    elif (small := collapsed(uf, ff, config)) is not None:
-        meta["collapsed"] = small
+    fit_scale.record(meta, uf, ff, config, seen)  # learned_nothing or collapsed, as Spark's
     if fitted is not None:
         meta["ease"] = {"rank": int(uf.shape[1]), "lambda": config.ease_lambda,
                         "decomposition": fitted.method,

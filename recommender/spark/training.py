@@ -325,11 +325,10 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
     if fill is not None:  # what a recorded event's new pair stands for (the overlay)
         meta["data"]["event_rating"] = fill
-    from recommender.model.fit_scale import collapsed
+    from recommender.model import fit_scale
     from recommender.model.training import NOTHING_BEFORE_HOLDOUT, unliked_films, unliked_meta
 
-    if (small := collapsed(uf, ff, config)) is not None:  # as the local engine records it
-        meta["collapsed"] = small
+    fit_scale.record(meta, uf, ff, config, seen)  # learned_nothing or collapsed, as local's
     if held.any() and not n_fit:
         meta["refit"] = NOTHING_BEFORE_HOLDOUT
     elif not held.any():  # a log too small for the holdout to draw anything
