@@ -2,9 +2,9 @@
 
 Importing ``recommender.cli`` takes most of a second (numpy, scipy, pyarrow), before ``main``
 can catch anything: a Ctrl-C then printed a Python traceback. This module imports only
-``sys`` and ``signal``, so the script's first work is the ``try`` below (startup is no
-slower). SIGTERM there ended the process at once without a word (Python's default): it
-says "terminated" and exits 143, as ``main`` does once it runs.
+``sys``, ``signal`` and ``atexit`` (built in), so the script's first work is the ``try``
+below (startup is no slower). SIGTERM there ended the process at once without a word
+(Python's default): it says "terminated" and exits 143, as ``main`` does once it runs.
 
 Three ways a stop still escaped that, all closed here. An extension may catch the signal's
 exception inside its own import and raise another: numpy's, stopped while it loads
@@ -17,18 +17,34 @@ the mark is cleared before the code is returned. And C code that clears whatever
 raised (``PyObject_HasAttr``) left the stop unheard: the command ran on and exited 0; a signal
 recorded during the import stops it once the import ends.
 
-Once the command has returned its code, Ctrl-C and SIGTERM are ignored for the rest of the
-exit (``_deaf``): the outputs are complete, and a stop then (in the interpreter's shutdown:
-atexit handlers, garbage collection, most of a second after the last "written to" line)
-killed the process by that signal, exit 130 or 143 (-2 or -15 to a caller) and no word,
-though nothing was interrupted. Ignored rather than ``os._exit``: the exit still flushes
-buffered output and runs every atexit handler (temporary folders removed, logs flushed).
+Once the command has returned its code, the first Ctrl-C or SIGTERM is ignored (``_deaf``):
+the outputs are complete, and a stop then (in the interpreter's shutdown: atexit handlers,
+garbage collection, most of a second after the last "written to" line) killed the process by
+that signal, exit 130 or 143 (-2 or -15 to a caller) and no word, though nothing was
+interrupted. Ignored rather than ``os._exit``: the exit still flushes buffered output and runs
+every atexit handler (temporary folders removed, logs flushed). Only the first: a second
+(either signal) ends the exit by that signal, Python's default, so an exit that hangs (an
+atexit handler or a thread join waiting on something that never ends) is still stopped by a
+Ctrl-C pressed twice or a second SIGTERM, not SIGKILL alone. Past the last atexit handler
+(``_deaf_to_the_end``, registered as this module loads: it runs after every handler the CLI
+registers) no Python handler can run, since the interpreter's finalization sets one back to
+the default: both signals are ignored outright there (garbage collection waits on nothing),
+unless one came already, when the next ends it as before.
+
+Every entry goes through ``main``: the console script, ``python -m recommender`` and
+``python -m recommender.cli`` (both ``__main__`` modules call it).
 """
 
 from __future__ import annotations
 
+import atexit
 import signal
 import sys
+
+TYPE_CHECKING = False  # no ``typing`` import at run time (it is not loaded at startup)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 #: the signals received while the CLI was imported (SIGINT, SIGTERM)
 _RECEIVED: list[int] = []
@@ -82,17 +98,54 @@ def _forget_interrupt() -> None:
     exec("pass", {})
 
 
-def _deaf() -> None:
-    """Ignore SIGINT and SIGTERM from now on (the command has returned its code): a signal
-    that came just before, still pending, is acted on by ``signal.signal`` as it begins, so
-    one raised there is let go and the handler set again."""
-    for signum in (signal.SIGTERM, signal.SIGINT):
+#: the signals received after the command returned (``_let_first_go``); None before it did
+_EXITING: list[int] | None = None
+_STOPS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _set(handler: Callable[[int, Any], None] | signal.Handlers) -> bool:
+    """Set ``handler`` for SIGINT and SIGTERM; False when not on the main thread. A signal
+    that came just before, still pending, is acted on by ``signal.signal`` as it begins: one
+    raised there (the CLI's handler, before ``_deaf``) is let go and the handler set again."""
+    for signum in _STOPS:
         try:
-            signal.signal(signum, signal.SIG_IGN)
+            signal.signal(signum, handler)
         except ValueError:  # not the main thread: nothing to set
-            return
+            return False
         except (KeyboardInterrupt, _Terminated):  # pending before: the work is done all the same
-            signal.signal(signum, signal.SIG_IGN)
+            signal.signal(signum, handler)
+    return True
+
+
+def _let_first_go(signum: int, frame: object) -> None:
+    """The first SIGINT or SIGTERM after the command returned: let go, and Python's defaults
+    set again for both, so that the next ends the exit by its signal."""
+    if _EXITING is not None:
+        _EXITING.append(signum)
+    _set(signal.SIG_DFL)
+
+
+def _deaf() -> None:
+    """The command has returned its code: ignore the first SIGINT or SIGTERM from now on, end
+    by the second (the module's docstring says why)."""
+    global _EXITING
+    _EXITING = []
+    _set(_let_first_go)
+
+
+def _deaf_to_the_end() -> None:
+    """The last atexit handler: ignore both signals outright for the rest of the exit when
+    none came since the command returned (the interpreter's finalization would set
+    ``_let_first_go`` back to the default, and the first would kill the process); one that
+    came already left the defaults, kept."""
+    if _EXITING is None or _EXITING:
+        return
+    _set(signal.SIG_IGN)
+    if _EXITING:  # one came as the handlers were swapped: the next ends the exit
+        _set(signal.SIG_DFL)
+
+
+atexit.register(_deaf_to_the_end)  # before the CLI loads: runs after each handler it registers
 
 
 def main() -> int:
@@ -101,6 +154,6 @@ def main() -> int:
         from recommender.cli import main as cli_main
 
         code = cli_main()
-    _deaf()  # a stop from here on lands in the exit, after the command's work
+    _deaf()  # a first stop from here on lands in the exit, after the command's work
     _forget_interrupt()
     return code
