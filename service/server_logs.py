@@ -2,7 +2,13 @@
 
 ``log_config`` is what ``serve`` hands uvicorn: its own handlers, one for the ``recommender``
 loggers (time, level, worker pid), and ``HideKeys`` on the access log, which also writes a user
-id in a path as ``{user_id}`` unless ``RECOMMENDER_LOG_USER_IDS`` keeps it.
+id in a path or a query as ``{user_id}`` unless ``RECOMMENDER_LOG_USER_IDS`` keeps it.
+
+The filter reads the line's own target, whatever the answer and the method: a request refused
+before routing (no key or a wrong one, 401; a Host not answered, 400) and one no layer
+rewrote (a ``HEAD``, a repeated ``user_id``) keep the target as the client sent it, so
+``/user/recommendations?user_id=ID`` (``service/raw_ids.py``'s query form) is hidden here, not
+by its rewrite to ``/users/ID/recommendations``.
 """
 
 from __future__ import annotations
@@ -42,12 +48,33 @@ def log_config(user_ids: bool = False) -> dict[str, Any]:
 _KEY_NAME = re.compile(r"key|token|secret|passw|pwd|auth|bearer|credential", re.IGNORECASE)
 
 
-def hide_key_values(query: str) -> str:
-    """``query`` with the value of every parameter named like a key shown as ``***``."""
+#: a query parameter whose value is or holds user ids (its name percent-decoded, any case):
+#: ``user_id`` (``GET /user/recommendations?user_id=ID``; on any other path too, where it is
+#: refused but logged), ``user_ids``, ``users``, ``seed_users`` and other names holding "user"
+#: or "seed" (a lookalike's seeds are users); a value ``NAME=...`` (``filter=user_id=ID``) with
+#: such a name too. No documented route takes one in its query (``/openapi.json``): the
+#: undocumented query form and whatever a client sends are what is hidden.
+_USER_NAME = re.compile(r"user|seed", re.IGNORECASE)
+
+
+def _holds_user_ids(name: str, value: str) -> bool:
+    """Whether a query parameter ``name=value`` (as sent) carries user ids: by its name, or a
+    value ``NAME=...`` whose name is one (``_USER_NAME``)."""
+    inner, eq, _ = unquote_plus(value).partition("=")
+    return bool(_USER_NAME.search(unquote_plus(name)) or (eq and _USER_NAME.search(inner)))
+
+
+def hide_key_values(query: str, user_ids: bool = True) -> str:
+    """``query`` with the value of every parameter named like a key shown as ``***`` and,
+    unless ``user_ids``, that of every parameter carrying user ids as ``{user_id}``."""
     parts = []
     for part in query.split("&"):
-        name, eq, _ = part.partition("=")
-        parts.append(f"{name}=***" if eq and _KEY_NAME.search(unquote_plus(name)) else part)
+        name, eq, value = part.partition("=")
+        if eq and _KEY_NAME.search(unquote_plus(name)):
+            part = f"{name}=***"
+        elif eq and not user_ids and _holds_user_ids(name, value):
+            part = f"{name}={USER_ID_SHOWN}"
+        parts.append(part)
     return "&".join(parts)
 
 
@@ -73,8 +100,9 @@ def hide_user_id(path: str) -> str:
 class HideKeys(logging.Filter):
     """uvicorn's access line without the value of a query parameter named like a key (a
     client that sent ``?api_key=...``: never accepted, but the line kept it in the log), and,
-    unless ``user_ids``, without the user id of a path (``hide_user_id``: the erasure
-    checklist's request log; README, "Erasure (right to be forgotten)")."""
+    unless ``user_ids``, without the user id of a path (``hide_user_id``) or a query
+    (``hide_key_values``): the erasure checklist's request log; README, "Erasure (right to be
+    forgotten)"."""
 
     def __init__(self, user_ids: bool = False) -> None:
         super().__init__()
@@ -86,6 +114,6 @@ class HideKeys(logging.Filter):
             path, mark, query = args[2].partition("?")
             if not self.user_ids:
                 path = hide_user_id(path)
-            shown = f"{path}?{hide_key_values(query)}" if mark else path
+            shown = f"{path}?{hide_key_values(query, self.user_ids)}" if mark else path
             record.args = (*args[:2], shown, *args[3:])
         return True

@@ -94,8 +94,9 @@ class Settings(BaseSettings):
     access_log: str | None = Field(
         default=None, description="JSON-lines file recording every export (off when unset)")
     log_user_ids: bool = Field(
-        default=False, description="true: the access lines serve prints keep a path's user id "
-                                   "(GET /users/u1/recommendations); false: written {user_id} "
+        default=False, description="true: the access lines serve prints keep the user ids of a "
+                                   "path or a query (GET /users/u1/recommendations, "
+                                   "?user_id=u1); false: written {user_id} "
                                    "(service/server_logs.py; README, Erasure)")
     pseudonym_key: SecretStr | None = Field(
         default=None, description="key of the HMAC that replaces user ids in exports asked "
