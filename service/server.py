@@ -35,6 +35,7 @@ from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.model import layout
 from recommender.query.limits import MAX_WORKERS
 from service.hosts import ENV, LOOPBACK_HOSTS, is_loopback
+from service.open_warning import warn_if_open
 from service.server_logs import (  # noqa: F401 (re-exported: the tests import them from here)
     HideKeys,
     log_config,
@@ -224,6 +225,7 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
                 "it while the others served the old model for good; set it above 0 (default "
                 "0.5), or serve with one worker")
     check_address(host, port, workers)  # last: the shortest wait before uvicorn binds it
+    warn_if_open(host, settings)  # no read keys on an address others reach: said once
     options = {**uvicorn_options(settings), "log_config": log_config(settings.log_user_ids)}
     if workers == 1:
         _run_uvicorn(create_app(settings), host, port, log_level=log_level, **options)
