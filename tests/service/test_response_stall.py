@@ -36,16 +36,17 @@ class Stall(GuardedH11):
         super().connection_made(transport)
 
 
-async def download(pause: float, chunk: int = 4096) -> int:
-    """Bytes of the answer the client got, reading ``chunk`` bytes then waiting ``pause`` s
-    (forever when ``pause`` < 0), until the body is complete or the server cuts it."""
+async def download(pause: float, chunk: int = 4096, target: str = "/") -> int:
+    """Bytes of the answer the client got to ``GET target``, reading ``chunk`` bytes then
+    waiting ``pause`` s (forever when ``pause`` < 0), until the body is complete or the server
+    cuts it."""
     config = uvicorn.Config(app, lifespan="off", log_level="warning")
     config.load()
     loop = asyncio.get_running_loop()
     server, client = socket.socketpair()
     client.setblocking(False)
     await loop.connect_accepted_socket(lambda: Stall(config, ServerState(), {}), server)
-    await loop.sock_sendall(client, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    await loop.sock_sendall(client, f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     got = b""
     try:
         while len(got) < len(BODY) and pause >= 0:
@@ -99,3 +100,26 @@ def test_a_slow_reader_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="recommender.service"):
         assert asyncio.run(download(pause=0.004)) == len(BODY)
     assert not [r for r in caplog.records if "response was cut" in r.getMessage()]
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_cut_writes_no_user_id_unless_kept(caplog: pytest.LogCaptureFixture,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             keep: bool) -> None:
+    """The cut's line named the path as decoded, ``/users/<the id>/recommendations``, where the
+    access line writes ``{user_id}``; ``RECOMMENDER_LOG_USER_IDS=true`` keeps it in both."""
+    from service import stall_log
+
+    monkeypatch.setenv("RECOMMENDER_LOG_USER_IDS", str(keep).lower())
+    stall_log._keeps_user_ids.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="recommender.service"):
+            asyncio.run(download(pause=-1.0,
+                                 target="/users/alice.smith%40example.com/recommendations"))
+    finally:
+        stall_log._keeps_user_ids.cache_clear()  # read again from the environment as it was
+    lines = [r.getMessage() for r in caplog.records if "response was cut" in r.getMessage()]
+    assert len(lines) == 1, caplog.records
+    shown = "alice.smith@example.com" if keep else "{user_id}"
+    assert f"the answer to GET /users/{shown}/recommendations for 1 s" in lines[0]
+    assert ("alice" in lines[0]) == keep
