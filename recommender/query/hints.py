@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from recommender.errors import UnknownFilmError
@@ -67,14 +69,40 @@ _FOLDED: Kept[tuple[NDArray[np.str_], NDArray[np.str_]]] = Kept()  # per model, 
 _OWN_YEAR = re.compile(r"\s*\(([0-9]{4})\)\s*$")
 
 
+#: what ``caseless`` folds after Unicode's lower case: Turkish dotless ı and dotted İ (lower
+#: case i and a dot above) are i, as "KIŞ UYKUSU" types "Kış Uykusu"; ß is ss, final ς is σ
+_CASELESS = (("i\u0307", "i"), ("\u0131", "i"), ("\u00df", "ss"), ("\u03c2", "\u03c3"))
+
+
+def caseless(texts: pa.Array) -> pa.Array:
+    """``texts`` as a title typed exactly is compared with a title (``titled_exactly``):
+    surrounding blanks stripped, case folded and in Unicode form NFC (a title stored
+    decomposed, NFD, is the one typed composed: they print alike), ``_CASELESS`` folded
+    (Turkish ı and İ are i); accents kept. One fold, vectorised, for the titles and the
+    argument alike (a title folded by ``str.lower`` and an argument by another fold told
+    "Amélie" NFD and NFC apart, and "KIŞ UYKUSU" from "Kış Uykusu")."""
+    decomposed = pc.utf8_normalize(pc.utf8_trim_whitespace(texts), "NFD")
+    folded = pc.utf8_normalize(pc.utf8_lower(decomposed), "NFC")
+    for was, now in _CASELESS:
+        folded = pc.replace_substring(folded, was, now)
+    return folded
+
+
+def caseless_text(text: str) -> str:
+    """One text folded as ``caseless`` folds an array."""
+    return str(caseless(pa.array([text], pa.string()))[0].as_py())
+
+
 def _folded(model: Model) -> tuple[NDArray[np.str_], NDArray[np.str_]]:
-    """Every title stripped and lower-cased, and each without a trailing "(YEAR)" that is its
-    film's year ("hamlet" for "Hamlet (1996)" of 1996; the title itself otherwise), once per
-    model: 45 ms at 100k titles, each unknown film's 404 paid it."""
+    """Every title folded (``caseless``: stripped, case and Unicode form aside), and each
+    without a trailing "(YEAR)" that is its film's year ("hamlet" for "Hamlet (1996)" of
+    1996; the title itself otherwise), once per model: 45 ms at 100k titles, each unknown
+    film's 404 paid it."""
     kept = _FOLDED.get(model)
     if kept is not None:
         return kept
-    folded = np.char.lower(np.char.strip(np.asarray(model.film_labels[1], dtype=str)))
+    titles = pa.array(np.asarray(model.film_labels[1], dtype=str), pa.string())
+    folded = np.asarray(caseless(titles).to_numpy(zero_copy_only=False), dtype=str)
     bare = folded.copy()
     for i, (title, year) in enumerate(zip(folded.tolist(), model.catalog.years.tolist(),
                                           strict=True)):
@@ -95,12 +123,12 @@ _NAMED: Kept[dict[str, list[int]]] = Kept()  # per model, see _named
 
 
 def _named(model: Model) -> dict[str, list[int]]:
-    """The films of each name of a title, lower-cased with its article in front (``front``):
-    the title without its own year and each alternative title in its trailing parentheses
-    ("amelie" and "le fabuleux destin d'amélie poulain" for "Amelie (Fabuleux destin
-    d'Amélie Poulain, Le) (2001)"), as ``title_parse.names_of`` reads them for search, but a
-    year the film lacks is no alternative title and stays in the name: "Brazil (1985)" of no
-    year is not "brazil" (search finds it for "brazil"), once per model."""
+    """The films of each name of a title, folded (``caseless``) with its article in front
+    (``front``): the title without its own year and each alternative title in its trailing
+    parentheses ("amelie" and "le fabuleux destin d'amélie poulain" for "Amelie (Fabuleux
+    destin d'Amélie Poulain, Le) (2001)"), as ``title_parse.names_of`` reads them for
+    search, but a year the film lacks is no alternative title and stays in the name: "Brazil
+    (1985)" of no year is not "brazil" (search finds it for "brazil"), once per model."""
     kept = _NAMED.get(model)
     if kept is not None:
         return kept
@@ -113,13 +141,14 @@ def _named(model: Model) -> dict[str, list[int]]:
 
 def titled_exactly(model: Model, text: str) -> NDArray[np.int64]:
     """The films whose title is ``text``, or its title with its year (``Heat (1995)``), equal
-    ignoring case (``str.lower``) and surrounding blanks (no accent or typo forgiven); a
+    ignoring case and Unicode form (``caseless``: "KIŞ UYKUSU" names "Kış Uykusu", "Amélie"
+    composed names it decomposed) and surrounding blanks (no accent or typo forgiven); a
     catalog that writes each title with its year (MovieLens: "Heat (1995)") is named by its
     title without it too ("heat" named no film of MovieLens, where it is two films' title),
     and by each alternative title in its parentheses; an article may stand in front or at
     the end, where the other has it ("the matrix" names "Matrix, The (1999)", "Boot, Das"
     "Das Boot": ``_named``), never left out ("matrix" names neither)."""
-    wanted = text.strip().lower()
+    wanted = caseless_text(text)
     if not wanted or not model.n_films:
         return np.zeros(0, np.int64)
     folded, bare = _folded(model)

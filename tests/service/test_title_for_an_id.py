@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli, synthetic_model
@@ -88,20 +89,21 @@ def test_no_title_exactly_says_only_the_matches(client: TestClient, model_dir: P
 
 def test_the_titles_are_folded_once_per_model(model_dir: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every title stripped and lower-cased is worked out once per model, not on each unknown
+    """Every title stripped and folded is worked out once per model, not on each unknown
     film's 404 (45 ms a request at 100k titles; the search's own hint takes 1 to 13 ms), and
     the films found are those a plain loop over the titles finds."""
+    from recommender.query import hints
     from recommender.query.hints import titled_exactly
 
     model = artifact.load(model_dir)
     calls = []
-    lower = np.char.lower
+    caseless = hints.caseless
 
-    def counted(a: np.ndarray) -> np.ndarray:
+    def counted(a: pa.Array) -> pa.Array:
         calls.append(len(a))
-        return lower(a)
+        return caseless(a)
 
-    monkeypatch.setattr(np.char, "lower", counted)
+    monkeypatch.setattr(hints, "caseless", counted)
     titles = [str(t) for t in model.catalog.titles]
     years = [int(y) for y in model.catalog.years]
     for text in ("heat", " HEAT (1995) ", "silent carnival", "film 7", "heat wave (1991)", "x"):
@@ -110,7 +112,7 @@ def test_the_titles_are_folded_once_per_model(model_dir: Path,
                 or (plain and year.rstrip(")").isdigit() and t.strip().lower() == plain.strip()
                     and years[i] == int(year.rstrip(")")))]
         assert titled_exactly(model, text).tolist() == want
-    assert calls == [model.n_films]
+    assert [n for n in calls if n > 1] == [model.n_films]  # the argument's are of one
 
 
 @pytest.mark.parametrize(("argument", "films"), [
