@@ -164,20 +164,26 @@ def titled_exactly(model: Model, text: str) -> NDArray[np.int64]:
 
 def titled_hint(model: Model, film_id: str) -> str:
     """"; it is the title of ID TITLE (YEAR): give its id, 'ID'" for a film argument that is
-    one film's title exactly (``titled_exactly``; the films for several), else "": a film is
-    always named by its id, and the one a title names is said first, before the other titles
-    the search finds (``film_hint``, ``unknown_hints``)."""
+    one film's title exactly (``titled_exactly``; the films for several, the
+    ``HINT_MATCHES`` most watched first as search ranks them, then how many more and the
+    search that lists them), else "": a film is always named by its id, and the one a title
+    names is said first, before the other titles the search finds (``film_hint``,
+    ``unknown_hints``)."""
     from recommender.query.catalog import film_fields, with_year
 
     found = titled_exactly(model, film_id)
     if not len(found):
         return ""
+    # as search ranks films of one title: most watched first, then film order (seven films
+    # called Hamlet listed the first five of the model's order, the most watched left out)
+    found = found[np.lexsort((found, -model.film_counts()[found]))]
     named = [(fid, f"{fid} {with_year(title, year)}")
              for fid, title, year, _ in film_fields(model, found[:HINT_MATCHES])]
     if len(found) == 1:
         return (f"; it is the title of {named[0][1]}: give its id, {named[0][0]!r} (a film is "
                 "named by its id, byte for byte)")
-    more = f" and {len(found) - len(named):,} more" if len(found) > len(named) else ""
+    more = (f" and {len(found) - len(named):,} more (search for {film_id.strip()!r} to see "
+            "them all)" if len(found) > len(named) else "")
     return (f"; it is the title of {len(found):,} films: {', '.join(n for _, n in named)}"
             f"{more}: give the id of the one meant")
 
