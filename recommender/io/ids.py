@@ -144,16 +144,21 @@ class IdMap:
 
     def same_case(self, external_id: str) -> list[str]:
         """The known ids equal to ``external_id`` but for upper and lower case, surrounding
-        spaces of each aside ("u01060" for "U01060", "c004" for "C004"), other than ``external_id``
-        itself. Only a hint: ids are still matched byte for byte."""
+        spaces of each aside ("u01060" for "U01060", "c004" for "C004", "İrem" for "İREM"),
+        other than ``external_id`` itself, both sides keyed alike (``_case_key``). Only a
+        hint: ids are still matched byte for byte."""
         if self._cases is None:  # vectorised: only the ids with a capital (or padded) are kept
-            self._cases = self._keyed(pc.utf8_lower(self._trimmed()))
-        key = external_id.strip().lower()
+            self._cases = self._keyed(_case_key(self._arrow))
+        # one key for both sides, Arrow's lower case: Python's str.lower writes İ as i and a
+        # dot above, so "İREM" was no "İrem" (each "irem" to Arrow) and named none
+        key = _case_key(pa.array([external_id], pa.string()))[0].as_py()
         if not key:
             return []
         keys, ids = self._cases
         lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
-        same = [s for s in ids[lo:hi].tolist() if s.strip().lower() == key]
+        found = ids[lo:hi].tolist()
+        same = [s for s, k in zip(found, _case_key(pa.array(found, pa.string())).to_pylist(),
+                                  strict=True) if k == key]
         return [s for s in dict.fromkeys(([key] if key in self else []) + same)
                 if s != external_id]
 
@@ -303,6 +308,12 @@ def opt_out_read_note(readings: Sequence[tuple[str, Sequence[str]]], shown: int 
     return (f"{n:,} opt-out id{'s' * (n > 1)} read {how} too ({why}), the user"
             f"{'s' * (held > 1)} the model holds so left out: {said}{more}: an opt-out fails "
             "safe")
+
+
+def _case_key(ids: pa.Array) -> pa.Array:
+    """``ids`` stripped of surrounding whitespace and lower-cased (Arrow's ``utf8_lower``: İ
+    is i), the stored ids and the one typed alike (``IdMap.same_case``)."""
+    return pc.utf8_lower(pc.utf8_trim_whitespace(ids))
 
 
 def unicode_form(text: str) -> str:
