@@ -228,14 +228,17 @@ def served_odd_ids(tmp_path_factory: pytest.TempPathFactory, odd_ids_model: tupl
     yield from _serve(model, data, tmp_path_factory.mktemp("odd-ids-served"))
 
 
-#: films of one title: two of the same year (told apart by id only) and one of another year
+#: films of one title: two of the same year (told apart by id only) and one of another year;
+#: two of one title and year that differ in Unicode form alone
 SAME_TITLES = {"twin-a": ("Twin Harbor", 2001), "twin-b": ("Twin Harbor", 2001),
                "twin-c": ("Twin Harbor", 1987),
                # one name, written apart by the catalog (MovieLens: Heat (1995) and Heat, The
                # (2013); Postman, The (Postino, Il) (1994) and Postman, The (1997))
                "glow-a": ("Glowing Moor", 1995), "glow-b": ("Glowing Moor, The", 2013),
                "post-a": ("Night Courier, The (Courrier de nuit, Le)", 1994),
-               "post-b": ("Night Courier, The", 1997)}
+               "post-b": ("Night Courier, The", 1997),
+               # one title in two Unicode forms, composed (NFC) and decomposed (NFD): alike
+               "ame-c": ("Am\u00e9lie", 2001), "ame-d": ("Ame\u0301lie", 2001)}
 
 
 @pytest.fixture(scope="module")

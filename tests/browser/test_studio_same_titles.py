@@ -4,6 +4,7 @@ of one title: Enter picks none of them, and two of one title and year are told a
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 
@@ -76,4 +77,19 @@ def test_enter_picks_no_film_of_a_name_the_catalog_writes_apart(watched: Any,
     slate.first.wait_for()
     kept = json.loads(page.evaluate("sessionStorage.getItem('studio:plan-form')"))
     assert "glow-b" in json.dumps(kept) and "glow-a" not in json.dumps(kept), kept
+    watched.assert_clean()
+
+
+def test_films_of_one_title_in_two_unicode_forms_are_told_apart(
+        watched: Any, served_same_titles: Any) -> None:
+    """Two films titled "Amélie" (2001), one composed (NFC), one decomposed (NFD): the picker
+    showed two buttons "Add Amélie (2001)", alike, without the ids it gives two films of one
+    title written byte for byte alike (it compared the labels byte for byte)."""
+    page = watched.page
+    page.goto(f"{served_same_titles.base}/studio/#/plan")
+    page.fill("#slate-search", "amélie")
+    page.locator("li.note", has_text="2 films are called").wait_for()
+    labels = page.get_by_role("button", name="Add ").all_inner_texts()
+    assert sorted(unicodedata.normalize("NFC", t) for t in labels[:2]) == [
+        "Add Amélie (2001) [ame-c]", "Add Amélie (2001) [ame-d]"], labels
     watched.assert_clean()

@@ -177,10 +177,11 @@ export function search(view, params) {
   else first();
 }
 
-/** A film's title without the year a catalog writes after it, in lower case: "Hamlet
-    (1948)" and "Hamlet (1996)" are both "hamlet". */
+/** A film's title without the year a catalog writes after it, in Unicode form NFC: "Hamlet
+    (1948)" and "Hamlet (1996)" are both "Hamlet", "Amélie" decomposed (NFD) is "Amélie"
+    composed. */
 function bareTitle(f) {
-  return filmName(f).replace(/\s*\(\d{4}\)\s*$/, "");
+  return filmName(f).replace(/\s*\(\d{4}\)\s*$/, "").normalize("NFC");
 }
 
 /** How many of `films` (a search's answer, best first) the query names as it names the first one
@@ -227,7 +228,10 @@ export function filmPicker(find, found, onPick, where = "the list") {
       // a film picked: the box and the list are cleared for the next one; two films of one title
       // and year are told apart by their ids
       const label = (f) => titleWithYear(filmName(f), f.year);
-      const twice = (f) => r.films.filter((g) => label(g) === label(f)).length > 1;
+      // compared in one Unicode form: "Amélie" composed (NFC) and decomposed (NFD) print alike,
+      // and were two buttons "Add Amélie (2001)" without their ids
+      const seen = (f) => label(f).normalize("NFC");
+      const twice = (f) => r.films.filter((g) => seen(g) === seen(f)).length > 1;
       found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
         class: "ghost", onclick: () => picked(f) },
         `Add ${label(f)}${twice(f) ? ` [${f.film_id}]` : ""}`))));
