@@ -91,6 +91,7 @@ def _page_table(model: Model, page: AudiencePage, score: str) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     from recommender.query.catalog import search_body, with_year
     from recommender.query.page_size import check_search_limit
+    from recommender.query.search_kinds import no_letters, no_letters_said
 
     check_search_limit(args.limit)  # GET /films's bound (RECOMMENDER_MAX_SEARCH_LIMIT), its message
     model = answer_model(args)
@@ -108,6 +109,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         from recommender.cli.catalog_ids import no_titles
 
         print(no_titles(model))
+    elif not total and no_letters(args.query):  # "0 films match '🍿'" said no why
+        print(f"{no_letters_said(args.query)} (nor is it a film's id)")
     if rows:
         _film_table(rows, ranked=False, match=bool(args.query.strip()))
         print(f"viewers: {_viewers_source(model)}")

@@ -28,7 +28,12 @@ from recommender.query.model_facts import (  # noqa: F401 (re-exported: imported
     time_span,
 )
 from recommender.query.privacy import few, min_cell_from_env, table_suppression
-from recommender.query.search_kinds import substring_titles, totals_by_kind
+from recommender.query.search_kinds import (
+    no_letters,
+    no_letters_said,
+    substring_titles,
+    totals_by_kind,
+)
 from recommender.query.search_modes import MATCH_MODES, MatchMode
 from recommender.query.title_match import match_reasons
 from recommender.query.titles import ID_EXACT, ID_MATCH, ranked, title_index
@@ -111,6 +116,10 @@ def search_page(model: Model, query: str, limit: int, offset: int, genre: str | 
     index = title_index(model) if query.strip() else None
     if index is not None:
         scores, levels = index.scored(query)
+        if match == "substring" and no_letters(query):  # "0 films match '🍿'" said no why
+            raise InvalidParameterError(no_letters_said(query) + " (a substring search lists "
+                                        "titles alone; match any also finds a film by its id)",
+                                        param="query")
         if match == "substring":  # a title holding the query, nothing else (no id either)
             scores = np.where(substring_titles(index, query), scores, 0.0)
         else:

@@ -43,6 +43,21 @@ def substring_titles(index: TitleIndex, query: str) -> NDArray[np.bool_]:
     return np.logical_or.reduceat(index._inside(text), index.starts)
 
 
+def no_letters(query: str) -> bool:
+    """Whether ``query`` (not blank) holds no letter or digit a title is compared by: nothing
+    is left of it once normalised (``titles.normalise`` drops punctuation and symbols, an
+    emoji too), so no title holds it; ``NO_LETTERS`` says why."""
+    return bool(query.strip()) and not normalise(query)
+
+
+def no_letters_said(query: str) -> str:
+    """Why a query of ``no_letters`` finds no title: "query '🍿' holds no letter or digit:
+    ..."."""
+    return (f"query {query!r} holds no letter or digit: a title search compares the letters "
+            "and digits of titles, case, accents, punctuation and symbols (an emoji) aside, "
+            "so no title holds it")
+
+
 def totals_by_kind(index: TitleIndex | None, query: str, hits: NDArray[np.int64],
                    levels: NDArray[np.float64], by_id: set[int]) -> dict[str, int]:
     """How many of ``hits`` (a search's films, every page) match ``query`` by each kind
