@@ -26,7 +26,8 @@ MAX_ID_LENGTH = 256  # characters of an event_id (its column is String(256))
 def id_too_long(name: str, value: str) -> str | None:
     """Why ``value`` is too long for ``name`` (or blank), or None: an event_id past
     ``MAX_ID_LENGTH`` characters; a user or film id of blanks only (no id, as a log's reader
-    refuses it: ``convert.BLANK_ID``) or past the ``convert.MAX_ID_BYTES`` UTF-8 bytes a
+    refuses it: ``convert.BLANK_ID``), a placeholder for a missing id (``NULL``, ``None``,
+    ``nan``: ``convert.placeholder_id``) or past the ``convert.MAX_ID_BYTES`` UTF-8 bytes a
     training log may hold (an event is for a user and a film that training knows or will
     know)."""
     if name == "event_id":
@@ -34,6 +35,9 @@ def id_too_long(name: str, value: str) -> str | None:
             if len(value) > MAX_ID_LENGTH else None
     if re.match(convert.BLANK_ID, value):  # ' ' was stored, a user or film of its own
         return f"{name} is blanks only; expected a non-empty id"
+    if convert.placeholder_id(value):  # a user 'None' of every client that lost the id
+        return (f"{name} {value!r} is a placeholder for a missing id, not an id; send the "
+                "event's id (an id really written so is not told apart from a missing one)")
     if len(value) * 4 <= convert.MAX_ID_BYTES:  # no need to encode
         return None
     size = len(value.encode("utf-8", "surrogatepass"))

@@ -24,9 +24,11 @@ from recommender.io.delimited import (
 from recommender.io.id_columns import (  # noqa: F401 (re-exported: imported from here)
     BLANK_ID,
     MAX_ID_BYTES,
+    PLACEHOLDER_IDS,
     check_unique_ids,
     interaction_ids,
     np_str,
+    placeholder_id,
     string_ids,
 )
 from recommender.io.iso_forms import ISO_TIMES, basic_form

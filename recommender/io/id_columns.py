@@ -1,4 +1,4 @@
-"""Id columns checked as read: non-empty text of bounded length, no NUL byte, listed once.
+"""Id columns checked as read: non-empty text of bounded length, no NUL byte or placeholder, listed once.
 
 ``string_ids`` and ``interaction_ids`` turn an arrow column into the ids a log's reader keeps
 (never reformatted); a bad id raises ``DataError`` with its line (or row) and what was
@@ -42,6 +42,55 @@ def blank_id(value: str) -> bool:
     return re.fullmatch(BLANK_ID, value) is not None
 
 
+#: the cells an export writes for a missing id, as written (case kept: ``Null`` and ``NONE``
+#: too): SQL's ``NULL`` (``null``), MySQL's ``SELECT ... INTO OUTFILE`` ``\N``, pandas'
+#: ``astype(str)`` of a missing value (``nan``, ``NaN``, ``<NA>``, ``None``), R's ``NA``,
+#: ``N/A`` typed by hand and Excel's ``#N/A``
+PLACEHOLDER_IDS = frozenset({"NULL", "null", "Null", "\\N", "nan", "NaN", "NAN", "None",
+                             "none", "NONE", "<NA>", "NA", "N/A", "n/a", "#N/A"})
+
+
+def placeholder_id(value: str) -> bool:
+    """Whether ``value`` is one of the ``PLACEHOLDER_IDS`` an export writes for a missing id.
+
+    Such an id is refused, as an empty one is, not warned of and trained: every row without
+    an id would be one user (film), its interactions those of every person the export lost
+    the id of (a user ``NULL`` holding a tenth of the log, a film ``nan`` the most popular of
+    all), and the model would learn, serve and count it without a word, while a warning
+    scrolls past a training that succeeded. A real id could be written so (a user named
+    ``null``), but in a CSV it is not told apart from the placeholder by anything: the
+    refusal names the rows, and an id meant so is written otherwise in the export, a cheap
+    fix beside the silent merging of unrelated histories. The one rule of a log's reader
+    (training, ``events import``) and HTTP's events (``campaigns.event_checks``)."""
+    return value in PLACEHOLDER_IDS
+
+
+def _refuse_placeholders(path: Path, arr: pa.Array, lengths: pa.Array, name: str,
+                         loc: Locator) -> None:
+    """``DataError`` at the first of ``arr``'s ids that is a ``placeholder_id``, with how
+    many rows hold one and what to do (only the ids of 2 to 4 bytes are looked up)."""
+    short = pc.and_(pc.greater_equal(lengths, an.scalar(2, lengths.type)),
+                    pc.less_equal(lengths, an.scalar(4, lengths.type)))
+    if not pc.any(short).as_py():
+        return
+    held = pc.and_(short, pc.is_in(arr, value_set=pa.array(sorted(PLACEHOLDER_IDS),
+                                                            arr.type)))
+    if not pc.any(held).as_py():
+        return
+    rows = np.flatnonzero(held.to_numpy(zero_copy_only=False))
+    forms = sorted({value_of(arr, int(r)) for r in rows[:10_000]})
+    value, n = value_of(arr, int(rows[0])), len(rows)
+    also = [f for f in forms if f != value]
+    others = f" (and {', '.join(repr(f) for f in also[:3])})" if also else ""
+    kind = name.removesuffix("_id")
+    raise problem(path, loc, int(rows[0]), f"{name} {value!r} is a placeholder for a missing "
+                  f"id, not an id: {n:,} row{'s' * (n != 1)} hold{'s' * (n == 1)} "
+                  f"one{others}; trained, each placeholder would be one {kind} holding every "
+                  f"row without an id; fill in those rows' {name} or drop the rows (an id "
+                  f"really written {value!r} is not told apart from a missing one: write it "
+                  "otherwise in the export)")
+
+
 def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
                loc: Locator) -> pa.Array:
     """An id column as a non-empty string array (ids are never reformatted)."""
@@ -72,6 +121,7 @@ def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
         text = value_of(arr, row)
         raise problem(path, loc, row, f"empty {name}{f' ({text!r}: blanks only)' if text else ''}"
                       "; expected a non-empty id")
+    _refuse_placeholders(path, arr, lengths, name, loc)
     if len(arr) and pc.max(lengths).as_py() > MAX_ID_BYTES:  # bytes: 600 é are 1,200
         row = int(pc.index(pc.greater(lengths, MAX_ID_BYTES), True).as_py())
         text, size = value_of(arr, row), lengths[row].as_py()

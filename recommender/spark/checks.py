@@ -17,7 +17,7 @@ import numpy as np
 from recommender.errors import DataError
 from recommender.io.binary import not_utf8, text_problem
 from recommender.io.compressed import read_blocks
-from recommender.io.convert import BLANK_ID, MAX_ID_BYTES
+from recommender.io.convert import BLANK_ID, MAX_ID_BYTES, PLACEHOLDER_IDS
 from recommender.io.delimited import breaks_in_quotes
 from recommender.spark.timestamps import _quoted
 
@@ -34,12 +34,16 @@ REFUSED_ID_TYPES = {"FloatType": "floating-point numbers", "DoubleType": "floati
 def id_checks(name: str) -> list[tuple[str, str, Column, str]]:
     """The local reader's checks of an id column (``convert.string_ids``) as the conditions of
     ``reading._validate_events`` (what, the column shown, condition, what was expected): an
-    empty id or one of blanks only (``BLANK_ID``), one holding a NUL byte (its model kept it
+    empty id or one of blanks only (``BLANK_ID``), a placeholder for a missing id
+    (``PLACEHOLDER_IDS``: ``NULL``, ``nan``; every row without an id one user), one holding a NUL byte (its model kept it
     without the NUL, a second user of another's id), one past ``MAX_ID_BYTES`` UTF-8 bytes."""
     from pyspark.sql import functions as sf
 
     v = sf.col(name)
     return [(f"empty {name}", name, v.isNull() | v.rlike(BLANK_ID), "expected a non-empty id"),
+            (f"a placeholder for a missing {name} (not an id: trained, one "
+             f"{name.removesuffix('_id')} of every row without an id)", name,
+             v.isin(sorted(PLACEHOLDER_IDS)), f"fill in those rows' {name} or drop the rows"),
             (f"{name} holding a NUL byte", name, sf.instr(v, "\x00") > 0,
              "expected text ids"),
             (f"{name} past {MAX_ID_BYTES:,} UTF-8 bytes", name,

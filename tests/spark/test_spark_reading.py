@@ -89,6 +89,9 @@ BAD_FILES = [
     ("extra.csv", "user_id,film_id\nu1,f1\nu2,f2,f3\n", "malformed CSV record"),
     # an id of blanks only (a ", " separator before an empty cell) is no id, as locally
     ("blank.csv", "user_id,film_id\nu1,f1\nu2, \t\n", "1 row with empty film_id"),
+    # a placeholder for a missing id (a MySQL export's NULL, pandas' nan) is no id, as locally
+    ("placeholder.csv", "user_id,film_id\nu1,f1\nNULL,f2\nNULL,f3\n",
+     r"2 rows with a placeholder for a missing user_id .*e\.g\. 'NULL'; fill in"),
     # past a float32, as the local reader says (a model of infinities came out)
     ("huge.csv", "user_id,film_id,weight\nu1,f1,2\nu2,f2,1e300\n",
      r"1 row with weight past 3\.4e\+38, e\.g\. '1e300'; expected a finite number of at "
