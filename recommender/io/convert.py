@@ -179,17 +179,17 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray, loc: Locator,
     a whole (every time a date written YYYYMMDD, every time in January 1970) are the whole
     file's, made only where it converts (they said "every timestamp falls in August 1970" of
     a file whose later times were today's)."""
-    out, typed = _seconds(path, col, loc)
-    judged = (out, typed) if whole is None else _quietly(path, whole)
+    out, times = _seconds(path, col, loc)
+    judged = (out, times) if whole is None else _quietly(path, whole)
     if judged is not None:
         _refuse_dates(path, loc, judged[0])
         if judged[1]:
-            _refuse_unit_slip(path, loc, judged[0])
+            _refuse_unit_slip(path, loc, judged[0], judged[1])
     return out
 
 
 def _quietly(path: Path, col: pa.Array | pa.ChunkedArray
-             ) -> tuple[NDArray[np.int64], bool] | None:
+             ) -> tuple[NDArray[np.int64], str] | None:
     """``_seconds`` of ``col``, or None where a value of it does not convert."""
     try:
         return _seconds(path, col, _Alone())
@@ -198,9 +198,10 @@ def _quietly(path: Path, col: pa.Array | pa.ChunkedArray
 
 
 def _seconds(path: Path, col: pa.Array | pa.ChunkedArray, loc: Locator
-             ) -> tuple[NDArray[np.int64], bool]:
-    """``timestamp_column``'s seconds, each value checked alone, and whether the column's
-    type says it holds times (a Parquet timestamp)."""
+             ) -> tuple[NDArray[np.int64], str]:
+    """``timestamp_column``'s seconds, each value checked alone, and how the column says it
+    holds times (``_refuse_unit_slip``): "stored" for a type that does (a Parquet timestamp),
+    "written" for ISO 8601 text, "" for numbers (and dates: no unit slips to one)."""
     if isinstance(col, pa.ChunkedArray) and pa.types.is_string(col.type) \
             and col.nbytes >= TEXT_LIMIT:
         col = col.cast(pa.large_string())
@@ -215,6 +216,7 @@ def _seconds(path: Path, col: pa.Array | pa.ChunkedArray, loc: Locator
     if pa.types.is_decimal(arr.type):  # decimal seconds, floored (exactly)
         arr = _floor_decimal(path, loc, arr)
     typed = pa.types.is_timestamp(arr.type)
+    times = "stored" if typed else ""
     dates: pa.Array | None = None  # times written as dates (ISO text or a Parquet type)
     if typed or pa.types.is_date(arr.type):
         dates = arr
@@ -246,6 +248,7 @@ def _seconds(path: Path, col: pa.Array | pa.ChunkedArray, loc: Locator
             arr = _ts_int(arr)
         except (pa.ArrowException, ValueError):
             arr, dates = _text_seconds(path, loc, arr)
+            times = "written" if dates is not None else ""
     elif not pa.types.is_integer(arr.type):
         raise DataError(str(path), f"column timestamp has type {arr.type}; expected unix "
                         f"seconds or {ISO_TIMES}")
@@ -254,7 +257,7 @@ def _seconds(path: Path, col: pa.Array | pa.ChunkedArray, loc: Locator
         raise problem(path, loc, row, "empty timestamp; expected unix seconds")
     out = np.asarray(an.values(arr), dtype=np.int64)
     _refuse_late(path, loc, out, "d", dates)
-    return out, typed
+    return out, times
 
 
 class _Alone(Locator):
@@ -307,20 +310,28 @@ def _zone_at_end(extended: str) -> bool:
 _UNIT_SLIP_END = 31 * 86_400
 
 
-def _refuse_unit_slip(path: Path, loc: Locator, seconds: NDArray[np.int64]) -> None:
-    """Raise when every time of a timestamp column falls in January 1970: unix seconds (or
+def _refuse_unit_slip(path: Path, loc: Locator, seconds: NDArray[np.int64],
+                      times: str = "stored") -> None:
+    """Raise when every time of a column of times falls in January 1970: unix seconds (or
     milliseconds) stored as nanoseconds, microseconds or milliseconds, as pandas'
-    ``to_datetime`` of numbers without ``unit="s"`` stores them. Read as they were, every
-    time fell within a few seconds (or days) of the epoch: all equal once floored, so the
-    log was trained as one without timestamps (a random hold-out, no horizon), without a
-    word, while ``meta.json`` said it had them."""
+    ``to_datetime`` of numbers without ``unit="s"`` stores them (``times`` "stored": a
+    timestamp type), or such times written out as ISO 8601 text (``times`` "written": a
+    CSV's ``1970-01-01 00:00:01.608132331``, ``to_csv`` of that frame; ``1970-01-19 ...``
+    of milliseconds read with ``unit="ms"`` misplaced). Read as they were, every time fell
+    within a few seconds (or days) of the epoch: all equal once floored, or a horizon of an
+    hour, so the log was trained as one without timestamps (a random hold-out, no horizon),
+    or with a horizon of 0.042 days for 12.9, without a word, while ``meta.json`` said it
+    had them."""
     if not len(seconds) or seconds.min() < 0 or seconds.max() >= _UNIT_SLIP_END:
         return
     first = iso_utc(int(seconds[0]))
+    how = ("stored as a finer unit" if times == "stored" else
+           "turned into times as a finer unit, then written as text")
     raise problem(path, loc, 0, f"timestamp {first}: every timestamp falls in January 1970, "
-                  "so they look like unix seconds or milliseconds stored as a finer unit "
-                  "(pandas' to_datetime of numbers without unit='s' reads them as "
-                  "nanoseconds); store the times themselves, or unix seconds as numbers")
+                  f"so they look like unix seconds or milliseconds {how} (pandas' "
+                  "to_datetime of numbers without unit='s' reads them as nanoseconds); "
+                  f"{'store' if times == 'stored' else 'write'} the times themselves, or "
+                  "unix seconds as numbers")
 
 
 def _refuse_dates(path: Path, loc: Locator, seconds: NDArray[np.int64]) -> None:

@@ -267,7 +267,7 @@ def _seconds(raw: DataFrame, name: str, dtype: Any, nanos: bool, path: str) -> _
 def _check_time_column(events: DataFrame, path: str, row: Any, time: _Time) -> None:
     """The local reader's checks of a whole timestamp column (``recommender.io.convert``):
     one form (numbers or times, not both), not every value a date written YYYYMMDD, and a
-    timestamp type whose every time falls in January 1970."""
+    timestamp type or ISO 8601 text whose every time falls in January 1970."""
     from pyspark.sql import functions as sf
 
     def example(form: int) -> str:
@@ -284,8 +284,13 @@ def _check_time_column(events: DataFrame, path: str, row: Any, time: _Time) -> N
         raise DataError(path, f"timestamp {low} looks like a date written YYYYMMDD (as unix "
                         "seconds, every timestamp falls in August 1970); write dates as "
                         "2020-01-31 (ISO 8601's extended form), or unix seconds")
-    if time.kind == "time" and low >= 0 and high < 31 * 86_400:
+    # a timestamp type, or ISO 8601 text (such times written out by to_csv), as locally
+    written = time.kind == "text" and row["_times"] and not row["_numbers"]
+    if (time.kind == "time" or written) and low >= 0 and high < 31 * 86_400:
+        how = ("turned into times as a finer unit, then written as text" if written
+               else "stored as a finer unit")
         raise DataError(path, "every timestamp falls in January 1970, so they look like unix "
-                        "seconds or milliseconds stored as a finer unit (pandas' to_datetime "
-                        "of numbers without unit='s' reads them as nanoseconds); store the "
-                        "times themselves, or unix seconds as numbers")
+                        f"seconds or milliseconds {how} (pandas' to_datetime of numbers "
+                        "without unit='s' reads them as nanoseconds); "
+                        f"{'write' if written else 'store'} the times themselves, or unix "
+                        "seconds as numbers")

@@ -136,6 +136,13 @@ REFUSED = {
                                                  pa.timestamp("us"))), "January 1970"),
     "seconds as nanoseconds": (parquet(pa.array([1_600_000_000, 1_600_086_400],
                                                 pa.timestamp("ns"))), "January 1970"),
+    # the same times written out as ISO text by to_csv (seconds as ns; as ms, unit='ms' given)
+    "seconds as nanoseconds, written": (csv("1970-01-01 00:00:01.600000000",
+                                            "1970-01-01 00:00:01.600086400"),
+                                        "January 1970.*written as text"),
+    "seconds as milliseconds, written": (csv("1970-01-19 12:26:40.000000",
+                                             "1970-01-19 12:28:06.400000"),
+                                         "January 1970.*written as text"),
     "placeholder date": (csv("2020-01-31", "9999-12-31"), "placeholder for an unknown time"),
     "booleans": (parquet(pa.array([True, False])), "has type boolean"),
     "infinity": (csv("inf", "5"), "bad timestamp"),
