@@ -73,8 +73,8 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
                       "(recommender forget), left out of the model", file=sys.stderr)
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
-                  "dropped leading zeros, 007 read as 7, or padded or re-cased ids)?",
-                  file=sys.stderr)
+                  "dropped leading zeros, 007 read as 7, or kept them as =\"007\", or padded "
+                  "or re-cased ids)?", file=sys.stderr)
         if kind == "film":
             catalog_columns_unread(path)
         if twins := zero_twins(miss, known):  # which ids: named, some rows or none matching
@@ -82,6 +82,13 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"once leading zeros are dropped ({pairs}): ids are compared as written, so "
                   "they were left out; write them as the log does", file=sys.stderr)
+        if twins := sheet_text_twins(miss, known):  # '0041' for the log's '="0041"'
+            n, pairs = twins
+            print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
+                  "once a spreadsheet's text-keeping form =\"...\" (Excel's formula that keeps "
+                  f"leading zeros) is taken off ({pairs}): ids are compared as written, so "
+                  "they were left out; write them as plain text on both sides",
+                  file=sys.stderr)
         if twins := space_twins(miss, known):  # 'u1 ' (a padded export) for the log's 'u1'
             n, pairs = twins
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
@@ -190,6 +197,15 @@ def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
     from recommender.io.id_twins import no_zeros
 
     return _twins(given, known, no_zeros)
+
+
+def sheet_text_twins(given: Any, known: Any) -> tuple[int, str] | None:
+    """How many of ``given`` (ids, not in the ``IdMap`` ``known``) equal one of ``known`` once
+    Excel's ``="0041"`` is taken off either (``csvsafe.sheet_text``), and the first three as
+    "'0041' for '="0041"'"; None if none. The only warning blamed dropped leading zeros."""
+    from recommender.io.csvsafe import sheet_text_column
+
+    return _twins(given, known, sheet_text_column)
 
 
 def space_twins(given: Any, known: Any) -> tuple[int, str] | None:

@@ -16,6 +16,7 @@ def odd_log_ids(model: Model) -> None:
     padded_ids(model)
     scientific_ids(model)
     float_ids(model)
+    sheet_text_ids(model)
     zero_split_ids(model)
     form_split_ids(model)
     case_split_ids(model)
@@ -229,6 +230,41 @@ def float_ids(model: Model) -> None:
               f"integer id column that held a missing value: ids are kept byte for byte, so "
               f"{example!r} is the id and {form!r} {names}{split}; export the id "
               "column as integers or text (pandas: astype('Int64') before to_csv)",
+              file=sys.stderr)
+
+
+def sheet_text_ids(model: Model) -> None:
+    """Warn of the log's ids written in Excel's text-keeping form ``="0041"`` (a formula whose
+    value is the text, which keeps the leading zeros in a spreadsheet; a CSV holds it with
+    its quotes doubled): kept byte for byte, ``="0041"`` is the id, ``0041`` finds nothing (the
+    unknown-id hint names the form), and ``="0041"`` beside ``0041`` (two exports merged)
+    split one history in two, without a word."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from recommender.io.csvsafe import sheet_text_column
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        if not pc.any(pc.starts_with(known.arrow, '="')).as_py():
+            continue  # (a plain search first: the regular expression costs more)
+        inner = sheet_text_column(known.arrow)
+        mask = pc.not_equal(inner, known.arrow)
+        n = int(pc.sum(mask).as_py() or 0)
+        if not n:
+            continue
+        at = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), bool))
+        forms = pc.filter(inner, mask)
+        shown = ", ".join(f"{str(known.ids[i])!r} for {str(forms[k])!r}"
+                          for k, i in enumerate(at[:3]))
+        twins = int(_shared(known.arrow, mask, forms).sum())
+        split = (f"; {twins:,} {'is' if twins == 1 else 'are'} another {kind} of the log but "
+                 f"for the form: each such {kind}'s interactions are split in two"
+                 if twins else "")
+        print(f"warning: {n:,} {kind} id{'s' * (n != 1)} of the log {'are' if n != 1 else 'is'}"
+              f" written in a spreadsheet's text-keeping form =\"...\" ({shown}), a formula "
+              f"Excel keeps leading zeros by (a CSV cell \"=\"\"0041\"\"\"): ids are kept byte "
+              f"for byte, so the formula is the id, not the id inside it{split};"
+              " export the id column as plain text (the ids alone), or take the =\"\" off",
               file=sys.stderr)
 
 

@@ -170,3 +170,28 @@ class CsvWriter:
 def csv_writer(out: TextIO) -> CsvWriter:
     """A CSV writer for ``out`` (see :class:`CsvWriter`)."""
     return CsvWriter(out)
+
+
+#: Excel's text-keeping form of a cell, ``="0041"`` (a formula whose value is the text, so
+#: that a spreadsheet keeps the leading zeros: a CSV holds it as ``"=""0041"""``), its text
+#: inside (``""`` an escaped double quote); read as an id, the formula is the id (for
+#: Arrow's ``replace_substring_regex`` too: RE2 reads it)
+SHEET_TEXT = '^="((?:[^"]|"")+)"$'
+_SHEET_TEXT_RE = re.compile(SHEET_TEXT)
+
+
+def sheet_text(text: str) -> str | None:
+    """The text ``text`` keeps in Excel's form ``="0041"`` (``0041``), or None for text in
+    no such form (an empty one, ``=""``, keeps no id)."""
+    m = _SHEET_TEXT_RE.fullmatch(text.strip())
+    return m.group(1).replace('""', '"') if m else None
+
+
+def sheet_text_column(ids: pa.Array) -> pa.Array:
+    """``ids`` with each in Excel's ``="0041"`` taken out of it (``sheet_text``; the
+    others as they are)."""
+    inner = pc.replace_substring_regex(ids, pattern=SHEET_TEXT, replacement="\\1")
+    changed = pc.not_equal(inner, ids)
+    if not pc.any(changed).as_py():
+        return ids
+    return pc.if_else(changed, pc.replace_substring(inner, pattern='""', replacement='"'), ids)

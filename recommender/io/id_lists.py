@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.binary import utf8_text
-from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
+from recommender.io.csvsafe import csv_unquoted, sheet_text, sheet_unquoted
 from recommender.io.delimited import PathLike
 from recommender.io.first_line import header_fields
 from recommender.io.id_columns import blank_id
@@ -225,9 +225,11 @@ def _readings(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = N
 
 def _forms(written: str, s: str) -> list[str]:
     """A line's readings (``_readings``): as ``written``, stripped (``s``), then without our
-    CSV writers' quoting, both and each alone."""
+    CSV writers' quoting, both and each alone, then the id inside Excel's text-keeping form
+    ``="0041"`` (a cell a spreadsheet kept the leading zeros of: ``csvsafe.sheet_text``)."""
+    inner = [t for t in (sheet_text(csv_unquoted(s)),) if t is not None]
     return list(dict.fromkeys((written, s, sheet_unquoted(csv_unquoted(s)), csv_unquoted(s),
-                               sheet_unquoted(s))))
+                               sheet_unquoted(s), *inner)))
 
 
 def line_readings(text: str) -> list[str]:

@@ -98,9 +98,10 @@ class IdMap:
         ("0555612" for "555612", and the reverse), and their surrounding spaces ("7176983 ",
         pasted, was told it "matches titles", " u00001" nothing), or a trailing ".0"
         ("2571.0", a spreadsheet's float, for "2571", and "429.0", pandas' float id, for
-        "429"), or once both are in Unicode form NFC
-        (``same_form``), other than ``external_id`` itself. The stored ids are stripped too:
-        "377" names " 377 ", kept as a log written with ", " separators held it."""
+        "429"), or Excel's text-keeping form ("0041" for ``="0041"``, and the reverse), or
+        once both are in Unicode form NFC (``same_form``), other than ``external_id`` itself.
+        The stored ids are stripped too: "377" names " 377 ", kept as a log written with ", "
+        separators held it."""
         if self._zeros is None:  # sorted arrays: a dict of 2M zero-padded ids took ~4 s, 500 MB
             # the stored ids stripped too: ' 377 ', kept as a padded log wrote it, is '377'
             self._zeros = self._keyed(pc.utf8_ltrim(self._trimmed(), "0"))
@@ -122,8 +123,22 @@ class IdMap:
         asked = external_id.strip()
         if asked.isascii() and asked.isdigit():  # and the reverse: "429" names "429.0"
             near += [s for s in (asked + ".0", (asked.lstrip("0") or "0") + ".0") if s in self]
+        near += self._sheet_text(asked)
         near += self.same_form(external_id)
         return [s for s in dict.fromkeys(near) if s != external_id]
+
+    def _sheet_text(self, asked: str) -> list[str]:
+        """The known ids ``asked`` (stripped) is in Excel's text-keeping form ``="0041"``:
+        the id inside it (and that id's zero-led or stripped forms); and the reverse, the
+        known ``="0041"`` that ``0041`` is inside (a log trained with the formulas as ids)."""
+        from recommender.io.csvsafe import sheet_text
+
+        inner = sheet_text(asked)
+        if inner is not None:
+            return ([inner] if inner in self else []) + [
+                s for s in self.same_but_zeros(inner) if s != asked]
+        wrapped = '="' + asked.replace('"', '""') + '"'
+        return [wrapped] if asked and wrapped in self else []
 
     def same_form(self, external_id: str) -> list[str]:
         """The known ids equal to ``external_id``, surrounding spaces of each aside, once both
