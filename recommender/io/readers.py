@@ -43,9 +43,11 @@ from pathlib import Path
 
 from recommender.errors import DataError
 from recommender.io.blank_ratings import blank_ratings as read_blank_ratings
+from recommender.io.columns import FILM_ID, USER_ID
 from recommender.io.dataset import Interactions
 from recommender.io.delimited import PathLike, existing_file
 from recommender.io.extra_tables import merge_catalogs, merge_user_tables
+from recommender.io.first_line import header_fields
 from recommender.io.id_list_columns import ID_LIST_HEADERS
 from recommender.io.id_lists import read_id_list, read_id_list_as_known, read_id_list_index
 from recommender.io.layouts import (
@@ -185,8 +187,44 @@ def _load_file(p: Path) -> Interactions:
     if ML100K_FILE.fullmatch(name):
         return load_ml100k_ratings(p)
     if name == "ratings.txt":
-        return load_filmtrust(p)
+        return _load_ratings_txt(p)
     return load_csv(p)
+
+
+#: what a ``ratings.txt`` is read as, said where reading it so fails on its first line
+_FILMTRUST_NAME = ("a file named ratings.txt is read as FilmTrust's ratings (user film rating, "
+                   "space-separated, no header); a log of another layout is read under "
+                   "another name: log.csv or log.tsv, comma-, tab- or semicolon-separated "
+                   "with a header")
+
+
+def _load_ratings_txt(p: Path) -> Interactions:
+    """A ``ratings.txt``: a delimited log with a header where its first line is one
+    (``_headed_log``: a tab-separated export of that name trained as ``log.txt`` did, and
+    was refused as a FilmTrust file of one field per line), else FilmTrust's; a refusal of
+    its first line says what the name is read as."""
+    if _headed_log(p):
+        return load_csv(p)
+    try:
+        return load_filmtrust(p)
+    except DataError as e:
+        if e.line != 1:
+            raise
+        raise DataError(e.path, f"{e.reason}; {_FILMTRUST_NAME}", e.line) from None
+
+
+def _headed_log(p: Path) -> bool:
+    """Whether the first line of ``p`` is a header the CSV reader reads (comma, tab or
+    semicolon between names) naming a user and a film column (``canonical_column``):
+    never a line of FilmTrust's, whose fields are numbers between spaces."""
+    with p.open("rb") as f:
+        line = f.readline(1 << 16).decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")
+    for delimiter in (",", "\t", ";"):
+        if delimiter in line:
+            names = {canonical_column(n) for n in header_fields(line, delimiter)}
+            if {USER_ID, FILM_ID} <= names:
+                return True
+    return False
 
 
 def _refuse_compressed_public(p: Path, name: str) -> None:
@@ -249,7 +287,8 @@ def log_columns(path: PathLike) -> list[str]:
             return []
         p = found[1] / "interactions.csv"
         p = p if p.is_file() else p.with_suffix(".parquet")
-    if not p.is_file() or headerless(p.name):
+    if not p.is_file() or (headerless(p.name) and not (
+            p.name.lower() == "ratings.txt" and _headed_log(p))):
         return []
     return header_names(p, parquet=p.suffix.lower() in _PARQUET_SUFFIXES)
 
@@ -294,7 +333,7 @@ def _load_folder(folder: Path) -> Interactions:
         if movies is not None:
             inter.catalog = read_catalog_csv(movies, strict=False)
     else:
-        inter = load_filmtrust(d / "ratings.txt")
+        inter = _load_ratings_txt(d / "ratings.txt")
     inter.source = str(d)
     return inter
 
