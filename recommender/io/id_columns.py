@@ -1,4 +1,4 @@
-"""Id columns checked as read: non-empty text of bounded length, no NUL byte or placeholder, listed once.
+"""Id columns checked as read: non-empty text of bounded length, no NUL, no placeholder, once.
 
 ``string_ids`` and ``interaction_ids`` turn an arrow column into the ids a log's reader keeps
 (never reformatted); a bad id raises ``DataError`` with its line (or row) and what was

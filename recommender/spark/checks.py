@@ -35,8 +35,9 @@ def id_checks(name: str) -> list[tuple[str, str, Column, str]]:
     """The local reader's checks of an id column (``convert.string_ids``) as the conditions of
     ``reading._validate_events`` (what, the column shown, condition, what was expected): an
     empty id or one of blanks only (``BLANK_ID``), a placeholder for a missing id
-    (``PLACEHOLDER_IDS``: ``NULL``, ``nan``; every row without an id one user), one holding a NUL byte (its model kept it
-    without the NUL, a second user of another's id), one past ``MAX_ID_BYTES`` UTF-8 bytes."""
+    (``PLACEHOLDER_IDS``: ``NULL``, ``nan``; every row without an id one user), one holding a
+    NUL byte (its model kept it without the NUL, a second user of another's id), one past
+    ``MAX_ID_BYTES`` UTF-8 bytes."""
     from pyspark.sql import functions as sf
 
     v = sf.col(name)
