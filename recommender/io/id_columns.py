@@ -73,8 +73,9 @@ def _refuse_placeholders(path: Path, arr: pa.Array, lengths: pa.Array, name: str
                     pc.less_equal(lengths, an.scalar(4, lengths.type)))
     if not pc.any(short).as_py():
         return
-    held = pc.and_(short, pc.is_in(arr, value_set=pa.array(sorted(PLACEHOLDER_IDS),
-                                                            arr.type)))
+    # (an.from_strings: pa.array imports pandas, which a log's load never does)
+    held = pc.and_(short, pc.is_in(arr, value_set=an.from_strings(np.array(sorted(
+        PLACEHOLDER_IDS)))))
     if not pc.any(held).as_py():
         return
     rows = np.flatnonzero(held.to_numpy(zero_copy_only=False))

@@ -28,11 +28,13 @@ def test_delimiter_sniffed(tmp_path: Path, sep: str, newline: str) -> None:
 
 
 def test_ids_are_kept_exactly(tmp_path: Path) -> None:
-    text = ("user_id,film_id,rating\n007,0104257,1\n7,104257,2\n1.0,1e3,3\nNA,null,4\n"
+    # ("NA", "null"), which pyarrow's reader would take for nulls, are read as written and
+    # refused as placeholders for a missing id, by name: tests/io/test_placeholder_ids.py
+    text = ("user_id,film_id,rating\n007,0104257,1\n7,104257,2\n1.0,1e3,3\nNAN0,nulls,4\n"
             "\"0042\",\" x \",5\n")
     inter = load(write(tmp_path / "ids.csv", text))
     assert set(pairs(inter)) == {("007", "0104257"), ("7", "104257"), ("1.0", "1e3"),
-                                 ("NA", "null"), ("0042", " x ")}
+                                 ("NAN0", "nulls"), ("0042", " x ")}
 
 
 def test_iso_timestamps(tmp_path: Path) -> None:
