@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.errors import InvalidParameterError
+from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.ids import unicode_form
 from recommender.io.places import CITY
 from recommender.io.text import (
@@ -225,15 +225,35 @@ def _as_titled(text: str) -> str:
     return catalog_reading(rest) or normalise(rest)
 
 
-def _titled_forms(label: str) -> set[str]:
+def _titled_forms(label: str, catalog_year: int = 0) -> set[str]:
     """The ways title search finds the film a label is named after ("Fans of <title>"; none
     for another label): each of its names (``title_parse.title_names``), normalised, with its
-    article in front or without it, each with and without the year."""
+    article in front or without it, each with and without the year: the one in the title's
+    parentheses (MovieLens), else ``catalog_year``, the catalog's year column, which search
+    reads too (``_catalog_year``)."""
     if not label.startswith("Fans of "):  # as segments.py writes it, no other label
         return set()
     names, year = title_names(label[len("Fans of "):])
+    year = year or catalog_year
     forms = {normalise(name) for pair in names for name in pair} - {""}
     return forms | ({f"{form} {year}" for form in forms} if year else set())
+
+
+def _catalog_year(model: Model, segment: int) -> int:
+    """The catalog's year of the film segment ``segment``'s label is named after: its first
+    representative film, whose title ``segments.py`` puts in the label; 0 when unknown (no
+    such film, another title, a film the model no longer holds)."""
+    reps = model.segments.info[segment].get("representative_films") or []
+    if not reps or not isinstance(reps[0], Mapping):
+        return 0
+    try:
+        film = model.film_index(str(reps[0].get("film_id", "")))
+    except UnknownFilmError:
+        return 0
+    if film >= len(model.catalog.years) or \
+            segment_labels(model)[segment] != f"Fans of {model.film_labels[1][film]}":
+        return 0
+    return max(int(model.catalog.years[film]), 0)
 
 
 def resolve_segment(model: Model, segment: int | str | None, min_cell: int | None = None
@@ -265,7 +285,7 @@ def resolve_segment(model: Model, segment: int | str | None, min_cell: int | Non
     partial = [i for i, label in enumerate(labels) if label and folded and folded in label]
     found = exact or partial or [
         i for i, (label, shown) in enumerate(zip(segment_labels(model), labels, strict=True))
-        if shown and _as_titled(text) in _titled_forms(label)]
+        if shown and _as_titled(text) in _titled_forms(label, _catalog_year(model, i))]
     if len(found) == 1:
         return found[0]
     named = [label for label, shown in zip(segment_labels(model), labels, strict=True) if shown]
