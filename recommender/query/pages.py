@@ -10,6 +10,7 @@ Every audience (a film's, lookalikes, cold start) is returned as an ``AudiencePa
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -289,12 +290,42 @@ def resolve_tier(tier: str, tiers: Tiers = DEFAULT_TIERS) -> str:
     names = [name for name, _ in tiers]
     found = [name for name in names if name.casefold() == tier.strip().casefold()]
     if len(found) != 1:
+        if several := _several_rings(tier, names):
+            raise InvalidParameterError(f"tier {tier!r} names several rings; {several}; the "
+                                        f"tiers are: {', '.join(names)}")
         whole = ("; 'all' (the whole ranking) is no one ring: leave the tier out for every "
                  "candidate" if tier.strip().casefold() == "all" else "")
         near = "" if whole else did_you_mean(tier, names)
         raise InvalidParameterError(f"unknown tier {tier!r}{near}{whole}; the tiers are: "
                                     f"{', '.join(names)}")
     return found[0]
+
+
+def _several_rings(tier: str, names: Sequence[str]) -> str:
+    """For a ``tier`` of several tier names (joined by ',', '+' or blanks, as a summary's
+    portrait takes adjacent ones: ``portrait_scope``), what a list offers instead; else ''.
+    A list shows one ring at a time; the ranking with no tier runs through the rings in
+    order, each row's ``tier`` naming its ring, so adjacent rings are a stretch of it."""
+    parts = [t.casefold() for t in re.split(r"[,+\s]+", tier.strip()) if t]
+    folded = [n.casefold() for n in names]
+    if len(parts) < 2 or not set(parts) <= set(folded):
+        return ""
+    pos = sorted({folded.index(t) for t in parts})
+    one = "a list shows one ring at a time (a summary's portrait takes adjacent rings)"
+    if pos != list(range(pos[0], pos[-1] + 1)):
+        return f"{one}: list each with its own tier"
+    first, last = names[pos[0]], names[pos[-1]]
+    together = " and ".join(names[pos[0]:pos[-1] + 1])
+    if pos[0] == 0:
+        return (f"{one}; for {together} together, leave the tier out: the ranking runs from "
+                f"rank 1 through the rings in order, each row's tier naming its ring, to the "
+                f"{last} ring's last rank (its rank_range, shown with the tier {last} alone); "
+                f"without a segment or filter, k equal to that rank lists exactly {together}")
+    return (f"{one}; for {together} together, leave the tier out: the ranking runs through "
+            f"the rings in order, each row's tier naming its ring; read it from the {first} "
+            f"ring's first rank to the {last} ring's last (their rank_range, shown with each "
+            f"tier alone); without a segment or filter, offset the first rank less 1 and k "
+            f"the ranks between list exactly {together}")
 
 
 def ring_info(name: str, total: int, tiers: Tiers = DEFAULT_TIERS) -> dict[str, Any]:

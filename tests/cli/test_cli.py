@@ -502,6 +502,11 @@ def test_audience_ring_by_name(capsys: pytest.CaptureFixture[str], model_dir: Pa
     assert json.loads(out) == page.to_json()
     code, _, err = run(capsys, "audience", model_dir, fid, "--tier", "outer")
     assert_bad_input(code, err, "unknown tier 'outer'", "core, extended, broad")
+    code, _, err = run(capsys, "audience", model_dir, fid, "--tier", "core,extended")
+    with pytest.raises(InvalidParameterError) as refused:  # the text HTTP gives too
+        film_audience(model, fid, tier="core,extended")
+    assert_bad_input(code, err, str(refused.value))
+    assert "did you mean" not in err
 
 
 def test_segment_by_label_on_the_command_line(capsys: pytest.CaptureFixture[str],

@@ -240,6 +240,39 @@ def test_portrait_of_a_chosen_ring_with_small_cells_suppressed(
         assert suppressed == 0
 
 
+@pytest.mark.parametrize("given", ["core,extended", "Core+Extended", "core extended"])
+def test_several_rings_say_how_a_list_takes_adjacent_ones(model: Model, given: str) -> None:
+    """A list shows one ring: ``core,extended`` (as a summary takes it) was refused "unknown
+    tier ... (did you mean 'extended'?)". The refusal says what the list offers instead, and
+    that holds: the ranking with no tier, k at the extended ring's last rank, is exactly the
+    core ring then the extended ring (oracle: the brute-force ranking's rings)."""
+    f = 5
+    fid = str(model.films.ids[f])
+    with pytest.raises(InvalidParameterError) as refused:
+        film_audience(model, fid, tier=given)
+    text = str(refused.value)
+    assert "did you mean" not in text and "unknown tier" not in text
+    assert text == (
+        f"tier {given!r} names several rings; a list shows one ring at a time (a summary's "
+        "portrait takes adjacent rings); for core and extended together, leave the tier out: "
+        "the ranking runs from rank 1 through the rings in order, each row's tier naming its "
+        "ring, to the extended ring's last rank (its rank_range, shown with the tier extended "
+        "alone); without a segment or filter, k equal to that rank lists exactly core and "
+        "extended; the tiers are: core, extended, broad")
+    order, _ = brute_audience(model, f)
+    first, _ = ring_of(len(order), "core")
+    _, last = ring_of(len(order), "extended")
+    assert film_audience(model, fid, tier="extended").ring["rank_range"][1] == last
+    both = film_audience(model, fid, k=last)
+    assert first == 1 and both.user_idx.tolist() == order[:last].tolist()
+    assert set(tier_names(len(order), DEFAULT_TIERS)[:last]) == {"core", "extended"}
+    with pytest.raises(InvalidParameterError, match="list each with its own tier"):
+        film_audience(model, fid, tier="core,broad")
+    with pytest.raises(InvalidParameterError, match=r"from the extended ring's first rank to "
+                                                    r"the broad ring's last"):
+        lookalikes(model, [str(model.users.ids[0])], tier="extended,broad")
+
+
 def test_summary_refuses_a_bad_scope(model: Model) -> None:
     fid = str(model.films.ids[0])
     with pytest.raises(InvalidParameterError, match="core, extended, broad"):

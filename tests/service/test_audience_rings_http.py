@@ -91,6 +91,12 @@ def test_bad_tier_and_segment_are_422_listing_the_valid_ones(
     fast, _ = clients
     r = fast.get("/films/00004/audience", params={"tier": "outer"})
     assert r.status_code == 422 and "core, extended, broad" in r.json()["detail"]
+    # several rings: the same text as the CLI's (the library's), no 'did you mean extended'
+    r = fast.get("/films/00004/audience", params={"tier": "core,extended"})
+    with pytest.raises(InvalidParameterError) as refused:
+        film_audience(model, "00004", tier="core,extended")
+    assert r.status_code == 422 and r.json()["detail"] == str(refused.value)
+    assert "names several rings" in r.json()["detail"] and "did you mean" not in r.text
     r = fast.get("/films/00004/audience", params={"segment": "romance fans"})
     detail = r.json()["detail"]
     assert r.status_code == 422 and "unknown segment 'romance fans'" in detail
