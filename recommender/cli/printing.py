@@ -316,10 +316,11 @@ def warn_exported_films(model: Model, films: NDArray[np.int64], spark: bool = Fa
     by_cut = [e for e in without_rows if e["film_id"] not in full]  # those said above aside
     if rows == 0 and len(films) and cut is not None and cut.narrows and not (
             exclude_seen and (model.film_counts()[films] >= model.n_users).all()):
-        print(f"warning: the export has no rows: its cut ({cut.text}) matches no candidate of "
-              f"the {plural(len(films), 'film', sep=',')}",
-              file=sys.stderr)
-    elif by_cut:
+        # not "matches no candidate": a ring's cut may match candidates, all outside the ring
+        print(f"warning: the export has no rows: its cut ({cut.text}) matches none of the "
+              f"ranked rows of the {plural(len(films), 'film', sep=',')}"
+              + ("; why, film by film, below" if by_cut else ""), file=sys.stderr)
+    if by_cut:  # each film's reason, when every film is empty too
         one = len(by_cut) == 1
         print(f"warning: {len(by_cut):,} of the {len(films):,} films {'has' if one else 'have'}"
               f" no rows for the cut ({cut.text if cut is not None else ''}): "

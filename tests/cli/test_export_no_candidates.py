@@ -70,8 +70,11 @@ def test_an_export_whose_cut_matches_nobody_says_so(tmp_path: Path,
     assert code == 0, err
     assert len(out.read_text().splitlines()) == 1  # the header alone
     assert "wrote 0 rows" in said
-    assert ("warning: the export has no rows: its cut (region=North, zip_zone=2) matches no "
-            "candidate of the 6 films") in err, err
+    assert ("warning: the export has no rows: its cut (region=North, zip_zone=2) matches none "
+            "of the ranked rows of the 6 films; why, film by film, below") in err, err
+    assert ("warning: 6 of the 6 films have no rows for the cut (region=North, zip_zone=2): "
+            f"{str(model.films.ids[0])!r}: the filter (region=North, zip_zone=2) matches no "
+            "candidate;") in err, err
     code, said, err = run_cli(capsys, "audiences", path, "--all", "--filter", "region=North",
                               "--filter", "zip_zone=1", "--out", out)
     assert code == 0 and "wrote 0 rows" not in said and "no rows" not in err, err
@@ -129,3 +132,57 @@ def test_a_film_the_cut_leaves_without_rows_is_named_with_why(
     code, out_json, err = run_cli(capsys, "audience", path, ids[0], "--tier", "core",
                                   "--filter", "region=North", "--json")
     assert code == 0 and json.loads(out_json)["empty"] == why, err
+
+
+def test_an_export_of_no_rows_gives_each_films_reason(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`audiences --films` of two films cut to the core ring and one occupation, whose users
+    are candidates of both films, all outside both core rings: the export said only that its
+    cut "matches no candidate of the 2 films" (wrong: they are candidates), and not each
+    film's reason, which its Parquet context (films_without_rows) gave. Oracle: the core rings
+    from numpy's scores (the first ceil(1%) of the non-viewers by score), the planted value."""
+    import json
+
+    import pyarrow.parquet as pq
+    from helpers import synthetic_model
+
+    from recommender.model import artifact
+
+    model = synthetic_model(n_users=300, n_films=4, seed=5)
+    outside = np.ones(model.n_users, bool)
+    for f in (0, 1):
+        scores = model.user_factors @ model.film_factors[f]
+        free = np.setdiff1d(np.arange(model.n_users), model.film_viewers(f))
+        order = free[np.argsort(-scores[free], kind="stable")]
+        ring = order[:int(np.ceil(len(free) / 100))]
+        in_ring_or_viewer = np.zeros(model.n_users, bool)
+        in_ring_or_viewer[ring] = True
+        in_ring_or_viewer[model.film_viewers(f)] = True
+        outside &= ~in_ring_or_viewer
+    retired = np.flatnonzero(outside)[:7]  # candidates of both films, in neither core ring
+    assert len(retired) == 7
+    occupation = np.full(model.n_users, "clerk", dtype=object)
+    occupation[retired] = "retired"
+    model.user_table.attributes["occupation"] = occupation.astype(str)
+    path = artifact.save(model, tmp_path / "m")
+    ids = [str(model.films.ids[f]) for f in (0, 1)]
+    films = tmp_path / "films.txt"
+    films.write_text("\n".join(ids) + "\n", encoding="utf-8")
+    why = ("the filter (occupation=retired) matches nobody in the core ring (7 candidates "
+           "outside it do)")
+    for name in ("nr.parquet", "nr.csv"):
+        out = tmp_path / name
+        code, said, err = run_cli(capsys, "audiences", path, "--films", films, "--tier", "core",
+                                  "--filter", "occupation=retired", "--out", out)
+        assert code == 0, err
+        assert "wrote 0 rows" in said
+        assert "matches no candidate of" not in err, err
+        assert ("warning: the export has no rows: its cut (core ring, occupation=retired) "
+                "matches none of the ranked rows of the 2 films; why, film by film, below"
+                ) in err, err
+        assert ("warning: 2 of the 2 films have no rows for the cut (core ring, "
+                f"occupation=retired): {ids[0]!r}: {why}; {ids[1]!r}: {why} (a Parquet "
+                "export's context lists them: films_without_rows)") in err, err
+    context = json.loads(pq.read_table(tmp_path / "nr.parquet").schema.metadata[b"recommender"])
+    assert context["films_without_rows"] == {
+        "count": 2, "films": [{"film_id": i, "why": why} for i in ids]}
