@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from recommender.errors import ArtifactError
+from recommender.io.text import plural
 from recommender.model import artifact, layout
 from recommender.serving.engine import Engine, load_engine
 from service.body_cache import BodyCache
@@ -353,7 +354,8 @@ class ServiceState:
 def _fold_said(engine: Engine, seconds: float) -> str:
     """The swap log's part for the campaign store's events folded into ``engine``'s model."""
     applied = int((engine.model.meta.get("overlay") or {}).get("events_applied", 0))
-    return f", folding the campaign store's {applied:,} events in took {seconds:.2f} s"
+    return (f", folding the campaign store's {plural(applied, 'event', sep=',')} in took "
+            f"{seconds:.2f} s")
 
 
 def _stamp(engine: Engine, served: str) -> str:

@@ -125,7 +125,7 @@ def _viewers_source(model: Model) -> str:
     """What a film's ``viewers`` counts (``search``, ``film``): its training watches, and
     the campaign store's events folded in, when there are any."""
     applied = int(model.meta.get("overlay", {}).get("events_applied", 0))
-    since = f" or in the store's {applied:,} events since" if applied else ""
+    since = f" or in the store's {plural(applied, 'event', sep=',')} since" if applied else ""
     return f"users who watched it in the training data{since}"
 
 

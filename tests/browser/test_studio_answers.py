@@ -621,6 +621,15 @@ def test_the_overview_says_the_campaign_events_it_counts(watched: Any,
     facts = page.inner_text("dl.facts")
     assert "(63 campaign events since training included)" in facts
     assert "(2 new from campaign events)" in facts
+    # one event: "1 campaign events" read so on the Overview and in the page's source line
+    one = {"events_applied": 1, "through_seq": 1, "new_users": 0}
+    page.route("**/health", _amended(lambda b: {**b, "model": {**b["model"],
+                                                               "store_events": one}}))
+    page.goto(f"{served_demo.base}/studio/#/")
+    page.reload()
+    page.wait_for_selector("text=Served model")
+    assert "(1 campaign event since training included)" in page.inner_text("dl.facts")
+    page.wait_for_selector("text=with 1 campaign event folded in since training")
     assert not watched.outside_requests
 
 

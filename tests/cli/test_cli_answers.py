@@ -451,6 +451,10 @@ def test_counts_of_one_are_said_in_the_singular(model_dir: Path, tmp_path: Path,
     events.write_text(f"user_id,film_id,timestamp\n{ODD_USER_ID},{ODD_FILM_ID},1700000000\n")
     code, out, _ = run(capsys, "events", "import", "--store", tmp_path / "s.db", events)
     assert code == 0 and out.startswith(f"read 1 event from {events}:")
+    # the film table's viewers: 'or in the store's 1 events since'
+    code, out, _ = run(capsys, "film", model_dir, ODD_FILM_ID, "--store", tmp_path / "s.db")
+    assert code == 0 and ("users who watched it in the training data or in the store's 1 "
+                          "event since") in out, out
 
 
 def test_json_answers_name_their_model_as_the_header_does(

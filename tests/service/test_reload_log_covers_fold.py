@@ -19,7 +19,7 @@ from service.app import create_app
 from service.settings import Settings
 
 LINE = re.compile(r"now serving model (\S+) \(was \S+\) after ([0-9.]+) s: loaded in "
-                  r"([0-9.]+) s, folding the campaign store's ([0-9,]+) events in took "
+                  r"([0-9.]+) s, folding the campaign store's ([0-9,]+) events? in took "
                   r"([0-9.]+) s$")
 
 
@@ -43,3 +43,19 @@ def test_the_swap_line_names_the_load_and_the_events_fold(
         assert version == service.engine.version == artifact.load(other).version
         assert int(folded.replace(",", "")) == len(events)  # every stored event, folded in
         assert float(total) >= max(float(load), float(fold))  # the whole, not a part
+
+
+def test_one_event_folded_in_is_said_in_the_singular() -> None:
+    """'folding the campaign store's 1 events in took': a count of one takes the singular.
+    Oracle: the count of events the overlay says it applied."""
+    from types import SimpleNamespace
+
+    from service.state import _fold_said
+
+    def said(applied: int) -> str:
+        engine = SimpleNamespace(model=SimpleNamespace(meta={"overlay": {
+            "events_applied": applied}}))
+        return _fold_said(engine, 0.5)  # type: ignore[arg-type]
+
+    assert said(1) == ", folding the campaign store's 1 event in took 0.50 s"
+    assert said(1234) == ", folding the campaign store's 1,234 events in took 0.50 s"

@@ -10,7 +10,7 @@ import { overview, overviewError } from "./overview.js";
 import { plan } from "./plan.js";
 import { search } from "./search.js";
 import { userPage } from "./user.js";
-import { h, errorBox, int, announce, announcedSoFar, hush, reloadPage } from "./ui.js";
+import { h, errorBox, int, count, announce, announcedSoFar, hush, reloadPage } from "./ui.js";
 
 // Screens beyond the four above: name -> render(view, rest, params).
 const extraRoutes = new Map([
@@ -104,7 +104,7 @@ async function sourceLine() {
   const events = !ev ? ", as trained (no campaign events folded in)"
     : ev.counted === "key"
       ? `, with campaign events folded in since training (${ev.through_seq == null ? "this key's not counted just now" : `${int(ev.through_seq)} of this key's events reflected`})`
-      : `, with ${int(ev.events_applied)} campaign events folded in since training (store sequence ${int(ev.through_seq)})`;
+      : `, with ${count(ev.events_applied, "campaign event")} folded in since training (store sequence ${int(ev.through_seq)})`;
   line.replaceChildren("Every number on these pages comes from the engine's HTTP API (",
     h("a", { href: "/docs" }, "API docs"), `): model ${m.model_version}${events}.`);
 }

@@ -1,7 +1,7 @@
 // Overview: the served model and its segments.
 
 import { getJson } from "./api.js";
-import { h, int, pct, lift, section, table, errorBox, filmName, reloadPage } from "./ui.js";
+import { h, int, count, pct, lift, section, table, errorBox, filmName, reloadPage } from "./ui.js";
 
 export async function overview(view) {
   const [health, segs] = await Promise.all([getJson("/health"), getJson("/segments")]);
@@ -22,7 +22,7 @@ export async function overview(view) {
     // to a read or write key (counted "key") the events' total is not shown, only said
     ["Interactions", int(m.interactions) + (!m.store_events ? ""
       : m.store_events.counted === "key" ? " (campaign events since training included)"
-        : ` (${int(m.store_events.events_applied)} campaign events since training included)`)],
+        : ` (${count(m.store_events.events_applied, "campaign event")} since training included)`)],
     [family === "ease" ? "Rank" : "Factors", m.factors],
     // those GET /segments lists (the table below), the withheld ones said beside them
     ["Segments", int(m.segments) + (m.segments_withheld
