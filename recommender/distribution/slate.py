@@ -12,8 +12,10 @@ with ``sum_j x[c, j] = screens[c]`` and each film's total within its bounds, min
 ``sum |x[c, j] - t[c, j]|``, where the target
 ``t[c, j] = screens[c] * w[j] d[c, j] / sum_k w[k] d[c, k]`` shares the cinema's screens in
 proportion to the films' expected attendance ``d`` (by ``w`` alone when no film has any).
-``w`` is 1 but for a film its bounds hold back: its demand is scaled by one factor at every
-cinema until its total target meets the bound (``_weights``, film by film, each factor
+``w`` is 1 but for a film its bounds hold back (``solve_bounded``: a bound the allocation
+without bounds meets holds nothing back): its demand is scaled by one factor at every
+cinema (at one without demand only a factor under 1, ``slate_fit.at_flat``) until its total
+target meets the bound (``_weights``, film by film, each factor
 solved exactly with the others held, until none moves; films whose minimums no finite
 factors meet, alone or together, take the limit, ``slate_fit``), so a capped film's spare
 screens go to the others in proportion to their demand, and a capped film gets exactly its
@@ -171,14 +173,7 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     caller has them; ``report``, when given, gets the programme's size and optimality)."""
     n_c, n_f = demand.shape
     s = np.asarray(screens, np.float64)
-    if lo.sum() > s.sum():
-        raise InfeasibleSlateError(f"the films' min_screens add up to {int(lo.sum())}, more "
-                                   f"than the {plural(int(s.sum()), 'screen', sep=',')} available",
-                                   "min_screens")
-    if hi.sum() < s.sum():
-        raise InfeasibleSlateError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
-                                   f"than the {plural(int(s.sum()), 'screen', sep=',')} to fill",
-                                   "max_screens")
+    _check_totals(s, lo, hi)
     if weights is None or targets is None:
         weights, targets = _fit(demand, screens, lo, hi)
     w, target = weights, np.asarray(targets, np.float64).ravel()
@@ -266,6 +261,42 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     return _even_out(x, none, w, lo, hi)
 
 
+def _check_totals(s: NDArray[np.float64], lo: NDArray[np.int64], hi: NDArray[np.float64]
+                  ) -> None:
+    """``InfeasibleSlateError`` where the minimums add up to more than the screens ``s`` or
+    the caps to fewer."""
+    if lo.sum() > s.sum():
+        raise InfeasibleSlateError(f"the films' min_screens add up to {int(lo.sum())}, more "
+                                   f"than the {plural(int(s.sum()), 'screen', sep=',')} available",
+                                   "min_screens")
+    if hi.sum() < s.sum():
+        raise InfeasibleSlateError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
+                                   f"than the {plural(int(s.sum()), 'screen', sep=',')} to fill",
+                                   "max_screens")
+
+
+def solve_bounded(demand: NDArray[np.float64], screens: NDArray[np.int64],
+                  lo: NDArray[np.int64], hi: NDArray[np.float64],
+                  report: dict[str, Any] | None = None
+                  ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """(``solve``'s screens, the targets they deviate from) where a bound the allocation
+    without any bound already meets changes nothing: that allocation first, then, if some
+    films' totals cross their bounds, the targets rescaled for those films' bounds alone
+    (``_fit``) and every bound held by the programme. (Rescaled for every bound, a minimum
+    of 95 for a film that took 108 screens without it gave it 962.)"""
+    s = np.asarray(screens, np.float64)
+    _check_totals(s, lo, hi)
+    free_lo, free_hi = np.zeros_like(lo), np.full(len(lo), np.inf)
+    w, t = _fit(demand, screens, free_lo, free_hi)
+    x = solve(demand, screens, free_lo, free_hi, w, t, report)
+    total = x.sum(axis=0)
+    crossed = (total < lo) | (total > hi)
+    if not crossed.any():
+        return x, t
+    w, t = _fit(demand, screens, np.where(crossed, lo, 0), np.where(crossed, hi, np.inf))
+    return solve(demand, screens, lo, hi, w, t, report), t
+
+
 def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                min_cell: int | None = None, max_cells: int | None = None,
                say: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -310,16 +341,15 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     pooled = hidden & (users > 0)
     if pooled.any():
         share[pooled] = pool if groups.users[merged].sum() >= m else 0.0
-    w, t = _fit(share, cinemas.screens, lo, hi)  # per film: the order does not matter
     t1 = time.perf_counter()
     if say is not None:
-        say(f"each cinema's demand and each film's targets: {t1 - t0:.1f} s; solving the "
-            f"allocation of {len(cinemas.ids):,} cinemas x {len(ids):,} films ...")
+        say(f"each cinema's demand: {t1 - t0:.1f} s; fitting each film's targets and solving "
+            f"the allocation of {len(cinemas.ids):,} cinemas x {len(ids):,} films ...")
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
-    x = np.empty((len(cinemas.ids), len(ids)), np.int64)
+    x, t = (np.empty((len(cinemas.ids), len(ids)), np.int64), np.empty(share.shape))
     optimality: dict[str, Any] = {}
-    x[:, by_id] = solve(share[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id],
-                         t[:, by_id], optimality)
+    x[:, by_id], t[:, by_id] = solve_bounded(share[:, by_id], cinemas.screens, lo[by_id],
+                                             hi[by_id], optimality)
     if say is not None:
         t2 = time.perf_counter()
         say(f"allocation solved in {t2 - t1:.1f} s by {optimality.get('solver', 'its solver')}"

@@ -28,57 +28,72 @@ from scipy.optimize import linprog
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 Sweep = Callable[[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
-                  NDArray[np.float64]], NDArray[np.float64]]
+                  NDArray[np.float64], NDArray[np.bool_]], NDArray[np.float64]]
 
 
-def own_demand(demand: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``demand`` with a cinema without any demand as demand of 1 for every film."""
-    return np.where(demand.sum(axis=1, keepdims=True) <= 0, 1.0,
-                    np.asarray(demand, np.float64))
+def own_demand(demand: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """(``demand`` with a cinema without any demand as demand of 1 for every film, and which
+    cinemas those are)."""
+    flat = np.asarray(demand, np.float64).sum(axis=1) <= 0
+    return np.where(flat[:, None], 1.0, np.asarray(demand, np.float64)), flat
+
+
+def at_flat(w: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The factors as they apply at a cinema without demand: a factor above 1 (a minimum's)
+    is 1 there, one below (a cap's) applies. A minimum is met where its film's audience is,
+    not by raising its share of the screens nobody is forecast at: there every target is under
+    a screen, the deviation is counted cell by cell, and the film of the slightly larger
+    target took a screen at every such cinema (200 of them, for a minimum of 70)."""
+    return np.minimum(w, 1.0)
 
 
 def plain_targets(own: NDArray[np.float64], s: NDArray[np.float64],
-                  w: NDArray[np.float64]) -> NDArray[np.float64]:
+                  w: NDArray[np.float64], flat: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Each cinema's screens ``s`` shared in proportion to the finite factors ``w`` x ``own``
-    (every row of ``own`` has a positive entry)."""
-    dw = own * w
+    (``at_flat``'s at the cinemas ``flat`` without demand; every row of ``own`` has a positive
+    entry)."""
+    dw = own * np.where(flat[:, None], at_flat(w)[None, :], w[None, :])
     return s[:, None] * dw / dw.sum(axis=1, keepdims=True)
 
 
 def fit(own: NDArray[np.float64], s: NDArray[np.float64], lo: NDArray[np.float64],
-        hi: NDArray[np.float64], sweep: Sweep, unit: float = 0.0
+        hi: NDArray[np.float64], sweep: Sweep, flat: NDArray[np.bool_], unit: float = 0.0
         ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(each film's factor, inf for one of a tight set, and the cinemas x films targets) for
     ``own`` (demand, every row positive somewhere), screens ``s`` and bounds ``lo``/``hi``;
     ``sweep`` fits the factors where no set is tight (``slate_targets._sweep``); ``unit``: the
-    minimums' scale, once scaled down (whole times it)."""
+    minimums' scale, once scaled down (whole times it); ``flat``: the cinemas without demand
+    (``at_flat``)."""
     n_c, n_f = own.shape
     if n_c == 0 or n_f == 0:
         return np.ones(n_f), np.zeros((n_c, n_f))
     top, flow = _tight(own, s, lo, unit)
     total = float(lo.sum())
     if top.any() and not top.all():  # the tight films take their cinemas first
-        return _split(own, s, lo, hi, sweep, top, unit)
+        return _split(own, s, lo, hi, sweep, top, flat, unit)
     if top.all() and not unit and flow < total * (1 - 1e-12) - 1e-9:
         # more than the screens: the minimums scaled down in proportion to meet them
-        return fit(own, s, lo * (float(s.sum()) / total), hi, sweep, total)
+        return fit(own, s, lo * (float(s.sum()) / total), hi, sweep, flat, total)
     if top.all():  # every film tight: a nested set that no flow leaves is tighter still
         inner = _closed(own, s, lo, unit)
         if inner is not None:
-            return _split(own, s, lo, hi, sweep, inner, unit)
-    w = sweep(own, s, lo, hi)
-    return w, plain_targets(own, s, w)
+            return _split(own, s, lo, hi, sweep, inner, flat, unit)
+    w = sweep(own, s, lo, hi, flat)
+    return w, plain_targets(own, s, w, flat)
 
 
 def _split(own: NDArray[np.float64], s: NDArray[np.float64], lo: NDArray[np.float64],
-           hi: NDArray[np.float64], sweep: Sweep, top: NDArray[np.bool_], unit: float
+           hi: NDArray[np.float64], sweep: Sweep, top: NDArray[np.bool_],
+           flat: NDArray[np.bool_], unit: float
            ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``fit`` with the films ``top`` taking every screen of their cinemas (their own fit
     there) and the others fitted on the cinemas left."""
     mine = (own[:, top] > 0).any(axis=1)
     w, t = np.ones(own.shape[1]), np.zeros(own.shape)
-    w_top, t_top = fit(own[np.ix_(mine, top)], s[mine], lo[top], hi[top], sweep, unit)
-    w_rest, t_rest = fit(own[np.ix_(~mine, ~top)], s[~mine], lo[~top], hi[~top], sweep, unit)
+    w_top, t_top = fit(own[np.ix_(mine, top)], s[mine], lo[top], hi[top], sweep, flat[mine],
+                       unit)
+    w_rest, t_rest = fit(own[np.ix_(~mine, ~top)], s[~mine], lo[~top], hi[~top], sweep,
+                         flat[~mine], unit)
     w[top] = np.where(lo[top] > 0, np.inf, w_top)
     w[~top] = w_rest
     t[np.ix_(mine, top)] = t_top

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.distribution.slate_fit import fit, own_demand, plain_targets
+from recommender.distribution.slate_fit import at_flat, fit, own_demand, plain_targets
 
 WEIGHT_ROUNDS = 500  # sweeps over the bounded films' demand factors (``_weights``)
 WEIGHT_TOLERANCE = 1e-12  # the largest change of a log factor in a sweep that ends them
@@ -29,21 +29,24 @@ def _targets(demand: NDArray[np.float64], screens: NDArray[np.int64],
     top = np.isinf(w)
     if top.any() and lo is not None and hi is not None:
         return _fit(demand, screens, lo, hi)[1]
-    own, s = own_demand(demand), np.asarray(screens, np.float64)
+    (own, flat), s = own_demand(demand), np.asarray(screens, np.float64)
     if not top.any():
-        return plain_targets(own, s, w) if len(own) else np.zeros(own.shape)
+        return plain_targets(own, s, w, flat) if len(own) else np.zeros(own.shape)
     t = np.zeros(own.shape)
     mine = (own[:, top] > 0).any(axis=1)
-    t[np.ix_(mine, top)] = plain_targets(own[np.ix_(mine, top)], s[mine], np.ones(top.sum()))
-    t[np.ix_(~mine, ~top)] = plain_targets(own[np.ix_(~mine, ~top)], s[~mine], w[~top])
+    t[np.ix_(mine, top)] = plain_targets(own[np.ix_(mine, top)], s[mine], np.ones(top.sum()),
+                                         flat[mine])
+    t[np.ix_(~mine, ~top)] = plain_targets(own[np.ix_(~mine, ~top)], s[~mine], w[~top],
+                                           flat[~mine])
     return t
 
 
 def _fit(demand: NDArray[np.float64], screens: NDArray[np.int64], lo: NDArray[np.int64],
          hi: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(``_weights``, the targets of its limit)."""
-    return fit(own_demand(demand), np.asarray(screens, np.float64), np.asarray(lo, np.float64),
-               np.asarray(hi, np.float64), _sweep)
+    own, flat = own_demand(demand)
+    return fit(own, np.asarray(screens, np.float64), np.asarray(lo, np.float64),
+               np.asarray(hi, np.float64), _sweep, flat)
 
 
 def _weights(demand: NDArray[np.float64], screens: NDArray[np.int64],
@@ -52,7 +55,9 @@ def _weights(demand: NDArray[np.float64], screens: NDArray[np.int64],
     for a film the bounds leave alone, else the factor at which its total target meets the
     bound it is off, the others' factors held (``_factor``), film after film until none
     moves (the minimum over log factors of a convex function, sum over cinemas of screens x
-    log(sum of factor x demand), less lo x log w above 1 and hi x log w below). Films whose
+    log(sum of factor x demand), less lo x log w above 1 and hi x log w below; at a cinema
+    without demand a factor over 1 counts as 1, ``slate_fit.at_flat``, and each film's total
+    still rises with its own factor, so the sweeps settle as before). Films whose
     minimums no finite factors meet together (their minimums add up to every screen of the
     cinemas where they have demand, or more: the convex function has no minimum, it falls
     as their log factors rise together) have infinite factors: ``slate_fit.fit`` takes the
@@ -63,19 +68,22 @@ def _weights(demand: NDArray[np.float64], screens: NDArray[np.int64],
 
 
 def _sweep(own: NDArray[np.float64], s: NDArray[np.float64], lo_f: NDArray[np.float64],
-           hi_f: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``_weights`` where no set of films is tight: the sweeps of ``_factor``."""
+           hi_f: NDArray[np.float64], flat: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """``_weights`` where no set of films is tight: the sweeps of ``_factor`` (at the
+    cinemas ``flat`` without demand the factors as ``slate_fit.at_flat`` has them)."""
     w = np.ones(own.shape[1])
     bounded = np.flatnonzero((lo_f > 0) | np.isfinite(hi_f))
     for _ in range(WEIGHT_ROUNDS):
         moved = 0.0
-        row = own @ w  # kept up to date film by film
+        # kept up to date film by film
+        row = np.where(flat, own @ at_flat(w), own @ w) if len(own) else np.zeros(0)
         for j in bounded.tolist():
             at = np.flatnonzero(own[:, j] > 0)
-            d = own[at, j]
-            new = _factor(s[at], d, np.maximum(row[at] - d * w[j], 0.0), lo_f[j], hi_f[j],
-                          float(w[j]))
-            row[at] += d * (new - w[j])
+            d, cap = own[at, j], flat[at]
+            mine = d * np.where(cap, at_flat(w[j : j + 1])[0], w[j])
+            new = _factor(s[at], d, np.maximum(row[at] - mine, 0.0), lo_f[j], hi_f[j],
+                          float(w[j]), cap)
+            row[at] += d * np.where(cap, at_flat(np.array([new]))[0], new) - mine
             moved = max(moved, abs(np.log(new / w[j])))
             w[j] = new
         if moved <= WEIGHT_TOLERANCE:
@@ -84,15 +92,18 @@ def _sweep(own: NDArray[np.float64], s: NDArray[np.float64], lo_f: NDArray[np.fl
 
 
 def _factor(s: NDArray[np.float64], d: NDArray[np.float64], rest: NDArray[np.float64],
-            lo: float, hi: float, w: float) -> float:
+            lo: float, hi: float, w: float, flat: NDArray[np.bool_]) -> float:
     """The factor of one film whose total target ``sum s v d / (v d + rest)`` (over its
-    cinemas with demand) meets the bound it is off at ``v = 1``, else 1: Newton's method on
+    cinemas with demand; ``min(v, 1)`` for ``v`` at those ``flat``, without any:
+    ``slate_fit.at_flat``) meets the bound it is off at ``v = 1``, else 1: Newton's method on
     ``log v`` from ``w`` (the last sweep's), kept within a bracket that halves when a step
     leaves it, within ``FACTOR_LIMIT`` (the total grows with ``v``)."""
 
     def total(u: float) -> tuple[float, float]:  # the total at v = e^u, and its slope in u
-        t = s * d / (d + rest * np.exp(-u))
-        return float(t.sum()), float((t * (1.0 - t / s)).sum())
+        here = np.where(flat, min(u, 0.0), u)
+        t = s * d / (d + rest * np.exp(-here))
+        slope = np.where(flat & (u > 0), 0.0, t * (1.0 - t / s))
+        return float(t.sum()), float(slope.sum())
     now = total(0.0)[0]
     if lo <= now <= hi:
         return 1.0

@@ -26,13 +26,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def _scaled_targets(demand: np.ndarray, screens: np.ndarray, lo: np.ndarray,
                     hi: np.ndarray) -> np.ndarray:
     """Each cinema's screens in proportion to a_j x demand, a_j moved by bound / total until
-    every film's total target is within its bounds (a row without demand: by a alone)."""
+    every film's total target is within its bounds (a row without demand: by min(a, 1)
+    alone, README: a minimum is met where its film's audience is)."""
     a = np.ones(demand.shape[1])
 
     def targets(a: np.ndarray) -> np.ndarray:
         w = demand * a
         row = w.sum(axis=1, keepdims=True)
-        w = np.where(row > 0, w, a)  # no demand: by the factors alone
+        # no demand: by the factors alone, a minimum's (over 1) not applied there
+        w = np.where(row > 0, w, np.minimum(a, 1.0))
         return screens[:, None] * w / w.sum(axis=1, keepdims=True)
     for _ in range(20000):
         total = targets(a).sum(axis=0)

@@ -45,7 +45,8 @@ def test_the_solve_is_said_as_it_starts_and_ends(
     starts = [i for i, ln in enumerate(lines) if ln.startswith("sharing 9 screens of 3 "
                                                                 "cinemas among 2 films ...")]
     solving = [i for i, ln in enumerate(lines) if re.fullmatch(
-        r"each cinema's demand and each film's targets: \d+\.\d s; solving the allocation of "
+        r"each cinema's demand: \d+\.\d s; fitting each film's targets and solving the "
+        r"allocation of "
         r"3 cinemas x 2 films \.\.\.", ln)]
     solved = [i for i, ln in enumerate(lines) if re.fullmatch(
         r"allocation solved in \d+\.\d s by " + re.escape(solver) + r".*; \d+\.\d s in all",

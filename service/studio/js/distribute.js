@@ -223,7 +223,8 @@ function slateResult(body, titles, warning) {
       // as the CLI's legend and expected_new's null say: a cinema pooled with a small one is hidden
       // too, whatever its users
       "each cinema's screens as close as possible to its target: its share of the films' expected new viewers among its users, ",
-      "a film held to its fewest or most screens having its viewers scaled by one factor at every cinema until its share meets that bound, ",
+      "a film held to its fewest or most screens having its viewers scaled by one factor at every cinema until its share meets that bound ",
+      "(only a bound the allocation without bounds crosses; at a cinema no user names a fewest is not scaled), ",
       "and a cinema whose figures are hidden sharing by all the hidden cinemas' viewers pooled ",
       `(total deviation from those scaled targets: ${num(body.objective, 2)} screens). `,
       // quoted, with the id users spell where a shown cinema's is it but for case, spaces or
@@ -323,7 +324,8 @@ function slate() {
     h("p", { class: "note" }, "Each cinema's screens are shared among the films in proportion to the films' expected new viewers ",
       "among its users (those who name it as their cinema; a cinema whose figures are hidden: all the hidden cinemas' viewers pooled), ",
       "as closely as whole screens allow, within each film's fewest and most screens over all cinemas: a film a bound holds back ",
-      "has its viewers scaled by one factor at every cinema until its share meets that bound."),
+      "has its viewers scaled by one factor at every cinema until its share meets that bound (a bound the allocation without bounds ",
+      "already meets holds nothing back; at a cinema no user names, where the films share alike, a fewest is not scaled)."),
     form, out);
 }
 
