@@ -106,7 +106,11 @@ class SlateScreensRequest(BaseModel):
     # cinemas is required where the server has no cinema table (schema_limits)
     model_config = ConfigDict(extra="forbid", json_schema_extra={"x-vocabulary": "slate"})
     films: list[OpeningFilm] = Field(min_length=1, max_length=MAX_SLATE_FILMS,
-                                     description="the films opening together, each once")
+                                     description="the films opening together, each once, each a "
+                                                 "film the model knows (viewers in its log): "
+                                                 "a new film's breakdown by place is POST "
+                                                 "/distribution/cold-start's, from its "
+                                                 "comparable films and genres")
     cinemas: list[CinemaScreens] | None = Field(
         None, min_length=1, max_length=MAX_SLATE_CINEMAS,
         description="each cinema's screens, each cinema once (null: the server's cinema table, "

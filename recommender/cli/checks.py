@@ -59,6 +59,7 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     one whose ``title`` does not name the model's film (a person's check that each id is the
     film meant: ``typed_titles.typed_names``, the year optional; or its main title, before a
     colon, that names no other film: ``typed_titles.names_alone``)."""
+    from recommender.distribution.slate_file import NEW_FILM_HINT
     from recommender.errors import DataError, UnknownFilmError
     from recommender.query.catalog import with_year
     from recommender.query.hints import title_hint, with_title_hint
@@ -75,7 +76,8 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
                  else error)
         more = "".join(f"; unknown film_id {f.film_id!r} on line {f.line}" for f in unknown[1:5])
         rest = f"; and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise DataError(path, f"{first}{more}{rest}", line=unknown[0].line or None)
+        raise DataError(path, f"{first}{more}{rest}; {NEW_FILM_HINT}",
+                        line=unknown[0].line or None)
     titles, years = model.catalog.titles, model.catalog.years
     listed: list[str] = []
 

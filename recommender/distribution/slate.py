@@ -67,7 +67,12 @@ from recommender.distribution.places import (
 from recommender.distribution.screens import whole_number
 from recommender.distribution.slate_classes import allocate
 from recommender.distribution.slate_even import _even_out
-from recommender.distribution.slate_file import InfeasibleSlateError, SlateFilm, check_films
+from recommender.distribution.slate_file import (
+    NEW_FILM_HINT,
+    InfeasibleSlateError,
+    SlateFilm,
+    check_films,
+)
 from recommender.distribution.slate_greedy import by_cinema
 from recommender.distribution.slate_size import check_size, max_cells_from_env
 from recommender.distribution.slate_targets import (
@@ -320,7 +325,8 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         lost = np.flatnonzero(~known).tolist()
         error = UnknownFilmError([ids[i] for i in lost])
         where = ", ".join(f"films[{i}]" for i in lost[:10]) + (" ..." if len(lost) > 10 else "")
-        error.args = (f"{error} ({where}){model.films.did_you_mean(error.ids)}",)
+        error.args = (f"{error} ({where}){model.films.did_you_mean(error.ids)}; "
+                      f"{NEW_FILM_HINT}",)
         raise error
     for c, n in enumerate(np.asarray(cinemas.screens).tolist()):
         whole_number(n, f"cinemas[{c}] ({str(cinemas.ids[c])!r}): screens", 1, MAX_COUNT)

@@ -28,6 +28,13 @@ from recommender.io.places import (
 )
 
 SLATE_COLUMNS = ("film_id", "min_screens", "max_screens", "title")
+#: what an unknown film of a slate is told: a slate's screens follow each film's forecast by
+#: cinema, which only a film with viewers in the model's log has; a new film's comes from its
+#: comparable films and genres, one film at a time
+NEW_FILM_HINT = ("a slate takes films the model knows (viewers in its training log); for a "
+                 "new film, its breakdown by place from comparable films or genres: "
+                 "distribution MODEL --like FILM_ID --genre GENRE --by cinema, or POST "
+                 "/distribution/cold-start")
 #: the planner's slate columns (``plan --slate``, ``POST /campaigns/plan``'s films): a slate
 #: of contacts, not of screens, which distribution refuses by name (``planner_slate``)
 PLAN_COLUMNS = ("budget", "value")

@@ -135,6 +135,40 @@ def test_slate_errors_name_the_films_position_and_id(client: TestClient) -> None
         assert words in r.json()["detail"], r.json()["detail"]
 
 
+def test_a_new_film_in_a_slate_is_told_where_its_breakdown_is(
+        client: TestClient, model_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A film with no history (the usual case for films opening together) was refused as an
+    unknown id alone, on the CLI and over HTTP, with nothing pointing to the new film's own
+    breakdown by place (``--like``/``--genre``, ``POST /distribution/cold-start``)."""
+    slate = tmp_path / "newf.csv"
+    slate.write_text("film_id\n00003\nmy-new-film\n")
+    screens = tmp_path / "screens.csv"
+    screens.write_text("cinema_id,screens\n" + "".join(f"{c},{n}\n" for c, n in CINEMAS.items()))
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", slate,
+                         "--screens-per-cinema", screens)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {slate}, line 3: unknown film_id 'my-new-film'"), err
+    told = ("a slate takes films the model knows (viewers in its training log); for a new "
+            "film, its breakdown by place from comparable films or genres: distribution MODEL "
+            "--like FILM_ID --genre GENRE --by cinema, or POST /distribution/cold-start")
+    assert told in err, err
+    r = _post(client, json.dumps({"films": [{"film_id": "00003"}, {"film_id": "my-new-film"}],
+                                  "cinemas": [{"cinema_id": c, "screens": n}
+                                              for c, n in CINEMAS.items()]}))
+    assert r.status_code == 404, r.text
+    assert r.json()["detail"].startswith("unknown film_id 'my-new-film' (films[1])")
+    assert told in r.json()["detail"]
+    # what it points to answers for that film: its breakdown by cinema from a comparable one
+    code, out, err = run(capsys, "distribution", model_dir, "--like", "00003", "--by", "cinema",
+                         "--json")
+    assert code == 0, err
+    assert json.loads(out)["by"] == "cinema"
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    words = schema["SlateScreensRequest"]["properties"]["films"]["description"]
+    assert "a film the model knows" in words and "/distribution/cold-start" in words
+
+
 def test_a_minimum_no_finite_factor_meets_has_its_true_objective() -> None:
     """A film whose minimum is every screen where it has demand needs an infinite demand
     factor: the fitting stopped short of it (the objective read 1.26 for a true 0 on the
