@@ -6,7 +6,7 @@ concern: the route module keeps the routes and the breakdown's own schemas.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,7 +19,7 @@ from pydantic import (
 
 from recommender.distribution.screens import whole_rule, whole_value
 from recommender.distribution.slate_file import planner_slate
-from recommender.distribution.slate_units import SLATE_UNITS
+from recommender.distribution.slate_units import SHARED_BY, SLATE_UNITS
 from recommender.io.places import MAX_COUNT
 from service.schemas import StoredId, _json_number
 from service.sent import Sent
@@ -197,6 +197,7 @@ class SlateScreens(Sent):
     units: dict[str, str] = Field(description="what each number counts, and its source")
     # the units' words: the targets are scaled for the bounded films and pooled for the
     # hidden cinemas ("- target|" alone read as the plain proportional shares)
+    shared_by: Literal["expected_new", "equally"] = Field(description=SHARED_BY)
     objective: float = Field(description=SLATE_UNITS["objective"])
     optimality: SlateOptimality = Field(description="the solver's word on the allocation")
 

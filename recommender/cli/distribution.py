@@ -248,12 +248,18 @@ def _slate(args: argparse.Namespace) -> int:
         return 0
     if not args.out:  # an export names its source once, in its "written to" line (as
         model_version_said(model)  # cold-start --out's): not the table's note beside it
-    print(f"{plural(body['screens'], 'screen', sep=',')} of "
-          f"{plural(body['cinemas'], 'cinema', sep=',')} shared among "
-          f"{plural(len(films), 'film')} by expected new viewers (total deviation from the "
-          "targets, each cinema's screens in proportion to demand with a film held to a bound "
-          "scaled to it, a hidden cinema's by the pool of hidden cinemas: "
-          f"{body['objective']:.3f} screens)")
+    shared = f"{plural(body['screens'], 'screen', sep=',')} of " \
+        f"{plural(body['cinemas'], 'cinema', sep=',')} shared"
+    if body["shared_by"] == "equally":  # "by expected new viewers" read where all were 0
+        print(f"{shared} equally among {plural(len(films), 'film')} within their bounds (no "
+              "cinema has any expected new viewer to share them by; total deviation from the "
+              "targets, each cinema's screens in equal shares with a film its max_screens "
+              f"holds back scaled down: {body['objective']:.3f} screens)")
+    else:
+        print(f"{shared} among {plural(len(films), 'film')} by expected new viewers (total "
+              "deviation from the targets, each cinema's screens in proportion to demand with "
+              "a film held to a bound scaled to it, a hidden cinema's by the pool of hidden "
+              f"cinemas: {body['objective']:.3f} screens)")
     titles = model.catalog.titles[model.films.to_index([f["film_id"] for f in body["films"]])]
     print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], str(t), f"{f['min_screens']:,}",

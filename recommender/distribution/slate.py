@@ -388,6 +388,9 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         "model_version": model.version,  # a saved CLI --json says what made it
         "allocation": rows,
         "units": dict(SLATE_UNITS),
+        # what the targets followed: the headline said "by expected new viewers" where every
+        # one was 0 (a model without calibration) and the screens were shared equally
+        "shared_by": "expected_new" if (share > 0).any() else "equally",
         "objective": round(float(np.abs(x - t).sum()), 6),
         "optimality": optimality,
     }

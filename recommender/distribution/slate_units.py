@@ -79,3 +79,12 @@ SLATE_UNITS: dict[str, str] = {
                 "have the cinemas a film's breakdown by cinema pools with it into "
                 "\"other\"",
 }
+
+
+#: what ``shared_by`` (the slate body's) says: each cinema's targets follow the films'
+#: expected new viewers, or, where no cinema of the slate has any (a model without
+#: calibration, or cinemas no user names), are equal shares
+SHARED_BY = ("what the targets share each cinema's screens by: 'expected_new' (the films' "
+             "expected new viewers), or 'equally' where no cinema of the slate has any "
+             "(a model without calibration forecasts none; cinemas no user names have "
+             "none): equal shares, a film its max_screens holds back taking less")

@@ -42,8 +42,17 @@ def test_slate_legend_says_bounds_and_days(tmp_path: Path, capsys: pytest.Captur
     legend = next(line for line in out.splitlines() if line.startswith("min_screens"))
     # the deviation is from the scaled targets, a hidden cinema's by the pool (units.objective)
     head = out.splitlines()[0]
-    assert ("with a film held to a bound scaled to it, a hidden cinema's by the pool of hidden "
-            f"cinemas: {body['objective']:.3f} screens)") in head, head
+    # a model without calibration forecasts no viewer: the screens are shared equally, and
+    # the headline says so (it said "by expected new viewers" of 0)
+    assert body["shared_by"] == ("equally" if days == "uncalibrated" else "expected_new")
+    if days == "uncalibrated":
+        assert head.startswith("6 screens of 2 cinemas shared equally among 2 films within "
+                               "their bounds (no cinema has any expected new viewer"), head
+        assert (f"with a film its max_screens holds back scaled down: "
+                f"{body['objective']:.3f} screens)") in head, head
+    else:
+        assert ("with a film held to a bound scaled to it, a hidden cinema's by the pool of "
+                f"hidden cinemas: {body['objective']:.3f} screens)") in head, head
     assert "('-': no maximum)" in legend and "over all cinemas" in legend
     horizon = body["horizon"]
     assert horizon.get("days") == (days if isinstance(days, float) else None)

@@ -8,6 +8,7 @@ equally among the films "by expected new viewers" without a word; the JSON's hor
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +60,15 @@ def test_a_slate_says_its_screens_follow_no_demand(uncalibrated: tuple[Path, str
     assert ("warning: no new viewer is forecast (expected_new is 0 everywhere): no "
             "calibration in this model") in err
     assert "each cinema's screens are shared equally among the films" in err
+    # the headline says what the screens were shared by: equally, not "by expected new
+    # viewers" (every one 0), and the body says so too (shared_by, as HTTP's)
+    assert out.splitlines()[0] == (
+        "6 screens of 2 cinemas shared equally among 2 films within their bounds (no cinema "
+        "has any expected new viewer to share them by; total deviation from the targets, "
+        "each cinema's screens in equal shares with a film its max_screens holds back "
+        "scaled down: 0.000 screens)"), out
+    assert "by expected new viewers" not in out
+    code, out, err = run_cli(capsys, "distribution", path, "--slate", slate,
+                             "--screens-per-cinema", screens, "--json")
+    assert code == 0, err
+    assert json.loads(out)["shared_by"] == "equally"

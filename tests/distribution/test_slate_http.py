@@ -351,6 +351,9 @@ def test_one_of_a_kind_is_said_in_the_singular(model_dir: Path, tmp_path: Path,
                          "--screens-per-cinema", screens)
     assert code == 0, err
     assert out.startswith("1 screen of 1 cinema shared among 1 film by expected new viewers")
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", slate,
+                         "--screens-per-cinema", screens, "--json")
+    assert code == 0 and json.loads(out)["shared_by"] == "expected_new", err
     table = tmp_path / "cinemas.csv"
     table.write_text("cinema_id,city,region,screens,seats\n" + "".join(
         f"{c},X,Y,{n},100\n" for c, n in {**CINEMAS, "c9": 1}.items()))
