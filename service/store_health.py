@@ -3,7 +3,8 @@
 ``StoreHealth`` holds the marks ``/health``'s ``campaign_store`` is read from (``store_state``),
 from this worker's memory only, so that /health never waits on the store: the store's moved
 mark (``campaign copy``, ``look_moved``), a write it refused as read-only or failed on a full
-disk or an I/O error (``refused``), until a write it takes (``wrote``), the poller's probe of
+disk or an I/O error (``refused``), until a write it takes (``wrote``) or a probe finds the
+store takes writes again, the poller's probe of
 whether it takes writes (``probe``), a schema a newer engine migrated it to (``look``) and why
 it could not be opened at the start (``store_down``). ``service.events_sync.EventsSync`` (the
 poller) is one: its thread looks every ``MOVED_EVERY`` seconds; without a poller
@@ -47,7 +48,7 @@ class StoreHealth:
     waiting = False  # serving without the stored events: ``EventsSync._recover`` reads them
     failures = 0     # failed polls in a row (``EventsSync._run``)
     moved: str | None = None  # when ``campaign copy`` moved the store (``look_moved``)
-    refusing: str | None = None  # the store's last failure, until a write (``refused``)
+    refusing: str | None = None  # the store's last failure, until a write or probe (``refused``)
     probed: str | None = None  # the poller's last ``write_state`` (``probe``), until a write
     probed_at: float | None = None  # when (``time.monotonic``; None: not probed yet)
     newer: StoreSchemaNewerError | None = None  # a newer engine migrated it since (``look``)
@@ -72,11 +73,11 @@ class StoreHealth:
         write answered 409), "read_only" from a write the store refused as read-only (a
         PostgreSQL standby, a file that cannot be written: it said "ok" while every write
         answered 503) and "failing" from a request its full disk or an I/O error failed (it
-        said "ok" too) until a write succeeds (or, for "read_only", until a probe begun after
-        the refusal finds the store writable), else "ok". "read_only" and "failing" come too
-        from the poller's probe (``probe``), so that every worker says so, not only the one
-        whose write was refused; read from this worker's memory only: /health never waits on
-        the store."""
+        said "ok" too) until a write succeeds or a probe begun after the refusal finds the
+        store writable (for "failing": the disk took the probe's page), else "ok".
+        "read_only" and "failing" come too from the poller's probe (``probe``), so that every
+        worker says so, not only the one whose write was refused; read from this worker's
+        memory only: /health never waits on the store."""
         if self.newer or self.waiting or self.failures:  # newer: an upgrade, not a retry
             return "schema_newer" if isinstance(self.newer or self.down, StoreSchemaNewerError) \
                 else "damaged" if isinstance(self.down, StoreDamagedError) or \
@@ -91,16 +92,21 @@ class StoreHealth:
 
     def probe(self) -> None:
         """Ask the store whether it takes writes (``campaigns.writable.write_state``, no write
-        and no lock), for ``store_state``: at the start and every ``MOVED_EVERY`` seconds, by
-        the poller's thread (or ``_look_later``'s). A probe under way when a write is taken
-        is dropped (it may have seen the store before it took writes again)."""
-        from recommender.campaigns.writable import can_probe, write_state
+        and no lock; while this worker says "failing", ``takes_a_write``'s page too), for
+        ``store_state``: at the start and every ``MOVED_EVERY`` seconds, by the poller's thread
+        (or ``_look_later``'s). A probe under way when a write is taken is dropped (it may
+        have seen the store before it took writes again)."""
+        from recommender.campaigns.writable import can_probe, takes_a_write, write_state
 
         # a store the probe cannot see (a ``file:`` URI) was said "ok" by every probe: its
         # refused write said "ok" again at the next probe while every write was refused
         if self.store is not None and can_probe(self.store):
             writes, refusals = self._writes, self._refusals
             state = write_state(self.store)
+            # "failing" after a full disk or an I/O error: a page written beside the store
+            # (``takes_a_write``) ends it; it stood until a write reached this worker, though
+            # the disk was freed and the other worker's write was taken
+            wrote = state is None and self.refusing == "failing" and takes_a_write(self.store)
             with self._marking:
                 # a full disk still takes writes that fit in the files' own free pages (the
                 # write-ahead log reused): once one is taken, the disk's "failing" came back
@@ -113,11 +119,11 @@ class StoreHealth:
                         state = None
                 if self._writes == writes:
                     self.probed, self.probed_at = state, time.monotonic()
-                # a write refused as read-only before this probe began: the store takes
-                # writes again (the refusal dropped the read-only connections); a "failing"
-                # I/O error cannot be probed, and stands until a write
+                # a write refused before this probe began: the store takes writes again
+                # (a read-only refusal dropped the read-only connections; a "failing" one:
+                # the disk took the probe's page)
                 if state is None and self._refusals == refusals and \
-                        self.refusing == "read_only":
+                        (self.refusing == "read_only" or wrote and self.refusing == "failing"):
                     self.refusing = None
 
     def refuse_writes(self) -> None:

@@ -10,6 +10,10 @@ A PostgreSQL store: a pooled connection's ``transaction_read_only`` (a standby, 
 ``pg_is_in_recovery()`` is true, or ``default_transaction_read_only``), one query that takes no
 lock; a connection found read-only is dropped from the pool, so the next write opens a fresh one
 (a failover back to the primary).
+
+``takes_a_write`` is the one probe that writes, asked only while a worker's write failed on a
+full disk or an I/O error ("failing"): what failed there, the disk taking a block, cannot be
+seen without writing one (a disk freed said "failing" until a write reached that worker).
 """
 
 from __future__ import annotations
@@ -61,3 +65,38 @@ def write_state(store: CampaignStore) -> str | None:
         if on:  # a standby, or a database made read-only: the next write reconnects
             conn.invalidate()
     return "read_only" if on else None
+
+
+#: the probe file written beside a SQLite store by ``takes_a_write`` (and removed at once)
+PROBE_END = "-probe"
+
+
+def takes_a_write(store: CampaignStore) -> bool:
+    """Whether the disk under ``store`` takes a block written and synced, and gives it back:
+    what a write failed on when the disk was full or failing (SQLITE_FULL, SQLSTATE 53100; an
+    I/O error). A SQLite store: one page written to ``<file>-probe`` beside it (where its
+    write-ahead log grows), synced and removed. A PostgreSQL store: a temporary table made and
+    one row written to it, in a transaction rolled back (the server extends its file by a
+    block on its own disk). Only while a worker says "failing" (``StoreHealth.probe``): at
+    most every ``MOVED_EVERY`` seconds, a block each."""
+    if store.dialect != "sqlite":
+        try:
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("CREATE TEMPORARY TABLE recommender_probe (n integer)")
+                conn.exec_driver_sql("INSERT INTO recommender_probe VALUES (1)")
+                conn.rollback()
+        except Exception:  # noqa: BLE001 - any failure: the store still fails a write
+            return False
+        return True
+    path = Path(f"{os.path.realpath(str(store.engine.url.database))}{PROBE_END}")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, bytes(4096))  # one page, as SQLite's default page size
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+    except OSError:  # no free block, or the disk failed the write or its sync
+        return False
+    return True

@@ -62,7 +62,9 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
 _STORE = {"unavailable": "the campaign store is unavailable: its routes answer 503",
           "moved": "the campaign store was moved by `campaign copy`: events and plans answer "
                    "409 until the service is pointed at the copy",
-          "failing": "the campaign store's disk is full or failing: its routes answer 503",
+          "failing": "the campaign store's disk is full or failing: a request it failed "
+                     "answered 503, and writes may again until one succeeds or this worker's "
+                     "probe finds the disk takes a block",
           "damaged": "the campaign store's file is damaged: its routes answer 503 without "
                      "Retry-After; restore it from a backup (`campaign backup`)",
           "schema_newer": "a newer engine migrated the campaign store: its routes answer 409; "

@@ -226,3 +226,80 @@ def test_a_store_the_probe_finds_read_only_refuses_writes_before_writing(
         assert _until(client, "ok") == "ok"
         r = client.post("/events", json={"events": [_event(2)]})
         assert r.status_code == 200 and r.json()["sequence"] == 2, r.text
+
+
+def _fail_writes(monkeypatch: pytest.MonkeyPatch, client: TestClient, cause: Exception) -> None:
+    """Every write of ``client``'s store fails with ``cause`` (a driver's error, wrapped by
+    SQLAlchemy as a failed INSERT) until ``monkeypatch.undo``."""
+    store = client.app.state.campaign_store  # type: ignore[attr-defined]
+    error = sa.exc.OperationalError("INSERT ...", {}, cause)
+
+    def fail(*_args: Any, **_kw: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(store.engine, "begin", fail)
+
+
+def test_a_worker_no_write_reached_says_ok_once_the_disk_is_freed(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk failed a write (503) and was freed, and the write went to another worker:
+    this worker's /health said "failing" for ever (40 s and its probes after) while its reads
+    and writes answered 200. Its probe now writes a page beside the store while it says
+    "failing", and "ok" follows once the disk takes it; a disk that fails the page (an I/O
+    error at its sync) keeps "failing". The disk is read as full (``os.statvfs``) and the
+    page's sync fails (``os.fsync``); oracle: the store's sequence, unmoved (no write reached
+    this worker), and no probe file left beside the store."""
+    import errno
+    import sqlite3
+
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 0.0)  # the probe at every poll
+    real = os.statvfs
+
+    def full(path: Any) -> os.statvfs_result:
+        seen = real(path)  # f_bfree and f_bavail: no free block
+        return os.statvfs_result((*seen[:3], 0, 0, *seen[5:]))
+
+    def broken(_fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    no_room = sqlite3.OperationalError("database or disk is full")
+    no_room.sqlite_errorcode = 13  # type: ignore[attr-defined]
+    db = tmp_path / "store.db"
+    settings = Settings(model_path=str(model_dir), store=str(db), warm_cache=False,
+                        events_poll=0.05)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.post("/events", json={"events": [_event(1)]}).status_code == 200
+        with monkeypatch.context() as m:
+            m.setattr(os, "statvfs", full)
+            _fail_writes(m, client, no_room)
+            r = client.post("/events", json={"events": [_event(2)]})
+            assert r.status_code == 503 and "disk under it is full" in r.json()["detail"]
+            assert _until(client, "failing") == "failing"
+        with monkeypatch.context() as m:  # the disk has room, but fails the probe's page
+            m.setattr(os, "fsync", broken)
+            assert _until(client, "ok", tries=40) == "failing"
+        assert _until(client, "ok") == "ok"  # the disk takes the page: no write needed
+        assert client.get("/events/status").json()["sequence"] == 1
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith("-probe")) == []
+
+
+def test_a_postgresql_worker_no_write_reached_says_ok_once_the_disk_takes_writes(
+        make_store: Callable[[str, Path], str], model_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As for SQLite: a PostgreSQL server's full disk (SQLSTATE 53100) failed a write, and
+    this worker said "failing" until a write reached it. Its probe's row, written to a
+    temporary table and rolled back, ends it; oracle: the store's sequence, unmoved."""
+    import psycopg.errors
+
+    monkeypatch.setattr(store_health, "MOVED_EVERY", 0.0)  # the probe at every poll
+    settings = Settings(model_path=str(model_dir), store=make_store("postgresql", tmp_path),
+                        warm_cache=False, events_poll=0.05)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.post("/events", json={"events": [_event(1)]}).status_code == 200
+        with monkeypatch.context() as m:
+            _fail_writes(m, client, psycopg.errors.DiskFull("could not extend file"))
+            r = client.post("/events", json={"events": [_event(2)]})
+            assert r.status_code == 503 and "disk under it is full" in r.json()["detail"]
+            assert _health(client)["campaign_store"] == "failing"
+        assert _until(client, "ok") == "ok"
+        assert client.get("/events/status").json()["sequence"] == 1
