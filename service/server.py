@@ -23,6 +23,7 @@ import errno
 import functools
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -210,7 +211,6 @@ def say_addresses(host: str, port: int) -> None:
 
 def _run(host: str, port: int, workers: int, log_level: str) -> None:
     """``serve`` once its model folder is checked and the environment holds its settings."""
-
     from service.app import create_app
     from service.settings import from_environment
 
@@ -250,31 +250,41 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
 
 
 def _run_uvicorn(app: Any, host: str, port: int, **options: Any) -> None:
-    """``uvicorn.run(app, host=host, port=port, **options)`` once the Studio's address is
-    said. Port 0 (the system's choice) is bound here first, by uvicorn's own
-    ``Config.bind_socket`` (as it binds a port its workers share), and served on that socket,
-    so that the address said names the port the system chose (it said none)."""
+    """Serve ``app`` as ``uvicorn.run(app, host=host, port=port, **options)`` would, once the
+    Studio's address is said, and end on a signal as every command does, whatever the number of
+    workers: once the requests under way are answered and the workers stopped, Ctrl-C raises
+    ``KeyboardInterrupt`` (exit 130), SIGTERM ``Terminated`` (143) (one worker exited 143 on
+    SIGTERM and 0 on Ctrl-C; several, uvicorn's ``Multiprocess`` keeping the signals, 0 on
+    both). Port 0 (the system's choice) is bound here first by uvicorn's ``Config.bind_socket``
+    (as for several workers), so that the address said names the port the system chose."""
     import uvicorn
 
-    if port:
-        say_addresses(host, port)
-        uvicorn.run(app, host=host, port=port, **options)
-        return
-    config = uvicorn.Config(app, host=host, port=0, **options)
-    sock = config.bind_socket()  # as uvicorn.run: logs "Uvicorn running on", exits 3 if not
-    say_addresses(host, int(sock.getsockname()[1]))
-    if config.workers > 1:
-        from uvicorn.supervisors import Multiprocess
+    from service.serve_stop import Supervisor, end_as_stopped, said_ctrl_c
 
-        Multiprocess(config, sockets=[sock]).run()
-        return
-    server = uvicorn.Server(config)
-    try:
-        server.run(sockets=[sock])
-    except KeyboardInterrupt:  # as uvicorn.run: Ctrl-C is a stop, not an error
-        pass
-    if not server.started:
-        sys.exit(3)  # uvicorn's STARTUP_FAILURE
+    stopped: list[int] = []  # the signal that stopped the server, once drained
+    if port and options.get("workers", 1) == 1:
+        say_addresses(host, port)
+        with said_ctrl_c(stopped):  # uvicorn.run takes Ctrl-C as a normal end
+            uvicorn.run(app, host=host, port=port, **options)
+    else:
+        config = uvicorn.Config(app, host=host, port=port, **options)
+        sock = config.bind_socket()  # as uvicorn.run: "Uvicorn running on", exit 3 if not
+        say_addresses(host, int(sock.getsockname()[1]))
+        if config.workers > 1:
+            supervisor = Supervisor(config, sockets=[sock])
+            supervisor.run()
+            if supervisor.stopped_by is None:  # a worker failed to start: said 0, not 3
+                sys.exit(3)
+            stopped.append(supervisor.stopped_by)
+        else:
+            server = uvicorn.Server(config)
+            try:  # SIGTERM: uvicorn raises it again once drained, ``Terminated`` follows
+                server.run(sockets=[sock])
+            except KeyboardInterrupt:  # Ctrl-C: raised again once drained, likewise
+                stopped.append(int(signal.SIGINT))
+            if not server.started and not stopped:
+                sys.exit(3)  # uvicorn's STARTUP_FAILURE
+    end_as_stopped(stopped)
 
 
 def check_address(host: str, port: int, workers: int = 1) -> None:

@@ -99,14 +99,19 @@ def no_recommender_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture()
 def server_never_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``uvicorn.run`` fails the test: for the tests of what ``serve`` refuses before a server
-    starts (one that started would serve until stopped)."""
+    """``uvicorn.run``, its server and the workers' supervisor fail the test: for the tests of
+    what ``serve`` refuses before a server starts (one that started would serve until
+    stopped)."""
     import uvicorn
+
+    from service.serve_stop import Supervisor
 
     def started(*args: object, **kwargs: object) -> None:
         raise AssertionError("the server started")
 
     monkeypatch.setattr(uvicorn, "run", started)
+    monkeypatch.setattr(uvicorn.Server, "run", started)
+    monkeypatch.setattr(Supervisor, "run", started)
 
 
 @pytest.fixture(autouse=True)
