@@ -7,7 +7,6 @@ and the serving knobs below.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.errors import InvalidParameterError
+from recommender.io.env_names import misspelt as env_misspelt
 from recommender.model import layout
 from recommender.query.audience import MAX_K
 from recommender.query.limits import MAX_COMPARABLE_FILMS
@@ -345,21 +345,9 @@ def from_environment() -> Settings:
 
 
 def misspelt(environ: Mapping[str, str]) -> list[str]:
-    """A sentence for each ``RECOMMENDER_*`` variable that is no setting but nearly names one:
-    the settings ignore unknown names, so ``RECOMMENDER_READ_KEY`` (for ``READ_KEYS``) served
-    every endpoint open, and ``RECOMMENDER_MAXK`` the default page size, with no word said.
-    Other unknown names (the tests', the workers' own) are left alone. Names are compared
-    in any case, as the settings read them (``recommender_max_k`` is ``MAX_K``)."""
-    prefix = "RECOMMENDER_"
-    known = [name.upper() for name in Settings.model_fields]
-    out = []
-    for name in sorted(environ):
-        upper = name.upper()
-        rest = upper.removeprefix(prefix)
-        if rest == upper or rest in known:
-            continue
-        near = difflib.get_close_matches(rest, known, n=1, cutoff=0.8)  # the names' own parts
-        if near:
-            out.append(f"{name} is not a setting (did you mean {prefix}{near[0]}?); rename "
-                       "or unset it")
-    return out
+    """A sentence for each ``RECOMMENDER_*`` variable that is no setting but nearly names one
+    (``recommender.io.env_names.misspelt``, the rule every command follows): the settings
+    ignore unknown names, so ``RECOMMENDER_READ_KEY`` (for ``READ_KEYS``) served every endpoint
+    open, and ``RECOMMENDER_MAXK`` the default page size, with no word said. Other unknown
+    names are warned at the start (``env_names.unknown``), the tests' own never."""
+    return env_misspelt(environ, Settings.model_fields)
