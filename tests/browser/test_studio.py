@@ -607,9 +607,10 @@ def test_the_campaigns_list_pages_through_every_plan(watched: Any, served_demo: 
     older = page.locator("tr", has=page.get_by_role("link", name="plan-152")).inner_text()
     assert "Title 152 (f1; title from the served model), f2" in older
     # the expected conversions say the days they cover, where the plan's calibration has them
-    assert "0.1 within 30 days" in row.inner_text()
+    # (below 1 to 2 significant digits, as the CLI's report writes them: expected_text)
+    assert "0.10 within 30 days" in row.inner_text()
     odd = page.locator("tr", has=page.get_by_role("link", name="plan-151")).inner_text()
-    assert "0.1" in odd and "within" not in odd
+    assert "0.10" in odd and "within" not in odd
     assert "offset=100" in asked[-1] and "offset=100" in page.url
     page.get_by_role("button", name="Older").click()
     page.wait_for_selector("text=Plans 201–250 of 250")

@@ -10,6 +10,8 @@ from typing import Any
 
 from studio_http import api, api_text, stored_plan
 
+from recommender.cli.report_text import expected_text
+
 
 def test_withdraw_after_the_sent_waves(served_demo: Any, watched: Any) -> None:
     page = watched.page
@@ -317,8 +319,9 @@ def test_the_list_says_what_a_withdrawn_plan_sent_and_left_unsent(served_demo: A
     assert cells[-3].startswith(f"{listed['totals']['contacts']:,}")
     assert cells[-1] == (
         f"Sent 1 of 2 waves (wave 1): {contacts[1]:,} contact{'s' if contacts[1] != 1 else ''}, "
-        f"{conv[1]:.1f} expected conversions. Withdrawn unsent: wave 2, {contacts[2]:,} "
-        f"contact{'s' if contacts[2] != 1 else ''}, {conv[2]:.1f} expected conversions."), cells
+        f"{expected_text(conv[1])} expected conversions. Withdrawn unsent: wave 2, "
+        f"{contacts[2]:,} contact{'s' if contacts[2] != 1 else ''}, "
+        f"{expected_text(conv[2])} expected conversions."), cells
     assert row.locator(".plan-whole").count() == 0  # the per-wave figures say it
     # a plan not sent yet: nothing sent, its waves still planned
     text = page.locator("tr", has_text=fresh).first.locator(".plan-sent").inner_text()

@@ -9,7 +9,7 @@ import { linkingNextWave } from "./campaign_retract.js";
 import { chainAbove, chainParagraph } from "./campaign_chain.js";
 import { wholeCampaign } from "./campaign_whole.js";
 import { offerWrites } from "./writes.js";
-import { h, int, num, days, section, table, errorBox, refusal, sentence,
+import { h, int, expectedCount, days, section, table, errorBox, refusal, sentence,
   ignoredSettings, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
   announce, reloadPage } from "./ui.js";
 
@@ -346,7 +346,7 @@ function waveNames(waves) {
 function waveFigures(waves) {
   const contacts = waves.reduce((t, w) => t + w.targets, 0);
   const conv = waves.reduce((t, w) => t + w.expected_conversions, 0);
-  return `${int(contacts)} contact${contacts === 1 ? "" : "s"}, ${num(conv, 1)} expected conversions`;
+  return `${int(contacts)} contact${contacts === 1 ? "" : "s"}, ${expectedCount(conv)} expected conversions`;
 }
 
 /** What of a plan went out and what is still planned, per wave (GET /campaigns's per_wave and
@@ -411,7 +411,7 @@ export async function campaigns(view, rest, params) {
       // the whole plan's figures, every wave; what went out and what is still planned are the next
       // column's, per wave
       { key: "totals", label: "Contacts", num: true, format: (v, row) => [int(v?.contacts), wholePlan(row)] },
-      { key: "totals", label: "Expected conversions", num: true, format: (v, row) => [num(v?.expected_conversions, 1) +
+      { key: "totals", label: "Expected conversions", num: true, format: (v, row) => [expectedCount(v?.expected_conversions) +
         (row.horizon_days ? ` within ${days(row.horizon_days)} days` : ""), wholePlan(row, true)] },
       { key: "sent_totals", label: "Sent / still planned (by wave)", format: (_v, row) => sentPlanned(row) },
     ], body.plans) : body.total > 0

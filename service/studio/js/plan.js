@@ -3,7 +3,7 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { postJson } from "./api.js";
 import { download } from "./downloads.js";
-import { h, int, num, pct, days, section, table, tableBox, errorBox, refusal, answerForm, filmName, sentence, holdButton,
+import { h, int, num, pct, days, expectedCount, section, table, tableBox, errorBox, refusal, answerForm, filmName, sentence, holdButton,
   announce, count } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
 import { offerWrites } from "./writes.js";
@@ -130,7 +130,7 @@ export function planSummary(planId, summary) {
       h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted for its film): (film, user) pairs`),
       // over the calibration horizon: the report's predicted conversions are over its own window
       // (30 days unless set)
-      h("dt", {}, "Expected conversions"), h("dd", { id: "plan-expected" }, `${num(t.expected_conversions, 1)} (film, user) pairs${horizon} among the contacted ones`,
+      h("dt", {}, "Expected conversions"), h("dd", { id: "plan-expected" }, `${expectedCount(t.expected_conversions)} (film, user) pairs${horizon} among the contacted ones`,
         t.expected_value !== undefined ? ` (worth ${num(t.expected_value, 2)} value units)` : "",
         horizon ? `; ${days(summary.horizon.days)} days is the model's calibration horizon, not a campaign report's window: a report predicts over its own window (30 days unless set)` : ""),
       h("dt", {}, "Selected users' worth"), h("dd", {}, `${num(o.objective, 2)} value units (value × probability of watching, over the contacted `,
@@ -144,7 +144,7 @@ export function planSummary(planId, summary) {
       { key: "eligible_users", label: "Eligible users", num: true, format: int },
       { key: "contacts", label: "Contacts", num: true, format: int },
       { key: "control", label: "Control", num: true, format: int },
-      { key: "expected_conversions", label: `Expected conversions${horizon}`, num: true, wide: true, format: (v) => num(v, 1) },
+      { key: "expected_conversions", label: `Expected conversions${horizon}`, num: true, wide: true, format: expectedCount },
       // its unit in the header, what it means under the table (the whole sentence in the header,
       // a word wide at 640 px, 200% zoom, made every header ~354 px tall)
       { key: "dual_price", label: "Shadow price per selected user (value units)", num: true, wide: true, format: (v) => num(v, 4) },

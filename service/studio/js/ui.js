@@ -55,9 +55,10 @@ export const num = (x, digits = 3) => {
   return fixed(Number(x), digits).replace(/^(-?)(\d{4,})/,
     (_, sign, whole) => sign + whole.replace(/\B(?=(\d{3})+$)/g, ","));
 };
-/** An expected count (predicted conversions) as the CLI's report writes it (report_text's
-    expected_text): one decimal from 1 on, 2 significant digits below (0.030, 0.00041), rounded
-    as Python rounds; a short window's 0.03 read 0.0, as if nothing were predicted; 0 is 0.0. */
+/** An expected count (a report's predicted conversions, a plan's expected ones) as the CLI's
+    report writes it (report_text's expected_text): one decimal from 1 on, 2 significant digits
+    below (0.030, 0.00041), rounded as Python rounds; a short window's 0.03 read 0.0, as if
+    nothing were predicted; 0 is 0.0. */
 export const expectedCount = (x) => {
   if (x === null || x === undefined) return "–";
   const v = Number(x);
