@@ -60,6 +60,8 @@ def test_a_plan_answered_after_its_page_was_left_is_stored_once(phone: Watched,
     with page.expect_response(lambda r: r.url.endswith("/campaigns/plan")) as again:
         page.get_by_role("button", name="Plan", exact=True).tap()
     assert again.value.headers.get("idempotent-replayed") != "true"
-    page.wait_for_function(f"!document.querySelector('#plan-totals').innerText.includes({plan_id!r})")
+    # the totals are gone while the new answer is drawn (querySelector null until it is)
+    page.wait_for_function("(id) => { const t = document.querySelector('#plan-totals'); "
+                           "return !!t && !t.innerText.includes(id); }", arg=plan_id)
     assert api(served_demo, "/campaigns?limit=1")["total"] == before + 2
     phone.assert_clean()
