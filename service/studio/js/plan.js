@@ -4,7 +4,7 @@ import { fitToCatalog } from "./catalog_fields.js";
 import { postJson } from "./api.js";
 import { download } from "./downloads.js";
 import { h, int, num, pct, days, expectedCount, section, table, tableBox, errorBox, refusal, answerForm, filmName, sentence, holdButton,
-  announce, count } from "./ui.js";
+  announce, count, reloadPage } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
 import { offerWrites } from "./writes.js";
 
@@ -177,12 +177,16 @@ export function planSummary(planId, summary) {
 
 /** A plan answered after its page was left: said above the page shown (not only to a screen
     reader), linked, until the next page. Planned again, the same slate replays it (api.js keeps
-    its Idempotency-Key until its answer is shown). */
+    its Idempotency-Key until its answer is shown). The campaigns list shown is drawn again first:
+    asked before the plan was stored, it lacked it until a reload. */
 function storedAway(r) {
   const contacts = count((r.summary.totals || {}).contacts || 0, "contact");
   const banner = h("div", { class: "warning", role: "status", id: "plan-stored-away" },
     `The slate you planned before leaving “Plan a slate” was stored as plan ${r.plan_id} (${contacts}), `,
     "perhaps after this page was drawn: ", h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, `open campaign ${r.plan_id}`), ".");
+  // the router clears the notices as it starts the page again (synchronously), so this one is
+  // put up after
+  if (/^#\/?campaigns\/?(\?|$)/.test(location.hash)) reloadPage();
   document.getElementById("plan-stored-away")?.remove();
   document.getElementById("view").before(banner);
 }
