@@ -197,8 +197,22 @@ function keyDialog() {
   const asked = (yes) => {
     why.textContent = yes ? "This server asks for a key." : "Type a key if your server uses one.";
   };
-  // on touch there is no Escape: Cancel closes it, the key in use kept
+  // on touch there is no Escape: Cancel (or a tap outside, below) closes it, the key in use kept
   document.getElementById("key-cancel").addEventListener("click", () => dialog.close(""));
+  // a click or tap on the page around it (the backdrop: the dialog is the target, the point
+  // outside its box) closes it as Cancel does; a press begun inside (selecting the typed key)
+  // and let go outside does not
+  const outside = (e) => {
+    const r = dialog.getBoundingClientRect();
+    return e.target === dialog && (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom);
+  };
+  let pressedOutside = false;
+  dialog.addEventListener("pointerdown", (e) => { pressedOutside = outside(e); });
+  dialog.addEventListener("click", (e) => {
+    if (!pressedOutside || !outside(e)) return;
+    pressedOutside = false;
+    dialog.close("");
+  });
   document.getElementById("key-button").addEventListener("click", () => {
     asked(keyRefused);
     openedFrom = document.activeElement;
