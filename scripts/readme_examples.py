@@ -130,7 +130,8 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
         r = client.get("/metrics")
         lines = [x for x in r.text.splitlines() if x.startswith("recommender_http_requests_total")]
         out += ["**Prometheus metrics** (with `--workers N`, every scrape counts the requests of "
-                "every worker)", "", "```console",
+                "every worker; after `make demo` the `/health` count also holds the demo script's "
+                "own checks that the server is up)", "", "```console",
                 f"$ curl -s {BASE}/metrics | grep '^recommender_http_requests_total' | head -3",
                 *lines[:3], "```", ""]
     out.append(END)
