@@ -22,11 +22,11 @@ UNRANKED_PLAN = ("nothing fitted ties this film to the users (e.g. every viewer 
                  "the model's min_rating): its contacts are in no meaningful order, each "
                  "expected at the film's mean p")
 #: past this ratio of the largest to the smallest value among the films that select anyone,
-#: the smaller films' worths fall within the solver's tolerance and the tie-break, which are
-#: relative to the largest worth: measured against an exact MILP, ratios up to 1e3 planned
-#: exactly, at 1e5 the reported gap reached 0.2%, and at 1e7 and more plans lost value while
-#: their gap read ~1e-7
-VALUE_SPREAD = 1e5
+#: the small films' exchanges may fall under the exactness check's float64 tolerance (1e-12 of
+#: the largest worth, ``allocation_exact``): measured against HiGHS's MILP on 4-film slates,
+#: spans up to 1e7 planned exactly (the LP alone lost value from 1e3), from 1e8 the objective
+#: fell short by ~1e-14 of it
+VALUE_SPREAD = 1e7
 UNITS = {
     "p": "probability that the user watches the film within the calibration horizon",
     "expected_conversions": "conversions expected within the horizon: (film, user) pairs, sum "
@@ -164,7 +164,7 @@ def summarise(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
                       "controls); lp_upper_bound: the LP dual function at the plan's film "
                       "prices (HiGHS, column generation; recommender/campaigns/allocation.py)",
             "rounds": solved.rounds, "pool_pairs": solved.pool,
-            "note": _spread_note(values[limits > 0])},
+            "note": _spread_note(values[limits > 0], solved)},
         "naive": {
             "objective": round(naive_value, 6), "selected": int(len(naive_f)),
             "planner_gain": (round(solved.objective / naive_value, 6)
@@ -279,12 +279,18 @@ def wave_rows(f_pos: NDArray[np.int64], wave: NDArray[Any], control: NDArray[np.
     return out
 
 
-def _spread_note(values: NDArray[np.float64]) -> str | None:
-    """Why the plan may not be exact for the films of small value, or None: the solver's
-    tolerance and the rank tie-break are relative to the largest worth (``VALUE_SPREAD``)."""
+def _spread_note(values: NDArray[np.float64], solved: Any) -> str | None:
+    """Why the plan may not be exact for the films of small value, or None: the exactness
+    check works to 1e-12 of the largest worth (``VALUE_SPREAD``), and gives up after
+    ``allocation_exact.MAX_EXCHANGES`` exchanges (``solved.certified`` False)."""
+    if not getattr(solved, "certified", True):
+        return ("the plan could not be certified exactly optimal: the solver's answer still "
+                f"had improving exchanges after {solved.exchanges:,} were applied (its "
+                "tolerance is relative to the largest worth); plan the films of small value "
+                "in a slate of their own")
     if len(values) < 2 or values.max() <= VALUE_SPREAD * values.min():
         return None
     return (f"the films' values span {values.max() / values.min():.3g}x (more than "
-            f"{VALUE_SPREAD:g}x): the solver's tolerance is relative to the largest worth, so "
-            "the films of small value are planned within it, not exactly, and the gap does "
-            "not show it; plan them in a slate of their own")
+            f"{VALUE_SPREAD:g}x): the plan is checked exactly optimal only to 1e-12 of the "
+            "largest worth, so exchanges among the films of small value worth less than that "
+            "are not seen, and the gap does not show them; plan them in a slate of their own")
