@@ -36,8 +36,9 @@ UNITS = {
                   "dual of the LP's selected_limit row (where the LP has several, either "
                   "engine may give any): at least what one more selected user (selected_limit "
                   "+ 1, target or control) would add and at most what its last one adds (the "
-                  "loss at selected_limit - 1), to solver tolerance; not necessarily either "
-                  "where they differ; a contact of budget buys about "
+                  "loss at selected_limit - 1); the local planner's is exactly the former, "
+                  "to float64 rounding (Spark's: to solver tolerance, not necessarily either "
+                  "where they differ); a contact of budget buys about "
                   "1 / (1 - holdout) selected users",
     "budget": "target rows (contacts) the film may have; its control group comes on top",
     "selected_limit": "most selected rows of the film (targets and controls): the largest "

@@ -1,5 +1,6 @@
 """Slates whose film values span 1e3 to 1e5: the plan is the exact optimum (HiGHS's MILP on the
-whole problem as the oracle), not one within the LP's tolerance."""
+whole problem as the oracle), not one within the LP's tolerance, and each film
+price lies between the gain of one more selected user and the loss of its last one."""
 
 from __future__ import annotations
 
@@ -50,3 +51,17 @@ def test_a_wide_value_span_is_planned_exactly(seed: int, span: float) -> None:
     assert a.certified
     assert a.objective == pytest.approx(optimum(w, budgets), rel=1e-9, abs=0)
 
+
+@pytest.mark.parametrize("span", [1e3, 1e5])
+def test_prices_lie_between_the_next_and_the_last_users_worth(span: float) -> None:
+    """README's bracket, which the LP's duals missed by its tolerance (a film priced 0.000858621
+    where one more user adds 0.00085918 and its last one 0.00085922)."""
+    w, ranked, budgets = slate(7, span)
+    a = allocate(w, budgets, 1, ranked=ranked)
+    base = optimum(w, budgets)
+    for f in range(len(budgets)):
+        more, less = budgets.copy(), budgets.copy()
+        more[f] += 1
+        less[f] -= 1
+        gain, loss = optimum(w, more) - base, base - optimum(w, less)
+        assert gain - 1e-12 * base <= a.prices[f] <= loss + 1e-12 * base
