@@ -84,6 +84,7 @@ def test_each_remedy_named_gives_every_wave_a_control() -> None:
         waves = int(re.search(r"at most (\d+) waves?", note)[1])
         holdout = float(re.search(r"a holdout of at least ([\d.]+)", note)[1])
         assert budget > 10 and waves < 3 and holdout > 0.1, note
+        assert "each suffices by itself" in note and "not the least that works" in note
         for again in (_plan(model, [film], budget), _plan(model, [film], 10, waves=waves),
                       _plan(model, [film], 10, holdout=holdout)):
             rows = again.rows.to_pydict()
