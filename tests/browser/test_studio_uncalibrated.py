@@ -7,6 +7,7 @@ it did not scale them to the window). Oracle: the server's own answers."""
 
 from __future__ import annotations
 
+import csv
 import json
 import urllib.parse
 from collections.abc import Iterator
@@ -161,6 +162,53 @@ def test_a_new_films_demand_without_calibration_names_no_calibration_it_borrowed
     assert page.locator("#dnew-calibrated").count() == 0
     assert "calibration of the known film" not in page.inner_text("#dnew-result")
     assert "calibrations of known films" not in page.inner_text("#dnew-result")
+    watched.assert_clean()
+
+
+def _slate_cinemas(served: Served) -> list[dict[str, Any]]:
+    """Two of the served data's cinemas (its users name them), with 4 and 2 screens."""
+    with open(served.data / "cinemas.csv", newline="", encoding="utf-8") as f:
+        known = sorted(row["cinema_id"] for row in csv.DictReader(f))[:2]
+    return [{"cinema_id": c, "screens": n} for c, n in zip(known, (4, 2), strict=True)]
+
+
+def _slate_in_studio(page: Any, served: Served, films: list[dict[str, Any]],
+                     cinemas: list[dict[str, Any]]) -> str:
+    """Share ``cinemas``' screens among ``films`` on the Studio's Distribute page; the
+    slate's headline."""
+    page.goto(f"{served.base}/studio/#/distribute")
+    for film in films:
+        page.fill("#dslate-search", film["title"].lower())
+        page.get_by_role("button", name=f"Add {film['title']}").first.click()
+    page.fill("#dslate-cinemas-text", "cinema_id,screens\n" + "".join(
+        f"{c['cinema_id']},{c['screens']}\n" for c in cinemas))
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    return str(page.inner_text("#dslate-total"))
+
+
+def test_a_slate_without_calibration_says_its_screens_are_shared_equally(
+        watched: Any, served_uncalibrated: Served, served_demo: Served) -> None:
+    """No cinema has an expected new viewer on a model without calibration: the server shares
+    the screens equally (``shared_by``), as the CLI's headline says; the Studio's said they
+    were shared by the films' expected new viewers (all 0). Oracle: the server's shared_by
+    for the same slate, and a calibrated model's headline beside it."""
+    for served, shared_by in ((served_uncalibrated, "equally"), (served_demo, "expected_new")):
+        films, cinemas = api(served, "/films?limit=2")["films"], _slate_cinemas(served)
+        want = api(served, "/distribution/slate", {
+            "films": [{"film_id": f["film_id"]} for f in films], "cinemas": cinemas})
+        assert want["shared_by"] == shared_by
+        said = _slate_in_studio(watched.page, served, films, cinemas)
+        head = f"{want['screens']:,} screens of {want['cinemas']:,} cinemas shared"
+        if shared_by == "equally":
+            assert said.startswith(f"{head} equally among 2 films within their fewest and "
+                                   "most screens (no cinema has any expected new viewer"), said
+            assert "expected new viewers among its users" not in said
+        else:
+            assert said.startswith(f"{head} among 2 films, "), said
+            assert "its share of the films' expected new viewers among its users" in said
+            assert "equally" not in said
+        assert f"{want['objective']:.2f} screens)" in said
     watched.assert_clean()
 
 

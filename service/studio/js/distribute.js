@@ -219,14 +219,24 @@ function slateResult(body, titles, warning) {
   const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
     h("p", { class: "note", id: "dslate-total" },
-      `${count(body.screens, "screen")} of ${count(body.cinemas, "cinema")} shared among ${count(body.films.length, "film")}, `,
-      // as the CLI's legend and expected_new's null say: a cinema pooled with a small one is hidden
-      // too, whatever its users
-      "each cinema's screens as close as possible to its target: its share of the films' expected new viewers among its users, ",
-      "a film held to its fewest or most screens having its viewers scaled by one factor at every cinema until its share meets that bound ",
-      "(only a bound the allocation without bounds crosses; at a cinema no user names a fewest is not scaled), ",
-      "and a cinema whose figures are hidden sharing by all the hidden cinemas' viewers pooled ",
-      `(total deviation from those scaled targets: ${num(body.objective, 2)} screens). `,
+      // shared_by "equally": no cinema of the slate has any expected new viewer (a model without
+      // calibration), so the targets are equal shares, as the CLI's headline says; "by expected
+      // new viewers" read where every one was 0. An answer without the field: by viewers
+      body.shared_by === "equally" ? [
+        `${count(body.screens, "screen")} of ${count(body.cinemas, "cinema")} shared equally among ${count(body.films.length, "film")} within their fewest and most screens `,
+        "(no cinema has any expected new viewer to share them by): each cinema's screens as close as possible to equal shares, ",
+        "a film held back by its most screens scaled down ",
+        `(total deviation from those targets: ${num(body.objective, 2)} screens). `,
+      ] : [
+        `${count(body.screens, "screen")} of ${count(body.cinemas, "cinema")} shared among ${count(body.films.length, "film")}, `,
+        // as the CLI's legend and expected_new's null say: a cinema pooled with a small one is hidden
+        // too, whatever its users
+        "each cinema's screens as close as possible to its target: its share of the films' expected new viewers among its users, ",
+        "a film held to its fewest or most screens having its viewers scaled by one factor at every cinema until its share meets that bound ",
+        "(only a bound the allocation without bounds crosses; at a cinema no user names a fewest is not scaled), ",
+        "and a cinema whose figures are hidden sharing by all the hidden cinemas' viewers pooled ",
+        `(total deviation from those scaled targets: ${num(body.objective, 2)} screens). `,
+      ],
       // quoted, with the id users spell where a shown cinema's is it but for case, spaces or
       // leading zeros (near_misses), as the CLI's note
       hiddenNote(body)),
@@ -308,7 +318,7 @@ function slate() {
       const warning = uncalibrated(answer, "dslate-uncalibrated");
       if (!latest()) return;
       out.replaceChildren(...slateResult(answer, titles, warning));
-      announce(`Screens per cinema: ${count(answer.screens, "screen")} of ${count(answer.cinemas, "cinema")} shared among ${count(answer.films.length, "film")}.`);
+      announce(`Screens per cinema: ${count(answer.screens, "screen")} of ${count(answer.cinemas, "cinema")} shared ${answer.shared_by === "equally" ? "equally " : ""}among ${count(answer.films.length, "film")}.`);
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,
