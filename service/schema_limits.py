@@ -19,7 +19,9 @@ model (the schema is rebuilt after a reload):
 - ``{"x-vocabulary": "filter"}``: a ``pattern`` of ``ATTRIBUTE=VALUE`` over the model's
   attributes and values (any case, blanks around each ignored);
 - ``{"x-vocabulary": "segment"}``: ``maximum`` = the model's last segment id (numbers), and a
-  ``pattern`` of a segment's number or label (text);
+  ``pattern`` of a segment's number or label (text): where a listed label is named after a
+  film ("Fans of <title>"), which is also taken by the film's title as search reads it, a
+  number in range or any text but a number;
 - ``{"x-vocabulary": "tier"}`` / ``"tiers"``: one tier name (any case) / adjacent tiers
   joined by ``,`` or ``+``, or ``all``;
 - ``{"x-vocabulary": "with"}``: extra column names (``render.with_choices``) joined by ``,``.
@@ -53,7 +55,7 @@ from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
 from recommender.query.attribute_values import shown_values
 from recommender.query.audience import DEFAULT_TIERS
 from recommender.query.catalog import listed_segments, segment_labels
-from recommender.query.filters import NO_VALUE
+from recommender.query.filters import FANS_OF, NO_VALUE
 from recommender.query.privacy import min_cell_from_env
 from recommender.query.render import with_choices
 from recommender.serving.engine import Engine
@@ -146,6 +148,14 @@ def vocabulary(engine: Engine | None, kind: str, min_cell: int | None = None
         listed = listed_segments(model, min_cell)  # a withheld one's label is not taken
         named = [label for label, shown in zip(segment_labels(model), listed.tolist(),
                                                strict=True) if shown]
+        if any(label.startswith(FANS_OF) for label in named):
+            # such a label is also taken by its film's title as title search reads it
+            # (filters._titled_forms: accents, punctuation and case aside, the article in
+            # front, left out or last, the year or not), forms no pattern lists: a number in
+            # range, or any text but a number, with something besides blanks
+            return {"maximum": max(n - 1, 0),
+                    "pattern": f"^(?:\\s*{_numbers_below(n)}\\s*"
+                               "|(?!\\s*-?[0-9]+\\s*$)(?=[\\s\\S]*\\S)[\\s\\S]*)$"}
         labels = f"|{one_of(unique_substrings(named))}" if named else ""
         return {"maximum": max(n - 1, 0),
                 "pattern": f"^\\s*(?:{_numbers_below(n)}{labels})\\s*$"}

@@ -16,6 +16,7 @@ from pydantic import (
 
 from recommender.model.segments import TOP_GENRES_FLOOR
 from recommender.query.cold_start_taste import weight_problem
+from recommender.query.filters import SEGMENT_WORDS
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
 from recommender.query.score_words import REC_SCORE, TASTE_SCORE, USER_RANK
 from service.health_schemas import ModelInfo
@@ -275,8 +276,7 @@ class ColdStartRequest(NewFilm):
                        json_schema_extra={"x-maximum": "max_k"})
     offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET, description="ranks to skip (users)")
     segment: Annotated[int, Field(ge=0), BeforeValidator(_json_number)] | str | None = Field(
-        None, description="only users of this segment: its number or its label (any case; "
-                          "GET /segments)",
+        None, description=SEGMENT_WORDS,
         json_schema_extra={"x-vocabulary": "segment"})
     tier: str | None = Field(None, description="only this ring (core, extended or broad; any "
                                                "case): offset 0 is the ring's first user",

@@ -225,15 +225,27 @@ def _as_titled(text: str) -> str:
     return catalog_reading(rest) or normalise(rest)
 
 
+#: how a segment label named after a film begins (segments.py): such a label is also taken by
+#: the film's title as title search reads it (``_titled_forms``)
+FANS_OF = "Fans of "
+#: a segment parameter's words (the schema's): the forms ``resolve_segment`` takes
+SEGMENT_WORDS = ("only users of this segment: its number or its label (any case; GET "
+                 "/segments), or part of one label; a label named after a film ('Fans of "
+                 "<title>') also by the film's title as title search reads it (case, accents "
+                 "and punctuation aside, the article in front, left out or last, the year "
+                 "optional: 'an american werewolf in paris 1997'), which the pattern does not "
+                 "list: it then takes any text but a number out of range")
+
+
 def _titled_forms(label: str, catalog_year: int = 0) -> set[str]:
     """The ways title search finds the film a label is named after ("Fans of <title>"; none
     for another label): each of its names (``title_parse.title_names``), normalised, with its
     article in front or without it, each with and without the year: the one in the title's
     parentheses (MovieLens), else ``catalog_year``, the catalog's year column, which search
     reads too (``_catalog_year``)."""
-    if not label.startswith("Fans of "):  # as segments.py writes it, no other label
+    if not label.startswith(FANS_OF):  # as segments.py writes it, no other label
         return set()
-    names, year = title_names(label[len("Fans of "):])
+    names, year = title_names(label[len(FANS_OF):])
     year = year or catalog_year
     forms = {normalise(name) for pair in names for name in pair} - {""}
     return forms | ({f"{form} {year}" for form in forms} if year else set())

@@ -15,6 +15,7 @@ from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.catalog import search_body
 from recommender.query.filters import (
     NO_VALUE,
+    SEGMENT_WORDS,
     parse_filters,
     resolve_filters,
 )
@@ -51,8 +52,7 @@ SimilarK = Annotated[int, Query(ge=1, description="page size (films; at most "
                                 json_schema_extra={"x-maximum": "max_k"})]
 FilmOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="films to skip")]
 ExcludeSeen = Annotated[bool, Query(description="leave out users who already watched it")]
-Segment = Annotated[str | None, Query(description="only users of this segment: its number or "
-                                                  "its label (any case; GET /segments)",
+Segment = Annotated[str | None, Query(description=SEGMENT_WORDS,
                                       json_schema_extra={"x-vocabulary": "segment"})]
 Tier = Annotated[str | None, Query(description="only this ring: core, extended or broad (any "
                                                "case); offset 0 is the ring's first user",

@@ -9,7 +9,9 @@ Oracle: the planted label's segment number; the page equals the one asked by tha
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import jsonschema_rs
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +19,7 @@ from service_fixtures import build_model
 
 from recommender.io.dataset import Catalog
 from recommender.model import artifact
+from recommender.query.filters import _titled_forms
 from service.app import create_app
 from service.settings import Settings
 
@@ -59,3 +62,40 @@ def test_another_year_is_refused(served: tuple[TestClient, str]) -> None:
     client, film_id = served
     r = client.get(f"/films/{film_id}/audience", params={"segment": "crown of alaska 2011"})
     assert r.status_code == 422 and "unknown segment 'crown of alaska 2011'" in r.text
+
+
+def _segment_schemas(client: TestClient) -> list[dict[str, Any]]:
+    """``segment``'s published schema: the audience page's query parameter and the cold-start
+    body's field."""
+    spec = client.get("/openapi.json").json()
+    [param] = [p for p in spec["paths"]["/films/{film_id}/audience"]["get"]["parameters"]
+               if p["name"] == "segment"]
+    body = spec["components"]["schemas"]["ColdStartRequest"]["properties"]["segment"]
+    return [param["schema"], body]
+
+
+def test_the_schema_takes_every_form_the_server_takes(served: tuple[TestClient, str]) -> None:
+    """The schema's pattern (it "matches exactly what the server reads") listed numbers and
+    label parts alone: a client checking it refused "crown of alaska 2012", which the server
+    takes. Oracle: the server's answer to each form, and the label's titled forms as the
+    library reads them (``_titled_forms``)."""
+    client, film_id = served
+    label = client.get("/segments").json()["segments"][SEGMENT]["label"]
+    forms = sorted(_titled_forms(label, 2012))
+    assert "crown of alaska 2012" in forms and "the crown of alaska" in forms
+    typed = [*forms, "The Crown of Alaska (2012)", "Crown of Alaska, The (2012)",
+             "  CROWN of ALASKA, the 2012 ", "Fans of Crown of Alaska, The", "fans of crown",
+             "Crôwn of Alaska!", str(SEGMENT), " 001 ",
+             # refused: out of range, blank
+             "99", "-1", "", "   "]
+    validators = [jsonschema_rs.validator_for(s) for s in _segment_schemas(client)]
+    for text in typed:
+        r = client.get(f"/films/{film_id}/audience", params={"segment": text, "k": 1})
+        assert r.status_code in (200, 422), r.text
+        for v in validators:
+            if r.status_code == 200:
+                assert v.is_valid(text), text  # what the server takes, the schema takes
+            elif text.strip() in ("", "99", "-1"):  # refused for its form, not a name
+                assert not v.is_valid(text), text
+    assert {t for t in typed if client.get(f"/films/{film_id}/audience", params={
+        "segment": t, "k": 1}).status_code == 422} == {"99", "-1", "", "   "}
