@@ -6,7 +6,8 @@
 Each block between `<!-- results:NAME:start -->` and `<!-- results:NAME:end -->` markers is
 replaced by a part of a file that a benchmark script wrote under `benchmarks/results/`; an
 inline figure (``INLINE``: a number in a sentence, its markers mid-line) by a figure a script
-wrote there, on the same line.
+wrote there, on the same line. The library's own copy of the cold-start figures
+(``COLD_MODULE``, which the package ships without the results) is written here too.
 """
 
 from __future__ import annotations
@@ -312,21 +313,56 @@ def _interval_coverage() -> str:
             f"{str(doc.get('generated', 'day not recorded'))[:10]})")
 
 
-def _cold_error(column: str) -> str:
+#: the rules of ``bench_cold_calibration.py`` the figures quote: a new film's comparables,
+#: and its genres alone (the shipped mix)
+COLD_RULES = {"comparables": "comparables", "genres": "genres: nearest 5 per genre (shipped)"}
+
+
+def _cold_span(column: str, rule: str) -> str:
     """Known films taken as new (``bench_cold_calibration.py``): the median |log ratio| error
-    of the comparables rule and of genres alone (the shipped mix), least to most over the
-    datasets, against ``column`` (``held_out``: the viewers they gained; ``own``: the model's
-    own forecast of them), each with its datasets."""
+    of ``rule`` (a ``COLD_RULES`` key) against ``column`` (``held_out``: the viewers they
+    gained; ``own``: the model's own forecast of them), least to most over the datasets."""
+    found = [r[f"{column}_median"] for d in _result("cold_calibration")["datasets"]
+             for r in d["rows"] if r["rule"] == COLD_RULES[rule]]
+    return f"{min(found):.2f}-{max(found):.2f}"
+
+
+def _cold_error(column: str) -> str:
+    """The comparables rule's span and genres alone's (``_cold_span``), as the README says."""
+    return (f"{_cold_span(column, 'comparables')} from those comparables, "
+            f"{_cold_span(column, 'genres')} from genres alone")
+
+
+#: the library's copy of the cold-start figures (``cold_summary.INTERVAL_NOTE`` quotes them):
+#: the package ships no benchmarks/results, so they are written into a module, by this script
+COLD_MODULE = ROOT / "recommender" / "distribution" / "cold_error_figures.py"
+
+
+def cold_module() -> str:
+    """The text of ``COLD_MODULE``, from ``benchmarks/results/cold_calibration.json``."""
     doc = _result("cold_calibration")
-
-    def span(rule: str) -> str:
-        found = {d["dataset"]: r[f"{column}_median"] for d in doc["datasets"]
-                 for r in d["rows"] if r["rule"] == rule}
-        lo, hi = min(found, key=found.__getitem__), max(found, key=found.__getitem__)
-        return f"{found[lo]:.2f}-{found[hi]:.2f}"
-
-    return (f"{span('comparables')} from those comparables, "
-            f"{span('genres: nearest 5 per genre (shipped)')} from genres alone")
+    lines = [
+        '"""How far known films taken as new erred from the benchmark\'s outcomes (generated: do '
+        'not edit).',
+        "",
+        "Written by ``scripts/readme_results.py`` from",
+        "``benchmarks/results/cold_calibration.json`` (``benchmarks/bench_cold_calibration.py``),",
+        "as the README's figures are. Each span is the median |log ratio| error, least to most",
+        "over the benchmark's datasets, of known films taken as new, each like ``COMPARABLES``",
+        "comparables the model chose (``*_COMPARABLES``) or from its genres alone",
+        "(``*_GENRES``), against the viewers they gained in the held-out slice (``HELD_OUT_*``:",
+        "the accuracy against outcomes) or the model's own forecast of them (``OWN_*``:",
+        "agreement with the model, no accuracy).",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        f"COMPARABLES = {int(doc['comparables'])}",
+    ]
+    for column in ("held_out", "own"):
+        for rule in COLD_RULES:
+            lines.append(f'{column.upper()}_{rule.upper()} = "{_cold_span(column, rule)}"')
+    return "\n".join(lines) + "\n"
 
 
 # figures inside a README sentence, their markers on the sentence's line: each replaced by
@@ -426,13 +462,19 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     readme = ROOT / "README.md"
     text, changed = rendered(readme.read_text(encoding="utf-8"))
+    module = cold_module()
+    module_stale = not COLD_MODULE.exists() or COLD_MODULE.read_text(encoding="utf-8") != module
     if args.check:
         if changed:
             print(f"{readme}: stale result blocks: {', '.join(changed)} (run "
                   "scripts/readme_results.py)", file=sys.stderr)
-        return 1 if changed else 0
+        if module_stale:
+            print(f"{COLD_MODULE}: stale figures (run scripts/readme_results.py)",
+                  file=sys.stderr)
+        return 1 if changed or module_stale else 0
     readme.write_text(text, encoding="utf-8")
-    print(f"updated {readme}")
+    COLD_MODULE.write_text(module, encoding="utf-8")
+    print(f"updated {readme} and {COLD_MODULE.relative_to(ROOT)}")
     return 0
 
 

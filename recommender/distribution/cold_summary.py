@@ -16,11 +16,13 @@ cold_calibration.md``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from recommender.distribution import cold_error_figures as measured
 from recommender.distribution.cold_calibration import (
     cold_start_input,
     mixed_p,
@@ -43,18 +45,20 @@ from recommender.query.privacy import DEFAULT_MIN_CELL
 from recommender.query.summary_cells import summary_cells, tier_row
 from recommender.query.summary_rings import ranking_of
 
-#: why a new film's tiers give no interval (its expected_conversion_interval is null)
+#: why a new film's tiers give no interval (its expected_conversion_interval is null); its
+#: figures are the benchmark's (``cold_error_figures``, written by scripts/readme_results.py)
 INTERVAL_NOTE = (
     "no interval: a new film's conversion probability is borrowed, a mix of those of the "
     "known films it is calibrated from, and the calibration's coefficient draws would give "
     "only the noise of fitting those, not "
     "how far a new film's conversion lies from its comparables', which is larger: known films "
-    "taken as new, each like 3 comparables the model chose (its nearest films by its own "
-    "trained taste vector, which a new film lacks), forecast the viewers they gained in the "
-    "held-out slice with a median |log ratio| error of 0.30-0.51 from those comparables, "
-    "0.78-0.82 from genres alone (a factor of 2 is 0.69); their agreement with the model's own "
-    "forecast of them (0.13-0.26 from comparables, 0.72-1.17 from genres) is no accuracy "
-    "against outcomes (benchmarks/results/cold_calibration.md)")
+    f"taken as new, each like {measured.COMPARABLES} comparables the model chose (its nearest "
+    "films by its own trained taste vector, which a new film lacks), forecast the viewers they "
+    "gained in the held-out slice with a median |log ratio| error of "
+    f"{measured.HELD_OUT_COMPARABLES} from those comparables, {measured.HELD_OUT_GENRES} from "
+    f"genres alone (a factor of 2 is {math.log(2):.2f}); their agreement with the model's own "
+    f"forecast of them ({measured.OWN_COMPARABLES} from comparables, {measured.OWN_GENRES} "
+    "from genres) is no accuracy against outcomes (benchmarks/results/cold_calibration.md)")
 
 #: the horizon's words for a known film's p, and a new film's, whose p is borrowed
 PER_FILM = "calibrated per film"
