@@ -3,6 +3,7 @@
 import { fitToCatalog, noComparableRefusal } from "./catalog_fields.js";
 import { answeredAt, answeredBy, capToServer, getJson, postJson, query, serverLimits } from "./api.js";
 import { downloadPosted, saveBlob } from "./downloads.js";
+import { markFields } from "./error_box.js";
 import { h, int, num, section, table, errorBox, fieldError, refusal, describedBy, linkToFilm,
   answerForm, unknownList, genreList, linkToUser, announce, hush, holdButton, byShare, segmentName, segmentLabels,
   segmentLabel } from "./ui.js";
@@ -231,7 +232,7 @@ function lookalike() {
     e.preventDefault();
     let seeds, unlessHeld, ifFirstHeld;
     try { ({ ids: seeds, unlessHeld, ifFirstHeld } = readSeeds(ids.value, chosenColumn())); } catch (err) {
-      out.replaceChildren(errorBox(err));
+      out.replaceChildren(markFields(errorBox(err), ids));  // the list's header or rows refused
       offerColumns(err);
       return;
     }
@@ -329,7 +330,9 @@ function lookalike() {
         pagedUsers("Lookalike audience", body.users, "lookalike-users",
           LOOKALIKE_SCORE, lookalikeCsv(body.users, name)));
       announce(`Lookalike audience: ${int(body.users.length)} of ${int(body.total)} candidates shown.`);
-    } catch (err) { if (latest()) { out.replaceChildren(errorBox(err)); hush(); } }
+      // ids the server refused (a 404: none of them known; a 422: the list too long, an id
+      // holding a row): the list marked and described by the refusal, as an empty list is
+    } catch (err) { if (latest()) { out.replaceChildren(fieldError(err, ids, /user_id/, [404, 422])); hush(); } }
   }
   const form = answerForm(run, out,
     h("label", { for: "seed-ids" }, "Seed user ids"), ids, skipped,

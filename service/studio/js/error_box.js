@@ -93,12 +93,13 @@ export function describedBy(field, id, on) {
   else field.removeAttribute("aria-describedby");
 }
 
-/** ``errorBox(error)``, tied to ``field`` (``markFields``) where it is the server's 422 about what
-    the field holds: its words match ``about`` (/genre/i: "unknown genre 'Dramma' (did you mean
-    'Drama'?)"), as Find a film says its genre's refusal beside the field. */
-export function fieldError(error, field, about) {
+/** ``errorBox(error)``, tied to ``field`` (``markFields``) where it is the server's refusal
+    (a 422, or another of ``statuses``) about what the field holds: its words match ``about``
+    (/genre/i: "unknown genre 'Dramma' (did you mean 'Drama'?)"), as Find a film says its genre's
+    refusal beside the field. */
+export function fieldError(error, field, about, statuses = [422]) {
   const box = errorBox(error);
-  return error && error.status === 422 && about.test(error.message || "") ? markFields(box, field) : box;
+  return error && statuses.includes(error.status) && about.test(error.message || "") ? markFields(box, field) : box;
 }
 
 /** The ``retry`` of the nearest box around ``box``, or null. */
