@@ -10,7 +10,7 @@ import { overview, overviewError } from "./overview.js";
 import { plan } from "./plan.js";
 import { search } from "./search.js";
 import { userPage } from "./user.js";
-import { h, errorBox, int, count, announce, announcedSoFar, hush, reloadPage } from "./ui.js";
+import { h, errorBox, int, count, announce, announcedSoFar, hush, reloadPage, describedBy } from "./ui.js";
 
 // Screens beyond the four above: name -> render(view, rest, params).
 const extraRoutes = new Map([
@@ -220,6 +220,16 @@ function keyDialog() {
     message.textContent = "";
     dialog.showModal();
   });
+  // a key refused by the dialog itself: said, the field marked invalid and described by the words
+  // (as a page's refusal marks its field), until the field is changed or the dialog closed
+  const refuseKey = (words) => {
+    message.textContent = words;
+    input.setAttribute("aria-invalid", "true");
+    describedBy(input, message.id, true);
+    input.focus();
+  };
+  const unmark = () => { input.removeAttribute("aria-invalid"); describedBy(input, message.id, false); };
+  input.addEventListener("input", unmark);
   // a key pasted with a character no request header carries (a zero-width space, a curly quote)
   // makes every request fail before it leaves: the dialog stays open and says so
   document.getElementById("key-form").addEventListener("submit", (e) => {
@@ -227,18 +237,17 @@ function keyDialog() {
     // an empty field saved does not forget the key in use: forgetting is the other button's
     if (!input.value.trim()) {
       e.preventDefault();
-      message.textContent = "Type a key to save, or choose “Forget the key” to send none.";
-      input.focus();
+      refuseKey("Type a key to save, or choose “Forget the key” to send none.");
       return;
     }
     const bad = [...input.value.trim()].find((c) => c < " " || c === "\x7f" || c.codePointAt(0) > 0xff);
     if (bad === undefined) return;
     e.preventDefault();
-    message.textContent = `This key holds a character a request cannot carry (U+${bad.codePointAt(0)
-      .toString(16).toUpperCase().padStart(4, "0")}), often pasted along with the key: type it again.`;
-    input.focus();
+    refuseKey(`This key holds a character a request cannot carry (U+${bad.codePointAt(0)
+      .toString(16).toUpperCase().padStart(4, "0")}), often pasted along with the key: type it again.`);
   });
   dialog.addEventListener("close", () => {
+    unmark();
     // re-render only when the key changed (Escape or cancel keeps the page and its unsaved work); a
     // form page keeps what was entered
     const before = apiKey();
