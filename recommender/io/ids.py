@@ -327,8 +327,10 @@ def opt_out_read_note(readings: Sequence[tuple[str, Sequence[str]]], shown: int 
 
 def _case_key(ids: pa.Array) -> pa.Array:
     """``ids`` stripped of surrounding whitespace and lower-cased (Arrow's ``utf8_lower``: İ
-    is i), the stored ids and the one typed alike (``IdMap.same_case``)."""
-    return pc.utf8_lower(pc.utf8_trim_whitespace(ids))
+    is i), a word-final ς as σ, the stored ids and the one typed alike (``IdMap.same_case``):
+    Arrow writes every Σ as σ, where Python's ``str.lower`` wrote a word's last as ς, so a
+    stored ``οδος`` was no ``ΟΔΟΣ`` (nor ``ΣΊΣΥΦΟΣ`` a ``σίσυφος``)."""
+    return pc.replace_substring(pc.utf8_lower(pc.utf8_trim_whitespace(ids)), "\u03c2", "\u03c3")
 
 
 def unicode_form(text: str) -> str:

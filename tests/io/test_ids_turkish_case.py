@@ -37,14 +37,15 @@ def test_turkish_capitals_are_suggested(stored: str, typed: str) -> None:
 
 
 def test_the_hint_names_what_a_plain_loop_of_one_lower_case_names() -> None:
-    """Random ids of Turkish and plain i's, against a loop over them that lower-cases each
-    with İ written as I (its lower case is then i, as Arrow's)."""
+    """Random ids of Turkish and plain i's and Greek sigmas, against a loop over them that
+    case-folds each (``str.casefold``: every Σ, σ and ς is σ) with İ written as I (its fold is
+    then i, as Arrow's lower case)."""
     def lower(s: str) -> str:
-        return s.replace("İ", "I").strip().lower()
+        return s.replace("İ", "I").strip().casefold()
 
     rng = random.Random(3)
     for _ in range(200):
-        pool = ["".join(rng.choice(["i", "I", "İ", "ı", "r", "R", " "])
+        pool = ["".join(rng.choice(["i", "I", "İ", "ı", "r", "R", " ", "Σ", "σ", "ς"])
                         for _ in range(rng.randint(1, 4))) for _ in range(20)]
         ids = list(dict.fromkeys(pool))
         known = IdMap(ids)
