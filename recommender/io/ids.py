@@ -159,9 +159,10 @@ class IdMap:
 
     def same_case(self, external_id: str) -> list[str]:
         """The known ids equal to ``external_id`` but for upper and lower case, surrounding
-        spaces of each aside ("u01060" for "U01060", "c004" for "C004", "İrem" for "İREM"),
-        other than ``external_id`` itself, both sides keyed alike (``_case_key``). Only a
-        hint: ids are still matched byte for byte."""
+        spaces of each aside ("u01060" for "U01060", "c004" for "C004", "İrem" for "İREM",
+        "οδος" for "ΟΔΟΣ"), a dotless ı read as i ("kış" for "KIŞ"), other than ``external_id``
+        itself, both sides keyed alike (``_case_key``). Only a hint: ids are still matched
+        byte for byte."""
         if self._cases is None:  # vectorised: only the ids with a capital (or padded) are kept
             self._cases = self._keyed(_case_key(self._arrow))
         # one key for both sides, Arrow's lower case: Python's str.lower writes İ as i and a
@@ -327,10 +328,12 @@ def opt_out_read_note(readings: Sequence[tuple[str, Sequence[str]]], shown: int 
 
 def _case_key(ids: pa.Array) -> pa.Array:
     """``ids`` stripped of surrounding whitespace and lower-cased (Arrow's ``utf8_lower``: İ
-    is i), a word-final ς as σ, the stored ids and the one typed alike (``IdMap.same_case``):
-    Arrow writes every Σ as σ, where Python's ``str.lower`` wrote a word's last as ς, so a
-    stored ``οδος`` was no ``ΟΔΟΣ`` (nor ``ΣΊΣΥΦΟΣ`` a ``σίσυφος``)."""
-    return pc.replace_substring(pc.utf8_lower(pc.utf8_trim_whitespace(ids)), "\u03c2", "\u03c3")
+    is i), a word-final ς as σ and a Turkish dotless ı as i, the stored ids and the one typed
+    alike (``IdMap.same_case``): Arrow writes every Σ as σ, where Python's ``str.lower`` wrote
+    a word's last as ς, so a stored ``οδος`` was no ``ΟΔΟΣ`` (nor ``ΣΊΣΥΦΟΣ`` a ``σίσυφος``);
+    and I as i, so ``KIŞ`` was no ``kış``. A hint only: ids are matched byte for byte."""
+    key = pc.utf8_lower(pc.utf8_trim_whitespace(ids))
+    return pc.replace_substring(pc.replace_substring(key, "\u03c2", "\u03c3"), "\u0131", "i")
 
 
 def unicode_form(text: str) -> str:

@@ -2,7 +2,8 @@
 `İSTANBUL-01` for `İstanbul-01`) is named in the "did you mean" of its error: it was told
 only "unknown user_id 'İREM'", the stored ids lower-cased by Arrow (İ is i) and the typed
 one by Python's ``str.lower`` (İ is i and a combining dot above). CLI, HTTP 404 and a
-lookalike's ``unknown_seed_hints`` alike; ids still matched byte for byte.
+lookalike's ``unknown_seed_hints`` alike; ids still matched byte for byte. A dotless ı is
+read as i for the hint (`KIŞ` names `kış`: Arrow lower-cases I as i, and named none).
 
 Oracle: the ids set by the test, and each pair's lower case written out by hand.
 """
@@ -29,6 +30,7 @@ FILMS = [("İstanbul-01", "Istanbul", 2010), ("f-1", "Film 1", 2000), ("f-2", "F
 @pytest.mark.parametrize(("stored", "typed"), [
     ("İrem", "İREM"), ("İrem", "irem"), ("İrem", " İREM "), ("İREM", "irem"),
     ("İstanbul-01", "İSTANBUL-01"), ("İstanbul-01", "istanbul-01"), ("ALİ", "ali"),
+    ("kış", "KIŞ"), ("Işık", "IŞIK"), ("ışık", "IŞIK"), ("kış", "kiş"),
 ])
 def test_turkish_capitals_are_suggested(stored: str, typed: str) -> None:
     ids = IdMap(["x", stored, "y"])
@@ -36,12 +38,20 @@ def test_turkish_capitals_are_suggested(stored: str, typed: str) -> None:
     assert ids.did_you_mean([typed]) == f"; did you mean {stored!r}?"
 
 
+def test_a_dotless_i_names_each_id_of_its_letters() -> None:
+    ids = IdMap(["Işık", "ışık", "kış"])
+    assert sorted(ids.same_case("IŞIK")) == ["Işık", "ışık"]
+    assert ids.same_case("KIŞ") == ["kış"]
+    assert ids.same_case("Işık") == ["ışık"]
+    assert ids.to_index(["IŞIK", "KIŞ"], strict=False).tolist() == [-1, -1]  # byte for byte
+
+
 def test_the_hint_names_what_a_plain_loop_of_one_lower_case_names() -> None:
     """Random ids of Turkish and plain i's and Greek sigmas, against a loop over them that
     case-folds each (``str.casefold``: every Σ, σ and ς is σ) with İ written as I (its fold is
-    then i, as Arrow's lower case)."""
+    then i, as Arrow's lower case) and a dotless ı as i (a hint for KIŞ names kış)."""
     def lower(s: str) -> str:
-        return s.replace("İ", "I").strip().casefold()
+        return s.replace("İ", "I").replace("ı", "i").strip().casefold()
 
     rng = random.Random(3)
     for _ in range(200):
