@@ -43,6 +43,14 @@ def log_config(user_ids: bool = False) -> dict[str, Any]:
     return dict(config)
 
 
+#: what ``RECOMMENDER_LOG_USER_IDS`` sets: the setting's description (``service/settings.py``)
+#: and ``serve --help``'s (``recommender/cli/environment_help.py``), one text
+LOG_USER_IDS_SAID = ("true: the access lines serve prints keep the user ids of a path or a "
+                     "query (GET /users/u1/recommendations, ?user_id=u1), and its warning of a "
+                     "response cut for stalling those of a path; false: written {user_id} "
+                     "(service/server_logs.py; README, Erasure)")
+
+
 #: a query parameter named like a credential (its name percent-decoded: ``api%5Fkey``,
 #: ``%6Bey``); ``auth``, ``bearer`` and ``credentials`` too (``?auth=KEY`` was logged)
 _KEY_NAME = re.compile(r"key|token|secret|passw|pwd|auth|bearer|credential", re.IGNORECASE)

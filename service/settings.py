@@ -31,6 +31,7 @@ from recommender.query.page_size import SERVED_MAX_K, SERVED_MAX_SEARCH_LIMIT
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from service import cors
 from service.auth import key_items
+from service.server_logs import LOG_USER_IDS_SAID
 
 #: key ids a key setting may not give: each names another caller (a caller without a key,
 #: the admin key, the command line's event writer)
@@ -93,11 +94,7 @@ class Settings(BaseSettings):
                                   "it, a reload body may not name a model_path)")
     access_log: str | None = Field(
         default=None, description="JSON-lines file recording every export (off when unset)")
-    log_user_ids: bool = Field(
-        default=False, description="true: the access lines serve prints keep the user ids of a "
-                                   "path or a query (GET /users/u1/recommendations, "
-                                   "?user_id=u1); false: written {user_id} "
-                                   "(service/server_logs.py; README, Erasure)")
+    log_user_ids: bool = Field(default=False, description=LOG_USER_IDS_SAID)
     pseudonym_key: SecretStr | None = Field(
         default=None, description="key of the HMAC that replaces user ids in exports asked "
                                   "for with pseudonymize=true, and reads them back in POST "

@@ -5,7 +5,9 @@
 ``RECOMMENDER_PROGRESS`` or ``RECOMMENDER_MIN_CELL``, which every command reads. The texts are
 written here, not rendered from ``service.settings`` (importing pydantic's settings took 2 s at
 every start): ``tests/cli/test_environment_help.py`` keeps the names and defaults equal to the
-settings'.
+settings'. ``RECOMMENDER_LOG_USER_IDS``'s is the setting's own (``service.server_logs``, no
+pydantic): written here, it said a path's user id only when the query's and the stall
+warning's were kept too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.model.min_cell import DEFAULT_MIN_CELL
 from recommender.query.limits import MAX_COMPARABLE_FILMS
 from recommender.query.page_size import SERVED_MAX_K, SERVED_MAX_SEARCH_LIMIT
+from service.server_logs import LOG_USER_IDS_SAID
 
 #: (variable without ``RECOMMENDER_``, what it sets with its unit, its default as ``serve`` reads
 #: it: ``None`` for a setting unset by default, whose text says what unset means)
@@ -43,8 +46,7 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("MODELS_ROOT", "the folder a reload's model_path must be inside; unset: a reload names "
                     "none", None),
     ("ACCESS_LOG", "JSON-lines file recording every export; unset: none kept", None),
-    ("LOG_USER_IDS", "true: serve's access lines keep a path's user id; false: written "
-                     "{user_id} (true or false)", "false"),
+    ("LOG_USER_IDS", LOG_USER_IDS_SAID, "false"),
     ("PSEUDONYM_KEY", "HMAC key of pseudonymised exports (at least 16 bytes)", None),
     ("CINEMAS", "cinemas.csv capping screens; unset: the model folder's, else the training "
                 "data's", None),

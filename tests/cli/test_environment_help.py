@@ -86,3 +86,16 @@ def as_read(value: Any) -> str | None:
 @pytest.mark.parametrize("name", sorted(read_in_code("recommender")))
 def test_each_variable_a_command_reads_is_in_the_top_level_help(name: str) -> None:
     assert name in help_of()
+
+
+def test_serve_help_says_what_log_user_ids_keeps_as_the_setting_does() -> None:
+    """``serve --help`` said the setting keeps "a path's user id" only, while it keeps the
+    query's too (``?user_id=``) and the stall warning's: its text is the setting's own."""
+    said = re.search(r"^RECOMMENDER_LOG_USER_IDS: (.*?)(?=^RECOMMENDER_|\Z)", help_of("serve"),
+                     re.M | re.S)
+    assert said is not None
+    item = " ".join(said.group(1).split())
+    described = Settings.model_fields["log_user_ids"].description
+    assert described is not None
+    assert item == f"{' '.join(described.split())} (default false)", item
+    assert "?user_id=u1" in item and "cut for stalling" in item, item
