@@ -56,20 +56,30 @@ LOG_USER_IDS_SAID = ("true: the access lines serve prints keep the user ids of a
 _KEY_NAME = re.compile(r"key|token|secret|passw|pwd|auth|bearer|credential", re.IGNORECASE)
 
 
-#: a query parameter whose value is or holds user ids (its name percent-decoded, any case):
-#: ``user_id`` (``GET /user/recommendations?user_id=ID``; on any other path too, where it is
-#: refused but logged), ``user_ids``, ``users``, ``seed_users`` and other names holding "user"
-#: or "seed" (a lookalike's seeds are users); a value ``NAME=...`` (``filter=user_id=ID``) with
-#: such a name too. No documented route takes one in its query (``/openapi.json``): the
-#: undocumented query form and whatever a client sends are what is hidden.
-_USER_NAME = re.compile(r"user|seed", re.IGNORECASE)
+#: a query parameter whose value is or holds user ids (its name percent-decoded, any case,
+#: ``_``, ``-``, ``.`` or nothing between its words, ``[]`` after): ``user_id``
+#: (``GET /user/recommendations?user_id=ID``; on any other path too, where it is refused but
+#: logged), ``user_ids``, ``users``, ``seed_user_ids``, ``seed_users``, ``seeds``,
+#: ``exclude_user_ids`` (the API's names of user ids, in its bodies); a value ``NAME=...``
+#: (``filter=user_id=ID``) with such a name too. Names only: ``filter=usergroup=b2b`` and
+#: ``user_type=premium`` (users.csv attributes) are no user ids, and were hidden by a rule of
+#: any name holding "user" or "seed". No documented route takes one in its query
+#: (``/openapi.json``): the undocumented query form and whatever a client sends are hidden.
+_USER_NAME = re.compile(r"(?:(?:seed|exclude)[_.-]?)?(?:user[_.-]?ids?|users?)|seeds?"
+                        r"|seed[_.-]?ids?", re.IGNORECASE)
+_LIST_MARK = re.compile(r"(?:\[[^\]]*\])+$")  # user_ids[] and user_ids[0]: one list's items
+
+
+def _user_name(name: str) -> bool:
+    """Whether ``name`` (decoded) is one that carries user ids (``_USER_NAME``)."""
+    return _USER_NAME.fullmatch(_LIST_MARK.sub("", name.strip()).strip()) is not None
 
 
 def _holds_user_ids(name: str, value: str) -> bool:
     """Whether a query parameter ``name=value`` (as sent) carries user ids: by its name, or a
-    value ``NAME=...`` whose name is one (``_USER_NAME``)."""
+    value ``NAME=...`` whose name is one (``_user_name``)."""
     inner, eq, _ = unquote_plus(value).partition("=")
-    return bool(_USER_NAME.search(unquote_plus(name)) or (eq and _USER_NAME.search(inner)))
+    return _user_name(unquote_plus(name)) or bool(eq and _user_name(inner))
 
 
 def hide_key_values(query: str, user_ids: bool = True) -> str:

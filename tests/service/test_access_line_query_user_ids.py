@@ -69,6 +69,11 @@ REQUESTS = [
      "/films/00004/audience?seed_users={user_id}"),
     ("GET", f"/films/00004/audience?filter=user_id%3D{SENT}", {"X-API-Key": READ}, 422,
      "/films/00004/audience?filter={user_id}"),
+    # users.csv attributes are no user ids: shown as sent (they were "{user_id}")
+    ("GET", "/films/00004/audience?filter=usergroup%3Db2b", {"X-API-Key": READ}, 422,
+     "/films/00004/audience?filter=usergroup%3Db2b"),
+    ("GET", "/films/00004/audience?k=3&usergroup=b2b", {}, 401,
+     "/films/00004/audience?k=3&usergroup=b2b"),
 ]
 
 
@@ -106,3 +111,42 @@ def test_log_user_ids_keeps_a_query_id() -> None:
                                     "1.1", 401), None)
         assert HideKeys(user_ids=keep).filter(record)
         assert record.args[2] == f"/user/recommendations?{shown}"  # type: ignore[index]
+
+
+def shown(target: str, keep: bool = False) -> str:
+    """``target`` as the access line writes it (``HideKeys``, as ``serve`` configures it)."""
+    from service.server_logs import HideKeys
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", target, "1.1", 200), None)
+    assert HideKeys(user_ids=keep).filter(record)
+    return str(record.args[2])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("query", [
+    "filter=usergroup=b2b", "filter=usergroup%3Db2b", "filter=user_type%3Dpremium",
+    "filter=USER_TYPE%3Dpremium", "filter=seeded%3Dyes", "usergroup=b2b", "user_type=premium",
+    "superuser=1", "userspace=x", "k=3&filter=region%3DNorth",
+])
+def test_a_users_attribute_is_no_user_id(query: str) -> None:
+    """A filter on a users.csv attribute whose name holds "user" (``usergroup``,
+    ``user_type``), or a parameter so named, was written ``{user_id}``: only names of user
+    ids are hidden."""
+    assert shown(f"/films/00004/audience?{query}") == f"/films/00004/audience?{query}"
+
+
+@pytest.mark.parametrize(("query", "hidden"), [
+    ("user_id=a", "user_id={user_id}"), ("USER%5FID=a", "USER%5FID={user_id}"),
+    ("userId=a", "userId={user_id}"), ("user-id=a", "user-id={user_id}"),
+    ("user_ids=a,b", "user_ids={user_id}"), ("users=a", "users={user_id}"),
+    ("user=a", "user={user_id}"), ("seed_user_ids=a", "seed_user_ids={user_id}"),
+    ("seedUserIds=a", "seedUserIds={user_id}"), ("seed_users=a", "seed_users={user_id}"),
+    ("seeds=a", "seeds={user_id}"), ("exclude_user_ids=a", "exclude_user_ids={user_id}"),
+    ("user_ids%5B%5D=a&user_ids[1]=b", "user_ids%5B%5D={user_id}&user_ids[1]={user_id}"),
+    ("filter=user_id%3Da", "filter={user_id}"), ("filter=+User_Ids+%3Da", "filter={user_id}"),
+    ("filter=seed_users=a", "filter={user_id}"),
+])
+def test_names_of_user_ids_are_hidden(query: str, hidden: str) -> None:
+    assert shown(f"/films/00004/audience?k=3&{query}") == f"/films/00004/audience?k=3&{hidden}"
+    assert shown(f"/films/00004/audience?{query}", keep=True) == f"/films/00004/audience?{query}"
