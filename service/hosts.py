@@ -27,6 +27,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import socket
 from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,13 +39,29 @@ TARGET_HOST = "target_host"
 _ABSOLUTE = re.compile(rb"(?i)https?://([^/?#]*)(.*)", re.S)
 
 
+#: an IPv4 address in a form ``inet_aton`` reads beside the dotted quad: fewer parts
+#: (``127.1``), hexadecimal or octal parts (``0x7f.1``), one number (``2130706433``)
+_INET_ATON = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}",
+                        re.IGNORECASE)
+
+
 def is_loopback(host: str) -> bool:
-    """Whether ``serve``'s ``host`` is a loopback address (or ``localhost``)."""
-    if host.strip().lower().rstrip(".") == "localhost":
+    """Whether ``serve``'s ``host`` is a loopback address (or ``localhost``): ``127.1`` too,
+    which the server binds as 127.0.0.1 (the resolver reads it as ``inet_aton`` does), and was
+    taken for a network address (the open-network warning said so, and the Host check that
+    guards a loopback server from DNS rebinding was left off)."""
+    name = host.strip()
+    if name.lower().rstrip(".") == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
     except ValueError:
+        pass
+    if not _INET_ATON.fullmatch(name):
+        return False
+    try:
+        return ipaddress.ip_address(socket.inet_ntoa(socket.inet_aton(name))).is_loopback
+    except OSError:
         return False
 
 

@@ -87,6 +87,29 @@ def test_serve_leaves_its_host_setting_to_its_own_run(tmp_path: Path,
     assert seen["hosts"] == LOOPBACK_HOSTS and ENV not in os.environ
     server.serve(str(model), host="0.0.0.0", port=UNBOUND)
     assert seen["hosts"] is None
+    # 127.0.0.1 written short (inet_aton's forms): bound as 127.0.0.1, so guarded as it is;
+    # it was taken for a network address and answered any Host (DNS rebinding)
+    for short in ("127.1", "0x7f.1"):
+        server.serve(str(model), host=short, port=UNBOUND)
+        assert seen["hosts"] == LOOPBACK_HOSTS and ENV not in os.environ, short
+    server.serve(str(model), host="10.1", port=UNBOUND)
+    assert seen["hosts"] is None
+
+
+@pytest.mark.parametrize("host", ["127.1", "127.0.1", "0x7f.1", "2130706433", "0177.0.0.1",
+                                  "127.1.2", "10.1", "1.1", "0", "0.0.0.0", "192.0.2.7",
+                                  "127.1 x", "127.1.", "example.com", "0x7f.1.2.3.4"])
+def test_a_short_loopback_address_is_loopback(host: str) -> None:
+    """Oracle: the address the system's resolver binds for ``host`` (as uvicorn binds it),
+    none for a host it reads as no address."""
+    import socket
+
+    try:
+        bound = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_NUMERICHOST)[0][4][0]
+    except socket.gaierror:
+        bound = None
+    assert is_loopback(host) == (bound is not None and bound.startswith("127.")), bound
 
 
 #: Hosts no host name can be: a user and password before the name (the name was read as
