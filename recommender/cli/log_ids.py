@@ -65,8 +65,10 @@ def case_split_ids(model: Model) -> None:
     import numpy as np
     import pyarrow.compute as pc
 
+    from recommender.io.id_twins import lower_case
+
     for kind, known in (("user", model.users), ("film", model.films)):
-        lower = pc.utf8_lower(known.arrow)
+        lower = lower_case(known.arrow)
         changed = pc.not_equal(lower, known.arrow)
         # no capital, or no two ids of one lower case (one hash pass): nothing split
         if not pc.any(changed).as_py() or pc.count_distinct(lower).as_py() == len(known):

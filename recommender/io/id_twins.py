@@ -26,9 +26,18 @@ def no_zeros(ids: pa.Array) -> pa.Array:
     return pc.utf8_ltrim(ids, "0")
 
 
+def lower_case(ids: pa.Array) -> pa.Array:
+    """``ids`` lower-cased as one key for every case of a letter: Arrow's ``utf8_lower`` (İ
+    is i, every Σ is σ), then a word-final ς as σ and a Turkish dotless ı as i, so that
+    ``ΟΔΟΣ`` and ``οδος``, ``KIŞ`` and ``kış`` share a key (the hints, ``IdMap.same_case``,
+    and the log's letter-case warning alike)."""
+    return pc.replace_substring(pc.replace_substring(pc.utf8_lower(ids), "\u03c2", "\u03c3"),
+                                "\u0131", "i")
+
+
 def no_spaces_or_case(ids: pa.Array) -> pa.Array:
-    """``ids`` without surrounding whitespace, lower-cased."""
-    return pc.utf8_lower(pc.utf8_trim_whitespace(ids))
+    """``ids`` without surrounding whitespace, lower-cased (``lower_case``)."""
+    return lower_case(pc.utf8_trim_whitespace(ids))
 
 
 def any_writing(ids: pa.Array) -> pa.Array:

@@ -332,8 +332,9 @@ def _case_key(ids: pa.Array) -> pa.Array:
     alike (``IdMap.same_case``): Arrow writes every Σ as σ, where Python's ``str.lower`` wrote
     a word's last as ς, so a stored ``οδος`` was no ``ΟΔΟΣ`` (nor ``ΣΊΣΥΦΟΣ`` a ``σίσυφος``);
     and I as i, so ``KIŞ`` was no ``kış``. A hint only: ids are matched byte for byte."""
-    key = pc.utf8_lower(pc.utf8_trim_whitespace(ids))
-    return pc.replace_substring(pc.replace_substring(key, "\u03c2", "\u03c3"), "\u0131", "i")
+    from recommender.io.id_twins import no_spaces_or_case
+
+    return no_spaces_or_case(ids)
 
 
 def unicode_form(text: str) -> str:

@@ -129,3 +129,18 @@ def test_ids_split_by_letter_case_are_named(tmp_path: Path, capsys: Any) -> None
 def test_ids_of_one_case_each_say_nothing(tmp_path: Path, capsys: Any) -> None:
     users = [f"U{u:02d}" for u in range(30)] + ["u99", "Bob"]
     assert "letter case (" not in _train(tmp_path, capsys, users)
+
+
+def test_ids_split_by_greek_and_turkish_case_are_named(tmp_path: Path, capsys: Any) -> None:
+    # Python's str.lower writes a word's last Σ as ς and I as i (not Turkish ı), so a plain
+    # lower case kept 'ΟΔΟΣ' from 'οδος' and 'KIŞ' from 'kış'. Oracle: the ids planted and
+    # str.casefold with ı read as i ('λόγος' has no twin)
+    users = [f"u{u:02d}" for u in range(30)] + ["οδος", "ΟΔΟΣ", "kış", "KIŞ", "λόγος"]
+    fold = {u: u.casefold().replace("ı", "i") for u in users}
+    twins = [u for u in users if sum(fold[v] == fold[u] for v in users) > 1]
+    assert sorted(twins) == sorted(["οδος", "ΟΔΟΣ", "kış", "KIŞ"])
+    err = _train(tmp_path, capsys, users)
+    assert "but for letter case (" in err
+    assert "'ΟΔΟΣ' beside 'οδος'" in err or "'οδος' beside 'ΟΔΟΣ'" in err
+    assert "'KIŞ' beside 'kış'" in err or "'kış' beside 'KIŞ'" in err
+    assert "λόγος" not in err
